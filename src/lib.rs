@@ -1,0 +1,4 @@
+//! Redress: a UK council's complaints inbox, end to end.
+pub mod calendar;
+pub mod policy;
+pub mod deadline;

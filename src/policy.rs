@@ -1,0 +1,684 @@
+//! Council policy presets: the stages, deadlines, windows, categories and retention
+//! rules of one council's complaints policy, read from a TOML file. A preset is
+//! data, not code; adding a council is adding a file.
+
+use chrono::{Datelike, Duration, NaiveDate};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::path::Path;
+
+use crate::calendar::Calendar;
+
+/// The presets shipped with Redress, compiled in so that `--policy NAME` works with no files.
+pub const BUILTIN: &[(&str, &str)] = &[
+    (
+        "buckinghamshire",
+        include_str!("../config/policies/buckinghamshire.toml"),
+    ),
+    (
+        "stockton-on-tees",
+        include_str!("../config/policies/stockton-on-tees.toml"),
+    ),
+    (
+        "bath-and-north-east-somerset",
+        include_str!("../config/policies/bath-and-north-east-somerset.toml"),
+    ),
+    (
+        "west-lindsey",
+        include_str!("../config/policies/west-lindsey.toml"),
+    ),
+    (
+        "north-norfolk",
+        include_str!("../config/policies/north-norfolk.toml"),
+    ),
+    ("lgsco-code", include_str!("../config/policies/lgsco-code.toml")),
+];
+
+#[derive(Debug, thiserror::Error)]
+pub enum PolicyError {
+    #[error("{file}: line {line}: {msg}")]
+    Invalid {
+        file: String,
+        line: usize,
+        msg: String,
+    },
+    #[error("{file}: {msg}")]
+    Unreadable { file: String, msg: String },
+    #[error("unknown policy '{0}' (known: {1}; or give a path to a .toml preset)")]
+    Unknown(String, String),
+}
+
+/// How a period is counted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Unit {
+    /// Monday to Friday, less bank holidays and closures, by the day-0 rule.
+    WorkingDays,
+    /// Every day counts.
+    CalendarDays,
+    /// Seven calendar days each.
+    Weeks,
+}
+
+/// The event a period counts from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, PartialOrd, Ord)]
+#[serde(rename_all = "kebab-case")]
+pub enum Anchor {
+    /// The day the complaint (or the feedback) reached the council.
+    Receipt,
+    /// The day we acknowledged it.
+    Acknowledgement,
+    /// The day the customer asked for the next stage.
+    EscalationRequest,
+    /// The day the investigation at this stage started (after a decision to investigate).
+    InvestigationStart,
+    /// The day we sent our response at this stage.
+    Response,
+}
+
+impl Anchor {
+    pub fn describe(self) -> &'static str {
+        match self {
+            Anchor::Receipt => "receipt",
+            Anchor::Acknowledgement => "the acknowledgement",
+            Anchor::EscalationRequest => "the escalation request",
+            Anchor::InvestigationStart => "the start of the investigation",
+            Anchor::Response => "our response",
+        }
+    }
+}
+
+/// A length of time counted from an event: written in a preset as
+/// `"20 working days from receipt"`, `"21 days"`, `"12 weeks from receipt"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Period {
+    pub amount: u32,
+    pub unit: Unit,
+    /// `None` when the preset leaves it to the context (the field's default anchor).
+    pub from: Option<Anchor>,
+}
+
+impl Period {
+    pub fn anchor_or(&self, default: Anchor) -> Anchor {
+        self.from.unwrap_or(default)
+    }
+
+    /// The due date when the anchor event happened on `start` (a London date).
+    pub fn due_from(&self, cal: &Calendar, start: NaiveDate) -> NaiveDate {
+        match self.unit {
+            Unit::WorkingDays => cal.add_working_days(start, self.amount),
+            Unit::CalendarDays => start + Duration::days(self.amount as i64),
+            Unit::Weeks => start + Duration::days(7 * self.amount as i64),
+        }
+    }
+
+    /// The length alone, as a person says it: "20 working days".
+    pub fn length(&self) -> String {
+        let (one, many) = match self.unit {
+            Unit::WorkingDays => ("working day", "working days"),
+            Unit::CalendarDays => ("day", "days"),
+            Unit::Weeks => ("week", "weeks"),
+        };
+        format!(
+            "{} {}",
+            self.amount,
+            if self.amount == 1 { one } else { many }
+        )
+    }
+}
+
+impl fmt::Display for Period {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.length())?;
+        if let Some(a) = self.from {
+            let w = match a {
+                Anchor::Receipt => "receipt",
+                Anchor::Acknowledgement => "acknowledgement",
+                Anchor::EscalationRequest => "escalation request",
+                Anchor::InvestigationStart => "investigation start",
+                Anchor::Response => "response",
+            };
+            write!(f, " from {w}")?;
+        }
+        Ok(())
+    }
+}
+
+impl From<Period> for String {
+    fn from(p: Period) -> String {
+        p.to_string()
+    }
+}
+
+impl TryFrom<String> for Period {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        s.parse()
+    }
+}
+
+impl std::str::FromStr for Period {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let bad = || {
+            format!(
+                "cannot read period '{s}': write it as '<N> working days|days|weeks [from receipt|acknowledgement|escalation request|investigation start|response]'"
+            )
+        };
+        let lower = s.trim().to_ascii_lowercase();
+        let (length, from) = match lower.split_once(" from ") {
+            Some((l, f)) => (l.trim(), Some(f.trim())),
+            None => (lower.as_str(), None),
+        };
+        let mut words = length.split_whitespace();
+        let amount: u32 = words.next().ok_or_else(bad)?.parse().map_err(|_| bad())?;
+        let unit_words: Vec<&str> = words.collect();
+        let unit = match unit_words.join(" ").as_str() {
+            "working day" | "working days" => Unit::WorkingDays,
+            "day" | "days" | "calendar day" | "calendar days" => Unit::CalendarDays,
+            "week" | "weeks" => Unit::Weeks,
+            _ => return Err(bad()),
+        };
+        let from = match from {
+            None => None,
+            Some("receipt") => Some(Anchor::Receipt),
+            Some("acknowledgement") => Some(Anchor::Acknowledgement),
+            Some("escalation request") => Some(Anchor::EscalationRequest),
+            Some("investigation start") => Some(Anchor::InvestigationStart),
+            Some("response") => Some(Anchor::Response),
+            Some(_) => return Err(bad()),
+        };
+        if amount == 0 {
+            return Err(format!("period '{s}' is zero long"));
+        }
+        if amount > 3650 {
+            return Err(format!("period '{s}' is longer than ten years"));
+        }
+        Ok(Period { amount, unit, from })
+    }
+}
+
+/// What happens when the customer's window to ask for the next stage lapses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum OnLapse {
+    /// Close the case as auto-closed and send the customer a closure notice.
+    AutoClose,
+    /// Close the case as resolved, without a letter.
+    CloseResolved,
+    /// Leave it open for an officer to close.
+    StayOpen,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Extension {
+    /// The longest extension the policy allows, if it sets a limit.
+    pub max: Option<Period>,
+    /// What the policy requires when extending (e.g. "tell the customer the reason and a new date").
+    pub condition: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Window {
+    /// How long the customer has, counted from our response unless stated.
+    pub period: Period,
+    pub on_lapse: OnLapse,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Stage {
+    /// Short id used in the database and on the command line: early, stage1, stage2, stage3.
+    pub id: String,
+    /// Name as the council's policy calls it.
+    pub name: String,
+    /// Who handles this stage.
+    pub handler: String,
+    /// Acknowledgement deadline (counted from receipt at the first stage, from the escalation request later).
+    pub acknowledge: Option<Period>,
+    /// Deadline to decide whether to accept an escalation request (Buckinghamshire 5 WD, Bath & NES 10 WD).
+    pub decide: Option<Period>,
+    /// Response deadline; the anchor must be given.
+    pub respond: Period,
+    /// An earlier target the council aims for (Buckinghamshire: 10 WD).
+    pub aim: Option<Period>,
+    pub extension: Option<Extension>,
+    /// The customer's window to ask for the next stage after our response at this one.
+    pub escalation_window: Option<Window>,
+    /// True when the handler must not be the one who handled the previous stage.
+    #[serde(default)]
+    pub different_handler: bool,
+    /// A holding letter is owed when the response cannot meet the timescale.
+    #[serde(default)]
+    pub holding_letter: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Feedback {
+    /// When the thank-you / acknowledgement is owed.
+    pub acknowledge: Option<Period>,
+    /// When a full reply is owed.
+    pub respond: Option<Period>,
+}
+
+/// What a retention rule starts from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RetentionBasis {
+    /// "Current year + N years": 31 December of the closing year, plus N years.
+    EndOfCloseYear,
+    /// N years after the day the case closed.
+    CloseDate,
+}
+
+/// Which closed cases a retention rule applies to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RetentionScope {
+    /// Any case (the fallback rule).
+    Any,
+    /// Closed at the first stage.
+    ClosedAtFirstStage,
+    /// Reached the second stage or later.
+    ReachedSecondStage,
+    /// Referred to the Ombudsman.
+    ReferredToOmbudsman,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetentionRule {
+    pub applies_to: RetentionScope,
+    pub years: u32,
+    pub basis: RetentionBasis,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Preset {
+    /// The council's name as it signs its letters.
+    pub council: String,
+    /// Reference prefix suggested for this council (config may override).
+    pub reference_prefix: String,
+    /// The document the preset was read from, with its date.
+    pub source: String,
+    /// The day of receipt (or of our reply) is day 0, the next whole working day is day 1.
+    #[serde(default = "yes")]
+    pub day_zero_rule: bool,
+    /// Whether an officer may pause a deadline (e.g. awaiting information from the customer).
+    #[serde(default)]
+    pub pause_allowed: bool,
+    /// Whole complaint from receipt to resolution (Buckinghamshire: 12 weeks).
+    pub overall_limit: Option<Period>,
+    /// Satisfaction survey sent this long after the response (West Lindsey: 7 days).
+    pub survey: Option<Period>,
+    pub compliment: Option<Feedback>,
+    pub comment: Option<Feedback>,
+    /// Complaint outcomes the council records.
+    pub outcomes: Vec<String>,
+    /// What the council calls its categories ("reason", "type").
+    #[serde(default = "category")]
+    pub category_label: String,
+    pub categories: Vec<String>,
+    /// Contact restrictions the council may impose.
+    #[serde(default)]
+    pub restrictions: Vec<String>,
+    pub retention: Vec<RetentionRule>,
+    pub stages: Vec<Stage>,
+}
+
+fn yes() -> bool {
+    true
+}
+fn category() -> String {
+    "category".into()
+}
+
+/// A preset with the name it was loaded under.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    pub name: String,
+    pub preset: Preset,
+}
+
+impl Policy {
+    /// Load by built-in name, or from a path to a TOML file.
+    pub fn load(name_or_path: &str) -> Result<Policy, PolicyError> {
+        if let Some((name, src)) = BUILTIN.iter().find(|(n, _)| *n == name_or_path) {
+            let preset = parse_str(src, &format!("config/policies/{name}.toml"))?;
+            return Ok(Policy {
+                name: name.to_string(),
+                preset,
+            });
+        }
+        let looks_like_path = name_or_path.ends_with(".toml") || name_or_path.contains('/');
+        if looks_like_path {
+            let preset = parse(Path::new(name_or_path))?;
+            let name = Path::new(name_or_path)
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_else(|| name_or_path.to_string());
+            return Ok(Policy { name, preset });
+        }
+        Err(PolicyError::Unknown(
+            name_or_path.to_string(),
+            BUILTIN
+                .iter()
+                .map(|(n, _)| *n)
+                .collect::<Vec<_>>()
+                .join(", "),
+        ))
+    }
+
+    pub fn stage(&self, id: &str) -> Option<&Stage> {
+        self.preset.stages.iter().find(|s| s.id == id)
+    }
+
+    pub fn first_stage(&self) -> &Stage {
+        &self.preset.stages[0]
+    }
+
+    /// The stage after `id`, if the policy has one.
+    pub fn next_stage(&self, id: &str) -> Option<&Stage> {
+        let i = self.preset.stages.iter().position(|s| s.id == id)?;
+        self.preset.stages.get(i + 1)
+    }
+
+    pub fn is_final_stage(&self, id: &str) -> bool {
+        self.preset.stages.last().map(|s| s.id.as_str()) == Some(id)
+    }
+
+    /// The day personal data of a closed case must be erased.
+    pub fn destruction_date(
+        &self,
+        closed: NaiveDate,
+        reached_second_stage: bool,
+        referred_to_ombudsman: bool,
+    ) -> Option<NaiveDate> {
+        let rule = self.preset.retention.iter().find(|r| match r.applies_to {
+            RetentionScope::ReferredToOmbudsman => referred_to_ombudsman,
+            RetentionScope::ReachedSecondStage => reached_second_stage,
+            RetentionScope::ClosedAtFirstStage => !reached_second_stage,
+            RetentionScope::Any => true,
+        })?;
+        let years = rule.years as i32;
+        Some(match rule.basis {
+            RetentionBasis::EndOfCloseYear => {
+                NaiveDate::from_ymd_opt(closed.year() + years, 12, 31)?
+            }
+            RetentionBasis::CloseDate => closed
+                .with_year(closed.year() + years)
+                // 29 February closes fall back to 28 February.
+                .or_else(|| (closed - Duration::days(1)).with_year(closed.year() + years))?,
+        })
+    }
+}
+
+/// Read and validate a preset file.
+pub fn parse(path: &Path) -> Result<Preset, PolicyError> {
+    let file = path.display().to_string();
+    let src = std::fs::read_to_string(path).map_err(|e| PolicyError::Unreadable {
+        file: file.clone(),
+        msg: e.to_string(),
+    })?;
+    parse_str(&src, &file)
+}
+
+/// Parse and validate preset text; `file` names it in errors.
+pub fn parse_str(src: &str, file: &str) -> Result<Preset, PolicyError> {
+    let preset: Preset = toml::from_str(src).map_err(|e| {
+        let line = e
+            .span()
+            .map(|s| src[..s.start.min(src.len())].lines().count().max(1))
+            .unwrap_or(1);
+        // toml's message carries its own snippet over several lines; keep the first.
+        let msg = e.message().lines().next().unwrap_or("invalid TOML").to_string();
+        // A span that starts right after a newline points at the next line.
+        let line = if e
+            .span()
+            .map(|s| s.start > 0 && src.as_bytes().get(s.start - 1) == Some(&b'\n'))
+            .unwrap_or(false)
+        {
+            line + 1
+        } else {
+            line
+        };
+        PolicyError::Invalid {
+            file: file.to_string(),
+            line,
+            msg,
+        }
+    })?;
+    validate(&preset, src, file)?;
+    Ok(preset)
+}
+
+/// Line of `key` inside the `index`-th `[[stages]]` table (or the top level when
+/// `index` is None); used to point semantic errors at the right place.
+fn locate(src: &str, stage: Option<usize>, key: &str) -> usize {
+    let mut seen = 0usize;
+    let mut in_scope = stage.is_none();
+    let mut scope_start = 1;
+    for (i, line) in src.lines().enumerate() {
+        let t = line.trim();
+        if t.starts_with('[') {
+            if t == "[[stages]]" {
+                seen += 1;
+                in_scope = stage == Some(seen - 1);
+                if in_scope {
+                    scope_start = i + 1;
+                }
+            } else if !t.starts_with("[stages.") {
+                in_scope = false;
+            }
+            continue;
+        }
+        if in_scope {
+            let k = t.split('=').next().unwrap_or("").trim();
+            if k == key {
+                return i + 1;
+            }
+        }
+    }
+    scope_start
+}
+
+fn validate(p: &Preset, src: &str, file: &str) -> Result<(), PolicyError> {
+    let err = |line: usize, msg: String| PolicyError::Invalid {
+        file: file.to_string(),
+        line,
+        msg,
+    };
+    if p.council.trim().is_empty() {
+        return Err(err(locate(src, None, "council"), "council name is empty".into()));
+    }
+    let prefix_ok = !p.reference_prefix.is_empty()
+        && p.reference_prefix.len() <= 8
+        && p
+            .reference_prefix
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
+    if !prefix_ok {
+        return Err(err(
+            locate(src, None, "reference_prefix"),
+            format!(
+                "reference_prefix '{}' must be 1-8 capital letters or digits",
+                p.reference_prefix
+            ),
+        ));
+    }
+    if p.stages.is_empty() {
+        return Err(err(1, "a preset needs at least one [[stages]] table".into()));
+    }
+    if p.outcomes.is_empty() {
+        return Err(err(locate(src, None, "outcomes"), "outcomes is empty".into()));
+    }
+    if p.retention.is_empty() {
+        return Err(err(
+            1,
+            "a preset needs at least one [[retention]] rule (use applies_to = \"any\")".into(),
+        ));
+    }
+    let mut ids = std::collections::HashSet::new();
+    for (i, s) in p.stages.iter().enumerate() {
+        let valid_id = matches!(s.id.as_str(), "early" | "stage1" | "stage2" | "stage3" | "stage4");
+        if !valid_id {
+            return Err(err(
+                locate(src, Some(i), "id"),
+                format!("stage id '{}' must be one of early, stage1, stage2, stage3, stage4", s.id),
+            ));
+        }
+        if !ids.insert(s.id.clone()) {
+            return Err(err(locate(src, Some(i), "id"), format!("stage id '{}' appears twice", s.id)));
+        }
+        let first = i == 0;
+        for (key, period) in [
+            ("acknowledge", s.acknowledge.as_ref()),
+            ("decide", s.decide.as_ref()),
+            ("respond", Some(&s.respond)),
+            ("aim", s.aim.as_ref()),
+        ] {
+            let Some(period) = period else { continue };
+            let line = locate(src, Some(i), key);
+            if key == "respond" && period.from.is_none() {
+                return Err(err(line, format!("stage {}: respond must say what it counts from ('... from receipt')", s.id)));
+            }
+            match period.from {
+                Some(Anchor::EscalationRequest) if first => {
+                    return Err(err(line, format!("stage {}: the first stage cannot count from an escalation request", s.id)))
+                }
+                Some(Anchor::Acknowledgement) if s.acknowledge.is_none() && !first => {
+                    return Err(err(line, format!("stage {}: {key} counts from the acknowledgement but the stage has no acknowledge deadline", s.id)))
+                }
+                Some(Anchor::Response) => {
+                    return Err(err(line, format!("stage {}: {key} cannot count from our own response", s.id)))
+                }
+                Some(Anchor::InvestigationStart) if s.decide.is_none() => {
+                    return Err(err(line, format!("stage {}: {key} counts from the start of the investigation but the stage has no decide deadline", s.id)))
+                }
+                _ => {}
+            }
+        }
+        if let Some(w) = &s.escalation_window {
+            if let Some(a) = w.period.from {
+                if a != Anchor::Response {
+                    return Err(err(
+                        locate(src, Some(i), "period"),
+                        format!("stage {}: the escalation window counts from our response", s.id),
+                    ));
+                }
+            }
+        }
+    }
+    if p.stages[0].acknowledge.is_none() {
+        return Err(err(locate(src, Some(0), "id"), "the first stage needs an acknowledge deadline".into()));
+    }
+    Ok(())
+}
+
+/// One line of a deadline table.
+#[derive(Debug, Clone, Serialize)]
+pub struct DeadlineRow {
+    pub stage: String,
+    pub what: String,
+    pub rule: String,
+}
+
+impl Preset {
+    /// The council's deadline table, one row per promise, in the order a case meets them.
+    pub fn table(&self) -> Vec<DeadlineRow> {
+        let mut rows = Vec::new();
+        let row = |stage: &str, what: &str, rule: String| DeadlineRow {
+            stage: stage.to_string(),
+            what: what.to_string(),
+            rule,
+        };
+        for (i, s) in self.stages.iter().enumerate() {
+            let default_ack = if i == 0 { Anchor::Receipt } else { Anchor::EscalationRequest };
+            let counted = |p: &Period, default: Anchor| {
+                format!("{} from {}", p.length(), p.anchor_or(default).describe())
+            };
+            if let Some(a) = &s.acknowledge {
+                rows.push(row(&s.name, "acknowledge", counted(a, default_ack)));
+            }
+            if let Some(d) = &s.decide {
+                rows.push(row(&s.name, "decide whether to accept", counted(d, Anchor::EscalationRequest)));
+            }
+            if let Some(a) = &s.aim {
+                rows.push(row(&s.name, "aim to respond", counted(a, s.respond.anchor_or(Anchor::Receipt))));
+            }
+            rows.push(row(&s.name, "respond", counted(&s.respond, Anchor::Receipt)));
+            if let Some(e) = &s.extension {
+                let max = e.max.map(|m| format!("up to {}", m.length())).unwrap_or_else(|| "no set limit".into());
+                rows.push(row(&s.name, "extension", format!("{max}; {}", e.condition)));
+            }
+            if s.different_handler {
+                rows.push(row(&s.name, "handler", format!("{} (not the previous stage's handler)", s.handler)));
+            } else {
+                rows.push(row(&s.name, "handler", s.handler.clone()));
+            }
+            if let Some(w) = &s.escalation_window {
+                let what = match w.on_lapse {
+                    OnLapse::AutoClose => "then the case closes automatically",
+                    OnLapse::CloseResolved => "then the case closes as resolved",
+                    OnLapse::StayOpen => "then an officer decides",
+                };
+                rows.push(row(
+                    &s.name,
+                    "customer may escalate",
+                    format!("within {} of our response; {what}", w.period.length()),
+                ));
+            }
+        }
+        if let Some(o) = &self.overall_limit {
+            rows.push(row("Whole complaint", "resolve", counted_from(o, Anchor::Receipt)));
+        }
+        for (kind, f) in [("Compliment", &self.compliment), ("Comment", &self.comment)] {
+            if let Some(f) = f {
+                if let Some(a) = &f.acknowledge {
+                    rows.push(row(kind, "acknowledge", counted_from(a, Anchor::Receipt)));
+                }
+                if let Some(r) = &f.respond {
+                    rows.push(row(kind, "respond", counted_from(r, Anchor::Receipt)));
+                }
+            }
+        }
+        if let Some(s) = &self.survey {
+            rows.push(row("Survey", "satisfaction survey", counted_from(s, Anchor::Response)));
+        }
+        rows
+    }
+}
+
+fn counted_from(p: &Period, default: Anchor) -> String {
+    format!("{} from {}", p.length(), p.anchor_or(default).describe())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn periods_read_as_written() {
+        let p: Period = "20 working days from receipt".parse().unwrap();
+        assert_eq!(p, Period { amount: 20, unit: Unit::WorkingDays, from: Some(Anchor::Receipt) });
+        let p: Period = "12 weeks".parse().unwrap();
+        assert_eq!(p, Period { amount: 12, unit: Unit::Weeks, from: None });
+        assert!("20 fortnights".parse::<Period>().is_err());
+        assert!("0 days".parse::<Period>().is_err());
+        assert!("5 working days from lunch".parse::<Period>().is_err());
+    }
+
+    #[test]
+    fn every_builtin_preset_parses_and_validates() {
+        for (name, _) in BUILTIN {
+            let p = Policy::load(name).unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert!(!p.preset.stages.is_empty());
+            assert!(!p.preset.table().is_empty());
+        }
+    }
+}
