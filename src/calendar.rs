@@ -34,6 +34,11 @@ pub fn weekday_name(w: Weekday) -> &'static str {
     }
 }
 
+/// The date in England of an instant: deadlines count in Europe/London, times are stored in UTC.
+pub fn london_date(at: chrono::DateTime<chrono::Utc>) -> NaiveDate {
+    at.with_timezone(&chrono_tz::Europe::London).date_naive()
+}
+
 /// `2026-12-24 Thu`: the form every command prints dates in.
 pub fn show(d: NaiveDate) -> String {
     format!("{} {}", d.format("%Y-%m-%d"), &weekday_name(d.weekday())[..3])

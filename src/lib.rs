@@ -2,3 +2,6 @@
 pub mod calendar;
 pub mod policy;
 pub mod deadline;
+pub mod case;
+pub mod config;
+pub mod store;

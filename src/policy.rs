@@ -430,28 +430,10 @@ pub fn parse(path: &Path) -> Result<Preset, PolicyError> {
 
 /// Parse and validate preset text; `file` names it in errors.
 pub fn parse_str(src: &str, file: &str) -> Result<Preset, PolicyError> {
-    let preset: Preset = toml::from_str(src).map_err(|e| {
-        let line = e
-            .span()
-            .map(|s| src[..s.start.min(src.len())].lines().count().max(1))
-            .unwrap_or(1);
-        // toml's message carries its own snippet over several lines; keep the first.
-        let msg = e.message().lines().next().unwrap_or("invalid TOML").to_string();
-        // A span that starts right after a newline points at the next line.
-        let line = if e
-            .span()
-            .map(|s| s.start > 0 && src.as_bytes().get(s.start - 1) == Some(&b'\n'))
-            .unwrap_or(false)
-        {
-            line + 1
-        } else {
-            line
-        };
-        PolicyError::Invalid {
-            file: file.to_string(),
-            line,
-            msg,
-        }
+    let preset: Preset = toml::from_str(src).map_err(|e| PolicyError::Invalid {
+        file: file.to_string(),
+        line: crate::config::toml_error_line(src, &e),
+        msg: e.message().lines().next().unwrap_or("invalid TOML").to_string(),
     })?;
     validate(&preset, src, file)?;
     Ok(preset)

@@ -1,0 +1,281 @@
+//! The case lifecycle as an explicit state machine: states, the actions that move a
+//! case between them, and the close reasons. An action that the current state does
+//! not allow is an error, never a silent no-op.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// What a message to the complaints inbox turned out to be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Kind {
+    Complaint,
+    Compliment,
+    Comment,
+    ServiceRequest,
+    OutOfScope,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 5] = [
+        Kind::Complaint,
+        Kind::Compliment,
+        Kind::Comment,
+        Kind::ServiceRequest,
+        Kind::OutOfScope,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Complaint => "complaint",
+            Kind::Compliment => "compliment",
+            Kind::Comment => "comment",
+            Kind::ServiceRequest => "service-request",
+            Kind::OutOfScope => "out-of-scope",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum State {
+    /// Stored, not yet acknowledged.
+    Received,
+    /// Acknowledged at the current stage; the investigation has not formally started.
+    Acknowledged,
+    /// Being investigated at the current stage.
+    Investigating,
+    /// Our response at the current stage has gone out.
+    Responded,
+    /// The customer's window to ask for the next stage is open.
+    AwaitingCustomer,
+    /// The customer asked for the next stage; we are deciding whether to accept it.
+    EscalationRequested,
+    /// Accepted into the next stage (the stage column already names it).
+    Escalated,
+    Closed,
+}
+
+impl State {
+    pub const ALL: [State; 8] = [
+        State::Received,
+        State::Acknowledged,
+        State::Investigating,
+        State::Responded,
+        State::AwaitingCustomer,
+        State::EscalationRequested,
+        State::Escalated,
+        State::Closed,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            State::Received => "received",
+            State::Acknowledged => "acknowledged",
+            State::Investigating => "investigating",
+            State::Responded => "responded",
+            State::AwaitingCustomer => "awaiting-customer",
+            State::EscalationRequested => "escalation-requested",
+            State::Escalated => "escalated",
+            State::Closed => "closed",
+        }
+    }
+    pub fn parse(s: &str) -> Option<State> {
+        State::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+    pub fn is_open(self) -> bool {
+        self != State::Closed
+    }
+}
+
+impl fmt::Display for State {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CloseReason {
+    Resolved,
+    AutoClosed,
+    Withdrawn,
+    OutOfScope,
+    ReferredToOmbudsman,
+}
+
+impl CloseReason {
+    pub const ALL: [CloseReason; 5] = [
+        CloseReason::Resolved,
+        CloseReason::AutoClosed,
+        CloseReason::Withdrawn,
+        CloseReason::OutOfScope,
+        CloseReason::ReferredToOmbudsman,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CloseReason::Resolved => "resolved",
+            CloseReason::AutoClosed => "auto-closed",
+            CloseReason::Withdrawn => "withdrawn",
+            CloseReason::OutOfScope => "out-of-scope",
+            CloseReason::ReferredToOmbudsman => "referred-to-ombudsman",
+        }
+    }
+    pub fn parse(s: &str) -> Option<CloseReason> {
+        CloseReason::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+/// Everything that can happen to a case's state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Acknowledge,
+    StartInvestigation,
+    Respond,
+    OpenReplyWindow,
+    RequestEscalation,
+    /// Accept the escalation request into the next stage.
+    AcceptEscalation,
+    /// Send the case back to the current stage for more work (Bath & NES "refer back").
+    ReferBack,
+    Close(CloseReason),
+    Reopen,
+}
+
+impl Action {
+    pub fn name(self) -> String {
+        match self {
+            Action::Acknowledge => "acknowledge".into(),
+            Action::StartInvestigation => "start investigation".into(),
+            Action::Respond => "respond".into(),
+            Action::OpenReplyWindow => "open reply window".into(),
+            Action::RequestEscalation => "request escalation".into(),
+            Action::AcceptEscalation => "accept escalation".into(),
+            Action::ReferBack => "refer back".into(),
+            Action::Close(r) => format!("close ({})", r.as_str()),
+            Action::Reopen => "reopen".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("cannot {action}: the case is {from}")]
+pub struct IllegalTransition {
+    pub from: State,
+    pub action: String,
+}
+
+/// The state an action leads to, or why it may not be taken.
+///
+/// Escalation needs a next stage in the policy; the caller checks that (it knows the
+/// policy), this function knows only the lifecycle.
+pub fn transition(from: State, action: Action) -> Result<State, IllegalTransition> {
+    use Action as A;
+    use State as S;
+    let to = match (from, action) {
+        (S::Received, A::Acknowledge) => S::Acknowledged,
+        (S::Escalated, A::Acknowledge) => S::Acknowledged,
+        // Acknowledging an escalation request does not decide it.
+        (S::EscalationRequested, A::Acknowledge) => S::EscalationRequested,
+        (S::Acknowledged | S::Escalated, A::StartInvestigation) => S::Investigating,
+        (S::Acknowledged | S::Investigating | S::Escalated, A::Respond) => S::Responded,
+        (S::Responded, A::OpenReplyWindow) => S::AwaitingCustomer,
+        (S::Responded | S::AwaitingCustomer, A::RequestEscalation) => S::EscalationRequested,
+        (S::EscalationRequested, A::AcceptEscalation) => S::Escalated,
+        (S::EscalationRequested, A::ReferBack) => S::Investigating,
+        (S::Closed, A::Close(_)) => return Err(illegal(from, action)),
+        (_, A::Close(_)) => S::Closed,
+        (S::Closed, A::Reopen) => S::Investigating,
+        _ => return Err(illegal(from, action)),
+    };
+    Ok(to)
+}
+
+fn illegal(from: State, action: Action) -> IllegalTransition {
+    IllegalTransition {
+        from,
+        action: action.name(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use Action as A;
+    use State as S;
+
+    const LEGAL: &[(State, Action, State)] = &[
+        (S::Received, A::Acknowledge, S::Acknowledged),
+        (S::Escalated, A::Acknowledge, S::Acknowledged),
+        (S::EscalationRequested, A::Acknowledge, S::EscalationRequested),
+        (S::Acknowledged, A::StartInvestigation, S::Investigating),
+        (S::Escalated, A::StartInvestigation, S::Investigating),
+        (S::Acknowledged, A::Respond, S::Responded),
+        (S::Investigating, A::Respond, S::Responded),
+        (S::Escalated, A::Respond, S::Responded),
+        (S::Responded, A::OpenReplyWindow, S::AwaitingCustomer),
+        (S::Responded, A::RequestEscalation, S::EscalationRequested),
+        (S::AwaitingCustomer, A::RequestEscalation, S::EscalationRequested),
+        (S::EscalationRequested, A::AcceptEscalation, S::Escalated),
+        (S::EscalationRequested, A::ReferBack, S::Investigating),
+        (S::Closed, A::Reopen, S::Investigating),
+    ];
+
+    fn all_actions() -> Vec<Action> {
+        let mut v = vec![
+            A::Acknowledge,
+            A::StartInvestigation,
+            A::Respond,
+            A::OpenReplyWindow,
+            A::RequestEscalation,
+            A::AcceptEscalation,
+            A::ReferBack,
+            A::Reopen,
+        ];
+        v.extend(CloseReason::ALL.map(A::Close));
+        v
+    }
+
+    #[test]
+    fn every_legal_transition_leads_where_the_lifecycle_says() {
+        for (from, action, to) in LEGAL {
+            assert_eq!(transition(*from, *action), Ok(*to), "{from} --{}-->", action.name());
+        }
+    }
+
+    #[test]
+    fn every_open_state_can_close_with_every_reason_and_a_closed_case_cannot_close_again() {
+        for s in State::ALL {
+            for r in CloseReason::ALL {
+                let got = transition(s, A::Close(r));
+                if s == S::Closed {
+                    assert!(got.is_err());
+                } else {
+                    assert_eq!(got, Ok(S::Closed));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn everything_not_listed_is_illegal() {
+        for s in State::ALL {
+            for a in all_actions() {
+                let listed = LEGAL.iter().any(|(f, act, _)| *f == s && *act == a)
+                    || (matches!(a, A::Close(_)) && s != S::Closed);
+                assert_eq!(transition(s, a).is_ok(), listed, "{s} --{}-->", a.name());
+            }
+        }
+    }
+
+    #[test]
+    fn illegal_transition_says_what_and_from_where() {
+        let e = transition(S::Received, A::Respond).unwrap_err();
+        assert_eq!(e.to_string(), "cannot respond: the case is received");
+        let e = transition(S::Closed, A::Close(CloseReason::Resolved)).unwrap_err();
+        assert_eq!(e.to_string(), "cannot close (resolved): the case is closed");
+        let e = transition(S::Investigating, A::AcceptEscalation).unwrap_err();
+        assert_eq!(e.to_string(), "cannot accept escalation: the case is investigating");
+    }
+}

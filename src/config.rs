@@ -1,0 +1,375 @@
+//! The daemon's configuration file: the council's identity, which policy preset it
+//! runs, where its data lives, its closure days, and its mailbox and outbox. With no
+//! file at all, Redress runs on the zero-setup default: a local Maildir in, a file
+//! outbox out, SQLite in ./data.
+
+use chrono::NaiveDate;
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+use crate::calendar::Calendar;
+use crate::policy::{Policy, PolicyError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{file}: {msg}")]
+    Unreadable { file: String, msg: String },
+    #[error("{file}: line {line}: {msg}")]
+    Invalid {
+        file: String,
+        line: usize,
+        msg: String,
+    },
+    #[error(transparent)]
+    Policy(#[from] PolicyError),
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Council {
+    pub name: String,
+    #[serde(default)]
+    pub address: Vec<String>,
+    #[serde(default)]
+    pub phone: String,
+    #[serde(default)]
+    pub web: String,
+    /// The complaints inbox address: letters come from it, and mail from it is never answered.
+    pub email: String,
+    #[serde(default = "default_signatory")]
+    pub signatory: String,
+    /// Case reference prefix; defaults to the preset's.
+    pub reference_prefix: Option<String>,
+}
+
+fn default_signatory() -> String {
+    "Complaints Team".into()
+}
+
+/// A day or a run of days the council is closed.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Closure {
+    /// First closed day: a TOML date (2026-12-29) or the same in quotes.
+    pub from: toml::Value,
+    /// Last closed day, inclusive; `from` alone closes one day.
+    pub to: Option<toml::Value>,
+    #[serde(default = "default_closure_reason")]
+    pub reason: String,
+}
+
+fn default_closure_reason() -> String {
+    "council closure".into()
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CalendarConfig {
+    #[serde(default)]
+    pub closures: Vec<Closure>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum MailboxConfig {
+    /// A local Maildir (new/ -> cur/ once stored).
+    Maildir { path: PathBuf },
+    Imap(ImapConfig),
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImapConfig {
+    pub host: String,
+    pub port: Option<u16>,
+    /// "implicit" (993), "starttls" (143) or "plain" (only honoured on loopback or when allow_plaintext is set).
+    #[serde(default = "default_tls")]
+    pub tls: String,
+    #[serde(default)]
+    pub allow_plaintext: bool,
+    /// Trust this PEM certificate in addition to the system roots (self-signed test servers).
+    pub ca_file: Option<PathBuf>,
+    pub user: String,
+    pub password_file: Option<PathBuf>,
+    pub password_env: Option<String>,
+    #[serde(default = "default_folder")]
+    pub folder: String,
+    /// Move stored mail here; when unset, mail is only flagged \Seen.
+    pub processed_folder: Option<String>,
+    #[serde(default = "default_poll")]
+    pub poll_seconds: u64,
+}
+
+fn default_tls() -> String {
+    "implicit".into()
+}
+fn default_folder() -> String {
+    "INBOX".into()
+}
+fn default_poll() -> u64 {
+    60
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum OutboxConfig {
+    /// Write each letter as an .eml file into a directory.
+    File { path: PathBuf },
+    Smtp(SmtpConfig),
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmtpConfig {
+    pub host: String,
+    pub port: Option<u16>,
+    /// "implicit" (465), "starttls" (587) or "plain" (loopback or allow_plaintext only).
+    #[serde(default = "default_smtp_tls")]
+    pub tls: String,
+    #[serde(default)]
+    pub allow_plaintext: bool,
+    pub ca_file: Option<PathBuf>,
+    pub user: Option<String>,
+    pub password_file: Option<PathBuf>,
+    pub password_env: Option<String>,
+}
+
+fn default_smtp_tls() -> String {
+    "starttls".into()
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    council: Council,
+    policy: String,
+    #[serde(default = "default_data_dir")]
+    data_dir: PathBuf,
+    #[serde(default)]
+    calendar: CalendarConfig,
+    mailbox: Option<MailboxConfig>,
+    outbox: Option<OutboxConfig>,
+}
+
+fn default_data_dir() -> PathBuf {
+    "data".into()
+}
+
+/// A loaded configuration, with relative paths resolved against the config file's folder.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub council: Council,
+    pub policy: Policy,
+    pub data_dir: PathBuf,
+    pub calendar: Calendar,
+    pub mailbox: MailboxConfig,
+    pub outbox: OutboxConfig,
+    /// Where the config came from, for messages.
+    pub source: String,
+}
+
+/// The zero-setup configuration used when no --config is given.
+pub const DEFAULT: &str = r#"
+policy = "lgsco-code"
+data_dir = "data"
+
+[council]
+name = "Example Council"
+address = ["Council Offices", "High Street", "Exampleton", "EX1 1AA"]
+phone = "01234 567890"
+web = "https://www.example.gov.uk/complaints"
+email = "complaints@example.gov.uk"
+signatory = "Complaints Team"
+reference_prefix = "EX"
+
+[mailbox]
+kind = "maildir"
+path = "maildir"
+
+[outbox]
+kind = "file"
+path = "outbox"
+"#;
+
+impl Config {
+    /// Load `path`, or the zero-setup default (paths relative to the working directory) when `None`.
+    pub fn load(path: Option<&Path>) -> Result<Config, ConfigError> {
+        match path {
+            Some(p) => {
+                let src = std::fs::read_to_string(p).map_err(|e| ConfigError::Unreadable {
+                    file: p.display().to_string(),
+                    msg: e.to_string(),
+                })?;
+                let base = p.parent().unwrap_or(Path::new("."));
+                Config::parse_str(&src, &p.display().to_string(), base)
+            }
+            None => Config::parse_str(DEFAULT, "built-in default config", Path::new(".")),
+        }
+    }
+
+    pub fn parse_str(src: &str, file: &str, base: &Path) -> Result<Config, ConfigError> {
+        let raw: RawConfig = toml::from_str(src).map_err(|e| ConfigError::Invalid {
+            file: file.to_string(),
+            line: toml_error_line(src, &e),
+            msg: e.message().lines().next().unwrap_or("invalid TOML").to_string(),
+        })?;
+        let resolve = |p: &Path| {
+            if p.is_absolute() {
+                p.to_path_buf()
+            } else {
+                base.join(p)
+            }
+        };
+        // A relative policy path counts from the config's folder too.
+        let policy = if raw.policy.ends_with(".toml") {
+            Policy::load(&resolve(Path::new(&raw.policy)).display().to_string())?
+        } else {
+            Policy::load(&raw.policy)?
+        };
+        let mut closures = Vec::new();
+        for c in &raw.calendar.closures {
+            let date = |v: &toml::Value| -> Result<NaiveDate, ConfigError> {
+                let text = match v {
+                    toml::Value::String(s) => s.clone(),
+                    toml::Value::Datetime(d) => d.to_string(),
+                    other => other.to_string(),
+                };
+                NaiveDate::parse_from_str(&text, "%Y-%m-%d").map_err(|_| ConfigError::Invalid {
+                    file: file.to_string(),
+                    line: line_of(src, "closures"),
+                    msg: format!("closure date '{text}' is not a date in the form YYYY-MM-DD"),
+                })
+            };
+            let from = date(&c.from)?;
+            let to = c.to.as_ref().map(date).transpose()?.unwrap_or(from);
+            if to < from {
+                return Err(ConfigError::Invalid {
+                    file: file.to_string(),
+                    line: line_of(src, &from.to_string()),
+                    msg: format!("closure ends ({to}) before it starts ({from})"),
+                });
+            }
+            let mut d = from;
+            while d <= to {
+                closures.push((d, c.reason.clone()));
+                d += chrono::Duration::days(1);
+            }
+        }
+        let mailbox = match raw.mailbox {
+            Some(MailboxConfig::Maildir { path }) => MailboxConfig::Maildir {
+                path: resolve(&path),
+            },
+            Some(m) => m,
+            None => MailboxConfig::Maildir {
+                path: resolve(Path::new("maildir")),
+            },
+        };
+        let outbox = match raw.outbox {
+            Some(OutboxConfig::File { path }) => OutboxConfig::File {
+                path: resolve(&path),
+            },
+            Some(o) => o,
+            None => OutboxConfig::File {
+                path: resolve(Path::new("outbox")),
+            },
+        };
+        let mut council = raw.council;
+        if let Some(prefix) = &council.reference_prefix {
+            let ok = !prefix.is_empty()
+                && prefix.len() <= 8
+                && prefix.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
+            if !ok {
+                return Err(ConfigError::Invalid {
+                    file: file.to_string(),
+                    line: line_of(src, "reference_prefix"),
+                    msg: format!("reference_prefix '{prefix}' must be 1-8 capital letters or digits"),
+                });
+            }
+        } else {
+            council.reference_prefix = Some(policy.preset.reference_prefix.clone());
+        }
+        Ok(Config {
+            council,
+            policy,
+            data_dir: resolve(&raw.data_dir),
+            calendar: Calendar::with_closures(closures),
+            mailbox,
+            outbox,
+            source: file.to_string(),
+        })
+    }
+
+    pub fn reference_prefix(&self) -> &str {
+        self.council
+            .reference_prefix
+            .as_deref()
+            .unwrap_or(&self.policy.preset.reference_prefix)
+    }
+
+    pub fn database_path(&self) -> PathBuf {
+        self.data_dir.join("redress.db")
+    }
+}
+
+/// The line a TOML error is about. toml reports an unknown key with the span of the
+/// whole table, so for those the key itself is looked up.
+pub(crate) fn toml_error_line(src: &str, e: &toml::de::Error) -> usize {
+    let msg = e.message();
+    if let Some(rest) = msg.strip_prefix("unknown field `") {
+        if let Some(key) = rest.split('`').next() {
+            let start = e.span().map(|s| s.start).unwrap_or(0);
+            let before = src[..start.min(src.len())].lines().count();
+            let hit = src.lines().enumerate().skip(before.saturating_sub(1)).find(|(_, l)| {
+                let t = l.trim_start();
+                t.strip_prefix(key).is_some_and(|r| r.trim_start().starts_with('='))
+            });
+            if let Some((i, _)) = hit {
+                return i + 1;
+            }
+        }
+    }
+    match e.span() {
+        Some(s) => {
+            let start = s.start.min(src.len());
+            // Count the newlines before the span: the span's own line is one more.
+            src[..start].matches('\n').count() + 1
+        }
+        None => 1,
+    }
+}
+
+fn line_of(src: &str, needle: &str) -> usize {
+    src.lines()
+        .position(|l| l.contains(needle))
+        .map(|i| i + 1)
+        .unwrap_or(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_config_loads() {
+        let c = Config::load(None).unwrap();
+        assert_eq!(c.policy.name, "lgsco-code");
+        assert_eq!(c.reference_prefix(), "EX");
+        assert!(matches!(c.mailbox, MailboxConfig::Maildir { .. }));
+    }
+
+    #[test]
+    fn closure_ranges_expand_to_each_day() {
+        let src = format!(
+            "{DEFAULT}\n[calendar]\nclosures = [{{ from = 2026-12-29, to = 2026-12-31, reason = \"Christmas closure\" }}]\n"
+        );
+        let c = Config::parse_str(&src, "t.toml", Path::new(".")).unwrap();
+        assert_eq!(c.calendar.closures().len(), 3);
+    }
+
+    #[test]
+    fn unknown_key_names_the_line() {
+        let src = "policy = \"lgsco-code\"\ncolour = \"blue\"\n[council]\nname = \"X\"\nemail = \"a@b\"\n";
+        let e = Config::parse_str(src, "t.toml", Path::new(".")).unwrap_err().to_string();
+        assert!(e.starts_with("t.toml: line 2: unknown field `colour`"), "{e}");
+    }
+}

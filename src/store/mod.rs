@@ -1,0 +1,732 @@
+//! The case store: SQLite on disk (WAL, foreign keys on, migrations embedded and run
+//! at open). All SQL lives here. Every change to a case is written in one transaction
+//! together with the event that records it.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use serde::Serialize;
+use std::path::Path;
+
+use crate::calendar::{london_date, Calendar};
+use crate::case::{self, Action, IllegalTransition, Kind, State};
+use crate::deadline::{self, Due, Facts};
+use crate::policy::Policy;
+
+/// Schema migrations, applied in order; `PRAGMA user_version` records how many have run.
+const MIGRATIONS: &[&str] = &[include_str!("schema.sql")];
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("{path}: {msg}")]
+    Open { path: String, msg: String },
+    #[error("no case with reference {0}")]
+    NotFound(String),
+    #[error("{0}: {1}")]
+    Illegal(String, IllegalTransition),
+    #[error("{0}")]
+    Refused(String),
+    #[error("database {path} has schema version {found}, newer than this redress knows ({known}); upgrade redress")]
+    TooNew {
+        path: String,
+        found: usize,
+        known: usize,
+    },
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+pub struct Store {
+    conn: Connection,
+}
+
+/// A case as listings and `case REF` show it.
+#[derive(Debug, Clone, Serialize)]
+pub struct CaseRow {
+    #[serde(skip)]
+    pub id: i64,
+    pub reference: String,
+    pub policy: String,
+    pub kind: String,
+    pub state: String,
+    pub stage: String,
+    pub close_reason: Option<String>,
+    pub customer_email: Option<String>,
+    pub customer_name: Option<String>,
+    pub subject: Option<String>,
+    pub service: Option<String>,
+    pub officer: Option<String>,
+    pub past_officers: Vec<String>,
+    pub category: Option<String>,
+    pub outcome: Option<String>,
+    pub received_at: String,
+    pub closed_at: Option<String>,
+    pub flagged: Option<String>,
+    /// The earliest open deadline, if any.
+    pub next_due: Option<String>,
+    #[serde(skip)]
+    pub facts: FactsRow,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct FactsRow {
+    pub received_on: Option<NaiveDate>,
+    pub acknowledged_on: Option<NaiveDate>,
+    pub escalation_requested_on: Option<NaiveDate>,
+    pub investigation_started_on: Option<NaiveDate>,
+    pub responded_on: Option<NaiveDate>,
+}
+
+impl FactsRow {
+    fn facts(&self) -> Facts {
+        Facts {
+            received: self.received_on,
+            acknowledged: self.acknowledged_on,
+            escalation_requested: self.escalation_requested_on,
+            investigation_started: self.investigation_started_on,
+            responded: self.responded_on,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct EventRow {
+    pub at: String,
+    pub actor: String,
+    pub kind: String,
+    pub from_state: Option<String>,
+    pub to_state: Option<String>,
+    pub detail: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DeadlineRow {
+    pub stage: String,
+    pub kind: String,
+    pub from_event: String,
+    pub from_date: String,
+    pub period: String,
+    pub due: String,
+    pub status: String,
+    pub met_on: Option<String>,
+}
+
+/// A new case, however it arrived (mail, phone, letter, officer entry).
+#[derive(Debug, Clone)]
+pub struct NewCase<'a> {
+    pub kind: Kind,
+    pub email: &'a str,
+    pub name: Option<&'a str>,
+    pub subject: Option<&'a str>,
+    pub service: Option<&'a str>,
+    pub received_at: DateTime<Utc>,
+}
+
+/// Filters for `cases`.
+#[derive(Debug, Clone, Default)]
+pub struct CaseFilter {
+    pub state: Option<State>,
+    pub kind: Option<Kind>,
+    pub officer: Option<String>,
+    pub stage: Option<String>,
+    pub customer: Option<String>,
+    /// Only cases with an open deadline before this date.
+    pub overdue_on: Option<NaiveDate>,
+    pub open_only: bool,
+    pub limit: Option<usize>,
+}
+
+fn ts(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+fn parse_date(s: Option<String>) -> Option<NaiveDate> {
+    s.and_then(|s| NaiveDate::parse_from_str(&s, "%Y-%m-%d").ok())
+}
+
+const CASE_COLUMNS: &str = "c.id, c.reference, c.policy, c.kind, c.state, c.stage, c.close_reason,
+    cu.email, cu.name, c.subject, c.service, c.officer, c.past_officers, c.category, c.outcome,
+    c.received_at, c.closed_at, c.flagged,
+    (SELECT MIN(due) FROM deadlines d WHERE d.case_id = c.id AND d.status = 'open'),
+    c.received_on, c.acknowledged_on, c.escalation_requested_on, c.investigation_started_on, c.responded_on";
+
+fn case_from_row(r: &rusqlite::Row) -> rusqlite::Result<CaseRow> {
+    let past: String = r.get(12)?;
+    Ok(CaseRow {
+        id: r.get(0)?,
+        reference: r.get(1)?,
+        policy: r.get(2)?,
+        kind: r.get(3)?,
+        state: r.get(4)?,
+        stage: r.get(5)?,
+        close_reason: r.get(6)?,
+        customer_email: r.get(7)?,
+        customer_name: r.get(8)?,
+        subject: r.get(9)?,
+        service: r.get(10)?,
+        officer: r.get(11)?,
+        past_officers: past
+            .split(',')
+            .filter(|s| !s.is_empty())
+            .map(String::from)
+            .collect(),
+        category: r.get(13)?,
+        outcome: r.get(14)?,
+        received_at: r.get(15)?,
+        closed_at: r.get(16)?,
+        flagged: r.get(17)?,
+        next_due: r.get(18)?,
+        facts: FactsRow {
+            received_on: parse_date(r.get(19)?),
+            acknowledged_on: parse_date(r.get(20)?),
+            escalation_requested_on: parse_date(r.get(21)?),
+            investigation_started_on: parse_date(r.get(22)?),
+            responded_on: parse_date(r.get(23)?),
+        },
+    })
+}
+
+impl Store {
+    /// Open (creating if needed) the database at `path` and bring its schema up to date.
+    pub fn open(path: &Path) -> Result<Store> {
+        if let Some(dir) = path.parent() {
+            if !dir.as_os_str().is_empty() {
+                std::fs::create_dir_all(dir).map_err(|e| StoreError::Open {
+                    path: dir.display().to_string(),
+                    msg: format!("cannot create the data directory: {e}"),
+                })?;
+            }
+        }
+        let conn = Connection::open(path).map_err(|e| StoreError::Open {
+            path: path.display().to_string(),
+            msg: e.to_string(),
+        })?;
+        Store::setup(conn, &path.display().to_string())
+    }
+
+    pub fn open_in_memory() -> Result<Store> {
+        Store::setup(Connection::open_in_memory()?, ":memory:")
+    }
+
+    fn setup(conn: Connection, path: &str) -> Result<Store> {
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        let mut store = Store { conn };
+        store.migrate(path)?;
+        Ok(store)
+    }
+
+    fn migrate(&mut self, path: &str) -> Result<()> {
+        let version: usize = self
+            .conn
+            .query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0))? as usize;
+        if version > MIGRATIONS.len() {
+            return Err(StoreError::TooNew {
+                path: path.to_string(),
+                found: version,
+                known: MIGRATIONS.len(),
+            });
+        }
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(version) {
+            let tx = self.conn.transaction()?;
+            tx.execute_batch(sql)?;
+            tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+            tx.commit()?;
+        }
+        Ok(())
+    }
+
+    pub fn schema_version(&self) -> Result<i64> {
+        Ok(self
+            .conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))?)
+    }
+
+    /// Direct access for other store-owning modules (mailbox, outbox) in this crate.
+    pub fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    pub fn conn_mut(&mut self) -> &mut Connection {
+        &mut self.conn
+    }
+
+    /// Open a case: customer, reference, first event and deadlines, in one transaction.
+    pub fn create_case(
+        &mut self,
+        new: &NewCase,
+        policy: &Policy,
+        prefix: &str,
+        cal: &Calendar,
+        actor: &str,
+    ) -> Result<CaseRow> {
+        let tx = self.conn.transaction()?;
+        let id = create_case_tx(&tx, new, policy, prefix, cal, actor)?;
+        tx.commit()?;
+        self.case_by_id(id)
+    }
+
+    pub fn case_by_id(&self, id: i64) -> Result<CaseRow> {
+        let sql = format!(
+            "SELECT {CASE_COLUMNS} FROM cases c LEFT JOIN customers cu ON cu.id = c.customer_id WHERE c.id = ?1"
+        );
+        Ok(self.conn.query_row(&sql, [id], case_from_row)?)
+    }
+
+    pub fn find_case(&self, reference: &str) -> Result<CaseRow> {
+        let sql = format!(
+            "SELECT {CASE_COLUMNS} FROM cases c LEFT JOIN customers cu ON cu.id = c.customer_id WHERE c.reference = ?1"
+        );
+        self.conn
+            .query_row(&sql, [reference.trim().to_ascii_uppercase()], case_from_row)
+            .optional()?
+            .ok_or_else(|| StoreError::NotFound(reference.to_string()))
+    }
+
+    pub fn list_cases(&self, f: &CaseFilter) -> Result<Vec<CaseRow>> {
+        let mut sql = format!(
+            "SELECT {CASE_COLUMNS} FROM cases c LEFT JOIN customers cu ON cu.id = c.customer_id WHERE 1=1"
+        );
+        let mut args: Vec<String> = Vec::new();
+        let mut arg = |sql: &mut String, cond: &str, v: String| {
+            args.push(v);
+            sql.push_str(&format!(" AND {cond} ?{}", args.len()));
+        };
+        if let Some(s) = f.state {
+            arg(&mut sql, "c.state =", s.as_str().to_string());
+        }
+        if let Some(k) = f.kind {
+            arg(&mut sql, "c.kind =", k.as_str().to_string());
+        }
+        if let Some(o) = &f.officer {
+            arg(&mut sql, "c.officer =", o.clone());
+        }
+        if let Some(s) = &f.stage {
+            arg(&mut sql, "c.stage =", s.clone());
+        }
+        if let Some(e) = &f.customer {
+            arg(&mut sql, "cu.email = ", e.clone());
+        }
+        if f.open_only {
+            sql.push_str(" AND c.state != 'closed'");
+        }
+        if let Some(d) = f.overdue_on {
+            arg(
+                &mut sql,
+                "EXISTS (SELECT 1 FROM deadlines d WHERE d.case_id = c.id AND d.status = 'open' AND d.due <",
+                d.format("%Y-%m-%d").to_string(),
+            );
+            sql.push(')');
+        }
+        sql.push_str(" ORDER BY c.id");
+        if let Some(n) = f.limit {
+            sql.push_str(&format!(" LIMIT {n}"));
+        }
+        let mut stmt = self.conn.prepare(&sql)?;
+        let rows = stmt
+            .query_map(rusqlite::params_from_iter(args.iter()), case_from_row)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    pub fn events(&self, case_id: i64) -> Result<Vec<EventRow>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT at, actor, kind, from_state, to_state, detail FROM events WHERE case_id = ?1 ORDER BY id",
+        )?;
+        let rows = stmt
+            .query_map([case_id], |r| {
+                Ok(EventRow {
+                    at: r.get(0)?,
+                    actor: r.get(1)?,
+                    kind: r.get(2)?,
+                    from_state: r.get(3)?,
+                    to_state: r.get(4)?,
+                    detail: r.get(5)?,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    pub fn deadlines(&self, case_id: i64) -> Result<Vec<DeadlineRow>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT stage, kind, from_event, from_date, period, due, status, met_on
+             FROM deadlines WHERE case_id = ?1 ORDER BY due, id",
+        )?;
+        let rows = stmt
+            .query_map([case_id], |r| {
+                Ok(DeadlineRow {
+                    stage: r.get(0)?,
+                    kind: r.get(1)?,
+                    from_event: r.get(2)?,
+                    from_date: r.get(3)?,
+                    period: r.get(4)?,
+                    due: r.get(5)?,
+                    status: r.get(6)?,
+                    met_on: r.get(7)?,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    /// Record something that changes no state (a note, a letter queued, a flag).
+    pub fn add_event(
+        &mut self,
+        reference: &str,
+        at: DateTime<Utc>,
+        actor: &str,
+        kind: &str,
+        detail: Option<&str>,
+    ) -> Result<()> {
+        let case = self.find_case(reference)?;
+        insert_event(&self.conn, case.id, at, actor, kind, None, None, detail)?;
+        Ok(())
+    }
+
+    /// Take `action` on a case: check the lifecycle and the policy, update the facts its
+    /// deadlines count from, record the event, recompute deadlines; all or nothing.
+    pub fn apply(
+        &mut self,
+        reference: &str,
+        action: Action,
+        at: DateTime<Utc>,
+        actor: &str,
+        detail: Option<&str>,
+        policy: &Policy,
+        cal: &Calendar,
+    ) -> Result<CaseRow> {
+        let case = self.find_case(reference)?;
+        let from = State::parse(&case.state)
+            .ok_or_else(|| StoreError::Refused(format!("{}: unknown state '{}' in the database", case.reference, case.state)))?;
+        let to = case::transition(from, action)
+            .map_err(|e| StoreError::Illegal(case.reference.clone(), e))?;
+        if case.policy != policy.name {
+            return Err(StoreError::Refused(format!(
+                "{} runs under policy {}, not {}",
+                case.reference, case.policy, policy.name
+            )));
+        }
+        let today = london_date(at);
+        let d = today.format("%Y-%m-%d").to_string();
+        let tx = self.conn.transaction()?;
+        let now = ts(at);
+        match action {
+            Action::Acknowledge => {
+                tx.execute("UPDATE cases SET acknowledged_on = ?2 WHERE id = ?1", params![case.id, d])?;
+                mark_met(&tx, case.id, &case.stage, &["acknowledge"], &d)?;
+            }
+            Action::StartInvestigation | Action::AcceptEscalation => {
+                tx.execute(
+                    "UPDATE cases SET investigation_started_on = ?2 WHERE id = ?1",
+                    params![case.id, d],
+                )?;
+                mark_met(&tx, case.id, &case.stage, &["decide"], &d)?;
+            }
+            Action::Respond => {
+                tx.execute("UPDATE cases SET responded_on = ?2 WHERE id = ?1", params![case.id, d])?;
+                mark_met(&tx, case.id, &case.stage, &["respond", "aim", "acknowledge"], &d)?;
+            }
+            Action::OpenReplyWindow => {}
+            Action::RequestEscalation => {
+                let Some(next) = policy.next_stage(&case.stage) else {
+                    return Err(StoreError::Refused(format!(
+                        "{}: {} is the last stage of the {} policy; the customer can go to the Local Government and Social Care Ombudsman",
+                        case.reference, case.stage, policy.name
+                    )));
+                };
+                mark_met(&tx, case.id, &case.stage, &["escalation-window"], &d)?;
+                let mut past = case.past_officers.clone();
+                if let Some(o) = &case.officer {
+                    if !past.contains(o) {
+                        past.push(o.clone());
+                    }
+                }
+                let stage_no = policy
+                    .preset
+                    .stages
+                    .iter()
+                    .position(|s| s.id == next.id)
+                    .unwrap_or(0) as i64
+                    + 1;
+                tx.execute(
+                    "UPDATE cases SET stage = ?2, officer = NULL, past_officers = ?3,
+                        escalation_requested_on = ?4, acknowledged_on = NULL,
+                        investigation_started_on = NULL, responded_on = NULL,
+                        reached_stage = MAX(reached_stage, ?5)
+                     WHERE id = ?1",
+                    params![case.id, next.id, past.join(","), d, stage_no],
+                )?;
+            }
+            Action::ReferBack => {
+                let idx = policy.preset.stages.iter().position(|s| s.id == case.stage).unwrap_or(0);
+                if idx == 0 {
+                    return Err(StoreError::Refused(format!(
+                        "{}: there is no earlier stage to refer back to",
+                        case.reference
+                    )));
+                }
+                let prev = &policy.preset.stages[idx - 1];
+                cancel_open(&tx, case.id, Some(&case.stage))?;
+                tx.execute(
+                    "UPDATE cases SET stage = ?2, responded_on = NULL WHERE id = ?1",
+                    params![case.id, prev.id],
+                )?;
+            }
+            Action::Close(reason) => {
+                cancel_open(&tx, case.id, None)?;
+                tx.execute(
+                    "UPDATE cases SET close_reason = ?2, closed_at = ?3 WHERE id = ?1",
+                    params![case.id, reason.as_str(), now],
+                )?;
+            }
+            Action::Reopen => {
+                tx.execute(
+                    "UPDATE cases SET close_reason = NULL, closed_at = NULL, responded_on = NULL WHERE id = ?1",
+                    params![case.id],
+                )?;
+                tx.execute(
+                    "UPDATE deadlines SET status = 'open' WHERE case_id = ?1 AND stage = ?2 AND kind = 'respond' AND status = 'cancelled'",
+                    params![case.id, case.stage],
+                )?;
+            }
+        }
+        tx.execute(
+            "UPDATE cases SET state = ?2, updated_at = ?3 WHERE id = ?1",
+            params![case.id, to.as_str(), now],
+        )?;
+        insert_event(
+            &tx,
+            case.id,
+            at,
+            actor,
+            &action.name(),
+            Some(from.as_str()),
+            Some(to.as_str()),
+            detail,
+        )?;
+        if to != State::Closed && case.kind == Kind::Complaint.as_str() {
+            refresh_deadlines(&tx, case.id, policy, cal)?;
+        }
+        tx.commit()?;
+        self.case_by_id(case.id)
+    }
+
+    /// Set a plain attribute of a case (officer, service, category, outcome) with an event.
+    pub fn set_field(
+        &mut self,
+        reference: &str,
+        field: CaseField,
+        value: Option<&str>,
+        at: DateTime<Utc>,
+        actor: &str,
+    ) -> Result<CaseRow> {
+        let case = self.find_case(reference)?;
+        let col = field.column();
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            &format!("UPDATE cases SET {col} = ?2, updated_at = ?3 WHERE id = ?1"),
+            params![case.id, value, ts(at)],
+        )?;
+        let detail = format!("{col}: {}", value.unwrap_or("(none)"));
+        insert_event(&tx, case.id, at, actor, &format!("set {col}"), None, None, Some(&detail))?;
+        tx.commit()?;
+        self.case_by_id(case.id)
+    }
+}
+
+/// Attributes an officer may set directly; each change is an event.
+#[derive(Debug, Clone, Copy)]
+pub enum CaseField {
+    Officer,
+    Service,
+    Category,
+    Outcome,
+    Flagged,
+    Kind,
+}
+
+impl CaseField {
+    fn column(self) -> &'static str {
+        match self {
+            CaseField::Officer => "officer",
+            CaseField::Service => "service",
+            CaseField::Category => "category",
+            CaseField::Outcome => "outcome",
+            CaseField::Flagged => "flagged",
+            CaseField::Kind => "kind",
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn insert_event(
+    conn: &Connection,
+    case_id: i64,
+    at: DateTime<Utc>,
+    actor: &str,
+    kind: &str,
+    from_state: Option<&str>,
+    to_state: Option<&str>,
+    detail: Option<&str>,
+) -> Result<()> {
+    conn.execute(
+        "INSERT INTO events (case_id, at, actor, kind, from_state, to_state, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![case_id, ts(at), actor, kind, from_state, to_state, detail],
+    )?;
+    Ok(())
+}
+
+/// The next reference for `prefix` in `year`: sequential per year, never reused (the
+/// counter only ever goes up, in the same transaction as the case it names).
+pub(crate) fn next_reference(tx: &Transaction, prefix: &str, year: i32) -> Result<String> {
+    let n: i64 = tx.query_row(
+        "INSERT INTO reference_counters (prefix, year, last) VALUES (?1, ?2, 1)
+         ON CONFLICT (prefix, year) DO UPDATE SET last = last + 1
+         RETURNING last",
+        params![prefix, year],
+        |r| r.get(0),
+    )?;
+    Ok(format!("{prefix}-{year}-{n:05}"))
+}
+
+pub(crate) fn upsert_customer(tx: &Transaction, email: &str, name: Option<&str>, at: DateTime<Utc>) -> Result<i64> {
+    let email = email.trim();
+    tx.execute(
+        "INSERT INTO customers (email, name, created_at) VALUES (?1, ?2, ?3)
+         ON CONFLICT (email) DO UPDATE SET name = COALESCE(customers.name, excluded.name)",
+        params![email, name, ts(at)],
+    )?;
+    Ok(tx.query_row("SELECT id FROM customers WHERE email = ?1", [email], |r| r.get(0))?)
+}
+
+/// Insert a case inside a caller's transaction (ingestion stores the message in the same one).
+pub(crate) fn create_case_tx(
+    tx: &Transaction,
+    new: &NewCase,
+    policy: &Policy,
+    prefix: &str,
+    cal: &Calendar,
+    actor: &str,
+) -> Result<i64> {
+    let received_on = london_date(new.received_at);
+    let customer = upsert_customer(tx, new.email, new.name, new.received_at)?;
+    use chrono::Datelike;
+    let reference = next_reference(tx, prefix, received_on.year())?;
+    let stage = policy.first_stage().id.clone();
+    let now = ts(new.received_at);
+    tx.execute(
+        "INSERT INTO cases (reference, policy, kind, state, stage, customer_id, subject, service,
+                            received_at, received_on, updated_at)
+         VALUES (?1, ?2, ?3, 'received', ?4, ?5, ?6, ?7, ?8, ?9, ?8)",
+        params![
+            reference,
+            policy.name,
+            new.kind.as_str(),
+            stage,
+            customer,
+            new.subject,
+            new.service,
+            now,
+            received_on.format("%Y-%m-%d").to_string()
+        ],
+    )?;
+    let id = tx.last_insert_rowid();
+    insert_event(
+        tx,
+        id,
+        new.received_at,
+        actor,
+        "opened",
+        None,
+        Some(State::Received.as_str()),
+        Some(&format!("{} under policy {}", new.kind.as_str(), policy.name)),
+    )?;
+    match new.kind {
+        Kind::Complaint => refresh_deadlines(tx, id, policy, cal)?,
+        Kind::Compliment | Kind::Comment => {
+            let dues = deadline::feedback_deadlines(policy, new.kind == Kind::Compliment, received_on, cal);
+            for due in &dues {
+                upsert_deadline(tx, id, due)?;
+            }
+        }
+        Kind::ServiceRequest | Kind::OutOfScope => {}
+    }
+    Ok(id)
+}
+
+fn upsert_deadline(tx: &Connection, case_id: i64, due: &Due) -> Result<()> {
+    tx.execute(
+        "INSERT INTO deadlines (case_id, stage, kind, from_event, from_date, period, due)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+         ON CONFLICT (case_id, stage, kind) DO UPDATE SET
+            from_event = excluded.from_event, from_date = excluded.from_date,
+            period = excluded.period, due = excluded.due
+         WHERE deadlines.status = 'open'",
+        params![
+            case_id,
+            due.stage,
+            due.kind.as_str(),
+            due.from.describe(),
+            due.from_date.format("%Y-%m-%d").to_string(),
+            due.period,
+            due.due.format("%Y-%m-%d").to_string()
+        ],
+    )?;
+    Ok(())
+}
+
+/// Recompute the current stage's deadlines from the case's facts.
+fn refresh_deadlines(tx: &Connection, case_id: i64, policy: &Policy, cal: &Calendar) -> Result<()> {
+    let (stage, facts): (String, FactsRow) = tx.query_row(
+        "SELECT stage, received_on, acknowledged_on, escalation_requested_on, investigation_started_on, responded_on
+         FROM cases WHERE id = ?1",
+        [case_id],
+        |r| {
+            Ok((
+                r.get(0)?,
+                FactsRow {
+                    received_on: parse_date(r.get(1)?),
+                    acknowledged_on: parse_date(r.get(2)?),
+                    escalation_requested_on: parse_date(r.get(3)?),
+                    investigation_started_on: parse_date(r.get(4)?),
+                    responded_on: parse_date(r.get(5)?),
+                },
+            ))
+        },
+    )?;
+    for due in deadline::stage_deadlines(policy, &stage, &facts.facts(), cal) {
+        upsert_deadline(tx, case_id, &due)?;
+    }
+    Ok(())
+}
+
+fn mark_met(tx: &Connection, case_id: i64, stage: &str, kinds: &[&str], on: &str) -> Result<()> {
+    for k in kinds {
+        tx.execute(
+            "UPDATE deadlines SET status = 'met', met_on = ?4 WHERE case_id = ?1 AND stage = ?2 AND kind = ?3 AND status = 'open'",
+            params![case_id, stage, k, on],
+        )?;
+    }
+    Ok(())
+}
+
+fn cancel_open(tx: &Connection, case_id: i64, stage: Option<&str>) -> Result<()> {
+    match stage {
+        Some(s) => tx.execute(
+            "UPDATE deadlines SET status = 'cancelled' WHERE case_id = ?1 AND stage = ?2 AND status = 'open'",
+            params![case_id, s],
+        )?,
+        None => tx.execute(
+            "UPDATE deadlines SET status = 'cancelled' WHERE case_id = ?1 AND status = 'open'",
+            params![case_id],
+        )?,
+    };
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;
