@@ -5,3 +5,4 @@ pub mod deadline;
 pub mod case;
 pub mod config;
 pub mod store;
+pub mod cli;

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Run the whole Redress test suite on a fresh machine: install what the tests need
+# (real Dovecot, a real SMTP sink, PDF tools), then build and run every test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+command -v dovecot >/dev/null 2>&1 || need+=(dovecot-imapd)
+/usr/bin/python3 -c 'import aiosmtpd' >/dev/null 2>&1 || need+=(python3-aiosmtpd)
+command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)
+command -v qpdf >/dev/null 2>&1 || need+=(qpdf)
+command -v openssl >/dev/null 2>&1 || need+=(openssl)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "installing: ${need[*]}"
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+cargo test --all-targets "$@"

@@ -1,0 +1,282 @@
+//! `redress cases`, `redress case REF`, `redress new`: what officers look at.
+
+use anyhow::{bail, Result};
+use clap::Args;
+use std::process::ExitCode;
+
+use super::{parse_date, print_json, print_table, Ctx};
+use crate::calendar::show as day;
+use crate::case::{Kind, State};
+use crate::deadline::{self, Due};
+use crate::policy::Anchor;
+use crate::store::{CaseFilter, DeadlineRow, NewCase};
+
+#[derive(Debug, Args)]
+pub struct CasesArgs {
+    /// Only cases in this state (received, acknowledged, investigating, responded,
+    /// awaiting-customer, escalation-requested, escalated, closed).
+    #[arg(long)]
+    pub state: Option<String>,
+    /// Only this kind (complaint, compliment, comment, service-request, out-of-scope).
+    #[arg(long)]
+    pub kind: Option<String>,
+    #[arg(long)]
+    pub officer: Option<String>,
+    #[arg(long)]
+    pub stage: Option<String>,
+    /// Only cases of this customer (email address).
+    #[arg(long)]
+    pub customer: Option<String>,
+    /// Only cases with a deadline already passed (as of --now).
+    #[arg(long)]
+    pub overdue: bool,
+    /// Only open cases.
+    #[arg(long)]
+    pub open: bool,
+    #[arg(long)]
+    pub limit: Option<usize>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CaseArgs {
+    /// Case reference, e.g. BNES-2026-00042.
+    pub reference: String,
+    /// For each deadline, why it falls on that date.
+    #[arg(long)]
+    pub explain: bool,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct NewArgs {
+    /// The customer's email address (their identity in Redress).
+    #[arg(long)]
+    pub email: String,
+    #[arg(long)]
+    pub name: Option<String>,
+    #[arg(long)]
+    pub subject: Option<String>,
+    #[arg(long)]
+    pub service: Option<String>,
+    /// complaint, compliment, comment, service-request or out-of-scope.
+    #[arg(long, default_value = "complaint")]
+    pub kind: String,
+    /// When it reached the council (default: --now).
+    #[arg(long, value_parser = super::parse_now)]
+    pub received: Option<chrono::DateTime<chrono::Utc>>,
+    /// Who is recording it (goes in the event log).
+    #[arg(long, default_value = "cli")]
+    pub officer: String,
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn parse_kind(s: &str) -> Result<Kind> {
+    Kind::parse(s).ok_or_else(|| {
+        anyhow::anyhow!(
+            "unknown kind '{s}' (known: {})",
+            Kind::ALL.map(|k| k.as_str()).join(", ")
+        )
+    })
+}
+
+pub fn list(ctx: &Ctx, a: CasesArgs) -> Result<ExitCode> {
+    let state = match &a.state {
+        Some(s) => Some(State::parse(s).ok_or_else(|| {
+            anyhow::anyhow!(
+                "unknown state '{s}' (known: {})",
+                State::ALL.map(|k| k.as_str()).join(", ")
+            )
+        })?),
+        None => None,
+    };
+    let kind = a.kind.as_deref().map(parse_kind).transpose()?;
+    let filter = CaseFilter {
+        state,
+        kind,
+        officer: a.officer,
+        stage: a.stage,
+        customer: a.customer,
+        overdue_on: a.overdue.then(|| ctx.today()),
+        open_only: a.open,
+        limit: a.limit,
+    };
+    let store = ctx.store()?;
+    let cases = store.list_cases(&filter)?;
+    if a.json {
+        print_json(&cases)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let today = ctx.today();
+    let rows: Vec<Vec<String>> = cases
+        .iter()
+        .map(|c| {
+            let due = c
+                .next_due
+                .as_deref()
+                .and_then(|d| parse_date(d).ok())
+                .map(|d| {
+                    if d < today {
+                        format!("{} OVERDUE", day(d))
+                    } else {
+                        day(d)
+                    }
+                })
+                .unwrap_or_default();
+            vec![
+                c.reference.clone(),
+                c.kind.clone(),
+                c.stage.clone(),
+                c.state.clone(),
+                c.officer.clone().unwrap_or_default(),
+                due,
+                c.subject.clone().unwrap_or_default(),
+            ]
+        })
+        .collect();
+    print_table(
+        &["REFERENCE", "KIND", "STAGE", "STATE", "OFFICER", "NEXT DUE", "SUBJECT"],
+        &rows,
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn due_of(row: &DeadlineRow) -> Option<Due> {
+    let kind = deadline::Kind::parse(&row.kind)?;
+    let from = [
+        Anchor::Receipt,
+        Anchor::Acknowledgement,
+        Anchor::EscalationRequest,
+        Anchor::InvestigationStart,
+        Anchor::Response,
+    ]
+    .into_iter()
+    .find(|a| a.describe() == row.from_event)?;
+    Some(Due {
+        stage: row.stage.clone(),
+        kind,
+        from,
+        from_date: parse_date(&row.from_date).ok()?,
+        period: row.period.clone(),
+        due: parse_date(&row.due).ok()?,
+    })
+}
+
+pub fn show(ctx: &Ctx, a: CaseArgs) -> Result<ExitCode> {
+    let store = ctx.store()?;
+    let case = store.find_case(&a.reference)?;
+    let deadlines = store.deadlines(case.id)?;
+    let events = store.events(case.id)?;
+    if a.json {
+        print_json(&serde_json::json!({
+            "case": case,
+            "deadlines": deadlines,
+            "events": events,
+        }))?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let today = ctx.today();
+    println!("{}  {}", case.reference, case.subject.as_deref().unwrap_or(""));
+    println!("  kind      {}", case.kind);
+    println!("  policy    {}", case.policy);
+    println!("  stage     {}", case.stage);
+    match &case.close_reason {
+        Some(r) => println!("  state     {} ({r})", case.state),
+        None => println!("  state     {}", case.state),
+    }
+    if let Some(e) = &case.customer_email {
+        println!(
+            "  customer  {}{}",
+            case.customer_name.as_deref().map(|n| format!("{n} ")).unwrap_or_default(),
+            format_args!("<{e}>")
+        );
+    }
+    for (label, v) in [
+        ("service", &case.service),
+        ("officer", &case.officer),
+        ("category", &case.category),
+        ("outcome", &case.outcome),
+        ("flagged", &case.flagged),
+    ] {
+        if let Some(v) = v {
+            println!("  {label:<9} {v}");
+        }
+    }
+    println!("  received  {}", case.received_at);
+    println!();
+    println!("Deadlines");
+    let rows: Vec<Vec<String>> = deadlines
+        .iter()
+        .map(|d| {
+            let status = match (d.status.as_str(), &d.met_on) {
+                ("met", Some(on)) if on.as_str() > d.due.as_str() => format!("met late {on}"),
+                ("met", Some(on)) => format!("met {on}"),
+                ("open", _) if d.due.as_str() < today.format("%Y-%m-%d").to_string().as_str() => {
+                    "OVERDUE".to_string()
+                }
+                (s, _) => s.to_string(),
+            };
+            let due = parse_date(&d.due).map(day).unwrap_or_else(|_| d.due.clone());
+            vec![d.stage.clone(), d.kind.clone(), due, status, format!("{} from {} ({})", d.period, d.from_event, d.from_date)]
+        })
+        .collect();
+    print_table(&["STAGE", "DEADLINE", "DUE", "STATUS", "RULE"], &rows);
+    if a.explain {
+        println!();
+        let policy = if case.policy == ctx.config.policy.name {
+            ctx.config.policy.clone()
+        } else {
+            crate::policy::Policy::load(&case.policy)?
+        };
+        for d in deadlines.iter().filter_map(due_of) {
+            println!("{}", d.explain(&ctx.config.calendar, deadline::counts_working_days(&policy, &d)));
+        }
+    }
+    println!();
+    println!("Timeline");
+    for e in &events {
+        let change = match (&e.from_state, &e.to_state) {
+            (Some(f), Some(t)) if f != t => format!(" [{f} -> {t}]"),
+            (None, Some(t)) => format!(" [{t}]"),
+            _ => String::new(),
+        };
+        let detail = e.detail.as_deref().map(|d| format!(": {d}")).unwrap_or_default();
+        println!("  {}  {:<16} {}{change}{detail}", e.at, e.actor, e.kind);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn new(ctx: &Ctx, a: NewArgs) -> Result<ExitCode> {
+    let kind = parse_kind(&a.kind)?;
+    if !a.email.contains('@') || a.email.trim().contains(char::is_whitespace) {
+        bail!("'{}' is not an email address", a.email);
+    }
+    let received = a.received.unwrap_or(ctx.now);
+    if received > ctx.now {
+        bail!("--received {} is in the future (now is {})", received.to_rfc3339(), ctx.now.to_rfc3339());
+    }
+    let mut store = ctx.store()?;
+    let case = store.create_case(
+        &NewCase {
+            kind,
+            email: &a.email,
+            name: a.name.as_deref(),
+            subject: a.subject.as_deref(),
+            service: a.service.as_deref(),
+            received_at: received,
+        },
+        &ctx.config.policy,
+        ctx.config.reference_prefix(),
+        &ctx.config.calendar,
+        &format!("officer:{}", a.officer),
+    )?;
+    if a.json {
+        print_json(&case)?;
+    } else {
+        println!("{}", case.reference);
+    }
+    Ok(ExitCode::SUCCESS)
+}

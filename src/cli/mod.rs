@@ -1,0 +1,147 @@
+//! The command tree. One file per noun; each command is a thin shell over the library:
+//! it loads config, opens the store, calls the functional core and prints.
+
+use anyhow::{Context, Result};
+use chrono::{DateTime, NaiveDate, Utc};
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use crate::config::Config;
+use crate::store::Store;
+
+mod cases;
+mod policy;
+mod workdays;
+
+/// Redress: a UK council's complaints inbox, run by its published policy.
+#[derive(Debug, Parser)]
+#[command(name = "redress", version, about, propagate_version = true)]
+pub struct Cli {
+    /// Configuration file (TOML). Without it, the zero-setup default: ./maildir in, ./outbox out, ./data/redress.db.
+    #[arg(long, global = true, value_name = "FILE", env = "REDRESS_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Run as if it were this moment (RFC 3339, e.g. 2026-12-24T09:00:00Z); honoured by every command.
+    #[arg(long, global = true, value_name = "RFC3339", value_parser = parse_now)]
+    pub now: Option<DateTime<Utc>>,
+    /// More log output on stderr (-v debug, -vv trace).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Policy presets: check a file, show a council's deadline table, list the built-in ones.
+    #[command(subcommand)]
+    Policy(policy::PolicyCmd),
+    /// Every deadline a case received on a date would carry under a policy.
+    Deadline(policy::DeadlineArgs),
+    /// Working-day arithmetic: add, between, holidays.
+    #[command(subcommand)]
+    Workdays(workdays::WorkdaysCmd),
+    /// List cases.
+    Cases(cases::CasesArgs),
+    /// Show one case: details, deadlines and timeline.
+    Case(cases::CaseArgs),
+    /// Record a case that arrived another way (phone, letter, in person).
+    New(cases::NewArgs),
+}
+
+pub fn parse_now(s: &str) -> std::result::Result<DateTime<Utc>, String> {
+    DateTime::parse_from_rfc3339(s.trim())
+        .map(|d| d.with_timezone(&Utc))
+        .map_err(|_| format!("'{s}' is not an RFC 3339 time such as 2026-12-24T09:00:00Z"))
+}
+
+pub fn parse_date(s: &str) -> std::result::Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+        .map_err(|_| format!("'{s}' is not a date in the form YYYY-MM-DD"))
+}
+
+pub fn init_tracing(verbose: u8) {
+    let default = match verbose {
+        0 => "warn,redress=info",
+        1 => "debug",
+        _ => "trace",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("REDRESS_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
+}
+
+/// What every command may need: the clock, the config, the store (opened on demand).
+pub struct Ctx {
+    pub now: DateTime<Utc>,
+    pub config: Config,
+}
+
+impl Ctx {
+    fn new(cli: &Cli) -> Result<Ctx> {
+        let config = Config::load(cli.config.as_deref())?;
+        Ok(Ctx {
+            now: cli.now.unwrap_or_else(Utc::now),
+            config,
+        })
+    }
+
+    pub fn store(&self) -> Result<Store> {
+        let path = self.config.database_path();
+        Store::open(&path).with_context(|| format!("opening the case store {}", path.display()))
+    }
+
+    pub fn today(&self) -> NaiveDate {
+        crate::calendar::london_date(self.now)
+    }
+}
+
+pub fn run(cli: Cli) -> Result<ExitCode> {
+    // `policy check` needs no config: it is how a new preset is tested before use.
+    if let Command::Policy(policy::PolicyCmd::Check { file }) = &cli.command {
+        return policy::check(file);
+    }
+    let ctx = Ctx::new(&cli)?;
+    match cli.command {
+        Command::Policy(cmd) => policy::run(&ctx, cmd),
+        Command::Deadline(args) => policy::deadline(&ctx, args),
+        Command::Workdays(cmd) => workdays::run(&ctx, cmd),
+        Command::Cases(args) => cases::list(&ctx, args),
+        Command::Case(args) => cases::show(&ctx, args),
+        Command::New(args) => cases::new(&ctx, args),
+    }
+}
+
+/// Print a table with columns padded to their widest cell.
+pub fn print_table(header: &[&str], rows: &[Vec<String>]) {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for r in rows {
+        for (i, c) in r.iter().enumerate() {
+            widths[i] = widths[i].max(c.chars().count());
+        }
+    }
+    let line = |cells: Vec<String>| {
+        let mut s = String::new();
+        for (i, c) in cells.iter().enumerate() {
+            if i + 1 == cells.len() {
+                s.push_str(c);
+            } else {
+                s.push_str(&format!("{c:<w$}  ", w = widths[i]));
+            }
+        }
+        println!("{}", s.trim_end());
+    };
+    line(header.iter().map(|h| h.to_string()).collect());
+    for r in rows {
+        line(r.clone());
+    }
+}
+
+pub fn print_json<T: serde::Serialize>(v: &T) -> Result<()> {
+    println!("{}", serde_json::to_string_pretty(v)?);
+    Ok(())
+}

@@ -1,0 +1,241 @@
+//! `redress policy` and `redress deadline`: the council's promises, read as a person would.
+
+use anyhow::Result;
+use chrono::NaiveDate;
+use clap::{Args, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use super::{parse_date, print_json, print_table, Ctx};
+use crate::calendar::show;
+use crate::deadline::{counts_working_days, feedback_deadlines, stage_deadlines, Facts};
+use crate::policy::{self, Policy, RetentionBasis, RetentionScope, BUILTIN};
+
+#[derive(Debug, Subcommand)]
+pub enum PolicyCmd {
+    /// Validate a preset file; on error, name the line.
+    Check { file: PathBuf },
+    /// Print a council's deadline table.
+    Show {
+        /// Built-in preset name (see `policy list`) or a path to a .toml preset.
+        name: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the built-in presets.
+    List,
+}
+
+#[derive(Debug, Args)]
+pub struct DeadlineArgs {
+    /// Built-in preset name or path; defaults to the configured policy.
+    #[arg(long)]
+    pub policy: Option<String>,
+    /// The day the complaint was received (day 0).
+    #[arg(long, value_parser = parse_date)]
+    pub from: NaiveDate,
+    /// When it was acknowledged (default: the day of receipt, as Redress acknowledges at once).
+    #[arg(long, value_parser = parse_date)]
+    pub acknowledged: Option<NaiveDate>,
+    /// When our response went out (shows the customer's reply window and survey).
+    #[arg(long, value_parser = parse_date)]
+    pub responded: Option<NaiveDate>,
+    /// When the customer asked for the next stage (shows that stage's deadlines).
+    #[arg(long, value_parser = parse_date)]
+    pub escalation: Option<NaiveDate>,
+    /// When the next stage's investigation started (after the decision to investigate).
+    #[arg(long, value_parser = parse_date)]
+    pub investigation: Option<NaiveDate>,
+    /// Also list the non-working days each count stepped over.
+    #[arg(long)]
+    pub explain: bool,
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn check(file: &std::path::Path) -> Result<ExitCode> {
+    let p = policy::parse(file)?;
+    println!(
+        "{}: ok ({}, {} stage{})",
+        file.display(),
+        p.council,
+        p.stages.len(),
+        if p.stages.len() == 1 { "" } else { "s" }
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn run(_ctx: &Ctx, cmd: PolicyCmd) -> Result<ExitCode> {
+    match cmd {
+        PolicyCmd::Check { file } => check(&file),
+        PolicyCmd::List => {
+            for (name, _) in BUILTIN {
+                let p = Policy::load(name)?;
+                println!("{name:<30} {}", p.preset.council);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        PolicyCmd::Show { name, json } => {
+            let p = Policy::load(&name)?;
+            if json {
+                print_json(&serde_json::json!({
+                    "name": p.name,
+                    "preset": p.preset,
+                    "table": p.preset.table(),
+                }))?;
+                return Ok(ExitCode::SUCCESS);
+            }
+            show_policy(&p);
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn show_policy(p: &Policy) {
+    let pr = &p.preset;
+    println!("{} ({})", pr.council, p.name);
+    println!("Source: {}", pr.source);
+    if pr.day_zero_rule {
+        println!("Counting: the day of receipt (or of our reply) is day 0; the next whole working day is day 1.");
+    }
+    println!("Working days: Monday to Friday, except bank holidays in England and Wales and council closure days.");
+    println!();
+    let rows: Vec<Vec<String>> = pr
+        .table()
+        .into_iter()
+        .map(|r| vec![r.stage, r.what, r.rule])
+        .collect();
+    print_table(&["STAGE", "PROMISE", "RULE"], &rows);
+    println!();
+    println!("Outcomes: {}", pr.outcomes.join("; "));
+    println!(
+        "{} ({}): {}",
+        capitalise(&pr.category_label),
+        pr.categories.len(),
+        pr.categories.join("; ")
+    );
+    if !pr.restrictions.is_empty() {
+        println!("Contact restrictions: {}", pr.restrictions.join(", "));
+    }
+    if pr.pause_allowed {
+        println!("Deadlines may be paused by an officer, with a reason.");
+    }
+    let ret: Vec<String> = pr
+        .retention
+        .iter()
+        .map(|r| {
+            let who = match r.applies_to {
+                RetentionScope::Any => "all cases",
+                RetentionScope::ClosedAtFirstStage => "closed at the first stage",
+                RetentionScope::ReachedSecondStage => "reached the second stage",
+                RetentionScope::ReferredToOmbudsman => "referred to the Ombudsman",
+            };
+            let how = match r.basis {
+                RetentionBasis::EndOfCloseYear => format!("current year + {} years", r.years),
+                RetentionBasis::CloseDate => format!("{} years after closing", r.years),
+            };
+            format!("{who}: {how}")
+        })
+        .collect();
+    println!("Retention: {}", ret.join("; "));
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().collect::<String>() + c.as_str() + "s",
+        None => String::new(),
+    }
+}
+
+pub fn deadline(ctx: &Ctx, a: DeadlineArgs) -> Result<ExitCode> {
+    let policy = match &a.policy {
+        Some(name) => Policy::load(name)?,
+        None => ctx.config.policy.clone(),
+    };
+    let cal = &ctx.config.calendar;
+    let stages = &policy.preset.stages;
+    let mut dues = Vec::new();
+    let mut pending = Vec::new();
+    let first = Facts {
+        received: Some(a.from),
+        acknowledged: Some(a.acknowledged.unwrap_or(a.from)),
+        responded: a.responded,
+        ..Facts::default()
+    };
+    dues.extend(stage_deadlines(&policy, &stages[0].id, &first, cal));
+    for s in stages.iter().skip(1) {
+        match a.escalation {
+            Some(esc) => {
+                let later = Facts {
+                    received: Some(a.from),
+                    // Redress acknowledges an escalation request the day it arrives.
+                    acknowledged: Some(esc),
+                    escalation_requested: Some(esc),
+                    investigation_started: a.investigation,
+                    responded: None,
+                };
+                dues.extend(stage_deadlines(&policy, &s.id, &later, cal));
+                if s.decide.is_some() && a.investigation.is_none() {
+                    pending.push(format!(
+                        "{}: respond {} from the start of the investigation (give --investigation DATE)",
+                        s.id,
+                        s.respond.length()
+                    ));
+                }
+            }
+            None => {
+                pending.push(format!(
+                    "{}: deadlines count from the customer's escalation request (give --escalation DATE)",
+                    s.id
+                ));
+            }
+        }
+        // Only the next stage can be worked out from one escalation date.
+        if a.escalation.is_some() {
+            break;
+        }
+    }
+    dues.extend(feedback_deadlines(&policy, true, a.from, cal));
+    dues.extend(feedback_deadlines(&policy, false, a.from, cal));
+    if a.responded.is_none() {
+        pending.push("reply window and survey count from our response (give --responded DATE)".into());
+    }
+    if a.json {
+        print_json(&serde_json::json!({
+            "policy": policy.name,
+            "received": a.from.to_string(),
+            "deadlines": dues,
+            "pending": pending,
+        }))?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!(
+        "{} ({}): received {} (day 0)",
+        policy.preset.council,
+        policy.name,
+        show(a.from)
+    );
+    let rows: Vec<Vec<String>> = dues
+        .iter()
+        .map(|d| {
+            vec![
+                d.stage.clone(),
+                d.kind.as_str().to_string(),
+                show(d.due),
+                format!("{} from {} ({})", d.period, d.from.describe(), d.from_date),
+            ]
+        })
+        .collect();
+    print_table(&["STAGE", "DEADLINE", "DUE", "RULE"], &rows);
+    if a.explain {
+        println!();
+        for d in &dues {
+            println!("{}", d.explain(cal, counts_working_days(&policy, d)));
+        }
+    }
+    for p in pending {
+        println!("  ({p})");
+    }
+    Ok(ExitCode::SUCCESS)
+}
