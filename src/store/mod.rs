@@ -13,7 +13,11 @@ use crate::deadline::{self, Due, Facts};
 use crate::policy::Policy;
 
 /// Schema migrations, applied in order; `PRAGMA user_version` records how many have run.
-const MIGRATIONS: &[&str] = &[include_str!("schema.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("schema.sql"),
+    include_str!("inbound.sql"),
+    include_str!("outbox.sql"),
+];
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -536,6 +540,64 @@ impl Store {
         tx.commit()?;
         self.case_by_id(case.id)
     }
+}
+
+/// A letter owed to a customer, asked for in the transaction that owes it.
+#[derive(Debug, Clone)]
+pub struct LetterRequest<'a> {
+    pub case_id: i64,
+    /// Template name: acknowledgement, holding, stage-response, ...
+    pub kind: &'a str,
+    pub to_addr: Option<&'a str>,
+    /// The customer's Message-ID we answer, so mail clients thread our letter.
+    pub in_reply_to: Option<&'a str>,
+    /// Space-separated Message-IDs for the References header.
+    pub references: Option<&'a str>,
+    /// Template data beyond the case itself (JSON object).
+    pub data: serde_json::Value,
+    pub automatic: bool,
+    pub actor: &'a str,
+    pub at: DateTime<Utc>,
+    /// Domain for our Message-ID (the inbox's domain).
+    pub domain: &'a str,
+}
+
+/// Ask for a letter: stored as 'pending' with its Message-ID fixed now, so that however
+/// often rendering or sending is retried, the customer can receive it once only.
+pub fn request_letter(conn: &Connection, req: &LetterRequest) -> Result<i64> {
+    let reference: String = conn.query_row("SELECT reference FROM cases WHERE id = ?1", [req.case_id], |r| r.get(0))?;
+    // The row id makes the Message-ID unique for ever (ids of letters are never reused:
+    // letters are never deleted); insert, then name it.
+    conn.execute(
+        "INSERT INTO letters (case_id, kind, message_id, to_addr, subject, body_text, status, created_at,
+                              in_reply_to, refs, data, automatic, actor)
+         VALUES (?1, ?2, 'unassigned:' || hex(randomblob(16)), ?3, '', '', 'pending', ?4, ?5, ?6, ?7, ?8, ?9)",
+        params![
+            req.case_id,
+            req.kind,
+            req.to_addr,
+            ts(req.at),
+            req.in_reply_to,
+            req.references,
+            req.data.to_string(),
+            req.automatic as i64,
+            req.actor
+        ],
+    )?;
+    let id = conn.last_insert_rowid();
+    let message_id = format!("<{}.{}.{}@{}>", reference.to_ascii_lowercase(), req.kind, id, req.domain);
+    conn.execute("UPDATE letters SET message_id = ?2 WHERE id = ?1", params![id, message_id])?;
+    insert_event(
+        conn,
+        req.case_id,
+        req.at,
+        req.actor,
+        "letter requested",
+        None,
+        None,
+        Some(&format!("{} letter {}", req.kind, message_id)),
+    )?;
+    Ok(id)
 }
 
 /// Attributes an officer may set directly; each change is an event.
