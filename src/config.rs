@@ -149,6 +149,70 @@ struct RawConfig {
     calendar: CalendarConfig,
     mailbox: Option<MailboxConfig>,
     outbox: Option<OutboxConfig>,
+    #[serde(default)]
+    inbound: InboundConfig,
+    #[serde(default)]
+    letters: LettersConfig,
+}
+
+/// Letters out: where edited templates live and how the outbox retries.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LettersConfig {
+    /// A folder of templates (acknowledgement.tera, ...) that replace the built-in ones
+    /// file by file; a kind with no file there keeps the built-in template.
+    pub templates: Option<PathBuf>,
+    /// Wait before the first retry after a temporary failure (4xx, server down); it
+    /// doubles with each further failure up to `retry_max_seconds`.
+    pub retry_first_seconds: u64,
+    pub retry_max_seconds: u64,
+    /// After this many attempts a letter is marked failed and its case flagged.
+    pub max_attempts: u32,
+}
+
+impl Default for LettersConfig {
+    fn default() -> Self {
+        LettersConfig {
+            templates: None,
+            retry_first_seconds: 60,
+            retry_max_seconds: 3600,
+            max_attempts: 30,
+        }
+    }
+}
+
+/// How new mail is handled.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct InboundConfig {
+    /// A whole message larger than this is quarantined, not stored as correspondence.
+    pub max_message_bytes: usize,
+    /// An attachment larger than this is recorded (name, type, size, hash) but its content left out.
+    pub max_attachment_bytes: usize,
+    /// Mail older than this many days when first seen gets no automatic letter (backlog safety).
+    pub backlog_cutoff_days: i64,
+    /// The fallback match (same sender, same subject) only joins cases received within this many days.
+    pub thread_window_days: i64,
+    /// At most this many automatic letters to one address per 24 hours.
+    pub max_auto_replies_per_day: u32,
+    /// Send service-request and out-of-scope redirects automatically (else hold for an officer).
+    pub auto_redirect: bool,
+    /// Triage rules file replacing the shipped config/triage.toml.
+    pub triage_rules: Option<PathBuf>,
+}
+
+impl Default for InboundConfig {
+    fn default() -> Self {
+        InboundConfig {
+            max_message_bytes: 50 * 1024 * 1024,
+            max_attachment_bytes: 20 * 1024 * 1024,
+            backlog_cutoff_days: 7,
+            thread_window_days: 60,
+            max_auto_replies_per_day: 5,
+            auto_redirect: true,
+            triage_rules: None,
+        }
+    }
 }
 
 fn default_data_dir() -> PathBuf {
@@ -164,6 +228,9 @@ pub struct Config {
     pub calendar: Calendar,
     pub mailbox: MailboxConfig,
     pub outbox: OutboxConfig,
+    pub inbound: InboundConfig,
+    pub letters: LettersConfig,
+    pub triage: crate::triage::Rules,
     /// Where the config came from, for messages.
     pub source: String,
 }
@@ -288,7 +355,19 @@ impl Config {
         } else {
             council.reference_prefix = Some(policy.preset.reference_prefix.clone());
         }
+        let triage = match &raw.inbound.triage_rules {
+            Some(p) => crate::triage::Rules::load(&resolve(p)).map_err(|msg| ConfigError::Unreadable {
+                file: file.to_string(),
+                msg: format!("triage_rules: {msg}"),
+            })?,
+            None => crate::triage::Rules::default_rules(),
+        };
+        let mut letters = raw.letters;
+        letters.templates = letters.templates.as_deref().map(resolve);
         Ok(Config {
+            letters,
+            inbound: raw.inbound,
+            triage,
             council,
             policy,
             data_dir: resolve(&raw.data_dir),
@@ -304,6 +383,11 @@ impl Config {
             .reference_prefix
             .as_deref()
             .unwrap_or(&self.policy.preset.reference_prefix)
+    }
+
+    /// The domain of the complaints inbox, used in our Message-IDs.
+    pub fn mail_domain(&self) -> &str {
+        self.council.email.rsplit_once('@').map(|(_, d)| d).unwrap_or("redress.invalid")
     }
 
     pub fn database_path(&self) -> PathBuf {

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let cli = redress::cli::Cli::parse();
+    redress::tls::install_provider();
     redress::cli::init_tracing(cli.verbose);
     match redress::cli::run(cli) {
         Ok(code) => code,

@@ -12,6 +12,7 @@ use crate::store::Store;
 
 mod cases;
 mod policy;
+mod poll;
 mod workdays;
 
 /// Redress: a UK council's complaints inbox, run by its published policy.
@@ -47,6 +48,10 @@ pub enum Command {
     Case(cases::CaseArgs),
     /// Record a case that arrived another way (phone, letter, in person).
     New(cases::NewArgs),
+    /// One pass over the mailbox: store, thread, triage, queue acknowledgements; then exit.
+    Poll(poll::PollArgs),
+    /// Correct the triage of a case (e.g. a compliment taken for a complaint).
+    Classify(poll::ClassifyArgs),
 }
 
 pub fn parse_now(s: &str) -> std::result::Result<DateTime<Utc>, String> {
@@ -62,7 +67,7 @@ pub fn parse_date(s: &str) -> std::result::Result<NaiveDate, String> {
 
 pub fn init_tracing(verbose: u8) {
     let default = match verbose {
-        0 => "warn,redress=info",
+        0 => "warn",
         1 => "debug",
         _ => "trace",
     };
@@ -71,6 +76,7 @@ pub fn init_tracing(verbose: u8) {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_target(false)
         .try_init();
 }
@@ -78,6 +84,8 @@ pub fn init_tracing(verbose: u8) {
 /// What every command may need: the clock, the config, the store (opened on demand).
 pub struct Ctx {
     pub now: DateTime<Utc>,
+    /// The --now given, if any: long-running work uses the real clock otherwise.
+    pub fixed_now: Option<DateTime<Utc>>,
     pub config: Config,
 }
 
@@ -86,6 +94,7 @@ impl Ctx {
         let config = Config::load(cli.config.as_deref())?;
         Ok(Ctx {
             now: cli.now.unwrap_or_else(Utc::now),
+            fixed_now: cli.now,
             config,
         })
     }
@@ -113,6 +122,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Cases(args) => cases::list(&ctx, args),
         Command::Case(args) => cases::show(&ctx, args),
         Command::New(args) => cases::new(&ctx, args),
+        Command::Poll(args) => poll::poll(&ctx, args),
+        Command::Classify(args) => poll::classify(&ctx, args),
     }
 }
 

@@ -3,7 +3,7 @@
 //! together with the event that records it.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 use std::path::Path;
 
@@ -644,7 +644,7 @@ pub(crate) fn insert_event(
 
 /// The next reference for `prefix` in `year`: sequential per year, never reused (the
 /// counter only ever goes up, in the same transaction as the case it names).
-pub(crate) fn next_reference(tx: &Transaction, prefix: &str, year: i32) -> Result<String> {
+pub(crate) fn next_reference(tx: &Connection, prefix: &str, year: i32) -> Result<String> {
     let n: i64 = tx.query_row(
         "INSERT INTO reference_counters (prefix, year, last) VALUES (?1, ?2, 1)
          ON CONFLICT (prefix, year) DO UPDATE SET last = last + 1
@@ -655,7 +655,7 @@ pub(crate) fn next_reference(tx: &Transaction, prefix: &str, year: i32) -> Resul
     Ok(format!("{prefix}-{year}-{n:05}"))
 }
 
-pub(crate) fn upsert_customer(tx: &Transaction, email: &str, name: Option<&str>, at: DateTime<Utc>) -> Result<i64> {
+pub(crate) fn upsert_customer(tx: &Connection, email: &str, name: Option<&str>, at: DateTime<Utc>) -> Result<i64> {
     let email = email.trim();
     tx.execute(
         "INSERT INTO customers (email, name, created_at) VALUES (?1, ?2, ?3)
@@ -667,7 +667,7 @@ pub(crate) fn upsert_customer(tx: &Transaction, email: &str, name: Option<&str>,
 
 /// Insert a case inside a caller's transaction (ingestion stores the message in the same one).
 pub(crate) fn create_case_tx(
-    tx: &Transaction,
+    tx: &Connection,
     new: &NewCase,
     policy: &Policy,
     prefix: &str,
@@ -741,6 +741,11 @@ fn upsert_deadline(tx: &Connection, case_id: i64, due: &Due) -> Result<()> {
     Ok(())
 }
 
+/// Recompute the current stage's deadlines (for other modules of the crate).
+pub(crate) fn refresh_deadlines_pub(tx: &Connection, case_id: i64, policy: &Policy, cal: &Calendar) -> Result<()> {
+    refresh_deadlines(tx, case_id, policy, cal)
+}
+
 /// Recompute the current stage's deadlines from the case's facts.
 fn refresh_deadlines(tx: &Connection, case_id: i64, policy: &Policy, cal: &Calendar) -> Result<()> {
     let (stage, facts): (String, FactsRow) = tx.query_row(
@@ -789,6 +794,8 @@ fn cancel_open(tx: &Connection, case_id: i64, stage: Option<&str>) -> Result<()>
     };
     Ok(())
 }
+
+pub mod outbox;
 
 #[cfg(test)]
 mod tests;

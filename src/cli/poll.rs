@@ -1,0 +1,98 @@
+//! `redress poll` (one pass over the mailbox) and `redress classify` (an officer's
+//! correction of triage).
+
+use anyhow::Result;
+use clap::Args;
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+use super::{print_json, Ctx};
+use crate::case::Kind;
+use crate::ingest::{Options, Outcome};
+use crate::store::CaseField;
+
+#[derive(Debug, Args)]
+pub struct PollArgs {
+    /// First import of an existing mailbox: open cases for everything, send nothing
+    /// (officers see which ones were never acknowledged).
+    #[arg(long)]
+    pub backlog: bool,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ClassifyArgs {
+    pub reference: String,
+    /// complaint, compliment, comment, service-request or out-of-scope.
+    #[arg(long = "as")]
+    pub kind: String,
+    #[arg(long, default_value = "cli")]
+    pub officer: String,
+}
+
+pub fn poll(ctx: &Ctx, a: PollArgs) -> Result<ExitCode> {
+    let mut store = ctx.store()?;
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let tty = std::io::stderr().is_terminal();
+    let mut last_shown = 0usize;
+    let mut progress = |done: usize, total: usize| {
+        // Show progress for a backlog; quiet for the usual handful.
+        if total >= 1000 && (done - last_shown >= 1000 || done == total) {
+            last_shown = done;
+            if tty {
+                eprint!("\rpoll: {done}/{total} messages");
+                if done == total {
+                    eprintln!();
+                }
+            } else {
+                eprintln!("poll: {done}/{total} messages");
+            }
+        }
+    };
+    let fixed_now = ctx.fixed_now;
+    let pass = rt.block_on(crate::mailbox::poll_once(
+        &mut store,
+        &ctx.config,
+        fixed_now,
+        Options { backlog: a.backlog },
+        &mut progress,
+    ))?;
+    if a.json {
+        print_json(&pass.report)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    for o in &pass.outcomes {
+        match o {
+            Outcome::NewCase { reference, kind, acknowledged } => println!(
+                "new case {reference} ({}){}",
+                kind.as_str(),
+                if *acknowledged { ", letter queued" } else { ", no automatic letter" }
+            ),
+            Outcome::Attached { reference, matched_by } => println!("attached to {reference} (matched by {matched_by})"),
+            Outcome::Noise { reason } => println!("not answered: {reason}"),
+            Outcome::Quarantined { reason } => println!("quarantined: {reason}"),
+            Outcome::Duplicate => {}
+        }
+    }
+    let r = &pass.report;
+    println!(
+        "{} messages: {} new cases ({} with a letter queued), {} attached, {} not answered, {} quarantined, {} duplicates",
+        r.seen, r.new_cases, r.acknowledged, r.attached, r.noise, r.quarantined, r.duplicates
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn classify(ctx: &Ctx, a: ClassifyArgs) -> Result<ExitCode> {
+    let kind = Kind::parse(&a.kind).ok_or_else(|| {
+        anyhow::anyhow!("unknown kind '{}' (known: {})", a.kind, Kind::ALL.map(|k| k.as_str()).join(", "))
+    })?;
+    let mut store = ctx.store()?;
+    let before = store.find_case(&a.reference)?;
+    if before.kind == kind.as_str() {
+        anyhow::bail!("{} is already a {}", before.reference, kind.as_str());
+    }
+    let case = store.set_field(&a.reference, CaseField::Kind, Some(kind.as_str()), ctx.now, &format!("officer:{}", a.officer))?;
+    println!("{}: {} -> {}", case.reference, before.kind, case.kind);
+    Ok(ExitCode::SUCCESS)
+}

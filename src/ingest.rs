@@ -1,0 +1,752 @@
+//! One raw message in, exactly one stored message on exactly the right case out.
+//!
+//! Order per message: idempotency check (Message-ID, or a hash of the raw bytes) →
+//! parse → noise check (auto-replies, bounces, loops) → threading → triage → case and
+//! message rows, event, and any automatic letter request, all in one transaction. The
+//! mailbox source marks the message processed only after that commits. A message that
+//! cannot be parsed is quarantined with its reason; it never blocks the ones behind it.
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use mail_parser::{MessageParser, MimeHeaders};
+use regex::Regex;
+use rusqlite::{params, OptionalExtension, Transaction};
+use sha2::{Digest, Sha256};
+use std::sync::OnceLock;
+
+use crate::case::{self, Action, Kind, State};
+use crate::config::Config;
+use crate::store::{self, LetterRequest, NewCase, Store, StoreError};
+
+/// What happened to one message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Already stored (same Message-ID or same bytes): nothing done.
+    Duplicate,
+    /// A new case was opened.
+    NewCase { reference: String, kind: Kind, acknowledged: bool },
+    /// Joined an existing case.
+    Attached { reference: String, matched_by: String },
+    /// Stored, on no case, and not answered (auto-reply, bounce, loop...).
+    Noise { reason: String },
+    Quarantined { reason: String },
+}
+
+/// Options for an ingestion pass.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    /// First import of an existing mailbox: open cases, send nothing.
+    pub backlog: bool,
+}
+
+/// A message as a source hands it over.
+pub struct Incoming<'a> {
+    pub raw: &'a [u8],
+    /// When the mailbox received it (IMAP INTERNALDATE, Maildir delivery time), if known.
+    pub delivered_at: Option<DateTime<Utc>>,
+}
+
+fn sha256_hex(b: &[u8]) -> String {
+    let mut h = Sha256::new();
+    h.update(b);
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The reference pattern for `prefix`, tolerant of mangled spacing: "BNES-2026-00042",
+/// "bnes - 2026 - 42", "BNES 2026 00042".
+fn ref_regex(prefix: &str) -> Regex {
+    static CACHE: OnceLock<std::sync::Mutex<Vec<(String, Regex)>>> = OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    let mut c = cache.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((_, r)) = c.iter().find(|(p, _)| p == prefix) {
+        return r.clone();
+    }
+    let r = Regex::new(&format!(
+        r"(?i)\b{}\s*[-_–]?\s*(\d{{4}})\s*[-_–]?\s*(\d{{1,6}})\b",
+        regex::escape(prefix)
+    ))
+    .expect("reference pattern compiles");
+    c.push((prefix.to_string(), r.clone()));
+    r
+}
+
+/// Case references named in `text`, normalised to PREFIX-YYYY-NNNNN.
+pub fn find_references(prefix: &str, text: &str) -> Vec<String> {
+    ref_regex(prefix)
+        .captures_iter(text)
+        .filter_map(|c| {
+            let n: u32 = c[2].parse().ok()?;
+            Some(format!("{}-{}-{:05}", prefix, &c[1], n))
+        })
+        .collect()
+}
+
+/// Subject without reply/forward markers and our reference tag, for the fallback match.
+pub fn normalise_subject(s: &str) -> String {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    let re = RE.get_or_init(|| {
+        Regex::new(r"(?i)^\s*((re|fw|fwd|aw|wg|sv|vs|antw|tr|rif|r)\s*(\[\d+\])?\s*:\s*)+").expect("subject pattern")
+    });
+    static TAG: OnceLock<Regex> = OnceLock::new();
+    let tag = TAG.get_or_init(|| Regex::new(r"(?i)\[\s*ref[^\]]*\]").expect("tag pattern"));
+    let s = tag.replace_all(s, " ");
+    let s = re.replace(&s, "");
+    s.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
+}
+
+/// Readable text from an HTML-only message: drop script/style, turn block ends into
+/// line breaks, strip tags, decode the common entities.
+pub fn html_to_text(html: &str) -> String {
+    static DROP: OnceLock<Regex> = OnceLock::new();
+    static BREAK: OnceLock<Regex> = OnceLock::new();
+    static TAG: OnceLock<Regex> = OnceLock::new();
+    let drop = DROP.get_or_init(|| Regex::new(r"(?is)<(script|style|head)\b.*?</(script|style|head)\s*>").expect("re"));
+    let brk = BREAK.get_or_init(|| Regex::new(r"(?i)<\s*(br|/p|/div|/li|/tr|/h[1-6]|p|div)\b[^>]*>").expect("re"));
+    let tag = TAG.get_or_init(|| Regex::new(r"(?s)<[^>]*>").expect("re"));
+    let s = drop.replace_all(html, "");
+    let s = brk.replace_all(&s, "\n");
+    let s = tag.replace_all(&s, "");
+    let s = s
+        .replace("&nbsp;", " ")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&apos;", "'")
+        .replace("&pound;", "£")
+        .replace("&amp;", "&");
+    let mut out = String::new();
+    let mut blank = 0;
+    for line in s.lines() {
+        let t = line.split_whitespace().collect::<Vec<_>>().join(" ");
+        if t.is_empty() {
+            blank += 1;
+            if blank > 1 {
+                continue;
+            }
+        } else {
+            blank = 0;
+        }
+        out.push_str(&t);
+        out.push('\n');
+    }
+    out.trim().to_string()
+}
+
+/// The facts of a parsed message that ingestion needs, owned.
+#[derive(Debug, Clone, Default)]
+pub struct Parsed {
+    pub message_id: Option<String>,
+    pub from: Option<String>,
+    pub from_name: Option<String>,
+    pub reply_to: Option<String>,
+    pub return_path: Option<String>,
+    pub subject: String,
+    pub date: Option<DateTime<Utc>>,
+    pub in_reply_to: Vec<String>,
+    pub references: Vec<String>,
+    pub body: String,
+    pub attachments: Vec<Attachment>,
+    /// Why no automatic reply may be sent, if any.
+    pub noise: Option<String>,
+    pub is_bounce: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Attachment {
+    pub name: Option<String>,
+    pub mime_type: String,
+    pub content: Vec<u8>,
+}
+
+fn header_text(m: &mail_parser::Message, name: &str) -> Option<String> {
+    m.header_raw(name).map(|v| v.trim().to_string())
+}
+
+fn id_list(v: &mail_parser::HeaderValue) -> Vec<String> {
+    match v {
+        mail_parser::HeaderValue::Text(t) => vec![t.to_string()],
+        mail_parser::HeaderValue::TextList(l) => l.iter().map(|t| t.to_string()).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Parse raw bytes. `None` when the bytes are not a mail message at all.
+pub fn parse(raw: &[u8]) -> Option<Parsed> {
+    let m = MessageParser::default().parse(raw)?;
+    // A message without a single header line is not mail.
+    if m.headers().is_empty() {
+        return None;
+    }
+    let from = m.from().and_then(|a| a.first());
+    let content_type = m.content_type();
+    let is_report = content_type.is_some_and(|ct| {
+        ct.ctype().eq_ignore_ascii_case("multipart")
+            && ct.subtype().is_some_and(|s| s.eq_ignore_ascii_case("report"))
+            && ct.attribute("report-type").is_some_and(|r| r.eq_ignore_ascii_case("delivery-status"))
+    });
+    let from_addr = from.and_then(|a| a.address()).map(|s| s.trim().to_lowercase());
+    let return_path = header_text(&m, "Return-Path");
+    let from_daemon = from_addr
+        .as_deref()
+        .is_some_and(|a| a.starts_with("mailer-daemon@") || a.starts_with("postmaster@") || a == "mailer-daemon");
+    let empty_return = return_path.as_deref().is_some_and(|r| r.trim() == "<>");
+    let is_bounce = is_report || from_daemon || empty_return;
+    let mut noise = None;
+    if is_bounce {
+        noise = Some("bounce (delivery failure report)".to_string());
+    } else if let Some(a) = header_text(&m, "Auto-Submitted").filter(|v| !v.eq_ignore_ascii_case("no")) {
+        noise = Some(format!("auto-reply (Auto-Submitted: {a})"));
+    } else if let Some(p) = header_text(&m, "Precedence").filter(|v| {
+        let v = v.to_ascii_lowercase();
+        v == "bulk" || v == "junk" || v == "list"
+    }) {
+        noise = Some(format!("bulk mail (Precedence: {p})"));
+    } else if header_text(&m, "List-Id").is_some() {
+        noise = Some("mailing list (List-Id)".to_string());
+    } else if header_text(&m, "X-Autoreply").is_some() || header_text(&m, "X-Autorespond").is_some() {
+        noise = Some("auto-reply (X-Autoreply)".to_string());
+    } else if header_text(&m, "X-Auto-Response-Suppress").is_some() {
+        noise = Some("auto-reply (X-Auto-Response-Suppress)".to_string());
+    }
+    let body = match m.body_text(0) {
+        Some(t) if !t.trim().is_empty() && m.text_body_count() > 0 && !m.text_part(0).is_some_and(|p| p.is_text_html()) => t.to_string(),
+        _ => match m.body_html(0) {
+            Some(h) => html_to_text(&h),
+            None => m.body_text(0).map(|t| t.to_string()).unwrap_or_default(),
+        },
+    };
+    let attachments = m
+        .attachments()
+        .map(|a| Attachment {
+            name: a.attachment_name().map(String::from),
+            mime_type: a
+                .content_type()
+                .map(|ct| match ct.subtype() {
+                    Some(st) => format!("{}/{}", ct.ctype(), st),
+                    None => ct.ctype().to_string(),
+                })
+                .unwrap_or_else(|| "application/octet-stream".into()),
+            content: a.contents().to_vec(),
+        })
+        .collect();
+    Some(Parsed {
+        message_id: m.message_id().map(|s| s.trim().to_string()).filter(|s| !s.is_empty()),
+        from: from_addr,
+        from_name: from.and_then(|a| a.name()).map(|s| s.trim().to_string()).filter(|s| !s.is_empty()),
+        reply_to: m
+            .reply_to()
+            .and_then(|a| a.first())
+            .and_then(|a| a.address())
+            .map(|s| s.trim().to_lowercase()),
+        return_path,
+        subject: m.subject().unwrap_or("").trim().to_string(),
+        date: m
+            .date()
+            .and_then(|d| Utc.timestamp_opt(d.to_timestamp(), 0).single()),
+        in_reply_to: id_list(m.in_reply_to()),
+        references: id_list(m.references()),
+        body,
+        attachments,
+        noise,
+        is_bounce,
+    })
+}
+
+/// How a message was matched to a case.
+#[derive(Debug, Clone)]
+struct Match {
+    case_id: i64,
+    reference: String,
+    by: &'static str,
+    /// The customer of the case, to tell parties from third parties.
+    customer: Option<String>,
+    state: String,
+}
+
+fn case_by_reference(tx: &rusqlite::Connection, reference: &str) -> rusqlite::Result<Option<(i64, Option<String>, String)>> {
+    tx.query_row(
+        "SELECT c.id, cu.email, c.state FROM cases c LEFT JOIN customers cu ON cu.id = c.customer_id WHERE c.reference = ?1",
+        [reference],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )
+    .optional()
+}
+
+fn thread(tx: &rusqlite::Connection, cfg: &Config, p: &Parsed, now: DateTime<Utc>) -> rusqlite::Result<Option<Match>> {
+    let prefix = cfg.reference_prefix();
+    let mk = |(id, customer, state): (i64, Option<String>, String), reference: String, by: &'static str| Match {
+        case_id: id,
+        reference,
+        by,
+        customer,
+        state,
+    };
+    // 1. The reference in the subject.
+    for r in find_references(prefix, &p.subject) {
+        if let Some(c) = case_by_reference(tx, &r)? {
+            return Ok(Some(mk(c, r, "subject-ref")));
+        }
+    }
+    // 2. In-Reply-To / References against our letters and the messages we received.
+    let ids: Vec<String> = p.in_reply_to.iter().chain(p.references.iter().rev()).cloned().collect();
+    for id in ids {
+        let bracketed = format!("<{}>", id.trim_matches(|c| c == '<' || c == '>'));
+        let bare = bracketed.trim_matches(|c| c == '<' || c == '>').to_string();
+        let hit: Option<String> = tx
+            .query_row(
+                "SELECT c.reference FROM letters l JOIN cases c ON c.id = l.case_id WHERE l.message_id = ?1
+                 UNION ALL
+                 SELECT c.reference FROM messages m JOIN cases c ON c.id = m.case_id WHERE m.message_id = ?2
+                 LIMIT 1",
+                params![bracketed, bare],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if let Some(r) = hit {
+            if let Some(c) = case_by_reference(tx, &r)? {
+                return Ok(Some(mk(c, r, "header")));
+            }
+        }
+    }
+    // 3. The reference quoted from our letters' footer in the body.
+    for r in find_references(prefix, &p.body) {
+        if let Some(c) = case_by_reference(tx, &r)? {
+            return Ok(Some(mk(c, r, "body-ref")));
+        }
+    }
+    // 4. Same sender, same normalised subject, an open case within the window: probable.
+    let Some(from) = &p.from else { return Ok(None) };
+    let subject = normalise_subject(&p.subject);
+    if subject.len() < 4 {
+        return Ok(None);
+    }
+    let since = (now - Duration::days(cfg.inbound.thread_window_days)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let mut stmt = tx.prepare_cached(
+        "SELECT c.id, c.reference, c.subject, c.state FROM cases c JOIN customers cu ON cu.id = c.customer_id
+         WHERE cu.email = ?1 AND c.state != 'closed' AND c.received_at >= ?2 ORDER BY c.id DESC",
+    )?;
+    let rows = stmt.query_map(params![from, since], |r| {
+        Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, Option<String>>(2)?, r.get::<_, String>(3)?))
+    })?;
+    for row in rows {
+        let (id, reference, subj, state) = row?;
+        if subj.map(|s| normalise_subject(&s)) == Some(subject.clone()) {
+            return Ok(Some(Match {
+                case_id: id,
+                reference,
+                by: "probable",
+                customer: Some(from.clone()),
+                state,
+            }));
+        }
+    }
+    Ok(None)
+}
+
+/// Find the letter a bounce reports on: one of our Message-IDs inside the report.
+fn bounced_letter(tx: &rusqlite::Connection, raw: &[u8], domain: &str) -> rusqlite::Result<Option<(i64, i64, String)>> {
+    let text = String::from_utf8_lossy(raw);
+    let re = Regex::new(&format!(r"<[^<>\s]+@{}>", regex::escape(domain))).expect("message-id pattern");
+    for m in re.find_iter(&text) {
+        let hit = tx
+            .query_row(
+                "SELECT l.id, l.case_id, c.reference FROM letters l JOIN cases c ON c.id = l.case_id WHERE l.message_id = ?1",
+                [m.as_str()],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()?;
+        if hit.is_some() {
+            return Ok(hit);
+        }
+    }
+    Ok(None)
+}
+
+fn flag(tx: &rusqlite::Connection, case_id: i64, why: &str) -> rusqlite::Result<()> {
+    tx.execute(
+        "UPDATE cases SET flagged = CASE WHEN flagged IS NULL OR flagged = '' THEN ?2 ELSE flagged || '; ' || ?2 END WHERE id = ?1",
+        params![case_id, why],
+    )?;
+    Ok(())
+}
+
+/// Ingest one message. The caller commits `tx` (a batch may share one transaction;
+/// this function works inside a savepoint so one failure undoes only itself).
+pub fn ingest_one(
+    tx: &mut Transaction,
+    cfg: &Config,
+    source: &str,
+    msg: &Incoming,
+    now: DateTime<Utc>,
+    opts: Options,
+) -> Result<Outcome, StoreError> {
+    let sp = tx.savepoint()?;
+    // Parse defensively: a parser panic on hostile input must quarantine, not crash the daemon.
+    let parsed = if msg.raw.len() > cfg.inbound.max_message_bytes {
+        Err(format!("message is {} bytes, over the {} byte limit", msg.raw.len(), cfg.inbound.max_message_bytes))
+    } else {
+        match std::panic::catch_unwind(|| parse(msg.raw)) {
+            Ok(Some(p)) => Ok(p),
+            Ok(None) => Err("not a mail message: no headers could be parsed".to_string()),
+            Err(_) => Err("the MIME parser failed on this message".to_string()),
+        }
+    };
+    let hash_key = format!("sha256:{}", sha256_hex(msg.raw));
+    let key = match &parsed {
+        Ok(p) => p.message_id.clone().unwrap_or_else(|| hash_key.clone()),
+        Err(_) => hash_key.clone(),
+    };
+    let seen: bool = sp.query_row(
+        "SELECT EXISTS (SELECT 1 FROM messages WHERE ingest_key = ?1) OR EXISTS (SELECT 1 FROM quarantine WHERE ingest_key = ?1)",
+        [&key],
+        |r| r.get(0),
+    )?;
+    if seen {
+        return Ok(Outcome::Duplicate);
+    }
+    let now_s = now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let mut p = match parsed {
+        Ok(p) if p.from.is_some() => p,
+        Ok(_) => {
+            let reason = "no sender address (From)".to_string();
+            sp.execute(
+                "INSERT INTO quarantine (source, ingest_key, raw, reason, received_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![source, key, msg.raw, reason, now_s],
+            )?;
+            sp.commit()?;
+            return Ok(Outcome::Quarantined { reason });
+        }
+        Err(reason) => {
+            sp.execute(
+                "INSERT INTO quarantine (source, ingest_key, raw, reason, received_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![source, key, msg.raw, reason, now_s],
+            )?;
+            sp.commit()?;
+            return Ok(Outcome::Quarantined { reason });
+        }
+    };
+    let from = p.from.clone().unwrap_or_default();
+    let inbox = cfg.council.email.to_lowercase();
+    // Our own letter coming back, or mail from the inbox itself: a loop.
+    let ours: bool = match &p.message_id {
+        Some(id) => sp.query_row(
+            "SELECT EXISTS (SELECT 1 FROM letters WHERE message_id = ?1)",
+            [format!("<{}>", id.trim_matches(|c| c == '<' || c == '>'))],
+            |r| r.get(0),
+        )?,
+        None => false,
+    };
+    if p.noise.is_none() && (ours || from == inbox) {
+        p.noise = Some(if ours { "our own letter came back (loop)".into() } else { "sent from the complaints inbox itself (loop)".into() });
+    }
+    let received_at = msg.delivered_at.or(p.date.filter(|d| *d <= now)).unwrap_or(now).min(now);
+    let old = now - received_at > Duration::days(cfg.inbound.backlog_cutoff_days);
+
+    // Bounces: link to the letter they report on and flag the case.
+    if p.is_bounce {
+        let (case_id, reason) = match bounced_letter(&sp, msg.raw, cfg.mail_domain())? {
+            Some((letter_id, case_id, reference)) => {
+                flag(&sp, case_id, &format!("letter {letter_id} bounced"))?;
+                store::insert_event(&sp, case_id, now, "mail", "letter bounced", None, None, Some(&format!("delivery failure report for letter {letter_id}")))?;
+                (Some(case_id), format!("bounce of a letter on {reference}"))
+            }
+            None => (None, "bounce (delivery failure report) for no letter of ours".into()),
+        };
+        insert_message(&sp, case_id, &key, msg.raw, &p, &received_at, "bounce", None, Some(&reason))?;
+        sp.commit()?;
+        return Ok(Outcome::Noise { reason });
+    }
+
+    if let Some(m) = thread(&sp, cfg, &p, now)? {
+        let party = m.customer.as_deref() == Some(from.as_str()) || p.reply_to.as_deref().is_some_and(|r| Some(r) == m.customer.as_deref());
+        let mut by = m.by.to_string();
+        let mut no_reply = p.noise.clone();
+        if !party {
+            // Never let one resident's reference pull someone else into their case.
+            by = format!("third-party ({})", m.by);
+            flag(&sp, m.case_id, "third-party correspondence")?;
+            no_reply = Some("sender is not a party to the case".into());
+        } else if m.state == State::Closed.as_str() {
+            by = format!("{} (closed case)", m.by);
+            flag(&sp, m.case_id, "correspondence on a closed case")?;
+        } else if m.by == "probable" {
+            flag(&sp, m.case_id, "probable match: check this message belongs here")?;
+        }
+        insert_message(&sp, Some(m.case_id), &key, msg.raw, &p, &received_at, "attached", Some(&by), no_reply.as_deref())?;
+        let who = if party { "customer" } else { "third party" };
+        store::insert_event(&sp, m.case_id, now, "mail", "message received", None, None, Some(&format!("from {who}, matched by {by}")))?;
+        sp.commit()?;
+        return Ok(Outcome::Attached { reference: m.reference, matched_by: by });
+    }
+
+    if let Some(reason) = p.noise.clone() {
+        insert_message(&sp, None, &key, msg.raw, &p, &received_at, "noise", None, Some(&reason))?;
+        sp.commit()?;
+        return Ok(Outcome::Noise { reason });
+    }
+
+    // A new case.
+    let verdict = cfg.triage.classify(&p.subject, &p.body);
+    let subject = if p.subject.is_empty() { "(no subject)".to_string() } else { p.subject.clone() };
+    let case_id = store::create_case_tx(
+        &sp,
+        &NewCase {
+            kind: verdict.kind,
+            email: &from,
+            name: p.from_name.as_deref(),
+            subject: Some(&subject),
+            service: None,
+            received_at,
+        },
+        &cfg.policy,
+        cfg.reference_prefix(),
+        &cfg.calendar,
+        "mail",
+    )?;
+    let reference: String = sp.query_row("SELECT reference FROM cases WHERE id = ?1", [case_id], |r| r.get(0))?;
+    store::insert_event(&sp, case_id, now, "triage", "classified", None, None, Some(&verdict.reason))?;
+    // Whether an automatic letter may go.
+    let restriction: Option<String> = sp.query_row(
+        "SELECT restriction FROM customers WHERE email = ?1",
+        [&from],
+        |r| r.get(0),
+    )?;
+    let since = (now - Duration::hours(24)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let recent: u32 = sp.query_row(
+        "SELECT COUNT(*) FROM letters WHERE to_addr = ?1 AND automatic = 1 AND created_at >= ?2",
+        params![from, since],
+        |r| r.get(0),
+    )?;
+    let redirect = matches!(verdict.kind, Kind::ServiceRequest | Kind::OutOfScope);
+    let hold = if opts.backlog {
+        Some("backlog import: never acknowledged".to_string())
+    } else if old {
+        Some(format!("older than {} days when first seen: never acknowledged", cfg.inbound.backlog_cutoff_days))
+    } else if restriction.as_deref() == Some("no-response") {
+        Some("customer restricted to no response".to_string())
+    } else if recent >= cfg.inbound.max_auto_replies_per_day {
+        Some(format!("rate limit: {recent} automatic letters to this address in 24 hours"))
+    } else if redirect && !cfg.inbound.auto_redirect {
+        Some("redirect held for an officer to confirm".to_string())
+    } else {
+        None
+    };
+    let msg_ref = p.message_id.as_ref().map(|id| format!("<{}>", id.trim_matches(|c| c == '<' || c == '>')));
+    insert_message(&sp, Some(case_id), &key, msg.raw, &p, &received_at, "new-case", Some("new"), hold.as_deref())?;
+    sp.execute(
+        "UPDATE messages SET triage = ?2, triage_reason = ?3 WHERE ingest_key = ?1",
+        params![key, verdict.kind.as_str(), verdict.reason],
+    )?;
+    let acknowledged = match &hold {
+        Some(why) => {
+            flag(&sp, case_id, why)?;
+            store::insert_event(&sp, case_id, now, "mail", "no automatic letter", None, None, Some(why))?;
+            false
+        }
+        None => {
+            let kind = match verdict.kind {
+                Kind::Complaint => "acknowledgement",
+                Kind::Compliment => "compliment-thanks",
+                Kind::Comment => "comment-acknowledgement",
+                Kind::ServiceRequest => "service-request-redirect",
+                Kind::OutOfScope => "out-of-scope-redirect",
+            };
+            let data = serde_json::json!({
+                "exclusion": verdict.exclusion,
+                "redirect": verdict.redirect,
+            });
+            store::request_letter(
+                &sp,
+                &LetterRequest {
+                    case_id,
+                    kind,
+                    to_addr: Some(&from),
+                    in_reply_to: msg_ref.as_deref(),
+                    references: msg_ref.as_deref(),
+                    data,
+                    automatic: true,
+                    actor: "mail",
+                    at: now,
+                    domain: cfg.mail_domain(),
+                },
+            )?;
+            // The acknowledgement is owed and stored: the case is acknowledged as of now.
+            let to = case::transition(State::Received, Action::Acknowledge).map_err(|e| StoreError::Illegal(reference.clone(), e))?;
+            let today = crate::calendar::london_date(now).format("%Y-%m-%d").to_string();
+            sp.execute(
+                "UPDATE cases SET state = ?2, acknowledged_on = ?3 WHERE id = ?1",
+                params![case_id, to.as_str(), today],
+            )?;
+            sp.execute(
+                "UPDATE deadlines SET status = 'met', met_on = ?2 WHERE case_id = ?1 AND kind = 'acknowledge' AND status = 'open'",
+                params![case_id, today],
+            )?;
+            store::insert_event(&sp, case_id, now, "mail", "acknowledge", Some("received"), Some(to.as_str()), Some(kind))?;
+            if verdict.kind == Kind::Complaint {
+                store::refresh_deadlines_pub(&sp, case_id, &cfg.policy, &cfg.calendar)?;
+            }
+            true
+        }
+    };
+    sp.commit()?;
+    Ok(Outcome::NewCase { reference, kind: verdict.kind, acknowledged })
+}
+
+#[allow(clippy::too_many_arguments)]
+fn insert_message(
+    tx: &rusqlite::Connection,
+    case_id: Option<i64>,
+    key: &str,
+    raw: &[u8],
+    p: &Parsed,
+    received_at: &DateTime<Utc>,
+    status: &str,
+    matched_by: Option<&str>,
+    no_reply: Option<&str>,
+) -> rusqlite::Result<()> {
+    tx.execute(
+        "INSERT INTO messages (case_id, ingest_key, raw, from_addr, subject, sent_at, received_at, status,
+                               message_id, in_reply_to, refs, reply_to, body_text, matched_by, no_reply_reason, size)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+        params![
+            case_id,
+            key,
+            raw,
+            p.from,
+            p.subject,
+            p.date.map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+            received_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            status,
+            p.message_id,
+            p.in_reply_to.first(),
+            if p.references.is_empty() { None } else { Some(p.references.join(" ")) },
+            p.reply_to,
+            p.body,
+            matched_by,
+            no_reply,
+            raw.len() as i64
+        ],
+    )?;
+    let id = tx.last_insert_rowid();
+    Ok(store_attachments(tx, id, &p.attachments)?)
+}
+
+fn store_attachments(tx: &rusqlite::Connection, message_id: i64, atts: &[Attachment]) -> rusqlite::Result<()> {
+    // The limit is read from the config by the caller's Config; kept in a thread-local
+    // would hide it, so it is passed through the attachment's own size check here.
+    for a in atts {
+        let limit = ATTACHMENT_LIMIT.with(|l| l.get());
+        let (content, note) = if a.content.len() > limit {
+            (None, Some(format!("left out: {} bytes, over the {} byte limit", a.content.len(), limit)))
+        } else {
+            (Some(&a.content[..]), None)
+        };
+        tx.execute(
+            "INSERT INTO attachments (message_id, name, mime_type, size, sha256, content, note) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![message_id, a.name, a.mime_type, a.content.len() as i64, sha256_hex(&a.content), content, note],
+        )?;
+    }
+    Ok(())
+}
+
+thread_local! {
+    static ATTACHMENT_LIMIT: std::cell::Cell<usize> = const { std::cell::Cell::new(usize::MAX) };
+}
+
+/// Totals of an ingestion pass, printed by `redress poll`.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Report {
+    pub seen: usize,
+    pub new_cases: usize,
+    pub acknowledged: usize,
+    pub attached: usize,
+    pub duplicates: usize,
+    pub noise: usize,
+    pub quarantined: usize,
+}
+
+impl Report {
+    pub fn add(&mut self, o: &Outcome) {
+        self.seen += 1;
+        match o {
+            Outcome::Duplicate => self.duplicates += 1,
+            Outcome::NewCase { acknowledged, .. } => {
+                self.new_cases += 1;
+                if *acknowledged {
+                    self.acknowledged += 1;
+                }
+            }
+            Outcome::Attached { .. } => self.attached += 1,
+            Outcome::Noise { .. } => self.noise += 1,
+            Outcome::Quarantined { .. } => self.quarantined += 1,
+        }
+    }
+}
+
+/// Ingest a batch in one transaction (one savepoint each), then commit. Returns the
+/// outcome per message in order; the caller marks them processed only after this returns.
+pub fn ingest_batch(
+    store: &mut Store,
+    cfg: &Config,
+    source: &str,
+    batch: &[Incoming],
+    now: DateTime<Utc>,
+    opts: Options,
+) -> Result<Vec<Outcome>, StoreError> {
+    ATTACHMENT_LIMIT.with(|l| l.set(cfg.inbound.max_attachment_bytes));
+    let mut tx = store.conn_mut().transaction()?;
+    let mut out = Vec::with_capacity(batch.len());
+    for m in batch {
+        let o = match ingest_one(&mut tx, cfg, source, m, now, opts) {
+            Ok(o) => o,
+            // A database error on one message (not a full disk: that fails the commit
+            // below) must not stop the rest: quarantine it with the reason.
+            Err(StoreError::Sqlite(e)) if !is_fatal(&e) => {
+                let key = format!("sha256:{}", sha256_hex(m.raw));
+                let reason = format!("could not be stored: {e}");
+                tx.execute(
+                    "INSERT OR IGNORE INTO quarantine (source, ingest_key, raw, reason, received_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                    params![source, key, m.raw, reason, now.to_rfc3339()],
+                )?;
+                Outcome::Quarantined { reason }
+            }
+            Err(e) => return Err(e),
+        };
+        out.push(o);
+    }
+    tx.commit()?;
+    Ok(out)
+}
+
+fn is_fatal(e: &rusqlite::Error) -> bool {
+    use rusqlite::ErrorCode::*;
+    matches!(
+        e.sqlite_error_code(),
+        Some(DiskFull | SystemIoFailure | CannotOpen | DatabaseBusy | DatabaseLocked | ReadOnly | DatabaseCorrupt | OutOfMemory)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn references_survive_mangling() {
+        assert_eq!(find_references("BNES", "Re: [Ref BNES-2026-00042] bins"), vec!["BNES-2026-00042"]);
+        assert_eq!(find_references("BNES", "AW: [Ref bnes - 2026 - 42]"), vec!["BNES-2026-00042"]);
+        assert_eq!(find_references("BNES", "RE:[Ref BNES 2026 00042]"), vec!["BNES-2026-00042"]);
+        assert!(find_references("BNES", "XBNES-2026-00042").is_empty());
+    }
+
+    #[test]
+    fn subjects_normalise_through_reply_markers() {
+        assert_eq!(normalise_subject("Re: RE: Fwd: [Ref EX-2026-00001]  Missed   bins"), "missed bins");
+        assert_eq!(normalise_subject("AW: Missed bins"), "missed bins");
+    }
+
+    #[test]
+    fn html_becomes_readable_text() {
+        let t = html_to_text("<html><head><style>p{}</style></head><body><p>Dear council,</p><p>My bin&nbsp;was missed &amp; not collected.<br>Thanks</p><script>x()</script></body></html>");
+        assert_eq!(t, "Dear council,\n\nMy bin was missed & not collected.\nThanks");
+    }
+}

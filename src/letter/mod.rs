@@ -1,0 +1,713 @@
+//! Letters: the facts a letter may use ([`LetterContext`]), the Tera templates that
+//! turn them into words, and the three forms a letter takes (plain text, HTML email,
+//! PDF). Pure apart from reading an override folder of templates: no database, no mail.
+//!
+//! # Template files
+//! One file per letter kind, `templates/<kind>.tera`. The first line is the subject;
+//! a line of three or more dashes separates it from the body:
+//!
+//! ```text
+//! We have received your complaint [Ref {{ case.reference }}]
+//! ---
+//! {{ customer.salutation }},
+//! ...
+//! ```
+//!
+//! The same file is rendered twice: as text (no escaping) for the plain-text email
+//! and the PDF, and with Tera's HTML autoescaping for the HTML email, where blank
+//! lines separate paragraphs and lines starting `- ` become a list. Customer-supplied
+//! text is therefore never HTML in our mail. A missing variable is an error (Tera 2 is
+//! strict), reported with the file and line; optional facts are tested with
+//! `{% if data.apology %}`. Dates in `data` are ISO (2026-12-24); `| longdate`
+//! writes them as letters do ("Thursday 24 December 2026").
+//!
+//! The defaults are compiled in; `[letters] templates = "DIR"` replaces them file by
+//! file. `redress templates check` renders every kind for every built-in preset.
+
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use crate::calendar::{london_date, weekday_name, Calendar};
+use crate::config::Council;
+use crate::deadline::{self, Facts};
+use crate::policy::{OnLapse, Policy};
+use crate::store::outbox::CustomerRow;
+use crate::store::{CaseRow, DeadlineRow};
+
+pub mod pdf;
+pub mod sample;
+
+/// Every letter kind, in the order a case may meet them. A template exists for each.
+pub const KINDS: &[&str] = &[
+    "acknowledgement",
+    "holding",
+    "extension",
+    "stage-response",
+    "escalation-acknowledgement",
+    "review-decision",
+    "final-response",
+    "auto-close",
+    "compliment-thanks",
+    "comment-acknowledgement",
+    "service-request-redirect",
+    "out-of-scope-redirect",
+    "survey-invitation",
+    "restriction-notice",
+    "manager-digest",
+];
+
+/// The built-in templates, compiled in from templates/.
+const BUILTIN: &[(&str, &str)] = &[
+    ("acknowledgement", include_str!("../../templates/acknowledgement.tera")),
+    ("holding", include_str!("../../templates/holding.tera")),
+    ("extension", include_str!("../../templates/extension.tera")),
+    ("stage-response", include_str!("../../templates/stage-response.tera")),
+    (
+        "escalation-acknowledgement",
+        include_str!("../../templates/escalation-acknowledgement.tera"),
+    ),
+    ("review-decision", include_str!("../../templates/review-decision.tera")),
+    ("final-response", include_str!("../../templates/final-response.tera")),
+    ("auto-close", include_str!("../../templates/auto-close.tera")),
+    ("compliment-thanks", include_str!("../../templates/compliment-thanks.tera")),
+    (
+        "comment-acknowledgement",
+        include_str!("../../templates/comment-acknowledgement.tera"),
+    ),
+    (
+        "service-request-redirect",
+        include_str!("../../templates/service-request-redirect.tera"),
+    ),
+    (
+        "out-of-scope-redirect",
+        include_str!("../../templates/out-of-scope-redirect.tera"),
+    ),
+    ("survey-invitation", include_str!("../../templates/survey-invitation.tera")),
+    ("restriction-notice", include_str!("../../templates/restriction-notice.tera")),
+    ("manager-digest", include_str!("../../templates/manager-digest.tera")),
+];
+
+/// A template problem, located in its file.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum LetterError {
+    #[error("no template for letter kind '{0}' (known: {known})", known = KINDS.join(", "))]
+    UnknownKind(String),
+    #[error("{file}: line {line}: {msg}")]
+    Template { file: String, line: usize, msg: String },
+    #[error("{file}: {msg}")]
+    Unreadable { file: String, msg: String },
+    #[error("PDF: {0}")]
+    Pdf(String),
+}
+
+pub type Result<T> = std::result::Result<T, LetterError>;
+
+/// The Local Government and Social Care Ombudsman, for the signposting every final
+/// letter must carry.
+#[derive(Debug, Clone, Serialize)]
+pub struct Ombudsman {
+    pub name: &'static str,
+    pub web: &'static str,
+    pub phone: &'static str,
+}
+
+pub const LGSCO: Ombudsman = Ombudsman {
+    name: "Local Government and Social Care Ombudsman",
+    web: "www.lgo.org.uk",
+    phone: "0300 061 0614",
+};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CouncilCtx {
+    pub name: String,
+    pub address: Vec<String>,
+    pub phone: String,
+    pub web: String,
+    pub email: String,
+    pub signatory: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CaseCtx {
+    pub reference: String,
+    pub kind: String,
+    pub stage: String,
+    pub stage_name: String,
+    /// Who handles the current stage, as the policy says it.
+    pub handler: String,
+    pub state: String,
+    pub subject: Option<String>,
+    pub service: Option<String>,
+    pub officer: Option<String>,
+    pub category: Option<String>,
+    pub outcome: Option<String>,
+    /// "Thursday 24 December 2026"
+    pub received_on: String,
+    pub received_on_iso: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CustomerCtx {
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub address: Vec<String>,
+    /// "Dear Ms Jones" or "Dear Sir or Madam".
+    pub salutation: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StageCtx {
+    pub id: String,
+    pub name: String,
+    pub handler: String,
+    /// "20 working days"
+    pub respond: String,
+    pub acknowledge: Option<String>,
+    pub extension_max: Option<String>,
+    pub extension_condition: Option<String>,
+    /// How long the customer has to ask for the next stage after our response.
+    pub escalation_window: Option<String>,
+    /// auto-close, close-resolved, stay-open
+    pub on_lapse: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PolicyCtx {
+    pub name: String,
+    pub council: String,
+    pub source: String,
+    pub outcomes: Vec<String>,
+    pub stage: StageCtx,
+    pub next_stage: Option<StageCtx>,
+    pub is_final_stage: bool,
+    pub stage_count: usize,
+    /// "7 days" when the council sends a satisfaction survey.
+    pub survey: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DateCtx {
+    /// "Thursday 24 December 2026"
+    pub date: String,
+    pub iso: String,
+}
+
+impl DateCtx {
+    pub fn of(d: NaiveDate) -> DateCtx {
+        DateCtx {
+            date: long_date(d),
+            iso: d.format("%Y-%m-%d").to_string(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LetterMeta {
+    pub kind: String,
+    /// The date on the letter (London), long form.
+    pub date: String,
+    pub date_iso: String,
+    pub automatic: bool,
+}
+
+/// Everything a template may use. Field names are the template variable names.
+#[derive(Debug, Clone, Serialize)]
+pub struct LetterContext {
+    pub council: CouncilCtx,
+    pub case: CaseCtx,
+    pub customer: CustomerCtx,
+    pub policy: PolicyCtx,
+    /// The current stage's deadlines by kind with `-` written `_`: acknowledge, decide,
+    /// aim, respond, escalation_window, overall_limit, survey. Open deadlines from the
+    /// case store win; those whose event has not happened yet are computed as if it
+    /// happened on the letter's date (an acknowledgement is sent today, a response
+    /// opens the escalation window today).
+    pub deadlines: BTreeMap<String, DateCtx>,
+    pub letter: LetterMeta,
+    pub ombudsman: Ombudsman,
+    /// Facts particular to this letter (outcome, findings, reason, new date, ...).
+    pub data: serde_json::Value,
+}
+
+/// "Thursday 24 December 2026"
+pub fn long_date(d: NaiveDate) -> String {
+    format!("{} {} {}", weekday_name(d.weekday()), d.day(), d.format("%B %Y"))
+}
+
+fn stage_ctx(s: &crate::policy::Stage) -> StageCtx {
+    StageCtx {
+        id: s.id.clone(),
+        name: s.name.clone(),
+        handler: s.handler.clone(),
+        respond: s.respond.length(),
+        acknowledge: s.acknowledge.map(|p| p.length()),
+        extension_max: s.extension.as_ref().and_then(|e| e.max.map(|m| m.length())),
+        extension_condition: s.extension.as_ref().map(|e| e.condition.clone()),
+        escalation_window: s.escalation_window.as_ref().map(|w| w.period.length()),
+        on_lapse: s.escalation_window.as_ref().map(|w| {
+            match w.on_lapse {
+                OnLapse::AutoClose => "auto-close",
+                OnLapse::CloseResolved => "close-resolved",
+                OnLapse::StayOpen => "stay-open",
+            }
+            .to_string()
+        }),
+    }
+}
+
+/// Inputs for a letter's context, as the outbox gathers them from the store.
+pub struct ContextInput<'a> {
+    pub council: &'a Council,
+    pub policy: &'a Policy,
+    pub calendar: &'a Calendar,
+    pub case: &'a CaseRow,
+    pub customer: &'a CustomerRow,
+    pub deadlines: &'a [DeadlineRow],
+    pub kind: &'a str,
+    pub automatic: bool,
+    pub data: serde_json::Value,
+    pub now: DateTime<Utc>,
+}
+
+impl LetterContext {
+    pub fn build(i: ContextInput) -> LetterContext {
+        let today = london_date(i.now);
+        let policy = i.policy;
+        let stage = policy
+            .stage(&i.case.stage)
+            .unwrap_or_else(|| policy.first_stage());
+        let received = i
+            .case
+            .facts
+            .received_on
+            .unwrap_or_else(|| london_date(DateTime::parse_from_rfc3339(&i.case.received_at).map(|d| d.with_timezone(&Utc)).unwrap_or(i.now)));
+        // Deadlines whose event is still to come are computed as if it happened today.
+        let f = &i.case.facts;
+        let facts = Facts {
+            received: Some(received),
+            acknowledged: f.acknowledged_on.or(Some(today)),
+            escalation_requested: f.escalation_requested_on.or(Some(today)),
+            investigation_started: f.investigation_started_on.or(Some(today)),
+            responded: f.responded_on.or(Some(today)),
+        };
+        let mut deadlines = BTreeMap::new();
+        let computed = if i.case.kind == "compliment" || i.case.kind == "comment" {
+            deadline::feedback_deadlines(policy, i.case.kind == "compliment", received, i.calendar)
+        } else {
+            deadline::stage_deadlines(policy, &stage.id, &facts, i.calendar)
+        };
+        for d in computed {
+            deadlines.insert(d.kind.as_str().replace('-', "_"), DateCtx::of(d.due));
+        }
+        for row in i.deadlines {
+            if row.status == "open" && (row.stage == stage.id || row.stage == i.case.kind) {
+                if let Ok(d) = NaiveDate::parse_from_str(&row.due, "%Y-%m-%d") {
+                    deadlines.insert(row.kind.replace('-', "_"), DateCtx::of(d));
+                }
+            }
+        }
+        let salutation = match i.customer.name.as_deref().or(i.case.customer_name.as_deref()) {
+            Some(n) if !n.trim().is_empty() => format!("Dear {}", n.trim()),
+            _ => "Dear Sir or Madam".to_string(),
+        };
+        LetterContext {
+            council: CouncilCtx {
+                name: i.council.name.clone(),
+                address: i.council.address.clone(),
+                phone: i.council.phone.clone(),
+                web: i.council.web.clone(),
+                email: i.council.email.clone(),
+                signatory: i.council.signatory.clone(),
+            },
+            case: CaseCtx {
+                reference: i.case.reference.clone(),
+                kind: i.case.kind.clone(),
+                stage: stage.id.clone(),
+                stage_name: stage.name.clone(),
+                handler: stage.handler.clone(),
+                state: i.case.state.clone(),
+                subject: i.case.subject.clone(),
+                service: i.case.service.clone(),
+                officer: i.case.officer.clone(),
+                category: i.case.category.clone(),
+                outcome: i.case.outcome.clone(),
+                received_on: long_date(received),
+                received_on_iso: received.format("%Y-%m-%d").to_string(),
+            },
+            customer: CustomerCtx {
+                name: i.customer.name.clone().or_else(|| i.case.customer_name.clone()),
+                email: i.customer.email.clone().or_else(|| i.case.customer_email.clone()),
+                address: i.customer.address.clone(),
+                salutation,
+            },
+            policy: PolicyCtx {
+                name: policy.name.clone(),
+                council: policy.preset.council.clone(),
+                source: policy.preset.source.clone(),
+                outcomes: policy.preset.outcomes.clone(),
+                stage: stage_ctx(stage),
+                next_stage: policy.next_stage(&stage.id).map(stage_ctx),
+                is_final_stage: policy.is_final_stage(&stage.id),
+                stage_count: policy.preset.stages.len(),
+                survey: policy.preset.survey.map(|p| p.length()),
+            },
+            deadlines,
+            letter: LetterMeta {
+                kind: i.kind.to_string(),
+                date: long_date(today),
+                date_iso: today.format("%Y-%m-%d").to_string(),
+                automatic: i.automatic,
+            },
+            ombudsman: LGSCO,
+            data: if i.data.is_object() {
+                i.data
+            } else {
+                serde_json::json!({})
+            },
+        }
+    }
+}
+
+/// A letter in its three forms.
+#[derive(Debug, Clone)]
+pub struct Rendered {
+    /// Always carries `[Ref REFERENCE]`.
+    pub subject: String,
+    /// Plain-text email body, ending with the `Our reference:` footer line.
+    pub text: String,
+    /// HTML email body (autoescaped), with the same footer.
+    pub html: String,
+    /// The A4 letter.
+    pub pdf: Vec<u8>,
+    /// e.g. BNES-2026-00042-acknowledgement.pdf
+    pub pdf_name: String,
+}
+
+/// The subject and bodies before the PDF is made (what `templates check` needs).
+#[derive(Debug, Clone)]
+pub struct Words {
+    pub subject: String,
+    /// The template's body, as text; no footer yet.
+    pub body: String,
+    /// The same, autoescaped and turned into HTML paragraphs; no footer yet.
+    pub body_html: String,
+}
+
+/// A set of templates: the built-in ones, some perhaps replaced from a folder.
+pub struct Templates {
+    tera: tera::Tera,
+    /// kind -> the file it came from, for error messages.
+    files: BTreeMap<String, String>,
+}
+
+fn longdate_filter(x: &str, _: tera::Kwargs, _: &tera::State) -> String {
+    match NaiveDate::parse_from_str(x.get(..10).unwrap_or(x), "%Y-%m-%d") {
+        Ok(d) => long_date(d),
+        Err(_) => x.to_string(),
+    }
+}
+
+impl Templates {
+    /// The compiled-in templates.
+    pub fn builtin() -> Result<Templates> {
+        Templates::load(None)
+    }
+
+    /// The built-in templates, with any `<kind>.tera` in `dir` replacing its default.
+    pub fn load(dir: Option<&Path>) -> Result<Templates> {
+        let mut sources: Vec<(String, String, String)> = Vec::new();
+        for (kind, src) in BUILTIN {
+            let mut file = format!("templates/{kind}.tera (built-in)");
+            let mut text = src.to_string();
+            if let Some(dir) = dir {
+                let p: PathBuf = dir.join(format!("{kind}.tera"));
+                if p.exists() {
+                    text = std::fs::read_to_string(&p).map_err(|e| LetterError::Unreadable {
+                        file: p.display().to_string(),
+                        msg: e.to_string(),
+                    })?;
+                    file = p.display().to_string();
+                }
+            }
+            sources.push((kind.to_string(), file, text));
+        }
+        Templates::from_sources(sources)
+    }
+
+    /// Templates from (kind, file name for messages, source) triples.
+    pub fn from_sources(sources: Vec<(String, String, String)>) -> Result<Templates> {
+        let mut tera = tera::Tera::default();
+        tera.register_filter("longdate", longdate_filter);
+        let mut files = BTreeMap::new();
+        for (kind, file, src) in sources {
+            for suffix in ["txt", "html"] {
+                tera.add_raw_template(&format!("{kind}.{suffix}"), &src)
+                    .map_err(|e| located(&file, &e))?;
+            }
+            if separator_line(&src).is_none() {
+                return Err(LetterError::Template {
+                    file,
+                    line: 1,
+                    msg: "no subject line: put the subject on the first line and a line of --- under it".into(),
+                });
+            }
+            files.insert(kind, file);
+        }
+        Ok(Templates { tera, files })
+    }
+
+    pub fn file_of(&self, kind: &str) -> Option<&str> {
+        self.files.get(kind).map(|s| s.as_str())
+    }
+
+    /// Subject and bodies of a letter, without the PDF.
+    pub fn words(&self, kind: &str, ctx: &LetterContext) -> Result<Words> {
+        let file = self
+            .files
+            .get(kind)
+            .ok_or_else(|| LetterError::UnknownKind(kind.to_string()))?;
+        let tctx = tera::Context::from_serialize(ctx).map_err(|e| LetterError::Template {
+            file: file.clone(),
+            line: 1,
+            msg: e.to_string(),
+        })?;
+        let text = self
+            .tera
+            .render(&format!("{kind}.txt"), &tctx)
+            .map_err(|e| located(file, &e))?;
+        let html = self
+            .tera
+            .render(&format!("{kind}.html"), &tctx)
+            .map_err(|e| located(file, &e))?;
+        let (subject, body) = split_subject(&text).ok_or_else(|| LetterError::Template {
+            file: file.clone(),
+            line: 1,
+            msg: "the rendered letter has no subject separator (a line of ---)".into(),
+        })?;
+        let (_, body_html) = split_subject(&html).unwrap_or_default();
+        let mut subject = subject.split_whitespace().collect::<Vec<_>>().join(" ");
+        let tag = format!("[Ref {}]", ctx.case.reference);
+        if !subject.contains(&tag) {
+            subject = format!("{subject} {tag}").trim().to_string();
+        }
+        Ok(Words {
+            subject,
+            body: tidy(&body),
+            body_html: paragraphs_to_html(&tidy(&body_html)),
+        })
+    }
+
+    /// All three forms of a letter.
+    pub fn render(&self, kind: &str, ctx: &LetterContext) -> Result<Rendered> {
+        let w = self.words(kind, ctx)?;
+        let footer = footer_line(&ctx.case.reference);
+        let text = format!("{}\n\n{footer}\n", w.body);
+        let html = html_document(&w.subject, &w.body_html, &footer);
+        let pdf = pdf::letter_pdf(ctx, &w.subject, &w.body)?;
+        Ok(Rendered {
+            subject: w.subject,
+            text,
+            html,
+            pdf,
+            pdf_name: pdf_name(&ctx.case.reference, kind),
+        })
+    }
+}
+
+/// The footer line inbound threading looks for.
+pub fn footer_line(reference: &str) -> String {
+    format!("Our reference: {reference}")
+}
+
+pub fn pdf_name(reference: &str, kind: &str) -> String {
+    format!("{reference}-{kind}.pdf")
+}
+
+fn builtin_templates() -> &'static Templates {
+    static T: OnceLock<Templates> = OnceLock::new();
+    T.get_or_init(|| Templates::builtin().expect("the built-in templates are checked by tests"))
+}
+
+/// Render a letter with the built-in templates.
+pub fn render(kind: &str, ctx: &LetterContext) -> Result<Rendered> {
+    builtin_templates().render(kind, ctx)
+}
+
+fn is_separator(line: &str) -> bool {
+    let t = line.trim();
+    t.len() >= 3 && t.chars().all(|c| c == '-')
+}
+
+/// The 1-based line of the subject separator in a template source.
+fn separator_line(src: &str) -> Option<usize> {
+    src.lines().position(is_separator).map(|i| i + 1)
+}
+
+fn split_subject(rendered: &str) -> Option<(String, String)> {
+    let mut subject = Vec::new();
+    let mut lines = rendered.lines();
+    for line in lines.by_ref() {
+        if is_separator(line) {
+            let body: Vec<&str> = lines.collect();
+            return Some((subject.join(" "), body.join("\n")));
+        }
+        subject.push(line);
+    }
+    None
+}
+
+/// Trim trailing spaces, drop leading and trailing blank lines, and squeeze runs of
+/// blank lines (left by `{% if %}` lines) to one.
+fn tidy(body: &str) -> String {
+    let mut out: Vec<&str> = Vec::new();
+    for line in body.lines().map(|l| l.trim_end()) {
+        if line.is_empty() && out.last().is_none_or(|l| l.is_empty()) {
+            continue;
+        }
+        out.push(line);
+    }
+    while out.last().is_some_and(|l| l.is_empty()) {
+        out.pop();
+    }
+    out.join("\n")
+}
+
+/// Blank-line separated blocks become paragraphs; a block of `- ` lines a list.
+/// The input is already HTML-escaped by Tera (values) and trusted (template text).
+fn paragraphs_to_html(body: &str) -> String {
+    let mut html = String::new();
+    for block in body.split("\n\n") {
+        let lines: Vec<&str> = block.lines().collect();
+        if lines.is_empty() {
+            continue;
+        }
+        if lines.iter().all(|l| l.trim_start().starts_with("- ")) {
+            html.push_str("<ul>\n");
+            for l in lines {
+                html.push_str(&format!("<li>{}</li>\n", l.trim_start()[2..].trim()));
+            }
+            html.push_str("</ul>\n");
+        } else {
+            html.push_str(&format!("<p>{}</p>\n", lines.join("<br>\n")));
+        }
+    }
+    html
+}
+
+fn html_document(subject: &str, body: &str, footer: &str) -> String {
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"en-GB\">\n<head><meta charset=\"utf-8\"><title>{}</title></head>\n\
+         <body style=\"font-family: Arial, Helvetica, sans-serif; font-size: 15px; line-height: 1.45; color: #1b1b1b; max-width: 42em;\">\n\
+         {body}<p style=\"color: #505a5f; font-size: 13px;\">{}</p>\n</body>\n</html>\n",
+        escape(subject),
+        escape(footer)
+    )
+}
+
+fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#x27;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Turn a Tera error into file + line + one-line message.
+fn located(file: &str, e: &tera::Error) -> LetterError {
+    match e.kind() {
+        tera::ErrorKind::SyntaxError(r) | tera::ErrorKind::RenderingError(r) => LetterError::Template {
+            file: file.to_string(),
+            line: r.span().start_line.max(1),
+            msg: r.message().to_string(),
+        },
+        other => LetterError::Template {
+            file: file.to_string(),
+            line: 1,
+            msg: other.to_string().lines().next().unwrap_or("template error").to_string(),
+        },
+    }
+}
+
+/// One problem found by [`check`].
+#[derive(Debug, Clone, Serialize)]
+pub struct Problem {
+    pub policy: String,
+    pub kind: String,
+    pub error: String,
+}
+
+/// Render every template for every built-in preset with the sample data; the problems
+/// found (empty when all is well). A template that does not even parse is reported
+/// once, as the error of loading the set.
+pub fn check(templates: &Templates, council: &Council) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    for (name, _) in crate::policy::BUILTIN {
+        let policy = match Policy::load(name) {
+            Ok(p) => p,
+            Err(e) => {
+                problems.push(Problem {
+                    policy: name.to_string(),
+                    kind: String::new(),
+                    error: e.to_string(),
+                });
+                continue;
+            }
+        };
+        for kind in KINDS {
+            for ctx in sample::contexts(&policy, council, kind) {
+                if let Err(e) = templates.words(kind, &ctx) {
+                    let error = e.to_string();
+                    // One report per template problem, not one per preset and variant.
+                    if !problems.iter().any(|p: &Problem| p.kind == *kind && p.error == error) {
+                        problems.push(Problem {
+                            policy: name.to_string(),
+                            kind: kind.to_string(),
+                            error,
+                        });
+                    }
+                }
+            }
+        }
+    }
+    problems
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn subject_is_split_at_the_dashes_and_blank_runs_squeezed() {
+        let (s, b) = split_subject("Hello [Ref X]\n---\nDear A,\n\n\n\nBody\n").unwrap();
+        assert_eq!(s, "Hello [Ref X]");
+        assert_eq!(tidy(&b), "Dear A,\n\nBody");
+    }
+
+    #[test]
+    fn lists_and_paragraphs_become_html() {
+        let h = paragraphs_to_html("One\ntwo\n\n- a\n- b");
+        assert_eq!(h, "<p>One<br>\ntwo</p>\n<ul>\n<li>a</li>\n<li>b</li>\n</ul>\n");
+    }
+
+    #[test]
+    fn every_builtin_template_renders_for_every_preset() {
+        let t = Templates::builtin().unwrap();
+        let problems = check(&t, &sample::council());
+        assert!(problems.is_empty(), "{problems:#?}");
+    }
+
+    #[test]
+    fn long_dates_read_as_letters_write_them() {
+        assert_eq!(long_date(NaiveDate::from_ymd_opt(2026, 12, 24).unwrap()), "Thursday 24 December 2026");
+    }
+}

@@ -1,0 +1,309 @@
+//! The formal A4 letter as a PDF: letterhead, recipient, date and reference, subject,
+//! the body wrapped and paginated, page numbers. Text is set in DejaVu Sans, shipped in
+//! letters/ and embedded (subset to the glyphs used), so it looks the same everywhere
+//! and stays selectable and extractable.
+//!
+//! Layout is done here, by measuring glyph advances from the font's own metrics, rather
+//! than through printpdf's HTML engine: a letter is a few blocks of left-aligned text,
+//! and measuring ourselves is predictable and fast (the benchmark target is 500 letters
+//! a second on one core).
+
+use printpdf::{
+    FontId, Mm, Op, ParsedFont, PdfDocument, PdfFontHandle, PdfPage, PdfSaveOptions, Point, Pt, TextItem,
+};
+use std::sync::OnceLock;
+
+use super::{LetterContext, LetterError, Result};
+
+const REGULAR_TTF: &[u8] = include_bytes!("../../letters/DejaVuSans.ttf");
+const BOLD_TTF: &[u8] = include_bytes!("../../letters/DejaVuSans-Bold.ttf");
+
+const PAGE_W: f32 = 210.0;
+const PAGE_H: f32 = 297.0;
+const LEFT: f32 = 25.0;
+const RIGHT: f32 = 20.0;
+/// Where the right-hand column (council contact details, date, reference) starts.
+const RIGHT_COL: f32 = 138.0;
+/// The body stops here; below are the page numbers.
+const BOTTOM: f32 = 25.0;
+const BODY_PT: f32 = 11.0;
+/// Body line height, in mm (about 1.35 x 11 pt).
+const LINE: f32 = 5.3;
+const SMALL_PT: f32 = 8.5;
+const SMALL_LINE: f32 = 3.9;
+const MM_PER_PT: f32 = 25.4 / 72.0;
+
+struct Fonts {
+    regular: ParsedFont,
+    bold: ParsedFont,
+}
+
+fn fonts() -> Result<&'static Fonts> {
+    static F: OnceLock<Option<Fonts>> = OnceLock::new();
+    F.get_or_init(|| {
+        let regular = ParsedFont::from_bytes(REGULAR_TTF, 0, &mut Vec::new())?;
+        let bold = ParsedFont::from_bytes(BOLD_TTF, 0, &mut Vec::new())?;
+        Some(Fonts { regular, bold })
+    })
+    .as_ref()
+    .ok_or_else(|| LetterError::Pdf("the letter font in letters/ could not be read".into()))
+}
+
+#[derive(Clone, Copy)]
+enum Face {
+    Regular,
+    Bold,
+}
+
+/// Width of `s` in mm at `size` points.
+fn width(font: &ParsedFont, s: &str, size: f32) -> f32 {
+    let upm = font.font_metrics.units_per_em as f32;
+    let units: u32 = s
+        .chars()
+        .map(|c| {
+            font.lookup_glyph_index(c as u32)
+                .map(|g| font.get_horizontal_advance(g) as u32)
+                .unwrap_or(upm as u32 / 2)
+        })
+        .sum();
+    units as f32 / upm * size * MM_PER_PT
+}
+
+/// Greedy word wrap to `max` mm; a word longer than a line is broken by characters.
+fn wrap(font: &ParsedFont, text: &str, size: f32, max: f32) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        let candidate = if line.is_empty() {
+            word.to_string()
+        } else {
+            format!("{line} {word}")
+        };
+        if width(font, &candidate, size) <= max {
+            line = candidate;
+            continue;
+        }
+        if !line.is_empty() {
+            lines.push(std::mem::take(&mut line));
+        }
+        if width(font, word, size) <= max {
+            line = word.to_string();
+        } else {
+            for c in word.chars() {
+                line.push(c);
+                if width(font, &line, size) > max {
+                    let last = line.pop().unwrap_or(' ');
+                    lines.push(std::mem::take(&mut line));
+                    line.push(last);
+                }
+            }
+        }
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+/// Pages of drawing operations under construction.
+struct Writer<'a> {
+    fonts: &'a Fonts,
+    regular: FontId,
+    bold: FontId,
+    pages: Vec<Vec<Op>>,
+    /// Current baseline, mm from the bottom of the page.
+    y: f32,
+    continuation_header: String,
+}
+
+impl Writer<'_> {
+    fn text(&mut self, face: Face, size: f32, x: f32, y: f32, s: &str) {
+        let font = match face {
+            Face::Regular => self.regular.clone(),
+            Face::Bold => self.bold.clone(),
+        };
+        let page = self.pages.last_mut().expect("a page");
+        page.extend([
+            Op::StartTextSection,
+            Op::SetFont {
+                font: PdfFontHandle::External(font),
+                size: Pt(size),
+            },
+            Op::SetTextCursor {
+                pos: Point::new(Mm(x), Mm(y)),
+            },
+            Op::ShowText {
+                items: vec![TextItem::Text(s.to_string())],
+            },
+            Op::EndTextSection,
+        ]);
+    }
+
+    fn font(&self, face: Face) -> &ParsedFont {
+        match face {
+            Face::Regular => &self.fonts.regular,
+            Face::Bold => &self.fonts.bold,
+        }
+    }
+
+    fn new_page(&mut self) {
+        self.pages.push(Vec::new());
+        let header = self.continuation_header.clone();
+        self.text(Face::Regular, SMALL_PT, LEFT, PAGE_H - 15.0, &header);
+        self.y = PAGE_H - 27.0;
+    }
+
+    /// One body line at the cursor, breaking the page first when it is full.
+    fn line(&mut self, face: Face, x: f32, s: &str) {
+        if self.y < BOTTOM {
+            self.new_page();
+        }
+        let y = self.y;
+        self.text(face, BODY_PT, x, y, s);
+        self.y -= LINE;
+    }
+
+    /// A paragraph wrapped to the text width, `indent` mm in from the margin.
+    fn paragraph(&mut self, face: Face, indent: f32, s: &str) {
+        let max = PAGE_W - LEFT - RIGHT - indent;
+        for l in wrap(self.font(face), s, BODY_PT, max) {
+            self.line(face, LEFT + indent, &l);
+        }
+    }
+}
+
+/// The letter as PDF bytes. `body` is the template's text body; blank lines separate
+/// paragraphs and lines starting `- ` are set as bullets.
+pub fn letter_pdf(ctx: &LetterContext, subject: &str, body: &str) -> Result<Vec<u8>> {
+    let fonts = fonts()?;
+    let mut doc = PdfDocument::new(subject);
+    let regular = doc.add_font(&fonts.regular);
+    let bold = doc.add_font(&fonts.bold);
+    let mut w = Writer {
+        fonts,
+        regular,
+        bold,
+        pages: vec![Vec::new()],
+        y: 0.0,
+        continuation_header: format!("{}  ·  Our ref: {}", ctx.council.name, ctx.case.reference),
+    };
+
+    // Letterhead: the council's name, and its contact details in the right column.
+    let top = PAGE_H - 22.0;
+    let name_lines = wrap(&fonts.bold, &ctx.council.name, 15.0, RIGHT_COL - LEFT - 5.0);
+    let mut y = top;
+    for l in &name_lines {
+        w.text(Face::Bold, 15.0, LEFT, y, l);
+        y -= 6.5;
+    }
+    let mut contact: Vec<String> = ctx.council.address.clone();
+    for extra in [&ctx.council.phone, &ctx.council.email, &ctx.council.web] {
+        if !extra.is_empty() {
+            contact.push(extra.clone());
+        }
+    }
+    let col_w = PAGE_W - RIGHT - RIGHT_COL;
+    let mut ry = top;
+    for line in &contact {
+        for l in wrap(&fonts.regular, line, SMALL_PT, col_w) {
+            w.text(Face::Regular, SMALL_PT, RIGHT_COL, ry, &l);
+            ry -= SMALL_LINE;
+        }
+    }
+
+    // Recipient on the left (window-envelope position), date and reference on the right.
+    let block_top = (ry.min(y) - 12.0).min(PAGE_H - 55.0);
+    let mut recipient: Vec<String> = Vec::new();
+    if let Some(n) = &ctx.customer.name {
+        recipient.push(n.clone());
+    }
+    recipient.extend(ctx.customer.address.iter().cloned());
+    if ctx.customer.address.is_empty() {
+        if let Some(e) = &ctx.customer.email {
+            recipient.push(format!("By email: {e}"));
+        }
+    }
+    let mut ly = block_top;
+    for l in &recipient {
+        w.text(Face::Regular, BODY_PT, LEFT, ly, l);
+        ly -= LINE;
+    }
+    let mut dy = block_top;
+    for (label, value) in [("Date:", ctx.letter.date.as_str()), ("Our ref:", ctx.case.reference.as_str())] {
+        w.text(Face::Regular, 9.5, RIGHT_COL, dy, &format!("{label} {value}"));
+        dy -= 4.6;
+    }
+    if let Some(o) = &ctx.case.officer {
+        w.text(Face::Regular, 9.5, RIGHT_COL, dy, &format!("Contact: {o}"));
+        dy -= 4.6;
+    }
+
+    // Subject, then the body.
+    w.y = ly.min(dy) - 10.0;
+    w.paragraph(Face::Bold, 0.0, subject);
+    w.y -= LINE * 0.6;
+    for line in body.lines() {
+        let t = line.trim_end();
+        if t.trim().is_empty() {
+            w.y -= LINE * 0.6;
+        } else if let Some(item) = t.trim_start().strip_prefix("- ") {
+            if w.y < BOTTOM {
+                w.new_page();
+            }
+            let y = w.y;
+            w.text(Face::Regular, BODY_PT, LEFT + 1.5, y, "•");
+            w.paragraph(Face::Regular, 6.0, item);
+        } else {
+            w.paragraph(Face::Regular, 0.0, t);
+        }
+    }
+
+    // Page numbers, now that the count is known.
+    let total = w.pages.len();
+    for i in 0..total {
+        let label = format!("Page {} of {}", i + 1, total);
+        let x = (PAGE_W - width(&fonts.regular, &label, SMALL_PT)) / 2.0;
+        // `text` writes to the last page; number each page by writing to it directly.
+        let font = w.regular.clone();
+        w.pages[i].extend([
+            Op::StartTextSection,
+            Op::SetFont {
+                font: PdfFontHandle::External(font),
+                size: Pt(SMALL_PT),
+            },
+            Op::SetTextCursor {
+                pos: Point::new(Mm(x), Mm(12.0)),
+            },
+            Op::ShowText {
+                items: vec![TextItem::Text(label)],
+            },
+            Op::EndTextSection,
+        ]);
+    }
+    let pages: Vec<PdfPage> = w
+        .pages
+        .into_iter()
+        .map(|ops| PdfPage::new(Mm(PAGE_W), Mm(PAGE_H), ops))
+        .collect();
+    let bytes = doc
+        .with_pages(pages)
+        .save(&PdfSaveOptions::default(), &mut Vec::new());
+    Ok(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wrapping_keeps_every_word_and_respects_the_width() {
+        let f = fonts().unwrap();
+        let text = "The crew's round sheet did not show your address after the route change on 3 November, so the collection was missed four times.";
+        let lines = wrap(&f.regular, text, BODY_PT, 60.0);
+        assert!(lines.len() > 1);
+        assert_eq!(lines.join(" "), text);
+        for l in &lines {
+            assert!(width(&f.regular, l, BODY_PT) <= 60.0, "{l}");
+        }
+    }
+}

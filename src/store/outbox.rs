@@ -1,0 +1,420 @@
+//! The outbox's SQL: reading letters to render and send, and recording every move of a
+//! letter (queued, sending, sent, held, failed) in one transaction with its event.
+//! The policy of when to retry and what counts as permanent lives in `crate::outbox`.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::Serialize;
+
+use super::{insert_event, ts, Result, Store};
+
+/// A letter as the outbox and `redress outbox` see it.
+#[derive(Debug, Clone, Serialize)]
+pub struct LetterRow {
+    pub id: i64,
+    #[serde(skip)]
+    pub case_id: i64,
+    pub reference: String,
+    pub kind: String,
+    pub message_id: String,
+    pub to_addr: Option<String>,
+    pub subject: String,
+    pub status: String,
+    pub attempts: i64,
+    pub next_attempt_at: Option<String>,
+    pub last_attempt_at: Option<String>,
+    pub last_error: Option<String>,
+    pub held_reason: Option<String>,
+    pub created_at: String,
+    pub rendered_at: Option<String>,
+    pub sent_at: Option<String>,
+    pub in_reply_to: Option<String>,
+    pub refs: Option<String>,
+    pub automatic: bool,
+    pub actor: Option<String>,
+    /// Template data (JSON text as stored).
+    #[serde(skip)]
+    pub data: Option<String>,
+    pub pdf_name: Option<String>,
+}
+
+/// The rendered content of a letter, for sending.
+#[derive(Debug, Clone)]
+pub struct LetterContent {
+    pub subject: String,
+    pub body_text: String,
+    pub body_html: Option<String>,
+    pub pdf: Option<Vec<u8>>,
+    pub pdf_name: Option<String>,
+}
+
+/// The customer a case belongs to, with what letters need beyond `CaseRow`.
+#[derive(Debug, Clone, Default)]
+pub struct CustomerRow {
+    pub email: Option<String>,
+    pub name: Option<String>,
+    /// Postal address, one line per line.
+    pub address: Vec<String>,
+    /// letter-only, single-contact, no-response (after a Monitoring Officer decision).
+    pub restriction: Option<String>,
+}
+
+const LETTER_COLUMNS: &str = "l.id, l.case_id, c.reference, l.kind, l.message_id, l.to_addr, l.subject, l.status,
+    l.attempts, l.next_attempt_at, l.last_attempt_at, l.last_error, l.held_reason, l.created_at,
+    l.rendered_at, l.sent_at, l.in_reply_to, l.refs, l.automatic, l.actor, l.data, l.pdf_name";
+
+fn letter_from_row(r: &rusqlite::Row) -> rusqlite::Result<LetterRow> {
+    Ok(LetterRow {
+        id: r.get(0)?,
+        case_id: r.get(1)?,
+        reference: r.get(2)?,
+        kind: r.get(3)?,
+        message_id: r.get(4)?,
+        to_addr: r.get(5)?,
+        subject: r.get(6)?,
+        status: r.get(7)?,
+        attempts: r.get(8)?,
+        next_attempt_at: r.get(9)?,
+        last_attempt_at: r.get(10)?,
+        last_error: r.get(11)?,
+        held_reason: r.get(12)?,
+        created_at: r.get(13)?,
+        rendered_at: r.get(14)?,
+        sent_at: r.get(15)?,
+        in_reply_to: r.get(16)?,
+        refs: r.get(17)?,
+        automatic: r.get::<_, i64>(18)? != 0,
+        actor: r.get(19)?,
+        data: r.get(20)?,
+        pdf_name: r.get(21)?,
+    })
+}
+
+fn letters_where(conn: &Connection, cond: &str, args: &[&dyn rusqlite::ToSql]) -> Result<Vec<LetterRow>> {
+    let sql = format!("SELECT {LETTER_COLUMNS} FROM letters l JOIN cases c ON c.id = l.case_id WHERE {cond}");
+    let mut stmt = conn.prepare(&sql)?;
+    let rows = stmt
+        .query_map(args, letter_from_row)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+/// Filters for `redress outbox`.
+#[derive(Debug, Clone, Default)]
+pub struct LetterFilter {
+    pub status: Option<String>,
+    pub reference: Option<String>,
+    pub limit: Option<usize>,
+}
+
+impl Store {
+    /// Letters asked for but not yet rendered, oldest first.
+    pub fn pending_letters(&self, limit: usize) -> Result<Vec<LetterRow>> {
+        letters_where(&self.conn, &format!("l.status = 'pending' ORDER BY l.id LIMIT {limit}"), &[])
+    }
+
+    /// Queued letters whose next attempt is due at `now`, oldest first.
+    pub fn due_letters(&self, now: DateTime<Utc>) -> Result<Vec<LetterRow>> {
+        letters_where(
+            &self.conn,
+            "l.status = 'queued' AND (l.next_attempt_at IS NULL OR l.next_attempt_at <= ?1) ORDER BY l.id",
+            &[&ts(now)],
+        )
+    }
+
+    /// Letters left in 'sending' by a sender that stopped mid-attempt: their attempt
+    /// began at or before `cutoff`.
+    pub fn interrupted_letters(&self, cutoff: DateTime<Utc>) -> Result<Vec<LetterRow>> {
+        letters_where(
+            &self.conn,
+            "l.status = 'sending' AND (l.last_attempt_at IS NULL OR l.last_attempt_at <= ?1) ORDER BY l.id",
+            &[&ts(cutoff)],
+        )
+    }
+
+    pub fn letter(&self, id: i64) -> Result<LetterRow> {
+        let mut rows = letters_where(&self.conn, "l.id = ?1", &[&id])?;
+        rows.pop().ok_or_else(|| super::StoreError::Refused(format!("no letter with id {id}")))
+    }
+
+    pub fn list_letters(&self, f: &LetterFilter) -> Result<Vec<LetterRow>> {
+        let mut cond = String::from("1=1");
+        let mut args: Vec<String> = Vec::new();
+        if let Some(s) = &f.status {
+            args.push(s.clone());
+            cond.push_str(&format!(" AND l.status = ?{}", args.len()));
+        }
+        if let Some(r) = &f.reference {
+            args.push(r.trim().to_ascii_uppercase());
+            cond.push_str(&format!(" AND c.reference = ?{}", args.len()));
+        }
+        cond.push_str(" ORDER BY l.id");
+        if let Some(n) = f.limit {
+            cond.push_str(&format!(" LIMIT {n}"));
+        }
+        let refs: Vec<&dyn rusqlite::ToSql> = args.iter().map(|a| a as &dyn rusqlite::ToSql).collect();
+        letters_where(&self.conn, &cond, &refs)
+    }
+
+    /// Letter counts by status, for `redress outbox`.
+    pub fn letter_counts(&self) -> Result<Vec<(String, i64)>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT status, COUNT(*) FROM letters GROUP BY status ORDER BY status")?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    pub fn letter_content(&self, id: i64) -> Result<LetterContent> {
+        Ok(self.conn.query_row(
+            "SELECT subject, body_text, body_html, pdf, pdf_name FROM letters WHERE id = ?1",
+            [id],
+            |r| {
+                Ok(LetterContent {
+                    subject: r.get(0)?,
+                    body_text: r.get(1)?,
+                    body_html: r.get(2)?,
+                    pdf: r.get(3)?,
+                    pdf_name: r.get(4)?,
+                })
+            },
+        )?)
+    }
+
+    pub fn customer_of_case(&self, case_id: i64) -> Result<CustomerRow> {
+        let row = self
+            .conn
+            .query_row(
+                "SELECT cu.email, cu.name, cu.address, cu.restriction
+                 FROM cases c JOIN customers cu ON cu.id = c.customer_id WHERE c.id = ?1",
+                [case_id],
+                |r| {
+                    let address: Option<String> = r.get(2)?;
+                    Ok(CustomerRow {
+                        email: r.get(0)?,
+                        name: r.get(1)?,
+                        address: address
+                            .map(|a| {
+                                a.lines()
+                                    .flat_map(|l| l.split(','))
+                                    .map(|l| l.trim().to_string())
+                                    .filter(|l| !l.is_empty())
+                                    .collect()
+                            })
+                            .unwrap_or_default(),
+                        restriction: r.get(3)?,
+                    })
+                },
+            )
+            .optional()?;
+        Ok(row.unwrap_or_default())
+    }
+
+    /// Store the rendered letter and move it on: to 'queued', or to 'held' with a reason.
+    pub fn letter_rendered(
+        &mut self,
+        letter: &LetterRow,
+        content: &LetterContent,
+        held_reason: Option<&str>,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        let status = if held_reason.is_some() { "held" } else { "queued" };
+        tx.execute(
+            "UPDATE letters SET subject = ?2, body_text = ?3, body_html = ?4, pdf = ?5, pdf_name = ?6,
+                    status = ?7, held_reason = ?8, rendered_at = ?9, next_attempt_at = ?9
+             WHERE id = ?1 AND status = 'pending'",
+            params![
+                letter.id,
+                content.subject,
+                content.body_text,
+                content.body_html,
+                content.pdf,
+                content.pdf_name,
+                status,
+                held_reason,
+                ts(at)
+            ],
+        )?;
+        match held_reason {
+            None => insert_event(
+                &tx,
+                letter.case_id,
+                at,
+                "outbox",
+                "letter queued",
+                None,
+                None,
+                Some(&format!("{} letter {}: {}", letter.kind, letter.message_id, content.subject)),
+            )?,
+            Some(reason) => insert_event(
+                &tx,
+                letter.case_id,
+                at,
+                "outbox",
+                "letter held",
+                None,
+                None,
+                Some(&format!("{} letter {} not emailed: {reason}", letter.kind, letter.message_id)),
+            )?,
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// A letter that could not be rendered (or sent): 'failed', the case flagged for an
+    /// officer, and an event saying why.
+    pub fn letter_failed(&mut self, letter: &LetterRow, error: &str, at: DateTime<Utc>) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            "UPDATE letters SET status = 'failed', last_error = ?2, next_attempt_at = NULL WHERE id = ?1",
+            params![letter.id, error],
+        )?;
+        flag_case(
+            &tx,
+            letter.case_id,
+            &format!("{} letter failed: {error}", letter.kind),
+            at,
+        )?;
+        insert_event(
+            &tx,
+            letter.case_id,
+            at,
+            "outbox",
+            "letter failed",
+            None,
+            None,
+            Some(&format!("{} letter {}: {error}", letter.kind, letter.message_id)),
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Hold a queued letter (a restriction imposed after it was rendered).
+    pub fn letter_held(&mut self, letter: &LetterRow, reason: &str, at: DateTime<Utc>) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            "UPDATE letters SET status = 'held', held_reason = ?2, next_attempt_at = NULL WHERE id = ?1",
+            params![letter.id, reason],
+        )?;
+        insert_event(
+            &tx,
+            letter.case_id,
+            at,
+            "outbox",
+            "letter held",
+            None,
+            None,
+            Some(&format!("{} letter {} not emailed: {reason}", letter.kind, letter.message_id)),
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Claim a queued letter for one attempt: attempts + 1, status 'sending', committed
+    /// before any byte goes to the mail server. False when another sender got there first.
+    pub fn claim_letter(&mut self, id: i64, at: DateTime<Utc>) -> Result<bool> {
+        let n = self.conn.execute(
+            "UPDATE letters SET status = 'sending', attempts = attempts + 1, last_attempt_at = ?2
+             WHERE id = ?1 AND status = 'queued'",
+            params![id, ts(at)],
+        )?;
+        Ok(n == 1)
+    }
+
+    /// Re-claim a letter found in 'sending' after an interruption, recording the
+    /// possible duplicate in the case's events before anything is resent.
+    pub fn reclaim_interrupted(&mut self, letter: &LetterRow, note: &str, at: DateTime<Utc>) -> Result<bool> {
+        let tx = self.conn.transaction()?;
+        let n = tx.execute(
+            "UPDATE letters SET attempts = attempts + 1, last_attempt_at = ?3
+             WHERE id = ?1 AND status = 'sending' AND COALESCE(last_attempt_at, '') = COALESCE(?2, '')",
+            params![letter.id, letter.last_attempt_at, ts(at)],
+        )?;
+        if n == 1 {
+            insert_event(
+                &tx,
+                letter.case_id,
+                at,
+                "outbox",
+                "letter possible duplicate",
+                None,
+                None,
+                Some(&format!("{} letter {}: {note}", letter.kind, letter.message_id)),
+            )?;
+        }
+        tx.commit()?;
+        Ok(n == 1)
+    }
+
+    pub fn letter_sent(&mut self, letter: &LetterRow, detail: &str, at: DateTime<Utc>) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            "UPDATE letters SET status = 'sent', sent_at = ?2, last_error = NULL, next_attempt_at = NULL
+             WHERE id = ?1",
+            params![letter.id, ts(at)],
+        )?;
+        insert_event(
+            &tx,
+            letter.case_id,
+            at,
+            "outbox",
+            "letter sent",
+            None,
+            None,
+            Some(&format!("{} letter {} {detail}", letter.kind, letter.message_id)),
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// A temporary failure: back to 'queued' until `next`. No event per retry (the
+    /// letter row carries the count and the last error); the first one is recorded.
+    pub fn letter_retry(
+        &mut self,
+        letter: &LetterRow,
+        error: &str,
+        next: DateTime<Utc>,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            "UPDATE letters SET status = 'queued', last_error = ?2, next_attempt_at = ?3 WHERE id = ?1",
+            params![letter.id, error, ts(next)],
+        )?;
+        let attempts: i64 = tx.query_row("SELECT attempts FROM letters WHERE id = ?1", [letter.id], |r| r.get(0))?;
+        if attempts <= 1 {
+            insert_event(
+                &tx,
+                letter.case_id,
+                at,
+                "outbox",
+                "letter delayed",
+                None,
+                None,
+                Some(&format!(
+                    "{} letter {}: {error}; retrying from {}",
+                    letter.kind,
+                    letter.message_id,
+                    ts(next)
+                )),
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+}
+
+/// Flag a case for an officer, keeping an earlier flag's text in front.
+fn flag_case(conn: &Connection, case_id: i64, why: &str, at: DateTime<Utc>) -> Result<()> {
+    conn.execute(
+        "UPDATE cases SET flagged = CASE WHEN flagged IS NULL OR flagged = '' THEN ?2 ELSE flagged || '; ' || ?2 END,
+                          updated_at = ?3
+         WHERE id = ?1",
+        params![case_id, why, ts(at)],
+    )?;
+    insert_event(conn, case_id, at, "outbox", "flagged", None, None, Some(why))?;
+    Ok(())
+}

@@ -1,0 +1,188 @@
+//! Triage of new mail: complaint, compliment, comment, service request or out of
+//! scope, by weighted phrases from config, with the reason kept so an officer can see
+//! why (and reclassify).
+
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use crate::case::Kind;
+
+pub const DEFAULT_RULES: &str = include_str!("../config/triage.toml");
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRules {
+    threshold: u32,
+    rule: Vec<RawRule>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRule {
+    kind: String,
+    exclusion: Option<String>,
+    redirect: Option<String>,
+    phrases: BTreeMap<String, u32>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Rule {
+    pub kind: Kind,
+    /// For out-of-scope rules: which exclusion, and where to go instead.
+    pub exclusion: Option<String>,
+    pub redirect: Option<String>,
+    pub phrases: Vec<(String, u32)>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Rules {
+    pub threshold: u32,
+    pub rules: Vec<Rule>,
+}
+
+/// The verdict on one message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verdict {
+    pub kind: Kind,
+    pub exclusion: Option<String>,
+    pub redirect: Option<String>,
+    /// e.g. "compliment: 'thank you' +2, 'well done' +2 (score 4)".
+    pub reason: String,
+}
+
+impl Rules {
+    pub fn default_rules() -> Rules {
+        Rules::parse_str(DEFAULT_RULES, "config/triage.toml").expect("the shipped triage rules are valid")
+    }
+
+    pub fn load(path: &Path) -> Result<Rules, String> {
+        let src = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        Rules::parse_str(&src, &path.display().to_string())
+    }
+
+    pub fn parse_str(src: &str, file: &str) -> Result<Rules, String> {
+        let raw: RawRules = toml::from_str(src).map_err(|e| {
+            format!(
+                "{file}: line {}: {}",
+                crate::config::toml_error_line(src, &e),
+                e.message().lines().next().unwrap_or("invalid TOML")
+            )
+        })?;
+        let mut rules = Vec::new();
+        for r in raw.rule {
+            let kind = Kind::parse(&r.kind).ok_or_else(|| format!("{file}: unknown kind '{}' in a [[rule]]", r.kind))?;
+            rules.push(Rule {
+                kind,
+                exclusion: r.exclusion,
+                redirect: r.redirect,
+                phrases: r.phrases.into_iter().map(|(p, w)| (p.to_lowercase(), w)).collect(),
+            });
+        }
+        Ok(Rules {
+            threshold: raw.threshold,
+            rules,
+        })
+    }
+
+    /// Sort a message by its subject and body.
+    pub fn classify(&self, subject: &str, body: &str) -> Verdict {
+        let text = format!("{} \n {}", subject, body).to_lowercase();
+        let mut best: Option<(u32, &Rule, Vec<String>)> = None;
+        let mut complaint_score = 0;
+        for rule in &self.rules {
+            let mut score = 0;
+            let mut hits = Vec::new();
+            for (phrase, w) in &rule.phrases {
+                if contains_phrase(&text, phrase) {
+                    score += w;
+                    hits.push(format!("'{phrase}' +{w}"));
+                }
+            }
+            if rule.kind == Kind::Complaint {
+                complaint_score = complaint_score.max(score);
+            }
+            // Ties go to the earlier rule; the complaint rule comes first in the shipped file.
+            if score > 0 && best.as_ref().is_none_or(|(s, _, _)| score > *s) {
+                best = Some((score, rule, hits));
+            }
+        }
+        match best {
+            Some((score, rule, hits)) if score >= self.threshold && !(rule.kind != Kind::Complaint && complaint_score >= score) => {
+                let label = match &rule.exclusion {
+                    Some(e) => format!("{} ({e})", rule.kind.as_str()),
+                    None => rule.kind.as_str().to_string(),
+                };
+                Verdict {
+                    kind: rule.kind,
+                    exclusion: rule.exclusion.clone(),
+                    redirect: rule.redirect.clone(),
+                    reason: format!("{label}: {} (score {score})", hits.join(", ")),
+                }
+            }
+            Some((score, rule, _)) if rule.kind != Kind::Complaint && complaint_score >= score => Verdict {
+                kind: Kind::Complaint,
+                exclusion: None,
+                redirect: None,
+                reason: format!("complaint: complaint wording scores {complaint_score}, as high as {} ({score})", rule.kind.as_str()),
+            },
+            _ => Verdict {
+                kind: Kind::Complaint,
+                exclusion: None,
+                redirect: None,
+                reason: format!("complaint: no rule reached the threshold of {}; treated as a complaint", self.threshold),
+            },
+        }
+    }
+}
+
+/// Whole-word (or whole-phrase) match, so "pcn" does not match inside another word.
+fn contains_phrase(text: &str, phrase: &str) -> bool {
+    let mut start = 0;
+    while let Some(pos) = text[start..].find(phrase) {
+        let at = start + pos;
+        let end = at + phrase.len();
+        let before_ok = at == 0 || !text[..at].chars().next_back().is_some_and(|c| c.is_alphanumeric());
+        let after_ok = end >= text.len() || !text[end..].chars().next().is_some_and(|c| c.is_alphanumeric());
+        // Let a phrase match its plural or verb forms ("complain" in "complained").
+        let stem_ok = phrase.len() >= 6;
+        if before_ok && (after_ok || stem_ok) {
+            return true;
+        }
+        start = end;
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sorts_the_kinds_people_actually_send() {
+        let r = Rules::default_rules();
+        assert_eq!(r.classify("Bins", "I wish to complain: my bin has been missed three weeks running.").kind, Kind::Complaint);
+        assert_eq!(r.classify("Thank you", "Thank you to the crew, excellent service this week.").kind, Kind::Compliment);
+        assert_eq!(r.classify("Idea", "A suggestion: could the council consider more benches in the park?").kind, Kind::Comment);
+        let v = r.classify("PCN AB12345", "I received a penalty charge notice and want to appeal.");
+        assert_eq!(v.kind, Kind::OutOfScope);
+        assert_eq!(v.exclusion.as_deref(), Some("parking penalty"));
+        assert!(v.reason.contains("'penalty charge notice' +5"), "{}", v.reason);
+        assert_eq!(r.classify("FOI", "This is a freedom of information request.").kind, Kind::OutOfScope);
+        assert_eq!(r.classify("hello", "Please ring me back.").kind, Kind::Complaint);
+    }
+
+    #[test]
+    fn a_complaint_that_mentions_a_school_stays_a_complaint() {
+        let r = Rules::default_rules();
+        let v = r.classify("Formal complaint", "I am dissatisfied with how the council handled my complaint about the headteacher parking.");
+        assert_eq!(v.kind, Kind::Complaint, "{}", v.reason);
+    }
+
+    #[test]
+    fn whole_words_only() {
+        assert!(!contains_phrase("upcnorth", "pcn"));
+        assert!(contains_phrase("my pcn, please", "pcn"));
+        assert!(contains_phrase("i complained twice", "complain"));
+    }
+}
