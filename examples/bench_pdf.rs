@@ -35,7 +35,9 @@ fn main() {
     }
 
     // Warm up: font parsing and template compilation happen once per process.
-    let _ = templates.render(contexts[0].0, &contexts[0].1).expect("render");
+    let _ = templates
+        .render(contexts[0].0, &contexts[0].1)
+        .expect("render");
 
     let (mut total, mut max, mut max_kind) = (0usize, 0usize, "");
     let start = Instant::now();
@@ -54,7 +56,10 @@ fn main() {
     println!("letters:        {n}");
     println!("distinct samples: {}", contexts.len());
     println!("elapsed:        {secs:.2} s");
-    println!("rate:           {:.0} letters/s (one thread)", n as f64 / secs);
+    println!(
+        "rate:           {:.0} letters/s (one thread)",
+        n as f64 / secs
+    );
     println!("mean size:      {:.1} KB", total as f64 / n as f64 / 1024.0);
     println!("largest:        {:.1} KB ({max_kind})", max as f64 / 1024.0);
 }

@@ -11,6 +11,10 @@ use crate::config::Config;
 use crate::store::Store;
 
 mod cases;
+mod letter;
+mod outbox;
+mod send;
+mod templates;
 mod policy;
 mod poll;
 mod workdays;
@@ -48,6 +52,16 @@ pub enum Command {
     Case(cases::CaseArgs),
     /// Record a case that arrived another way (phone, letter, in person).
     New(cases::NewArgs),
+    /// Render the letters asked for and flush the outbox once (SMTP or file).
+    Send(send::SendArgs),
+    /// List letters: queued, sent, held and failed, with reasons.
+    Outbox(outbox::OutboxArgs),
+    /// Letters: preview one as a PDF without sending.
+    #[command(subcommand)]
+    Letter(letter::LetterCmd),
+    /// Letter templates: check they all render for every preset.
+    #[command(subcommand)]
+    Templates(templates::TemplatesCmd),
     /// One pass over the mailbox: store, thread, triage, queue acknowledgements; then exit.
     Poll(poll::PollArgs),
     /// Correct the triage of a case (e.g. a compliment taken for a complaint).
@@ -122,6 +136,10 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Cases(args) => cases::list(&ctx, args),
         Command::Case(args) => cases::show(&ctx, args),
         Command::New(args) => cases::new(&ctx, args),
+        Command::Send(args) => send::run(&ctx, args),
+        Command::Outbox(args) => outbox::run(&ctx, args),
+        Command::Letter(cmd) => letter::run(&ctx, cmd),
+        Command::Templates(cmd) => templates::run(&ctx, cmd),
         Command::Poll(args) => poll::poll(&ctx, args),
         Command::Classify(args) => poll::classify(&ctx, args),
     }

@@ -61,18 +61,36 @@ pub const KINDS: &[&str] = &[
 
 /// The built-in templates, compiled in from templates/.
 const BUILTIN: &[(&str, &str)] = &[
-    ("acknowledgement", include_str!("../../templates/acknowledgement.tera")),
+    (
+        "acknowledgement",
+        include_str!("../../templates/acknowledgement.tera"),
+    ),
     ("holding", include_str!("../../templates/holding.tera")),
     ("extension", include_str!("../../templates/extension.tera")),
-    ("stage-response", include_str!("../../templates/stage-response.tera")),
+    (
+        "stage-response",
+        include_str!("../../templates/stage-response.tera"),
+    ),
     (
         "escalation-acknowledgement",
         include_str!("../../templates/escalation-acknowledgement.tera"),
     ),
-    ("review-decision", include_str!("../../templates/review-decision.tera")),
-    ("final-response", include_str!("../../templates/final-response.tera")),
-    ("auto-close", include_str!("../../templates/auto-close.tera")),
-    ("compliment-thanks", include_str!("../../templates/compliment-thanks.tera")),
+    (
+        "review-decision",
+        include_str!("../../templates/review-decision.tera"),
+    ),
+    (
+        "final-response",
+        include_str!("../../templates/final-response.tera"),
+    ),
+    (
+        "auto-close",
+        include_str!("../../templates/auto-close.tera"),
+    ),
+    (
+        "compliment-thanks",
+        include_str!("../../templates/compliment-thanks.tera"),
+    ),
     (
         "comment-acknowledgement",
         include_str!("../../templates/comment-acknowledgement.tera"),
@@ -85,9 +103,18 @@ const BUILTIN: &[(&str, &str)] = &[
         "out-of-scope-redirect",
         include_str!("../../templates/out-of-scope-redirect.tera"),
     ),
-    ("survey-invitation", include_str!("../../templates/survey-invitation.tera")),
-    ("restriction-notice", include_str!("../../templates/restriction-notice.tera")),
-    ("manager-digest", include_str!("../../templates/manager-digest.tera")),
+    (
+        "survey-invitation",
+        include_str!("../../templates/survey-invitation.tera"),
+    ),
+    (
+        "restriction-notice",
+        include_str!("../../templates/restriction-notice.tera"),
+    ),
+    (
+        "manager-digest",
+        include_str!("../../templates/manager-digest.tera"),
+    ),
 ];
 
 /// A template problem, located in its file.
@@ -96,7 +123,11 @@ pub enum LetterError {
     #[error("no template for letter kind '{0}' (known: {known})", known = KINDS.join(", "))]
     UnknownKind(String),
     #[error("{file}: line {line}: {msg}")]
-    Template { file: String, line: usize, msg: String },
+    Template {
+        file: String,
+        line: usize,
+        msg: String,
+    },
     #[error("{file}: {msg}")]
     Unreadable { file: String, msg: String },
     #[error("PDF: {0}")]
@@ -234,7 +265,12 @@ pub struct LetterContext {
 
 /// "Thursday 24 December 2026"
 pub fn long_date(d: NaiveDate) -> String {
-    format!("{} {} {}", weekday_name(d.weekday()), d.day(), d.format("%B %Y"))
+    format!(
+        "{} {} {}",
+        weekday_name(d.weekday()),
+        d.day(),
+        d.format("%B %Y")
+    )
 }
 
 fn stage_ctx(s: &crate::policy::Stage) -> StageCtx {
@@ -279,11 +315,13 @@ impl LetterContext {
         let stage = policy
             .stage(&i.case.stage)
             .unwrap_or_else(|| policy.first_stage());
-        let received = i
-            .case
-            .facts
-            .received_on
-            .unwrap_or_else(|| london_date(DateTime::parse_from_rfc3339(&i.case.received_at).map(|d| d.with_timezone(&Utc)).unwrap_or(i.now)));
+        let received = i.case.facts.received_on.unwrap_or_else(|| {
+            london_date(
+                DateTime::parse_from_rfc3339(&i.case.received_at)
+                    .map(|d| d.with_timezone(&Utc))
+                    .unwrap_or(i.now),
+            )
+        });
         // Deadlines whose event is still to come are computed as if it happened today.
         let f = &i.case.facts;
         let facts = Facts {
@@ -309,7 +347,12 @@ impl LetterContext {
                 }
             }
         }
-        let salutation = match i.customer.name.as_deref().or(i.case.customer_name.as_deref()) {
+        let salutation = match i
+            .customer
+            .name
+            .as_deref()
+            .or(i.case.customer_name.as_deref())
+        {
             Some(n) if !n.trim().is_empty() => format!("Dear {}", n.trim()),
             _ => "Dear Sir or Madam".to_string(),
         };
@@ -338,8 +381,16 @@ impl LetterContext {
                 received_on_iso: received.format("%Y-%m-%d").to_string(),
             },
             customer: CustomerCtx {
-                name: i.customer.name.clone().or_else(|| i.case.customer_name.clone()),
-                email: i.customer.email.clone().or_else(|| i.case.customer_email.clone()),
+                name: i
+                    .customer
+                    .name
+                    .clone()
+                    .or_else(|| i.case.customer_name.clone()),
+                email: i
+                    .customer
+                    .email
+                    .clone()
+                    .or_else(|| i.case.customer_email.clone()),
                 address: i.customer.address.clone(),
                 salutation,
             },
@@ -401,6 +452,9 @@ pub struct Templates {
     tera: tera::Tera,
     /// kind -> the file it came from, for error messages.
     files: BTreeMap<String, String>,
+    /// Kinds whose template does not parse, with the error: a broken template fails
+    /// its own letters only, never the others.
+    broken: BTreeMap<String, LetterError>,
 }
 
 fn longdate_filter(x: &str, _: tera::Kwargs, _: &tera::State) -> String {
@@ -442,25 +496,42 @@ impl Templates {
         let mut tera = tera::Tera::default();
         tera.register_filter("longdate", longdate_filter);
         let mut files = BTreeMap::new();
+        let mut broken = BTreeMap::new();
         for (kind, file, src) in sources {
+            let mut added = Ok(());
             for suffix in ["txt", "html"] {
-                tera.add_raw_template(&format!("{kind}.{suffix}"), &src)
-                    .map_err(|e| located(&file, &e))?;
+                if added.is_ok() {
+                    added = tera
+                        .add_raw_template(&format!("{kind}.{suffix}"), &src)
+                        .map_err(|e| located(&file, &e));
+                }
             }
-            if separator_line(&src).is_none() {
-                return Err(LetterError::Template {
-                    file,
+            if added.is_ok() && separator_line(&src).is_none() {
+                added = Err(LetterError::Template {
+                    file: file.clone(),
                     line: 1,
                     msg: "no subject line: put the subject on the first line and a line of --- under it".into(),
                 });
             }
+            if let Err(e) = added {
+                broken.insert(kind.clone(), e);
+            }
             files.insert(kind, file);
         }
-        Ok(Templates { tera, files })
+        Ok(Templates {
+            tera,
+            files,
+            broken,
+        })
     }
 
     pub fn file_of(&self, kind: &str) -> Option<&str> {
         self.files.get(kind).map(|s| s.as_str())
+    }
+
+    /// Templates that do not parse, by kind.
+    pub fn broken(&self) -> &BTreeMap<String, LetterError> {
+        &self.broken
     }
 
     /// Subject and bodies of a letter, without the PDF.
@@ -469,6 +540,9 @@ impl Templates {
             .files
             .get(kind)
             .ok_or_else(|| LetterError::UnknownKind(kind.to_string()))?;
+        if let Some(e) = self.broken.get(kind) {
+            return Err(e.clone());
+        }
         let tctx = tera::Context::from_serialize(ctx).map_err(|e| LetterError::Template {
             file: file.clone(),
             line: 1,
@@ -575,6 +649,17 @@ fn tidy(body: &str) -> String {
     out.join("\n")
 }
 
+/// A short line standing alone, starting with a capital and not ending in
+/// punctuation ("What we found") is set as a heading in the HTML and the PDF.
+pub(crate) fn is_heading(block: &[&str]) -> bool {
+    let [line] = block else { return false };
+    let t = line.trim();
+    t.chars().count() <= 60
+        && !t.starts_with("- ")
+        && t.chars().next().is_some_and(|c| c.is_uppercase())
+        && t.chars().last().is_some_and(|c| c.is_alphabetic())
+}
+
 /// Blank-line separated blocks become paragraphs; a block of `- ` lines a list.
 /// The input is already HTML-escaped by Tera (values) and trusted (template text).
 fn paragraphs_to_html(body: &str) -> String {
@@ -590,6 +675,8 @@ fn paragraphs_to_html(body: &str) -> String {
                 html.push_str(&format!("<li>{}</li>\n", l.trim_start()[2..].trim()));
             }
             html.push_str("</ul>\n");
+        } else if is_heading(&lines) {
+            html.push_str(&format!("<p><strong>{}</strong></p>\n", lines[0].trim()));
         } else {
             html.push_str(&format!("<p>{}</p>\n", lines.join("<br>\n")));
         }
@@ -625,15 +712,22 @@ fn escape(s: &str) -> String {
 /// Turn a Tera error into file + line + one-line message.
 fn located(file: &str, e: &tera::Error) -> LetterError {
     match e.kind() {
-        tera::ErrorKind::SyntaxError(r) | tera::ErrorKind::RenderingError(r) => LetterError::Template {
-            file: file.to_string(),
-            line: r.span().start_line.max(1),
-            msg: r.message().to_string(),
-        },
+        tera::ErrorKind::SyntaxError(r) | tera::ErrorKind::RenderingError(r) => {
+            LetterError::Template {
+                file: file.to_string(),
+                line: r.span().start_line.max(1),
+                msg: r.message().to_string(),
+            }
+        }
         other => LetterError::Template {
             file: file.to_string(),
             line: 1,
-            msg: other.to_string().lines().next().unwrap_or("template error").to_string(),
+            msg: other
+                .to_string()
+                .lines()
+                .next()
+                .unwrap_or("template error")
+                .to_string(),
         },
     }
 }
@@ -647,10 +741,17 @@ pub struct Problem {
 }
 
 /// Render every template for every built-in preset with the sample data; the problems
-/// found (empty when all is well). A template that does not even parse is reported
-/// once, as the error of loading the set.
+/// found (empty when all is well), one per distinct error.
 pub fn check(templates: &Templates, council: &Council) -> Vec<Problem> {
-    let mut problems = Vec::new();
+    let mut problems: Vec<Problem> = templates
+        .broken
+        .iter()
+        .map(|(kind, e)| Problem {
+            policy: String::new(),
+            kind: kind.clone(),
+            error: e.to_string(),
+        })
+        .collect();
     for (name, _) in crate::policy::BUILTIN {
         let policy = match Policy::load(name) {
             Ok(p) => p,
@@ -668,7 +769,10 @@ pub fn check(templates: &Templates, council: &Council) -> Vec<Problem> {
                 if let Err(e) = templates.words(kind, &ctx) {
                     let error = e.to_string();
                     // One report per template problem, not one per preset and variant.
-                    if !problems.iter().any(|p: &Problem| p.kind == *kind && p.error == error) {
+                    if !problems
+                        .iter()
+                        .any(|p: &Problem| p.kind == *kind && p.error == error)
+                    {
                         problems.push(Problem {
                             policy: name.to_string(),
                             kind: kind.to_string(),
@@ -696,7 +800,10 @@ mod tests {
     #[test]
     fn lists_and_paragraphs_become_html() {
         let h = paragraphs_to_html("One\ntwo\n\n- a\n- b");
-        assert_eq!(h, "<p>One<br>\ntwo</p>\n<ul>\n<li>a</li>\n<li>b</li>\n</ul>\n");
+        assert_eq!(
+            h,
+            "<p>One<br>\ntwo</p>\n<ul>\n<li>a</li>\n<li>b</li>\n</ul>\n"
+        );
     }
 
     #[test]
@@ -708,6 +815,9 @@ mod tests {
 
     #[test]
     fn long_dates_read_as_letters_write_them() {
-        assert_eq!(long_date(NaiveDate::from_ymd_opt(2026, 12, 24).unwrap()), "Thursday 24 December 2026");
+        assert_eq!(
+            long_date(NaiveDate::from_ymd_opt(2026, 12, 24).unwrap()),
+            "Thursday 24 December 2026"
+        );
     }
 }

@@ -9,7 +9,8 @@
 //! a second on one core).
 
 use printpdf::{
-    FontId, Mm, Op, ParsedFont, PdfDocument, PdfFontHandle, PdfPage, PdfSaveOptions, Point, Pt, TextItem,
+    FontId, Mm, Op, ParsedFont, PdfDocument, PdfFontHandle, PdfPage, PdfSaveOptions, Point, Pt,
+    TextItem,
 };
 use std::sync::OnceLock;
 
@@ -23,7 +24,7 @@ const PAGE_H: f32 = 297.0;
 const LEFT: f32 = 25.0;
 const RIGHT: f32 = 20.0;
 /// Where the right-hand column (council contact details, date, reference) starts.
-const RIGHT_COL: f32 = 138.0;
+const RIGHT_COL: f32 = 130.0;
 /// The body stops here; below are the page numbers.
 const BOTTOM: f32 = 25.0;
 const BODY_PT: f32 = 11.0;
@@ -202,7 +203,7 @@ pub fn letter_pdf(ctx: &LetterContext, subject: &str, body: &str) -> Result<Vec<
             contact.push(extra.clone());
         }
     }
-    let col_w = PAGE_W - RIGHT - RIGHT_COL;
+    let col_w = PAGE_W - 12.0 - RIGHT_COL;
     let mut ry = top;
     for line in &contact {
         for l in wrap(&fonts.regular, line, SMALL_PT, col_w) {
@@ -229,8 +230,17 @@ pub fn letter_pdf(ctx: &LetterContext, subject: &str, body: &str) -> Result<Vec<
         ly -= LINE;
     }
     let mut dy = block_top;
-    for (label, value) in [("Date:", ctx.letter.date.as_str()), ("Our ref:", ctx.case.reference.as_str())] {
-        w.text(Face::Regular, 9.5, RIGHT_COL, dy, &format!("{label} {value}"));
+    for (label, value) in [
+        ("Date:", ctx.letter.date.as_str()),
+        ("Our ref:", ctx.case.reference.as_str()),
+    ] {
+        w.text(
+            Face::Regular,
+            9.5,
+            RIGHT_COL,
+            dy,
+            &format!("{label} {value}"),
+        );
         dy -= 4.6;
     }
     if let Some(o) = &ctx.case.officer {
@@ -242,10 +252,13 @@ pub fn letter_pdf(ctx: &LetterContext, subject: &str, body: &str) -> Result<Vec<
     w.y = ly.min(dy) - 10.0;
     w.paragraph(Face::Bold, 0.0, subject);
     w.y -= LINE * 0.6;
-    for line in body.lines() {
-        let t = line.trim_end();
+    let lines: Vec<&str> = body.lines().map(str::trim_end).collect();
+    let blank = |i: usize| lines.get(i).is_none_or(|l| l.trim().is_empty());
+    for (i, &t) in lines.iter().enumerate() {
         if t.trim().is_empty() {
             w.y -= LINE * 0.6;
+        } else if (i == 0 || blank(i - 1)) && blank(i + 1) && super::is_heading(&[t]) {
+            w.paragraph(Face::Bold, 0.0, t);
         } else if let Some(item) = t.trim_start().strip_prefix("- ") {
             if w.y < BOTTOM {
                 w.new_page();

@@ -137,7 +137,13 @@ fn sample_cases(policy: &Policy, kind: &str) -> Vec<CaseRow> {
     }];
     let later_stages = matches!(
         kind,
-        "stage-response" | "holding" | "extension" | "escalation-acknowledgement" | "review-decision" | "final-response" | "auto-close"
+        "stage-response"
+            | "holding"
+            | "extension"
+            | "escalation-acknowledgement"
+            | "review-decision"
+            | "final-response"
+            | "auto-close"
     );
     if later_stages {
         for s in policy.preset.stages.iter().skip(1) {
@@ -174,7 +180,11 @@ pub fn contexts(policy: &Policy, council: &Council, kind: &str) -> Vec<LetterCon
     let customer = CustomerRow {
         email: Some("jo.bloggs@example.net".into()),
         name: None,
-        address: vec!["12 Acacia Avenue".into(), "Keynsham".into(), "BS31 1AA".into()],
+        address: vec![
+            "12 Acacia Avenue".into(),
+            "Keynsham".into(),
+            "BS31 1AA".into(),
+        ],
         restriction: None,
     };
     let mut out = Vec::new();

@@ -148,6 +148,7 @@ pub async fn pass(
             });
         }
         ingest_and_count(store, cfg, &key, &batch, now, opts, &mut out)?;
+        crash_point();
         // Stored and committed: now mark them processed on the server.
         if !done.is_empty() {
             let set = uid_set(&done);
@@ -205,6 +206,14 @@ pub async fn pass(
             .map_err(crate::store::StoreError::from)?;
     }
     Ok(out)
+}
+
+/// Test hook for the crash-safety test: REDRESS_TEST_CRASH_AFTER_COMMIT=1 aborts the
+/// process right after a batch commits and before the server is told, the worst moment.
+fn crash_point() {
+    if std::env::var_os("REDRESS_TEST_CRASH_AFTER_COMMIT").is_some() {
+        std::process::abort();
+    }
 }
 
 /// Connect, one pass, log out.

@@ -1,1 +1,349 @@
-//! placeholder
+//! The outbox: turns requested letters into rendered ones, and delivers rendered ones
+//! exactly once, by SMTP or into a folder of .eml files.
+//!
+//! # Lifecycle of a letters row
+//! ```text
+//! pending --render--> queued --claim--> sending --250--> sent
+//!    |                  |  ^               |
+//!    |                  |  +--4xx / down---+  (next_attempt_at = backoff)
+//!    +--> failed        +--> held          +--5xx / too many attempts--> failed (case flagged)
+//! ```
+//! * **render** ([`render_pending`]): template + case + customer + council + policy +
+//!   deadlines into subject, text, HTML and PDF, stored on the row. A letter that cannot
+//!   be rendered (missing template or variable) is `failed` and its case flagged; the
+//!   other letters carry on. Contact restrictions are applied here (and again before
+//!   each attempt, in case one was imposed meanwhile): `letter-only` holds the letter
+//!   with the reason "letter-only: print and post" (the PDF is ready to print);
+//!   `no-response` holds automatic letters; `single-contact` changes nothing here.
+//! * **send** ([`send_due`]): the attempt is recorded (attempts + 1, status `sending`)
+//!   and committed *before* the first byte goes to the server. 250 → `sent`; a 4xx or a
+//!   server that cannot be reached → back to `queued` with a backoff; a 5xx → `failed`
+//!   and the case flagged for an officer.
+//!
+//! # Never twice, never lost
+//! A row still in `sending` when a sender starts (older than [`LEASE`]) means a sender
+//! stopped between recording its attempt and recording the result: the server may or
+//! may not have said 250. For the file outbox we can know: the .eml is named after the
+//! Message-ID and written atomically, so if it exists the letter went and is marked
+//! sent; if not, it is written now. For SMTP we cannot know. We choose to resend, with
+//! the **same Message-ID** (fixed when the letter was requested), after recording a
+//! `letter possible duplicate` event on the case. Losing a statutory letter is worse than
+//! a rare duplicate, and a duplicate with the same Message-ID is recognisable: mail
+//! clients and many servers collapse it, and an officer can see exactly what happened
+//! from the case's events. The window is small: the time between the server's 250 and
+//! our next commit.
+//!
+//! # Backoff
+//! After the n-th failed attempt the next is due `retry_first_seconds * 2^(n-1)` later,
+//! capped at `retry_max_seconds`: with the defaults 1, 2, 4, 8, 16, 32 minutes, then
+//! hourly; after `max_attempts` (30, a little over a day) the letter is failed and its
+//! case flagged. When the server cannot be reached at all, the rest of that pass's
+//! letters are left queued without an attempt (no point knocking 500 times).
+
+use chrono::{DateTime, Duration, Utc};
+use serde::Serialize;
+
+use crate::config::Config;
+use crate::letter::{ContextInput, LetterContext, Templates};
+use crate::policy::Policy;
+use crate::store::outbox::{CustomerRow, LetterContent, LetterRow};
+use crate::store::{Store, StoreError};
+
+mod mail;
+mod transport;
+
+pub use mail::build_message;
+pub use transport::{eml_file_name, Failure, Transport};
+
+/// How long a `sending` row may be left before it counts as interrupted: longer than
+/// any one SMTP attempt can take (the transport times out after 60 s per command).
+pub const LEASE: Duration = Duration::minutes(10);
+
+#[derive(Debug, thiserror::Error)]
+pub enum OutboxError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Letter(#[from] crate::letter::LetterError),
+    /// The outbox is configured in a way that cannot work (bad TLS mode, unreadable password file, ...).
+    #[error("outbox: {0}")]
+    Config(String),
+}
+
+pub type Result<T> = std::result::Result<T, OutboxError>;
+
+/// What one [`send_due`] pass did.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SendReport {
+    pub sent: usize,
+    /// Temporary failures: still queued, with a later next attempt.
+    pub retried: usize,
+    pub failed: usize,
+    pub held: usize,
+    /// Interrupted sends found at start (already delivered to the file outbox, or resent).
+    pub recovered: usize,
+    /// Left queued without an attempt because the server could not be reached.
+    pub deferred: usize,
+}
+
+/// Why a letter must not be emailed, if it must not.
+fn hold_reason(letter: &LetterRow, customer: &CustomerRow) -> Option<String> {
+    if letter.kind == "manager-digest" {
+        return None;
+    }
+    match customer.restriction.as_deref().map(str::trim) {
+        Some("letter-only") => return Some("letter-only: print and post".into()),
+        Some("no-response") if letter.automatic => return Some(
+            "no-response: the customer's contact is restricted, so automatic letters are not sent"
+                .into(),
+        ),
+        _ => {}
+    }
+    if letter.to_addr.is_none() && customer.email.is_none() {
+        return Some("no email address: print and post".into());
+    }
+    None
+}
+
+/// The templates the config asks for (built-in, perhaps overridden from a folder).
+pub fn templates(config: &Config) -> Result<Templates> {
+    Ok(Templates::load(config.letters.templates.as_deref())?)
+}
+
+fn policy_for(config: &Config, name: &str) -> Policy {
+    if name == config.policy.name {
+        return config.policy.clone();
+    }
+    // A case keeps the policy it was opened under, even if the config has moved on.
+    Policy::load(name).unwrap_or_else(|_| config.policy.clone())
+}
+
+/// The context a letter's template sees, gathered from the store.
+pub fn letter_context(
+    store: &Store,
+    config: &Config,
+    letter: &LetterRow,
+    now: DateTime<Utc>,
+) -> Result<LetterContext> {
+    let data = letter
+        .data
+        .as_deref()
+        .and_then(|d| serde_json::from_str(d).ok())
+        .unwrap_or_else(|| serde_json::json!({}));
+    case_context(
+        store,
+        config,
+        letter.case_id,
+        &letter.kind,
+        letter.automatic,
+        data,
+        now,
+    )
+}
+
+/// The context a letter of `kind` on a case would see now (also for previews).
+pub fn case_context(
+    store: &Store,
+    config: &Config,
+    case_id: i64,
+    kind: &str,
+    automatic: bool,
+    data: serde_json::Value,
+    now: DateTime<Utc>,
+) -> Result<LetterContext> {
+    let case = store.case_by_id(case_id)?;
+    let customer = store.customer_of_case(case.id)?;
+    let deadlines = store.deadlines(case.id)?;
+    let policy = policy_for(config, &case.policy);
+    Ok(LetterContext::build(ContextInput {
+        council: &config.council,
+        policy: &policy,
+        calendar: &config.calendar,
+        case: &case,
+        customer: &customer,
+        deadlines: &deadlines,
+        kind,
+        automatic,
+        data,
+        now,
+    }))
+}
+
+/// Render every pending letter; returns how many were rendered (queued or held).
+/// A letter that cannot be rendered is marked failed and its case flagged; the rest go on.
+pub fn render_pending(store: &mut Store, config: &Config, now: DateTime<Utc>) -> Result<usize> {
+    let templates = templates(config)?;
+    render_pending_with(store, config, &templates, now)
+}
+
+pub fn render_pending_with(
+    store: &mut Store,
+    config: &Config,
+    templates: &Templates,
+    now: DateTime<Utc>,
+) -> Result<usize> {
+    let mut rendered = 0;
+    loop {
+        // Every row leaves 'pending' below, so each batch is new work.
+        let batch = store.pending_letters(200)?;
+        if batch.is_empty() {
+            return Ok(rendered);
+        }
+        for letter in batch {
+            let outcome = letter_context(store, config, &letter, now)
+                .and_then(|ctx| Ok(templates.render(&letter.kind, &ctx)?));
+            match outcome {
+                Ok(r) => {
+                    let customer = store.customer_of_case(letter.case_id)?;
+                    let held = hold_reason(&letter, &customer);
+                    let content = LetterContent {
+                        subject: r.subject,
+                        body_text: r.text,
+                        body_html: Some(r.html),
+                        pdf: Some(r.pdf),
+                        pdf_name: Some(r.pdf_name),
+                    };
+                    store.letter_rendered(&letter, &content, held.as_deref(), now)?;
+                    if let Some(h) = &held {
+                        tracing::info!(letter = letter.id, case = %letter.reference, kind = %letter.kind, reason = %h, "letter held");
+                    }
+                    rendered += 1;
+                }
+                Err(e) => {
+                    tracing::warn!(letter = letter.id, case = %letter.reference, kind = %letter.kind, error = %e, "letter could not be rendered");
+                    store.letter_failed(&letter, &format!("cannot render: {e}"), now)?;
+                }
+            }
+        }
+    }
+}
+
+/// Wait before the attempt after `attempts` failed ones (see the module docs).
+pub fn backoff(config: &Config, attempts: i64) -> Duration {
+    let first = config.letters.retry_first_seconds.max(1);
+    let max = config.letters.retry_max_seconds.max(first);
+    let shift = (attempts.max(1) - 1).min(30) as u32;
+    let secs = first.saturating_mul(1u64 << shift).min(max);
+    Duration::seconds(secs as i64)
+}
+
+/// Deliver every queued letter that is due, after first settling any interrupted send.
+pub fn send_due(store: &mut Store, config: &Config, now: DateTime<Utc>) -> Result<SendReport> {
+    let transport = Transport::from_config(config)?;
+    send_due_with(store, config, &transport, now)
+}
+
+pub fn send_due_with(
+    store: &mut Store,
+    config: &Config,
+    transport: &Transport,
+    now: DateTime<Utc>,
+) -> Result<SendReport> {
+    let mut report = SendReport::default();
+
+    for letter in store.interrupted_letters(now - LEASE)? {
+        if let Some(path) = transport.delivered_file(&letter.message_id) {
+            store.letter_sent(
+                &letter,
+                &format!(
+                    "found in the file outbox ({}) after an interrupted send",
+                    path.display()
+                ),
+                now,
+            )?;
+            report.recovered += 1;
+            continue;
+        }
+        let (event, note) = match transport {
+            Transport::File(_) => (
+                "letter attempt resumed",
+                "an earlier attempt was interrupted before the file was written; writing it now".to_string(),
+            ),
+            Transport::Smtp { .. } => ("letter possible duplicate", format!(
+                "an earlier attempt (started {}) was interrupted before its result was recorded; the server may already have accepted it. Resending with the same Message-ID so that a duplicate can be recognised",
+                letter.last_attempt_at.as_deref().unwrap_or("at an unknown time")
+            )),
+        };
+        if !store.reclaim_interrupted(&letter, event, &note, now)? {
+            continue;
+        }
+        report.recovered += 1;
+        let letter = store.letter(letter.id)?;
+        if deliver(store, config, transport, &letter, now, &mut report)? == Flow::Stop {
+            report.deferred += store.due_letters(now)?.len();
+            return Ok(report);
+        }
+    }
+
+    let due = store.due_letters(now)?;
+    for (i, letter) in due.iter().enumerate() {
+        let customer = store.customer_of_case(letter.case_id)?;
+        if let Some(reason) = hold_reason(letter, &customer) {
+            store.letter_held(letter, &reason, now)?;
+            report.held += 1;
+            continue;
+        }
+        if !store.claim_letter(letter.id, now)? {
+            continue; // another sender has it
+        }
+        let letter = store.letter(letter.id)?;
+        if deliver(store, config, transport, &letter, now, &mut report)? == Flow::Stop {
+            report.deferred += due.len() - i - 1;
+            break;
+        }
+    }
+    Ok(report)
+}
+
+#[derive(Debug, PartialEq, Eq)]
+enum Flow {
+    Go,
+    /// The server cannot be reached: stop this pass.
+    Stop,
+}
+
+/// One attempt for a letter already recorded as `sending`.
+fn deliver(
+    store: &mut Store,
+    config: &Config,
+    transport: &Transport,
+    letter: &LetterRow,
+    now: DateTime<Utc>,
+    report: &mut SendReport,
+) -> Result<Flow> {
+    let content = store.letter_content(letter.id)?;
+    let customer = store.customer_of_case(letter.case_id)?;
+    let result = build_message(config, letter, &content, &customer, now)
+        .map_err(Failure::Permanent)
+        .and_then(|m| transport.send(&letter.message_id, &m));
+    match result {
+        Ok(detail) => {
+            store.letter_sent(letter, &detail, now)?;
+            tracing::info!(letter = letter.id, case = %letter.reference, kind = %letter.kind, "letter sent");
+            report.sent += 1;
+            Ok(Flow::Go)
+        }
+        Err(Failure::Permanent(msg)) => {
+            tracing::warn!(letter = letter.id, case = %letter.reference, error = %msg, "letter refused permanently");
+            store.letter_failed(letter, &msg, now)?;
+            report.failed += 1;
+            Ok(Flow::Go)
+        }
+        Err(Failure::Temporary { msg, unreachable }) => {
+            if letter.attempts >= config.letters.max_attempts as i64 {
+                let why = format!(
+                    "gave up after {} attempts; last error: {msg}",
+                    letter.attempts
+                );
+                store.letter_failed(letter, &why, now)?;
+                report.failed += 1;
+            } else {
+                let next = now + backoff(config, letter.attempts);
+                tracing::warn!(letter = letter.id, case = %letter.reference, error = %msg, next = %next, "letter delayed");
+                store.letter_retry(letter, &msg, next, now)?;
+                report.retried += 1;
+            }
+            Ok(if unreachable { Flow::Stop } else { Flow::Go })
+        }
+    }
+}

@@ -59,7 +59,8 @@ pub struct CustomerRow {
     pub restriction: Option<String>,
 }
 
-const LETTER_COLUMNS: &str = "l.id, l.case_id, c.reference, l.kind, l.message_id, l.to_addr, l.subject, l.status,
+const LETTER_COLUMNS: &str =
+    "l.id, l.case_id, c.reference, l.kind, l.message_id, l.to_addr, l.subject, l.status,
     l.attempts, l.next_attempt_at, l.last_attempt_at, l.last_error, l.held_reason, l.created_at,
     l.rendered_at, l.sent_at, l.in_reply_to, l.refs, l.automatic, l.actor, l.data, l.pdf_name";
 
@@ -90,8 +91,14 @@ fn letter_from_row(r: &rusqlite::Row) -> rusqlite::Result<LetterRow> {
     })
 }
 
-fn letters_where(conn: &Connection, cond: &str, args: &[&dyn rusqlite::ToSql]) -> Result<Vec<LetterRow>> {
-    let sql = format!("SELECT {LETTER_COLUMNS} FROM letters l JOIN cases c ON c.id = l.case_id WHERE {cond}");
+fn letters_where(
+    conn: &Connection,
+    cond: &str,
+    args: &[&dyn rusqlite::ToSql],
+) -> Result<Vec<LetterRow>> {
+    let sql = format!(
+        "SELECT {LETTER_COLUMNS} FROM letters l JOIN cases c ON c.id = l.case_id WHERE {cond}"
+    );
     let mut stmt = conn.prepare(&sql)?;
     let rows = stmt
         .query_map(args, letter_from_row)?
@@ -110,7 +117,11 @@ pub struct LetterFilter {
 impl Store {
     /// Letters asked for but not yet rendered, oldest first.
     pub fn pending_letters(&self, limit: usize) -> Result<Vec<LetterRow>> {
-        letters_where(&self.conn, &format!("l.status = 'pending' ORDER BY l.id LIMIT {limit}"), &[])
+        letters_where(
+            &self.conn,
+            &format!("l.status = 'pending' ORDER BY l.id LIMIT {limit}"),
+            &[],
+        )
     }
 
     /// Queued letters whose next attempt is due at `now`, oldest first.
@@ -134,7 +145,8 @@ impl Store {
 
     pub fn letter(&self, id: i64) -> Result<LetterRow> {
         let mut rows = letters_where(&self.conn, "l.id = ?1", &[&id])?;
-        rows.pop().ok_or_else(|| super::StoreError::Refused(format!("no letter with id {id}")))
+        rows.pop()
+            .ok_or_else(|| super::StoreError::Refused(format!("no letter with id {id}")))
     }
 
     pub fn list_letters(&self, f: &LetterFilter) -> Result<Vec<LetterRow>> {
@@ -152,7 +164,8 @@ impl Store {
         if let Some(n) = f.limit {
             cond.push_str(&format!(" LIMIT {n}"));
         }
-        let refs: Vec<&dyn rusqlite::ToSql> = args.iter().map(|a| a as &dyn rusqlite::ToSql).collect();
+        let refs: Vec<&dyn rusqlite::ToSql> =
+            args.iter().map(|a| a as &dyn rusqlite::ToSql).collect();
         letters_where(&self.conn, &cond, &refs)
     }
 
@@ -221,7 +234,11 @@ impl Store {
         at: DateTime<Utc>,
     ) -> Result<()> {
         let tx = self.conn.transaction()?;
-        let status = if held_reason.is_some() { "held" } else { "queued" };
+        let status = if held_reason.is_some() {
+            "held"
+        } else {
+            "queued"
+        };
         tx.execute(
             "UPDATE letters SET subject = ?2, body_text = ?3, body_html = ?4, pdf = ?5, pdf_name = ?6,
                     status = ?7, held_reason = ?8, rendered_at = ?9, next_attempt_at = ?9
@@ -247,7 +264,10 @@ impl Store {
                 "letter queued",
                 None,
                 None,
-                Some(&format!("{} letter {}: {}", letter.kind, letter.message_id, content.subject)),
+                Some(&format!(
+                    "{} letter {}: {}",
+                    letter.kind, letter.message_id, content.subject
+                )),
             )?,
             Some(reason) => insert_event(
                 &tx,
@@ -257,7 +277,10 @@ impl Store {
                 "letter held",
                 None,
                 None,
-                Some(&format!("{} letter {} not emailed: {reason}", letter.kind, letter.message_id)),
+                Some(&format!(
+                    "{} letter {} not emailed: {reason}",
+                    letter.kind, letter.message_id
+                )),
             )?,
         }
         tx.commit()?;
@@ -266,7 +289,12 @@ impl Store {
 
     /// A letter that could not be rendered (or sent): 'failed', the case flagged for an
     /// officer, and an event saying why.
-    pub fn letter_failed(&mut self, letter: &LetterRow, error: &str, at: DateTime<Utc>) -> Result<()> {
+    pub fn letter_failed(
+        &mut self,
+        letter: &LetterRow,
+        error: &str,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
         let tx = self.conn.transaction()?;
         tx.execute(
             "UPDATE letters SET status = 'failed', last_error = ?2, next_attempt_at = NULL WHERE id = ?1",
@@ -286,14 +314,22 @@ impl Store {
             "letter failed",
             None,
             None,
-            Some(&format!("{} letter {}: {error}", letter.kind, letter.message_id)),
+            Some(&format!(
+                "{} letter {}: {error}",
+                letter.kind, letter.message_id
+            )),
         )?;
         tx.commit()?;
         Ok(())
     }
 
     /// Hold a queued letter (a restriction imposed after it was rendered).
-    pub fn letter_held(&mut self, letter: &LetterRow, reason: &str, at: DateTime<Utc>) -> Result<()> {
+    pub fn letter_held(
+        &mut self,
+        letter: &LetterRow,
+        reason: &str,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
         let tx = self.conn.transaction()?;
         tx.execute(
             "UPDATE letters SET status = 'held', held_reason = ?2, next_attempt_at = NULL WHERE id = ?1",
@@ -307,7 +343,10 @@ impl Store {
             "letter held",
             None,
             None,
-            Some(&format!("{} letter {} not emailed: {reason}", letter.kind, letter.message_id)),
+            Some(&format!(
+                "{} letter {} not emailed: {reason}",
+                letter.kind, letter.message_id
+            )),
         )?;
         tx.commit()?;
         Ok(())
@@ -326,7 +365,13 @@ impl Store {
 
     /// Re-claim a letter found in 'sending' after an interruption, recording the
     /// possible duplicate in the case's events before anything is resent.
-    pub fn reclaim_interrupted(&mut self, letter: &LetterRow, note: &str, at: DateTime<Utc>) -> Result<bool> {
+    pub fn reclaim_interrupted(
+        &mut self,
+        letter: &LetterRow,
+        event: &str,
+        note: &str,
+        at: DateTime<Utc>,
+    ) -> Result<bool> {
         let tx = self.conn.transaction()?;
         let n = tx.execute(
             "UPDATE letters SET attempts = attempts + 1, last_attempt_at = ?3
@@ -339,17 +384,25 @@ impl Store {
                 letter.case_id,
                 at,
                 "outbox",
-                "letter possible duplicate",
+                event,
                 None,
                 None,
-                Some(&format!("{} letter {}: {note}", letter.kind, letter.message_id)),
+                Some(&format!(
+                    "{} letter {}: {note}",
+                    letter.kind, letter.message_id
+                )),
             )?;
         }
         tx.commit()?;
         Ok(n == 1)
     }
 
-    pub fn letter_sent(&mut self, letter: &LetterRow, detail: &str, at: DateTime<Utc>) -> Result<()> {
+    pub fn letter_sent(
+        &mut self,
+        letter: &LetterRow,
+        detail: &str,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
         let tx = self.conn.transaction()?;
         tx.execute(
             "UPDATE letters SET status = 'sent', sent_at = ?2, last_error = NULL, next_attempt_at = NULL
@@ -364,7 +417,10 @@ impl Store {
             "letter sent",
             None,
             None,
-            Some(&format!("{} letter {} {detail}", letter.kind, letter.message_id)),
+            Some(&format!(
+                "{} letter {} {detail}",
+                letter.kind, letter.message_id
+            )),
         )?;
         tx.commit()?;
         Ok(())
@@ -384,7 +440,11 @@ impl Store {
             "UPDATE letters SET status = 'queued', last_error = ?2, next_attempt_at = ?3 WHERE id = ?1",
             params![letter.id, error, ts(next)],
         )?;
-        let attempts: i64 = tx.query_row("SELECT attempts FROM letters WHERE id = ?1", [letter.id], |r| r.get(0))?;
+        let attempts: i64 = tx.query_row(
+            "SELECT attempts FROM letters WHERE id = ?1",
+            [letter.id],
+            |r| r.get(0),
+        )?;
         if attempts <= 1 {
             insert_event(
                 &tx,
@@ -415,6 +475,15 @@ fn flag_case(conn: &Connection, case_id: i64, why: &str, at: DateTime<Utc>) -> R
          WHERE id = ?1",
         params![case_id, why, ts(at)],
     )?;
-    insert_event(conn, case_id, at, "outbox", "flagged", None, None, Some(why))?;
+    insert_event(
+        conn,
+        case_id,
+        at,
+        "outbox",
+        "flagged",
+        None,
+        None,
+        Some(why),
+    )?;
     Ok(())
 }

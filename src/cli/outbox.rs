@@ -1,0 +1,97 @@
+//! `redress outbox`: the letters, queued, sent, held and failed, with the reasons.
+
+use anyhow::Result;
+use clap::Args;
+use std::process::ExitCode;
+
+use super::{print_json, print_table, Ctx};
+use crate::store::outbox::LetterFilter;
+
+#[derive(Debug, Args)]
+pub struct OutboxArgs {
+    /// Only letters in this status: pending, queued, sending, sent, held, failed.
+    #[arg(long)]
+    pub status: Option<String>,
+    /// Only letters on this case.
+    #[arg(long = "case", value_name = "REF")]
+    pub reference: Option<String>,
+    #[arg(long)]
+    pub limit: Option<usize>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+const STATUSES: &[&str] = &["pending", "queued", "sending", "sent", "held", "failed"];
+
+pub fn run(ctx: &Ctx, a: OutboxArgs) -> Result<ExitCode> {
+    if let Some(s) = &a.status {
+        if !STATUSES.contains(&s.as_str()) {
+            anyhow::bail!(
+                "unknown letter status '{s}' (known: {})",
+                STATUSES.join(", ")
+            );
+        }
+    }
+    let store = ctx.store()?;
+    let letters = store.list_letters(&LetterFilter {
+        status: a.status,
+        reference: a.reference,
+        limit: a.limit,
+    })?;
+    if a.json {
+        print_json(&letters)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let rows: Vec<Vec<String>> = letters
+        .iter()
+        .map(|l| {
+            let when = match l.status.as_str() {
+                "sent" => l.sent_at.clone().unwrap_or_default(),
+                "queued" => l
+                    .next_attempt_at
+                    .clone()
+                    .map(|t| format!("next {t}"))
+                    .unwrap_or_default(),
+                _ => l
+                    .last_attempt_at
+                    .clone()
+                    .unwrap_or_else(|| l.created_at.clone()),
+            };
+            let reason = l
+                .held_reason
+                .clone()
+                .filter(|_| l.status == "held")
+                .or_else(|| l.last_error.clone().filter(|_| l.status != "sent"))
+                .unwrap_or_default();
+            vec![
+                l.id.to_string(),
+                l.reference.clone(),
+                l.kind.clone(),
+                l.status.clone(),
+                l.attempts.to_string(),
+                when,
+                l.to_addr.clone().unwrap_or_default(),
+                reason,
+            ]
+        })
+        .collect();
+    print_table(
+        &[
+            "ID",
+            "REFERENCE",
+            "KIND",
+            "STATUS",
+            "ATTEMPTS",
+            "WHEN",
+            "TO",
+            "REASON",
+        ],
+        &rows,
+    );
+    let counts = store.letter_counts()?;
+    if !counts.is_empty() {
+        let summary: Vec<String> = counts.iter().map(|(s, n)| format!("{n} {s}")).collect();
+        println!("\n{}", summary.join(", "));
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,33 @@
+//! `redress send`: render the letters asked for, then flush the outbox once.
+
+use anyhow::Result;
+use clap::Args;
+use std::process::ExitCode;
+
+use super::{print_json, Ctx};
+use crate::outbox;
+
+#[derive(Debug, Args)]
+pub struct SendArgs {
+    /// Print what was done as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn run(ctx: &Ctx, a: SendArgs) -> Result<ExitCode> {
+    let mut store = ctx.store()?;
+    let rendered = outbox::render_pending(&mut store, &ctx.config, ctx.now)?;
+    let report = outbox::send_due(&mut store, &ctx.config, ctx.now)?;
+    if a.json {
+        print_json(&serde_json::json!({ "rendered": rendered, "send": report }))?;
+    } else {
+        println!(
+            "rendered {rendered}; sent {}, retry later {}, failed {}, held {}, recovered {}, not tried (server unreachable) {}",
+            report.sent, report.retried, report.failed, report.held, report.recovered, report.deferred
+        );
+        if report.failed > 0 || report.held > 0 {
+            println!("see `redress outbox --status failed` / `--status held` for the reasons");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
