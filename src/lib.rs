@@ -12,3 +12,4 @@ pub mod triage;
 pub mod ingest;
 pub mod mailbox;
 pub mod tls;
+pub mod daemon;

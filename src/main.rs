@@ -7,7 +7,8 @@ use std::process::ExitCode;
 fn main() -> ExitCode {
     let cli = redress::cli::Cli::parse();
     redress::tls::install_provider();
-    redress::cli::init_tracing(cli.verbose);
+    let daemon = matches!(cli.command, redress::cli::Command::Run);
+    redress::cli::init_tracing(cli.verbose, daemon);
     match redress::cli::run(cli) {
         Ok(code) => code,
         Err(e) => {

@@ -62,6 +62,8 @@ pub enum Command {
     /// Letter templates: check they all render for every preset.
     #[command(subcommand)]
     Templates(templates::TemplatesCmd),
+    /// Run the daemon: watch the mailbox and send letters until SIGTERM/SIGINT.
+    Run,
     /// One pass over the mailbox: store, thread, triage, queue acknowledgements; then exit.
     Poll(poll::PollArgs),
     /// Correct the triage of a case (e.g. a compliment taken for a complaint).
@@ -79,8 +81,9 @@ pub fn parse_date(s: &str) -> std::result::Result<NaiveDate, String> {
         .map_err(|_| format!("'{s}' is not a date in the form YYYY-MM-DD"))
 }
 
-pub fn init_tracing(verbose: u8) {
+pub fn init_tracing(verbose: u8, daemon: bool) {
     let default = match verbose {
+        0 if daemon => "info",
         0 => "warn",
         1 => "debug",
         _ => "trace",
@@ -140,6 +143,14 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Outbox(args) => outbox::run(&ctx, args),
         Command::Letter(cmd) => letter::run(&ctx, cmd),
         Command::Templates(cmd) => templates::run(&ctx, cmd),
+        Command::Run => {
+            let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+            if let crate::config::MailboxConfig::Maildir { path } = &ctx.config.mailbox {
+                crate::mailbox::maildir::ensure(path)?;
+            }
+            rt.block_on(crate::daemon::run(ctx.config, crate::daemon::shutdown_signal()))?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Poll(args) => poll::poll(&ctx, args),
         Command::Classify(args) => poll::classify(&ctx, args),
     }

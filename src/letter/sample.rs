@@ -77,7 +77,8 @@ pub fn data_for(kind: &str) -> Vec<Value> {
             json!({"restriction": "letter-only", "reasons": "abusive language in telephone calls", "review_date": "2027-06-01"}),
             json!({"restriction": "no-response", "reasons": "repeated correspondence on a matter already fully answered", "review_date": "2027-06-01"}),
         ],
-        // period (words), overdue and due_soon: lists of {reference, stage, due (ISO), officer, subject}
+        // period (words), overdue and due_soon: lists of {reference, stage, due (ISO), officer, subject};
+        // optional: due_soon_window (e.g. "5 working days")
         "manager-digest" => vec![
             json!({
                 "period": "week ending Friday 8 January 2027",
