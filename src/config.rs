@@ -457,3 +457,18 @@ mod tests {
         assert!(e.starts_with("t.toml: line 2: unknown field `colour`"), "{e}");
     }
 }
+
+#[cfg(test)]
+mod example_tests {
+    use super::*;
+
+    #[test]
+    fn the_shipped_example_config_loads() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("config/redress.example.toml");
+        let c = Config::load(Some(&path)).unwrap();
+        assert_eq!(c.reference_prefix(), "BNES");
+        assert_eq!(c.calendar.closures().len(), 3);
+        assert!(matches!(c.mailbox, MailboxConfig::Imap(_)));
+        assert!(matches!(c.outbox, OutboxConfig::Smtp(_)));
+    }
+}
