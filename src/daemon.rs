@@ -1,79 +1,188 @@
-//! `redress run`: one process that watches the mailbox and flushes the outbox on a
-//! loop until SIGTERM or SIGINT. Each step finishes the batch in hand (it has
-//! committed) before the loop looks at the shutdown signal; a failing step is logged
-//! and retried on the next round with a growing pause, never ending the daemon.
+//! `redress run`: one tokio process with three tasks — the mailbox watcher, the
+//! outbox sender and (when configured) the scheduler — that watch one shutdown signal.
+//!
+//! - Each task finishes the batch in hand (it has committed) before it looks at the
+//!   shutdown signal, so SIGTERM never leaves half a step.
+//! - A task that fails or panics is logged and restarted after a pause that doubles
+//!   from 1 s to 5 min; the daemon itself never dies silently.
+//! - The IMAP watcher keeps one session: a pass, then IDLE until the server reports
+//!   new mail (or 25 minutes pass, under the 29-minute limit of RFC 2177), then a pass
+//!   again. A server without IDLE is polled every `poll_seconds`. A dropped connection
+//!   is re-established with the same backoff, and the next pass picks up whatever
+//!   arrived meanwhile.
+//! - Each task opens its own SQLite connection (WAL lets them work side by side).
 
 use chrono::Utc;
 use std::future::Future;
 use std::time::Duration;
+use tokio::sync::watch;
 
 use crate::config::{Config, MailboxConfig};
 use crate::ingest::Options;
+use crate::mailbox::{self, imap, MailboxError};
 use crate::store::Store;
 
-/// Pause between rounds after failures: doubles from the normal interval up to 15 minutes.
-fn backoff(base: Duration, failures: u32) -> Duration {
-    let max = Duration::from_secs(900);
-    base.saturating_mul(2u32.saturating_pow(failures.min(10))).min(max)
+/// The restart pause after `failures` consecutive failures: 1 s doubling to 5 minutes.
+pub fn backoff(failures: u32) -> Duration {
+    Duration::from_secs(1u64 << failures.min(9)).min(Duration::from_secs(300))
 }
 
-/// One round: a mailbox pass, then render and send what is due. Returns whether all went well.
-pub async fn round(store: &mut Store, cfg: &Config) -> bool {
-    let mut ok = true;
-    let mut quiet = |_: usize, _: usize| {};
-    match crate::mailbox::poll_once(store, cfg, None, Options::default(), &mut quiet).await {
-        Ok(pass) if pass.report.seen > 0 => {
-            let r = &pass.report;
-            tracing::info!(seen = r.seen, new_cases = r.new_cases, attached = r.attached, noise = r.noise, quarantined = r.quarantined, "mailbox pass");
-        }
-        Ok(_) => {}
-        Err(e) => {
-            ok = false;
-            tracing::error!(error = %e, "mailbox pass failed; will retry");
-        }
-    }
-    let now = Utc::now();
-    match crate::outbox::render_pending(store, cfg, now) {
-        Ok(n) if n > 0 => tracing::info!(rendered = n, "letters rendered"),
-        Ok(_) => {}
-        Err(e) => {
-            ok = false;
-            tracing::error!(error = %e, "rendering letters failed; will retry");
-        }
-    }
-    match crate::outbox::send_due(store, cfg, now) {
-        Ok(report) => tracing::debug!(?report, "outbox pass"),
-        Err(e) => {
-            ok = false;
-            tracing::error!(error = %e, "sending letters failed; will retry");
-        }
-    }
-    ok
+type Shutdown = watch::Receiver<bool>;
+
+fn stopping(rx: &Shutdown) -> bool {
+    *rx.borrow()
 }
 
-/// Run until `shutdown` resolves.
-pub async fn run(cfg: Config, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
+/// Sleep for `d` or until shutdown; true when shutting down.
+async fn pause(rx: &mut Shutdown, d: Duration) -> bool {
+    if stopping(rx) {
+        return true;
+    }
+    tokio::select! {
+        _ = rx.changed() => true,
+        _ = tokio::time::sleep(d) => stopping(rx),
+    }
+}
+
+fn log_pass(p: &mailbox::Pass) {
+    let r = &p.report;
+    if r.seen > 0 {
+        tracing::info!(seen = r.seen, new_cases = r.new_cases, attached = r.attached, noise = r.noise, quarantined = r.quarantined, duplicates = r.duplicates, "mailbox pass");
+    }
+}
+
+/// The mailbox watcher: returns Ok on shutdown, Err when it needs restarting.
+async fn mailbox_task(cfg: Config, mut rx: Shutdown) -> anyhow::Result<()> {
     let mut store = Store::open(&cfg.database_path())?;
-    let interval = match &cfg.mailbox {
-        MailboxConfig::Imap(i) => Duration::from_secs(i.poll_seconds.max(5)),
-        MailboxConfig::Maildir { .. } => Duration::from_secs(10),
-    };
-    tracing::info!(policy = %cfg.policy.name, database = %cfg.database_path().display(), interval_s = interval.as_secs(), "redress running");
-    tokio::pin!(shutdown);
-    let mut failures = 0u32;
-    loop {
-        if round(&mut store, &cfg).await {
-            failures = 0;
-        } else {
-            failures += 1;
+    let mut quiet = |_: usize, _: usize| {};
+    match &cfg.mailbox {
+        MailboxConfig::Maildir { path } => {
+            mailbox::maildir::ensure(path)?;
+            loop {
+                let pass = mailbox::maildir::poll(&mut store, &cfg, path, None, Options::default(), &mut quiet)?;
+                log_pass(&pass);
+                if pause(&mut rx, Duration::from_secs(5)).await {
+                    return Ok(());
+                }
+            }
         }
-        let pause = if failures == 0 { interval } else { backoff(interval, failures) };
-        tokio::select! {
-            _ = &mut shutdown => break,
-            _ = tokio::time::sleep(pause) => {}
+        MailboxConfig::Imap(icfg) => {
+            let mut session = imap::connect(icfg).await?;
+            tracing::info!(server = %icfg.host, folder = %icfg.folder, "IMAP connected");
+            let idle_ok = session.capabilities().await.map(|c| c.has_str("IDLE")).map_err(|e| MailboxError::Imap { server: icfg.host.clone(), msg: e.to_string() })?;
+            loop {
+                let pass = imap::pass(&mut session, &mut store, &cfg, icfg, None, Options::default(), &mut quiet).await?;
+                log_pass(&pass);
+                if stopping(&rx) {
+                    let _ = session.logout().await;
+                    return Ok(());
+                }
+                if !idle_ok {
+                    if pause(&mut rx, Duration::from_secs(icfg.poll_seconds.max(5))).await {
+                        let _ = session.logout().await;
+                        return Ok(());
+                    }
+                    continue;
+                }
+                let mut idle = session.idle();
+                idle.init().await.map_err(|e| anyhow::anyhow!("IMAP IDLE: {e}"))?;
+                let shutdown = {
+                    let (wait, _stop) = idle.wait_with_timeout(Duration::from_secs(25 * 60));
+                    tokio::select! {
+                        r = wait => { r.map_err(|e| anyhow::anyhow!("IMAP IDLE: {e}"))?; false }
+                        _ = rx.changed() => true,
+                    }
+                };
+                session = idle.done().await.map_err(|e| anyhow::anyhow!("IMAP IDLE done: {e}"))?;
+                if shutdown {
+                    let _ = session.logout().await;
+                    return Ok(());
+                }
+            }
         }
     }
-    tracing::info!("shutting down: work in hand is committed");
+}
+
+/// The outbox sender: render what is pending, send what is due, every few seconds.
+async fn outbox_task(cfg: Config, mut rx: Shutdown) -> anyhow::Result<()> {
+    let mut store = Store::open(&cfg.database_path())?;
+    loop {
+        // SMTP is synchronous here: run it on a blocking-allowed thread.
+        let (s, report) = tokio::task::spawn_blocking({
+            let cfg = cfg.clone();
+            move || {
+                let now = Utc::now();
+                let rendered = crate::outbox::render_pending(&mut store, &cfg, now);
+                let sent = crate::outbox::send_due(&mut store, &cfg, now);
+                (store, (rendered, sent))
+            }
+        })
+        .await?;
+        store = s;
+        match report {
+            (Ok(n), Ok(r)) => {
+                if n > 0 {
+                    tracing::info!(rendered = n, "letters rendered");
+                }
+                tracing::debug!(?r, "outbox pass");
+            }
+            (Err(e), _) | (_, Err(e)) => return Err(e.into()),
+        }
+        if pause(&mut rx, Duration::from_secs(5)).await {
+            return Ok(());
+        }
+    }
+}
+
+/// Run `task` until it returns Ok (shutdown), restarting it with backoff when it fails or panics.
+async fn supervise<F, Fut>(name: &'static str, rx: Shutdown, task: F)
+where
+    F: Fn(Shutdown) -> Fut,
+    Fut: Future<Output = anyhow::Result<()>> + Send + 'static,
+{
+    let mut failures = 0u32;
+    let mut wait_rx = rx.clone();
+    loop {
+        let handle = tokio::spawn(task(rx.clone()));
+        match handle.await {
+            Ok(Ok(())) => return,
+            Ok(Err(e)) => {
+                failures += 1;
+                tracing::error!(task = name, error = %format!("{e:#}"), retry_in_s = backoff(failures).as_secs(), "task failed; restarting");
+            }
+            Err(e) => {
+                failures += 1;
+                tracing::error!(task = name, error = %e, retry_in_s = backoff(failures).as_secs(), "task crashed; restarting");
+            }
+        }
+        if pause(&mut wait_rx, backoff(failures)).await {
+            return;
+        }
+    }
+}
+
+/// Run until `shutdown` resolves; returns when every task has finished its work in hand.
+pub async fn run(cfg: Config, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
+    // Open once up front so that a bad data dir fails at start, not in a restart loop.
+    drop(Store::open(&cfg.database_path())?);
+    tracing::info!(policy = %cfg.policy.name, database = %cfg.database_path().display(), "redress running");
+    let (tx, rx) = watch::channel(false);
+    let mailbox = tokio::spawn(supervise("mailbox", rx.clone(), {
+        let cfg = cfg.clone();
+        move |rx| mailbox_task(cfg.clone(), rx)
+    }));
+    let outbox = tokio::spawn(supervise("outbox", rx.clone(), {
+        let cfg = cfg.clone();
+        move |rx| outbox_task(cfg.clone(), rx)
+    }));
+    crate::notify::ready();
+    let watchdog = tokio::spawn(crate::notify::watchdog_loop(rx.clone()));
+    shutdown.await;
+    tracing::info!("shutdown requested: finishing the work in hand");
+    crate::notify::stopping();
+    let _ = tx.send(true);
+    let _ = tokio::join!(mailbox, outbox, watchdog);
+    tracing::info!("stopped cleanly");
     Ok(())
 }
 
@@ -106,9 +215,8 @@ mod tests {
 
     #[test]
     fn backoff_doubles_to_a_ceiling() {
-        let b = Duration::from_secs(10);
-        assert_eq!(backoff(b, 1), Duration::from_secs(20));
-        assert_eq!(backoff(b, 3), Duration::from_secs(80));
-        assert_eq!(backoff(b, 30), Duration::from_secs(900));
+        assert_eq!(backoff(0), Duration::from_secs(1));
+        assert_eq!(backoff(3), Duration::from_secs(8));
+        assert_eq!(backoff(30), Duration::from_secs(300));
     }
 }

@@ -13,3 +13,4 @@ pub mod ingest;
 pub mod mailbox;
 pub mod tls;
 pub mod daemon;
+pub mod notify;

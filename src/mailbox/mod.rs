@@ -26,7 +26,7 @@ pub enum MailboxError {
 }
 
 /// Progress callback: (done, total) while a pass runs.
-pub type Progress<'a> = &'a mut dyn FnMut(usize, usize);
+pub type Progress<'a> = &'a mut (dyn FnMut(usize, usize) + Send);
 
 /// What one pass did, with the per-message outcomes for the log.
 #[derive(Debug, Default)]

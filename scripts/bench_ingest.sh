@@ -1,0 +1,234 @@
+#!/usr/bin/env bash
+# Ingestion benchmark (issue 3, "Speed"): fill a throwaway Dovecot with N ~2 KB
+# complaint emails, time a plain IMAP fetch of the whole mailbox (the physical limit),
+# then time `redress poll` ingesting the same mailbox end to end (fetch, store raw in
+# SQLite, parse, thread, triage, commit, acknowledgement queued, \Seen on the server).
+#
+#   scripts/bench_ingest.sh                 # N=10000
+#   N=2000 scripts/bench_ingest.sh          # smaller run
+#   KEEP=1 scripts/bench_ingest.sh          # keep the temp dir (database, logs) afterwards
+#   SKIP_BUILD=1 scripts/bench_ingest.sh    # use the existing target/release/redress
+#   STRICT=1 scripts/bench_ingest.sh        # exit 3 when a speed/memory target is missed
+#   REDRESS_LOG=debug scripts/bench_ingest.sh   # passed through to redress (log in WORK/poll.err)
+#
+# Results are printed at the end; see docs/benchmarks.md ("## Ingestion") for figures.
+# Needs: dovecot-imapd, openssl, python3, /usr/bin/time (package `time`).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+N=${N:-10000}
+FETCH_RUNS=${FETCH_RUNS:-3}
+PY=${PYTHON:-python3}
+HELPER="$ROOT/scripts/bench_ingest_fetch.py"
+
+need=()
+command -v dovecot >/dev/null 2>&1 || need+=(dovecot-imapd)
+command -v openssl >/dev/null 2>&1 || need+=(openssl)
+[ -x /usr/bin/time ] || need+=(time)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "installing: ${need[*]}"
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+# 1. Build.
+if [ "${SKIP_BUILD:-0}" != 1 ]; then
+  echo "== cargo build --release"
+  cargo build --release
+fi
+BIN="$ROOT/target/release/redress"
+[ -x "$BIN" ] || { echo "no $BIN" >&2; exit 1; }
+
+# 2. A throwaway Dovecot, as tests/support/mod.rs starts it.
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/redress-bench.XXXXXX")
+DC="$WORK/dovecot"
+cleanup() {
+  local rc=$?
+  if [ -f "$DC/run/master.pid" ]; then
+    local pid
+    pid=$(cat "$DC/run/master.pid")
+    kill "$pid" 2>/dev/null || true
+    for _ in $(seq 200); do
+      [ -d "/proc/$pid" ] || break
+      sleep 0.05
+    done
+  fi
+  if [ "${KEEP:-0}" = 1 ]; then
+    echo "kept $WORK"
+  else
+    rm -rf "$WORK"
+  fi
+  exit $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+mkdir -p "$DC/run" "$DC/state" "$DC/mail"
+MAILDIR="$DC/mail/complaints"
+mkdir -p "$MAILDIR/new" "$MAILDIR/cur" "$MAILDIR/tmp"
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost \
+  -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" \
+  -addext "basicConstraints=critical,CA:FALSE" -addext "extendedKeyUsage=serverAuth" \
+  -keyout "$DC/key.pem" -out "$DC/cert.pem" 2>/dev/null
+read -r IMAP_PORT IMAPS_PORT < <($PY -c '
+import socket
+ss = [socket.socket() for _ in range(2)]
+for s in ss: s.bind(("127.0.0.1", 0))
+print(*[s.getsockname()[1] for s in ss])')
+if [ "$(id -u)" -eq 0 ]; then
+  # imap-login refuses to run as root: the Debian package's own users.
+  IUSER=dovecot LUSER=dovenull IGROUP=dovecot UID_=dovecot GID_=dovecot
+else
+  IUSER=$(id -un) LUSER=$(id -un) IGROUP=$(id -gn) UID_=$(id -u) GID_=$(id -g)
+fi
+cat >"$DC/dovecot.conf" <<EOF
+base_dir = $DC/run
+state_dir = $DC/state
+log_path = $DC/dovecot.log
+protocols = imap
+listen = 127.0.0.1
+ssl = yes
+ssl_cert = <$DC/cert.pem
+ssl_key = <$DC/key.pem
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+mail_location = maildir:$DC/mail/%u
+default_internal_user = $IUSER
+default_login_user = $LUSER
+default_internal_group = $IGROUP
+first_valid_uid = 1
+passdb {
+  driver = static
+  args = password=secret
+}
+userdb {
+  driver = static
+  args = uid=$UID_ gid=$GID_ home=$DC/mail/%u
+}
+service imap-login {
+  inet_listener imap {
+    address = 127.0.0.1
+    port = $IMAP_PORT
+  }
+  inet_listener imaps {
+    address = 127.0.0.1
+    port = $IMAPS_PORT
+  }
+  chroot =
+}
+service anvil {
+  chroot =
+}
+EOF
+
+# 3. Fill the Maildir directly (APPEND one at a time would take ~40 s for 10,000).
+echo "== filling $MAILDIR/new with $N messages"
+FILL=$($PY "$HELPER" fill "$MAILDIR" "$N")
+echo "   $FILL"
+chmod 755 "$WORK" "$DC"
+[ "$(id -u)" -eq 0 ] && chown -R dovecot:dovecot "$DC/mail"
+
+dovecot -c "$DC/dovecot.conf" || { echo "dovecot did not start:" >&2; tail -20 "$DC/dovecot.log" >&2 || true; exit 1; }
+for _ in $(seq 200); do
+  (exec 3<>"/dev/tcp/127.0.0.1/$IMAP_PORT") 2>/dev/null && break
+  sleep 0.05
+done
+(exec 3<>"/dev/tcp/127.0.0.1/$IMAP_PORT") 2>/dev/null || { echo "dovecot not listening on $IMAP_PORT" >&2; tail -20 "$DC/dovecot.log" >&2; exit 1; }
+echo "== dovecot $(dovecot --version | cut -d' ' -f1) on 127.0.0.1:$IMAP_PORT (dir $DC)"
+
+# Build Dovecot's index (moves new/ to cur/, assigns UIDs) and warm the page cache
+# with one untimed fetch, so that neither side below is charged for it.
+doveadm -c "$DC/dovecot.conf" index -u complaints INBOX
+$PY "$HELPER" fetch "$IMAP_PORT" 1 >/dev/null
+
+# 4. Plain IMAP fetch of the whole mailbox: the physical limit (median of FETCH_RUNS).
+echo "== plain IMAP fetch (python3 imaplib, UID FETCH 1:* (BODY.PEEK[])), $FETCH_RUNS runs"
+$PY "$HELPER" fetch "$IMAP_PORT" "$FETCH_RUNS" | tee "$WORK/fetch.jsonl"
+read -r FETCH_S FETCH_SESSION_S FETCH_COUNT < <($PY - "$WORK/fetch.jsonl" <<'EOF'
+import json, statistics, sys
+runs = [json.loads(l) for l in open(sys.argv[1])]
+print(statistics.median(r["fetch_s"] for r in runs), statistics.median(r["session_s"] for r in runs), runs[0]["messages"])
+EOF
+)
+[ "$FETCH_COUNT" = "$N" ] || { echo "plain fetch saw $FETCH_COUNT messages, expected $N" >&2; exit 1; }
+
+# 5. End-to-end ingestion with redress.
+RD="$WORK/redress"
+mkdir -p "$RD"
+printf 'secret\n' >"$RD/imap-password"
+cat >"$RD/redress.toml" <<EOF
+policy = "bath-and-north-east-somerset"
+[council]
+name = "Bath & NES"
+email = "complaints@example.gov.uk"
+reference_prefix = "BNES"
+[mailbox]
+kind = "imap"
+host = "127.0.0.1"
+port = $IMAP_PORT
+tls = "plain"
+user = "complaints"
+password_file = "$RD/imap-password"
+EOF
+echo "== redress poll (end to end)"
+echo "   /usr/bin/time -v $BIN --config $RD/redress.toml poll --json"
+T0=$(date +%s.%N)
+set +e
+/usr/bin/time -v -o "$WORK/time.txt" "$BIN" --config "$RD/redress.toml" poll --json >"$WORK/poll.json" 2>"$WORK/poll.err"
+RC=$?
+set -e
+T1=$(date +%s.%N)
+if [ $RC -ne 0 ]; then
+  echo "redress poll failed (exit $RC):" >&2
+  tail -20 "$WORK/poll.err" >&2
+  exit 1
+fi
+echo "   $(cat "$WORK/poll.json" | tr -d '\n ')"
+
+# Check the report, the database and the server's flags.
+$PY - "$WORK/poll.json" "$N" <<'EOF'
+import json, sys
+r = json.load(open(sys.argv[1])); n = int(sys.argv[2])
+bad = {k: r.get(k) for k in ("seen", "new_cases", "acknowledged") if r.get(k) != n}
+if bad:
+    sys.exit(f"report is not seen=new_cases=acknowledged={n}: {r}")
+EOF
+echo "== checks (SQLite rows, \\Seen flags on the server)"
+echo "   $($PY "$HELPER" verify "$RD/data/redress.db" "$MAILDIR" "$N")"
+
+# 6. Summary.
+RSS_KB=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$WORK/time.txt")
+USER_S=$(awk -F': ' '/User time/ {print $2}' "$WORK/time.txt")
+SYS_S=$(awk -F': ' '/System time/ {print $2}' "$WORK/time.txt")
+DB_MB=$(du -sm "$RD/data" | cut -f1)
+MEAN_BYTES=$(echo "$FILL" | $PY -c 'import json,sys; print(json.load(sys.stdin)["mean_bytes"])')
+CPU=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
+set +e
+$PY - <<EOF
+n = $N
+fetch, session = $FETCH_S, $FETCH_SESSION_S
+ingest = $T1 - $T0
+rss_mb = $RSS_KB / 1024
+rate = n / ingest
+ratio = ingest / fetch
+ok_ratio, ok_floor, ok_rss = ratio <= 5, rate >= 2000, rss_mb < 100
+yn = lambda b: "met" if b else "MISSED"
+print()
+print(f"machine           : {$(nproc)} cores, $CPU; dovecot $(dovecot --version | cut -d' ' -f1)")
+print(f"messages          : {n} ({$MEAN_BYTES} bytes mean)")
+print(f"plain fetch       : {fetch:.3f} s (UID FETCH only; whole session {session:.3f} s), {n / fetch:,.0f} msg/s")
+print(f"redress poll      : {ingest:.2f} s wall ({$USER_S} s user, {$SYS_S} s sys), {rate:,.0f} msg/s")
+print(f"ratio ingest/fetch: {ratio:.1f}x")
+print(f"peak RSS          : {rss_mb:.1f} MB; database {$DB_MB} MB")
+print(f"targets           : within 5x of fetch: {yn(ok_ratio)} ({ratio:.1f}x); "
+      f">= 2,000 msg/s: {yn(ok_floor)} ({rate:,.0f}); peak < 100 MB: {yn(ok_rss)} ({rss_mb:.1f} MB)")
+raise SystemExit(0 if (ok_ratio and ok_floor and ok_rss) else 3)
+EOF
+MET=$?
+set -e
+if [ $MET -ne 0 ] && [ "${STRICT:-0}" = 1 ]; then
+  exit 3
+fi
+exit 0
