@@ -189,3 +189,41 @@ fn a_case_recorded_by_an_officer_is_listed_shown_and_explained_at_a_fixed_now() 
     assert_eq!(v["events"][0]["kind"], "opened");
     assert_eq!(v["deadlines"][0]["kind"], "acknowledge");
 }
+
+#[test]
+fn poll_the_default_maildir_then_officers_see_flags_quarantine_and_reclassify() {
+    let dir = tempfile::tempdir().unwrap();
+    let new = dir.path().join("maildir/new");
+    std::fs::create_dir_all(&new).unwrap();
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    for f in ["01-complaint.eml", "11-no-message-id.eml", "13-not-mail.bin", "15-third-party.eml"] {
+        std::fs::copy(fixtures.join(f), new.join(f)).unwrap();
+    }
+    let now = "2026-12-17T20:00:00Z";
+    let r = redress(dir.path(), &["--now", now, "poll"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("new case EX-2026-00001 (complaint), letter queued"), "{}", r.stdout);
+    assert!(r.stdout.contains("attached to EX-2026-00001 (matched by third-party (subject-ref))"), "{}", r.stdout);
+    assert!(r.stdout.contains("4 messages: 2 new cases (2 with a letter queued), 1 attached, 0 not answered, 1 quarantined, 0 duplicates"), "{}", r.stdout);
+    // Stored, then moved to cur/ with the Seen flag.
+    assert_eq!(std::fs::read_dir(&new).unwrap().count(), 0);
+    assert_eq!(std::fs::read_dir(dir.path().join("maildir/cur")).unwrap().count(), 4);
+
+    let r = redress(dir.path(), &["--now", now, "cases", "--flagged"]);
+    assert_eq!(r.stdout.trim(), "EX-2026-00001: third-party correspondence");
+
+    let r = redress(dir.path(), &["quarantine", "--json"]);
+    let q: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(q.as_array().unwrap().len(), 1);
+    assert_eq!(q[0]["size"], 1024);
+
+    // The compliment was filed as EX-2026-00002; the officer moves it to a comment.
+    let r = redress(dir.path(), &["--now", now, "classify", "EX-2026-00002", "--as", "comment", "--officer", "jo"]);
+    assert_eq!(r.stdout.trim(), "EX-2026-00002: compliment -> comment", "{}", r.stderr);
+    let r = redress(dir.path(), &["case", "EX-2026-00002", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["case"]["kind"], "comment");
+    assert!(v["events"].as_array().unwrap().iter().any(|e| e["actor"] == "officer:jo" && e["kind"] == "set kind"));
+    let r = redress(dir.path(), &["classify", "EX-2026-00002", "--as", "nonsense"]);
+    assert_one_line_error(&r, "unknown kind 'nonsense'");
+}

@@ -122,3 +122,36 @@ fn killed_between_commit_and_flag_loses_nothing_and_doubles_nothing() {
     let cases: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(cases.as_array().unwrap().iter().all(|c| c["state"] == "acknowledged"));
 }
+
+#[test]
+fn a_uidvalidity_change_rescans_without_duplicates() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dc = Dovecot::start(tmp.path());
+    for i in 0..3 {
+        dc.deliver(&format!("{i}.test"), &complaint(i));
+    }
+    write_config(tmp.path(), &dc, "plain");
+    assert_eq!(report(&poll(tmp.path(), None))["new_cases"], 3);
+    // Rebuild the mailbox's UID list: the server hands out a new UIDVALIDITY and
+    // renumbers from 1. The messages keep \Seen, so only the UIDVALIDITY check can
+    // make Redress look at them again.
+    dc.stop();
+    let maildir = tmp.path().join("dovecot/mail").join(&dc.user);
+    for e in std::fs::read_dir(&maildir).unwrap() {
+        let p = e.unwrap().path();
+        let name = p.file_name().unwrap().to_string_lossy().into_owned();
+        if name.starts_with("dovecot") {
+            if p.is_dir() {
+                std::fs::remove_dir_all(&p).unwrap();
+            } else {
+                std::fs::remove_file(&p).unwrap();
+            }
+        }
+    }
+    dc.start_again();
+    let r = report(&poll(tmp.path(), None));
+    assert_eq!(r["seen"], 3, "the whole folder is re-scanned: {r}");
+    assert_eq!(r["duplicates"], 3, "{r}");
+    assert_eq!(r["new_cases"], 0, "{r}");
+    assert_eq!(count_cases(tmp.path()), 3);
+}

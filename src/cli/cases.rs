@@ -33,6 +33,9 @@ pub struct CasesArgs {
     /// Only open cases.
     #[arg(long)]
     pub open: bool,
+    /// Only cases flagged for an officer (never acknowledged, third-party or bounced mail, ...).
+    #[arg(long)]
+    pub flagged: bool,
     #[arg(long)]
     pub limit: Option<usize>,
     #[arg(long)]
@@ -102,6 +105,7 @@ pub fn list(ctx: &Ctx, a: CasesArgs) -> Result<ExitCode> {
         customer: a.customer,
         overdue_on: a.overdue.then(|| ctx.today()),
         open_only: a.open,
+        flagged: a.flagged,
         limit: a.limit,
     };
     let store = ctx.store()?;
@@ -137,6 +141,12 @@ pub fn list(ctx: &Ctx, a: CasesArgs) -> Result<ExitCode> {
             ]
         })
         .collect();
+    if a.flagged {
+        for c in &cases {
+            println!("{}: {}", c.reference, c.flagged.as_deref().unwrap_or(""));
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
     print_table(
         &["REFERENCE", "KIND", "STAGE", "STATE", "OFFICER", "NEXT DUE", "SUBJECT"],
         &rows,

@@ -66,6 +66,8 @@ pub enum Command {
     Run,
     /// One pass over the mailbox: store, thread, triage, queue acknowledgements; then exit.
     Poll(poll::PollArgs),
+    /// Messages that could not be stored on a case, with the reason.
+    Quarantine(poll::QuarantineArgs),
     /// Correct the triage of a case (e.g. a compliment taken for a complaint).
     Classify(poll::ClassifyArgs),
 }
@@ -153,6 +155,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Poll(args) => poll::poll(&ctx, args),
         Command::Classify(args) => poll::classify(&ctx, args),
+        Command::Quarantine(args) => poll::quarantine(&ctx, args),
     }
 }
 

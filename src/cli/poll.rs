@@ -83,6 +83,35 @@ pub fn poll(ctx: &Ctx, a: PollArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+#[derive(Debug, Args)]
+pub struct QuarantineArgs {
+    /// Write the raw bytes of quarantined message ID to stdout.
+    #[arg(long)]
+    pub show: Option<i64>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn quarantine(ctx: &Ctx, a: QuarantineArgs) -> Result<ExitCode> {
+    let store = ctx.store()?;
+    if let Some(id) = a.show {
+        use std::io::Write;
+        std::io::stdout().write_all(&store.quarantined_raw(id)?)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let rows = store.quarantine()?;
+    if a.json {
+        print_json(&rows)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let table: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| vec![r.id.to_string(), r.received_at.clone(), r.size.to_string(), r.source.clone(), r.reason.clone()])
+        .collect();
+    super::print_table(&["ID", "RECEIVED", "BYTES", "SOURCE", "REASON"], &table);
+    Ok(ExitCode::SUCCESS)
+}
+
 pub fn classify(ctx: &Ctx, a: ClassifyArgs) -> Result<ExitCode> {
     let kind = Kind::parse(&a.kind).ok_or_else(|| {
         anyhow::anyhow!("unknown kind '{}' (known: {})", a.kind, Kind::ALL.map(|k| k.as_str()).join(", "))

@@ -138,6 +138,8 @@ pub struct CaseFilter {
     /// Only cases with an open deadline before this date.
     pub overdue_on: Option<NaiveDate>,
     pub open_only: bool,
+    /// Only cases flagged for an officer (never acknowledged, third-party mail, bounces...).
+    pub flagged: bool,
     pub limit: Option<usize>,
 }
 
@@ -316,6 +318,9 @@ impl Store {
         }
         if f.open_only {
             sql.push_str(" AND c.state != 'closed'");
+        }
+        if f.flagged {
+            sql.push_str(" AND c.flagged IS NOT NULL AND c.flagged != ''");
         }
         if let Some(d) = f.overdue_on {
             arg(
@@ -598,6 +603,44 @@ pub fn request_letter(conn: &Connection, req: &LetterRequest) -> Result<i64> {
         Some(&format!("{} letter {}", req.kind, message_id)),
     )?;
     Ok(id)
+}
+
+/// A quarantined message, without its bytes.
+#[derive(Debug, Clone, Serialize)]
+pub struct QuarantineRow {
+    pub id: i64,
+    pub source: String,
+    pub reason: String,
+    pub received_at: String,
+    pub size: i64,
+}
+
+impl Store {
+    pub fn quarantine(&self) -> Result<Vec<QuarantineRow>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id, source, reason, received_at, length(raw) FROM quarantine ORDER BY id")?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(QuarantineRow {
+                    id: r.get(0)?,
+                    source: r.get(1)?,
+                    reason: r.get(2)?,
+                    received_at: r.get(3)?,
+                    size: r.get(4)?,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    /// The raw bytes of a quarantined message, for an officer to inspect.
+    pub fn quarantined_raw(&self, id: i64) -> Result<Vec<u8>> {
+        self.conn
+            .query_row("SELECT raw FROM quarantine WHERE id = ?1", [id], |r| r.get(0))
+            .optional()?
+            .ok_or_else(|| StoreError::Refused(format!("no quarantined message with id {id}")))
+    }
 }
 
 /// Attributes an officer may set directly; each change is an event.
