@@ -41,7 +41,11 @@ pub fn london_date(at: chrono::DateTime<chrono::Utc>) -> NaiveDate {
 
 /// `2026-12-24 Thu`: the form every command prints dates in.
 pub fn show(d: NaiveDate) -> String {
-    format!("{} {}", d.format("%Y-%m-%d"), &weekday_name(d.weekday())[..3])
+    format!(
+        "{} {}",
+        d.format("%Y-%m-%d"),
+        &weekday_name(d.weekday())[..3]
+    )
 }
 
 /// Easter Sunday (Gregorian), by the anonymous Gregorian computus (Meeus/Jones/Butcher).
@@ -115,7 +119,10 @@ pub fn bank_holidays(year: i32) -> Vec<(NaiveDate, &'static str)> {
         out.push((first_monday(year, 5), "Early May bank holiday"));
     }
     if year == 2023 {
-        out.push((ymd(2023, 5, 8), "Bank holiday for the coronation of King Charles III"));
+        out.push((
+            ymd(2023, 5, 8),
+            "Bank holiday for the coronation of King Charles III",
+        ));
     }
     // Spring: moved for the Golden (2002), Diamond (2012) and Platinum (2022) jubilees.
     match year {
@@ -197,14 +204,15 @@ impl Calendar {
 
     /// Why `d` is not a working day, or `None` when it is one.
     pub fn day_off(&self, d: NaiveDate) -> Option<DayOff> {
-        match d.weekday() {
-            w @ (Weekday::Sat | Weekday::Sun) => return Some(DayOff::Weekend(w)),
-            _ => {}
+        if let w @ (Weekday::Sat | Weekday::Sun) = d.weekday() {
+            return Some(DayOff::Weekend(w));
         }
         if let Some((_, name)) = bank_holidays(d.year()).into_iter().find(|(h, _)| *h == d) {
             return Some(DayOff::BankHoliday(name));
         }
-        self.closures.get(&d).map(|why| DayOff::Closure(why.clone()))
+        self.closures
+            .get(&d)
+            .map(|why| DayOff::Closure(why.clone()))
     }
 
     pub fn is_working_day(&self, d: NaiveDate) -> bool {
@@ -331,6 +339,9 @@ mod tests {
             let end = cal.add_working_days(start, n);
             assert_eq!(cal.working_days_between(start, end), n as i64);
         }
-        assert_eq!(cal.working_days_between(d("2026-03-27"), d("2026-03-20")), -5);
+        assert_eq!(
+            cal.working_days_between(d("2026-03-27"), d("2026-03-20")),
+            -5
+        );
     }
 }

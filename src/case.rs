@@ -208,7 +208,11 @@ mod tests {
     const LEGAL: &[(State, Action, State)] = &[
         (S::Received, A::Acknowledge, S::Acknowledged),
         (S::Escalated, A::Acknowledge, S::Acknowledged),
-        (S::EscalationRequested, A::Acknowledge, S::EscalationRequested),
+        (
+            S::EscalationRequested,
+            A::Acknowledge,
+            S::EscalationRequested,
+        ),
         (S::Acknowledged, A::StartInvestigation, S::Investigating),
         (S::Escalated, A::StartInvestigation, S::Investigating),
         (S::Acknowledged, A::Respond, S::Responded),
@@ -216,7 +220,11 @@ mod tests {
         (S::Escalated, A::Respond, S::Responded),
         (S::Responded, A::OpenReplyWindow, S::AwaitingCustomer),
         (S::Responded, A::RequestEscalation, S::EscalationRequested),
-        (S::AwaitingCustomer, A::RequestEscalation, S::EscalationRequested),
+        (
+            S::AwaitingCustomer,
+            A::RequestEscalation,
+            S::EscalationRequested,
+        ),
         (S::EscalationRequested, A::AcceptEscalation, S::Escalated),
         (S::EscalationRequested, A::ReferBack, S::Investigating),
         (S::Closed, A::Reopen, S::Investigating),
@@ -240,7 +248,12 @@ mod tests {
     #[test]
     fn every_legal_transition_leads_where_the_lifecycle_says() {
         for (from, action, to) in LEGAL {
-            assert_eq!(transition(*from, *action), Ok(*to), "{from} --{}-->", action.name());
+            assert_eq!(
+                transition(*from, *action),
+                Ok(*to),
+                "{from} --{}-->",
+                action.name()
+            );
         }
     }
 
@@ -276,6 +289,9 @@ mod tests {
         let e = transition(S::Closed, A::Close(CloseReason::Resolved)).unwrap_err();
         assert_eq!(e.to_string(), "cannot close (resolved): the case is closed");
         let e = transition(S::Investigating, A::AcceptEscalation).unwrap_err();
-        assert_eq!(e.to_string(), "cannot accept escalation: the case is investigating");
+        assert_eq!(
+            e.to_string(),
+            "cannot accept escalation: the case is investigating"
+        );
     }
 }

@@ -73,7 +73,9 @@ pub struct CalendarConfig {
 #[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
 pub enum MailboxConfig {
     /// A local Maildir (new/ -> cur/ once stored).
-    Maildir { path: PathBuf },
+    Maildir {
+        path: PathBuf,
+    },
     Imap(ImapConfig),
 }
 
@@ -114,7 +116,9 @@ fn default_poll() -> u64 {
 #[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
 pub enum OutboxConfig {
     /// Write each letter as an .eml file into a directory.
-    File { path: PathBuf },
+    File {
+        path: PathBuf,
+    },
     Smtp(SmtpConfig),
 }
 
@@ -278,7 +282,12 @@ impl Config {
         let raw: RawConfig = toml::from_str(src).map_err(|e| ConfigError::Invalid {
             file: file.to_string(),
             line: toml_error_line(src, &e),
-            msg: e.message().lines().next().unwrap_or("invalid TOML").to_string(),
+            msg: e
+                .message()
+                .lines()
+                .next()
+                .unwrap_or("invalid TOML")
+                .to_string(),
         })?;
         let resolve = |p: &Path| {
             if p.is_absolute() {
@@ -344,22 +353,28 @@ impl Config {
         if let Some(prefix) = &council.reference_prefix {
             let ok = !prefix.is_empty()
                 && prefix.len() <= 8
-                && prefix.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
+                && prefix
+                    .chars()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
             if !ok {
                 return Err(ConfigError::Invalid {
                     file: file.to_string(),
                     line: line_of(src, "reference_prefix"),
-                    msg: format!("reference_prefix '{prefix}' must be 1-8 capital letters or digits"),
+                    msg: format!(
+                        "reference_prefix '{prefix}' must be 1-8 capital letters or digits"
+                    ),
                 });
             }
         } else {
             council.reference_prefix = Some(policy.preset.reference_prefix.clone());
         }
         let triage = match &raw.inbound.triage_rules {
-            Some(p) => crate::triage::Rules::load(&resolve(p)).map_err(|msg| ConfigError::Unreadable {
-                file: file.to_string(),
-                msg: format!("triage_rules: {msg}"),
-            })?,
+            Some(p) => {
+                crate::triage::Rules::load(&resolve(p)).map_err(|msg| ConfigError::Unreadable {
+                    file: file.to_string(),
+                    msg: format!("triage_rules: {msg}"),
+                })?
+            }
             None => crate::triage::Rules::default_rules(),
         };
         let mut letters = raw.letters;
@@ -387,7 +402,11 @@ impl Config {
 
     /// The domain of the complaints inbox, used in our Message-IDs.
     pub fn mail_domain(&self) -> &str {
-        self.council.email.rsplit_once('@').map(|(_, d)| d).unwrap_or("redress.invalid")
+        self.council
+            .email
+            .rsplit_once('@')
+            .map(|(_, d)| d)
+            .unwrap_or("redress.invalid")
     }
 
     pub fn database_path(&self) -> PathBuf {
@@ -403,10 +422,15 @@ pub(crate) fn toml_error_line(src: &str, e: &toml::de::Error) -> usize {
         if let Some(key) = rest.split('`').next() {
             let start = e.span().map(|s| s.start).unwrap_or(0);
             let before = src[..start.min(src.len())].lines().count();
-            let hit = src.lines().enumerate().skip(before.saturating_sub(1)).find(|(_, l)| {
-                let t = l.trim_start();
-                t.strip_prefix(key).is_some_and(|r| r.trim_start().starts_with('='))
-            });
+            let hit = src
+                .lines()
+                .enumerate()
+                .skip(before.saturating_sub(1))
+                .find(|(_, l)| {
+                    let t = l.trim_start();
+                    t.strip_prefix(key)
+                        .is_some_and(|r| r.trim_start().starts_with('='))
+                });
             if let Some((i, _)) = hit {
                 return i + 1;
             }
@@ -453,8 +477,13 @@ mod tests {
     #[test]
     fn unknown_key_names_the_line() {
         let src = "policy = \"lgsco-code\"\ncolour = \"blue\"\n[council]\nname = \"X\"\nemail = \"a@b\"\n";
-        let e = Config::parse_str(src, "t.toml", Path::new(".")).unwrap_err().to_string();
-        assert!(e.starts_with("t.toml: line 2: unknown field `colour`"), "{e}");
+        let e = Config::parse_str(src, "t.toml", Path::new("."))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("t.toml: line 2: unknown field `colour`"),
+            "{e}"
+        );
     }
 }
 

@@ -47,7 +47,15 @@ async fn pause(rx: &mut Shutdown, d: Duration) -> bool {
 fn log_pass(p: &mailbox::Pass) {
     let r = &p.report;
     if r.seen > 0 {
-        tracing::info!(seen = r.seen, new_cases = r.new_cases, attached = r.attached, noise = r.noise, quarantined = r.quarantined, duplicates = r.duplicates, "mailbox pass");
+        tracing::info!(
+            seen = r.seen,
+            new_cases = r.new_cases,
+            attached = r.attached,
+            noise = r.noise,
+            quarantined = r.quarantined,
+            duplicates = r.duplicates,
+            "mailbox pass"
+        );
     }
 }
 
@@ -59,7 +67,14 @@ async fn mailbox_task(cfg: Config, mut rx: Shutdown) -> anyhow::Result<()> {
         MailboxConfig::Maildir { path } => {
             mailbox::maildir::ensure(path)?;
             loop {
-                let pass = mailbox::maildir::poll(&mut store, &cfg, path, None, Options::default(), &mut quiet)?;
+                let pass = mailbox::maildir::poll(
+                    &mut store,
+                    &cfg,
+                    path,
+                    None,
+                    Options::default(),
+                    &mut quiet,
+                )?;
                 log_pass(&pass);
                 if pause(&mut rx, Duration::from_secs(5)).await {
                     return Ok(());
@@ -69,9 +84,25 @@ async fn mailbox_task(cfg: Config, mut rx: Shutdown) -> anyhow::Result<()> {
         MailboxConfig::Imap(icfg) => {
             let mut session = imap::connect(icfg).await?;
             tracing::info!(server = %icfg.host, folder = %icfg.folder, "IMAP connected");
-            let idle_ok = session.capabilities().await.map(|c| c.has_str("IDLE")).map_err(|e| MailboxError::Imap { server: icfg.host.clone(), msg: e.to_string() })?;
+            let idle_ok = session
+                .capabilities()
+                .await
+                .map(|c| c.has_str("IDLE"))
+                .map_err(|e| MailboxError::Imap {
+                    server: icfg.host.clone(),
+                    msg: e.to_string(),
+                })?;
             loop {
-                let pass = imap::pass(&mut session, &mut store, &cfg, icfg, None, Options::default(), &mut quiet).await?;
+                let pass = imap::pass(
+                    &mut session,
+                    &mut store,
+                    &cfg,
+                    icfg,
+                    None,
+                    Options::default(),
+                    &mut quiet,
+                )
+                .await?;
                 log_pass(&pass);
                 if stopping(&rx) {
                     let _ = session.logout().await;
@@ -85,7 +116,9 @@ async fn mailbox_task(cfg: Config, mut rx: Shutdown) -> anyhow::Result<()> {
                     continue;
                 }
                 let mut idle = session.idle();
-                idle.init().await.map_err(|e| anyhow::anyhow!("IMAP IDLE: {e}"))?;
+                idle.init()
+                    .await
+                    .map_err(|e| anyhow::anyhow!("IMAP IDLE: {e}"))?;
                 let shutdown = {
                     let (wait, _stop) = idle.wait_with_timeout(Duration::from_secs(25 * 60));
                     tokio::select! {
@@ -93,7 +126,10 @@ async fn mailbox_task(cfg: Config, mut rx: Shutdown) -> anyhow::Result<()> {
                         _ = rx.changed() => true,
                     }
                 };
-                session = idle.done().await.map_err(|e| anyhow::anyhow!("IMAP IDLE done: {e}"))?;
+                session = idle
+                    .done()
+                    .await
+                    .map_err(|e| anyhow::anyhow!("IMAP IDLE done: {e}"))?;
                 if shutdown {
                     let _ = session.logout().await;
                     return Ok(());
@@ -191,13 +227,14 @@ pub async fn shutdown_signal() {
     let ctrl_c = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {
-        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(s) => s,
-            Err(_) => {
-                let _ = ctrl_c.await;
-                return;
-            }
-        };
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => {
+                    let _ = ctrl_c.await;
+                    return;
+                }
+            };
         tokio::select! {
             _ = ctrl_c => {}
             _ = term.recv() => {}

@@ -90,7 +90,14 @@ pub struct Due {
 }
 
 impl Due {
-    fn new(cal: &Calendar, stage: &str, kind: Kind, p: &Period, from: Anchor, from_date: NaiveDate) -> Due {
+    fn new(
+        cal: &Calendar,
+        stage: &str,
+        kind: Kind,
+        p: &Period,
+        from: Anchor,
+        from_date: NaiveDate,
+    ) -> Due {
         Due {
             stage: stage.to_string(),
             kind,
@@ -134,7 +141,11 @@ pub fn stage_deadlines(policy: &Policy, stage_id: &str, facts: &Facts, cal: &Cal
         return Vec::new();
     };
     let first = policy.first_stage().id == stage_id;
-    let ack_default = if first { Anchor::Receipt } else { Anchor::EscalationRequest };
+    let ack_default = if first {
+        Anchor::Receipt
+    } else {
+        Anchor::EscalationRequest
+    };
     let mut out = Vec::new();
     let mut push = |kind: Kind, p: &Period, default: Anchor| {
         let from = p.anchor_or(default);
@@ -167,7 +178,12 @@ pub fn stage_deadlines(policy: &Policy, stage_id: &str, facts: &Facts, cal: &Cal
 }
 
 /// Deadlines of a compliment or a comment received on `received`.
-pub fn feedback_deadlines(policy: &Policy, compliment: bool, received: NaiveDate, cal: &Calendar) -> Vec<Due> {
+pub fn feedback_deadlines(
+    policy: &Policy,
+    compliment: bool,
+    received: NaiveDate,
+    cal: &Calendar,
+) -> Vec<Due> {
     let (name, f) = if compliment {
         ("compliment", &policy.preset.compliment)
     } else {
@@ -176,10 +192,24 @@ pub fn feedback_deadlines(policy: &Policy, compliment: bool, received: NaiveDate
     let Some(f) = f else { return Vec::new() };
     let mut out = Vec::new();
     if let Some(p) = &f.acknowledge {
-        out.push(Due::new(cal, name, Kind::Acknowledge, p, Anchor::Receipt, received));
+        out.push(Due::new(
+            cal,
+            name,
+            Kind::Acknowledge,
+            p,
+            Anchor::Receipt,
+            received,
+        ));
     }
     if let Some(p) = &f.respond {
-        out.push(Due::new(cal, name, Kind::Respond, p, Anchor::Receipt, received));
+        out.push(Due::new(
+            cal,
+            name,
+            Kind::Respond,
+            p,
+            Anchor::Receipt,
+            received,
+        ));
     }
     out
 }
@@ -198,7 +228,11 @@ pub fn counts_working_days(policy: &Policy, due: &Due) -> bool {
             Kind::Survey => unit(policy.preset.survey.as_ref()),
         };
     }
-    let f = if due.stage == "compliment" { &policy.preset.compliment } else { &policy.preset.comment };
+    let f = if due.stage == "compliment" {
+        &policy.preset.compliment
+    } else {
+        &policy.preset.comment
+    };
     match (f, due.kind) {
         (Some(f), Kind::Acknowledge) => unit(f.acknowledge.as_ref()),
         (Some(f), Kind::Respond) => unit(f.respond.as_ref()),

@@ -23,12 +23,23 @@ pub enum Outcome {
     /// Already stored (same Message-ID or same bytes): nothing done.
     Duplicate,
     /// A new case was opened.
-    NewCase { reference: String, kind: Kind, acknowledged: bool },
+    NewCase {
+        reference: String,
+        kind: Kind,
+        acknowledged: bool,
+    },
     /// Joined an existing case.
-    Attached { reference: String, matched_by: String },
+    Attached {
+        reference: String,
+        matched_by: String,
+    },
     /// Stored, on no case, and not answered (auto-reply, bounce, loop...).
-    Noise { reason: String },
-    Quarantined { reason: String },
+    Noise {
+        reason: String,
+    },
+    Quarantined {
+        reason: String,
+    },
 }
 
 /// Options for an ingestion pass.
@@ -84,13 +95,17 @@ pub fn find_references(prefix: &str, text: &str) -> Vec<String> {
 pub fn normalise_subject(s: &str) -> String {
     static RE: OnceLock<Regex> = OnceLock::new();
     let re = RE.get_or_init(|| {
-        Regex::new(r"(?i)^\s*((re|fw|fwd|aw|wg|sv|vs|antw|tr|rif|r)\s*(\[\d+\])?\s*:\s*)+").expect("subject pattern")
+        Regex::new(r"(?i)^\s*((re|fw|fwd|aw|wg|sv|vs|antw|tr|rif|r)\s*(\[\d+\])?\s*:\s*)+")
+            .expect("subject pattern")
     });
     static TAG: OnceLock<Regex> = OnceLock::new();
     let tag = TAG.get_or_init(|| Regex::new(r"(?i)\[\s*ref[^\]]*\]").expect("tag pattern"));
     let s = tag.replace_all(s, " ");
     let s = re.replace(&s, "");
-    s.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
+    s.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
 }
 
 /// Readable text from an HTML-only message: drop script/style, turn block ends into
@@ -99,8 +114,12 @@ pub fn html_to_text(html: &str) -> String {
     static DROP: OnceLock<Regex> = OnceLock::new();
     static BREAK: OnceLock<Regex> = OnceLock::new();
     static TAG: OnceLock<Regex> = OnceLock::new();
-    let drop = DROP.get_or_init(|| Regex::new(r"(?is)<(script|style|head)\b.*?</(script|style|head)\s*>").expect("re"));
-    let brk = BREAK.get_or_init(|| Regex::new(r"(?i)<\s*(br|/p|/div|/li|/tr|/h[1-6]|p|div)\b[^>]*>").expect("re"));
+    let drop = DROP.get_or_init(|| {
+        Regex::new(r"(?is)<(script|style|head)\b.*?</(script|style|head)\s*>").expect("re")
+    });
+    let brk = BREAK.get_or_init(|| {
+        Regex::new(r"(?i)<\s*(br|/p|/div|/li|/tr|/h[1-6]|p|div)\b[^>]*>").expect("re")
+    });
     let tag = TAG.get_or_init(|| Regex::new(r"(?s)<[^>]*>").expect("re"));
     let s = drop.replace_all(html, "");
     let s = brk.replace_all(&s, "\n");
@@ -181,20 +200,28 @@ pub fn parse(raw: &[u8]) -> Option<Parsed> {
     let content_type = m.content_type();
     let is_report = content_type.is_some_and(|ct| {
         ct.ctype().eq_ignore_ascii_case("multipart")
-            && ct.subtype().is_some_and(|s| s.eq_ignore_ascii_case("report"))
-            && ct.attribute("report-type").is_some_and(|r| r.eq_ignore_ascii_case("delivery-status"))
+            && ct
+                .subtype()
+                .is_some_and(|s| s.eq_ignore_ascii_case("report"))
+            && ct
+                .attribute("report-type")
+                .is_some_and(|r| r.eq_ignore_ascii_case("delivery-status"))
     });
-    let from_addr = from.and_then(|a| a.address()).map(|s| s.trim().to_lowercase());
+    let from_addr = from
+        .and_then(|a| a.address())
+        .map(|s| s.trim().to_lowercase());
     let return_path = header_text(&m, "Return-Path");
-    let from_daemon = from_addr
-        .as_deref()
-        .is_some_and(|a| a.starts_with("mailer-daemon@") || a.starts_with("postmaster@") || a == "mailer-daemon");
+    let from_daemon = from_addr.as_deref().is_some_and(|a| {
+        a.starts_with("mailer-daemon@") || a.starts_with("postmaster@") || a == "mailer-daemon"
+    });
     let empty_return = return_path.as_deref().is_some_and(|r| r.trim() == "<>");
     let is_bounce = is_report || from_daemon || empty_return;
     let mut noise = None;
     if is_bounce {
         noise = Some("bounce (delivery failure report)".to_string());
-    } else if let Some(a) = header_text(&m, "Auto-Submitted").filter(|v| !v.eq_ignore_ascii_case("no")) {
+    } else if let Some(a) =
+        header_text(&m, "Auto-Submitted").filter(|v| !v.eq_ignore_ascii_case("no"))
+    {
         noise = Some(format!("auto-reply (Auto-Submitted: {a})"));
     } else if let Some(p) = header_text(&m, "Precedence").filter(|v| {
         let v = v.to_ascii_lowercase();
@@ -203,13 +230,20 @@ pub fn parse(raw: &[u8]) -> Option<Parsed> {
         noise = Some(format!("bulk mail (Precedence: {p})"));
     } else if header_text(&m, "List-Id").is_some() {
         noise = Some("mailing list (List-Id)".to_string());
-    } else if header_text(&m, "X-Autoreply").is_some() || header_text(&m, "X-Autorespond").is_some() {
+    } else if header_text(&m, "X-Autoreply").is_some() || header_text(&m, "X-Autorespond").is_some()
+    {
         noise = Some("auto-reply (X-Autoreply)".to_string());
     } else if header_text(&m, "X-Auto-Response-Suppress").is_some() {
         noise = Some("auto-reply (X-Auto-Response-Suppress)".to_string());
     }
     let body = match m.body_text(0) {
-        Some(t) if !t.trim().is_empty() && m.text_body_count() > 0 && !m.text_part(0).is_some_and(|p| p.is_text_html()) => t.to_string(),
+        Some(t)
+            if !t.trim().is_empty()
+                && m.text_body_count() > 0
+                && !m.text_part(0).is_some_and(|p| p.is_text_html()) =>
+        {
+            t.to_string()
+        }
         _ => match m.body_html(0) {
             Some(h) => html_to_text(&h),
             None => m.body_text(0).map(|t| t.to_string()).unwrap_or_default(),
@@ -230,9 +264,15 @@ pub fn parse(raw: &[u8]) -> Option<Parsed> {
         })
         .collect();
     Some(Parsed {
-        message_id: m.message_id().map(|s| s.trim().to_string()).filter(|s| !s.is_empty()),
+        message_id: m
+            .message_id()
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty()),
         from: from_addr,
-        from_name: from.and_then(|a| a.name()).map(|s| s.trim().to_string()).filter(|s| !s.is_empty()),
+        from_name: from
+            .and_then(|a| a.name())
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty()),
         reply_to: m
             .reply_to()
             .and_then(|a| a.first())
@@ -263,7 +303,10 @@ struct Match {
     state: String,
 }
 
-fn case_by_reference(tx: &rusqlite::Connection, reference: &str) -> rusqlite::Result<Option<(i64, Option<String>, String)>> {
+fn case_by_reference(
+    tx: &rusqlite::Connection,
+    reference: &str,
+) -> rusqlite::Result<Option<(i64, Option<String>, String)>> {
     tx.query_row(
         "SELECT c.id, cu.email, c.state FROM cases c LEFT JOIN customers cu ON cu.id = c.customer_id WHERE c.reference = ?1",
         [reference],
@@ -272,9 +315,16 @@ fn case_by_reference(tx: &rusqlite::Connection, reference: &str) -> rusqlite::Re
     .optional()
 }
 
-fn thread(tx: &rusqlite::Connection, cfg: &Config, p: &Parsed, now: DateTime<Utc>) -> rusqlite::Result<Option<Match>> {
+fn thread(
+    tx: &rusqlite::Connection,
+    cfg: &Config,
+    p: &Parsed,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<Option<Match>> {
     let prefix = cfg.reference_prefix();
-    let mk = |(id, customer, state): (i64, Option<String>, String), reference: String, by: &'static str| Match {
+    let mk = |(id, customer, state): (i64, Option<String>, String),
+              reference: String,
+              by: &'static str| Match {
         case_id: id,
         reference,
         by,
@@ -288,7 +338,12 @@ fn thread(tx: &rusqlite::Connection, cfg: &Config, p: &Parsed, now: DateTime<Utc
         }
     }
     // 2. In-Reply-To / References against our letters and the messages we received.
-    let ids: Vec<String> = p.in_reply_to.iter().chain(p.references.iter().rev()).cloned().collect();
+    let ids: Vec<String> = p
+        .in_reply_to
+        .iter()
+        .chain(p.references.iter().rev())
+        .cloned()
+        .collect();
     for id in ids {
         let bracketed = format!("<{}>", id.trim_matches(|c| c == '<' || c == '>'));
         let bare = bracketed.trim_matches(|c| c == '<' || c == '>').to_string();
@@ -320,13 +375,19 @@ fn thread(tx: &rusqlite::Connection, cfg: &Config, p: &Parsed, now: DateTime<Utc
     if subject.len() < 4 {
         return Ok(None);
     }
-    let since = (now - Duration::days(cfg.inbound.thread_window_days)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let since = (now - Duration::days(cfg.inbound.thread_window_days))
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let mut stmt = tx.prepare_cached(
         "SELECT c.id, c.reference, c.subject, c.state FROM cases c JOIN customers cu ON cu.id = c.customer_id
          WHERE cu.email = ?1 AND c.state != 'closed' AND c.received_at >= ?2 ORDER BY c.id DESC",
     )?;
     let rows = stmt.query_map(params![from, since], |r| {
-        Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, Option<String>>(2)?, r.get::<_, String>(3)?))
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, Option<String>>(2)?,
+            r.get::<_, String>(3)?,
+        ))
     })?;
     for row in rows {
         let (id, reference, subj, state) = row?;
@@ -344,9 +405,14 @@ fn thread(tx: &rusqlite::Connection, cfg: &Config, p: &Parsed, now: DateTime<Utc
 }
 
 /// Find the letter a bounce reports on: one of our Message-IDs inside the report.
-fn bounced_letter(tx: &rusqlite::Connection, raw: &[u8], domain: &str) -> rusqlite::Result<Option<(i64, i64, String)>> {
+fn bounced_letter(
+    tx: &rusqlite::Connection,
+    raw: &[u8],
+    domain: &str,
+) -> rusqlite::Result<Option<(i64, i64, String)>> {
     let text = String::from_utf8_lossy(raw);
-    let re = Regex::new(&format!(r"<[^<>\s]+@{}>", regex::escape(domain))).expect("message-id pattern");
+    let re =
+        Regex::new(&format!(r"<[^<>\s]+@{}>", regex::escape(domain))).expect("message-id pattern");
     for m in re.find_iter(&text) {
         let hit = tx
             .query_row(
@@ -383,7 +449,11 @@ pub fn ingest_one(
     let sp = tx.savepoint()?;
     // Parse defensively: a parser panic on hostile input must quarantine, not crash the daemon.
     let parsed = if msg.raw.len() > cfg.inbound.max_message_bytes {
-        Err(format!("message is {} bytes, over the {} byte limit", msg.raw.len(), cfg.inbound.max_message_bytes))
+        Err(format!(
+            "message is {} bytes, over the {} byte limit",
+            msg.raw.len(),
+            cfg.inbound.max_message_bytes
+        ))
     } else {
         match std::panic::catch_unwind(|| parse(msg.raw)) {
             Ok(Some(p)) => Ok(p),
@@ -437,9 +507,17 @@ pub fn ingest_one(
         None => false,
     };
     if p.noise.is_none() && (ours || from == inbox) {
-        p.noise = Some(if ours { "our own letter came back (loop)".into() } else { "sent from the complaints inbox itself (loop)".into() });
+        p.noise = Some(if ours {
+            "our own letter came back (loop)".into()
+        } else {
+            "sent from the complaints inbox itself (loop)".into()
+        });
     }
-    let received_at = msg.delivered_at.or(p.date.filter(|d| *d <= now)).unwrap_or(now).min(now);
+    let received_at = msg
+        .delivered_at
+        .or(p.date.filter(|d| *d <= now))
+        .unwrap_or(now)
+        .min(now);
     let old = now - received_at > Duration::days(cfg.inbound.backlog_cutoff_days);
 
     // Bounces: link to the letter they report on and flag the case.
@@ -447,18 +525,43 @@ pub fn ingest_one(
         let (case_id, reason) = match bounced_letter(&sp, msg.raw, cfg.mail_domain())? {
             Some((letter_id, case_id, reference)) => {
                 flag(&sp, case_id, &format!("letter {letter_id} bounced"))?;
-                store::insert_event(&sp, case_id, now, "mail", "letter bounced", None, None, Some(&format!("delivery failure report for letter {letter_id}")))?;
+                store::insert_event(
+                    &sp,
+                    case_id,
+                    now,
+                    "mail",
+                    "letter bounced",
+                    None,
+                    None,
+                    Some(&format!("delivery failure report for letter {letter_id}")),
+                )?;
                 (Some(case_id), format!("bounce of a letter on {reference}"))
             }
-            None => (None, "bounce (delivery failure report) for no letter of ours".into()),
+            None => (
+                None,
+                "bounce (delivery failure report) for no letter of ours".into(),
+            ),
         };
-        insert_message(&sp, case_id, &key, msg.raw, &p, &received_at, "bounce", None, Some(&reason))?;
+        insert_message(
+            &sp,
+            case_id,
+            &key,
+            msg.raw,
+            &p,
+            &received_at,
+            "bounce",
+            None,
+            Some(&reason),
+        )?;
         sp.commit()?;
         return Ok(Outcome::Noise { reason });
     }
 
     if let Some(m) = thread(&sp, cfg, &p, now)? {
-        let party = m.customer.as_deref() == Some(from.as_str()) || p.reply_to.as_deref().is_some_and(|r| Some(r) == m.customer.as_deref());
+        let party = m.customer.as_deref() == Some(from.as_str())
+            || p.reply_to
+                .as_deref()
+                .is_some_and(|r| Some(r) == m.customer.as_deref());
         let mut by = m.by.to_string();
         let mut no_reply = p.noise.clone();
         if !party {
@@ -470,24 +573,64 @@ pub fn ingest_one(
             by = format!("{} (closed case)", m.by);
             flag(&sp, m.case_id, "correspondence on a closed case")?;
         } else if m.by == "probable" {
-            flag(&sp, m.case_id, "probable match: check this message belongs here")?;
+            flag(
+                &sp,
+                m.case_id,
+                "probable match: check this message belongs here",
+            )?;
         }
-        insert_message(&sp, Some(m.case_id), &key, msg.raw, &p, &received_at, "attached", Some(&by), no_reply.as_deref())?;
+        insert_message(
+            &sp,
+            Some(m.case_id),
+            &key,
+            msg.raw,
+            &p,
+            &received_at,
+            "attached",
+            Some(&by),
+            no_reply.as_deref(),
+        )?;
         let who = if party { "customer" } else { "third party" };
-        store::insert_event(&sp, m.case_id, now, "mail", "message received", None, None, Some(&format!("from {who}, matched by {by}")))?;
+        store::insert_event(
+            &sp,
+            m.case_id,
+            now,
+            "mail",
+            "message received",
+            None,
+            None,
+            Some(&format!("from {who}, matched by {by}")),
+        )?;
         sp.commit()?;
-        return Ok(Outcome::Attached { reference: m.reference, matched_by: by });
+        return Ok(Outcome::Attached {
+            reference: m.reference,
+            matched_by: by,
+        });
     }
 
     if let Some(reason) = p.noise.clone() {
-        insert_message(&sp, None, &key, msg.raw, &p, &received_at, "noise", None, Some(&reason))?;
+        insert_message(
+            &sp,
+            None,
+            &key,
+            msg.raw,
+            &p,
+            &received_at,
+            "noise",
+            None,
+            Some(&reason),
+        )?;
         sp.commit()?;
         return Ok(Outcome::Noise { reason });
     }
 
     // A new case.
     let verdict = cfg.triage.classify(&p.subject, &p.body);
-    let subject = if p.subject.is_empty() { "(no subject)".to_string() } else { p.subject.clone() };
+    let subject = if p.subject.is_empty() {
+        "(no subject)".to_string()
+    } else {
+        p.subject.clone()
+    };
     let case_id = store::create_case_tx(
         &sp,
         &NewCase {
@@ -503,8 +646,21 @@ pub fn ingest_one(
         &cfg.calendar,
         "mail",
     )?;
-    let reference: String = sp.query_row("SELECT reference FROM cases WHERE id = ?1", [case_id], |r| r.get(0))?;
-    store::insert_event(&sp, case_id, now, "triage", "classified", None, None, Some(&verdict.reason))?;
+    let reference: String = sp.query_row(
+        "SELECT reference FROM cases WHERE id = ?1",
+        [case_id],
+        |r| r.get(0),
+    )?;
+    store::insert_event(
+        &sp,
+        case_id,
+        now,
+        "triage",
+        "classified",
+        None,
+        None,
+        Some(&verdict.reason),
+    )?;
     // Whether an automatic letter may go.
     let restriction: Option<String> = sp.query_row(
         "SELECT restriction FROM customers WHERE email = ?1",
@@ -521,18 +677,36 @@ pub fn ingest_one(
     let hold = if opts.backlog {
         Some("backlog import: never acknowledged".to_string())
     } else if old {
-        Some(format!("older than {} days when first seen: never acknowledged", cfg.inbound.backlog_cutoff_days))
+        Some(format!(
+            "older than {} days when first seen: never acknowledged",
+            cfg.inbound.backlog_cutoff_days
+        ))
     } else if restriction.as_deref() == Some("no-response") {
         Some("customer restricted to no response".to_string())
     } else if recent >= cfg.inbound.max_auto_replies_per_day {
-        Some(format!("rate limit: {recent} automatic letters to this address in 24 hours"))
+        Some(format!(
+            "rate limit: {recent} automatic letters to this address in 24 hours"
+        ))
     } else if redirect && !cfg.inbound.auto_redirect {
         Some("redirect held for an officer to confirm".to_string())
     } else {
         None
     };
-    let msg_ref = p.message_id.as_ref().map(|id| format!("<{}>", id.trim_matches(|c| c == '<' || c == '>')));
-    insert_message(&sp, Some(case_id), &key, msg.raw, &p, &received_at, "new-case", Some("new"), hold.as_deref())?;
+    let msg_ref = p
+        .message_id
+        .as_ref()
+        .map(|id| format!("<{}>", id.trim_matches(|c| c == '<' || c == '>')));
+    insert_message(
+        &sp,
+        Some(case_id),
+        &key,
+        msg.raw,
+        &p,
+        &received_at,
+        "new-case",
+        Some("new"),
+        hold.as_deref(),
+    )?;
     sp.execute(
         "UPDATE messages SET triage = ?2, triage_reason = ?3 WHERE ingest_key = ?1",
         params![key, verdict.kind.as_str(), verdict.reason],
@@ -540,7 +714,16 @@ pub fn ingest_one(
     let acknowledged = match &hold {
         Some(why) => {
             flag(&sp, case_id, why)?;
-            store::insert_event(&sp, case_id, now, "mail", "no automatic letter", None, None, Some(why))?;
+            store::insert_event(
+                &sp,
+                case_id,
+                now,
+                "mail",
+                "no automatic letter",
+                None,
+                None,
+                Some(why),
+            )?;
             false
         }
         None => {
@@ -571,8 +754,11 @@ pub fn ingest_one(
                 },
             )?;
             // The acknowledgement is owed and stored: the case is acknowledged as of now.
-            let to = case::transition(State::Received, Action::Acknowledge).map_err(|e| StoreError::Illegal(reference.clone(), e))?;
-            let today = crate::calendar::london_date(now).format("%Y-%m-%d").to_string();
+            let to = case::transition(State::Received, Action::Acknowledge)
+                .map_err(|e| StoreError::Illegal(reference.clone(), e))?;
+            let today = crate::calendar::london_date(now)
+                .format("%Y-%m-%d")
+                .to_string();
             sp.execute(
                 "UPDATE cases SET state = ?2, acknowledged_on = ?3 WHERE id = ?1",
                 params![case_id, to.as_str(), today],
@@ -581,7 +767,16 @@ pub fn ingest_one(
                 "UPDATE deadlines SET status = 'met', met_on = ?2 WHERE case_id = ?1 AND kind = 'acknowledge' AND status = 'open'",
                 params![case_id, today],
             )?;
-            store::insert_event(&sp, case_id, now, "mail", "acknowledge", Some("received"), Some(to.as_str()), Some(kind))?;
+            store::insert_event(
+                &sp,
+                case_id,
+                now,
+                "mail",
+                "acknowledge",
+                Some("received"),
+                Some(to.as_str()),
+                Some(kind),
+            )?;
             if verdict.kind == Kind::Complaint {
                 store::refresh_deadlines_pub(&sp, case_id, &cfg.policy, &cfg.calendar)?;
             }
@@ -589,7 +784,11 @@ pub fn ingest_one(
         }
     };
     sp.commit()?;
-    Ok(Outcome::NewCase { reference, kind: verdict.kind, acknowledged })
+    Ok(Outcome::NewCase {
+        reference,
+        kind: verdict.kind,
+        acknowledged,
+    })
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -628,16 +827,27 @@ fn insert_message(
         ],
     )?;
     let id = tx.last_insert_rowid();
-    Ok(store_attachments(tx, id, &p.attachments)?)
+    store_attachments(tx, id, &p.attachments)
 }
 
-fn store_attachments(tx: &rusqlite::Connection, message_id: i64, atts: &[Attachment]) -> rusqlite::Result<()> {
+fn store_attachments(
+    tx: &rusqlite::Connection,
+    message_id: i64,
+    atts: &[Attachment],
+) -> rusqlite::Result<()> {
     // The limit is read from the config by the caller's Config; kept in a thread-local
     // would hide it, so it is passed through the attachment's own size check here.
     for a in atts {
         let limit = ATTACHMENT_LIMIT.with(|l| l.get());
         let (content, note) = if a.content.len() > limit {
-            (None, Some(format!("left out: {} bytes, over the {} byte limit", a.content.len(), limit)))
+            (
+                None,
+                Some(format!(
+                    "left out: {} bytes, over the {} byte limit",
+                    a.content.len(),
+                    limit
+                )),
+            )
         } else {
             (Some(&a.content[..]), None)
         };
@@ -722,7 +932,16 @@ fn is_fatal(e: &rusqlite::Error) -> bool {
     use rusqlite::ErrorCode::*;
     matches!(
         e.sqlite_error_code(),
-        Some(DiskFull | SystemIoFailure | CannotOpen | DatabaseBusy | DatabaseLocked | ReadOnly | DatabaseCorrupt | OutOfMemory)
+        Some(
+            DiskFull
+                | SystemIoFailure
+                | CannotOpen
+                | DatabaseBusy
+                | DatabaseLocked
+                | ReadOnly
+                | DatabaseCorrupt
+                | OutOfMemory
+        )
     )
 }
 
@@ -732,21 +951,36 @@ mod tests {
 
     #[test]
     fn references_survive_mangling() {
-        assert_eq!(find_references("BNES", "Re: [Ref BNES-2026-00042] bins"), vec!["BNES-2026-00042"]);
-        assert_eq!(find_references("BNES", "AW: [Ref bnes - 2026 - 42]"), vec!["BNES-2026-00042"]);
-        assert_eq!(find_references("BNES", "RE:[Ref BNES 2026 00042]"), vec!["BNES-2026-00042"]);
+        assert_eq!(
+            find_references("BNES", "Re: [Ref BNES-2026-00042] bins"),
+            vec!["BNES-2026-00042"]
+        );
+        assert_eq!(
+            find_references("BNES", "AW: [Ref bnes - 2026 - 42]"),
+            vec!["BNES-2026-00042"]
+        );
+        assert_eq!(
+            find_references("BNES", "RE:[Ref BNES 2026 00042]"),
+            vec!["BNES-2026-00042"]
+        );
         assert!(find_references("BNES", "XBNES-2026-00042").is_empty());
     }
 
     #[test]
     fn subjects_normalise_through_reply_markers() {
-        assert_eq!(normalise_subject("Re: RE: Fwd: [Ref EX-2026-00001]  Missed   bins"), "missed bins");
+        assert_eq!(
+            normalise_subject("Re: RE: Fwd: [Ref EX-2026-00001]  Missed   bins"),
+            "missed bins"
+        );
         assert_eq!(normalise_subject("AW: Missed bins"), "missed bins");
     }
 
     #[test]
     fn html_becomes_readable_text() {
         let t = html_to_text("<html><head><style>p{}</style></head><body><p>Dear council,</p><p>My bin&nbsp;was missed &amp; not collected.<br>Thanks</p><script>x()</script></body></html>");
-        assert_eq!(t, "Dear council,\n\nMy bin was missed & not collected.\nThanks");
+        assert_eq!(
+            t,
+            "Dear council,\n\nMy bin was missed & not collected.\nThanks"
+        );
     }
 }

@@ -1,16 +1,16 @@
 //! Redress: a UK council's complaints inbox, end to end.
 pub mod calendar;
-pub mod policy;
-pub mod deadline;
 pub mod case;
-pub mod config;
-pub mod store;
-pub mod letter;
-pub mod outbox;
 pub mod cli;
-pub mod triage;
-pub mod ingest;
-pub mod mailbox;
-pub mod tls;
+pub mod config;
 pub mod daemon;
+pub mod deadline;
+pub mod ingest;
+pub mod letter;
+pub mod mailbox;
 pub mod notify;
+pub mod outbox;
+pub mod policy;
+pub mod store;
+pub mod tls;
+pub mod triage;

@@ -9,7 +9,9 @@ use tokio::sync::watch;
 fn send(state: &str) {
     #[cfg(unix)]
     {
-        let Some(path) = std::env::var_os("NOTIFY_SOCKET") else { return };
+        let Some(path) = std::env::var_os("NOTIFY_SOCKET") else {
+            return;
+        };
         let sock = match std::os::unix::net::UnixDatagram::unbound() {
             Ok(s) => s,
             Err(_) => return,
@@ -52,7 +54,9 @@ fn watchdog_interval() -> Option<Duration> {
 
 /// Ping the watchdog at half its interval until shutdown.
 pub async fn watchdog_loop(mut rx: watch::Receiver<bool>) {
-    let Some(interval) = watchdog_interval() else { return };
+    let Some(interval) = watchdog_interval() else {
+        return;
+    };
     loop {
         send("WATCHDOG=1");
         tokio::select! {

@@ -31,7 +31,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
         "north-norfolk",
         include_str!("../config/policies/north-norfolk.toml"),
     ),
-    ("lgsco-code", include_str!("../config/policies/lgsco-code.toml")),
+    (
+        "lgsco-code",
+        include_str!("../config/policies/lgsco-code.toml"),
+    ),
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -433,7 +436,12 @@ pub fn parse_str(src: &str, file: &str) -> Result<Preset, PolicyError> {
     let preset: Preset = toml::from_str(src).map_err(|e| PolicyError::Invalid {
         file: file.to_string(),
         line: crate::config::toml_error_line(src, &e),
-        msg: e.message().lines().next().unwrap_or("invalid TOML").to_string(),
+        msg: e
+            .message()
+            .lines()
+            .next()
+            .unwrap_or("invalid TOML")
+            .to_string(),
     })?;
     validate(&preset, src, file)?;
     Ok(preset)
@@ -476,12 +484,14 @@ fn validate(p: &Preset, src: &str, file: &str) -> Result<(), PolicyError> {
         msg,
     };
     if p.council.trim().is_empty() {
-        return Err(err(locate(src, None, "council"), "council name is empty".into()));
+        return Err(err(
+            locate(src, None, "council"),
+            "council name is empty".into(),
+        ));
     }
     let prefix_ok = !p.reference_prefix.is_empty()
         && p.reference_prefix.len() <= 8
-        && p
-            .reference_prefix
+        && p.reference_prefix
             .chars()
             .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
     if !prefix_ok {
@@ -494,10 +504,16 @@ fn validate(p: &Preset, src: &str, file: &str) -> Result<(), PolicyError> {
         ));
     }
     if p.stages.is_empty() {
-        return Err(err(1, "a preset needs at least one [[stages]] table".into()));
+        return Err(err(
+            1,
+            "a preset needs at least one [[stages]] table".into(),
+        ));
     }
     if p.outcomes.is_empty() {
-        return Err(err(locate(src, None, "outcomes"), "outcomes is empty".into()));
+        return Err(err(
+            locate(src, None, "outcomes"),
+            "outcomes is empty".into(),
+        ));
     }
     if p.retention.is_empty() {
         return Err(err(
@@ -507,15 +523,24 @@ fn validate(p: &Preset, src: &str, file: &str) -> Result<(), PolicyError> {
     }
     let mut ids = std::collections::HashSet::new();
     for (i, s) in p.stages.iter().enumerate() {
-        let valid_id = matches!(s.id.as_str(), "early" | "stage1" | "stage2" | "stage3" | "stage4");
+        let valid_id = matches!(
+            s.id.as_str(),
+            "early" | "stage1" | "stage2" | "stage3" | "stage4"
+        );
         if !valid_id {
             return Err(err(
                 locate(src, Some(i), "id"),
-                format!("stage id '{}' must be one of early, stage1, stage2, stage3, stage4", s.id),
+                format!(
+                    "stage id '{}' must be one of early, stage1, stage2, stage3, stage4",
+                    s.id
+                ),
             ));
         }
         if !ids.insert(s.id.clone()) {
-            return Err(err(locate(src, Some(i), "id"), format!("stage id '{}' appears twice", s.id)));
+            return Err(err(
+                locate(src, Some(i), "id"),
+                format!("stage id '{}' appears twice", s.id),
+            ));
         }
         let first = i == 0;
         for (key, period) in [
@@ -527,7 +552,13 @@ fn validate(p: &Preset, src: &str, file: &str) -> Result<(), PolicyError> {
             let Some(period) = period else { continue };
             let line = locate(src, Some(i), key);
             if key == "respond" && period.from.is_none() {
-                return Err(err(line, format!("stage {}: respond must say what it counts from ('... from receipt')", s.id)));
+                return Err(err(
+                    line,
+                    format!(
+                        "stage {}: respond must say what it counts from ('... from receipt')",
+                        s.id
+                    ),
+                ));
             }
             match period.from {
                 Some(Anchor::EscalationRequest) if first => {
@@ -550,14 +581,20 @@ fn validate(p: &Preset, src: &str, file: &str) -> Result<(), PolicyError> {
                 if a != Anchor::Response {
                     return Err(err(
                         locate(src, Some(i), "period"),
-                        format!("stage {}: the escalation window counts from our response", s.id),
+                        format!(
+                            "stage {}: the escalation window counts from our response",
+                            s.id
+                        ),
                     ));
                 }
             }
         }
     }
     if p.stages[0].acknowledge.is_none() {
-        return Err(err(locate(src, Some(0), "id"), "the first stage needs an acknowledge deadline".into()));
+        return Err(err(
+            locate(src, Some(0), "id"),
+            "the first stage needs an acknowledge deadline".into(),
+        ));
     }
     Ok(())
 }
@@ -580,7 +617,11 @@ impl Preset {
             rule,
         };
         for (i, s) in self.stages.iter().enumerate() {
-            let default_ack = if i == 0 { Anchor::Receipt } else { Anchor::EscalationRequest };
+            let default_ack = if i == 0 {
+                Anchor::Receipt
+            } else {
+                Anchor::EscalationRequest
+            };
             let counted = |p: &Period, default: Anchor| {
                 format!("{} from {}", p.length(), p.anchor_or(default).describe())
             };
@@ -588,18 +629,37 @@ impl Preset {
                 rows.push(row(&s.name, "acknowledge", counted(a, default_ack)));
             }
             if let Some(d) = &s.decide {
-                rows.push(row(&s.name, "decide whether to accept", counted(d, Anchor::EscalationRequest)));
+                rows.push(row(
+                    &s.name,
+                    "decide whether to accept",
+                    counted(d, Anchor::EscalationRequest),
+                ));
             }
             if let Some(a) = &s.aim {
-                rows.push(row(&s.name, "aim to respond", counted(a, s.respond.anchor_or(Anchor::Receipt))));
+                rows.push(row(
+                    &s.name,
+                    "aim to respond",
+                    counted(a, s.respond.anchor_or(Anchor::Receipt)),
+                ));
             }
-            rows.push(row(&s.name, "respond", counted(&s.respond, Anchor::Receipt)));
+            rows.push(row(
+                &s.name,
+                "respond",
+                counted(&s.respond, Anchor::Receipt),
+            ));
             if let Some(e) = &s.extension {
-                let max = e.max.map(|m| format!("up to {}", m.length())).unwrap_or_else(|| "no set limit".into());
+                let max = e
+                    .max
+                    .map(|m| format!("up to {}", m.length()))
+                    .unwrap_or_else(|| "no set limit".into());
                 rows.push(row(&s.name, "extension", format!("{max}; {}", e.condition)));
             }
             if s.different_handler {
-                rows.push(row(&s.name, "handler", format!("{} (not the previous stage's handler)", s.handler)));
+                rows.push(row(
+                    &s.name,
+                    "handler",
+                    format!("{} (not the previous stage's handler)", s.handler),
+                ));
             } else {
                 rows.push(row(&s.name, "handler", s.handler.clone()));
             }
@@ -617,7 +677,11 @@ impl Preset {
             }
         }
         if let Some(o) = &self.overall_limit {
-            rows.push(row("Whole complaint", "resolve", counted_from(o, Anchor::Receipt)));
+            rows.push(row(
+                "Whole complaint",
+                "resolve",
+                counted_from(o, Anchor::Receipt),
+            ));
         }
         for (kind, f) in [("Compliment", &self.compliment), ("Comment", &self.comment)] {
             if let Some(f) = f {
@@ -630,7 +694,11 @@ impl Preset {
             }
         }
         if let Some(s) = &self.survey {
-            rows.push(row("Survey", "satisfaction survey", counted_from(s, Anchor::Response)));
+            rows.push(row(
+                "Survey",
+                "satisfaction survey",
+                counted_from(s, Anchor::Response),
+            ));
         }
         rows
     }
@@ -647,9 +715,23 @@ mod tests {
     #[test]
     fn periods_read_as_written() {
         let p: Period = "20 working days from receipt".parse().unwrap();
-        assert_eq!(p, Period { amount: 20, unit: Unit::WorkingDays, from: Some(Anchor::Receipt) });
+        assert_eq!(
+            p,
+            Period {
+                amount: 20,
+                unit: Unit::WorkingDays,
+                from: Some(Anchor::Receipt)
+            }
+        );
         let p: Period = "12 weeks".parse().unwrap();
-        assert_eq!(p, Period { amount: 12, unit: Unit::Weeks, from: None });
+        assert_eq!(
+            p,
+            Period {
+                amount: 12,
+                unit: Unit::Weeks,
+                from: None
+            }
+        );
         assert!("20 fortnights".parse::<Period>().is_err());
         assert!("0 days".parse::<Period>().is_err());
         assert!("5 working days from lunch".parse::<Period>().is_err());

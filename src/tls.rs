@@ -4,7 +4,9 @@
 
 use std::path::Path;
 use std::sync::Arc;
-use tokio_rustls::rustls::{self, pki_types::pem::PemObject, pki_types::CertificateDer, ClientConfig, RootCertStore};
+use tokio_rustls::rustls::{
+    self, pki_types::pem::PemObject, pki_types::CertificateDer, ClientConfig, RootCertStore,
+};
 
 /// Both rustls back ends are compiled in (lettre brings one, tokio-rustls the other);
 /// pick ring for the whole process before any TLS is set up. Safe to call repeatedly.
@@ -25,32 +27,41 @@ pub fn client_config(ca_file: Option<&Path>) -> Result<Arc<ClientConfig>, String
             return Err(format!("ca_file {}: no certificates in it", path.display()));
         }
         for c in certs {
-            roots.add(c).map_err(|e| format!("ca_file {}: {e}", path.display()))?;
+            roots
+                .add(c)
+                .map_err(|e| format!("ca_file {}: {e}", path.display()))?;
         }
     }
-    let cfg = ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-        .with_safe_default_protocol_versions()
-        .map_err(|e| e.to_string())?
-        .with_root_certificates(roots)
-        .with_no_client_auth();
+    let cfg =
+        ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+            .with_safe_default_protocol_versions()
+            .map_err(|e| e.to_string())?
+            .with_root_certificates(roots)
+            .with_no_client_auth();
     Ok(Arc::new(cfg))
 }
 
 /// Loopback hosts, where plaintext is allowed without saying so in the config.
 pub fn is_loopback(host: &str) -> bool {
-    host == "localhost" || host.parse::<std::net::IpAddr>().map(|ip| ip.is_loopback()).unwrap_or(false)
+    host == "localhost"
+        || host
+            .parse::<std::net::IpAddr>()
+            .map(|ip| ip.is_loopback())
+            .unwrap_or(false)
 }
 
 /// A secret from a file (trailing newline trimmed) or from an environment variable;
 /// never from the config file itself.
 pub fn read_secret(file: Option<&Path>, env: Option<&str>, what: &str) -> Result<String, String> {
     if let Some(f) = file {
-        let s = std::fs::read_to_string(f).map_err(|e| format!("{what} password_file {}: {e}", f.display()))?;
+        let s = std::fs::read_to_string(f)
+            .map_err(|e| format!("{what} password_file {}: {e}", f.display()))?;
         return Ok(s.trim_end_matches(['\r', '\n']).to_string());
     }
     if let Some(var) = env {
         // systemd LoadCredential: $CREDENTIALS_DIRECTORY/<name> is preferred when set.
-        return std::env::var(var).map_err(|_| format!("{what}: environment variable {var} is not set"));
+        return std::env::var(var)
+            .map_err(|_| format!("{what}: environment variable {var} is not set"));
     }
     Err(format!("{what}: set password_file or password_env"))
 }

@@ -53,7 +53,8 @@ pub struct Verdict {
 
 impl Rules {
     pub fn default_rules() -> Rules {
-        Rules::parse_str(DEFAULT_RULES, "config/triage.toml").expect("the shipped triage rules are valid")
+        Rules::parse_str(DEFAULT_RULES, "config/triage.toml")
+            .expect("the shipped triage rules are valid")
     }
 
     pub fn load(path: &Path) -> Result<Rules, String> {
@@ -71,12 +72,17 @@ impl Rules {
         })?;
         let mut rules = Vec::new();
         for r in raw.rule {
-            let kind = Kind::parse(&r.kind).ok_or_else(|| format!("{file}: unknown kind '{}' in a [[rule]]", r.kind))?;
+            let kind = Kind::parse(&r.kind)
+                .ok_or_else(|| format!("{file}: unknown kind '{}' in a [[rule]]", r.kind))?;
             rules.push(Rule {
                 kind,
                 exclusion: r.exclusion,
                 redirect: r.redirect,
-                phrases: r.phrases.into_iter().map(|(p, w)| (p.to_lowercase(), w)).collect(),
+                phrases: r
+                    .phrases
+                    .into_iter()
+                    .map(|(p, w)| (p.to_lowercase(), w))
+                    .collect(),
             });
         }
         Ok(Rules {
@@ -142,8 +148,16 @@ fn contains_phrase(text: &str, phrase: &str) -> bool {
     while let Some(pos) = text[start..].find(phrase) {
         let at = start + pos;
         let end = at + phrase.len();
-        let before_ok = at == 0 || !text[..at].chars().next_back().is_some_and(|c| c.is_alphanumeric());
-        let after_ok = end >= text.len() || !text[end..].chars().next().is_some_and(|c| c.is_alphanumeric());
+        let before_ok = at == 0
+            || !text[..at]
+                .chars()
+                .next_back()
+                .is_some_and(|c| c.is_alphanumeric());
+        let after_ok = end >= text.len()
+            || !text[end..]
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_alphanumeric());
         // Let a phrase match its plural or verb forms ("complain" in "complained").
         let stem_ok = phrase.len() >= 6;
         if before_ok && (after_ok || stem_ok) {
@@ -161,15 +175,50 @@ mod tests {
     #[test]
     fn sorts_the_kinds_people_actually_send() {
         let r = Rules::default_rules();
-        assert_eq!(r.classify("Bins", "I wish to complain: my bin has been missed three weeks running.").kind, Kind::Complaint);
-        assert_eq!(r.classify("Thank you", "Thank you to the crew, excellent service this week.").kind, Kind::Compliment);
-        assert_eq!(r.classify("Idea", "A suggestion: could the council consider more benches in the park?").kind, Kind::Comment);
-        let v = r.classify("PCN AB12345", "I received a penalty charge notice and want to appeal.");
+        assert_eq!(
+            r.classify(
+                "Bins",
+                "I wish to complain: my bin has been missed three weeks running."
+            )
+            .kind,
+            Kind::Complaint
+        );
+        assert_eq!(
+            r.classify(
+                "Thank you",
+                "Thank you to the crew, excellent service this week."
+            )
+            .kind,
+            Kind::Compliment
+        );
+        assert_eq!(
+            r.classify(
+                "Idea",
+                "A suggestion: could the council consider more benches in the park?"
+            )
+            .kind,
+            Kind::Comment
+        );
+        let v = r.classify(
+            "PCN AB12345",
+            "I received a penalty charge notice and want to appeal.",
+        );
         assert_eq!(v.kind, Kind::OutOfScope);
         assert_eq!(v.exclusion.as_deref(), Some("parking penalty"));
-        assert!(v.reason.contains("'penalty charge notice' +5"), "{}", v.reason);
-        assert_eq!(r.classify("FOI", "This is a freedom of information request.").kind, Kind::OutOfScope);
-        assert_eq!(r.classify("hello", "Please ring me back.").kind, Kind::Complaint);
+        assert!(
+            v.reason.contains("'penalty charge notice' +5"),
+            "{}",
+            v.reason
+        );
+        assert_eq!(
+            r.classify("FOI", "This is a freedom of information request.")
+                .kind,
+            Kind::OutOfScope
+        );
+        assert_eq!(
+            r.classify("hello", "Please ring me back.").kind,
+            Kind::Complaint
+        );
     }
 
     #[test]

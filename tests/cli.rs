@@ -28,26 +28,89 @@ fn assert_one_line_error(r: &Run, needle: &str) {
     assert_ne!(r.code, 0, "should fail: {}", r.stdout);
     assert!(!r.stderr.contains("panicked"), "panic: {}", r.stderr);
     assert!(!r.stderr.contains("backtrace"), "backtrace: {}", r.stderr);
-    assert_eq!(r.stderr.trim_end().lines().count(), 1, "one line expected: {}", r.stderr);
-    assert!(r.stderr.contains(needle), "expected '{needle}' in: {}", r.stderr);
+    assert_eq!(
+        r.stderr.trim_end().lines().count(),
+        1,
+        "one line expected: {}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains(needle),
+        "expected '{needle}' in: {}",
+        r.stderr
+    );
 }
 
 #[test]
 fn policy_show_prints_every_preset_table() {
     let dir = tempfile::tempdir().unwrap();
     let expect: &[(&str, &[&str])] = &[
-        ("buckinghamshire", &["3 working days from receipt", "20 working days from receipt", "10 working days", "12 weeks from receipt"]),
-        ("stockton-on-tees", &["1 working day from receipt", "3 working days", "25 working days", "20 working days"]),
-        ("bath-and-north-east-somerset", &["5 working days from receipt", "15 working days from receipt", "10 working days from the escalation request", "30 working days from the start of the investigation", "within 20 working days of our response"]),
-        ("west-lindsey", &["21 days from receipt", "7 days from receipt", "14 days from receipt", "7 days from our response"]),
-        ("north-norfolk", &["15 working days", "3 working days from", "28 working days", "within 28 working days of our response"]),
-        ("lgsco-code", &["5 working days from receipt", "10 working days from the acknowledgement", "20 working days from the acknowledgement", "up to 10 working days", "up to 20 working days"]),
+        (
+            "buckinghamshire",
+            &[
+                "3 working days from receipt",
+                "20 working days from receipt",
+                "10 working days",
+                "12 weeks from receipt",
+            ],
+        ),
+        (
+            "stockton-on-tees",
+            &[
+                "1 working day from receipt",
+                "3 working days",
+                "25 working days",
+                "20 working days",
+            ],
+        ),
+        (
+            "bath-and-north-east-somerset",
+            &[
+                "5 working days from receipt",
+                "15 working days from receipt",
+                "10 working days from the escalation request",
+                "30 working days from the start of the investigation",
+                "within 20 working days of our response",
+            ],
+        ),
+        (
+            "west-lindsey",
+            &[
+                "21 days from receipt",
+                "7 days from receipt",
+                "14 days from receipt",
+                "7 days from our response",
+            ],
+        ),
+        (
+            "north-norfolk",
+            &[
+                "15 working days",
+                "3 working days from",
+                "28 working days",
+                "within 28 working days of our response",
+            ],
+        ),
+        (
+            "lgsco-code",
+            &[
+                "5 working days from receipt",
+                "10 working days from the acknowledgement",
+                "20 working days from the acknowledgement",
+                "up to 10 working days",
+                "up to 20 working days",
+            ],
+        ),
     ];
     for (name, needles) in expect {
         let r = redress(dir.path(), &["policy", "show", name]);
         assert_eq!(r.code, 0, "{name}: {}", r.stderr);
         for n in *needles {
-            assert!(r.stdout.contains(n), "{name}: '{n}' missing from\n{}", r.stdout);
+            assert!(
+                r.stdout.contains(n),
+                "{name}: '{n}' missing from\n{}",
+                r.stdout
+            );
         }
     }
 }
@@ -62,12 +125,23 @@ fn policy_check_accepts_the_shipped_presets_and_names_the_bad_line() {
     assert!(r.stdout.contains(": ok ("));
 
     let text = std::fs::read_to_string(&good).unwrap();
-    let broken = text.replacen("respond = \"15 working days from receipt\"", "respond = \"15 fortnights\"", 1);
-    let line = broken.lines().position(|l| l.contains("15 fortnights")).unwrap() + 1;
+    let broken = text.replacen(
+        "respond = \"15 working days from receipt\"",
+        "respond = \"15 fortnights\"",
+        1,
+    );
+    let line = broken
+        .lines()
+        .position(|l| l.contains("15 fortnights"))
+        .unwrap()
+        + 1;
     let bad = dir.path().join("bad.toml");
     std::fs::write(&bad, broken).unwrap();
     let r = redress(dir.path(), &["policy", "check", bad.to_str().unwrap()]);
-    assert_one_line_error(&r, &format!("bad.toml: line {line}: cannot read period '15 fortnights'"));
+    assert_one_line_error(
+        &r,
+        &format!("bad.toml: line {line}: cannot read period '15 fortnights'"),
+    );
 
     let r = redress(dir.path(), &["policy", "check", "missing.toml"]);
     assert_one_line_error(&r, "missing.toml: No such file");
@@ -79,7 +153,17 @@ fn deadline_over_easter_2026_for_buckinghamshire() {
     // Received Wed 1 Apr 2026. Ack 3 WD: Thu 2 (1), [Fri 3 Good Friday, Sat, Sun, Mon 6 Easter Monday],
     // Tue 7 (2), Wed 8 (3) -> 2026-04-08. Response 20 WD: Thu 2 Apr (1), 7-10 Apr (5), 13-17 (10), 20-24 (15),
     // 27 Apr-1 May (20) -> Fri 2026-05-01.
-    let r = redress(dir.path(), &["deadline", "--policy", "buckinghamshire", "--from", "2026-04-01", "--json"]);
+    let r = redress(
+        dir.path(),
+        &[
+            "deadline",
+            "--policy",
+            "buckinghamshire",
+            "--from",
+            "2026-04-01",
+            "--json",
+        ],
+    );
     assert_eq!(r.code, 0, "{}", r.stderr);
     let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
     let due = |kind: &str| {
@@ -101,13 +185,21 @@ fn workdays_answer_directly() {
     let dir = tempfile::tempdir().unwrap();
     let r = redress(dir.path(), &["workdays", "add", "2026-12-24", "5"]);
     assert_eq!(r.stdout.trim(), "2027-01-05 Tue");
-    let r = redress(dir.path(), &["workdays", "between", "2026-12-24", "2027-01-05"]);
+    let r = redress(
+        dir.path(),
+        &["workdays", "between", "2026-12-24", "2027-01-05"],
+    );
     assert_eq!(r.stdout.trim(), "5");
     // Saturday receipt: day 1 is Monday.
     let r = redress(dir.path(), &["workdays", "add", "2026-11-28", "1"]);
     assert_eq!(r.stdout.trim(), "2026-11-30 Mon");
     let r = redress(dir.path(), &["workdays", "holidays", "2026"]);
-    assert!(r.stdout.contains("2026-12-28 Mon  Boxing Day (substitute day)"), "{}", r.stdout);
+    assert!(
+        r.stdout
+            .contains("2026-12-28 Mon  Boxing Day (substitute day)"),
+        "{}",
+        r.stdout
+    );
 }
 
 #[test]
@@ -120,11 +212,27 @@ fn council_closures_from_config_are_skipped() {
          [calendar]\nclosures = [{ from = 2026-12-29, to = 2026-12-31, reason = \"Christmas closure\" }]\n",
     )
     .unwrap();
-    let r = redress(dir.path(), &["--config", "redress.toml", "workdays", "add", "2026-12-24", "1", "--explain"]);
+    let r = redress(
+        dir.path(),
+        &[
+            "--config",
+            "redress.toml",
+            "workdays",
+            "add",
+            "2026-12-24",
+            "1",
+            "--explain",
+        ],
+    );
     assert_eq!(r.code, 0, "{}", r.stderr);
     // 25 Fri, 28 Mon holidays; 29-31 closed; 1 Jan holiday -> Mon 4 Jan 2027.
     assert!(r.stdout.starts_with("2027-01-04 Mon"), "{}", r.stdout);
-    assert!(r.stdout.contains("2026-12-30 Wed: council closure: Christmas closure"), "{}", r.stdout);
+    assert!(
+        r.stdout
+            .contains("2026-12-30 Wed: council closure: Christmas closure"),
+        "{}",
+        r.stdout
+    );
 }
 
 #[test]
@@ -132,13 +240,24 @@ fn bad_input_gets_one_line_and_a_non_zero_exit() {
     let dir = tempfile::tempdir().unwrap();
     let r = redress(dir.path(), &["--config", "nope.toml", "cases"]);
     assert_one_line_error(&r, "nope.toml: No such file");
-    std::fs::write(dir.path().join("broken.toml"), "policy = \"bath-and-north-east-somerset\"\n[council\nname=1\n").unwrap();
+    std::fs::write(
+        dir.path().join("broken.toml"),
+        "policy = \"bath-and-north-east-somerset\"\n[council\nname=1\n",
+    )
+    .unwrap();
     let r = redress(dir.path(), &["--config", "broken.toml", "cases"]);
     assert_one_line_error(&r, "broken.toml: line 2:");
-    std::fs::write(dir.path().join("unknown.toml"), "policy = \"atlantis\"\n[council]\nname = \"X\"\nemail = \"a@b\"\n").unwrap();
+    std::fs::write(
+        dir.path().join("unknown.toml"),
+        "policy = \"atlantis\"\n[council]\nname = \"X\"\nemail = \"a@b\"\n",
+    )
+    .unwrap();
     let r = redress(dir.path(), &["--config", "unknown.toml", "cases"]);
     assert_one_line_error(&r, "unknown policy 'atlantis'");
-    let r = redress(dir.path(), &["deadline", "--policy", "atlantis", "--from", "2026-01-01"]);
+    let r = redress(
+        dir.path(),
+        &["deadline", "--policy", "atlantis", "--from", "2026-01-01"],
+    );
     assert_one_line_error(&r, "unknown policy 'atlantis'");
     let r = redress(dir.path(), &["case", "EX-2026-99999"]);
     assert_one_line_error(&r, "no case with reference EX-2026-99999");
@@ -147,24 +266,60 @@ fn bad_input_gets_one_line_and_a_non_zero_exit() {
     // clap reports argument errors itself: non-zero, says which value and why, no panic.
     let r = redress(dir.path(), &["workdays", "add", "24/12/2026", "5"]);
     assert_eq!(r.code, 2);
-    assert!(r.stderr.contains("'24/12/2026' is not a date in the form YYYY-MM-DD"), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("'24/12/2026' is not a date in the form YYYY-MM-DD"),
+        "{}",
+        r.stderr
+    );
     let r = redress(dir.path(), &["--now", "tomorrow", "cases"]);
     assert_eq!(r.code, 2);
-    assert!(r.stderr.contains("'tomorrow' is not an RFC 3339 time"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("'tomorrow' is not an RFC 3339 time"),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]
 fn a_case_recorded_by_an_officer_is_listed_shown_and_explained_at_a_fixed_now() {
     let dir = tempfile::tempdir().unwrap();
     let now = "2026-12-14T10:00:00Z";
-    let r = redress(dir.path(), &["--now", now, "new", "--email", "ann@example.org", "--name", "Ann Example", "--subject", "Missed bins"]);
+    let r = redress(
+        dir.path(),
+        &[
+            "--now",
+            now,
+            "new",
+            "--email",
+            "ann@example.org",
+            "--name",
+            "Ann Example",
+            "--subject",
+            "Missed bins",
+        ],
+    );
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert_eq!(r.stdout.trim(), "EX-2026-00001");
     assert!(dir.path().join("data/redress.db").exists());
-    let r = redress(dir.path(), &["--now", now, "new", "--email", "bob@example.org", "--kind", "compliment"]);
+    let r = redress(
+        dir.path(),
+        &[
+            "--now",
+            now,
+            "new",
+            "--email",
+            "bob@example.org",
+            "--kind",
+            "compliment",
+        ],
+    );
     assert_eq!(r.stdout.trim(), "EX-2026-00002");
 
-    let r = redress(dir.path(), &["--now", now, "cases", "--json", "--kind", "complaint"]);
+    let r = redress(
+        dir.path(),
+        &["--now", now, "cases", "--json", "--kind", "complaint"],
+    );
     let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
     assert_eq!(v.as_array().unwrap().len(), 1);
     assert_eq!(v[0]["reference"], "EX-2026-00001");
@@ -173,18 +328,67 @@ fn a_case_recorded_by_an_officer_is_listed_shown_and_explained_at_a_fixed_now() 
     assert_eq!(v[0]["next_due"], "2026-12-21");
 
     // Not overdue on the 21st, overdue on the 22nd: --now is honoured.
-    let r = redress(dir.path(), &["--now", "2026-12-21T16:00:00Z", "cases", "--overdue", "--json"]);
-    assert_eq!(serde_json::from_str::<serde_json::Value>(&r.stdout).unwrap().as_array().unwrap().len(), 0);
-    let r = redress(dir.path(), &["--now", "2026-12-22T09:00:00Z", "cases", "--overdue", "--json"]);
-    assert_eq!(serde_json::from_str::<serde_json::Value>(&r.stdout).unwrap().as_array().unwrap().len(), 1);
+    let r = redress(
+        dir.path(),
+        &[
+            "--now",
+            "2026-12-21T16:00:00Z",
+            "cases",
+            "--overdue",
+            "--json",
+        ],
+    );
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&r.stdout)
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
+    let r = redress(
+        dir.path(),
+        &[
+            "--now",
+            "2026-12-22T09:00:00Z",
+            "cases",
+            "--overdue",
+            "--json",
+        ],
+    );
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&r.stdout)
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
 
-    let r = redress(dir.path(), &["--now", "2026-12-22T09:00:00Z", "case", "ex-2026-00001", "--explain"]);
+    let r = redress(
+        dir.path(),
+        &[
+            "--now",
+            "2026-12-22T09:00:00Z",
+            "case",
+            "ex-2026-00001",
+            "--explain",
+        ],
+    );
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(r.stdout.contains("OVERDUE"), "{}", r.stdout);
-    assert!(r.stdout.contains("skipped 2026-12-19 Saturday, 2026-12-20 Sunday"), "{}", r.stdout);
+    assert!(
+        r.stdout
+            .contains("skipped 2026-12-19 Saturday, 2026-12-20 Sunday"),
+        "{}",
+        r.stdout
+    );
     assert!(r.stdout.contains("officer:cli"), "{}", r.stdout);
 
-    let r = redress(dir.path(), &["--now", now, "case", "EX-2026-00001", "--json"]);
+    let r = redress(
+        dir.path(),
+        &["--now", now, "case", "EX-2026-00001", "--json"],
+    );
     let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
     assert_eq!(v["events"][0]["kind"], "opened");
     assert_eq!(v["deadlines"][0]["kind"], "acknowledge");
@@ -196,18 +400,38 @@ fn poll_the_default_maildir_then_officers_see_flags_quarantine_and_reclassify() 
     let new = dir.path().join("maildir/new");
     std::fs::create_dir_all(&new).unwrap();
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
-    for f in ["01-complaint.eml", "11-no-message-id.eml", "13-not-mail.bin", "15-third-party.eml"] {
+    for f in [
+        "01-complaint.eml",
+        "11-no-message-id.eml",
+        "13-not-mail.bin",
+        "15-third-party.eml",
+    ] {
         std::fs::copy(fixtures.join(f), new.join(f)).unwrap();
     }
     let now = "2026-12-17T20:00:00Z";
     let r = redress(dir.path(), &["--now", now, "poll"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
-    assert!(r.stdout.contains("new case EX-2026-00001 (complaint), letter queued"), "{}", r.stdout);
-    assert!(r.stdout.contains("attached to EX-2026-00001 (matched by third-party (subject-ref))"), "{}", r.stdout);
+    assert!(
+        r.stdout
+            .contains("new case EX-2026-00001 (complaint), letter queued"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .contains("attached to EX-2026-00001 (matched by third-party (subject-ref))"),
+        "{}",
+        r.stdout
+    );
     assert!(r.stdout.contains("4 messages: 2 new cases (2 with a letter queued), 1 attached, 0 not answered, 1 quarantined, 0 duplicates"), "{}", r.stdout);
     // Stored, then moved to cur/ with the Seen flag.
     assert_eq!(std::fs::read_dir(&new).unwrap().count(), 0);
-    assert_eq!(std::fs::read_dir(dir.path().join("maildir/cur")).unwrap().count(), 4);
+    assert_eq!(
+        std::fs::read_dir(dir.path().join("maildir/cur"))
+            .unwrap()
+            .count(),
+        4
+    );
 
     let r = redress(dir.path(), &["--now", now, "cases", "--flagged"]);
     assert_eq!(r.stdout.trim(), "EX-2026-00001: third-party correspondence");
@@ -218,12 +442,36 @@ fn poll_the_default_maildir_then_officers_see_flags_quarantine_and_reclassify() 
     assert_eq!(q[0]["size"], 1024);
 
     // The compliment was filed as EX-2026-00002; the officer moves it to a comment.
-    let r = redress(dir.path(), &["--now", now, "classify", "EX-2026-00002", "--as", "comment", "--officer", "jo"]);
-    assert_eq!(r.stdout.trim(), "EX-2026-00002: compliment -> comment", "{}", r.stderr);
+    let r = redress(
+        dir.path(),
+        &[
+            "--now",
+            now,
+            "classify",
+            "EX-2026-00002",
+            "--as",
+            "comment",
+            "--officer",
+            "jo",
+        ],
+    );
+    assert_eq!(
+        r.stdout.trim(),
+        "EX-2026-00002: compliment -> comment",
+        "{}",
+        r.stderr
+    );
     let r = redress(dir.path(), &["case", "EX-2026-00002", "--json"]);
     let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
     assert_eq!(v["case"]["kind"], "comment");
-    assert!(v["events"].as_array().unwrap().iter().any(|e| e["actor"] == "officer:jo" && e["kind"] == "set kind"));
-    let r = redress(dir.path(), &["classify", "EX-2026-00002", "--as", "nonsense"]);
+    assert!(v["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["actor"] == "officer:jo" && e["kind"] == "set kind"));
+    let r = redress(
+        dir.path(),
+        &["classify", "EX-2026-00002", "--as", "nonsense"],
+    );
     assert_one_line_error(&r, "unknown kind 'nonsense'");
 }

@@ -25,7 +25,9 @@ fn cases(dir: &Path) -> usize {
     if !out.status.success() {
         return 0;
     }
-    serde_json::from_slice::<serde_json::Value>(&out.stdout).map(|v| v.as_array().map(|a| a.len()).unwrap_or(0)).unwrap_or(0)
+    serde_json::from_slice::<serde_json::Value>(&out.stdout)
+        .map(|v| v.as_array().map(|a| a.len()).unwrap_or(0))
+        .unwrap_or(0)
 }
 
 fn wait_until(what: &str, secs: u64, mut f: impl FnMut() -> bool) {
@@ -40,11 +42,25 @@ fn wait_until(what: &str, secs: u64, mut f: impl FnMut() -> bool) {
 }
 
 fn sigterm(child: &Child) {
-    Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
 }
 
 fn outbox_files(dir: &Path) -> usize {
-    std::fs::read_dir(dir.join("outbox")).map(|d| d.filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "eml")).count()).unwrap_or(0)
+    std::fs::read_dir(dir.join("outbox"))
+        .map(|d| {
+            d.filter(|e| {
+                e.as_ref()
+                    .unwrap()
+                    .path()
+                    .extension()
+                    .is_some_and(|x| x == "eml")
+            })
+            .count()
+        })
+        .unwrap_or(0)
 }
 
 #[test]
@@ -94,15 +110,24 @@ fn the_daemon_survives_a_dropped_imap_connection_and_stops_cleanly_on_sigterm() 
         if let Some(s) = child.try_wait().unwrap() {
             break s;
         }
-        assert!(Instant::now() < deadline, "daemon did not stop after SIGTERM");
+        assert!(
+            Instant::now() < deadline,
+            "daemon did not stop after SIGTERM"
+        );
         std::thread::sleep(Duration::from_millis(100));
     };
     let log = std::fs::read_to_string(dir.join("run.log")).unwrap();
     assert!(status.success(), "exit status {status:?}\n{log}");
-    assert!(log.contains("task failed; restarting"), "the dropped connection is logged:\n{log}");
+    assert!(
+        log.contains("task failed; restarting"),
+        "the dropped connection is logged:\n{log}"
+    );
     assert!(log.contains("stopped cleanly"), "{log}");
     // No personal data at info level: no addresses or subjects in the log.
-    assert!(!log.contains("resident1@example.org") && !log.contains("missed bins"), "{log}");
+    assert!(
+        !log.contains("resident1@example.org") && !log.contains("missed bins"),
+        "{log}"
+    );
     assert_eq!(cases(dir), 2);
     assert_eq!(outbox_files(dir), 2, "each letter exactly once");
 }

@@ -20,7 +20,11 @@ fn write_config(dir: &Path, dc: &Dovecot, tls: &str) -> std::path::PathBuf {
         "implicit" => dc.imaps_port,
         _ => dc.imap_port,
     };
-    let host = if tls == "plain" { "127.0.0.1" } else { "localhost" };
+    let host = if tls == "plain" {
+        "127.0.0.1"
+    } else {
+        "localhost"
+    };
     std::fs::write(dir.join("imap-password"), "secret\n").unwrap();
     let cfg = format!(
         "policy = \"bath-and-north-east-somerset\"\n[council]\nname = \"Bath & NES\"\nemail = \"complaints@example.gov.uk\"\nreference_prefix = \"BNES\"\n\
@@ -35,7 +39,15 @@ fn write_config(dir: &Path, dc: &Dovecot, tls: &str) -> std::path::PathBuf {
 
 fn poll(dir: &Path, extra_env: Option<(&str, &str)>) -> std::process::Output {
     let mut c = Command::new(env!("CARGO_BIN_EXE_redress"));
-    c.args(["--config", "redress.toml", "--now", "2026-12-14T10:00:00Z", "poll", "--json"]).current_dir(dir);
+    c.args([
+        "--config",
+        "redress.toml",
+        "--now",
+        "2026-12-14T10:00:00Z",
+        "poll",
+        "--json",
+    ])
+    .current_dir(dir);
     if let Some((k, v)) = extra_env {
         c.env(k, v);
     }
@@ -43,7 +55,11 @@ fn poll(dir: &Path, extra_env: Option<(&str, &str)>) -> std::process::Output {
 }
 
 fn report(out: &std::process::Output) -> serde_json::Value {
-    assert!(out.status.success(), "poll failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "poll failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
@@ -53,7 +69,11 @@ fn count_cases(dir: &Path) -> usize {
         .current_dir(dir)
         .output()
         .unwrap();
-    serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap().as_array().unwrap().len()
+    serde_json::from_slice::<serde_json::Value>(&out.stdout)
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .len()
 }
 
 #[test]
@@ -69,7 +89,11 @@ fn each_tls_mode_ingests_and_marks_seen() {
         assert_eq!(r["seen"], 3, "{tls}: {r}");
         assert_eq!(r["new_cases"], 3, "{tls}: {r}");
         assert_eq!(r["acknowledged"], 3, "{tls}: {r}");
-        assert_eq!(dc.seen_flags(), vec![true, true, true], "{tls}: all flagged \\Seen");
+        assert_eq!(
+            dc.seen_flags(),
+            vec![true, true, true],
+            "{tls}: all flagged \\Seen"
+        );
         // A second pass finds nothing new.
         let r = report(&poll(tmp.path(), None));
         assert_eq!(r["seen"], 0, "{tls}: {r}");
@@ -105,8 +129,15 @@ fn killed_between_commit_and_flag_loses_nothing_and_doubles_nothing() {
     // The first run aborts right after its batch commits, before \Seen is set.
     let crashed = poll(tmp.path(), Some(("REDRESS_TEST_CRASH_AFTER_COMMIT", "1")));
     assert!(!crashed.status.success(), "the crash hook must have fired");
-    assert!(dc.seen_flags().iter().all(|s| !s), "nothing flagged before the crash");
-    assert_eq!(count_cases(tmp.path()), 5, "all five stored before the crash");
+    assert!(
+        dc.seen_flags().iter().all(|s| !s),
+        "nothing flagged before the crash"
+    );
+    assert_eq!(
+        count_cases(tmp.path()),
+        5,
+        "all five stored before the crash"
+    );
     // Restart: the five are found again, recognised as stored, and only flagged now.
     let r = report(&poll(tmp.path(), None));
     assert_eq!(r["duplicates"], 5, "{r}");
@@ -120,7 +151,11 @@ fn killed_between_commit_and_flag_loses_nothing_and_doubles_nothing() {
         .output()
         .unwrap();
     let cases: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert!(cases.as_array().unwrap().iter().all(|c| c["state"] == "acknowledged"));
+    assert!(cases
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|c| c["state"] == "acknowledged"));
 }
 
 #[test]

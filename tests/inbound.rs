@@ -12,12 +12,27 @@ fn at(s: &str) -> DateTime<Utc> {
 }
 
 fn fixture(name: &str) -> Vec<u8> {
-    std::fs::read(format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+    std::fs::read(format!(
+        "{}/tests/fixtures/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap()
 }
 
 fn ingest(store: &mut Store, cfg: &Config, name: &str, now: &str) -> Outcome {
     let raw = fixture(name);
-    let mut out = ingest_batch(store, cfg, "test", &[Incoming { raw: &raw, delivered_at: None }], at(now), Options::default()).unwrap();
+    let mut out = ingest_batch(
+        store,
+        cfg,
+        "test",
+        &[Incoming {
+            raw: &raw,
+            delivered_at: None,
+        }],
+        at(now),
+        Options::default(),
+    )
+    .unwrap();
     out.remove(0)
 }
 
@@ -48,75 +63,172 @@ fn every_fixture_has_its_expected_outcome() {
 
     // A new complaint: case EX-2026-00001, acknowledgement queued with our fixed Message-ID.
     let o = ingest(&mut s, &cfg, "01-complaint.eml", "2026-12-14T09:05:00Z");
-    assert_eq!(o, Outcome::NewCase { reference: "EX-2026-00001".into(), kind: Kind::Complaint, acknowledged: true });
-    let letters = q(&s, "SELECT kind, status, message_id, in_reply_to, to_addr, automatic FROM letters");
+    assert_eq!(
+        o,
+        Outcome::NewCase {
+            reference: "EX-2026-00001".into(),
+            kind: Kind::Complaint,
+            acknowledged: true
+        }
+    );
+    let letters = q(
+        &s,
+        "SELECT kind, status, message_id, in_reply_to, to_addr, automatic FROM letters",
+    );
     assert_eq!(
         letters,
         vec![vec![
-            "acknowledgement", "pending", "<ex-2026-00001.acknowledgement.1@example.gov.uk>", "<CAF1234seed@mail.example.org>", "ann@example.org", "1"
+            "acknowledgement",
+            "pending",
+            "<ex-2026-00001.acknowledgement.1@example.gov.uk>",
+            "<CAF1234seed@mail.example.org>",
+            "ann@example.org",
+            "1"
         ]]
     );
 
     // Outlook reply: subject reference wins.
     assert_eq!(
         ingest(&mut s, &cfg, "02-outlook-reply.eml", now),
-        Outcome::Attached { reference: "EX-2026-00001".into(), matched_by: "subject-ref".into() }
+        Outcome::Attached {
+            reference: "EX-2026-00001".into(),
+            matched_by: "subject-ref".into()
+        }
     );
     // Gmail reply whose ids and subject were rewritten: the reference quoted from our footer.
     assert_eq!(
         ingest(&mut s, &cfg, "03-gmail-reply-rewritten-ids.eml", now),
-        Outcome::Attached { reference: "EX-2026-00001".into(), matched_by: "body-ref".into() }
+        Outcome::Attached {
+            reference: "EX-2026-00001".into(),
+            matched_by: "body-ref".into()
+        }
     );
     // HTML-only, base64: a new complaint with readable text.
-    assert!(matches!(ingest(&mut s, &cfg, "04-html-only-base64.eml", now), Outcome::NewCase { kind: Kind::Complaint, .. }));
-    let body = q(&s, "SELECT body_text FROM messages WHERE message_id = 'html-only-1@example.com'");
-    assert!(body[0][0].contains("I am dissatisfied with the state of the play park on Mill Lane & the broken swings."), "{}", body[0][0]);
+    assert!(matches!(
+        ingest(&mut s, &cfg, "04-html-only-base64.eml", now),
+        Outcome::NewCase {
+            kind: Kind::Complaint,
+            ..
+        }
+    ));
+    let body = q(
+        &s,
+        "SELECT body_text FROM messages WHERE message_id = 'html-only-1@example.com'",
+    );
+    assert!(
+        body[0][0].contains(
+            "I am dissatisfied with the state of the play park on Mill Lane & the broken swings."
+        ),
+        "{}",
+        body[0][0]
+    );
     assert!(!body[0][0].contains('<'), "tags left in: {}", body[0][0]);
 
     // Latin-1, quoted-printable, encoded subject: decoded correctly.
-    assert!(matches!(ingest(&mut s, &cfg, "05-latin1-quoted-printable.eml", now), Outcome::NewCase { kind: Kind::Complaint, .. }));
+    assert!(matches!(
+        ingest(&mut s, &cfg, "05-latin1-quoted-printable.eml", now),
+        Outcome::NewCase {
+            kind: Kind::Complaint,
+            ..
+        }
+    ));
     let row = q(&s, "SELECT c.subject, cu.name, m.body_text FROM messages m JOIN cases c ON c.id = m.case_id JOIN customers cu ON cu.id = c.customer_id WHERE m.message_id = 'latin1-1@example.fr'");
     assert_eq!(row[0][0], "Réclamation – council tax £200");
     assert_eq!(row[0][1], "Renée Dupré");
-    assert!(row[0][2].contains("charged £200 twice. Très déçue."), "{}", row[0][2]);
+    assert!(
+        row[0][2].contains("charged £200 twice. Très déçue."),
+        "{}",
+        row[0][2]
+    );
 
     // A long folded UTF-8 subject.
     ingest(&mut s, &cfg, "06-long-encoded-subject.eml", now);
-    let subj = q(&s, "SELECT subject FROM messages WHERE message_id = 'long-subject-1@example.co.uk'");
+    let subj = q(
+        &s,
+        "SELECT subject FROM messages WHERE message_id = 'long-subject-1@example.co.uk'",
+    );
     assert_eq!(subj[0][0], "Complaint about the street lighting on High Street — it has been out for six weeks and nobody has replied ✔");
 
     // Attachments: name, type, size, hash; the oversized one recorded without content.
     let mut small = cfg.clone();
     small.inbound.max_attachment_bytes = 2000;
-    assert!(matches!(ingest(&mut s, &small, "07-attachments.eml", now), Outcome::NewCase { .. }));
+    assert!(matches!(
+        ingest(&mut s, &small, "07-attachments.eml", now),
+        Outcome::NewCase { .. }
+    ));
     let atts = q(&s, "SELECT a.name, a.mime_type, a.size, length(a.sha256), a.content IS NULL, COALESCE(a.note, '') FROM attachments a JOIN messages m ON m.id = a.message_id WHERE m.message_id = 'attach-1@example.org' ORDER BY a.id");
     assert_eq!(atts.len(), 4, "{atts:?}");
-    assert_eq!(atts[0][..5], ["letter.pdf", "application/pdf", "45", "64", "0"]);
+    assert_eq!(
+        atts[0][..5],
+        ["letter.pdf", "application/pdf", "45", "64", "0"]
+    );
     assert_eq!(atts[1][..2], ["photo.png", "image/png"]);
     assert_eq!(atts[2][..2], ["winmail.dat", "application/ms-tnef"]);
-    assert_eq!(atts[3][..5], ["big.bin", "application/octet-stream", "3000", "64", "1"]);
-    assert!(atts[3][5].contains("over the 2000 byte limit"), "{:?}", atts[3]);
+    assert_eq!(
+        atts[3][..5],
+        ["big.bin", "application/octet-stream", "3000", "64", "1"]
+    );
+    assert!(
+        atts[3][5].contains("over the 2000 byte limit"),
+        "{:?}",
+        atts[3]
+    );
 
     // A forwarded complaint is a new case for the forwarder.
-    assert!(matches!(ingest(&mut s, &cfg, "08-forwarded.eml", now), Outcome::NewCase { kind: Kind::Complaint, .. }));
+    assert!(matches!(
+        ingest(&mut s, &cfg, "08-forwarded.eml", now),
+        Outcome::NewCase {
+            kind: Kind::Complaint,
+            ..
+        }
+    ));
 
     // Out of office: threads to the case by its subject but is never answered.
     let before = q(&s, "SELECT COUNT(*) FROM letters")[0][0].clone();
     let o = ingest(&mut s, &cfg, "09-out-of-office.eml", now);
-    assert_eq!(o, Outcome::Attached { reference: "EX-2026-00001".into(), matched_by: "subject-ref".into() });
-    let nr = q(&s, "SELECT no_reply_reason FROM messages WHERE message_id = 'ooo-1@example.org'");
+    assert_eq!(
+        o,
+        Outcome::Attached {
+            reference: "EX-2026-00001".into(),
+            matched_by: "subject-ref".into()
+        }
+    );
+    let nr = q(
+        &s,
+        "SELECT no_reply_reason FROM messages WHERE message_id = 'ooo-1@example.org'",
+    );
     assert_eq!(nr[0][0], "auto-reply (Auto-Submitted: auto-replied)");
 
     // Delivery failure: linked to the letter it reports on; the case is flagged.
     let o = ingest(&mut s, &cfg, "10-bounce.eml", now);
-    assert_eq!(o, Outcome::Noise { reason: "bounce of a letter on EX-2026-00001".into() });
-    let flagged = q(&s, "SELECT flagged FROM cases WHERE reference = 'EX-2026-00001'");
+    assert_eq!(
+        o,
+        Outcome::Noise {
+            reason: "bounce of a letter on EX-2026-00001".into()
+        }
+    );
+    let flagged = q(
+        &s,
+        "SELECT flagged FROM cases WHERE reference = 'EX-2026-00001'",
+    );
     assert!(flagged[0][0].contains("letter 1 bounced"), "{:?}", flagged);
 
     // No Message-ID: keyed by content hash, a compliment.
-    assert!(matches!(ingest(&mut s, &cfg, "11-no-message-id.eml", now), Outcome::NewCase { kind: Kind::Compliment, .. }));
-    assert_eq!(ingest(&mut s, &cfg, "11-no-message-id.eml", now), Outcome::Duplicate);
-    let key = q(&s, "SELECT ingest_key FROM messages WHERE from_addr = 'gina@example.org'");
+    assert!(matches!(
+        ingest(&mut s, &cfg, "11-no-message-id.eml", now),
+        Outcome::NewCase {
+            kind: Kind::Compliment,
+            ..
+        }
+    ));
+    assert_eq!(
+        ingest(&mut s, &cfg, "11-no-message-id.eml", now),
+        Outcome::Duplicate
+    );
+    let key = q(
+        &s,
+        "SELECT ingest_key FROM messages WHERE from_addr = 'gina@example.org'",
+    );
     assert!(key[0][0].starts_with("sha256:"), "{key:?}");
 
     // Malformed MIME still becomes a stored message (the parser recovers what it can).
@@ -125,28 +237,59 @@ fn every_fixture_has_its_expected_outcome() {
 
     // Not mail at all: quarantined with a reason, and the next message still goes in.
     let o = ingest(&mut s, &cfg, "13-not-mail.bin", now);
-    assert!(matches!(&o, Outcome::Quarantined { reason } if !reason.is_empty()), "{o:?}");
+    assert!(
+        matches!(&o, Outcome::Quarantined { reason } if !reason.is_empty()),
+        "{o:?}"
+    );
     let o = ingest(&mut s, &cfg, "14-pcn.eml", now);
-    assert!(matches!(o, Outcome::NewCase { kind: Kind::OutOfScope, acknowledged: true, .. }), "{o:?}");
+    assert!(
+        matches!(
+            o,
+            Outcome::NewCase {
+                kind: Kind::OutOfScope,
+                acknowledged: true,
+                ..
+            }
+        ),
+        "{o:?}"
+    );
     let data = q(&s, "SELECT l.kind, l.data FROM letters l JOIN cases c ON c.id = l.case_id JOIN customers cu ON cu.id = c.customer_id WHERE cu.email = 'ian@example.org'");
     assert_eq!(data[0][0], "out-of-scope-redirect");
     assert!(data[0][1].contains("parking penalty"), "{:?}", data);
 
     // Someone else quoting the reference: attached as third-party, flagged, nothing sent.
     let o = ingest(&mut s, &cfg, "15-third-party.eml", now);
-    assert_eq!(o, Outcome::Attached { reference: "EX-2026-00001".into(), matched_by: "third-party (subject-ref)".into() });
-    let flagged = q(&s, "SELECT flagged FROM cases WHERE reference = 'EX-2026-00001'");
+    assert_eq!(
+        o,
+        Outcome::Attached {
+            reference: "EX-2026-00001".into(),
+            matched_by: "third-party (subject-ref)".into()
+        }
+    );
+    let flagged = q(
+        &s,
+        "SELECT flagged FROM cases WHERE reference = 'EX-2026-00001'",
+    );
     assert!(flagged[0][0].contains("third-party correspondence"));
-    let to_mallory = q(&s, "SELECT COUNT(*) FROM letters WHERE to_addr = 'mallory@example.net'");
+    let to_mallory = q(
+        &s,
+        "SELECT COUNT(*) FROM letters WHERE to_addr = 'mallory@example.net'",
+    );
     assert_eq!(to_mallory[0][0], "0");
 
     // The same message CC'd to a second council address: one case, not two.
-    assert_eq!(ingest(&mut s, &cfg, "16-cc-duplicate.eml", now), Outcome::Duplicate);
+    assert_eq!(
+        ingest(&mut s, &cfg, "16-cc-duplicate.eml", now),
+        Outcome::Duplicate
+    );
 
     // Nothing automatic besides the out-of-office went out for noise: one letter per new case.
     let after = q(&s, "SELECT COUNT(*) FROM letters")[0][0].clone();
     assert!(after.parse::<i32>().unwrap() > before.parse::<i32>().unwrap());
-    let per_case = q(&s, "SELECT MAX(n) FROM (SELECT COUNT(*) n FROM letters GROUP BY case_id)");
+    let per_case = q(
+        &s,
+        "SELECT MAX(n) FROM (SELECT COUNT(*) n FROM letters GROUP BY case_id)",
+    );
     assert_eq!(per_case[0][0], "1");
 }
 
@@ -155,16 +298,50 @@ fn backlog_import_opens_cases_but_sends_nothing() {
     let cfg = Config::load(None).unwrap();
     let mut s = Store::open_in_memory().unwrap();
     let raw = fixture("01-complaint.eml");
-    let out = ingest_batch(&mut s, &cfg, "test", &[Incoming { raw: &raw, delivered_at: None }], at("2026-12-14T10:00:00Z"), Options { backlog: true }).unwrap();
-    assert!(matches!(out[0], Outcome::NewCase { acknowledged: false, .. }));
+    let out = ingest_batch(
+        &mut s,
+        &cfg,
+        "test",
+        &[Incoming {
+            raw: &raw,
+            delivered_at: None,
+        }],
+        at("2026-12-14T10:00:00Z"),
+        Options { backlog: true },
+    )
+    .unwrap();
+    assert!(matches!(
+        out[0],
+        Outcome::NewCase {
+            acknowledged: false,
+            ..
+        }
+    ));
     assert_eq!(q(&s, "SELECT COUNT(*) FROM letters")[0][0], "0");
     let c = q(&s, "SELECT state, flagged FROM cases");
     assert_eq!(c[0][0], "received");
     assert!(c[0][1].contains("never acknowledged"));
     // Old mail (delivered 30 days before now) gets no letter without --backlog too.
     let raw = fixture("14-pcn.eml");
-    let out = ingest_batch(&mut s, &cfg, "test", &[Incoming { raw: &raw, delivered_at: Some(at("2026-11-14T10:00:00Z")) }], at("2026-12-14T10:00:00Z"), Options::default()).unwrap();
-    assert!(matches!(out[0], Outcome::NewCase { acknowledged: false, .. }));
+    let out = ingest_batch(
+        &mut s,
+        &cfg,
+        "test",
+        &[Incoming {
+            raw: &raw,
+            delivered_at: Some(at("2026-11-14T10:00:00Z")),
+        }],
+        at("2026-12-14T10:00:00Z"),
+        Options::default(),
+    )
+    .unwrap();
+    assert!(matches!(
+        out[0],
+        Outcome::NewCase {
+            acknowledged: false,
+            ..
+        }
+    ));
 }
 
 #[test]
@@ -174,8 +351,25 @@ fn automatic_replies_to_one_sender_are_rate_limited() {
     let mut acknowledged = 0;
     for i in 0..8 {
         let raw = format!("From: flood@example.org\r\nSubject: complaint number {i}\r\nMessage-ID: <flood-{i}@example.org>\r\n\r\nI complain.\r\n");
-        let out = ingest_batch(&mut s, &cfg, "test", &[Incoming { raw: raw.as_bytes(), delivered_at: None }], at("2026-12-14T10:00:00Z"), Options::default()).unwrap();
-        if matches!(out[0], Outcome::NewCase { acknowledged: true, .. }) {
+        let out = ingest_batch(
+            &mut s,
+            &cfg,
+            "test",
+            &[Incoming {
+                raw: raw.as_bytes(),
+                delivered_at: None,
+            }],
+            at("2026-12-14T10:00:00Z"),
+            Options::default(),
+        )
+        .unwrap();
+        if matches!(
+            out[0],
+            Outcome::NewCase {
+                acknowledged: true,
+                ..
+            }
+        ) {
             acknowledged += 1;
         }
     }
@@ -188,7 +382,23 @@ fn mail_from_the_inbox_itself_is_never_answered() {
     let cfg = Config::load(None).unwrap();
     let mut s = Store::open_in_memory().unwrap();
     let raw = b"From: complaints@example.gov.uk\r\nSubject: complaint\r\nMessage-ID: <loop@example.gov.uk>\r\n\r\nI complain.\r\n";
-    let out = ingest_batch(&mut s, &cfg, "test", &[Incoming { raw, delivered_at: None }], at("2026-12-14T10:00:00Z"), Options::default()).unwrap();
-    assert_eq!(out[0], Outcome::Noise { reason: "sent from the complaints inbox itself (loop)".into() });
+    let out = ingest_batch(
+        &mut s,
+        &cfg,
+        "test",
+        &[Incoming {
+            raw,
+            delivered_at: None,
+        }],
+        at("2026-12-14T10:00:00Z"),
+        Options::default(),
+    )
+    .unwrap();
+    assert_eq!(
+        out[0],
+        Outcome::Noise {
+            reason: "sent from the complaints inbox itself (loop)".into()
+        }
+    );
     assert_eq!(q(&s, "SELECT COUNT(*) FROM letters")[0][0], "0");
 }

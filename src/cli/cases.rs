@@ -148,7 +148,15 @@ pub fn list(ctx: &Ctx, a: CasesArgs) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     print_table(
-        &["REFERENCE", "KIND", "STAGE", "STATE", "OFFICER", "NEXT DUE", "SUBJECT"],
+        &[
+            "REFERENCE",
+            "KIND",
+            "STAGE",
+            "STATE",
+            "OFFICER",
+            "NEXT DUE",
+            "SUBJECT",
+        ],
         &rows,
     );
     Ok(ExitCode::SUCCESS)
@@ -189,7 +197,11 @@ pub fn show(ctx: &Ctx, a: CaseArgs) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let today = ctx.today();
-    println!("{}  {}", case.reference, case.subject.as_deref().unwrap_or(""));
+    println!(
+        "{}  {}",
+        case.reference,
+        case.subject.as_deref().unwrap_or("")
+    );
     println!("  kind      {}", case.kind);
     println!("  policy    {}", case.policy);
     println!("  stage     {}", case.stage);
@@ -200,7 +212,10 @@ pub fn show(ctx: &Ctx, a: CaseArgs) -> Result<ExitCode> {
     if let Some(e) = &case.customer_email {
         println!(
             "  customer  {}{}",
-            case.customer_name.as_deref().map(|n| format!("{n} ")).unwrap_or_default(),
+            case.customer_name
+                .as_deref()
+                .map(|n| format!("{n} "))
+                .unwrap_or_default(),
             format_args!("<{e}>")
         );
     }
@@ -229,8 +244,16 @@ pub fn show(ctx: &Ctx, a: CaseArgs) -> Result<ExitCode> {
                 }
                 (s, _) => s.to_string(),
             };
-            let due = parse_date(&d.due).map(day).unwrap_or_else(|_| d.due.clone());
-            vec![d.stage.clone(), d.kind.clone(), due, status, format!("{} from {} ({})", d.period, d.from_event, d.from_date)]
+            let due = parse_date(&d.due)
+                .map(day)
+                .unwrap_or_else(|_| d.due.clone());
+            vec![
+                d.stage.clone(),
+                d.kind.clone(),
+                due,
+                status,
+                format!("{} from {} ({})", d.period, d.from_event, d.from_date),
+            ]
         })
         .collect();
     print_table(&["STAGE", "DEADLINE", "DUE", "STATUS", "RULE"], &rows);
@@ -242,7 +265,13 @@ pub fn show(ctx: &Ctx, a: CaseArgs) -> Result<ExitCode> {
             crate::policy::Policy::load(&case.policy)?
         };
         for d in deadlines.iter().filter_map(due_of) {
-            println!("{}", d.explain(&ctx.config.calendar, deadline::counts_working_days(&policy, &d)));
+            println!(
+                "{}",
+                d.explain(
+                    &ctx.config.calendar,
+                    deadline::counts_working_days(&policy, &d)
+                )
+            );
         }
     }
     println!();
@@ -253,7 +282,11 @@ pub fn show(ctx: &Ctx, a: CaseArgs) -> Result<ExitCode> {
             (None, Some(t)) => format!(" [{t}]"),
             _ => String::new(),
         };
-        let detail = e.detail.as_deref().map(|d| format!(": {d}")).unwrap_or_default();
+        let detail = e
+            .detail
+            .as_deref()
+            .map(|d| format!(": {d}"))
+            .unwrap_or_default();
         println!("  {}  {:<16} {}{change}{detail}", e.at, e.actor, e.kind);
     }
     Ok(ExitCode::SUCCESS)
@@ -266,7 +299,11 @@ pub fn new(ctx: &Ctx, a: NewArgs) -> Result<ExitCode> {
     }
     let received = a.received.unwrap_or(ctx.now);
     if received > ctx.now {
-        bail!("--received {} is in the future (now is {})", received.to_rfc3339(), ctx.now.to_rfc3339());
+        bail!(
+            "--received {} is in the future (now is {})",
+            received.to_rfc3339(),
+            ctx.now.to_rfc3339()
+        );
     }
     let mut store = ctx.store()?;
     let case = store.create_case(

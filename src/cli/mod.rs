@@ -13,10 +13,10 @@ use crate::store::Store;
 mod cases;
 mod letter;
 mod outbox;
-mod send;
-mod templates;
 mod policy;
 mod poll;
+mod send;
+mod templates;
 mod workdays;
 
 /// Redress: a UK council's complaints inbox, run by its published policy.
@@ -146,11 +146,17 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Letter(cmd) => letter::run(&ctx, cmd),
         Command::Templates(cmd) => templates::run(&ctx, cmd),
         Command::Run => {
-            let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()?;
             if let crate::config::MailboxConfig::Maildir { path } = &ctx.config.mailbox {
                 crate::mailbox::maildir::ensure(path)?;
             }
-            rt.block_on(crate::daemon::run(ctx.config, crate::daemon::shutdown_signal()))?;
+            rt.block_on(crate::daemon::run(
+                ctx.config,
+                crate::daemon::shutdown_signal(),
+            ))?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Poll(args) => poll::poll(&ctx, args),

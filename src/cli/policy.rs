@@ -199,7 +199,8 @@ pub fn deadline(ctx: &Ctx, a: DeadlineArgs) -> Result<ExitCode> {
     dues.extend(feedback_deadlines(&policy, true, a.from, cal));
     dues.extend(feedback_deadlines(&policy, false, a.from, cal));
     if a.responded.is_none() {
-        pending.push("reply window and survey count from our response (give --responded DATE)".into());
+        pending
+            .push("reply window and survey count from our response (give --responded DATE)".into());
     }
     if a.json {
         print_json(&serde_json::json!({

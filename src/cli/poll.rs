@@ -33,7 +33,9 @@ pub struct ClassifyArgs {
 
 pub fn poll(ctx: &Ctx, a: PollArgs) -> Result<ExitCode> {
     let mut store = ctx.store()?;
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
     let tty = std::io::stderr().is_terminal();
     let mut last_shown = 0usize;
     let mut progress = |done: usize, total: usize| {
@@ -64,12 +66,23 @@ pub fn poll(ctx: &Ctx, a: PollArgs) -> Result<ExitCode> {
     }
     for o in &pass.outcomes {
         match o {
-            Outcome::NewCase { reference, kind, acknowledged } => println!(
+            Outcome::NewCase {
+                reference,
+                kind,
+                acknowledged,
+            } => println!(
                 "new case {reference} ({}){}",
                 kind.as_str(),
-                if *acknowledged { ", letter queued" } else { ", no automatic letter" }
+                if *acknowledged {
+                    ", letter queued"
+                } else {
+                    ", no automatic letter"
+                }
             ),
-            Outcome::Attached { reference, matched_by } => println!("attached to {reference} (matched by {matched_by})"),
+            Outcome::Attached {
+                reference,
+                matched_by,
+            } => println!("attached to {reference} (matched by {matched_by})"),
             Outcome::Noise { reason } => println!("not answered: {reason}"),
             Outcome::Quarantined { reason } => println!("quarantined: {reason}"),
             Outcome::Duplicate => {}
@@ -106,7 +119,15 @@ pub fn quarantine(ctx: &Ctx, a: QuarantineArgs) -> Result<ExitCode> {
     }
     let table: Vec<Vec<String>> = rows
         .iter()
-        .map(|r| vec![r.id.to_string(), r.received_at.clone(), r.size.to_string(), r.source.clone(), r.reason.clone()])
+        .map(|r| {
+            vec![
+                r.id.to_string(),
+                r.received_at.clone(),
+                r.size.to_string(),
+                r.source.clone(),
+                r.reason.clone(),
+            ]
+        })
         .collect();
     super::print_table(&["ID", "RECEIVED", "BYTES", "SOURCE", "REASON"], &table);
     Ok(ExitCode::SUCCESS)
@@ -114,14 +135,24 @@ pub fn quarantine(ctx: &Ctx, a: QuarantineArgs) -> Result<ExitCode> {
 
 pub fn classify(ctx: &Ctx, a: ClassifyArgs) -> Result<ExitCode> {
     let kind = Kind::parse(&a.kind).ok_or_else(|| {
-        anyhow::anyhow!("unknown kind '{}' (known: {})", a.kind, Kind::ALL.map(|k| k.as_str()).join(", "))
+        anyhow::anyhow!(
+            "unknown kind '{}' (known: {})",
+            a.kind,
+            Kind::ALL.map(|k| k.as_str()).join(", ")
+        )
     })?;
     let mut store = ctx.store()?;
     let before = store.find_case(&a.reference)?;
     if before.kind == kind.as_str() {
         anyhow::bail!("{} is already a {}", before.reference, kind.as_str());
     }
-    let case = store.set_field(&a.reference, CaseField::Kind, Some(kind.as_str()), ctx.now, &format!("officer:{}", a.officer))?;
+    let case = store.set_field(
+        &a.reference,
+        CaseField::Kind,
+        Some(kind.as_str()),
+        ctx.now,
+        &format!("officer:{}", a.officer),
+    )?;
     println!("{}: {} -> {}", case.reference, before.kind, case.kind);
     Ok(ExitCode::SUCCESS)
 }

@@ -126,7 +126,9 @@ impl Writer<'_> {
                 Op::SetTextRenderingMode {
                     mode: TextRenderingMode::FillStroke,
                 },
-                Op::SetOutlineThickness { pt: Pt(size * 0.045) },
+                Op::SetOutlineThickness {
+                    pt: Pt(size * 0.045),
+                },
             ]);
         }
         page.extend([
@@ -195,7 +197,12 @@ pub fn letter_pdf(ctx: &LetterContext, subject: &str, body: &str) -> Result<Vec<
 
     // Letterhead: the council's name, and its contact details in the right column.
     let top = PAGE_H - 22.0;
-    let name_lines = wrap(&fonts.regular, &ctx.council.name, 15.0, RIGHT_COL - LEFT - 5.0);
+    let name_lines = wrap(
+        &fonts.regular,
+        &ctx.council.name,
+        15.0,
+        RIGHT_COL - LEFT - 5.0,
+    );
     let mut y = top;
     for l in &name_lines {
         w.text(Face::Bold, 15.0, LEFT, y, l);
@@ -306,7 +313,9 @@ pub fn letter_pdf(ctx: &LetterContext, subject: &str, body: &str) -> Result<Vec<
         optimize: false,
         ..PdfSaveOptions::default()
     };
-    let mut lo = doc.with_pages(pages).to_lopdf_document(&opts, &mut Vec::new());
+    let mut lo = doc
+        .with_pages(pages)
+        .to_lopdf_document(&opts, &mut Vec::new());
     compress(&mut lo);
     let mut bytes = Vec::with_capacity(48 * 1024);
     lo.save_to(&mut bytes)

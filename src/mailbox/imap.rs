@@ -43,31 +43,58 @@ fn port(cfg: &ImapConfig) -> u16 {
 
 /// Connect, secure and log in.
 pub async fn connect(cfg: &ImapConfig) -> Result<ImapSession, MailboxError> {
-    let password = tls::read_secret(cfg.password_file.as_deref(), cfg.password_env.as_deref(), "imap").map_err(|m| fail(cfg, m))?;
-    let tcp = tokio::time::timeout(std::time::Duration::from_secs(30), TcpStream::connect((cfg.host.as_str(), port(cfg))))
-        .await
-        .map_err(|_| fail(cfg, "connection timed out"))?
-        .map_err(|e| fail(cfg, e))?;
+    let password = tls::read_secret(
+        cfg.password_file.as_deref(),
+        cfg.password_env.as_deref(),
+        "imap",
+    )
+    .map_err(|m| fail(cfg, m))?;
+    let tcp = tokio::time::timeout(
+        std::time::Duration::from_secs(30),
+        TcpStream::connect((cfg.host.as_str(), port(cfg))),
+    )
+    .await
+    .map_err(|_| fail(cfg, "connection timed out"))?
+    .map_err(|e| fail(cfg, e))?;
     let server_name = || {
-        tokio_rustls::rustls::pki_types::ServerName::try_from(cfg.host.clone()).map_err(|e| fail(cfg, format!("bad host name: {e}")))
+        tokio_rustls::rustls::pki_types::ServerName::try_from(cfg.host.clone())
+            .map_err(|e| fail(cfg, format!("bad host name: {e}")))
     };
     let connector = || -> Result<tokio_rustls::TlsConnector, MailboxError> {
-        Ok(tokio_rustls::TlsConnector::from(tls::client_config(cfg.ca_file.as_deref()).map_err(|m| fail(cfg, m))?))
+        Ok(tokio_rustls::TlsConnector::from(
+            tls::client_config(cfg.ca_file.as_deref()).map_err(|m| fail(cfg, m))?,
+        ))
     };
     let stream: Box<dyn Io> = match cfg.tls.as_str() {
         "implicit" => {
-            let s = connector()?.connect(server_name()?, tcp).await.map_err(|e| fail(cfg, format!("TLS: {e}")))?;
+            let s = connector()?
+                .connect(server_name()?, tcp)
+                .await
+                .map_err(|e| fail(cfg, format!("TLS: {e}")))?;
             Box::new(s)
         }
         "starttls" => {
             let mut client = Client::new(tcp);
-            client.read_response().await.map_err(|e| fail(cfg, e))?.ok_or_else(|| fail(cfg, "no greeting"))?;
-            client.run_command_and_check_ok("STARTTLS", None).await.map_err(|e| fail(cfg, format!("STARTTLS: {e}")))?;
+            client
+                .read_response()
+                .await
+                .map_err(|e| fail(cfg, e))?
+                .ok_or_else(|| fail(cfg, "no greeting"))?;
+            client
+                .run_command_and_check_ok("STARTTLS", None)
+                .await
+                .map_err(|e| fail(cfg, format!("STARTTLS: {e}")))?;
             let tcp = client.into_inner();
-            let s = connector()?.connect(server_name()?, tcp).await.map_err(|e| fail(cfg, format!("TLS: {e}")))?;
+            let s = connector()?
+                .connect(server_name()?, tcp)
+                .await
+                .map_err(|e| fail(cfg, format!("TLS: {e}")))?;
             let client = Client::new(Box::new(s) as Box<dyn Io>);
             // After STARTTLS there is no second greeting.
-            return client.login(&cfg.user, &password).await.map_err(|(e, _)| fail(cfg, format!("login: {e}")));
+            return client
+                .login(&cfg.user, &password)
+                .await
+                .map_err(|(e, _)| fail(cfg, format!("login: {e}")));
         }
         "plain" => {
             if !(cfg.allow_plaintext || tls::is_loopback(&cfg.host)) {
@@ -75,19 +102,40 @@ pub async fn connect(cfg: &ImapConfig) -> Result<ImapSession, MailboxError> {
             }
             Box::new(tcp)
         }
-        other => return Err(fail(cfg, format!("tls = \"{other}\": use implicit, starttls or plain"))),
+        other => {
+            return Err(fail(
+                cfg,
+                format!("tls = \"{other}\": use implicit, starttls or plain"),
+            ))
+        }
     };
     let mut client = Client::new(stream);
-    client.read_response().await.map_err(|e| fail(cfg, e))?.ok_or_else(|| fail(cfg, "no greeting"))?;
-    client.login(&cfg.user, &password).await.map_err(|(e, _)| fail(cfg, format!("login: {e}")))
+    client
+        .read_response()
+        .await
+        .map_err(|e| fail(cfg, e))?
+        .ok_or_else(|| fail(cfg, "no greeting"))?;
+    client
+        .login(&cfg.user, &password)
+        .await
+        .map_err(|(e, _)| fail(cfg, format!("login: {e}")))
 }
 
 pub fn source_key(cfg: &ImapConfig) -> String {
-    format!("imap:{}@{}:{}/{}", cfg.user, cfg.host, port(cfg), cfg.folder)
+    format!(
+        "imap:{}@{}:{}/{}",
+        cfg.user,
+        cfg.host,
+        port(cfg),
+        cfg.folder
+    )
 }
 
 fn uid_set(uids: &[u32]) -> String {
-    uids.iter().map(|u| u.to_string()).collect::<Vec<_>>().join(",")
+    uids.iter()
+        .map(|u| u.to_string())
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 /// One pass over the folder on an open session.
@@ -100,12 +148,19 @@ pub async fn pass(
     opts: Options,
     progress: Progress<'_>,
 ) -> Result<Pass, MailboxError> {
-    let mbox = session.select(&icfg.folder).await.map_err(|e| fail(icfg, format!("select {}: {e}", icfg.folder)))?;
+    let mbox = session
+        .select(&icfg.folder)
+        .await
+        .map_err(|e| fail(icfg, format!("select {}: {e}", icfg.folder)))?;
     let key = source_key(icfg);
     let validity = mbox.uid_validity.unwrap_or(0);
     let known: Option<(Option<u32>, u32)> = store
         .conn()
-        .query_row("SELECT uidvalidity, last_uid FROM mail_sources WHERE source = ?1", [&key], |r| Ok((r.get(0)?, r.get(1)?)))
+        .query_row(
+            "SELECT uidvalidity, last_uid FROM mail_sources WHERE source = ?1",
+            [&key],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
         .optional()
         .map_err(crate::store::StoreError::from)?;
     let mut last = match known {
@@ -123,11 +178,20 @@ pub async fn pass(
         .into_iter()
         .filter(|u| *u > last)
         .collect();
-    uids.extend(session.uid_search("UNSEEN").await.map_err(|e| fail(icfg, format!("search: {e}")))?);
+    uids.extend(
+        session
+            .uid_search("UNSEEN")
+            .await
+            .map_err(|e| fail(icfg, format!("search: {e}")))?,
+    );
     let uids: Vec<u32> = uids.into_iter().collect();
     let total = uids.len();
     let mut out = Pass::default();
-    let can_move = session.capabilities().await.map(|c| c.has_str("MOVE")).unwrap_or(false);
+    let can_move = session
+        .capabilities()
+        .await
+        .map(|c| c.has_str("MOVE"))
+        .unwrap_or(false);
     for chunk in uids.chunks(BATCH) {
         let set = uid_set(chunk);
         let fetched: Vec<async_imap::types::Fetch> = session
@@ -140,7 +204,9 @@ pub async fn pass(
         let mut done: Vec<u32> = Vec::with_capacity(fetched.len());
         let mut batch = Vec::with_capacity(fetched.len());
         for f in &fetched {
-            let (Some(uid), Some(body)) = (f.uid, f.body()) else { continue };
+            let (Some(uid), Some(body)) = (f.uid, f.body()) else {
+                continue;
+            };
             done.push(uid);
             batch.push(Incoming {
                 raw: body,
@@ -154,10 +220,16 @@ pub async fn pass(
             let set = uid_set(&done);
             match &icfg.processed_folder {
                 Some(folder) if can_move => {
-                    session.uid_mv(&set, folder).await.map_err(|e| fail(icfg, format!("move to {folder}: {e}")))?;
+                    session
+                        .uid_mv(&set, folder)
+                        .await
+                        .map_err(|e| fail(icfg, format!("move to {folder}: {e}")))?;
                 }
                 Some(folder) => {
-                    session.uid_copy(&set, folder).await.map_err(|e| fail(icfg, format!("copy to {folder}: {e}")))?;
+                    session
+                        .uid_copy(&set, folder)
+                        .await
+                        .map_err(|e| fail(icfg, format!("copy to {folder}: {e}")))?;
                     let _: Vec<_> = session
                         .uid_store(&set, "+FLAGS.SILENT (\\Seen \\Deleted)")
                         .await

@@ -26,7 +26,10 @@ pub fn ensure(root: &Path) -> Result<(), MailboxError> {
 }
 
 fn cur_name(file: &Path) -> String {
-    let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     // Maildir info suffix: ":2,<flags>"; add S (seen) to whatever is there.
     match name.split_once(":2,") {
         Some((base, flags)) if flags.contains('S') => format!("{base}:2,{flags}"),
@@ -53,7 +56,12 @@ pub fn poll(
         .map_err(|e| err(&new, e))?
         .filter_map(|e| e.ok())
         .map(|e| e.path())
-        .filter(|p| p.is_file() && !p.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.')))
+        .filter(|p| {
+            p.is_file()
+                && !p
+                    .file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+        })
         .collect();
     // Maildir names start with the delivery time: sorting keeps arrival order.
     files.sort();
@@ -64,7 +72,10 @@ pub fn poll(
         let mut raws = Vec::with_capacity(chunk.len());
         for f in chunk {
             let raw = std::fs::read(f).map_err(|e| err(f, e))?;
-            let delivered = std::fs::metadata(f).and_then(|m| m.modified()).ok().map(DateTime::<Utc>::from);
+            let delivered = std::fs::metadata(f)
+                .and_then(|m| m.modified())
+                .ok()
+                .map(DateTime::<Utc>::from);
             raws.push((raw, delivered));
         }
         let batch: Vec<Incoming> = raws

@@ -50,7 +50,13 @@ pub(crate) fn ingest_and_count(
     // Date header if earlier): the real delivery time belongs to another timeline.
     let shifted: Vec<Incoming>;
     let batch = if now.is_some() {
-        shifted = batch.iter().map(|m| Incoming { raw: m.raw, delivered_at: None }).collect();
+        shifted = batch
+            .iter()
+            .map(|m| Incoming {
+                raw: m.raw,
+                delivered_at: None,
+            })
+            .collect();
         &shifted[..]
     } else {
         batch
@@ -59,11 +65,20 @@ pub(crate) fn ingest_and_count(
     for o in &outcomes {
         pass.report.add(o);
         match o {
-            Outcome::Quarantined { reason } => tracing::warn!(source, %reason, "message quarantined"),
-            Outcome::NewCase { reference, kind, acknowledged } => {
+            Outcome::Quarantined { reason } => {
+                tracing::warn!(source, %reason, "message quarantined")
+            }
+            Outcome::NewCase {
+                reference,
+                kind,
+                acknowledged,
+            } => {
                 tracing::info!(source, %reference, kind = kind.as_str(), acknowledged, "new case")
             }
-            Outcome::Attached { reference, matched_by } => tracing::info!(source, %reference, %matched_by, "message attached"),
+            Outcome::Attached {
+                reference,
+                matched_by,
+            } => tracing::info!(source, %reference, %matched_by, "message attached"),
             Outcome::Noise { reason } => tracing::info!(source, %reason, "not answered"),
             Outcome::Duplicate => tracing::debug!(source, "duplicate skipped"),
         }
@@ -82,6 +97,8 @@ pub async fn poll_once(
 ) -> Result<Pass, MailboxError> {
     match &cfg.mailbox {
         MailboxConfig::Maildir { path } => maildir::poll(store, cfg, path, now, opts, progress),
-        MailboxConfig::Imap(imap_cfg) => imap::poll(store, cfg, imap_cfg, now, opts, progress).await,
+        MailboxConfig::Imap(imap_cfg) => {
+            imap::poll(store, cfg, imap_cfg, now, opts, progress).await
+        }
     }
 }

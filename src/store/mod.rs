@@ -226,9 +226,9 @@ impl Store {
     }
 
     fn migrate(&mut self, path: &str) -> Result<()> {
-        let version: usize = self
-            .conn
-            .query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0))? as usize;
+        let version: usize =
+            self.conn
+                .query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0))? as usize;
         if version > MIGRATIONS.len() {
             return Err(StoreError::TooNew {
                 path: path.to_string(),
@@ -396,6 +396,7 @@ impl Store {
         Ok(())
     }
 
+    #[allow(clippy::too_many_arguments)]
     /// Take `action` on a case: check the lifecycle and the policy, update the facts its
     /// deadlines count from, record the event, recompute deadlines; all or nothing.
     pub fn apply(
@@ -409,8 +410,12 @@ impl Store {
         cal: &Calendar,
     ) -> Result<CaseRow> {
         let case = self.find_case(reference)?;
-        let from = State::parse(&case.state)
-            .ok_or_else(|| StoreError::Refused(format!("{}: unknown state '{}' in the database", case.reference, case.state)))?;
+        let from = State::parse(&case.state).ok_or_else(|| {
+            StoreError::Refused(format!(
+                "{}: unknown state '{}' in the database",
+                case.reference, case.state
+            ))
+        })?;
         let to = case::transition(from, action)
             .map_err(|e| StoreError::Illegal(case.reference.clone(), e))?;
         if case.policy != policy.name {
@@ -425,7 +430,10 @@ impl Store {
         let now = ts(at);
         match action {
             Action::Acknowledge => {
-                tx.execute("UPDATE cases SET acknowledged_on = ?2 WHERE id = ?1", params![case.id, d])?;
+                tx.execute(
+                    "UPDATE cases SET acknowledged_on = ?2 WHERE id = ?1",
+                    params![case.id, d],
+                )?;
                 mark_met(&tx, case.id, &case.stage, &["acknowledge"], &d)?;
             }
             Action::StartInvestigation | Action::AcceptEscalation => {
@@ -436,8 +444,17 @@ impl Store {
                 mark_met(&tx, case.id, &case.stage, &["decide"], &d)?;
             }
             Action::Respond => {
-                tx.execute("UPDATE cases SET responded_on = ?2 WHERE id = ?1", params![case.id, d])?;
-                mark_met(&tx, case.id, &case.stage, &["respond", "aim", "acknowledge"], &d)?;
+                tx.execute(
+                    "UPDATE cases SET responded_on = ?2 WHERE id = ?1",
+                    params![case.id, d],
+                )?;
+                mark_met(
+                    &tx,
+                    case.id,
+                    &case.stage,
+                    &["respond", "aim", "acknowledge"],
+                    &d,
+                )?;
             }
             Action::OpenReplyWindow => {}
             Action::RequestEscalation => {
@@ -471,7 +488,12 @@ impl Store {
                 )?;
             }
             Action::ReferBack => {
-                let idx = policy.preset.stages.iter().position(|s| s.id == case.stage).unwrap_or(0);
+                let idx = policy
+                    .preset
+                    .stages
+                    .iter()
+                    .position(|s| s.id == case.stage)
+                    .unwrap_or(0);
                 if idx == 0 {
                     return Err(StoreError::Refused(format!(
                         "{}: there is no earlier stage to refer back to",
@@ -541,7 +563,16 @@ impl Store {
             params![case.id, value, ts(at)],
         )?;
         let detail = format!("{col}: {}", value.unwrap_or("(none)"));
-        insert_event(&tx, case.id, at, actor, &format!("set {col}"), None, None, Some(&detail))?;
+        insert_event(
+            &tx,
+            case.id,
+            at,
+            actor,
+            &format!("set {col}"),
+            None,
+            None,
+            Some(&detail),
+        )?;
         tx.commit()?;
         self.case_by_id(case.id)
     }
@@ -570,7 +601,11 @@ pub struct LetterRequest<'a> {
 /// Ask for a letter: stored as 'pending' with its Message-ID fixed now, so that however
 /// often rendering or sending is retried, the customer can receive it once only.
 pub fn request_letter(conn: &Connection, req: &LetterRequest) -> Result<i64> {
-    let reference: String = conn.query_row("SELECT reference FROM cases WHERE id = ?1", [req.case_id], |r| r.get(0))?;
+    let reference: String = conn.query_row(
+        "SELECT reference FROM cases WHERE id = ?1",
+        [req.case_id],
+        |r| r.get(0),
+    )?;
     // The row id makes the Message-ID unique for ever (ids of letters are never reused:
     // letters are never deleted); insert, then name it.
     conn.execute(
@@ -590,8 +625,17 @@ pub fn request_letter(conn: &Connection, req: &LetterRequest) -> Result<i64> {
         ],
     )?;
     let id = conn.last_insert_rowid();
-    let message_id = format!("<{}.{}.{}@{}>", reference.to_ascii_lowercase(), req.kind, id, req.domain);
-    conn.execute("UPDATE letters SET message_id = ?2 WHERE id = ?1", params![id, message_id])?;
+    let message_id = format!(
+        "<{}.{}.{}@{}>",
+        reference.to_ascii_lowercase(),
+        req.kind,
+        id,
+        req.domain
+    );
+    conn.execute(
+        "UPDATE letters SET message_id = ?2 WHERE id = ?1",
+        params![id, message_id],
+    )?;
     insert_event(
         conn,
         req.case_id,
@@ -617,9 +661,9 @@ pub struct QuarantineRow {
 
 impl Store {
     pub fn quarantine(&self) -> Result<Vec<QuarantineRow>> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT id, source, reason, received_at, length(raw) FROM quarantine ORDER BY id")?;
+        let mut stmt = self.conn.prepare(
+            "SELECT id, source, reason, received_at, length(raw) FROM quarantine ORDER BY id",
+        )?;
         let rows = stmt
             .query_map([], |r| {
                 Ok(QuarantineRow {
@@ -637,7 +681,9 @@ impl Store {
     /// The raw bytes of a quarantined message, for an officer to inspect.
     pub fn quarantined_raw(&self, id: i64) -> Result<Vec<u8>> {
         self.conn
-            .query_row("SELECT raw FROM quarantine WHERE id = ?1", [id], |r| r.get(0))
+            .query_row("SELECT raw FROM quarantine WHERE id = ?1", [id], |r| {
+                r.get(0)
+            })
             .optional()?
             .ok_or_else(|| StoreError::Refused(format!("no quarantined message with id {id}")))
     }
@@ -698,14 +744,23 @@ pub(crate) fn next_reference(tx: &Connection, prefix: &str, year: i32) -> Result
     Ok(format!("{prefix}-{year}-{n:05}"))
 }
 
-pub(crate) fn upsert_customer(tx: &Connection, email: &str, name: Option<&str>, at: DateTime<Utc>) -> Result<i64> {
+pub(crate) fn upsert_customer(
+    tx: &Connection,
+    email: &str,
+    name: Option<&str>,
+    at: DateTime<Utc>,
+) -> Result<i64> {
     let email = email.trim();
     tx.execute(
         "INSERT INTO customers (email, name, created_at) VALUES (?1, ?2, ?3)
          ON CONFLICT (email) DO UPDATE SET name = COALESCE(customers.name, excluded.name)",
         params![email, name, ts(at)],
     )?;
-    Ok(tx.query_row("SELECT id FROM customers WHERE email = ?1", [email], |r| r.get(0))?)
+    Ok(
+        tx.query_row("SELECT id FROM customers WHERE email = ?1", [email], |r| {
+            r.get(0)
+        })?,
+    )
 }
 
 /// Insert a case inside a caller's transaction (ingestion stores the message in the same one).
@@ -748,12 +803,21 @@ pub(crate) fn create_case_tx(
         "opened",
         None,
         Some(State::Received.as_str()),
-        Some(&format!("{} under policy {}", new.kind.as_str(), policy.name)),
+        Some(&format!(
+            "{} under policy {}",
+            new.kind.as_str(),
+            policy.name
+        )),
     )?;
     match new.kind {
         Kind::Complaint => refresh_deadlines(tx, id, policy, cal)?,
         Kind::Compliment | Kind::Comment => {
-            let dues = deadline::feedback_deadlines(policy, new.kind == Kind::Compliment, received_on, cal);
+            let dues = deadline::feedback_deadlines(
+                policy,
+                new.kind == Kind::Compliment,
+                received_on,
+                cal,
+            );
             for due in &dues {
                 upsert_deadline(tx, id, due)?;
             }
@@ -785,7 +849,12 @@ fn upsert_deadline(tx: &Connection, case_id: i64, due: &Due) -> Result<()> {
 }
 
 /// Recompute the current stage's deadlines (for other modules of the crate).
-pub(crate) fn refresh_deadlines_pub(tx: &Connection, case_id: i64, policy: &Policy, cal: &Calendar) -> Result<()> {
+pub(crate) fn refresh_deadlines_pub(
+    tx: &Connection,
+    case_id: i64,
+    policy: &Policy,
+    cal: &Calendar,
+) -> Result<()> {
     refresh_deadlines(tx, case_id, policy, cal)
 }
 

@@ -50,7 +50,10 @@ fn references_are_sequential_per_year_and_never_reused() {
     assert_eq!(c.reference, "BNES-2027-00001");
     // Counting continues past any deleted or erased case: the counter, not MAX(id), decides.
     s.conn()
-        .execute("UPDATE reference_counters SET last = 41 WHERE year = 2026", [])
+        .execute(
+            "UPDATE reference_counters SET last = 41 WHERE year = 2026",
+            [],
+        )
         .unwrap();
     let d = complaint(&mut s, &p, "2026-12-31T12:00:00Z");
     assert_eq!(d.reference, "BNES-2026-00042");
@@ -71,9 +74,14 @@ fn a_british_summer_time_evening_counts_as_the_next_london_day() {
 fn the_event_log_cannot_be_rewritten() {
     let mut s = Store::open_in_memory().unwrap();
     let c = complaint(&mut s, &bath(), "2026-11-02T09:00:00Z");
-    let upd = s.conn().execute("UPDATE events SET actor = 'someone else' WHERE case_id = ?1", [c.id]);
+    let upd = s.conn().execute(
+        "UPDATE events SET actor = 'someone else' WHERE case_id = ?1",
+        [c.id],
+    );
     assert!(upd.unwrap_err().to_string().contains("append-only"));
-    let del = s.conn().execute("DELETE FROM events WHERE case_id = ?1", [c.id]);
+    let del = s
+        .conn()
+        .execute("DELETE FROM events WHERE case_id = ?1", [c.id]);
     assert!(del.unwrap_err().to_string().contains("append-only"));
     assert_eq!(s.events(c.id).unwrap().len(), 1);
 }
@@ -83,8 +91,14 @@ fn pragmas_and_schema_version_are_set_on_disk() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("sub/redress.db");
     let s = Store::open(&path).unwrap();
-    let mode: String = s.conn().query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
-    let fk: i64 = s.conn().query_row("PRAGMA foreign_keys", [], |r| r.get(0)).unwrap();
+    let mode: String = s
+        .conn()
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .unwrap();
+    let fk: i64 = s
+        .conn()
+        .query_row("PRAGMA foreign_keys", [], |r| r.get(0))
+        .unwrap();
     assert_eq!(mode, "wal");
     assert_eq!(fk, 1);
     assert_eq!(s.schema_version().unwrap(), MIGRATIONS.len() as i64);
@@ -92,8 +106,14 @@ fn pragmas_and_schema_version_are_set_on_disk() {
     // Re-opening runs no migration twice.
     let s = Store::open(&path).unwrap();
     assert_eq!(s.schema_version().unwrap(), MIGRATIONS.len() as i64);
-    let bad = s.conn().execute("INSERT INTO events (case_id, at, actor, kind) VALUES (999, 'x', 'y', 'z')", []);
-    assert!(bad.is_err(), "foreign keys must reject an event for a missing case");
+    let bad = s.conn().execute(
+        "INSERT INTO events (case_id, at, actor, kind) VALUES (999, 'x', 'y', 'z')",
+        [],
+    );
+    assert!(
+        bad.is_err(),
+        "foreign keys must reject an event for a missing case"
+    );
 }
 
 #[test]
@@ -102,9 +122,20 @@ fn an_illegal_action_changes_nothing_and_says_why() {
     let p = bath();
     let c = complaint(&mut s, &p, "2026-11-02T09:00:00Z");
     let err = s
-        .apply(&c.reference, Action::RequestEscalation, at("2026-11-03T09:00:00Z"), "officer:ann", None, &p, &Calendar::new())
+        .apply(
+            &c.reference,
+            Action::RequestEscalation,
+            at("2026-11-03T09:00:00Z"),
+            "officer:ann",
+            None,
+            &p,
+            &Calendar::new(),
+        )
         .unwrap_err();
-    assert_eq!(err.to_string(), "BNES-2026-00001: cannot request escalation: the case is received");
+    assert_eq!(
+        err.to_string(),
+        "BNES-2026-00001: cannot request escalation: the case is received"
+    );
     let after = s.find_case(&c.reference).unwrap();
     assert_eq!(after.state, "received");
     assert_eq!(s.events(c.id).unwrap().len(), 1);
@@ -121,9 +152,19 @@ fn bath_case_through_both_stages_with_deadlines_from_each_event() {
     // 29,30,31 (11), [1 Jan holiday], 4,5,6,7 (15) -> Thu 7 Jan 2027.
     assert_eq!(due(&s, &c, "stage1", "acknowledge"), "2026-12-21");
     assert_eq!(due(&s, &c, "stage1", "respond"), "2027-01-07");
-    let step = |s: &mut Store, a: Action, when: &str| s.apply(&c.reference, a, at(when), "officer:ann", None, &p, &cal).unwrap();
+    let step = |s: &mut Store, a: Action, when: &str| {
+        s.apply(&c.reference, a, at(when), "officer:ann", None, &p, &cal)
+            .unwrap()
+    };
     step(&mut s, Action::Acknowledge, "2026-12-14T10:00:05Z");
-    s.set_field(&c.reference, CaseField::Officer, Some("ann"), at("2026-12-14T11:00:00Z"), "officer:lead").unwrap();
+    s.set_field(
+        &c.reference,
+        CaseField::Officer,
+        Some("ann"),
+        at("2026-12-14T11:00:00Z"),
+        "officer:lead",
+    )
+    .unwrap();
     step(&mut s, Action::StartInvestigation, "2026-12-15T09:00:00Z");
     step(&mut s, Action::Respond, "2027-01-06T15:00:00Z");
     let c2 = step(&mut s, Action::OpenReplyWindow, "2027-01-06T15:00:01Z");
@@ -132,7 +173,10 @@ fn bath_case_through_both_stages_with_deadlines_from_each_event() {
     assert_eq!(due(&s, &c, "stage1", "escalation-window"), "2027-02-03");
     // Customer asks for a review on Fri 15 Jan 2027.
     let c3 = step(&mut s, Action::RequestEscalation, "2027-01-15T12:00:00Z");
-    assert_eq!((c3.stage.as_str(), c3.state.as_str()), ("stage2", "escalation-requested"));
+    assert_eq!(
+        (c3.stage.as_str(), c3.state.as_str()),
+        ("stage2", "escalation-requested")
+    );
     assert_eq!(c3.officer, None);
     assert_eq!(c3.past_officers, vec!["ann".to_string()]);
     // Decide 10 WD from Fri 15 Jan -> Fri 29 Jan; ack 5 WD -> Fri 22 Jan.
@@ -143,15 +187,36 @@ fn bath_case_through_both_stages_with_deadlines_from_each_event() {
     // Investigation from Wed 27 Jan 2027 + 30 WD = Wed 10 Mar 2027.
     assert_eq!(due(&s, &c, "stage2", "respond"), "2027-03-10");
     step(&mut s, Action::Respond, "2027-03-01T09:00:00Z");
-    let closed = step(&mut s, Action::Close(CloseReason::ReferredToOmbudsman), "2027-03-01T09:01:00Z");
-    assert_eq!(closed.close_reason.as_deref(), Some("referred-to-ombudsman"));
+    let closed = step(
+        &mut s,
+        Action::Close(CloseReason::ReferredToOmbudsman),
+        "2027-03-01T09:01:00Z",
+    );
+    assert_eq!(
+        closed.close_reason.as_deref(),
+        Some("referred-to-ombudsman")
+    );
     assert_eq!(closed.next_due, None);
-    let kinds: Vec<String> = s.events(c.id).unwrap().into_iter().map(|e| e.kind).collect();
+    let kinds: Vec<String> = s
+        .events(c.id)
+        .unwrap()
+        .into_iter()
+        .map(|e| e.kind)
+        .collect();
     assert_eq!(
         kinds,
         [
-            "opened", "acknowledge", "set officer", "start investigation", "respond", "open reply window",
-            "request escalation", "acknowledge", "accept escalation", "respond", "close (referred-to-ombudsman)"
+            "opened",
+            "acknowledge",
+            "set officer",
+            "start investigation",
+            "respond",
+            "open reply window",
+            "request escalation",
+            "acknowledge",
+            "accept escalation",
+            "respond",
+            "close (referred-to-ombudsman)"
         ]
     );
     let met: Vec<(String, String)> = s
@@ -172,10 +237,27 @@ fn escalation_past_the_last_stage_is_refused_with_the_ombudsman_named() {
     let cal = Calendar::new();
     let c = complaint(&mut s, &p, "2026-11-02T09:00:00Z");
     for a in [Action::Acknowledge, Action::Respond] {
-        s.apply(&c.reference, a, at("2026-11-03T09:00:00Z"), "officer:ann", None, &p, &cal).unwrap();
+        s.apply(
+            &c.reference,
+            a,
+            at("2026-11-03T09:00:00Z"),
+            "officer:ann",
+            None,
+            &p,
+            &cal,
+        )
+        .unwrap();
     }
     let e = s
-        .apply(&c.reference, Action::RequestEscalation, at("2026-11-04T09:00:00Z"), "customer", None, &p, &cal)
+        .apply(
+            &c.reference,
+            Action::RequestEscalation,
+            at("2026-11-04T09:00:00Z"),
+            "customer",
+            None,
+            &p,
+            &cal,
+        )
         .unwrap_err();
     assert!(e.to_string().contains("Ombudsman"), "{e}");
 }

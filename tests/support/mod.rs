@@ -9,7 +9,11 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 pub struct Dovecot {
@@ -27,7 +31,17 @@ impl Dovecot {
             std::fs::create_dir_all(dir.join(sub)).unwrap();
         }
         let ok = Command::new("openssl")
-            .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=localhost"])
+            .args([
+                "req",
+                "-x509",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-days",
+                "2",
+                "-subj",
+                "/CN=localhost",
+            ])
             .args(["-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"])
             // Not a CA: rustls refuses a CA certificate used as the server's own.
             .args(["-addext", "basicConstraints=critical,CA:FALSE"])
@@ -80,7 +94,11 @@ impl Dovecot {
             .status()
             .expect("dovecot (apt-get install -y dovecot-imapd)")
             .success();
-        assert!(ok, "dovecot did not start; see {}", dir.join("dovecot.log").display());
+        assert!(
+            ok,
+            "dovecot did not start; see {}",
+            dir.join("dovecot.log").display()
+        );
         let deadline = Instant::now() + Duration::from_secs(10);
         for port in [imap_port, imaps_port] {
             while TcpStream::connect(("127.0.0.1", port)).is_err() {
@@ -140,7 +158,10 @@ impl Dovecot {
     /// linger for a few seconds).
     pub fn stop(&self) {
         if let Ok(pid) = std::fs::read_to_string(self.dir.join("run").join("master.pid")) {
-            let out = Command::new("pgrep").args(["-P", pid.trim()]).output().unwrap();
+            let out = Command::new("pgrep")
+                .args(["-P", pid.trim()])
+                .output()
+                .unwrap();
             for child in String::from_utf8_lossy(&out.stdout).split_whitespace() {
                 let _ = Command::new("kill").args(["-KILL", child]).status();
             }
@@ -159,9 +180,15 @@ impl Dovecot {
             .stderr(std::process::Stdio::null())
             .status()
             .unwrap();
-        assert!(status.success(), "dovecot did not start again; see {}", self.dir.join("dovecot.log").display());
+        assert!(
+            status.success(),
+            "dovecot did not start again; see {}",
+            self.dir.join("dovecot.log").display()
+        );
         let deadline = Instant::now() + Duration::from_secs(20);
-        while TcpStream::connect(("127.0.0.1", self.imap_port)).is_err() && Instant::now() < deadline {
+        while TcpStream::connect(("127.0.0.1", self.imap_port)).is_err()
+            && Instant::now() < deadline
+        {
             std::thread::sleep(Duration::from_millis(50));
         }
     }
