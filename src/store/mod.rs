@@ -17,6 +17,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("schema.sql"),
     include_str!("inbound.sql"),
     include_str!("outbox.sql"),
+    include_str!("workflow.sql"),
+    include_str!("records.sql"),
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -1,0 +1,2 @@
+-- Migration 5: reports, retention and subject access. Reserved.
+SELECT 1;

@@ -1,0 +1,2 @@
+-- Migration 4: the workflow (scheduler steps, pauses, staff). Reserved.
+SELECT 1;
