@@ -156,6 +156,12 @@ struct RawConfig {
     #[serde(default)]
     inbound: InboundConfig,
     #[serde(default)]
+    workflow: WorkflowConfig,
+    #[serde(default)]
+    staff: Vec<Staff>,
+    #[serde(default)]
+    digest: Vec<DigestConfig>,
+    #[serde(default)]
     letters: LettersConfig,
 }
 
@@ -183,6 +189,76 @@ impl Default for LettersConfig {
             max_attempts: 30,
         }
     }
+}
+
+/// The automatic steps of the daemon.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WorkflowConfig {
+    /// Alert the officer and their manager this many working days before a response is due.
+    pub alert_days_before: u32,
+    /// When a response deadline lapses: the new target date this many working days
+    /// later (never beyond the preset's extension limit), told to the customer in a
+    /// holding letter.
+    pub holding_days: u32,
+    /// The reason a holding letter gives, in words that finish "This is because ...".
+    pub holding_reason: String,
+    /// Words in a customer's reply within the reply window that ask for the next stage.
+    pub review_phrases: Vec<String>,
+    /// Link in the satisfaction survey invitation.
+    pub survey_url: Option<String>,
+    /// How often the scheduler runs inside `redress run`.
+    pub tick_seconds: u64,
+}
+
+impl Default for WorkflowConfig {
+    fn default() -> Self {
+        WorkflowConfig {
+            alert_days_before: 2,
+            holding_days: 10,
+            holding_reason: "the investigation needs more time than our policy allows".into(),
+            review_phrases: [
+                "review", "escalate", "stage 2", "stage two", "stage 3", "stage three", "not satisfied",
+                "dissatisfied", "unhappy with your response", "unhappy with the response", "take this further",
+                "next stage",
+            ]
+            .map(String::from)
+            .to_vec(),
+            survey_url: None,
+            tick_seconds: 60,
+        }
+    }
+}
+
+/// A member of staff: officers handle cases, managers are alerted and escalated to.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Staff {
+    /// The name used on the command line (`assign REF NAME`).
+    pub name: String,
+    pub email: String,
+    /// The name of their manager, the next step up the chain.
+    pub manager: Option<String>,
+}
+
+/// A managers' digest of overdue and due-soon cases, on a cron schedule.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DigestConfig {
+    pub name: String,
+    /// Cron expression with seconds, in London time: "0 0 8 * * Mon-Fri" is 08:00 on weekdays.
+    pub schedule: String,
+    pub to: Vec<String>,
+    /// Include cases due within this many working days.
+    #[serde(default = "default_due_within")]
+    pub due_within_days: u32,
+    /// Send even when there is nothing to report.
+    #[serde(default)]
+    pub send_when_empty: bool,
+}
+
+fn default_due_within() -> u32 {
+    3
 }
 
 /// How new mail is handled.
@@ -234,6 +310,9 @@ pub struct Config {
     pub outbox: OutboxConfig,
     pub inbound: InboundConfig,
     pub letters: LettersConfig,
+    pub workflow: WorkflowConfig,
+    pub staff: Vec<Staff>,
+    pub digests: Vec<DigestConfig>,
     pub triage: crate::triage::Rules,
     /// Where the config came from, for messages.
     pub source: String,
@@ -379,8 +458,34 @@ impl Config {
         };
         let mut letters = raw.letters;
         letters.templates = letters.templates.as_deref().map(resolve);
+        for d in &raw.digest {
+            if let Err(e) = d.schedule.parse::<cron::Schedule>() {
+                return Err(ConfigError::Invalid {
+                    file: file.to_string(),
+                    line: line_of(src, &d.schedule),
+                    msg: format!(
+                        "digest '{}': schedule '{}' is not a cron expression (sec min hour day month weekday): {e}",
+                        d.name, d.schedule
+                    ),
+                });
+            }
+        }
+        for st in &raw.staff {
+            if let Some(m) = &st.manager {
+                if !raw.staff.iter().any(|o| &o.name == m) {
+                    return Err(ConfigError::Invalid {
+                        file: file.to_string(),
+                        line: line_of(src, &format!("\"{m}\"")),
+                        msg: format!("staff '{}' has manager '{m}', who is not listed under [[staff]]", st.name),
+                    });
+                }
+            }
+        }
         Ok(Config {
             letters,
+            workflow: raw.workflow,
+            staff: raw.staff,
+            digests: raw.digest,
             inbound: raw.inbound,
             triage,
             council,
@@ -398,6 +503,10 @@ impl Config {
             .reference_prefix
             .as_deref()
             .unwrap_or(&self.policy.preset.reference_prefix)
+    }
+
+    pub fn staff(&self, name: &str) -> Option<&Staff> {
+        self.staff.iter().find(|s| s.name == name)
     }
 
     /// The domain of the complaints inbox, used in our Message-IDs.

@@ -1,5 +1,5 @@
 //! `redress run`: one tokio process with three tasks — the mailbox watcher, the
-//! outbox sender and (when configured) the scheduler — that watch one shutdown signal.
+//! outbox sender and the scheduler — that watch one shutdown signal.
 //!
 //! - Each task finishes the batch in hand (it has committed) before it looks at the
 //!   shutdown signal, so SIGTERM never leaves half a step.
@@ -170,6 +170,39 @@ async fn outbox_task(cfg: Config, mut rx: Shutdown) -> anyhow::Result<()> {
     }
 }
 
+/// The scheduler: deadline steps, digests, staff mail, every `tick_seconds`.
+async fn scheduler_task(cfg: Config, mut rx: Shutdown) -> anyhow::Result<()> {
+    let mut store = Store::open(&cfg.database_path())?;
+    loop {
+        let (s, result) = tokio::task::spawn_blocking({
+            let cfg = cfg.clone();
+            move || {
+                let now = Utc::now();
+                let r = (|| -> anyhow::Result<(crate::workflow::TickReport, usize, usize)> {
+                    let rep = crate::workflow::tick(&mut store, &cfg, now)?;
+                    let digests = crate::scheduler::run_digests(&mut store, &cfg, now)?;
+                    let sent = crate::scheduler::send_notifications(&mut store, &cfg, now)?;
+                    Ok((rep, digests, sent))
+                })();
+                (store, r)
+            }
+        })
+        .await?;
+        store = s;
+        let (rep, digests, sent) = result?;
+        for step in &rep.steps {
+            // Steps name case references and dates only: no personal data.
+            tracing::info!(step = %step, "scheduled step");
+        }
+        if digests + sent > 0 {
+            tracing::info!(digests, staff_mail_sent = sent, "staff mail");
+        }
+        if pause(&mut rx, Duration::from_secs(cfg.workflow.tick_seconds.max(1))).await {
+            return Ok(());
+        }
+    }
+}
+
 /// Run `task` until it returns Ok (shutdown), restarting it with backoff when it fails or panics.
 async fn supervise<F, Fut>(name: &'static str, rx: Shutdown, task: F)
 where
@@ -211,13 +244,17 @@ pub async fn run(cfg: Config, shutdown: impl Future<Output = ()>) -> anyhow::Res
         let cfg = cfg.clone();
         move |rx| outbox_task(cfg.clone(), rx)
     }));
+    let scheduler = tokio::spawn(supervise("scheduler", rx.clone(), {
+        let cfg = cfg.clone();
+        move |rx| scheduler_task(cfg.clone(), rx)
+    }));
     crate::notify::ready();
     let watchdog = tokio::spawn(crate::notify::watchdog_loop(rx.clone()));
     shutdown.await;
     tracing::info!("shutdown requested: finishing the work in hand");
     crate::notify::stopping();
     let _ = tx.send(true);
-    let _ = tokio::join!(mailbox, outbox, watchdog);
+    let _ = tokio::join!(mailbox, outbox, scheduler, watchdog);
     tracing::info!("stopped cleanly");
     Ok(())
 }

@@ -18,6 +18,8 @@ pub enum Kind {
     EscalationWindow,
     OverallLimit,
     Survey,
+    /// A new target date after an extension or a lapsed deadline (holding letter).
+    Extension,
 }
 
 impl Kind {
@@ -30,6 +32,7 @@ impl Kind {
             Kind::EscalationWindow => "escalation-window",
             Kind::OverallLimit => "overall-limit",
             Kind::Survey => "survey",
+            Kind::Extension => "extension",
         }
     }
 
@@ -42,6 +45,7 @@ impl Kind {
             Kind::EscalationWindow,
             Kind::OverallLimit,
             Kind::Survey,
+            Kind::Extension,
         ]
         .into_iter()
         .find(|k| k.as_str() == s)
@@ -226,6 +230,7 @@ pub fn counts_working_days(policy: &Policy, due: &Due) -> bool {
             Kind::EscalationWindow => unit(stage.escalation_window.as_ref().map(|w| &w.period)),
             Kind::OverallLimit => unit(policy.preset.overall_limit.as_ref()),
             Kind::Survey => unit(policy.preset.survey.as_ref()),
+            Kind::Extension => true,
         };
     }
     let f = if due.stage == "compliment" {

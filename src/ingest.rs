@@ -734,10 +734,13 @@ pub fn ingest_one(
                 Kind::ServiceRequest => "service-request-redirect",
                 Kind::OutOfScope => "out-of-scope-redirect",
             };
-            let data = serde_json::json!({
-                "exclusion": verdict.exclusion,
-                "redirect": verdict.redirect,
-            });
+            let mut data = serde_json::json!({});
+            if let Some(r) = &verdict.redirect {
+                data = serde_json::to_value(r).unwrap_or(data);
+            }
+            if let Some(e) = &verdict.exclusion {
+                data["exclusion"] = serde_json::Value::String(e.clone());
+            }
             store::request_letter(
                 &sp,
                 &LetterRequest {

@@ -22,17 +22,35 @@ struct RawRules {
 struct RawRule {
     kind: String,
     exclusion: Option<String>,
-    redirect: Option<String>,
+    #[serde(rename = "where")]
+    where_: Option<String>,
+    url: Option<String>,
+    phone: Option<String>,
+    service: Option<String>,
     phrases: BTreeMap<String, u32>,
 }
 
 #[derive(Debug, Clone)]
 pub struct Rule {
     pub kind: Kind,
-    /// For out-of-scope rules: which exclusion, and where to go instead.
+    /// For out-of-scope rules: which exclusion; for redirects: where to go instead.
     pub exclusion: Option<String>,
-    pub redirect: Option<String>,
+    pub redirect: Option<Redirect>,
     pub phrases: Vec<(String, u32)>,
+}
+
+/// Where a service request or out-of-scope message should go instead: the facts of
+/// the redirect letter.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Redirect {
+    #[serde(rename = "where")]
+    pub where_: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -46,7 +64,7 @@ pub struct Rules {
 pub struct Verdict {
     pub kind: Kind,
     pub exclusion: Option<String>,
-    pub redirect: Option<String>,
+    pub redirect: Option<Redirect>,
     /// e.g. "compliment: 'thank you' +2, 'well done' +2 (score 4)".
     pub reason: String,
 }
@@ -74,10 +92,21 @@ impl Rules {
         for r in raw.rule {
             let kind = Kind::parse(&r.kind)
                 .ok_or_else(|| format!("{file}: unknown kind '{}' in a [[rule]]", r.kind))?;
+            let needs_redirect = matches!(kind, Kind::OutOfScope | Kind::ServiceRequest);
+            if needs_redirect && r.where_.is_none() {
+                return Err(format!("{file}: a {} rule needs `where` (where to go instead)", kind.as_str()));
+            }
+            if kind == Kind::OutOfScope && r.exclusion.is_none() {
+                return Err(format!("{file}: an out-of-scope rule needs `exclusion` (what the procedure does not cover)"));
+            }
+            if kind == Kind::ServiceRequest && r.service.is_none() {
+                return Err(format!("{file}: a service-request rule needs `service`"));
+            }
+            let redirect = r.where_.map(|w| Redirect { where_: w, url: r.url, phone: r.phone, service: r.service });
             rules.push(Rule {
                 kind,
                 exclusion: r.exclusion,
-                redirect: r.redirect,
+                redirect,
                 phrases: r
                     .phrases
                     .into_iter()
@@ -204,7 +233,7 @@ mod tests {
             "I received a penalty charge notice and want to appeal.",
         );
         assert_eq!(v.kind, Kind::OutOfScope);
-        assert_eq!(v.exclusion.as_deref(), Some("parking penalty"));
+        assert!(v.exclusion.as_deref().unwrap().starts_with("parking penalty charge notices"));
         assert!(
             v.reason.contains("'penalty charge notice' +5"),
             "{}",

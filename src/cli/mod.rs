@@ -13,8 +13,12 @@ use crate::store::Store;
 mod cases;
 mod letter;
 mod outbox;
+mod officer;
 mod policy;
 mod poll;
+mod report;
+mod retention;
+mod export;
 mod send;
 mod templates;
 mod workdays;
@@ -62,6 +66,30 @@ pub enum Command {
     /// Letter templates: check they all render for every preset.
     #[command(subcommand)]
     Templates(templates::TemplatesCmd),
+    /// One scheduler pass (alerts, holding letters, auto-close, surveys, digests), then exit.
+    Tick(officer::TickArgs),
+    /// Assign a case to an officer.
+    Assign(officer::AssignArgs),
+    /// Send the stage response (or final response) with the officer's findings.
+    Reply(officer::ReplyArgs),
+    /// Extend the response deadline within the policy's limit; sends the extension letter.
+    Extend(officer::ExtendArgs),
+    /// The customer asked for the next stage (by phone, letter or in person).
+    Escalate(officer::RefArgs),
+    /// Decide an escalation request: accept, refer-back or refer-to-ombudsman.
+    Decide(officer::DecideArgs),
+    /// Close a case with a reason.
+    Close(officer::CloseArgs),
+    /// Reopen a closed case.
+    Reopen(officer::ReopenArgs),
+    /// Add a note to a case's timeline.
+    Note(officer::NoteArgs),
+    /// Restrict a customer's contact after a Monitoring Officer decision.
+    Restrict(officer::RestrictArgs),
+    /// Pause a case's deadlines (where the policy allows).
+    Pause(officer::PauseArgs),
+    /// Resume paused deadlines.
+    Resume(officer::RefArgs),
     /// Run the daemon: watch the mailbox and send letters until SIGTERM/SIGINT.
     Run,
     /// One pass over the mailbox: store, thread, triage, queue acknowledgements; then exit.
@@ -70,6 +98,12 @@ pub enum Command {
     Quarantine(poll::QuarantineArgs),
     /// Correct the triage of a case (e.g. a compliment taken for a complaint).
     Classify(poll::ClassifyArgs),
+    /// Performance report for a month, quarter or financial year (text, CSV, JSON or PDF with charts).
+    Report(report::ReportArgs),
+    /// Erase personal data of closed cases past their destruction date (--dry-run lists them).
+    Retention(retention::RetentionArgs),
+    /// Subject access: export everything held about a person into a folder with an index.
+    Export(export::ExportArgs),
 }
 
 pub fn parse_now(s: &str) -> std::result::Result<DateTime<Utc>, String> {
@@ -160,8 +194,23 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Poll(args) => poll::poll(&ctx, args),
+        Command::Tick(a) => officer::tick(&ctx, a),
+        Command::Assign(a) => officer::assign(&ctx, a),
+        Command::Reply(a) => officer::reply(&ctx, a),
+        Command::Extend(a) => officer::extend(&ctx, a),
+        Command::Escalate(a) => officer::escalate(&ctx, a),
+        Command::Decide(a) => officer::decide(&ctx, a),
+        Command::Close(a) => officer::close(&ctx, a),
+        Command::Reopen(a) => officer::reopen(&ctx, a),
+        Command::Note(a) => officer::note(&ctx, a),
+        Command::Restrict(a) => officer::restrict(&ctx, a),
+        Command::Pause(a) => officer::pause(&ctx, a),
+        Command::Resume(a) => officer::resume(&ctx, a),
         Command::Classify(args) => poll::classify(&ctx, args),
         Command::Quarantine(args) => poll::quarantine(&ctx, args),
+        Command::Report(args) => report::run(&ctx, args),
+        Command::Retention(args) => retention::run(&ctx, args),
+        Command::Export(args) => export::run(&ctx, args),
     }
 }
 

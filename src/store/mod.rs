@@ -411,141 +411,10 @@ impl Store {
         policy: &Policy,
         cal: &Calendar,
     ) -> Result<CaseRow> {
-        let case = self.find_case(reference)?;
-        let from = State::parse(&case.state).ok_or_else(|| {
-            StoreError::Refused(format!(
-                "{}: unknown state '{}' in the database",
-                case.reference, case.state
-            ))
-        })?;
-        let to = case::transition(from, action)
-            .map_err(|e| StoreError::Illegal(case.reference.clone(), e))?;
-        if case.policy != policy.name {
-            return Err(StoreError::Refused(format!(
-                "{} runs under policy {}, not {}",
-                case.reference, case.policy, policy.name
-            )));
-        }
-        let today = london_date(at);
-        let d = today.format("%Y-%m-%d").to_string();
         let tx = self.conn.transaction()?;
-        let now = ts(at);
-        match action {
-            Action::Acknowledge => {
-                tx.execute(
-                    "UPDATE cases SET acknowledged_on = ?2 WHERE id = ?1",
-                    params![case.id, d],
-                )?;
-                mark_met(&tx, case.id, &case.stage, &["acknowledge"], &d)?;
-            }
-            Action::StartInvestigation | Action::AcceptEscalation => {
-                tx.execute(
-                    "UPDATE cases SET investigation_started_on = ?2 WHERE id = ?1",
-                    params![case.id, d],
-                )?;
-                mark_met(&tx, case.id, &case.stage, &["decide"], &d)?;
-            }
-            Action::Respond => {
-                tx.execute(
-                    "UPDATE cases SET responded_on = ?2 WHERE id = ?1",
-                    params![case.id, d],
-                )?;
-                mark_met(
-                    &tx,
-                    case.id,
-                    &case.stage,
-                    &["respond", "aim", "acknowledge"],
-                    &d,
-                )?;
-            }
-            Action::OpenReplyWindow => {}
-            Action::RequestEscalation => {
-                let Some(next) = policy.next_stage(&case.stage) else {
-                    return Err(StoreError::Refused(format!(
-                        "{}: {} is the last stage of the {} policy; the customer can go to the Local Government and Social Care Ombudsman",
-                        case.reference, case.stage, policy.name
-                    )));
-                };
-                mark_met(&tx, case.id, &case.stage, &["escalation-window"], &d)?;
-                let mut past = case.past_officers.clone();
-                if let Some(o) = &case.officer {
-                    if !past.contains(o) {
-                        past.push(o.clone());
-                    }
-                }
-                let stage_no = policy
-                    .preset
-                    .stages
-                    .iter()
-                    .position(|s| s.id == next.id)
-                    .unwrap_or(0) as i64
-                    + 1;
-                tx.execute(
-                    "UPDATE cases SET stage = ?2, officer = NULL, past_officers = ?3,
-                        escalation_requested_on = ?4, acknowledged_on = NULL,
-                        investigation_started_on = NULL, responded_on = NULL,
-                        reached_stage = MAX(reached_stage, ?5)
-                     WHERE id = ?1",
-                    params![case.id, next.id, past.join(","), d, stage_no],
-                )?;
-            }
-            Action::ReferBack => {
-                let idx = policy
-                    .preset
-                    .stages
-                    .iter()
-                    .position(|s| s.id == case.stage)
-                    .unwrap_or(0);
-                if idx == 0 {
-                    return Err(StoreError::Refused(format!(
-                        "{}: there is no earlier stage to refer back to",
-                        case.reference
-                    )));
-                }
-                let prev = &policy.preset.stages[idx - 1];
-                cancel_open(&tx, case.id, Some(&case.stage))?;
-                tx.execute(
-                    "UPDATE cases SET stage = ?2, responded_on = NULL WHERE id = ?1",
-                    params![case.id, prev.id],
-                )?;
-            }
-            Action::Close(reason) => {
-                cancel_open(&tx, case.id, None)?;
-                tx.execute(
-                    "UPDATE cases SET close_reason = ?2, closed_at = ?3 WHERE id = ?1",
-                    params![case.id, reason.as_str(), now],
-                )?;
-            }
-            Action::Reopen => {
-                tx.execute(
-                    "UPDATE cases SET close_reason = NULL, closed_at = NULL, responded_on = NULL WHERE id = ?1",
-                    params![case.id],
-                )?;
-                tx.execute(
-                    "UPDATE deadlines SET status = 'open' WHERE case_id = ?1 AND stage = ?2 AND kind = 'respond' AND status = 'cancelled'",
-                    params![case.id, case.stage],
-                )?;
-            }
-        }
-        tx.execute(
-            "UPDATE cases SET state = ?2, updated_at = ?3 WHERE id = ?1",
-            params![case.id, to.as_str(), now],
-        )?;
-        insert_event(
-            &tx,
-            case.id,
-            at,
-            actor,
-            &action.name(),
-            Some(from.as_str()),
-            Some(to.as_str()),
-            detail,
-        )?;
-        if to != State::Closed && case.kind == Kind::Complaint.as_str() {
-            refresh_deadlines(&tx, case.id, policy, cal)?;
-        }
+        let id = apply_on(&tx, reference, action, at, actor, detail, policy, cal)?;
         tx.commit()?;
-        self.case_by_id(case.id)
+        self.case_by_id(id)
     }
 
     /// Set a plain attribute of a case (officer, service, category, outcome) with an event.
@@ -578,6 +447,164 @@ impl Store {
         tx.commit()?;
         self.case_by_id(case.id)
     }
+}
+
+#[allow(clippy::too_many_arguments)]
+/// Take `action` on a case: check the lifecycle and the policy, update the facts its
+/// deadlines count from, record the event, recompute deadlines; all or nothing.
+pub(crate) fn apply_on(
+    tx: &Connection,
+    reference: &str,
+    action: Action,
+    at: DateTime<Utc>,
+    actor: &str,
+    detail: Option<&str>,
+    policy: &Policy,
+    cal: &Calendar,
+) -> Result<i64> {
+    let case = find_case_on(tx, reference)?;
+    let from = State::parse(&case.state).ok_or_else(|| {
+        StoreError::Refused(format!(
+            "{}: unknown state '{}' in the database",
+            case.reference, case.state
+        ))
+    })?;
+    let to = case::transition(from, action)
+        .map_err(|e| StoreError::Illegal(case.reference.clone(), e))?;
+    if case.policy != policy.name {
+        return Err(StoreError::Refused(format!(
+            "{} runs under policy {}, not {}",
+            case.reference, case.policy, policy.name
+        )));
+    }
+    let today = london_date(at);
+    let d = today.format("%Y-%m-%d").to_string();
+    let now = ts(at);
+    match action {
+        Action::Acknowledge => {
+            tx.execute(
+                "UPDATE cases SET acknowledged_on = ?2 WHERE id = ?1",
+                params![case.id, d],
+            )?;
+            mark_met(&tx, case.id, &case.stage, &["acknowledge"], &d)?;
+        }
+        Action::StartInvestigation | Action::AcceptEscalation => {
+            tx.execute(
+                "UPDATE cases SET investigation_started_on = ?2 WHERE id = ?1",
+                params![case.id, d],
+            )?;
+            mark_met(&tx, case.id, &case.stage, &["decide"], &d)?;
+        }
+        Action::Respond => {
+            tx.execute(
+                "UPDATE cases SET responded_on = ?2 WHERE id = ?1",
+                params![case.id, d],
+            )?;
+            mark_met(
+                &tx,
+                case.id,
+                &case.stage,
+                &["respond", "aim", "acknowledge", "extension"],
+                &d,
+            )?;
+        }
+        Action::OpenReplyWindow => {}
+        Action::RequestEscalation => {
+            let Some(next) = policy.next_stage(&case.stage) else {
+                return Err(StoreError::Refused(format!(
+                    "{}: {} is the last stage of the {} policy; the customer can go to the Local Government and Social Care Ombudsman",
+                    case.reference, case.stage, policy.name
+                )));
+            };
+            mark_met(&tx, case.id, &case.stage, &["escalation-window"], &d)?;
+            let mut past = case.past_officers.clone();
+            if let Some(o) = &case.officer {
+                if !past.contains(o) {
+                    past.push(o.clone());
+                }
+            }
+            let stage_no = policy
+                .preset
+                .stages
+                .iter()
+                .position(|s| s.id == next.id)
+                .unwrap_or(0) as i64
+                + 1;
+            tx.execute(
+                "UPDATE cases SET stage = ?2, officer = NULL, past_officers = ?3,
+                    escalation_requested_on = ?4, acknowledged_on = NULL,
+                    investigation_started_on = NULL, responded_on = NULL,
+                    reached_stage = MAX(reached_stage, ?5)
+                 WHERE id = ?1",
+                params![case.id, next.id, past.join(","), d, stage_no],
+            )?;
+        }
+        Action::ReferBack => {
+            let idx = policy
+                .preset
+                .stages
+                .iter()
+                .position(|s| s.id == case.stage)
+                .unwrap_or(0);
+            if idx == 0 {
+                return Err(StoreError::Refused(format!(
+                    "{}: there is no earlier stage to refer back to",
+                    case.reference
+                )));
+            }
+            let prev = &policy.preset.stages[idx - 1];
+            cancel_open(&tx, case.id, Some(&case.stage))?;
+            tx.execute(
+                "UPDATE cases SET stage = ?2, responded_on = NULL WHERE id = ?1",
+                params![case.id, prev.id],
+            )?;
+        }
+        Action::Close(reason) => {
+            cancel_open(&tx, case.id, None)?;
+            tx.execute(
+                "UPDATE cases SET close_reason = ?2, closed_at = ?3 WHERE id = ?1",
+                params![case.id, reason.as_str(), now],
+            )?;
+        }
+        Action::Reopen => {
+            tx.execute(
+                "UPDATE cases SET close_reason = NULL, closed_at = NULL, responded_on = NULL WHERE id = ?1",
+                params![case.id],
+            )?;
+            tx.execute(
+                "UPDATE deadlines SET status = 'open' WHERE case_id = ?1 AND stage = ?2 AND kind = 'respond' AND status = 'cancelled'",
+                params![case.id, case.stage],
+            )?;
+        }
+    }
+    tx.execute(
+        "UPDATE cases SET state = ?2, updated_at = ?3 WHERE id = ?1",
+        params![case.id, to.as_str(), now],
+    )?;
+    insert_event(
+        &tx,
+        case.id,
+        at,
+        actor,
+        &action.name(),
+        Some(from.as_str()),
+        Some(to.as_str()),
+        detail,
+    )?;
+    if to != State::Closed && case.kind == Kind::Complaint.as_str() {
+        refresh_deadlines(&tx, case.id, policy, cal)?;
+    }
+    Ok(case.id)
+}
+
+/// Find a case by reference on any connection (a transaction included).
+pub(crate) fn find_case_on(conn: &Connection, reference: &str) -> Result<CaseRow> {
+    let sql = format!(
+        "SELECT {CASE_COLUMNS} FROM cases c LEFT JOIN customers cu ON cu.id = c.customer_id WHERE c.reference = ?1"
+    );
+    conn.query_row(&sql, [reference.trim().to_ascii_uppercase()], case_from_row)
+        .optional()?
+        .ok_or_else(|| StoreError::NotFound(reference.to_string()))
 }
 
 /// A letter owed to a customer, asked for in the transaction that owes it.
@@ -902,7 +929,8 @@ fn cancel_open(tx: &Connection, case_id: i64, stage: Option<&str>) -> Result<()>
             params![case_id, s],
         )?,
         None => tx.execute(
-            "UPDATE deadlines SET status = 'cancelled' WHERE case_id = ?1 AND status = 'open'",
+            // The satisfaction survey is owed after the case closes (West Lindsey).
+            "UPDATE deadlines SET status = 'cancelled' WHERE case_id = ?1 AND status = 'open' AND kind != 'survey'",
             params![case_id],
         )?,
     };
@@ -910,6 +938,7 @@ fn cancel_open(tx: &Connection, case_id: i64, stage: Option<&str>) -> Result<()>
 }
 
 pub mod outbox;
+pub mod records;
 
 #[cfg(test)]
 mod tests;

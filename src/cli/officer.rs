@@ -1,0 +1,295 @@
+//! Officers' commands: assign, reply, extend, escalate, decide, close, reopen, note,
+//! restrict, pause, resume; and `tick`, one scheduler pass. Each refuses what the
+//! policy or the case's state forbids, with a one-line reason.
+
+use anyhow::{Context, Result};
+use chrono::NaiveDate;
+use clap::Args;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use super::{parse_date, print_json, Ctx};
+use crate::case::CloseReason;
+use crate::workflow::{self, Decision, Reply};
+
+/// Who is acting: goes in the event log as officer:<name>.
+#[derive(Debug, Args, Clone)]
+pub struct By {
+    /// The officer taking the action (default: $REDRESS_OFFICER, then $USER).
+    #[arg(long = "by", global = false)]
+    pub by: Option<String>,
+}
+
+impl By {
+    fn actor(&self) -> String {
+        let name = self
+            .by
+            .clone()
+            .or_else(|| std::env::var("REDRESS_OFFICER").ok())
+            .or_else(|| std::env::var("USER").ok())
+            .unwrap_or_else(|| "unknown".into());
+        format!("officer:{name}")
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct AssignArgs {
+    pub reference: String,
+    pub officer: String,
+    #[command(flatten)]
+    pub by: By,
+}
+
+#[derive(Debug, Args)]
+pub struct ReplyArgs {
+    pub reference: String,
+    /// stage-response or final-response (default: by the stage).
+    #[arg(long)]
+    pub letter: Option<String>,
+    /// The outcome, one of the policy's (upheld, partially upheld, not upheld).
+    #[arg(long)]
+    pub outcome: Option<String>,
+    /// The complaint's category under the policy (Bath & NES's reasons, North Norfolk's types).
+    #[arg(long)]
+    pub reason: Option<String>,
+    /// The findings, merged into the letter.
+    #[arg(long)]
+    pub body_file: PathBuf,
+    #[arg(long)]
+    pub apology: Option<String>,
+    #[arg(long)]
+    pub remedy: Option<String>,
+    /// Write the letter as PDF here and change nothing.
+    #[arg(long)]
+    pub preview: Option<PathBuf>,
+    #[command(flatten)]
+    pub by: By,
+}
+
+#[derive(Debug, Args)]
+pub struct ExtendArgs {
+    pub reference: String,
+    #[arg(long)]
+    pub days: u32,
+    #[arg(long)]
+    pub reason: String,
+    #[command(flatten)]
+    pub by: By,
+}
+
+#[derive(Debug, Args)]
+pub struct RefArgs {
+    pub reference: String,
+    #[command(flatten)]
+    pub by: By,
+}
+
+#[derive(Debug, Args)]
+pub struct DecideArgs {
+    pub reference: String,
+    /// accept, refer-back or refer-to-ombudsman.
+    #[arg(long)]
+    pub decision: String,
+    #[arg(long)]
+    pub reason: String,
+    #[command(flatten)]
+    pub by: By,
+}
+
+#[derive(Debug, Args)]
+pub struct CloseArgs {
+    pub reference: String,
+    /// resolved, withdrawn, out-of-scope, referred-to-ombudsman (auto-closed is the scheduler's).
+    #[arg(long)]
+    pub reason: String,
+    #[arg(long)]
+    pub note: Option<String>,
+    #[command(flatten)]
+    pub by: By,
+}
+
+#[derive(Debug, Args)]
+pub struct ReopenArgs {
+    pub reference: String,
+    #[arg(long)]
+    pub reason: String,
+    #[command(flatten)]
+    pub by: By,
+}
+
+#[derive(Debug, Args)]
+pub struct NoteArgs {
+    pub reference: String,
+    pub text: String,
+    #[command(flatten)]
+    pub by: By,
+}
+
+#[derive(Debug, Args)]
+pub struct RestrictArgs {
+    pub email: String,
+    /// letter-only, single-contact or no-response.
+    #[arg(long)]
+    pub level: String,
+    #[arg(long, value_parser = parse_date)]
+    pub review: NaiveDate,
+    #[arg(long)]
+    pub reason: String,
+    /// For single-contact: the named contact.
+    #[arg(long)]
+    pub contact: Option<String>,
+    #[command(flatten)]
+    pub by: By,
+}
+
+#[derive(Debug, Args)]
+pub struct PauseArgs {
+    pub reference: String,
+    #[arg(long)]
+    pub reason: String,
+    #[command(flatten)]
+    pub by: By,
+}
+
+#[derive(Debug, Args)]
+pub struct TickArgs {
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn said(case: &crate::store::CaseRow) {
+    let due = case.next_due.as_deref().map(|d| format!(", next due {d}")).unwrap_or_default();
+    println!("{}: {} at {}{due}", case.reference, case.state, case.stage);
+}
+
+pub fn assign(ctx: &Ctx, a: AssignArgs) -> Result<ExitCode> {
+    let mut store = ctx.store()?;
+    let c = workflow::assign(&mut store, &ctx.config, ctx.now, &a.by.actor(), &a.reference, &a.officer)?;
+    println!("{}: assigned to {}", c.reference, a.officer);
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn reply(ctx: &Ctx, a: ReplyArgs) -> Result<ExitCode> {
+    let findings = std::fs::read_to_string(&a.body_file).with_context(|| format!("reading {}", a.body_file.display()))?;
+    let r = Reply {
+        kind: a.letter.clone(),
+        outcome: a.outcome.clone(),
+        category: a.reason.clone(),
+        findings,
+        apology: a.apology.clone(),
+        remedy: a.remedy.clone(),
+    };
+    let mut store = ctx.store()?;
+    if let Some(out) = &a.preview {
+        let case = store.find_case(&a.reference)?;
+        let policy = crate::policy::Policy::load(&case.policy)?;
+        let kind = r.kind.clone().unwrap_or_else(|| {
+            if policy.is_final_stage(&case.stage) { "final-response" } else { "stage-response" }.to_string()
+        });
+        let mut data = serde_json::json!({"findings": r.findings.trim(), "outcome": r.outcome.clone().unwrap_or_default()});
+        if let Some(x) = &r.apology {
+            data["apology"] = x.clone().into();
+        }
+        if let Some(x) = &r.remedy {
+            data["remedy"] = x.clone().into();
+        }
+        let templates = crate::outbox::templates(&ctx.config)?;
+        let lctx = crate::outbox::case_context(&store, &ctx.config, case.id, &kind, false, data, ctx.now)?;
+        let rendered = templates.render(&kind, &lctx)?;
+        std::fs::write(out, &rendered.pdf).with_context(|| format!("writing {}", out.display()))?;
+        println!("preview written to {} ({}); nothing sent or changed", out.display(), rendered.subject);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let c = workflow::reply(&mut store, &ctx.config, ctx.now, &a.by.actor(), &a.reference, &r)?;
+    said(&c);
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn extend(ctx: &Ctx, a: ExtendArgs) -> Result<ExitCode> {
+    let mut store = ctx.store()?;
+    let c = workflow::extend(&mut store, &ctx.config, ctx.now, &a.by.actor(), &a.reference, a.days, &a.reason)?;
+    said(&c);
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn escalate(ctx: &Ctx, a: RefArgs) -> Result<ExitCode> {
+    let mut store = ctx.store()?;
+    let c = workflow::escalate(&mut store, &ctx.config, ctx.now, &a.by.actor(), &a.reference)?;
+    said(&c);
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn decide(ctx: &Ctx, a: DecideArgs) -> Result<ExitCode> {
+    let d = Decision::parse(&a.decision).ok_or_else(|| anyhow::anyhow!("unknown decision '{}': accept, refer-back or refer-to-ombudsman", a.decision))?;
+    let mut store = ctx.store()?;
+    let c = workflow::decide(&mut store, &ctx.config, ctx.now, &a.by.actor(), &a.reference, d, &a.reason)?;
+    said(&c);
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn close(ctx: &Ctx, a: CloseArgs) -> Result<ExitCode> {
+    let reason = CloseReason::parse(&a.reason).filter(|r| *r != CloseReason::AutoClosed).ok_or_else(|| {
+        anyhow::anyhow!("unknown close reason '{}': resolved, withdrawn, out-of-scope or referred-to-ombudsman", a.reason)
+    })?;
+    let mut store = ctx.store()?;
+    let c = workflow::close(&mut store, &ctx.config, ctx.now, &a.by.actor(), &a.reference, reason, a.note.as_deref())?;
+    said(&c);
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn reopen(ctx: &Ctx, a: ReopenArgs) -> Result<ExitCode> {
+    let mut store = ctx.store()?;
+    let c = workflow::reopen(&mut store, &ctx.config, ctx.now, &a.by.actor(), &a.reference, &a.reason)?;
+    said(&c);
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn note(ctx: &Ctx, a: NoteArgs) -> Result<ExitCode> {
+    let mut store = ctx.store()?;
+    workflow::note(&mut store, ctx.now, &a.by.actor(), &a.reference, &a.text)?;
+    println!("{}: note added", a.reference.to_ascii_uppercase());
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn restrict(ctx: &Ctx, a: RestrictArgs) -> Result<ExitCode> {
+    let mut store = ctx.store()?;
+    let n = workflow::restrict(&mut store, &ctx.config, ctx.now, &a.by.actor(), &a.email, &a.level, a.review, &a.reason, a.contact.as_deref())?;
+    println!("{}: {} until review on {} ({n} cases)", a.email, a.level, a.review);
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn pause(ctx: &Ctx, a: PauseArgs) -> Result<ExitCode> {
+    let mut store = ctx.store()?;
+    let c = workflow::pause(&mut store, &ctx.config, ctx.now, &a.by.actor(), &a.reference, &a.reason)?;
+    println!("{}: deadlines paused", c.reference);
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn resume(ctx: &Ctx, a: RefArgs) -> Result<ExitCode> {
+    let mut store = ctx.store()?;
+    let c = workflow::resume(&mut store, &ctx.config, ctx.now, &a.by.actor(), &a.reference)?;
+    said(&c);
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn tick(ctx: &Ctx, a: TickArgs) -> Result<ExitCode> {
+    let mut store = ctx.store()?;
+    let rep = workflow::tick(&mut store, &ctx.config, ctx.now)?;
+    let digests = crate::scheduler::run_digests(&mut store, &ctx.config, ctx.now)?;
+    if a.json {
+        let mut v = serde_json::to_value(&rep)?;
+        v["digests"] = digests.into();
+        print_json(&v)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    for s in &rep.steps {
+        println!("{s}");
+    }
+    if rep.steps.is_empty() && digests == 0 {
+        println!("nothing due");
+    }
+    if digests > 0 {
+        println!("{digests} digest emails queued");
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,163 @@
+//! The retention schedule: which closed cases are past their destruction date under
+//! their policy preset, and erasing their personal data while the case row stays as
+//! the anonymised statistical record that reports count.
+//!
+//! The destruction date is computed afresh on every pass rather than stored when a case
+//! closes: a case reopened and closed again, or a preset whose schedule the council
+//! corrects, then gets the right date with nothing to migrate. `plan` only reads, so a
+//! dry run (the listing a person checks before anything is erased) is `plan` alone.
+
+use chrono::{DateTime, Duration, Months, NaiveDate, Utc};
+use serde::Serialize;
+use std::collections::HashMap;
+
+use crate::calendar::london_date;
+use crate::config::Config;
+use crate::policy::{Policy, BUILTIN};
+use crate::store::records::{ErasedCounts, Erasure};
+use crate::store::{Result, Store};
+
+/// One case whose personal data is due for erasure.
+#[derive(Debug, Clone, Serialize)]
+pub struct DueCase {
+    #[serde(skip)]
+    pub id: i64,
+    pub reference: String,
+    pub policy: String,
+    pub closed_on: NaiveDate,
+    pub destroy_on: NaiveDate,
+    /// Why this date: the policy and the facts its schedule depends on.
+    pub rule: String,
+}
+
+/// What a retention pass would erase, as of `today`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Plan {
+    pub today: NaiveDate,
+    pub due: Vec<DueCase>,
+    /// Closed cases looked at whose date has not come.
+    pub not_yet_due: usize,
+}
+
+/// Cases erased per transaction: each batch is all or nothing, and a pass interrupted
+/// between batches resumes where it stopped on the next run.
+pub const BATCH: usize = 5_000;
+
+/// The policies cases may name, loaded once per pass. A case under a preset that can no
+/// longer be loaded (a custom file since removed) is judged by the configured policy.
+struct Policies<'a> {
+    cfg: &'a Config,
+    loaded: HashMap<String, Option<Policy>>,
+}
+
+impl Policies<'_> {
+    fn get(&mut self, name: &str) -> &Policy {
+        if name == self.cfg.policy.name {
+            return &self.cfg.policy;
+        }
+        let p = self
+            .loaded
+            .entry(name.to_string())
+            .or_insert_with(|| Policy::load(name).ok());
+        p.as_ref().unwrap_or(&self.cfg.policy)
+    }
+}
+
+/// The earliest close that could be due today: no preset keeps data for less than its
+/// fewest years after the close date (a 29 February close may lose a day, hence the margin).
+fn closed_before(cfg: &Config, today: NaiveDate) -> String {
+    let min_years = BUILTIN
+        .iter()
+        .filter_map(|(n, _)| Policy::load(n).ok())
+        .chain(std::iter::once(cfg.policy.clone()))
+        .flat_map(|p| p.preset.retention.into_iter().map(|r| r.years))
+        .min()
+        .unwrap_or(0);
+    let cutoff = today
+        .checked_sub_months(Months::new(12 * min_years))
+        .unwrap_or(today)
+        + Duration::days(2);
+    format!("{}T00:00:00Z", cutoff.format("%Y-%m-%d"))
+}
+
+/// List the closed cases whose destruction date is `today` or earlier. Reads only.
+pub fn plan(store: &Store, cfg: &Config, today: NaiveDate) -> Result<Plan> {
+    let mut policies = Policies {
+        cfg,
+        loaded: HashMap::new(),
+    };
+    let mut due = Vec::new();
+    let mut not_yet_due = 0;
+    for c in store.retention_candidates(&closed_before(cfg, today))? {
+        let Some(closed_on) = DateTime::parse_from_rfc3339(&c.closed_at)
+            .ok()
+            .map(|t| london_date(t.with_timezone(&Utc)))
+        else {
+            continue;
+        };
+        let second = c.reached_stage >= 2;
+        let ombudsman = c.close_reason.as_deref() == Some("referred-to-ombudsman");
+        let policy = policies.get(&c.policy);
+        let Some(destroy_on) = policy.destruction_date(closed_on, second, ombudsman) else {
+            continue;
+        };
+        if destroy_on > today {
+            not_yet_due += 1;
+            continue;
+        }
+        let mut rule = format!(
+            "{}: closed {}, reached stage {}",
+            policy.name, closed_on, c.reached_stage
+        );
+        if ombudsman {
+            rule.push_str(", referred to the Ombudsman");
+        }
+        due.push(DueCase {
+            id: c.id,
+            reference: c.reference,
+            policy: c.policy,
+            closed_on,
+            destroy_on,
+            rule,
+        });
+    }
+    Ok(Plan {
+        today,
+        due,
+        not_yet_due,
+    })
+}
+
+/// Erase what `plan` listed, in batches, recording an 'erased' event on each case.
+/// `progress` hears (done, total) after each batch.
+pub fn run(
+    store: &mut Store,
+    plan: &Plan,
+    at: DateTime<Utc>,
+    actor: &str,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<ErasedCounts> {
+    let at = at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let mut total = ErasedCounts::default();
+    let mut done = 0;
+    for chunk in plan.due.chunks(BATCH) {
+        let batch: Vec<Erasure> = chunk
+            .iter()
+            .map(|d| Erasure {
+                id: d.id,
+                destroy_on: d.destroy_on.format("%Y-%m-%d").to_string(),
+                rule: d.rule.clone(),
+            })
+            .collect();
+        let n = store.erase_cases(&batch, &at, actor)?;
+        total.cases += n.cases;
+        total.messages += n.messages;
+        total.attachments += n.attachments;
+        total.letters += n.letters;
+        total.customers += n.customers;
+        total.event_details += n.event_details;
+        done += chunk.len();
+        progress(done, plan.due.len());
+    }
+    Ok(total)
+}

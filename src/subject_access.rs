@@ -1,0 +1,271 @@
+//! Subject access: everything Redress holds about one person, gathered into a folder
+//! for a subject access request. The folder holds the raw messages as `.eml`, their
+//! attachments, the letters as PDF (and their text), and `index.json`, a
+//! machine-readable index of all of it with the person's record, their cases, the
+//! cases' deadlines and every event. Only the person's own cases and their own mail
+//! are read, so nothing of another customer can end up in the folder; messages from a
+//! third party on the person's case (a councillor writing for them) are included and
+//! marked with their sender, for the officer to review before release.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::json;
+use std::path::{Path, PathBuf};
+
+use crate::store::{CaseFilter, Store, StoreError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("{path}: {msg}")]
+    Io { path: String, msg: String },
+    #[error("{0} is not empty: give a new or empty folder, so that nothing else is mixed into the export")]
+    NotEmpty(String),
+    #[error("Redress holds nothing about {0} (no customer with that address, and no mail from it)")]
+    Unknown(String),
+}
+
+/// What an export wrote.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Summary {
+    pub dir: PathBuf,
+    pub cases: usize,
+    pub messages: usize,
+    pub attachments: usize,
+    pub letters: usize,
+    /// Letters with no PDF yet (still pending rendering), listed in the index as such.
+    pub letters_without_pdf: usize,
+    pub events: usize,
+}
+
+fn io(path: &Path) -> impl Fn(std::io::Error) -> ExportError + '_ {
+    move |e| ExportError::Io {
+        path: path.display().to_string(),
+        msg: e.to_string(),
+    }
+}
+
+/// A file-name-safe form of `s`, at most 60 characters.
+fn safe(s: &str) -> String {
+    let mut out: String = s
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(60)
+        .collect();
+    while out.starts_with('.') {
+        out.replace_range(0..1, "_");
+    }
+    if out.is_empty() {
+        out.push_str("unnamed");
+    }
+    out
+}
+
+/// Export everything held about `email` into `dir` (created; must be new or empty).
+pub fn export(
+    store: &Store,
+    email: &str,
+    dir: &Path,
+    now: DateTime<Utc>,
+) -> Result<Summary, ExportError> {
+    let email = email.trim();
+    let person = store.customer_by_email(email)?;
+    let cases = match &person {
+        Some(_) => store.list_cases(&CaseFilter {
+            customer: Some(email.to_string()),
+            ..CaseFilter::default()
+        })?,
+        None => Vec::new(),
+    };
+    // list_cases compares the address exactly; the customer table ignores case.
+    let cases: Vec<_> = match &person {
+        Some(p) if cases.is_empty() => store.list_cases(&CaseFilter {
+            customer: Some(p.email.clone()),
+            ..CaseFilter::default()
+        })?,
+        _ => cases,
+    };
+    let messages = store.messages_of_person(person.as_ref().map(|p| p.id), email)?;
+    if person.is_none() && messages.is_empty() {
+        return Err(ExportError::Unknown(email.to_string()));
+    }
+    let letters = match &person {
+        Some(p) => store.letters_of_customer(p.id)?,
+        None => Vec::new(),
+    };
+
+    if dir.exists() {
+        let mut entries = std::fs::read_dir(dir).map_err(io(dir))?;
+        if entries.next().is_some() {
+            return Err(ExportError::NotEmpty(dir.display().to_string()));
+        }
+    }
+    for sub in ["messages", "attachments", "letters"] {
+        let p = dir.join(sub);
+        std::fs::create_dir_all(&p).map_err(io(&p))?;
+    }
+    let write = |rel: &str, bytes: &[u8]| -> Result<(), ExportError> {
+        let p = dir.join(rel);
+        std::fs::write(&p, bytes).map_err(io(&p))
+    };
+
+    let mut summary = Summary {
+        dir: dir.to_path_buf(),
+        cases: cases.len(),
+        ..Summary::default()
+    };
+
+    let mut case_index = Vec::new();
+    for c in &cases {
+        let deadlines = store.deadlines(c.id)?;
+        let events = store.history(c.id)?;
+        summary.events += events.len();
+        case_index.push(json!({
+            "case": c,
+            "deadlines": deadlines,
+            "events": events,
+        }));
+    }
+
+    let mut message_index = Vec::new();
+    for (n, m) in messages.iter().enumerate() {
+        let stem = format!("{:04}-message-{}", n + 1, m.id);
+        let file = match (&m.raw, &m.body_text) {
+            (Some(raw), _) => {
+                let rel = format!("messages/{stem}.eml");
+                write(&rel, raw)?;
+                Some(rel)
+            }
+            (None, Some(text)) => {
+                let rel = format!("messages/{stem}.txt");
+                write(&rel, text.as_bytes())?;
+                Some(rel)
+            }
+            (None, None) => None,
+        };
+        let mut atts = Vec::new();
+        for a in &m.attachments {
+            let rel = a.content.as_ref().map(|content| {
+                let rel = format!(
+                    "attachments/{}-{}-{}",
+                    m.id,
+                    a.id,
+                    safe(a.name.as_deref().unwrap_or("attachment"))
+                );
+                (rel, content)
+            });
+            if let Some((rel, content)) = &rel {
+                write(rel, content)?;
+            }
+            summary.attachments += 1;
+            atts.push(json!({
+                "name": a.name,
+                "mime_type": a.mime_type,
+                "size": a.size,
+                "sha256": a.sha256,
+                "file": rel.as_ref().map(|(r, _)| r),
+                "note": if rel.is_none() { Some("content not kept: over the size limit when received") } else { None },
+            }));
+        }
+        let from_person = m
+            .from_addr
+            .as_deref()
+            .is_some_and(|f| f.eq_ignore_ascii_case(email));
+        message_index.push(json!({
+            "id": m.id,
+            "case": m.case_reference,
+            "from": m.from_addr,
+            "from_this_person": from_person,
+            "subject": m.subject,
+            "sent_at": m.sent_at,
+            "received_at": m.received_at,
+            "file": file,
+            "attachments": atts,
+        }));
+    }
+    summary.messages = messages.len();
+
+    let mut letter_index = Vec::new();
+    for l in &letters {
+        let stem = format!("{}-{}-{}", l.id, safe(&l.case_reference), safe(&l.kind));
+        let pdf = match &l.pdf {
+            Some(pdf) => {
+                let rel = format!("letters/{stem}.pdf");
+                write(&rel, pdf)?;
+                Some(rel)
+            }
+            None => {
+                summary.letters_without_pdf += 1;
+                None
+            }
+        };
+        let text = if l.body_text.is_empty() {
+            None
+        } else {
+            let rel = format!("letters/{stem}.txt");
+            write(&rel, format!("{}\n\n{}", l.subject, l.body_text).as_bytes())?;
+            Some(rel)
+        };
+        let note = match (&pdf, l.status.as_str()) {
+            (Some(_), _) => None,
+            (None, "pending") => Some("not yet rendered: the letter is waiting for the outbox, so there is no PDF yet"),
+            (None, "erased") => Some("erased under the retention schedule"),
+            (None, _) => Some("no PDF was stored for this letter"),
+        };
+        letter_index.push(json!({
+            "id": l.id,
+            "case": l.case_reference,
+            "kind": l.kind,
+            "status": l.status,
+            "to": l.to_addr,
+            "subject": l.subject,
+            "created_at": l.created_at,
+            "sent_at": l.sent_at,
+            "pdf": pdf,
+            "text": text,
+            "note": note,
+        }));
+    }
+    summary.letters = letters.len();
+
+    let index = json!({
+        "subject_access_export": {
+            "email": email,
+            "produced_at": now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            "summary": &summary,
+        },
+        "person": person,
+        "cases": case_index,
+        "messages": message_index,
+        "letters": letter_index,
+    });
+    let text = serde_json::to_string_pretty(&index).unwrap_or_default();
+    write("index.json", text.as_bytes())?;
+    let readme = format!(
+        "Subject access export for {email}, produced {}.\n\n\
+         index.json   the person's record, cases (with deadlines and the full event history),\n\
+         \x20            messages and letters, each pointing at its file below\n\
+         messages/    every message as received (.eml), in date order\n\
+         attachments/ the attachments of those messages\n\
+         letters/     every letter as PDF and as text\n\n\
+         {} cases, {} messages, {} attachments, {} letters ({} without a PDF yet), {} events.\n\
+         Messages whose sender is not {email} (from_this_person: false in index.json) may carry\n\
+         other people's personal data: review them before release.\n",
+        now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        summary.cases,
+        summary.messages,
+        summary.attachments,
+        summary.letters,
+        summary.letters_without_pdf,
+        summary.events
+    );
+    write("README.txt", readme.as_bytes())?;
+    Ok(summary)
+}
