@@ -49,7 +49,7 @@ pub fn digest_body(store: &Store, cfg: &Config, today: NaiveDate, within: u32) -
         "SELECT COALESCE(c.service, '(no service)'), COALESCE(c.officer, '(unassigned)'), c.reference, d.stage, d.kind, d.due
          FROM deadlines d JOIN cases c ON c.id = d.case_id
          WHERE c.state != 'closed' AND d.kind IN ('acknowledge', 'decide', 'respond', 'extension', 'overall-limit')
-           AND ((d.status = 'open' AND d.due <= ?1) OR (d.status = 'lapsed' AND d.kind != 'respond'))
+           AND ((d.status = 'open' AND d.due <= ?1) OR d.status = 'lapsed')
          ORDER BY 1, 2, d.due, c.reference",
     )?;
     let rows: Vec<Row> = st

@@ -22,7 +22,9 @@ pub enum ExportError {
     Io { path: String, msg: String },
     #[error("{0} is not empty: give a new or empty folder, so that nothing else is mixed into the export")]
     NotEmpty(String),
-    #[error("Redress holds nothing about {0} (no customer with that address, and no mail from it)")]
+    #[error(
+        "Redress holds nothing about {0} (no customer with that address, and no mail from it)"
+    )]
     Unknown(String),
 }
 
@@ -215,7 +217,9 @@ pub fn export(
         };
         let note = match (&pdf, l.status.as_str()) {
             (Some(_), _) => None,
-            (None, "pending") => Some("not yet rendered: the letter is waiting for the outbox, so there is no PDF yet"),
+            (None, "pending") => Some(
+                "not yet rendered: the letter is waiting for the outbox, so there is no PDF yet",
+            ),
             (None, "erased") => Some("erased under the retention schedule"),
             (None, _) => Some("no PDF was stored for this letter"),
         };

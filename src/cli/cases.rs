@@ -49,6 +49,10 @@ pub struct CaseArgs {
     /// For each deadline, why it falls on that date.
     #[arg(long)]
     pub explain: bool,
+    /// The audit history alone: who or what did every step, and when (the event log,
+    /// which no command can rewrite).
+    #[arg(long)]
+    pub history: bool,
     #[arg(long)]
     pub json: bool,
 }
@@ -186,6 +190,9 @@ fn due_of(row: &DeadlineRow) -> Option<Due> {
 pub fn show(ctx: &Ctx, a: CaseArgs) -> Result<ExitCode> {
     let store = ctx.store()?;
     let case = store.find_case(&a.reference)?;
+    if a.history {
+        return history(&store, &case, a.json);
+    }
     let deadlines = store.deadlines(case.id)?;
     let events = store.events(case.id)?;
     if a.json {
@@ -325,5 +332,64 @@ pub fn new(ctx: &Ctx, a: NewArgs) -> Result<ExitCode> {
     } else {
         println!("{}", case.reference);
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `case REF --history`: every event in log order, with its sequence number in the log,
+/// the time in UTC and London, who or what acted (officer:NAME, mail, triage, outbox,
+/// system, cli) and the state it moved the case between.
+fn history(
+    store: &crate::store::Store,
+    case: &crate::store::CaseRow,
+    json: bool,
+) -> Result<ExitCode> {
+    let events = store.history(case.id)?;
+    let erased_at = store.erased_at(case.id)?;
+    if json {
+        print_json(&serde_json::json!({
+            "reference": case.reference,
+            "erased_at": erased_at,
+            "events": events,
+        }))?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!(
+        "{}  audit history ({} events)",
+        case.reference,
+        events.len()
+    );
+    if let Some(at) = &erased_at {
+        println!("personal data erased {at} under the retention schedule; details show [erased]");
+    }
+    let rows: Vec<Vec<String>> = events
+        .iter()
+        .map(|e| {
+            let london = chrono::DateTime::parse_from_rfc3339(&e.at)
+                .map(|t| {
+                    t.with_timezone(&chrono_tz::Europe::London)
+                        .format("%a %-d %b %Y %H:%M")
+                        .to_string()
+                })
+                .unwrap_or_default();
+            let change = match (&e.from_state, &e.to_state) {
+                (Some(f), Some(t)) if f != t => format!("{f} -> {t}"),
+                (None, Some(t)) => t.clone(),
+                _ => String::new(),
+            };
+            vec![
+                e.seq.to_string(),
+                e.at.clone(),
+                london,
+                e.actor.clone(),
+                e.kind.clone(),
+                change,
+                e.detail.clone().unwrap_or_default(),
+            ]
+        })
+        .collect();
+    print_table(
+        &["SEQ", "AT (UTC)", "LONDON", "BY", "WHAT", "STATE", "DETAIL"],
+        &rows,
+    );
     Ok(ExitCode::SUCCESS)
 }

@@ -18,9 +18,14 @@ pub fn run(ctx: &Ctx, a: SendArgs) -> Result<ExitCode> {
     let mut store = ctx.store()?;
     let rendered = outbox::render_pending(&mut store, &ctx.config, ctx.now)?;
     let report = outbox::send_due(&mut store, &ctx.config, ctx.now)?;
+    // Staff mail (deadline alerts, managers' digests) goes out on the same flush.
+    let staff = crate::scheduler::send_notifications(&mut store, &ctx.config, ctx.now)?;
     if a.json {
-        print_json(&serde_json::json!({ "rendered": rendered, "send": report }))?;
+        print_json(&serde_json::json!({ "rendered": rendered, "send": report, "staff_mail_sent": staff }))?;
     } else {
+        if staff > 0 {
+            println!("staff mail sent: {staff}");
+        }
         println!(
             "rendered {rendered}; sent {}, retry later {}, failed {}, held {}, recovered {}, not tried (server unreachable) {}",
             report.sent, report.retried, report.failed, report.held, report.recovered, report.deferred

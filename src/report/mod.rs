@@ -123,7 +123,8 @@ impl std::str::FromStr for Period {
                 .flatten()
                 .filter(|y| (1970..=9998).contains(y))
         };
-        let fy_second = |y: i32, p: &str| p.len() == 2 && p.parse::<i32>().ok() == Some((y + 1) % 100);
+        let fy_second =
+            |y: i32, p: &str| p.len() == 2 && p.parse::<i32>().ok() == Some((y + 1) % 100);
         let label = s.trim();
         let p = match parts.as_slice() {
             [y, q] if q.starts_with('Q') => {
@@ -136,7 +137,13 @@ impl std::str::FromStr for Period {
             }
             [y, m] if m.len() == 2 && m.parse::<u32>().is_ok_and(|m| (1..=12).contains(&m)) => {
                 let y = year(y).ok_or_else(bad)?;
-                Period::span(label, PeriodKind::Month, y, m.parse().map_err(|_| bad())?, 1)
+                Period::span(
+                    label,
+                    PeriodKind::Month,
+                    y,
+                    m.parse().map_err(|_| bad())?,
+                    1,
+                )
             }
             [y, y2] => {
                 let y = year(y).ok_or_else(bad)?;
@@ -155,7 +162,11 @@ impl std::str::FromStr for Period {
                     return Err(bad());
                 }
                 let first = 4 + 3 * (q - 1);
-                let (yy, mm) = if first > 12 { (y + 1, first - 12) } else { (y, first) };
+                let (yy, mm) = if first > 12 {
+                    (y + 1, first - 12)
+                } else {
+                    (y, first)
+                };
                 Period::span(label, PeriodKind::FinancialQuarter, yy, mm, 3)
             }
             _ => None,
@@ -632,7 +643,10 @@ fn table(out: &mut String, header: &[&str], rows: &[Vec<String>]) {
         out.push_str(s.trim_end());
         out.push('\n');
     };
-    line(out, &header.iter().map(|h| h.to_string()).collect::<Vec<_>>());
+    line(
+        out,
+        &header.iter().map(|h| h.to_string()).collect::<Vec<_>>(),
+    );
     for r in rows {
         line(out, r);
     }
@@ -747,7 +761,11 @@ pub fn to_text(r: &Report) -> String {
         r.closed.complaints, r.closed.auto_closed
     );
     table(&mut o, &["OUTCOME", "COUNT"], &counts(&r.outcomes));
-    table(&mut o, &["CLOSE REASON", "COUNT"], &counts(&r.closed.by_reason));
+    table(
+        &mut o,
+        &["CLOSE REASON", "COUNT"],
+        &counts(&r.closed.by_reason),
+    );
     let _ = writeln!(o, "\nOpen complaints at period end: {}", r.open_at_end);
     let _ = writeln!(o, "\nTrend (12 months)");
     let trend: Vec<Vec<String>> = r
@@ -832,13 +850,20 @@ pub fn to_csv(r: &Report) -> String {
             "stage",
             &s.stage,
             "worst_working_days",
-            s.worst_working_days.map(|v| v.to_string()).unwrap_or_default(),
+            s.worst_working_days
+                .map(|v| v.to_string())
+                .unwrap_or_default(),
         );
         row("stage", &s.stage, "open_at_end", s.open_at_end.to_string());
     }
     for e in &r.escalation {
         let item = format!("{}->{}", e.from_stage, e.to_stage);
-        row("escalation", &item, "reached_from", e.reached_from.to_string());
+        row(
+            "escalation",
+            &item,
+            "reached_from",
+            e.reached_from.to_string(),
+        );
         row("escalation", &item, "reached_to", e.reached_to.to_string());
         row("escalation", &item, "rate", f(e.rate));
     }
@@ -851,12 +876,27 @@ pub fn to_csv(r: &Report) -> String {
     for c in &r.outcomes {
         row("outcome", &c.name, "count", c.count.to_string());
     }
-    row("closed", "complaints", "count", r.closed.complaints.to_string());
-    row("closed", "auto-closed", "count", r.closed.auto_closed.to_string());
+    row(
+        "closed",
+        "complaints",
+        "count",
+        r.closed.complaints.to_string(),
+    );
+    row(
+        "closed",
+        "auto-closed",
+        "count",
+        r.closed.auto_closed.to_string(),
+    );
     for c in &r.closed.by_reason {
         row("close_reason", &c.name, "count", c.count.to_string());
     }
-    row("open_at_end", "complaints", "count", r.open_at_end.to_string());
+    row(
+        "open_at_end",
+        "complaints",
+        "count",
+        r.open_at_end.to_string(),
+    );
     for t in &r.trend {
         row("trend", &t.month, "complaints", t.complaints.to_string());
         row("trend", &t.month, "compliments", t.compliments.to_string());
@@ -888,7 +928,10 @@ mod tests {
     #[test]
     fn periods_read_as_councils_write_them() {
         let p: Period = "2026-10".parse().unwrap();
-        assert_eq!((p.kind, p.from, p.to), (PeriodKind::Month, d("2026-10-01"), d("2026-10-31")));
+        assert_eq!(
+            (p.kind, p.from, p.to),
+            (PeriodKind::Month, d("2026-10-01"), d("2026-10-31"))
+        );
         let p: Period = "2026-Q3".parse().unwrap();
         assert_eq!((p.from, p.to), (d("2026-07-01"), d("2026-09-30")));
         let p: Period = "2026-27".parse().unwrap();
@@ -901,7 +944,14 @@ mod tests {
         let p: Period = "2026-12".parse().unwrap();
         assert_eq!(p.to, d("2026-12-31"));
         assert_eq!(p.trend_from(), d("2026-01-01"));
-        for bad in ["2026-13", "2026-28", "2026-Q5", "26-10", "October", "2026-27-Q0"] {
+        for bad in [
+            "2026-13",
+            "2026-28",
+            "2026-Q5",
+            "26-10",
+            "October",
+            "2026-27-Q0",
+        ] {
             assert!(bad.parse::<Period>().is_err(), "{bad}");
         }
     }
@@ -919,7 +969,11 @@ mod tests {
         let mut a = d("2026-11-01");
         while a < d("2027-01-15") {
             let b = a + Duration::days(17);
-            assert_eq!(idx.between(&cal, a, b), cal.working_days_between(a, b), "{a}");
+            assert_eq!(
+                idx.between(&cal, a, b),
+                cal.working_days_between(a, b),
+                "{a}"
+            );
             a += Duration::days(3);
         }
     }

@@ -193,7 +193,10 @@ impl Canvas {
             }
             c.y -= line_h;
         };
-        draw(self, &header.iter().map(|h| h.to_string()).collect::<Vec<_>>());
+        draw(
+            self,
+            &header.iter().map(|h| h.to_string()).collect::<Vec<_>>(),
+        );
         let right = stops.last().copied().unwrap_or(LEFT + widths[0]);
         let y = self.y + line_h * 0.55;
         self.line(&[(LEFT, y), (right, y)], 0.4, grey());
@@ -318,8 +321,14 @@ pub fn render(r: &Report) -> Result<Vec<u8>> {
 
     c.heading("Key figures");
     let key = vec![
-        vec!["Complaints received".into(), r.received.complaints.to_string()],
-        vec!["Compliments received".into(), r.received.compliments.to_string()],
+        vec![
+            "Complaints received".into(),
+            r.received.complaints.to_string(),
+        ],
+        vec![
+            "Compliments received".into(),
+            r.received.compliments.to_string(),
+        ],
         vec!["Comments received".into(), r.received.comments.to_string()],
         vec![
             "Service requests redirected".into(),
@@ -336,7 +345,14 @@ pub fn render(r: &Report) -> Result<Vec<u8>> {
     c.table(
         8.5,
         &[
-            "Stage", "Entered", "Responses", "On time", "On time %", "Avg WD", "Worst WD", "Open",
+            "Stage",
+            "Entered",
+            "Responses",
+            "On time",
+            "On time %",
+            "Avg WD",
+            "Worst WD",
+            "Open",
         ],
         &r.stage_rows(),
     );
@@ -350,14 +366,23 @@ pub fn render(r: &Report) -> Result<Vec<u8>> {
                 s.name.clone(),
                 s.on_time_share.unwrap_or(0.0),
                 match s.on_time_share {
-                    Some(_) => format!("{} ({} of {})", percent(s.on_time_share), s.on_time, s.responses),
+                    Some(_) => format!(
+                        "{} ({} of {})",
+                        percent(s.on_time_share),
+                        s.on_time,
+                        s.responses
+                    ),
                     None => "no responses".into(),
                 },
             )
         })
         .collect();
     let any_late = r.stages.iter().any(|s| s.on_time < s.responses);
-    c.bars(&on_time, 1.0, if any_late { late_colour } else { bar_colour });
+    c.bars(
+        &on_time,
+        1.0,
+        if any_late { late_colour } else { bar_colour },
+    );
 
     c.heading("Complaints received by service");
     let mut services: Vec<(String, f64, String)> = r
@@ -444,7 +469,14 @@ pub fn render(r: &Report) -> Result<Vec<u8>> {
         .collect();
     c.table(
         8.0,
-        &["Month", "Complaints", "Compliments", "Comments", "Responses", "On time %"],
+        &[
+            "Month",
+            "Complaints",
+            "Compliments",
+            "Comments",
+            "Responses",
+            "On time %",
+        ],
         &rows,
     );
 

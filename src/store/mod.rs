@@ -915,7 +915,9 @@ fn refresh_deadlines(tx: &Connection, case_id: i64, policy: &Policy, cal: &Calen
 fn mark_met(tx: &Connection, case_id: i64, stage: &str, kinds: &[&str], on: &str) -> Result<()> {
     for k in kinds {
         tx.execute(
-            "UPDATE deadlines SET status = 'met', met_on = ?4 WHERE case_id = ?1 AND stage = ?2 AND kind = ?3 AND status = 'open'",
+            // A lapsed deadline is still met (late) when the step finally happens:
+            // reports compare met_on with due.
+            "UPDATE deadlines SET status = 'met', met_on = ?4 WHERE case_id = ?1 AND stage = ?2 AND kind = ?3 AND status IN ('open', 'lapsed')",
             params![case_id, stage, k, on],
         )?;
     }
@@ -930,7 +932,7 @@ fn cancel_open(tx: &Connection, case_id: i64, stage: Option<&str>) -> Result<()>
         )?,
         None => tx.execute(
             // The satisfaction survey is owed after the case closes (West Lindsey).
-            "UPDATE deadlines SET status = 'cancelled' WHERE case_id = ?1 AND status = 'open' AND kind != 'survey'",
+            "UPDATE deadlines SET status = 'cancelled' WHERE case_id = ?1 AND status IN ('open', 'lapsed') AND kind != 'survey'",
             params![case_id],
         )?,
     };

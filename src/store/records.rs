@@ -282,7 +282,12 @@ impl Store {
     /// their kind, status and dates, the case keeps only its statistical facts, event
     /// details become '[erased]', a customer with no other case left is anonymised, and
     /// each case gets an 'erased' event. A case already erased is skipped.
-    pub fn erase_cases(&mut self, cases: &[Erasure], at: &str, actor: &str) -> Result<ErasedCounts> {
+    pub fn erase_cases(
+        &mut self,
+        cases: &[Erasure],
+        at: &str,
+        actor: &str,
+    ) -> Result<ErasedCounts> {
         self.conn.pragma_update(None, "secure_delete", "ON")?;
         let tx = self.conn.transaction()?;
         tx.execute_batch(
@@ -488,10 +493,10 @@ impl Store {
 
     /// When a case's personal data was erased, if it was.
     pub fn erased_at(&self, case_id: i64) -> Result<Option<String>> {
-        Ok(self
-            .conn
-            .query_row("SELECT erased_at FROM cases WHERE id = ?1", [case_id], |r| {
-                r.get(0)
-            })?)
+        Ok(self.conn.query_row(
+            "SELECT erased_at FROM cases WHERE id = ?1",
+            [case_id],
+            |r| r.get(0),
+        )?)
     }
 }
