@@ -140,6 +140,7 @@ echo "== dovecot $(dovecot --version | cut -d' ' -f1) on 127.0.0.1:$IMAP_PORT (d
 
 # Build Dovecot's index (moves new/ to cur/, assigns UIDs) and warm the page cache
 # with one untimed fetch, so that neither side below is charged for it.
+echo "== warm-up: doveadm index -u complaints INBOX, then one untimed plain fetch"
 doveadm -c "$DC/dovecot.conf" index -u complaints INBOX
 $PY "$HELPER" fetch "$IMAP_PORT" 1 >/dev/null
 

@@ -218,8 +218,17 @@ impl Default for WorkflowConfig {
             holding_days: 10,
             holding_reason: "the investigation needs more time than our policy allows".into(),
             review_phrases: [
-                "review", "escalate", "stage 2", "stage two", "stage 3", "stage three", "not satisfied",
-                "dissatisfied", "unhappy with your response", "unhappy with the response", "take this further",
+                "review",
+                "escalate",
+                "stage 2",
+                "stage two",
+                "stage 3",
+                "stage three",
+                "not satisfied",
+                "dissatisfied",
+                "unhappy with your response",
+                "unhappy with the response",
+                "take this further",
                 "next stage",
             ]
             .map(String::from)
@@ -476,7 +485,10 @@ impl Config {
                     return Err(ConfigError::Invalid {
                         file: file.to_string(),
                         line: line_of(src, &format!("\"{m}\"")),
-                        msg: format!("staff '{}' has manager '{m}', who is not listed under [[staff]]", st.name),
+                        msg: format!(
+                            "staff '{}' has manager '{m}', who is not listed under [[staff]]",
+                            st.name
+                        ),
                     });
                 }
             }

@@ -197,7 +197,12 @@ async fn scheduler_task(cfg: Config, mut rx: Shutdown) -> anyhow::Result<()> {
         if digests + sent > 0 {
             tracing::info!(digests, staff_mail_sent = sent, "staff mail");
         }
-        if pause(&mut rx, Duration::from_secs(cfg.workflow.tick_seconds.max(1))).await {
+        if pause(
+            &mut rx,
+            Duration::from_secs(cfg.workflow.tick_seconds.max(1)),
+        )
+        .await
+        {
             return Ok(());
         }
     }

@@ -43,7 +43,12 @@ struct Row {
 
 /// The digest text: overdue cases and cases due within `within` working days, by
 /// service and officer. None when there is nothing to report.
-pub fn digest_body(store: &Store, cfg: &Config, today: NaiveDate, within: u32) -> Result<Option<(usize, usize, String)>> {
+pub fn digest_body(
+    store: &Store,
+    cfg: &Config,
+    today: NaiveDate,
+    within: u32,
+) -> Result<Option<(usize, usize, String)>> {
     let horizon = cfg.calendar.add_working_days(today, within);
     let mut st = store.conn().prepare(
         "SELECT COALESCE(c.service, '(no service)'), COALESCE(c.officer, '(unassigned)'), c.reference, d.stage, d.kind, d.due
@@ -69,7 +74,10 @@ pub fn digest_body(store: &Store, cfg: &Config, today: NaiveDate, within: u32) -
     }
     let mut groups: BTreeMap<(String, String), Vec<&Row>> = BTreeMap::new();
     for r in &rows {
-        groups.entry((r.service.clone(), r.officer.clone())).or_default().push(r);
+        groups
+            .entry((r.service.clone(), r.officer.clone()))
+            .or_default()
+            .push(r);
     }
     let overdue = rows.iter().filter(|r| r.due < today).count();
     let soon = rows.len() - overdue;
@@ -81,11 +89,23 @@ pub fn digest_body(store: &Store, cfg: &Config, today: NaiveDate, within: u32) -
         out.push_str(&format!("\n{service} / {officer}\n"));
         for r in list {
             let status = if r.due < today {
-                format!("OVERDUE by {} working days", cfg.calendar.working_days_between(r.due, today))
+                format!(
+                    "OVERDUE by {} working days",
+                    cfg.calendar.working_days_between(r.due, today)
+                )
             } else {
-                format!("due in {} working days", cfg.calendar.working_days_between(today, r.due))
+                format!(
+                    "due in {} working days",
+                    cfg.calendar.working_days_between(today, r.due)
+                )
             };
-            out.push_str(&format!("  {:<18} {:<22} {}  {}\n", r.reference, r.what, show(r.due), status));
+            out.push_str(&format!(
+                "  {:<18} {:<22} {}  {}\n",
+                r.reference,
+                r.what,
+                show(r.due),
+                status
+            ));
         }
     }
     out.push_str("\nRun `redress case REF --explain` for any case's deadlines.\n");
@@ -101,13 +121,25 @@ pub fn run_digests(store: &mut Store, cfg: &Config, now: DateTime<Utc>) -> Resul
     Ok(queued)
 }
 
-fn run_digest(store: &mut Store, cfg: &Config, d: &DigestConfig, now: DateTime<Utc>) -> Result<usize> {
+fn run_digest(
+    store: &mut Store,
+    cfg: &Config,
+    d: &DigestConfig,
+    now: DateTime<Utc>,
+) -> Result<usize> {
     let key = format!("digest:{}", d.name);
     let last: Option<String> = store
         .conn()
-        .query_row("SELECT last_fired FROM schedules WHERE name = ?1", [&key], |r| r.get(0))
+        .query_row(
+            "SELECT last_fired FROM schedules WHERE name = ?1",
+            [&key],
+            |r| r.get(0),
+        )
         .optional()?;
-    let Some(last) = last.and_then(|l| DateTime::parse_from_rfc3339(&l).ok()).map(|l| l.with_timezone(&Utc)) else {
+    let Some(last) = last
+        .and_then(|l| DateTime::parse_from_rfc3339(&l).ok())
+        .map(|l| l.with_timezone(&Utc))
+    else {
         // First sight of this schedule: start counting from now, send nothing old.
         store.conn().execute(
             "INSERT INTO schedules (name, last_fired) VALUES (?1, ?2)",
@@ -115,7 +147,9 @@ fn run_digest(store: &mut Store, cfg: &Config, d: &DigestConfig, now: DateTime<U
         )?;
         return Ok(0);
     };
-    let Some(fire) = next_fire(&d.schedule, last) else { return Ok(0) };
+    let Some(fire) = next_fire(&d.schedule, last) else {
+        return Ok(0);
+    };
     if fire > now {
         return Ok(0);
     }
@@ -124,8 +158,21 @@ fn run_digest(store: &mut Store, cfg: &Config, d: &DigestConfig, now: DateTime<U
     let tx = store.conn_mut().transaction()?;
     let mut n = 0;
     let (subject, text) = match body {
-        Some((overdue, soon, text)) => (format!("Complaints: {overdue} overdue, {soon} due soon ({})", show(today)), text),
-        None if d.send_when_empty => (format!("Complaints: nothing overdue ({})", show(today)), format!("Complaints digest for {}\nNothing overdue or due within {} working days.\n", show(today), d.due_within_days)),
+        Some((overdue, soon, text)) => (
+            format!(
+                "Complaints: {overdue} overdue, {soon} due soon ({})",
+                show(today)
+            ),
+            text,
+        ),
+        None if d.send_when_empty => (
+            format!("Complaints: nothing overdue ({})", show(today)),
+            format!(
+                "Complaints digest for {}\nNothing overdue or due within {} working days.\n",
+                show(today),
+                d.due_within_days
+            ),
+        ),
         None => (String::new(), String::new()),
     };
     if !subject.is_empty() {
@@ -137,7 +184,10 @@ fn run_digest(store: &mut Store, cfg: &Config, d: &DigestConfig, now: DateTime<U
             )?;
         }
     }
-    tx.execute("UPDATE schedules SET last_fired = ?2 WHERE name = ?1", params![key, ts(now)])?;
+    tx.execute(
+        "UPDATE schedules SET last_fired = ?2 WHERE name = ?1",
+        params![key, ts(now)],
+    )?;
     tx.commit()?;
     tracing::info!(digest = %d.name, queued = n, "digest fired");
     Ok(n)
@@ -150,7 +200,9 @@ pub fn send_notifications(store: &mut Store, cfg: &Config, now: DateTime<Utc>) -
             "SELECT id, message_id, to_addr, subject, body FROM notifications WHERE status = 'queued' AND attempts < 20 ORDER BY id LIMIT 500",
         )?;
         let v = st
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?
+            .query_map([], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         v
     };
@@ -158,15 +210,22 @@ pub fn send_notifications(store: &mut Store, cfg: &Config, now: DateTime<Utc>) -
         return Ok(0);
     }
     let transport = Transport::from_config(cfg).map_err(|e| StoreError::Refused(e.to_string()))?;
-    let from: Mailbox = format!("{} <{}>", cfg.council.name.replace(['<', '>', '"'], ""), cfg.council.email)
-        .parse()
-        .map_err(|e| StoreError::Refused(format!("council email {}: {e}", cfg.council.email)))?;
+    let from: Mailbox = format!(
+        "{} <{}>",
+        cfg.council.name.replace(['<', '>', '"'], ""),
+        cfg.council.email
+    )
+    .parse()
+    .map_err(|e| StoreError::Refused(format!("council email {}: {e}", cfg.council.email)))?;
     let mut sent = 0;
     for (id, mid, to, subject, body) in rows {
         let to_box: Mailbox = match to.parse() {
             Ok(m) => m,
             Err(e) => {
-                store.conn().execute("UPDATE notifications SET status = 'failed', last_error = ?2 WHERE id = ?1", params![id, format!("bad address: {e}")])?;
+                store.conn().execute(
+                    "UPDATE notifications SET status = 'failed', last_error = ?2 WHERE id = ?1",
+                    params![id, format!("bad address: {e}")],
+                )?;
                 continue;
             }
         };
@@ -176,27 +235,45 @@ pub fn send_notifications(store: &mut Store, cfg: &Config, now: DateTime<Utc>) -
             .subject(subject)
             .message_id(Some(mid.clone()))
             .date(now.into())
-            .raw_header(HeaderValue::new(HeaderName::new_from_ascii_str("Auto-Submitted"), "auto-generated".to_string()))
+            .raw_header(HeaderValue::new(
+                HeaderName::new_from_ascii_str("Auto-Submitted"),
+                "auto-generated".to_string(),
+            ))
             .body(body);
         let Ok(msg) = msg else {
             store.conn().execute("UPDATE notifications SET status = 'failed', last_error = 'could not build the message' WHERE id = ?1", [id])?;
             continue;
         };
         if transport.delivered_file(&mid).is_some() {
-            store.conn().execute("UPDATE notifications SET status = 'sent', sent_at = ?2 WHERE id = ?1", params![id, ts(now)])?;
+            store.conn().execute(
+                "UPDATE notifications SET status = 'sent', sent_at = ?2 WHERE id = ?1",
+                params![id, ts(now)],
+            )?;
             continue;
         }
-        store.conn().execute("UPDATE notifications SET attempts = attempts + 1 WHERE id = ?1", [id])?;
+        store.conn().execute(
+            "UPDATE notifications SET attempts = attempts + 1 WHERE id = ?1",
+            [id],
+        )?;
         match transport.send(&mid, &msg) {
             Ok(_) => {
-                store.conn().execute("UPDATE notifications SET status = 'sent', sent_at = ?2 WHERE id = ?1", params![id, ts(now)])?;
+                store.conn().execute(
+                    "UPDATE notifications SET status = 'sent', sent_at = ?2 WHERE id = ?1",
+                    params![id, ts(now)],
+                )?;
                 sent += 1;
             }
             Err(Failure::Permanent(e)) => {
-                store.conn().execute("UPDATE notifications SET status = 'failed', last_error = ?2 WHERE id = ?1", params![id, e])?;
+                store.conn().execute(
+                    "UPDATE notifications SET status = 'failed', last_error = ?2 WHERE id = ?1",
+                    params![id, e],
+                )?;
             }
             Err(Failure::Temporary { msg, .. }) => {
-                store.conn().execute("UPDATE notifications SET last_error = ?2 WHERE id = ?1", params![id, msg])?;
+                store.conn().execute(
+                    "UPDATE notifications SET last_error = ?2 WHERE id = ?1",
+                    params![id, msg],
+                )?;
                 break;
             }
         }
@@ -211,11 +288,18 @@ mod tests {
     #[test]
     fn weekday_mornings_in_london_time() {
         // Fri 27 Nov 2026 10:00 UTC: next 08:00 London on a weekday is Mon 30 Nov 08:00 GMT.
-        let after = DateTime::parse_from_rfc3339("2026-11-27T10:00:00Z").unwrap().with_timezone(&Utc);
+        let after = DateTime::parse_from_rfc3339("2026-11-27T10:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
         let next = next_fire("0 0 8 * * Mon-Fri", after).unwrap();
         assert_eq!(next.to_rfc3339(), "2026-11-30T08:00:00+00:00");
         // In summer time 08:00 London is 07:00 UTC.
-        let after = DateTime::parse_from_rfc3339("2026-07-01T09:00:00Z").unwrap().with_timezone(&Utc);
-        assert_eq!(next_fire("0 0 8 * * Mon-Fri", after).unwrap().to_rfc3339(), "2026-07-02T07:00:00+00:00");
+        let after = DateTime::parse_from_rfc3339("2026-07-01T09:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        assert_eq!(
+            next_fire("0 0 8 * * Mon-Fri", after).unwrap().to_rfc3339(),
+            "2026-07-02T07:00:00+00:00"
+        );
     }
 }

@@ -94,7 +94,10 @@ impl Rules {
                 .ok_or_else(|| format!("{file}: unknown kind '{}' in a [[rule]]", r.kind))?;
             let needs_redirect = matches!(kind, Kind::OutOfScope | Kind::ServiceRequest);
             if needs_redirect && r.where_.is_none() {
-                return Err(format!("{file}: a {} rule needs `where` (where to go instead)", kind.as_str()));
+                return Err(format!(
+                    "{file}: a {} rule needs `where` (where to go instead)",
+                    kind.as_str()
+                ));
             }
             if kind == Kind::OutOfScope && r.exclusion.is_none() {
                 return Err(format!("{file}: an out-of-scope rule needs `exclusion` (what the procedure does not cover)"));
@@ -102,7 +105,12 @@ impl Rules {
             if kind == Kind::ServiceRequest && r.service.is_none() {
                 return Err(format!("{file}: a service-request rule needs `service`"));
             }
-            let redirect = r.where_.map(|w| Redirect { where_: w, url: r.url, phone: r.phone, service: r.service });
+            let redirect = r.where_.map(|w| Redirect {
+                where_: w,
+                url: r.url,
+                phone: r.phone,
+                service: r.service,
+            });
             rules.push(Rule {
                 kind,
                 exclusion: r.exclusion,
@@ -233,7 +241,11 @@ mod tests {
             "I received a penalty charge notice and want to appeal.",
         );
         assert_eq!(v.kind, Kind::OutOfScope);
-        assert!(v.exclusion.as_deref().unwrap().starts_with("parking penalty charge notices"));
+        assert!(v
+            .exclusion
+            .as_deref()
+            .unwrap()
+            .starts_with("parking penalty charge notices"));
         assert!(
             v.reason.contains("'penalty charge notice' +5"),
             "{}",

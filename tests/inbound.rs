@@ -255,7 +255,12 @@ fn every_fixture_has_its_expected_outcome() {
     );
     let data = q(&s, "SELECT l.kind, l.data FROM letters l JOIN cases c ON c.id = l.case_id JOIN customers cu ON cu.id = c.customer_id WHERE cu.email = 'ian@example.org'");
     assert_eq!(data[0][0], "out-of-scope-redirect");
-    assert!(data[0][1].contains("parking penalty charge notices") && data[0][1].contains("Traffic Penalty Tribunal"), "{:?}", data);
+    assert!(
+        data[0][1].contains("parking penalty charge notices")
+            && data[0][1].contains("Traffic Penalty Tribunal"),
+        "{:?}",
+        data
+    );
 
     // Someone else quoting the reference: attached as third-party, flagged, nothing sent.
     let o = ingest(&mut s, &cfg, "15-third-party.eml", now);

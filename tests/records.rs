@@ -83,38 +83,79 @@ const CAT: &str = "Quality of service";
 /// - G 2 Nov: after the period.
 fn seed_october(cfg: &Config, store: &mut Store) -> Vec<String> {
     let mut s = Seed { cfg, store };
-    let a = s.case(Kind::Complaint, "a@example.org", Some("Waste"), "2026-10-01T10:00:00Z");
+    let a = s.case(
+        Kind::Complaint,
+        "a@example.org",
+        Some("Waste"),
+        "2026-10-01T10:00:00Z",
+    );
     s.act(&a, Action::Acknowledge, "2026-10-02T10:00:00Z");
     s.act(&a, Action::Respond, "2026-10-09T10:00:00Z");
     s.set(&a, CaseField::Category, CAT);
     s.set(&a, CaseField::Outcome, "upheld");
-    s.act(&a, Action::Close(CloseReason::Resolved), "2026-10-20T10:00:00Z");
+    s.act(
+        &a,
+        Action::Close(CloseReason::Resolved),
+        "2026-10-20T10:00:00Z",
+    );
 
-    let b = s.case(Kind::Complaint, "b@example.org", Some("Waste"), "2026-10-05T10:00:00Z");
+    let b = s.case(
+        Kind::Complaint,
+        "b@example.org",
+        Some("Waste"),
+        "2026-10-05T10:00:00Z",
+    );
     s.act(&b, Action::Acknowledge, "2026-10-06T10:00:00Z");
     s.act(&b, Action::Respond, "2026-10-23T10:00:00Z");
     s.set(&b, CaseField::Category, CAT);
     s.act(&b, Action::RequestEscalation, "2026-10-26T10:00:00Z");
     s.act(&b, Action::Acknowledge, "2026-10-27T10:00:00Z");
 
-    let c = s.case(Kind::Complaint, "c@example.org", Some("Housing"), "2026-10-12T10:00:00Z");
+    let c = s.case(
+        Kind::Complaint,
+        "c@example.org",
+        Some("Housing"),
+        "2026-10-12T10:00:00Z",
+    );
     s.act(&c, Action::Acknowledge, "2026-10-12T15:00:00Z");
 
-    let d = s.case(Kind::Compliment, "d@example.org", None, "2026-10-14T10:00:00Z");
+    let d = s.case(
+        Kind::Compliment,
+        "d@example.org",
+        None,
+        "2026-10-14T10:00:00Z",
+    );
     let e = s.case(Kind::Comment, "e@example.org", None, "2026-10-15T10:00:00Z");
 
-    let f = s.case(Kind::Complaint, "f@example.org", Some("Housing"), "2026-09-10T10:00:00Z");
+    let f = s.case(
+        Kind::Complaint,
+        "f@example.org",
+        Some("Housing"),
+        "2026-09-10T10:00:00Z",
+    );
     s.act(&f, Action::Acknowledge, "2026-09-11T10:00:00Z");
     s.act(&f, Action::Respond, "2026-10-01T10:00:00Z");
     s.set(&f, CaseField::Outcome, "not upheld");
-    s.act(&f, Action::Close(CloseReason::AutoClosed), "2026-10-29T10:00:00Z");
+    s.act(
+        &f,
+        Action::Close(CloseReason::AutoClosed),
+        "2026-10-29T10:00:00Z",
+    );
 
-    let g = s.case(Kind::Complaint, "g@example.org", Some("Parking"), "2026-11-02T10:00:00Z");
+    let g = s.case(
+        Kind::Complaint,
+        "g@example.org",
+        Some("Parking"),
+        "2026-11-02T10:00:00Z",
+    );
     vec![a, b, c, d, e, f, g]
 }
 
 fn count(v: &[report::Count], name: &str) -> u64 {
-    v.iter().find(|c| c.name == name).map(|c| c.count).unwrap_or(u64::MAX)
+    v.iter()
+        .find(|c| c.name == name)
+        .map(|c| c.count)
+        .unwrap_or(u64::MAX)
 }
 
 #[test]
@@ -135,7 +176,10 @@ fn october_report_matches_the_hand_count() {
     assert!((s1.average_working_days.unwrap() - 32.0 / 3.0).abs() < 1e-9);
     assert_eq!(s1.open_at_end, 1);
     let s2 = &r.stages[1];
-    assert_eq!((s2.stage.as_str(), s2.entered, s2.responses), ("stage2", 1, 0));
+    assert_eq!(
+        (s2.stage.as_str(), s2.entered, s2.responses),
+        ("stage2", 1, 0)
+    );
     assert_eq!(s2.open_at_end, 1);
     assert_eq!(r.open_at_end, 2);
     assert_eq!(count(&r.by_service, "Waste"), 2);
@@ -155,13 +199,27 @@ fn october_report_matches_the_hand_count() {
     let sep = r.trend.iter().find(|m| m.month == "2026-09").unwrap();
     let oct = r.trend.last().unwrap();
     assert_eq!((sep.complaints, sep.responses), (1, 0));
-    assert_eq!((oct.month.as_str(), oct.complaints, oct.compliments, oct.responses, oct.on_time), ("2026-10", 3, 1, 3, 1));
+    assert_eq!(
+        (
+            oct.month.as_str(),
+            oct.complaints,
+            oct.compliments,
+            oct.responses,
+            oct.on_time
+        ),
+        ("2026-10", 3, 1, 3, 1)
+    );
 
     // Text.
     let text = report::to_text(&r);
     assert!(text.contains("33.3%"), "{text}");
     assert!(text.contains("10.7"), "{text}");
-    for private in ["example.org", "Resident Name", "Private subject line", "jane"] {
+    for private in [
+        "example.org",
+        "Resident Name",
+        "Private subject line",
+        "jane",
+    ] {
         assert!(!text.contains(private), "{private} in the report");
     }
     // CSV.
@@ -263,7 +321,14 @@ fn rows(store: &Store, sql: &str) -> i64 {
 /// Every row of the tables retention touches, to show a dry run changes nothing.
 fn snapshot(store: &Store) -> String {
     let mut s = String::new();
-    for table in ["cases", "customers", "messages", "letters", "events", "attachments"] {
+    for table in [
+        "cases",
+        "customers",
+        "messages",
+        "letters",
+        "events",
+        "attachments",
+    ] {
         let mut stmt = store
             .conn()
             .prepare(&format!("SELECT * FROM {table} ORDER BY rowid"))
@@ -288,17 +353,35 @@ fn retention_erases_only_cases_past_their_date_and_reports_do_not_change() {
     let early = ingest(
         &cfg,
         &mut store,
-        &mail("early@example.org", "My bins were missed", "e1@x", "Mon, 3 Feb 2020 09:00:00 +0000", "I complain about my bins at 1 High St."),
+        &mail(
+            "early@example.org",
+            "My bins were missed",
+            "e1@x",
+            "Mon, 3 Feb 2020 09:00:00 +0000",
+            "I complain about my bins at 1 High St.",
+        ),
         "2020-02-03T09:00:00Z",
     );
     let late = ingest(
         &cfg,
         &mut store,
-        &mail("late@example.org", "Noise from the depot", "l1@x", "Tue, 4 Feb 2020 09:00:00 +0000", "I complain about noise."),
+        &mail(
+            "late@example.org",
+            "Noise from the depot",
+            "l1@x",
+            "Tue, 4 Feb 2020 09:00:00 +0000",
+            "I complain about noise.",
+        ),
         "2020-02-04T09:00:00Z",
     );
-    let mut s = Seed { cfg: &cfg, store: &mut store };
-    for (r, close) in [(&early, "2020-03-10T12:00:00Z"), (&late, "2020-03-12T12:00:00Z")] {
+    let mut s = Seed {
+        cfg: &cfg,
+        store: &mut store,
+    };
+    for (r, close) in [
+        (&early, "2020-03-10T12:00:00Z"),
+        (&late, "2020-03-12T12:00:00Z"),
+    ] {
         s.set(r, CaseField::Service, "Waste");
         s.set(r, CaseField::Outcome, "upheld");
         s.act(r, Action::Respond, "2020-02-10T12:00:00Z");
@@ -319,7 +402,14 @@ fn retention_erases_only_cases_past_their_date_and_reports_do_not_change() {
     assert_eq!(plan.not_yet_due, 1);
     assert_eq!(snapshot(&store), snap, "a dry run changes nothing");
 
-    let n = redress::retention::run(&mut store, &plan, t("2026-03-11T02:00:00Z"), "system", &mut |_, _| {}).unwrap();
+    let n = redress::retention::run(
+        &mut store,
+        &plan,
+        t("2026-03-11T02:00:00Z"),
+        "system",
+        &mut |_, _| {},
+    )
+    .unwrap();
     assert_eq!((n.cases, n.messages, n.customers), (1, 1, 1));
 
     let erased = store.find_case(&early).unwrap();
@@ -327,23 +417,65 @@ fn retention_erases_only_cases_past_their_date_and_reports_do_not_change() {
     assert_eq!(erased.subject, None);
     assert_eq!(erased.service.as_deref(), Some("Waste"));
     assert_eq!(erased.outcome.as_deref(), Some("upheld"));
-    assert_eq!(rows(&store, "SELECT count(*) FROM messages WHERE from_addr LIKE '%early@%'"), 0);
-    assert_eq!(rows(&store, "SELECT count(*) FROM customers WHERE email LIKE '%early@%'"), 0);
-    assert_eq!(rows(&store, "SELECT count(*) FROM letters WHERE body_text LIKE '%bins%' OR subject LIKE '%bins%'"), 0);
-    assert_eq!(rows(&store, "SELECT count(*) FROM events WHERE detail LIKE '%early@%'"), 0);
+    assert_eq!(
+        rows(
+            &store,
+            "SELECT count(*) FROM messages WHERE from_addr LIKE '%early@%'"
+        ),
+        0
+    );
+    assert_eq!(
+        rows(
+            &store,
+            "SELECT count(*) FROM customers WHERE email LIKE '%early@%'"
+        ),
+        0
+    );
+    assert_eq!(
+        rows(
+            &store,
+            "SELECT count(*) FROM letters WHERE body_text LIKE '%bins%' OR subject LIKE '%bins%'"
+        ),
+        0
+    );
+    assert_eq!(
+        rows(
+            &store,
+            "SELECT count(*) FROM events WHERE detail LIKE '%early@%'"
+        ),
+        0
+    );
     // The other case keeps everything.
-    assert_eq!(rows(&store, "SELECT count(*) FROM messages WHERE from_addr LIKE '%late@%'"), 1);
+    assert_eq!(
+        rows(
+            &store,
+            "SELECT count(*) FROM messages WHERE from_addr LIKE '%late@%'"
+        ),
+        1
+    );
     assert!(store.find_case(&late).unwrap().customer_email.is_some());
 
     // The event log records the erasure and stays append-only.
     let history = store.history(erased.id).unwrap();
     let last = history.last().unwrap();
-    assert_eq!((last.kind.as_str(), last.actor.as_str()), ("erased", "system"));
-    assert!(last.detail.as_deref().unwrap().contains("2026-03-10"), "{last:?}");
-    assert!(store.conn().execute("DELETE FROM events WHERE case_id = ?1", [erased.id]).is_err());
+    assert_eq!(
+        (last.kind.as_str(), last.actor.as_str()),
+        ("erased", "system")
+    );
+    assert!(
+        last.detail.as_deref().unwrap().contains("2026-03-10"),
+        "{last:?}"
+    );
     assert!(store
         .conn()
-        .execute("UPDATE events SET actor = 'someone' WHERE case_id = ?1", [erased.id])
+        .execute("DELETE FROM events WHERE case_id = ?1", [erased.id])
+        .is_err());
+    assert!(store
+        .conn()
+        .execute(
+            "UPDATE events SET actor = 'someone' WHERE case_id = ?1",
+            [erased.id]
+        )
         .is_err());
     assert!(store
         .conn()
@@ -369,24 +501,45 @@ fn export_holds_every_message_and_letter_of_the_person_and_nothing_of_anyone_els
     let first = ingest(
         &cfg,
         &mut store,
-        &mail("alice@example.org", "Pothole outside my house", "a1@x", "Mon, 2 Nov 2026 09:00:00 +0000", "There is a pothole at 9 Elm Road."),
+        &mail(
+            "alice@example.org",
+            "Pothole outside my house",
+            "a1@x",
+            "Mon, 2 Nov 2026 09:00:00 +0000",
+            "There is a pothole at 9 Elm Road.",
+        ),
         "2026-11-02T09:00:00Z",
     );
     let attach = format!(
         "From: Alice <alice@example.org>\r\nTo: complaints@example.gov.uk\r\nSubject: Re: [Ref {first}] photo\r\nDate: Tue, 3 Nov 2026 09:00:00 +0000\r\nMessage-ID: <a2@x>\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nPhoto attached.\r\n--b\r\nContent-Type: image/png\r\nContent-Disposition: attachment; filename=\"pothole.png\"\r\nContent-Transfer-Encoding: base64\r\n\r\niVBORw0KGgo=\r\n--b--\r\n"
     );
-    assert_eq!(ingest(&cfg, &mut store, attach.as_bytes(), "2026-11-03T09:00:00Z"), first);
+    assert_eq!(
+        ingest(&cfg, &mut store, attach.as_bytes(), "2026-11-03T09:00:00Z"),
+        first
+    );
     let second = ingest(
         &cfg,
         &mut store,
-        &mail("Alice@Example.org", "Street lights out", "a3@x", "Wed, 4 Nov 2026 09:00:00 +0000", "The lights on Elm Road are out."),
+        &mail(
+            "Alice@Example.org",
+            "Street lights out",
+            "a3@x",
+            "Wed, 4 Nov 2026 09:00:00 +0000",
+            "The lights on Elm Road are out.",
+        ),
         "2026-11-04T09:00:00Z",
     );
     assert_ne!(first, second);
     let bob = ingest(
         &cfg,
         &mut store,
-        &mail("bob@example.net", "Bobs complaint about parks", "b1@x", "Wed, 4 Nov 2026 10:00:00 +0000", "Bob Bobson of 1 Park Lane complains."),
+        &mail(
+            "bob@example.net",
+            "Bobs complaint about parks",
+            "b1@x",
+            "Wed, 4 Nov 2026 10:00:00 +0000",
+            "Bob Bobson of 1 Park Lane complains.",
+        ),
         "2026-11-04T10:00:00Z",
     );
     // One of Alice's letters has been rendered and sent; the rest are still pending.
@@ -405,7 +558,13 @@ fn export_holds_every_message_and_letter_of_the_person_and_nothing_of_anyone_els
     assert!(alice_letters >= 2, "acknowledgements were asked for");
 
     let out = dir.path().join("sar");
-    let s = redress::subject_access::export(&store, "alice@example.org", &out, t("2026-11-20T09:00:00Z")).unwrap();
+    let s = redress::subject_access::export(
+        &store,
+        "alice@example.org",
+        &out,
+        t("2026-11-20T09:00:00Z"),
+    )
+    .unwrap();
     assert_eq!((s.cases, s.messages, s.attachments), (2, 3, 1));
     assert_eq!(s.letters as i64, alice_letters);
     assert_eq!(s.letters_without_pdf as i64, alice_letters - 1);
@@ -413,7 +572,12 @@ fn export_holds_every_message_and_letter_of_the_person_and_nothing_of_anyone_els
     let index: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("index.json")).unwrap()).unwrap();
     assert_eq!(index["person"]["email"], "alice@example.org");
-    let refs: Vec<&str> = index["cases"].as_array().unwrap().iter().map(|c| c["case"]["reference"].as_str().unwrap()).collect();
+    let refs: Vec<&str> = index["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["case"]["reference"].as_str().unwrap())
+        .collect();
     assert_eq!(refs, vec![first.as_str(), second.as_str()]);
     for m in index["messages"].as_array().unwrap() {
         let f = out.join(m["file"].as_str().unwrap());
@@ -425,8 +589,14 @@ fn export_holds_every_message_and_letter_of_the_person_and_nothing_of_anyone_els
     let letters = index["letters"].as_array().unwrap();
     let with_pdf: Vec<_> = letters.iter().filter(|l| !l["pdf"].is_null()).collect();
     assert_eq!(with_pdf.len(), 1);
-    assert_eq!(std::fs::read(out.join(with_pdf[0]["pdf"].as_str().unwrap())).unwrap(), b"%PDF-1.4 alice letter");
-    assert!(letters.iter().filter(|l| l["pdf"].is_null()).all(|l| l["note"].as_str().unwrap().contains("not yet rendered")));
+    assert_eq!(
+        std::fs::read(out.join(with_pdf[0]["pdf"].as_str().unwrap())).unwrap(),
+        b"%PDF-1.4 alice letter"
+    );
+    assert!(letters
+        .iter()
+        .filter(|l| l["pdf"].is_null())
+        .all(|l| l["note"].as_str().unwrap().contains("not yet rendered")));
 
     // Nothing of Bob anywhere in the folder.
     let mut files = vec![out.clone()];
@@ -444,5 +614,11 @@ fn export_holds_every_message_and_letter_of_the_person_and_nothing_of_anyone_els
     }
     assert!(seen >= 7);
     // An existing, non-empty folder is refused.
-    assert!(redress::subject_access::export(&store, "alice@example.org", &out, t("2026-11-20T09:00:00Z")).is_err());
+    assert!(redress::subject_access::export(
+        &store,
+        "alice@example.org",
+        &out,
+        t("2026-11-20T09:00:00Z")
+    )
+    .is_err());
 }

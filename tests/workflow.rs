@@ -44,7 +44,12 @@ impl Site {
             .output()
             .unwrap();
         let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-        assert!(out.status.success(), "redress {args:?} at {now} failed: {}{}", String::from_utf8_lossy(&out.stderr), stdout);
+        assert!(
+            out.status.success(),
+            "redress {args:?} at {now} failed: {}{}",
+            String::from_utf8_lossy(&out.stderr),
+            stdout
+        );
         stdout
     }
 
@@ -55,7 +60,10 @@ impl Site {
             .current_dir(self.path())
             .output()
             .unwrap();
-        assert!(!out.status.success(), "redress {args:?} should have been refused");
+        assert!(
+            !out.status.success(),
+            "redress {args:?} should have been refused"
+        );
         let err = String::from_utf8_lossy(&out.stderr).into_owned();
         assert_eq!(err.trim_end().lines().count(), 1, "{err}");
         err
@@ -103,8 +111,14 @@ impl Site {
             .map(|f| {
                 let raw = std::fs::read(f).unwrap();
                 let m = MessageParser::default().parse(&raw).unwrap();
-                let pdf = m.attachments().any(|a| a.attachment_name().is_some_and(|n| n.ends_with(".pdf")));
-                (m.subject().unwrap_or("").to_string(), m.body_text(0).map(|t| t.to_string()).unwrap_or_default(), pdf)
+                let pdf = m
+                    .attachments()
+                    .any(|a| a.attachment_name().is_some_and(|n| n.ends_with(".pdf")));
+                (
+                    m.subject().unwrap_or("").to_string(),
+                    m.body_text(0).map(|t| t.to_string()).unwrap_or_default(),
+                    pdf,
+                )
             })
             .collect()
     }
@@ -113,7 +127,15 @@ impl Site {
         self.letters()
             .into_iter()
             .find(|(s, _, _)| s.contains(subject_part))
-            .unwrap_or_else(|| panic!("no letter with '{subject_part}' among {:?}", self.letters().iter().map(|l| l.0.clone()).collect::<Vec<_>>()))
+            .unwrap_or_else(|| {
+                panic!(
+                    "no letter with '{subject_part}' among {:?}",
+                    self.letters()
+                        .iter()
+                        .map(|l| l.0.clone())
+                        .collect::<Vec<_>>()
+                )
+            })
     }
 }
 
@@ -122,76 +144,224 @@ fn bath_complaint_through_holding_letter_review_and_final_response() {
     let s = Site::new("bath-and-north-east-somerset", "BNES");
     let r = "BNES-2026-00001";
     // Mon 14 Dec 2026: the complaint arrives and is acknowledged at once.
-    s.mail("1", "Ann Resident <ann.resident@example.org>", "Missed bins", "I wish to complain: my bin has been missed three times.", "c1@example.org");
-    assert!(s.run("2026-12-14T09:30:00Z", &["poll"]).contains(&format!("new case {r} (complaint), letter queued")));
+    s.mail(
+        "1",
+        "Ann Resident <ann.resident@example.org>",
+        "Missed bins",
+        "I wish to complain: my bin has been missed three times.",
+        "c1@example.org",
+    );
+    assert!(s
+        .run("2026-12-14T09:30:00Z", &["poll"])
+        .contains(&format!("new case {r} (complaint), letter queued")));
     s.run("2026-12-14T09:31:00Z", &["send"]);
     // Response due: 15 working days from Mon 14 Dec, skipping 25 and 28 Dec and 1 Jan: Thu 7 Jan 2027.
-    assert_eq!(s.due("2026-12-14T09:31:00Z", r, "stage1", "respond"), "2027-01-07");
+    assert_eq!(
+        s.due("2026-12-14T09:31:00Z", r, "stage1", "respond"),
+        "2027-01-07"
+    );
     let (subject, text, pdf) = s.letter_with("[Ref BNES-2026-00001]");
     assert!(subject.contains(r) && pdf, "{subject}");
-    assert!(text.contains("7 January 2027"), "the acknowledgement gives the response date:\n{text}");
-    s.run("2026-12-14T10:00:00Z", &["assign", r, "ann", "--by", "lead"]);
+    assert!(
+        text.contains("7 January 2027"),
+        "the acknowledgement gives the response date:\n{text}"
+    );
+    s.run(
+        "2026-12-14T10:00:00Z",
+        &["assign", r, "ann", "--by", "lead"],
+    );
 
     // Tue 5 Jan 2027: two working days before the deadline, officer and manager are alerted.
     let out = s.run("2027-01-05T07:00:00Z", &["tick"]);
-    assert!(out.contains(&format!("{r}: stage1 response due 2027-01-07, officer and manager alerted")), "{out}");
+    assert!(
+        out.contains(&format!(
+            "{r}: stage1 response due 2027-01-07, officer and manager alerted"
+        )),
+        "{out}"
+    );
     // Ticking again at the same moment does nothing.
-    assert!(s.run("2027-01-05T07:00:00Z", &["tick"]).contains("nothing due"));
+    assert!(s
+        .run("2027-01-05T07:00:00Z", &["tick"])
+        .contains("nothing due"));
     // Thu 7 Jan is still in time.
     assert!(!s.run("2027-01-07T16:00:00Z", &["tick"]).contains("lapsed"));
     // The daemon was down until Mon 11 Jan: the lapse is caught up once, with the
     // new date counted from the missed deadline: 10 working days after 7 Jan = Thu 21 Jan.
     let out = s.run("2027-01-11T07:00:00Z", &["tick"]);
-    assert!(out.contains(&format!("{r}: stage1 response lapsed 2027-01-07, holding letter to 2027-01-21, escalated")), "{out}");
-    assert!(s.run("2027-01-11T07:00:00Z", &["tick"]).contains("nothing due"));
+    assert!(
+        out.contains(&format!(
+            "{r}: stage1 response lapsed 2027-01-07, holding letter to 2027-01-21, escalated"
+        )),
+        "{out}"
+    );
+    assert!(s
+        .run("2027-01-11T07:00:00Z", &["tick"])
+        .contains("nothing due"));
     s.run("2027-01-11T07:01:00Z", &["send"]);
     let (_, text, _) = s.letter_with("later than promised");
     assert!(text.contains("21 January 2027"), "{text}");
     let v = s.case("2027-01-11T07:01:00Z", r);
-    assert!(v["events"].as_array().unwrap().iter().any(|e| e["kind"] == "deadline lapsed" && e["detail"].as_str().unwrap().contains("escalated to bob")));
+    assert!(v["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["kind"] == "deadline lapsed"
+            && e["detail"].as_str().unwrap().contains("escalated to bob")));
 
     // Tue 12 Jan: the officer's stage 1 response; an outcome outside the policy is refused.
-    std::fs::write(s.path().join("findings.txt"), "The crew missed your address after a route change.").unwrap();
-    let err = s.fails("2027-01-12T10:00:00Z", &["reply", r, "--outcome", "sort of", "--body-file", "findings.txt", "--by", "ann"]);
-    assert!(err.contains("outcome 'sort of' is not one of upheld, partially upheld, not upheld"), "{err}");
-    let out = s.run("2027-01-12T10:00:00Z", &["reply", r, "--outcome", "upheld", "--reason", "policy or procedure not followed", "--body-file", "findings.txt", "--apology", "We are sorry.", "--by", "ann"]);
+    std::fs::write(
+        s.path().join("findings.txt"),
+        "The crew missed your address after a route change.",
+    )
+    .unwrap();
+    let err = s.fails(
+        "2027-01-12T10:00:00Z",
+        &[
+            "reply",
+            r,
+            "--outcome",
+            "sort of",
+            "--body-file",
+            "findings.txt",
+            "--by",
+            "ann",
+        ],
+    );
+    assert!(
+        err.contains("outcome 'sort of' is not one of upheld, partially upheld, not upheld"),
+        "{err}"
+    );
+    let out = s.run(
+        "2027-01-12T10:00:00Z",
+        &[
+            "reply",
+            r,
+            "--outcome",
+            "upheld",
+            "--reason",
+            "policy or procedure not followed",
+            "--body-file",
+            "findings.txt",
+            "--apology",
+            "We are sorry.",
+            "--by",
+            "ann",
+        ],
+    );
     assert!(out.contains("awaiting-customer at stage1"), "{out}");
     // The customer's window: 20 working days from Tue 12 Jan = Tue 9 Feb 2027.
-    assert_eq!(s.due("2027-01-12T10:00:00Z", r, "stage1", "escalation-window"), "2027-02-09");
+    assert_eq!(
+        s.due("2027-01-12T10:00:00Z", r, "stage1", "escalation-window"),
+        "2027-02-09"
+    );
 
     // Wed 20 Jan: the customer replies asking for a review.
-    s.mail("2", "Ann Resident <ann.resident@example.org>", &format!("Re: [Ref {r}] Our response"), "I am not satisfied and ask for a review.", "c2@example.org");
-    assert!(s.run("2027-01-20T09:00:00Z", &["poll"]).contains(&format!("attached to {r} (matched by subject-ref)")));
+    s.mail(
+        "2",
+        "Ann Resident <ann.resident@example.org>",
+        &format!("Re: [Ref {r}] Our response"),
+        "I am not satisfied and ask for a review.",
+        "c2@example.org",
+    );
+    assert!(s
+        .run("2027-01-20T09:00:00Z", &["poll"])
+        .contains(&format!("attached to {r} (matched by subject-ref)")));
     let out = s.run("2027-01-20T09:05:00Z", &["tick"]);
-    assert!(out.contains(&format!("{r}: customer asked for a review, escalation request acknowledged")), "{out}");
+    assert!(
+        out.contains(&format!(
+            "{r}: customer asked for a review, escalation request acknowledged"
+        )),
+        "{out}"
+    );
     // Stage 2 Review: acknowledge in 5 WD (Wed 27 Jan), decide in 10 WD (Wed 3 Feb).
-    assert_eq!(s.due("2027-01-20T09:05:00Z", r, "stage2", "acknowledge"), "2027-01-27");
-    assert_eq!(s.due("2027-01-20T09:05:00Z", r, "stage2", "decide"), "2027-02-03");
+    assert_eq!(
+        s.due("2027-01-20T09:05:00Z", r, "stage2", "acknowledge"),
+        "2027-01-27"
+    );
+    assert_eq!(
+        s.due("2027-01-20T09:05:00Z", r, "stage2", "decide"),
+        "2027-02-03"
+    );
     // Stage 2 must be handled by someone other than the stage 1 handler.
-    let err = s.fails("2027-01-21T09:00:00Z", &["assign", r, "ann", "--by", "lead"]);
+    let err = s.fails(
+        "2027-01-21T09:00:00Z",
+        &["assign", r, "ann", "--by", "lead"],
+    );
     assert!(err.contains("ann handled an earlier stage"), "{err}");
-    s.run("2027-01-21T09:00:00Z", &["assign", r, "bob", "--by", "lead"]);
+    s.run(
+        "2027-01-21T09:00:00Z",
+        &["assign", r, "bob", "--by", "lead"],
+    );
     // Mon 25 Jan: the review is accepted; the investigation's 30 WD run to Mon 8 Mar 2027.
-    s.run("2027-01-25T09:00:00Z", &["decide", r, "--decision", "accept", "--reason", "New points were raised.", "--by", "bob"]);
-    assert_eq!(s.due("2027-01-25T09:00:00Z", r, "stage2", "respond"), "2027-03-08");
+    s.run(
+        "2027-01-25T09:00:00Z",
+        &[
+            "decide",
+            r,
+            "--decision",
+            "accept",
+            "--reason",
+            "New points were raised.",
+            "--by",
+            "bob",
+        ],
+    );
+    assert_eq!(
+        s.due("2027-01-25T09:00:00Z", r, "stage2", "respond"),
+        "2027-03-08"
+    );
     // Mon 1 Mar: the final response closes the case and points to the Ombudsman.
-    std::fs::write(s.path().join("final.txt"), "The review found the stage 1 response fair.").unwrap();
-    let out = s.run("2027-03-01T09:00:00Z", &["reply", r, "--outcome", "not upheld", "--body-file", "final.txt", "--by", "bob"]);
+    std::fs::write(
+        s.path().join("final.txt"),
+        "The review found the stage 1 response fair.",
+    )
+    .unwrap();
+    let out = s.run(
+        "2027-03-01T09:00:00Z",
+        &[
+            "reply",
+            r,
+            "--outcome",
+            "not upheld",
+            "--body-file",
+            "final.txt",
+            "--by",
+            "bob",
+        ],
+    );
     assert!(out.contains("closed at stage2"), "{out}");
     s.run("2027-03-01T09:01:00Z", &["send"]);
     let subjects: Vec<String> = s.letters().into_iter().map(|l| l.0).collect();
     assert_eq!(subjects.len(), 6, "acknowledgement, holding, stage response, escalation acknowledgement, review decision, final response: {subjects:?}");
-    assert!(subjects.iter().all(|s| s.contains(&format!("[Ref {r}]"))), "{subjects:?}");
+    assert!(
+        subjects.iter().all(|s| s.contains(&format!("[Ref {r}]"))),
+        "{subjects:?}"
+    );
     // Staff mail: the alert and the lapse notice each to ann and bob, and two weekday digests.
     let staff: Vec<String> = std::fs::read_dir(s.path().join("outbox"))
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .filter(|n| n.starts_with("notice.") || n.starts_with("digest."))
         .collect();
-    assert_eq!(staff.iter().filter(|n| n.starts_with("notice.")).count(), 4, "{staff:?}");
-    assert_eq!(staff.iter().filter(|n| n.starts_with("digest.")).count(), 2, "{staff:?}");
-    let finals: Vec<_> = s.letters().into_iter().filter(|l| l.1.contains("Local Government and Social Care Ombudsman")).collect();
-    assert!(!finals.is_empty(), "the final response points to the Ombudsman");
+    assert_eq!(
+        staff.iter().filter(|n| n.starts_with("notice.")).count(),
+        4,
+        "{staff:?}"
+    );
+    assert_eq!(
+        staff.iter().filter(|n| n.starts_with("digest.")).count(),
+        2,
+        "{staff:?}"
+    );
+    let finals: Vec<_> = s
+        .letters()
+        .into_iter()
+        .filter(|l| l.1.contains("Local Government and Social Care Ombudsman"))
+        .collect();
+    assert!(
+        !finals.is_empty(),
+        "the final response points to the Ombudsman"
+    );
     let v = s.case("2027-03-01T09:01:00Z", r);
     assert_eq!(v["case"]["state"], "closed");
     assert_eq!(v["case"]["close_reason"], "resolved");
@@ -202,91 +372,282 @@ fn bath_complaint_through_holding_letter_review_and_final_response() {
 fn bath_silent_customer_auto_closes_on_exactly_the_right_day_across_easter() {
     let s = Site::new("bath-and-north-east-somerset", "BNES");
     let r = "BNES-2027-00001";
-    s.mail("1", "Cy Quiet <cy@example.org>", "Street lights", "I wish to complain: the street lights are out.", "q1@example.org");
+    s.mail(
+        "1",
+        "Cy Quiet <cy@example.org>",
+        "Street lights",
+        "I wish to complain: the street lights are out.",
+        "q1@example.org",
+    );
     s.run("2027-03-22T09:00:00Z", &["poll"]);
-    s.run("2027-03-22T09:10:00Z", &["assign", r, "ann", "--by", "lead"]);
-    std::fs::write(s.path().join("f.txt"), "The lights were repaired on 22 March.").unwrap();
-    s.run("2027-03-23T10:00:00Z", &["reply", r, "--outcome", "upheld", "--body-file", "f.txt", "--by", "ann"]);
+    s.run(
+        "2027-03-22T09:10:00Z",
+        &["assign", r, "ann", "--by", "lead"],
+    );
+    std::fs::write(
+        s.path().join("f.txt"),
+        "The lights were repaired on 22 March.",
+    )
+    .unwrap();
+    s.run(
+        "2027-03-23T10:00:00Z",
+        &[
+            "reply",
+            r,
+            "--outcome",
+            "upheld",
+            "--body-file",
+            "f.txt",
+            "--by",
+            "ann",
+        ],
+    );
     // 20 working days from Tue 23 Mar 2027, skipping Good Friday 26 Mar and Easter
     // Monday 29 Mar: Thu 22 Apr 2027 is the last day to come back.
-    assert_eq!(s.due("2027-03-23T10:00:00Z", r, "stage1", "escalation-window"), "2027-04-22");
+    assert_eq!(
+        s.due("2027-03-23T10:00:00Z", r, "stage1", "escalation-window"),
+        "2027-04-22"
+    );
     s.run("2027-04-22T18:00:00Z", &["tick"]);
-    assert_eq!(s.case("2027-04-22T18:00:00Z", r)["case"]["state"], "awaiting-customer", "still open on the last day");
+    assert_eq!(
+        s.case("2027-04-22T18:00:00Z", r)["case"]["state"],
+        "awaiting-customer",
+        "still open on the last day"
+    );
     let out = s.run("2027-04-23T07:00:00Z", &["tick"]);
-    assert!(out.contains(&format!("{r}: reply window ended 2027-04-22, auto-closed with a closure notice")), "{out}");
+    assert!(
+        out.contains(&format!(
+            "{r}: reply window ended 2027-04-22, auto-closed with a closure notice"
+        )),
+        "{out}"
+    );
     let v = s.case("2027-04-23T07:00:00Z", r);
     assert_eq!(v["case"]["close_reason"], "auto-closed");
     s.run("2027-04-23T07:01:00Z", &["send"]);
-    assert_eq!(s.letters().len(), 3, "acknowledgement, stage response, closure notice");
-    assert!(s.run("2027-04-23T07:00:00Z", &["tick"]).contains("nothing due"));
+    assert_eq!(
+        s.letters().len(),
+        3,
+        "acknowledgement, stage response, closure notice"
+    );
+    assert!(s
+        .run("2027-04-23T07:00:00Z", &["tick"])
+        .contains("nothing due"));
 }
 
 #[test]
 fn west_lindsey_sends_the_survey_seven_days_after_the_response_and_compliments_close() {
     let s = Site::new("west-lindsey", "WLDC");
-    s.mail("1", "Di <di@example.org>", "Bins", "I wish to complain about the bins.", "w1@example.org");
-    s.mail("2", "Ed <ed@example.org>", "Thank you", "Thank you, excellent service from the library team.", "w2@example.org");
+    s.mail(
+        "1",
+        "Di <di@example.org>",
+        "Bins",
+        "I wish to complain about the bins.",
+        "w1@example.org",
+    );
+    s.mail(
+        "2",
+        "Ed <ed@example.org>",
+        "Thank you",
+        "Thank you, excellent service from the library team.",
+        "w2@example.org",
+    );
     s.run("2027-01-04T09:00:00Z", &["poll"]);
     // One stage, 21 calendar days: Mon 4 Jan + 21 = Mon 25 Jan 2027.
-    assert_eq!(s.due("2027-01-04T09:00:00Z", "WLDC-2027-00001", "stage1", "respond"), "2027-01-25");
+    assert_eq!(
+        s.due(
+            "2027-01-04T09:00:00Z",
+            "WLDC-2027-00001",
+            "stage1",
+            "respond"
+        ),
+        "2027-01-25"
+    );
     let out = s.run("2027-01-04T09:05:00Z", &["tick"]);
-    assert!(out.contains("WLDC-2027-00002: compliment answered, closed"), "{out}");
+    assert!(
+        out.contains("WLDC-2027-00002: compliment answered, closed"),
+        "{out}"
+    );
     std::fs::write(s.path().join("f.txt"), "We have spoken to the crew.").unwrap();
-    s.run("2027-01-11T10:00:00Z", &["reply", "WLDC-2027-00001", "--outcome", "upheld", "--body-file", "f.txt", "--by", "ann"]);
+    s.run(
+        "2027-01-11T10:00:00Z",
+        &[
+            "reply",
+            "WLDC-2027-00001",
+            "--outcome",
+            "upheld",
+            "--body-file",
+            "f.txt",
+            "--by",
+            "ann",
+        ],
+    );
     // The only stage is final: the response closes the case; the survey is still owed
     // 7 days after it, on Mon 18 Jan.
-    assert_eq!(s.case("2027-01-11T10:00:00Z", "WLDC-2027-00001")["case"]["state"], "closed");
+    assert_eq!(
+        s.case("2027-01-11T10:00:00Z", "WLDC-2027-00001")["case"]["state"],
+        "closed"
+    );
     assert!(!s.run("2027-01-17T10:00:00Z", &["tick"]).contains("survey"));
     let out = s.run("2027-01-18T10:00:00Z", &["tick"]);
-    assert!(out.contains("WLDC-2027-00001: satisfaction survey sent"), "{out}");
-    assert!(s.run("2027-01-18T10:00:00Z", &["tick"]).contains("nothing due"));
+    assert!(
+        out.contains("WLDC-2027-00001: satisfaction survey sent"),
+        "{out}"
+    );
+    assert!(s
+        .run("2027-01-18T10:00:00Z", &["tick"])
+        .contains("nothing due"));
 }
 
 #[test]
 fn officers_are_refused_what_the_policy_forbids() {
     let s = Site::new("lgsco-code", "CHC");
-    s.mail("1", "Fi <fi@example.org>", "Housing repairs", "I wish to complain about repairs.", "l1@example.org");
+    s.mail(
+        "1",
+        "Fi <fi@example.org>",
+        "Housing repairs",
+        "I wish to complain about repairs.",
+        "l1@example.org",
+    );
     s.run("2026-12-01T09:00:00Z", &["poll"]);
     let r = "CHC-2026-00001";
     // Stage 1 extension: up to 10 working days under the Code.
-    let err = s.fails("2026-12-02T09:00:00Z", &["extend", r, "--days", "15", "--reason", "complex", "--by", "ann"]);
+    let err = s.fails(
+        "2026-12-02T09:00:00Z",
+        &[
+            "extend", r, "--days", "15", "--reason", "complex", "--by", "ann",
+        ],
+    );
     assert!(err.contains("up to 10 working days"), "{err}");
-    s.run("2026-12-02T09:00:00Z", &["extend", r, "--days", "10", "--reason", "the repairs contractor must be interviewed", "--by", "ann"]);
+    s.run(
+        "2026-12-02T09:00:00Z",
+        &[
+            "extend",
+            r,
+            "--days",
+            "10",
+            "--reason",
+            "the repairs contractor must be interviewed",
+            "--by",
+            "ann",
+        ],
+    );
     // Respond is 10 WD from the acknowledgement (Tue 1 Dec): Tue 15 Dec; extended by 10 WD: Thu 31 Dec 2026.
-    assert_eq!(s.due("2026-12-02T09:00:00Z", r, "stage1", "extension"), "2026-12-31");
-    let err = s.fails("2026-12-02T09:00:00Z", &["pause", r, "--reason", "waiting", "--by", "ann"]);
+    assert_eq!(
+        s.due("2026-12-02T09:00:00Z", r, "stage1", "extension"),
+        "2026-12-31"
+    );
+    let err = s.fails(
+        "2026-12-02T09:00:00Z",
+        &["pause", r, "--reason", "waiting", "--by", "ann"],
+    );
     assert!(err.contains("does not allow pausing"), "{err}");
-    let err = s.fails("2026-12-02T09:00:00Z", &["close", r, "--reason", "auto-closed", "--by", "ann"]);
+    let err = s.fails(
+        "2026-12-02T09:00:00Z",
+        &["close", r, "--reason", "auto-closed", "--by", "ann"],
+    );
     assert!(err.contains("unknown close reason 'auto-closed'"), "{err}");
-    let err = s.fails("2026-12-02T09:00:00Z", &["decide", r, "--decision", "accept", "--reason", "x", "--by", "ann"]);
+    let err = s.fails(
+        "2026-12-02T09:00:00Z",
+        &[
+            "decide",
+            r,
+            "--decision",
+            "accept",
+            "--reason",
+            "x",
+            "--by",
+            "ann",
+        ],
+    );
     assert!(err.contains("cannot accept escalation"), "{err}");
-    s.run("2026-12-02T09:00:00Z", &["note", r, "Called the resident.", "--by", "ann"]);
-    s.run("2026-12-03T09:00:00Z", &["close", r, "--reason", "withdrawn", "--by", "ann"]);
-    let err = s.fails("2026-12-03T09:00:00Z", &["close", r, "--reason", "resolved", "--by", "ann"]);
-    assert!(err.contains("cannot close (resolved): the case is closed"), "{err}");
-    s.run("2026-12-04T09:00:00Z", &["reopen", r, "--reason", "resident called back", "--by", "ann"]);
+    s.run(
+        "2026-12-02T09:00:00Z",
+        &["note", r, "Called the resident.", "--by", "ann"],
+    );
+    s.run(
+        "2026-12-03T09:00:00Z",
+        &["close", r, "--reason", "withdrawn", "--by", "ann"],
+    );
+    let err = s.fails(
+        "2026-12-03T09:00:00Z",
+        &["close", r, "--reason", "resolved", "--by", "ann"],
+    );
+    assert!(
+        err.contains("cannot close (resolved): the case is closed"),
+        "{err}"
+    );
+    s.run(
+        "2026-12-04T09:00:00Z",
+        &[
+            "reopen",
+            r,
+            "--reason",
+            "resident called back",
+            "--by",
+            "ann",
+        ],
+    );
     let v = s.case("2026-12-04T09:00:00Z", r);
-    let kinds: Vec<&str> = v["events"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
-    assert!(kinds.contains(&"extended") && kinds.contains(&"note") && kinds.contains(&"reopen"), "{kinds:?}");
-    assert!(v["events"].as_array().unwrap().iter().any(|e| e["actor"] == "officer:ann" && e["kind"] == "note"));
+    let kinds: Vec<&str> = v["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert!(
+        kinds.contains(&"extended") && kinds.contains(&"note") && kinds.contains(&"reopen"),
+        "{kinds:?}"
+    );
+    assert!(v["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["actor"] == "officer:ann" && e["kind"] == "note"));
 }
 
 #[test]
 fn the_managers_digest_fires_on_its_schedule_once() {
     let s = Site::new("bath-and-north-east-somerset", "BNES");
-    s.mail("1", "Gus <gus@example.org>", "Potholes", "I wish to complain about potholes.", "d1@example.org");
+    s.mail(
+        "1",
+        "Gus <gus@example.org>",
+        "Potholes",
+        "I wish to complain about potholes.",
+        "d1@example.org",
+    );
     s.run("2026-12-01T09:00:00Z", &["poll"]);
-    s.run("2026-12-01T09:00:00Z", &["assign", "BNES-2026-00001", "ann", "--by", "lead"]);
+    s.run(
+        "2026-12-01T09:00:00Z",
+        &["assign", "BNES-2026-00001", "ann", "--by", "lead"],
+    );
     // The first tick only starts the schedule's clock.
     s.run("2026-12-20T12:00:00Z", &["tick"]);
     // Respond due 15 WD from Tue 1 Dec = Tue 22 Dec; on Wed 23 Dec at 08:00 it is overdue.
     let out = s.run("2026-12-23T08:30:00Z", &["tick"]);
     assert!(out.contains("1 digest emails queued"), "{out}");
-    assert!(!s.run("2026-12-23T08:45:00Z", &["tick"]).contains("digest"), "once per firing");
+    assert!(
+        !s.run("2026-12-23T08:45:00Z", &["tick"]).contains("digest"),
+        "once per firing"
+    );
     s.run("2026-12-23T08:46:00Z", &["send"]);
-    let digests: Vec<_> = std::fs::read_dir(s.path().join("outbox")).unwrap().map(|e| e.unwrap().path()).filter(|p| p.file_name().unwrap().to_string_lossy().starts_with("digest.")).collect();
+    let digests: Vec<_> = std::fs::read_dir(s.path().join("outbox"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("digest.")
+        })
+        .collect();
     assert_eq!(digests.len(), 1, "{digests:?}");
     let text = std::fs::read_to_string(&digests[0]).unwrap();
-    assert!(text.contains("BNES-2026-00001") && text.contains("OVERDUE"), "{text}");
-    assert!(!text.contains("gus@example.org"), "no personal data in the digest");
+    assert!(
+        text.contains("BNES-2026-00001") && text.contains("OVERDUE"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("gus@example.org"),
+        "no personal data in the digest"
+    );
 }

@@ -11,14 +11,14 @@ use crate::config::Config;
 use crate::store::Store;
 
 mod cases;
+mod export;
 mod letter;
-mod outbox;
 mod officer;
+mod outbox;
 mod policy;
 mod poll;
 mod report;
 mod retention;
-mod export;
 mod send;
 mod templates;
 mod workdays;

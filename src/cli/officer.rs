@@ -158,19 +158,31 @@ pub struct TickArgs {
 }
 
 fn said(case: &crate::store::CaseRow) {
-    let due = case.next_due.as_deref().map(|d| format!(", next due {d}")).unwrap_or_default();
+    let due = case
+        .next_due
+        .as_deref()
+        .map(|d| format!(", next due {d}"))
+        .unwrap_or_default();
     println!("{}: {} at {}{due}", case.reference, case.state, case.stage);
 }
 
 pub fn assign(ctx: &Ctx, a: AssignArgs) -> Result<ExitCode> {
     let mut store = ctx.store()?;
-    let c = workflow::assign(&mut store, &ctx.config, ctx.now, &a.by.actor(), &a.reference, &a.officer)?;
+    let c = workflow::assign(
+        &mut store,
+        &ctx.config,
+        ctx.now,
+        &a.by.actor(),
+        &a.reference,
+        &a.officer,
+    )?;
     println!("{}: assigned to {}", c.reference, a.officer);
     Ok(ExitCode::SUCCESS)
 }
 
 pub fn reply(ctx: &Ctx, a: ReplyArgs) -> Result<ExitCode> {
-    let findings = std::fs::read_to_string(&a.body_file).with_context(|| format!("reading {}", a.body_file.display()))?;
+    let findings = std::fs::read_to_string(&a.body_file)
+        .with_context(|| format!("reading {}", a.body_file.display()))?;
     let r = Reply {
         kind: a.letter.clone(),
         outcome: a.outcome.clone(),
@@ -184,7 +196,12 @@ pub fn reply(ctx: &Ctx, a: ReplyArgs) -> Result<ExitCode> {
         let case = store.find_case(&a.reference)?;
         let policy = crate::policy::Policy::load(&case.policy)?;
         let kind = r.kind.clone().unwrap_or_else(|| {
-            if policy.is_final_stage(&case.stage) { "final-response" } else { "stage-response" }.to_string()
+            if policy.is_final_stage(&case.stage) {
+                "final-response"
+            } else {
+                "stage-response"
+            }
+            .to_string()
         });
         let mut data = serde_json::json!({"findings": r.findings.trim(), "outcome": r.outcome.clone().unwrap_or_default()});
         if let Some(x) = &r.apology {
@@ -194,35 +211,74 @@ pub fn reply(ctx: &Ctx, a: ReplyArgs) -> Result<ExitCode> {
             data["remedy"] = x.clone().into();
         }
         let templates = crate::outbox::templates(&ctx.config)?;
-        let lctx = crate::outbox::case_context(&store, &ctx.config, case.id, &kind, false, data, ctx.now)?;
+        let lctx =
+            crate::outbox::case_context(&store, &ctx.config, case.id, &kind, false, data, ctx.now)?;
         let rendered = templates.render(&kind, &lctx)?;
         std::fs::write(out, &rendered.pdf).with_context(|| format!("writing {}", out.display()))?;
-        println!("preview written to {} ({}); nothing sent or changed", out.display(), rendered.subject);
+        println!(
+            "preview written to {} ({}); nothing sent or changed",
+            out.display(),
+            rendered.subject
+        );
         return Ok(ExitCode::SUCCESS);
     }
-    let c = workflow::reply(&mut store, &ctx.config, ctx.now, &a.by.actor(), &a.reference, &r)?;
+    let c = workflow::reply(
+        &mut store,
+        &ctx.config,
+        ctx.now,
+        &a.by.actor(),
+        &a.reference,
+        &r,
+    )?;
     said(&c);
     Ok(ExitCode::SUCCESS)
 }
 
 pub fn extend(ctx: &Ctx, a: ExtendArgs) -> Result<ExitCode> {
     let mut store = ctx.store()?;
-    let c = workflow::extend(&mut store, &ctx.config, ctx.now, &a.by.actor(), &a.reference, a.days, &a.reason)?;
+    let c = workflow::extend(
+        &mut store,
+        &ctx.config,
+        ctx.now,
+        &a.by.actor(),
+        &a.reference,
+        a.days,
+        &a.reason,
+    )?;
     said(&c);
     Ok(ExitCode::SUCCESS)
 }
 
 pub fn escalate(ctx: &Ctx, a: RefArgs) -> Result<ExitCode> {
     let mut store = ctx.store()?;
-    let c = workflow::escalate(&mut store, &ctx.config, ctx.now, &a.by.actor(), &a.reference)?;
+    let c = workflow::escalate(
+        &mut store,
+        &ctx.config,
+        ctx.now,
+        &a.by.actor(),
+        &a.reference,
+    )?;
     said(&c);
     Ok(ExitCode::SUCCESS)
 }
 
 pub fn decide(ctx: &Ctx, a: DecideArgs) -> Result<ExitCode> {
-    let d = Decision::parse(&a.decision).ok_or_else(|| anyhow::anyhow!("unknown decision '{}': accept, refer-back or refer-to-ombudsman", a.decision))?;
+    let d = Decision::parse(&a.decision).ok_or_else(|| {
+        anyhow::anyhow!(
+            "unknown decision '{}': accept, refer-back or refer-to-ombudsman",
+            a.decision
+        )
+    })?;
     let mut store = ctx.store()?;
-    let c = workflow::decide(&mut store, &ctx.config, ctx.now, &a.by.actor(), &a.reference, d, &a.reason)?;
+    let c = workflow::decide(
+        &mut store,
+        &ctx.config,
+        ctx.now,
+        &a.by.actor(),
+        &a.reference,
+        d,
+        &a.reason,
+    )?;
     said(&c);
     Ok(ExitCode::SUCCESS)
 }
@@ -232,14 +288,29 @@ pub fn close(ctx: &Ctx, a: CloseArgs) -> Result<ExitCode> {
         anyhow::anyhow!("unknown close reason '{}': resolved, withdrawn, out-of-scope or referred-to-ombudsman", a.reason)
     })?;
     let mut store = ctx.store()?;
-    let c = workflow::close(&mut store, &ctx.config, ctx.now, &a.by.actor(), &a.reference, reason, a.note.as_deref())?;
+    let c = workflow::close(
+        &mut store,
+        &ctx.config,
+        ctx.now,
+        &a.by.actor(),
+        &a.reference,
+        reason,
+        a.note.as_deref(),
+    )?;
     said(&c);
     Ok(ExitCode::SUCCESS)
 }
 
 pub fn reopen(ctx: &Ctx, a: ReopenArgs) -> Result<ExitCode> {
     let mut store = ctx.store()?;
-    let c = workflow::reopen(&mut store, &ctx.config, ctx.now, &a.by.actor(), &a.reference, &a.reason)?;
+    let c = workflow::reopen(
+        &mut store,
+        &ctx.config,
+        ctx.now,
+        &a.by.actor(),
+        &a.reference,
+        &a.reason,
+    )?;
     said(&c);
     Ok(ExitCode::SUCCESS)
 }
@@ -253,21 +324,44 @@ pub fn note(ctx: &Ctx, a: NoteArgs) -> Result<ExitCode> {
 
 pub fn restrict(ctx: &Ctx, a: RestrictArgs) -> Result<ExitCode> {
     let mut store = ctx.store()?;
-    let n = workflow::restrict(&mut store, &ctx.config, ctx.now, &a.by.actor(), &a.email, &a.level, a.review, &a.reason, a.contact.as_deref())?;
-    println!("{}: {} until review on {} ({n} cases)", a.email, a.level, a.review);
+    let r = workflow::Restriction {
+        email: &a.email,
+        level: &a.level,
+        review: a.review,
+        reasons: &a.reason,
+        contact: a.contact.as_deref(),
+    };
+    let n = workflow::restrict(&mut store, &ctx.config, ctx.now, &a.by.actor(), &r)?;
+    println!(
+        "{}: {} until review on {} ({n} cases)",
+        a.email, a.level, a.review
+    );
     Ok(ExitCode::SUCCESS)
 }
 
 pub fn pause(ctx: &Ctx, a: PauseArgs) -> Result<ExitCode> {
     let mut store = ctx.store()?;
-    let c = workflow::pause(&mut store, &ctx.config, ctx.now, &a.by.actor(), &a.reference, &a.reason)?;
+    let c = workflow::pause(
+        &mut store,
+        &ctx.config,
+        ctx.now,
+        &a.by.actor(),
+        &a.reference,
+        &a.reason,
+    )?;
     println!("{}: deadlines paused", c.reference);
     Ok(ExitCode::SUCCESS)
 }
 
 pub fn resume(ctx: &Ctx, a: RefArgs) -> Result<ExitCode> {
     let mut store = ctx.store()?;
-    let c = workflow::resume(&mut store, &ctx.config, ctx.now, &a.by.actor(), &a.reference)?;
+    let c = workflow::resume(
+        &mut store,
+        &ctx.config,
+        ctx.now,
+        &a.by.actor(),
+        &a.reference,
+    )?;
     said(&c);
     Ok(ExitCode::SUCCESS)
 }

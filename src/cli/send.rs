@@ -21,7 +21,9 @@ pub fn run(ctx: &Ctx, a: SendArgs) -> Result<ExitCode> {
     // Staff mail (deadline alerts, managers' digests) goes out on the same flush.
     let staff = crate::scheduler::send_notifications(&mut store, &ctx.config, ctx.now)?;
     if a.json {
-        print_json(&serde_json::json!({ "rendered": rendered, "send": report, "staff_mail_sent": staff }))?;
+        print_json(
+            &serde_json::json!({ "rendered": rendered, "send": report, "staff_mail_sent": staff }),
+        )?;
     } else {
         if staff > 0 {
             println!("staff mail sent: {staff}");

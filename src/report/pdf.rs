@@ -154,11 +154,30 @@ impl Canvas {
         self.y -= 6.5;
     }
 
+    /// A paragraph, wrapped at word boundaries to the text width.
     fn para(&mut self, size: f32, s: &str) {
-        self.need(size * 0.5);
-        let y = self.y;
-        self.text(size, LEFT, y, s);
-        self.y -= size * 0.5;
+        let max = PAGE_W - LEFT - RIGHT;
+        let mut line = String::new();
+        let mut lines = Vec::new();
+        for word in s.split_whitespace() {
+            let candidate = if line.is_empty() {
+                word.to_string()
+            } else {
+                format!("{line} {word}")
+            };
+            if width(self.font, &candidate, size) > max && !line.is_empty() {
+                lines.push(std::mem::replace(&mut line, word.to_string()));
+            } else {
+                line = candidate;
+            }
+        }
+        lines.push(line);
+        for l in lines {
+            self.need(size * 0.5);
+            let y = self.y;
+            self.text(size, LEFT, y, &l);
+            self.y -= size * 0.5;
+        }
     }
 
     /// A table: first column left, others right-aligned at fixed stops.
@@ -198,8 +217,10 @@ impl Canvas {
             &header.iter().map(|h| h.to_string()).collect::<Vec<_>>(),
         );
         let right = stops.last().copied().unwrap_or(LEFT + widths[0]);
-        let y = self.y + line_h * 0.55;
+        // The rule sits just under the header's descenders, the first row below it.
+        let y = self.y + line_h - size * 0.16;
         self.line(&[(LEFT, y), (right, y)], 0.4, grey());
+        self.y -= size * 0.1;
         for r in rows {
             draw(self, r);
         }

@@ -486,14 +486,14 @@ pub(crate) fn apply_on(
                 "UPDATE cases SET acknowledged_on = ?2 WHERE id = ?1",
                 params![case.id, d],
             )?;
-            mark_met(&tx, case.id, &case.stage, &["acknowledge"], &d)?;
+            mark_met(tx, case.id, &case.stage, &["acknowledge"], &d)?;
         }
         Action::StartInvestigation | Action::AcceptEscalation => {
             tx.execute(
                 "UPDATE cases SET investigation_started_on = ?2 WHERE id = ?1",
                 params![case.id, d],
             )?;
-            mark_met(&tx, case.id, &case.stage, &["decide"], &d)?;
+            mark_met(tx, case.id, &case.stage, &["decide"], &d)?;
         }
         Action::Respond => {
             tx.execute(
@@ -501,7 +501,7 @@ pub(crate) fn apply_on(
                 params![case.id, d],
             )?;
             mark_met(
-                &tx,
+                tx,
                 case.id,
                 &case.stage,
                 &["respond", "aim", "acknowledge", "extension"],
@@ -516,7 +516,7 @@ pub(crate) fn apply_on(
                     case.reference, case.stage, policy.name
                 )));
             };
-            mark_met(&tx, case.id, &case.stage, &["escalation-window"], &d)?;
+            mark_met(tx, case.id, &case.stage, &["escalation-window"], &d)?;
             let mut past = case.past_officers.clone();
             if let Some(o) = &case.officer {
                 if !past.contains(o) {
@@ -553,14 +553,14 @@ pub(crate) fn apply_on(
                 )));
             }
             let prev = &policy.preset.stages[idx - 1];
-            cancel_open(&tx, case.id, Some(&case.stage))?;
+            cancel_open(tx, case.id, Some(&case.stage))?;
             tx.execute(
                 "UPDATE cases SET stage = ?2, responded_on = NULL WHERE id = ?1",
                 params![case.id, prev.id],
             )?;
         }
         Action::Close(reason) => {
-            cancel_open(&tx, case.id, None)?;
+            cancel_open(tx, case.id, None)?;
             tx.execute(
                 "UPDATE cases SET close_reason = ?2, closed_at = ?3 WHERE id = ?1",
                 params![case.id, reason.as_str(), now],
@@ -582,7 +582,7 @@ pub(crate) fn apply_on(
         params![case.id, to.as_str(), now],
     )?;
     insert_event(
-        &tx,
+        tx,
         case.id,
         at,
         actor,
@@ -592,7 +592,7 @@ pub(crate) fn apply_on(
         detail,
     )?;
     if to != State::Closed && case.kind == Kind::Complaint.as_str() {
-        refresh_deadlines(&tx, case.id, policy, cal)?;
+        refresh_deadlines(tx, case.id, policy, cal)?;
     }
     Ok(case.id)
 }
