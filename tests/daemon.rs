@@ -139,7 +139,8 @@ fn under_a_supervisor_it_notifies_ready_watchdog_and_stopping() {
     let dir = tmp.path();
     let sock_path = dir.join("notify.sock");
     let sock = UnixDatagram::bind(&sock_path).unwrap();
-    sock.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    sock.set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_redress"))
         .arg("run")
         .current_dir(dir)
@@ -151,7 +152,9 @@ fn under_a_supervisor_it_notifies_ready_watchdog_and_stopping() {
         .unwrap();
     let mut got = Vec::new();
     let mut buf = [0u8; 512];
-    while !(got.iter().any(|m: &String| m.starts_with("READY=1")) && got.iter().filter(|m| m.as_str() == "WATCHDOG=1").count() >= 2) {
+    while !(got.iter().any(|m: &String| m.starts_with("READY=1"))
+        && got.iter().filter(|m| m.as_str() == "WATCHDOG=1").count() >= 2)
+    {
         let n = sock.recv(&mut buf).expect("a notification within 20 s");
         got.push(String::from_utf8_lossy(&buf[..n]).into_owned());
     }
@@ -169,14 +172,39 @@ fn under_a_supervisor_it_notifies_ready_watchdog_and_stopping() {
 
 #[test]
 fn the_systemd_unit_is_valid_and_hardened() {
-    let unit = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/systemd/redress.service")).unwrap();
-    for line in ["Type=notify", "WatchdogSec=", "DynamicUser=yes", "StateDirectory=redress", "ProtectSystem=strict", "NoNewPrivileges=yes", "PrivateTmp=yes", "LoadCredential="] {
+    let unit = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/systemd/redress.service"
+    ))
+    .unwrap();
+    for line in [
+        "Type=notify",
+        "WatchdogSec=",
+        "DynamicUser=yes",
+        "StateDirectory=redress",
+        "ProtectSystem=strict",
+        "NoNewPrivileges=yes",
+        "PrivateTmp=yes",
+        "LoadCredential=",
+    ] {
         assert!(unit.contains(line), "missing {line}");
     }
     // systemd's own checker, on a copy pointing at the binary under test.
     let tmp = tempfile::tempdir().unwrap();
     let copy = tmp.path().join("redress.service");
-    std::fs::write(&copy, unit.replace("/usr/local/bin/redress", env!("CARGO_BIN_EXE_redress"))).unwrap();
-    let out = Command::new("systemd-analyze").arg("verify").arg(&copy).output().expect("systemd-analyze (package systemd) is installed by scripts/test.sh");
-    assert!(out.status.success() && out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+    std::fs::write(
+        &copy,
+        unit.replace("/usr/local/bin/redress", env!("CARGO_BIN_EXE_redress")),
+    )
+    .unwrap();
+    let out = Command::new("systemd-analyze")
+        .arg("verify")
+        .arg(&copy)
+        .output()
+        .expect("systemd-analyze (package systemd) is installed by scripts/test.sh");
+    assert!(
+        out.status.success() && out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

@@ -651,3 +651,54 @@ fn the_managers_digest_fires_on_its_schedule_once() {
         "no personal data in the digest"
     );
 }
+
+#[test]
+fn a_pause_moves_the_deadline_by_the_working_days_that_were_left() {
+    // No shipped preset allows pausing; a council's own preset may.
+    let s = Site::new("bath-pause.toml", "BNES");
+    let bath = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/config/policies/bath-and-north-east-somerset.toml"
+    ))
+    .unwrap();
+    std::fs::write(
+        s.path().join("bath-pause.toml"),
+        bath.replace("pause_allowed = false", "pause_allowed = true"),
+    )
+    .unwrap();
+    s.mail(
+        "1",
+        "Hal <hal@example.org>",
+        "Noise",
+        "I wish to complain about noise.",
+        "p1@example.org",
+    );
+    s.run("2027-02-01T09:00:00Z", &["poll"]);
+    let r = "BNES-2027-00001";
+    // 15 WD from Mon 1 Feb 2027: Mon 22 Feb.
+    assert_eq!(
+        s.due("2027-02-01T09:00:00Z", r, "stage1", "respond"),
+        "2027-02-22"
+    );
+    s.run(
+        "2027-02-03T09:00:00Z",
+        &[
+            "pause",
+            r,
+            "--reason",
+            "waiting for photographs from the customer",
+            "--by",
+            "ann",
+        ],
+    );
+    // 13 working days were left on Wed 3 Feb; resumed Wed 10 Feb, they run to Mon 1 Mar.
+    s.run("2027-02-10T09:00:00Z", &["resume", r, "--by", "ann"]);
+    assert_eq!(
+        s.due("2027-02-10T09:00:00Z", r, "stage1", "respond"),
+        "2027-03-01"
+    );
+    let out = s.run("2027-02-10T09:00:00Z", &["case", r, "--explain"]);
+    assert!(out.contains("stage1 paused from 2027-02-03 to 2027-02-10: waiting for photographs from the customer"), "{out}");
+    let err = s.fails("2027-02-10T09:00:00Z", &["resume", r, "--by", "ann"]);
+    assert!(err.contains("not paused"), "{err}");
+}

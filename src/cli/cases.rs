@@ -271,6 +271,10 @@ pub fn show(ctx: &Ctx, a: CaseArgs) -> Result<ExitCode> {
         } else {
             crate::policy::Policy::load(&case.policy)?
         };
+        println!(
+            "Rules: {} ({}); the day of receipt or of our reply is day 0, the next working day is day 1.",
+            policy.preset.council, policy.preset.source
+        );
         for d in deadlines.iter().filter_map(due_of) {
             println!(
                 "{}",
@@ -278,6 +282,15 @@ pub fn show(ctx: &Ctx, a: CaseArgs) -> Result<ExitCode> {
                     &ctx.config.calendar,
                     deadline::counts_working_days(&policy, &d)
                 )
+            );
+        }
+        for p in store.pauses(case.id)? {
+            println!(
+                "{} paused from {} to {}: {} (open working-day deadlines moved on by the working days left)",
+                p.stage,
+                p.started_on,
+                p.ended_on.as_deref().unwrap_or("now (still paused)"),
+                p.reason
             );
         }
     }
