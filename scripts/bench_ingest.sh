@@ -173,7 +173,8 @@ tls = "plain"
 user = "complaints"
 password_file = "$RD/imap-password"
 EOF
-echo "== redress poll (end to end)"
+LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
+echo "== redress poll (end to end); load average $LOAD"
 echo "   /usr/bin/time -v $BIN --config $RD/redress.toml poll --json"
 T0=$(date +%s.%N)
 set +e
@@ -218,7 +219,8 @@ ok_ratio, ok_floor, ok_rss = ratio <= 5, rate >= 2000, rss_mb < 100
 yn = lambda b: "met" if b else "MISSED"
 print()
 print(f"machine           : {$(nproc)} cores, $CPU; dovecot $(dovecot --version | cut -d' ' -f1)")
-print(f"messages          : {n} ({$MEAN_BYTES} bytes mean)")
+print(f"load average      : $LOAD before the poll (other work on the machine skews every figure)")
+print(f"messages          : {n} ({$MEAN_BYTES} bytes mean); warm-up: doveadm index + one untimed fetch")
 print(f"plain fetch       : {fetch:.3f} s (UID FETCH only; whole session {session:.3f} s), {n / fetch:,.0f} msg/s")
 print(f"redress poll      : {ingest:.2f} s wall ({$USER_S} s user, {$SYS_S} s sys), {rate:,.0f} msg/s")
 print(f"ratio ingest/fetch: {ratio:.1f}x")

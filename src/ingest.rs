@@ -151,6 +151,28 @@ pub fn html_to_text(html: &str) -> String {
     out.trim().to_string()
 }
 
+/// The customer's own words in a reply: the text above the quoted history. Stops at
+/// ">"-quoted lines and at the markers mail clients put above a quotation (Outlook's
+/// "From: ... Sent:" block or rule, Gmail's "On ... wrote:", "-----Original Message-----").
+pub fn strip_quoted(body: &str) -> String {
+    let mut out = Vec::new();
+    for line in body.lines() {
+        let t = line.trim();
+        let lower = t.to_lowercase();
+        let marker = t.starts_with('>')
+            || lower.starts_with("-----original message")
+            || lower.starts_with("________________________________")
+            || (lower.starts_with("on ") && lower.ends_with("wrote:"))
+            || (lower.starts_with("from:") && !out.is_empty())
+            || lower.starts_with("our reference:");
+        if marker {
+            break;
+        }
+        out.push(line);
+    }
+    out.join("\n").trim().to_string()
+}
+
 /// The facts of a parsed message that ingestion needs, owned.
 #[derive(Debug, Clone, Default)]
 pub struct Parsed {
@@ -976,6 +998,16 @@ mod tests {
             "missed bins"
         );
         assert_eq!(normalise_subject("AW: Missed bins"), "missed bins");
+    }
+
+    #[test]
+    fn only_the_customers_own_words_count_in_a_reply() {
+        let gmail = "Thanks, that is fine.\n\nOn Mon, 14 Dec 2026 at 09:00, Complaints <c@x> wrote:\n> If you are not satisfied you can ask for a review.\n";
+        assert_eq!(strip_quoted(gmail), "Thanks, that is fine.");
+        let outlook = "All sorted now.\n________________________________\nFrom: Complaints\nSent: 14 December\nask for a review";
+        assert_eq!(strip_quoted(outlook), "All sorted now.");
+        let top = "I am not satisfied and want a review.\n-----Original Message-----\nblah";
+        assert_eq!(strip_quoted(top), "I am not satisfied and want a review.");
     }
 
     #[test]

@@ -998,7 +998,18 @@ pub fn tick(store: &mut Store, cfg: &Config, now: DateTime<Utc>) -> Result<TickR
     for (mid, case_id, reference, received) in replies {
         let tx = transaction(store)?;
         let case = find_case_on(&tx, &reference)?;
-        let body: String = tx.query_row("SELECT COALESCE(subject, '') || ' ' || COALESCE(body_text, '') FROM messages WHERE id = ?1", [mid], |r| r.get(0))?;
+        // The customer's own words only: a quoted copy of our letter ("you can ask for a
+        // review") must not turn a thank-you into an escalation request.
+        let (subject, text): (String, String) = tx.query_row(
+            "SELECT COALESCE(subject, ''), COALESCE(body_text, '') FROM messages WHERE id = ?1",
+            [mid],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        let body = format!(
+            "{} {}",
+            crate::ingest::normalise_subject(&subject),
+            crate::ingest::strip_quoted(&text)
+        );
         let received_on = DateTime::parse_from_rfc3339(&received)
             .map(|d| d.with_timezone(&Utc))
             .unwrap_or(now);

@@ -4,9 +4,9 @@
 //! the working day after the deadline → officer replies → customer asks for a review
 //! → each later stage → final response pointing to the Ombudsman.
 
-mod support;
 #[path = "letters_support/mod.rs"]
 mod letters_support;
+mod support;
 
 use letters_support::{free_port, Sink};
 use mail_parser::{MessageParser, MimeHeaders};
@@ -22,7 +22,11 @@ fn redress(dir: &Path, now: &str, args: &[&str]) -> String {
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(out.status.success(), "{args:?} at {now}: {}{stdout}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{args:?} at {now}: {}{stdout}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     stdout
 }
 
@@ -41,9 +45,14 @@ fn received(sink: &Sink, to: &str) -> Vec<(String, String, bool)> {
                 return None;
             }
             let auto = m.header_raw("Auto-Submitted").is_some();
-            let pdf = m.attachments().any(|a| a.attachment_name().is_some_and(|n| n.ends_with(".pdf")));
+            let pdf = m
+                .attachments()
+                .any(|a| a.attachment_name().is_some_and(|n| n.ends_with(".pdf")));
             // Letters to residents carry their PDF; staff mail does not.
-            assert!(pdf || !to.ends_with("@example.org"), "a letter without its PDF");
+            assert!(
+                pdf || !to.ends_with("@example.org"),
+                "a letter without its PDF"
+            );
             Some((m.subject()?.to_string(), m.body_text(0)?.to_string(), auto))
         })
         .collect()
@@ -67,12 +76,14 @@ const PRESETS: &[(&str, &str, &str)] = &[
 ];
 
 fn next_day(date: &str) -> String {
-    let d = chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").unwrap() + chrono::Duration::days(1);
+    let d =
+        chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").unwrap() + chrono::Duration::days(1);
     format!("{}T08:00:00Z", d.format("%Y-%m-%d"))
 }
 
 fn later(date: &str, days: i64) -> String {
-    let d = chrono::NaiveDate::parse_from_str(&date[..10], "%Y-%m-%d").unwrap() + chrono::Duration::days(days);
+    let d = chrono::NaiveDate::parse_from_str(&date[..10], "%Y-%m-%d").unwrap()
+        + chrono::Duration::days(days);
     format!("{}T10:00:00Z", d.format("%Y-%m-%d"))
 }
 
@@ -108,24 +119,57 @@ fn every_preset_end_to_end_with_real_imap_and_smtp() {
         };
 
         // Complaint in, acknowledgement out.
-        mail("c1", "Missed bins", "I wish to complain: my bins keep being missed.");
+        mail(
+            "c1",
+            "Missed bins",
+            "I wish to complain: my bins keep being missed.",
+        );
         let t0 = "2026-12-14T09:00:00Z";
-        assert!(redress(dir, t0, &["poll"]).contains(&format!("new case {r} (complaint), letter queued")), "{preset}");
+        assert!(
+            redress(dir, t0, &["poll"])
+                .contains(&format!("new case {r} (complaint), letter queued")),
+            "{preset}"
+        );
         redress(dir, t0, &["send"]);
         let got = received(&sink, resident);
         assert_eq!(got.len(), 1, "{preset}: {got:?}");
-        assert!(got[0].0.contains(&format!("[Ref {r}]")) && got[0].2, "{preset}: acknowledgement is automatic and carries the reference");
-        let first_stage = case(dir, t0, &r)["case"]["stage"].as_str().unwrap().to_string();
-        let respond_due = case(dir, t0, &r)["deadlines"].as_array().unwrap().iter().find(|d| d["kind"] == "respond").unwrap()["due"].clone();
+        assert!(
+            got[0].0.contains(&format!("[Ref {r}]")) && got[0].2,
+            "{preset}: acknowledgement is automatic and carries the reference"
+        );
+        let first_stage = case(dir, t0, &r)["case"]["stage"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let respond_due = case(dir, t0, &r)["deadlines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["kind"] == "respond")
+            .unwrap()["due"]
+            .clone();
         assert_eq!(respond_due, *due, "{preset}: first response due");
         redress(dir, t0, &["assign", &r, "ann", "--by", "lead"]);
 
         // Nothing from the officer: on the day after the deadline, a holding letter.
         let lapse = next_day(due);
-        assert!(redress(dir, &lapse, &["tick"]).contains("holding letter"), "{preset}");
+        assert!(
+            redress(dir, &lapse, &["tick"]).contains("holding letter"),
+            "{preset}"
+        );
         redress(dir, &lapse, &["send"]);
-        assert!(received(&sink, resident).iter().any(|l| l.0.contains("later than promised")), "{preset}");
-        assert!(received(&sink, "bob@council.example").iter().any(|l| l.0.contains("response overdue")), "{preset}: the manager is told");
+        assert!(
+            received(&sink, resident)
+                .iter()
+                .any(|l| l.0.contains("later than promised")),
+            "{preset}"
+        );
+        assert!(
+            received(&sink, "bob@council.example")
+                .iter()
+                .any(|l| l.0.contains("response overdue")),
+            "{preset}: the manager is told"
+        );
 
         // The officer answers each stage; the customer asks for a review after each but the last.
         std::fs::write(dir.join("findings.txt"), "We looked into it carefully.").unwrap();
@@ -139,23 +183,63 @@ fn every_preset_end_to_end_with_real_imap_and_smtp() {
                 redress(dir, &now, &["assign", &r, officer, "--by", "lead"]);
             }
             first = false;
-            let out = redress(dir, &now, &["reply", &r, "--outcome", "not upheld", "--body-file", "findings.txt", "--by", officer]);
+            let out = redress(
+                dir,
+                &now,
+                &[
+                    "reply",
+                    &r,
+                    "--outcome",
+                    "not upheld",
+                    "--body-file",
+                    "findings.txt",
+                    "--by",
+                    officer,
+                ],
+            );
             if out.contains("closed") {
                 break;
             }
-            assert!(out.contains("awaiting-customer"), "{preset} round {round}: {out}");
+            assert!(
+                out.contains("awaiting-customer"),
+                "{preset} round {round}: {out}"
+            );
             now = later(&now, 2);
-            mail(&format!("review{round}"), &format!("Re: [Ref {r}] Our response"), "I am not satisfied. Please review my complaint.");
+            mail(
+                &format!("review{round}"),
+                &format!("Re: [Ref {r}] Our response"),
+                "I am not satisfied. Please review my complaint.",
+            );
             redress(dir, &now, &["poll"]);
             let out = redress(dir, &now, &["tick"]);
-            assert!(out.contains("escalation request acknowledged"), "{preset} round {round}: {out}");
+            assert!(
+                out.contains("escalation request acknowledged"),
+                "{preset} round {round}: {out}"
+            );
             let c = case(dir, &now, &r);
-            assert_ne!(c["case"]["stage"], stage.as_str(), "{preset}: a new stage opened");
+            assert_ne!(
+                c["case"]["stage"],
+                stage.as_str(),
+                "{preset}: a new stage opened"
+            );
             stage = c["case"]["stage"].as_str().unwrap().to_string();
             if c["case"]["state"] == "escalation-requested" {
                 // Presets with a review decision (Bath, Buckinghamshire): accept it.
                 now = later(&now, 1);
-                redress(dir, &now, &["decide", &r, "--decision", "accept", "--reason", "New points.", "--by", "bob"]);
+                redress(
+                    dir,
+                    &now,
+                    &[
+                        "decide",
+                        &r,
+                        "--decision",
+                        "accept",
+                        "--reason",
+                        "New points.",
+                        "--by",
+                        "bob",
+                    ],
+                );
             }
             now = later(&now, 2);
         }
@@ -168,11 +252,33 @@ fn every_preset_end_to_end_with_real_imap_and_smtp() {
         let last = letters
             .iter()
             .find(|l| l.0.starts_with("Our final response"))
-            .unwrap_or_else(|| panic!("{preset}: no final response among {:?}", letters.iter().map(|l| &l.0).collect::<Vec<_>>()));
-        assert!(last.1.contains("Local Government and Social Care Ombudsman"), "{preset}: the final response points to the Ombudsman:\n{}", last.1);
-        assert!(!last.2, "{preset}: an officer's letter is not Auto-Submitted");
+            .unwrap_or_else(|| {
+                panic!(
+                    "{preset}: no final response among {:?}",
+                    letters.iter().map(|l| &l.0).collect::<Vec<_>>()
+                )
+            });
+        assert!(
+            last.1
+                .contains("Local Government and Social Care Ombudsman"),
+            "{preset}: the final response points to the Ombudsman:\n{}",
+            last.1
+        );
+        assert!(
+            !last.2,
+            "{preset}: an officer's letter is not Auto-Submitted"
+        );
         // Every letter once: no subject arrives twice with the same Message-ID.
-        let ids: Vec<String> = sink.messages().iter().filter_map(|m| MessageParser::default().parse(m)?.message_id().map(String::from)).collect();
+        let ids: Vec<String> = sink
+            .messages()
+            .iter()
+            .filter_map(|m| {
+                MessageParser::default()
+                    .parse(m)?
+                    .message_id()
+                    .map(String::from)
+            })
+            .collect();
         let mut unique = ids.clone();
         unique.sort();
         unique.dedup();

@@ -702,3 +702,47 @@ fn a_pause_moves_the_deadline_by_the_working_days_that_were_left() {
     let err = s.fails("2027-02-10T09:00:00Z", &["resume", r, "--by", "ann"]);
     assert!(err.contains("not paused"), "{err}");
 }
+
+#[test]
+fn a_thank_you_that_quotes_our_letter_is_not_a_review_request() {
+    let s = Site::new("bath-and-north-east-somerset", "BNES");
+    let r = "BNES-2026-00001";
+    s.mail(
+        "1",
+        "Ivy <ivy@example.org>",
+        "Graffiti",
+        "I wish to complain about graffiti.",
+        "t1@example.org",
+    );
+    s.run("2026-11-02T09:00:00Z", &["poll"]);
+    std::fs::write(s.path().join("f.txt"), "It has been cleaned.").unwrap();
+    s.run(
+        "2026-11-03T09:00:00Z",
+        &[
+            "reply",
+            r,
+            "--outcome",
+            "upheld",
+            "--body-file",
+            "f.txt",
+            "--by",
+            "ann",
+        ],
+    );
+    s.mail(
+        "2",
+        "Ivy <ivy@example.org>",
+        &format!("Re: [Ref {r}] Our response to your complaint: upheld"),
+        "Thank you, that is all sorted.\r\n\r\nOn Tue, 3 Nov 2026, Complaints wrote:\r\n> If you are not satisfied you can ask for a Stage 2 review.",
+        "t2@example.org",
+    );
+    s.run("2026-11-04T09:00:00Z", &["poll"]);
+    let out = s.run("2026-11-04T09:01:00Z", &["tick"]);
+    assert!(
+        out.contains(&format!("{r}: customer replied, flagged for the officer")),
+        "{out}"
+    );
+    let v = s.case("2026-11-04T09:01:00Z", r);
+    assert_eq!(v["case"]["stage"], "stage1");
+    assert_eq!(v["case"]["state"], "awaiting-customer");
+}

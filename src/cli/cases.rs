@@ -317,6 +317,7 @@ pub fn new(ctx: &Ctx, a: NewArgs) -> Result<ExitCode> {
     if !a.email.contains('@') || a.email.trim().contains(char::is_whitespace) {
         bail!("'{}' is not an email address", a.email);
     }
+    let email = a.email.trim().to_lowercase();
     let received = a.received.unwrap_or(ctx.now);
     if received > ctx.now {
         bail!(
@@ -329,7 +330,7 @@ pub fn new(ctx: &Ctx, a: NewArgs) -> Result<ExitCode> {
     let case = store.create_case(
         &NewCase {
             kind,
-            email: &a.email,
+            email: &email,
             name: a.name.as_deref(),
             subject: a.subject.as_deref(),
             service: a.service.as_deref(),
