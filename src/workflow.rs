@@ -189,6 +189,19 @@ pub struct Reply {
     pub remedy: Option<String>,
 }
 
+/// The policy's own wording for `given` among `list` (case, hyphens and underscores ignored).
+fn pick(list: &[String], given: &str, label: &str) -> Result<String> {
+    list.iter()
+        .find(|x| normalise(x) == normalise(given))
+        .cloned()
+        .ok_or_else(|| {
+            refused(format!(
+                "{label} '{given}' is not one of {}",
+                list.join(", ")
+            ))
+        })
+}
+
 fn normalise(s: &str) -> String {
     s.trim().to_lowercase().replace(['-', '_'], " ")
 }
@@ -241,19 +254,7 @@ pub fn reply(
         )));
     }
     let outcome = match &r.outcome {
-        Some(o) => {
-            let found = policy
-                .preset
-                .outcomes
-                .iter()
-                .find(|x| normalise(x) == normalise(o));
-            Some(found.cloned().ok_or_else(|| {
-                refused(format!(
-                    "outcome '{o}' is not one of {}",
-                    policy.preset.outcomes.join(", ")
-                ))
-            })?)
-        }
+        Some(o) => Some(pick(&policy.preset.outcomes, o, "outcome")?),
         None if case.kind == Kind::Complaint.as_str() => {
             return Err(refused(format!(
                 "--outcome is required ({})",
@@ -263,20 +264,11 @@ pub fn reply(
         None => None,
     };
     let category = match &r.category {
-        Some(c) => {
-            let found = policy
-                .preset
-                .categories
-                .iter()
-                .find(|x| normalise(x) == normalise(c));
-            Some(found.cloned().ok_or_else(|| {
-                refused(format!(
-                    "{} '{c}' is not one of: {}",
-                    policy.preset.category_label,
-                    policy.preset.categories.join("; ")
-                ))
-            })?)
-        }
+        Some(c) => Some(pick(
+            &policy.preset.categories,
+            c,
+            &policy.preset.category_label,
+        )?),
         None => None,
     };
     if r.findings.trim().is_empty() {

@@ -10,7 +10,6 @@
 use async_imap::{Client, Session};
 use chrono::{DateTime, Utc};
 use futures::TryStreamExt;
-use rusqlite::{params, OptionalExtension};
 use std::collections::BTreeSet;
 use std::fmt::Debug;
 use tokio::io::{AsyncRead, AsyncWrite};
@@ -154,15 +153,7 @@ pub async fn pass(
         .map_err(|e| fail(icfg, format!("select {}: {e}", icfg.folder)))?;
     let key = source_key(icfg);
     let validity = mbox.uid_validity.unwrap_or(0);
-    let known: Option<(Option<u32>, u32)> = store
-        .conn()
-        .query_row(
-            "SELECT uidvalidity, last_uid FROM mail_sources WHERE source = ?1",
-            [&key],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()
-        .map_err(crate::store::StoreError::from)?;
+    let known = store.source_position(&key)?;
     let mut last = match known {
         Some((Some(v), last)) if v == validity => last,
         Some((Some(v), _)) => {
@@ -257,25 +248,11 @@ pub async fn pass(
             }
             last = last.max(*done.iter().max().unwrap_or(&last));
         }
-        store
-            .conn()
-            .execute(
-                "INSERT INTO mail_sources (source, uidvalidity, last_uid, updated_at) VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT (source) DO UPDATE SET uidvalidity = excluded.uidvalidity, last_uid = excluded.last_uid, updated_at = excluded.updated_at",
-                params![key, validity, last, Utc::now().to_rfc3339()],
-            )
-            .map_err(crate::store::StoreError::from)?;
+        store.save_source_position(&key, validity, last, Utc::now())?;
         progress(out.report.seen, total);
     }
     if total == 0 {
-        store
-            .conn()
-            .execute(
-                "INSERT INTO mail_sources (source, uidvalidity, last_uid, updated_at) VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT (source) DO UPDATE SET uidvalidity = excluded.uidvalidity, last_uid = excluded.last_uid, updated_at = excluded.updated_at",
-                params![key, validity, last, Utc::now().to_rfc3339()],
-            )
-            .map_err(crate::store::StoreError::from)?;
+        store.save_source_position(&key, validity, last, Utc::now())?;
     }
     Ok(out)
 }

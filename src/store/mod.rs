@@ -678,6 +678,36 @@ pub fn request_letter(conn: &Connection, req: &LetterRequest) -> Result<i64> {
     Ok(id)
 }
 
+impl Store {
+    /// Where a mailbox source has got to: (UIDVALIDITY, last UID stored).
+    pub fn source_position(&self, source: &str) -> Result<Option<(Option<u32>, u32)>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT uidvalidity, last_uid FROM mail_sources WHERE source = ?1",
+                [source],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?)
+    }
+
+    pub fn save_source_position(
+        &self,
+        source: &str,
+        uidvalidity: u32,
+        last_uid: u32,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO mail_sources (source, uidvalidity, last_uid, updated_at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (source) DO UPDATE SET uidvalidity = excluded.uidvalidity,
+                last_uid = excluded.last_uid, updated_at = excluded.updated_at",
+            params![source, uidvalidity, last_uid, ts(at)],
+        )?;
+        Ok(())
+    }
+}
+
 /// A pause of a case's deadlines.
 #[derive(Debug, Clone, Serialize)]
 pub struct PauseRow {
