@@ -162,6 +162,10 @@ struct RawConfig {
     #[serde(default)]
     digest: Vec<DigestConfig>,
     #[serde(default)]
+    report: Vec<ReportSchedule>,
+    #[serde(default)]
+    retention: Option<RetentionSchedule>,
+    #[serde(default)]
     letters: LettersConfig,
 }
 
@@ -266,6 +270,26 @@ pub struct DigestConfig {
     pub send_when_empty: bool,
 }
 
+/// A performance report mailed to managers on a cron schedule.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReportSchedule {
+    pub name: String,
+    /// Cron with seconds, London time: "0 0 7 1 * *" is 07:00 on the 1st of each month.
+    pub schedule: String,
+    /// previous-month, previous-quarter or previous-financial-year, counted from the firing day.
+    pub period: String,
+    pub to: Vec<String>,
+}
+
+/// Erase personal data past its destruction date on a schedule.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetentionSchedule {
+    /// Cron with seconds, London time, e.g. "0 30 2 * * *" (02:30 every night).
+    pub schedule: String,
+}
+
 fn default_due_within() -> u32 {
     3
 }
@@ -322,6 +346,8 @@ pub struct Config {
     pub workflow: WorkflowConfig,
     pub staff: Vec<Staff>,
     pub digests: Vec<DigestConfig>,
+    pub reports: Vec<ReportSchedule>,
+    pub retention: Option<RetentionSchedule>,
     pub triage: crate::triage::Rules,
     /// Where the config came from, for messages.
     pub source: String,
@@ -467,14 +493,45 @@ impl Config {
         };
         let mut letters = raw.letters;
         letters.templates = letters.templates.as_deref().map(resolve);
-        for d in &raw.digest {
-            if let Err(e) = d.schedule.parse::<cron::Schedule>() {
+        let schedules = raw
+            .digest
+            .iter()
+            .map(|d| (format!("digest '{}'", d.name), &d.schedule))
+            .chain(
+                raw.report
+                    .iter()
+                    .map(|r| (format!("report '{}'", r.name), &r.schedule)),
+            )
+            .chain(
+                raw.retention
+                    .iter()
+                    .map(|r| ("retention".to_string(), &r.schedule)),
+            );
+        for (what, schedule) in schedules {
+            if let Err(e) = schedule.parse::<cron::Schedule>() {
                 return Err(ConfigError::Invalid {
                     file: file.to_string(),
-                    line: line_of(src, &d.schedule),
+                    line: line_of(src, schedule),
                     msg: format!(
-                        "digest '{}': schedule '{}' is not a cron expression (sec min hour day month weekday): {e}",
-                        d.name, d.schedule
+                        "{what}: schedule '{schedule}' is not a cron expression (sec min hour day month weekday): {e}"
+                    ),
+                });
+            }
+        }
+        for r in &raw.report {
+            if ![
+                "previous-month",
+                "previous-quarter",
+                "previous-financial-year",
+            ]
+            .contains(&r.period.as_str())
+            {
+                return Err(ConfigError::Invalid {
+                    file: file.to_string(),
+                    line: line_of(src, &r.period),
+                    msg: format!(
+                        "report '{}': period '{}' must be previous-month, previous-quarter or previous-financial-year",
+                        r.name, r.period
                     ),
                 });
             }
@@ -498,6 +555,8 @@ impl Config {
             workflow: raw.workflow,
             staff: raw.staff,
             digests: raw.digest,
+            reports: raw.report,
+            retention: raw.retention,
             inbound: raw.inbound,
             triage,
             council,

@@ -180,7 +180,8 @@ async fn scheduler_task(cfg: Config, mut rx: Shutdown) -> anyhow::Result<()> {
                 let now = Utc::now();
                 let r = (|| -> anyhow::Result<(crate::workflow::TickReport, usize, usize)> {
                     let rep = crate::workflow::tick(&mut store, &cfg, now)?;
-                    let digests = crate::scheduler::run_digests(&mut store, &cfg, now)?;
+                    let digests = crate::scheduler::run_digests(&mut store, &cfg, now)?
+                        + crate::scheduler::run_reports_and_retention(&mut store, &cfg, now)?;
                     let sent = crate::scheduler::send_notifications(&mut store, &cfg, now)?;
                     Ok((rep, digests, sent))
                 })();

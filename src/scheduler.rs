@@ -121,18 +121,20 @@ pub fn run_digests(store: &mut Store, cfg: &Config, now: DateTime<Utc>) -> Resul
     Ok(queued)
 }
 
-fn run_digest(
-    store: &mut Store,
-    cfg: &Config,
-    d: &DigestConfig,
+/// Whether the schedule `key` has come round since it last fired: the firing time.
+/// At most one firing per pass, however long the daemon was down; the first sight of
+/// a schedule starts its clock and fires nothing.
+fn due_firing(
+    store: &Store,
+    key: &str,
+    schedule: &str,
     now: DateTime<Utc>,
-) -> Result<usize> {
-    let key = format!("digest:{}", d.name);
+) -> Result<Option<DateTime<Utc>>> {
     let last: Option<String> = store
         .conn()
         .query_row(
             "SELECT last_fired FROM schedules WHERE name = ?1",
-            [&key],
+            [key],
             |r| r.get(0),
         )
         .optional()?;
@@ -140,19 +142,34 @@ fn run_digest(
         .and_then(|l| DateTime::parse_from_rfc3339(&l).ok())
         .map(|l| l.with_timezone(&Utc))
     else {
-        // First sight of this schedule: start counting from now, send nothing old.
         store.conn().execute(
             "INSERT INTO schedules (name, last_fired) VALUES (?1, ?2)",
             params![key, ts(now)],
         )?;
+        return Ok(None);
+    };
+    Ok(next_fire(schedule, last).filter(|fire| *fire <= now))
+}
+
+/// Record that schedule `key` fired at `now`.
+fn moved_on(conn: &rusqlite::Connection, key: &str, now: DateTime<Utc>) -> Result<()> {
+    conn.execute(
+        "UPDATE schedules SET last_fired = ?2 WHERE name = ?1",
+        params![key, ts(now)],
+    )?;
+    Ok(())
+}
+
+fn run_digest(
+    store: &mut Store,
+    cfg: &Config,
+    d: &DigestConfig,
+    now: DateTime<Utc>,
+) -> Result<usize> {
+    let key = format!("digest:{}", d.name);
+    let Some(fire) = due_firing(store, &key, &d.schedule, now)? else {
         return Ok(0);
     };
-    let Some(fire) = next_fire(&d.schedule, last) else {
-        return Ok(0);
-    };
-    if fire > now {
-        return Ok(0);
-    }
     let today = london_date(now);
     let body = digest_body(store, cfg, today, d.due_within_days)?;
     let tx = store.conn_mut().transaction()?;
@@ -184,13 +201,92 @@ fn run_digest(
             )?;
         }
     }
-    tx.execute(
-        "UPDATE schedules SET last_fired = ?2 WHERE name = ?1",
-        params![key, ts(now)],
-    )?;
+    moved_on(&tx, &key, now)?;
     tx.commit()?;
     tracing::info!(digest = %d.name, queued = n, "digest fired");
     Ok(n)
+}
+
+/// The report period a scheduled report covers, seen from `today`.
+pub fn previous_period(kind: &str, today: NaiveDate) -> Option<String> {
+    use chrono::Datelike;
+    let (y, m) = (today.year(), today.month());
+    match kind {
+        "previous-month" => Some(if m == 1 {
+            format!("{}-12", y - 1)
+        } else {
+            format!("{y}-{:02}", m - 1)
+        }),
+        "previous-quarter" => {
+            let q = (m - 1) / 3 + 1;
+            Some(if q == 1 {
+                format!("{}-Q4", y - 1)
+            } else {
+                format!("{y}-Q{}", q - 1)
+            })
+        }
+        "previous-financial-year" => {
+            // April to March: the one before the year that today falls in.
+            let start = if m >= 4 { y - 1 } else { y - 2 };
+            Some(format!("{start}-{:02}", (start + 1) % 100))
+        }
+        _ => None,
+    }
+}
+
+/// Scheduled performance reports (as text in the email; reports hold no personal
+/// data) and the retention pass.
+pub fn run_reports_and_retention(
+    store: &mut Store,
+    cfg: &Config,
+    now: DateTime<Utc>,
+) -> Result<usize> {
+    let refuse = |e: String| StoreError::Refused(e);
+    let mut queued = 0;
+    let today = london_date(now);
+    for r in &cfg.reports {
+        let key = format!("report:{}", r.name);
+        let Some(fire) = due_firing(store, &key, &r.schedule, now)? else {
+            continue;
+        };
+        let label = previous_period(&r.period, today).unwrap_or_default();
+        let period: crate::report::Period = label
+            .parse()
+            .map_err(|e: crate::report::ReportError| refuse(e.to_string()))?;
+        let report =
+            crate::report::build(store, cfg, &period).map_err(|e| refuse(e.to_string()))?;
+        let text = crate::report::to_text(&report);
+        let tx = store.conn_mut().transaction()?;
+        for to in &r.to {
+            queued += tx.execute(
+                "INSERT OR IGNORE INTO notifications (kind, dedupe_key, message_id, to_addr, subject, body, created_at)
+                 VALUES ('report', ?1, '<report.' || lower(hex(randomblob(12))) || '@' || ?2 || '>', ?3, ?4, ?5, ?6)",
+                params![
+                    format!("{key}:{}:{to}", ts(fire)),
+                    cfg.mail_domain(),
+                    to,
+                    format!("Complaints performance report: {}", period.describe()),
+                    text,
+                    ts(now)
+                ],
+            )?;
+        }
+        moved_on(&tx, &key, now)?;
+        tx.commit()?;
+        tracing::info!(report = %r.name, period = %label, "report queued");
+    }
+    if let Some(ret) = &cfg.retention {
+        if due_firing(store, "retention", &ret.schedule, now)?.is_some() {
+            let plan =
+                crate::retention::plan(store, cfg, today).map_err(|e| refuse(e.to_string()))?;
+            let erased =
+                crate::retention::run(store, &plan, now, "system:retention", &mut |_, _| {})
+                    .map_err(|e| refuse(e.to_string()))?;
+            moved_on(store.conn(), "retention", now)?;
+            tracing::info!(cases = plan.due.len(), ?erased, "retention pass");
+        }
+    }
+    Ok(queued)
 }
 
 /// Send queued staff notifications, once each: the attempt is recorded before sending.
@@ -284,6 +380,35 @@ pub fn send_notifications(store: &mut Store, cfg: &Config, now: DateTime<Utc>) -
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn scheduled_reports_cover_the_period_just_ended() {
+        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        assert_eq!(
+            previous_period("previous-month", d("2027-01-01")).unwrap(),
+            "2026-12"
+        );
+        assert_eq!(
+            previous_period("previous-month", d("2026-11-01")).unwrap(),
+            "2026-10"
+        );
+        assert_eq!(
+            previous_period("previous-quarter", d("2026-10-01")).unwrap(),
+            "2026-Q3"
+        );
+        assert_eq!(
+            previous_period("previous-quarter", d("2027-02-01")).unwrap(),
+            "2026-Q4"
+        );
+        assert_eq!(
+            previous_period("previous-financial-year", d("2027-04-01")).unwrap(),
+            "2026-27"
+        );
+        assert_eq!(
+            previous_period("previous-financial-year", d("2027-03-31")).unwrap(),
+            "2025-26"
+        );
+    }
 
     #[test]
     fn weekday_mornings_in_london_time() {

@@ -624,7 +624,7 @@ fn the_managers_digest_fires_on_its_schedule_once() {
     s.run("2026-12-20T12:00:00Z", &["tick"]);
     // Respond due 15 WD from Tue 1 Dec = Tue 22 Dec; on Wed 23 Dec at 08:00 it is overdue.
     let out = s.run("2026-12-23T08:30:00Z", &["tick"]);
-    assert!(out.contains("1 digest emails queued"), "{out}");
+    assert!(out.contains("1 digest and report emails queued"), "{out}");
     assert!(
         !s.run("2026-12-23T08:45:00Z", &["tick"]).contains("digest"),
         "once per firing"
@@ -745,4 +745,66 @@ fn a_thank_you_that_quotes_our_letter_is_not_a_review_request() {
     let v = s.case("2026-11-04T09:01:00Z", r);
     assert_eq!(v["case"]["stage"], "stage1");
     assert_eq!(v["case"]["state"], "awaiting-customer");
+}
+
+#[test]
+fn the_monthly_report_is_mailed_on_the_first_and_retention_runs_nightly() {
+    let s = Site::new("west-lindsey", "WLDC");
+    let cfg = std::fs::read_to_string(s.path().join("redress.toml")).unwrap();
+    std::fs::write(
+        s.path().join("redress.toml"),
+        cfg + "[[report]]\nname = \"monthly\"\nschedule = \"0 0 7 1 * *\"\nperiod = \"previous-month\"\nto = [\"bob@council.example\"]\n\
+               [retention]\nschedule = \"0 30 2 * * *\"\n",
+    )
+    .unwrap();
+    s.mail(
+        "1",
+        "Jo <jo@example.org>",
+        "Bins",
+        "I wish to complain about the bins.",
+        "m1@example.org",
+    );
+    s.run("2026-10-05T09:00:00Z", &["poll"]);
+    std::fs::write(s.path().join("f.txt"), "Sorted.").unwrap();
+    s.run(
+        "2026-10-06T09:00:00Z",
+        &[
+            "reply",
+            "WLDC-2026-00001",
+            "--outcome",
+            "upheld",
+            "--body-file",
+            "f.txt",
+            "--by",
+            "ann",
+        ],
+    );
+    s.run("2026-10-20T09:00:00Z", &["tick"]); // starts the schedules' clocks
+    let out = s.run("2026-11-01T08:00:00Z", &["tick"]);
+    assert!(out.contains("digest and report emails queued"), "{out}");
+    s.run("2026-11-01T08:01:00Z", &["send"]);
+    let reports: Vec<String> = std::fs::read_dir(s.path().join("outbox"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("report.")
+        })
+        .map(|p| std::fs::read_to_string(p).unwrap())
+        .collect();
+    assert_eq!(reports.len(), 1);
+    assert!(reports[0].contains("October 2026"), "{}", reports[0]);
+    assert!(
+        !reports[0].contains("jo@example.org") && !reports[0].contains("Jo "),
+        "no personal data in a report"
+    );
+    // West Lindsey keeps data 3 years: nothing is due for erasure in 2026.
+    let v = s.case("2026-11-01T08:01:00Z", "WLDC-2026-00001");
+    assert!(!v["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["kind"] == "erased"));
 }

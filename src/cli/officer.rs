@@ -369,7 +369,8 @@ pub fn resume(ctx: &Ctx, a: RefArgs) -> Result<ExitCode> {
 pub fn tick(ctx: &Ctx, a: TickArgs) -> Result<ExitCode> {
     let mut store = ctx.store()?;
     let rep = workflow::tick(&mut store, &ctx.config, ctx.now)?;
-    let digests = crate::scheduler::run_digests(&mut store, &ctx.config, ctx.now)?;
+    let digests = crate::scheduler::run_digests(&mut store, &ctx.config, ctx.now)?
+        + crate::scheduler::run_reports_and_retention(&mut store, &ctx.config, ctx.now)?;
     if a.json {
         let mut v = serde_json::to_value(&rep)?;
         v["digests"] = digests.into();
@@ -383,7 +384,7 @@ pub fn tick(ctx: &Ctx, a: TickArgs) -> Result<ExitCode> {
         println!("nothing due");
     }
     if digests > 0 {
-        println!("{digests} digest emails queued");
+        println!("{digests} digest and report emails queued");
     }
     Ok(ExitCode::SUCCESS)
 }
