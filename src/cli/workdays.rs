@@ -38,6 +38,11 @@ pub fn run(ctx: &Ctx, cmd: WorkdaysCmd) -> Result<ExitCode> {
     let cal = &ctx.config.calendar;
     match cmd {
         WorkdaysCmd::Add { date, n, explain } => {
+            if n > 10_000 {
+                anyhow::bail!(
+                    "{n} working days is more than 10000 (about 40 years); give a smaller number"
+                );
+            }
             let end = cal.add_working_days(date, n);
             println!("{}", show(end));
             if explain {
@@ -46,7 +51,12 @@ pub fn run(ctx: &Ctx, cmd: WorkdaysCmd) -> Result<ExitCode> {
                 }
             }
         }
-        WorkdaysCmd::Between { a, b } => println!("{}", cal.working_days_between(a, b)),
+        WorkdaysCmd::Between { a, b } => {
+            if (b - a).num_days().abs() > 20_000 {
+                anyhow::bail!("{a} and {b} are more than 20000 days apart");
+            }
+            println!("{}", cal.working_days_between(a, b))
+        }
         WorkdaysCmd::Holidays { year, json } => {
             if !(1900..=2999).contains(&year) {
                 anyhow::bail!("year {year} is outside 1900-2999");
