@@ -17,7 +17,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 N=${N:-10000}
-FETCH_RUNS=${FETCH_RUNS:-3}
+FETCH_RUNS=${FETCH_RUNS:-5}
 PY=${PYTHON:-python3}
 HELPER="$ROOT/scripts/bench_ingest_fetch.py"
 
