@@ -26,6 +26,22 @@
 //!
 //! Targets (issue 5): (a) under 200 ms; (b) all letters rendered and queued in under 20 s.
 //! Exit status 1 when a count is wrong, 3 when a target is missed.
+//!
+//! Environment:
+//! - `BENCH_TICK_NOW=2026-11-25T10:00:00Z`: the moment the database is built for and
+//!   ticked at (default that one; any weekday moment works);
+//! - `BENCH_TICK_SAVE=PATH`: copy the generated database there before (a) (for
+//!   `DB=PATH scripts/bench_idle.sh`; generate it with today's date then);
+//! - `BENCH_TICK_INDEXES=1`: before timing, add the indexes proposed in
+//!   docs/benchmarks.md ("## Workflow daemon") to the generated database, to show their
+//!   effect without touching the schema in src/;
+//! - `BENCH_TICK_FROM=PATH`: start from a copy of a database saved with
+//!   `BENCH_TICK_SAVE` instead of generating one (N is then ignored);
+//! - `BENCH_TICK_PARALLEL=THREADS`: in (b), render with [`render_parallel`], a
+//!   prototype of the fix proposed for `outbox::render_pending` (contexts read and
+//!   results written on one connection, the rendering itself on THREADS threads),
+//!   instead of `render_pending` itself. For comparison only: the figures that count
+//!   are those of `render_pending`.
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use rusqlite::params;
@@ -51,6 +67,14 @@ impl Rng {
 }
 
 const NOW: &str = "2026-11-25T10:00:00Z";
+
+/// Indexes proposed for the schema (see the module docs): what the tick's queries and
+/// `CASE_COLUMNS`' next-due subquery need.
+const PROPOSED_INDEXES: &str = "
+    CREATE INDEX IF NOT EXISTS deadlines_case_open ON deadlines(case_id, status, due);
+    CREATE INDEX IF NOT EXISTS cases_state_kind ON cases(state, kind);
+    CREATE INDEX IF NOT EXISTS messages_attached ON messages(status, case_id) WHERE status = 'attached';
+";
 
 const SERVICES: &[&str] = &[
     "Waste and recycling",
@@ -745,6 +769,97 @@ fn queries(store: &Store, horizon: &str) {
     }
 }
 
+/// A prototype of the proposed `render_pending`: the same steps on the same public
+/// API, but each batch's rendering (Tera and the PDF: pure CPU) spread over `threads`
+/// threads. Contact restrictions are not checked (the bench has none). Returns the
+/// letters rendered and the seconds spent reading contexts, rendering and writing.
+fn render_parallel(
+    store: &mut Store,
+    cfg: &Config,
+    now: DateTime<Utc>,
+    threads: usize,
+) -> (usize, f64, f64, f64) {
+    use redress::store::outbox::LetterContent;
+    let templates = redress::outbox::templates(cfg).expect("templates");
+    let (mut n, mut read_s, mut render_s, mut write_s) = (0, 0.0, 0.0, 0.0);
+    loop {
+        let t = Instant::now();
+        let batch = store.pending_letters(200).expect("pending");
+        if batch.is_empty() {
+            return (n, read_s, render_s, write_s);
+        }
+        let work: Vec<_> = batch
+            .into_iter()
+            .map(|l| {
+                let ctx = redress::outbox::letter_context(store, cfg, &l, now).expect("context");
+                (l, ctx)
+            })
+            .collect();
+        read_s += t.elapsed().as_secs_f64();
+        let t = Instant::now();
+        let chunk = work.len().div_ceil(threads.max(1));
+        let rendered: Vec<_> = std::thread::scope(|s| {
+            let handles: Vec<_> = work
+                .chunks(chunk)
+                .map(|part| {
+                    let templates = &templates;
+                    s.spawn(move || {
+                        part.iter()
+                            .map(|(l, ctx)| templates.render(&l.kind, ctx).expect("render"))
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().expect("render thread"))
+                .collect()
+        });
+        render_s += t.elapsed().as_secs_f64();
+        let t = Instant::now();
+        for ((l, _), r) in work.iter().zip(rendered) {
+            let content = LetterContent {
+                subject: r.subject,
+                body_text: r.text,
+                body_html: Some(r.html),
+                pdf: Some(r.pdf),
+                pdf_name: Some(r.pdf_name),
+            };
+            store
+                .letter_rendered(l, &content, None, now)
+                .expect("rendered");
+            n += 1;
+        }
+        write_s += t.elapsed().as_secs_f64();
+    }
+}
+
+/// CPU time (user + system) this process has used so far, in seconds (Linux).
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name (which is in parentheses): utime is the 12th, stime the 13th.
+    let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+    let f: Vec<f64> = rest
+        .split_whitespace()
+        .map(|x| x.parse().unwrap_or(0.0))
+        .collect();
+    // sysconf(_SC_CLK_TCK) is 100 on every Linux this runs on.
+    (f.get(11).unwrap_or(&0.0) + f.get(12).unwrap_or(&0.0)) / 100.0
+}
+
+/// Flush the database to disk, so that the timed part does not pay for writing back the
+/// gigabytes just generated (a WAL checkpoint's fsync would otherwise wait for them).
+fn flush(db: &std::path::Path) {
+    let t = Instant::now();
+    std::fs::File::open(db)
+        .and_then(|f| f.sync_all())
+        .expect("fsync the database");
+    println!(
+        "flushed the database to disk in {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
+}
+
 fn main() {
     let mut args = std::env::args().skip(1);
     let n: usize = args
@@ -771,17 +886,31 @@ fn main() {
     };
     assert_eq!(cfg.policy.name, "lgsco-code");
     let db = cfg.database_path();
-    let now: DateTime<Utc> = NOW.parse().unwrap();
+    let now_s = std::env::var("BENCH_TICK_NOW").unwrap_or_else(|_| NOW.to_string());
+    let now: DateTime<Utc> = now_s.parse().expect("BENCH_TICK_NOW: an RFC 3339 time");
     let today = london_date(now);
     let horizon = cfg
         .calendar
         .add_working_days(today, cfg.workflow.alert_days_before);
 
+    let size = |p: &std::path::Path| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
+    if let Ok(from) = std::env::var("BENCH_TICK_FROM") {
+        std::fs::create_dir_all(&cfg.data_dir).unwrap();
+        std::fs::copy(&from, &db).expect("BENCH_TICK_FROM: copy the database");
+        println!(
+            "copied {from} ({:.0} MB) instead of generating",
+            size(&db) as f64 / 1e6
+        );
+    }
     let mut store = Store::open(&db).expect("store");
     let t = Instant::now();
-    let mix = generate(&mut store, &cfg, n, today);
-    let size = |p: &std::path::Path| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
-    println!(
+    let mix = if std::env::var("BENCH_TICK_FROM").is_ok() {
+        Mix::default()
+    } else {
+        generate(&mut store, &cfg, n, today)
+    };
+    if mix.customers > 0 {
+        println!(
         "generated {n} cases in {:.1} s: {} closed, {} open, {} awaiting the customer ({} reached stage 2); \
          {} customers, {} messages, {} deadlines ({} open); database {:.0} MB",
         t.elapsed().as_secs_f64(),
@@ -795,12 +924,27 @@ fn main() {
         mix.open_deadlines,
         size(&db) as f64 / 1e6
     );
+    }
+    if std::env::var("BENCH_TICK_INDEXES").is_ok_and(|v| v == "1") {
+        let t = Instant::now();
+        store.conn().execute_batch(PROPOSED_INDEXES).unwrap();
+        println!(
+            "added the proposed indexes in {:.1} s:{}",
+            t.elapsed().as_secs_f64(),
+            PROPOSED_INDEXES.replace("\n    ", "\n  ").trim_end()
+        );
+    }
     drop(store);
+    if let Ok(save) = std::env::var("BENCH_TICK_SAVE") {
+        std::fs::copy(&db, &save).expect("BENCH_TICK_SAVE: copy the database");
+        println!("saved the generated database as {save}");
+    }
+    flush(&db);
     let mut fail = false;
     let mut missed = false;
 
     // (a) Nothing due: tick on a freshly opened store, as the daemon's scheduler task has.
-    println!("\n(a) tick at {NOW} (today {today}, alert horizon {horizon}): nothing due");
+    println!("\n(a) tick at {now_s} (today {today}, alert horizon {horizon}): nothing due");
     let mut store = Store::open(&db).expect("store");
     let mut times = Vec::new();
     for run in 1..=5 {
@@ -870,13 +1014,16 @@ fn main() {
         tx.commit().unwrap();
     }
     drop(store);
+    flush(&db);
     println!("\n(b) {lapsed} open response deadlines lapsed 1-7 days before {today}");
     let mut store = Store::open(&db).expect("store");
     let t = Instant::now();
+    let c = cpu_seconds();
     let rep = redress::workflow::tick(&mut store, &cfg, now).expect("tick");
     let tick_s = t.elapsed().as_secs_f64();
+    let tick_cpu = cpu_seconds() - c;
     println!(
-        "  tick:           {tick_s:6.2} s  holding letters {}, escalated to managers {}, alerts {}, other steps {}",
+        "  tick:           {tick_s:6.2} s (CPU {tick_cpu:.2} s)  holding letters {}, escalated to managers {}, alerts {}, other steps {}",
         rep.holding_letters,
         rep.escalated_to_managers,
         rep.alerts,
@@ -887,8 +1034,23 @@ fn main() {
         fail = true;
     }
     let t = Instant::now();
-    let rendered = redress::outbox::render_pending(&mut store, &cfg, now).expect("render");
+    let c = cpu_seconds();
+    let parallel: Option<usize> = std::env::var("BENCH_TICK_PARALLEL")
+        .ok()
+        .and_then(|v| v.parse().ok());
+    let rendered = match parallel {
+        None => redress::outbox::render_pending(&mut store, &cfg, now).expect("render"),
+        Some(threads) => {
+            let (n, read_s, render_s, write_s) = render_parallel(&mut store, &cfg, now, threads);
+            println!(
+                "  PROTOTYPE render_parallel on {threads} threads (not render_pending): \
+                 contexts read {read_s:.2} s, rendered {render_s:.2} s, written {write_s:.2} s"
+            );
+            n
+        }
+    };
     let render_s = t.elapsed().as_secs_f64();
+    let render_cpu = cpu_seconds() - c;
     let queued: i64 = store
         .conn()
         .query_row(
@@ -906,7 +1068,7 @@ fn main() {
         )
         .unwrap();
     println!(
-        "  render_pending: {render_s:6.2} s  rendered {rendered}, queued with text+HTML+PDF {queued} ({:.0} letters/s, mean PDF {:.1} KB)",
+        "  render_pending: {render_s:6.2} s (CPU {render_cpu:.2} s)  rendered {rendered}, queued with text+HTML+PDF {queued} ({:.0} letters/s, mean PDF {:.1} KB)",
         rendered as f64 / render_s,
         pdf_bytes as f64 / rendered.max(1) as f64 / 1024.0
     );

@@ -449,7 +449,12 @@ impl Config {
             Some(MailboxConfig::Maildir { path }) => MailboxConfig::Maildir {
                 path: resolve(&path),
             },
-            Some(m) => m,
+            Some(MailboxConfig::Imap(mut i)) => {
+                // Secrets and CA files count from the config's folder, like every path.
+                i.password_file = i.password_file.as_deref().map(resolve);
+                i.ca_file = i.ca_file.as_deref().map(resolve);
+                MailboxConfig::Imap(i)
+            }
             None => MailboxConfig::Maildir {
                 path: resolve(Path::new("maildir")),
             },
@@ -458,7 +463,11 @@ impl Config {
             Some(OutboxConfig::File { path }) => OutboxConfig::File {
                 path: resolve(&path),
             },
-            Some(o) => o,
+            Some(OutboxConfig::Smtp(mut o)) => {
+                o.password_file = o.password_file.as_deref().map(resolve);
+                o.ca_file = o.ca_file.as_deref().map(resolve);
+                OutboxConfig::Smtp(o)
+            }
             None => OutboxConfig::File {
                 path: resolve(Path::new("outbox")),
             },

@@ -788,10 +788,12 @@ pub fn ingest_one(
                 "UPDATE cases SET state = ?2, acknowledged_on = ?3 WHERE id = ?1",
                 params![case_id, to.as_str(), today],
             )?;
-            sp.execute(
-                "UPDATE deadlines SET status = 'met', met_on = ?2 WHERE case_id = ?1 AND kind = 'acknowledge' AND status = 'open'",
-                params![case_id, today],
-            )?;
+            // By (case, stage, kind): the unique index, not the (status, due) one, which
+            // would read every open deadline in the database.
+            sp.prepare_cached(
+                "UPDATE deadlines SET status = 'met', met_on = ?2 WHERE case_id = ?1 AND stage = ?3 AND kind = 'acknowledge' AND status = 'open'",
+            )?
+            .execute(params![case_id, today, cfg.policy.first_stage().id])?;
             store::insert_event(
                 &sp,
                 case_id,

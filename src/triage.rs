@@ -57,6 +57,10 @@ pub struct Redirect {
 pub struct Rules {
     pub threshold: u32,
     pub rules: Vec<Rule>,
+    /// Every phrase of every rule in one automaton: a message is scanned once,
+    /// not once per phrase. Pattern i is `phrase_of[i]` = (rule, phrase index).
+    matcher: aho_corasick::AhoCorasick,
+    phrase_of: Vec<(usize, usize)>,
 }
 
 /// The verdict on one message.
@@ -122,22 +126,41 @@ impl Rules {
                     .collect(),
             });
         }
+        let mut patterns = Vec::new();
+        let mut phrase_of = Vec::new();
+        for (ri, rule) in rules.iter().enumerate() {
+            for (pi, (phrase, _)) in rule.phrases.iter().enumerate() {
+                patterns.push(phrase.clone());
+                phrase_of.push((ri, pi));
+            }
+        }
+        let matcher = aho_corasick::AhoCorasick::new(&patterns).map_err(|e| format!("{file}: {e}"))?;
         Ok(Rules {
             threshold: raw.threshold,
             rules,
+            matcher,
+            phrase_of,
         })
     }
 
     /// Sort a message by its subject and body.
     pub fn classify(&self, subject: &str, body: &str) -> Verdict {
         let text = format!("{} \n {}", subject, body).to_lowercase();
+        // One pass over the text marks which phrases occur as words.
+        let mut found: Vec<Vec<bool>> = self.rules.iter().map(|r| vec![false; r.phrases.len()]).collect();
+        for m in self.matcher.find_overlapping_iter(&text) {
+            let (ri, pi) = self.phrase_of[m.pattern().as_usize()];
+            if !found[ri][pi] && is_word_match(&text, m.start(), m.end()) {
+                found[ri][pi] = true;
+            }
+        }
         let mut best: Option<(u32, &Rule, Vec<String>)> = None;
         let mut complaint_score = 0;
-        for rule in &self.rules {
+        for (ri, rule) in self.rules.iter().enumerate() {
             let mut score = 0;
             let mut hits = Vec::new();
-            for (phrase, w) in &rule.phrases {
-                if contains_phrase(&text, phrase) {
+            for (pi, (phrase, w)) in rule.phrases.iter().enumerate() {
+                if found[ri][pi] {
                     score += w;
                     hits.push(format!("'{phrase}' +{w}"));
                 }
@@ -179,30 +202,19 @@ impl Rules {
     }
 }
 
+/// Whether text[start..end] stands as a word: not inside another word at its start,
+/// and not followed by letters unless the phrase is long enough to be a stem
+/// ("complain" in "complained").
+fn is_word_match(text: &str, start: usize, end: usize) -> bool {
+    let before_ok = start == 0 || !text[..start].chars().next_back().is_some_and(|c| c.is_alphanumeric());
+    let after_ok = end >= text.len() || !text[end..].chars().next().is_some_and(|c| c.is_alphanumeric());
+    before_ok && (after_ok || end - start >= 6)
+}
+
 /// Whole-word (or whole-phrase) match, so "pcn" does not match inside another word.
+#[cfg(test)]
 fn contains_phrase(text: &str, phrase: &str) -> bool {
-    let mut start = 0;
-    while let Some(pos) = text[start..].find(phrase) {
-        let at = start + pos;
-        let end = at + phrase.len();
-        let before_ok = at == 0
-            || !text[..at]
-                .chars()
-                .next_back()
-                .is_some_and(|c| c.is_alphanumeric());
-        let after_ok = end >= text.len()
-            || !text[end..]
-                .chars()
-                .next()
-                .is_some_and(|c| c.is_alphanumeric());
-        // Let a phrase match its plural or verb forms ("complain" in "complained").
-        let stem_ok = phrase.len() >= 6;
-        if before_ok && (after_ok || stem_ok) {
-            return true;
-        }
-        start = end;
-    }
-    false
+    text.match_indices(phrase).any(|(at, p)| is_word_match(text, at, at + p.len()))
 }
 
 #[cfg(test)]

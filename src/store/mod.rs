@@ -19,6 +19,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("outbox.sql"),
     include_str!("workflow.sql"),
     include_str!("records.sql"),
+    include_str!("speed.sql"),
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -222,6 +223,8 @@ impl Store {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
+        // Savepoints per ingested message would otherwise write temp files.
+        conn.pragma_update(None, "temp_store", "MEMORY")?;
         let mut store = Store { conn };
         store.migrate(path)?;
         Ok(store)
