@@ -329,8 +329,7 @@ fn case_by_reference(
     tx: &rusqlite::Connection,
     reference: &str,
 ) -> rusqlite::Result<Option<(i64, Option<String>, String)>> {
-    tx.query_row(
-        "SELECT c.id, cu.email, c.state FROM cases c LEFT JOIN customers cu ON cu.id = c.customer_id WHERE c.reference = ?1",
+    tx.prepare_cached("SELECT c.id, cu.email, c.state FROM cases c LEFT JOIN customers cu ON cu.id = c.customer_id WHERE c.reference = ?1")?.query_row(
         [reference],
         |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
     )
@@ -451,8 +450,7 @@ fn bounced_letter(
 }
 
 fn flag(tx: &rusqlite::Connection, case_id: i64, why: &str) -> rusqlite::Result<()> {
-    tx.execute(
-        "UPDATE cases SET flagged = CASE WHEN flagged IS NULL OR flagged = '' THEN ?2 ELSE flagged || '; ' || ?2 END WHERE id = ?1",
+    tx.prepare_cached("UPDATE cases SET flagged = CASE WHEN flagged IS NULL OR flagged = '' THEN ?2 ELSE flagged || '; ' || ?2 END WHERE id = ?1")?.execute(
         params![case_id, why],
     )?;
     Ok(())
@@ -488,8 +486,7 @@ pub fn ingest_one(
         Ok(p) => p.message_id.clone().unwrap_or_else(|| hash_key.clone()),
         Err(_) => hash_key.clone(),
     };
-    let seen: bool = sp.query_row(
-        "SELECT EXISTS (SELECT 1 FROM messages WHERE ingest_key = ?1) OR EXISTS (SELECT 1 FROM quarantine WHERE ingest_key = ?1)",
+    let seen: bool = sp.prepare_cached("SELECT EXISTS (SELECT 1 FROM messages WHERE ingest_key = ?1) OR EXISTS (SELECT 1 FROM quarantine WHERE ingest_key = ?1)")?.query_row(
         [&key],
         |r| r.get(0),
     )?;
@@ -501,16 +498,14 @@ pub fn ingest_one(
         Ok(p) if p.from.is_some() => p,
         Ok(_) => {
             let reason = "no sender address (From)".to_string();
-            sp.execute(
-                "INSERT INTO quarantine (source, ingest_key, raw, reason, received_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            sp.prepare_cached("INSERT INTO quarantine (source, ingest_key, raw, reason, received_at) VALUES (?1, ?2, ?3, ?4, ?5)")?.execute(
                 params![source, key, msg.raw, reason, now_s],
             )?;
             sp.commit()?;
             return Ok(Outcome::Quarantined { reason });
         }
         Err(reason) => {
-            sp.execute(
-                "INSERT INTO quarantine (source, ingest_key, raw, reason, received_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            sp.prepare_cached("INSERT INTO quarantine (source, ingest_key, raw, reason, received_at) VALUES (?1, ?2, ?3, ?4, ?5)")?.execute(
                 params![source, key, msg.raw, reason, now_s],
             )?;
             sp.commit()?;
@@ -521,11 +516,12 @@ pub fn ingest_one(
     let inbox = cfg.council.email.to_lowercase();
     // Our own letter coming back, or mail from the inbox itself: a loop.
     let ours: bool = match &p.message_id {
-        Some(id) => sp.query_row(
-            "SELECT EXISTS (SELECT 1 FROM letters WHERE message_id = ?1)",
-            [format!("<{}>", id.trim_matches(|c| c == '<' || c == '>'))],
-            |r| r.get(0),
-        )?,
+        Some(id) => sp
+            .prepare_cached("SELECT EXISTS (SELECT 1 FROM letters WHERE message_id = ?1)")?
+            .query_row(
+                [format!("<{}>", id.trim_matches(|c| c == '<' || c == '>'))],
+                |r| r.get(0),
+            )?,
         None => false,
     };
     if p.noise.is_none() && (ours || from == inbox) {
@@ -668,11 +664,9 @@ pub fn ingest_one(
         &cfg.calendar,
         "mail",
     )?;
-    let reference: String = sp.query_row(
-        "SELECT reference FROM cases WHERE id = ?1",
-        [case_id],
-        |r| r.get(0),
-    )?;
+    let reference: String = sp
+        .prepare_cached("SELECT reference FROM cases WHERE id = ?1")?
+        .query_row([case_id], |r| r.get(0))?;
     store::insert_event(
         &sp,
         case_id,
@@ -684,14 +678,11 @@ pub fn ingest_one(
         Some(&verdict.reason),
     )?;
     // Whether an automatic letter may go.
-    let restriction: Option<String> = sp.query_row(
-        "SELECT restriction FROM customers WHERE email = ?1",
-        [&from],
-        |r| r.get(0),
-    )?;
+    let restriction: Option<String> = sp
+        .prepare_cached("SELECT restriction FROM customers WHERE email = ?1")?
+        .query_row([&from], |r| r.get(0))?;
     let since = (now - Duration::hours(24)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-    let recent: u32 = sp.query_row(
-        "SELECT COUNT(*) FROM letters WHERE to_addr = ?1 AND automatic = 1 AND created_at >= ?2",
+    let recent: u32 = sp.prepare_cached("SELECT COUNT(*) FROM letters WHERE to_addr = ?1 AND automatic = 1 AND created_at >= ?2")?.query_row(
         params![from, since],
         |r| r.get(0),
     )?;
@@ -729,10 +720,8 @@ pub fn ingest_one(
         Some("new"),
         hold.as_deref(),
     )?;
-    sp.execute(
-        "UPDATE messages SET triage = ?2, triage_reason = ?3 WHERE ingest_key = ?1",
-        params![key, verdict.kind.as_str(), verdict.reason],
-    )?;
+    sp.prepare_cached("UPDATE messages SET triage = ?2, triage_reason = ?3 WHERE ingest_key = ?1")?
+        .execute(params![key, verdict.kind.as_str(), verdict.reason])?;
     let acknowledged = match &hold {
         Some(why) => {
             flag(&sp, case_id, why)?;
@@ -784,10 +773,8 @@ pub fn ingest_one(
             let today = crate::calendar::london_date(now)
                 .format("%Y-%m-%d")
                 .to_string();
-            sp.execute(
-                "UPDATE cases SET state = ?2, acknowledged_on = ?3 WHERE id = ?1",
-                params![case_id, to.as_str(), today],
-            )?;
+            sp.prepare_cached("UPDATE cases SET state = ?2, acknowledged_on = ?3 WHERE id = ?1")?
+                .execute(params![case_id, to.as_str(), today])?;
             // By (case, stage, kind): the unique index, not the (status, due) one, which
             // would read every open deadline in the database.
             sp.prepare_cached(
@@ -830,10 +817,9 @@ fn insert_message(
     matched_by: Option<&str>,
     no_reply: Option<&str>,
 ) -> rusqlite::Result<()> {
-    tx.execute(
-        "INSERT INTO messages (case_id, ingest_key, raw, from_addr, subject, sent_at, received_at, status,
+    tx.prepare_cached("INSERT INTO messages (case_id, ingest_key, raw, from_addr, subject, sent_at, received_at, status,
                                message_id, in_reply_to, refs, reply_to, body_text, matched_by, no_reply_reason, size)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)")?.execute(
         params![
             case_id,
             key,
@@ -878,8 +864,7 @@ fn store_attachments(
         } else {
             (Some(&a.content[..]), None)
         };
-        tx.execute(
-            "INSERT INTO attachments (message_id, name, mime_type, size, sha256, content, note) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        tx.prepare_cached("INSERT INTO attachments (message_id, name, mime_type, size, sha256, content, note) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")?.execute(
             params![message_id, a.name, a.mime_type, a.content.len() as i64, sha256_hex(&a.content), content, note],
         )?;
     }
@@ -941,8 +926,7 @@ pub fn ingest_batch(
             Err(StoreError::Sqlite(e)) if !is_fatal(&e) => {
                 let key = format!("sha256:{}", sha256_hex(m.raw));
                 let reason = format!("could not be stored: {e}");
-                tx.execute(
-                    "INSERT OR IGNORE INTO quarantine (source, ingest_key, raw, reason, received_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                tx.prepare_cached("INSERT OR IGNORE INTO quarantine (source, ingest_key, raw, reason, received_at) VALUES (?1, ?2, ?3, ?4, ?5)")?.execute(
                     params![source, key, m.raw, reason, now.to_rfc3339()],
                 )?;
                 Outcome::Quarantined { reason }

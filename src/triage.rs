@@ -134,7 +134,8 @@ impl Rules {
                 phrase_of.push((ri, pi));
             }
         }
-        let matcher = aho_corasick::AhoCorasick::new(&patterns).map_err(|e| format!("{file}: {e}"))?;
+        let matcher =
+            aho_corasick::AhoCorasick::new(&patterns).map_err(|e| format!("{file}: {e}"))?;
         Ok(Rules {
             threshold: raw.threshold,
             rules,
@@ -147,7 +148,11 @@ impl Rules {
     pub fn classify(&self, subject: &str, body: &str) -> Verdict {
         let text = format!("{} \n {}", subject, body).to_lowercase();
         // One pass over the text marks which phrases occur as words.
-        let mut found: Vec<Vec<bool>> = self.rules.iter().map(|r| vec![false; r.phrases.len()]).collect();
+        let mut found: Vec<Vec<bool>> = self
+            .rules
+            .iter()
+            .map(|r| vec![false; r.phrases.len()])
+            .collect();
         for m in self.matcher.find_overlapping_iter(&text) {
             let (ri, pi) = self.phrase_of[m.pattern().as_usize()];
             if !found[ri][pi] && is_word_match(&text, m.start(), m.end()) {
@@ -206,15 +211,24 @@ impl Rules {
 /// and not followed by letters unless the phrase is long enough to be a stem
 /// ("complain" in "complained").
 fn is_word_match(text: &str, start: usize, end: usize) -> bool {
-    let before_ok = start == 0 || !text[..start].chars().next_back().is_some_and(|c| c.is_alphanumeric());
-    let after_ok = end >= text.len() || !text[end..].chars().next().is_some_and(|c| c.is_alphanumeric());
+    let before_ok = start == 0
+        || !text[..start]
+            .chars()
+            .next_back()
+            .is_some_and(|c| c.is_alphanumeric());
+    let after_ok = end >= text.len()
+        || !text[end..]
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_alphanumeric());
     before_ok && (after_ok || end - start >= 6)
 }
 
 /// Whole-word (or whole-phrase) match, so "pcn" does not match inside another word.
 #[cfg(test)]
 fn contains_phrase(text: &str, phrase: &str) -> bool {
-    text.match_indices(phrase).any(|(at, p)| is_word_match(text, at, at + p.len()))
+    text.match_indices(phrase)
+        .any(|(at, p)| is_word_match(text, at, at + p.len()))
 }
 
 #[cfg(test)]

@@ -225,6 +225,8 @@ impl Store {
         conn.pragma_update(None, "foreign_keys", "ON")?;
         // Savepoints per ingested message would otherwise write temp files.
         conn.pragma_update(None, "temp_store", "MEMORY")?;
+        // Ingesting one message runs about 30 distinct statements: keep them all prepared.
+        conn.set_prepared_statement_cache_capacity(128);
         let mut store = Store { conn };
         store.migrate(path)?;
         Ok(store)
@@ -485,24 +487,18 @@ pub(crate) fn apply_on(
     let now = ts(at);
     match action {
         Action::Acknowledge => {
-            tx.execute(
-                "UPDATE cases SET acknowledged_on = ?2 WHERE id = ?1",
-                params![case.id, d],
-            )?;
+            tx.prepare_cached("UPDATE cases SET acknowledged_on = ?2 WHERE id = ?1")?
+                .execute(params![case.id, d])?;
             mark_met(tx, case.id, &case.stage, &["acknowledge"], &d)?;
         }
         Action::StartInvestigation | Action::AcceptEscalation => {
-            tx.execute(
-                "UPDATE cases SET investigation_started_on = ?2 WHERE id = ?1",
-                params![case.id, d],
-            )?;
+            tx.prepare_cached("UPDATE cases SET investigation_started_on = ?2 WHERE id = ?1")?
+                .execute(params![case.id, d])?;
             mark_met(tx, case.id, &case.stage, &["decide"], &d)?;
         }
         Action::Respond => {
-            tx.execute(
-                "UPDATE cases SET responded_on = ?2 WHERE id = ?1",
-                params![case.id, d],
-            )?;
+            tx.prepare_cached("UPDATE cases SET responded_on = ?2 WHERE id = ?1")?
+                .execute(params![case.id, d])?;
             mark_met(
                 tx,
                 case.id,
@@ -533,14 +529,14 @@ pub(crate) fn apply_on(
                 .position(|s| s.id == next.id)
                 .unwrap_or(0) as i64
                 + 1;
-            tx.execute(
+            tx.prepare_cached(
                 "UPDATE cases SET stage = ?2, officer = NULL, past_officers = ?3,
                     escalation_requested_on = ?4, acknowledged_on = NULL,
                     investigation_started_on = NULL, responded_on = NULL,
                     reached_stage = MAX(reached_stage, ?5)
                  WHERE id = ?1",
-                params![case.id, next.id, past.join(","), d, stage_no],
-            )?;
+            )?
+            .execute(params![case.id, next.id, past.join(","), d, stage_no])?;
         }
         Action::ReferBack => {
             let idx = policy
@@ -557,33 +553,25 @@ pub(crate) fn apply_on(
             }
             let prev = &policy.preset.stages[idx - 1];
             cancel_open(tx, case.id, Some(&case.stage))?;
-            tx.execute(
-                "UPDATE cases SET stage = ?2, responded_on = NULL WHERE id = ?1",
-                params![case.id, prev.id],
-            )?;
+            tx.prepare_cached("UPDATE cases SET stage = ?2, responded_on = NULL WHERE id = ?1")?
+                .execute(params![case.id, prev.id])?;
         }
         Action::Close(reason) => {
             cancel_open(tx, case.id, None)?;
-            tx.execute(
-                "UPDATE cases SET close_reason = ?2, closed_at = ?3 WHERE id = ?1",
-                params![case.id, reason.as_str(), now],
-            )?;
+            tx.prepare_cached("UPDATE cases SET close_reason = ?2, closed_at = ?3 WHERE id = ?1")?
+                .execute(params![case.id, reason.as_str(), now])?;
         }
         Action::Reopen => {
-            tx.execute(
-                "UPDATE cases SET close_reason = NULL, closed_at = NULL, responded_on = NULL WHERE id = ?1",
+            tx.prepare_cached("UPDATE cases SET close_reason = NULL, closed_at = NULL, responded_on = NULL WHERE id = ?1")?.execute(
                 params![case.id],
             )?;
-            tx.execute(
-                "UPDATE deadlines SET status = 'open' WHERE case_id = ?1 AND stage = ?2 AND kind = 'respond' AND status = 'cancelled'",
+            tx.prepare_cached("UPDATE deadlines SET status = 'open' WHERE case_id = ?1 AND stage = ?2 AND kind = 'respond' AND status = 'cancelled'")?.execute(
                 params![case.id, case.stage],
             )?;
         }
     }
-    tx.execute(
-        "UPDATE cases SET state = ?2, updated_at = ?3 WHERE id = ?1",
-        params![case.id, to.as_str(), now],
-    )?;
+    tx.prepare_cached("UPDATE cases SET state = ?2, updated_at = ?3 WHERE id = ?1")?
+        .execute(params![case.id, to.as_str(), now])?;
     insert_event(
         tx,
         case.id,
@@ -633,17 +621,14 @@ pub struct LetterRequest<'a> {
 /// Ask for a letter: stored as 'pending' with its Message-ID fixed now, so that however
 /// often rendering or sending is retried, the customer can receive it once only.
 pub fn request_letter(conn: &Connection, req: &LetterRequest) -> Result<i64> {
-    let reference: String = conn.query_row(
-        "SELECT reference FROM cases WHERE id = ?1",
-        [req.case_id],
-        |r| r.get(0),
-    )?;
+    let reference: String = conn
+        .prepare_cached("SELECT reference FROM cases WHERE id = ?1")?
+        .query_row([req.case_id], |r| r.get(0))?;
     // The row id makes the Message-ID unique for ever (ids of letters are never reused:
     // letters are never deleted); insert, then name it.
-    conn.execute(
-        "INSERT INTO letters (case_id, kind, message_id, to_addr, subject, body_text, status, created_at,
+    conn.prepare_cached("INSERT INTO letters (case_id, kind, message_id, to_addr, subject, body_text, status, created_at,
                               in_reply_to, refs, data, automatic, actor)
-         VALUES (?1, ?2, 'unassigned:' || hex(randomblob(16)), ?3, '', '', 'pending', ?4, ?5, ?6, ?7, ?8, ?9)",
+         VALUES (?1, ?2, 'unassigned:' || hex(randomblob(16)), ?3, '', '', 'pending', ?4, ?5, ?6, ?7, ?8, ?9)")?.execute(
         params![
             req.case_id,
             req.kind,
@@ -664,10 +649,8 @@ pub fn request_letter(conn: &Connection, req: &LetterRequest) -> Result<i64> {
         id,
         req.domain
     );
-    conn.execute(
-        "UPDATE letters SET message_id = ?2 WHERE id = ?1",
-        params![id, message_id],
-    )?;
+    conn.prepare_cached("UPDATE letters SET message_id = ?2 WHERE id = ?1")?
+        .execute(params![id, message_id])?;
     insert_event(
         conn,
         req.case_id,
@@ -701,10 +684,9 @@ impl Store {
         last_uid: u32,
         at: DateTime<Utc>,
     ) -> Result<()> {
-        self.conn.execute(
-            "INSERT INTO mail_sources (source, uidvalidity, last_uid, updated_at) VALUES (?1, ?2, ?3, ?4)
+        self.conn.prepare_cached("INSERT INTO mail_sources (source, uidvalidity, last_uid, updated_at) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT (source) DO UPDATE SET uidvalidity = excluded.uidvalidity,
-                last_uid = excluded.last_uid, updated_at = excluded.updated_at",
+                last_uid = excluded.last_uid, updated_at = excluded.updated_at")?.execute(
             params![source, uidvalidity, last_uid, ts(at)],
         )?;
         Ok(())
@@ -814,8 +796,7 @@ pub(crate) fn insert_event(
     to_state: Option<&str>,
     detail: Option<&str>,
 ) -> Result<()> {
-    conn.execute(
-        "INSERT INTO events (case_id, at, actor, kind, from_state, to_state, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    conn.prepare_cached("INSERT INTO events (case_id, at, actor, kind, from_state, to_state, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")?.execute(
         params![case_id, ts(at), actor, kind, from_state, to_state, detail],
     )?;
     Ok(())
@@ -824,13 +805,13 @@ pub(crate) fn insert_event(
 /// The next reference for `prefix` in `year`: sequential per year, never reused (the
 /// counter only ever goes up, in the same transaction as the case it names).
 pub(crate) fn next_reference(tx: &Connection, prefix: &str, year: i32) -> Result<String> {
-    let n: i64 = tx.query_row(
-        "INSERT INTO reference_counters (prefix, year, last) VALUES (?1, ?2, 1)
+    let n: i64 = tx
+        .prepare_cached(
+            "INSERT INTO reference_counters (prefix, year, last) VALUES (?1, ?2, 1)
          ON CONFLICT (prefix, year) DO UPDATE SET last = last + 1
          RETURNING last",
-        params![prefix, year],
-        |r| r.get(0),
-    )?;
+        )?
+        .query_row(params![prefix, year], |r| r.get(0))?;
     Ok(format!("{prefix}-{year}-{n:05}"))
 }
 
@@ -841,16 +822,14 @@ pub(crate) fn upsert_customer(
     at: DateTime<Utc>,
 ) -> Result<i64> {
     let email = email.trim();
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO customers (email, name, created_at) VALUES (?1, ?2, ?3)
          ON CONFLICT (email) DO UPDATE SET name = COALESCE(customers.name, excluded.name)",
-        params![email, name, ts(at)],
-    )?;
-    Ok(
-        tx.query_row("SELECT id FROM customers WHERE email = ?1", [email], |r| {
-            r.get(0)
-        })?,
-    )
+    )?
+    .execute(params![email, name, ts(at)])?;
+    Ok(tx
+        .prepare_cached("SELECT id FROM customers WHERE email = ?1")?
+        .query_row([email], |r| r.get(0))?)
 }
 
 /// Insert a case inside a caller's transaction (ingestion stores the message in the same one).
@@ -868,22 +847,22 @@ pub(crate) fn create_case_tx(
     let reference = next_reference(tx, prefix, received_on.year())?;
     let stage = policy.first_stage().id.clone();
     let now = ts(new.received_at);
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO cases (reference, policy, kind, state, stage, customer_id, subject, service,
                             received_at, received_on, updated_at)
          VALUES (?1, ?2, ?3, 'received', ?4, ?5, ?6, ?7, ?8, ?9, ?8)",
-        params![
-            reference,
-            policy.name,
-            new.kind.as_str(),
-            stage,
-            customer,
-            new.subject,
-            new.service,
-            now,
-            received_on.format("%Y-%m-%d").to_string()
-        ],
-    )?;
+    )?
+    .execute(params![
+        reference,
+        policy.name,
+        new.kind.as_str(),
+        stage,
+        customer,
+        new.subject,
+        new.service,
+        now,
+        received_on.format("%Y-%m-%d").to_string()
+    ])?;
     let id = tx.last_insert_rowid();
     insert_event(
         tx,
@@ -918,23 +897,23 @@ pub(crate) fn create_case_tx(
 }
 
 fn upsert_deadline(tx: &Connection, case_id: i64, due: &Due) -> Result<()> {
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO deadlines (case_id, stage, kind, from_event, from_date, period, due)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
          ON CONFLICT (case_id, stage, kind) DO UPDATE SET
             from_event = excluded.from_event, from_date = excluded.from_date,
             period = excluded.period, due = excluded.due
          WHERE deadlines.status = 'open'",
-        params![
-            case_id,
-            due.stage,
-            due.kind.as_str(),
-            due.from.describe(),
-            due.from_date.format("%Y-%m-%d").to_string(),
-            due.period,
-            due.due.format("%Y-%m-%d").to_string()
-        ],
-    )?;
+    )?
+    .execute(params![
+        case_id,
+        due.stage,
+        due.kind.as_str(),
+        due.from.describe(),
+        due.from_date.format("%Y-%m-%d").to_string(),
+        due.period,
+        due.due.format("%Y-%m-%d").to_string()
+    ])?;
     Ok(())
 }
 
@@ -950,9 +929,8 @@ pub(crate) fn refresh_deadlines_pub(
 
 /// Recompute the current stage's deadlines from the case's facts.
 fn refresh_deadlines(tx: &Connection, case_id: i64, policy: &Policy, cal: &Calendar) -> Result<()> {
-    let (stage, facts): (String, FactsRow) = tx.query_row(
-        "SELECT stage, received_on, acknowledged_on, escalation_requested_on, investigation_started_on, responded_on
-         FROM cases WHERE id = ?1",
+    let (stage, facts): (String, FactsRow) = tx.prepare_cached("SELECT stage, received_on, acknowledged_on, escalation_requested_on, investigation_started_on, responded_on
+         FROM cases WHERE id = ?1")?.query_row(
         [case_id],
         |r| {
             Ok((
@@ -987,8 +965,7 @@ fn mark_met(tx: &Connection, case_id: i64, stage: &str, kinds: &[&str], on: &str
 
 fn cancel_open(tx: &Connection, case_id: i64, stage: Option<&str>) -> Result<()> {
     match stage {
-        Some(s) => tx.execute(
-            "UPDATE deadlines SET status = 'cancelled' WHERE case_id = ?1 AND stage = ?2 AND status = 'open'",
+        Some(s) => tx.prepare_cached("UPDATE deadlines SET status = 'cancelled' WHERE case_id = ?1 AND stage = ?2 AND status = 'open'")?.execute(
             params![case_id, s],
         )?,
         None => tx.execute(
