@@ -69,9 +69,12 @@ impl Rng {
 const NOW: &str = "2026-11-25T10:00:00Z";
 
 /// Indexes proposed for the schema (see the module docs): what the tick's queries and
-/// `CASE_COLUMNS`' next-due subquery need.
+/// `CASE_COLUMNS`' next-due subquery need. `cases_state` goes: while it exists SQLite
+/// keeps choosing it for the tick's second query (it yields ids in order, saving a sort)
+/// and reads every acknowledged case.
 const PROPOSED_INDEXES: &str = "
     CREATE INDEX IF NOT EXISTS deadlines_case_open ON deadlines(case_id, status, due);
+    DROP INDEX IF EXISTS cases_state;
     CREATE INDEX IF NOT EXISTS cases_state_kind ON cases(state, kind);
     CREATE INDEX IF NOT EXISTS messages_attached ON messages(status, case_id) WHERE status = 'attached';
 ";
@@ -972,6 +975,27 @@ fn main() {
     missed |= med_a >= 200.0;
     println!("  its queries one by one:");
     queries(&store, &iso(horizon));
+    // What the daemon's outbox task does every 5 s with nothing to do.
+    let mut outbox = Vec::new();
+    for _ in 0..5 {
+        let t = Instant::now();
+        let n = redress::outbox::render_pending(&mut store, &cfg, now).expect("render");
+        let r = redress::outbox::send_due(&mut store, &cfg, now).expect("send");
+        outbox.push(t.elapsed().as_secs_f64() * 1e3);
+        assert_eq!((n, r.sent), (0, 0), "the outbox had work at idle");
+    }
+    let mut load = Vec::new();
+    for _ in 0..5 {
+        let t = Instant::now();
+        let _ = redress::outbox::templates(&cfg).expect("templates");
+        load.push(t.elapsed().as_secs_f64() * 1e3);
+    }
+    outbox.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    load.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    println!(
+        "  idle outbox pass (render_pending + send_due, nothing to do): median {:.2} ms, of which compiling the templates {:.2} ms",
+        outbox[2], load[2]
+    );
 
     // (b) LAPSED open stage 1 response deadlines lapse 1-7 days before today.
     let mut cand: Vec<i64> = {

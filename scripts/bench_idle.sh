@@ -18,6 +18,7 @@
 #                                              with BENCH_TICK_SAVE; make it the same day)
 #   KEEP=1 scripts/bench_idle.sh            # keep the temp dir (logs, database) afterwards
 #   SKIP_BUILD=1 scripts/bench_idle.sh      # use the existing target/release/redress
+#   REDRESS_BIN=/path/redress scripts/bench_idle.sh   # measure another build of it
 #   STRICT=1 scripts/bench_idle.sh          # exit 3 when a target is missed
 #
 # Targets: < 20 MB resident, no busy polling (one IMAP login; the scheduler and outbox
@@ -43,11 +44,11 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 # 1. Build.
-if [ "${SKIP_BUILD:-0}" != 1 ]; then
+if [ "${SKIP_BUILD:-0}" != 1 ] && [ -z "${REDRESS_BIN:-}" ]; then
   echo "== cargo build --release"
   cargo build --release
 fi
-BIN="$ROOT/target/release/redress"
+BIN=${REDRESS_BIN:-$ROOT/target/release/redress}
 [ -x "$BIN" ] || { echo "no $BIN" >&2; exit 1; }
 
 # 2. A throwaway Dovecot, as tests/support/mod.rs starts it.
