@@ -19,6 +19,8 @@ ROOT=$(pwd)
 N=${N:-10000}
 FETCH_RUNS=${FETCH_RUNS:-5}
 PY=${PYTHON:-python3}
+# shellcheck source=scripts/lib/dovecot.sh
+. "$(dirname "$0")/lib/dovecot.sh"
 HELPER="$ROOT/scripts/bench_ingest_fetch.py"
 
 need=()
@@ -46,15 +48,7 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/redress-bench.XXXXXX")
 DC="$WORK/dovecot"
 cleanup() {
   local rc=$?
-  if [ -f "$DC/run/master.pid" ]; then
-    local pid
-    pid=$(cat "$DC/run/master.pid")
-    kill "$pid" 2>/dev/null || true
-    for _ in $(seq 200); do
-      [ -d "/proc/$pid" ] || break
-      sleep 0.05
-    done
-  fi
+  stop_dovecot
   if [ "${KEEP:-0}" = 1 ]; then
     echo "kept $WORK"
   else
@@ -65,63 +59,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-mkdir -p "$DC/run" "$DC/state" "$DC/mail"
-MAILDIR="$DC/mail/complaints"
-mkdir -p "$MAILDIR/new" "$MAILDIR/cur" "$MAILDIR/tmp"
-openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost \
-  -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" \
-  -addext "basicConstraints=critical,CA:FALSE" -addext "extendedKeyUsage=serverAuth" \
-  -keyout "$DC/key.pem" -out "$DC/cert.pem" 2>/dev/null
-read -r IMAP_PORT IMAPS_PORT < <($PY -c '
-import socket
-ss = [socket.socket() for _ in range(2)]
-for s in ss: s.bind(("127.0.0.1", 0))
-print(*[s.getsockname()[1] for s in ss])')
-if [ "$(id -u)" -eq 0 ]; then
-  # imap-login refuses to run as root: the Debian package's own users.
-  IUSER=dovecot LUSER=dovenull IGROUP=dovecot UID_=dovecot GID_=dovecot
-else
-  IUSER=$(id -un) LUSER=$(id -un) IGROUP=$(id -gn) UID_=$(id -u) GID_=$(id -g)
-fi
-cat >"$DC/dovecot.conf" <<EOF
-base_dir = $DC/run
-state_dir = $DC/state
-log_path = $DC/dovecot.log
-protocols = imap
-listen = 127.0.0.1
-ssl = yes
-ssl_cert = <$DC/cert.pem
-ssl_key = <$DC/key.pem
-disable_plaintext_auth = no
-auth_mechanisms = plain login
-mail_location = maildir:$DC/mail/%u
-default_internal_user = $IUSER
-default_login_user = $LUSER
-default_internal_group = $IGROUP
-first_valid_uid = 1
-passdb {
-  driver = static
-  args = password=secret
-}
-userdb {
-  driver = static
-  args = uid=$UID_ gid=$GID_ home=$DC/mail/%u
-}
-service imap-login {
-  inet_listener imap {
-    address = 127.0.0.1
-    port = $IMAP_PORT
-  }
-  inet_listener imaps {
-    address = 127.0.0.1
-    port = $IMAPS_PORT
-  }
-  chroot =
-}
-service anvil {
-  chroot =
-}
-EOF
+setup_dovecot
 
 # 3. Fill the Maildir directly (APPEND one at a time would take ~40 s for 10,000).
 echo "== filling $MAILDIR/new with $N messages"
