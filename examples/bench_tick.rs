@@ -21,8 +21,9 @@
 //!     of its three queries timed on its own and its query plan;
 //! (b) LAPSED (default 10,000) open stage 1 response deadlines moved to 1-7 days before
 //!     `now`; `tick` (holding letters requested, cases escalated) and then
-//!     `outbox::render_pending` (each letter rendered to text, HTML and PDF and queued)
-//!     timed; the counts are checked, and a second tick must do nothing.
+//!     `outbox::render_pending` (each letter rendered to text, HTML and PDF on as many
+//!     threads as there are cores, up to 4, and queued) timed; the counts are checked,
+//!     and a second tick must do nothing.
 //!
 //! Targets (issue 5): (a) under 200 ms; (b) all letters rendered and queued in under 20 s.
 //! Exit status 1 when a count is wrong, 3 when a target is missed.
@@ -32,16 +33,8 @@
 //!   ticked at (default that one; any weekday moment works);
 //! - `BENCH_TICK_SAVE=PATH`: copy the generated database there before (a) (for
 //!   `DB=PATH scripts/bench_idle.sh`; generate it with today's date then);
-//! - `BENCH_TICK_INDEXES=1`: before timing, add the indexes proposed in
-//!   docs/benchmarks.md ("## Workflow daemon") to the generated database, to show their
-//!   effect without touching the schema in src/;
 //! - `BENCH_TICK_FROM=PATH`: start from a copy of a database saved with
 //!   `BENCH_TICK_SAVE` instead of generating one (N is then ignored);
-//! - `BENCH_TICK_PARALLEL=THREADS`: in (b), render with [`render_parallel`], a
-//!   prototype of the fix proposed for `outbox::render_pending` (contexts read and
-//!   results written on one connection, the rendering itself on THREADS threads),
-//!   instead of `render_pending` itself. For comparison only: the figures that count
-//!   are those of `render_pending`.
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use rusqlite::params;
@@ -67,17 +60,6 @@ impl Rng {
 }
 
 const NOW: &str = "2026-11-25T10:00:00Z";
-
-/// Indexes proposed for the schema (see the module docs): what the tick's queries and
-/// `CASE_COLUMNS`' next-due subquery need. `cases_state` goes: while it exists SQLite
-/// keeps choosing it for the tick's second query (it yields ids in order, saving a sort)
-/// and reads every acknowledged case.
-const PROPOSED_INDEXES: &str = "
-    CREATE INDEX IF NOT EXISTS deadlines_case_open ON deadlines(case_id, status, due);
-    DROP INDEX IF EXISTS cases_state;
-    CREATE INDEX IF NOT EXISTS cases_state_kind ON cases(state, kind);
-    CREATE INDEX IF NOT EXISTS messages_attached ON messages(status, case_id) WHERE status = 'attached';
-";
 
 const SERVICES: &[&str] = &[
     "Waste and recycling",
@@ -772,71 +754,6 @@ fn queries(store: &Store, horizon: &str) {
     }
 }
 
-/// A prototype of the proposed `render_pending`: the same steps on the same public
-/// API, but each batch's rendering (Tera and the PDF: pure CPU) spread over `threads`
-/// threads. Contact restrictions are not checked (the bench has none). Returns the
-/// letters rendered and the seconds spent reading contexts, rendering and writing.
-fn render_parallel(
-    store: &mut Store,
-    cfg: &Config,
-    now: DateTime<Utc>,
-    threads: usize,
-) -> (usize, f64, f64, f64) {
-    use redress::store::outbox::LetterContent;
-    let templates = redress::outbox::templates(cfg).expect("templates");
-    let (mut n, mut read_s, mut render_s, mut write_s) = (0, 0.0, 0.0, 0.0);
-    loop {
-        let t = Instant::now();
-        let batch = store.pending_letters(200).expect("pending");
-        if batch.is_empty() {
-            return (n, read_s, render_s, write_s);
-        }
-        let work: Vec<_> = batch
-            .into_iter()
-            .map(|l| {
-                let ctx = redress::outbox::letter_context(store, cfg, &l, now).expect("context");
-                (l, ctx)
-            })
-            .collect();
-        read_s += t.elapsed().as_secs_f64();
-        let t = Instant::now();
-        let chunk = work.len().div_ceil(threads.max(1));
-        let rendered: Vec<_> = std::thread::scope(|s| {
-            let handles: Vec<_> = work
-                .chunks(chunk)
-                .map(|part| {
-                    let templates = &templates;
-                    s.spawn(move || {
-                        part.iter()
-                            .map(|(l, ctx)| templates.render(&l.kind, ctx).expect("render"))
-                            .collect::<Vec<_>>()
-                    })
-                })
-                .collect();
-            handles
-                .into_iter()
-                .flat_map(|h| h.join().expect("render thread"))
-                .collect()
-        });
-        render_s += t.elapsed().as_secs_f64();
-        let t = Instant::now();
-        for ((l, _), r) in work.iter().zip(rendered) {
-            let content = LetterContent {
-                subject: r.subject,
-                body_text: r.text,
-                body_html: Some(r.html),
-                pdf: Some(r.pdf),
-                pdf_name: Some(r.pdf_name),
-            };
-            store
-                .letter_rendered(l, &content, None, now)
-                .expect("rendered");
-            n += 1;
-        }
-        write_s += t.elapsed().as_secs_f64();
-    }
-}
-
 /// CPU time (user + system) this process has used so far, in seconds (Linux).
 fn cpu_seconds() -> f64 {
     let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
@@ -927,15 +844,6 @@ fn main() {
         mix.open_deadlines,
         size(&db) as f64 / 1e6
     );
-    }
-    if std::env::var("BENCH_TICK_INDEXES").is_ok_and(|v| v == "1") {
-        let t = Instant::now();
-        store.conn().execute_batch(PROPOSED_INDEXES).unwrap();
-        println!(
-            "added the proposed indexes in {:.1} s:{}",
-            t.elapsed().as_secs_f64(),
-            PROPOSED_INDEXES.replace("\n    ", "\n  ").trim_end()
-        );
     }
     drop(store);
     if let Ok(save) = std::env::var("BENCH_TICK_SAVE") {
@@ -1059,20 +967,7 @@ fn main() {
     }
     let t = Instant::now();
     let c = cpu_seconds();
-    let parallel: Option<usize> = std::env::var("BENCH_TICK_PARALLEL")
-        .ok()
-        .and_then(|v| v.parse().ok());
-    let rendered = match parallel {
-        None => redress::outbox::render_pending(&mut store, &cfg, now).expect("render"),
-        Some(threads) => {
-            let (n, read_s, render_s, write_s) = render_parallel(&mut store, &cfg, now, threads);
-            println!(
-                "  PROTOTYPE render_parallel on {threads} threads (not render_pending): \
-                 contexts read {read_s:.2} s, rendered {render_s:.2} s, written {write_s:.2} s"
-            );
-            n
-        }
-    };
+    let rendered = redress::outbox::render_pending(&mut store, &cfg, now).expect("render");
     let render_s = t.elapsed().as_secs_f64();
     let render_cpu = cpu_seconds() - c;
     let queued: i64 = store
@@ -1117,7 +1012,12 @@ fn main() {
         println!("  ERROR: the second tick did something");
         fail = true;
     }
+    println!("  its queries one by one, after the rendering:");
+    queries(&store, &iso(horizon));
     println!("  database now {:.0} MB", size(&db) as f64 / 1e6);
+    // exit() runs no destructors: close the store and remove the temp dir (gigabytes) first.
+    drop(store);
+    drop(tmp);
     if fail {
         std::process::exit(1);
     }

@@ -10,6 +10,7 @@
 #   SKIP_BUILD=1 scripts/bench_ingest.sh    # use the existing target/release/redress
 #   STRICT=1 scripts/bench_ingest.sh        # exit 3 when a speed/memory target is missed
 #   REDRESS_LOG=debug scripts/bench_ingest.sh   # passed through to redress (log in WORK/poll.err)
+#   WRAP="perf record -g -o /tmp/poll.perf" scripts/bench_ingest.sh   # run the poll under a profiler
 #
 # Results are printed at the end; see docs/benchmarks.md ("## Ingestion") for figures.
 # Needs: dovecot-imapd, openssl, python3, /usr/bin/time (package `time`).
@@ -116,7 +117,8 @@ echo "== redress poll (end to end); load average $LOAD"
 echo "   /usr/bin/time -v $BIN --config $RD/redress.toml poll --json"
 T0=$(date +%s.%N)
 set +e
-/usr/bin/time -v -o "$WORK/time.txt" "$BIN" --config "$RD/redress.toml" poll --json >"$WORK/poll.json" 2>"$WORK/poll.err"
+# shellcheck disable=SC2086  # WRAP is a command line, split on purpose
+/usr/bin/time -v -o "$WORK/time.txt" ${WRAP:-} "$BIN" --config "$RD/redress.toml" poll --json >"$WORK/poll.json" 2>"$WORK/poll.err"
 RC=$?
 set -e
 T1=$(date +%s.%N)

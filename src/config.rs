@@ -351,6 +351,9 @@ pub struct Config {
     pub triage: crate::triage::Rules,
     /// Where the config came from, for messages.
     pub source: String,
+    /// The file it was read from (None for the built-in default): `run` hands it to the
+    /// child process that renders letters.
+    pub file: Option<PathBuf>,
 }
 
 /// The zero-setup configuration used when no --config is given.
@@ -386,7 +389,9 @@ impl Config {
                     msg: e.to_string(),
                 })?;
                 let base = p.parent().unwrap_or(Path::new("."));
-                Config::parse_str(&src, &p.display().to_string(), base)
+                let mut cfg = Config::parse_str(&src, &p.display().to_string(), base)?;
+                cfg.file = Some(p.to_path_buf());
+                Ok(cfg)
             }
             None => Config::parse_str(DEFAULT, "built-in default config", Path::new(".")),
         }
@@ -575,6 +580,7 @@ impl Config {
             mailbox,
             outbox,
             source: file.to_string(),
+            file: None,
         })
     }
 

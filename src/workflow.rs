@@ -909,6 +909,9 @@ fn flag(conn: &Connection, case_id: i64, why: &str) -> Result<()> {
     Ok(())
 }
 
+/// Deadline steps committed together by [`tick`].
+const TICK_GROUP: usize = 250;
+
 /// One scheduler pass at `now`. Idempotent: a second pass at the same `now` does nothing.
 pub fn tick(store: &mut Store, cfg: &Config, now: DateTime<Utc>) -> Result<TickReport> {
     let today = london_date(now);
@@ -929,12 +932,17 @@ pub fn tick(store: &mut Store, cfg: &Config, now: DateTime<Utc>) -> Result<TickR
             .collect::<rusqlite::Result<Vec<_>>>()?;
         v
     };
-    for (case_id, stage, kind, due_s) in due {
-        let Ok(due) = NaiveDate::parse_from_str(&due_s, "%Y-%m-%d") else {
-            continue;
-        };
+    // Steps share a commit in groups (a commit rewrites every page a step touched, so
+    // 10,000 lapsed deadlines one commit each would write gigabytes on a large database).
+    // A step that fails rolls back its group and fails the tick: the next tick redoes it.
+    for group in due.chunks(TICK_GROUP) {
         let tx = transaction(store)?;
-        deadline_step(&tx, cfg, now, today, case_id, &stage, &kind, due, &mut rep)?;
+        for (case_id, stage, kind, due_s) in group {
+            let Ok(due) = NaiveDate::parse_from_str(due_s, "%Y-%m-%d") else {
+                continue;
+            };
+            deadline_step(&tx, cfg, now, today, *case_id, stage, kind, due, &mut rep)?;
+        }
         tx.commit()?;
     }
     // Compliments thanked and redirects sent: their cases are done.

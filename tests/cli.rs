@@ -475,3 +475,32 @@ fn poll_the_default_maildir_then_officers_see_flags_quarantine_and_reclassify() 
     );
     assert_one_line_error(&r, "unknown kind 'nonsense'");
 }
+
+#[test]
+fn render_queues_pending_letters_once_without_sending_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let new = dir.path().join("maildir/new");
+    std::fs::create_dir_all(&new).unwrap();
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    std::fs::copy(fixtures.join("01-complaint.eml"), new.join("1.eml")).unwrap();
+    let now = "2026-12-17T20:00:00Z";
+    assert_eq!(redress(dir.path(), &["--now", now, "poll"]).code, 0);
+
+    // What `run` starts as its child process whenever letters are pending.
+    let r = redress(dir.path(), &["--now", now, "render", "--json"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["rendered"], 1);
+    let r = redress(dir.path(), &["outbox", "--json"]);
+    let letters: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(letters[0]["status"], "queued", "{letters}");
+    assert_eq!(letters[0]["kind"], "acknowledgement");
+    // Queued, not sent: nothing in the file outbox yet.
+    let sent = std::fs::read_dir(dir.path().join("outbox"))
+        .map(|d| d.count())
+        .unwrap_or(0);
+    assert_eq!(sent, 0);
+    // Nothing left to render the second time.
+    let r = redress(dir.path(), &["--now", now, "render"]);
+    assert_eq!(r.stdout.trim(), "rendered 0", "{}", r.stderr);
+}

@@ -60,6 +60,9 @@ pub enum Command {
     Send(send::SendArgs),
     /// List letters: queued, sent, held and failed, with reasons.
     Outbox(outbox::OutboxArgs),
+    /// Render the letters asked for (text, HTML, PDF) and queue them, without sending.
+    /// `run` does this in a short-lived child process.
+    Render(send::RenderArgs),
     /// Letters: preview one as a PDF without sending.
     #[command(subcommand)]
     Letter(letter::LetterCmd),
@@ -177,9 +180,11 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::New(args) => cases::new(&ctx, args),
         Command::Send(args) => send::run(&ctx, args),
         Command::Outbox(args) => outbox::run(&ctx, args),
+        Command::Render(args) => send::render(&ctx, args),
         Command::Letter(cmd) => letter::run(&ctx, cmd),
         Command::Templates(cmd) => templates::run(&ctx, cmd),
         Command::Run => {
+            crate::daemon::trim_resident_memory();
             let rt = tokio::runtime::Builder::new_multi_thread()
                 .worker_threads(2)
                 .enable_all()

@@ -38,3 +38,21 @@ pub fn run(ctx: &Ctx, a: SendArgs) -> Result<ExitCode> {
     }
     Ok(ExitCode::SUCCESS)
 }
+
+#[derive(Debug, Args)]
+pub struct RenderArgs {
+    /// Print the number rendered as JSON ({"rendered": N}).
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn render(ctx: &Ctx, a: RenderArgs) -> Result<ExitCode> {
+    let mut store = ctx.store()?;
+    let rendered = outbox::render_pending(&mut store, &ctx.config, ctx.now)?;
+    if a.json {
+        print_json(&serde_json::json!({ "rendered": rendered }))?;
+    } else {
+        println!("rendered {rendered}");
+    }
+    Ok(ExitCode::SUCCESS)
+}

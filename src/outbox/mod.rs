@@ -44,7 +44,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
 use crate::config::Config;
-use crate::letter::{ContextInput, LetterContext, Templates};
+use crate::letter::{ContextInput, LetterContext, Rendered, Templates};
 use crate::policy::Policy;
 use crate::store::outbox::{CustomerRow, LetterContent, LetterRow};
 use crate::store::{Store, StoreError};
@@ -169,11 +169,38 @@ pub fn case_context(
     }))
 }
 
+/// Letters read, rendered and stored per round of [`render_pending`].
+const RENDER_BATCH: usize = 200;
+
 /// Render every pending letter; returns how many were rendered (queued or held).
 /// A letter that cannot be rendered is marked failed and its case flagged; the rest go on.
+/// The templates are compiled only when there is something to render.
 pub fn render_pending(store: &mut Store, config: &Config, now: DateTime<Utc>) -> Result<usize> {
+    if store.pending_letters(1)?.is_empty() {
+        return Ok(0);
+    }
     let templates = templates(config)?;
-    render_pending_with(store, config, &templates, now)
+    let rendered = render_pending_with(store, config, &templates, now);
+    drop(templates);
+    release_freed_memory();
+    rendered
+}
+
+/// Hand memory freed after a burst of rendering back to the system, so that an idle
+/// daemon stays small (glibc otherwise keeps it in each thread's arena).
+fn release_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only walks the allocator's own free lists.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
+/// Threads that render a batch: Tera and the PDF are pure CPU, the database is not
+/// touched by them (contexts are read before and results written after, on `store`).
+fn render_threads(batch: usize) -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    cores.min(4).min(batch.div_ceil(8)).max(1)
 }
 
 pub fn render_pending_with(
@@ -185,35 +212,92 @@ pub fn render_pending_with(
     let mut rendered = 0;
     loop {
         // Every row leaves 'pending' below, so each batch is new work.
-        let batch = store.pending_letters(200)?;
+        let batch = store.pending_letters(RENDER_BATCH)?;
         if batch.is_empty() {
             return Ok(rendered);
         }
+        let mut work = Vec::with_capacity(batch.len());
         for letter in batch {
-            let outcome = letter_context(store, config, &letter, now)
-                .and_then(|ctx| Ok(templates.render(&letter.kind, &ctx)?));
-            match outcome {
-                Ok(r) => {
-                    let customer = store.customer_of_case(letter.case_id)?;
-                    let held = hold_reason(&letter, &customer);
-                    let content = LetterContent {
-                        subject: r.subject,
-                        body_text: r.text,
-                        body_html: Some(r.html),
-                        pdf: Some(r.pdf),
-                        pdf_name: Some(r.pdf_name),
-                    };
-                    store.letter_rendered(&letter, &content, held.as_deref(), now)?;
-                    if let Some(h) = &held {
-                        tracing::info!(letter = letter.id, case = %letter.reference, kind = %letter.kind, reason = %h, "letter held");
-                    }
-                    rendered += 1;
-                }
-                Err(e) => {
-                    tracing::warn!(letter = letter.id, case = %letter.reference, kind = %letter.kind, error = %e, "letter could not be rendered");
-                    store.letter_failed(&letter, &format!("cannot render: {e}"), now)?;
-                }
+            let ctx = letter_context(store, config, &letter, now);
+            let customer = store.customer_of_case(letter.case_id)?;
+            work.push((letter, customer, ctx));
+        }
+        let threads = render_threads(work.len());
+        let chunk = work.len().div_ceil(threads);
+        let results: Vec<std::result::Result<Rendered, String>> = std::thread::scope(|s| {
+            let handles: Vec<_> = work
+                .chunks(chunk)
+                .map(|part| {
+                    let handle = s.spawn(move || {
+                        part.iter()
+                            .map(|(letter, _, ctx)| render_one(templates, letter, ctx))
+                            .collect::<Vec<_>>()
+                    });
+                    (part.len(), handle)
+                })
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|(len, h)| {
+                    // A panic in the template engine or PDF writer fails that chunk's
+                    // letters (flagged for an officer), not the daemon.
+                    h.join()
+                        .unwrap_or_else(|_| vec![Err("the renderer panicked".to_string()); len])
+                })
+                .collect()
+        });
+        // One commit for the batch: each letter's own writes are a savepoint inside it.
+        rendered += store.batch(|store| {
+            let mut n = 0;
+            for ((letter, customer, _), r) in work.iter().zip(results) {
+                n += store_rendered(store, letter, customer, r, now)?;
             }
+            Ok::<_, OutboxError>(n)
+        })?;
+    }
+}
+
+fn render_one(
+    templates: &Templates,
+    letter: &LetterRow,
+    ctx: &Result<LetterContext>,
+) -> std::result::Result<Rendered, String> {
+    match ctx {
+        Ok(ctx) => templates
+            .render(&letter.kind, ctx)
+            .map_err(|e| e.to_string()),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// Store one letter's rendering (queued or held), or mark it failed; 1 if rendered.
+fn store_rendered(
+    store: &mut Store,
+    letter: &LetterRow,
+    customer: &CustomerRow,
+    outcome: std::result::Result<Rendered, String>,
+    now: DateTime<Utc>,
+) -> Result<usize> {
+    match outcome {
+        Ok(r) => {
+            let held = hold_reason(letter, customer);
+            let content = LetterContent {
+                subject: r.subject,
+                body_text: r.text,
+                body_html: Some(r.html),
+                pdf: Some(r.pdf),
+                pdf_name: Some(r.pdf_name),
+            };
+            store.letter_rendered(letter, &content, held.as_deref(), now)?;
+            if let Some(h) = &held {
+                tracing::info!(letter = letter.id, case = %letter.reference, kind = %letter.kind, reason = %h, "letter held");
+            }
+            Ok(1)
+        }
+        Err(e) => {
+            tracing::warn!(letter = letter.id, case = %letter.reference, kind = %letter.kind, error = %e, "letter could not be rendered");
+            store.letter_failed(letter, &format!("cannot render: {e}"), now)?;
+            Ok(0)
         }
     }
 }

@@ -20,6 +20,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("workflow.sql"),
     include_str!("records.sql"),
     include_str!("speed.sql"),
+    include_str!("workflow_speed.sql"),
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -261,6 +262,30 @@ impl Store {
     /// Direct access for other store-owning modules (mailbox, outbox) in this crate.
     pub fn conn(&self) -> &Connection {
         &self.conn
+    }
+
+    /// Run `f` in one transaction: committed if it returns Ok, rolled back if not.
+    /// Store methods that use savepoints join it, so many small writes (a batch of
+    /// rendered letters, say) share one commit.
+    pub fn batch<T, E: From<StoreError>>(
+        &mut self,
+        f: impl FnOnce(&mut Store) -> std::result::Result<T, E>,
+    ) -> std::result::Result<T, E> {
+        self.conn
+            .execute_batch("BEGIN IMMEDIATE")
+            .map_err(|e| E::from(e.into()))?;
+        match f(self) {
+            Ok(v) => {
+                self.conn
+                    .execute_batch("COMMIT")
+                    .map_err(|e| E::from(e.into()))?;
+                Ok(v)
+            }
+            Err(e) => {
+                let _ = self.conn.execute_batch("ROLLBACK");
+                Err(e)
+            }
+        }
     }
 
     pub fn conn_mut(&mut self) -> &mut Connection {

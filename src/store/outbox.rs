@@ -233,7 +233,8 @@ impl Store {
         held_reason: Option<&str>,
         at: DateTime<Utc>,
     ) -> Result<()> {
-        let tx = self.conn.transaction()?;
+        // A savepoint: its own transaction, or part of a caller's [`Store::batch`].
+        let tx = self.conn.savepoint()?;
         let status = if held_reason.is_some() {
             "held"
         } else {
@@ -295,7 +296,8 @@ impl Store {
         error: &str,
         at: DateTime<Utc>,
     ) -> Result<()> {
-        let tx = self.conn.transaction()?;
+        // A savepoint: its own transaction, or part of a caller's [`Store::batch`].
+        let tx = self.conn.savepoint()?;
         tx.execute(
             "UPDATE letters SET status = 'failed', last_error = ?2, next_attempt_at = NULL WHERE id = ?1",
             params![letter.id, error],
