@@ -64,19 +64,23 @@ fn sha256_hex(b: &[u8]) -> String {
 
 /// The reference pattern for `prefix`, tolerant of mangled spacing: "BNES-2026-00042",
 /// "bnes - 2026 - 42", "BNES 2026 00042".
-fn ref_regex(prefix: &str) -> Regex {
-    static CACHE: OnceLock<std::sync::Mutex<Vec<(String, Regex)>>> = OnceLock::new();
+fn ref_regex(prefix: &str) -> &'static Regex {
+    // One compiled pattern per prefix, shared: a clone of a Regex would build its
+    // matching cache again on first use (that was 4% of ingestion).
+    static CACHE: OnceLock<std::sync::Mutex<Vec<(String, &'static Regex)>>> = OnceLock::new();
     let cache = CACHE.get_or_init(Default::default);
     let mut c = cache.lock().unwrap_or_else(|e| e.into_inner());
     if let Some((_, r)) = c.iter().find(|(p, _)| p == prefix) {
-        return r.clone();
+        return r;
     }
-    let r = Regex::new(&format!(
-        r"(?i)\b{}\s*[-_–]?\s*(\d{{4}})\s*[-_–]?\s*(\d{{1,6}})\b",
-        regex::escape(prefix)
-    ))
-    .expect("reference pattern compiles");
-    c.push((prefix.to_string(), r.clone()));
+    let r: &'static Regex = Box::leak(Box::new(
+        Regex::new(&format!(
+            r"(?i)\b{}\s*[-_–]?\s*(\d{{4}})\s*[-_–]?\s*(\d{{1,6}})\b",
+            regex::escape(prefix)
+        ))
+        .expect("reference pattern compiles"),
+    ));
+    c.push((prefix.to_string(), r));
     r
 }
 
@@ -649,38 +653,13 @@ pub fn ingest_one(
     } else {
         p.subject.clone()
     };
-    let case_id = store::create_case_tx(
-        &sp,
-        &NewCase {
-            kind: verdict.kind,
-            email: &from,
-            name: p.from_name.as_deref(),
-            subject: Some(&subject),
-            service: None,
-            received_at,
-        },
-        &cfg.policy,
-        cfg.reference_prefix(),
-        &cfg.calendar,
-        "mail",
-    )?;
-    let reference: String = sp
-        .prepare_cached("SELECT reference FROM cases WHERE id = ?1")?
-        .query_row([case_id], |r| r.get(0))?;
-    store::insert_event(
-        &sp,
-        case_id,
-        now,
-        "triage",
-        "classified",
-        None,
-        None,
-        Some(&verdict.reason),
-    )?;
-    // Whether an automatic letter may go.
+    // Whether an automatic letter may go (decided before the case exists: it changes
+    // how the case is opened).
     let restriction: Option<String> = sp
         .prepare_cached("SELECT restriction FROM customers WHERE email = ?1")?
-        .query_row([&from], |r| r.get(0))?;
+        .query_row([&from], |r| r.get(0))
+        .optional()?
+        .flatten();
     let since = (now - Duration::hours(24)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let recent: u32 = sp.prepare_cached("SELECT COUNT(*) FROM letters WHERE to_addr = ?1 AND automatic = 1 AND created_at >= ?2")?.query_row(
         params![from, since],
@@ -705,6 +684,36 @@ pub fn ingest_one(
     } else {
         None
     };
+    let case_id = store::create_case_with(
+        &sp,
+        &NewCase {
+            kind: verdict.kind,
+            email: &from,
+            name: p.from_name.as_deref(),
+            subject: Some(&subject),
+            service: None,
+            received_at,
+        },
+        &cfg.policy,
+        cfg.reference_prefix(),
+        &cfg.calendar,
+        "mail",
+        // An acknowledged complaint's deadlines are computed once, below.
+        hold.is_some(),
+    )?;
+    let reference: String = sp
+        .prepare_cached("SELECT reference FROM cases WHERE id = ?1")?
+        .query_row([case_id], |r| r.get(0))?;
+    store::insert_event(
+        &sp,
+        case_id,
+        now,
+        "triage",
+        "classified",
+        None,
+        None,
+        Some(&verdict.reason),
+    )?;
     let msg_ref = p
         .message_id
         .as_ref()
@@ -775,6 +784,10 @@ pub fn ingest_one(
                 .to_string();
             sp.prepare_cached("UPDATE cases SET state = ?2, acknowledged_on = ?3 WHERE id = ?1")?
                 .execute(params![case_id, to.as_str(), today])?;
+            if verdict.kind == Kind::Complaint {
+                // Every deadline of the stage, from the case as now acknowledged.
+                store::refresh_deadlines_pub(&sp, case_id, &cfg.policy, &cfg.calendar)?;
+            }
             // By (case, stage, kind): the unique index, not the (status, due) one, which
             // would read every open deadline in the database.
             sp.prepare_cached(
@@ -791,9 +804,6 @@ pub fn ingest_one(
                 Some(to.as_str()),
                 Some(kind),
             )?;
-            if verdict.kind == Kind::Complaint {
-                store::refresh_deadlines_pub(&sp, case_id, &cfg.policy, &cfg.calendar)?;
-            }
             true
         }
     };

@@ -866,6 +866,21 @@ pub(crate) fn create_case_tx(
     cal: &Calendar,
     actor: &str,
 ) -> Result<i64> {
+    create_case_with(tx, new, policy, prefix, cal, actor, true)
+}
+
+/// [`create_case_tx`], but a complaint's deadlines are left to the caller when
+/// `complaint_deadlines` is false (ingestion acknowledges at once and computes them
+/// once, from the acknowledged case, with [`refresh_deadlines_pub`]).
+pub(crate) fn create_case_with(
+    tx: &Connection,
+    new: &NewCase,
+    policy: &Policy,
+    prefix: &str,
+    cal: &Calendar,
+    actor: &str,
+    complaint_deadlines: bool,
+) -> Result<i64> {
     let received_on = london_date(new.received_at);
     let customer = upsert_customer(tx, new.email, new.name, new.received_at)?;
     use chrono::Datelike;
@@ -904,7 +919,8 @@ pub(crate) fn create_case_tx(
         )),
     )?;
     match new.kind {
-        Kind::Complaint => refresh_deadlines(tx, id, policy, cal)?,
+        Kind::Complaint if complaint_deadlines => refresh_deadlines(tx, id, policy, cal)?,
+        Kind::Complaint => {}
         Kind::Compliment | Kind::Comment => {
             let dues = deadline::feedback_deadlines(
                 policy,
