@@ -16,6 +16,7 @@ use std::sync::OnceLock;
 use crate::case::{self, Action, Kind, State};
 use crate::config::Config;
 use crate::store::{self, LetterRequest, NewCase, Store, StoreError};
+use crate::triage::Verdict;
 
 /// What happened to one message.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -460,6 +461,52 @@ fn flag(tx: &rusqlite::Connection, case_id: i64, why: &str) -> rusqlite::Result<
     Ok(())
 }
 
+/// What ingesting a message needs that the database does not: the parse, the
+/// ingestion key and the triage verdict. [`prepare`] makes it; the IMAP source runs
+/// it for the next batch on another thread while this one is stored.
+pub struct Prepared {
+    parsed: Result<Parsed, String>,
+    key: String,
+    verdict: Option<Verdict>,
+}
+
+/// Parse and classify one raw message (no database).
+pub fn prepare(cfg: &Config, raw: &[u8]) -> Prepared {
+    // Parse defensively: a parser panic on hostile input must quarantine, not crash the daemon.
+    let parsed = if raw.len() > cfg.inbound.max_message_bytes {
+        Err(format!(
+            "message is {} bytes, over the {} byte limit",
+            raw.len(),
+            cfg.inbound.max_message_bytes
+        ))
+    } else {
+        match std::panic::catch_unwind(|| parse(raw)) {
+            Ok(Some(p)) => Ok(p),
+            Ok(None) => Err("not a mail message: no headers could be parsed".to_string()),
+            Err(_) => Err("the MIME parser failed on this message".to_string()),
+        }
+    };
+    let key = match &parsed {
+        Ok(Parsed {
+            message_id: Some(id),
+            ..
+        }) => id.clone(),
+        _ => format!("sha256:{}", sha256_hex(raw)),
+    };
+    // Only a new case needs it, but it costs nothing in the database to have it ready.
+    let verdict = match &parsed {
+        Ok(p) if p.from.is_some() && p.noise.is_none() && !p.is_bounce => {
+            Some(cfg.triage.classify(&p.subject, &p.body))
+        }
+        _ => None,
+    };
+    Prepared {
+        parsed,
+        key,
+        verdict,
+    }
+}
+
 /// Ingest one message. The caller commits `tx` (a batch may share one transaction;
 /// this function works inside a savepoint so one failure undoes only itself).
 pub fn ingest_one(
@@ -470,26 +517,25 @@ pub fn ingest_one(
     now: DateTime<Utc>,
     opts: Options,
 ) -> Result<Outcome, StoreError> {
+    ingest_prepared(tx, cfg, source, msg, prepare(cfg, msg.raw), now, opts)
+}
+
+/// [`ingest_one`] with the database-free part already done by [`prepare`].
+pub fn ingest_prepared(
+    tx: &mut Transaction,
+    cfg: &Config,
+    source: &str,
+    msg: &Incoming,
+    prepared: Prepared,
+    now: DateTime<Utc>,
+    opts: Options,
+) -> Result<Outcome, StoreError> {
     let sp = tx.savepoint()?;
-    // Parse defensively: a parser panic on hostile input must quarantine, not crash the daemon.
-    let parsed = if msg.raw.len() > cfg.inbound.max_message_bytes {
-        Err(format!(
-            "message is {} bytes, over the {} byte limit",
-            msg.raw.len(),
-            cfg.inbound.max_message_bytes
-        ))
-    } else {
-        match std::panic::catch_unwind(|| parse(msg.raw)) {
-            Ok(Some(p)) => Ok(p),
-            Ok(None) => Err("not a mail message: no headers could be parsed".to_string()),
-            Err(_) => Err("the MIME parser failed on this message".to_string()),
-        }
-    };
-    let hash_key = format!("sha256:{}", sha256_hex(msg.raw));
-    let key = match &parsed {
-        Ok(p) => p.message_id.clone().unwrap_or_else(|| hash_key.clone()),
-        Err(_) => hash_key.clone(),
-    };
+    let Prepared {
+        parsed,
+        key,
+        verdict,
+    } = prepared;
     let seen: bool = sp.prepare_cached("SELECT EXISTS (SELECT 1 FROM messages WHERE ingest_key = ?1) OR EXISTS (SELECT 1 FROM quarantine WHERE ingest_key = ?1)")?.query_row(
         [&key],
         |r| r.get(0),
@@ -647,7 +693,7 @@ pub fn ingest_one(
     }
 
     // A new case.
-    let verdict = cfg.triage.classify(&p.subject, &p.body);
+    let verdict = verdict.unwrap_or_else(|| cfg.triage.classify(&p.subject, &p.body));
     let subject = if p.subject.is_empty() {
         "(no subject)".to_string()
     } else {
@@ -925,11 +971,28 @@ pub fn ingest_batch(
     now: DateTime<Utc>,
     opts: Options,
 ) -> Result<Vec<Outcome>, StoreError> {
+    let prepared = batch.iter().map(|m| prepare(cfg, m.raw)).collect();
+    ingest_prepared_batch(store, cfg, source, batch, prepared, now, opts, None)
+}
+
+/// [`ingest_batch`] with each message already [`prepare`]d (in the same order), and
+/// the mailbox position (UIDVALIDITY, last UID) saved in the same commit when given.
+#[allow(clippy::too_many_arguments)]
+pub fn ingest_prepared_batch(
+    store: &mut Store,
+    cfg: &Config,
+    source: &str,
+    batch: &[Incoming],
+    prepared: Vec<Prepared>,
+    now: DateTime<Utc>,
+    opts: Options,
+    position: Option<(u32, u32)>,
+) -> Result<Vec<Outcome>, StoreError> {
     ATTACHMENT_LIMIT.with(|l| l.set(cfg.inbound.max_attachment_bytes));
     let mut tx = store.conn_mut().transaction()?;
     let mut out = Vec::with_capacity(batch.len());
-    for m in batch {
-        let o = match ingest_one(&mut tx, cfg, source, m, now, opts) {
+    for (m, p) in batch.iter().zip(prepared) {
+        let o = match ingest_prepared(&mut tx, cfg, source, m, p, now, opts) {
             Ok(o) => o,
             // A database error on one message (not a full disk: that fails the commit
             // below) must not stop the rest: quarantine it with the reason.
@@ -944,6 +1007,9 @@ pub fn ingest_batch(
             Err(e) => return Err(e),
         };
         out.push(o);
+    }
+    if let Some((validity, last)) = position {
+        store::save_position(&tx, source, validity, last, Utc::now())?;
     }
     tx.commit()?;
     Ok(out)

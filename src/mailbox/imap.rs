@@ -7,6 +7,7 @@
 //! processed folder). A UIDVALIDITY change resets the last UID: the re-scan is safe
 //! because ingestion is idempotent by Message-ID (or content hash).
 
+use async_imap::types::Fetch;
 use async_imap::{Client, Session};
 use chrono::{DateTime, Utc};
 use futures::TryStreamExt;
@@ -15,9 +16,9 @@ use std::fmt::Debug;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 
-use super::{ingest_and_count, MailboxError, Pass, Progress, BATCH};
+use super::{as_of, count, MailboxError, Pass, Progress, BATCH};
 use crate::config::{Config, ImapConfig};
-use crate::ingest::{Incoming, Options};
+use crate::ingest::{self, Incoming, Options, Outcome, Prepared};
 use crate::store::Store;
 use crate::tls;
 
@@ -154,7 +155,7 @@ pub async fn pass(
     let key = source_key(icfg);
     let validity = mbox.uid_validity.unwrap_or(0);
     let known = store.source_position(&key)?;
-    let mut last = match known {
+    let last = match known {
         Some((Some(v), last)) if v == validity => last,
         Some((Some(v), _)) => {
             tracing::warn!(source = %key, old = v, new = validity, "UIDVALIDITY changed: re-scanning the folder (duplicates are skipped)");
@@ -183,78 +184,239 @@ pub async fn pass(
         .await
         .map(|c| c.has_str("MOVE"))
         .unwrap_or(false);
-    for chunk in uids.chunks(BATCH) {
-        let set = uid_set(chunk);
-        let fetched: Vec<async_imap::types::Fetch> = session
-            .uid_fetch(&set, "(UID INTERNALDATE BODY.PEEK[])")
-            .await
-            .map_err(|e| fail(icfg, format!("fetch: {e}")))?
-            .try_collect()
-            .await
-            .map_err(|e| fail(icfg, format!("fetch: {e}")))?;
-        let mut done: Vec<u32> = Vec::with_capacity(fetched.len());
-        let mut batch = Vec::with_capacity(fetched.len());
-        for f in &fetched {
-            let (Some(uid), Some(body)) = (f.uid, f.body()) else {
-                continue;
-            };
-            done.push(uid);
-            batch.push(Incoming {
-                raw: body,
-                delivered_at: f.internal_date().map(|d| d.with_timezone(&Utc)),
-            });
-        }
-        ingest_and_count(store, cfg, &key, &batch, now, opts, &mut out)?;
-        crash_point();
-        // Stored and committed: now mark them processed on the server.
-        if !done.is_empty() {
-            let set = uid_set(&done);
-            match &icfg.processed_folder {
-                Some(folder) if can_move => {
-                    session
-                        .uid_mv(&set, folder)
-                        .await
-                        .map_err(|e| fail(icfg, format!("move to {folder}: {e}")))?;
-                }
-                Some(folder) => {
-                    session
-                        .uid_copy(&set, folder)
-                        .await
-                        .map_err(|e| fail(icfg, format!("copy to {folder}: {e}")))?;
-                    let _: Vec<_> = session
-                        .uid_store(&set, "+FLAGS.SILENT (\\Seen \\Deleted)")
-                        .await
-                        .map_err(|e| fail(icfg, format!("store: {e}")))?
-                        .try_collect()
-                        .await
-                        .map_err(|e| fail(icfg, format!("store: {e}")))?;
-                    let _: Vec<_> = session
-                        .uid_expunge(&set)
-                        .await
-                        .map_err(|e| fail(icfg, format!("expunge: {e}")))?
-                        .try_collect()
-                        .await
-                        .map_err(|e| fail(icfg, format!("expunge: {e}")))?;
-                }
-                None => {
-                    let _: Vec<_> = session
-                        .uid_store(&set, "+FLAGS.SILENT (\\Seen)")
-                        .await
-                        .map_err(|e| fail(icfg, format!("store: {e}")))?
-                        .try_collect()
-                        .await
-                        .map_err(|e| fail(icfg, format!("store: {e}")))?;
-                }
-            }
-            last = last.max(*done.iter().max().unwrap_or(&last));
-        }
-        store.save_source_position(&key, validity, last, Utc::now())?;
-        progress(out.report.seen, total);
-    }
     if total == 0 {
         store.save_source_position(&key, validity, last, Utc::now())?;
+        return Ok(out);
     }
+    // A pipeline of three steps over batches of BATCH messages, on two threads:
+    //   here:          FETCH batch k+1, then parse and classify it;
+    //   ingest thread: store batch k (its own connection, one transaction that also
+    //                  records the mailbox position), then report back;
+    //   here:          once batch k is committed, mark it processed on the server.
+    // Nothing is marked before its batch commits, exactly as without the pipeline.
+    let mut worker = Worker::start(store, cfg, &key, now, opts)?;
+    let mut pending: Option<Vec<u32>> = None;
+    let result = async {
+        for chunk in uids.chunks(BATCH) {
+            let fetched: Vec<Fetch> = session
+                .uid_fetch(uid_set(chunk), "(UID INTERNALDATE BODY.PEEK[])")
+                .await
+                .map_err(|e| fail(icfg, format!("fetch: {e}")))?
+                .try_collect()
+                .await
+                .map_err(|e| fail(icfg, format!("fetch: {e}")))?;
+            let job = cpu_bound(|| Job::prepare(cfg, fetched, (validity, last)));
+            let uids = job.uids.clone();
+            let previous = pending.take();
+            if previous.is_some() {
+                // The previous batch must commit first (it is also the position saved).
+                count(&mut out, &key, worker.received().await?);
+            }
+            worker.send(job)?;
+            pending = Some(uids);
+            if let Some(done) = previous {
+                crash_point();
+                mark_processed(session, icfg, &done, can_move).await?;
+                progress(out.report.seen, total);
+            }
+        }
+        if let Some(done) = pending.take() {
+            count(&mut out, &key, worker.received().await?);
+            crash_point();
+            mark_processed(session, icfg, &done, can_move).await?;
+            progress(out.report.seen, total);
+        }
+        Ok::<_, MailboxError>(())
+    }
+    .await;
+    worker.stop();
+    result?;
     Ok(out)
+}
+
+/// Run CPU-bound work from async code: on a multi-threaded runtime (the daemon) the
+/// other tasks move to another worker meanwhile; on `poll`'s one thread it just runs.
+fn cpu_bound<T>(f: impl FnOnce() -> T) -> T {
+    match tokio::runtime::Handle::try_current().map(|h| h.runtime_flavor()) {
+        Ok(tokio::runtime::RuntimeFlavor::MultiThread) => tokio::task::block_in_place(f),
+        _ => f(),
+    }
+}
+
+/// One batch on its way to the ingest thread: the fetched messages, parsed and
+/// classified already.
+struct Job {
+    fetched: Vec<Fetch>,
+    prepared: Vec<Prepared>,
+    uids: Vec<u32>,
+    position: (u32, u32),
+}
+
+impl Job {
+    /// `since`: the UIDVALIDITY and the last UID stored before this pass.
+    fn prepare(cfg: &Config, fetched: Vec<Fetch>, since: (u32, u32)) -> Job {
+        let fetched: Vec<Fetch> = fetched
+            .into_iter()
+            .filter(|f| f.uid.is_some() && f.body().is_some())
+            .collect();
+        let uids: Vec<u32> = fetched.iter().filter_map(|f| f.uid).collect();
+        let prepared = fetched
+            .iter()
+            .map(|f| ingest::prepare(cfg, f.body().unwrap_or_default()))
+            .collect();
+        // Batches go in UID order, but the first may hold only older unseen messages.
+        let last = uids.iter().copied().max().unwrap_or(0).max(since.1);
+        Job {
+            fetched,
+            prepared,
+            uids,
+            position: (since.0, last),
+        }
+    }
+}
+
+type Done = Result<Vec<Outcome>, MailboxError>;
+
+/// The ingest thread: stores each batch it is sent, in order, on its own connection.
+struct Worker {
+    jobs: Option<std::sync::mpsc::Sender<Job>>,
+    done: tokio::sync::mpsc::UnboundedReceiver<Done>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Worker {
+    fn start(
+        store: &Store,
+        cfg: &Config,
+        source: &str,
+        now: Option<DateTime<Utc>>,
+        opts: Options,
+    ) -> Result<Worker, MailboxError> {
+        let path = store
+            .path()
+            .ok_or_else(|| fail_store("an IMAP pass needs a database file"))?;
+        // Opened here, so that a database that cannot be opened fails the pass at once.
+        let mut db = Store::open(&path)?;
+        let (jobs, rx) = std::sync::mpsc::channel::<Job>();
+        let (tx, done) = tokio::sync::mpsc::unbounded_channel::<Done>();
+        let (cfg, source) = (cfg.clone(), source.to_string());
+        let thread = std::thread::Builder::new()
+            .name("ingest".into())
+            .spawn(move || {
+                for job in rx {
+                    let batch: Vec<Incoming> = job
+                        .fetched
+                        .iter()
+                        .map(|f| Incoming {
+                            raw: f.body().unwrap_or_default(),
+                            delivered_at: f.internal_date().map(|d| d.with_timezone(&Utc)),
+                        })
+                        .collect();
+                    let batch = as_of(&batch, now);
+                    let at = now.unwrap_or_else(Utc::now);
+                    let r = ingest::ingest_prepared_batch(
+                        &mut db,
+                        &cfg,
+                        &source,
+                        &batch,
+                        job.prepared,
+                        at,
+                        opts,
+                        Some(job.position),
+                    )
+                    .map_err(MailboxError::from);
+                    let failed = r.is_err();
+                    if tx.send(r).is_err() || failed {
+                        return;
+                    }
+                }
+            })
+            .map_err(|e| fail_store(format!("cannot start the ingest thread: {e}")))?;
+        Ok(Worker {
+            jobs: Some(jobs),
+            done,
+            thread: Some(thread),
+        })
+    }
+
+    fn send(&self, job: Job) -> Result<(), MailboxError> {
+        self.jobs
+            .as_ref()
+            .and_then(|j| j.send(job).ok())
+            .ok_or_else(|| fail_store("the ingest thread stopped"))
+    }
+
+    /// The outcome of the oldest batch sent and not yet received.
+    async fn received(&mut self) -> Done {
+        match self.done.recv().await {
+            Some(r) => r,
+            None => Err(fail_store("the ingest thread stopped")),
+        }
+    }
+
+    /// No more batches: let the thread finish the one in hand (it commits) and end.
+    fn stop(mut self) {
+        self.jobs.take();
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+fn fail_store(msg: impl std::fmt::Display) -> MailboxError {
+    MailboxError::Store(crate::store::StoreError::Refused(msg.to_string()))
+}
+
+/// Mark a committed batch processed on the server: MOVE to the processed folder (or
+/// COPY, flag and EXPUNGE where the server has no MOVE), or flag it \Seen.
+async fn mark_processed(
+    session: &mut ImapSession,
+    icfg: &ImapConfig,
+    done: &[u32],
+    can_move: bool,
+) -> Result<(), MailboxError> {
+    if done.is_empty() {
+        return Ok(());
+    }
+    let set = uid_set(done);
+    match &icfg.processed_folder {
+        Some(folder) if can_move => {
+            session
+                .uid_mv(&set, folder)
+                .await
+                .map_err(|e| fail(icfg, format!("move to {folder}: {e}")))?;
+        }
+        Some(folder) => {
+            session
+                .uid_copy(&set, folder)
+                .await
+                .map_err(|e| fail(icfg, format!("copy to {folder}: {e}")))?;
+            let _: Vec<_> = session
+                .uid_store(&set, "+FLAGS.SILENT (\\Seen \\Deleted)")
+                .await
+                .map_err(|e| fail(icfg, format!("store: {e}")))?
+                .try_collect()
+                .await
+                .map_err(|e| fail(icfg, format!("store: {e}")))?;
+            let _: Vec<_> = session
+                .uid_expunge(&set)
+                .await
+                .map_err(|e| fail(icfg, format!("expunge: {e}")))?
+                .try_collect()
+                .await
+                .map_err(|e| fail(icfg, format!("expunge: {e}")))?;
+        }
+        None => {
+            let _: Vec<_> = session
+                .uid_store(&set, "+FLAGS.SILENT (\\Seen)")
+                .await
+                .map_err(|e| fail(icfg, format!("store: {e}")))?
+                .try_collect()
+                .await
+                .map_err(|e| fail(icfg, format!("store: {e}")))?;
+        }
+    }
+    Ok(())
 }
 
 /// Test hook for the crash-safety test: REDRESS_TEST_CRASH_AFTER_COMMIT=1 aborts the

@@ -46,22 +46,26 @@ pub(crate) fn ingest_and_count(
     pass: &mut Pass,
 ) -> Result<(), MailboxError> {
     let at = now.unwrap_or_else(Utc::now);
-    // Under a fixed clock (--now), mail counts as delivered at that moment (or at its
-    // Date header if earlier): the real delivery time belongs to another timeline.
-    let shifted: Vec<Incoming>;
-    let batch = if now.is_some() {
-        shifted = batch
-            .iter()
-            .map(|m| Incoming {
-                raw: m.raw,
-                delivered_at: None,
-            })
-            .collect();
-        &shifted[..]
-    } else {
-        batch
-    };
-    let outcomes = ingest::ingest_batch(store, cfg, source, batch, at, opts)?;
+    let batch = as_of(batch, now);
+    let outcomes = ingest::ingest_batch(store, cfg, source, &batch, at, opts)?;
+    count(pass, source, outcomes);
+    Ok(())
+}
+
+/// Under a fixed clock (--now), mail counts as delivered at that moment (or at its
+/// Date header if earlier): the real delivery time belongs to another timeline.
+pub(crate) fn as_of<'a>(batch: &[Incoming<'a>], now: Option<DateTime<Utc>>) -> Vec<Incoming<'a>> {
+    batch
+        .iter()
+        .map(|m| Incoming {
+            raw: m.raw,
+            delivered_at: if now.is_some() { None } else { m.delivered_at },
+        })
+        .collect()
+}
+
+/// Add a batch's outcomes to the pass, logging each (no personal data at info level).
+pub(crate) fn count(pass: &mut Pass, source: &str, outcomes: Vec<Outcome>) {
     for o in &outcomes {
         pass.report.add(o);
         match o {
@@ -84,7 +88,6 @@ pub(crate) fn ingest_and_count(
         }
     }
     pass.outcomes.extend(outcomes);
-    Ok(())
 }
 
 /// One pass over the configured mailbox.

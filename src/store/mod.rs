@@ -155,10 +155,13 @@ fn parse_date(s: Option<String>) -> Option<NaiveDate> {
     s.and_then(|s| NaiveDate::parse_from_str(&s, "%Y-%m-%d").ok())
 }
 
+// A case's deadlines are found through the (case_id, stage, kind) unique index: the
+// unary `+` keeps SQLite from choosing the (status, due) index, which would read every
+// open deadline in the database for each case (examples/bench_tick.rs measures it).
 const CASE_COLUMNS: &str = "c.id, c.reference, c.policy, c.kind, c.state, c.stage, c.close_reason,
     cu.email, cu.name, c.subject, c.service, c.officer, c.past_officers, c.category, c.outcome,
     c.received_at, c.closed_at, c.flagged,
-    (SELECT MIN(due) FROM deadlines d WHERE d.case_id = c.id AND d.status = 'open'),
+    (SELECT MIN(due) FROM deadlines d WHERE d.case_id = c.id AND +d.status = 'open'),
     c.received_on, c.acknowledged_on, c.escalation_requested_on, c.investigation_started_on, c.responded_on";
 
 fn case_from_row(r: &rusqlite::Row) -> rusqlite::Result<CaseRow> {
@@ -260,6 +263,14 @@ impl Store {
     }
 
     /// Direct access for other store-owning modules (mailbox, outbox) in this crate.
+    /// The database file, or None for an in-memory store.
+    pub fn path(&self) -> Option<std::path::PathBuf> {
+        self.conn
+            .path()
+            .filter(|p| !p.is_empty())
+            .map(std::path::PathBuf::from)
+    }
+
     pub fn conn(&self) -> &Connection {
         &self.conn
     }
@@ -357,7 +368,7 @@ impl Store {
         if let Some(d) = f.overdue_on {
             arg(
                 &mut sql,
-                "EXISTS (SELECT 1 FROM deadlines d WHERE d.case_id = c.id AND d.status = 'open' AND d.due <",
+                "EXISTS (SELECT 1 FROM deadlines d WHERE d.case_id = c.id AND +d.status = 'open' AND +d.due <",
                 d.format("%Y-%m-%d").to_string(),
             );
             sql.push(')');
@@ -709,13 +720,24 @@ impl Store {
         last_uid: u32,
         at: DateTime<Utc>,
     ) -> Result<()> {
-        self.conn.prepare_cached("INSERT INTO mail_sources (source, uidvalidity, last_uid, updated_at) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT (source) DO UPDATE SET uidvalidity = excluded.uidvalidity,
-                last_uid = excluded.last_uid, updated_at = excluded.updated_at")?.execute(
-            params![source, uidvalidity, last_uid, ts(at)],
-        )?;
-        Ok(())
+        save_position(&self.conn, source, uidvalidity, last_uid, at)
     }
+}
+
+/// [`Store::save_source_position`] inside a caller's transaction.
+pub(crate) fn save_position(
+    conn: &Connection,
+    source: &str,
+    uidvalidity: u32,
+    last_uid: u32,
+    at: DateTime<Utc>,
+) -> Result<()> {
+    conn.prepare_cached("INSERT INTO mail_sources (source, uidvalidity, last_uid, updated_at) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (source) DO UPDATE SET uidvalidity = excluded.uidvalidity,
+            last_uid = excluded.last_uid, updated_at = excluded.updated_at")?.execute(
+        params![source, uidvalidity, last_uid, ts(at)],
+    )?;
+    Ok(())
 }
 
 /// A pause of a case's deadlines.

@@ -1,8 +1,5 @@
 -- Migration 7: indexes for the scheduler's tick and the outbox on a large database
 -- (examples/bench_tick.rs, 1,000,000 cases; docs/benchmarks.md "Workflow daemon").
--- A case's open deadlines: the next-due column of every case lookup (CASE_COLUMNS) and
--- the letter context read them per case; without this SQLite walked every open deadline.
-CREATE INDEX deadlines_case_open ON deadlines(case_id, status, due);
 -- The tick's "acknowledged compliments and redirects" query filters on both.
 DROP INDEX cases_state;
 CREATE INDEX cases_state_kind ON cases(state, kind);
