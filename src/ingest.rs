@@ -520,7 +520,8 @@ pub fn ingest_one(
     ingest_prepared(tx, cfg, source, msg, prepare(cfg, msg.raw), now, opts)
 }
 
-/// [`ingest_one`] with the database-free part already done by [`prepare`].
+/// [`ingest_one`] with the database-free part already done by [`prepare`], in a
+/// savepoint of `tx`: a failure undoes this message only.
 pub fn ingest_prepared(
     tx: &mut Transaction,
     cfg: &Config,
@@ -531,6 +532,21 @@ pub fn ingest_prepared(
     opts: Options,
 ) -> Result<Outcome, StoreError> {
     let sp = tx.savepoint()?;
+    let outcome = store_prepared(&sp, cfg, source, msg, prepared, now, opts)?;
+    sp.commit()?;
+    Ok(outcome)
+}
+
+/// Store one prepared message on `sp` (a transaction or savepoint the caller ends).
+fn store_prepared(
+    sp: &rusqlite::Connection,
+    cfg: &Config,
+    source: &str,
+    msg: &Incoming,
+    prepared: Prepared,
+    now: DateTime<Utc>,
+    opts: Options,
+) -> Result<Outcome, StoreError> {
     let Prepared {
         parsed,
         key,
@@ -551,14 +567,12 @@ pub fn ingest_prepared(
             sp.prepare_cached("INSERT INTO quarantine (source, ingest_key, raw, reason, received_at) VALUES (?1, ?2, ?3, ?4, ?5)")?.execute(
                 params![source, key, msg.raw, reason, now_s],
             )?;
-            sp.commit()?;
             return Ok(Outcome::Quarantined { reason });
         }
         Err(reason) => {
             sp.prepare_cached("INSERT INTO quarantine (source, ingest_key, raw, reason, received_at) VALUES (?1, ?2, ?3, ?4, ?5)")?.execute(
                 params![source, key, msg.raw, reason, now_s],
             )?;
-            sp.commit()?;
             return Ok(Outcome::Quarantined { reason });
         }
     };
@@ -590,11 +604,11 @@ pub fn ingest_prepared(
 
     // Bounces: link to the letter they report on and flag the case.
     if p.is_bounce {
-        let (case_id, reason) = match bounced_letter(&sp, msg.raw, cfg.mail_domain())? {
+        let (case_id, reason) = match bounced_letter(sp, msg.raw, cfg.mail_domain())? {
             Some((letter_id, case_id, reference)) => {
-                flag(&sp, case_id, &format!("letter {letter_id} bounced"))?;
+                flag(sp, case_id, &format!("letter {letter_id} bounced"))?;
                 store::insert_event(
-                    &sp,
+                    sp,
                     case_id,
                     now,
                     "mail",
@@ -611,7 +625,7 @@ pub fn ingest_prepared(
             ),
         };
         insert_message(
-            &sp,
+            sp,
             case_id,
             &key,
             msg.raw,
@@ -621,11 +635,10 @@ pub fn ingest_prepared(
             None,
             Some(&reason),
         )?;
-        sp.commit()?;
         return Ok(Outcome::Noise { reason });
     }
 
-    if let Some(m) = thread(&sp, cfg, &p, now)? {
+    if let Some(m) = thread(sp, cfg, &p, now)? {
         let party = m.customer.as_deref() == Some(from.as_str())
             || p.reply_to
                 .as_deref()
@@ -635,20 +648,20 @@ pub fn ingest_prepared(
         if !party {
             // Never let one resident's reference pull someone else into their case.
             by = format!("third-party ({})", m.by);
-            flag(&sp, m.case_id, "third-party correspondence")?;
+            flag(sp, m.case_id, "third-party correspondence")?;
             no_reply = Some("sender is not a party to the case".into());
         } else if m.state == State::Closed.as_str() {
             by = format!("{} (closed case)", m.by);
-            flag(&sp, m.case_id, "correspondence on a closed case")?;
+            flag(sp, m.case_id, "correspondence on a closed case")?;
         } else if m.by == "probable" {
             flag(
-                &sp,
+                sp,
                 m.case_id,
                 "probable match: check this message belongs here",
             )?;
         }
         insert_message(
-            &sp,
+            sp,
             Some(m.case_id),
             &key,
             msg.raw,
@@ -660,7 +673,7 @@ pub fn ingest_prepared(
         )?;
         let who = if party { "customer" } else { "third party" };
         store::insert_event(
-            &sp,
+            sp,
             m.case_id,
             now,
             "mail",
@@ -669,7 +682,6 @@ pub fn ingest_prepared(
             None,
             Some(&format!("from {who}, matched by {by}")),
         )?;
-        sp.commit()?;
         return Ok(Outcome::Attached {
             reference: m.reference,
             matched_by: by,
@@ -678,7 +690,7 @@ pub fn ingest_prepared(
 
     if let Some(reason) = p.noise.clone() {
         insert_message(
-            &sp,
+            sp,
             None,
             &key,
             msg.raw,
@@ -688,7 +700,6 @@ pub fn ingest_prepared(
             None,
             Some(&reason),
         )?;
-        sp.commit()?;
         return Ok(Outcome::Noise { reason });
     }
 
@@ -731,7 +742,7 @@ pub fn ingest_prepared(
         None
     };
     let case_id = store::create_case_with(
-        &sp,
+        sp,
         &NewCase {
             kind: verdict.kind,
             email: &from,
@@ -751,7 +762,7 @@ pub fn ingest_prepared(
         .prepare_cached("SELECT reference FROM cases WHERE id = ?1")?
         .query_row([case_id], |r| r.get(0))?;
     store::insert_event(
-        &sp,
+        sp,
         case_id,
         now,
         "triage",
@@ -765,7 +776,7 @@ pub fn ingest_prepared(
         .as_ref()
         .map(|id| format!("<{}>", id.trim_matches(|c| c == '<' || c == '>')));
     insert_message(
-        &sp,
+        sp,
         Some(case_id),
         &key,
         msg.raw,
@@ -779,9 +790,9 @@ pub fn ingest_prepared(
         .execute(params![key, verdict.kind.as_str(), verdict.reason])?;
     let acknowledged = match &hold {
         Some(why) => {
-            flag(&sp, case_id, why)?;
+            flag(sp, case_id, why)?;
             store::insert_event(
-                &sp,
+                sp,
                 case_id,
                 now,
                 "mail",
@@ -808,7 +819,7 @@ pub fn ingest_prepared(
                 data["exclusion"] = serde_json::Value::String(e.clone());
             }
             store::request_letter(
-                &sp,
+                sp,
                 &LetterRequest {
                     case_id,
                     kind,
@@ -832,7 +843,7 @@ pub fn ingest_prepared(
                 .execute(params![case_id, to.as_str(), today])?;
             if verdict.kind == Kind::Complaint {
                 // Every deadline of the stage, from the case as now acknowledged.
-                store::refresh_deadlines_pub(&sp, case_id, &cfg.policy, &cfg.calendar)?;
+                store::refresh_deadlines_pub(sp, case_id, &cfg.policy, &cfg.calendar)?;
             }
             // By (case, stage, kind): the unique index, not the (status, due) one, which
             // would read every open deadline in the database.
@@ -841,7 +852,7 @@ pub fn ingest_prepared(
             )?
             .execute(params![case_id, today, cfg.policy.first_stage().id])?;
             store::insert_event(
-                &sp,
+                sp,
                 case_id,
                 now,
                 "mail",
@@ -853,7 +864,6 @@ pub fn ingest_prepared(
             true
         }
     };
-    sp.commit()?;
     Ok(Outcome::NewCase {
         reference,
         kind: verdict.kind,
@@ -989,9 +999,38 @@ pub fn ingest_prepared_batch(
     position: Option<(u32, u32)>,
 ) -> Result<Vec<Outcome>, StoreError> {
     ATTACHMENT_LIMIT.with(|l| l.set(cfg.inbound.max_attachment_bytes));
+    // Fast path: the whole batch in one transaction, no savepoint per message (a
+    // savepoint copies every page a message touches into a statement journal first).
+    // A message the database refuses (rare) sends the batch down the careful path.
+    {
+        let tx = store.conn_mut().transaction()?;
+        let mut out = Vec::with_capacity(batch.len());
+        let mut refused = false;
+        for (m, p) in batch.iter().zip(prepared) {
+            match store_prepared(&tx, cfg, source, m, p, now, opts) {
+                Ok(o) => out.push(o),
+                Err(StoreError::Sqlite(e)) if !is_fatal(&e) => {
+                    refused = true;
+                    break;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        if !refused {
+            if let Some((validity, last)) = position {
+                store::save_position(&tx, source, validity, last, Utc::now())?;
+            }
+            tx.commit()?;
+            return Ok(out);
+        }
+        // Dropping `tx` rolls the batch back.
+    }
+    // Careful path: one savepoint per message; the one refused is quarantined with the
+    // reason and the rest are stored.
     let mut tx = store.conn_mut().transaction()?;
     let mut out = Vec::with_capacity(batch.len());
-    for (m, p) in batch.iter().zip(prepared) {
+    for m in batch {
+        let p = prepare(cfg, m.raw);
         let o = match ingest_prepared(&mut tx, cfg, source, m, p, now, opts) {
             Ok(o) => o,
             // A database error on one message (not a full disk: that fails the commit

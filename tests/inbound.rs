@@ -407,3 +407,82 @@ fn mail_from_the_inbox_itself_is_never_answered() {
     );
     assert_eq!(q(&s, "SELECT COUNT(*) FROM letters")[0][0], "0");
 }
+
+#[test]
+fn a_message_the_database_refuses_is_quarantined_and_the_rest_of_its_batch_stored() {
+    let cfg = Config::load(None).unwrap();
+    let mut s = Store::open_in_memory().unwrap();
+    // Make the database refuse one message (as a constraint or a damaged index might).
+    s.conn()
+        .execute_batch(
+            "CREATE TEMP TRIGGER refuse BEFORE INSERT ON messages
+             WHEN NEW.subject LIKE '%poison%' BEGIN SELECT RAISE(ABORT, 'refused by test'); END;",
+        )
+        .unwrap();
+    let mail = |n: u32, subject: &str| {
+        format!(
+            "From: Resident {n} <r{n}@example.org>\r\nTo: complaints@example.gov.uk\r\n\
+             Subject: {subject}\r\nMessage-ID: <batch-{n}@example.org>\r\n\
+             Date: Mon, 14 Dec 2026 09:00:00 +0000\r\n\r\nI want to complain about the bins.\r\n"
+        )
+        .into_bytes()
+    };
+    let raws = [
+        mail(1, "Complaint about bins"),
+        mail(2, "poison complaint"),
+        mail(3, "Complaint about the road"),
+    ];
+    let batch: Vec<Incoming> = raws
+        .iter()
+        .map(|r| Incoming {
+            raw: r,
+            delivered_at: None,
+        })
+        .collect();
+    let out = ingest_batch(
+        &mut s,
+        &cfg,
+        "test",
+        &batch,
+        at("2026-12-14T10:00:00Z"),
+        Options::default(),
+    )
+    .unwrap();
+    assert!(matches!(out[0], Outcome::NewCase { .. }), "{:?}", out[0]);
+    match &out[1] {
+        Outcome::Quarantined { reason } => {
+            assert!(reason.contains("refused by test"), "{reason}")
+        }
+        o => panic!("expected quarantine, got {o:?}"),
+    }
+    assert!(matches!(out[2], Outcome::NewCase { .. }), "{:?}", out[2]);
+    // Exactly two cases, two messages, one quarantined: nothing of the refused message
+    // was left half-stored (no case, customer or letter of its own).
+    assert_eq!(q(&s, "SELECT COUNT(*) FROM cases")[0][0], "2");
+    assert_eq!(q(&s, "SELECT COUNT(*) FROM messages")[0][0], "2");
+    assert_eq!(q(&s, "SELECT COUNT(*) FROM quarantine")[0][0], "1");
+    assert_eq!(
+        q(
+            &s,
+            "SELECT COUNT(*) FROM customers WHERE email = 'r2@example.org'"
+        )[0][0],
+        "0"
+    );
+    assert_eq!(q(&s, "SELECT COUNT(*) FROM letters")[0][0], "2");
+    // The same batch again: the two stored are duplicates; the refused one is tried
+    // again, refused again, and not quarantined twice.
+    let again = ingest_batch(
+        &mut s,
+        &cfg,
+        "test",
+        &batch,
+        at("2026-12-14T10:05:00Z"),
+        Options::default(),
+    )
+    .unwrap();
+    assert!(matches!(again[0], Outcome::Duplicate), "{again:?}");
+    assert!(matches!(again[1], Outcome::Quarantined { .. }), "{again:?}");
+    assert!(matches!(again[2], Outcome::Duplicate), "{again:?}");
+    assert_eq!(q(&s, "SELECT COUNT(*) FROM quarantine")[0][0], "1");
+    assert_eq!(q(&s, "SELECT COUNT(*) FROM cases")[0][0], "2");
+}
