@@ -741,7 +741,19 @@ fn store_prepared(
     } else {
         None
     };
-    let case_id = store::create_case_with(
+    // The letter is owed and stored below in this same transaction, so the case is
+    // written acknowledged as of today (the events still show received, then
+    // acknowledged), and its deadlines are computed once, from that.
+    let today = crate::calendar::london_date(now);
+    let acknowledged = match hold {
+        None => Some((
+            case::transition(State::Received, Action::Acknowledge)
+                .map_err(|e| StoreError::Illegal(subject.clone(), e))?,
+            today,
+        )),
+        Some(_) => None,
+    };
+    let (case_id, reference) = store::create_case_with(
         sp,
         &NewCase {
             kind: verdict.kind,
@@ -755,12 +767,8 @@ fn store_prepared(
         cfg.reference_prefix(),
         &cfg.calendar,
         "mail",
-        // An acknowledged complaint's deadlines are computed once, below.
-        hold.is_some(),
+        acknowledged.map(|(to, on)| (to.as_str(), on)),
     )?;
-    let reference: String = sp
-        .prepare_cached("SELECT reference FROM cases WHERE id = ?1")?
-        .query_row([case_id], |r| r.get(0))?;
     store::insert_event(
         sp,
         case_id,
@@ -775,7 +783,7 @@ fn store_prepared(
         .message_id
         .as_ref()
         .map(|id| format!("<{}>", id.trim_matches(|c| c == '<' || c == '>')));
-    insert_message(
+    insert_message_triaged(
         sp,
         Some(case_id),
         &key,
@@ -785,9 +793,8 @@ fn store_prepared(
         "new-case",
         Some("new"),
         hold.as_deref(),
+        Some((verdict.kind.as_str(), &verdict.reason)),
     )?;
-    sp.prepare_cached("UPDATE messages SET triage = ?2, triage_reason = ?3 WHERE ingest_key = ?1")?
-        .execute(params![key, verdict.kind.as_str(), verdict.reason])?;
     let acknowledged = match &hold {
         Some(why) => {
             flag(sp, case_id, why)?;
@@ -834,17 +841,8 @@ fn store_prepared(
                 },
             )?;
             // The acknowledgement is owed and stored: the case is acknowledged as of now.
-            let to = case::transition(State::Received, Action::Acknowledge)
-                .map_err(|e| StoreError::Illegal(reference.clone(), e))?;
-            let today = crate::calendar::london_date(now)
-                .format("%Y-%m-%d")
-                .to_string();
-            sp.prepare_cached("UPDATE cases SET state = ?2, acknowledged_on = ?3 WHERE id = ?1")?
-                .execute(params![case_id, to.as_str(), today])?;
-            if verdict.kind == Kind::Complaint {
-                // Every deadline of the stage, from the case as now acknowledged.
-                store::refresh_deadlines_pub(sp, case_id, &cfg.policy, &cfg.calendar)?;
-            }
+            let to = acknowledged.map_or(State::Acknowledged, |(to, _)| to);
+            let today = today.format("%Y-%m-%d").to_string();
             // By (case, stage, kind): the unique index, not the (status, due) one, which
             // would read every open deadline in the database.
             sp.prepare_cached(
@@ -883,9 +881,39 @@ fn insert_message(
     matched_by: Option<&str>,
     no_reply: Option<&str>,
 ) -> rusqlite::Result<()> {
+    insert_message_triaged(
+        tx,
+        case_id,
+        key,
+        raw,
+        p,
+        received_at,
+        status,
+        matched_by,
+        no_reply,
+        None,
+    )
+}
+
+/// [`insert_message`] for the message that opened a case, with its triage verdict
+/// (kind, reason).
+#[allow(clippy::too_many_arguments)]
+fn insert_message_triaged(
+    tx: &rusqlite::Connection,
+    case_id: Option<i64>,
+    key: &str,
+    raw: &[u8],
+    p: &Parsed,
+    received_at: &DateTime<Utc>,
+    status: &str,
+    matched_by: Option<&str>,
+    no_reply: Option<&str>,
+    triage: Option<(&str, &str)>,
+) -> rusqlite::Result<()> {
     tx.prepare_cached("INSERT INTO messages (case_id, ingest_key, raw, from_addr, subject, sent_at, received_at, status,
-                               message_id, in_reply_to, refs, reply_to, body_text, matched_by, no_reply_reason, size)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)")?.execute(
+                               message_id, in_reply_to, refs, reply_to, body_text, matched_by, no_reply_reason, size,
+                               triage, triage_reason)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)")?.execute(
         params![
             case_id,
             key,
@@ -902,7 +930,9 @@ fn insert_message(
             p.body,
             matched_by,
             no_reply,
-            raw.len() as i64
+            raw.len() as i64,
+            triage.map(|t| t.0),
+            triage.map(|t| t.1)
         ],
     )?;
     let id = tx.last_insert_rowid();

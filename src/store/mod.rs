@@ -888,12 +888,12 @@ pub(crate) fn create_case_tx(
     cal: &Calendar,
     actor: &str,
 ) -> Result<i64> {
-    create_case_with(tx, new, policy, prefix, cal, actor, true)
+    Ok(create_case_with(tx, new, policy, prefix, cal, actor, None)?.0)
 }
 
-/// [`create_case_tx`], but a complaint's deadlines are left to the caller when
-/// `complaint_deadlines` is false (ingestion acknowledges at once and computes them
-/// once, from the acknowledged case, with [`refresh_deadlines_pub`]).
+/// [`create_case_tx`], optionally writing the case already acknowledged (state and
+/// date) when the caller stores the acknowledgement in the same transaction; the
+/// deadlines are then computed from the acknowledged case. Returns (id, reference).
 pub(crate) fn create_case_with(
     tx: &Connection,
     new: &NewCase,
@@ -901,8 +901,8 @@ pub(crate) fn create_case_with(
     prefix: &str,
     cal: &Calendar,
     actor: &str,
-    complaint_deadlines: bool,
-) -> Result<i64> {
+    acknowledged: Option<(&str, NaiveDate)>,
+) -> Result<(i64, String)> {
     let received_on = london_date(new.received_at);
     let customer = upsert_customer(tx, new.email, new.name, new.received_at)?;
     use chrono::Datelike;
@@ -911,11 +911,11 @@ pub(crate) fn create_case_with(
     let now = ts(new.received_at);
     tx.prepare_cached(
         "INSERT INTO cases (reference, policy, kind, state, stage, customer_id, subject, service,
-                            received_at, received_on, updated_at)
-         VALUES (?1, ?2, ?3, 'received', ?4, ?5, ?6, ?7, ?8, ?9, ?8)",
+                            received_at, received_on, updated_at, acknowledged_on)
+         VALUES (?1, ?2, ?3, ?10, ?4, ?5, ?6, ?7, ?8, ?9, ?8, ?11)",
     )?
     .execute(params![
-        reference,
+        &reference,
         policy.name,
         new.kind.as_str(),
         stage,
@@ -923,7 +923,9 @@ pub(crate) fn create_case_with(
         new.subject,
         new.service,
         now,
-        received_on.format("%Y-%m-%d").to_string()
+        received_on.format("%Y-%m-%d").to_string(),
+        acknowledged.map_or(State::Received.as_str(), |(state, _)| state),
+        acknowledged.map(|(_, on)| on.format("%Y-%m-%d").to_string())
     ])?;
     let id = tx.last_insert_rowid();
     insert_event(
@@ -941,8 +943,7 @@ pub(crate) fn create_case_with(
         )),
     )?;
     match new.kind {
-        Kind::Complaint if complaint_deadlines => refresh_deadlines(tx, id, policy, cal)?,
-        Kind::Complaint => {}
+        Kind::Complaint => refresh_deadlines(tx, id, policy, cal)?,
         Kind::Compliment | Kind::Comment => {
             let dues = deadline::feedback_deadlines(
                 policy,
@@ -956,7 +957,7 @@ pub(crate) fn create_case_with(
         }
         Kind::ServiceRequest | Kind::OutOfScope => {}
     }
-    Ok(id)
+    Ok((id, reference))
 }
 
 fn upsert_deadline(tx: &Connection, case_id: i64, due: &Due) -> Result<()> {
@@ -978,16 +979,6 @@ fn upsert_deadline(tx: &Connection, case_id: i64, due: &Due) -> Result<()> {
         due.due.format("%Y-%m-%d").to_string()
     ])?;
     Ok(())
-}
-
-/// Recompute the current stage's deadlines (for other modules of the crate).
-pub(crate) fn refresh_deadlines_pub(
-    tx: &Connection,
-    case_id: i64,
-    policy: &Policy,
-    cal: &Calendar,
-) -> Result<()> {
-    refresh_deadlines(tx, case_id, policy, cal)
 }
 
 /// Recompute the current stage's deadlines from the case's facts.
