@@ -51,6 +51,8 @@ pub fn poll(
     progress: Progress<'_>,
 ) -> Result<Pass, MailboxError> {
     ensure(root)?;
+    // Files move to cur/ after each commit: the commit must survive a power cut.
+    store.durable_commits()?;
     let new = root.join("new");
     let mut files: Vec<PathBuf> = std::fs::read_dir(&new)
         .map_err(|e| err(&new, e))?

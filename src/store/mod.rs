@@ -263,6 +263,16 @@ impl Store {
     }
 
     /// Direct access for other store-owning modules (mailbox, outbox) in this crate.
+    /// Make every commit on this connection durable before it returns (the WAL is
+    /// synced: `synchronous = FULL`). The mailbox sources use it: after a commit they
+    /// tell the server (or the Maildir) the mail is processed, and a power cut must not
+    /// then lose the commit. The other connections keep `NORMAL`, which is crash-safe
+    /// for the process and loses at most the last commits on a power cut.
+    pub fn durable_commits(&self) -> Result<()> {
+        self.conn.pragma_update(None, "synchronous", "FULL")?;
+        Ok(())
+    }
+
     /// The database file, or None for an in-memory store.
     pub fn path(&self) -> Option<std::path::PathBuf> {
         self.conn
