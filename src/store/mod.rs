@@ -670,14 +670,27 @@ pub fn request_letter(conn: &Connection, req: &LetterRequest) -> Result<i64> {
     let reference: String = conn
         .prepare_cached("SELECT reference FROM cases WHERE id = ?1")?
         .query_row([req.case_id], |r| r.get(0))?;
-    // The row id makes the Message-ID unique for ever (ids of letters are never reused:
-    // letters are never deleted); insert, then name it.
-    conn.prepare_cached("INSERT INTO letters (case_id, kind, message_id, to_addr, subject, body_text, status, created_at,
+    // The row id makes the Message-ID unique for ever: letters are never deleted (an
+    // erasure blanks them), so the next id is the largest plus one, as SQLite would
+    // choose it, and we are inside the write transaction that takes it.
+    let id: i64 = conn
+        .prepare_cached("SELECT COALESCE(MAX(id), 0) + 1 FROM letters")?
+        .query_row([], |r| r.get(0))?;
+    let message_id = format!(
+        "<{}.{}.{}@{}>",
+        reference.to_ascii_lowercase(),
+        req.kind,
+        id,
+        req.domain
+    );
+    conn.prepare_cached("INSERT INTO letters (id, case_id, kind, message_id, to_addr, subject, body_text, status, created_at,
                               in_reply_to, refs, data, automatic, actor)
-         VALUES (?1, ?2, 'unassigned:' || hex(randomblob(16)), ?3, '', '', 'pending', ?4, ?5, ?6, ?7, ?8, ?9)")?.execute(
+         VALUES (?1, ?2, ?3, ?4, ?5, '', '', 'pending', ?6, ?7, ?8, ?9, ?10, ?11)")?.execute(
         params![
+            id,
             req.case_id,
             req.kind,
+            message_id,
             req.to_addr,
             ts(req.at),
             req.in_reply_to,
@@ -687,16 +700,6 @@ pub fn request_letter(conn: &Connection, req: &LetterRequest) -> Result<i64> {
             req.actor
         ],
     )?;
-    let id = conn.last_insert_rowid();
-    let message_id = format!(
-        "<{}.{}.{}@{}>",
-        reference.to_ascii_lowercase(),
-        req.kind,
-        id,
-        req.domain
-    );
-    conn.prepare_cached("UPDATE letters SET message_id = ?2 WHERE id = ?1")?
-        .execute(params![id, message_id])?;
     insert_event(
         conn,
         req.case_id,
@@ -879,14 +882,13 @@ pub(crate) fn upsert_customer(
     at: DateTime<Utc>,
 ) -> Result<i64> {
     let email = email.trim();
-    tx.prepare_cached(
-        "INSERT INTO customers (email, name, created_at) VALUES (?1, ?2, ?3)
-         ON CONFLICT (email) DO UPDATE SET name = COALESCE(customers.name, excluded.name)",
-    )?
-    .execute(params![email, name, ts(at)])?;
     Ok(tx
-        .prepare_cached("SELECT id FROM customers WHERE email = ?1")?
-        .query_row([email], |r| r.get(0))?)
+        .prepare_cached(
+            "INSERT INTO customers (email, name, created_at) VALUES (?1, ?2, ?3)
+             ON CONFLICT (email) DO UPDATE SET name = COALESCE(customers.name, excluded.name)
+             RETURNING id",
+        )?
+        .query_row(params![email, name, ts(at)], |r| r.get(0))?)
 }
 
 /// Insert a case inside a caller's transaction (ingestion stores the message in the same one).
