@@ -841,14 +841,8 @@ fn store_prepared(
                 },
             )?;
             // The acknowledgement is owed and stored: the case is acknowledged as of now.
+            // The case row and its acknowledgement deadline (met today) were written so.
             let to = acknowledged.map_or(State::Acknowledged, |(to, _)| to);
-            let today = today.format("%Y-%m-%d").to_string();
-            // By (case, stage, kind): the unique index, not the (status, due) one, which
-            // would read every open deadline in the database.
-            sp.prepare_cached(
-                "UPDATE deadlines SET status = 'met', met_on = ?2 WHERE case_id = ?1 AND stage = ?3 AND kind = 'acknowledge' AND status = 'open'",
-            )?
-            .execute(params![case_id, today, cfg.policy.first_stage().id])?;
             store::insert_event(
                 sp,
                 case_id,

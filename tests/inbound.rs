@@ -486,3 +486,87 @@ fn a_message_the_database_refuses_is_quarantined_and_the_rest_of_its_batch_store
     assert_eq!(q(&s, "SELECT COUNT(*) FROM quarantine")[0][0], "1");
     assert_eq!(q(&s, "SELECT COUNT(*) FROM cases")[0][0], "2");
 }
+
+#[test]
+fn acknowledged_at_once_the_acknowledgement_deadline_is_met_that_day() {
+    // West Lindsey: complaints acknowledged within 5 working days, compliments within 7 days.
+    let src =
+        redress::config::DEFAULT.replace("policy = \"lgsco-code\"", "policy = \"west-lindsey\"");
+    let cfg = Config::parse_str(&src, "test", std::path::Path::new(".")).unwrap();
+    assert_eq!(cfg.policy.name, "west-lindsey");
+    let mut s = Store::open_in_memory().unwrap();
+    let mail = |n: u32, subject: &str, body: &str| {
+        format!(
+            "From: Resident {n} <w{n}@example.org>\r\nTo: complaints@example.gov.uk\r\n\
+             Subject: {subject}\r\nMessage-ID: <wl-{n}@example.org>\r\n\
+             Date: Mon, 14 Dec 2026 09:00:00 +0000\r\n\r\n{body}\r\n"
+        )
+        .into_bytes()
+    };
+    let raws = [
+        mail(
+            1,
+            "Complaint about my bins",
+            "I want to complain: the bins were missed.",
+        ),
+        mail(
+            2,
+            "Thank you",
+            "A compliment: the crew went above and beyond, thank you.",
+        ),
+    ];
+    let batch: Vec<Incoming> = raws
+        .iter()
+        .map(|r| Incoming {
+            raw: r,
+            delivered_at: None,
+        })
+        .collect();
+    let out = ingest_batch(
+        &mut s,
+        &cfg,
+        "test",
+        &batch,
+        at("2026-12-14T10:00:00Z"),
+        Options::default(),
+    )
+    .unwrap();
+    assert!(
+        matches!(
+            &out[1],
+            Outcome::NewCase {
+                kind: Kind::Compliment,
+                acknowledged: true,
+                ..
+            }
+        ),
+        "{out:?}"
+    );
+    let rows = q(
+        &s,
+        "SELECT c.kind, c.state, c.acknowledged_on, d.kind, d.status, COALESCE(d.met_on, '-'), d.due
+         FROM deadlines d JOIN cases c ON c.id = d.case_id ORDER BY c.id, d.kind",
+    );
+    let acks: Vec<_> = rows.iter().filter(|r| r[3] == "acknowledge").collect();
+    assert_eq!(acks.len(), 2, "{rows:?}");
+    for r in &acks {
+        assert_eq!(r[1], "acknowledged", "{r:?}");
+        assert_eq!(r[2], "2026-12-14", "{r:?}");
+        assert_eq!(
+            (r[4].as_str(), r[5].as_str()),
+            ("met", "2026-12-14"),
+            "{r:?}"
+        );
+    }
+    // The complaint's response is still owed: 21 days from receipt (l.108), counted from
+    // Mon 14 Dec 2026 as day 0, falls on Mon 4 Jan 2027, a working day.
+    let respond: Vec<_> = rows
+        .iter()
+        .filter(|r| r[0] == "complaint" && r[3] == "respond")
+        .collect();
+    assert_eq!(respond.len(), 1, "{rows:?}");
+    assert_eq!(
+        (respond[0][4].as_str(), respond[0][6].as_str()),
+        ("open", "2027-01-04")
+    );
+}

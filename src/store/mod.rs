@@ -954,20 +954,40 @@ pub(crate) fn create_case_with(
             policy.name
         )),
     )?;
-    match new.kind {
-        Kind::Complaint => refresh_deadlines(tx, id, policy, cal)?,
-        Kind::Compliment | Kind::Comment => {
-            let dues = deadline::feedback_deadlines(
-                policy,
-                new.kind == Kind::Compliment,
-                received_on,
-                cal,
-            );
-            for due in &dues {
-                upsert_deadline(tx, id, due)?;
-            }
+    let acknowledged_on = acknowledged.map(|(_, on)| on);
+    let dues = match new.kind {
+        Kind::Complaint => {
+            let facts = deadline::Facts {
+                acknowledged: acknowledged_on,
+                ..deadline::Facts::received(received_on)
+            };
+            deadline::stage_deadlines(policy, &stage, &facts, cal)
         }
-        Kind::ServiceRequest | Kind::OutOfScope => {}
+        Kind::Compliment | Kind::Comment => {
+            deadline::feedback_deadlines(policy, new.kind == Kind::Compliment, received_on, cal)
+        }
+        Kind::ServiceRequest | Kind::OutOfScope => Vec::new(),
+    };
+    for due in &dues {
+        // A new case's rows: plain inserts; the acknowledgement is met if it is written
+        // acknowledged.
+        let met_on = acknowledged_on
+            .filter(|_| due.kind == deadline::Kind::Acknowledge)
+            .map(|d| d.format("%Y-%m-%d").to_string());
+        tx.prepare_cached(
+            "INSERT INTO deadlines (case_id, stage, kind, from_event, from_date, period, due, status, met_on)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, CASE WHEN ?8 IS NULL THEN 'open' ELSE 'met' END, ?8)",
+        )?
+        .execute(params![
+            id,
+            due.stage,
+            due.kind.as_str(),
+            due.from.describe(),
+            due.from_date.format("%Y-%m-%d").to_string(),
+            due.period,
+            due.due.format("%Y-%m-%d").to_string(),
+            met_on
+        ])?;
     }
     Ok((id, reference))
 }
