@@ -634,6 +634,7 @@ fn store_prepared(
             "bounce",
             None,
             Some(&reason),
+            None,
         )?;
         return Ok(Outcome::Noise { reason });
     }
@@ -670,6 +671,7 @@ fn store_prepared(
             "attached",
             Some(&by),
             no_reply.as_deref(),
+            None,
         )?;
         let who = if party { "customer" } else { "third party" };
         store::insert_event(
@@ -699,6 +701,7 @@ fn store_prepared(
             "noise",
             None,
             Some(&reason),
+            None,
         )?;
         return Ok(Outcome::Noise { reason });
     }
@@ -783,7 +786,7 @@ fn store_prepared(
         .message_id
         .as_ref()
         .map(|id| format!("<{}>", id.trim_matches(|c| c == '<' || c == '>')));
-    insert_message_triaged(
+    insert_message(
         sp,
         Some(case_id),
         &key,
@@ -863,36 +866,10 @@ fn store_prepared(
     })
 }
 
+/// Store a message's row and its attachments; `triage` (kind, reason) for the message
+/// that opened a case.
 #[allow(clippy::too_many_arguments)]
 fn insert_message(
-    tx: &rusqlite::Connection,
-    case_id: Option<i64>,
-    key: &str,
-    raw: &[u8],
-    p: &Parsed,
-    received_at: &DateTime<Utc>,
-    status: &str,
-    matched_by: Option<&str>,
-    no_reply: Option<&str>,
-) -> rusqlite::Result<()> {
-    insert_message_triaged(
-        tx,
-        case_id,
-        key,
-        raw,
-        p,
-        received_at,
-        status,
-        matched_by,
-        no_reply,
-        None,
-    )
-}
-
-/// [`insert_message`] for the message that opened a case, with its triage verdict
-/// (kind, reason).
-#[allow(clippy::too_many_arguments)]
-fn insert_message_triaged(
     tx: &rusqlite::Connection,
     case_id: Option<i64>,
     key: &str,

@@ -408,6 +408,25 @@ fn mail_from_the_inbox_itself_is_never_answered() {
     assert_eq!(q(&s, "SELECT COUNT(*) FROM letters")[0][0], "0");
 }
 
+/// A short plain-text message from resident `n` (r`n`@example.org), sent 14 Dec 2026.
+fn plain_mail(n: u32, subject: &str, body: &str) -> Vec<u8> {
+    format!(
+        "From: Resident {n} <r{n}@example.org>\r\nTo: complaints@example.gov.uk\r\n\
+         Subject: {subject}\r\nMessage-ID: <plain-{n}@example.org>\r\n\
+         Date: Mon, 14 Dec 2026 09:00:00 +0000\r\n\r\n{body}\r\n"
+    )
+    .into_bytes()
+}
+
+fn incoming(raws: &[Vec<u8>]) -> Vec<Incoming<'_>> {
+    raws.iter()
+        .map(|r| Incoming {
+            raw: r,
+            delivered_at: None,
+        })
+        .collect()
+}
+
 #[test]
 fn a_message_the_database_refuses_is_quarantined_and_the_rest_of_its_batch_stored() {
     let cfg = Config::load(None).unwrap();
@@ -419,26 +438,13 @@ fn a_message_the_database_refuses_is_quarantined_and_the_rest_of_its_batch_store
              WHEN NEW.subject LIKE '%poison%' BEGIN SELECT RAISE(ABORT, 'refused by test'); END;",
         )
         .unwrap();
-    let mail = |n: u32, subject: &str| {
-        format!(
-            "From: Resident {n} <r{n}@example.org>\r\nTo: complaints@example.gov.uk\r\n\
-             Subject: {subject}\r\nMessage-ID: <batch-{n}@example.org>\r\n\
-             Date: Mon, 14 Dec 2026 09:00:00 +0000\r\n\r\nI want to complain about the bins.\r\n"
-        )
-        .into_bytes()
-    };
+    let body = "I want to complain about the bins.";
     let raws = [
-        mail(1, "Complaint about bins"),
-        mail(2, "poison complaint"),
-        mail(3, "Complaint about the road"),
+        plain_mail(1, "Complaint about bins", body),
+        plain_mail(2, "poison complaint", body),
+        plain_mail(3, "Complaint about the road", body),
     ];
-    let batch: Vec<Incoming> = raws
-        .iter()
-        .map(|r| Incoming {
-            raw: r,
-            delivered_at: None,
-        })
-        .collect();
+    let batch = incoming(&raws);
     let out = ingest_batch(
         &mut s,
         &cfg,
@@ -495,33 +501,19 @@ fn acknowledged_at_once_the_acknowledgement_deadline_is_met_that_day() {
     let cfg = Config::parse_str(&src, "test", std::path::Path::new(".")).unwrap();
     assert_eq!(cfg.policy.name, "west-lindsey");
     let mut s = Store::open_in_memory().unwrap();
-    let mail = |n: u32, subject: &str, body: &str| {
-        format!(
-            "From: Resident {n} <w{n}@example.org>\r\nTo: complaints@example.gov.uk\r\n\
-             Subject: {subject}\r\nMessage-ID: <wl-{n}@example.org>\r\n\
-             Date: Mon, 14 Dec 2026 09:00:00 +0000\r\n\r\n{body}\r\n"
-        )
-        .into_bytes()
-    };
     let raws = [
-        mail(
+        plain_mail(
             1,
             "Complaint about my bins",
             "I want to complain: the bins were missed.",
         ),
-        mail(
+        plain_mail(
             2,
             "Thank you",
             "A compliment: the crew went above and beyond, thank you.",
         ),
     ];
-    let batch: Vec<Incoming> = raws
-        .iter()
-        .map(|r| Incoming {
-            raw: r,
-            delivered_at: None,
-        })
-        .collect();
+    let batch = incoming(&raws);
     let out = ingest_batch(
         &mut s,
         &cfg,

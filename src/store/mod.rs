@@ -974,28 +974,16 @@ pub(crate) fn create_case_with(
         let met_on = acknowledged_on
             .filter(|_| due.kind == deadline::Kind::Acknowledge)
             .map(|d| d.format("%Y-%m-%d").to_string());
-        tx.prepare_cached(
-            "INSERT INTO deadlines (case_id, stage, kind, from_event, from_date, period, due, status, met_on)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, CASE WHEN ?8 IS NULL THEN 'open' ELSE 'met' END, ?8)",
-        )?
-        .execute(params![
-            id,
-            due.stage,
-            due.kind.as_str(),
-            due.from.describe(),
-            due.from_date.format("%Y-%m-%d").to_string(),
-            due.period,
-            due.due.format("%Y-%m-%d").to_string(),
-            met_on
-        ])?;
+        upsert_deadline(tx, id, due, met_on.as_deref())?;
     }
     Ok((id, reference))
 }
 
-fn upsert_deadline(tx: &Connection, case_id: i64, due: &Due) -> Result<()> {
+/// Insert a deadline (open, or met on `met_on`), or recompute an open one's date.
+fn upsert_deadline(tx: &Connection, case_id: i64, due: &Due, met_on: Option<&str>) -> Result<()> {
     tx.prepare_cached(
-        "INSERT INTO deadlines (case_id, stage, kind, from_event, from_date, period, due)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+        "INSERT INTO deadlines (case_id, stage, kind, from_event, from_date, period, due, status, met_on)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, CASE WHEN ?8 IS NULL THEN 'open' ELSE 'met' END, ?8)
          ON CONFLICT (case_id, stage, kind) DO UPDATE SET
             from_event = excluded.from_event, from_date = excluded.from_date,
             period = excluded.period, due = excluded.due
@@ -1008,7 +996,8 @@ fn upsert_deadline(tx: &Connection, case_id: i64, due: &Due) -> Result<()> {
         due.from.describe(),
         due.from_date.format("%Y-%m-%d").to_string(),
         due.period,
-        due.due.format("%Y-%m-%d").to_string()
+        due.due.format("%Y-%m-%d").to_string(),
+        met_on
     ])?;
     Ok(())
 }
@@ -1032,7 +1021,7 @@ fn refresh_deadlines(tx: &Connection, case_id: i64, policy: &Policy, cal: &Calen
         },
     )?;
     for due in deadline::stage_deadlines(policy, &stage, &facts.facts(), cal) {
-        upsert_deadline(tx, case_id, &due)?;
+        upsert_deadline(tx, case_id, &due, None)?;
     }
     Ok(())
 }
