@@ -418,6 +418,11 @@ fn plain_mail(n: u32, subject: &str, body: &str) -> Vec<u8> {
     .into_bytes()
 }
 
+/// Ingest `raws` as one batch at `now` with default options.
+fn ingest_raws(s: &mut Store, cfg: &Config, raws: &[Vec<u8>], now: &str) -> Vec<Outcome> {
+    ingest_batch(s, cfg, "test", &incoming(raws), at(now), Options::default()).unwrap()
+}
+
 fn incoming(raws: &[Vec<u8>]) -> Vec<Incoming<'_>> {
     raws.iter()
         .map(|r| Incoming {
@@ -444,16 +449,7 @@ fn a_message_the_database_refuses_is_quarantined_and_the_rest_of_its_batch_store
         plain_mail(2, "poison complaint", body),
         plain_mail(3, "Complaint about the road", body),
     ];
-    let batch = incoming(&raws);
-    let out = ingest_batch(
-        &mut s,
-        &cfg,
-        "test",
-        &batch,
-        at("2026-12-14T10:00:00Z"),
-        Options::default(),
-    )
-    .unwrap();
+    let out = ingest_raws(&mut s, &cfg, &raws, "2026-12-14T10:00:00Z");
     assert!(matches!(out[0], Outcome::NewCase { .. }), "{:?}", out[0]);
     match &out[1] {
         Outcome::Quarantined { reason } => {
@@ -477,15 +473,7 @@ fn a_message_the_database_refuses_is_quarantined_and_the_rest_of_its_batch_store
     assert_eq!(q(&s, "SELECT COUNT(*) FROM letters")[0][0], "2");
     // The same batch again: the two stored are duplicates; the refused one is tried
     // again, refused again, and not quarantined twice.
-    let again = ingest_batch(
-        &mut s,
-        &cfg,
-        "test",
-        &batch,
-        at("2026-12-14T10:05:00Z"),
-        Options::default(),
-    )
-    .unwrap();
+    let again = ingest_raws(&mut s, &cfg, &raws, "2026-12-14T10:05:00Z");
     assert!(matches!(again[0], Outcome::Duplicate), "{again:?}");
     assert!(matches!(again[1], Outcome::Quarantined { .. }), "{again:?}");
     assert!(matches!(again[2], Outcome::Duplicate), "{again:?}");
@@ -513,16 +501,7 @@ fn acknowledged_at_once_the_acknowledgement_deadline_is_met_that_day() {
             "A compliment: the crew went above and beyond, thank you.",
         ),
     ];
-    let batch = incoming(&raws);
-    let out = ingest_batch(
-        &mut s,
-        &cfg,
-        "test",
-        &batch,
-        at("2026-12-14T10:00:00Z"),
-        Options::default(),
-    )
-    .unwrap();
+    let out = ingest_raws(&mut s, &cfg, &raws, "2026-12-14T10:00:00Z");
     assert!(
         matches!(
             &out[1],

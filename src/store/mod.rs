@@ -323,7 +323,7 @@ impl Store {
         actor: &str,
     ) -> Result<CaseRow> {
         let tx = self.conn.transaction()?;
-        let id = create_case_tx(&tx, new, policy, prefix, cal, actor)?;
+        let (id, _) = create_case_with(&tx, new, policy, prefix, cal, actor, None)?;
         tx.commit()?;
         self.case_by_id(id)
     }
@@ -891,21 +891,10 @@ pub(crate) fn upsert_customer(
         .query_row(params![email, name, ts(at)], |r| r.get(0))?)
 }
 
-/// Insert a case inside a caller's transaction (ingestion stores the message in the same one).
-pub(crate) fn create_case_tx(
-    tx: &Connection,
-    new: &NewCase,
-    policy: &Policy,
-    prefix: &str,
-    cal: &Calendar,
-    actor: &str,
-) -> Result<i64> {
-    Ok(create_case_with(tx, new, policy, prefix, cal, actor, None)?.0)
-}
-
-/// [`create_case_tx`], optionally writing the case already acknowledged (state and
-/// date) when the caller stores the acknowledgement in the same transaction; the
-/// deadlines are then computed from the acknowledged case. Returns (id, reference).
+/// Insert a case inside a caller's transaction (ingestion stores the message in the
+/// same one), optionally already acknowledged (state and date) when the caller stores
+/// the acknowledgement in that transaction too; the deadlines are computed from the
+/// case as written. Returns (id, reference).
 pub(crate) fn create_case_with(
     tx: &Connection,
     new: &NewCase,
