@@ -579,14 +579,19 @@ fn store_prepared(
     let from = p.from.clone().unwrap_or_default();
     let inbox = cfg.council.email.to_lowercase();
     // Our own letter coming back, or mail from the inbox itself: a loop.
+    // (Our letters' Message-IDs end in @ our mail domain: any other cannot be one.)
     let ours: bool = match &p.message_id {
-        Some(id) => sp
-            .prepare_cached("SELECT EXISTS (SELECT 1 FROM letters WHERE message_id = ?1)")?
-            .query_row(
-                [format!("<{}>", id.trim_matches(|c| c == '<' || c == '>'))],
-                |r| r.get(0),
-            )?,
-        None => false,
+        Some(id)
+            if id.trim_end_matches('>').rsplit_once('@').map(|(_, d)| d)
+                == Some(cfg.mail_domain()) =>
+        {
+            sp.prepare_cached("SELECT EXISTS (SELECT 1 FROM letters WHERE message_id = ?1)")?
+                .query_row(
+                    [format!("<{}>", id.trim_matches(|c| c == '<' || c == '>'))],
+                    |r| r.get(0),
+                )?
+        }
+        _ => false,
     };
     if p.noise.is_none() && (ours || from == inbox) {
         p.noise = Some(if ours {
@@ -832,6 +837,7 @@ fn store_prepared(
                 sp,
                 &LetterRequest {
                     case_id,
+                    reference: &reference,
                     kind,
                     to_addr: Some(&from),
                     in_reply_to: msg_ref.as_deref(),

@@ -76,6 +76,7 @@ fn letter(
         conn,
         &LetterRequest {
             case_id: case.id,
+            reference: &case.reference,
             kind,
             to_addr: case.customer_email.as_deref(),
             in_reply_to: last.as_deref(),

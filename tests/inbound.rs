@@ -408,6 +408,55 @@ fn mail_from_the_inbox_itself_is_never_answered() {
     assert_eq!(q(&s, "SELECT COUNT(*) FROM letters")[0][0], "0");
 }
 
+#[test]
+fn our_own_letter_coming_back_is_never_answered() {
+    let cfg = Config::load(None).unwrap();
+    let mut s = Store::open_in_memory().unwrap();
+    let now = "2026-12-14T10:00:00Z";
+    let first = ingest_raws(
+        &mut s,
+        &cfg,
+        &[plain_mail(1, "Bins", "My bin was missed.")],
+        now,
+    );
+    assert!(matches!(first[0], Outcome::NewCase { .. }));
+    let ours = &q(&s, "SELECT message_id FROM letters")[0][0];
+    assert!(ours.ends_with("@example.gov.uk>"), "{ours}");
+    // A list or forwarder reflects our acknowledgement back, from another address.
+    let echo = format!(
+        "From: Lists <list@example.org>\r\nSubject: Re: Bins\r\nMessage-ID: {ours}\r\n\r\nAcknowledgement.\r\n"
+    );
+    // The same local part at another domain is not ours: it opens a case as usual.
+    let lookalike = format!(
+        "From: Lists <list@example.org>\r\nSubject: Potholes\r\nMessage-ID: {}\r\n\r\nThe road is broken.\r\n",
+        ours.replace("@example.gov.uk", "@example.org")
+    );
+    let out = ingest_raws(
+        &mut s,
+        &cfg,
+        &[echo.into_bytes(), lookalike.into_bytes()],
+        now,
+    );
+    assert_eq!(
+        out[0],
+        Outcome::Noise {
+            reason: "our own letter came back (loop)".into()
+        }
+    );
+    assert!(
+        matches!(
+            out[1],
+            Outcome::NewCase {
+                acknowledged: true,
+                ..
+            }
+        ),
+        "{:?}",
+        out[1]
+    );
+    assert_eq!(q(&s, "SELECT COUNT(*) FROM letters")[0][0], "2");
+}
+
 /// A short plain-text message from resident `n` (r`n`@example.org), sent 14 Dec 2026.
 fn plain_mail(n: u32, subject: &str, body: &str) -> Vec<u8> {
     format!(

@@ -33,6 +33,7 @@ pub struct ClassifyArgs {
 
 pub fn poll(ctx: &Ctx, a: PollArgs) -> Result<ExitCode> {
     let mut store = ctx.store()?;
+    tracing::debug!("case store open");
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;

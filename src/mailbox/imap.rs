@@ -152,6 +152,7 @@ pub async fn pass(
         .select(&icfg.folder)
         .await
         .map_err(|e| fail(icfg, format!("select {}: {e}", icfg.folder)))?;
+    tracing::debug!("selected");
     let key = source_key(icfg);
     let validity = mbox.uid_validity.unwrap_or(0);
     let known = store.source_position(&key)?;
@@ -170,6 +171,7 @@ pub async fn pass(
         .into_iter()
         .filter(|u| *u > last)
         .collect();
+    tracing::debug!("searched new");
     uids.extend(
         session
             .uid_search("UNSEEN")
@@ -178,6 +180,7 @@ pub async fn pass(
     );
     let uids: Vec<u32> = uids.into_iter().collect();
     let total = uids.len();
+    tracing::debug!(source = %key, total, "messages to ingest");
     let mut out = Pass::default();
     let can_move = session
         .capabilities()
@@ -205,7 +208,9 @@ pub async fn pass(
                 .try_collect()
                 .await
                 .map_err(|e| fail(icfg, format!("fetch: {e}")))?;
+            tracing::debug!(messages = fetched.len(), "batch fetched");
             let job = cpu_bound(|| Job::prepare(cfg, fetched, (validity, last)));
+            tracing::debug!("batch prepared");
             let uids = job.uids.clone();
             let previous = pending.take();
             if previous.is_some() {
@@ -321,6 +326,7 @@ impl Worker {
                         .collect();
                     let batch = as_of(&batch, now);
                     let at = now.unwrap_or_else(Utc::now);
+                    let started = std::time::Instant::now();
                     let r = ingest::ingest_prepared_batch(
                         &mut db,
                         &cfg,
@@ -332,6 +338,11 @@ impl Worker {
                         Some(job.position),
                     )
                     .map_err(MailboxError::from);
+                    tracing::debug!(
+                        messages = batch.len(),
+                        ms = started.elapsed().as_secs_f64() * 1e3,
+                        "batch stored"
+                    );
                     let failed = r.is_err();
                     if tx.send(r).is_err() || failed {
                         return;
@@ -444,6 +455,7 @@ pub async fn poll(
     progress: Progress<'_>,
 ) -> Result<Pass, MailboxError> {
     let mut session = connect(icfg).await?;
+    tracing::debug!("logged in");
     let result = pass(&mut session, store, cfg, icfg, now, opts, progress).await;
     let _ = session.logout().await;
     result

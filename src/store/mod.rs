@@ -648,6 +648,8 @@ pub(crate) fn find_case_on(conn: &Connection, reference: &str) -> Result<CaseRow
 #[derive(Debug, Clone)]
 pub struct LetterRequest<'a> {
     pub case_id: i64,
+    /// The case's reference (part of the letter's Message-ID).
+    pub reference: &'a str,
     /// Template name: acknowledgement, holding, stage-response, ...
     pub kind: &'a str,
     pub to_addr: Option<&'a str>,
@@ -667,9 +669,6 @@ pub struct LetterRequest<'a> {
 /// Ask for a letter: stored as 'pending' with its Message-ID fixed now, so that however
 /// often rendering or sending is retried, the customer can receive it once only.
 pub fn request_letter(conn: &Connection, req: &LetterRequest) -> Result<i64> {
-    let reference: String = conn
-        .prepare_cached("SELECT reference FROM cases WHERE id = ?1")?
-        .query_row([req.case_id], |r| r.get(0))?;
     // The row id makes the Message-ID unique for ever: letters are never deleted (an
     // erasure blanks them), so the next id is the largest plus one, as SQLite would
     // choose it, and we are inside the write transaction that takes it.
@@ -678,7 +677,7 @@ pub fn request_letter(conn: &Connection, req: &LetterRequest) -> Result<i64> {
         .query_row([], |r| r.get(0))?;
     let message_id = format!(
         "<{}.{}.{}@{}>",
-        reference.to_ascii_lowercase(),
+        req.reference.to_ascii_lowercase(),
         req.kind,
         id,
         req.domain

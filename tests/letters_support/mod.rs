@@ -190,6 +190,7 @@ impl World {
             self.store.conn(),
             &LetterRequest {
                 case_id: case.id,
+                reference: &case.reference,
                 kind,
                 to_addr: None,
                 in_reply_to,
