@@ -5,6 +5,9 @@
   fetch PORT [RUNS]      time a plain IMAP fetch of the whole INBOX (complaints/secret):
                          login, EXAMINE INBOX, UID FETCH 1:* (BODY.PEEK[]), logout;
                          prints one JSON line per run
+  open PORT              log in and SELECT INBOX read-write once (Dovecot then moves
+                         new/ to cur/, as after any mail client's first visit); prints
+                         the seconds the SELECT took
   verify DB MAILDIR N    count what the ingestion left behind (SQLite rows, \\Seen flags)
 """
 
@@ -146,6 +149,16 @@ def fetch(port: int, runs: int) -> None:
                           "session_s": round(t3 - t0, 4)}), flush=True)
 
 
+def open_rw(port: int) -> None:
+    m = imaplib.IMAP4("127.0.0.1", port)
+    m.login("complaints", "secret")
+    t0 = time.perf_counter()
+    typ, data = m.select("INBOX")
+    assert typ == "OK", data
+    print(round(time.perf_counter() - t0, 4))
+    m.logout()
+
+
 def verify(db: str, maildir: str, n: int) -> None:
     c = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     q = lambda sql: c.execute(sql).fetchone()[0]
@@ -176,6 +189,8 @@ if __name__ == "__main__":
         fill(sys.argv[2], int(sys.argv[3]))
     elif cmd == "fetch":
         fetch(int(sys.argv[2]), int(sys.argv[3]) if len(sys.argv) > 3 else 1)
+    elif cmd == "open":
+        open_rw(int(sys.argv[2]))
     elif cmd == "verify":
         verify(sys.argv[2], sys.argv[3], int(sys.argv[4]))
     else:

@@ -377,7 +377,8 @@ fn thread(
             .query_row(
                 "SELECT c.reference FROM letters l JOIN cases c ON c.id = l.case_id WHERE l.message_id = ?1
                  UNION ALL
-                 SELECT c.reference FROM messages m JOIN cases c ON c.id = m.case_id WHERE m.message_id = ?2
+                 SELECT c.reference FROM messages m JOIN cases c ON c.id = m.case_id
+                 WHERE m.ingest_key = ?2 AND m.message_id IS NOT NULL
                  LIMIT 1",
                 params![bracketed, bare],
                 |r| r.get(0),

@@ -542,6 +542,29 @@ fn export_holds_every_message_and_letter_of_the_person_and_nothing_of_anyone_els
         ),
         "2026-11-04T10:00:00Z",
     );
+    // Auto-replies are stored on no case; Alice's (her address in capitals) is hers.
+    for from in ["ALICE@EXAMPLE.ORG", "bob@example.net"] {
+        let ooo = format!(
+            "From: {from}\r\nTo: complaints@example.gov.uk\r\nSubject: Out of office\r\nAuto-Submitted: auto-replied\r\nMessage-ID: <ooo-{from}>\r\nDate: Thu, 5 Nov 2026 09:00:00 +0000\r\n\r\nI am away until Monday.\r\n"
+        );
+        let out = ingest_batch(
+            &mut store,
+            &cfg,
+            "test",
+            &[Incoming {
+                raw: ooo.as_bytes(),
+                delivered_at: None,
+            }],
+            t("2026-11-05T09:00:00Z"),
+            Options::default(),
+        )
+        .unwrap();
+        assert!(
+            matches!(out[0], redress::ingest::Outcome::Noise { .. }),
+            "{:?}",
+            out[0]
+        );
+    }
     // One of Alice's letters has been rendered and sent; the rest are still pending.
     store
         .conn()
@@ -565,7 +588,7 @@ fn export_holds_every_message_and_letter_of_the_person_and_nothing_of_anyone_els
         t("2026-11-20T09:00:00Z"),
     )
     .unwrap();
-    assert_eq!((s.cases, s.messages, s.attachments), (2, 3, 1));
+    assert_eq!((s.cases, s.messages, s.attachments), (2, 4, 1));
     assert_eq!(s.letters as i64, alice_letters);
     assert_eq!(s.letters_without_pdf as i64, alice_letters - 1);
 

@@ -197,6 +197,7 @@ pub async fn pass(
     //                  records the mailbox position), then report back;
     //   here:          once batch k is committed, mark it processed on the server.
     // Nothing is marked before its batch commits, exactly as without the pipeline.
+    let _cpu = CpuLog("pass thread");
     let mut worker = Worker::start(store, cfg, &key, now, opts)?;
     let mut pending: Option<Vec<u32>> = None;
     let result = async {
@@ -315,6 +316,7 @@ impl Worker {
         let thread = std::thread::Builder::new()
             .name("ingest".into())
             .spawn(move || {
+                let _cpu = CpuLog("ingest thread");
                 for job in rx {
                     let batch: Vec<Incoming> = job
                         .fetched
@@ -379,6 +381,26 @@ impl Worker {
             let _ = t.join();
         }
     }
+}
+
+/// Logs (at debug level) the CPU time its thread used while it lived.
+struct CpuLog(&'static str);
+
+impl Drop for CpuLog {
+    fn drop(&mut self) {
+        tracing::debug!(cpu_ms = thread_cpu_ms(), "{}", self.0);
+    }
+}
+
+/// CPU time this thread has used so far, in milliseconds (for the debug log).
+fn thread_cpu_ms() -> f64 {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime only writes the timespec we pass.
+    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    ts.tv_sec as f64 * 1e3 + ts.tv_nsec as f64 / 1e6
 }
 
 fn fail_store(msg: impl std::fmt::Display) -> MailboxError {

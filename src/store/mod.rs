@@ -21,6 +21,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("records.sql"),
     include_str!("speed.sql"),
     include_str!("workflow_speed.sql"),
+    include_str!("ingest_speed.sql"),
 ];
 
 #[derive(Debug, thiserror::Error)]

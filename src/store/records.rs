@@ -401,10 +401,13 @@ impl Store {
     ) -> Result<Vec<MessageRecord>> {
         let mut stmt = self.conn.prepare(
             "SELECT m.id, c.reference, m.from_addr, m.subject, m.sent_at, m.received_at, m.raw, m.body_text
-             FROM messages m LEFT JOIN cases c ON c.id = m.case_id
-             WHERE (m.case_id IS NOT NULL AND c.customer_id = ?1)
-                OR (m.case_id IS NULL AND m.from_addr = ?2 COLLATE NOCASE)
-             ORDER BY m.received_at, m.id",
+             FROM cases c JOIN messages m ON m.case_id = c.id
+             WHERE c.customer_id = ?1
+             UNION ALL
+             SELECT m.id, NULL, m.from_addr, m.subject, m.sent_at, m.received_at, m.raw, m.body_text
+             FROM messages m
+             WHERE m.case_id IS NULL AND m.from_addr = ?2 COLLATE NOCASE
+             ORDER BY 6, 1",
         )?;
         let mut out = stmt
             .query_map(params![customer_id, email.trim()], |r| {
