@@ -208,3 +208,172 @@ fn the_systemd_unit_is_valid_and_hardened() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// Write `raw` into the zero-setup Maildir under `dir` as a delivery agent would.
+fn deliver_local(dir: &Path, name: &str, raw: &[u8]) {
+    let tmp = dir.join("maildir/tmp").join(name);
+    std::fs::create_dir_all(tmp.parent().unwrap()).unwrap();
+    std::fs::create_dir_all(dir.join("maildir/new")).unwrap();
+    std::fs::write(&tmp, raw).unwrap();
+    std::fs::rename(&tmp, dir.join("maildir/new").join(name)).unwrap();
+}
+
+/// Wait for `child` to exit (at most `secs`), returning its status.
+fn wait_exit(child: &mut Child, secs: u64) -> std::process::ExitStatus {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            return s;
+        }
+        assert!(Instant::now() < deadline, "daemon did not stop");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Processes whose parent is `pid` and whose command line contains `arg`.
+fn children_with(pid: u32, arg: &str) -> Vec<u32> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Some(child) = e.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{child}/stat")) else {
+            continue;
+        };
+        // pid (comm) state ppid ...: comm may hold spaces, so split after the ')'.
+        let ppid = stat
+            .rsplit_once(')')
+            .and_then(|(_, rest)| rest.split_whitespace().nth(1))
+            .and_then(|p| p.parse::<u32>().ok());
+        let cmdline = std::fs::read(format!("/proc/{child}/cmdline")).unwrap_or_default();
+        if ppid == Some(pid) && cmdline.split(|b| *b == 0).any(|a| a == arg.as_bytes()) {
+            out.push(child);
+        }
+    }
+    out
+}
+
+/// Every letter the outbox holds, by status (`redress outbox --json`).
+fn letter_statuses(dir: &Path) -> std::collections::BTreeMap<String, usize> {
+    let out = Command::new(env!("CARGO_BIN_EXE_redress"))
+        .args(["outbox", "--json", "--limit", "100000"])
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut m = std::collections::BTreeMap::new();
+    for l in v.as_array().unwrap() {
+        *m.entry(l["status"].as_str().unwrap().to_string())
+            .or_insert(0) += 1;
+    }
+    m
+}
+
+#[test]
+fn when_the_renderer_cannot_be_started_the_daemon_renders_the_letters_itself() {
+    // The binary replaced on disk under a running daemon (an upgrade): its own path
+    // no longer names a program it can start.
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let exe = dir.join("bin/redress");
+    std::fs::create_dir_all(exe.parent().unwrap()).unwrap();
+    std::fs::copy(env!("CARGO_BIN_EXE_redress"), &exe).unwrap();
+    let log = std::fs::File::create(dir.join("run.log")).unwrap();
+    let mut child = Command::new(&exe)
+        .arg("run")
+        .current_dir(dir)
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .unwrap();
+    wait_until("the zero-setup database", 20, || {
+        dir.join("data/redress.db").is_file()
+    });
+    std::fs::remove_file(&exe).unwrap();
+    deliver_local(dir, "1.test", &complaint(1));
+    wait_until("the acknowledgement in the outbox", 60, || {
+        outbox_files(dir) == 1
+    });
+    sigterm(&child);
+    let status = wait_exit(&mut child, 30);
+    let log = std::fs::read_to_string(dir.join("run.log")).unwrap();
+    assert!(status.success(), "exit status {status:?}\n{log}");
+    assert!(
+        log.contains("cannot start the letter renderer: rendering in the daemon"),
+        "{log}"
+    );
+    assert_eq!(letter_statuses(dir).get("sent"), Some(&1), "{log}");
+}
+
+#[test]
+fn sigterm_while_the_renderer_runs_loses_and_doubles_no_letter() {
+    const N: usize = 600;
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    for i in 0..N {
+        deliver_local(dir, &format!("{i}.test"), &complaint(i));
+    }
+    let log = std::fs::File::create(dir.join("run.log")).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_redress"))
+        .arg("run")
+        .current_dir(dir)
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .unwrap();
+    // SIGTERM as soon as the renderer (`redress render`) is running.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let renderer = loop {
+        if let Some(&r) = children_with(child.id(), "render").first() {
+            break r;
+        }
+        assert!(Instant::now() < deadline, "no renderer started");
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    sigterm(&child);
+    let renderer_alive_at_sigterm = Path::new(&format!("/proc/{renderer}")).exists();
+    let status = wait_exit(&mut child, 60);
+    let log = std::fs::read_to_string(dir.join("run.log")).unwrap();
+    assert!(status.success(), "exit status {status:?}\n{log}");
+    assert!(log.contains("stopped cleanly"), "{log}");
+    assert!(
+        renderer_alive_at_sigterm,
+        "the renderer ended before the signal: this run proves nothing"
+    );
+    // The daemon waited for its renderer: it is gone, and no letter is half-done.
+    assert!(!Path::new(&format!("/proc/{renderer}")).exists());
+    let after_stop = letter_statuses(dir);
+    assert_eq!(after_stop.values().sum::<usize>(), N, "{after_stop:?}");
+    assert!(
+        after_stop
+            .keys()
+            .all(|s| s == "pending" || s == "queued" || s == "sent"),
+        "{after_stop:?}"
+    );
+    // Start again (one-shot): every letter goes out, each exactly once.
+    let send = Command::new(env!("CARGO_BIN_EXE_redress"))
+        .args(["send"])
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(
+        send.status.success(),
+        "{}",
+        String::from_utf8_lossy(&send.stderr)
+    );
+    assert_eq!(letter_statuses(dir).get("sent"), Some(&N));
+    assert_eq!(outbox_files(dir), N);
+    let mut ids = std::collections::BTreeSet::new();
+    for e in std::fs::read_dir(dir.join("outbox")).unwrap().flatten() {
+        let text = std::fs::read_to_string(e.path()).unwrap_or_default();
+        if let Some(id) = text.lines().find(|l| l.starts_with("Message-ID:")) {
+            ids.insert(id.to_string());
+        }
+    }
+    assert_eq!(ids.len(), N, "one file per letter, no Message-ID twice");
+}

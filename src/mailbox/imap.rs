@@ -201,7 +201,10 @@ pub async fn pass(
     let mut worker = Worker::start(store, cfg, &key, now, opts)?;
     let mut pending: Option<Vec<u32>> = None;
     let result = async {
-        for chunk in uids.chunks(BATCH) {
+        // A small first batch: the ingest thread has nothing to do until it arrives.
+        let first = uids.len().min(BATCH / 5);
+        let chunks = std::iter::once(&uids[..first]).chain(uids[first..].chunks(BATCH));
+        for chunk in chunks {
             let fetched: Vec<Fetch> = session
                 .uid_fetch(uid_set(chunk), "(UID INTERNALDATE BODY.PEEK[])")
                 .await
