@@ -302,6 +302,60 @@ fn smtp_550_marks_the_letter_failed_and_flags_the_case_but_others_go() {
         "{}",
         out.stdout
     );
+
+    // The cause is fixed (the mailbox exists again): an officer retries the letter.
+    let first = sink.messages();
+    drop(sink);
+    let sink = Sink::start(port, &tmp.path().join("sink2"), &[]);
+    let bad_s = bad_id.to_string();
+    let cli = |args: &[&str]| {
+        let mut all = vec!["--config", "redress.toml", "--now", "2026-12-22T11:00:00Z"];
+        all.extend_from_slice(args);
+        redress(tmp.path(), &all)
+    };
+    let out = cli(&["outbox", "--retry", &bad_s, "--officer", "jo"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.contains("now queued"), "{}", out.stdout);
+    let r = report(&send(tmp.path(), "2026-12-22T11:01:00Z"));
+    assert_eq!(r["send"]["sent"], 1, "{r}");
+    assert_eq!(w.status(bad_id), "sent");
+    let got = sink.messages();
+    assert_eq!(got.len(), 1);
+    let id_of = |m: &[u8]| {
+        String::from_utf8_lossy(m)
+            .lines()
+            .find(|l| l.to_ascii_lowercase().starts_with("message-id:"))
+            .map(str::to_string)
+    };
+    let good_msg = first.iter().map(|m| id_of(m)).collect::<Vec<_>>();
+    assert!(
+        !good_msg.contains(&id_of(&got[0])),
+        "the retried letter, not the other"
+    );
+    assert!(
+        String::from_utf8_lossy(&got[0]).contains("gone@example.net"),
+        "the retried letter went to its customer"
+    );
+    assert!(w
+        .events(&bad)
+        .iter()
+        .any(|(k, d)| k == "letter retried" && d.contains("550") && d.contains("jo")));
+    // A sent letter cannot be retried: one line saying why, non-zero exit.
+    let out = cli(&["outbox", "--retry", &bad_s]);
+    assert_ne!(out.code, 0);
+    assert!(
+        out.stderr
+            .contains("is sent: only a held or failed letter can be retried"),
+        "{}",
+        out.stderr
+    );
+    let out = cli(&["outbox", "--retry", "99999"]);
+    assert_ne!(out.code, 0);
+    assert!(
+        out.stderr.contains("no letter with id 99999"),
+        "{}",
+        out.stderr
+    );
 }
 
 #[test]
@@ -498,6 +552,48 @@ fn contact_restrictions_hold_letters_as_the_monitoring_officer_decided() {
     redress::outbox::render_pending(&mut w.store, &w.config, at("2026-12-21T11:00:10Z")).unwrap();
     w.set_customer("late@example.net", "restriction", "letter-only");
     let r = report(&send(tmp.path(), "2026-12-21T11:01:00Z"));
+    assert_eq!(r["send"]["held"], 1, "{r}");
+    assert_eq!(w.status(late_id), "held");
+
+    // The officer prints and posts the letter-only customer's letter, and records it.
+    let post_s = post_id.to_string();
+    let out = redress(
+        tmp.path(),
+        &[
+            "--config",
+            "redress.toml",
+            "--now",
+            "2026-12-21T12:00:00Z",
+            "outbox",
+            "--posted",
+            &post_s,
+            "--officer",
+            "jo",
+        ],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let l = w.store.letter(post_id).unwrap();
+    assert_eq!(l.status, "sent");
+    assert_eq!(l.sent_at.as_deref(), Some("2026-12-21T12:00:00Z"));
+    assert!(w
+        .events(&post)
+        .iter()
+        .any(|(k, d)| k == "letter posted" && d.contains("letter-only") && d.contains("jo")));
+    // Nothing was emailed for it.
+    assert_eq!(
+        std::fs::read_dir(tmp.path().join("outbox"))
+            .unwrap()
+            .count(),
+        2
+    );
+    // Retrying a letter whose restriction still applies holds it again at sending.
+    let late_s = late_id.to_string();
+    let out = redress(
+        tmp.path(),
+        &["--config", "redress.toml", "outbox", "--retry", &late_s],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let r = report(&send(tmp.path(), "2026-12-21T12:01:00Z"));
     assert_eq!(r["send"]["held"], 1, "{r}");
     assert_eq!(w.status(late_id), "held");
 }

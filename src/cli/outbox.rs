@@ -5,7 +5,7 @@ use clap::Args;
 use std::process::ExitCode;
 
 use super::{print_json, print_table, Ctx};
-use crate::store::outbox::LetterFilter;
+use crate::store::outbox::{LetterFilter, OfficerLetterAction};
 
 #[derive(Debug, Args)]
 pub struct OutboxArgs {
@@ -19,11 +19,37 @@ pub struct OutboxArgs {
     pub limit: Option<usize>,
     #[arg(long)]
     pub json: bool,
+    /// Put held or failed letter ID back in the outbox once the cause is fixed (same
+    /// Message-ID; a contact restriction is checked again before it is sent).
+    #[arg(long, value_name = "ID", conflicts_with = "posted")]
+    pub retry: Option<i64>,
+    /// Record held or failed letter ID as printed and posted by hand (it counts as sent).
+    #[arg(long, value_name = "ID")]
+    pub posted: Option<i64>,
+    /// Who did it (recorded on the case's timeline) with --retry or --posted.
+    #[arg(long, default_value = "cli")]
+    pub officer: String,
 }
 
 const STATUSES: &[&str] = &["pending", "queued", "sending", "sent", "held", "failed"];
 
 pub fn run(ctx: &Ctx, a: OutboxArgs) -> Result<ExitCode> {
+    let action = match (a.retry, a.posted) {
+        (Some(id), _) => Some((id, OfficerLetterAction::Retry)),
+        (_, Some(id)) => Some((id, OfficerLetterAction::Posted)),
+        _ => None,
+    };
+    if let Some((id, action)) = action {
+        let mut store = ctx.store()?;
+        let status = store.officer_letter_action(id, action, &a.officer, ctx.now)?;
+        let l = store.letter(id)?;
+        if a.json {
+            print_json(&l)?;
+        } else {
+            println!("letter {id} ({} on {}): now {status}", l.kind, l.reference);
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
     if let Some(s) = &a.status {
         if !STATUSES.contains(&s.as_str()) {
             anyhow::bail!(

@@ -8,6 +8,13 @@ use serde::Serialize;
 
 use super::{insert_event, ts, Result, Store};
 
+/// What an officer can do with a letter that did not go by email.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OfficerLetterAction {
+    Retry,
+    Posted,
+}
+
 /// A letter as the outbox and `redress outbox` see it.
 #[derive(Debug, Clone, Serialize)]
 pub struct LetterRow {
@@ -426,6 +433,100 @@ impl Store {
         )?;
         tx.commit()?;
         Ok(())
+    }
+
+    /// An officer's decision on a held or failed letter, in one transaction with its
+    /// event. Returns the letter's new status.
+    /// - [`OfficerLetterAction::Retry`] (the cause is fixed): back to the outbox with
+    ///   its attempts counted afresh and its Message-ID unchanged, queued to send now
+    ///   (a restriction is checked again before it goes), or pending if it was never
+    ///   rendered;
+    /// - [`OfficerLetterAction::Posted`]: printed and posted by hand, recorded as sent.
+    pub fn officer_letter_action(
+        &mut self,
+        id: i64,
+        action: OfficerLetterAction,
+        officer: &str,
+        at: DateTime<Utc>,
+    ) -> Result<&'static str> {
+        let letter = self.letter(id)?;
+        if letter.status != "held" && letter.status != "failed" {
+            return Err(super::StoreError::Refused(format!(
+                "letter {id} ({} on {}) is {}: only a held or failed letter can be {}",
+                letter.kind,
+                letter.reference,
+                letter.status,
+                match action {
+                    OfficerLetterAction::Retry => "retried",
+                    OfficerLetterAction::Posted => "recorded as posted",
+                }
+            )));
+        }
+        let why = letter
+            .held_reason
+            .clone()
+            .filter(|_| letter.status == "held")
+            .or_else(|| letter.last_error.clone())
+            .unwrap_or_default();
+        let (status, event, detail) = match action {
+            OfficerLetterAction::Retry => {
+                let status = if letter.rendered_at.is_some() {
+                    "queued"
+                } else {
+                    "pending"
+                };
+                (
+                    status,
+                    "letter retried",
+                    format!(
+                        "{} letter {} was {} ({why}); back to the outbox by {officer}",
+                        letter.kind, letter.message_id, letter.status
+                    ),
+                )
+            }
+            OfficerLetterAction::Posted => {
+                if letter.rendered_at.is_none() {
+                    return Err(super::StoreError::Refused(format!(
+                        "letter {id} ({} on {}) was never rendered, so there is nothing to print: retry it first",
+                        letter.kind, letter.reference
+                    )));
+                }
+                (
+                    "sent",
+                    "letter posted",
+                    format!(
+                        "{} letter {} was {} ({why}); printed and posted by {officer}",
+                        letter.kind, letter.message_id, letter.status
+                    ),
+                )
+            }
+        };
+        let tx = self.conn.transaction()?;
+        let n = tx.execute(
+            "UPDATE letters SET status = ?2, attempts = CASE WHEN ?2 = 'sent' THEN attempts ELSE 0 END,
+                    next_attempt_at = CASE WHEN ?2 = 'queued' THEN ?3 END,
+                    sent_at = CASE WHEN ?2 = 'sent' THEN ?3 ELSE sent_at END,
+                    last_error = NULL, held_reason = NULL
+             WHERE id = ?1 AND status = ?4",
+            params![id, status, ts(at), letter.status],
+        )?;
+        if n != 1 {
+            return Err(super::StoreError::Refused(format!(
+                "letter {id} changed meanwhile: look again with redress outbox"
+            )));
+        }
+        insert_event(
+            &tx,
+            letter.case_id,
+            at,
+            &format!("officer:{officer}"),
+            event,
+            None,
+            None,
+            Some(&detail),
+        )?;
+        tx.commit()?;
+        Ok(status)
     }
 
     /// A temporary failure: back to 'queued' until `next`. No event per retry (the
