@@ -37,6 +37,13 @@ pub struct Plan {
     pub due: Vec<DueCase>,
     /// Closed cases looked at whose date has not come.
     pub not_yet_due: usize,
+    /// Mail that never joined a case (messages on no case: auto-replies, bounces,
+    /// loops; and quarantined messages) received before this moment is erased too:
+    /// kept as long as the configured policy keeps the shortest-kept case, counted
+    /// from receipt. None when the policy has no retention schedule.
+    pub unattached_before: Option<String>,
+    pub unattached_messages: u64,
+    pub quarantined: u64,
 }
 
 /// Cases erased per transaction: each batch is all or nothing, and a pass interrupted
@@ -121,10 +128,26 @@ pub fn plan(store: &Store, cfg: &Config, today: NaiveDate) -> Result<Plan> {
             rule,
         });
     }
+    let unattached_before = cfg
+        .policy
+        .preset
+        .retention
+        .iter()
+        .map(|r| r.years)
+        .min()
+        .and_then(|years| today.checked_sub_months(Months::new(12 * years)))
+        .map(|d| format!("{}T00:00:00Z", d.format("%Y-%m-%d")));
+    let (unattached_messages, quarantined) = match &unattached_before {
+        Some(before) => store.unattached_before(before)?,
+        None => (0, 0),
+    };
     Ok(Plan {
         today,
         due,
         not_yet_due,
+        unattached_before,
+        unattached_messages,
+        quarantined,
     })
 }
 
@@ -158,6 +181,16 @@ pub fn run(
         total.event_details += n.event_details;
         done += chunk.len();
         progress(done, plan.due.len());
+    }
+    if let Some(before) = plan
+        .unattached_before
+        .as_deref()
+        .filter(|_| plan.unattached_messages + plan.quarantined > 0)
+    {
+        let n = store.erase_unattached(before)?;
+        total.attachments += n.attachments;
+        total.unattached_messages = n.unattached_messages;
+        total.quarantined = n.quarantined;
     }
     Ok(total)
 }

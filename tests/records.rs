@@ -645,3 +645,96 @@ fn export_holds_every_message_and_letter_of_the_person_and_nothing_of_anyone_els
     )
     .is_err());
 }
+
+#[test]
+fn retention_erases_old_mail_that_never_joined_a_case_and_keeps_the_recent() {
+    let dir = tempfile::tempdir().unwrap();
+    let (cfg, mut store) = setup(dir.path());
+    let auto_reply = |who: &str, date: &str| {
+        format!(
+            "From: {who}\r\nTo: complaints@example.gov.uk\r\nSubject: Out of office\r\nAuto-Submitted: auto-replied\r\n\
+             Message-ID: <ooo-{who}>\r\nDate: {date}\r\n\r\nI am away.\r\n"
+        )
+    };
+    let mail = [
+        (
+            "2020-02-03T09:00:00Z",
+            auto_reply("old@example.org", "Mon, 3 Feb 2020 09:00:00 +0000"),
+        ),
+        (
+            "2020-02-03T09:00:00Z",
+            "garbage from 2020 with no headers".to_string(),
+        ),
+        (
+            "2027-03-01T09:00:00Z",
+            auto_reply("new@example.org", "Mon, 1 Mar 2027 09:00:00 +0000"),
+        ),
+        (
+            "2027-03-01T09:00:00Z",
+            "garbage from 2027 with no headers".to_string(),
+        ),
+    ];
+    for (now, raw) in &mail {
+        let out = ingest_batch(
+            &mut store,
+            &cfg,
+            "test",
+            &[Incoming {
+                raw: raw.as_bytes(),
+                delivered_at: Some(t(now)),
+            }],
+            t(now),
+            Options::default(),
+        )
+        .unwrap();
+        assert!(
+            matches!(
+                out[0],
+                redress::ingest::Outcome::Noise { .. }
+                    | redress::ingest::Outcome::Quarantined { .. }
+            ),
+            "{:?}",
+            out[0]
+        );
+    }
+    let unattached = |s: &Store| {
+        (
+            rows(s, "SELECT count(*) FROM messages WHERE case_id IS NULL"),
+            rows(s, "SELECT count(*) FROM quarantine"),
+        )
+    };
+    assert_eq!(unattached(&store), (2, 2));
+    // LGSCO preset: 6 years. On 15 April 2027 mail received before 15 April 2021 goes.
+    let today = chrono::NaiveDate::from_ymd_opt(2027, 4, 15).unwrap();
+    let plan = redress::retention::plan(&store, &cfg, today).unwrap();
+    assert_eq!(
+        plan.unattached_before.as_deref(),
+        Some("2021-04-15T00:00:00Z")
+    );
+    assert_eq!((plan.unattached_messages, plan.quarantined), (1, 1));
+    assert_eq!(unattached(&store), (2, 2), "planning erases nothing");
+    let n = redress::retention::run(
+        &mut store,
+        &plan,
+        t("2027-04-15T02:30:00Z"),
+        "test",
+        &mut |_, _| {},
+    )
+    .unwrap();
+    assert_eq!((n.unattached_messages, n.quarantined), (1, 1));
+    assert_eq!(unattached(&store), (1, 1));
+    assert_eq!(
+        rows(
+            &store,
+            "SELECT count(*) FROM messages WHERE from_addr = 'new@example.org'"
+        ),
+        1
+    );
+    assert_eq!(
+        rows(
+            &store,
+            "SELECT count(*) FROM quarantine WHERE CAST(raw AS TEXT) LIKE '%2027%'"
+        ),
+        1
+    );
+}

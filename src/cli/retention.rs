@@ -42,11 +42,18 @@ pub fn run(ctx: &Ctx, a: RetentionArgs) -> Result<ExitCode> {
                 .collect();
             print_table(&["REFERENCE", "CLOSED", "DESTROY ON", "RULE"], &rows);
             println!(
-                "{} cases due for erasure as of {}; {} closed cases kept for now. Dry run: nothing erased.",
+                "{} cases due for erasure as of {}; {} closed cases kept for now.",
                 plan.due.len(),
                 plan.today,
                 plan.not_yet_due
             );
+            if let Some(before) = &plan.unattached_before {
+                println!(
+                    "{} messages on no case and {} quarantined, received before {before}, due for erasure.",
+                    plan.unattached_messages, plan.quarantined
+                );
+            }
+            println!("Dry run: nothing erased.");
         }
         return Ok(ExitCode::SUCCESS);
     }
@@ -65,8 +72,8 @@ pub fn run(ctx: &Ctx, a: RetentionArgs) -> Result<ExitCode> {
         print_json(&serde_json::json!({"dry_run": false, "erased": n, "due": plan.due}))?;
     } else {
         println!(
-            "erased {} cases: {} messages, {} attachments, {} letters, {} customers anonymised, {} event details redacted",
-            n.cases, n.messages, n.attachments, n.letters, n.customers, n.event_details
+            "erased {} cases: {} messages, {} attachments, {} letters, {} customers anonymised, {} event details redacted; and {} messages on no case, {} quarantined",
+            n.cases, n.messages, n.attachments, n.letters, n.customers, n.event_details, n.unattached_messages, n.quarantined
         );
     }
     Ok(ExitCode::SUCCESS)

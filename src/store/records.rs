@@ -67,6 +67,10 @@ pub struct ErasedCounts {
     pub letters: u64,
     pub customers: u64,
     pub event_details: u64,
+    /// Messages on no case (auto-replies, bounces, loops) deleted for their age.
+    pub unattached_messages: u64,
+    /// Quarantined messages deleted for their age.
+    pub quarantined: u64,
 }
 
 /// A person as the customers table holds them.
@@ -364,6 +368,42 @@ impl Store {
              SELECT id, ?1, ?2, 'erased', detail FROM erase_set ORDER BY id",
             params![at, actor],
         )?;
+        tx.commit()?;
+        self.conn.pragma_update(None, "secure_delete", "OFF")?;
+        Ok(n)
+    }
+
+    /// Messages on no case, and quarantined messages, received before `before`
+    /// (RFC 3339 UTC): (messages, quarantined). Reads only.
+    pub fn unattached_before(&self, before: &str) -> Result<(u64, u64)> {
+        Ok(self.conn.query_row(
+            "SELECT (SELECT count(*) FROM messages WHERE case_id IS NULL AND received_at < ?1),
+                    (SELECT count(*) FROM quarantine WHERE received_at < ?1)",
+            [before],
+            |r| Ok((count(r.get(0)?), count(r.get(1)?))),
+        )?)
+    }
+
+    /// Delete (overwriting on disk) the messages on no case, with their attachments,
+    /// and the quarantined messages, received before `before`: mail that never became
+    /// part of a case record has no case to be kept with.
+    pub fn erase_unattached(&mut self, before: &str) -> Result<ErasedCounts> {
+        self.conn.pragma_update(None, "secure_delete", "ON")?;
+        let tx = self.conn.transaction()?;
+        let mut n = ErasedCounts {
+            attachments: count(tx.execute(
+                "DELETE FROM attachments WHERE message_id IN
+                    (SELECT id FROM messages WHERE case_id IS NULL AND received_at < ?1)",
+                [before],
+            )? as i64),
+            ..ErasedCounts::default()
+        };
+        n.unattached_messages = count(tx.execute(
+            "DELETE FROM messages WHERE case_id IS NULL AND received_at < ?1",
+            [before],
+        )? as i64);
+        n.quarantined =
+            count(tx.execute("DELETE FROM quarantine WHERE received_at < ?1", [before])? as i64);
         tx.commit()?;
         self.conn.pragma_update(None, "secure_delete", "OFF")?;
         Ok(n)
