@@ -39,6 +39,8 @@ pub struct Summary {
     /// Letters with no PDF yet (still pending rendering), listed in the index as such.
     pub letters_without_pdf: usize,
     pub events: usize,
+    /// Quarantined messages (never parsed into a case) that contain the address.
+    pub quarantined: usize,
 }
 
 fn io(path: &Path) -> impl Fn(std::io::Error) -> ExportError + '_ {
@@ -95,7 +97,8 @@ pub fn export(
         _ => cases,
     };
     let messages = store.messages_of_person(person.as_ref().map(|p| p.id), email)?;
-    if person.is_none() && messages.is_empty() {
+    let quarantined = store.quarantined_mentioning(email)?;
+    if person.is_none() && messages.is_empty() && quarantined.is_empty() {
         return Err(ExportError::Unknown(email.to_string()));
     }
     let letters = match &person {
@@ -109,7 +112,7 @@ pub fn export(
             return Err(ExportError::NotEmpty(dir.display().to_string()));
         }
     }
-    for sub in ["messages", "attachments", "letters"] {
+    for sub in ["messages", "attachments", "letters", "quarantine"] {
         let p = dir.join(sub);
         std::fs::create_dir_all(&p).map_err(io(&p))?;
     }
@@ -239,6 +242,19 @@ pub fn export(
     }
     summary.letters = letters.len();
 
+    let mut quarantine_index = Vec::new();
+    for q in &quarantined {
+        let rel = format!("quarantine/{}.eml", q.id);
+        write(&rel, &q.raw)?;
+        quarantine_index.push(json!({
+            "id": q.id,
+            "received_at": q.received_at,
+            "why_quarantined": q.reason,
+            "file": rel,
+        }));
+    }
+    summary.quarantined = quarantined.len();
+
     let index = json!({
         "subject_access_export": {
             "email": email,
@@ -249,6 +265,7 @@ pub fn export(
         "cases": case_index,
         "messages": message_index,
         "letters": letter_index,
+        "quarantine": quarantine_index,
     });
     let text = serde_json::to_string_pretty(&index).unwrap_or_default();
     write("index.json", text.as_bytes())?;
@@ -258,17 +275,21 @@ pub fn export(
          \x20            messages and letters, each pointing at its file below\n\
          messages/    every message as received (.eml), in date order\n\
          attachments/ the attachments of those messages\n\
-         letters/     every letter as PDF and as text\n\n\
-         {} cases, {} messages, {} attachments, {} letters ({} without a PDF yet), {} events.\n\
-         Messages whose sender is not {email} (from_this_person: false in index.json) may carry\n\
-         other people's personal data: review them before release.\n",
+         letters/     every letter as PDF and as text\n\
+         quarantine/  mail that could not be read as a message (kept as received) and\n\
+         \x20            contains this address\n\n\
+         {} cases, {} messages, {} attachments, {} letters ({} without a PDF yet), {} events,\n\
+         {} quarantined.\n\
+         Messages whose sender is not {email} (from_this_person: false in index.json), and\n\
+         quarantined mail, may carry other people's personal data: review them before release.\n",
         now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         summary.cases,
         summary.messages,
         summary.attachments,
         summary.letters,
         summary.letters_without_pdf,
-        summary.events
+        summary.events,
+        summary.quarantined
     );
     write("README.txt", readme.as_bytes())?;
     Ok(summary)

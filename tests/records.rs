@@ -565,6 +565,29 @@ fn export_holds_every_message_and_letter_of_the_person_and_nothing_of_anyone_els
             out[0]
         );
     }
+    // Unreadable mail is quarantined; one names Alice, one only a longer address.
+    for junk in [
+        "Not an email at all: please pass this to ALICE@example.org about the pothole.",
+        "Not an email at all: a note for malice@example.org.",
+    ] {
+        let out = ingest_batch(
+            &mut store,
+            &cfg,
+            "test",
+            &[Incoming {
+                raw: junk.as_bytes(),
+                delivered_at: None,
+            }],
+            t("2026-11-06T09:00:00Z"),
+            Options::default(),
+        )
+        .unwrap();
+        assert!(
+            matches!(out[0], redress::ingest::Outcome::Quarantined { .. }),
+            "{:?}",
+            out[0]
+        );
+    }
     // One of Alice's letters has been rendered and sent; the rest are still pending.
     store
         .conn()
@@ -589,6 +612,10 @@ fn export_holds_every_message_and_letter_of_the_person_and_nothing_of_anyone_els
     )
     .unwrap();
     assert_eq!((s.cases, s.messages, s.attachments), (2, 4, 1));
+    assert_eq!(
+        s.quarantined, 1,
+        "only the one naming alice@example.org itself"
+    );
     assert_eq!(s.letters as i64, alice_letters);
     assert_eq!(s.letters_without_pdf as i64, alice_letters - 1);
 
@@ -621,6 +648,12 @@ fn export_holds_every_message_and_letter_of_the_person_and_nothing_of_anyone_els
         .filter(|l| l["pdf"].is_null())
         .all(|l| l["note"].as_str().unwrap().contains("not yet rendered")));
 
+    let q = &index["quarantine"][0];
+    assert!(
+        std::fs::read_to_string(out.join(q["file"].as_str().unwrap()))
+            .unwrap()
+            .contains("pass this to ALICE@example.org")
+    );
     // Nothing of Bob anywhere in the folder.
     let mut files = vec![out.clone()];
     let mut seen = 0;
@@ -631,7 +664,7 @@ fn export_holds_every_message_and_letter_of_the_person_and_nothing_of_anyone_els
         }
         seen += 1;
         let bytes = String::from_utf8_lossy(&std::fs::read(&p).unwrap()).to_lowercase();
-        for other in ["bob", "park lane", &bob.to_lowercase()] {
+        for other in ["bob", "park lane", &bob.to_lowercase(), "malice"] {
             assert!(!bytes.contains(other), "{other} in {}", p.display());
         }
     }

@@ -27,14 +27,15 @@ pub fn run(ctx: &Ctx, a: ExportArgs) -> Result<ExitCode> {
         print_json(&s)?;
     } else {
         println!(
-            "exported to {}: {} cases, {} messages, {} attachments, {} letters ({} without a PDF yet), {} events; index in index.json",
+            "exported to {}: {} cases, {} messages, {} attachments, {} letters ({} without a PDF yet), {} events, {} quarantined; index in index.json",
             s.dir.display(),
             s.cases,
             s.messages,
             s.attachments,
             s.letters,
             s.letters_without_pdf,
-            s.events
+            s.events,
+            s.quarantined
         );
     }
     Ok(ExitCode::SUCCESS)

@@ -811,6 +811,35 @@ impl Store {
     }
 
     /// The raw bytes of a quarantined message, for an officer to inspect.
+    /// Quarantined messages whose bytes contain `email` as a whole address (ASCII
+    /// case ignored): for a subject access export.
+    pub fn quarantined_mentioning(&self, email: &str) -> Result<Vec<Quarantined>> {
+        let needle = email.trim().to_ascii_lowercase();
+        if needle.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut stmt = self.conn.prepare(
+            "SELECT id, received_at, reason, raw FROM quarantine
+             WHERE instr(lower(CAST(raw AS TEXT)), ?1) > 0 ORDER BY id",
+        )?;
+        let rows = stmt
+            .query_map([&needle], |r| {
+                Ok(Quarantined {
+                    id: r.get(0)?,
+                    received_at: r.get(1)?,
+                    reason: r.get(2)?,
+                    raw: r.get(3)?,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<Quarantined>>>()?;
+        // instr matches inside longer addresses too (bob@x in jimbob@x): keep only
+        // whole ones, so that nobody else's message is exported.
+        Ok(rows
+            .into_iter()
+            .filter(|q| contains_address(&q.raw, needle.as_bytes()))
+            .collect())
+    }
+
     pub fn quarantined_raw(&self, id: i64) -> Result<Vec<u8>> {
         self.conn
             .query_row("SELECT raw FROM quarantine WHERE id = ?1", [id], |r| {
@@ -819,6 +848,33 @@ impl Store {
             .optional()?
             .ok_or_else(|| StoreError::Refused(format!("no quarantined message with id {id}")))
     }
+}
+
+/// A quarantined message with its bytes.
+pub struct Quarantined {
+    pub id: i64,
+    pub received_at: String,
+    pub reason: String,
+    pub raw: Vec<u8>,
+}
+
+/// Whether `haystack` holds the address `needle` (lower case) whole: not as the tail
+/// of a longer local part or the head of a longer domain (ASCII case ignored).
+pub(crate) fn contains_address(haystack: &[u8], needle: &[u8]) -> bool {
+    if needle.is_empty() || haystack.len() < needle.len() {
+        return false;
+    }
+    let lower = haystack.to_ascii_lowercase();
+    let local = |b: u8| b.is_ascii_alphanumeric() || b"._%+-".contains(&b);
+    let domain = |b: u8| b.is_ascii_alphanumeric() || b == b'-';
+    lower.windows(needle.len()).enumerate().any(|(i, w)| {
+        let after = &lower[i + needle.len()..];
+        w == needle
+            && (i == 0 || !local(lower[i - 1]))
+            // The domain goes on if a letter, digit or hyphen follows, or a dot and then one.
+            && !after.first().is_some_and(|&b| domain(b))
+            && !(after.first() == Some(&b'.') && after.get(1).is_some_and(|&b| domain(b)))
+    })
 }
 
 /// Attributes an officer may set directly; each change is an event.

@@ -261,3 +261,18 @@ fn escalation_past_the_last_stage_is_refused_with_the_ombudsman_named() {
         .unwrap_err();
     assert!(e.to_string().contains("Ombudsman"), "{e}");
 }
+
+#[test]
+fn an_address_is_found_only_whole() {
+    use super::contains_address;
+    let a = b"bob@example.net";
+    assert!(contains_address(b"From: Bob <BOB@Example.NET>\r\n", a));
+    assert!(contains_address(b"write to bob@example.net.", a));
+    assert!(contains_address(b"bob@example.net", a));
+    assert!(!contains_address(b"jimbob@example.net", a));
+    assert!(!contains_address(b"bob.smith+bob@example.net", a));
+    assert!(!contains_address(b"bob@example.network", a));
+    assert!(!contains_address(b"bob@example.net.uk", a));
+    assert!(!contains_address(b"bob@example.net-mail.org", a));
+    assert!(!contains_address(b"", a));
+}
