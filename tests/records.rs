@@ -390,6 +390,17 @@ fn retention_erases_only_cases_past_their_date_and_reports_do_not_change() {
     let period: Period = "2019-20".parse().unwrap();
     let before = report::build(&store, &cfg, &period).unwrap();
     assert_eq!(before.received.complaints, 2);
+    // A pause on each, its reason in an officer's words (personal data).
+    for (r, who) in [(&early, "early"), (&late, "late")] {
+        store
+            .conn()
+            .execute(
+                "INSERT INTO pauses (case_id, stage, started_on, ended_on, reason)
+                 SELECT id, stage, '2020-02-05', '2020-02-07', ?2 FROM cases WHERE reference = ?1",
+                rusqlite::params![r, format!("waiting for photos from {who}@example.org")],
+            )
+            .unwrap();
+    }
 
     // 11 March 2026: the first case's date (10 March 2026) has passed, the second's
     // (12 March 2026) has not.
@@ -444,6 +455,27 @@ fn retention_erases_only_cases_past_their_date_and_reports_do_not_change() {
             "SELECT count(*) FROM events WHERE detail LIKE '%early@%'"
         ),
         0
+    );
+    assert_eq!(
+        rows(
+            &store,
+            "SELECT count(*) FROM pauses WHERE reason LIKE '%early@%'"
+        ),
+        0
+    );
+    assert_eq!(
+        rows(
+            &store,
+            "SELECT count(*) FROM pauses WHERE reason = '[erased]'"
+        ),
+        1
+    );
+    assert_eq!(
+        rows(
+            &store,
+            "SELECT count(*) FROM pauses WHERE reason LIKE '%late@%'"
+        ),
+        1
     );
     // The other case keeps everything.
     assert_eq!(

@@ -284,7 +284,7 @@ impl Store {
     /// Erase the personal data of `cases` in one transaction: messages and their
     /// attachments are deleted (overwritten on disk: secure_delete), letters keep only
     /// their kind, status and dates, the case keeps only its statistical facts, event
-    /// details become '[erased]', a customer with no other case left is anonymised, and
+    /// details and pause reasons become '[erased]', a customer with no other case left is anonymised, and
     /// each case gets an 'erased' event. A case already erased is skipped.
     pub fn erase_cases(
         &mut self,
@@ -356,6 +356,11 @@ impl Store {
              WHERE case_id IN (SELECT id FROM erase_set) AND detail IS NOT NULL AND detail != '[erased]'",
             [],
         )? as i64);
+        // A pause's reason is an officer's free text about the case.
+        tx.execute(
+            "UPDATE pauses SET reason = '[erased]' WHERE case_id IN (SELECT id FROM erase_set)",
+            [],
+        )?;
         n.customers = count(tx.execute(
             "UPDATE customers SET email = 'erased:' || id, name = NULL, address = NULL,
                     restriction = NULL, restriction_review = NULL, erased_at = ?1
