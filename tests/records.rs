@@ -599,7 +599,8 @@ fn export_holds_every_message_and_letter_of_the_person_and_nothing_of_anyone_els
     }
     // Unreadable mail is quarantined; one names Alice, one only a longer address.
     for junk in [
-        "Not an email at all: please pass this to ALICE@example.org about the pothole.",
+        // Not valid text either: a NUL byte before the address.
+        "Not an email\0 at all: please pass this to ALICE@example.org about the pothole.",
         "Not an email at all: a note for malice@example.org.",
     ] {
         let out = ingest_batch(

@@ -818,26 +818,27 @@ impl Store {
         if needle.is_empty() {
             return Ok(Vec::new());
         }
-        let mut stmt = self.conn.prepare(
-            "SELECT id, received_at, reason, raw FROM quarantine
-             WHERE instr(lower(CAST(raw AS TEXT)), ?1) > 0 ORDER BY id",
-        )?;
-        let rows = stmt
-            .query_map([&needle], |r| {
-                Ok(Quarantined {
+        // Every row is matched here on its bytes, one at a time, rather than with
+        // SQL text functions: quarantined mail is often not valid text. The match is
+        // on whole addresses only (not bob@x inside jimbob@x), so that nobody else's
+        // message is exported.
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id, received_at, reason, raw FROM quarantine ORDER BY id")?;
+        let mut rows = stmt.query([])?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next()? {
+            let raw = r.get_ref(3)?.as_bytes().unwrap_or_default();
+            if contains_address(raw, needle.as_bytes()) {
+                out.push(Quarantined {
                     id: r.get(0)?,
                     received_at: r.get(1)?,
                     reason: r.get(2)?,
-                    raw: r.get(3)?,
-                })
-            })?
-            .collect::<rusqlite::Result<Vec<Quarantined>>>()?;
-        // instr matches inside longer addresses too (bob@x in jimbob@x): keep only
-        // whole ones, so that nobody else's message is exported.
-        Ok(rows
-            .into_iter()
-            .filter(|q| contains_address(&q.raw, needle.as_bytes()))
-            .collect())
+                    raw: raw.to_vec(),
+                });
+            }
+        }
+        Ok(out)
     }
 
     pub fn quarantined_raw(&self, id: i64) -> Result<Vec<u8>> {
