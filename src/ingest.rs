@@ -582,17 +582,22 @@ fn store_prepared(
     // Our own letter coming back, or mail from the inbox itself: a loop.
     // (Our letters' Message-IDs end in @ our mail domain: any other cannot be one.)
     let ours: bool = match &p.message_id {
-        Some(id)
-            if id.trim_end_matches('>').rsplit_once('@').map(|(_, d)| d)
-                == Some(cfg.mail_domain()) =>
-        {
-            sp.prepare_cached("SELECT EXISTS (SELECT 1 FROM letters WHERE message_id = ?1)")?
+        Some(id) => match id.trim_matches(|c| c == '<' || c == '>').rsplit_once('@') {
+            // Ours are <reference.kind.id@domain>, all in lower case but the domain,
+            // written as the config has it: look it up in exactly that form.
+            Some((local, domain)) if domain.eq_ignore_ascii_case(cfg.mail_domain()) => sp
+                .prepare_cached("SELECT EXISTS (SELECT 1 FROM letters WHERE message_id = ?1)")?
                 .query_row(
-                    [format!("<{}>", id.trim_matches(|c| c == '<' || c == '>'))],
+                    [format!(
+                        "<{}@{}>",
+                        local.to_ascii_lowercase(),
+                        cfg.mail_domain()
+                    )],
                     |r| r.get(0),
-                )?
-        }
-        _ => false,
+                )?,
+            _ => false,
+        },
+        None => false,
     };
     if p.noise.is_none() && (ours || from == inbox) {
         p.noise = Some(if ours {

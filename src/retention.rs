@@ -39,8 +39,8 @@ pub struct Plan {
     pub not_yet_due: usize,
     /// Mail that never joined a case (messages on no case: auto-replies, bounces,
     /// loops; and quarantined messages) received before this moment is erased too:
-    /// kept as long as the configured policy keeps the shortest-kept case, counted
-    /// from receipt. None when the policy has no retention schedule.
+    /// kept as long as the configured policy keeps the shortest-kept case (at least a
+    /// year), counted from receipt. None when the policy has no retention schedule.
     pub unattached_before: Option<String>,
     pub unattached_messages: u64,
     pub quarantined: u64,
@@ -135,7 +135,9 @@ pub fn plan(store: &Store, cfg: &Config, today: NaiveDate) -> Result<Plan> {
         .iter()
         .map(|r| r.years)
         .min()
-        .and_then(|years| today.checked_sub_months(Months::new(12 * years)))
+        // Never less than a year, whatever a custom preset says: quarantined mail
+        // may be the only copy of a complaint nobody has yet looked at.
+        .and_then(|years| today.checked_sub_months(Months::new(12 * years.max(1))))
         .map(|d| format!("{}T00:00:00Z", d.format("%Y-%m-%d")));
     let (unattached_messages, quarantined) = match &unattached_before {
         Some(before) => store.unattached_before(before)?,

@@ -26,6 +26,8 @@ pub enum ExportError {
         "Redress holds nothing about {0} (no customer with that address, and no mail from it)"
     )]
     Unknown(String),
+    #[error("'{0}' is not an email address (local@domain): an export is for one person's address")]
+    NotAnAddress(String),
 }
 
 /// What an export wrote.
@@ -80,6 +82,17 @@ pub fn export(
     now: DateTime<Utc>,
 ) -> Result<Summary, ExportError> {
     let email = email.trim();
+    // A bare domain or a word would match other people's mail in the quarantine.
+    match email.split_once('@') {
+        Some((local, domain))
+            if !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !domain.contains('@')
+                && !email.chars().any(char::is_whitespace) => {}
+        _ => return Err(ExportError::NotAnAddress(email.to_string())),
+    }
     let person = store.customer_by_email(email)?;
     let cases = match &person {
         Some(_) => store.list_cases(&CaseFilter {
@@ -277,7 +290,8 @@ pub fn export(
          attachments/ the attachments of those messages\n\
          letters/     every letter as PDF and as text\n\
          quarantine/  mail that could not be read as a message (kept as received) and\n\
-         \x20            contains this address\n\n\
+         \x20            contains this address in its raw bytes (an address only inside an\n\
+         \x20            encoded part of such mail is not found: check `redress quarantine`)\n\n\
          {} cases, {} messages, {} attachments, {} letters ({} without a PDF yet), {} events,\n\
          {} quarantined.\n\
          Messages whose sender is not {email} (from_this_person: false in index.json), and\n\

@@ -431,18 +431,29 @@ fn our_own_letter_coming_back_is_never_answered() {
         "From: Lists <list@example.org>\r\nSubject: Potholes\r\nMessage-ID: {}\r\n\r\nThe road is broken.\r\n",
         ours.replace("@example.gov.uk", "@example.org")
     );
+    // A relay that changed the case of the Message-ID (a different ingestion key).
+    let shouted = format!(
+        "From: Relay <relay@example.org>\r\nSubject: Re: Bins\r\nMessage-ID: {}\r\n\r\nAcknowledgement.\r\n",
+        ours.to_uppercase()
+    );
     let out = ingest_raws(
         &mut s,
         &cfg,
-        &[echo.into_bytes(), lookalike.into_bytes()],
+        &[
+            echo.into_bytes(),
+            lookalike.into_bytes(),
+            shouted.into_bytes(),
+        ],
         now,
     );
-    assert_eq!(
-        out[0],
-        Outcome::Noise {
-            reason: "our own letter came back (loop)".into()
-        }
-    );
+    for o in [&out[0], &out[2]] {
+        assert_eq!(
+            o,
+            &Outcome::Noise {
+                reason: "our own letter came back (loop)".into()
+            }
+        );
+    }
     assert!(
         matches!(
             out[1],

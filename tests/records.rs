@@ -702,6 +702,28 @@ fn export_holds_every_message_and_letter_of_the_person_and_nothing_of_anyone_els
         }
     }
     assert!(seen >= 7);
+    // Only an address can be exported: a domain or a name would match others' mail.
+    for not_an_address in [
+        "example.org",
+        "alice",
+        "@example.org",
+        "alice@org",
+        "a b@example.org",
+    ] {
+        assert!(
+            matches!(
+                redress::subject_access::export(
+                    &store,
+                    not_an_address,
+                    &dir.path().join("never"),
+                    t("2026-11-20T09:00:00Z")
+                ),
+                Err(redress::subject_access::ExportError::NotAnAddress(_))
+            ),
+            "{not_an_address}"
+        );
+    }
+    assert!(!dir.path().join("never").exists());
     // An existing, non-empty folder is refused.
     assert!(redress::subject_access::export(
         &store,

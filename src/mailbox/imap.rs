@@ -197,6 +197,8 @@ pub async fn pass(
     //                  records the mailbox position), then report back;
     //   here:          once batch k is committed, mark it processed on the server.
     // Nothing is marked before its batch commits, exactly as without the pipeline.
+    // (Meaningful for `poll`, whose runtime has one thread; in the daemon the pass
+    // may end on another worker thread than it started on.)
     let _cpu = CpuLog("pass thread");
     let mut worker = Worker::start(store, cfg, &key, now, opts)?;
     let mut pending: Option<Vec<u32>> = None;

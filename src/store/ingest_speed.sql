@@ -1,7 +1,5 @@
 -- Migration 8: fewer index entries written per ingested message (scripts/bench_ingest.sh,
 -- docs/benchmarks.md "Ingestion"), and an index the subject-access export can use.
--- letters(status) is a prefix of letters_due (status, next_attempt_at): redundant.
-DROP INDEX letters_status;
 -- A message's Message-ID is also its ingestion key (unique, indexed) whenever it has
 -- one: threading by In-Reply-To/References looks it up there.
 DROP INDEX messages_message_id;

@@ -862,11 +862,14 @@ pub struct Quarantined {
 /// Whether `haystack` holds the address `needle` (lower case) whole: not as the tail
 /// of a longer local part or the head of a longer domain (ASCII case ignored).
 pub(crate) fn contains_address(haystack: &[u8], needle: &[u8]) -> bool {
-    if needle.is_empty() || haystack.len() < needle.len() {
+    if !needle.contains(&b'@') || haystack.len() < needle.len() {
         return false;
     }
     let lower = haystack.to_ascii_lowercase();
-    let local = |b: u8| b.is_ascii_alphanumeric() || b"._%+-".contains(&b);
+    // Anything RFC 5322 allows in a local part (and any UTF-8 byte): o'bob@x and
+    // jos\u{e9}bob@x are not bob@x.
+    let local =
+        |b: u8| b.is_ascii_alphanumeric() || b >= 0x80 || b".!#$%&'*+-/=?^_`{|}~".contains(&b);
     let domain = |b: u8| b.is_ascii_alphanumeric() || b == b'-';
     lower.windows(needle.len()).enumerate().any(|(i, w)| {
         let after = &lower[i + needle.len()..];

@@ -275,4 +275,9 @@ fn an_address_is_found_only_whole() {
     assert!(!contains_address(b"bob@example.net.uk", a));
     assert!(!contains_address(b"bob@example.net-mail.org", a));
     assert!(!contains_address(b"", a));
+    assert!(!contains_address(b"o'bob@example.net", a));
+    assert!(!contains_address("jos\u{e9}bob@example.net".as_bytes(), a));
+    assert!(!contains_address(b"x=bob@example.net", a));
+    // Only an address is ever looked for.
+    assert!(!contains_address(b"anyone@example.net", b"example.net"));
 }
