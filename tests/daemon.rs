@@ -253,18 +253,24 @@ fn children_with(pid: u32, arg: &str) -> Vec<u32> {
     out
 }
 
-/// Every letter the outbox holds, by status (`redress outbox --json`).
-fn letter_statuses(dir: &Path) -> std::collections::BTreeMap<String, usize> {
+/// Run a one-shot `redress` command in `dir` (zero-setup config); it must succeed.
+fn redress_ok(dir: &Path, args: &[&str]) -> std::process::Output {
     let out = Command::new(env!("CARGO_BIN_EXE_redress"))
-        .args(["outbox", "--json", "--limit", "100000"])
+        .args(args)
         .current_dir(dir)
         .output()
         .unwrap();
     assert!(
         out.status.success(),
-        "{}",
+        "redress {args:?}: {}",
         String::from_utf8_lossy(&out.stderr)
     );
+    out
+}
+
+/// Every letter the outbox holds, by status (`redress outbox --json`).
+fn letter_statuses(dir: &Path) -> std::collections::BTreeMap<String, usize> {
+    let out = redress_ok(dir, &["outbox", "--json", "--limit", "100000"]);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let mut m = std::collections::BTreeMap::new();
     for l in v.as_array().unwrap() {
@@ -363,16 +369,7 @@ fn sigterm_while_the_renderer_runs_loses_and_doubles_no_letter() {
         "{after_stop:?}"
     );
     // Start again (one-shot): every letter goes out, each exactly once.
-    let send = Command::new(env!("CARGO_BIN_EXE_redress"))
-        .args(["send"])
-        .current_dir(dir)
-        .output()
-        .unwrap();
-    assert!(
-        send.status.success(),
-        "{}",
-        String::from_utf8_lossy(&send.stderr)
-    );
+    redress_ok(dir, &["send"]);
     assert_eq!(letter_statuses(dir).get("sent"), Some(&N));
     assert_eq!(outbox_files(dir), N);
     // Each letter written once: one "letter sent" event per letter, and no letter

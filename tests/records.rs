@@ -5,7 +5,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use redress::case::{Action, CloseReason, Kind};
 use redress::config::Config;
-use redress::ingest::{ingest_batch, Incoming, Options};
+use redress::ingest::{ingest_batch, Incoming, Options, Outcome};
 use redress::report::{self, Period};
 use redress::store::{CaseField, NewCase, Store};
 use std::path::Path;
@@ -294,8 +294,9 @@ fn mail(from: &str, subject: &str, id: &str, date: &str, body: &str) -> Vec<u8> 
     .into_bytes()
 }
 
-fn ingest(cfg: &Config, store: &mut Store, raw: &[u8], now: &str) -> String {
-    let out = ingest_batch(
+/// Ingest one message delivered at `now`; its outcome.
+fn ingest_outcome(cfg: &Config, store: &mut Store, raw: &[u8], now: &str) -> Outcome {
+    ingest_batch(
         store,
         cfg,
         "test",
@@ -306,10 +307,15 @@ fn ingest(cfg: &Config, store: &mut Store, raw: &[u8], now: &str) -> String {
         t(now),
         Options::default(),
     )
-    .unwrap();
-    match &out[0] {
-        redress::ingest::Outcome::NewCase { reference, .. } => reference.clone(),
-        redress::ingest::Outcome::Attached { reference, .. } => reference.clone(),
+    .unwrap()
+    .remove(0)
+}
+
+/// Ingest one message that opens or joins a case; its reference.
+fn ingest(cfg: &Config, store: &mut Store, raw: &[u8], now: &str) -> String {
+    match &ingest_outcome(cfg, store, raw, now) {
+        Outcome::NewCase { reference, .. } => reference.clone(),
+        Outcome::Attached { reference, .. } => reference.clone(),
         other => panic!("{other:?}"),
     }
 }
@@ -579,23 +585,8 @@ fn export_holds_every_message_and_letter_of_the_person_and_nothing_of_anyone_els
         let ooo = format!(
             "From: {from}\r\nTo: complaints@example.gov.uk\r\nSubject: Out of office\r\nAuto-Submitted: auto-replied\r\nMessage-ID: <ooo-{from}>\r\nDate: Thu, 5 Nov 2026 09:00:00 +0000\r\n\r\nI am away until Monday.\r\n"
         );
-        let out = ingest_batch(
-            &mut store,
-            &cfg,
-            "test",
-            &[Incoming {
-                raw: ooo.as_bytes(),
-                delivered_at: None,
-            }],
-            t("2026-11-05T09:00:00Z"),
-            Options::default(),
-        )
-        .unwrap();
-        assert!(
-            matches!(out[0], redress::ingest::Outcome::Noise { .. }),
-            "{:?}",
-            out[0]
-        );
+        let out = ingest_outcome(&cfg, &mut store, ooo.as_bytes(), "2026-11-05T09:00:00Z");
+        assert!(matches!(out, Outcome::Noise { .. }), "{out:?}");
     }
     // Unreadable mail is quarantined; one names Alice, one only a longer address.
     for junk in [
@@ -603,23 +594,8 @@ fn export_holds_every_message_and_letter_of_the_person_and_nothing_of_anyone_els
         "Not an email\0 at all: please pass this to ALICE@example.org about the pothole.",
         "Not an email at all: a note for malice@example.org.",
     ] {
-        let out = ingest_batch(
-            &mut store,
-            &cfg,
-            "test",
-            &[Incoming {
-                raw: junk.as_bytes(),
-                delivered_at: None,
-            }],
-            t("2026-11-06T09:00:00Z"),
-            Options::default(),
-        )
-        .unwrap();
-        assert!(
-            matches!(out[0], redress::ingest::Outcome::Quarantined { .. }),
-            "{:?}",
-            out[0]
-        );
+        let out = ingest_outcome(&cfg, &mut store, junk.as_bytes(), "2026-11-06T09:00:00Z");
+        assert!(matches!(out, Outcome::Quarantined { .. }), "{out:?}");
     }
     // One of Alice's letters has been rendered and sent; the rest are still pending.
     store
@@ -763,26 +739,10 @@ fn retention_erases_old_mail_that_never_joined_a_case_and_keeps_the_recent() {
         ),
     ];
     for (now, raw) in &mail {
-        let out = ingest_batch(
-            &mut store,
-            &cfg,
-            "test",
-            &[Incoming {
-                raw: raw.as_bytes(),
-                delivered_at: Some(t(now)),
-            }],
-            t(now),
-            Options::default(),
-        )
-        .unwrap();
+        let out = ingest_outcome(&cfg, &mut store, raw.as_bytes(), now);
         assert!(
-            matches!(
-                out[0],
-                redress::ingest::Outcome::Noise { .. }
-                    | redress::ingest::Outcome::Quarantined { .. }
-            ),
-            "{:?}",
-            out[0]
+            matches!(out, Outcome::Noise { .. } | Outcome::Quarantined { .. }),
+            "{out:?}"
         );
     }
     let unattached = |s: &Store| {
