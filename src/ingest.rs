@@ -57,7 +57,7 @@ pub struct Incoming<'a> {
     pub delivered_at: Option<DateTime<Utc>>,
 }
 
-fn sha256_hex(b: &[u8]) -> String {
+pub(crate) fn sha256_hex(b: &[u8]) -> String {
     let mut h = Sha256::new();
     h.update(b);
     h.finalize().iter().map(|b| format!("{b:02x}")).collect()
@@ -468,6 +468,8 @@ fn flag(tx: &rusqlite::Connection, case_id: i64, why: &str) -> rusqlite::Result<
 pub struct Prepared {
     parsed: Result<Parsed, String>,
     key: String,
+    /// SHA-256 of `key`: how erased mail is remembered.
+    key_hash: String,
     verdict: Option<Verdict>,
 }
 
@@ -503,6 +505,7 @@ pub fn prepare(cfg: &Config, raw: &[u8]) -> Prepared {
     };
     Prepared {
         parsed,
+        key_hash: sha256_hex(key.as_bytes()),
         key,
         verdict,
     }
@@ -551,10 +554,12 @@ fn store_prepared(
     let Prepared {
         parsed,
         key,
+        key_hash,
         verdict,
     } = prepared;
-    let seen: bool = sp.prepare_cached("SELECT EXISTS (SELECT 1 FROM messages WHERE ingest_key = ?1) OR EXISTS (SELECT 1 FROM quarantine WHERE ingest_key = ?1)")?.query_row(
-        [&key],
+    // Stored before, or stored and since erased under the retention schedule.
+    let seen: bool = sp.prepare_cached("SELECT EXISTS (SELECT 1 FROM messages WHERE ingest_key = ?1) OR EXISTS (SELECT 1 FROM quarantine WHERE ingest_key = ?1) OR EXISTS (SELECT 1 FROM erased_mail WHERE key_hash = ?2)")?.query_row(
+        [&key, &key_hash],
         |r| r.get(0),
     )?;
     if seen {

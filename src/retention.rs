@@ -189,7 +189,7 @@ pub fn run(
         .as_deref()
         .filter(|_| plan.unattached_messages + plan.quarantined > 0)
     {
-        let n = store.erase_unattached(before)?;
+        let n = store.erase_unattached(before, &at)?;
         total.attachments += n.attachments;
         total.unattached_messages = n.unattached_messages;
         total.quarantined = n.quarantined;

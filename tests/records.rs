@@ -356,18 +356,14 @@ fn retention_erases_only_cases_past_their_date_and_reports_do_not_change() {
     let dir = tempfile::tempdir().unwrap();
     let (cfg, mut store) = setup(dir.path());
     // LGSCO preset: 6 years after the close date.
-    let early = ingest(
-        &cfg,
-        &mut store,
-        &mail(
-            "early@example.org",
-            "My bins were missed",
-            "e1@x",
-            "Mon, 3 Feb 2020 09:00:00 +0000",
-            "I complain about my bins at 1 High St.",
-        ),
-        "2020-02-03T09:00:00Z",
+    let early_mail = mail(
+        "early@example.org",
+        "My bins were missed",
+        "e1@x",
+        "Mon, 3 Feb 2020 09:00:00 +0000",
+        "I complain about my bins at 1 High St.",
     );
+    let early = ingest(&cfg, &mut store, &early_mail, "2020-02-03T09:00:00Z");
     let late = ingest(
         &cfg,
         &mut store,
@@ -480,6 +476,26 @@ fn retention_erases_only_cases_past_their_date_and_reports_do_not_change() {
         rows(
             &store,
             "SELECT count(*) FROM pauses WHERE reason LIKE '%late@%'"
+        ),
+        1
+    );
+    // The mailbox offers the erased message again (a rescan): it is not stored again,
+    // and what remembers it is a hash, not the Message-ID.
+    assert_eq!(
+        ingest_outcome(&cfg, &mut store, &early_mail, "2026-03-11T03:00:00Z"),
+        Outcome::Duplicate
+    );
+    assert_eq!(
+        rows(
+            &store,
+            "SELECT count(*) FROM messages WHERE from_addr LIKE '%early@%'"
+        ),
+        0
+    );
+    assert_eq!(
+        rows(
+            &store,
+            "SELECT count(*) FROM erased_mail WHERE length(key_hash) = 64 AND key_hash NOT LIKE '%@%'"
         ),
         1
     );
@@ -770,6 +786,14 @@ fn retention_erases_old_mail_that_never_joined_a_case_and_keeps_the_recent() {
     )
     .unwrap();
     assert_eq!((n.unattached_messages, n.quarantined), (1, 1));
+    assert_eq!(unattached(&store), (1, 1));
+    // Offered again, the erased mail stays erased.
+    for (now, raw) in &mail[..2] {
+        assert_eq!(
+            ingest_outcome(&cfg, &mut store, raw.as_bytes(), now),
+            Outcome::Duplicate
+        );
+    }
     assert_eq!(unattached(&store), (1, 1));
     assert_eq!(
         rows(

@@ -22,6 +22,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("speed.sql"),
     include_str!("workflow_speed.sql"),
     include_str!("ingest_speed.sql"),
+    include_str!("erased_mail.sql"),
 ];
 
 #[derive(Debug, thiserror::Error)]

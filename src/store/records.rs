@@ -73,6 +73,27 @@ pub struct ErasedCounts {
     pub quarantined: u64,
 }
 
+/// Remember the ingestion keys `select` returns (as SHA-256 hashes) as erased, so that
+/// the same mail is never stored again.
+fn remember_erased(
+    tx: &rusqlite::Connection,
+    select: &str,
+    args: &[&dyn rusqlite::ToSql],
+    at: &str,
+) -> Result<()> {
+    let keys: Vec<String> = tx
+        .prepare(select)?
+        .query_map(args, |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut ins = tx.prepare_cached(
+        "INSERT OR IGNORE INTO erased_mail (key_hash, erased_at) VALUES (?1, ?2)",
+    )?;
+    for k in keys {
+        ins.execute(params![crate::ingest::sha256_hex(k.as_bytes()), at])?;
+    }
+    Ok(())
+}
+
 /// A person as the customers table holds them.
 #[derive(Debug, Clone, Serialize)]
 pub struct CustomerRecord {
@@ -284,8 +305,10 @@ impl Store {
     /// Erase the personal data of `cases` in one transaction: messages and their
     /// attachments are deleted (overwritten on disk: secure_delete), letters keep only
     /// their kind, status and dates, the case keeps only its statistical facts, event
-    /// details and pause reasons become '[erased]', a customer with no other case left is anonymised, and
-    /// each case gets an 'erased' event. A case already erased is skipped.
+    /// details and pause reasons become '[erased]', a customer with no other case
+    /// left is anonymised, and each case gets an 'erased' event. A case already erased
+    /// is skipped. The messages are remembered as erased (a hash of each ingestion
+    /// key), so that the mailbox offering them again does not store them again.
     pub fn erase_cases(
         &mut self,
         cases: &[Erasure],
@@ -326,6 +349,12 @@ impl Store {
                 || (SELECT count(*) FROM letters l WHERE l.case_id = erase_set.id) || ' letters';
              INSERT OR IGNORE INTO erase_customers (id)
                 SELECT customer_id FROM cases WHERE id IN (SELECT id FROM erase_set) AND customer_id IS NOT NULL;",
+        )?;
+        remember_erased(
+            &tx,
+            "SELECT ingest_key FROM messages WHERE case_id IN (SELECT id FROM erase_set)",
+            &[],
+            at,
         )?;
         n.attachments = count(tx.execute(
             "DELETE FROM attachments WHERE message_id IN
@@ -391,10 +420,18 @@ impl Store {
 
     /// Delete (overwriting on disk) the messages on no case, with their attachments,
     /// and the quarantined messages, received before `before`: mail that never became
-    /// part of a case record has no case to be kept with.
-    pub fn erase_unattached(&mut self, before: &str) -> Result<ErasedCounts> {
+    /// part of a case record has no case to be kept with. Each is remembered as
+    /// erased (a hash of its ingestion key), so that it is never stored again.
+    pub fn erase_unattached(&mut self, before: &str, at: &str) -> Result<ErasedCounts> {
         self.conn.pragma_update(None, "secure_delete", "ON")?;
         let tx = self.conn.transaction()?;
+        remember_erased(
+            &tx,
+            "SELECT ingest_key FROM messages WHERE case_id IS NULL AND received_at < ?1
+             UNION ALL SELECT ingest_key FROM quarantine WHERE received_at < ?1",
+            &[&before],
+            at,
+        )?;
         let mut n = ErasedCounts {
             attachments: count(tx.execute(
                 "DELETE FROM attachments WHERE message_id IN
