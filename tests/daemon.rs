@@ -79,14 +79,11 @@ fn the_daemon_survives_a_dropped_imap_connection_and_stops_cleanly_on_sigterm() 
         ),
     )
     .unwrap();
-    let log = std::fs::File::create(dir.join("run.log")).unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_redress"))
-        .args(["--config", "redress.toml", "run"])
-        .current_dir(dir)
-        .stdout(Stdio::null())
-        .stderr(log)
-        .spawn()
-        .unwrap();
+    let mut child = spawn_run(
+        Path::new(env!("CARGO_BIN_EXE_redress")),
+        dir,
+        &["--config", "redress.toml"],
+    );
 
     // Mail arrives while the daemon sits in IDLE (poll_seconds is 10 minutes: only
     // IDLE can wake it this fast).
@@ -209,6 +206,19 @@ fn the_systemd_unit_is_valid_and_hardened() {
     );
 }
 
+/// Start `redress run` (with `args` before `run`) from `exe` in `dir`, its log in run.log.
+fn spawn_run(exe: &Path, dir: &Path, args: &[&str]) -> Child {
+    let log = std::fs::File::create(dir.join("run.log")).unwrap();
+    Command::new(exe)
+        .args(args)
+        .arg("run")
+        .current_dir(dir)
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .unwrap()
+}
+
 /// Write `raw` into the zero-setup Maildir under `dir` as a delivery agent would.
 fn deliver_local(dir: &Path, name: &str, raw: &[u8]) {
     let tmp = dir.join("maildir/tmp").join(name);
@@ -289,14 +299,7 @@ fn when_the_renderer_cannot_be_started_the_daemon_renders_the_letters_itself() {
     let exe = dir.join("bin/redress");
     std::fs::create_dir_all(exe.parent().unwrap()).unwrap();
     std::fs::copy(env!("CARGO_BIN_EXE_redress"), &exe).unwrap();
-    let log = std::fs::File::create(dir.join("run.log")).unwrap();
-    let mut child = Command::new(&exe)
-        .arg("run")
-        .current_dir(dir)
-        .stdout(Stdio::null())
-        .stderr(log)
-        .spawn()
-        .unwrap();
+    let mut child = spawn_run(&exe, dir, &[]);
     wait_until("the zero-setup database", 20, || {
         dir.join("data/redress.db").is_file()
     });
@@ -324,14 +327,7 @@ fn sigterm_while_the_renderer_runs_loses_and_doubles_no_letter() {
     for i in 0..N {
         deliver_local(dir, &format!("{i}.test"), &complaint(i));
     }
-    let log = std::fs::File::create(dir.join("run.log")).unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_redress"))
-        .arg("run")
-        .current_dir(dir)
-        .stdout(Stdio::null())
-        .stderr(log)
-        .spawn()
-        .unwrap();
+    let mut child = spawn_run(Path::new(env!("CARGO_BIN_EXE_redress")), dir, &[]);
     // SIGTERM as soon as the renderer (`redress render`) is running.
     let deadline = Instant::now() + Duration::from_secs(60);
     let renderer = loop {

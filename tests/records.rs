@@ -430,75 +430,47 @@ fn retention_erases_only_cases_past_their_date_and_reports_do_not_change() {
     assert_eq!(erased.subject, None);
     assert_eq!(erased.service.as_deref(), Some("Waste"));
     assert_eq!(erased.outcome.as_deref(), Some("upheld"));
-    assert_eq!(
-        rows(
-            &store,
-            "SELECT count(*) FROM messages WHERE from_addr LIKE '%early@%'"
+    for (sql, n) in [
+        (
+            "SELECT count(*) FROM messages WHERE from_addr LIKE '%early@%'",
+            0,
         ),
-        0
-    );
-    assert_eq!(
-        rows(
-            &store,
-            "SELECT count(*) FROM customers WHERE email LIKE '%early@%'"
+        (
+            "SELECT count(*) FROM customers WHERE email LIKE '%early@%'",
+            0,
         ),
-        0
-    );
-    assert_eq!(
-        rows(
-            &store,
-            "SELECT count(*) FROM letters WHERE body_text LIKE '%bins%' OR subject LIKE '%bins%'"
+        (
+            "SELECT count(*) FROM letters WHERE body_text LIKE '%bins%' OR subject LIKE '%bins%'",
+            0,
         ),
-        0
-    );
-    assert_eq!(
-        rows(
-            &store,
-            "SELECT count(*) FROM events WHERE detail LIKE '%early@%'"
+        (
+            "SELECT count(*) FROM events WHERE detail LIKE '%early@%'",
+            0,
         ),
-        0
-    );
-    assert_eq!(
-        rows(
-            &store,
-            "SELECT count(*) FROM pauses WHERE reason LIKE '%early@%'"
+        (
+            "SELECT count(*) FROM pauses WHERE reason LIKE '%early@%'",
+            0,
         ),
-        0
-    );
-    assert_eq!(
-        rows(
-            &store,
-            "SELECT count(*) FROM pauses WHERE reason = '[erased]'"
-        ),
-        1
-    );
-    assert_eq!(
-        rows(
-            &store,
-            "SELECT count(*) FROM pauses WHERE reason LIKE '%late@%'"
-        ),
-        1
-    );
+        ("SELECT count(*) FROM pauses WHERE reason = '[erased]'", 1),
+        ("SELECT count(*) FROM pauses WHERE reason LIKE '%late@%'", 1),
+    ] {
+        assert_eq!(rows(&store, sql), n, "{sql}");
+    }
     // The mailbox offers the erased message again (a rescan): it is not stored again,
     // and what remembers it is a hash, not the Message-ID.
     assert_eq!(
         ingest_outcome(&cfg, &mut store, &early_mail, "2026-03-11T03:00:00Z"),
         Outcome::Duplicate
     );
-    assert_eq!(
-        rows(
-            &store,
-            "SELECT count(*) FROM messages WHERE from_addr LIKE '%early@%'"
+    for (sql, n) in [
+        ("SELECT count(*) FROM messages WHERE from_addr LIKE '%early@%'", 0),
+        (
+            "SELECT count(*) FROM erased_mail WHERE length(key_hash) = 64 AND key_hash NOT LIKE '%@%'",
+            1,
         ),
-        0
-    );
-    assert_eq!(
-        rows(
-            &store,
-            "SELECT count(*) FROM erased_mail WHERE length(key_hash) = 64 AND key_hash NOT LIKE '%@%'"
-        ),
-        1
-    );
+    ] {
+        assert_eq!(rows(&store, sql), n, "{sql}");
+    }
     // The other case keeps everything.
     assert_eq!(
         rows(
