@@ -78,6 +78,7 @@ fn main() {
             .map(|r| Incoming {
                 raw: r,
                 delivered_at: Some(now),
+                full_size: None,
             })
             .collect();
         let t = Instant::now();

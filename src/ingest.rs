@@ -55,6 +55,10 @@ pub struct Incoming<'a> {
     pub raw: &'a [u8],
     /// When the mailbox received it (IMAP INTERNALDATE, Maildir delivery time), if known.
     pub delivered_at: Option<DateTime<Utc>>,
+    /// Set by a source for a message over `inbound.max_message_bytes`: its full size.
+    /// `raw` then holds only its header section (the body was never read), and the
+    /// message is quarantined with the reason.
+    pub full_size: Option<u64>,
 }
 
 pub(crate) fn sha256_hex(b: &[u8]) -> String {
@@ -473,6 +477,26 @@ pub struct Prepared {
     verdict: Option<Verdict>,
 }
 
+/// [`prepare`] for what a source handed over: an oversized message (only its headers
+/// read) is quarantined without being parsed.
+pub fn prepare_incoming(cfg: &Config, msg: &Incoming) -> Prepared {
+    match msg.full_size {
+        Some(size) => {
+            let key = format!("sha256:{}", sha256_hex(msg.raw));
+            Prepared {
+                parsed: Err(format!(
+                    "message is {size} bytes, over the {} byte limit: only its headers were kept",
+                    cfg.inbound.max_message_bytes
+                )),
+                key_hash: sha256_hex(key.as_bytes()),
+                key,
+                verdict: None,
+            }
+        }
+        None => prepare(cfg, msg.raw),
+    }
+}
+
 /// Parse and classify one raw message (no database).
 pub fn prepare(cfg: &Config, raw: &[u8]) -> Prepared {
     // Parse defensively: a parser panic on hostile input must quarantine, not crash the daemon.
@@ -521,7 +545,7 @@ pub fn ingest_one(
     now: DateTime<Utc>,
     opts: Options,
 ) -> Result<Outcome, StoreError> {
-    ingest_prepared(tx, cfg, source, msg, prepare(cfg, msg.raw), now, opts)
+    ingest_prepared(tx, cfg, source, msg, prepare_incoming(cfg, msg), now, opts)
 }
 
 /// [`ingest_one`] with the database-free part already done by [`prepare`], in a
@@ -999,7 +1023,7 @@ pub fn ingest_batch(
     now: DateTime<Utc>,
     opts: Options,
 ) -> Result<Vec<Outcome>, StoreError> {
-    let prepared = batch.iter().map(|m| prepare(cfg, m.raw)).collect();
+    let prepared = batch.iter().map(|m| prepare_incoming(cfg, m)).collect();
     ingest_prepared_batch(store, cfg, source, batch, prepared, now, opts, None)
 }
 
@@ -1048,7 +1072,7 @@ pub fn ingest_prepared_batch(
     let mut tx = store.conn_mut().transaction()?;
     let mut out = Vec::with_capacity(batch.len());
     for m in batch {
-        let p = prepare(cfg, m.raw);
+        let p = prepare_incoming(cfg, m);
         let o = match ingest_prepared(&mut tx, cfg, source, m, p, now, opts) {
             Ok(o) => o,
             // A database error on one message (not a full disk: that fails the commit

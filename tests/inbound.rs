@@ -28,6 +28,7 @@ fn ingest(store: &mut Store, cfg: &Config, name: &str, now: &str) -> Outcome {
         &[Incoming {
             raw: &raw,
             delivered_at: None,
+            full_size: None,
         }],
         at(now),
         Options::default(),
@@ -310,6 +311,7 @@ fn backlog_import_opens_cases_but_sends_nothing() {
         &[Incoming {
             raw: &raw,
             delivered_at: None,
+            full_size: None,
         }],
         at("2026-12-14T10:00:00Z"),
         Options { backlog: true },
@@ -335,6 +337,7 @@ fn backlog_import_opens_cases_but_sends_nothing() {
         &[Incoming {
             raw: &raw,
             delivered_at: Some(at("2026-11-14T10:00:00Z")),
+            full_size: None,
         }],
         at("2026-12-14T10:00:00Z"),
         Options::default(),
@@ -363,6 +366,7 @@ fn automatic_replies_to_one_sender_are_rate_limited() {
             &[Incoming {
                 raw: raw.as_bytes(),
                 delivered_at: None,
+                full_size: None,
             }],
             at("2026-12-14T10:00:00Z"),
             Options::default(),
@@ -394,6 +398,7 @@ fn mail_from_the_inbox_itself_is_never_answered() {
         &[Incoming {
             raw,
             delivered_at: None,
+            full_size: None,
         }],
         at("2026-12-14T10:00:00Z"),
         Options::default(),
@@ -488,6 +493,7 @@ fn incoming(raws: &[Vec<u8>]) -> Vec<Incoming<'_>> {
         .map(|r| Incoming {
             raw: r,
             delivered_at: None,
+            full_size: None,
         })
         .collect()
 }

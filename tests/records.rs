@@ -303,6 +303,7 @@ fn ingest_outcome(cfg: &Config, store: &mut Store, raw: &[u8], now: &str) -> Out
         &[Incoming {
             raw,
             delivered_at: Some(t(now)),
+            full_size: None,
         }],
         t(now),
         Options::default(),

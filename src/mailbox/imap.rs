@@ -329,6 +329,7 @@ impl Worker {
                         .map(|f| Incoming {
                             raw: f.body().unwrap_or_default(),
                             delivered_at: f.internal_date().map(|d| d.with_timezone(&Utc)),
+                            full_size: None,
                         })
                         .collect();
                     let batch = as_of(&batch, now);

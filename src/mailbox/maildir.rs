@@ -85,6 +85,7 @@ pub fn poll(
             .map(|(raw, delivered)| Incoming {
                 raw,
                 delivered_at: *delivered,
+                full_size: None,
             })
             .collect();
         ingest_and_count(store, cfg, &source, &batch, now, opts, &mut pass)?;

@@ -60,6 +60,7 @@ pub(crate) fn as_of<'a>(batch: &[Incoming<'a>], now: Option<DateTime<Utc>>) -> V
         .map(|m| Incoming {
             raw: m.raw,
             delivered_at: if now.is_some() { None } else { m.delivered_at },
+            full_size: m.full_size,
         })
         .collect()
 }
