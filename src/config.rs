@@ -306,8 +306,22 @@ pub struct InboundConfig {
     pub backlog_cutoff_days: i64,
     /// The fallback match (same sender, same subject) only joins cases received within this many days.
     pub thread_window_days: i64,
-    /// At most this many automatic letters to one address per 24 hours.
+    /// At most this many automatic letters to one address per 24 hours (plus-addressed
+    /// forms of an address, `name+tag@`, count as that address).
     pub max_auto_replies_per_day: u32,
+    /// At most this many automatic letters answering mail, to all addresses together, in
+    /// one clock hour (UTC): a flood from many addresses cannot turn the council's
+    /// inbox into a mail cannon. Over it, new cases are opened and held for an officer.
+    pub max_auto_letters_per_hour: u32,
+    /// Web-form gateways that send each resident's form from one address with the
+    /// resident in Reply-To (e.g. `noreply@forms.council.gov.uk`): for mail From these,
+    /// and only these, the Reply-To address is the sender.
+    pub relay_senders: Vec<String>,
+    /// When set, mail may change a case's state (a review request, a reply that counts
+    /// as the customer's) only with an `Authentication-Results` header from one of these
+    /// authserv-ids (your own mail servers) saying `dmarc=pass` for the From domain;
+    /// other mail is attached to the case and flagged, never acted on. Empty: off.
+    pub trusted_authserv_ids: Vec<String>,
     /// Send service-request and out-of-scope redirects automatically (else hold for an officer).
     pub auto_redirect: bool,
     /// Triage rules file replacing the shipped config/triage.toml.
@@ -322,6 +336,9 @@ impl Default for InboundConfig {
             backlog_cutoff_days: 7,
             thread_window_days: 60,
             max_auto_replies_per_day: 5,
+            max_auto_letters_per_hour: 500,
+            relay_senders: Vec::new(),
+            trusted_authserv_ids: Vec::new(),
             auto_redirect: true,
             triage_rules: None,
         }

@@ -64,7 +64,7 @@ pub struct Incoming<'a> {
 pub(crate) fn sha256_hex(b: &[u8]) -> String {
     let mut h = Sha256::new();
     h.update(b);
-    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    hex(&h.finalize())
 }
 
 /// The reference pattern for `prefix`, tolerant of mangled spacing: "BNES-2026-00042",
@@ -199,6 +199,17 @@ pub struct Parsed {
     /// Why no automatic reply may be sent, if any.
     pub noise: Option<String>,
     pub is_bounce: bool,
+    /// The Reply-To display name (a web-form relay's resident), cleaned like `from_name`.
+    pub reply_to_name: Option<String>,
+    /// The domain of the From header as written (before a relay's Reply-To replaces
+    /// the sender): what a DMARC result speaks for.
+    pub from_domain: Option<String>,
+    /// The raw values of the Authentication-Results headers, top (newest) first.
+    pub auth_results: Vec<String>,
+    /// SHA-256 of what makes the message what it is, whatever trace headers a delivery
+    /// added: From, Reply-To, Subject, Date and the body. Two complaints reusing one
+    /// Message-ID differ here; one complaint delivered twice does not.
+    pub content_digest: String,
 }
 
 #[derive(Debug, Clone)]
@@ -242,14 +253,23 @@ pub fn parse(raw: &[u8]) -> Option<Parsed> {
         .and_then(|a| a.address())
         .map(|s| s.trim().to_lowercase());
     let return_path = header_text(&m, "Return-Path");
+    let from_name_raw = from.and_then(|a| a.name()).unwrap_or("");
+    let subject_raw = m.subject().unwrap_or("");
     let from_daemon = from_addr.as_deref().is_some_and(|a| {
-        a.starts_with("mailer-daemon@") || a.starts_with("postmaster@") || a == "mailer-daemon"
-    });
+        let local = a.split('@').next().unwrap_or(a);
+        local == "mailer-daemon" || local == "postmaster"
+    }) || from_name_raw.eq_ignore_ascii_case("mailer-daemon")
+        || is_delivery_system_name(from_name_raw);
     let empty_return = return_path.as_deref().is_some_and(|r| r.trim() == "<>");
-    let is_bounce = is_report || from_daemon || empty_return;
+    let is_bounce = is_report || from_daemon || empty_return || is_bounce_subject(subject_raw);
+    let list_robot = from_addr.as_deref().and_then(list_robot_address);
     let mut noise = None;
     if is_bounce {
         noise = Some("bounce (delivery failure report)".to_string());
+    } else if let Some(what) = list_robot {
+        noise = Some(format!("mailing list robot ({what} address)"));
+    } else if header_text(&m, "X-Mailman-Version").is_some() {
+        noise = Some("mailing list (X-Mailman-Version)".to_string());
     } else if let Some(a) =
         header_text(&m, "Auto-Submitted").filter(|v| !v.eq_ignore_ascii_case("no"))
     {
@@ -266,6 +286,8 @@ pub fn parse(raw: &[u8]) -> Option<Parsed> {
         noise = Some("auto-reply (X-Autoreply)".to_string());
     } else if header_text(&m, "X-Auto-Response-Suppress").is_some() {
         noise = Some("auto-reply (X-Auto-Response-Suppress)".to_string());
+    } else if is_auto_reply_subject(subject_raw) {
+        noise = Some("auto-reply (out-of-office subject)".to_string());
     }
     let body = match m.body_text(0) {
         Some(t)
@@ -294,23 +316,48 @@ pub fn parse(raw: &[u8]) -> Option<Parsed> {
             content: a.contents().to_vec(),
         })
         .collect();
+    let reply_to = m.reply_to().and_then(|a| a.first());
+    let auth_results = m
+        .headers()
+        .iter()
+        .filter(|h| {
+            h.name
+                .as_str()
+                .eq_ignore_ascii_case("Authentication-Results")
+        })
+        .filter_map(|h| raw.get(h.offset_start as usize..h.offset_end as usize))
+        .map(|v| String::from_utf8_lossy(v).trim().to_string())
+        .collect();
+    let content_digest = {
+        let mut h = Sha256::new();
+        for name in ["From", "Reply-To", "Subject", "Date"] {
+            h.update(m.header_raw(name).unwrap_or("").trim().as_bytes());
+            h.update([0]);
+        }
+        h.update(body_section(raw));
+        hex(&h.finalize())
+    };
     Some(Parsed {
         message_id: m
             .message_id()
             .map(|s| s.trim().to_string())
             .filter(|s| !s.is_empty()),
+        from_domain: from_addr
+            .as_deref()
+            .and_then(|a| a.rsplit_once('@'))
+            .map(|(_, d)| d.to_string()),
         from: from_addr,
-        from_name: from
-            .and_then(|a| a.name())
-            .map(|s| s.trim().to_string())
-            .filter(|s| !s.is_empty()),
-        reply_to: m
-            .reply_to()
-            .and_then(|a| a.first())
+        from_name: crate::text::display_name(from_name_raw),
+        reply_to: reply_to
             .and_then(|a| a.address())
             .map(|s| s.trim().to_lowercase()),
+        reply_to_name: reply_to
+            .and_then(|a| a.name())
+            .and_then(crate::text::display_name),
         return_path,
-        subject: m.subject().unwrap_or("").trim().to_string(),
+        // Kept whole (it is the resident's own text) but on one line, with no control
+        // character: it is shown in listings and quoted back in letters.
+        subject: crate::text::one_line(subject_raw, usize::MAX),
         date: m
             .date()
             .and_then(|d| Utc.timestamp_opt(d.to_timestamp(), 0).single()),
@@ -320,7 +367,107 @@ pub fn parse(raw: &[u8]) -> Option<Parsed> {
         attachments,
         noise,
         is_bounce,
+        auth_results,
+        content_digest,
     })
+}
+
+/// The bytes after the header section (empty when there is no blank line).
+fn body_section(raw: &[u8]) -> &[u8] {
+    let crlf = raw.windows(4).position(|w| w == b"\r\n\r\n").map(|i| i + 4);
+    let lf = raw.windows(2).position(|w| w == b"\n\n").map(|i| i + 2);
+    match (crlf, lf) {
+        (Some(a), Some(b)) => &raw[a.min(b)..],
+        (Some(a), None) | (None, Some(a)) => &raw[a..],
+        (None, None) => &[],
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Old-style bounces come without a delivery-status report, from a sender named so.
+fn is_delivery_system_name(name: &str) -> bool {
+    let n = name.trim().to_ascii_lowercase();
+    n.starts_with("mail delivery") || n == "mail administrator" || n == "postmaster"
+}
+
+/// Subjects only delivery failure reports carry.
+fn is_bounce_subject(subject: &str) -> bool {
+    let s = subject.trim().to_ascii_lowercase();
+    [
+        "undelivered mail returned to sender",
+        "undeliverable:",
+        "delivery status notification (failure)",
+        "delivery status notification (delay)",
+        "mail delivery failed",
+        "returned mail:",
+        "failure notice",
+        "delivery failure",
+        "mail system error - returned mail",
+    ]
+    .iter()
+    .any(|p| s.starts_with(p))
+}
+
+/// Subjects that mail clients give automatic replies (Outlook, Gmail, Thunderbird),
+/// for the out-of-office replies that come without an Auto-Submitted header.
+fn is_auto_reply_subject(subject: &str) -> bool {
+    let s = subject.trim().to_ascii_lowercase();
+    [
+        "automatic reply:",
+        "auto-reply:",
+        "autoreply:",
+        "auto reply:",
+        "auto response:",
+        "out of office",
+        "out of the office",
+        "on leave:",
+    ]
+    .iter()
+    .any(|p| s.starts_with(p))
+}
+
+/// A mailing list's robot address (Mailman, Majordomo, LISTSERV): `*-request@`,
+/// `*-bounces@`, `*-owner@`, `owner-*@`, `listserv@`, `majordomo@`.
+fn list_robot_address(addr: &str) -> Option<&'static str> {
+    let local = addr.split('@').next().unwrap_or(addr);
+    if local.ends_with("-request") {
+        Some("-request")
+    } else if local.ends_with("-bounces") || local.contains("-bounces+") {
+        Some("-bounces")
+    } else if local.ends_with("-owner") || local.starts_with("owner-") {
+        Some("list owner")
+    } else if local == "listserv" || local == "majordomo" || local == "mailman" {
+        Some("list server")
+    } else {
+        None
+    }
+}
+
+/// Whether this very message was stored before ingestion keys carried the content
+/// digest (its key then was the bare Message-ID): the same Message-ID and the same
+/// content. Costs one index probe for a message that was not.
+fn stored_under_old_key(
+    sp: &rusqlite::Connection,
+    parsed: &Result<Parsed, String>,
+) -> rusqlite::Result<bool> {
+    let Ok(Parsed {
+        message_id: Some(id),
+        content_digest,
+        ..
+    }) = parsed
+    else {
+        return Ok(false);
+    };
+    let old: Option<Vec<u8>> = sp
+        .prepare_cached("SELECT raw FROM messages WHERE ingest_key = ?1")?
+        .query_row([id], |r| r.get(0))
+        .optional()?;
+    Ok(old
+        .and_then(|raw| parse(&raw))
+        .is_some_and(|p| &p.content_digest == content_digest))
 }
 
 /// How a message was matched to a case.
@@ -377,14 +524,20 @@ fn thread(
     for id in ids {
         let bracketed = format!("<{}>", id.trim_matches(|c| c == '<' || c == '>'));
         let bare = bracketed.trim_matches(|c| c == '<' || c == '>').to_string();
+        // A received message's key is "<Message-ID> sha256:<digest>" (or, stored before
+        // digests, the bare Message-ID): a range of the key's unique index.
+        let (lo, hi) = (format!("{bare} "), format!("{bare}!"));
         let hit: Option<String> = tx
             .query_row(
                 "SELECT c.reference FROM letters l JOIN cases c ON c.id = l.case_id WHERE l.message_id = ?1
                  UNION ALL
                  SELECT c.reference FROM messages m JOIN cases c ON c.id = m.case_id
+                 WHERE m.ingest_key >= ?3 AND m.ingest_key < ?4 AND m.message_id IS NOT NULL
+                 UNION ALL
+                 SELECT c.reference FROM messages m JOIN cases c ON c.id = m.case_id
                  WHERE m.ingest_key = ?2 AND m.message_id IS NOT NULL
                  LIMIT 1",
-                params![bracketed, bare],
+                params![bracketed, bare, lo, hi],
                 |r| r.get(0),
             )
             .optional()?;
@@ -433,6 +586,33 @@ fn thread(
         }
     }
     Ok(None)
+}
+
+/// Why mail from a customer's address may not act for them, when the config asks
+/// for proof: no `Authentication-Results` from a trusted server (`authserv-id`) says
+/// `dmarc=pass` for the From header's domain. `None`: verified, or not asked for.
+fn unverified(cfg: &Config, p: &Parsed) -> Option<String> {
+    let trusted = &cfg.inbound.trusted_authserv_ids;
+    if trusted.is_empty() {
+        return None;
+    }
+    let domain = p.from_domain.as_deref().unwrap_or_default();
+    let pass = p.auth_results.iter().any(|ar| {
+        let (id, rest) = ar.split_once(';').unwrap_or((ar, ""));
+        // "authserv-id [version]": the version is optional.
+        let id = id.split_whitespace().next().unwrap_or_default();
+        trusted.iter().any(|t| t.trim().eq_ignore_ascii_case(id))
+            && rest.split(';').any(|result| {
+                let r = result.trim().to_ascii_lowercase();
+                let words: Vec<&str> = r.split_whitespace().collect();
+                words.first() == Some(&"dmarc=pass")
+                    && words
+                        .iter()
+                        .filter_map(|w| w.strip_prefix("header.from="))
+                        .all(|d| d.eq_ignore_ascii_case(domain))
+            })
+    });
+    (!pass).then(|| "no dmarc=pass from a trusted server".to_string())
 }
 
 /// Find the letter a bounce reports on: one of our Message-IDs inside the report.
@@ -513,12 +693,14 @@ pub fn prepare(cfg: &Config, raw: &[u8]) -> Prepared {
             Err(_) => Err("the MIME parser failed on this message".to_string()),
         }
     };
+    let parsed = parsed.and_then(|p| via_relay(cfg, p));
     let key = match &parsed {
         Ok(Parsed {
             message_id: Some(id),
+            content_digest,
             ..
-        }) => id.clone(),
-        _ => format!("sha256:{}", sha256_hex(raw)),
+        }) => format!("{id} {KEY_DIGEST}{content_digest}"),
+        _ => format!("{KEY_DIGEST}{}", sha256_hex(raw)),
     };
     // Only a new case needs it, but it costs nothing in the database to have it ready.
     let verdict = match &parsed {
@@ -532,6 +714,37 @@ pub fn prepare(cfg: &Config, raw: &[u8]) -> Prepared {
         key_hash: sha256_hex(key.as_bytes()),
         key,
         verdict,
+    }
+}
+
+/// The ingestion key makes ingestion idempotent: "<Message-ID> sha256:<content digest>"
+/// (web-form gateways reuse one Message-ID for different residents' forms, so the
+/// Message-ID alone is not enough), or "sha256:<digest of the raw bytes>" for mail
+/// without a Message-ID. A Message-ID holds no space, so the keys of one Message-ID
+/// are a contiguous range of the key's index. Mail stored before digests has the bare
+/// Message-ID as its key; `stored_under_old_key` still recognises it.
+const KEY_DIGEST: &str = "sha256:";
+
+/// Mail from a configured web-form relay speaks for the resident in its Reply-To: that
+/// address (and name) becomes the sender. Without one there is nobody to answer.
+fn via_relay(cfg: &Config, mut p: Parsed) -> Result<Parsed, String> {
+    let relayed = p.from.as_deref().is_some_and(|f| {
+        cfg.inbound
+            .relay_senders
+            .iter()
+            .any(|r| r.trim().eq_ignore_ascii_case(f))
+    });
+    if !relayed {
+        return Ok(p);
+    }
+    match p.reply_to.take() {
+        Some(r) if !r.eq_ignore_ascii_case(p.from.as_deref().unwrap_or_default()) => {
+            p.from = Some(r.clone());
+            p.from_name = p.reply_to_name.take();
+            p.reply_to = Some(r);
+            Ok(p)
+        }
+        _ => Err("mail from a web-form relay without the resident's Reply-To".to_string()),
     }
 }
 
@@ -586,7 +799,7 @@ fn store_prepared(
         [&key, &key_hash],
         |r| r.get(0),
     )?;
-    if seen {
+    if seen || stored_under_old_key(sp, &parsed)? {
         return Ok(Outcome::Duplicate);
     }
     let now_s = now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
@@ -680,10 +893,9 @@ fn store_prepared(
     }
 
     if let Some(m) = thread(sp, cfg, &p, now)? {
-        let party = m.customer.as_deref() == Some(from.as_str())
-            || p.reply_to
-                .as_deref()
-                .is_some_and(|r| Some(r) == m.customer.as_deref());
+        // Identity is the From address (a relay's Reply-To, see `via_relay`), never a
+        // Reply-To anyone can write.
+        let party = m.customer.as_deref() == Some(from.as_str());
         let mut by = m.by.to_string();
         let mut no_reply = p.noise.clone();
         if !party {
@@ -691,6 +903,12 @@ fn store_prepared(
             by = format!("third-party ({})", m.by);
             flag(sp, m.case_id, "third-party correspondence")?;
             no_reply = Some("sender is not a party to the case".into());
+        } else if let Some(why) = unverified(cfg, &p) {
+            // The customer's address, but not proven theirs: kept on the case for an
+            // officer, never acted on (no review request, no reply window).
+            by = format!("unverified ({})", m.by);
+            flag(sp, m.case_id, &format!("sender not verified: {why}"))?;
+            no_reply = Some(format!("sender not verified: {why}"));
         } else if m.state == State::Closed.as_str() {
             by = format!("{} (closed case)", m.by);
             flag(sp, m.case_id, "correspondence on a closed case")?;
@@ -713,7 +931,13 @@ fn store_prepared(
             no_reply.as_deref(),
             None,
         )?;
-        let who = if party { "customer" } else { "third party" };
+        let who = if !party {
+            "third party"
+        } else if by.starts_with("unverified") {
+            "the customer's address (unverified)"
+        } else {
+            "customer"
+        };
         store::insert_event(
             sp,
             m.case_id,
@@ -751,7 +975,7 @@ fn store_prepared(
     let subject = if p.subject.is_empty() {
         "(no subject)".to_string()
     } else {
-        p.subject.clone()
+        crate::text::cap(p.subject.clone(), crate::text::SUBJECT_MAX)
     };
     // Whether an automatic letter may go (decided before the case exists: it changes
     // how the case is opened).
@@ -761,10 +985,9 @@ fn store_prepared(
         .optional()?
         .flatten();
     let since = (now - Duration::hours(24)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-    let recent: u32 = sp.prepare_cached("SELECT COUNT(*) FROM letters WHERE to_addr = ?1 AND automatic = 1 AND created_at >= ?2")?.query_row(
-        params![from, since],
-        |r| r.get(0),
-    )?;
+    let recent = store::automatic_letters_to(sp, &from, &since)?;
+    let hour = now.format("%Y-%m-%dT%H").to_string();
+    let this_hour = store::automatic_letters_in_hour(sp, &hour)?;
     let redirect = matches!(verdict.kind, Kind::ServiceRequest | Kind::OutOfScope);
     let hold = if opts.backlog {
         Some("backlog import: never acknowledged".to_string())
@@ -778,6 +1001,10 @@ fn store_prepared(
     } else if recent >= cfg.inbound.max_auto_replies_per_day {
         Some(format!(
             "rate limit: {recent} automatic letters to this address in 24 hours"
+        ))
+    } else if this_hour >= cfg.inbound.max_auto_letters_per_hour {
+        Some(format!(
+            "rate limit: {this_hour} automatic letters to all senders this hour"
         ))
     } else if redirect && !cfg.inbound.auto_redirect {
         Some("redirect held for an officer to confirm".to_string())
@@ -868,6 +1095,7 @@ fn store_prepared(
             if let Some(e) = &verdict.exclusion {
                 data["exclusion"] = serde_json::Value::String(e.clone());
             }
+            store::count_automatic_letter(sp, &hour)?;
             store::request_letter(
                 sp,
                 &LetterRequest {

@@ -16,6 +16,7 @@ pub mod retention;
 pub mod scheduler;
 pub mod store;
 pub mod subject_access;
+pub mod text;
 pub mod tls;
 pub mod triage;
 pub mod workflow;

@@ -985,11 +985,13 @@ pub fn tick(store: &mut Store, cfg: &Config, now: DateTime<Utc>) -> Result<TickR
             .push(format!("{reference}: {kind} answered, closed"));
     }
     // Replies from the customer on cases awaiting them: a review request, or a flag.
+    // Mail that may not act (auto-replies, bounces, third parties, unverified senders:
+    // ingestion gave it a no-reply reason) never triggers workflow.
     let replies: Vec<(i64, i64, String, String)> = {
         let mut st = store.conn().prepare_cached(
             "SELECT m.id, c.id, c.reference, m.received_at FROM messages m JOIN cases c ON c.id = m.case_id
              WHERE m.status = 'attached' AND c.state IN ('responded', 'awaiting-customer')
-             AND m.matched_by NOT LIKE 'third-party%' ORDER BY m.id",
+             AND m.matched_by NOT LIKE 'third-party%' AND m.no_reply_reason IS NULL ORDER BY m.id",
         )?;
         let v = st
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?

@@ -474,8 +474,9 @@ impl Store {
             .optional()?)
     }
 
-    /// Messages on the cases of customer `customer_id`, and messages from `email` that
-    /// are on no case (auto-replies, noise), with their attachments; oldest first.
+    /// Messages on the cases of customer `customer_id`, messages from `email` that are
+    /// on no case (auto-replies, noise), and any message naming `email` in Reply-To
+    /// (web-form relays, someone writing for them), with attachments; oldest first.
     pub fn messages_of_person(
         &self,
         customer_id: Option<i64>,
@@ -489,6 +490,10 @@ impl Store {
              SELECT m.id, NULL, m.from_addr, m.subject, m.sent_at, m.received_at, m.raw, m.body_text
              FROM messages m
              WHERE m.case_id IS NULL AND m.from_addr = ?2 COLLATE NOCASE
+             UNION
+             SELECT m.id, c.reference, m.from_addr, m.subject, m.sent_at, m.received_at, m.raw, m.body_text
+             FROM messages m LEFT JOIN cases c ON c.id = m.case_id
+             WHERE m.reply_to = ?2 COLLATE NOCASE AND m.reply_to IS NOT NULL
              ORDER BY 6, 1",
         )?;
         let mut out = stmt

@@ -1,0 +1,87 @@
+//! Sender text made safe to keep and to quote: control characters out, whitespace
+//! collapsed, length capped. Mail headers are written by strangers; a CR, LF or NUL in
+//! a display name must never reach a header we write, a log line or a letter.
+
+/// True when `s` holds a control character other than tab (CR, LF, NUL, ESC, DEL,
+/// the C1 controls) or a Unicode line or paragraph separator.
+pub fn has_control(s: &str) -> bool {
+    s.chars().any(|c| is_breaking(c) && c != '\t')
+}
+
+fn is_breaking(c: char) -> bool {
+    c.is_control() || c == '\u{2028}' || c == '\u{2029}'
+}
+
+/// One line of text: every control character and whitespace run becomes one space,
+/// trimmed, and cut to at most `max` characters (an ellipsis marks the cut).
+pub fn one_line(s: &str, max: usize) -> String {
+    let mut out = String::with_capacity(s.len().min(max.saturating_mul(4)));
+    let mut space = false;
+    for c in s.chars() {
+        if c.is_whitespace() || is_breaking(c) {
+            space = !out.is_empty();
+        } else {
+            if space {
+                out.push(' ');
+                space = false;
+            }
+            out.push(c);
+        }
+    }
+    cap(out, max)
+}
+
+/// `s` cut to at most `max` characters, the last of them an ellipsis when cut.
+pub fn cap(s: String, max: usize) -> String {
+    match s.char_indices().nth(max) {
+        None => s,
+        Some(_) => {
+            let keep: String = s.chars().take(max.saturating_sub(1)).collect();
+            format!("{}…", keep.trim_end())
+        }
+    }
+}
+
+/// A display name as we may keep it: `None` when it carried a line break, NUL or
+/// other control character (a header injection attempt, or garbage: the address alone
+/// is safer than a guess), otherwise one line of at most 100 characters.
+pub fn display_name(s: &str) -> Option<String> {
+    if has_control(s) {
+        return None;
+    }
+    Some(one_line(s, NAME_MAX)).filter(|n| !n.is_empty())
+}
+
+/// The longest name quoted back to a sender.
+pub const NAME_MAX: usize = 100;
+/// The longest subject quoted back to a sender.
+pub const SUBJECT_MAX: usize = 200;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_breaks_and_controls_become_one_space() {
+        assert_eq!(one_line(" a\r\n\tb\u{0}c\u{1b}[31m ", 50), "a b c [31m");
+        assert_eq!(one_line("x\u{2028}y", 50), "x y");
+    }
+
+    #[test]
+    fn long_text_is_cut_with_an_ellipsis() {
+        let s = "word ".repeat(100);
+        let c = one_line(&s, 20);
+        assert_eq!(c.chars().count(), 20, "{c}");
+        assert!(c.ends_with('…'));
+        assert_eq!(one_line("short", 20), "short");
+        assert_eq!(one_line(&"é".repeat(20), 20), "é".repeat(20));
+    }
+
+    #[test]
+    fn a_name_with_a_line_break_is_not_kept() {
+        assert_eq!(display_name("Eve\r\nBcc: all@example.org"), None);
+        assert_eq!(display_name("Eve\u{0}"), None);
+        assert_eq!(display_name("  Jo \t Bloggs "), Some("Jo Bloggs".into()));
+        assert_eq!(display_name("   "), None);
+    }
+}
