@@ -123,6 +123,10 @@ port = $IMAP_PORT
 tls = "plain"
 user = "complaints"
 password_file = "$RD/imap-password"
+[inbound]
+# The benchmark acknowledges all its complaints in one pass: lift the hourly cap on
+# automatic letters (default 500), which would otherwise hold the rest for an officer.
+max_auto_letters_per_hour = 1000000
 EOF
 LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "== redress poll (end to end); load average $LOAD"
