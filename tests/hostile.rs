@@ -515,3 +515,41 @@ fn seven_residents_forms_through_a_web_form_relay_are_seven_cases_each_answered(
     assert!(index.contains("On behalf of my neighbour"), "{index}");
     assert!(!index.contains("number 4"), "{index}");
 }
+
+#[test]
+fn mail_stored_before_keys_carried_a_digest_is_still_recognised_as_a_duplicate() {
+    let s = Site::new(BATH, "BNES");
+    let first = raw(
+        &[
+            "From: ivy@example.org",
+            "Subject: Potholes",
+            "Message-ID: <old@example.org>",
+        ],
+        "I wish to complain about potholes.",
+    );
+    s.deliver("1", &first);
+    s.run("2026-11-02T09:00:00Z", &["poll"]);
+    // As an earlier version stored it: the key was the bare Message-ID.
+    let db = s.db();
+    db.execute("UPDATE messages SET ingest_key = message_id", [])
+        .unwrap();
+    assert_eq!(one(&db, "SELECT ingest_key FROM messages"), "old@example.org");
+    // The file is offered again (a crash before it was moved to cur/): a duplicate.
+    s.deliver("1-again", &first);
+    let r = report(&s, "2026-11-02T09:05:00Z");
+    assert_eq!((&r["duplicates"], &r["new_cases"]), (&1.into(), &0.into()), "{r}");
+    // Another complaint under the same Message-ID is not.
+    s.deliver(
+        "2",
+        &raw(
+            &[
+                "From: ben@example.org",
+                "Subject: Street light",
+                "Message-ID: <old@example.org>",
+            ],
+            "The street light is broken.",
+        ),
+    );
+    let r = report(&s, "2026-11-02T09:10:00Z");
+    assert_eq!(r["new_cases"], 1, "{r}");
+}
