@@ -219,8 +219,10 @@ pub struct Attachment {
     pub content: Vec<u8>,
 }
 
+/// A header's raw value on one line (control characters out, at most 200 characters):
+/// it may be quoted in a reason, which is stored, shown and logged.
 fn header_text(m: &mail_parser::Message, name: &str) -> Option<String> {
-    m.header_raw(name).map(|v| v.trim().to_string())
+    m.header_raw(name).map(|v| crate::text::one_line(v, 200))
 }
 
 fn id_list(v: &mail_parser::HeaderValue) -> Vec<String> {

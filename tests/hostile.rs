@@ -533,11 +533,18 @@ fn mail_stored_before_keys_carried_a_digest_is_still_recognised_as_a_duplicate()
     let db = s.db();
     db.execute("UPDATE messages SET ingest_key = message_id", [])
         .unwrap();
-    assert_eq!(one(&db, "SELECT ingest_key FROM messages"), "old@example.org");
+    assert_eq!(
+        one(&db, "SELECT ingest_key FROM messages"),
+        "old@example.org"
+    );
     // The file is offered again (a crash before it was moved to cur/): a duplicate.
     s.deliver("1-again", &first);
     let r = report(&s, "2026-11-02T09:05:00Z");
-    assert_eq!((&r["duplicates"], &r["new_cases"]), (&1.into(), &0.into()), "{r}");
+    assert_eq!(
+        (&r["duplicates"], &r["new_cases"]),
+        (&1.into(), &0.into()),
+        "{r}"
+    );
     // Another complaint under the same Message-ID is not.
     s.deliver(
         "2",
