@@ -115,6 +115,12 @@ fn a_header_cannot_forge_a_log_line() {
     );
     let (stdout, stderr) = poll(dir.path(), &["-v"], &[]);
     assert!(stdout.contains("2 messages"), "{stdout}");
+    // poll's own report quotes the reason too: escaped on the terminal as well.
+    assert!(
+        stdout.contains("not answered: auto-reply (Auto-Submitted: auto-replied\\r\\n ")
+            && !stdout.chars().any(|c| c.is_control() && c != '\n'),
+        "{stdout:?}"
+    );
     // The header text did reach the log: on the line of the record that quotes it.
     let quoting: Vec<&str> = stderr.lines().filter(|l| l.contains("FORGED")).collect();
     assert!(

@@ -84,8 +84,9 @@ pub fn poll(ctx: &Ctx, a: PollArgs) -> Result<ExitCode> {
                 reference,
                 matched_by,
             } => println!("attached to {reference} (matched by {matched_by})"),
-            Outcome::Noise { reason } => println!("not answered: {reason}"),
-            Outcome::Quarantined { reason } => println!("quarantined: {reason}"),
+            // Reasons can quote a header (Auto-Submitted: ...): escaped for the terminal.
+            Outcome::Noise { reason } => println!("not answered: {}", super::esc(reason)),
+            Outcome::Quarantined { reason } => println!("quarantined: {}", super::esc(reason)),
             Outcome::Duplicate => {}
         }
     }
