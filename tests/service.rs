@@ -4,11 +4,13 @@
 //! unprivileged user (the service's DynamicUser stands in as `nobody`) against a real
 //! Dovecot.
 
+mod letters_support;
 mod support;
 
+use std::io::{BufRead, BufReader};
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
 use support::Dovecot;
 
 const NOBODY: u32 = 65534;
@@ -23,6 +25,16 @@ fn chmod(p: &Path, mode: u32) {
 
 fn chown(p: &Path, uid: u32) {
     std::os::unix::fs::chown(p, Some(uid), Some(uid)).unwrap();
+}
+
+/// A server process, stopped however the test ends.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
 
 /// The octal mode the unit's install comment gives in `install ... -m MODE ... TARGET`.
@@ -69,9 +81,34 @@ fn the_documented_install_runs_as_the_service_user_with_the_example_config() {
     let processed = dc.create_folder("Processed");
     dc.deliver(
         "1.complaint",
-        b"From: Ann Resident <ann@example.org>\r\nTo: complaints@bathnes.gov.uk\r\nSubject: Missed bin collection\r\n\
-          Message-ID: <svc-1@example.org>\r\nDate: Mon, 14 Dec 2026 09:00:00 +0000\r\n\r\nMy bin was missed again.\r\n",
+        format!(
+            "From: Ann Resident <ann@example.org>\r\nTo: complaints@bathnes.gov.uk\r\nSubject: Missed bin collection\r\n\
+             Message-ID: <svc-1@example.org>\r\nDate: {}\r\n\r\nMy bin was missed again.\r\n",
+            chrono::Utc::now().to_rfc2822()
+        )
+        .as_bytes(),
     );
+    // The council's submission server: STARTTLS, then AUTH with the SMTP password.
+    let sink_dir = tempfile::tempdir().unwrap();
+    let smtp_port = letters_support::free_port();
+    let mut sink = KillOnDrop(
+        Command::new("/usr/bin/python3")
+            .arg(repo("tests/support/smtp_auth_sink.py"))
+            .arg(smtp_port.to_string())
+            .arg(sink_dir.path().join("mail"))
+            .arg(dc.cert())
+            .arg(dc.cert().with_file_name("key.pem"))
+            .args(["complaints", "smtp-secret"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("python3-aiosmtpd"),
+    );
+    let mut ready = String::new();
+    BufReader::new(sink.0.stdout.take().unwrap())
+        .read_line(&mut ready)
+        .unwrap();
+    assert_eq!(ready.trim(), "ready", "SMTP sink did not start");
 
     // install -m 0755 target/release/redress /usr/local/bin/redress
     let exe = under("/usr/local/bin/redress");
@@ -100,6 +137,10 @@ fn the_documented_install_runs_as_the_service_user_with_the_example_config() {
         .replace(
             "# ca_file = \"/etc/redress/ca.pem\"",
             "ca_file = \"/etc/redress/ca.pem\"",
+        )
+        .replace(
+            "host = \"smtp.example.gov.uk\"",
+            &format!("host = \"localhost\"\nport = {smtp_port}\nca_file = \"/etc/redress/ca.pem\""),
         );
     assert_ne!(edited, example, "the example's mailbox lines changed");
     let cfg = etc.join("redress.toml");
@@ -118,7 +159,12 @@ fn the_documented_install_runs_as_the_service_user_with_the_example_config() {
         if let Some(spec) = line.strip_prefix("LoadCredential=") {
             let (name, _source) = spec.split_once(':').unwrap();
             let p = creds.join(name);
-            std::fs::write(&p, "secret").unwrap();
+            let password = match name {
+                "imap-password" => "secret",
+                "smtp-password" => "smtp-secret",
+                other => panic!("unexpected credential {other}"),
+            };
+            std::fs::write(&p, password).unwrap();
             chown(&p, NOBODY);
             chmod(&p, 0o400);
             loaded += 1;
@@ -138,39 +184,60 @@ fn the_documented_install_runs_as_the_service_user_with_the_example_config() {
     chown(&state, NOBODY);
     chmod(&state, 0o750);
 
-    // The unit's ExecStart, for one pass (`poll`) instead of the daemon (`run`).
+    // The unit's ExecStart, for one pass of each half (`poll`, `send`) instead of the
+    // daemon (`run`), as the service's user with systemd's environment.
     let exec = unit
         .lines()
         .find_map(|l| l.strip_prefix("ExecStart="))
         .expect("ExecStart");
-    let mut argv: Vec<String> = map(exec).split_whitespace().map(String::from).collect();
+    let argv: Vec<String> = map(exec).split_whitespace().map(String::from).collect();
     assert_eq!(argv.last().map(String::as_str), Some("run"));
-    argv.pop();
-    argv.push("poll".into());
-    let out = Command::new("setpriv")
-        .args([
-            "--reuid",
-            &NOBODY.to_string(),
-            "--regid",
-            &NOBODY.to_string(),
-            "--clear-groups",
-            "--",
-        ])
-        .args(&argv)
-        .current_dir(&state)
-        .env_clear()
-        .env("PATH", "/usr/bin:/bin")
-        .env("CREDENTIALS_DIRECTORY", &creds)
-        .output()
-        .unwrap();
-    let (stdout, stderr) = (
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr),
-    );
-    assert!(out.status.success(), "{argv:?} failed: {stderr}");
+    let as_service = |command: &[&str]| {
+        let out = Command::new("setpriv")
+            .args([
+                "--reuid",
+                &NOBODY.to_string(),
+                "--regid",
+                &NOBODY.to_string(),
+                "--clear-groups",
+                "--",
+            ])
+            .args(&argv[..argv.len() - 1])
+            .args(command)
+            .current_dir(&state)
+            .env_clear()
+            .env("PATH", "/usr/bin:/bin")
+            .env("CREDENTIALS_DIRECTORY", &creds)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(
+            out.status.success(),
+            "{argv:?} {command:?} failed: {stderr}"
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let stdout = as_service(&["poll"]);
     assert!(
-        stdout.contains("new case BNES-") && stdout.contains("1 messages: 1 new cases"),
+        stdout.contains("new case BNES-")
+            && stdout.contains("1 messages: 1 new cases (1 with a letter queued)"),
         "{stdout}"
+    );
+    let sent_out = as_service(&["send"]);
+    let sent = letters_support::messages_in(&sink_dir.path().join("mail"));
+    drop(sink);
+    let why = as_service(&["outbox"]);
+    assert_eq!(
+        sent.len(),
+        1,
+        "the acknowledgement went out through SMTP AUTH: {sent_out}{why}"
+    );
+    let letter = String::from_utf8_lossy(&sent[0]).into_owned();
+    assert!(
+        letter
+            .lines()
+            .any(|l| l.starts_with("To:") && l.contains("ann@example.org")),
+        "{letter}"
     );
     // The database belongs to the service's user and nobody else reads it.
     let db = state.join("redress.db");
