@@ -5,6 +5,7 @@ pub mod cli;
 pub mod config;
 pub mod daemon;
 pub mod deadline;
+pub mod escape;
 pub mod ingest;
 pub mod letter;
 pub mod mailbox;

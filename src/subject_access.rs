@@ -20,8 +20,12 @@ pub enum ExportError {
     Store(#[from] StoreError),
     #[error("{path}: {msg}")]
     Io { path: String, msg: String },
-    #[error("{0} is not empty: give a new or empty folder, so that nothing else is mixed into the export")]
-    NotEmpty(String),
+    #[error("{0} already exists: give the name of a new folder (the export creates it, readable by you only, so that nothing else is mixed into it)")]
+    Exists(String),
+    #[error(
+        "{0} is a symbolic link: give the name of a new folder (an export never follows a link)"
+    )]
+    Symlink(String),
     #[error(
         "Redress holds nothing about {0} (no customer with that address, and no mail from it)"
     )]
@@ -74,7 +78,38 @@ fn safe(s: &str) -> String {
     out
 }
 
-/// Export everything held about `email` into `dir` (created; must be new or empty).
+fn private_dir_builder() -> std::fs::DirBuilder {
+    use std::os::unix::fs::DirBuilderExt;
+    let mut b = std::fs::DirBuilder::new();
+    b.mode(0o700);
+    b
+}
+
+/// Create `dir` itself, mode 0700: refused if anything is there already (a folder, a
+/// file, or a symbolic link, which is not followed). Missing parent folders are made.
+fn create_private_dir(dir: &Path) -> Result<(), ExportError> {
+    if let Ok(m) = std::fs::symlink_metadata(dir) {
+        return Err(if m.file_type().is_symlink() {
+            ExportError::Symlink(dir.display().to_string())
+        } else {
+            ExportError::Exists(dir.display().to_string())
+        });
+    }
+    if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(io(parent))?;
+    }
+    // mkdir(2) fails on anything already at the path, a link included: no race between
+    // the check above and here can make the export write somewhere else.
+    private_dir_builder().create(dir).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::AlreadyExists {
+            ExportError::Exists(dir.display().to_string())
+        } else {
+            io(dir)(e)
+        }
+    })
+}
+
+/// Export everything held about `email` into `dir`, a new folder it creates (mode 0700).
 pub fn export(
     store: &Store,
     email: &str,
@@ -119,19 +154,23 @@ pub fn export(
         None => Vec::new(),
     };
 
-    if dir.exists() {
-        let mut entries = std::fs::read_dir(dir).map_err(io(dir))?;
-        if entries.next().is_some() {
-            return Err(ExportError::NotEmpty(dir.display().to_string()));
-        }
-    }
+    create_private_dir(dir)?;
     for sub in ["messages", "attachments", "letters", "quarantine"] {
         let p = dir.join(sub);
-        std::fs::create_dir_all(&p).map_err(io(&p))?;
+        private_dir_builder().create(&p).map_err(io(&p))?;
     }
     let write = |rel: &str, bytes: &[u8]| -> Result<(), ExportError> {
+        use std::io::Write;
+        use std::os::unix::fs::OpenOptionsExt;
         let p = dir.join(rel);
-        std::fs::write(&p, bytes).map_err(io(&p))
+        // A fresh file in the fresh folder: never one already there, never through a link.
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&p)
+            .and_then(|mut f| f.write_all(bytes))
+            .map_err(io(&p))
     };
 
     let mut summary = Summary {

@@ -504,3 +504,229 @@ fn render_queues_pending_letters_once_without_sending_them() {
     let r = redress(dir.path(), &["--now", now, "render"]);
     assert_eq!(r.stdout.trim(), "rendered 0", "{}", r.stderr);
 }
+
+/// Whether `s` holds a character that drives a terminal or breaks a line: any control
+/// character but a line feed (and a tab, where `tabs` allows it).
+fn has_raw_control(s: &str, tabs: bool) -> bool {
+    s.chars()
+        .any(|c| c.is_control() && c != '\n' && !(tabs && c == '\t'))
+}
+
+#[test]
+fn control_characters_in_subjects_and_names_are_escaped_in_every_listing() {
+    let dir = tempfile::tempdir().unwrap();
+    let subject = "Bins\x1b]0;pwned\x07 again\rFAKE ROW\x1b[2J";
+    let name = "Ann\x1b[31m Red\x07";
+    let r = redress(
+        dir.path(),
+        &[
+            "--now",
+            "2026-12-14T10:00:00Z",
+            "new",
+            "--email",
+            "ann@example.org",
+            "--name",
+            name,
+            "--subject",
+            subject,
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let reference = r.stdout.trim().to_string();
+    let escaped_subject = "Bins\\x1b]0;pwned\\x07 again\\rFAKE ROW\\x1b[2J";
+    // The subject shows in the list and the case view; the others must be clean too.
+    let views: [&[&str]; 4] = [
+        &["cases"],
+        &["case", &reference],
+        &["case", &reference, "--history"],
+        &["outbox"],
+    ];
+    for args in views {
+        let r = redress(dir.path(), args);
+        assert_eq!(r.code, 0, "{args:?}: {}", r.stderr);
+        assert!(
+            !has_raw_control(&r.stdout, false),
+            "{args:?} printed raw control characters: {:?}",
+            r.stdout
+        );
+        if args[0] == "cases" || (args[0] == "case" && args.len() == 2) {
+            assert!(
+                r.stdout.contains(escaped_subject),
+                "{args:?}: {:?}",
+                r.stdout
+            );
+        }
+    }
+    let r = redress(dir.path(), &["case", &reference]);
+    assert!(
+        r.stdout.contains("Ann\\x1b[31m Red\\x07 <ann@example.org>"),
+        "{}",
+        r.stdout
+    );
+    // The JSON keeps the text as stored (JSON escapes it itself).
+    let r = redress(dir.path(), &["case", &reference, "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["case"]["subject"], subject);
+}
+
+#[test]
+fn quarantine_show_escapes_binary_mail_and_raw_gives_it_back_exactly() {
+    let dir = tempfile::tempdir().unwrap();
+    let new = dir.path().join("maildir/new");
+    std::fs::create_dir_all(&new).unwrap();
+    // Not mail: NULs, a screen clear, a title change, bytes that are not UTF-8, and
+    // enough of it (200 KB) that printing it all would flood the terminal.
+    let mut raw = b"\x00\x01\x1b[2J\x1b]0;pwned\x07\xff\xfe\x9b31m\r\n".to_vec();
+    while raw.len() < 200_000 {
+        raw.extend_from_slice(b"\x1b[5m\x00garbage\x7f\x08\r");
+    }
+    std::fs::write(new.join("1.bin"), &raw).unwrap();
+    let r = redress(dir.path(), &["poll"]);
+    assert!(
+        r.stdout.contains("1 quarantined"),
+        "{}{}",
+        r.stdout,
+        r.stderr
+    );
+    let r = redress(dir.path(), &["quarantine", "--json"]);
+    let q: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let id = q[0]["id"].as_i64().unwrap().to_string();
+
+    let out = Command::new(env!("CARGO_BIN_EXE_redress"))
+        .args(["quarantine", "--show", &id])
+        .current_dir(dir.path())
+        .env_remove("REDRESS_CONFIG")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let shown = String::from_utf8(out.stdout).expect("--show prints UTF-8 text");
+    assert!(!has_raw_control(&shown, true), "raw control bytes shown");
+    assert!(
+        shown.starts_with("\\x00\\x01\\x1b[2J\\x1b]0;pwned\\x07\\xff\\xfe\\x9b31m\n"),
+        "{:?}",
+        &shown[..80]
+    );
+    assert!(shown.len() < 300 * 1024, "bounded: {} bytes", shown.len());
+    assert!(
+        shown.trim_end().ends_with("writes it all]") && shown.contains("more bytes not shown"),
+        "{:?}",
+        &shown[shown.len() - 200..]
+    );
+    // --raw: the bytes exactly as received, to a pipe or file.
+    let out = Command::new(env!("CARGO_BIN_EXE_redress"))
+        .args(["quarantine", "--show", &id, "--raw"])
+        .current_dir(dir.path())
+        .env_remove("REDRESS_CONFIG")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(out.stdout, raw);
+    // The listing escapes its cells too.
+    let r = redress(dir.path(), &["quarantine"]);
+    assert!(!has_raw_control(&r.stdout, false), "{:?}", r.stdout);
+}
+
+#[test]
+fn cases_into_a_pipe_closed_early_ends_quietly() {
+    let dir = tempfile::tempdir().unwrap();
+    // Rows longer than a pipe holds, so the writer is still writing when the reader goes.
+    let long = "x".repeat(100_000);
+    for n in 0..3 {
+        let r = redress(
+            dir.path(),
+            &[
+                "new",
+                "--email",
+                &format!("r{n}@example.org"),
+                "--subject",
+                &long,
+            ],
+        );
+        assert_eq!(r.code, 0, "{}", r.stderr);
+    }
+    for args in [&["cases"][..], &["cases", "--json"][..]] {
+        // `redress cases | head -1`
+        let mut child = Command::new(env!("CARGO_BIN_EXE_redress"))
+            .args(args)
+            .current_dir(dir.path())
+            .env_remove("REDRESS_CONFIG")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut first = String::new();
+        std::io::BufRead::read_line(
+            &mut std::io::BufReader::new(child.stdout.take().unwrap()),
+            &mut first,
+        )
+        .unwrap();
+        assert!(!first.is_empty());
+        // The reader is gone (dropped above); the rest of the output has nowhere to go.
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.is_empty(),
+            "{args:?}: nothing on stderr, no panic: {stderr}"
+        );
+        use std::os::unix::process::ExitStatusExt;
+        assert!(
+            out.status.success() || out.status.signal() == Some(libc::SIGPIPE),
+            "{args:?}: {:?}",
+            out.status
+        );
+    }
+}
+
+#[test]
+fn files_are_private_and_export_makes_a_fresh_private_folder_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &Path| std::fs::symlink_metadata(p).unwrap().permissions().mode() & 0o777;
+    let dir = tempfile::tempdir().unwrap();
+    let r = redress(
+        dir.path(),
+        &["new", "--email", "ann@example.org", "--subject", "Bins"],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    // umask 077 whatever the caller's: the data folder and the database are the owner's.
+    assert_eq!(mode(&dir.path().join("data")), 0o700);
+    for f in std::fs::read_dir(dir.path().join("data")).unwrap() {
+        let p = f.unwrap().path();
+        assert_eq!(mode(&p), 0o600, "{}", p.display());
+    }
+
+    // A fresh folder: created 0700, its files 0600.
+    let r = redress(
+        dir.path(),
+        &["export", "--email", "ann@example.org", "--out", "sar/ann"],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let out = dir.path().join("sar/ann");
+    assert_eq!(mode(&out), 0o700);
+    assert_eq!(mode(&out.join("messages")), 0o700);
+    assert_eq!(mode(&out.join("index.json")), 0o600);
+
+    // An existing folder, even empty, is refused and left as it was.
+    let existing = dir.path().join("existing");
+    std::fs::create_dir(&existing).unwrap();
+    let r = redress(
+        dir.path(),
+        &["export", "--email", "ann@example.org", "--out", "existing"],
+    );
+    assert_one_line_error(&r, "existing already exists");
+    assert_eq!(std::fs::read_dir(&existing).unwrap().count(), 0);
+
+    // A symbolic link is never followed: to a folder, or to where one would be made.
+    let elsewhere = dir.path().join("elsewhere");
+    std::fs::create_dir(&elsewhere).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, dir.path().join("link")).unwrap();
+    std::os::unix::fs::symlink(dir.path().join("nowhere"), dir.path().join("dangling")).unwrap();
+    for link in ["link", "dangling"] {
+        let r = redress(
+            dir.path(),
+            &["export", "--email", "ann@example.org", "--out", link],
+        );
+        assert_one_line_error(&r, "is a symbolic link");
+    }
+    assert_eq!(std::fs::read_dir(&elsewhere).unwrap().count(), 0);
+    assert!(!dir.path().join("nowhere").exists());
+}

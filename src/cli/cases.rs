@@ -4,7 +4,7 @@ use anyhow::{bail, Result};
 use clap::Args;
 use std::process::ExitCode;
 
-use super::{parse_date, print_json, print_table, Ctx};
+use super::{esc, parse_date, print_json, print_table, Ctx};
 use crate::calendar::show as day;
 use crate::case::{Kind, State};
 use crate::deadline::{self, Due};
@@ -147,7 +147,11 @@ pub fn list(ctx: &Ctx, a: CasesArgs) -> Result<ExitCode> {
         .collect();
     if a.flagged {
         for c in &cases {
-            println!("{}: {}", c.reference, c.flagged.as_deref().unwrap_or(""));
+            println!(
+                "{}: {}",
+                c.reference,
+                esc(c.flagged.as_deref().unwrap_or(""))
+            );
         }
         return Ok(ExitCode::SUCCESS);
     }
@@ -207,13 +211,13 @@ pub fn show(ctx: &Ctx, a: CaseArgs) -> Result<ExitCode> {
     println!(
         "{}  {}",
         case.reference,
-        case.subject.as_deref().unwrap_or("")
+        esc(case.subject.as_deref().unwrap_or(""))
     );
     println!("  kind      {}", case.kind);
     println!("  policy    {}", case.policy);
     println!("  stage     {}", case.stage);
     match &case.close_reason {
-        Some(r) => println!("  state     {} ({r})", case.state),
+        Some(r) => println!("  state     {} ({})", case.state, esc(r)),
         None => println!("  state     {}", case.state),
     }
     if let Some(e) = &case.customer_email {
@@ -221,9 +225,9 @@ pub fn show(ctx: &Ctx, a: CaseArgs) -> Result<ExitCode> {
             "  customer  {}{}",
             case.customer_name
                 .as_deref()
-                .map(|n| format!("{n} "))
+                .map(|n| format!("{} ", esc(n)))
                 .unwrap_or_default(),
-            format_args!("<{e}>")
+            format_args!("<{}>", esc(e))
         );
     }
     for (label, v) in [
@@ -234,7 +238,7 @@ pub fn show(ctx: &Ctx, a: CaseArgs) -> Result<ExitCode> {
         ("flagged", &case.flagged),
     ] {
         if let Some(v) = v {
-            println!("  {label:<9} {v}");
+            println!("  {label:<9} {}", esc(v));
         }
     }
     println!("  received  {}", case.received_at);
@@ -290,7 +294,7 @@ pub fn show(ctx: &Ctx, a: CaseArgs) -> Result<ExitCode> {
                 p.stage,
                 p.started_on,
                 p.ended_on.as_deref().unwrap_or("now (still paused)"),
-                p.reason
+                esc(&p.reason)
             );
         }
     }
@@ -305,9 +309,14 @@ pub fn show(ctx: &Ctx, a: CaseArgs) -> Result<ExitCode> {
         let detail = e
             .detail
             .as_deref()
-            .map(|d| format!(": {d}"))
+            .map(|d| format!(": {}", esc(d)))
             .unwrap_or_default();
-        println!("  {}  {:<16} {}{change}{detail}", e.at, e.actor, e.kind);
+        println!(
+            "  {}  {:<16} {}{change}{detail}",
+            e.at,
+            esc(&e.actor),
+            esc(&e.kind)
+        );
     }
     Ok(ExitCode::SUCCESS)
 }

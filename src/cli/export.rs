@@ -13,7 +13,8 @@ pub struct ExportArgs {
     /// The person's email address.
     #[arg(long)]
     pub email: String,
-    /// A new or empty folder to write into.
+    /// A new folder to write into: created readable by you only (0700); an existing
+    /// folder, file or symbolic link there is refused.
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
     #[arg(long)]

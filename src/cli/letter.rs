@@ -51,13 +51,18 @@ fn preview(ctx: &Ctx, a: PreviewArgs) -> Result<ExitCode> {
     let r = templates.render(&a.kind, &lctx)?;
     std::fs::write(&a.out, &r.pdf).with_context(|| format!("writing {}", a.out.display()))?;
     if a.text {
-        println!("Subject: {}\n\n{}", r.subject, r.text);
+        // The letter quotes the sender's subject and name: escaped like any sender text.
+        println!(
+            "Subject: {}\n\n{}",
+            super::esc(&r.subject),
+            crate::escape::escape_bytes(r.text.as_bytes())
+        );
     }
     println!(
         "wrote {} ({} bytes): {}",
         a.out.display(),
         r.pdf.len(),
-        r.subject
+        super::esc(&r.subject)
     );
     Ok(ExitCode::SUCCESS)
 }

@@ -33,7 +33,9 @@ pub struct Cli {
     /// Run as if it were this moment (RFC 3339, e.g. 2026-12-24T09:00:00Z); honoured by every command.
     #[arg(long, global = true, value_name = "RFC3339", value_parser = parse_now)]
     pub now: Option<DateTime<Utc>>,
-    /// More log output on stderr (-v debug, -vv trace).
+    /// More log output on stderr (-v debug, -vv trace). A filter in REDRESS_LOG, or else
+    /// RUST_LOG, wins over -v (e.g. REDRESS_LOG=debug). The IMAP, SMTP and TLS libraries
+    /// stay at info (they would log the password and mail) unless named in the filter.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
     #[command(subcommand)]
@@ -120,17 +122,142 @@ pub fn parse_date(s: &str) -> std::result::Result<NaiveDate, String> {
         .map_err(|_| format!("'{s}' is not a date in the form YYYY-MM-DD"))
 }
 
-pub fn init_tracing(verbose: u8, daemon: bool) {
+/// Crates that log secrets or mail below info: async-imap and imap-proto write the IMAP
+/// `LOGIN` command (with the password) and every fetched message at trace; lettre the
+/// SMTP dialogue; rustls the handshake. They stay at info whatever level is asked for,
+/// unless the filter names the crate itself (`REDRESS_LOG=debug,async_imap=trace`).
+const QUIET_CRATES: &[&str] = &[
+    "async_imap",
+    "imap_proto",
+    "lettre",
+    "rustls",
+    "tokio_rustls",
+    "webpki",
+    "mail_parser",
+    "tera",
+    "printpdf",
+    "lopdf",
+];
+
+/// The log filter: `REDRESS_LOG` if set, else `RUST_LOG`, else the level from `-v`
+/// (the daemon logs info by default, other commands warn); then [`QUIET_CRATES`] held
+/// at info when the filter's default level is debug or trace and does not name them.
+pub fn log_filter(
+    verbose: u8,
+    daemon: bool,
+    redress_log: Option<&str>,
+    rust_log: Option<&str>,
+) -> String {
     let default = match verbose {
         0 if daemon => "info",
         0 => "warn",
         1 => "debug",
         _ => "trace",
     };
-    let filter = tracing_subscriber::EnvFilter::try_from_env("REDRESS_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let spec = [redress_log, rust_log]
+        .into_iter()
+        .flatten()
+        .map(str::trim)
+        .find(|s| !s.is_empty())
+        .unwrap_or(default);
+    let directives: Vec<&str> = spec
+        .split(',')
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+        .collect();
+    let verbose_default = directives.iter().any(|d| {
+        !d.contains('=')
+            && !d.starts_with('[')
+            && (d.eq_ignore_ascii_case("debug") || d.eq_ignore_ascii_case("trace"))
+    });
+    let mut out = directives.join(",");
+    if verbose_default {
+        for krate in QUIET_CRATES {
+            let named = directives.iter().any(|d| {
+                let target = d.split(['=', '[']).next().unwrap_or("");
+                target == *krate || target.starts_with(&format!("{krate}::"))
+            });
+            if !named {
+                out.push_str(&format!(",{krate}=info"));
+            }
+        }
+    }
+    out
+}
+
+/// Every field and message of a log line escaped (see [`crate::escape`]): a subject or a
+/// reason quoting a header can neither start a forged line nor drive the terminal.
+struct EscapedFields;
+
+struct EscapingVisitor<'a, 'w> {
+    writer: &'a mut tracing_subscriber::fmt::format::Writer<'w>,
+    first: bool,
+    result: std::fmt::Result,
+}
+
+impl EscapingVisitor<'_, '_> {
+    fn field(&mut self, name: &str, value: &str) {
+        if self.result.is_err() || name.starts_with("log.") {
+            return;
+        }
+        let sep = if self.first { "" } else { " " };
+        self.first = false;
+        let value = crate::escape::Escaped(value);
+        self.result = if name == "message" {
+            write!(self.writer, "{sep}{value}")
+        } else {
+            write!(self.writer, "{sep}{name}={value}")
+        };
+    }
+}
+
+impl tracing::field::Visit for EscapingVisitor<'_, '_> {
+    fn record_str(&mut self, field: &tracing::field::Field, value: &str) {
+        if field.name() == "message" {
+            self.field(field.name(), value);
+        } else {
+            self.field(field.name(), &format!("{value:?}"));
+        }
+    }
+
+    fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+        self.field(field.name(), &format!("{value:?}"));
+    }
+}
+
+impl<'w> tracing_subscriber::fmt::FormatFields<'w> for EscapedFields {
+    fn format_fields<R: tracing_subscriber::field::RecordFields>(
+        &self,
+        mut writer: tracing_subscriber::fmt::format::Writer<'w>,
+        fields: R,
+    ) -> std::fmt::Result {
+        let mut v = EscapingVisitor {
+            writer: &mut writer,
+            first: true,
+            result: Ok(()),
+        };
+        fields.record(&mut v);
+        v.result
+    }
+}
+
+pub fn init_tracing(verbose: u8, daemon: bool) {
+    let var = |k: &str| std::env::var(k).ok();
+    let spec = log_filter(
+        verbose,
+        daemon,
+        var("REDRESS_LOG").as_deref(),
+        var("RUST_LOG").as_deref(),
+    );
+    let filter = tracing_subscriber::EnvFilter::try_new(&spec).unwrap_or_else(|e| {
+        eprintln!(
+            "redress: warning: log filter '{spec}' is not valid ({e}); logging warnings only"
+        );
+        tracing_subscriber::EnvFilter::new("warn")
+    });
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .fmt_fields(EscapedFields)
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_target(false)
@@ -219,8 +346,15 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     }
 }
 
-/// Print a table with columns padded to their widest cell.
+/// Print a table with columns padded to their widest cell. Every cell is escaped
+/// ([`crate::escape`]): a subject or a name from a sender's mail cannot move the cursor,
+/// retitle the terminal or start a row of its own.
 pub fn print_table(header: &[&str], rows: &[Vec<String>]) {
+    let rows: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| r.iter().map(|c| esc(c).into_owned()).collect())
+        .collect();
+    let rows = &rows;
     let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
     for r in rows {
         for (i, c) in r.iter().enumerate() {
@@ -244,7 +378,37 @@ pub fn print_table(header: &[&str], rows: &[Vec<String>]) {
     }
 }
 
+/// Sender text for the terminal: see [`crate::escape::escaped`].
+pub fn esc(s: &str) -> std::borrow::Cow<'_, str> {
+    crate::escape::escaped(s)
+}
+
 pub fn print_json<T: serde::Serialize>(v: &T) -> Result<()> {
     println!("{}", serde_json::to_string_pretty(v)?);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::log_filter;
+
+    #[test]
+    fn log_filter_order_and_quiet_crates() {
+        assert_eq!(log_filter(0, false, None, None), "warn");
+        assert_eq!(log_filter(0, true, None, None), "info");
+        let trace = log_filter(2, false, None, None);
+        assert!(trace.starts_with("trace,") && trace.contains(",async_imap=info,"));
+        // REDRESS_LOG wins over RUST_LOG, which wins over -v.
+        assert_eq!(log_filter(2, false, Some("error"), Some("debug")), "error");
+        assert!(log_filter(0, false, None, Some("debug")).starts_with("debug,"));
+        // A crate named on purpose keeps the level asked for.
+        let named = log_filter(0, false, Some("trace,async_imap=trace"), None);
+        assert!(named.contains("async_imap=trace") && !named.contains("async_imap=info"));
+        assert!(named.contains("imap_proto=info"));
+        // Nothing is raised above what was asked.
+        assert_eq!(
+            log_filter(0, false, Some("redress=trace"), None),
+            "redress=trace"
+        );
+    }
 }

@@ -84,8 +84,9 @@ pub fn poll(ctx: &Ctx, a: PollArgs) -> Result<ExitCode> {
                 reference,
                 matched_by,
             } => println!("attached to {reference} (matched by {matched_by})"),
-            Outcome::Noise { reason } => println!("not answered: {reason}"),
-            Outcome::Quarantined { reason } => println!("quarantined: {reason}"),
+            // Reasons can quote a header (Auto-Submitted: ...): escaped for the terminal.
+            Outcome::Noise { reason } => println!("not answered: {}", super::esc(reason)),
+            Outcome::Quarantined { reason } => println!("quarantined: {}", super::esc(reason)),
             Outcome::Duplicate => {}
         }
     }
@@ -99,18 +100,50 @@ pub fn poll(ctx: &Ctx, a: PollArgs) -> Result<ExitCode> {
 
 #[derive(Debug, Args)]
 pub struct QuarantineArgs {
-    /// Write the raw bytes of quarantined message ID to stdout.
-    #[arg(long)]
+    /// Show quarantined message ID for reading: line breaks and tabs kept, any other
+    /// control character or non-UTF-8 byte escaped (\x1b, \xff), the first 64 KiB only.
+    #[arg(long, value_name = "ID")]
     pub show: Option<i64>,
+    /// With --show: write the message's bytes exactly as received, to a file or a pipe
+    /// (refused when standard output is a terminal).
+    #[arg(long, requires = "show")]
+    pub raw: bool,
     #[arg(long)]
     pub json: bool,
 }
+
+/// How much of a quarantined message `--show` prints.
+const SHOW_LIMIT: usize = 64 * 1024;
 
 pub fn quarantine(ctx: &Ctx, a: QuarantineArgs) -> Result<ExitCode> {
     let store = ctx.store()?;
     if let Some(id) = a.show {
         use std::io::Write;
-        std::io::stdout().write_all(&store.quarantined_raw(id)?)?;
+        let raw = store.quarantined_raw(id)?;
+        let mut out = std::io::stdout().lock();
+        if a.raw {
+            if out.is_terminal() {
+                anyhow::bail!(
+                    "--raw writes the message's bytes as received, which may drive a terminal: redirect it to a file (redress quarantine --show {id} --raw > message.eml)"
+                );
+            }
+            out.write_all(&raw)?;
+        } else {
+            let shown = &raw[..raw.len().min(SHOW_LIMIT)];
+            let text = crate::escape::escape_bytes(shown);
+            out.write_all(text.as_bytes())?;
+            if !text.ends_with('\n') {
+                out.write_all(b"\n")?;
+            }
+            if raw.len() > shown.len() {
+                writeln!(
+                    out,
+                    "[... {} more bytes not shown: redress quarantine --show {id} --raw > message.eml writes it all]",
+                    raw.len() - shown.len()
+                )?;
+            }
+        }
+        out.flush()?;
         return Ok(ExitCode::SUCCESS);
     }
     let rows = store.quarantine()?;

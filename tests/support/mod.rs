@@ -213,3 +213,15 @@ impl Dovecot {
         }
     }
 }
+
+impl Dovecot {
+    /// Create the user's folder `name` (Maildir++ `.name`), returning its path.
+    pub fn create_folder(&self, name: &str) -> PathBuf {
+        let p = self.maildir().join(format!(".{name}"));
+        for sub in ["cur", "new", "tmp"] {
+            std::fs::create_dir_all(p.join(sub)).unwrap();
+        }
+        self.chown();
+        p
+    }
+}
