@@ -69,7 +69,7 @@ pub fn quoted(s: &str, max: usize) -> String {
     let cut: String = one_line.chars().take(keep).collect();
     // Prefer ending at a space when one is in the last fifth of what is kept.
     let cut = match cut.rfind(' ') {
-        Some(i) if cut[..i].chars().count() >= keep * 4 / 5 => cut[..i].to_string(),
+        Some(i) if cut[..i].chars().count() >= keep - keep / 5 => cut[..i].to_string(),
         _ => cut,
     };
     format!("{}\u{2026}", cut.trim_end())

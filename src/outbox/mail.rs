@@ -52,6 +52,23 @@ fn references(raw: &str) -> Option<String> {
     })
 }
 
+/// The Subject as it goes out: on one line, cleaned, at most [`SUBJECT_MAX`]
+/// characters, keeping a closing `[Ref ...]` tag whole (replies find their case by it).
+fn email_subject(raw: &str) -> String {
+    let s = quoted(raw, usize::MAX);
+    if s.chars().count() <= SUBJECT_MAX {
+        return s;
+    }
+    match s.rfind("[Ref ") {
+        Some(i) if s.ends_with(']') && s[i..].chars().count() < SUBJECT_MAX / 2 => {
+            let tag = &s[i..];
+            let head = quoted(&s[..i], SUBJECT_MAX - tag.chars().count() - 1);
+            format!("{head} {tag}")
+        }
+        _ => quoted(&s, SUBJECT_MAX),
+    }
+}
+
 /// The first line over [`MAX_LINE`] characters in a formatted message, if any.
 pub fn overlong_line(formatted: &[u8]) -> Option<usize> {
     formatted
@@ -96,7 +113,7 @@ pub fn build_message(
         } else {
             None
         };
-    let subject = quoted(&content.subject, SUBJECT_MAX);
+    let subject = email_subject(&content.subject);
     let mut b = Message::builder()
         .from(Mailbox::new(
             quoted_name(Some(&config.council.name)),
@@ -185,6 +202,14 @@ mod tests {
         assert_eq!(kept[REFS_LAST], "<id199@example.net>");
         assert_eq!(references("<a\u{0}b@x> <ü@x>"), Some("<a> <b@x>".into()));
         assert_eq!(references("<ü@x> \u{1b}"), None);
+    }
+
+    #[test]
+    fn a_long_subject_is_cut_before_its_reference_tag() {
+        let s = email_subject(&format!("{} [Ref BNES-2026-00001]", "word ".repeat(500)));
+        assert!(s.chars().count() <= SUBJECT_MAX, "{}", s.len());
+        assert!(s.ends_with("word\u{2026} [Ref BNES-2026-00001]"), "{s}");
+        assert_eq!(email_subject("Hello\r\n\0 [Ref X]"), "Hello [Ref X]");
     }
 
     #[test]
