@@ -84,6 +84,22 @@ fn a_server_certificate_from_an_unknown_issuer_is_explained() {
     assert_eq!(code, 0, "{line}");
 }
 
+#[test]
+fn a_server_certificate_for_another_name_is_explained() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dc = Dovecot::start_with(tmp.path(), ServerCert::OtherHost);
+    write_config(tmp.path(), &dc, "starttls", Some(&dc.cert()));
+    let (code, line) = poll(tmp.path());
+    assert_ne!(code, 0, "{line}");
+    for needle in [
+        "the server's certificate does not name localhost",
+        "set [mailbox] host to a name in the certificate's subjectAltName",
+        "imap.elsewhere.example",
+    ] {
+        assert!(line.contains(needle), "'{needle}' missing: {line}");
+    }
+}
+
 /// One acknowledgement sent by SMTP over implicit TLS to an aiosmtpd presenting `cert`,
 /// trusting `ca_file`: the exit code of `send` and the letter's last error.
 fn smtp_send(cert: ServerCert, trust_it: bool) -> (i32, String, usize) {

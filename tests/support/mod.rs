@@ -24,6 +24,8 @@ pub enum ServerCert {
     /// Self-signed with CA:TRUE: a CA certificate used as the server's own, which
     /// rustls refuses (CaUsedAsEndEntity) even when `ca_file` names it.
     SelfSignedCa,
+    /// Like `Leaf`, but for imap.elsewhere.example only: not valid for localhost.
+    OtherHost,
 }
 
 /// Write a self-signed certificate for localhost and 127.0.0.1 of the kind `cert`
@@ -41,12 +43,25 @@ pub fn make_cert(dir: &Path, cert: ServerCert) -> (PathBuf, PathBuf) {
             "-days",
             "2",
             "-subj",
-            "/CN=localhost",
+            if cert == ServerCert::OtherHost {
+                "/CN=imap.elsewhere.example"
+            } else {
+                "/CN=localhost"
+            },
         ])
-        .args(["-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"])
+        .args([
+            "-addext",
+            if cert == ServerCert::OtherHost {
+                "subjectAltName=DNS:imap.elsewhere.example"
+            } else {
+                "subjectAltName=DNS:localhost,IP:127.0.0.1"
+            },
+        ])
         // Not a CA: rustls refuses a CA certificate used as the server's own.
         .args(match cert {
-            ServerCert::Leaf => ["-addext", "basicConstraints=critical,CA:FALSE"],
+            ServerCert::Leaf | ServerCert::OtherHost => {
+                ["-addext", "basicConstraints=critical,CA:FALSE"]
+            }
             ServerCert::SelfSignedCa => ["-addext", "basicConstraints=critical,CA:TRUE"],
         })
         .args(["-addext", "extendedKeyUsage=serverAuth"])
