@@ -39,8 +39,15 @@
 //! hourly; after `max_attempts` (30, a little over a day) the letter is failed and its
 //! case flagged. An interrupted letter counts its attempts too: one found in `sending`
 //! with `max_attempts` used is failed with the reason, not tried again, so a letter that
-//! stops its sender every time cannot hold up the rest. When the server cannot be reached at all, the rest of that pass's
-//! letters are left queued without an attempt (no point knocking 500 times).
+//! stops its sender every time cannot hold up the rest. When the server cannot be
+//! reached at all, the rest of that pass's letters are left queued without an attempt
+//! (no point knocking 500 times).
+//!
+//! # Sender text
+//! Names and subjects may have come from anyone: the email is built from them cleaned
+//! (no control characters, capped; see [`crate::letter::quoted`]), threading headers
+//! keep only sound Message-IDs, no line may pass 998 characters, and a letter whose
+//! email cannot be built (even by a panic in the mail library) fails with its reason.
 
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
