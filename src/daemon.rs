@@ -4,7 +4,9 @@
 //! - Each task finishes the batch in hand (it has committed) before it looks at the
 //!   shutdown signal, so SIGTERM never leaves half a step.
 //! - A task that fails or panics is logged and restarted after a pause that doubles
-//!   from 1 s to 5 min; the daemon itself never dies silently.
+//!   from 1 s to 5 min; the daemon itself never dies silently. Each task counts its good
+//!   passes ([`Progress`]); a task that made one since its last restart starts the
+//!   doubling again, so an occasional failure never leaves a healthy task waiting 5 min.
 //! - The IMAP watcher keeps one session: a pass, then IDLE until the server reports
 //!   new mail (or 25 minutes pass, under the 29-minute limit of RFC 2177), then a pass
 //!   again. A server without IDLE is polled every `poll_seconds`. A dropped connection
@@ -14,6 +16,8 @@
 
 use chrono::Utc;
 use std::future::Future;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
 
@@ -28,6 +32,32 @@ pub fn backoff(failures: u32) -> Duration {
 }
 
 type Shutdown = watch::Receiver<bool>;
+
+/// The good passes a task has made, shared with its supervisor: a task that has made
+/// one since it was (re)started was healthy, and its restart backoff starts afresh.
+#[derive(Debug, Clone, Default)]
+pub struct Progress(Arc<AtomicU64>);
+
+impl Progress {
+    /// One good pass done.
+    pub fn tick(&self) {
+        self.0.fetch_add(1, Ordering::Relaxed);
+    }
+
+    fn count(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+/// Consecutive failures after one more: counted from 1 again when the task made a good
+/// pass since its last restart.
+fn failures_after(failures: u32, progressed: bool) -> u32 {
+    if progressed {
+        1
+    } else {
+        failures.saturating_add(1)
+    }
+}
 
 fn stopping(rx: &Shutdown) -> bool {
     *rx.borrow()
@@ -60,7 +90,7 @@ fn log_pass(p: &mailbox::Pass) {
 }
 
 /// The mailbox watcher: returns Ok on shutdown, Err when it needs restarting.
-async fn mailbox_task(cfg: Config, mut rx: Shutdown) -> anyhow::Result<()> {
+async fn mailbox_task(cfg: Config, mut rx: Shutdown, progress: Progress) -> anyhow::Result<()> {
     let mut store = Store::open(&cfg.database_path())?;
     let mut quiet = |_: usize, _: usize| {};
     match &cfg.mailbox {
@@ -76,6 +106,7 @@ async fn mailbox_task(cfg: Config, mut rx: Shutdown) -> anyhow::Result<()> {
                     &mut quiet,
                 )?;
                 log_pass(&pass);
+                progress.tick();
                 if pause(&mut rx, Duration::from_secs(5)).await {
                     return Ok(());
                 }
@@ -104,6 +135,7 @@ async fn mailbox_task(cfg: Config, mut rx: Shutdown) -> anyhow::Result<()> {
                 )
                 .await?;
                 log_pass(&pass);
+                progress.tick();
                 if stopping(&rx) {
                     let _ = session.logout().await;
                     return Ok(());
@@ -141,7 +173,7 @@ async fn mailbox_task(cfg: Config, mut rx: Shutdown) -> anyhow::Result<()> {
 
 /// The outbox sender: render what is pending (in a child process), send what is due,
 /// every few seconds.
-async fn outbox_task(cfg: Config, mut rx: Shutdown) -> anyhow::Result<()> {
+async fn outbox_task(cfg: Config, mut rx: Shutdown, progress: Progress) -> anyhow::Result<()> {
     let mut store = Store::open(&cfg.database_path())?;
     loop {
         if !store.pending_letters(1)?.is_empty() {
@@ -178,6 +210,7 @@ async fn outbox_task(cfg: Config, mut rx: Shutdown) -> anyhow::Result<()> {
         .await?;
         store = s;
         tracing::debug!(report = ?report?, "outbox pass");
+        progress.tick();
         if pause(&mut rx, Duration::from_secs(5)).await {
             return Ok(());
         }
@@ -219,7 +252,7 @@ async fn render_in_child(cfg: &Config) -> Result<usize, ChildError> {
 }
 
 /// The scheduler: deadline steps, digests, staff mail, every `tick_seconds`.
-async fn scheduler_task(cfg: Config, mut rx: Shutdown) -> anyhow::Result<()> {
+async fn scheduler_task(cfg: Config, mut rx: Shutdown, progress: Progress) -> anyhow::Result<()> {
     let mut store = Store::open(&cfg.database_path())?;
     loop {
         let (s, result) = tokio::task::spawn_blocking({
@@ -239,6 +272,7 @@ async fn scheduler_task(cfg: Config, mut rx: Shutdown) -> anyhow::Result<()> {
         .await?;
         store = s;
         let (rep, digests, sent) = result?;
+        progress.tick();
         for step in &rep.steps {
             // Steps name case references and dates only: no personal data.
             tracing::info!(step = %step, "scheduled step");
@@ -260,25 +294,44 @@ async fn scheduler_task(cfg: Config, mut rx: Shutdown) -> anyhow::Result<()> {
 /// Run `task` until it returns Ok (shutdown), restarting it with backoff when it fails or panics.
 async fn supervise<F, Fut>(name: &'static str, rx: Shutdown, task: F)
 where
-    F: Fn(Shutdown) -> Fut,
+    F: Fn(Shutdown, Progress) -> Fut,
+    Fut: Future<Output = anyhow::Result<()>> + Send + 'static,
+{
+    supervise_with(name, rx, task, backoff).await
+}
+
+/// [`supervise`] with the pause after `failures` consecutive failures given.
+async fn supervise_with<F, Fut>(
+    name: &'static str,
+    rx: Shutdown,
+    task: F,
+    pause_for: impl Fn(u32) -> Duration,
+) where
+    F: Fn(Shutdown, Progress) -> Fut,
     Fut: Future<Output = anyhow::Result<()>> + Send + 'static,
 {
     let mut failures = 0u32;
     let mut wait_rx = rx.clone();
+    let progress = Progress::default();
     loop {
-        let handle = tokio::spawn(task(rx.clone()));
-        match handle.await {
+        let before = progress.count();
+        let handle = tokio::spawn(task(rx.clone(), progress.clone()));
+        let outcome = handle.await;
+        if let Ok(Ok(())) = outcome {
+            return;
+        }
+        failures = failures_after(failures, progress.count() != before);
+        let wait = pause_for(failures);
+        match outcome {
             Ok(Ok(())) => return,
             Ok(Err(e)) => {
-                failures += 1;
-                tracing::error!(task = name, error = %format!("{e:#}"), retry_in_s = backoff(failures).as_secs(), "task failed; restarting");
+                tracing::error!(task = name, error = %format!("{e:#}"), retry_in_s = wait.as_secs(), "task failed; restarting");
             }
             Err(e) => {
-                failures += 1;
-                tracing::error!(task = name, error = %e, retry_in_s = backoff(failures).as_secs(), "task crashed; restarting");
+                tracing::error!(task = name, error = %e, retry_in_s = wait.as_secs(), "task crashed; restarting");
             }
         }
-        if pause(&mut wait_rx, backoff(failures)).await {
+        if pause(&mut wait_rx, wait).await {
             return;
         }
     }
@@ -304,15 +357,15 @@ pub async fn run(cfg: Config, shutdown: impl Future<Output = ()>) -> anyhow::Res
     let (tx, rx) = watch::channel(false);
     let mailbox = tokio::spawn(supervise("mailbox", rx.clone(), {
         let cfg = cfg.clone();
-        move |rx| mailbox_task(cfg.clone(), rx)
+        move |rx, p| mailbox_task(cfg.clone(), rx, p)
     }));
     let outbox = tokio::spawn(supervise("outbox", rx.clone(), {
         let cfg = cfg.clone();
-        move |rx| outbox_task(cfg.clone(), rx)
+        move |rx, p| outbox_task(cfg.clone(), rx, p)
     }));
     let scheduler = tokio::spawn(supervise("scheduler", rx.clone(), {
         let cfg = cfg.clone();
-        move |rx| scheduler_task(cfg.clone(), rx)
+        move |rx, p| scheduler_task(cfg.clone(), rx, p)
     }));
     crate::notify::ready();
     let watchdog = tokio::spawn(crate::notify::watchdog_loop(rx.clone()));
@@ -358,5 +411,52 @@ mod tests {
         assert_eq!(backoff(0), Duration::from_secs(1));
         assert_eq!(backoff(3), Duration::from_secs(8));
         assert_eq!(backoff(30), Duration::from_secs(300));
+    }
+
+    /// A task that fails after each start, having made a good pass on the starts marked
+    /// true: the failures its supervisor counts (and so its pauses) start again from 1
+    /// after each good pass, and only grow while the task makes none.
+    #[tokio::test]
+    async fn restart_backoff_starts_again_after_a_good_pass() {
+        use std::sync::Mutex;
+        let script = [false, false, false, true, false, true, true, false];
+        let starts = Arc::new(AtomicU64::new(0));
+        let counted = Arc::new(Mutex::new(Vec::new()));
+        let (_tx, rx) = watch::channel(false);
+        supervise_with(
+            "test",
+            rx,
+            {
+                let starts = starts.clone();
+                move |_rx, progress: Progress| {
+                    let n = starts.fetch_add(1, Ordering::SeqCst) as usize;
+                    async move {
+                        match script.get(n) {
+                            None => Ok(()), // shut down
+                            Some(&good) => {
+                                if good {
+                                    progress.tick();
+                                }
+                                if n.is_multiple_of(2) {
+                                    anyhow::bail!("pass {n} failed")
+                                }
+                                panic!("pass {n} crashed")
+                            }
+                        }
+                    }
+                }
+            },
+            {
+                let counted = counted.clone();
+                move |failures| {
+                    counted.lock().unwrap().push(failures);
+                    Duration::ZERO
+                }
+            },
+        )
+        .await;
+        assert_eq!(starts.load(Ordering::SeqCst), script.len() as u64 + 1);
+        assert_eq!(*counted.lock().unwrap(), vec![1, 2, 3, 1, 2, 1, 1, 2]);
+        assert_eq!(failures_after(u32::MAX, false), u32::MAX);
     }
 }

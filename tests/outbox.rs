@@ -18,6 +18,16 @@ fn send(dir: &std::path::Path, now: &str) -> Run {
     r
 }
 
+/// `send` while the server is down: letters were due and none went, so exit 3.
+fn send_down(dir: &std::path::Path, now: &str) -> Run {
+    let r = redress(
+        dir,
+        &["--config", "redress.toml", "--now", now, "send", "--json"],
+    );
+    assert_eq!(r.code, 3, "send with the server down: {}", r.stderr);
+    r
+}
+
 fn report(r: &Run) -> serde_json::Value {
     serde_json::from_str(&r.stdout).unwrap_or_else(|e| panic!("{e}: {}", r.stdout))
 }
@@ -165,7 +175,7 @@ fn smtp_down_letters_wait_are_retried_and_each_arrives_exactly_once() {
 
     // Down: the first letter is tried and put back with a backoff; the rest are not
     // tried at all this pass (no point knocking on a closed door three times).
-    let r = report(&send(tmp.path(), "2026-12-21T10:05:00Z"));
+    let r = report(&send_down(tmp.path(), "2026-12-21T10:05:00Z"));
     assert_eq!(r["send"]["sent"], 0, "{r}");
     assert_eq!(r["send"]["retried"], 1, "{r}");
     assert_eq!(r["send"]["deferred"], 2, "{r}");
@@ -183,7 +193,7 @@ fn smtp_down_letters_wait_are_retried_and_each_arrives_exactly_once() {
     );
 
     // Still down a little later: the backoff doubles.
-    let r = report(&send(tmp.path(), "2026-12-21T10:06:30Z"));
+    let r = report(&send_down(tmp.path(), "2026-12-21T10:06:30Z"));
     assert_eq!(r["send"]["retried"], 1, "{r}");
     let first = w.store.letter(ids[0]).unwrap();
     assert_eq!(first.attempts, 2);

@@ -7,7 +7,17 @@ use std::process::ExitCode;
 use super::{print_json, Ctx};
 use crate::outbox;
 
+/// The exit status of `redress send` when letters were due and none was delivered.
+pub const EXIT_NOTHING_DELIVERED: u8 = 3;
+
+// Exit status: 0 when some or all due letters were delivered, or none was due;
+// 3 when letters were due and not one was delivered (every one deferred, put back
+// for a retry or refused: the mail server is down or refuses everything), so that
+// cron and monitoring see an outage; 1 on any other error.
 #[derive(Debug, Args)]
+#[command(
+    after_help = "Exit status: 0 when letters were delivered or none was due; 3 when letters were due and not one could be delivered (the mail server is down or refused them all: see `redress outbox`); 1 on any other error."
+)]
 pub struct SendArgs {
     /// Print what was done as JSON.
     #[arg(long)]
@@ -35,6 +45,13 @@ pub fn run(ctx: &Ctx, a: SendArgs) -> Result<ExitCode> {
         if report.failed > 0 || report.held > 0 {
             println!("see `redress outbox --status failed` / `--status held` for the reasons");
         }
+    }
+    if report.nothing_delivered() {
+        eprintln!(
+            "redress send: letters were due and none was delivered ({} to retry later, {} not tried, {} failed): see `redress outbox`",
+            report.retried, report.deferred, report.failed
+        );
+        return Ok(ExitCode::from(EXIT_NOTHING_DELIVERED));
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -40,6 +40,47 @@ use crate::store::{CaseRow, DeadlineRow};
 pub mod pdf;
 pub mod sample;
 
+/// Most characters of a customer's subject quoted in a letter (text, HTML, PDF, and the
+/// email Subject when a template puts it there).
+pub const QUOTED_SUBJECT_MAX: usize = 200;
+/// Most characters of a customer's name in a letter (recipient block, salutation, To:).
+pub const QUOTED_NAME_MAX: usize = 100;
+
+/// Sender text as a letter may quote it: control characters (CR, LF, NUL, ESC, ...)
+/// and bidirectional overrides become spaces, runs of whitespace become one space, and
+/// text longer than `max` characters is cut at a word boundary where one is near, with
+/// an ellipsis. An empty result means nothing printable was left.
+pub fn quoted(s: &str, max: usize) -> String {
+    let cleaned: String = s
+        .chars()
+        .map(|c| {
+            if c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{2028}' | '\u{2029}' | '\u{FEFF}') {
+                ' '
+            } else {
+                c
+            }
+        })
+        .collect();
+    let one_line = cleaned.split_whitespace().collect::<Vec<_>>().join(" ");
+    if one_line.chars().count() <= max {
+        return one_line;
+    }
+    let keep = max.saturating_sub(1);
+    let cut: String = one_line.chars().take(keep).collect();
+    // Prefer ending at a space when one is in the last fifth of what is kept.
+    let cut = match cut.rfind(' ') {
+        Some(i) if cut[..i].chars().count() >= keep - keep / 5 => cut[..i].to_string(),
+        _ => cut,
+    };
+    format!("{}\u{2026}", cut.trim_end())
+}
+
+/// [`quoted`] for a name: `None` when nothing printable is left.
+pub fn quoted_name(s: Option<&str>) -> Option<String> {
+    s.map(|n| quoted(n, QUOTED_NAME_MAX))
+        .filter(|n| !n.is_empty())
+}
+
 /// Every letter kind, in the order a case may meet them. A template exists for each.
 pub const KINDS: &[&str] = &[
     "acknowledgement",
@@ -347,14 +388,12 @@ impl LetterContext {
                 }
             }
         }
-        let salutation = match i
-            .customer
-            .name
-            .as_deref()
-            .or(i.case.customer_name.as_deref())
-        {
-            Some(n) if !n.trim().is_empty() => format!("Dear {}", n.trim()),
-            _ => "Dear Sir or Madam".to_string(),
+        // Sender text (name, subject) is quoted cleaned and capped: see [`quoted`].
+        let name = quoted_name(i.customer.name.as_deref())
+            .or_else(|| quoted_name(i.case.customer_name.as_deref()));
+        let salutation = match &name {
+            Some(n) => format!("Dear {n}"),
+            None => "Dear Sir or Madam".to_string(),
         };
         LetterContext {
             council: CouncilCtx {
@@ -372,7 +411,12 @@ impl LetterContext {
                 stage_name: stage.name.clone(),
                 handler: stage.handler.clone(),
                 state: i.case.state.clone(),
-                subject: i.case.subject.clone(),
+                subject: i
+                    .case
+                    .subject
+                    .as_deref()
+                    .map(|s| quoted(s, QUOTED_SUBJECT_MAX))
+                    .filter(|s| !s.is_empty()),
                 service: i.case.service.clone(),
                 officer: i.case.officer.clone(),
                 category: i.case.category.clone(),
@@ -381,11 +425,7 @@ impl LetterContext {
                 received_on_iso: received.format("%Y-%m-%d").to_string(),
             },
             customer: CustomerCtx {
-                name: i
-                    .customer
-                    .name
-                    .clone()
-                    .or_else(|| i.case.customer_name.clone()),
+                name,
                 email: i
                     .customer
                     .email
@@ -795,6 +835,23 @@ mod tests {
         let (s, b) = split_subject("Hello [Ref X]\n---\nDear A,\n\n\n\nBody\n").unwrap();
         assert_eq!(s, "Hello [Ref X]");
         assert_eq!(tidy(&b), "Dear A,\n\nBody");
+    }
+
+    #[test]
+    fn sender_text_is_quoted_on_one_line_cleaned_and_capped() {
+        assert_eq!(
+            quoted("Jo\r\nBcc: x@evil\0 Bloggs", 100),
+            "Jo Bcc: x@evil Bloggs"
+        );
+        assert_eq!(quoted("\u{202E}gnp.exe  \t", 100), "gnp.exe");
+        assert_eq!(quoted_name(Some("\r\n\0")), None);
+        let long = "word ".repeat(1000);
+        let q = quoted(&long, QUOTED_SUBJECT_MAX);
+        assert!(q.chars().count() <= QUOTED_SUBJECT_MAX, "{}", q.len());
+        assert!(q.ends_with("word\u{2026}"), "{q}");
+        let unbroken = "x".repeat(500);
+        assert_eq!(quoted(&unbroken, 10), "xxxxxxxxx\u{2026}");
+        assert_eq!(quoted("short", 10), "short");
     }
 
     #[test]

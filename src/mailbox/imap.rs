@@ -34,6 +34,11 @@ fn fail(cfg: &ImapConfig, msg: impl std::fmt::Display) -> MailboxError {
     }
 }
 
+/// A failed TLS handshake, said as advice (see [`tls::explain`]).
+fn tls_error(cfg: &ImapConfig, e: &std::io::Error) -> String {
+    tls::explain(e, "mailbox", &cfg.host, cfg.ca_file.as_deref())
+}
+
 fn port(cfg: &ImapConfig) -> u16 {
     cfg.port.unwrap_or(match cfg.tls.as_str() {
         "implicit" => 993,
@@ -70,7 +75,7 @@ pub async fn connect(cfg: &ImapConfig) -> Result<ImapSession, MailboxError> {
             let s = connector()?
                 .connect(server_name()?, tcp)
                 .await
-                .map_err(|e| fail(cfg, format!("TLS: {e}")))?;
+                .map_err(|e| fail(cfg, tls_error(cfg, &e)))?;
             Box::new(s)
         }
         "starttls" => {
@@ -88,7 +93,7 @@ pub async fn connect(cfg: &ImapConfig) -> Result<ImapSession, MailboxError> {
             let s = connector()?
                 .connect(server_name()?, tcp)
                 .await
-                .map_err(|e| fail(cfg, format!("TLS: {e}")))?;
+                .map_err(|e| fail(cfg, tls_error(cfg, &e)))?;
             let client = Client::new(Box::new(s) as Box<dyn Io>);
             // After STARTTLS there is no second greeting.
             return client

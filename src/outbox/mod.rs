@@ -37,8 +37,17 @@
 //! After the n-th failed attempt the next is due `retry_first_seconds * 2^(n-1)` later,
 //! capped at `retry_max_seconds`: with the defaults 1, 2, 4, 8, 16, 32 minutes, then
 //! hourly; after `max_attempts` (30, a little over a day) the letter is failed and its
-//! case flagged. When the server cannot be reached at all, the rest of that pass's
-//! letters are left queued without an attempt (no point knocking 500 times).
+//! case flagged. An interrupted letter counts its attempts too: one found in `sending`
+//! with `max_attempts` used is failed with the reason, not tried again, so a letter that
+//! stops its sender every time cannot hold up the rest. When the server cannot be
+//! reached at all, the rest of that pass's letters are left queued without an attempt
+//! (no point knocking 500 times).
+//!
+//! # Sender text
+//! Names and subjects may have come from anyone: the email is built from them cleaned
+//! (no control characters, capped; see [`crate::letter::quoted`]), threading headers
+//! keep only sound Message-IDs, no line may pass 998 characters, and a letter whose
+//! email cannot be built (even by a panic in the mail library) fails with its reason.
 
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
@@ -84,6 +93,19 @@ pub struct SendReport {
     pub recovered: usize,
     /// Left queued without an attempt because the server could not be reached.
     pub deferred: usize,
+    /// Of `recovered`: found already delivered (the file outbox had the .eml).
+    #[serde(skip)]
+    pub found_delivered: usize,
+}
+
+impl SendReport {
+    /// Letters were due and not one was delivered: every one was deferred, put back
+    /// for a retry or failed (the server is down, or refuses everything).
+    pub fn nothing_delivered(&self) -> bool {
+        self.sent == 0
+            && self.found_delivered == 0
+            && self.retried + self.deferred + self.failed > 0
+    }
 }
 
 /// Why a letter must not be emailed, if it must not.
@@ -336,6 +358,19 @@ pub fn send_due_with(
                 now,
             )?;
             report.recovered += 1;
+            report.found_delivered += 1;
+            continue;
+        }
+        // A letter that keeps stopping its sender (a crash, a kill, a lost lease) has
+        // used its attempts like any other: fail it, so that it cannot block the queue.
+        if letter.attempts >= config.letters.max_attempts as i64 {
+            let why = format!(
+                "gave up after {} attempts: the last was interrupted while sending (the sender stopped before its result was recorded)",
+                letter.attempts
+            );
+            tracing::warn!(letter = letter.id, case = %letter.reference, error = %why, "letter failed");
+            store.letter_failed(&letter, &why, now)?;
+            report.failed += 1;
             continue;
         }
         let (event, note) = match transport {
@@ -397,9 +432,10 @@ fn deliver(
 ) -> Result<Flow> {
     let content = store.letter_content(letter.id)?;
     let customer = store.customer_of_case(letter.case_id)?;
-    let result = build_message(config, letter, &content, &customer, now)
-        .map_err(Failure::Permanent)
-        .and_then(|m| transport.send(&letter.message_id, &m));
+    let result =
+        mail::build_message_guarded(|| build_message(config, letter, &content, &customer, now))
+            .map_err(Failure::Permanent)
+            .and_then(|m| transport.send(&letter.message_id, &m));
     match result {
         Ok(detail) => {
             store.letter_sent(letter, &detail, now)?;

@@ -25,9 +25,12 @@ pub enum Transport {
     /// Write `<message-id>.eml` files into this folder.
     File(PathBuf),
     Smtp {
-        transport: SmtpTransport,
+        transport: Box<SmtpTransport>,
         /// host:port, for messages.
         server: String,
+        /// The host name and CA file, for advice when TLS fails.
+        host: String,
+        ca_file: Option<PathBuf>,
     },
 }
 
@@ -132,12 +135,14 @@ impl Transport {
         Ok(match &config.outbox {
             OutboxConfig::File { path } => Transport::File(path.clone()),
             OutboxConfig::Smtp(c) => Transport::Smtp {
-                transport: smtp(c, config.mail_domain())?,
+                transport: Box::new(smtp(c, config.mail_domain())?),
                 server: format!(
                     "{}:{}",
                     c.host,
                     c.port.map(|p| p.to_string()).unwrap_or_default()
                 ),
+                host: c.host.clone(),
+                ca_file: c.ca_file.clone(),
             },
         })
     }
@@ -162,7 +167,12 @@ impl Transport {
                     unreachable: true,
                 })
             }
-            Transport::Smtp { transport, server } => match transport.send(m) {
+            Transport::Smtp {
+                transport,
+                server,
+                host,
+                ca_file,
+            } => match transport.send(m) {
                 Ok(resp) => Ok(format!(
                     "accepted by {server}: {} {}",
                     resp.code(),
@@ -174,6 +184,13 @@ impl Transport {
                 Err(e) if e.is_transient() => Err(Failure::Temporary {
                     msg: format!("{server} deferred it: {e}"),
                     unreachable: false,
+                }),
+                Err(e) if crate::tls::cert_problem(&e).is_some() => Err(Failure::Temporary {
+                    msg: format!(
+                        "cannot deliver to {server}: {}",
+                        crate::tls::explain(&e, "outbox", host, ca_file.as_deref())
+                    ),
+                    unreachable: true,
                 }),
                 Err(e) => Err(Failure::Temporary {
                     msg: format!("cannot reach {server}: {e}"),

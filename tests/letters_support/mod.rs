@@ -38,11 +38,24 @@ pub struct Sink {
 
 impl Sink {
     pub fn start(port: u16, maildir: &Path, reject: &[&str]) -> Sink {
+        Sink::start_with(port, maildir, reject, None)
+    }
+
+    /// [`Sink::start`], speaking implicit TLS with `tls` = (certificate, key) if given.
+    pub fn start_with(
+        port: u16,
+        maildir: &Path,
+        reject: &[&str],
+        tls: Option<(&Path, &Path)>,
+    ) -> Sink {
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/smtp_sink.py");
         let mut cmd = Command::new(PYTHON);
         cmd.arg(&script).arg(port.to_string()).arg(maildir);
         for r in reject {
             cmd.arg("--reject").arg(r);
+        }
+        if let Some((cert, key)) = tls {
+            cmd.arg("--tls").arg(cert).arg(key);
         }
         let mut child = cmd
             .stdout(Stdio::piped())

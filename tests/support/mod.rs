@@ -16,6 +16,67 @@ fn free_port() -> u16 {
         .port()
 }
 
+/// The certificate the test server presents.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ServerCert {
+    /// Self-signed, CA:FALSE, for localhost and 127.0.0.1: trusted with `ca_file` = it.
+    Leaf,
+    /// Self-signed with CA:TRUE: a CA certificate used as the server's own, which
+    /// rustls refuses (CaUsedAsEndEntity) even when `ca_file` names it.
+    SelfSignedCa,
+    /// Like `Leaf`, but for imap.elsewhere.example only: not valid for localhost.
+    OtherHost,
+}
+
+/// Write a self-signed certificate for localhost and 127.0.0.1 of the kind `cert`
+/// into `dir` (cert.pem, key.pem); returns their paths.
+pub fn make_cert(dir: &Path, cert: ServerCert) -> (PathBuf, PathBuf) {
+    std::fs::create_dir_all(dir).unwrap();
+    let (cert_pem, key_pem) = (dir.join("cert.pem"), dir.join("key.pem"));
+    let ok = Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            if cert == ServerCert::OtherHost {
+                "/CN=imap.elsewhere.example"
+            } else {
+                "/CN=localhost"
+            },
+        ])
+        .args([
+            "-addext",
+            if cert == ServerCert::OtherHost {
+                "subjectAltName=DNS:imap.elsewhere.example"
+            } else {
+                "subjectAltName=DNS:localhost,IP:127.0.0.1"
+            },
+        ])
+        // Not a CA: rustls refuses a CA certificate used as the server's own.
+        .args(match cert {
+            ServerCert::Leaf | ServerCert::OtherHost => {
+                ["-addext", "basicConstraints=critical,CA:FALSE"]
+            }
+            ServerCert::SelfSignedCa => ["-addext", "basicConstraints=critical,CA:TRUE"],
+        })
+        .args(["-addext", "extendedKeyUsage=serverAuth"])
+        .arg("-keyout")
+        .arg(&key_pem)
+        .arg("-out")
+        .arg(&cert_pem)
+        .output()
+        .expect("openssl")
+        .status
+        .success();
+    assert!(ok, "openssl could not make a test certificate");
+    (cert_pem, key_pem)
+}
+
 pub struct Dovecot {
     dir: PathBuf,
     pub imap_port: u16,
@@ -26,35 +87,16 @@ pub struct Dovecot {
 impl Dovecot {
     /// Start a Dovecot whose state lives under `base`/dovecot.
     pub fn start(base: &Path) -> Dovecot {
+        Dovecot::start_with(base, ServerCert::Leaf)
+    }
+
+    /// [`Dovecot::start`] presenting the certificate `cert`.
+    pub fn start_with(base: &Path, cert: ServerCert) -> Dovecot {
         let dir = base.join("dovecot");
         for sub in ["run", "state", "mail"] {
             std::fs::create_dir_all(dir.join(sub)).unwrap();
         }
-        let ok = Command::new("openssl")
-            .args([
-                "req",
-                "-x509",
-                "-newkey",
-                "rsa:2048",
-                "-nodes",
-                "-days",
-                "2",
-                "-subj",
-                "/CN=localhost",
-            ])
-            .args(["-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"])
-            // Not a CA: rustls refuses a CA certificate used as the server's own.
-            .args(["-addext", "basicConstraints=critical,CA:FALSE"])
-            .args(["-addext", "extendedKeyUsage=serverAuth"])
-            .arg("-keyout")
-            .arg(dir.join("key.pem"))
-            .arg("-out")
-            .arg(dir.join("cert.pem"))
-            .output()
-            .expect("openssl")
-            .status
-            .success();
-        assert!(ok, "openssl could not make a test certificate");
+        make_cert(&dir, cert);
         let (imap_port, imaps_port) = (free_port(), free_port());
         let d = dir.display();
         let conf = format!(

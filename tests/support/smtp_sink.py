@@ -3,10 +3,13 @@
 Stores every accepted message in a Maildir, and answers chosen recipients with a
 permanent (550) or temporary (451) refusal:
 
-    /usr/bin/python3 smtp_sink.py PORT MAILDIR [--reject ADDR]... [--defer ADDR]...
+    /usr/bin/python3 smtp_sink.py PORT MAILDIR [--reject ADDR]... [--defer ADDR]... [--tls CERT KEY]
+
+With --tls it speaks implicit TLS (SMTPS) with that certificate and key.
 
 Prints "ready" on stdout once it is listening.
 """
+import ssl
 import sys
 import time
 import mailbox
@@ -35,13 +38,20 @@ class Sink:
 
 def main():
     port, maildir = int(sys.argv[1]), sys.argv[2]
-    reject, defer = [], []
+    reject, defer, tls = [], [], None
     args = sys.argv[3:]
     while args:
+        if args[0] == "--tls":
+            tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            tls.load_cert_chain(args[1], args[2])
+            args = args[3:]
+            continue
         flag, addr = args[0], args[1]
         args = args[2:]
         (reject if flag == "--reject" else defer).append(addr)
-    controller = Controller(Sink(maildir, reject, defer), hostname="127.0.0.1", port=port)
+    controller = Controller(
+        Sink(maildir, reject, defer), hostname="127.0.0.1", port=port, ssl_context=tls
+    )
     controller.start()
     print("ready", flush=True)
     try:
