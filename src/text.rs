@@ -9,37 +9,37 @@ pub fn has_control(s: &str) -> bool {
 }
 
 fn is_breaking(c: char) -> bool {
-    c.is_control() || c == '\u{2028}' || c == '\u{2029}'
+    c.is_control()
+        || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{2028}' | '\u{2029}' | '\u{FEFF}')
 }
 
-/// One line of text: every control character and whitespace run becomes one space,
-/// trimmed, and cut to at most `max` characters (an ellipsis marks the cut).
+/// One line of text: control characters (CR, LF, NUL, ESC, ...), bidirectional
+/// overrides and line separators become spaces, runs of whitespace one space, trimmed,
+/// and cut to at most `max` characters by [`cap`]. Empty when nothing printable is left.
 pub fn one_line(s: &str, max: usize) -> String {
-    let mut out = String::with_capacity(s.len().min(max.saturating_mul(4)));
-    let mut space = false;
-    for c in s.chars() {
-        if c.is_whitespace() || is_breaking(c) {
-            space = !out.is_empty();
-        } else {
-            if space {
-                out.push(' ');
-                space = false;
-            }
-            out.push(c);
-        }
-    }
-    cap(out, max)
+    let cleaned: String = s
+        .chars()
+        .map(|c| if is_breaking(c) { ' ' } else { c })
+        .collect();
+    cap(
+        cleaned.split_whitespace().collect::<Vec<_>>().join(" "),
+        max,
+    )
 }
 
-/// `s` cut to at most `max` characters, the last of them an ellipsis when cut.
+/// `s` cut to at most `max` characters, at a word boundary where one is near (in the
+/// last fifth of what is kept), with an ellipsis marking the cut.
 pub fn cap(s: String, max: usize) -> String {
-    match s.char_indices().nth(max) {
-        None => s,
-        Some(_) => {
-            let keep: String = s.chars().take(max.saturating_sub(1)).collect();
-            format!("{}…", keep.trim_end())
-        }
+    if s.chars().count() <= max {
+        return s;
     }
+    let keep = max.saturating_sub(1);
+    let cut: String = s.chars().take(keep).collect();
+    let cut = match cut.rfind(' ') {
+        Some(i) if cut[..i].chars().count() >= keep - keep / 5 => cut[..i].to_string(),
+        _ => cut,
+    };
+    format!("{}\u{2026}", cut.trim_end())
 }
 
 /// A display name as we may keep it: `None` when it carried a line break, NUL or
@@ -65,14 +65,15 @@ mod tests {
     fn line_breaks_and_controls_become_one_space() {
         assert_eq!(one_line(" a\r\n\tb\u{0}c\u{1b}[31m ", 50), "a b c [31m");
         assert_eq!(one_line("x\u{2028}y", 50), "x y");
+        assert_eq!(one_line("\u{202E}gnp.exe  \t", 50), "gnp.exe");
     }
 
     #[test]
     fn long_text_is_cut_with_an_ellipsis() {
         let s = "word ".repeat(100);
         let c = one_line(&s, 20);
-        assert_eq!(c.chars().count(), 20, "{c}");
-        assert!(c.ends_with('…'));
+        assert_eq!(c, "word word word word…");
+        assert_eq!(one_line(&"x".repeat(30), 10), "xxxxxxxxx…");
         assert_eq!(one_line("short", 20), "short");
         assert_eq!(one_line(&"é".repeat(20), 20), "é".repeat(20));
     }

@@ -426,7 +426,8 @@ fn a_subject_of_thousands_of_characters_is_capped_in_the_case() {
     );
     s.run("2026-11-02T09:00:00Z", &["poll"]);
     let subject = one(&s.db(), "SELECT subject FROM cases");
-    assert_eq!(subject.chars().count(), 200, "{subject}");
+    assert!(subject.chars().count() <= 200, "{subject}");
+    assert!(subject.chars().count() > 180, "{subject}");
     assert!(subject.ends_with('…'));
     // The message itself keeps the resident's words whole.
     let kept = one(&s.db(), "SELECT length(subject) FROM messages");

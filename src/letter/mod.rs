@@ -42,38 +42,13 @@ pub mod sample;
 
 /// Most characters of a customer's subject quoted in a letter (text, HTML, PDF, and the
 /// email Subject when a template puts it there).
-pub const QUOTED_SUBJECT_MAX: usize = 200;
+pub const QUOTED_SUBJECT_MAX: usize = crate::text::SUBJECT_MAX;
 /// Most characters of a customer's name in a letter (recipient block, salutation, To:).
-pub const QUOTED_NAME_MAX: usize = 100;
+pub const QUOTED_NAME_MAX: usize = crate::text::NAME_MAX;
 
-/// Sender text as a letter may quote it: control characters (CR, LF, NUL, ESC, ...)
-/// and bidirectional overrides become spaces, runs of whitespace become one space, and
-/// text longer than `max` characters is cut at a word boundary where one is near, with
-/// an ellipsis. An empty result means nothing printable was left.
-pub fn quoted(s: &str, max: usize) -> String {
-    let cleaned: String = s
-        .chars()
-        .map(|c| {
-            if c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{2028}' | '\u{2029}' | '\u{FEFF}') {
-                ' '
-            } else {
-                c
-            }
-        })
-        .collect();
-    let one_line = cleaned.split_whitespace().collect::<Vec<_>>().join(" ");
-    if one_line.chars().count() <= max {
-        return one_line;
-    }
-    let keep = max.saturating_sub(1);
-    let cut: String = one_line.chars().take(keep).collect();
-    // Prefer ending at a space when one is in the last fifth of what is kept.
-    let cut = match cut.rfind(' ') {
-        Some(i) if cut[..i].chars().count() >= keep - keep / 5 => cut[..i].to_string(),
-        _ => cut,
-    };
-    format!("{}\u{2026}", cut.trim_end())
-}
+/// Sender text as a letter may quote it: one line, no control character, capped
+/// (see [`crate::text::one_line`]). An empty result means nothing printable was left.
+pub use crate::text::one_line as quoted;
 
 /// [`quoted`] for a name: `None` when nothing printable is left.
 pub fn quoted_name(s: Option<&str>) -> Option<String> {
