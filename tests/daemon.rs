@@ -327,7 +327,21 @@ fn sigterm_while_the_renderer_runs_loses_and_doubles_no_letter() {
     for i in 0..N {
         deliver_local(dir, &format!("{i}.test"), &complaint(i));
     }
-    let mut child = spawn_run(Path::new(env!("CARGO_BIN_EXE_redress")), dir, &[]);
+    // The zero-setup config, with the hourly cap on automatic letters (500 by default)
+    // above the N acknowledgements this test needs in one pass.
+    std::fs::write(
+        dir.join("redress.toml"),
+        format!(
+            "{}\n[inbound]\nmax_auto_letters_per_hour = {N}\n",
+            redress::config::DEFAULT
+        ),
+    )
+    .unwrap();
+    let mut child = spawn_run(
+        Path::new(env!("CARGO_BIN_EXE_redress")),
+        dir,
+        &["--config", "redress.toml"],
+    );
     // SIGTERM as soon as the renderer (`redress render`) is running.
     let deadline = Instant::now() + Duration::from_secs(60);
     let renderer = loop {
@@ -365,7 +379,7 @@ fn sigterm_while_the_renderer_runs_loses_and_doubles_no_letter() {
         "{after_stop:?}"
     );
     // Start again (one-shot): every letter goes out, each exactly once.
-    redress_ok(dir, &["send"]);
+    redress_ok(dir, &["--config", "redress.toml", "send"]);
     assert_eq!(letter_statuses(dir).get("sent"), Some(&N));
     assert_eq!(outbox_files(dir), N);
     // Each letter written once: one "letter sent" event per letter, and no letter
