@@ -49,20 +49,7 @@ fn answered_case(extra: &str) -> Site {
         "t1@example.org",
     );
     s.run("2026-11-02T09:00:00Z", &["poll"]);
-    std::fs::write(s.path().join("f.txt"), "It has been cleaned.").unwrap();
-    s.run(
-        "2026-11-03T09:00:00Z",
-        &[
-            "reply",
-            R,
-            "--outcome",
-            "upheld",
-            "--body-file",
-            "f.txt",
-            "--by",
-            "ann",
-        ],
-    );
+    s.respond("2026-11-03T09:00:00Z", R, "upheld", "It has been cleaned.");
     s
 }
 

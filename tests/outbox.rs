@@ -35,9 +35,7 @@ fn report(r: &Run) -> serde_json::Value {
 #[test]
 fn acknowledgement_arrives_once_threaded_with_reference_auto_submitted_and_pdf() {
     let tmp = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let sink = Sink::start(port, &tmp.path().join("sink"), &[]);
-    let mut w = world(write_config(tmp.path(), &smtp_outbox(port), ""));
+    let (sink, mut w) = smtp_world(tmp.path(), &[]);
     let case = w.complaint(
         "jo.bloggs@example.net",
         Some("Jo Bloggs"),
@@ -252,24 +250,8 @@ fn smtp_550_marks_the_letter_failed_and_flags_the_case_but_others_go() {
     let mut w = world(write_config(tmp.path(), &smtp_outbox(port), ""));
     let bad = w.complaint("gone@example.net", None, "2026-12-21T10:00:00Z");
     let good = w.complaint("here@example.net", None, "2026-12-21T10:00:00Z");
-    let bad_id = w.request(
-        &bad,
-        "acknowledgement",
-        json!({}),
-        true,
-        None,
-        None,
-        "2026-12-21T10:00:01Z",
-    );
-    let good_id = w.request(
-        &good,
-        "acknowledgement",
-        json!({}),
-        true,
-        None,
-        None,
-        "2026-12-21T10:00:02Z",
-    );
+    let bad_id = w.acknowledge(&bad, "2026-12-21T10:00:01Z");
+    let good_id = w.acknowledge(&good, "2026-12-21T10:00:02Z");
 
     let r = report(&send(tmp.path(), "2026-12-21T10:01:00Z"));
     assert_eq!(r["send"]["failed"], 1, "{r}");
@@ -371,19 +353,9 @@ fn smtp_550_marks_the_letter_failed_and_flags_the_case_but_others_go() {
 #[test]
 fn interrupted_smtp_send_is_resent_with_the_same_message_id_after_recording_a_possible_duplicate() {
     let tmp = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let sink = Sink::start(port, &tmp.path().join("sink"), &[]);
-    let mut w = world(write_config(tmp.path(), &smtp_outbox(port), ""));
+    let (sink, mut w) = smtp_world(tmp.path(), &[]);
     let case = w.complaint("jo@example.net", None, "2026-12-21T10:00:00Z");
-    let id = w.request(
-        &case,
-        "acknowledgement",
-        json!({}),
-        true,
-        None,
-        None,
-        "2026-12-21T10:00:01Z",
-    );
+    let id = w.acknowledge(&case, "2026-12-21T10:00:01Z");
     redress::outbox::render_pending(&mut w.store, &w.config, at("2026-12-21T10:00:30Z")).unwrap();
     // A sender claimed it and stopped before recording the result.
     assert!(w
@@ -426,15 +398,7 @@ fn interrupted_file_send_finds_the_eml_and_does_not_write_it_twice() {
     let tmp = tempfile::tempdir().unwrap();
     let mut w = world(write_config(tmp.path(), &file_outbox(), ""));
     let case = w.complaint("jo@example.net", Some("Jo Bloggs"), "2026-12-21T10:00:00Z");
-    let id = w.request(
-        &case,
-        "acknowledgement",
-        json!({}),
-        true,
-        None,
-        None,
-        "2026-12-21T10:00:01Z",
-    );
+    let id = w.acknowledge(&case, "2026-12-21T10:00:01Z");
     let r = report(&send(tmp.path(), "2026-12-21T10:01:00Z"));
     assert_eq!(r["send"]["sent"], 1, "{r}");
     let outbox = tmp.path().join("outbox");
@@ -477,24 +441,8 @@ fn contact_restrictions_hold_letters_as_the_monitoring_officer_decided() {
     w.set_customer("post@example.net", "restriction", "letter-only");
     w.set_customer("quiet@example.net", "restriction", "no-response");
     w.set_customer("single@example.net", "restriction", "single-contact");
-    let post_id = w.request(
-        &post,
-        "acknowledgement",
-        json!({}),
-        true,
-        None,
-        None,
-        "2026-12-21T10:00:01Z",
-    );
-    let quiet_auto = w.request(
-        &quiet,
-        "acknowledgement",
-        json!({}),
-        true,
-        None,
-        None,
-        "2026-12-21T10:00:02Z",
-    );
+    let post_id = w.acknowledge(&post, "2026-12-21T10:00:01Z");
+    let quiet_auto = w.acknowledge(&quiet, "2026-12-21T10:00:02Z");
     let quiet_officer = w.request(
         &quiet,
         "stage-response",
@@ -504,15 +452,7 @@ fn contact_restrictions_hold_letters_as_the_monitoring_officer_decided() {
         None,
         "2026-12-21T10:00:03Z",
     );
-    let single_id = w.request(
-        &single,
-        "acknowledgement",
-        json!({}),
-        true,
-        None,
-        None,
-        "2026-12-21T10:00:04Z",
-    );
+    let single_id = w.acknowledge(&single, "2026-12-21T10:00:04Z");
 
     let r = report(&send(tmp.path(), "2026-12-21T10:01:00Z"));
     assert_eq!(r["send"]["sent"], 2, "{r}");
@@ -550,15 +490,7 @@ fn contact_restrictions_hold_letters_as_the_monitoring_officer_decided() {
 
     // A restriction imposed after rendering still stops the letter before it is sent.
     let late = w.complaint("late@example.net", None, "2026-12-21T10:00:00Z");
-    let late_id = w.request(
-        &late,
-        "acknowledgement",
-        json!({}),
-        true,
-        None,
-        None,
-        "2026-12-21T11:00:00Z",
-    );
+    let late_id = w.acknowledge(&late, "2026-12-21T11:00:00Z");
     redress::outbox::render_pending(&mut w.store, &w.config, at("2026-12-21T11:00:10Z")).unwrap();
     w.set_customer("late@example.net", "restriction", "letter-only");
     let r = report(&send(tmp.path(), "2026-12-21T11:01:00Z"));
@@ -642,15 +574,7 @@ fn a_letter_that_cannot_be_rendered_fails_alone_and_flags_its_case() {
         None,
         "2026-12-21T10:00:02Z",
     );
-    let good = w.request(
-        &case,
-        "acknowledgement",
-        json!({}),
-        true,
-        None,
-        None,
-        "2026-12-21T10:00:03Z",
-    );
+    let good = w.acknowledge(&case, "2026-12-21T10:00:03Z");
 
     let r = report(&send(tmp.path(), "2026-12-21T10:01:00Z"));
     assert_eq!(r["rendered"], 1, "{r}");

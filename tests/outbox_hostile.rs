@@ -42,9 +42,7 @@ fn header_lines(raw: &[u8]) -> Vec<String> {
 #[test]
 fn control_characters_in_a_stored_name_or_subject_are_stripped_and_the_letter_goes() {
     let tmp = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let sink = Sink::start(port, &tmp.path().join("sink"), &[]);
-    let mut w = world(write_config(tmp.path(), &smtp_outbox(port), ""));
+    let (sink, mut w) = smtp_world(tmp.path(), &[]);
     // Legacy data, stored before names were cleaned on the way in: CR, LF, NUL, ESC.
     let hostile = w.complaint("jo@example.net", Some("Jo"), "2026-12-21T10:00:00Z");
     w.set_customer(
@@ -62,24 +60,8 @@ fn control_characters_in_a_stored_name_or_subject_are_stripped_and_the_letter_go
     // Nothing printable at all: no display name.
     let blank = w.complaint("blank@example.net", Some("B"), "2026-12-21T10:00:00Z");
     w.set_customer("blank@example.net", "name", "\r\n\0\t");
-    let a = w.request(
-        &hostile,
-        "acknowledgement",
-        json!({}),
-        true,
-        None,
-        None,
-        "2026-12-21T10:00:01Z",
-    );
-    let b = w.request(
-        &blank,
-        "acknowledgement",
-        json!({}),
-        true,
-        None,
-        None,
-        "2026-12-21T10:00:02Z",
-    );
+    let a = w.acknowledge(&hostile, "2026-12-21T10:00:01Z");
+    let b = w.acknowledge(&blank, "2026-12-21T10:00:02Z");
 
     let (r, v) = send(tmp.path(), "2026-12-21T10:01:00Z");
     assert_eq!(r.code, 0, "{}", r.stderr);
@@ -137,9 +119,7 @@ fn control_characters_in_a_stored_name_or_subject_are_stripped_and_the_letter_go
 #[test]
 fn a_letter_that_cannot_be_built_fails_with_its_reason_and_the_next_is_sent() {
     let tmp = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let sink = Sink::start(port, &tmp.path().join("sink"), &[]);
-    let mut w = world(write_config(tmp.path(), &smtp_outbox(port), ""));
+    let (sink, mut w) = smtp_world(tmp.path(), &[]);
     let bad = w.complaint("bad@example.net", Some("B"), "2026-12-21T10:00:00Z");
     let good = w.complaint("good@example.net", Some("G"), "2026-12-21T10:00:00Z");
     // An address no mail can go to (legacy data from before addresses were checked).
@@ -148,24 +128,8 @@ fn a_letter_that_cannot_be_built_fails_with_its_reason_and_the_next_is_sent() {
         "email",
         "bad@@example.net\r\nRCPT TO:<x@y>",
     );
-    let bad_id = w.request(
-        &bad,
-        "acknowledgement",
-        json!({}),
-        true,
-        None,
-        None,
-        "2026-12-21T10:00:01Z",
-    );
-    let good_id = w.request(
-        &good,
-        "acknowledgement",
-        json!({}),
-        true,
-        None,
-        None,
-        "2026-12-21T10:00:02Z",
-    );
+    let bad_id = w.acknowledge(&bad, "2026-12-21T10:00:01Z");
+    let good_id = w.acknowledge(&good, "2026-12-21T10:00:02Z");
 
     let (r, v) = send(tmp.path(), "2026-12-21T10:01:00Z");
     assert_eq!(r.code, 0, "one letter went: {}", r.stderr);
@@ -392,9 +356,7 @@ fn monster_message() -> Vec<u8> {
 #[test]
 fn an_enormous_subject_and_thread_headers_make_a_letter_with_no_line_over_998_and_a_capped_quote() {
     let tmp = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let sink = Sink::start(port, &tmp.path().join("sink"), &[]);
-    let mut w = world(write_config(tmp.path(), &smtp_outbox(port), ""));
+    let (sink, mut w) = smtp_world(tmp.path(), &[]);
     // The real message through the real Maildir and the real binary.
     let md = tmp.path().join("maildir");
     for sub in ["new", "cur", "tmp"] {

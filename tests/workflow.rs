@@ -582,20 +582,7 @@ fn a_thank_you_that_quotes_our_letter_is_not_a_review_request() {
         "t1@example.org",
     );
     s.run("2026-11-02T09:00:00Z", &["poll"]);
-    std::fs::write(s.path().join("f.txt"), "It has been cleaned.").unwrap();
-    s.run(
-        "2026-11-03T09:00:00Z",
-        &[
-            "reply",
-            r,
-            "--outcome",
-            "upheld",
-            "--body-file",
-            "f.txt",
-            "--by",
-            "ann",
-        ],
-    );
+    s.respond("2026-11-03T09:00:00Z", r, "upheld", "It has been cleaned.");
     s.mail(
         "2",
         "Ivy <ivy@example.org>",

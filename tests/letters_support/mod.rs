@@ -143,6 +143,14 @@ path = "maildir"
     path
 }
 
+/// A world in `dir` whose outbox is a real SMTP sink on a free port, answering 550 for
+/// the addresses in `reject`.
+pub fn smtp_world(dir: &Path, reject: &[&str]) -> (Sink, World) {
+    let port = free_port();
+    let sink = Sink::start(port, &dir.join("sink"), reject);
+    (sink, world(write_config(dir, &smtp_outbox(port), "")))
+}
+
 pub fn smtp_outbox(port: u16) -> String {
     format!("kind = \"smtp\"\nhost = \"127.0.0.1\"\nport = {port}\ntls = \"plain\"")
 }
@@ -185,6 +193,19 @@ impl World {
                 "test",
             )
             .unwrap()
+    }
+
+    /// An automatic acknowledgement asked for on `case` at `when`, threaded on nothing.
+    pub fn acknowledge(&mut self, case: &CaseRow, when: &str) -> i64 {
+        self.request(
+            case,
+            "acknowledgement",
+            serde_json::json!({}),
+            true,
+            None,
+            None,
+            when,
+        )
     }
 
     #[allow(clippy::too_many_arguments)]

@@ -40,13 +40,18 @@ impl Site {
         self.dir.path()
     }
 
-    pub fn run(&self, now: &str, args: &[&str]) -> String {
-        let out = Command::new(env!("CARGO_BIN_EXE_redress"))
+    /// The binary run at `now` with the site's config.
+    fn output(&self, now: &str, args: &[&str]) -> std::process::Output {
+        Command::new(env!("CARGO_BIN_EXE_redress"))
             .args(["--config", "redress.toml", "--now", now])
             .args(args)
             .current_dir(self.path())
             .output()
-            .unwrap();
+            .unwrap()
+    }
+
+    pub fn run(&self, now: &str, args: &[&str]) -> String {
+        let out = self.output(now, args);
         let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
         assert!(
             out.status.success(),
@@ -58,12 +63,7 @@ impl Site {
     }
 
     pub fn fails(&self, now: &str, args: &[&str]) -> String {
-        let out = Command::new(env!("CARGO_BIN_EXE_redress"))
-            .args(["--config", "redress.toml", "--now", now])
-            .args(args)
-            .current_dir(self.path())
-            .output()
-            .unwrap();
+        let out = self.output(now, args);
         assert!(
             !out.status.success(),
             "redress {args:?} should have been refused"
@@ -71,6 +71,24 @@ impl Site {
         let err = String::from_utf8_lossy(&out.stderr).into_owned();
         assert_eq!(err.trim_end().lines().count(), 1, "{err}");
         err
+    }
+
+    /// Officer ann sends the stage response on `reference` at `now`: `outcome`, `text`.
+    pub fn respond(&self, now: &str, reference: &str, outcome: &str, text: &str) -> String {
+        std::fs::write(self.path().join("response.txt"), text).unwrap();
+        self.run(
+            now,
+            &[
+                "reply",
+                reference,
+                "--outcome",
+                outcome,
+                "--body-file",
+                "response.txt",
+                "--by",
+                "ann",
+            ],
+        )
     }
 
     pub fn mail(&self, name: &str, from: &str, subject: &str, body: &str, message_id: &str) {
