@@ -215,18 +215,21 @@ pub async fn pass(
     let max = cfg.inbound.max_message_bytes as u64;
     let mut sized: Vec<(u32, u64)> = Vec::with_capacity(uids.len());
     for chunk in uids.chunks(5000) {
-        let fetched: Vec<Fetch> = session
+        // Taken as they come: each response holds a buffer of its own (4 KB or more),
+        // too much to keep for thousands of messages just for two numbers.
+        let mut stream = session
             .uid_fetch(uid_set(chunk), "(UID RFC822.SIZE)")
             .await
-            .map_err(|e| fail(icfg, format!("fetch sizes: {e}")))?
-            .try_collect()
-            .await
             .map_err(|e| fail(icfg, format!("fetch sizes: {e}")))?;
-        sized.extend(
-            fetched
-                .iter()
-                .filter_map(|f| Some((f.uid?, f.size.map(u64::from).unwrap_or(0)))),
-        );
+        while let Some(f) = stream
+            .try_next()
+            .await
+            .map_err(|e| fail(icfg, format!("fetch sizes: {e}")))?
+        {
+            if let Some(uid) = f.uid {
+                sized.push((uid, f.size.map(u64::from).unwrap_or(0)));
+            }
+        }
     }
     // Gone since the search (another client expunged it): nothing to fetch.
     sized.sort_unstable();
