@@ -1,8 +1,10 @@
 //! The Maildir source through the real binary: oversized mail is quarantined from its
 //! headers alone, and a file that cannot be read does not stop the mailbox.
 
+use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
 
 const NOW: &str = "2026-12-14T10:00:00Z";
 /// A small limit, so that the oversized test message is small too.
@@ -181,5 +183,71 @@ fn an_unreadable_file_is_skipped_and_the_rest_of_the_mailbox_ingested() {
     let r = poll_json(&redress(dir, Some(65534), &["poll", "--json"]));
     assert_eq!(r["seen"], 1, "{r}");
     assert_eq!(r["new_cases"], 1, "{r}");
+    assert!(names(dir, "new").is_empty());
+}
+
+#[test]
+fn the_daemon_warns_once_about_an_unreadable_file_and_reads_it_once_fixed() {
+    // As above, as nobody; `redress run` checks the Maildir every 5 s.
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    setup(dir);
+    deliver(dir, "1.first", &complaint(1));
+    deliver(dir, "2.locked", &complaint(2));
+    deliver(dir, "3.after", &complaint(3));
+    let ok = Command::new("chown")
+        .args(["-R", "65534:65534"])
+        .arg(dir)
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok, "chown");
+    let locked = dir.join("maildir/new/2.locked");
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).unwrap();
+    let log = dir.join("run.log");
+    let mut child = Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+        .arg(env!("CARGO_BIN_EXE_redress"))
+        .args(["--config", "redress.toml", "run"])
+        .current_dir(dir)
+        .env_remove("REDRESS_LOG")
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    let wait_for = |n: usize, what: &str| {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while names(dir, "cur").len() < n {
+            assert!(
+                Instant::now() < deadline,
+                "{what}: {}",
+                std::fs::read_to_string(&log).unwrap()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    };
+    wait_for(2, "the readable two are ingested");
+    // Three more passes over the unchanged file.
+    std::thread::sleep(Duration::from_secs(16));
+    let warnings = |log: &str| {
+        log.lines()
+            .filter(|l| l.contains("cannot read a message file"))
+            .count()
+    };
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert_eq!(warnings(&text), 1, "one warning, not one per pass: {text}");
+    assert_eq!(names(dir, "new"), vec!["2.locked"]);
+    // Fixed: read at the next pass.
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o600)).unwrap();
+    wait_for(3, "the fixed file is ingested");
+    let ok = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok);
+    assert!(child.wait().unwrap().success());
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert_eq!(warnings(&text), 1, "{text}");
     assert!(names(dir, "new").is_empty());
 }

@@ -4,6 +4,7 @@
 
 use chrono::{DateTime, Utc};
 use std::io::Read as _;
+use std::os::unix::fs::MetadataExt as _;
 use std::path::{Path, PathBuf};
 
 use super::{
@@ -50,7 +51,16 @@ struct Listed {
     path: PathBuf,
     size: u64,
     delivered: Option<DateTime<Utc>>,
+    /// Its inode change time and size: what changes when someone fixes its mode or
+    /// owner, or it is written again.
+    stamp: (i64, i64, u64),
 }
+
+/// Files that could not be read, with their stamp then: not read again (nor warned
+/// about again) by this process until the stamp changes, so a daemon polling every
+/// few seconds does not retry and log the same failure for ever.
+static UNREADABLE: std::sync::Mutex<Vec<(PathBuf, (i64, i64, u64))>> =
+    std::sync::Mutex::new(Vec::new());
 
 /// What was read of one file: the whole message, or (over the limit) its headers.
 struct Read {
@@ -132,6 +142,7 @@ pub fn poll(
             Some(Listed {
                 delivered: m.modified().ok().map(DateTime::<Utc>::from),
                 size: m.len(),
+                stamp: (m.ctime(), m.ctime_nsec(), m.len()),
                 path,
             })
         })
@@ -153,17 +164,35 @@ pub fn poll(
         })
         .collect();
     let mut pass = Pass::default();
+    let mut unreadable = UNREADABLE.lock().unwrap_or_else(|e| e.into_inner());
+    // Forget files that have gone.
+    unreadable.retain(|(p, _)| files.iter().any(|f| &f.path == p));
     for range in plan_batches(&sizes, BATCH) {
         let chunk = &files[range];
         let mut read: Vec<(&Listed, Read)> = Vec::with_capacity(chunk.len());
         for f in chunk {
+            if unreadable.contains(&(f.path.clone(), f.stamp)) {
+                tracing::debug!(file = %f.path.display(), "still unreadable (unchanged): skipped");
+                pass.unreadable.push(f.path.display().to_string());
+                continue;
+            }
             match read_message(&f.path, f.size, max) {
-                Ok(r) => read.push((f, r)),
+                Ok(r) => {
+                    unreadable.retain(|(p, _)| p != &f.path);
+                    read.push((f, r))
+                }
+                // Gone since the listing: another reader took it.
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    tracing::debug!(file = %f.path.display(), "gone before it was read")
+                }
                 // One bad file must not stop the mailbox: it stays in new/ (nothing is
-                // lost; it is tried again next pass) and the rest is ingested.
+                // lost; it is read again once it changes, e.g. its mode is fixed) and
+                // the rest is ingested.
                 Err(e) => {
-                    tracing::warn!(file = %f.path.display(), error = %e, "cannot read a message file: left in new/ and skipped");
+                    tracing::warn!(file = %f.path.display(), error = %e, "cannot read a message file: left in new/ and skipped until it changes");
                     pass.unreadable.push(format!("{}: {e}", f.path.display()));
+                    unreadable.retain(|(p, _)| p != &f.path);
+                    unreadable.push((f.path.clone(), f.stamp));
                 }
             }
         }
