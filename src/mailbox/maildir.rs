@@ -53,14 +53,16 @@ struct Listed {
     delivered: Option<DateTime<Utc>>,
     /// Its inode change time and size: what changes when someone fixes its mode or
     /// owner, or it is written again.
-    stamp: (i64, i64, u64),
+    stamp: Stamp,
 }
+
+/// Inode change time (seconds, nanoseconds) and size.
+type Stamp = (i64, i64, u64);
 
 /// Files that could not be read, with their stamp then: not read again (nor warned
 /// about again) by this process until the stamp changes, so a daemon polling every
 /// few seconds does not retry and log the same failure for ever.
-static UNREADABLE: std::sync::Mutex<Vec<(PathBuf, (i64, i64, u64))>> =
-    std::sync::Mutex::new(Vec::new());
+static UNREADABLE: std::sync::Mutex<Vec<(PathBuf, Stamp)>> = std::sync::Mutex::new(Vec::new());
 
 /// What was read of one file: the whole message, or (over the limit) its headers.
 struct Read {
