@@ -226,6 +226,31 @@ mod tests {
     use super::*;
 
     #[test]
+    fn an_oversized_file_is_read_up_to_its_headers_and_at_most_the_cap() {
+        let dir = tempfile::tempdir().unwrap();
+        let max = 64 * 1024;
+        let read = |name: &str, content: &[u8]| {
+            let p = dir.path().join(name);
+            std::fs::write(&p, content).unwrap();
+            read_message(&p, content.len() as u64, max).unwrap()
+        };
+        let head = b"From: a@example.org\r\nSubject: big\r\n\r\n";
+        let mut big = head.to_vec();
+        big.resize(300 * 1024, b'x');
+        let r = read("big", &big);
+        assert_eq!(
+            (r.raw.as_slice(), r.full_size),
+            (&head[..], Some(300 * 1024))
+        );
+        // No blank line at all: cut at the cap.
+        let r = read("headless", &vec![b'h'; 300 * 1024]);
+        assert_eq!((r.raw.len(), r.full_size), (HEADER_CAP, Some(300 * 1024)));
+        // Within the limit: the whole file.
+        let r = read("small", &big[..max]);
+        assert_eq!((r.raw.len(), r.full_size), (max, None));
+    }
+
+    #[test]
     fn seen_flag_is_added_once() {
         assert_eq!(cur_name(Path::new("/m/new/123.abc")), "123.abc:2,S");
         assert_eq!(cur_name(Path::new("/m/new/123.abc:2,F")), "123.abc:2,FS");
