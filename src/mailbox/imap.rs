@@ -235,6 +235,10 @@ pub async fn pass(
     sized.sort_unstable();
     sized.dedup_by_key(|(uid, _)| *uid);
     let total = sized.len();
+    if total == 0 {
+        store.save_source_position(&key, validity, last, Utc::now())?;
+        return Ok(out);
+    }
     let cost: Vec<u64> = sized
         .iter()
         .map(|&(_, size)| if size > max { HEADER_CAP as u64 } else { size })
