@@ -1,6 +1,11 @@
 //! Maildir source: messages in new/ are ingested, then moved to cur/ with the Seen
 //! flag. A crash between the commit and the move leaves the file in new/, and the next
 //! pass finds it already stored (a duplicate) and only moves it.
+//!
+//! A file's size is checked before it is read: one over `inbound.max_message_bytes`
+//! is read only up to the end of its headers and quarantined. A file that cannot be
+//! read is logged with its path and error, left in new/, and skipped (not read again
+//! by this process until it changes); the rest of the mailbox is ingested.
 
 use chrono::{DateTime, Utc};
 use std::io::Read as _;
