@@ -190,3 +190,59 @@ fn a_uidvalidity_change_rescans_without_duplicates() {
     assert_eq!(r["new_cases"], 0, "{r}");
     assert_eq!(count_cases(tmp.path()), 3);
 }
+
+#[test]
+fn an_oversized_message_is_quarantined_from_its_headers_and_the_rest_ingested() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dc = Dovecot::start(tmp.path());
+    // A small limit, so that the oversized message is small too.
+    let limit = 64 * 1024;
+    let mut big = b"From: Big Sender <big@example.org>\r\nTo: complaints@example.gov.uk\r\nSubject: Complaint with a huge scan\r\n\
+Message-ID: <imap-big@example.org>\r\nDate: Mon, 14 Dec 2026 09:00:00 +0000\r\n\r\n"
+        .to_vec();
+    while big.len() < 200 * 1024 {
+        big.extend_from_slice(b"BODY-LINE the scanned pages of my complaint, again and again.\r\n");
+    }
+    dc.deliver("0.test", &complaint(0));
+    dc.deliver("1.test", &big);
+    dc.deliver("2.test", &complaint(2));
+    let cfg = write_config(tmp.path(), &dc, "plain");
+    let mut toml = std::fs::read_to_string(&cfg).unwrap();
+    toml.push_str(&format!("[inbound]\nmax_message_bytes = {limit}\n"));
+    std::fs::write(&cfg, toml).unwrap();
+
+    let r = report(&poll(tmp.path(), None));
+    assert_eq!(r["seen"], 3, "{r}");
+    assert_eq!(r["new_cases"], 2, "the messages after it become cases: {r}");
+    assert_eq!(r["quarantined"], 1, "{r}");
+    assert_eq!(dc.seen_flags(), vec![true, true, true], "all processed");
+
+    let out = Command::new(env!("CARGO_BIN_EXE_redress"))
+        .args(["--config", "redress.toml", "quarantine", "--json"])
+        .current_dir(tmp.path())
+        .output()
+        .unwrap();
+    let q: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let q = q.as_array().unwrap();
+    assert_eq!(q.len(), 1, "{q:?}");
+    let reason = q[0]["reason"].as_str().unwrap();
+    assert!(
+        reason.contains(&format!("{} bytes", big.len())) && reason.contains(&limit.to_string()),
+        "the reason gives the size and the limit: {reason}"
+    );
+    let size = q[0]["size"].as_u64().unwrap();
+    assert!(
+        size > 0 && size < 1024,
+        "only the headers are stored: {size} bytes"
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_redress"))
+        .args(["--config", "redress.toml", "quarantine", "--show"])
+        .arg(q[0]["id"].to_string())
+        .current_dir(tmp.path())
+        .output()
+        .unwrap();
+    let raw = String::from_utf8_lossy(&out.stdout);
+    assert!(raw.contains("Subject: Complaint with a huge scan"), "{raw}");
+    assert!(!raw.contains("BODY-LINE"), "no body stored: {raw}");
+    assert_eq!(report(&poll(tmp.path(), None))["seen"], 0);
+}

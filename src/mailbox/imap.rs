@@ -16,7 +16,9 @@ use std::fmt::Debug;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 
-use super::{as_of, count, MailboxError, Pass, Progress, BATCH};
+use super::{
+    as_of, count, plan_batches, MailboxError, Pass, Progress, BATCH, BATCH_BYTES, HEADER_CAP,
+};
 use crate::config::{Config, ImapConfig};
 use crate::ingest::{self, Incoming, Options, Outcome, Prepared};
 use crate::store::Store;
@@ -136,12 +138,30 @@ pub fn source_key(cfg: &ImapConfig) -> String {
     )
 }
 
+/// A UID set for a command: runs of consecutive UIDs as ranges ("1:500,502").
 fn uid_set(uids: &[u32]) -> String {
-    uids.iter()
-        .map(|u| u.to_string())
-        .collect::<Vec<_>>()
-        .join(",")
+    let mut out = String::new();
+    let mut i = 0;
+    while i < uids.len() {
+        let mut j = i;
+        while j + 1 < uids.len() && uids[j + 1] == uids[j].wrapping_add(1) {
+            j += 1;
+        }
+        if !out.is_empty() {
+            out.push(',');
+        }
+        if j > i {
+            out.push_str(&format!("{}:{}", uids[i], uids[j]));
+        } else {
+            out.push_str(&uids[i].to_string());
+        }
+        i = j + 1;
+    }
+    out
 }
+
+/// Mail held in memory at once by the pipeline (two batches), at most.
+const IN_FLIGHT_BYTES: u64 = 2 * BATCH_BYTES;
 
 /// One pass over the folder on an open session.
 pub async fn pass(
@@ -184,42 +204,120 @@ pub async fn pass(
             .map_err(|e| fail(icfg, format!("search: {e}")))?,
     );
     let uids: Vec<u32> = uids.into_iter().collect();
-    let total = uids.len();
-    tracing::debug!(source = %key, total, "messages to ingest");
+    tracing::debug!(source = %key, total = uids.len(), "messages to ingest");
     let mut out = Pass::default();
     let can_move = session
         .capabilities()
         .await
         .map(|c| c.has_str("MOVE"))
         .unwrap_or(false);
+    if uids.is_empty() {
+        store.save_source_position(&key, validity, last, Utc::now())?;
+        return Ok(out);
+    }
+    // Sizes first (RFC822.SIZE): a message over the limit is never fetched whole,
+    // only its header section, and batches are cut by bytes as well as by count.
+    let max = cfg.inbound.max_message_bytes as u64;
+    let mut sized: Vec<(u32, u64)> = Vec::with_capacity(uids.len());
+    for chunk in uids.chunks(5000) {
+        // Taken as they come: each response holds a buffer of its own (4 KB or more),
+        // too much to keep for thousands of messages just for two numbers.
+        let mut stream = session
+            .uid_fetch(uid_set(chunk), "(UID RFC822.SIZE)")
+            .await
+            .map_err(|e| fail(icfg, format!("fetch sizes: {e}")))?;
+        while let Some(f) = stream
+            .try_next()
+            .await
+            .map_err(|e| fail(icfg, format!("fetch sizes: {e}")))?
+        {
+            if let Some(uid) = f.uid {
+                sized.push((uid, f.size.map(u64::from).unwrap_or(0)));
+            }
+        }
+    }
+    // Gone since the search (another client expunged it): nothing to fetch.
+    sized.sort_unstable();
+    sized.dedup_by_key(|(uid, _)| *uid);
+    let total = sized.len();
     if total == 0 {
         store.save_source_position(&key, validity, last, Utc::now())?;
         return Ok(out);
     }
+    let cost: Vec<u64> = sized
+        .iter()
+        .map(|&(_, size)| if size > max { HEADER_CAP as u64 } else { size })
+        .collect();
     // A pipeline of three steps over batches of BATCH messages, on two threads:
     //   here:          FETCH batch k+1, then parse and classify it;
     //   ingest thread: store batch k (its own connection, one transaction that also
     //                  records the mailbox position), then report back;
     //   here:          once batch k is committed, mark it processed on the server.
     // Nothing is marked before its batch commits, exactly as without the pipeline.
+    // Two batches are in memory at once only while together they hold at most
+    // IN_FLIGHT_BYTES of mail; otherwise batch k is finished before k+1 is fetched.
     // (Meaningful for `poll`, whose runtime has one thread; in the daemon the pass
     // may end on another worker thread than it started on.)
     let _cpu = CpuLog("pass thread");
     let mut worker = Worker::start(store, cfg, &key, now, opts)?;
-    let mut pending: Option<Vec<u32>> = None;
+    let mut pending: Option<(Vec<u32>, u64)> = None;
     let result = async {
         // A small first batch: the ingest thread has nothing to do until it arrives.
-        let first = uids.len().min(BATCH / 5);
-        let chunks = std::iter::once(&uids[..first]).chain(uids[first..].chunks(BATCH));
-        for chunk in chunks {
-            let fetched: Vec<Fetch> = session
-                .uid_fetch(uid_set(chunk), "(UID INTERNALDATE BODY.PEEK[])")
-                .await
-                .map_err(|e| fail(icfg, format!("fetch: {e}")))?
-                .try_collect()
-                .await
-                .map_err(|e| fail(icfg, format!("fetch: {e}")))?;
-            tracing::debug!(messages = fetched.len(), "batch fetched");
+        for range in plan_batches(&cost, BATCH / 5) {
+            let bytes: u64 = cost[range.clone()].iter().sum();
+            let chunk = &sized[range];
+            if let Some((done, held)) = pending.take_if(|(_, held)| *held + bytes > IN_FLIGHT_BYTES)
+            {
+                tracing::debug!(
+                    held,
+                    next = bytes,
+                    "large mail: batch finished before the next is fetched"
+                );
+                count(&mut out, &key, worker.received().await?);
+                crash_point();
+                mark_processed(session, icfg, &done, can_move).await?;
+                progress(out.report.seen, total);
+            }
+            let whole: Vec<u32> = chunk
+                .iter()
+                .filter(|(_, s)| *s <= max)
+                .map(|(u, _)| *u)
+                .collect();
+            let over: Vec<(u32, u64)> = chunk.iter().filter(|(_, s)| *s > max).copied().collect();
+            let mut fetched: Vec<(Fetch, Option<u64>)> = Vec::with_capacity(chunk.len());
+            if !whole.is_empty() {
+                let got: Vec<Fetch> = session
+                    .uid_fetch(uid_set(&whole), "(UID INTERNALDATE BODY.PEEK[])")
+                    .await
+                    .map_err(|e| fail(icfg, format!("fetch: {e}")))?
+                    .try_collect()
+                    .await
+                    .map_err(|e| fail(icfg, format!("fetch: {e}")))?;
+                fetched.extend(got.into_iter().map(|f| (f, None)));
+            }
+            if !over.is_empty() {
+                let uids: Vec<u32> = over.iter().map(|(u, _)| *u).collect();
+                let got: Vec<Fetch> = session
+                    .uid_fetch(
+                        uid_set(&uids),
+                        format!("(UID INTERNALDATE BODY.PEEK[HEADER]<0.{HEADER_CAP}>)"),
+                    )
+                    .await
+                    .map_err(|e| fail(icfg, format!("fetch headers: {e}")))?
+                    .try_collect()
+                    .await
+                    .map_err(|e| fail(icfg, format!("fetch headers: {e}")))?;
+                fetched.extend(got.into_iter().map(|f| {
+                    let size = over
+                        .iter()
+                        .find(|(u, _)| Some(*u) == f.uid)
+                        .map(|(_, s)| *s)
+                        .unwrap_or(max + 1);
+                    (f, Some(size))
+                }));
+                fetched.sort_by_key(|(f, _)| f.uid);
+            }
+            tracing::debug!(messages = fetched.len(), bytes, "batch fetched");
             let job = cpu_bound(|| Job::prepare(cfg, fetched, (validity, last)));
             tracing::debug!("batch prepared");
             let uids = job.uids.clone();
@@ -229,14 +327,14 @@ pub async fn pass(
                 count(&mut out, &key, worker.received().await?);
             }
             worker.send(job)?;
-            pending = Some(uids);
-            if let Some(done) = previous {
+            pending = Some((uids, bytes));
+            if let Some((done, _)) = previous {
                 crash_point();
                 mark_processed(session, icfg, &done, can_move).await?;
                 progress(out.report.seen, total);
             }
         }
-        if let Some(done) = pending.take() {
+        if let Some((done, _)) = pending.take() {
             count(&mut out, &key, worker.received().await?);
             crash_point();
             mark_processed(session, icfg, &done, can_move).await?;
@@ -262,7 +360,9 @@ fn cpu_bound<T>(f: impl FnOnce() -> T) -> T {
 /// One batch on its way to the ingest thread: the fetched messages, parsed and
 /// classified already.
 struct Job {
-    fetched: Vec<Fetch>,
+    /// Each message with, when it was over the limit, its full size (then only its
+    /// header section was fetched).
+    fetched: Vec<(Fetch, Option<u64>)>,
     prepared: Vec<Prepared>,
     uids: Vec<u32>,
     position: (u32, u32),
@@ -270,15 +370,15 @@ struct Job {
 
 impl Job {
     /// `since`: the UIDVALIDITY and the last UID stored before this pass.
-    fn prepare(cfg: &Config, fetched: Vec<Fetch>, since: (u32, u32)) -> Job {
-        let fetched: Vec<Fetch> = fetched
+    fn prepare(cfg: &Config, fetched: Vec<(Fetch, Option<u64>)>, since: (u32, u32)) -> Job {
+        let fetched: Vec<(Fetch, Option<u64>)> = fetched
             .into_iter()
-            .filter(|f| f.uid.is_some() && f.body().is_some())
+            .filter(|(f, _)| f.uid.is_some() && raw_of(f).is_some())
             .collect();
-        let uids: Vec<u32> = fetched.iter().filter_map(|f| f.uid).collect();
+        let uids: Vec<u32> = fetched.iter().filter_map(|(f, _)| f.uid).collect();
         let prepared = fetched
             .iter()
-            .map(|f| ingest::prepare(cfg, f.body().unwrap_or_default()))
+            .map(|(f, full_size)| ingest::prepare_incoming(cfg, &incoming(f, *full_size)))
             .collect();
         // Batches go in UID order, but the first may hold only older unseen messages.
         let last = uids.iter().copied().max().unwrap_or(0).max(since.1);
@@ -288,6 +388,19 @@ impl Job {
             uids,
             position: (since.0, last),
         }
+    }
+}
+
+/// The message as fetched: the whole of it, or for an oversized one its headers.
+fn raw_of(f: &Fetch) -> Option<&[u8]> {
+    f.body().or_else(|| f.header())
+}
+
+fn incoming(f: &Fetch, full_size: Option<u64>) -> Incoming<'_> {
+    Incoming {
+        raw: raw_of(f).unwrap_or_default(),
+        delivered_at: f.internal_date().map(|d| d.with_timezone(&Utc)),
+        full_size,
     }
 }
 
@@ -331,11 +444,7 @@ impl Worker {
                     let batch: Vec<Incoming> = job
                         .fetched
                         .iter()
-                        .map(|f| Incoming {
-                            raw: f.body().unwrap_or_default(),
-                            delivered_at: f.internal_date().map(|d| d.with_timezone(&Utc)),
-                            full_size: None,
-                        })
+                        .map(|(f, full_size)| incoming(f, *full_size))
                         .collect();
                     let batch = as_of(&batch, now);
                     let at = now.unwrap_or_else(Utc::now);
@@ -492,4 +601,16 @@ pub async fn poll(
     let result = pass(&mut session, store, cfg, icfg, now, opts, progress).await;
     let _ = session.logout().await;
     result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::uid_set;
+
+    #[test]
+    fn uid_sets_use_ranges_for_runs() {
+        assert_eq!(uid_set(&[1, 2, 3, 5, 7, 8]), "1:3,5,7:8");
+        assert_eq!(uid_set(&[4]), "4");
+        assert_eq!(uid_set(&[]), "");
+    }
 }

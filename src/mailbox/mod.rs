@@ -15,6 +15,48 @@ pub mod maildir;
 /// crash repeats little work (repeats are harmless: ingestion is idempotent).
 pub const BATCH: usize = 500;
 
+/// Message bytes per batch: a batch is also cut when its messages add up to this, so
+/// that a run of large mail never sits in memory at once (a single message under
+/// `inbound.max_message_bytes` but over this goes in a batch of its own).
+pub const BATCH_BYTES: u64 = 16 * 1024 * 1024;
+
+/// Of a message over `inbound.max_message_bytes`, only the header section is read,
+/// and at most this much of it.
+pub const HEADER_CAP: usize = 256 * 1024;
+
+/// Cut a run of messages of these sizes (bytes to be read for each) into batches of at
+/// most `first` messages for the first, then [`BATCH`], and at most [`BATCH_BYTES`]
+/// each (a message larger than that alone). Returns the index ranges, in order.
+pub(crate) fn plan_batches(sizes: &[u64], first: usize) -> Vec<std::ops::Range<usize>> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut bytes = 0u64;
+    for (i, &size) in sizes.iter().enumerate() {
+        let limit = if out.is_empty() { first.max(1) } else { BATCH };
+        if i > start && (i - start >= limit || bytes + size > BATCH_BYTES) {
+            out.push(start..i);
+            start = i;
+            bytes = 0;
+        }
+        bytes += size;
+    }
+    if start < sizes.len() {
+        out.push(start..sizes.len());
+    }
+    out
+}
+
+/// The header section at the start of `buf`, through the blank line that ends it, if
+/// that blank line is there.
+pub(crate) fn header_end(buf: &[u8]) -> Option<usize> {
+    let lf = buf.windows(2).position(|w| w == b"\n\n").map(|i| i + 2);
+    let crlf = buf.windows(4).position(|w| w == b"\r\n\r\n").map(|i| i + 4);
+    match (lf, crlf) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum MailboxError {
     #[error("maildir {path}: {msg}")]
@@ -33,6 +75,9 @@ pub type Progress<'a> = &'a mut (dyn FnMut(usize, usize) + Send);
 pub struct Pass {
     pub report: Report,
     pub outcomes: Vec<Outcome>,
+    /// Message files that could not be read (Maildir): left where they are, logged
+    /// with the error, and tried again on the next pass.
+    pub unreadable: Vec<String>,
 }
 
 /// Ingest one batch and account for it; the caller marks the batch processed after.
@@ -104,5 +149,33 @@ pub async fn poll_once(
         MailboxConfig::Imap(imap_cfg) => {
             imap::poll(store, cfg, imap_cfg, now, opts, progress).await
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn batches_are_cut_by_count_and_by_bytes() {
+        let mb = 1024 * 1024;
+        // Small mail: by count, the first batch smaller.
+        let small = vec![2000u64; 1201];
+        let r = plan_batches(&small, 100);
+        assert_eq!(r, vec![0..100, 100..600, 600..1100, 1100..1201]);
+        // Six 46 MB messages: one each. 5 MB ones: three to a batch.
+        assert_eq!(plan_batches(&[46 * mb; 6], 100).len(), 6);
+        assert_eq!(plan_batches(&[5 * mb; 7], 100), vec![0..3, 3..6, 6..7]);
+        // A big one between small ones goes alone; nothing is lost or repeated.
+        let r = plan_batches(&[mb, mb, 40 * mb, mb], 100);
+        assert_eq!(r, vec![0..2, 2..3, 3..4]);
+        assert!(plan_batches(&[], 100).is_empty());
+    }
+
+    #[test]
+    fn the_header_section_ends_at_the_first_blank_line() {
+        assert_eq!(header_end(b"A: b\r\nC: d\r\n\r\nbody\r\n\r\n"), Some(14));
+        assert_eq!(header_end(b"A: b\n\nbody"), Some(6));
+        assert_eq!(header_end(b"A: b\r\nC: d"), None);
     }
 }
