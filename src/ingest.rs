@@ -216,7 +216,13 @@ pub struct Parsed {
 pub struct Attachment {
     pub name: Option<String>,
     pub mime_type: String,
-    pub content: Vec<u8>,
+    pub size: usize,
+    pub sha256: String,
+    /// `None` when over `inbound.max_attachment_bytes`: dropped as soon as it is
+    /// parsed, so a large attachment is not held in memory until it is stored.
+    pub content: Option<Vec<u8>>,
+    /// The limit it was over, when its content was left out.
+    pub over_limit: Option<usize>,
 }
 
 /// A header's raw value on one line (control characters out, at most 200 characters):
@@ -235,6 +241,11 @@ fn id_list(v: &mail_parser::HeaderValue) -> Vec<String> {
 
 /// Parse raw bytes. `None` when the bytes are not a mail message at all.
 pub fn parse(raw: &[u8]) -> Option<Parsed> {
+    parse_limited(raw, usize::MAX)
+}
+
+/// [`parse`], keeping only the size and SHA-256 of attachments over `attachment_limit`.
+pub fn parse_limited(raw: &[u8], attachment_limit: usize) -> Option<Parsed> {
     let m = MessageParser::default().parse(raw)?;
     // A message without a single header line is not mail.
     if m.headers().is_empty() {
@@ -315,7 +326,10 @@ pub fn parse(raw: &[u8]) -> Option<Parsed> {
                     None => ct.ctype().to_string(),
                 })
                 .unwrap_or_else(|| "application/octet-stream".into()),
-            content: a.contents().to_vec(),
+            size: a.contents().len(),
+            sha256: sha256_hex(a.contents()),
+            content: (a.contents().len() <= attachment_limit).then(|| a.contents().to_vec()),
+            over_limit: (a.contents().len() > attachment_limit).then_some(attachment_limit),
         })
         .collect();
     let reply_to = m.reply_to().and_then(|a| a.first());
@@ -689,7 +703,7 @@ pub fn prepare(cfg: &Config, raw: &[u8]) -> Prepared {
             cfg.inbound.max_message_bytes
         ))
     } else {
-        match std::panic::catch_unwind(|| parse(raw)) {
+        match std::panic::catch_unwind(|| parse_limited(raw, cfg.inbound.max_attachment_bytes)) {
             Ok(Some(p)) => Ok(p),
             Ok(None) => Err("not a mail message: no headers could be parsed".to_string()),
             Err(_) => Err("the MIME parser failed on this message".to_string()),
@@ -1186,31 +1200,15 @@ fn store_attachments(
     message_id: i64,
     atts: &[Attachment],
 ) -> rusqlite::Result<()> {
-    // The limit is read from the config by the caller's Config; kept in a thread-local
-    // would hide it, so it is passed through the attachment's own size check here.
     for a in atts {
-        let limit = ATTACHMENT_LIMIT.with(|l| l.get());
-        let (content, note) = if a.content.len() > limit {
-            (
-                None,
-                Some(format!(
-                    "left out: {} bytes, over the {} byte limit",
-                    a.content.len(),
-                    limit
-                )),
-            )
-        } else {
-            (Some(&a.content[..]), None)
-        };
+        let note = a
+            .over_limit
+            .map(|limit| format!("left out: {} bytes, over the {limit} byte limit", a.size));
         tx.prepare_cached("INSERT INTO attachments (message_id, name, mime_type, size, sha256, content, note) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")?.execute(
-            params![message_id, a.name, a.mime_type, a.content.len() as i64, sha256_hex(&a.content), content, note],
+            params![message_id, a.name, a.mime_type, a.size as i64, a.sha256, a.content, note],
         )?;
     }
     Ok(())
-}
-
-thread_local! {
-    static ATTACHMENT_LIMIT: std::cell::Cell<usize> = const { std::cell::Cell::new(usize::MAX) };
 }
 
 /// Totals of an ingestion pass, printed by `redress poll`.
@@ -1270,7 +1268,6 @@ pub fn ingest_prepared_batch(
     opts: Options,
     position: Option<(u32, u32)>,
 ) -> Result<Vec<Outcome>, StoreError> {
-    ATTACHMENT_LIMIT.with(|l| l.set(cfg.inbound.max_attachment_bytes));
     // Fast path: the whole batch in one transaction, no savepoint per message (a
     // savepoint copies every page a message touches into a statement journal first).
     // A message the database refuses (rare) sends the batch down the careful path.
