@@ -823,15 +823,11 @@ fn store_prepared(
         Ok(p) if p.from.is_some() => p,
         Ok(_) => {
             let reason = "no sender address (From)".to_string();
-            sp.prepare_cached("INSERT INTO quarantine (source, ingest_key, raw, reason, received_at) VALUES (?1, ?2, ?3, ?4, ?5)")?.execute(
-                params![source, key, msg.raw, reason, now_s],
-            )?;
+            quarantine(sp, source, &key, msg.raw, &reason, &now_s)?;
             return Ok(Outcome::Quarantined { reason });
         }
         Err(reason) => {
-            sp.prepare_cached("INSERT INTO quarantine (source, ingest_key, raw, reason, received_at) VALUES (?1, ?2, ?3, ?4, ?5)")?.execute(
-                params![source, key, msg.raw, reason, now_s],
-            )?;
+            quarantine(sp, source, &key, msg.raw, &reason, &now_s)?;
             return Ok(Outcome::Quarantined { reason });
         }
     };
@@ -1173,7 +1169,7 @@ fn insert_message(
         params![
             case_id,
             key,
-            raw,
+            RawValue(raw),
             p.from,
             p.subject,
             p.date.map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
@@ -1192,7 +1188,62 @@ fn insert_message(
         ],
     )?;
     let id = tx.last_insert_rowid();
+    fill_raw(tx, "messages", id, raw)?;
     store_attachments(tx, id, &p.attachments)
+}
+
+/// Raw mail at least this big is written in place after its row (see [`RawValue`]).
+const BIG_RAW: usize = 1 << 20;
+
+/// A message's raw bytes as a statement binds them: small ones as they are; a big one
+/// as a zero-filled blob of its length, filled in by [`fill_raw`] once the row exists.
+/// Binding the bytes would copy them twice (the bound value, then the row's record);
+/// a zero blob at the end of a record (raw is the last column, migration 10) costs
+/// SQLite no memory at all, and the blob is then written page by page.
+struct RawValue<'a>(&'a [u8]);
+
+impl rusqlite::ToSql for RawValue<'_> {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        if self.0.len() >= BIG_RAW {
+            Ok(rusqlite::types::ToSqlOutput::ZeroBlob(self.0.len() as i32))
+        } else {
+            self.0.to_sql()
+        }
+    }
+}
+
+/// Write a big message's bytes into the zero blob [`RawValue`] reserved in `table`'s
+/// row `rowid`.
+fn fill_raw(
+    tx: &rusqlite::Connection,
+    table: &str,
+    rowid: i64,
+    raw: &[u8],
+) -> rusqlite::Result<()> {
+    if raw.len() < BIG_RAW {
+        return Ok(());
+    }
+    let mut blob = tx.blob_open(rusqlite::MAIN_DB, table, "raw", rowid, false)?;
+    blob.write_at(raw, 0)
+}
+
+/// Keep a message that cannot be a case's correspondence, with the reason (once per
+/// ingestion key).
+fn quarantine(
+    tx: &rusqlite::Connection,
+    source: &str,
+    key: &str,
+    raw: &[u8],
+    reason: &str,
+    at: &str,
+) -> rusqlite::Result<()> {
+    let n = tx.prepare_cached("INSERT OR IGNORE INTO quarantine (source, ingest_key, raw, reason, received_at) VALUES (?1, ?2, ?3, ?4, ?5)")?.execute(
+        params![source, key, RawValue(raw), reason, at],
+    )?;
+    if n == 1 {
+        fill_raw(tx, "quarantine", tx.last_insert_rowid(), raw)?;
+    }
+    Ok(())
 }
 
 fn store_attachments(
@@ -1307,9 +1358,7 @@ pub fn ingest_prepared_batch(
             Err(StoreError::Sqlite(e)) if !is_fatal(&e) => {
                 let key = format!("sha256:{}", sha256_hex(m.raw));
                 let reason = format!("could not be stored: {e}");
-                tx.prepare_cached("INSERT OR IGNORE INTO quarantine (source, ingest_key, raw, reason, received_at) VALUES (?1, ?2, ?3, ?4, ?5)")?.execute(
-                    params![source, key, m.raw, reason, now.to_rfc3339()],
-                )?;
+                quarantine(&tx, source, &key, m.raw, &reason, &now.to_rfc3339())?;
                 Outcome::Quarantined { reason }
             }
             Err(e) => return Err(e),

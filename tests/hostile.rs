@@ -548,3 +548,44 @@ fn mail_stored_before_keys_carried_a_digest_is_still_recognised_as_a_duplicate()
     let r = report(&s, "2026-11-02T09:10:00Z");
     assert_eq!(r["new_cases"], 1, "{r}");
 }
+
+#[test]
+fn a_big_message_and_big_junk_are_stored_byte_for_byte() {
+    let s = Site::new(BATH, "BNES");
+    // A 3 MB complaint (a photo attached) and 2 MB of junk that is not mail.
+    let photo: String = (0..40_000)
+        .map(|i| format!("{:076}\r\n", i * 7919))
+        .collect();
+    let complaint = raw(
+        &[
+            "From: ivy@example.org",
+            "Subject: Fly-tipping, photo attached",
+            "Message-ID: <big@example.org>",
+            "MIME-Version: 1.0",
+            "Content-Type: multipart/mixed; boundary=\"b\"",
+        ],
+        &format!(
+            "--b\r\nContent-Type: text/plain\r\n\r\nI wish to complain about fly-tipping.\r\n\
+             --b\r\nContent-Type: image/jpeg; name=\"tip.jpg\"\r\nContent-Transfer-Encoding: base64\r\n\r\n{photo}--b--"
+        ),
+    );
+    assert!(complaint.len() > 3_000_000);
+    let junk: Vec<u8> = (0..2_000_000u32).map(|i| (i * 31 % 251) as u8).collect();
+    s.deliver("1", &complaint);
+    s.deliver("2", &junk);
+    let r = report(&s, "2026-11-02T09:00:00Z");
+    assert_eq!(
+        (&r["new_cases"], &r["quarantined"]),
+        (&1.into(), &1.into()),
+        "{r}"
+    );
+    let db = s.db();
+    let stored: Vec<u8> = db
+        .query_row("SELECT raw FROM messages", [], |r| r.get(0))
+        .unwrap();
+    assert!(stored == complaint, "the message is stored as received");
+    let kept: Vec<u8> = db
+        .query_row("SELECT raw FROM quarantine", [], |r| r.get(0))
+        .unwrap();
+    assert!(kept == junk, "the junk is kept as received");
+}

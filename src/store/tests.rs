@@ -281,3 +281,56 @@ fn an_address_is_found_only_whole() {
     // Only an address is ever looked for.
     assert!(!contains_address(b"anyone@example.net", b"example.net"));
 }
+
+#[test]
+fn migration_10_moves_raw_mail_to_the_end_of_its_row_and_loses_none() {
+    // A database as the previous release left it: migrations 1-9.
+    let conn = Connection::open_in_memory().unwrap();
+    for sql in &MIGRATIONS[..9] {
+        conn.execute_batch(sql).unwrap();
+    }
+    conn.pragma_update(None, "user_version", 9).unwrap();
+    conn.execute(
+        "INSERT INTO messages (ingest_key, raw, from_addr, received_at, message_id, size)
+         VALUES ('m@example.org', CAST('From: a@example.org' AS BLOB), 'a@example.org', '2026-11-02T09:00:00Z', 'm@example.org', 19)",
+        [],
+    )
+    .unwrap();
+    conn.execute(
+        "INSERT INTO quarantine (source, ingest_key, raw, reason, received_at)
+         VALUES ('maildir', 'sha256:00', x'00ff01', 'not mail', '2026-11-02T09:00:00Z')",
+        [],
+    )
+    .unwrap();
+    let store = Store::setup(conn, ":memory:").unwrap();
+    assert_eq!(store.schema_version().unwrap(), MIGRATIONS.len() as i64);
+    let last_column = |table: &str| -> String {
+        store
+            .conn
+            .query_row(
+                &format!("SELECT name FROM pragma_table_info('{table}') ORDER BY cid DESC LIMIT 1"),
+                [],
+                |r| r.get(0),
+            )
+            .unwrap()
+    };
+    assert_eq!(last_column("messages"), "raw");
+    assert_eq!(last_column("quarantine"), "raw");
+    let raw: (Vec<u8>, String) = store
+        .conn
+        .query_row(
+            "SELECT raw, from_addr FROM messages WHERE ingest_key = 'm@example.org'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(
+        raw,
+        (b"From: a@example.org".to_vec(), "a@example.org".into())
+    );
+    let q: Vec<u8> = store
+        .conn
+        .query_row("SELECT raw FROM quarantine", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(q, vec![0, 0xff, 1]);
+}
