@@ -678,7 +678,8 @@ pub struct Prepared {
 pub fn prepare_incoming(cfg: &Config, msg: &Incoming) -> Prepared {
     match msg.full_size {
         Some(size) => {
-            let key = format!("sha256:{}", sha256_hex(msg.raw));
+            // Only the headers were read: they and the full size stand for the message.
+            let key = format!("{KEY_DIGEST}{}:{size}", sha256_hex(msg.raw));
             Prepared {
                 parsed: Err(format!(
                     "message is {size} bytes, over the {} byte limit: only its headers were kept",
