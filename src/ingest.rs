@@ -204,6 +204,13 @@ pub struct Parsed {
     /// The domain of the From header as written (before a relay's Reply-To replaces
     /// the sender): what a DMARC result speaks for.
     pub from_domain: Option<String>,
+    /// The subject is one mail clients give automatic replies ("Automatic reply:",
+    /// "Out of office"...). Only a reply on a case is taken as one: a first message
+    /// titled "Out of office hours noise from the pub" is a complaint.
+    pub auto_reply_subject: bool,
+    /// Set when a configured web-form relay sent it and its Reply-To became the sender:
+    /// the address is what someone typed into a form, not proven theirs.
+    pub relayed: bool,
     /// The raw values of the Authentication-Results headers, top (newest) first.
     pub auth_results: Vec<String>,
     /// SHA-256 of what makes the message what it is, whatever trace headers a delivery
@@ -271,10 +278,12 @@ pub fn parse_limited(raw: &[u8], attachment_limit: usize) -> Option<Parsed> {
     let from_daemon = from_addr.as_deref().is_some_and(|a| {
         let local = a.split('@').next().unwrap_or(a);
         local == "mailer-daemon" || local == "postmaster"
-    }) || from_name_raw.eq_ignore_ascii_case("mailer-daemon")
-        || is_delivery_system_name(from_name_raw);
+    }) || from_name_raw.eq_ignore_ascii_case("mailer-daemon");
     let empty_return = return_path.as_deref().is_some_and(|r| r.trim() == "<>");
-    let is_bounce = is_report || from_daemon || empty_return || is_bounce_subject(subject_raw);
+    // A subject alone is not enough ("Delivery failure of my new recycling bin" is a
+    // complaint): an old-style bounce also comes from a delivery system's name.
+    let old_style_bounce = is_delivery_system_name(from_name_raw) && is_bounce_subject(subject_raw);
+    let is_bounce = is_report || from_daemon || empty_return || old_style_bounce;
     let list_robot = from_addr.as_deref().and_then(list_robot_address);
     let mut noise = None;
     if is_bounce {
@@ -299,8 +308,6 @@ pub fn parse_limited(raw: &[u8], attachment_limit: usize) -> Option<Parsed> {
         noise = Some("auto-reply (X-Autoreply)".to_string());
     } else if header_text(&m, "X-Auto-Response-Suppress").is_some() {
         noise = Some("auto-reply (X-Auto-Response-Suppress)".to_string());
-    } else if is_auto_reply_subject(subject_raw) {
-        noise = Some("auto-reply (out-of-office subject)".to_string());
     }
     let body = match m.body_text(0) {
         Some(t)
@@ -383,6 +390,8 @@ pub fn parse_limited(raw: &[u8], attachment_limit: usize) -> Option<Parsed> {
         attachments,
         noise,
         is_bounce,
+        auto_reply_subject: is_auto_reply_subject(subject_raw),
+        relayed: false,
         auth_results,
         content_digest,
     })
@@ -400,7 +409,13 @@ fn body_section(raw: &[u8]) -> &[u8] {
 }
 
 fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        s.push(DIGITS[(b >> 4) as usize] as char);
+        s.push(DIGITS[(b & 15) as usize] as char);
+    }
+    s
 }
 
 /// Old-style bounces come without a delivery-status report, from a sender named so.
@@ -446,15 +461,14 @@ fn is_auto_reply_subject(subject: &str) -> bool {
 }
 
 /// A mailing list's robot address (Mailman, Majordomo, LISTSERV): `*-request@`,
-/// `*-bounces@`, `*-owner@`, `owner-*@`, `listserv@`, `majordomo@`.
+/// `*-bounces@`, `listserv@`, `majordomo@`, `mailman@`. (Not `owner-*@` or `*-owner@`:
+/// `home-owner@` is a resident.)
 fn list_robot_address(addr: &str) -> Option<&'static str> {
     let local = addr.split('@').next().unwrap_or(addr);
     if local.ends_with("-request") {
         Some("-request")
     } else if local.ends_with("-bounces") || local.contains("-bounces+") {
         Some("-bounces")
-    } else if local.ends_with("-owner") || local.starts_with("owner-") {
-        Some("list owner")
     } else if local == "listserv" || local == "majordomo" || local == "mailman" {
         Some("list server")
     } else {
@@ -462,28 +476,23 @@ fn list_robot_address(addr: &str) -> Option<&'static str> {
     }
 }
 
-/// Whether this very message was stored before ingestion keys carried the content
-/// digest (its key then was the bare Message-ID): the same Message-ID and the same
-/// content. Costs one index probe for a message that was not.
-fn stored_under_old_key(
+/// Whether the message stored under the old key `id` (the bare Message-ID, before
+/// keys carried the content digest) is this very message: the same content.
+fn same_as_stored_under_old_key(
     sp: &rusqlite::Connection,
-    parsed: &Result<Parsed, String>,
+    id: &str,
+    content_digest: &str,
 ) -> rusqlite::Result<bool> {
-    let Ok(Parsed {
-        message_id: Some(id),
-        content_digest,
-        ..
-    }) = parsed
-    else {
-        return Ok(false);
-    };
     let old: Option<Vec<u8>> = sp
-        .prepare_cached("SELECT raw FROM messages WHERE ingest_key = ?1")?
+        .prepare_cached(
+            "SELECT raw FROM messages WHERE ingest_key = ?1
+             UNION ALL SELECT raw FROM quarantine WHERE ingest_key = ?1 LIMIT 1",
+        )?
         .query_row([id], |r| r.get(0))
         .optional()?;
     Ok(old
         .and_then(|raw| parse(&raw))
-        .is_some_and(|p| &p.content_digest == content_digest))
+        .is_some_and(|p| p.content_digest == content_digest))
 }
 
 /// How a message was matched to a case.
@@ -543,17 +552,23 @@ fn thread(
         // A received message's key is "<Message-ID> sha256:<digest>" (or, stored before
         // digests, the bare Message-ID): a range of the key's unique index.
         let (lo, hi) = (format!("{bare} "), format!("{bare}!"));
+        // One Message-ID may now stand on several messages (a gateway reusing it, or
+        // someone reusing a resident's): the sender's own case first, then the oldest.
         let hit: Option<String> = tx
+            .prepare_cached(
+                "SELECT reference FROM (
+                   SELECT c.reference, 0 AS rank, 0 AS mid FROM letters l JOIN cases c ON c.id = l.case_id
+                   WHERE l.message_id = ?1
+                   UNION ALL
+                   SELECT c.reference, CASE WHEN cu.email = ?5 THEN 1 ELSE 2 END, m.id
+                   FROM messages m JOIN cases c ON c.id = m.case_id
+                   LEFT JOIN customers cu ON cu.id = c.customer_id
+                   WHERE ((m.ingest_key >= ?3 AND m.ingest_key < ?4) OR m.ingest_key = ?2)
+                   AND m.message_id IS NOT NULL)
+                 ORDER BY rank, mid LIMIT 1",
+            )?
             .query_row(
-                "SELECT c.reference FROM letters l JOIN cases c ON c.id = l.case_id WHERE l.message_id = ?1
-                 UNION ALL
-                 SELECT c.reference FROM messages m JOIN cases c ON c.id = m.case_id
-                 WHERE m.ingest_key >= ?3 AND m.ingest_key < ?4 AND m.message_id IS NOT NULL
-                 UNION ALL
-                 SELECT c.reference FROM messages m JOIN cases c ON c.id = m.case_id
-                 WHERE m.ingest_key = ?2 AND m.message_id IS NOT NULL
-                 LIMIT 1",
-                params![bracketed, bare, lo, hi],
+                params![bracketed, bare, lo, hi, p.from.as_deref().unwrap_or_default()],
                 |r| r.get(0),
             )
             .optional()?;
@@ -607,28 +622,38 @@ fn thread(
 /// Why mail from a customer's address may not act for them, when the config asks
 /// for proof: no `Authentication-Results` from a trusted server (`authserv-id`) says
 /// `dmarc=pass` for the From header's domain. `None`: verified, or not asked for.
+///
+/// Only the topmost result from a trusted server counts: our own server adds its
+/// header above the ones the message arrived with, so a copy forged by the sender
+/// (claiming our authserv-id) sits below it. (RFC 8601 also asks the server to remove
+/// such copies; not every one does.) The result must name the From domain.
+/// Mail a web-form relay sent for someone is never proof of who they are.
 fn unverified(cfg: &Config, p: &Parsed) -> Option<String> {
     let trusted = &cfg.inbound.trusted_authserv_ids;
     if trusted.is_empty() {
         return None;
     }
+    if p.relayed {
+        return Some("sent through a web form, the address is not proven".to_string());
+    }
     let domain = p.from_domain.as_deref().unwrap_or_default();
-    let pass = p.auth_results.iter().any(|ar| {
-        let (id, rest) = ar.split_once(';').unwrap_or((ar, ""));
+    let ours = p.auth_results.iter().find(|ar| {
+        let id = ar.split(';').next().unwrap_or_default();
         // "authserv-id [version]": the version is optional.
         let id = id.split_whitespace().next().unwrap_or_default();
         trusted.iter().any(|t| t.trim().eq_ignore_ascii_case(id))
-            && rest.split(';').any(|result| {
-                let r = result.trim().to_ascii_lowercase();
-                let words: Vec<&str> = r.split_whitespace().collect();
-                words.first() == Some(&"dmarc=pass")
-                    && words
-                        .iter()
-                        .filter_map(|w| w.strip_prefix("header.from="))
-                        .all(|d| d.eq_ignore_ascii_case(domain))
-            })
     });
-    (!pass).then(|| "no dmarc=pass from a trusted server".to_string())
+    let pass = ours.is_some_and(|ar| {
+        ar.split(';').skip(1).any(|result| {
+            let r = result.trim().to_ascii_lowercase();
+            let words: Vec<&str> = r.split_whitespace().collect();
+            words.first() == Some(&"dmarc=pass")
+                && words
+                    .iter()
+                    .any(|w| w.strip_prefix("header.from=") == Some(domain))
+        })
+    });
+    (!pass).then(|| "no dmarc=pass for the From domain from a trusted server".to_string())
 }
 
 /// Find the letter a bounce reports on: one of our Message-IDs inside the report.
@@ -670,6 +695,9 @@ pub struct Prepared {
     key: String,
     /// SHA-256 of `key`: how erased mail is remembered.
     key_hash: String,
+    /// SHA-256 of the bare Message-ID: how mail erased before keys carried the content
+    /// digest is remembered (empty when there is no Message-ID).
+    old_key_hash: String,
     verdict: Option<Verdict>,
 }
 
@@ -687,6 +715,7 @@ pub fn prepare_incoming(cfg: &Config, msg: &Incoming) -> Prepared {
                 )),
                 key_hash: sha256_hex(key.as_bytes()),
                 key,
+                old_key_hash: String::new(),
                 verdict: None,
             }
         }
@@ -726,10 +755,18 @@ pub fn prepare(cfg: &Config, raw: &[u8]) -> Prepared {
         }
         _ => None,
     };
+    let old_key_hash = match &parsed {
+        Ok(Parsed {
+            message_id: Some(id),
+            ..
+        }) => sha256_hex(id.as_bytes()),
+        _ => String::new(),
+    };
     Prepared {
         parsed,
         key_hash: sha256_hex(key.as_bytes()),
         key,
+        old_key_hash,
         verdict,
     }
 }
@@ -759,6 +796,14 @@ fn via_relay(cfg: &Config, mut p: Parsed) -> Result<Parsed, String> {
             p.from = Some(r.clone());
             p.from_name = p.reply_to_name.take();
             p.reply_to = Some(r);
+            p.relayed = true;
+            // A gateway rightly marks its own mail automatic (Auto-Submitted, bulk
+            // Precedence): that says nothing about the resident's form inside. A
+            // bounce is still a bounce.
+            if !p.is_bounce {
+                p.noise = None;
+            }
+            p.auto_reply_subject = false;
             Ok(p)
         }
         _ => Err("mail from a web-form relay without the resident's Reply-To".to_string()),
@@ -809,14 +854,34 @@ fn store_prepared(
         parsed,
         key,
         key_hash,
+        old_key_hash,
         verdict,
     } = prepared;
     // Stored before, or stored and since erased under the retention schedule.
-    let seen: bool = sp.prepare_cached("SELECT EXISTS (SELECT 1 FROM messages WHERE ingest_key = ?1) OR EXISTS (SELECT 1 FROM quarantine WHERE ingest_key = ?1) OR EXISTS (SELECT 1 FROM erased_mail WHERE key_hash = ?2)")?.query_row(
-        [&key, &key_hash],
-        |r| r.get(0),
-    )?;
-    if seen || stored_under_old_key(sp, &parsed)? {
+    // Mail stored before keys carried the content digest has the bare Message-ID as
+    // its key, and mail erased then is known by that key's hash: looked up in the same
+    // statement (an empty id matches nothing).
+    let old_id = match &parsed {
+        Ok(p) => p.message_id.as_deref().unwrap_or_default(),
+        Err(_) => "",
+    };
+    let (seen, old_key): (bool, bool) = sp
+        .prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM messages WHERE ingest_key = ?1)
+                 OR EXISTS (SELECT 1 FROM quarantine WHERE ingest_key = ?1)
+                 OR EXISTS (SELECT 1 FROM erased_mail WHERE key_hash IN (?2, ?3)),
+                    EXISTS (SELECT 1 FROM messages WHERE ingest_key = ?4)
+                 OR EXISTS (SELECT 1 FROM quarantine WHERE ingest_key = ?4)",
+        )?
+        .query_row(params![key, key_hash, old_key_hash, old_id], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?;
+    let same_as_old = old_key
+        && match &parsed {
+            Ok(p) => same_as_stored_under_old_key(sp, old_id, &p.content_digest)?,
+            Err(_) => false,
+        };
+    if seen || same_as_old {
         return Ok(Outcome::Duplicate);
     }
     let now_s = now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
@@ -910,7 +975,10 @@ fn store_prepared(
         // Reply-To anyone can write.
         let party = m.customer.as_deref() == Some(from.as_str());
         let mut by = m.by.to_string();
-        let mut no_reply = p.noise.clone();
+        let mut no_reply = p.noise.clone().or_else(|| {
+            p.auto_reply_subject
+                .then(|| "auto-reply (out-of-office subject)".to_string())
+        });
         if !party {
             // Never let one resident's reference pull someone else into their case.
             by = format!("third-party ({})", m.by);
@@ -1041,7 +1109,11 @@ fn store_prepared(
         &NewCase {
             kind: verdict.kind,
             email: &from,
-            name: p.from_name.as_deref(),
+            // With proof of sender required, only proven mail may name the customer.
+            name: p
+                .from_name
+                .as_deref()
+                .filter(|_| unverified(cfg, &p).is_none()),
             subject: Some(&subject),
             service: None,
             received_at,

@@ -12,11 +12,14 @@ fn main() -> ExitCode {
     let cli = redress::cli::Cli::parse();
     redress::tls::install_provider();
     let daemon = matches!(cli.command, redress::cli::Command::Run);
-    if !daemon {
+    if cli.command.only_reads_and_prints() {
         // `redress cases | head -1`: when the reader goes away, end quietly as other
         // command-line tools do (killed by SIGPIPE) instead of panicking in println!.
-        // The daemon keeps SIGPIPE ignored: a write to a finished renderer child is an
-        // error it handles, not a reason to die.
+        // Only for commands that read the database and print: the others keep SIGPIPE
+        // ignored, as Rust sets it, because they write to sockets (IMAP, SMTP over
+        // TLS, which writes without MSG_NOSIGNAL) or to a renderer child, where a
+        // closed peer is an error to handle (a letter retried, exit code 3), not a
+        // silent death with a letter left half-sent.
         // SAFETY: restoring the default disposition of one signal, before any thread starts.
         unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
     }

@@ -116,6 +116,71 @@ fn a_line_break_in_an_encoded_display_name_is_not_kept_and_the_residents_own_nam
         ),
         "Ivy Green"
     );
+    // A clean but false name first does not stay either: her next message puts hers back.
+    s.mail(
+        "3",
+        "Idiot <ivy@example.org>",
+        "Parking",
+        "Spoofed.",
+        "n3@example.net",
+    );
+    s.mail(
+        "4",
+        "Ivy Green <ivy@example.org>",
+        "Graffiti",
+        "I wish to complain about graffiti.",
+        "n4@example.org",
+    );
+    s.run("2026-11-02T11:00:00Z", &["poll"]);
+    assert_eq!(
+        one(
+            &db,
+            "SELECT name FROM customers WHERE email = 'ivy@example.org'"
+        ),
+        "Ivy Green"
+    );
+}
+
+#[test]
+fn complaints_that_only_look_like_robots_are_answered() {
+    let s = Site::new(BATH, "BNES");
+    for (n, from, subject) in [
+        (
+            "1",
+            "ivy@example.org",
+            "Delivery failure of my new recycling bin",
+        ),
+        (
+            "2",
+            "ben@example.org",
+            "Out of office hours noise from the pub",
+        ),
+        (
+            "3",
+            "home-owner@example.org",
+            "Failure notice from planning was wrong",
+        ),
+        (
+            "4",
+            "owner-jane@example.org",
+            "Automatic reply: not what I wanted from you",
+        ),
+    ] {
+        s.mail(
+            n,
+            from,
+            subject,
+            "I wish to complain.",
+            &format!("{n}@example.org"),
+        );
+    }
+    let r = report(&s, "2026-11-02T09:00:00Z");
+    assert_eq!(
+        (&r["new_cases"], &r["noise"]),
+        (&4.into(), &0.into()),
+        "{r}"
+    );
+    assert_eq!(one(&s.db(), "SELECT count(*) FROM letters"), "4");
 }
 
 #[test]
@@ -140,6 +205,28 @@ fn two_residents_forms_reusing_one_message_id_are_two_cases_and_one_complaint_de
     }
     let r = report(&s, "2026-11-02T09:00:00Z");
     assert_eq!(r["new_cases"], 2, "{r}");
+    // Ben follows up on his own form: his case, not Ann's (both carry that Message-ID).
+    s.deliver(
+        "2b",
+        &raw(
+            &[
+                "From: ben@example.org",
+                "Subject: More about the street light",
+                "In-Reply-To: <form@forms.example>",
+                "Message-ID: <ben2@example.org>",
+            ],
+            "It is still broken.",
+        ),
+    );
+    s.run("2026-11-02T09:05:00Z", &["poll"]);
+    assert_eq!(
+        one(
+            &s.db(),
+            "SELECT c.reference || ' ' || m.matched_by FROM messages m JOIN cases c ON c.id = m.case_id
+             WHERE m.message_id = 'ben2@example.org'"
+        ),
+        "BNES-2026-00002 header"
+    );
     // The same complaint delivered to two of our addresses: trace headers differ.
     for (n, to) in [("3", "complaints"), ("4", "feedback")] {
         s.deliver(
@@ -220,6 +307,20 @@ fn with_dmarc_required_only_mail_our_server_passed_may_escalate() {
             Some("mx.council.example; spf=pass; dmarc=fail header.from=example.org"),
         ),
     );
+    // Our server's fail on top, and below it a pass the sender wrote claiming to be us.
+    let mut forged = reply(
+        "6",
+        Some("mx.council.example; dmarc=pass header.from=example.org"),
+    );
+    forged.splice(
+        0..0,
+        b"Authentication-Results: mx.council.example; dmarc=fail header.from=example.org\r\n"
+            .iter()
+            .copied(),
+    );
+    s.deliver("6", &forged);
+    // A pass that does not say for which domain.
+    s.deliver("7", &reply("7", Some("mx.council.example; dmarc=pass")));
     s.run("2026-11-04T09:00:00Z", &["poll"]);
     let out = s.run("2026-11-04T09:01:00Z", &["tick"]);
     assert!(!out.contains("asked for a review"), "{out}");
@@ -435,6 +536,8 @@ fn seven_residents_forms_through_a_web_form_relay_are_seven_cases_each_answered(
                 &[
                     "From: Council forms <noreply@forms.council.example>",
                     &format!("Reply-To: Resident {n} <resident{n}@example.org>"),
+                    // The gateway rightly marks its own mail automatic (RFC 3834).
+                    "Auto-Submitted: auto-generated",
                     "Subject: Complaint form submission",
                     // The gateway reuses one Message-ID for every form.
                     "Message-ID: <form@forms.council.example>",
@@ -547,6 +650,36 @@ fn mail_stored_before_keys_carried_a_digest_is_still_recognised_as_a_duplicate()
     );
     let r = report(&s, "2026-11-02T09:10:00Z");
     assert_eq!(r["new_cases"], 1, "{r}");
+    // Mail erased under retention before then is known by the hash of its Message-ID.
+    let hash: String = {
+        use sha2::Digest;
+        sha2::Sha256::digest(b"gone@example.org")
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    };
+    db.execute(
+        "INSERT INTO erased_mail (key_hash, erased_at) VALUES (?1, '2026-01-01T00:00:00Z')",
+        [&hash],
+    )
+    .unwrap();
+    s.deliver(
+        "3",
+        &raw(
+            &[
+                "From: cal@example.org",
+                "Subject: Old complaint",
+                "Message-ID: <gone@example.org>",
+            ],
+            "A complaint long since erased.",
+        ),
+    );
+    let r = report(&s, "2026-11-02T09:15:00Z");
+    assert_eq!(
+        (&r["duplicates"], &r["new_cases"]),
+        (&1.into(), &0.into()),
+        "{r}"
+    );
 }
 
 #[test]

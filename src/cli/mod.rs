@@ -111,6 +111,24 @@ pub enum Command {
     Export(export::ExportArgs),
 }
 
+impl Command {
+    /// Commands that only read the database and print (listings, previews to stdout):
+    /// those may die quietly of SIGPIPE when their reader goes away.
+    pub fn only_reads_and_prints(&self) -> bool {
+        matches!(
+            self,
+            Command::Policy(_)
+                | Command::Deadline(_)
+                | Command::Workdays(_)
+                | Command::Cases(_)
+                | Command::Case(_)
+                | Command::Outbox(_)
+                | Command::Quarantine(_)
+                | Command::Report(_)
+        )
+    }
+}
+
 pub fn parse_now(s: &str) -> std::result::Result<DateTime<Utc>, String> {
     DateTime::parse_from_rfc3339(s.trim())
         .map(|d| d.with_timezone(&Utc))

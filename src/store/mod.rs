@@ -987,6 +987,9 @@ pub(crate) fn next_reference(tx: &Connection, prefix: &str, year: i32) -> Result
     Ok(format!("{prefix}-{year}-{n:05}"))
 }
 
+/// The customer with `email`, created if new. A name given replaces the one held: the
+/// latest name a resident gives is the one their letters use, so a name someone else
+/// gave first (a spoofed message, a typo in a form) does not stay on them for ever.
 pub(crate) fn upsert_customer(
     tx: &Connection,
     email: &str,
@@ -997,7 +1000,7 @@ pub(crate) fn upsert_customer(
     Ok(tx
         .prepare_cached(
             "INSERT INTO customers (email, name, created_at) VALUES (?1, ?2, ?3)
-             ON CONFLICT (email) DO UPDATE SET name = COALESCE(customers.name, excluded.name)
+             ON CONFLICT (email) DO UPDATE SET name = COALESCE(excluded.name, customers.name)
              RETURNING id",
         )?
         .query_row(params![email, name, ts(at)], |r| r.get(0))?)
