@@ -251,3 +251,42 @@ fn the_daemon_warns_once_about_an_unreadable_file_and_reads_it_once_fixed() {
     assert_eq!(warnings(&text), 1, "{text}");
     assert!(names(dir, "new").is_empty());
 }
+
+#[test]
+fn a_symbolic_link_or_a_fifo_in_new_is_never_read_and_the_rest_ingested() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    setup(dir);
+    // A link to a file the service can read but officers must never see.
+    std::fs::write(
+        dir.join("secret"),
+        b"From: x@example.org\r\nSubject: SECRET-CREDENTIAL\r\n\r\nhunter2\r\n",
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(dir.join("secret"), dir.join("maildir/new/1.link")).unwrap();
+    // A FIFO: opening it to read would wait for a writer for ever.
+    let fifo = dir.join("maildir/new/2.fifo");
+    let ok = Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok, "mkfifo");
+    deliver(dir, "3.eml", &complaint(3));
+    let out = redress(dir, None, &["poll", "--json"]);
+    let v = poll_json(&out);
+    assert_eq!((&v["seen"], &v["new_cases"]), (&1.into(), &1.into()), "{v}");
+    let db = rusqlite::Connection::open(dir.join("data/redress.db")).unwrap();
+    let leaked: i64 = db
+        .query_row(
+            "SELECT (SELECT count(*) FROM messages WHERE CAST(raw AS TEXT) LIKE '%SECRET%')
+                  + (SELECT count(*) FROM quarantine WHERE CAST(raw AS TEXT) LIKE '%SECRET%')",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(leaked, 0, "the linked file was read");
+    // Both are left where they are; the secret itself is untouched.
+    assert_eq!(names(dir, "new"), vec!["1.link", "2.fifo"]);
+    assert!(dir.join("secret").exists());
+}

@@ -10,6 +10,7 @@
 use chrono::{DateTime, Utc};
 use std::io::Read as _;
 use std::os::unix::fs::MetadataExt as _;
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 use super::{
@@ -78,7 +79,16 @@ struct Read {
 /// Read one message file. A file over `max` bytes (by its size on disk, or found so
 /// while reading) is not read whole: only its header section, capped at [`HEADER_CAP`].
 fn read_message(path: &Path, size: u64, max: usize) -> std::io::Result<Read> {
-    let mut f = std::fs::File::open(path)?;
+    // Never through a symbolic link (a link to the credentials or the database would
+    // be quarantined and shown to officers), never blocking on a FIFO swapped in since
+    // the listing: opened without following links, without waiting, then checked.
+    let mut f = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(path)?;
+    if !f.metadata()?.is_file() {
+        return Err(std::io::Error::other("not a regular file"));
+    }
     if size <= max as u64 {
         let mut raw = Vec::with_capacity(size as usize);
         (&mut f).take(max as u64 + 1).read_to_end(&mut raw)?;
@@ -144,8 +154,11 @@ pub fn poll(
                 .is_some_and(|n| n.to_string_lossy().starts_with('.'))
         })
         .filter_map(|path| {
-            // Gone since the listing (another reader took it), or not a file: skip.
-            let m = std::fs::metadata(&path).ok().filter(|m| m.is_file())?;
+            // Gone since the listing (another reader took it), or not a regular file
+            // (a directory, a FIFO, a symbolic link, which is never followed): skip.
+            let m = std::fs::symlink_metadata(&path)
+                .ok()
+                .filter(|m| m.is_file())?;
             Some(Listed {
                 delivered: m.modified().ok().map(DateTime::<Utc>::from),
                 size: m.len(),
