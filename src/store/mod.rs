@@ -48,6 +48,43 @@ pub enum StoreError {
 
 pub type Result<T> = std::result::Result<T, StoreError>;
 
+/// The migration (0-based) that moves `raw` to the end of its row: it copies every
+/// row, so a huge one would need several times its size in memory.
+const MOVES_RAW: usize = 9;
+/// Before that migration, quarantined mail larger than this keeps only its headers:
+/// earlier releases stored oversized mail whole (600 MB seen), which the copy could
+/// not hold under the service's MemoryMax; it is over any message limit anyway.
+const HUGE_QUARANTINED: i64 = 32 * 1024 * 1024;
+
+/// Replace the raw bytes of quarantined mail over `max` bytes by its header section
+/// (read through incremental blob I/O: the message is never loaded whole), noting it
+/// in the reason.
+fn keep_only_headers_of_huge_quarantined_mail(tx: &Connection, max: i64) -> Result<()> {
+    let huge: Vec<(i64, i64)> = tx
+        .prepare("SELECT id, length(raw) FROM quarantine WHERE length(raw) > ?1")?
+        .query_map([max], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    for (id, size) in huge {
+        let mut head = vec![0u8; (size as usize).min(256 * 1024)];
+        tx.blob_open(rusqlite::MAIN_DB, "quarantine", "raw", id, true)?
+            .read_at_exact(&mut head, 0)?;
+        let end = head
+            .windows(4)
+            .position(|w| w == b"\r\n\r\n")
+            .map(|i| i + 4)
+            .or_else(|| head.windows(2).position(|w| w == b"\n\n").map(|i| i + 2))
+            .unwrap_or(head.len());
+        head.truncate(end);
+        tx.execute(
+            "UPDATE quarantine SET raw = ?2,
+             reason = reason || '; only its headers were kept on upgrade (it was ' || ?3 || ' bytes)'
+             WHERE id = ?1",
+            params![id, head, size],
+        )?;
+    }
+    Ok(())
+}
+
 pub struct Store {
     conn: Connection,
 }
@@ -252,6 +289,9 @@ impl Store {
         }
         for (i, sql) in MIGRATIONS.iter().enumerate().skip(version) {
             let tx = self.conn.transaction()?;
+            if i == MOVES_RAW {
+                keep_only_headers_of_huge_quarantined_mail(&tx, HUGE_QUARANTINED)?;
+            }
             tx.execute_batch(sql)?;
             tx.pragma_update(None, "user_version", (i + 1) as i64)?;
             tx.commit()?;

@@ -302,6 +302,17 @@ fn migration_10_moves_raw_mail_to_the_end_of_its_row_and_loses_none() {
         [],
     )
     .unwrap();
+    // Oversized mail an earlier release quarantined whole.
+    let mut huge = b"From: big@example.org\r\nSubject: scans\r\n\r\n".to_vec();
+    huge.resize(5000, b'x');
+    conn.execute(
+        "INSERT INTO quarantine (source, ingest_key, raw, reason, received_at)
+         VALUES ('maildir', 'sha256:01', ?1, 'message is 5000 bytes, over the limit', '2026-11-02T09:00:00Z')",
+        [&huge],
+    )
+    .unwrap();
+    // The real threshold is 32 MB; the same step with a small one, as migrate runs it.
+    keep_only_headers_of_huge_quarantined_mail(&conn, 1000).unwrap();
     let store = Store::setup(conn, ":memory:").unwrap();
     assert_eq!(store.schema_version().unwrap(), MIGRATIONS.len() as i64);
     let last_column = |table: &str| -> String {
@@ -330,7 +341,24 @@ fn migration_10_moves_raw_mail_to_the_end_of_its_row_and_loses_none() {
     );
     let q: Vec<u8> = store
         .conn
-        .query_row("SELECT raw FROM quarantine", [], |r| r.get(0))
+        .query_row(
+            "SELECT raw FROM quarantine WHERE ingest_key = 'sha256:00'",
+            [],
+            |r| r.get(0),
+        )
         .unwrap();
     assert_eq!(q, vec![0, 0xff, 1]);
+    let (raw, reason): (Vec<u8>, String) = store
+        .conn
+        .query_row(
+            "SELECT raw, reason FROM quarantine WHERE ingest_key = 'sha256:01'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(raw, b"From: big@example.org\r\nSubject: scans\r\n\r\n");
+    assert!(
+        reason.ends_with("only its headers were kept on upgrade (it was 5000 bytes)"),
+        "{reason}"
+    );
 }
