@@ -139,10 +139,9 @@ fn an_oversized_message_is_quarantined_from_its_headers_and_the_rest_ingested() 
     assert_eq!(r["seen"], 0, "{r}");
 }
 
-#[test]
-fn an_unreadable_file_is_skipped_and_the_rest_of_the_mailbox_ingested() {
-    // Root reads any file whatever its mode: run redress as nobody (65534), who owns
-    // the mailbox and everything else, so that the one file at mode 000 is unreadable.
+/// Three complaints in a Maildir owned by nobody (65534), the second at mode 000: as
+/// nobody, that one cannot be read. Returns the site and the locked file.
+fn mailbox_of_nobody_with_one_locked_file() -> (tempfile::TempDir, std::path::PathBuf) {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
     setup(dir);
@@ -157,7 +156,16 @@ fn an_unreadable_file_is_skipped_and_the_rest_of_the_mailbox_ingested() {
         .success();
     assert!(ok, "chown");
     let locked = dir.join("maildir/new/2.locked");
-    std::fs::set_permissions(&locked, std::os::unix::fs::PermissionsExt::from_mode(0o000)).unwrap();
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).unwrap();
+    (tmp, locked)
+}
+
+#[test]
+fn an_unreadable_file_is_skipped_and_the_rest_of_the_mailbox_ingested() {
+    // Root reads any file whatever its mode: run redress as nobody (65534), who owns
+    // the mailbox and everything else, so that the one file at mode 000 is unreadable.
+    let (tmp, locked) = mailbox_of_nobody_with_one_locked_file();
+    let dir = tmp.path();
 
     let out = redress(dir, Some(65534), &["poll", "--json"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -189,21 +197,8 @@ fn an_unreadable_file_is_skipped_and_the_rest_of_the_mailbox_ingested() {
 #[test]
 fn the_daemon_warns_once_about_an_unreadable_file_and_reads_it_once_fixed() {
     // As above, as nobody; `redress run` checks the Maildir every 5 s.
-    let tmp = tempfile::tempdir().unwrap();
+    let (tmp, locked) = mailbox_of_nobody_with_one_locked_file();
     let dir = tmp.path();
-    setup(dir);
-    deliver(dir, "1.first", &complaint(1));
-    deliver(dir, "2.locked", &complaint(2));
-    deliver(dir, "3.after", &complaint(3));
-    let ok = Command::new("chown")
-        .args(["-R", "65534:65534"])
-        .arg(dir)
-        .status()
-        .unwrap()
-        .success();
-    assert!(ok, "chown");
-    let locked = dir.join("maildir/new/2.locked");
-    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).unwrap();
     let log = dir.join("run.log");
     let mut child = Command::new("setpriv")
         .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
