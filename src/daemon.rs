@@ -315,22 +315,14 @@ async fn supervise_with<F, Fut>(
     let progress = Progress::default();
     loop {
         let before = progress.count();
-        let handle = tokio::spawn(task(rx.clone(), progress.clone()));
-        let outcome = handle.await;
-        if let Ok(Ok(())) = outcome {
-            return;
-        }
+        let (what, error) = match tokio::spawn(task(rx.clone(), progress.clone())).await {
+            Ok(Ok(())) => return,
+            Ok(Err(e)) => ("task failed; restarting", format!("{e:#}")),
+            Err(e) => ("task crashed; restarting", e.to_string()),
+        };
         failures = failures_after(failures, progress.count() != before);
         let wait = pause_for(failures);
-        match outcome {
-            Ok(Ok(())) => return,
-            Ok(Err(e)) => {
-                tracing::error!(task = name, error = %format!("{e:#}"), retry_in_s = wait.as_secs(), "task failed; restarting");
-            }
-            Err(e) => {
-                tracing::error!(task = name, error = %e, retry_in_s = wait.as_secs(), "task crashed; restarting");
-            }
-        }
+        tracing::error!(task = name, %error, retry_in_s = wait.as_secs(), "{what}");
         if pause(&mut wait_rx, wait).await {
             return;
         }

@@ -6,15 +6,10 @@
 use std::borrow::Cow;
 use std::fmt;
 
-/// Whether `c` is printed escaped: C0 and C1 controls, DEL, the Unicode line and
-/// paragraph separators, and the bidirectional overrides and isolates (which reorder
-/// what a reader sees).
+/// Whether `c` is printed escaped: the characters [`crate::text`] keeps out of
+/// stored text (controls, DEL, bidirectional overrides, line separators, the BOM).
 fn needs_escape(c: char) -> bool {
-    c.is_control()
-        || matches!(
-            c,
-            '\u{2028}' | '\u{2029}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'
-        )
+    crate::text::is_breaking(c)
 }
 
 fn write_escaped(f: &mut impl fmt::Write, c: char) -> fmt::Result {

@@ -290,7 +290,7 @@ pub fn parse_limited(raw: &[u8], attachment_limit: usize) -> Option<Parsed> {
         noise = Some("bounce (delivery failure report)".to_string());
     } else if let Some(what) = list_robot {
         noise = Some(format!("mailing list robot ({what} address)"));
-    } else if header_text(&m, "X-Mailman-Version").is_some() {
+    } else if m.header_raw("X-Mailman-Version").is_some() {
         noise = Some("mailing list (X-Mailman-Version)".to_string());
     } else if let Some(a) =
         header_text(&m, "Auto-Submitted").filter(|v| !v.eq_ignore_ascii_case("no"))
@@ -301,12 +301,11 @@ pub fn parse_limited(raw: &[u8], attachment_limit: usize) -> Option<Parsed> {
         v == "bulk" || v == "junk" || v == "list"
     }) {
         noise = Some(format!("bulk mail (Precedence: {p})"));
-    } else if header_text(&m, "List-Id").is_some() {
+    } else if m.header_raw("List-Id").is_some() {
         noise = Some("mailing list (List-Id)".to_string());
-    } else if header_text(&m, "X-Autoreply").is_some() || header_text(&m, "X-Autorespond").is_some()
-    {
+    } else if m.header_raw("X-Autoreply").is_some() || m.header_raw("X-Autorespond").is_some() {
         noise = Some("auto-reply (X-Autoreply)".to_string());
-    } else if header_text(&m, "X-Auto-Response-Suppress").is_some() {
+    } else if m.header_raw("X-Auto-Response-Suppress").is_some() {
         noise = Some("auto-reply (X-Auto-Response-Suppress)".to_string());
     }
     let body = match m.body_text(0) {
@@ -399,13 +398,7 @@ pub fn parse_limited(raw: &[u8], attachment_limit: usize) -> Option<Parsed> {
 
 /// The bytes after the header section (empty when there is no blank line).
 fn body_section(raw: &[u8]) -> &[u8] {
-    let crlf = raw.windows(4).position(|w| w == b"\r\n\r\n").map(|i| i + 4);
-    let lf = raw.windows(2).position(|w| w == b"\n\n").map(|i| i + 2);
-    match (crlf, lf) {
-        (Some(a), Some(b)) => &raw[a.min(b)..],
-        (Some(a), None) | (None, Some(a)) => &raw[a..],
-        (None, None) => &[],
-    }
+    crate::text::header_end(raw).map_or(&[], |i| &raw[i..])
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -974,6 +967,7 @@ fn store_prepared(
         // Identity is the From address (a relay's Reply-To, see `via_relay`), never a
         // Reply-To anyone can write.
         let party = m.customer.as_deref() == Some(from.as_str());
+        let unproven = if party { unverified(cfg, &p) } else { None };
         let mut by = m.by.to_string();
         let mut no_reply = p.noise.clone().or_else(|| {
             p.auto_reply_subject
@@ -984,7 +978,7 @@ fn store_prepared(
             by = format!("third-party ({})", m.by);
             flag(sp, m.case_id, "third-party correspondence")?;
             no_reply = Some("sender is not a party to the case".into());
-        } else if let Some(why) = unverified(cfg, &p) {
+        } else if let Some(why) = &unproven {
             // The customer's address, but not proven theirs: kept on the case for an
             // officer, never acted on (no review request, no reply window).
             by = format!("unverified ({})", m.by);
@@ -1012,12 +1006,10 @@ fn store_prepared(
             no_reply.as_deref(),
             None,
         )?;
-        let who = if !party {
-            "third party"
-        } else if by.starts_with("unverified") {
-            "the customer's address (unverified)"
-        } else {
-            "customer"
+        let who = match (party, &unproven) {
+            (false, _) => "third party",
+            (true, Some(_)) => "the customer's address (unverified)",
+            (true, None) => "customer",
         };
         store::insert_event(
             sp,

@@ -8,7 +8,9 @@ pub fn has_control(s: &str) -> bool {
     s.chars().any(|c| is_breaking(c) && c != '\t')
 }
 
-fn is_breaking(c: char) -> bool {
+/// The characters no sender text may carry into what we write or show: controls,
+/// bidirectional overrides and isolates, line and paragraph separators, the BOM.
+pub(crate) fn is_breaking(c: char) -> bool {
     c.is_control()
         || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{2028}' | '\u{2029}' | '\u{FEFF}')
 }
@@ -40,6 +42,17 @@ pub fn cap(s: String, max: usize) -> String {
         _ => cut,
     };
     format!("{}\u{2026}", cut.trim_end())
+}
+
+/// Where the header section at the start of a raw message `buf` ends: just after the
+/// blank line that closes it (CRLF or bare LF mail), if that blank line is there.
+pub fn header_end(buf: &[u8]) -> Option<usize> {
+    let lf = buf.windows(2).position(|w| w == b"\n\n").map(|i| i + 2);
+    let crlf = buf.windows(4).position(|w| w == b"\r\n\r\n").map(|i| i + 4);
+    match (lf, crlf) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
 }
 
 /// A display name as we may keep it: `None` when it carried a line break, NUL or
@@ -76,6 +89,13 @@ mod tests {
         assert_eq!(one_line(&"x".repeat(30), 10), "xxxxxxxxx…");
         assert_eq!(one_line("short", 20), "short");
         assert_eq!(one_line(&"é".repeat(20), 20), "é".repeat(20));
+    }
+
+    #[test]
+    fn the_header_section_ends_at_the_first_blank_line() {
+        assert_eq!(header_end(b"A: b\r\nC: d\r\n\r\nbody\r\n\r\n"), Some(14));
+        assert_eq!(header_end(b"A: b\n\nbody"), Some(6));
+        assert_eq!(header_end(b"A: b\r\nC: d"), None);
     }
 
     #[test]

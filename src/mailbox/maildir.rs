@@ -13,12 +13,11 @@ use std::os::unix::fs::MetadataExt as _;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
-use super::{
-    header_end, ingest_and_count, plan_batches, MailboxError, Pass, Progress, BATCH, HEADER_CAP,
-};
+use super::{ingest_and_count, plan_batches, MailboxError, Pass, Progress, BATCH, HEADER_CAP};
 use crate::config::Config;
 use crate::ingest::{Incoming, Options};
 use crate::store::Store;
+use crate::text::header_end;
 
 fn err(path: &Path, e: impl std::fmt::Display) -> MailboxError {
     MailboxError::Maildir {

@@ -46,17 +46,6 @@ pub(crate) fn plan_batches(sizes: &[u64], first: usize) -> Vec<std::ops::Range<u
     out
 }
 
-/// The header section at the start of `buf`, through the blank line that ends it, if
-/// that blank line is there.
-pub(crate) fn header_end(buf: &[u8]) -> Option<usize> {
-    let lf = buf.windows(2).position(|w| w == b"\n\n").map(|i| i + 2);
-    let crlf = buf.windows(4).position(|w| w == b"\r\n\r\n").map(|i| i + 4);
-    match (lf, crlf) {
-        (Some(a), Some(b)) => Some(a.min(b)),
-        (a, b) => a.or(b),
-    }
-}
-
 #[derive(Debug, thiserror::Error)]
 pub enum MailboxError {
     #[error("maildir {path}: {msg}")]
@@ -170,12 +159,5 @@ mod tests {
         let r = plan_batches(&[mb, mb, 40 * mb, mb], 100);
         assert_eq!(r, vec![0..2, 2..3, 3..4]);
         assert!(plan_batches(&[], 100).is_empty());
-    }
-
-    #[test]
-    fn the_header_section_ends_at_the_first_blank_line() {
-        assert_eq!(header_end(b"A: b\r\nC: d\r\n\r\nbody\r\n\r\n"), Some(14));
-        assert_eq!(header_end(b"A: b\n\nbody"), Some(6));
-        assert_eq!(header_end(b"A: b\r\nC: d"), None);
     }
 }

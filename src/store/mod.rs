@@ -68,13 +68,7 @@ fn keep_only_headers_of_huge_quarantined_mail(tx: &Connection, max: i64) -> Resu
         let mut head = vec![0u8; (size as usize).min(256 * 1024)];
         tx.blob_open(rusqlite::MAIN_DB, "quarantine", "raw", id, true)?
             .read_at_exact(&mut head, 0)?;
-        let end = head
-            .windows(4)
-            .position(|w| w == b"\r\n\r\n")
-            .map(|i| i + 4)
-            .or_else(|| head.windows(2).position(|w| w == b"\n\n").map(|i| i + 2))
-            .unwrap_or(head.len());
-        head.truncate(end);
+        head.truncate(crate::text::header_end(&head).unwrap_or(head.len()));
         tx.execute(
             "UPDATE quarantine SET raw = ?2,
              reason = reason || '; only its headers were kept on upgrade (it was ' || ?3 || ' bytes)'

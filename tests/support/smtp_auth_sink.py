@@ -8,13 +8,12 @@ Prints "ready" on stdout once it is listening.
 import os
 import ssl
 import sys
-import time
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from smtp_sink import Sink  # noqa: E402
+from smtp_sink import Sink, serve  # noqa: E402
 
 
 def main():
@@ -40,13 +39,7 @@ def main():
         auth_require_tls=True,
         auth_required=True,
     )
-    controller.start()
-    print("ready", flush=True)
-    try:
-        while True:
-            time.sleep(3600)
-    finally:
-        controller.stop()
+    serve(controller)
 
 
 if __name__ == "__main__":

@@ -36,6 +36,17 @@ class Sink:
         return "250 OK: queued"
 
 
+def serve(controller):
+    """Start `controller`, say "ready" on stdout (the test waits for it), serve until killed."""
+    controller.start()
+    print("ready", flush=True)
+    try:
+        while True:
+            time.sleep(3600)
+    finally:
+        controller.stop()
+
+
 def main():
     port, maildir = int(sys.argv[1]), sys.argv[2]
     reject, defer, tls = [], [], None
@@ -52,13 +63,7 @@ def main():
     controller = Controller(
         Sink(maildir, reject, defer), hostname="127.0.0.1", port=port, ssl_context=tls
     )
-    controller.start()
-    print("ready", flush=True)
-    try:
-        while True:
-            time.sleep(3600)
-    finally:
-        controller.stop()
+    serve(controller)
 
 
 if __name__ == "__main__":
