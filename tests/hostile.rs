@@ -37,22 +37,6 @@ fn report(s: &Site, now: &str) -> serde_json::Value {
     serde_json::from_str(&s.run(now, &["poll", "--json"])).unwrap()
 }
 
-/// Bath & NES case BNES-2026-00001 from ivy@example.org, answered on Tue 3 Nov 2026:
-/// the customer's reply window is open, so a reply asking for a review would escalate.
-fn answered_case(extra: &str) -> Site {
-    let s = Site::with(BATH, "BNES", extra);
-    s.mail(
-        "1",
-        "Ivy <ivy@example.org>",
-        "Graffiti",
-        "I wish to complain about graffiti.",
-        "t1@example.org",
-    );
-    s.run("2026-11-02T09:00:00Z", &["poll"]);
-    s.respond("2026-11-03T09:00:00Z", R, "upheld", "It has been cleaned.");
-    s
-}
-
 fn state(s: &Site) -> (String, String) {
     let v = s.case("2026-11-04T09:05:00Z", R);
     (
@@ -255,7 +239,7 @@ fn two_residents_forms_reusing_one_message_id_are_two_cases_and_one_complaint_de
 
 #[test]
 fn a_stranger_whose_reply_to_names_the_resident_cannot_escalate_her_case() {
-    let s = answered_case("");
+    let s = Site::bath_case_answered("");
     s.deliver(
         "2",
         &raw(
@@ -278,7 +262,8 @@ fn a_stranger_whose_reply_to_names_the_resident_cannot_escalate_her_case() {
 
 #[test]
 fn with_dmarc_required_only_mail_our_server_passed_may_escalate() {
-    let s = answered_case("[inbound]\ntrusted_authserv_ids = [\"mx.council.example\"]\n");
+    let s =
+        Site::bath_case_answered("[inbound]\ntrusted_authserv_ids = [\"mx.council.example\"]\n");
     let reply = |n: &str, auth: Option<&str>| {
         let mut h = vec![
             "From: Ivy <ivy@example.org>".to_string(),
@@ -345,7 +330,7 @@ fn with_dmarc_required_only_mail_our_server_passed_may_escalate() {
 
 #[test]
 fn an_out_of_office_that_mentions_stage_2_never_escalates() {
-    let s = answered_case("");
+    let s = Site::bath_case_answered("");
     // Flagged as automatic by header, and by an Outlook subject alone.
     s.deliver(
         "2",

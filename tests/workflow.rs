@@ -572,17 +572,8 @@ fn a_pause_moves_the_deadline_by_the_working_days_that_were_left() {
 
 #[test]
 fn a_thank_you_that_quotes_our_letter_is_not_a_review_request() {
-    let s = Site::new("bath-and-north-east-somerset", "BNES");
+    let s = Site::bath_case_answered("");
     let r = "BNES-2026-00001";
-    s.mail(
-        "1",
-        "Ivy <ivy@example.org>",
-        "Graffiti",
-        "I wish to complain about graffiti.",
-        "t1@example.org",
-    );
-    s.run("2026-11-02T09:00:00Z", &["poll"]);
-    s.respond("2026-11-03T09:00:00Z", r, "upheld", "It has been cleaned.");
     s.mail(
         "2",
         "Ivy <ivy@example.org>",

@@ -36,6 +36,28 @@ impl Site {
         Site { dir }
     }
 
+    /// Bath & NES case BNES-2026-00001 from Ivy <ivy@example.org> about graffiti,
+    /// received Mon 2 Nov 2026 and answered (upheld) by ann on Tue 3 Nov: the customer's
+    /// reply window is open, so a reply asking for a review would escalate it.
+    pub fn bath_case_answered(extra: &str) -> Site {
+        let s = Site::with("bath-and-north-east-somerset", "BNES", extra);
+        s.mail(
+            "1",
+            "Ivy <ivy@example.org>",
+            "Graffiti",
+            "I wish to complain about graffiti.",
+            "t1@example.org",
+        );
+        s.run("2026-11-02T09:00:00Z", &["poll"]);
+        s.respond(
+            "2026-11-03T09:00:00Z",
+            "BNES-2026-00001",
+            "upheld",
+            "It has been cleaned.",
+        );
+        s
+    }
+
     pub fn path(&self) -> &Path {
         self.dir.path()
     }
