@@ -877,7 +877,7 @@ fn store_prepared(
     if seen || same_as_old {
         return Ok(Outcome::Duplicate);
     }
-    let now_s = now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let now_s = crate::time::stamp(now);
     let mut p = match parsed {
         Ok(p) if p.from.is_some() => p,
         Ok(_) => {
@@ -1057,7 +1057,7 @@ fn store_prepared(
         .query_row([&from], |r| r.get(0))
         .optional()?
         .flatten();
-    let since = (now - Duration::hours(24)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let since = crate::time::stamp(now - Duration::hours(24));
     let recent = store::automatic_letters_to(sp, &from, &since)?;
     let hour = now.format("%Y-%m-%dT%H").to_string();
     let this_hour = store::automatic_letters_in_hour(sp, &hour)?;
@@ -1237,8 +1237,8 @@ fn insert_message(
             RawValue(raw),
             p.from,
             p.subject,
-            p.date.map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
-            received_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            p.date.map(|d| crate::time::stamp(d)),
+            crate::time::stamp(*received_at),
             status,
             p.message_id,
             p.in_reply_to.first(),
@@ -1423,7 +1423,7 @@ pub fn ingest_prepared_batch(
             Err(StoreError::Sqlite(e)) if !is_fatal(&e) => {
                 let key = format!("sha256:{}", sha256_hex(m.raw));
                 let reason = format!("could not be stored: {e}");
-                quarantine(&tx, source, &key, m.raw, &reason, &now.to_rfc3339())?;
+                quarantine(&tx, source, &key, m.raw, &reason, &crate::time::stamp(now))?;
                 Outcome::Quarantined { reason }
             }
             Err(e) => return Err(e),

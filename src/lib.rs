@@ -18,6 +18,7 @@ pub mod scheduler;
 pub mod store;
 pub mod subject_access;
 pub mod text;
+pub mod time;
 pub mod tls;
 pub mod triage;
 pub mod workflow;

@@ -96,10 +96,7 @@ pub fn plan(store: &Store, cfg: &Config, today: NaiveDate) -> Result<Plan> {
     let mut due = Vec::new();
     let mut not_yet_due = 0;
     for c in store.retention_candidates(&closed_before(cfg, today))? {
-        let Some(closed_on) = DateTime::parse_from_rfc3339(&c.closed_at)
-            .ok()
-            .map(|t| london_date(t.with_timezone(&Utc)))
-        else {
+        let Some(closed_on) = crate::time::parse_stamp(&c.closed_at).map(london_date) else {
             continue;
         };
         let second = c.reached_stage >= 2;
@@ -162,7 +159,7 @@ pub fn run(
     actor: &str,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<ErasedCounts> {
-    let at = at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let at = crate::time::stamp(at);
     let mut total = ErasedCounts::default();
     let mut done = 0;
     for chunk in plan.due.chunks(BATCH) {
@@ -170,7 +167,7 @@ pub fn run(
             .iter()
             .map(|d| Erasure {
                 id: d.id,
-                destroy_on: d.destroy_on.format("%Y-%m-%d").to_string(),
+                destroy_on: crate::time::iso(d.destroy_on),
                 rule: d.rule.clone(),
             })
             .collect();

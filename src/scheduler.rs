@@ -5,6 +5,7 @@
 //! week's outage managers get one digest of the present state, not seven stale ones.
 //! Each notification has a unique dedupe key, so a restart never doubles one.
 
+use crate::time::{iso, stamp};
 use chrono::{DateTime, NaiveDate, Utc};
 use lettre::message::header::{HeaderName, HeaderValue};
 use lettre::message::Mailbox;
@@ -19,10 +20,6 @@ use crate::outbox::{Failure, Transport};
 use crate::store::{Store, StoreError};
 
 type Result<T> = std::result::Result<T, StoreError>;
-
-fn ts(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-}
 
 /// The next time `schedule` fires after `after`, counted in London time.
 pub fn next_fire(schedule: &str, after: DateTime<Utc>) -> Option<DateTime<Utc>> {
@@ -58,14 +55,14 @@ pub fn digest_body(
          ORDER BY 1, 2, d.due, c.reference",
     )?;
     let rows: Vec<Row> = st
-        .query_map([horizon.format("%Y-%m-%d").to_string()], |r| {
+        .query_map([iso(horizon)], |r| {
             let due: String = r.get(5)?;
             Ok(Row {
                 service: r.get(0)?,
                 officer: r.get(1)?,
                 reference: r.get(2)?,
                 what: format!("{} {}", r.get::<_, String>(3)?, r.get::<_, String>(4)?),
-                due: NaiveDate::parse_from_str(&due, "%Y-%m-%d").unwrap_or(today),
+                due: crate::time::parse_iso(&due).unwrap_or(today),
             })
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
@@ -138,13 +135,10 @@ fn due_firing(
             |r| r.get(0),
         )
         .optional()?;
-    let Some(last) = last
-        .and_then(|l| DateTime::parse_from_rfc3339(&l).ok())
-        .map(|l| l.with_timezone(&Utc))
-    else {
+    let Some(last) = last.and_then(|l| crate::time::parse_stamp(&l)) else {
         store.conn().execute(
             "INSERT INTO schedules (name, last_fired) VALUES (?1, ?2)",
-            params![key, ts(now)],
+            params![key, stamp(now)],
         )?;
         return Ok(None);
     };
@@ -155,7 +149,7 @@ fn due_firing(
 fn moved_on(conn: &rusqlite::Connection, key: &str, now: DateTime<Utc>) -> Result<()> {
     conn.execute(
         "UPDATE schedules SET last_fired = ?2 WHERE name = ?1",
-        params![key, ts(now)],
+        params![key, stamp(now)],
     )?;
     Ok(())
 }
@@ -197,7 +191,7 @@ fn run_digest(
             n += tx.execute(
                 "INSERT OR IGNORE INTO notifications (kind, dedupe_key, message_id, to_addr, subject, body, created_at)
                  VALUES ('digest', ?1, '<digest.' || lower(hex(randomblob(12))) || '@' || ?2 || '>', ?3, ?4, ?5, ?6)",
-                params![format!("{key}:{}:{to}", ts(fire)), cfg.mail_domain(), to, subject, text, ts(now)],
+                params![format!("{key}:{}:{to}", stamp(fire)), cfg.mail_domain(), to, subject, text, stamp(now)],
             )?;
         }
     }
@@ -262,12 +256,12 @@ pub fn run_reports_and_retention(
                 "INSERT OR IGNORE INTO notifications (kind, dedupe_key, message_id, to_addr, subject, body, created_at)
                  VALUES ('report', ?1, '<report.' || lower(hex(randomblob(12))) || '@' || ?2 || '>', ?3, ?4, ?5, ?6)",
                 params![
-                    format!("{key}:{}:{to}", ts(fire)),
+                    format!("{key}:{}:{to}", stamp(fire)),
                     cfg.mail_domain(),
                     to,
                     format!("Complaints performance report: {}", period.describe()),
                     text,
-                    ts(now)
+                    stamp(now)
                 ],
             )?;
         }
@@ -343,7 +337,7 @@ pub fn send_notifications(store: &mut Store, cfg: &Config, now: DateTime<Utc>) -
         if transport.delivered_file(&mid).is_some() {
             store.conn().execute(
                 "UPDATE notifications SET status = 'sent', sent_at = ?2 WHERE id = ?1",
-                params![id, ts(now)],
+                params![id, stamp(now)],
             )?;
             continue;
         }
@@ -355,7 +349,7 @@ pub fn send_notifications(store: &mut Store, cfg: &Config, now: DateTime<Utc>) -
             Ok(_) => {
                 store.conn().execute(
                     "UPDATE notifications SET status = 'sent', sent_at = ?2 WHERE id = ?1",
-                    params![id, ts(now)],
+                    params![id, stamp(now)],
                 )?;
                 sent += 1;
             }

@@ -310,7 +310,7 @@ pub fn export(
     let index = json!({
         "subject_access_export": {
             "email": email,
-            "produced_at": now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            "produced_at": crate::time::stamp(now),
             "summary": &summary,
         },
         "person": person,
@@ -335,7 +335,7 @@ pub fn export(
          {} quarantined.\n\
          Messages whose sender is not {email} (from_this_person: false in index.json), and\n\
          quarantined mail, may carry other people's personal data: review them before release.\n",
-        now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        crate::time::stamp(now),
         summary.cases,
         summary.messages,
         summary.attachments,

@@ -9,6 +9,7 @@
 //! nothing the second time, and a daemon stopped for a week does what is owed once,
 //! oldest first, when it comes back.
 
+use crate::time::{iso, stamp};
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
@@ -27,14 +28,6 @@ fn refused(msg: impl Into<String>) -> StoreError {
     StoreError::Refused(msg.into())
 }
 
-fn iso(d: NaiveDate) -> String {
-    d.format("%Y-%m-%d").to_string()
-}
-
-fn ts(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-}
-
 fn policy_of(cfg: &Config, case: &CaseRow) -> Result<Policy> {
     if case.policy == cfg.policy.name {
         Ok(cfg.policy.clone())
@@ -47,7 +40,7 @@ fn policy_of(cfg: &Config, case: &CaseRow) -> Result<Policy> {
 fn first_time(conn: &Connection, case_id: i64, key: &str, at: DateTime<Utc>) -> Result<bool> {
     let n = conn.execute(
         "INSERT OR IGNORE INTO steps (case_id, key, at) VALUES (?1, ?2, ?3)",
-        params![case_id, key, ts(at)],
+        params![case_id, key, stamp(at)],
     )?;
     Ok(n == 1)
 }
@@ -104,10 +97,14 @@ fn notify(
     for name in names {
         let Some(st) = cfg.staff(name) else { continue };
         let dedupe = format!("{key}:{}", st.name);
-        n += conn.execute(
-            "INSERT OR IGNORE INTO notifications (kind, dedupe_key, message_id, to_addr, subject, body, created_at)
-             VALUES ('alert', ?1, '<notice.' || lower(hex(randomblob(12))) || '@' || ?2 || '>', ?3, ?4, ?5, ?6)",
-            params![dedupe, cfg.mail_domain(), st.email, subject, body, ts(at)],
+        n += store::notifications::queue(
+            conn,
+            &dedupe,
+            cfg.mail_domain(),
+            &st.email,
+            subject,
+            body,
+            at,
         )?;
     }
     Ok(n)
@@ -339,7 +336,7 @@ fn current_target(conn: &Connection, case_id: i64, stage: &str) -> Result<Option
             |r| r.get(0),
         )
         .optional()?;
-    Ok(d.and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok()))
+    Ok(d.and_then(|d| crate::time::parse_iso(&d)))
 }
 
 fn set_extension(
@@ -829,8 +826,7 @@ pub fn resume(
     let Some((pid, started)) = p else {
         return Err(refused(format!("{}: not paused", case.reference)));
     };
-    let started =
-        NaiveDate::parse_from_str(&started, "%Y-%m-%d").map_err(|_| refused("bad pause date"))?;
+    let started = crate::time::parse_iso(&started).ok_or_else(|| refused("bad pause date"))?;
     let today = london_date(now);
     let cal: &Calendar = &cfg.calendar;
     let rows: Vec<(i64, String, String)> = {
@@ -844,7 +840,7 @@ pub fn resume(
     };
     let mut moved = Vec::new();
     for (id, due, period) in rows {
-        let Ok(due) = NaiveDate::parse_from_str(&due, "%Y-%m-%d") else {
+        let Some(due) = crate::time::parse_iso(&due) else {
             continue;
         };
         if !period.contains("working day") {
@@ -939,7 +935,7 @@ pub fn tick(store: &mut Store, cfg: &Config, now: DateTime<Utc>) -> Result<TickR
     for group in due.chunks(TICK_GROUP) {
         let tx = transaction(store)?;
         for (case_id, stage, kind, due_s) in group {
-            let Ok(due) = NaiveDate::parse_from_str(due_s, "%Y-%m-%d") else {
+            let Some(due) = crate::time::parse_iso(due_s) else {
                 continue;
             };
             deadline_step(&tx, cfg, now, today, *case_id, stage, kind, due, &mut rep)?;
@@ -1013,9 +1009,7 @@ pub fn tick(store: &mut Store, cfg: &Config, now: DateTime<Utc>) -> Result<TickR
             crate::ingest::normalise_subject(&subject),
             crate::ingest::strip_quoted(&text)
         );
-        let received_on = DateTime::parse_from_rfc3339(&received)
-            .map(|d| d.with_timezone(&Utc))
-            .unwrap_or(now);
+        let received_on = crate::time::parse_stamp(&received).unwrap_or(now);
         // Only what the customer sent after our response counts as a reply to it.
         let after = case
             .facts_responded_on()
@@ -1379,9 +1373,6 @@ impl CaseRow {
         self.facts.responded_on
     }
 }
-
-/// Kinds of the automatic steps, for tests and docs.
-pub const AUTOMATIC: &[&str] = &["alert", "holding", "auto-close", "survey", "review-request"];
 
 #[cfg(test)]
 mod tests {

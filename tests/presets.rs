@@ -266,7 +266,7 @@ fn bath_stage1_over_the_coronation_holiday_8_may_2023() {
 }
 
 #[test]
-fn bath_stage1_closes_as_resolved_20_working_days_after_our_reply_over_christmas() {
+fn bath_stage1_auto_closes_20_working_days_after_our_reply_over_christmas() {
     // Reply sent Thu 24 Dec 2026 (day 0). Day 1 Tue 29 Dec, day 4 Mon 4 Jan, day 8 Fri 8 Jan,
     // day 13 Fri 15, day 18 Fri 22, day 19 Mon 25, day 20 Tue 26 Jan 2027.
     let facts = Facts {

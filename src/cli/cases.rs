@@ -250,7 +250,7 @@ pub fn show(ctx: &Ctx, a: CaseArgs) -> Result<ExitCode> {
             let status = match (d.status.as_str(), &d.met_on) {
                 ("met", Some(on)) if on.as_str() > d.due.as_str() => format!("met late {on}"),
                 ("met", Some(on)) => format!("met {on}"),
-                ("open", _) if d.due.as_str() < today.format("%Y-%m-%d").to_string().as_str() => {
+                ("open", _) if d.due.as_str() < crate::time::iso(today).as_str() => {
                     "OVERDUE".to_string()
                 }
                 (s, _) => s.to_string(),

@@ -52,7 +52,7 @@ pub fn run(ctx: &Ctx, a: ReportArgs) -> Result<ExitCode> {
         }
     };
     let mut r = report::build_with_progress(&store, &ctx.config, &period, &mut progress)?;
-    r.generated_at = Some(ctx.now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
+    r.generated_at = Some(crate::time::stamp(ctx.now));
     let bytes = match format {
         Format::Text => report::to_text(&r).into_bytes(),
         Format::Csv => report::to_csv(&r).into_bytes(),

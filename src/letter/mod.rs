@@ -246,7 +246,7 @@ impl DateCtx {
     pub fn of(d: NaiveDate) -> DateCtx {
         DateCtx {
             date: long_date(d),
-            iso: d.format("%Y-%m-%d").to_string(),
+            iso: crate::time::iso(d),
         }
     }
 }
@@ -332,11 +332,7 @@ impl LetterContext {
             .stage(&i.case.stage)
             .unwrap_or_else(|| policy.first_stage());
         let received = i.case.facts.received_on.unwrap_or_else(|| {
-            london_date(
-                DateTime::parse_from_rfc3339(&i.case.received_at)
-                    .map(|d| d.with_timezone(&Utc))
-                    .unwrap_or(i.now),
-            )
+            london_date(crate::time::parse_stamp(&i.case.received_at).unwrap_or(i.now))
         });
         // Deadlines whose event is still to come are computed as if it happened today.
         let f = &i.case.facts;
@@ -358,7 +354,7 @@ impl LetterContext {
         }
         for row in i.deadlines {
             if row.status == "open" && (row.stage == stage.id || row.stage == i.case.kind) {
-                if let Ok(d) = NaiveDate::parse_from_str(&row.due, "%Y-%m-%d") {
+                if let Some(d) = crate::time::parse_iso(&row.due) {
                     deadlines.insert(row.kind.replace('-', "_"), DateCtx::of(d));
                 }
             }
@@ -397,7 +393,7 @@ impl LetterContext {
                 category: i.case.category.clone(),
                 outcome: i.case.outcome.clone(),
                 received_on: long_date(received),
-                received_on_iso: received.format("%Y-%m-%d").to_string(),
+                received_on_iso: crate::time::iso(received),
             },
             customer: CustomerCtx {
                 name,
@@ -424,7 +420,7 @@ impl LetterContext {
             letter: LetterMeta {
                 kind: i.kind.to_string(),
                 date: long_date(today),
-                date_iso: today.format("%Y-%m-%d").to_string(),
+                date_iso: crate::time::iso(today),
                 automatic: i.automatic,
             },
             ombudsman: LGSCO,

@@ -25,10 +25,11 @@
 //! - Trend: the twelve calendar months ending with the period's last month.
 //!
 //! Erasure under the retention schedule keeps every fact used here (see
-//! `store/records.sql`), so a report reads the same before and after it.
+//! `store/migrations/05_records.sql`), so a report reads the same before and after it.
 
 pub mod pdf;
 
+use crate::time::{iso, stamp};
 use chrono::{Datelike, Duration, NaiveDate, TimeZone};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -273,10 +274,6 @@ fn share(part: u64, whole: u64) -> Option<f64> {
     (whole > 0).then(|| part as f64 / whole as f64)
 }
 
-fn day(d: NaiveDate) -> String {
-    d.format("%Y-%m-%d").to_string()
-}
-
 /// The UTC instant London midnight starts `d`, as stored (RFC 3339, seconds).
 fn london_midnight(d: NaiveDate) -> String {
     let naive = d.and_hms_opt(0, 0, 0).unwrap_or_default();
@@ -285,7 +282,7 @@ fn london_midnight(d: NaiveDate) -> String {
         .earliest()
         .map(|t| t.with_timezone(&chrono::Utc))
         .unwrap_or_else(|| chrono::Utc.from_utc_datetime(&naive));
-    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    stamp(t)
 }
 
 /// Working days between two dates by table lookup: a report over a big year counts
@@ -323,10 +320,6 @@ impl WorkdayIndex {
     }
 }
 
-fn parse_day(s: &str) -> Option<NaiveDate> {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
-}
-
 /// Build the report for `period` from the store, with the council and preset of `cfg`.
 pub fn build(store: &Store, cfg: &Config, period: &Period) -> Result<Report> {
     build_with_progress(store, cfg, period, &mut |_| {})
@@ -341,7 +334,7 @@ pub fn build_with_progress(
     progress: &mut dyn FnMut(&str),
 ) -> Result<Report> {
     let preset = &cfg.policy.preset;
-    let (from, to) = (day(period.from), day(period.to));
+    let (from, to) = (iso(period.from), iso(period.to));
     let (from_ts, to_ts) = (
         london_midnight(period.from),
         london_midnight(period.to + Duration::days(1)),
@@ -426,10 +419,10 @@ pub fn build_with_progress(
     progress("responses and working days");
     let trend_from = period.trend_from();
     let span_from = trend_from.min(period.from);
-    let responses = store.responses(&day(span_from), &to)?;
+    let responses = store.responses(&iso(span_from), &to)?;
     let earliest = responses
         .iter()
-        .filter_map(|r| parse_day(&r.from_date))
+        .filter_map(|r| crate::time::parse_iso(&r.from_date))
         .min()
         .unwrap_or(span_from);
     let index = WorkdayIndex::new(&cfg.calendar, earliest.min(span_from), period.to);
@@ -470,7 +463,10 @@ pub fn build_with_progress(
         }
         stages[i].responses += 1;
         stages[i].on_time += on_time as u64;
-        if let (Some(a), Some(b)) = (parse_day(&r.from_date), parse_day(&r.met_on)) {
+        if let (Some(a), Some(b)) = (
+            crate::time::parse_iso(&r.from_date),
+            crate::time::parse_iso(&r.met_on),
+        ) {
             days[i].push(index.between(&cfg.calendar, a, b));
         }
     }
@@ -483,7 +479,7 @@ pub fn build_with_progress(
     }
 
     progress("monthly trend");
-    for (month, kind, n) in store.received_by_month(&day(trend_from), &to)? {
+    for (month, kind, n) in store.received_by_month(&iso(trend_from), &to)? {
         if let Some(t) = trend.get_mut(&month) {
             match kind.as_str() {
                 "complaint" => t.complaints += n,
@@ -695,8 +691,8 @@ pub fn to_text(r: &Report) -> String {
         o,
         "Period {} ({} to {}), policy {}{}",
         r.period.label,
-        day(r.period.from),
-        day(r.period.to),
+        iso(r.period.from),
+        iso(r.period.to),
         r.policy,
         r.generated_at
             .as_deref()
@@ -824,8 +820,8 @@ pub fn to_csv(r: &Report) -> String {
         );
     };
     let f = |v: Option<f64>| v.map(|v| format!("{v:.4}")).unwrap_or_default();
-    row("period", &r.period.label, "from", day(r.period.from));
-    row("period", &r.period.label, "to", day(r.period.to));
+    row("period", &r.period.label, "from", iso(r.period.from));
+    row("period", &r.period.label, "to", iso(r.period.to));
     for (k, v) in [
         ("complaints", r.received.complaints),
         ("compliments", r.received.compliments),

@@ -2,6 +2,7 @@
 //! at open). All SQL lives here. Every change to a case is written in one transaction
 //! together with the event that records it.
 
+use crate::time::{iso, stamp};
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
@@ -14,16 +15,16 @@ use crate::policy::Policy;
 
 /// Schema migrations, applied in order; `PRAGMA user_version` records how many have run.
 const MIGRATIONS: &[&str] = &[
-    include_str!("schema.sql"),
-    include_str!("inbound.sql"),
-    include_str!("outbox.sql"),
-    include_str!("workflow.sql"),
-    include_str!("records.sql"),
-    include_str!("speed.sql"),
-    include_str!("workflow_speed.sql"),
-    include_str!("ingest_speed.sql"),
-    include_str!("erased_mail.sql"),
-    include_str!("hostile_mail.sql"),
+    include_str!("migrations/01_schema.sql"),
+    include_str!("migrations/02_inbound.sql"),
+    include_str!("migrations/03_outbox.sql"),
+    include_str!("migrations/04_workflow.sql"),
+    include_str!("migrations/05_records.sql"),
+    include_str!("migrations/06_speed.sql"),
+    include_str!("migrations/07_workflow_speed.sql"),
+    include_str!("migrations/08_ingest_speed.sql"),
+    include_str!("migrations/09_erased_mail.sql"),
+    include_str!("migrations/10_hostile_mail.sql"),
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -181,12 +182,8 @@ pub struct CaseFilter {
     pub limit: Option<usize>,
 }
 
-fn ts(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-}
-
 fn parse_date(s: Option<String>) -> Option<NaiveDate> {
-    s.and_then(|s| NaiveDate::parse_from_str(&s, "%Y-%m-%d").ok())
+    s.and_then(|s| crate::time::parse_iso(&s))
 }
 
 // A case's deadlines are found through the (case_id, stage, kind) unique index: the
@@ -416,7 +413,7 @@ impl Store {
             arg(
                 &mut sql,
                 "EXISTS (SELECT 1 FROM deadlines d WHERE d.case_id = c.id AND +d.status = 'open' AND +d.due <",
-                d.format("%Y-%m-%d").to_string(),
+                iso(d),
             );
             sql.push(')');
         }
@@ -519,7 +516,7 @@ impl Store {
         let tx = self.conn.transaction()?;
         tx.execute(
             &format!("UPDATE cases SET {col} = ?2, updated_at = ?3 WHERE id = ?1"),
-            params![case.id, value, ts(at)],
+            params![case.id, value, stamp(at)],
         )?;
         let detail = format!("{col}: {}", value.unwrap_or("(none)"));
         insert_event(
@@ -566,8 +563,8 @@ pub(crate) fn apply_on(
         )));
     }
     let today = london_date(at);
-    let d = today.format("%Y-%m-%d").to_string();
-    let now = ts(at);
+    let d = iso(today);
+    let now = stamp(at);
     match action {
         Action::Acknowledge => {
             tx.prepare_cached("UPDATE cases SET acknowledged_on = ?2 WHERE id = ?1")?
@@ -728,7 +725,7 @@ pub fn request_letter(conn: &Connection, req: &LetterRequest) -> Result<i64> {
             req.kind,
             message_id,
             req.to_addr,
-            ts(req.at),
+            stamp(req.at),
             req.in_reply_to,
             req.references,
             req.data.to_string(),
@@ -834,7 +831,7 @@ pub(crate) fn save_position(
     conn.prepare_cached("INSERT INTO mail_sources (source, uidvalidity, last_uid, updated_at) VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT (source) DO UPDATE SET uidvalidity = excluded.uidvalidity,
             last_uid = excluded.last_uid, updated_at = excluded.updated_at")?.execute(
-        params![source, uidvalidity, last_uid, ts(at)],
+        params![source, uidvalidity, last_uid, stamp(at)],
     )?;
     Ok(())
 }
@@ -1003,7 +1000,7 @@ pub(crate) fn insert_event(
     detail: Option<&str>,
 ) -> Result<()> {
     conn.prepare_cached("INSERT INTO events (case_id, at, actor, kind, from_state, to_state, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")?.execute(
-        params![case_id, ts(at), actor, kind, from_state, to_state, detail],
+        params![case_id, stamp(at), actor, kind, from_state, to_state, detail],
     )?;
     Ok(())
 }
@@ -1037,7 +1034,7 @@ pub(crate) fn upsert_customer(
              ON CONFLICT (email) DO UPDATE SET name = COALESCE(excluded.name, customers.name)
              RETURNING id",
         )?
-        .query_row(params![email, name, ts(at)], |r| r.get(0))?)
+        .query_row(params![email, name, stamp(at)], |r| r.get(0))?)
 }
 
 /// Insert a case inside a caller's transaction (ingestion stores the message in the
@@ -1058,7 +1055,7 @@ pub(crate) fn create_case_with(
     use chrono::Datelike;
     let reference = next_reference(tx, prefix, received_on.year())?;
     let stage = policy.first_stage().id.clone();
-    let now = ts(new.received_at);
+    let now = stamp(new.received_at);
     tx.prepare_cached(
         "INSERT INTO cases (reference, policy, kind, state, stage, customer_id, subject, service,
                             received_at, received_on, updated_at, acknowledged_on)
@@ -1073,9 +1070,9 @@ pub(crate) fn create_case_with(
         new.subject,
         new.service,
         now,
-        received_on.format("%Y-%m-%d").to_string(),
+        iso(received_on),
         acknowledged.map_or(State::Received.as_str(), |(state, _)| state),
-        acknowledged.map(|(_, on)| on.format("%Y-%m-%d").to_string())
+        acknowledged.map(|(_, on)| iso(on))
     ])?;
     let id = tx.last_insert_rowid();
     insert_event(
@@ -1111,7 +1108,7 @@ pub(crate) fn create_case_with(
         // acknowledged.
         let met_on = acknowledged_on
             .filter(|_| due.kind == deadline::Kind::Acknowledge)
-            .map(|d| d.format("%Y-%m-%d").to_string());
+            .map(|d| iso(d));
         upsert_deadline(tx, id, due, met_on.as_deref())?;
     }
     Ok((id, reference))
@@ -1132,9 +1129,9 @@ fn upsert_deadline(tx: &Connection, case_id: i64, due: &Due, met_on: Option<&str
         due.stage,
         due.kind.as_str(),
         due.from.describe(),
-        due.from_date.format("%Y-%m-%d").to_string(),
+        iso(due.from_date),
         due.period,
-        due.due.format("%Y-%m-%d").to_string(),
+        iso(due.due),
         met_on
     ])?;
     Ok(())
@@ -1190,6 +1187,7 @@ fn cancel_open(tx: &Connection, case_id: i64, stage: Option<&str>) -> Result<()>
     Ok(())
 }
 
+pub mod notifications;
 pub mod outbox;
 pub mod records;
 

@@ -6,7 +6,8 @@ use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 
-use super::{insert_event, ts, Result, Store};
+use super::{insert_event, Result, Store};
+use crate::time::stamp;
 
 /// What an officer can do with a letter that did not go by email.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -136,7 +137,7 @@ impl Store {
         letters_where(
             &self.conn,
             "l.status = 'queued' AND (l.next_attempt_at IS NULL OR l.next_attempt_at <= ?1) ORDER BY l.id",
-            &[&ts(now)],
+            &[&stamp(now)],
         )
     }
 
@@ -146,7 +147,7 @@ impl Store {
         letters_where(
             &self.conn,
             "l.status = 'sending' AND (l.last_attempt_at IS NULL OR l.last_attempt_at <= ?1) ORDER BY l.id",
-            &[&ts(cutoff)],
+            &[&stamp(cutoff)],
         )
     }
 
@@ -260,7 +261,7 @@ impl Store {
                 content.pdf_name,
                 status,
                 held_reason,
-                ts(at)
+                stamp(at)
             ],
         )?;
         match held_reason {
@@ -367,7 +368,7 @@ impl Store {
         let n = self.conn.execute(
             "UPDATE letters SET status = 'sending', attempts = attempts + 1, last_attempt_at = ?2
              WHERE id = ?1 AND status = 'queued'",
-            params![id, ts(at)],
+            params![id, stamp(at)],
         )?;
         Ok(n == 1)
     }
@@ -385,7 +386,7 @@ impl Store {
         let n = tx.execute(
             "UPDATE letters SET attempts = attempts + 1, last_attempt_at = ?3
              WHERE id = ?1 AND status = 'sending' AND COALESCE(last_attempt_at, '') = COALESCE(?2, '')",
-            params![letter.id, letter.last_attempt_at, ts(at)],
+            params![letter.id, letter.last_attempt_at, stamp(at)],
         )?;
         if n == 1 {
             insert_event(
@@ -416,7 +417,7 @@ impl Store {
         tx.execute(
             "UPDATE letters SET status = 'sent', sent_at = ?2, last_error = NULL, next_attempt_at = NULL
              WHERE id = ?1",
-            params![letter.id, ts(at)],
+            params![letter.id, stamp(at)],
         )?;
         insert_event(
             &tx,
@@ -508,7 +509,7 @@ impl Store {
                     sent_at = CASE WHEN ?2 = 'sent' THEN ?3 ELSE sent_at END,
                     last_error = NULL, held_reason = NULL
              WHERE id = ?1 AND status = ?4",
-            params![id, status, ts(at), letter.status],
+            params![id, status, stamp(at), letter.status],
         )?;
         if n != 1 {
             return Err(super::StoreError::Refused(format!(
@@ -541,7 +542,7 @@ impl Store {
         let tx = self.conn.transaction()?;
         tx.execute(
             "UPDATE letters SET status = 'queued', last_error = ?2, next_attempt_at = ?3 WHERE id = ?1",
-            params![letter.id, error, ts(next)],
+            params![letter.id, error, stamp(next)],
         )?;
         let attempts: i64 = tx.query_row(
             "SELECT attempts FROM letters WHERE id = ?1",
@@ -561,7 +562,7 @@ impl Store {
                     "{} letter {}: {error}; retrying from {}",
                     letter.kind,
                     letter.message_id,
-                    ts(next)
+                    stamp(next)
                 )),
             )?;
         }
@@ -576,7 +577,7 @@ fn flag_case(conn: &Connection, case_id: i64, why: &str, at: DateTime<Utc>) -> R
         "UPDATE cases SET flagged = CASE WHEN flagged IS NULL OR flagged = '' THEN ?2 ELSE flagged || '; ' || ?2 END,
                           updated_at = ?3
          WHERE id = ?1",
-        params![case_id, why, ts(at)],
+        params![case_id, why, stamp(at)],
     )?;
     insert_event(
         conn,

@@ -1,0 +1,48 @@
+//! One codec for every time the database and the letters store: instants as RFC 3339
+//! UTC to the second (`2026-12-02T11:04:26Z`), dates as ISO 8601 (`2026-12-02`).
+//! Stored text sorts in time order, so SQL compares it as text.
+
+use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+
+/// An instant as stored: `2026-12-02T11:04:26Z`.
+pub fn stamp(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+/// A date as stored: `2026-12-02`.
+pub fn iso(d: NaiveDate) -> String {
+    d.format("%Y-%m-%d").to_string()
+}
+
+/// The start of a day, as a stored instant: `2026-12-02T00:00:00Z`.
+pub fn day_start(d: NaiveDate) -> String {
+    format!("{}T00:00:00Z", iso(d))
+}
+
+/// A stored instant back; `None` when the text is not RFC 3339.
+pub fn parse_stamp(s: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(s.trim())
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
+}
+
+/// A stored date back; `None` when the text is not `YYYY-MM-DD`.
+pub fn parse_iso(s: &str) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn instants_and_dates_round_trip_in_the_stored_form() {
+        let t = parse_stamp("2026-12-02T11:04:26+00:00").unwrap();
+        assert_eq!(stamp(t), "2026-12-02T11:04:26Z");
+        let d = parse_iso("2026-12-24").unwrap();
+        assert_eq!(iso(d), "2026-12-24");
+        assert_eq!(day_start(d), "2026-12-24T00:00:00Z");
+        assert_eq!(parse_iso("24/12/2026"), None);
+        assert_eq!(parse_stamp("2026-12-24"), None);
+    }
+}
