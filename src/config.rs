@@ -397,6 +397,11 @@ path = "outbox"
 "#;
 
 impl Config {
+    /// Which policy governs a case (see [`crate::policy::Policies`]).
+    pub fn policies(&self) -> crate::policy::Policies<'_> {
+        crate::policy::Policies::new(&self.policy)
+    }
+
     /// Load `path`, or the zero-setup default (paths relative to the working directory) when `None`.
     pub fn load(path: Option<&Path>) -> Result<Config, ConfigError> {
         match path {

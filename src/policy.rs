@@ -6,36 +6,13 @@ use chrono::{Datelike, Duration, NaiveDate};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::path::Path;
+use std::sync::OnceLock;
 
 use crate::calendar::Calendar;
 
-/// The presets shipped with Redress, compiled in so that `--policy NAME` works with no files.
-pub const BUILTIN: &[(&str, &str)] = &[
-    (
-        "buckinghamshire",
-        include_str!("../config/policies/buckinghamshire.toml"),
-    ),
-    (
-        "stockton-on-tees",
-        include_str!("../config/policies/stockton-on-tees.toml"),
-    ),
-    (
-        "bath-and-north-east-somerset",
-        include_str!("../config/policies/bath-and-north-east-somerset.toml"),
-    ),
-    (
-        "west-lindsey",
-        include_str!("../config/policies/west-lindsey.toml"),
-    ),
-    (
-        "north-norfolk",
-        include_str!("../config/policies/north-norfolk.toml"),
-    ),
-    (
-        "lgsco-code",
-        include_str!("../config/policies/lgsco-code.toml"),
-    ),
-];
+// The presets shipped with Redress, compiled in so that `--policy NAME` works with no
+// files: build.rs lists every file in config/policies/.
+include!(concat!(env!("OUT_DIR"), "/presets.rs"));
 
 #[derive(Debug, thiserror::Error)]
 pub enum PolicyError {
@@ -341,6 +318,82 @@ fn category() -> String {
     "category".into()
 }
 
+fn unknown(name: &str) -> PolicyError {
+    PolicyError::Unknown(
+        name.to_string(),
+        BUILTIN
+            .iter()
+            .map(|(n, _)| *n)
+            .collect::<Vec<_>>()
+            .join(", "),
+    )
+}
+
+/// A built-in preset, parsed once per process; `None` when no preset has that name.
+fn builtin(name: &str) -> Option<Result<&'static Policy, PolicyError>> {
+    static PARSED: OnceLock<Vec<Result<Policy, String>>> = OnceLock::new();
+    let parsed = PARSED.get_or_init(|| {
+        BUILTIN
+            .iter()
+            .map(|(name, src)| {
+                parse_str(src, &format!("config/policies/{name}.toml"))
+                    .map(|preset| Policy {
+                        name: name.to_string(),
+                        preset,
+                    })
+                    .map_err(|e| e.to_string())
+            })
+            .collect()
+    });
+    let i = BUILTIN.iter().position(|(n, _)| *n == name)?;
+    Some(parsed[i].as_ref().map_err(|msg| PolicyError::Invalid {
+        file: format!("config/policies/{name}.toml"),
+        line: 0,
+        msg: msg.clone(),
+    }))
+}
+
+/// Which policy governs a case: the one the config runs, when the case was opened under
+/// it, or else the built-in preset of the name the case records (a case keeps the policy
+/// it was opened under when the config moves on). Got from [`crate::config::Config::policies`].
+#[derive(Debug, Clone, Copy)]
+pub struct Policies<'a> {
+    configured: &'a Policy,
+}
+
+impl<'a> Policies<'a> {
+    pub fn new(configured: &'a Policy) -> Policies<'a> {
+        Policies { configured }
+    }
+
+    /// The policy the config runs (new cases open under it).
+    pub fn configured(&self) -> &'a Policy {
+        self.configured
+    }
+
+    /// The policy named `name` (a case's `policy`).
+    pub fn get(&self, name: &str) -> Result<&'a Policy, PolicyError> {
+        if name == self.configured.name {
+            return Ok(self.configured);
+        }
+        builtin(name).unwrap_or_else(|| Err(unknown(name)))
+    }
+
+    /// Every policy a case may be under: the configured one, then each built-in preset.
+    pub fn all(&self) -> impl Iterator<Item = &'a Policy> {
+        std::iter::once(self.configured).chain(
+            BUILTIN
+                .iter()
+                .filter_map(|(n, _)| builtin(n).and_then(Result::ok)),
+        )
+    }
+
+    /// The names of the built-in presets, in file-name order.
+    pub fn builtin_names() -> impl Iterator<Item = &'static str> {
+        BUILTIN.iter().map(|(n, _)| *n)
+    }
+}
+
 /// A preset with the name it was loaded under.
 #[derive(Debug, Clone)]
 pub struct Policy {
@@ -351,12 +404,8 @@ pub struct Policy {
 impl Policy {
     /// Load by built-in name, or from a path to a TOML file.
     pub fn load(name_or_path: &str) -> Result<Policy, PolicyError> {
-        if let Some((name, src)) = BUILTIN.iter().find(|(n, _)| *n == name_or_path) {
-            let preset = parse_str(src, &format!("config/policies/{name}.toml"))?;
-            return Ok(Policy {
-                name: name.to_string(),
-                preset,
-            });
+        if let Some(p) = builtin(name_or_path) {
+            return p.cloned();
         }
         let looks_like_path = name_or_path.ends_with(".toml") || name_or_path.contains('/');
         if looks_like_path {
@@ -367,14 +416,7 @@ impl Policy {
                 .unwrap_or_else(|| name_or_path.to_string());
             return Ok(Policy { name, preset });
         }
-        Err(PolicyError::Unknown(
-            name_or_path.to_string(),
-            BUILTIN
-                .iter()
-                .map(|(n, _)| *n)
-                .collect::<Vec<_>>()
-                .join(", "),
-        ))
+        Err(unknown(name_or_path))
     }
 
     pub fn stage(&self, id: &str) -> Option<&Stage> {

@@ -9,11 +9,9 @@
 
 use chrono::{DateTime, Duration, Months, NaiveDate, Utc};
 use serde::Serialize;
-use std::collections::HashMap;
 
 use crate::calendar::london_date;
 use crate::config::Config;
-use crate::policy::{Policy, BUILTIN};
 use crate::store::records::{ErasedCounts, Erasure};
 use crate::store::{Result, Store};
 
@@ -52,32 +50,13 @@ pub const BATCH: usize = 5_000;
 
 /// The policies cases may name, loaded once per pass. A case under a preset that can no
 /// longer be loaded (a custom file since removed) is judged by the configured policy.
-struct Policies<'a> {
-    cfg: &'a Config,
-    loaded: HashMap<String, Option<Policy>>,
-}
-
-impl Policies<'_> {
-    fn get(&mut self, name: &str) -> &Policy {
-        if name == self.cfg.policy.name {
-            return &self.cfg.policy;
-        }
-        let p = self
-            .loaded
-            .entry(name.to_string())
-            .or_insert_with(|| Policy::load(name).ok());
-        p.as_ref().unwrap_or(&self.cfg.policy)
-    }
-}
-
 /// The earliest close that could be due today: no preset keeps data for less than its
 /// fewest years after the close date (a 29 February close may lose a day, hence the margin).
 fn closed_before(cfg: &Config, today: NaiveDate) -> String {
-    let min_years = BUILTIN
-        .iter()
-        .filter_map(|(n, _)| Policy::load(n).ok())
-        .chain(std::iter::once(cfg.policy.clone()))
-        .flat_map(|p| p.preset.retention.into_iter().map(|r| r.years))
+    let min_years = cfg
+        .policies()
+        .all()
+        .flat_map(|p| p.preset.retention.iter().map(|r| r.years))
         .min()
         .unwrap_or(0);
     let cutoff = today
@@ -89,10 +68,7 @@ fn closed_before(cfg: &Config, today: NaiveDate) -> String {
 
 /// List the closed cases whose destruction date is `today` or earlier. Reads only.
 pub fn plan(store: &Store, cfg: &Config, today: NaiveDate) -> Result<Plan> {
-    let mut policies = Policies {
-        cfg,
-        loaded: HashMap::new(),
-    };
+    let policies = cfg.policies();
     let mut due = Vec::new();
     let mut not_yet_due = 0;
     for c in store.retention_candidates(&closed_before(cfg, today))? {
@@ -101,7 +77,8 @@ pub fn plan(store: &Store, cfg: &Config, today: NaiveDate) -> Result<Plan> {
         };
         let second = c.reached_stage >= 2;
         let ombudsman = c.close_reason.as_deref() == Some("referred-to-ombudsman");
-        let policy = policies.get(&c.policy);
+        // A case under a preset this build no longer has keeps the configured rules.
+        let policy = policies.get(&c.policy).unwrap_or(&cfg.policy);
         let Some(destroy_on) = policy.destruction_date(closed_on, second, ombudsman) else {
             continue;
         };

@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use super::{parse_date, print_json, print_table, Ctx};
 use crate::calendar::show;
 use crate::deadline::{counts_working_days, feedback_deadlines, stage_deadlines, Facts};
-use crate::policy::{self, Policy, RetentionBasis, RetentionScope, BUILTIN};
+use crate::policy::{self, Policies, Policy, RetentionBasis, RetentionScope};
 
 #[derive(Debug, Subcommand)]
 pub enum PolicyCmd {
@@ -69,7 +69,7 @@ pub fn run(_ctx: &Ctx, cmd: PolicyCmd) -> Result<ExitCode> {
     match cmd {
         PolicyCmd::Check { file } => check(&file),
         PolicyCmd::List => {
-            for (name, _) in BUILTIN {
+            for name in Policies::builtin_names() {
                 let p = Policy::load(name)?;
                 println!("{name:<30} {}", p.preset.council);
             }

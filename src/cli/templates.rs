@@ -46,7 +46,7 @@ fn check(ctx: &Ctx, a: CheckArgs) -> Result<ExitCode> {
         println!(
             "ok: {} templates render for all {} built-in presets{}",
             KINDS.len(),
-            crate::policy::BUILTIN.len(),
+            crate::policy::Policies::builtin_names().count(),
             dir.map(|d| format!(" (with overrides from {})", d.display()))
                 .unwrap_or_default()
         );

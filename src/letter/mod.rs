@@ -763,7 +763,7 @@ pub fn check(templates: &Templates, council: &Council) -> Vec<Problem> {
             error: e.to_string(),
         })
         .collect();
-    for (name, _) in crate::policy::BUILTIN {
+    for name in crate::policy::Policies::builtin_names() {
         let policy = match Policy::load(name) {
             Ok(p) => p,
             Err(e) => {
