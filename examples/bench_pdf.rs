@@ -9,8 +9,8 @@
 
 use std::time::Instant;
 
-use redress::letter::{sample, Templates, KINDS};
-use redress::policy::{Policy, BUILTIN};
+use redress::letter::{sample, Kind, Templates};
+use redress::policy::{Policies, Policy};
 
 fn main() {
     let mut args = std::env::args().skip(1);
@@ -25,11 +25,11 @@ fn main() {
     let templates = Templates::builtin().expect("templates");
     let council = sample::council();
     let mut contexts = Vec::new();
-    for (name, _) in BUILTIN {
+    for name in Policies::builtin_names() {
         let policy = Policy::load(name).expect("preset");
-        for kind in KINDS {
+        for kind in Kind::ALL {
             for ctx in sample::contexts(&policy, &council, kind) {
-                contexts.push((*kind, ctx));
+                contexts.push((kind.as_str(), ctx));
             }
         }
     }

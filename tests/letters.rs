@@ -206,7 +206,12 @@ fn a_long_letter_runs_over_pages_numbered_page_n_of_m() {
 fn customer_text_is_escaped_in_the_html_email_but_not_in_the_text() {
     let policy = redress::policy::Policy::load("bath-and-north-east-somerset").unwrap();
     let council = redress::letter::sample::council();
-    let mut ctx = redress::letter::sample::contexts(&policy, &council, "acknowledgement").remove(0);
+    let mut ctx = redress::letter::sample::contexts(
+        &policy,
+        &council,
+        redress::letter::Kind::Acknowledgement,
+    )
+    .remove(0);
     ctx.case.subject = Some("<script>alert('x')</script> & more".into());
     let r = redress::letter::render("acknowledgement", &ctx).unwrap();
     assert!(r.html.contains("&lt;script&gt;"), "{}", r.html);

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use super::{print_json, Ctx};
-use crate::letter::{self, Templates, KINDS};
+use crate::letter::{self, Kind, Templates};
 
 #[derive(Debug, Subcommand)]
 pub enum TemplatesCmd {
@@ -45,7 +45,7 @@ fn check(ctx: &Ctx, a: CheckArgs) -> Result<ExitCode> {
     } else if problems.is_empty() {
         println!(
             "ok: {} templates render for all {} built-in presets{}",
-            KINDS.len(),
+            Kind::ALL.len(),
             crate::policy::Policies::builtin_names().count(),
             dir.map(|d| format!(" (with overrides from {})", d.display()))
                 .unwrap_or_default()

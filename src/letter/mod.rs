@@ -37,8 +37,11 @@ use crate::policy::{OnLapse, Policy};
 use crate::store::outbox::CustomerRow;
 use crate::store::{CaseRow, DeadlineRow};
 
+pub mod kind;
 pub mod pdf;
 pub mod sample;
+
+pub use kind::{Content, DigestLine, Kind, Response, Signpost};
 
 /// Most characters of a customer's subject quoted in a letter (text, HTML, PDF, and the
 /// email Subject when a template puts it there).
@@ -56,87 +59,10 @@ pub fn quoted_name(s: Option<&str>) -> Option<String> {
         .filter(|n| !n.is_empty())
 }
 
-/// Every letter kind, in the order a case may meet them. A template exists for each.
-pub const KINDS: &[&str] = &[
-    "acknowledgement",
-    "holding",
-    "extension",
-    "stage-response",
-    "escalation-acknowledgement",
-    "review-decision",
-    "final-response",
-    "auto-close",
-    "compliment-thanks",
-    "comment-acknowledgement",
-    "service-request-redirect",
-    "out-of-scope-redirect",
-    "survey-invitation",
-    "restriction-notice",
-    "manager-digest",
-];
-
-/// The built-in templates, compiled in from templates/.
-const BUILTIN: &[(&str, &str)] = &[
-    (
-        "acknowledgement",
-        include_str!("../../templates/acknowledgement.tera"),
-    ),
-    ("holding", include_str!("../../templates/holding.tera")),
-    ("extension", include_str!("../../templates/extension.tera")),
-    (
-        "stage-response",
-        include_str!("../../templates/stage-response.tera"),
-    ),
-    (
-        "escalation-acknowledgement",
-        include_str!("../../templates/escalation-acknowledgement.tera"),
-    ),
-    (
-        "review-decision",
-        include_str!("../../templates/review-decision.tera"),
-    ),
-    (
-        "final-response",
-        include_str!("../../templates/final-response.tera"),
-    ),
-    (
-        "auto-close",
-        include_str!("../../templates/auto-close.tera"),
-    ),
-    (
-        "compliment-thanks",
-        include_str!("../../templates/compliment-thanks.tera"),
-    ),
-    (
-        "comment-acknowledgement",
-        include_str!("../../templates/comment-acknowledgement.tera"),
-    ),
-    (
-        "service-request-redirect",
-        include_str!("../../templates/service-request-redirect.tera"),
-    ),
-    (
-        "out-of-scope-redirect",
-        include_str!("../../templates/out-of-scope-redirect.tera"),
-    ),
-    (
-        "survey-invitation",
-        include_str!("../../templates/survey-invitation.tera"),
-    ),
-    (
-        "restriction-notice",
-        include_str!("../../templates/restriction-notice.tera"),
-    ),
-    (
-        "manager-digest",
-        include_str!("../../templates/manager-digest.tera"),
-    ),
-];
-
 /// A template problem, located in its file.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum LetterError {
-    #[error("no template for letter kind '{0}' (known: {known})", known = KINDS.join(", "))]
+    #[error("no template for letter kind '{0}' (known: {known})", known = Kind::ALL.map(Kind::as_str).join(", "))]
     UnknownKind(String),
     #[error("{file}: line {line}: {msg}")]
     Template {
@@ -484,9 +410,9 @@ impl Templates {
     /// The built-in templates, with any `<kind>.tera` in `dir` replacing its default.
     pub fn load(dir: Option<&Path>) -> Result<Templates> {
         let mut sources: Vec<(String, String, String)> = Vec::new();
-        for (kind, src) in BUILTIN {
+        for kind in Kind::ALL {
             let mut file = format!("templates/{kind}.tera (built-in)");
-            let mut text = src.to_string();
+            let mut text = kind.builtin_template().to_string();
             if let Some(dir) = dir {
                 let p: PathBuf = dir.join(format!("{kind}.tera"));
                 if p.exists() {
@@ -775,14 +701,14 @@ pub fn check(templates: &Templates, council: &Council) -> Vec<Problem> {
                 continue;
             }
         };
-        for kind in KINDS {
+        for kind in Kind::ALL {
             for ctx in sample::contexts(&policy, council, kind) {
-                if let Err(e) = templates.words(kind, &ctx) {
+                if let Err(e) = templates.words(kind.as_str(), &ctx) {
                     let error = e.to_string();
                     // One report per template problem, not one per preset and variant.
                     if !problems
                         .iter()
-                        .any(|p: &Problem| p.kind == *kind && p.error == error)
+                        .any(|p: &Problem| p.kind == kind.as_str() && p.error == error)
                     {
                         problems.push(Problem {
                             policy: name.to_string(),

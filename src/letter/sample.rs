@@ -1,102 +1,205 @@
 //! Realistic sample facts for every letter kind, used by `redress templates check` (and
 //! the tests and benchmark) to render each template for each preset before a real
-//! letter is due. The `data` here documents what each kind's template may rely on.
+//! letter is due. What each kind's template may rely on is [`super::Content`].
 
 use chrono::{TimeZone, Utc};
-use serde_json::{json, Value};
 
-use super::{ContextInput, LetterContext};
+use super::{Content, ContextInput, DigestLine, Kind, LetterContext, Response, Signpost};
 use crate::calendar::Calendar;
 use crate::config::Council;
 use crate::policy::Policy;
 use crate::store::outbox::CustomerRow;
 use crate::store::{CaseRow, FactsRow};
+use chrono::NaiveDate;
 
-/// The facts each letter kind is asked for with (the `data` of its letters row).
-/// Keys not listed as optional must be present.
-pub fn data_for(kind: &str) -> Vec<Value> {
+fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).expect("a real date")
+}
+
+fn text(s: &str) -> String {
+    s.to_string()
+}
+
+fn response(
+    outcome: &str,
+    findings: &str,
+    apology: Option<&str>,
+    remedy: Option<&str>,
+) -> Response {
+    Response {
+        outcome: text(outcome),
+        findings: text(findings),
+        apology: apology.map(text),
+        remedy: remedy.map(text),
+    }
+}
+
+fn signpost(to: &str, url: Option<&str>, phone: Option<&str>) -> Signpost {
+    Signpost {
+        to: text(to),
+        url: url.map(text),
+        phone: phone.map(text),
+    }
+}
+
+/// Realistic facts for each kind, with and without its optional facts.
+pub fn data_for(kind: Kind) -> Vec<Content> {
+    let responses = || {
+        vec![
+            response(
+                "upheld",
+                "Your bin was missed on four collection days in November. The crew's round sheet did not show your address after the route change on 3 November.",
+                Some("I am sorry for the inconvenience this caused you & your family."),
+                Some("Your address has been added back to the round and a supervisor will check collections for the next four weeks."),
+            ),
+            response(
+                "not upheld",
+                "The parking charge notice was issued correctly: the vehicle was parked on a single yellow line during restricted hours.",
+                None,
+                None,
+            ),
+            response(
+                "partially upheld",
+                "The repair was late, but the contractor's work met the required standard.",
+                Some("I apologise for the delay."),
+                None,
+            ),
+        ]
+    };
+    let line =
+        |reference: &str, stage: &str, due: NaiveDate, officer: &str, subject: &str| DigestLine {
+            reference: text(reference),
+            stage: text(stage),
+            due,
+            officer: text(officer),
+            subject: text(subject),
+        };
     match kind {
-        // reason (why the response is late), new_date (ISO)
-        "holding" => vec![json!({
-            "reason": "we are waiting for information from the highways contractor",
-            "new_date": "2027-01-22"
-        })],
-        // reason, new_date; optional: extension (e.g. "10 working days")
-        "extension" => vec![
-            json!({"reason": "the complaint covers three services", "new_date": "2027-02-05", "extension": "10 working days"}),
-            json!({"reason": "a key officer is away", "new_date": "2027-02-05"}),
+        Kind::Acknowledgement => vec![Content::Acknowledgement {}],
+        Kind::EscalationAcknowledgement => vec![Content::EscalationAcknowledgement {}],
+        Kind::Holding => vec![Content::Holding {
+            reason: text("we are waiting for information from the highways contractor"),
+            new_date: date(2027, 1, 22),
+        }],
+        Kind::Extension => vec![
+            Content::Extension {
+                reason: text("the complaint covers three services"),
+                new_date: date(2027, 2, 5),
+                extension: Some(text("10 working days")),
+            },
+            Content::Extension {
+                reason: text("a key officer is away"),
+                new_date: date(2027, 2, 5),
+                extension: None,
+            },
         ],
-        // outcome (one of the preset's outcomes), findings; optional: apology, remedy
-        "stage-response" | "final-response" => vec![
-            json!({
-                "outcome": "upheld",
-                "findings": "Your bin was missed on four collection days in November. The crew's round sheet did not show your address after the route change on 3 November.",
-                "apology": "I am sorry for the inconvenience this caused you & your family.",
-                "remedy": "Your address has been added back to the round and a supervisor will check collections for the next four weeks."
-            }),
-            json!({
-                "outcome": "not upheld",
-                "findings": "The parking charge notice was issued correctly: the vehicle was parked on a single yellow line during restricted hours."
-            }),
-            json!({
-                "outcome": "partially upheld",
-                "findings": "The repair was late, but the contractor's work met the required standard.",
-                "apology": "I apologise for the delay."
-            }),
+        Kind::StageResponse => responses().into_iter().map(Content::StageResponse).collect(),
+        Kind::FinalResponse => responses().into_iter().map(Content::FinalResponse).collect(),
+        Kind::ReviewDecision => [
+            ("accept", "You have raised points the stage 1 response did not answer."),
+            ("refer-back", "The service has not yet had the chance to respond to your new points."),
+            ("refer-to-ombudsman", "Your complaint has been fully considered and a further review would not change the outcome."),
+        ]
+        .into_iter()
+        .map(|(decision, reasons)| Content::ReviewDecision {
+            decision: text(decision),
+            reasons: text(reasons),
+        })
+        .collect(),
+        Kind::AutoClose => vec![
+            Content::AutoClose {
+                responded_on: Some(date(2026, 11, 2)),
+            },
+            Content::AutoClose { responded_on: None },
         ],
-        // decision: accept | refer-back | refer-to-ombudsman; reasons
-        "review-decision" => vec![
-            json!({"decision": "accept", "reasons": "You have raised points the stage 1 response did not answer."}),
-            json!({"decision": "refer-back", "reasons": "The service has not yet had the chance to respond to your new points."}),
-            json!({"decision": "refer-to-ombudsman", "reasons": "Your complaint has been fully considered and a further review would not change the outcome."}),
+        Kind::ComplimentThanks => vec![
+            Content::ComplimentThanks {
+                team: Some(text("Waste and Recycling")),
+            },
+            Content::ComplimentThanks { team: None },
         ],
-        // optional: responded_on (ISO, the date of our response)
-        "auto-close" => vec![json!({"responded_on": "2026-11-02"}), json!({})],
-        // optional: team (who the thanks are passed to)
-        "compliment-thanks" => vec![json!({"team": "Waste and Recycling"}), json!({})],
-        "comment-acknowledgement" => vec![json!({})],
-        // service (what was asked for), where (how to ask); optional: url, phone
-        "service-request-redirect" => vec![
-            json!({"service": "report a missed bin collection", "where": "the missed bin form", "url": "https://www.example.gov.uk/missed-bin", "phone": "01234 567891"}),
-            json!({"service": "apply for a parking permit", "where": "the parking permits page"}),
+        Kind::CommentAcknowledgement => vec![Content::CommentAcknowledgement {}],
+        Kind::ServiceRequestRedirect => vec![
+            Content::ServiceRequestRedirect {
+                service: text("report a missed bin collection"),
+                signpost: signpost(
+                    "the missed bin form",
+                    Some("https://www.example.gov.uk/missed-bin"),
+                    Some("01234 567891"),
+                ),
+            },
+            Content::ServiceRequestRedirect {
+                service: text("apply for a parking permit"),
+                signpost: signpost("the parking permits page", None, None),
+            },
         ],
-        // exclusion (why out of scope), where (who deals with it instead); optional: url, phone
-        "out-of-scope-redirect" => vec![
-            json!({"exclusion": "decisions about school admissions, which have their own independent appeal", "where": "the School Admission Appeals Panel", "url": "https://www.example.gov.uk/admission-appeals"}),
-            json!({"exclusion": "matters that are before a court or tribunal", "where": "the court or tribunal dealing with your case"}),
+        Kind::OutOfScopeRedirect => vec![
+            Content::OutOfScopeRedirect {
+                exclusion: text("decisions about school admissions, which have their own independent appeal"),
+                signpost: signpost(
+                    "the School Admission Appeals Panel",
+                    Some("https://www.example.gov.uk/admission-appeals"),
+                    None,
+                ),
+            },
+            Content::OutOfScopeRedirect {
+                exclusion: text("matters that are before a court or tribunal"),
+                signpost: signpost("the court or tribunal dealing with your case", None, None),
+            },
         ],
-        // url (the survey); optional: closes_on (ISO)
-        "survey-invitation" => vec![
-            json!({"url": "https://www.example.gov.uk/survey/abc123", "closes_on": "2027-01-31"}),
-            json!({"url": "https://www.example.gov.uk/survey/abc123"}),
+        Kind::SurveyInvitation => vec![
+            Content::SurveyInvitation {
+                url: text("https://www.example.gov.uk/survey/abc123"),
+                closes_on: Some(date(2027, 1, 31)),
+            },
+            Content::SurveyInvitation {
+                url: text("https://www.example.gov.uk/survey/abc123"),
+                closes_on: None,
+            },
         ],
-        // restriction: single-contact | letter-only | no-response; reasons; review_date (ISO);
-        // optional: contact (the single point of contact)
-        "restriction-notice" => vec![
-            json!({"restriction": "single-contact", "reasons": "the volume of emails sent to many officers", "review_date": "2027-06-01", "contact": "Sam Patel, Customer Feedback Officer"}),
-            json!({"restriction": "letter-only", "reasons": "abusive language in telephone calls", "review_date": "2027-06-01"}),
-            json!({"restriction": "no-response", "reasons": "repeated correspondence on a matter already fully answered", "review_date": "2027-06-01"}),
+        Kind::RestrictionNotice => vec![
+            Content::RestrictionNotice {
+                restriction: text("single-contact"),
+                reasons: text("the volume of emails sent to many officers"),
+                review_date: date(2027, 6, 1),
+                contact: Some(text("Sam Patel, Customer Feedback Officer")),
+            },
+            Content::RestrictionNotice {
+                restriction: text("letter-only"),
+                reasons: text("abusive language in telephone calls"),
+                review_date: date(2027, 6, 1),
+                contact: None,
+            },
+            Content::RestrictionNotice {
+                restriction: text("no-response"),
+                reasons: text("repeated correspondence on a matter already fully answered"),
+                review_date: date(2027, 6, 1),
+                contact: None,
+            },
         ],
-        // period (words), overdue and due_soon: lists of {reference, stage, due (ISO), officer, subject};
-        // optional: due_soon_window (e.g. "5 working days")
-        "manager-digest" => vec![
-            json!({
-                "period": "week ending Friday 8 January 2027",
-                "overdue": [{"reference": "BNES-2026-00031", "stage": "Stage 1", "due": "2027-01-05", "officer": "J. Smith", "subject": "Missed bins"}],
-                "due_soon": [
-                    {"reference": "BNES-2026-00040", "stage": "Stage 2", "due": "2027-01-12", "officer": "", "subject": "Planning enforcement"},
-                    {"reference": "BNES-2026-00042", "stage": "Stage 1", "due": "2027-01-13", "officer": "A. Khan", "subject": "Council tax"}
-                ]
-            }),
-            json!({"period": "week ending Friday 15 January 2027", "overdue": [], "due_soon": []}),
+        Kind::ManagerDigest => vec![
+            Content::ManagerDigest {
+                period: text("week ending Friday 8 January 2027"),
+                overdue: vec![line("BNES-2026-00031", "Stage 1", date(2027, 1, 5), "J. Smith", "Missed bins")],
+                due_soon: vec![
+                    line("BNES-2026-00040", "Stage 2", date(2027, 1, 12), "", "Planning enforcement"),
+                    line("BNES-2026-00042", "Stage 1", date(2027, 1, 13), "A. Khan", "Council tax"),
+                ],
+                due_soon_window: None,
+            },
+            Content::ManagerDigest {
+                period: text("week ending Friday 15 January 2027"),
+                overdue: vec![],
+                due_soon: vec![],
+                due_soon_window: None,
+            },
         ],
-        _ => vec![json!({})],
     }
 }
 
 /// A case as a letter of `kind` would find it: at the first stage, and for letters
 /// that come later in a complaint, at each later stage too.
-fn sample_cases(policy: &Policy, kind: &str) -> Vec<CaseRow> {
+fn sample_cases(policy: &Policy, kind: Kind) -> Vec<CaseRow> {
     let received = Utc.with_ymd_and_hms(2026, 12, 21, 10, 30, 0).unwrap();
     let d = |y, m, day| chrono::NaiveDate::from_ymd_opt(y, m, day);
     let base = CaseRow {
@@ -126,27 +229,17 @@ fn sample_cases(policy: &Policy, kind: &str) -> Vec<CaseRow> {
         },
     };
     let kind_of_case = match kind {
-        "compliment-thanks" => "compliment",
-        "comment-acknowledgement" => "comment",
-        "service-request-redirect" => "service-request",
-        "out-of-scope-redirect" => "out-of-scope",
+        Kind::ComplimentThanks => "compliment",
+        Kind::CommentAcknowledgement => "comment",
+        Kind::ServiceRequestRedirect => "service-request",
+        Kind::OutOfScopeRedirect => "out-of-scope",
         _ => "complaint",
     };
     let mut cases = vec![CaseRow {
         kind: kind_of_case.into(),
         ..base.clone()
     }];
-    let later_stages = matches!(
-        kind,
-        "stage-response"
-            | "holding"
-            | "extension"
-            | "escalation-acknowledgement"
-            | "review-decision"
-            | "final-response"
-            | "auto-close"
-    );
-    if later_stages {
+    if kind.at_any_stage() {
         for s in policy.preset.stages.iter().skip(1) {
             cases.push(CaseRow {
                 stage: s.id.clone(),
@@ -175,7 +268,7 @@ fn sample_cases(policy: &Policy, kind: &str) -> Vec<CaseRow> {
 }
 
 /// Every sample context for one kind under one preset.
-pub fn contexts(policy: &Policy, council: &Council, kind: &str) -> Vec<LetterContext> {
+pub fn contexts(policy: &Policy, council: &Council, kind: Kind) -> Vec<LetterContext> {
     let cal = Calendar::new();
     let now = Utc.with_ymd_and_hms(2026, 12, 23, 9, 0, 0).unwrap();
     let customer = CustomerRow {
@@ -198,9 +291,9 @@ pub fn contexts(policy: &Policy, council: &Council, kind: &str) -> Vec<LetterCon
                 case: &case,
                 customer: &customer,
                 deadlines: &[],
-                kind,
-                automatic: kind == "acknowledgement",
-                data,
+                kind: kind.as_str(),
+                automatic: kind == Kind::Acknowledgement,
+                data: data.data(),
                 now,
             }));
         }
