@@ -1,27 +1,9 @@
 //! The real `redress` binary, run in a fresh temporary directory per test.
 
+mod bin;
 use std::path::Path;
-use std::process::{Command, Output};
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn redress(dir: &Path, args: &[&str]) -> Run {
-    let out: Output = Command::new(env!("CARGO_BIN_EXE_redress"))
-        .args(args)
-        .current_dir(dir)
-        .env_remove("REDRESS_CONFIG")
-        .output()
-        .expect("run redress");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
+use bin::{run as redress, Run};
 
 /// A failure must be one line on stderr, non-zero, and never a panic.
 fn assert_one_line_error(r: &Run, needle: &str) {
@@ -592,10 +574,9 @@ fn quarantine_show_escapes_binary_mail_and_raw_gives_it_back_exactly() {
     let q: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
     let id = q[0]["id"].as_i64().unwrap().to_string();
 
-    let out = Command::new(env!("CARGO_BIN_EXE_redress"))
+    let out = bin::redress()
         .args(["quarantine", "--show", &id])
         .current_dir(dir.path())
-        .env_remove("REDRESS_CONFIG")
         .output()
         .unwrap();
     assert!(out.status.success());
@@ -613,10 +594,9 @@ fn quarantine_show_escapes_binary_mail_and_raw_gives_it_back_exactly() {
         &shown[shown.len() - 200..]
     );
     // --raw: the bytes exactly as received, to a pipe or file.
-    let out = Command::new(env!("CARGO_BIN_EXE_redress"))
+    let out = bin::redress()
         .args(["quarantine", "--show", &id, "--raw"])
         .current_dir(dir.path())
-        .env_remove("REDRESS_CONFIG")
         .output()
         .unwrap();
     assert!(out.status.success());
@@ -646,10 +626,9 @@ fn cases_into_a_pipe_closed_early_ends_quietly() {
     }
     for args in [&["cases"][..], &["cases", "--json"][..]] {
         // `redress cases | head -1`
-        let mut child = Command::new(env!("CARGO_BIN_EXE_redress"))
+        let mut child = bin::redress()
             .args(args)
             .current_dir(dir.path())
-            .env_remove("REDRESS_CONFIG")
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())
             .spawn()

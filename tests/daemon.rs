@@ -1,6 +1,7 @@
 //! `redress run` as a user runs it: a real process against real Dovecot, a dropped
 //! IMAP connection mid-IDLE, and SIGTERM in the middle of work.
 
+mod bin;
 mod support;
 
 use std::path::Path;
@@ -17,7 +18,7 @@ fn complaint(i: usize) -> Vec<u8> {
 }
 
 fn cases(dir: &Path) -> usize {
-    let out = Command::new(env!("CARGO_BIN_EXE_redress"))
+    let out = bin::redress()
         .args(["--config", "redress.toml", "cases", "--json"])
         .current_dir(dir)
         .output()
@@ -79,11 +80,7 @@ fn the_daemon_survives_a_dropped_imap_connection_and_stops_cleanly_on_sigterm() 
         ),
     )
     .unwrap();
-    let mut child = spawn_run(
-        Path::new(env!("CARGO_BIN_EXE_redress")),
-        dir,
-        &["--config", "redress.toml"],
-    );
+    let mut child = spawn_run(bin::path(), dir, &["--config", "redress.toml"]);
 
     // Mail arrives while the daemon sits in IDLE (poll_seconds is 10 minutes: only
     // IDLE can wake it this fast).
@@ -138,7 +135,7 @@ fn under_a_supervisor_it_notifies_ready_watchdog_and_stopping() {
     let sock = UnixDatagram::bind(&sock_path).unwrap();
     sock.set_read_timeout(Some(Duration::from_secs(20)))
         .unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_redress"))
+    let mut child = bin::redress()
         .arg("run")
         .current_dir(dir)
         .env("NOTIFY_SOCKET", &sock_path)
@@ -191,7 +188,7 @@ fn the_systemd_unit_is_valid_and_hardened() {
     let copy = tmp.path().join("redress.service");
     std::fs::write(
         &copy,
-        unit.replace("/usr/local/bin/redress", env!("CARGO_BIN_EXE_redress")),
+        unit.replace("/usr/local/bin/redress", bin::path().to_str().unwrap()),
     )
     .unwrap();
     let out = Command::new("systemd-analyze")
@@ -265,11 +262,7 @@ fn children_with(pid: u32, arg: &str) -> Vec<u32> {
 
 /// Run a one-shot `redress` command in `dir` (zero-setup config); it must succeed.
 fn redress_ok(dir: &Path, args: &[&str]) -> std::process::Output {
-    let out = Command::new(env!("CARGO_BIN_EXE_redress"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap();
+    let out = bin::redress().args(args).current_dir(dir).output().unwrap();
     assert!(
         out.status.success(),
         "redress {args:?}: {}",
@@ -298,7 +291,7 @@ fn when_the_renderer_cannot_be_started_the_daemon_renders_the_letters_itself() {
     let dir = tmp.path();
     let exe = dir.join("bin/redress");
     std::fs::create_dir_all(exe.parent().unwrap()).unwrap();
-    std::fs::copy(env!("CARGO_BIN_EXE_redress"), &exe).unwrap();
+    std::fs::copy(bin::path(), &exe).unwrap();
     let mut child = spawn_run(&exe, dir, &[]);
     wait_until("the zero-setup database", 20, || {
         dir.join("data/redress.db").is_file()
@@ -337,11 +330,7 @@ fn sigterm_while_the_renderer_runs_loses_and_doubles_no_letter() {
         ),
     )
     .unwrap();
-    let mut child = spawn_run(
-        Path::new(env!("CARGO_BIN_EXE_redress")),
-        dir,
-        &["--config", "redress.toml"],
-    );
+    let mut child = spawn_run(bin::path(), dir, &["--config", "redress.toml"]);
     // SIGTERM as soon as the renderer (`redress render`) is running.
     let deadline = Instant::now() + Duration::from_secs(60);
     let renderer = loop {

@@ -2,6 +2,7 @@
 //! real Maildir and the real binary: it never stops the service, loses a complaint,
 //! answers a robot or lets one person speak for another (issue 11).
 
+mod bin;
 mod site;
 use site::Site;
 

@@ -1,10 +1,11 @@
 //! Ingestion from a real Dovecot on loopback: plain, implicit TLS and STARTTLS; a
 //! process killed between the commit and the server flag loses and doubles nothing.
 
+mod bin;
 mod support;
 
 use std::path::Path;
-use std::process::Command;
+
 use support::Dovecot;
 
 fn complaint(i: usize) -> Vec<u8> {
@@ -38,7 +39,7 @@ fn write_config(dir: &Path, dc: &Dovecot, tls: &str) -> std::path::PathBuf {
 }
 
 fn poll(dir: &Path, extra_env: Option<(&str, &str)>) -> std::process::Output {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_redress"));
+    let mut c = bin::redress();
     c.args([
         "--config",
         "redress.toml",
@@ -64,7 +65,7 @@ fn report(out: &std::process::Output) -> serde_json::Value {
 }
 
 fn count_cases(dir: &Path) -> usize {
-    let out = Command::new(env!("CARGO_BIN_EXE_redress"))
+    let out = bin::redress()
         .args(["--config", "redress.toml", "cases", "--json"])
         .current_dir(dir)
         .output()
@@ -145,7 +146,7 @@ fn killed_between_commit_and_flag_loses_nothing_and_doubles_nothing() {
     assert_eq!(count_cases(tmp.path()), 5, "no duplicate case");
     assert!(dc.seen_flags().iter().all(|s| *s));
     // And exactly one acknowledgement each.
-    let out = Command::new(env!("CARGO_BIN_EXE_redress"))
+    let out = bin::redress()
         .args(["--config", "redress.toml", "cases", "--json"])
         .current_dir(tmp.path())
         .output()
@@ -217,7 +218,7 @@ Message-ID: <imap-big@example.org>\r\nDate: Mon, 14 Dec 2026 09:00:00 +0000\r\n\
     assert_eq!(r["quarantined"], 1, "{r}");
     assert_eq!(dc.seen_flags(), vec![true, true, true], "all processed");
 
-    let out = Command::new(env!("CARGO_BIN_EXE_redress"))
+    let out = bin::redress()
         .args(["--config", "redress.toml", "quarantine", "--json"])
         .current_dir(tmp.path())
         .output()
@@ -235,7 +236,7 @@ Message-ID: <imap-big@example.org>\r\nDate: Mon, 14 Dec 2026 09:00:00 +0000\r\n\
         size > 0 && size < 1024,
         "only the headers are stored: {size} bytes"
     );
-    let out = Command::new(env!("CARGO_BIN_EXE_redress"))
+    let out = bin::redress()
         .args(["--config", "redress.toml", "quarantine", "--show"])
         .arg(q[0]["id"].to_string())
         .current_dir(tmp.path())

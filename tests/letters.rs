@@ -1,6 +1,7 @@
 //! Letters: every template renders for every preset, a broken template is reported
 //! with its file and line, and the PDF letter reads back with pdftotext and passes qpdf.
 
+mod bin;
 mod letters_support;
 
 use letters_support::*;

@@ -2,10 +2,10 @@
 //! levels must not write the IMAP password or a message's text, and a header cannot
 //! forge a log line.
 
+mod bin;
 mod support;
 
 use std::path::Path;
-use std::process::Command;
 use support::Dovecot;
 
 const BODY_MARKER: &str = "Quokka-body-text-7Zq";
@@ -25,13 +25,11 @@ fn write_config(dir: &Path, dc: &Dovecot) {
 
 /// `redress [args] poll` in `dir` with `env`, REDRESS_LOG and RUST_LOG cleared first.
 fn poll(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> (String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_redress"))
+    let out = bin::redress()
         .args(["--config", "redress.toml"])
         .args(args)
         .arg("poll")
         .current_dir(dir)
-        .env_remove("REDRESS_LOG")
-        .env_remove("RUST_LOG")
         .envs(env.iter().copied())
         .output()
         .unwrap();

@@ -1,6 +1,7 @@
 //! The Maildir source through the real binary: oversized mail is quarantined from its
 //! headers alone, and a file that cannot be read does not stop the mailbox.
 
+mod bin;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
@@ -50,7 +51,7 @@ fn deliver(dir: &Path, name: &str, raw: &[u8]) {
 
 /// `redress <args>` in `dir`, optionally as another (unprivileged) user via setpriv.
 fn redress(dir: &Path, as_uid: Option<u32>, args: &[&str]) -> Output {
-    let bin = env!("CARGO_BIN_EXE_redress");
+    let bin = bin::path();
     let mut c = match as_uid {
         Some(uid) => {
             let mut c = Command::new("setpriv");
@@ -202,7 +203,7 @@ fn the_daemon_warns_once_about_an_unreadable_file_and_reads_it_once_fixed() {
     let log = dir.join("run.log");
     let mut child = Command::new("setpriv")
         .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
-        .arg(env!("CARGO_BIN_EXE_redress"))
+        .arg(bin::path())
         .args(["--config", "redress.toml", "run"])
         .current_dir(dir)
         .env_remove("REDRESS_LOG")

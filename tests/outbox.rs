@@ -3,6 +3,7 @@
 //! and flags the case, that restrictions hold letters, and that an interrupted send is
 //! not blindly repeated.
 
+mod bin;
 mod letters_support;
 
 use letters_support::*;

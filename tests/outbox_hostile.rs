@@ -3,6 +3,7 @@
 //! that cannot be built, a letter that keeps interrupting its sender, over-long
 //! subjects and threading headers, and the exit status when nothing could be sent.
 
+mod bin;
 mod letters_support;
 
 use letters_support::*;

@@ -4,6 +4,7 @@
 //! the working day after the deadline → officer replies → customer asks for a review
 //! → each later stage → final response pointing to the Ombudsman.
 
+mod bin;
 #[path = "letters_support/mod.rs"]
 mod letters_support;
 mod support;
@@ -11,11 +12,11 @@ mod support;
 use letters_support::{free_port, Sink};
 use mail_parser::{MessageParser, MimeHeaders};
 use std::path::Path;
-use std::process::Command;
+
 use support::Dovecot;
 
 fn redress(dir: &Path, now: &str, args: &[&str]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_redress"))
+    let out = bin::redress()
         .args(["--config", "redress.toml", "--now", now])
         .args(args)
         .current_dir(dir)

@@ -4,6 +4,7 @@
 //! unprivileged user (the service's DynamicUser stands in as `nobody`) against a real
 //! Dovecot.
 
+mod bin;
 mod letters_support;
 mod support;
 
@@ -113,7 +114,7 @@ fn the_documented_install_runs_as_the_service_user_with_the_example_config() {
     // install -m 0755 target/release/redress /usr/local/bin/redress
     let exe = under("/usr/local/bin/redress");
     std::fs::create_dir_all(exe.parent().unwrap()).unwrap();
-    std::fs::copy(env!("CARGO_BIN_EXE_redress"), &exe).unwrap();
+    std::fs::copy(bin::path(), &exe).unwrap();
     chmod(&exe, documented_mode(&unit, "/usr/local/bin/redress"));
     // install -d -m MODE /etc/redress; install -m MODE example /etc/redress/redress.toml
     let etc = under("/etc/redress");

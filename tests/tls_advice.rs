@@ -2,11 +2,11 @@
 //! to configure. A real Dovecot (tests/support) presents the certificate; the real
 //! binary connects by IMAP (implicit TLS and STARTTLS) and by SMTP (aiosmtpd).
 
+mod bin;
 mod letters_support;
 mod support;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use support::{make_cert, Dovecot, ServerCert};
 
 fn write_config(dir: &Path, dc: &Dovecot, tls: &str, ca_file: Option<&Path>) -> PathBuf {
@@ -30,10 +30,9 @@ fn write_config(dir: &Path, dc: &Dovecot, tls: &str, ca_file: Option<&Path>) -> 
 
 /// `redress poll`: its exit code and the error line (the last line on stderr).
 fn poll(dir: &Path) -> (i32, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_redress"))
+    let out = bin::redress()
         .args(["--config", "redress.toml", "poll"])
         .current_dir(dir)
-        .env_remove("REDRESS_CONFIG")
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();

@@ -3,6 +3,7 @@
 //! letters out through the file outbox; every date below was worked out by hand from
 //! the Bath & North East Somerset policy and the 2026-27 bank holidays.
 
+mod bin;
 mod site;
 use site::Site;
 

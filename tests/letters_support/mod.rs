@@ -263,25 +263,8 @@ impl World {
     }
 }
 
-pub struct Run {
-    pub code: i32,
-    pub stdout: String,
-    pub stderr: String,
-}
-
-pub fn redress(dir: &Path, args: &[&str]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_redress"))
-        .args(args)
-        .current_dir(dir)
-        .env_remove("REDRESS_CONFIG")
-        .output()
-        .expect("run redress");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
+#[allow(unused_imports)]
+pub use crate::bin::{run as redress, Run};
 
 /// pdftotext's reading of a PDF file.
 pub fn pdf_text(path: &Path) -> String {

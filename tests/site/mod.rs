@@ -4,7 +4,6 @@
 
 use mail_parser::{MessageParser, MimeHeaders};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 pub struct Site {
     dir: tempfile::TempDir,
@@ -64,7 +63,7 @@ impl Site {
 
     /// The binary run at `now` with the site's config.
     fn output(&self, now: &str, args: &[&str]) -> std::process::Output {
-        Command::new(env!("CARGO_BIN_EXE_redress"))
+        crate::bin::redress()
             .args(["--config", "redress.toml", "--now", now])
             .args(args)
             .current_dir(self.path())
