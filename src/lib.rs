@@ -9,6 +9,7 @@ pub mod escape;
 pub mod ingest;
 pub mod letter;
 pub mod mailbox;
+pub mod message;
 pub mod notify;
 pub mod outbox;
 pub mod policy;

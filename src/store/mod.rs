@@ -1108,7 +1108,7 @@ pub(crate) fn create_case_with(
         // acknowledged.
         let met_on = acknowledged_on
             .filter(|_| due.kind == deadline::Kind::Acknowledge)
-            .map(|d| iso(d));
+            .map(iso);
         upsert_deadline(tx, id, due, met_on.as_deref())?;
     }
     Ok((id, reference))
