@@ -7,12 +7,16 @@
 //! cannot be parsed is quarantined with its reason; it never blocks the ones behind it.
 
 use chrono::{DateTime, Duration, Utc};
-use regex::Regex;
-use rusqlite::{params, OptionalExtension, Transaction};
+use rusqlite::Transaction;
 
+use crate::admission;
 use crate::case::{self, Action, Kind, State};
 use crate::config::Config;
-use crate::store::{self, LetterRequest, NewCase, Store, StoreError};
+use crate::store::messages::{self, NewMessage};
+use crate::store::quarantine::quarantine;
+use crate::store::{self, auto_letters, sources, LetterRequest, NewCase, Store, StoreError};
+use crate::thread;
+use crate::time::stamp;
 use crate::triage::Verdict;
 
 // Mail parsing lives in `message`; these names stay reachable here for existing callers.
@@ -63,217 +67,6 @@ pub struct Incoming<'a> {
     /// `raw` then holds only its header section (the body was never read), and the
     /// message is quarantined with the reason.
     pub full_size: Option<u64>,
-}
-
-/// Whether the message stored under the old key `id` (the bare Message-ID, before
-/// keys carried the content digest) is this very message: the same content.
-fn same_as_stored_under_old_key(
-    sp: &rusqlite::Connection,
-    id: &str,
-    content_digest: &str,
-) -> rusqlite::Result<bool> {
-    let old: Option<Vec<u8>> = sp
-        .prepare_cached(
-            "SELECT raw FROM messages WHERE ingest_key = ?1
-             UNION ALL SELECT raw FROM quarantine WHERE ingest_key = ?1 LIMIT 1",
-        )?
-        .query_row([id], |r| r.get(0))
-        .optional()?;
-    Ok(old
-        .and_then(|raw| parse(&raw))
-        .is_some_and(|p| p.content_digest == content_digest))
-}
-
-/// How a message was matched to a case.
-#[derive(Debug, Clone)]
-struct Match {
-    case_id: i64,
-    reference: String,
-    by: &'static str,
-    /// The customer of the case, to tell parties from third parties.
-    customer: Option<String>,
-    state: String,
-}
-
-fn case_by_reference(
-    tx: &rusqlite::Connection,
-    reference: &str,
-) -> rusqlite::Result<Option<(i64, Option<String>, String)>> {
-    tx.prepare_cached("SELECT c.id, cu.email, c.state FROM cases c LEFT JOIN customers cu ON cu.id = c.customer_id WHERE c.reference = ?1")?.query_row(
-        [reference],
-        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-    )
-    .optional()
-}
-
-fn thread(
-    tx: &rusqlite::Connection,
-    cfg: &Config,
-    p: &Parsed,
-    now: DateTime<Utc>,
-) -> rusqlite::Result<Option<Match>> {
-    let prefix = cfg.reference_prefix();
-    let mk = |(id, customer, state): (i64, Option<String>, String),
-              reference: String,
-              by: &'static str| Match {
-        case_id: id,
-        reference,
-        by,
-        customer,
-        state,
-    };
-    // 1. The reference in the subject.
-    for r in find_references(prefix, &p.subject) {
-        if let Some(c) = case_by_reference(tx, &r)? {
-            return Ok(Some(mk(c, r, "subject-ref")));
-        }
-    }
-    // 2. In-Reply-To / References against our letters and the messages we received.
-    let ids: Vec<String> = p
-        .in_reply_to
-        .iter()
-        .chain(p.references.iter().rev())
-        .cloned()
-        .collect();
-    for id in ids {
-        let bracketed = format!("<{}>", id.trim_matches(|c| c == '<' || c == '>'));
-        let bare = bracketed.trim_matches(|c| c == '<' || c == '>').to_string();
-        // A received message's key is "<Message-ID> sha256:<digest>" (or, stored before
-        // digests, the bare Message-ID): a range of the key's unique index.
-        let (lo, hi) = (format!("{bare} "), format!("{bare}!"));
-        // One Message-ID may now stand on several messages (a gateway reusing it, or
-        // someone reusing a resident's): the sender's own case first, then the oldest.
-        let hit: Option<String> = tx
-            .prepare_cached(
-                "SELECT reference FROM (
-                   SELECT c.reference, 0 AS rank, 0 AS mid FROM letters l JOIN cases c ON c.id = l.case_id
-                   WHERE l.message_id = ?1
-                   UNION ALL
-                   SELECT c.reference, CASE WHEN cu.email = ?5 THEN 1 ELSE 2 END, m.id
-                   FROM messages m JOIN cases c ON c.id = m.case_id
-                   LEFT JOIN customers cu ON cu.id = c.customer_id
-                   WHERE ((m.ingest_key >= ?3 AND m.ingest_key < ?4) OR m.ingest_key = ?2)
-                   AND m.message_id IS NOT NULL)
-                 ORDER BY rank, mid LIMIT 1",
-            )?
-            .query_row(
-                params![bracketed, bare, lo, hi, p.from.as_deref().unwrap_or_default()],
-                |r| r.get(0),
-            )
-            .optional()?;
-        if let Some(r) = hit {
-            if let Some(c) = case_by_reference(tx, &r)? {
-                return Ok(Some(mk(c, r, "header")));
-            }
-        }
-    }
-    // 3. The reference quoted from our letters' footer in the body.
-    for r in find_references(prefix, &p.body) {
-        if let Some(c) = case_by_reference(tx, &r)? {
-            return Ok(Some(mk(c, r, "body-ref")));
-        }
-    }
-    // 4. Same sender, same normalised subject, an open case within the window: probable.
-    let Some(from) = &p.from else { return Ok(None) };
-    let subject = normalise_subject(&p.subject);
-    if subject.len() < 4 {
-        return Ok(None);
-    }
-    let since = (now - Duration::days(cfg.inbound.thread_window_days))
-        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-    let mut stmt = tx.prepare_cached(
-        "SELECT c.id, c.reference, c.subject, c.state FROM cases c JOIN customers cu ON cu.id = c.customer_id
-         WHERE cu.email = ?1 AND c.state != 'closed' AND c.received_at >= ?2 ORDER BY c.id DESC",
-    )?;
-    let rows = stmt.query_map(params![from, since], |r| {
-        Ok((
-            r.get::<_, i64>(0)?,
-            r.get::<_, String>(1)?,
-            r.get::<_, Option<String>>(2)?,
-            r.get::<_, String>(3)?,
-        ))
-    })?;
-    for row in rows {
-        let (id, reference, subj, state) = row?;
-        if subj.map(|s| normalise_subject(&s)) == Some(subject.clone()) {
-            return Ok(Some(Match {
-                case_id: id,
-                reference,
-                by: "probable",
-                customer: Some(from.clone()),
-                state,
-            }));
-        }
-    }
-    Ok(None)
-}
-
-/// Why mail from a customer's address may not act for them, when the config asks
-/// for proof: no `Authentication-Results` from a trusted server (`authserv-id`) says
-/// `dmarc=pass` for the From header's domain. `None`: verified, or not asked for.
-///
-/// Only the topmost result from a trusted server counts: our own server adds its
-/// header above the ones the message arrived with, so a copy forged by the sender
-/// (claiming our authserv-id) sits below it. (RFC 8601 also asks the server to remove
-/// such copies; not every one does.) The result must name the From domain.
-/// Mail a web-form relay sent for someone is never proof of who they are.
-fn unverified(cfg: &Config, p: &Parsed) -> Option<String> {
-    let trusted = &cfg.inbound.trusted_authserv_ids;
-    if trusted.is_empty() {
-        return None;
-    }
-    if p.relayed {
-        return Some("sent through a web form, the address is not proven".to_string());
-    }
-    let domain = p.from_domain.as_deref().unwrap_or_default();
-    let ours = p.auth_results.iter().find(|ar| {
-        let id = ar.split(';').next().unwrap_or_default();
-        // "authserv-id [version]": the version is optional.
-        let id = id.split_whitespace().next().unwrap_or_default();
-        trusted.iter().any(|t| t.trim().eq_ignore_ascii_case(id))
-    });
-    let pass = ours.is_some_and(|ar| {
-        ar.split(';').skip(1).any(|result| {
-            let r = result.trim().to_ascii_lowercase();
-            let words: Vec<&str> = r.split_whitespace().collect();
-            words.first() == Some(&"dmarc=pass")
-                && words
-                    .iter()
-                    .any(|w| w.strip_prefix("header.from=") == Some(domain))
-        })
-    });
-    (!pass).then(|| "no dmarc=pass for the From domain from a trusted server".to_string())
-}
-
-/// Find the letter a bounce reports on: one of our Message-IDs inside the report.
-fn bounced_letter(
-    tx: &rusqlite::Connection,
-    raw: &[u8],
-    domain: &str,
-) -> rusqlite::Result<Option<(i64, i64, String)>> {
-    let text = String::from_utf8_lossy(raw);
-    let re =
-        Regex::new(&format!(r"<[^<>\s]+@{}>", regex::escape(domain))).expect("message-id pattern");
-    for m in re.find_iter(&text) {
-        let hit = tx
-            .query_row(
-                "SELECT l.id, l.case_id, c.reference FROM letters l JOIN cases c ON c.id = l.case_id WHERE l.message_id = ?1",
-                [m.as_str()],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-            )
-            .optional()?;
-        if hit.is_some() {
-            return Ok(hit);
-        }
-    }
-    Ok(None)
-}
-
-fn flag(tx: &rusqlite::Connection, case_id: i64, why: &str) -> rusqlite::Result<()> {
-    tx.prepare_cached("UPDATE cases SET flagged = CASE WHEN flagged IS NULL OR flagged = '' THEN ?2 ELSE flagged || '; ' || ?2 END WHERE id = ?1")?.execute(
-        params![case_id, why],
-    )?;
-    Ok(())
 }
 
 /// What ingesting a message needs that the database does not: the parse, the
@@ -328,7 +121,7 @@ pub fn prepare(cfg: &Config, raw: &[u8]) -> Prepared {
             Err(_) => Err("the MIME parser failed on this message".to_string()),
         }
     };
-    let parsed = parsed.and_then(|p| via_relay(cfg, p));
+    let parsed = parsed.and_then(|p| admission::via_relay(&cfg.inbound, p));
     let key = match &parsed {
         Ok(Parsed {
             message_id: Some(id),
@@ -367,37 +160,6 @@ pub fn prepare(cfg: &Config, raw: &[u8]) -> Prepared {
 /// are a contiguous range of the key's index. Mail stored before digests has the bare
 /// Message-ID as its key; `stored_under_old_key` still recognises it.
 const KEY_DIGEST: &str = "sha256:";
-
-/// Mail from a configured web-form relay speaks for the resident in its Reply-To: that
-/// address (and name) becomes the sender. Without one there is nobody to answer.
-fn via_relay(cfg: &Config, mut p: Parsed) -> Result<Parsed, String> {
-    let relayed = p.from.as_deref().is_some_and(|f| {
-        cfg.inbound
-            .relay_senders
-            .iter()
-            .any(|r| r.trim().eq_ignore_ascii_case(f))
-    });
-    if !relayed {
-        return Ok(p);
-    }
-    match p.reply_to.take() {
-        Some(r) if !r.eq_ignore_ascii_case(p.from.as_deref().unwrap_or_default()) => {
-            p.from = Some(r.clone());
-            p.from_name = p.reply_to_name.take();
-            p.reply_to = Some(r);
-            p.relayed = true;
-            // A gateway rightly marks its own mail automatic (Auto-Submitted, bulk
-            // Precedence): that says nothing about the resident's form inside. A
-            // bounce is still a bounce.
-            if !p.is_bounce {
-                p.noise = None;
-            }
-            p.auto_reply_subject = false;
-            Ok(p)
-        }
-        _ => Err("mail from a web-form relay without the resident's Reply-To".to_string()),
-    }
-}
 
 /// Ingest one message. The caller commits `tx` (a batch may share one transaction;
 /// this function works inside a savepoint so one failure undoes only itself).
@@ -454,193 +216,204 @@ fn store_prepared(
         Ok(p) => p.message_id.as_deref().unwrap_or_default(),
         Err(_) => "",
     };
-    let (seen, old_key): (bool, bool) = sp
-        .prepare_cached(
-            "SELECT EXISTS (SELECT 1 FROM messages WHERE ingest_key = ?1)
-                 OR EXISTS (SELECT 1 FROM quarantine WHERE ingest_key = ?1)
-                 OR EXISTS (SELECT 1 FROM erased_mail WHERE key_hash IN (?2, ?3)),
-                    EXISTS (SELECT 1 FROM messages WHERE ingest_key = ?4)
-                 OR EXISTS (SELECT 1 FROM quarantine WHERE ingest_key = ?4)",
-        )?
-        .query_row(params![key, key_hash, old_key_hash, old_id], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })?;
+    let (seen, old_key) = messages::seen(sp, &key, &key_hash, &old_key_hash, old_id)?;
+    // Whether what is stored under the old key is this very message: the same content.
     let same_as_old = old_key
         && match &parsed {
-            Ok(p) => same_as_stored_under_old_key(sp, old_id, &p.content_digest)?,
+            Ok(p) => messages::raw_under_key(sp, old_id)?
+                .and_then(|raw| parse(&raw))
+                .is_some_and(|old| old.content_digest == p.content_digest),
             Err(_) => false,
         };
     if seen || same_as_old {
         return Ok(Outcome::Duplicate);
     }
-    let now_s = crate::time::stamp(now);
     let mut p = match parsed {
         Ok(p) if p.from.is_some() => p,
         Ok(_) => {
             let reason = "no sender address (From)".to_string();
-            quarantine(sp, source, &key, msg.raw, &reason, &now_s)?;
+            quarantine(sp, source, &key, msg.raw, &reason, &stamp(now))?;
             return Ok(Outcome::Quarantined { reason });
         }
         Err(reason) => {
-            quarantine(sp, source, &key, msg.raw, &reason, &now_s)?;
+            quarantine(sp, source, &key, msg.raw, &reason, &stamp(now))?;
             return Ok(Outcome::Quarantined { reason });
         }
     };
     let from = p.from.clone().unwrap_or_default();
-    let inbox = cfg.council.email.to_lowercase();
     // Our own letter coming back, or mail from the inbox itself: a loop.
-    // (Our letters' Message-IDs end in @ our mail domain: any other cannot be one.)
-    let ours: bool = match &p.message_id {
-        Some(id) => match id.trim_matches(|c| c == '<' || c == '>').rsplit_once('@') {
-            // Ours are <reference.kind.id@domain>, all in lower case but the domain,
-            // written as the config has it: look it up in exactly that form.
-            Some((local, domain)) if domain.eq_ignore_ascii_case(cfg.mail_domain()) => sp
-                .prepare_cached("SELECT EXISTS (SELECT 1 FROM letters WHERE message_id = ?1)")?
-                .query_row(
-                    [format!(
-                        "<{}@{}>",
-                        local.to_ascii_lowercase(),
-                        cfg.mail_domain()
-                    )],
-                    |r| r.get(0),
-                )?,
-            _ => false,
-        },
+    let ours = match p
+        .message_id
+        .as_deref()
+        .and_then(|id| admission::as_our_message_id(id, cfg.mail_domain()))
+    {
+        Some(id) => messages::is_our_letter(sp, &id)?,
         None => false,
     };
-    if p.noise.is_none() && (ours || from == inbox) {
-        p.noise = Some(if ours {
-            "our own letter came back (loop)".into()
-        } else {
-            "sent from the complaints inbox itself (loop)".into()
-        });
+    if p.noise.is_none() {
+        p.noise = admission::loop_reason(ours, &from, &cfg.council.email.to_lowercase());
     }
-    let received_at = msg
-        .delivered_at
-        .or(p.date.filter(|d| *d <= now))
-        .unwrap_or(now)
-        .min(now);
-    let old = now - received_at > Duration::days(cfg.inbound.backlog_cutoff_days);
-
-    // Bounces: link to the letter they report on and flag the case.
+    let received_at = admission::received_at(msg.delivered_at, p.date, now);
+    let stored = Stored {
+        key: &key,
+        raw: msg.raw,
+        parsed: &p,
+        received_at,
+    };
     if p.is_bounce {
-        let (case_id, reason) = match bounced_letter(sp, msg.raw, cfg.mail_domain())? {
-            Some((letter_id, case_id, reference)) => {
-                flag(sp, case_id, &format!("letter {letter_id} bounced"))?;
-                store::insert_event(
-                    sp,
-                    case_id,
-                    now,
-                    "mail",
-                    "letter bounced",
-                    None,
-                    None,
-                    Some(&format!("delivery failure report for letter {letter_id}")),
-                )?;
-                (Some(case_id), format!("bounce of a letter on {reference}"))
-            }
-            None => (
-                None,
-                "bounce (delivery failure report) for no letter of ours".into(),
-            ),
-        };
-        insert_message(
-            sp,
-            case_id,
-            &key,
-            msg.raw,
-            &p,
-            &received_at,
-            "bounce",
-            None,
-            Some(&reason),
-            None,
-        )?;
-        return Ok(Outcome::Noise { reason });
+        return store_bounce(sp, cfg, &stored, now);
     }
-
-    if let Some(m) = thread(sp, cfg, &p, now)? {
-        // Identity is the From address (a relay's Reply-To, see `via_relay`), never a
-        // Reply-To anyone can write.
-        let party = m.customer.as_deref() == Some(from.as_str());
-        let unproven = if party { unverified(cfg, &p) } else { None };
-        let mut by = m.by.to_string();
-        let mut no_reply = p.noise.clone().or_else(|| {
-            p.auto_reply_subject
-                .then(|| "auto-reply (out-of-office subject)".to_string())
-        });
-        if !party {
-            // Never let one resident's reference pull someone else into their case.
-            by = format!("third-party ({})", m.by);
-            flag(sp, m.case_id, "third-party correspondence")?;
-            no_reply = Some("sender is not a party to the case".into());
-        } else if let Some(why) = &unproven {
-            // The customer's address, but not proven theirs: kept on the case for an
-            // officer, never acted on (no review request, no reply window).
-            by = format!("unverified ({})", m.by);
-            flag(sp, m.case_id, &format!("sender not verified: {why}"))?;
-            no_reply = Some(format!("sender not verified: {why}"));
-        } else if m.state == State::Closed.as_str() {
-            by = format!("{} (closed case)", m.by);
-            flag(sp, m.case_id, "correspondence on a closed case")?;
-        } else if m.by == "probable" {
-            flag(
-                sp,
-                m.case_id,
-                "probable match: check this message belongs here",
-            )?;
-        }
-        insert_message(
-            sp,
-            Some(m.case_id),
-            &key,
-            msg.raw,
-            &p,
-            &received_at,
-            "attached",
-            Some(&by),
-            no_reply.as_deref(),
-            None,
-        )?;
-        let who = match (party, &unproven) {
-            (false, _) => "third party",
-            (true, Some(_)) => "the customer's address (unverified)",
-            (true, None) => "customer",
-        };
-        store::insert_event(
-            sp,
-            m.case_id,
-            now,
-            "mail",
-            "message received",
-            None,
-            None,
-            Some(&format!("from {who}, matched by {by}")),
-        )?;
-        return Ok(Outcome::Attached {
-            reference: m.reference,
-            matched_by: by,
-        });
+    let mut cases = messages::CaseLookup(sp);
+    if let Some(m) = thread::find(
+        &mut cases,
+        cfg.reference_prefix(),
+        cfg.inbound.thread_window_days,
+        &p,
+        now,
+    )? {
+        return store_threaded(sp, cfg, &stored, m, &from, now);
     }
-
     if let Some(reason) = p.noise.clone() {
-        insert_message(
-            sp,
-            None,
-            &key,
-            msg.raw,
-            &p,
-            &received_at,
-            "noise",
-            None,
-            Some(&reason),
-            None,
-        )?;
+        messages::insert_message(sp, &stored.row(None, "noise", None, Some(&reason), None))?;
         return Ok(Outcome::Noise { reason });
     }
-
-    // A new case.
     let verdict = verdict.unwrap_or_else(|| cfg.triage.classify(&p.subject, &p.body));
+    store_new_case(sp, cfg, &stored, verdict, &from, now, opts)
+}
+
+/// A message on its way into the messages table, whatever its status.
+struct Stored<'a> {
+    key: &'a str,
+    raw: &'a [u8],
+    parsed: &'a Parsed,
+    received_at: DateTime<Utc>,
+}
+
+impl<'a> Stored<'a> {
+    fn row(
+        &self,
+        case_id: Option<i64>,
+        status: &'a str,
+        matched_by: Option<&'a str>,
+        no_reply: Option<&'a str>,
+        triage: Option<(&'a str, &'a str)>,
+    ) -> NewMessage<'a> {
+        NewMessage {
+            case_id,
+            key: self.key,
+            raw: self.raw,
+            parsed: self.parsed,
+            received_at: self.received_at,
+            status,
+            matched_by,
+            no_reply,
+            triage,
+        }
+    }
+}
+
+/// A bounce: linked to the letter it reports on (whose case is flagged), never answered.
+fn store_bounce(
+    sp: &rusqlite::Connection,
+    cfg: &Config,
+    m: &Stored,
+    now: DateTime<Utc>,
+) -> Result<Outcome, StoreError> {
+    let mut letter = None;
+    for id in crate::message::ids_at_domain(m.raw, cfg.mail_domain()) {
+        letter = messages::letter_by_message_id(sp, &id)?;
+        if letter.is_some() {
+            break;
+        }
+    }
+    let (case_id, reason) = match letter {
+        Some((letter_id, case_id, reference)) => {
+            messages::flag_case(sp, case_id, &format!("letter {letter_id} bounced"))?;
+            store::insert_event(
+                sp,
+                case_id,
+                now,
+                "mail",
+                "letter bounced",
+                None,
+                None,
+                Some(&format!("delivery failure report for letter {letter_id}")),
+            )?;
+            (Some(case_id), format!("bounce of a letter on {reference}"))
+        }
+        None => (
+            None,
+            "bounce (delivery failure report) for no letter of ours".into(),
+        ),
+    };
+    messages::insert_message(sp, &m.row(case_id, "bounce", None, Some(&reason), None))?;
+    Ok(Outcome::Noise { reason })
+}
+
+/// A message threaded to a case joins it, as [`admission::join`] decides.
+fn store_threaded(
+    sp: &rusqlite::Connection,
+    cfg: &Config,
+    m: &Stored,
+    found: thread::Match,
+    from: &str,
+    now: DateTime<Utc>,
+) -> Result<Outcome, StoreError> {
+    let p = m.parsed;
+    let party = found.case.customer.as_deref() == Some(from);
+    let join = admission::join(admission::Threaded {
+        by: found.by,
+        party,
+        unproven: if party {
+            admission::unverified(&cfg.inbound, p)
+        } else {
+            None
+        },
+        case_closed: found.case.state == State::Closed.as_str(),
+        noise: p.noise.clone(),
+        auto_reply_subject: p.auto_reply_subject,
+    });
+    let case_id = found.case.case_id;
+    if let Some(why) = &join.flag {
+        messages::flag_case(sp, case_id, why)?;
+    }
+    messages::insert_message(
+        sp,
+        &m.row(
+            Some(case_id),
+            "attached",
+            Some(&join.by),
+            join.no_reply.as_deref(),
+            None,
+        ),
+    )?;
+    store::insert_event(
+        sp,
+        case_id,
+        now,
+        "mail",
+        "message received",
+        None,
+        None,
+        Some(&format!("from {}, matched by {}", join.who, join.by)),
+    )?;
+    Ok(Outcome::Attached {
+        reference: found.case.reference,
+        matched_by: join.by,
+    })
+}
+
+/// A new case, and its automatic letter unless [`admission::hold`] says why not.
+fn store_new_case(
+    sp: &rusqlite::Connection,
+    cfg: &Config,
+    m: &Stored,
+    verdict: Verdict,
+    from: &str,
+    now: DateTime<Utc>,
+    opts: Options,
+) -> Result<Outcome, StoreError> {
+    let p = m.parsed;
     let subject = if p.subject.is_empty() {
         "(no subject)".to_string()
     } else {
@@ -648,38 +421,21 @@ fn store_prepared(
     };
     // Whether an automatic letter may go (decided before the case exists: it changes
     // how the case is opened).
-    let restriction: Option<String> = sp
-        .prepare_cached("SELECT restriction FROM customers WHERE email = ?1")?
-        .query_row([&from], |r| r.get(0))
-        .optional()?
-        .flatten();
-    let since = crate::time::stamp(now - Duration::hours(24));
-    let recent = store::automatic_letters_to(sp, &from, &since)?;
-    let hour = now.format("%Y-%m-%dT%H").to_string();
-    let this_hour = store::automatic_letters_in_hour(sp, &hour)?;
-    let redirect = matches!(verdict.kind, Kind::ServiceRequest | Kind::OutOfScope);
-    let hold = if opts.backlog {
-        Some("backlog import: never acknowledged".to_string())
-    } else if old {
-        Some(format!(
-            "older than {} days when first seen: never acknowledged",
-            cfg.inbound.backlog_cutoff_days
-        ))
-    } else if restriction.as_deref() == Some("no-response") {
-        Some("customer restricted to no response".to_string())
-    } else if recent >= cfg.inbound.max_auto_replies_per_day {
-        Some(format!(
-            "rate limit: {recent} automatic letters to this address in 24 hours"
-        ))
-    } else if this_hour >= cfg.inbound.max_auto_letters_per_hour {
-        Some(format!(
-            "rate limit: {this_hour} automatic letters to all senders this hour"
-        ))
-    } else if redirect && !cfg.inbound.auto_redirect {
-        Some("redirect held for an officer to confirm".to_string())
-    } else {
-        None
+    let restriction = auto_letters::customer_restriction(sp, from)?;
+    let hour = admission::hour_of(now);
+    let facts = admission::Facts {
+        backlog: opts.backlog,
+        old: admission::is_old(&cfg.inbound, m.received_at, now),
+        restriction: restriction.as_deref(),
+        to_address_today: auto_letters::automatic_letters_to(
+            sp,
+            from,
+            &stamp(now - Duration::hours(24)),
+        )?,
+        this_hour: auto_letters::automatic_letters_in_hour(sp, &hour)?,
+        kind: Some(verdict.kind),
     };
+    let hold = admission::hold(&cfg.inbound, &facts);
     // The letter is owed and stored below in this same transaction, so the case is
     // written acknowledged as of today (the events still show received, then
     // acknowledged), and its deadlines are computed once, from that.
@@ -696,15 +452,15 @@ fn store_prepared(
         sp,
         &NewCase {
             kind: verdict.kind,
-            email: &from,
+            email: from,
             // With proof of sender required, only proven mail may name the customer.
             name: p
                 .from_name
                 .as_deref()
-                .filter(|_| unverified(cfg, &p).is_none()),
+                .filter(|_| admission::unverified(&cfg.inbound, p).is_none()),
             subject: Some(&subject),
             service: None,
-            received_at,
+            received_at: m.received_at,
         },
         &cfg.policy,
         cfg.reference_prefix(),
@@ -726,21 +482,19 @@ fn store_prepared(
         .message_id
         .as_ref()
         .map(|id| format!("<{}>", id.trim_matches(|c| c == '<' || c == '>')));
-    insert_message(
+    messages::insert_message(
         sp,
-        Some(case_id),
-        &key,
-        msg.raw,
-        &p,
-        &received_at,
-        "new-case",
-        Some("new"),
-        hold.as_deref(),
-        Some((verdict.kind.as_str(), &verdict.reason)),
+        &m.row(
+            Some(case_id),
+            "new-case",
+            Some("new"),
+            hold.as_deref(),
+            Some((verdict.kind.as_str(), &verdict.reason)),
+        ),
     )?;
     let acknowledged = match &hold {
         Some(why) => {
-            flag(sp, case_id, why)?;
+            messages::flag_case(sp, case_id, why)?;
             store::insert_event(
                 sp,
                 case_id,
@@ -754,31 +508,18 @@ fn store_prepared(
             false
         }
         None => {
-            let kind = match verdict.kind {
-                Kind::Complaint => "acknowledgement",
-                Kind::Compliment => "compliment-thanks",
-                Kind::Comment => "comment-acknowledgement",
-                Kind::ServiceRequest => "service-request-redirect",
-                Kind::OutOfScope => "out-of-scope-redirect",
-            };
-            let mut data = serde_json::json!({});
-            if let Some(r) = &verdict.redirect {
-                data = serde_json::to_value(r).unwrap_or(data);
-            }
-            if let Some(e) = &verdict.exclusion {
-                data["exclusion"] = serde_json::Value::String(e.clone());
-            }
-            store::count_automatic_letter(sp, &hour)?;
+            let kind = admission::letter_kind(verdict.kind);
+            auto_letters::count_automatic_letter(sp, &hour)?;
             store::request_letter(
                 sp,
                 &LetterRequest {
                     case_id,
                     reference: &reference,
                     kind,
-                    to_addr: Some(&from),
+                    to_addr: Some(from),
                     in_reply_to: msg_ref.as_deref(),
                     references: msg_ref.as_deref(),
-                    data,
+                    data: admission::letter_data(&verdict),
                     automatic: true,
                     actor: "mail",
                     at: now,
@@ -806,121 +547,6 @@ fn store_prepared(
         kind: verdict.kind,
         acknowledged,
     })
-}
-
-/// Store a message's row and its attachments; `triage` (kind, reason) for the message
-/// that opened a case.
-#[allow(clippy::too_many_arguments)]
-fn insert_message(
-    tx: &rusqlite::Connection,
-    case_id: Option<i64>,
-    key: &str,
-    raw: &[u8],
-    p: &Parsed,
-    received_at: &DateTime<Utc>,
-    status: &str,
-    matched_by: Option<&str>,
-    no_reply: Option<&str>,
-    triage: Option<(&str, &str)>,
-) -> rusqlite::Result<()> {
-    tx.prepare_cached("INSERT INTO messages (case_id, ingest_key, raw, from_addr, subject, sent_at, received_at, status,
-                               message_id, in_reply_to, refs, reply_to, body_text, matched_by, no_reply_reason, size,
-                               triage, triage_reason)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)")?.execute(
-        params![
-            case_id,
-            key,
-            RawValue(raw),
-            p.from,
-            p.subject,
-            p.date.map(crate::time::stamp),
-            crate::time::stamp(*received_at),
-            status,
-            p.message_id,
-            p.in_reply_to.first(),
-            if p.references.is_empty() { None } else { Some(p.references.join(" ")) },
-            p.reply_to,
-            p.body,
-            matched_by,
-            no_reply,
-            raw.len() as i64,
-            triage.map(|t| t.0),
-            triage.map(|t| t.1)
-        ],
-    )?;
-    let id = tx.last_insert_rowid();
-    fill_raw(tx, "messages", id, raw)?;
-    store_attachments(tx, id, &p.attachments)
-}
-
-/// Raw mail at least this big is written in place after its row (see [`RawValue`]).
-const BIG_RAW: usize = 1 << 20;
-
-/// A message's raw bytes as a statement binds them: small ones as they are; a big one
-/// as a zero-filled blob of its length, filled in by [`fill_raw`] once the row exists.
-/// Binding the bytes would copy them twice (the bound value, then the row's record);
-/// a zero blob at the end of a record (raw is the last column, migration 10) costs
-/// SQLite no memory at all, and the blob is then written page by page.
-struct RawValue<'a>(&'a [u8]);
-
-impl rusqlite::ToSql for RawValue<'_> {
-    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
-        if self.0.len() >= BIG_RAW {
-            Ok(rusqlite::types::ToSqlOutput::ZeroBlob(self.0.len() as i32))
-        } else {
-            self.0.to_sql()
-        }
-    }
-}
-
-/// Write a big message's bytes into the zero blob [`RawValue`] reserved in `table`'s
-/// row `rowid`.
-fn fill_raw(
-    tx: &rusqlite::Connection,
-    table: &str,
-    rowid: i64,
-    raw: &[u8],
-) -> rusqlite::Result<()> {
-    if raw.len() < BIG_RAW {
-        return Ok(());
-    }
-    let mut blob = tx.blob_open(rusqlite::MAIN_DB, table, "raw", rowid, false)?;
-    blob.write_at(raw, 0)
-}
-
-/// Keep a message that cannot be a case's correspondence, with the reason (once per
-/// ingestion key).
-fn quarantine(
-    tx: &rusqlite::Connection,
-    source: &str,
-    key: &str,
-    raw: &[u8],
-    reason: &str,
-    at: &str,
-) -> rusqlite::Result<()> {
-    let n = tx.prepare_cached("INSERT OR IGNORE INTO quarantine (source, ingest_key, raw, reason, received_at) VALUES (?1, ?2, ?3, ?4, ?5)")?.execute(
-        params![source, key, RawValue(raw), reason, at],
-    )?;
-    if n == 1 {
-        fill_raw(tx, "quarantine", tx.last_insert_rowid(), raw)?;
-    }
-    Ok(())
-}
-
-fn store_attachments(
-    tx: &rusqlite::Connection,
-    message_id: i64,
-    atts: &[Attachment],
-) -> rusqlite::Result<()> {
-    for a in atts {
-        let note = a
-            .over_limit
-            .map(|limit| format!("left out: {} bytes, over the {limit} byte limit", a.size));
-        tx.prepare_cached("INSERT INTO attachments (message_id, name, mime_type, size, sha256, content, note) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")?.execute(
-            params![message_id, a.name, a.mime_type, a.size as i64, a.sha256, a.content, note],
-        )?;
-    }
-    Ok(())
 }
 
 /// Totals of an ingestion pass, printed by `redress poll`.
@@ -999,7 +625,7 @@ pub fn ingest_prepared_batch(
         }
         if !refused {
             if let Some((validity, last)) = position {
-                store::save_position(&tx, source, validity, last, Utc::now())?;
+                sources::save_position(&tx, source, validity, last, Utc::now())?;
             }
             tx.commit()?;
             return Ok(out);
@@ -1019,7 +645,7 @@ pub fn ingest_prepared_batch(
             Err(StoreError::Sqlite(e)) if !is_fatal(&e) => {
                 let key = format!("sha256:{}", sha256_hex(m.raw));
                 let reason = format!("could not be stored: {e}");
-                quarantine(&tx, source, &key, m.raw, &reason, &crate::time::stamp(now))?;
+                quarantine(&tx, source, &key, m.raw, &reason, &stamp(now))?;
                 Outcome::Quarantined { reason }
             }
             Err(e) => return Err(e),
@@ -1027,7 +653,7 @@ pub fn ingest_prepared_batch(
         out.push(o);
     }
     if let Some((validity, last)) = position {
-        store::save_position(&tx, source, validity, last, Utc::now())?;
+        sources::save_position(&tx, source, validity, last, Utc::now())?;
     }
     tx.commit()?;
     Ok(out)

@@ -348,6 +348,17 @@ fn content_digest(m: &mail_parser::Message, raw: &[u8]) -> String {
     hex(&h.finalize())
 }
 
+/// The Message-IDs at `domain` named anywhere in `raw` (a bounce's report quotes the
+/// letter it reports on), in the order they appear.
+pub fn ids_at_domain(raw: &[u8], domain: &str) -> Vec<String> {
+    let text = String::from_utf8_lossy(raw);
+    let re =
+        Regex::new(&format!(r"<[^<>\s]+@{}>", regex::escape(domain))).expect("message-id pattern");
+    re.find_iter(&text)
+        .map(|m| m.as_str().to_string())
+        .collect()
+}
+
 /// The bytes after the header section (empty when there is no blank line).
 fn body_section(raw: &[u8]) -> &[u8] {
     crate::text::header_end(raw).map_or(&[], |i| &raw[i..])

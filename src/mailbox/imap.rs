@@ -426,11 +426,8 @@ impl Worker {
             .ok_or_else(|| fail_store("an IMAP pass needs a database file"))?;
         // Opened here, so that a database that cannot be opened fails the pass at once.
         let mut db = Store::open(&path)?;
-        // Fewer, larger WAL checkpoints while a backlog streams in (each one copies the
-        // log into the database and syncs it): 32 MB of log instead of 4 MB.
-        db.conn()
-            .pragma_update(None, "wal_autocheckpoint", 8192)
-            .map_err(crate::store::StoreError::from)?;
+        // Fewer, larger WAL checkpoints while a backlog streams in.
+        db.checkpoint_less_often()?;
         // The server is told after each commit: the commit must survive a power cut.
         db.durable_commits()?;
         let (jobs, rx) = std::sync::mpsc::channel::<Job>();
