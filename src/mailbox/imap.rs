@@ -600,6 +600,74 @@ pub async fn poll(
     result
 }
 
+/// The longest IDLE: 25 minutes, under the 29-minute limit of RFC 2177.
+const IDLE_FOR: std::time::Duration = std::time::Duration::from_secs(25 * 60);
+
+/// [`super::Source::watch`] for IMAP: one session; a pass, then IDLE until the server
+/// reports new mail (or [`IDLE_FOR`] passes), then a pass again. A server without IDLE
+/// is polled every `poll_seconds`. Err when the connection fails: the caller connects
+/// again, and the next pass picks up whatever arrived meanwhile.
+pub async fn watch(
+    store: &mut Store,
+    cfg: &Config,
+    icfg: &ImapConfig,
+    shutdown: &mut super::Shutdown,
+    on_pass: super::OnPass<'_>,
+) -> Result<(), MailboxError> {
+    let mut session = connect(icfg).await?;
+    tracing::info!(server = %icfg.host, folder = %icfg.folder, "IMAP connected");
+    let idle_ok = session
+        .capabilities()
+        .await
+        .map(|c| c.has_str("IDLE"))
+        .map_err(|e| fail(icfg, e))?;
+    let mut quiet = |_: usize, _: usize| {};
+    loop {
+        let done = pass(
+            &mut session,
+            store,
+            cfg,
+            icfg,
+            None,
+            Options::default(),
+            &mut quiet,
+        )
+        .await?;
+        on_pass(&done);
+        if *shutdown.borrow() {
+            let _ = session.logout().await;
+            return Ok(());
+        }
+        if !idle_ok {
+            let every = std::time::Duration::from_secs(icfg.poll_seconds.max(5));
+            if super::pause(shutdown, every).await {
+                let _ = session.logout().await;
+                return Ok(());
+            }
+            continue;
+        }
+        let mut idle = session.idle();
+        idle.init()
+            .await
+            .map_err(|e| fail(icfg, format!("IDLE: {e}")))?;
+        let stopping = {
+            let (wait, _stop) = idle.wait_with_timeout(IDLE_FOR);
+            tokio::select! {
+                r = wait => { r.map_err(|e| fail(icfg, format!("IDLE: {e}")))?; false }
+                _ = shutdown.changed() => true,
+            }
+        };
+        session = idle
+            .done()
+            .await
+            .map_err(|e| fail(icfg, format!("IDLE done: {e}")))?;
+        if stopping {
+            let _ = session.logout().await;
+            return Ok(());
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::uid_set;
