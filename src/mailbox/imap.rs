@@ -274,7 +274,6 @@ pub async fn pass(
                     "large mail: batch finished before the next is fetched"
                 );
                 count(&mut out, &key, worker.received().await?);
-                crash_point();
                 mark_processed(session, icfg, &done, can_move).await?;
                 progress(out.report.seen, total);
             }
@@ -329,14 +328,12 @@ pub async fn pass(
             worker.send(job)?;
             pending = Some((uids, bytes));
             if let Some((done, _)) = previous {
-                crash_point();
                 mark_processed(session, icfg, &done, can_move).await?;
                 progress(out.report.seen, total);
             }
         }
         if let Some((done, _)) = pending.take() {
             count(&mut out, &key, worker.received().await?);
-            crash_point();
             mark_processed(session, icfg, &done, can_move).await?;
             progress(out.report.seen, total);
         }
@@ -574,14 +571,6 @@ async fn mark_processed(
         }
     }
     Ok(())
-}
-
-/// Test hook for the crash-safety test: REDRESS_TEST_CRASH_AFTER_COMMIT=1 aborts the
-/// process right after a batch commits and before the server is told, the worst moment.
-fn crash_point() {
-    if std::env::var_os("REDRESS_TEST_CRASH_AFTER_COMMIT").is_some() {
-        std::process::abort();
-    }
 }
 
 /// Connect, one pass, log out.
