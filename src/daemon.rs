@@ -21,9 +21,8 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
 
-use crate::config::{Config, MailboxConfig};
-use crate::ingest::Options;
-use crate::mailbox::{self, imap, MailboxError};
+use crate::config::Config;
+use crate::mailbox;
 use crate::store::Store;
 
 /// The restart pause after `failures` consecutive failures: 1 s doubling to 5 minutes.
@@ -89,86 +88,19 @@ fn log_pass(p: &mailbox::Pass) {
     }
 }
 
-/// The mailbox watcher: returns Ok on shutdown, Err when it needs restarting.
+/// The mailbox watcher: returns Ok on shutdown, Err when it needs restarting. The
+/// source watches for mail its own way ([`mailbox::Source::watch`]: IMAP IDLE, or a
+/// Maildir looked at every few seconds).
 async fn mailbox_task(cfg: Config, mut rx: Shutdown, progress: Progress) -> anyhow::Result<()> {
     let mut store = Store::open(&cfg.database_path())?;
-    let mut quiet = |_: usize, _: usize| {};
-    match &cfg.mailbox {
-        MailboxConfig::Maildir { path } => {
-            mailbox::maildir::ensure(path)?;
-            loop {
-                let pass = mailbox::maildir::poll(
-                    &mut store,
-                    &cfg,
-                    path,
-                    None,
-                    Options::default(),
-                    &mut quiet,
-                )?;
-                log_pass(&pass);
-                progress.tick();
-                if pause(&mut rx, Duration::from_secs(5)).await {
-                    return Ok(());
-                }
-            }
-        }
-        MailboxConfig::Imap(icfg) => {
-            let mut session = imap::connect(icfg).await?;
-            tracing::info!(server = %icfg.host, folder = %icfg.folder, "IMAP connected");
-            let idle_ok = session
-                .capabilities()
-                .await
-                .map(|c| c.has_str("IDLE"))
-                .map_err(|e| MailboxError::Imap {
-                    server: icfg.host.clone(),
-                    msg: e.to_string(),
-                })?;
-            loop {
-                let pass = imap::pass(
-                    &mut session,
-                    &mut store,
-                    &cfg,
-                    icfg,
-                    None,
-                    Options::default(),
-                    &mut quiet,
-                )
-                .await?;
-                log_pass(&pass);
-                progress.tick();
-                if stopping(&rx) {
-                    let _ = session.logout().await;
-                    return Ok(());
-                }
-                if !idle_ok {
-                    if pause(&mut rx, Duration::from_secs(icfg.poll_seconds.max(5))).await {
-                        let _ = session.logout().await;
-                        return Ok(());
-                    }
-                    continue;
-                }
-                let mut idle = session.idle();
-                idle.init()
-                    .await
-                    .map_err(|e| anyhow::anyhow!("IMAP IDLE: {e}"))?;
-                let shutdown = {
-                    let (wait, _stop) = idle.wait_with_timeout(Duration::from_secs(25 * 60));
-                    tokio::select! {
-                        r = wait => { r.map_err(|e| anyhow::anyhow!("IMAP IDLE: {e}"))?; false }
-                        _ = rx.changed() => true,
-                    }
-                };
-                session = idle
-                    .done()
-                    .await
-                    .map_err(|e| anyhow::anyhow!("IMAP IDLE done: {e}"))?;
-                if shutdown {
-                    let _ = session.logout().await;
-                    return Ok(());
-                }
-            }
-        }
-    }
+    let mut on_pass = |pass: &mailbox::Pass| {
+        log_pass(pass);
+        progress.tick();
+    };
+    mailbox::Source::of(&cfg)
+        .watch(&mut store, &cfg, &mut rx, &mut on_pass)
+        .await?;
+    Ok(())
 }
 
 /// The outbox sender: render what is pending (in a child process), send what is due,

@@ -1,4 +1,5 @@
 //! Redress: a UK council's complaints inbox, end to end.
+pub mod admission;
 pub mod calendar;
 pub mod case;
 pub mod cli;
@@ -9,6 +10,7 @@ pub mod escape;
 pub mod ingest;
 pub mod letter;
 pub mod mailbox;
+pub mod message;
 pub mod notify;
 pub mod outbox;
 pub mod policy;
@@ -18,6 +20,7 @@ pub mod scheduler;
 pub mod store;
 pub mod subject_access;
 pub mod text;
+pub mod thread;
 pub mod time;
 pub mod tls;
 pub mod triage;

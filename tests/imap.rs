@@ -5,6 +5,7 @@ mod bin;
 mod support;
 
 use std::path::Path;
+use std::process::Command;
 
 use support::Dovecot;
 
@@ -21,6 +22,10 @@ fn write_config(dir: &Path, dc: &Dovecot, tls: &str) -> std::path::PathBuf {
         "implicit" => dc.imaps_port,
         _ => dc.imap_port,
     };
+    write_config_port(dir, dc, tls, port)
+}
+
+fn write_config_port(dir: &Path, dc: &Dovecot, tls: &str, port: u16) -> std::path::PathBuf {
     let host = if tls == "plain" {
         "127.0.0.1"
     } else {
@@ -38,7 +43,7 @@ fn write_config(dir: &Path, dc: &Dovecot, tls: &str) -> std::path::PathBuf {
     p
 }
 
-fn poll(dir: &Path, extra_env: Option<(&str, &str)>) -> std::process::Output {
+fn poll_command(dir: &Path) -> Command {
     let mut c = bin::redress();
     c.args([
         "--config",
@@ -49,10 +54,62 @@ fn poll(dir: &Path, extra_env: Option<(&str, &str)>) -> std::process::Output {
         "--json",
     ])
     .current_dir(dir);
-    if let Some((k, v)) = extra_env {
-        c.env(k, v);
-    }
-    c.output().unwrap()
+    c
+}
+
+fn poll(dir: &Path) -> std::process::Output {
+    poll_command(dir).output().unwrap()
+}
+
+/// `redress poll` through a plain-text proxy to Dovecot that kills it (SIGKILL) when
+/// it sends its first command marking mail processed (UID STORE, MOVE or COPY), and
+/// never passes that command on: the process dies right after a batch commits and
+/// before the server is told, the worst moment. The config is pointed back at Dovecot
+/// afterwards.
+fn poll_killed_at_first_mark(dir: &Path, dc: &Dovecot) -> std::process::Output {
+    use std::io::{BufRead, BufReader, Write};
+    use std::net::{TcpListener, TcpStream};
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    write_config_port(dir, dc, "plain", listener.local_addr().unwrap().port());
+    let child = poll_command(dir)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id().to_string();
+    let upstream = dc.imap_port;
+    let proxy = std::thread::spawn(move || {
+        let (client, _) = listener.accept().unwrap();
+        let server = TcpStream::connect(("127.0.0.1", upstream)).unwrap();
+        let (mut to_client, mut from_server) =
+            (client.try_clone().unwrap(), server.try_clone().unwrap());
+        std::thread::spawn(move || std::io::copy(&mut from_server, &mut to_client));
+        let mut to_server = server;
+        let mut lines = BufReader::new(client);
+        let mut line = Vec::new();
+        loop {
+            line.clear();
+            if lines.read_until(b'\n', &mut line).unwrap_or(0) == 0 {
+                return false;
+            }
+            let text = String::from_utf8_lossy(&line).to_ascii_uppercase();
+            if [" UID STORE ", " UID MOVE ", " UID COPY "]
+                .iter()
+                .any(|c| text.contains(c))
+            {
+                let killed = Command::new("kill").args(["-KILL", &pid]).status().unwrap();
+                return killed.success();
+            }
+            if to_server.write_all(&line).is_err() {
+                return false;
+            }
+        }
+    });
+    let out = child.wait_with_output().unwrap();
+    assert!(proxy.join().unwrap(), "killed at its first mark: {out:?}");
+    // Later runs go straight to Dovecot.
+    write_config(dir, dc, "plain");
+    out
 }
 
 fn report(out: &std::process::Output) -> serde_json::Value {
@@ -86,7 +143,7 @@ fn each_tls_mode_ingests_and_marks_seen() {
             dc.deliver(&format!("{i}.test"), &complaint(i));
         }
         write_config(tmp.path(), &dc, tls);
-        let r = report(&poll(tmp.path(), None));
+        let r = report(&poll(tmp.path()));
         assert_eq!(r["seen"], 3, "{tls}: {r}");
         assert_eq!(r["new_cases"], 3, "{tls}: {r}");
         assert_eq!(r["acknowledged"], 3, "{tls}: {r}");
@@ -96,7 +153,7 @@ fn each_tls_mode_ingests_and_marks_seen() {
             "{tls}: all flagged \\Seen"
         );
         // A second pass finds nothing new.
-        let r = report(&poll(tmp.path(), None));
+        let r = report(&poll(tmp.path()));
         assert_eq!(r["seen"], 0, "{tls}: {r}");
         assert_eq!(count_cases(tmp.path()), 3);
     }
@@ -113,7 +170,7 @@ fn plaintext_to_a_remote_host_is_refused() {
     .unwrap();
     // 192.0.2.1 is TEST-NET: the connection itself fails or times out first on some
     // networks, so only the refusal wording is checked when it is reached.
-    let out = poll(tmp.path(), None);
+    let out = poll(tmp.path());
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(err.trim_end().lines().count(), 1, "{err}");
@@ -127,8 +184,8 @@ fn killed_between_commit_and_flag_loses_nothing_and_doubles_nothing() {
         dc.deliver(&format!("{i}.test"), &complaint(i));
     }
     write_config(tmp.path(), &dc, "plain");
-    // The first run aborts right after its batch commits, before \Seen is set.
-    let crashed = poll(tmp.path(), Some(("REDRESS_TEST_CRASH_AFTER_COMMIT", "1")));
+    // The first run is killed right after its batch commits, before \Seen is set.
+    let crashed = poll_killed_at_first_mark(tmp.path(), &dc);
     assert!(!crashed.status.success(), "the crash hook must have fired");
     assert!(
         dc.seen_flags().iter().all(|s| !s),
@@ -140,7 +197,7 @@ fn killed_between_commit_and_flag_loses_nothing_and_doubles_nothing() {
         "all five stored before the crash"
     );
     // Restart: the five are found again, recognised as stored, and only flagged now.
-    let r = report(&poll(tmp.path(), None));
+    let r = report(&poll(tmp.path()));
     assert_eq!(r["duplicates"], 5, "{r}");
     assert_eq!(r["new_cases"], 0, "{r}");
     assert_eq!(count_cases(tmp.path()), 5, "no duplicate case");
@@ -167,7 +224,7 @@ fn a_uidvalidity_change_rescans_without_duplicates() {
         dc.deliver(&format!("{i}.test"), &complaint(i));
     }
     write_config(tmp.path(), &dc, "plain");
-    assert_eq!(report(&poll(tmp.path(), None))["new_cases"], 3);
+    assert_eq!(report(&poll(tmp.path()))["new_cases"], 3);
     // Rebuild the mailbox's UID list: the server hands out a new UIDVALIDITY and
     // renumbers from 1. The messages keep \Seen, so only the UIDVALIDITY check can
     // make Redress look at them again.
@@ -185,7 +242,7 @@ fn a_uidvalidity_change_rescans_without_duplicates() {
         }
     }
     dc.start_again();
-    let r = report(&poll(tmp.path(), None));
+    let r = report(&poll(tmp.path()));
     assert_eq!(r["seen"], 3, "the whole folder is re-scanned: {r}");
     assert_eq!(r["duplicates"], 3, "{r}");
     assert_eq!(r["new_cases"], 0, "{r}");
@@ -212,7 +269,7 @@ Message-ID: <imap-big@example.org>\r\nDate: Mon, 14 Dec 2026 09:00:00 +0000\r\n\
     toml.push_str(&format!("[inbound]\nmax_message_bytes = {limit}\n"));
     std::fs::write(&cfg, toml).unwrap();
 
-    let r = report(&poll(tmp.path(), None));
+    let r = report(&poll(tmp.path()));
     assert_eq!(r["seen"], 3, "{r}");
     assert_eq!(r["new_cases"], 2, "the messages after it become cases: {r}");
     assert_eq!(r["quarantined"], 1, "{r}");
@@ -245,5 +302,5 @@ Message-ID: <imap-big@example.org>\r\nDate: Mon, 14 Dec 2026 09:00:00 +0000\r\n\
     let raw = String::from_utf8_lossy(&out.stdout);
     assert!(raw.contains("Subject: Complaint with a huge scan"), "{raw}");
     assert!(!raw.contains("BODY-LINE"), "no body stored: {raw}");
-    assert_eq!(report(&poll(tmp.path(), None))["seen"], 0);
+    assert_eq!(report(&poll(tmp.path()))["seen"], 0);
 }

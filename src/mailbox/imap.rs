@@ -274,7 +274,6 @@ pub async fn pass(
                     "large mail: batch finished before the next is fetched"
                 );
                 count(&mut out, &key, worker.received().await?);
-                crash_point();
                 mark_processed(session, icfg, &done, can_move).await?;
                 progress(out.report.seen, total);
             }
@@ -329,14 +328,12 @@ pub async fn pass(
             worker.send(job)?;
             pending = Some((uids, bytes));
             if let Some((done, _)) = previous {
-                crash_point();
                 mark_processed(session, icfg, &done, can_move).await?;
                 progress(out.report.seen, total);
             }
         }
         if let Some((done, _)) = pending.take() {
             count(&mut out, &key, worker.received().await?);
-            crash_point();
             mark_processed(session, icfg, &done, can_move).await?;
             progress(out.report.seen, total);
         }
@@ -426,11 +423,8 @@ impl Worker {
             .ok_or_else(|| fail_store("an IMAP pass needs a database file"))?;
         // Opened here, so that a database that cannot be opened fails the pass at once.
         let mut db = Store::open(&path)?;
-        // Fewer, larger WAL checkpoints while a backlog streams in (each one copies the
-        // log into the database and syncs it): 32 MB of log instead of 4 MB.
-        db.conn()
-            .pragma_update(None, "wal_autocheckpoint", 8192)
-            .map_err(crate::store::StoreError::from)?;
+        // Fewer, larger WAL checkpoints while a backlog streams in.
+        db.checkpoint_less_often()?;
         // The server is told after each commit: the commit must survive a power cut.
         db.durable_commits()?;
         let (jobs, rx) = std::sync::mpsc::channel::<Job>();
@@ -579,14 +573,6 @@ async fn mark_processed(
     Ok(())
 }
 
-/// Test hook for the crash-safety test: REDRESS_TEST_CRASH_AFTER_COMMIT=1 aborts the
-/// process right after a batch commits and before the server is told, the worst moment.
-fn crash_point() {
-    if std::env::var_os("REDRESS_TEST_CRASH_AFTER_COMMIT").is_some() {
-        std::process::abort();
-    }
-}
-
 /// Connect, one pass, log out.
 pub async fn poll(
     store: &mut Store,
@@ -601,6 +587,74 @@ pub async fn poll(
     let result = pass(&mut session, store, cfg, icfg, now, opts, progress).await;
     let _ = session.logout().await;
     result
+}
+
+/// The longest IDLE: 25 minutes, under the 29-minute limit of RFC 2177.
+const IDLE_FOR: std::time::Duration = std::time::Duration::from_secs(25 * 60);
+
+/// [`super::Source::watch`] for IMAP: one session; a pass, then IDLE until the server
+/// reports new mail (or [`IDLE_FOR`] passes), then a pass again. A server without IDLE
+/// is polled every `poll_seconds`. Err when the connection fails: the caller connects
+/// again, and the next pass picks up whatever arrived meanwhile.
+pub async fn watch(
+    store: &mut Store,
+    cfg: &Config,
+    icfg: &ImapConfig,
+    shutdown: &mut super::Shutdown,
+    on_pass: super::OnPass<'_>,
+) -> Result<(), MailboxError> {
+    let mut session = connect(icfg).await?;
+    tracing::info!(server = %icfg.host, folder = %icfg.folder, "IMAP connected");
+    let idle_ok = session
+        .capabilities()
+        .await
+        .map(|c| c.has_str("IDLE"))
+        .map_err(|e| fail(icfg, e))?;
+    let mut quiet = |_: usize, _: usize| {};
+    loop {
+        let done = pass(
+            &mut session,
+            store,
+            cfg,
+            icfg,
+            None,
+            Options::default(),
+            &mut quiet,
+        )
+        .await?;
+        on_pass(&done);
+        if *shutdown.borrow() {
+            let _ = session.logout().await;
+            return Ok(());
+        }
+        if !idle_ok {
+            let every = std::time::Duration::from_secs(icfg.poll_seconds.max(5));
+            if super::pause(shutdown, every).await {
+                let _ = session.logout().await;
+                return Ok(());
+            }
+            continue;
+        }
+        let mut idle = session.idle();
+        idle.init()
+            .await
+            .map_err(|e| fail(icfg, format!("IDLE: {e}")))?;
+        let stopping = {
+            let (wait, _stop) = idle.wait_with_timeout(IDLE_FOR);
+            tokio::select! {
+                r = wait => { r.map_err(|e| fail(icfg, format!("IDLE: {e}")))?; false }
+                _ = shutdown.changed() => true,
+            }
+        };
+        session = idle
+            .done()
+            .await
+            .map_err(|e| fail(icfg, format!("IDLE done: {e}")))?;
+        if stopping {
+            let _ = session.logout().await;
+            return Ok(());
+        }
+    }
 }
 
 #[cfg(test)]

@@ -238,6 +238,28 @@ pub fn poll(
     Ok(pass)
 }
 
+/// How often a watched Maildir is looked at again.
+const WATCH_INTERVAL: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// [`super::Source::watch`] for a Maildir: a pass every few seconds until shutdown.
+pub async fn watch(
+    store: &mut Store,
+    cfg: &Config,
+    root: &Path,
+    shutdown: &mut super::Shutdown,
+    on_pass: super::OnPass<'_>,
+) -> Result<(), MailboxError> {
+    ensure(root)?;
+    let mut quiet = |_: usize, _: usize| {};
+    loop {
+        let pass = poll(store, cfg, root, None, Options::default(), &mut quiet)?;
+        on_pass(&pass);
+        if super::pause(shutdown, WATCH_INTERVAL).await {
+            return Ok(());
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -125,6 +125,60 @@ pub(crate) fn count(pass: &mut Pass, source: &str, outcomes: Vec<Outcome>) {
     pass.outcomes.extend(outcomes);
 }
 
+/// The daemon's shutdown signal: true once it is stopping.
+pub type Shutdown = tokio::sync::watch::Receiver<bool>;
+
+/// Told of each pass a watch makes (the daemon logs it and counts it as progress).
+pub type OnPass<'a> = &'a mut (dyn FnMut(&Pass) + Send);
+
+/// The configured mailbox, as the daemon watches it.
+#[derive(Debug, Clone, Copy)]
+pub enum Source<'a> {
+    Maildir(&'a std::path::Path),
+    Imap(&'a crate::config::ImapConfig),
+}
+
+impl<'a> Source<'a> {
+    pub fn of(cfg: &'a Config) -> Source<'a> {
+        match &cfg.mailbox {
+            MailboxConfig::Maildir { path } => Source::Maildir(path),
+            MailboxConfig::Imap(icfg) => Source::Imap(icfg),
+        }
+    }
+
+    /// Ingest what arrives until `shutdown`: a pass, then wait for more (IMAP IDLE
+    /// where the server has it, else a poll on an interval), then a pass again; every
+    /// pass is handed to `on_pass`. Ok on shutdown (the batch in hand is finished
+    /// first); Err when the source needs starting again (a dropped connection...).
+    pub async fn watch(
+        self,
+        store: &mut Store,
+        cfg: &Config,
+        shutdown: &mut Shutdown,
+        on_pass: OnPass<'_>,
+    ) -> Result<(), MailboxError> {
+        match self {
+            Source::Maildir(path) => maildir::watch(store, cfg, path, shutdown, on_pass).await,
+            Source::Imap(icfg) => imap::watch(store, cfg, icfg, shutdown, on_pass).await,
+        }
+    }
+}
+
+fn stopping(rx: &Shutdown) -> bool {
+    *rx.borrow()
+}
+
+/// Sleep for `d` or until shutdown; true when shutting down.
+pub(crate) async fn pause(rx: &mut Shutdown, d: std::time::Duration) -> bool {
+    if stopping(rx) {
+        return true;
+    }
+    tokio::select! {
+        _ = rx.changed() => true,
+        _ = tokio::time::sleep(d) => stopping(rx),
+    }
+}
+
 /// One pass over the configured mailbox.
 pub async fn poll_once(
     store: &mut Store,

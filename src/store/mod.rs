@@ -746,96 +746,6 @@ pub fn request_letter(conn: &Connection, req: &LetterRequest) -> Result<i64> {
     Ok(id)
 }
 
-/// Automatic letters to `addr` created since `since` (RFC 3339), its plus-addressed
-/// forms (`name+tag@domain`) counted as the address itself (`name@domain`).
-pub fn automatic_letters_to(conn: &Connection, addr: &str, since: &str) -> Result<u32> {
-    let (local, domain) = addr.rsplit_once('@').unwrap_or((addr, ""));
-    let base = local.split('+').next().unwrap_or(local);
-    // Every "base+...@domain" sorts between "base+" and "base," ('+' + 1): one range
-    // of the (to_addr, created_at) index, then the domain checked on the few found.
-    Ok(conn
-        .prepare_cached(
-            "SELECT (SELECT COUNT(*) FROM letters WHERE to_addr = ?1 AND automatic = 1 AND created_at >= ?2)
-                  + (SELECT COUNT(*) FROM letters WHERE to_addr >= ?3 AND to_addr < ?4 AND automatic = 1
-                     AND created_at >= ?2 AND substr(to_addr, -length(?5)) = ?5)",
-        )?
-        .query_row(
-            params![
-                format!("{base}@{domain}"),
-                since,
-                format!("{base}+"),
-                format!("{base},"),
-                format!("@{domain}")
-            ],
-            |r| r.get(0),
-        )?)
-}
-
-/// Automatic letters answering mail in the clock hour `hour` ('YYYY-MM-DDTHH', UTC).
-pub fn automatic_letters_in_hour(conn: &Connection, hour: &str) -> Result<u32> {
-    Ok(conn
-        .prepare_cached("SELECT n FROM auto_letter_hours WHERE hour = ?1")?
-        .query_row([hour], |r| r.get(0))
-        .optional()?
-        .unwrap_or(0))
-}
-
-/// Count one more automatic letter answering mail in `hour`; the counts of earlier
-/// days are dropped when an hour's first letter is counted.
-pub fn count_automatic_letter(conn: &Connection, hour: &str) -> Result<()> {
-    let n = conn
-        .prepare_cached(
-            "INSERT INTO auto_letter_hours (hour, n) VALUES (?1, 1)
-             ON CONFLICT (hour) DO UPDATE SET n = n + 1 RETURNING n",
-        )?
-        .query_row([hour], |r| r.get::<_, i64>(0))?;
-    if n == 1 {
-        conn.prepare_cached("DELETE FROM auto_letter_hours WHERE hour < ?1")?
-            .execute([&hour[..hour.len().min(10)]])?;
-    }
-    Ok(())
-}
-
-impl Store {
-    /// Where a mailbox source has got to: (UIDVALIDITY, last UID stored).
-    pub fn source_position(&self, source: &str) -> Result<Option<(Option<u32>, u32)>> {
-        Ok(self
-            .conn
-            .query_row(
-                "SELECT uidvalidity, last_uid FROM mail_sources WHERE source = ?1",
-                [source],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()?)
-    }
-
-    pub fn save_source_position(
-        &self,
-        source: &str,
-        uidvalidity: u32,
-        last_uid: u32,
-        at: DateTime<Utc>,
-    ) -> Result<()> {
-        save_position(&self.conn, source, uidvalidity, last_uid, at)
-    }
-}
-
-/// [`Store::save_source_position`] inside a caller's transaction.
-pub(crate) fn save_position(
-    conn: &Connection,
-    source: &str,
-    uidvalidity: u32,
-    last_uid: u32,
-    at: DateTime<Utc>,
-) -> Result<()> {
-    conn.prepare_cached("INSERT INTO mail_sources (source, uidvalidity, last_uid, updated_at) VALUES (?1, ?2, ?3, ?4)
-         ON CONFLICT (source) DO UPDATE SET uidvalidity = excluded.uidvalidity,
-            last_uid = excluded.last_uid, updated_at = excluded.updated_at")?.execute(
-        params![source, uidvalidity, last_uid, stamp(at)],
-    )?;
-    Ok(())
-}
-
 /// A pause of a case's deadlines.
 #[derive(Debug, Clone, Serialize)]
 pub struct PauseRow {
@@ -862,106 +772,6 @@ impl Store {
             .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
     }
-}
-
-/// A quarantined message, without its bytes.
-#[derive(Debug, Clone, Serialize)]
-pub struct QuarantineRow {
-    pub id: i64,
-    pub source: String,
-    pub reason: String,
-    pub received_at: String,
-    pub size: i64,
-}
-
-impl Store {
-    pub fn quarantine(&self) -> Result<Vec<QuarantineRow>> {
-        let mut stmt = self.conn.prepare(
-            "SELECT id, source, reason, received_at, length(raw) FROM quarantine ORDER BY id",
-        )?;
-        let rows = stmt
-            .query_map([], |r| {
-                Ok(QuarantineRow {
-                    id: r.get(0)?,
-                    source: r.get(1)?,
-                    reason: r.get(2)?,
-                    received_at: r.get(3)?,
-                    size: r.get(4)?,
-                })
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(rows)
-    }
-
-    /// The raw bytes of a quarantined message, for an officer to inspect.
-    /// Quarantined messages whose bytes contain `email` as a whole address (ASCII
-    /// case ignored): for a subject access export.
-    pub fn quarantined_mentioning(&self, email: &str) -> Result<Vec<Quarantined>> {
-        let needle = email.trim().to_ascii_lowercase();
-        if needle.is_empty() {
-            return Ok(Vec::new());
-        }
-        // Every row is matched here on its bytes, one at a time, rather than with
-        // SQL text functions: quarantined mail is often not valid text. The match is
-        // on whole addresses only (not bob@x inside jimbob@x), so that nobody else's
-        // message is exported.
-        let mut stmt = self
-            .conn
-            .prepare("SELECT id, received_at, reason, raw FROM quarantine ORDER BY id")?;
-        let mut rows = stmt.query([])?;
-        let mut out = Vec::new();
-        while let Some(r) = rows.next()? {
-            let raw = r.get_ref(3)?.as_bytes().unwrap_or_default();
-            if contains_address(raw, needle.as_bytes()) {
-                out.push(Quarantined {
-                    id: r.get(0)?,
-                    received_at: r.get(1)?,
-                    reason: r.get(2)?,
-                    raw: raw.to_vec(),
-                });
-            }
-        }
-        Ok(out)
-    }
-
-    pub fn quarantined_raw(&self, id: i64) -> Result<Vec<u8>> {
-        self.conn
-            .query_row("SELECT raw FROM quarantine WHERE id = ?1", [id], |r| {
-                r.get(0)
-            })
-            .optional()?
-            .ok_or_else(|| StoreError::Refused(format!("no quarantined message with id {id}")))
-    }
-}
-
-/// A quarantined message with its bytes.
-pub struct Quarantined {
-    pub id: i64,
-    pub received_at: String,
-    pub reason: String,
-    pub raw: Vec<u8>,
-}
-
-/// Whether `haystack` holds the address `needle` (lower case) whole: not as the tail
-/// of a longer local part or the head of a longer domain (ASCII case ignored).
-pub(crate) fn contains_address(haystack: &[u8], needle: &[u8]) -> bool {
-    if !needle.contains(&b'@') || haystack.len() < needle.len() {
-        return false;
-    }
-    let lower = haystack.to_ascii_lowercase();
-    // Anything RFC 5322 allows in a local part (and any UTF-8 byte): o'bob@x and
-    // jos\u{e9}bob@x are not bob@x.
-    let local =
-        |b: u8| b.is_ascii_alphanumeric() || b >= 0x80 || b".!#$%&'*+-/=?^_`{|}~".contains(&b);
-    let domain = |b: u8| b.is_ascii_alphanumeric() || b == b'-';
-    lower.windows(needle.len()).enumerate().any(|(i, w)| {
-        let after = &lower[i + needle.len()..];
-        w == needle
-            && (i == 0 || !local(lower[i - 1]))
-            // The domain goes on if a letter, digit or hyphen follows, or a dot and then one.
-            && !after.first().is_some_and(|&b| domain(b))
-            && !(after.first() == Some(&b'.') && after.get(1).is_some_and(|&b| domain(b)))
-    })
 }
 
 /// Attributes an officer may set directly; each change is an event.
@@ -1187,9 +997,17 @@ fn cancel_open(tx: &Connection, case_id: i64, stage: Option<&str>) -> Result<()>
     Ok(())
 }
 
+pub mod auto_letters;
+pub mod messages;
 pub mod notifications;
 pub mod outbox;
+pub mod quarantine;
 pub mod records;
+pub mod sources;
+
+#[cfg(test)]
+use quarantine::contains_address;
+pub use quarantine::{QuarantineRow, Quarantined};
 
 #[cfg(test)]
 mod tests;

@@ -89,7 +89,7 @@ fn remember_erased(
         "INSERT OR IGNORE INTO erased_mail (key_hash, erased_at) VALUES (?1, ?2)",
     )?;
     for k in keys {
-        ins.execute(params![crate::ingest::sha256_hex(k.as_bytes()), at])?;
+        ins.execute(params![crate::message::sha256_hex(k.as_bytes()), at])?;
     }
     Ok(())
 }

@@ -1,0 +1,231 @@
+//! Received mail: the message rows and their attachments, the ingestion keys that make
+//! ingestion idempotent, and the lookups threading asks of the cases, letters and
+//! messages on file.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{params, Connection, OptionalExtension};
+
+use super::{Result, StoreError};
+use crate::message::{Attachment, Parsed};
+use crate::thread::{Candidate, Cases, Recent};
+
+/// Whether a message was stored before: under its key (or erased, remembered by the
+/// key's hash or, for mail erased before keys carried the content digest, the bare
+/// Message-ID's), and whether something is stored under the old key, the bare
+/// Message-ID `old_id` (empty: none).
+pub(crate) fn seen(
+    conn: &Connection,
+    key: &str,
+    key_hash: &str,
+    old_key_hash: &str,
+    old_id: &str,
+) -> Result<(bool, bool)> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM messages WHERE ingest_key = ?1)
+                 OR EXISTS (SELECT 1 FROM quarantine WHERE ingest_key = ?1)
+                 OR EXISTS (SELECT 1 FROM erased_mail WHERE key_hash IN (?2, ?3)),
+                    EXISTS (SELECT 1 FROM messages WHERE ingest_key = ?4)
+                 OR EXISTS (SELECT 1 FROM quarantine WHERE ingest_key = ?4)",
+        )?
+        .query_row(params![key, key_hash, old_key_hash, old_id], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?)
+}
+
+/// The raw bytes stored (as a message, or quarantined) under ingestion key `key`.
+pub(crate) fn raw_under_key(conn: &Connection, key: &str) -> Result<Option<Vec<u8>>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT raw FROM messages WHERE ingest_key = ?1
+             UNION ALL SELECT raw FROM quarantine WHERE ingest_key = ?1 LIMIT 1",
+        )?
+        .query_row([key], |r| r.get(0))
+        .optional()?)
+}
+
+/// Whether one of our letters went out with this Message-ID (as written, brackets and all).
+pub(crate) fn is_our_letter(conn: &Connection, message_id: &str) -> Result<bool> {
+    Ok(conn
+        .prepare_cached("SELECT EXISTS (SELECT 1 FROM letters WHERE message_id = ?1)")?
+        .query_row([message_id], |r| r.get(0))?)
+}
+
+/// The letter that went out with this Message-ID: (letter id, case id, case reference).
+pub(crate) fn letter_by_message_id(
+    conn: &Connection,
+    message_id: &str,
+) -> Result<Option<(i64, i64, String)>> {
+    Ok(conn
+        .query_row(
+            "SELECT l.id, l.case_id, c.reference FROM letters l JOIN cases c ON c.id = l.case_id WHERE l.message_id = ?1",
+            [message_id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()?)
+}
+
+/// Threading's questions, answered from the database inside the caller's transaction.
+pub(crate) struct CaseLookup<'a>(pub &'a Connection);
+
+impl Cases for CaseLookup<'_> {
+    type Error = StoreError;
+
+    fn by_reference(&mut self, reference: &str) -> Result<Option<Candidate>> {
+        Ok(self.0.prepare_cached("SELECT c.id, cu.email, c.state FROM cases c LEFT JOIN customers cu ON cu.id = c.customer_id WHERE c.reference = ?1")?.query_row(
+            [reference],
+            |r| Ok(Candidate { case_id: r.get(0)?, reference: reference.to_string(), customer: r.get(1)?, state: r.get(2)? }),
+        )
+        .optional()?)
+    }
+
+    fn by_message_id(&mut self, bare: &str, sender: &str) -> Result<Option<String>> {
+        let bracketed = format!("<{bare}>");
+        // A received message's key is "<Message-ID> sha256:<digest>" (or, stored before
+        // digests, the bare Message-ID): a range of the key's unique index.
+        let (lo, hi) = (format!("{bare} "), format!("{bare}!"));
+        // One Message-ID may now stand on several messages (a gateway reusing it, or
+        // someone reusing a resident's): the sender's own case first, then the oldest.
+        Ok(self
+            .0
+            .prepare_cached(
+                "SELECT reference FROM (
+                   SELECT c.reference, 0 AS rank, 0 AS mid FROM letters l JOIN cases c ON c.id = l.case_id
+                   WHERE l.message_id = ?1
+                   UNION ALL
+                   SELECT c.reference, CASE WHEN cu.email = ?5 THEN 1 ELSE 2 END, m.id
+                   FROM messages m JOIN cases c ON c.id = m.case_id
+                   LEFT JOIN customers cu ON cu.id = c.customer_id
+                   WHERE ((m.ingest_key >= ?3 AND m.ingest_key < ?4) OR m.ingest_key = ?2)
+                   AND m.message_id IS NOT NULL)
+                 ORDER BY rank, mid LIMIT 1",
+            )?
+            .query_row(params![bracketed, bare, lo, hi, sender], |r| r.get(0))
+            .optional()?)
+    }
+
+    fn open_from(&mut self, sender: &str, since: DateTime<Utc>) -> Result<Vec<Recent>> {
+        let since = since.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let mut stmt = self.0.prepare_cached(
+            "SELECT c.id, c.reference, c.subject, c.state FROM cases c JOIN customers cu ON cu.id = c.customer_id
+             WHERE cu.email = ?1 AND c.state != 'closed' AND c.received_at >= ?2 ORDER BY c.id DESC",
+        )?;
+        let rows = stmt.query_map(params![sender, since], |r| {
+            Ok(Recent {
+                case_id: r.get(0)?,
+                reference: r.get(1)?,
+                subject: r.get(2)?,
+                state: r.get(3)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+}
+
+/// One received message to store.
+pub(crate) struct NewMessage<'a> {
+    pub case_id: Option<i64>,
+    pub key: &'a str,
+    pub raw: &'a [u8],
+    pub parsed: &'a Parsed,
+    pub received_at: DateTime<Utc>,
+    /// "new-case", "attached", "noise" or "bounce".
+    pub status: &'a str,
+    pub matched_by: Option<&'a str>,
+    pub no_reply: Option<&'a str>,
+    /// (kind, reason) for the message that opened a case.
+    pub triage: Option<(&'a str, &'a str)>,
+}
+
+/// Store a message's row and its attachments.
+pub(crate) fn insert_message(conn: &Connection, m: &NewMessage) -> Result<()> {
+    let p = m.parsed;
+    conn.prepare_cached("INSERT INTO messages (case_id, ingest_key, raw, from_addr, subject, sent_at, received_at, status,
+                               message_id, in_reply_to, refs, reply_to, body_text, matched_by, no_reply_reason, size,
+                               triage, triage_reason)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)")?.execute(
+        params![
+            m.case_id,
+            m.key,
+            RawValue(m.raw),
+            p.from,
+            p.subject,
+            p.date.map(crate::time::stamp),
+            crate::time::stamp(m.received_at),
+            m.status,
+            p.message_id,
+            p.in_reply_to.first(),
+            if p.references.is_empty() { None } else { Some(p.references.join(" ")) },
+            p.reply_to,
+            p.body,
+            m.matched_by,
+            m.no_reply,
+            m.raw.len() as i64,
+            m.triage.map(|t| t.0),
+            m.triage.map(|t| t.1)
+        ],
+    )?;
+    let id = conn.last_insert_rowid();
+    fill_raw(conn, "messages", id, m.raw)?;
+    insert_attachments(conn, id, &p.attachments)?;
+    Ok(())
+}
+
+fn insert_attachments(
+    conn: &Connection,
+    message_id: i64,
+    atts: &[Attachment],
+) -> rusqlite::Result<()> {
+    for a in atts {
+        let note = a
+            .over_limit
+            .map(|limit| format!("left out: {} bytes, over the {limit} byte limit", a.size));
+        conn.prepare_cached("INSERT INTO attachments (message_id, name, mime_type, size, sha256, content, note) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")?.execute(
+            params![message_id, a.name, a.mime_type, a.size as i64, a.sha256, a.content, note],
+        )?;
+    }
+    Ok(())
+}
+
+/// Raw mail at least this big is written in place after its row (see [`RawValue`]).
+const BIG_RAW: usize = 1 << 20;
+
+/// A message's raw bytes as a statement binds them: small ones as they are; a big one
+/// as a zero-filled blob of its length, filled in by [`fill_raw`] once the row exists.
+/// Binding the bytes would copy them twice (the bound value, then the row's record);
+/// a zero blob at the end of a record (raw is the last column, migration 10) costs
+/// SQLite no memory at all, and the blob is then written page by page.
+pub(super) struct RawValue<'a>(pub &'a [u8]);
+
+impl rusqlite::ToSql for RawValue<'_> {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        if self.0.len() >= BIG_RAW {
+            Ok(rusqlite::types::ToSqlOutput::ZeroBlob(self.0.len() as i32))
+        } else {
+            self.0.to_sql()
+        }
+    }
+}
+
+/// Write a big message's bytes into the zero blob [`RawValue`] reserved in `table`'s
+/// row `rowid`.
+pub(super) fn fill_raw(
+    conn: &Connection,
+    table: &str,
+    rowid: i64,
+    raw: &[u8],
+) -> rusqlite::Result<()> {
+    if raw.len() < BIG_RAW {
+        return Ok(());
+    }
+    let mut blob = conn.blob_open(rusqlite::MAIN_DB, table, "raw", rowid, false)?;
+    blob.write_at(raw, 0)
+}
+
+/// Add `why` to a case's flags (kept, separated by "; ").
+pub(crate) fn flag_case(conn: &Connection, case_id: i64, why: &str) -> Result<()> {
+    conn.prepare_cached("UPDATE cases SET flagged = CASE WHEN flagged IS NULL OR flagged = '' THEN ?2 ELSE flagged || '; ' || ?2 END WHERE id = ?1")?.execute(
+        params![case_id, why],
+    )?;
+    Ok(())
+}
