@@ -1237,7 +1237,7 @@ fn insert_message(
             RawValue(raw),
             p.from,
             p.subject,
-            p.date.map(|d| crate::time::stamp(d)),
+            p.date.map(crate::time::stamp),
             crate::time::stamp(*received_at),
             status,
             p.message_id,

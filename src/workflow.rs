@@ -19,7 +19,7 @@ use crate::case::{Action, CloseReason, Kind, State};
 use crate::config::Config;
 use crate::policy::{OnLapse, Policy, Unit};
 use crate::store::{
-    self, apply_on, find_case_on, insert_event, CaseRow, LetterRequest, Store, StoreError,
+    self, apply_on, find_case_on, insert_event, Case, LetterRequest, Store, StoreError,
 };
 
 type Result<T> = std::result::Result<T, StoreError>;
@@ -28,7 +28,7 @@ fn refused(msg: impl Into<String>) -> StoreError {
     StoreError::Refused(msg.into())
 }
 
-fn policy_of(cfg: &Config, case: &CaseRow) -> Result<Policy> {
+fn policy_of(cfg: &Config, case: &Case) -> Result<Policy> {
     if case.policy == cfg.policy.name {
         Ok(cfg.policy.clone())
     } else {
@@ -50,7 +50,7 @@ fn first_time(conn: &Connection, case_id: i64, key: &str, at: DateTime<Utc>) -> 
 fn letter(
     conn: &Connection,
     cfg: &Config,
-    case: &CaseRow,
+    case: &Case,
     kind: &str,
     data: serde_json::Value,
     automatic: bool,
@@ -128,7 +128,7 @@ fn transaction(store: &mut Store) -> Result<rusqlite::Transaction<'_>> {
     Ok(store.conn_mut().transaction()?)
 }
 
-fn reload(store: &Store, id: i64) -> Result<CaseRow> {
+fn reload(store: &Store, id: i64) -> Result<Case> {
     store.case_by_id(id)
 }
 
@@ -144,10 +144,10 @@ pub fn assign(
     actor: &str,
     reference: &str,
     officer: &str,
-) -> Result<CaseRow> {
+) -> Result<Case> {
     let case = store.find_case(reference)?;
     let policy = policy_of(cfg, &case)?;
-    if case.state == State::Closed.as_str() {
+    if case.state == State::Closed {
         return Err(refused(format!(
             "{}: the case is closed; reopen it first",
             case.reference
@@ -213,7 +213,7 @@ pub fn reply(
     actor: &str,
     reference: &str,
     r: &Reply,
-) -> Result<CaseRow> {
+) -> Result<Case> {
     let case = store.find_case(reference)?;
     let policy = policy_of(cfg, &case)?;
     let is_final = policy.is_final_stage(&case.stage);
@@ -245,7 +245,7 @@ pub fn reply(
             )))
         }
     }
-    if case.kind != Kind::Complaint.as_str() && case.kind != Kind::Comment.as_str() {
+    if case.kind != Kind::Complaint && case.kind != Kind::Comment {
         return Err(refused(format!(
             "{} is a {}, not a complaint: close it instead",
             case.reference, case.kind
@@ -253,7 +253,7 @@ pub fn reply(
     }
     let outcome = match &r.outcome {
         Some(o) => Some(pick(&policy.preset.outcomes, o, "outcome")?),
-        None if case.kind == Kind::Complaint.as_str() => {
+        None if case.kind == Kind::Complaint => {
             return Err(refused(format!(
                 "--outcome is required ({})",
                 policy.preset.outcomes.join(", ")
@@ -371,7 +371,7 @@ pub fn extend(
     reference: &str,
     days: u32,
     reason: &str,
-) -> Result<CaseRow> {
+) -> Result<Case> {
     let case = store.find_case(reference)?;
     let policy = policy_of(cfg, &case)?;
     let stage = policy
@@ -406,8 +406,8 @@ pub fn extend(
         return Err(refused("--reason is required: the customer is told why"));
     }
     if !matches!(
-        State::parse(&case.state),
-        Some(State::Acknowledged | State::Investigating | State::Escalated | State::Received)
+        case.state,
+        State::Acknowledged | State::Investigating | State::Escalated | State::Received
     ) {
         return Err(refused(format!(
             "{}: cannot extend a case that is {}",
@@ -453,7 +453,7 @@ pub fn extend(
 fn escalate_on(
     tx: &Connection,
     cfg: &Config,
-    case: &CaseRow,
+    case: &Case,
     policy: &Policy,
     at: DateTime<Utc>,
     actor: &str,
@@ -514,7 +514,7 @@ pub fn escalate(
     now: DateTime<Utc>,
     actor: &str,
     reference: &str,
-) -> Result<CaseRow> {
+) -> Result<Case> {
     let case = store.find_case(reference)?;
     let policy = policy_of(cfg, &case)?;
     let tx = transaction(store)?;
@@ -566,7 +566,7 @@ pub fn decide(
     reference: &str,
     d: Decision,
     reasons: &str,
-) -> Result<CaseRow> {
+) -> Result<Case> {
     let case = store.find_case(reference)?;
     let policy = policy_of(cfg, &case)?;
     if reasons.trim().is_empty() {
@@ -578,7 +578,7 @@ pub fn decide(
         Decision::ReferBack => Action::ReferBack,
         Decision::ReferToOmbudsman => Action::Close(CloseReason::ReferredToOmbudsman),
     };
-    if d == Decision::ReferToOmbudsman && case.state != State::EscalationRequested.as_str() {
+    if d == Decision::ReferToOmbudsman && case.state != State::EscalationRequested {
         return Err(refused(format!(
             "{}: a review decision needs an escalation request; the case is {}",
             case.reference, case.state
@@ -617,7 +617,7 @@ pub fn close(
     reference: &str,
     reason: CloseReason,
     note: Option<&str>,
-) -> Result<CaseRow> {
+) -> Result<Case> {
     let case = store.find_case(reference)?;
     let policy = policy_of(cfg, &case)?;
     store.apply(
@@ -639,7 +639,7 @@ pub fn reopen(
     actor: &str,
     reference: &str,
     why: &str,
-) -> Result<CaseRow> {
+) -> Result<Case> {
     let case = store.find_case(reference)?;
     let policy = policy_of(cfg, &case)?;
     store.apply(
@@ -766,7 +766,7 @@ pub fn pause(
     actor: &str,
     reference: &str,
     reason: &str,
-) -> Result<CaseRow> {
+) -> Result<Case> {
     let case = store.find_case(reference)?;
     let policy = policy_of(cfg, &case)?;
     if !policy.preset.pause_allowed {
@@ -813,7 +813,7 @@ pub fn resume(
     now: DateTime<Utc>,
     actor: &str,
     reference: &str,
-) -> Result<CaseRow> {
+) -> Result<Case> {
     let case = store.find_case(reference)?;
     let tx = transaction(store)?;
     let p: Option<(i64, String)> = tx
@@ -1239,8 +1239,7 @@ fn deadline_step(
             mark("lapsed")?;
         }
         ("escalation-window", true) => {
-            let state = State::parse(&case.state);
-            if matches!(state, Some(State::Responded | State::AwaitingCustomer))
+            if matches!(case.state, State::Responded | State::AwaitingCustomer)
                 && first_time(tx, case_id, &format!("window:{stage}"), now)?
             {
                 let on_lapse = policy
@@ -1367,7 +1366,7 @@ fn deadline_step(
     Ok(())
 }
 
-impl CaseRow {
+impl Case {
     /// The day our response at the current stage went out, if it has.
     pub fn facts_responded_on(&self) -> Option<NaiveDate> {
         self.facts.responded_on

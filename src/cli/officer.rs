@@ -157,7 +157,7 @@ pub struct TickArgs {
     pub json: bool,
 }
 
-fn said(case: &crate::store::CaseRow) {
+fn said(case: &crate::store::Case) {
     let due = case
         .next_due
         .as_deref()

@@ -7,10 +7,11 @@ use serde_json::{json, Value};
 
 use super::{ContextInput, LetterContext};
 use crate::calendar::Calendar;
+use crate::case::{Kind as CaseKind, State};
 use crate::config::Council;
 use crate::policy::Policy;
 use crate::store::outbox::CustomerRow;
-use crate::store::{CaseRow, FactsRow};
+use crate::store::{Case, FactsRow};
 
 /// The facts each letter kind is asked for with (the `data` of its letters row).
 /// Keys not listed as optional must be present.
@@ -96,15 +97,15 @@ pub fn data_for(kind: &str) -> Vec<Value> {
 
 /// A case as a letter of `kind` would find it: at the first stage, and for letters
 /// that come later in a complaint, at each later stage too.
-fn sample_cases(policy: &Policy, kind: &str) -> Vec<CaseRow> {
+fn sample_cases(policy: &Policy, kind: &str) -> Vec<Case> {
     let received = Utc.with_ymd_and_hms(2026, 12, 21, 10, 30, 0).unwrap();
     let d = |y, m, day| chrono::NaiveDate::from_ymd_opt(y, m, day);
-    let base = CaseRow {
+    let base = Case {
         id: 1,
         reference: format!("{}-2026-00042", policy.preset.reference_prefix),
         policy: policy.name.clone(),
-        kind: "complaint".into(),
-        state: "acknowledged".into(),
+        kind: CaseKind::Complaint,
+        state: State::Acknowledged,
         stage: policy.first_stage().id.clone(),
         close_reason: None,
         customer_email: Some("jo.bloggs@example.net".into()),
@@ -126,14 +127,14 @@ fn sample_cases(policy: &Policy, kind: &str) -> Vec<CaseRow> {
         },
     };
     let kind_of_case = match kind {
-        "compliment-thanks" => "compliment",
-        "comment-acknowledgement" => "comment",
-        "service-request-redirect" => "service-request",
-        "out-of-scope-redirect" => "out-of-scope",
-        _ => "complaint",
+        "compliment-thanks" => CaseKind::Compliment,
+        "comment-acknowledgement" => CaseKind::Comment,
+        "service-request-redirect" => CaseKind::ServiceRequest,
+        "out-of-scope-redirect" => CaseKind::OutOfScope,
+        _ => CaseKind::Complaint,
     };
-    let mut cases = vec![CaseRow {
-        kind: kind_of_case.into(),
+    let mut cases = vec![Case {
+        kind: kind_of_case,
         ..base.clone()
     }];
     let later_stages = matches!(
@@ -148,9 +149,9 @@ fn sample_cases(policy: &Policy, kind: &str) -> Vec<CaseRow> {
     );
     if later_stages {
         for s in policy.preset.stages.iter().skip(1) {
-            cases.push(CaseRow {
+            cases.push(Case {
                 stage: s.id.clone(),
-                state: "escalated".into(),
+                state: State::Escalated,
                 officer: None,
                 past_officers: vec!["A. Khan".into()],
                 facts: FactsRow {
@@ -163,12 +164,12 @@ fn sample_cases(policy: &Policy, kind: &str) -> Vec<CaseRow> {
         }
     }
     // A customer with no name on record must still get a proper letter.
-    cases.push(CaseRow {
+    cases.push(Case {
         customer_name: None,
         officer: None,
         service: None,
         subject: None,
-        kind: kind_of_case.into(),
+        kind: kind_of_case,
         ..base
     });
     cases

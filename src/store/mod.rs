@@ -9,7 +9,7 @@ use serde::Serialize;
 use std::path::Path;
 
 use crate::calendar::{london_date, Calendar};
-use crate::case::{self, Action, IllegalTransition, Kind, State};
+use crate::case::{self, Action, CloseReason, IllegalTransition, Kind, State};
 use crate::deadline::{self, Due, Facts};
 use crate::policy::Policy;
 
@@ -86,15 +86,15 @@ pub struct Store {
 
 /// A case as listings and `case REF` show it.
 #[derive(Debug, Clone, Serialize)]
-pub struct CaseRow {
+pub struct Case {
     #[serde(skip)]
     pub id: i64,
     pub reference: String,
     pub policy: String,
-    pub kind: String,
-    pub state: String,
+    pub kind: Kind,
+    pub state: State,
     pub stage: String,
-    pub close_reason: Option<String>,
+    pub close_reason: Option<CloseReason>,
     pub customer_email: Option<String>,
     pub customer_name: Option<String>,
     pub subject: Option<String>,
@@ -144,14 +144,14 @@ pub struct EventRow {
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct DeadlineRow {
+pub struct Deadline {
     pub stage: String,
-    pub kind: String,
+    pub kind: deadline::Kind,
     pub from_event: String,
     pub from_date: String,
     pub period: String,
     pub due: String,
-    pub status: String,
+    pub status: deadline::Status,
     pub met_on: Option<String>,
 }
 
@@ -182,6 +182,35 @@ pub struct CaseFilter {
     pub limit: Option<usize>,
 }
 
+/// Enums stored as their kebab-case names: parsed once as rows are read, so unknown
+/// text in the database is a conversion error naming it, never a panic.
+macro_rules! text_column {
+    ($t:ty, $what:literal) => {
+        impl rusqlite::types::FromSql for $t {
+            fn column_result(
+                v: rusqlite::types::ValueRef<'_>,
+            ) -> rusqlite::types::FromSqlResult<Self> {
+                let s = v.as_str()?;
+                <$t>::parse(s).ok_or_else(|| {
+                    rusqlite::types::FromSqlError::Other(
+                        format!("unknown {} '{s}' in the database", $what).into(),
+                    )
+                })
+            }
+        }
+        impl rusqlite::types::ToSql for $t {
+            fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+                Ok(self.as_str().into())
+            }
+        }
+    };
+}
+text_column!(Kind, "case kind");
+text_column!(State, "case state");
+text_column!(CloseReason, "close reason");
+text_column!(deadline::Kind, "deadline kind");
+text_column!(deadline::Status, "deadline status");
+
 fn parse_date(s: Option<String>) -> Option<NaiveDate> {
     s.and_then(|s| crate::time::parse_iso(&s))
 }
@@ -195,9 +224,9 @@ const CASE_COLUMNS: &str = "c.id, c.reference, c.policy, c.kind, c.state, c.stag
     (SELECT MIN(due) FROM deadlines d WHERE d.case_id = c.id AND +d.status = 'open'),
     c.received_on, c.acknowledged_on, c.escalation_requested_on, c.investigation_started_on, c.responded_on";
 
-fn case_from_row(r: &rusqlite::Row) -> rusqlite::Result<CaseRow> {
+fn case_from_row(r: &rusqlite::Row) -> rusqlite::Result<Case> {
     let past: String = r.get(12)?;
-    Ok(CaseRow {
+    Ok(Case {
         id: r.get(0)?,
         reference: r.get(1)?,
         policy: r.get(2)?,
@@ -355,21 +384,21 @@ impl Store {
         prefix: &str,
         cal: &Calendar,
         actor: &str,
-    ) -> Result<CaseRow> {
+    ) -> Result<Case> {
         let tx = self.conn.transaction()?;
         let (id, _) = create_case_with(&tx, new, policy, prefix, cal, actor, None)?;
         tx.commit()?;
         self.case_by_id(id)
     }
 
-    pub fn case_by_id(&self, id: i64) -> Result<CaseRow> {
+    pub fn case_by_id(&self, id: i64) -> Result<Case> {
         let sql = format!(
             "SELECT {CASE_COLUMNS} FROM cases c LEFT JOIN customers cu ON cu.id = c.customer_id WHERE c.id = ?1"
         );
         Ok(self.conn.query_row(&sql, [id], case_from_row)?)
     }
 
-    pub fn find_case(&self, reference: &str) -> Result<CaseRow> {
+    pub fn find_case(&self, reference: &str) -> Result<Case> {
         let sql = format!(
             "SELECT {CASE_COLUMNS} FROM cases c LEFT JOIN customers cu ON cu.id = c.customer_id WHERE c.reference = ?1"
         );
@@ -379,7 +408,7 @@ impl Store {
             .ok_or_else(|| StoreError::NotFound(reference.to_string()))
     }
 
-    pub fn list_cases(&self, f: &CaseFilter) -> Result<Vec<CaseRow>> {
+    pub fn list_cases(&self, f: &CaseFilter) -> Result<Vec<Case>> {
         let mut sql = format!(
             "SELECT {CASE_COLUMNS} FROM cases c LEFT JOIN customers cu ON cu.id = c.customer_id WHERE 1=1"
         );
@@ -447,14 +476,14 @@ impl Store {
         Ok(rows)
     }
 
-    pub fn deadlines(&self, case_id: i64) -> Result<Vec<DeadlineRow>> {
+    pub fn deadlines(&self, case_id: i64) -> Result<Vec<Deadline>> {
         let mut stmt = self.conn.prepare(
             "SELECT stage, kind, from_event, from_date, period, due, status, met_on
              FROM deadlines WHERE case_id = ?1 ORDER BY due, id",
         )?;
         let rows = stmt
             .query_map([case_id], |r| {
-                Ok(DeadlineRow {
+                Ok(Deadline {
                     stage: r.get(0)?,
                     kind: r.get(1)?,
                     from_event: r.get(2)?,
@@ -495,7 +524,7 @@ impl Store {
         detail: Option<&str>,
         policy: &Policy,
         cal: &Calendar,
-    ) -> Result<CaseRow> {
+    ) -> Result<Case> {
         let tx = self.conn.transaction()?;
         let id = apply_on(&tx, reference, action, at, actor, detail, policy, cal)?;
         tx.commit()?;
@@ -510,7 +539,7 @@ impl Store {
         value: Option<&str>,
         at: DateTime<Utc>,
         actor: &str,
-    ) -> Result<CaseRow> {
+    ) -> Result<Case> {
         let case = self.find_case(reference)?;
         let col = field.column();
         let tx = self.conn.transaction()?;
@@ -548,12 +577,7 @@ pub(crate) fn apply_on(
     cal: &Calendar,
 ) -> Result<i64> {
     let case = find_case_on(tx, reference)?;
-    let from = State::parse(&case.state).ok_or_else(|| {
-        StoreError::Refused(format!(
-            "{}: unknown state '{}' in the database",
-            case.reference, case.state
-        ))
-    })?;
+    let from = case.state;
     let to = case::transition(from, action)
         .map_err(|e| StoreError::Illegal(case.reference.clone(), e))?;
     if case.policy != policy.name {
@@ -662,14 +686,14 @@ pub(crate) fn apply_on(
         Some(to.as_str()),
         detail,
     )?;
-    if to != State::Closed && case.kind == Kind::Complaint.as_str() {
+    if to != State::Closed && case.kind == Kind::Complaint {
         refresh_deadlines(tx, case.id, policy, cal)?;
     }
     Ok(case.id)
 }
 
 /// Find a case by reference on any connection (a transaction included).
-pub(crate) fn find_case_on(conn: &Connection, reference: &str) -> Result<CaseRow> {
+pub(crate) fn find_case_on(conn: &Connection, reference: &str) -> Result<Case> {
     let sql = format!(
         "SELECT {CASE_COLUMNS} FROM cases c LEFT JOIN customers cu ON cu.id = c.customer_id WHERE c.reference = ?1"
     );
@@ -1108,7 +1132,7 @@ pub(crate) fn create_case_with(
         // acknowledged.
         let met_on = acknowledged_on
             .filter(|_| due.kind == deadline::Kind::Acknowledge)
-            .map(|d| iso(d));
+            .map(iso);
         upsert_deadline(tx, id, due, met_on.as_deref())?;
     }
     Ok((id, reference))

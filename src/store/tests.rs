@@ -9,7 +9,7 @@ fn bath() -> Policy {
     Policy::load("bath-and-north-east-somerset").unwrap()
 }
 
-fn complaint(store: &mut Store, policy: &Policy, when: &str) -> CaseRow {
+fn complaint(store: &mut Store, policy: &Policy, when: &str) -> Case {
     store
         .create_case(
             &NewCase {
@@ -28,12 +28,12 @@ fn complaint(store: &mut Store, policy: &Policy, when: &str) -> CaseRow {
         .unwrap()
 }
 
-fn due(store: &Store, case: &CaseRow, stage: &str, kind: &str) -> String {
+fn due(store: &Store, case: &Case, stage: &str, kind: &str) -> String {
     store
         .deadlines(case.id)
         .unwrap()
         .into_iter()
-        .find(|d| d.stage == stage && d.kind == kind)
+        .find(|d| d.stage == stage && d.kind.as_str() == kind)
         .unwrap_or_else(|| panic!("no {stage} {kind} deadline"))
         .due
 }
@@ -137,7 +137,7 @@ fn an_illegal_action_changes_nothing_and_says_why() {
         "BNES-2026-00001: cannot request escalation: the case is received"
     );
     let after = s.find_case(&c.reference).unwrap();
-    assert_eq!(after.state, "received");
+    assert_eq!(after.state.as_str(), "received");
     assert_eq!(s.events(c.id).unwrap().len(), 1);
 }
 
@@ -168,7 +168,7 @@ fn bath_case_through_both_stages_with_deadlines_from_each_event() {
     step(&mut s, Action::StartInvestigation, "2026-12-15T09:00:00Z");
     step(&mut s, Action::Respond, "2027-01-06T15:00:00Z");
     let c2 = step(&mut s, Action::OpenReplyWindow, "2027-01-06T15:00:01Z");
-    assert_eq!(c2.state, "awaiting-customer");
+    assert_eq!(c2.state.as_str(), "awaiting-customer");
     // Window: 20 WD from Wed 6 Jan 2027 -> Wed 3 Feb 2027.
     assert_eq!(due(&s, &c, "stage1", "escalation-window"), "2027-02-03");
     // Customer asks for a review on Fri 15 Jan 2027.
@@ -193,7 +193,7 @@ fn bath_case_through_both_stages_with_deadlines_from_each_event() {
         "2027-03-01T09:01:00Z",
     );
     assert_eq!(
-        closed.close_reason.as_deref(),
+        closed.close_reason.map(|r| r.as_str()),
         Some("referred-to-ombudsman")
     );
     assert_eq!(closed.next_due, None);
@@ -223,8 +223,8 @@ fn bath_case_through_both_stages_with_deadlines_from_each_event() {
         .deadlines(c.id)
         .unwrap()
         .into_iter()
-        .filter(|d| d.status == "met")
-        .map(|d| (d.stage, d.kind))
+        .filter(|d| d.status == crate::deadline::Status::Met)
+        .map(|d| (d.stage, d.kind.to_string()))
         .collect();
     assert!(met.contains(&("stage1".into(), "respond".into())));
     assert!(met.contains(&("stage2".into(), "decide".into())));
