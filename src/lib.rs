@@ -1,4 +1,5 @@
 //! Redress: a UK council's complaints inbox, end to end.
+pub mod actions;
 pub mod calendar;
 pub mod case;
 pub mod cli;
@@ -11,12 +12,14 @@ pub mod letter;
 pub mod mailbox;
 pub mod notify;
 pub mod outbox;
+pub mod plan;
 pub mod policy;
 pub mod report;
 pub mod retention;
 pub mod scheduler;
 pub mod store;
 pub mod subject_access;
+pub mod sweep;
 pub mod text;
 pub mod time;
 pub mod tls;

@@ -9,8 +9,8 @@ use serde::Serialize;
 use std::path::Path;
 
 use crate::calendar::{london_date, Calendar};
-use crate::case::{self, Action, CloseReason, IllegalTransition, Kind, State};
-use crate::deadline::{self, Due, Facts};
+use crate::case::{CloseReason, IllegalTransition, Kind, State};
+use crate::deadline::{self, Facts};
 use crate::policy::Policy;
 
 /// Schema migrations, applied in order; `PRAGMA user_version` records how many have run.
@@ -121,8 +121,15 @@ pub struct FactsRow {
     pub responded_on: Option<NaiveDate>,
 }
 
+impl Case {
+    /// The day our response at the current stage went out, if it has.
+    pub fn facts_responded_on(&self) -> Option<NaiveDate> {
+        self.facts.responded_on
+    }
+}
+
 impl FactsRow {
-    fn facts(&self) -> Facts {
+    pub fn facts(&self) -> Facts {
         Facts {
             received: self.received_on,
             acknowledged: self.acknowledged_on,
@@ -512,25 +519,6 @@ impl Store {
         Ok(())
     }
 
-    #[allow(clippy::too_many_arguments)]
-    /// Take `action` on a case: check the lifecycle and the policy, update the facts its
-    /// deadlines count from, record the event, recompute deadlines; all or nothing.
-    pub fn apply(
-        &mut self,
-        reference: &str,
-        action: Action,
-        at: DateTime<Utc>,
-        actor: &str,
-        detail: Option<&str>,
-        policy: &Policy,
-        cal: &Calendar,
-    ) -> Result<Case> {
-        let tx = self.conn.transaction()?;
-        let id = apply_on(&tx, reference, action, at, actor, detail, policy, cal)?;
-        tx.commit()?;
-        self.case_by_id(id)
-    }
-
     /// Set a plain attribute of a case (officer, service, category, outcome) with an event.
     pub fn set_field(
         &mut self,
@@ -561,135 +549,6 @@ impl Store {
         tx.commit()?;
         self.case_by_id(case.id)
     }
-}
-
-#[allow(clippy::too_many_arguments)]
-/// Take `action` on a case: check the lifecycle and the policy, update the facts its
-/// deadlines count from, record the event, recompute deadlines; all or nothing.
-pub(crate) fn apply_on(
-    tx: &Connection,
-    reference: &str,
-    action: Action,
-    at: DateTime<Utc>,
-    actor: &str,
-    detail: Option<&str>,
-    policy: &Policy,
-    cal: &Calendar,
-) -> Result<i64> {
-    let case = find_case_on(tx, reference)?;
-    let from = case.state;
-    let to = case::transition(from, action)
-        .map_err(|e| StoreError::Illegal(case.reference.clone(), e))?;
-    if case.policy != policy.name {
-        return Err(StoreError::Refused(format!(
-            "{} runs under policy {}, not {}",
-            case.reference, case.policy, policy.name
-        )));
-    }
-    let today = london_date(at);
-    let d = iso(today);
-    let now = stamp(at);
-    match action {
-        Action::Acknowledge => {
-            tx.prepare_cached("UPDATE cases SET acknowledged_on = ?2 WHERE id = ?1")?
-                .execute(params![case.id, d])?;
-            mark_met(tx, case.id, &case.stage, &["acknowledge"], &d)?;
-        }
-        Action::StartInvestigation | Action::AcceptEscalation => {
-            tx.prepare_cached("UPDATE cases SET investigation_started_on = ?2 WHERE id = ?1")?
-                .execute(params![case.id, d])?;
-            mark_met(tx, case.id, &case.stage, &["decide"], &d)?;
-        }
-        Action::Respond => {
-            tx.prepare_cached("UPDATE cases SET responded_on = ?2 WHERE id = ?1")?
-                .execute(params![case.id, d])?;
-            mark_met(
-                tx,
-                case.id,
-                &case.stage,
-                &["respond", "aim", "acknowledge", "extension"],
-                &d,
-            )?;
-        }
-        Action::OpenReplyWindow => {}
-        Action::RequestEscalation => {
-            let Some(next) = policy.next_stage(&case.stage) else {
-                return Err(StoreError::Refused(format!(
-                    "{}: {} is the last stage of the {} policy; the customer can go to the Local Government and Social Care Ombudsman",
-                    case.reference, case.stage, policy.name
-                )));
-            };
-            mark_met(tx, case.id, &case.stage, &["escalation-window"], &d)?;
-            let mut past = case.past_officers.clone();
-            if let Some(o) = &case.officer {
-                if !past.contains(o) {
-                    past.push(o.clone());
-                }
-            }
-            let stage_no = policy
-                .preset
-                .stages
-                .iter()
-                .position(|s| s.id == next.id)
-                .unwrap_or(0) as i64
-                + 1;
-            tx.prepare_cached(
-                "UPDATE cases SET stage = ?2, officer = NULL, past_officers = ?3,
-                    escalation_requested_on = ?4, acknowledged_on = NULL,
-                    investigation_started_on = NULL, responded_on = NULL,
-                    reached_stage = MAX(reached_stage, ?5)
-                 WHERE id = ?1",
-            )?
-            .execute(params![case.id, next.id, past.join(","), d, stage_no])?;
-        }
-        Action::ReferBack => {
-            let idx = policy
-                .preset
-                .stages
-                .iter()
-                .position(|s| s.id == case.stage)
-                .unwrap_or(0);
-            if idx == 0 {
-                return Err(StoreError::Refused(format!(
-                    "{}: there is no earlier stage to refer back to",
-                    case.reference
-                )));
-            }
-            let prev = &policy.preset.stages[idx - 1];
-            cancel_open(tx, case.id, Some(&case.stage))?;
-            tx.prepare_cached("UPDATE cases SET stage = ?2, responded_on = NULL WHERE id = ?1")?
-                .execute(params![case.id, prev.id])?;
-        }
-        Action::Close(reason) => {
-            cancel_open(tx, case.id, None)?;
-            tx.prepare_cached("UPDATE cases SET close_reason = ?2, closed_at = ?3 WHERE id = ?1")?
-                .execute(params![case.id, reason.as_str(), now])?;
-        }
-        Action::Reopen => {
-            tx.prepare_cached("UPDATE cases SET close_reason = NULL, closed_at = NULL, responded_on = NULL WHERE id = ?1")?.execute(
-                params![case.id],
-            )?;
-            tx.prepare_cached("UPDATE deadlines SET status = 'open' WHERE case_id = ?1 AND stage = ?2 AND kind = 'respond' AND status = 'cancelled'")?.execute(
-                params![case.id, case.stage],
-            )?;
-        }
-    }
-    tx.prepare_cached("UPDATE cases SET state = ?2, updated_at = ?3 WHERE id = ?1")?
-        .execute(params![case.id, to.as_str(), now])?;
-    insert_event(
-        tx,
-        case.id,
-        at,
-        actor,
-        &action.name(),
-        Some(from.as_str()),
-        Some(to.as_str()),
-        detail,
-    )?;
-    if to != State::Closed && case.kind == Kind::Complaint {
-        refresh_deadlines(tx, case.id, policy, cal)?;
-    }
-    Ok(case.id)
 }
 
 /// Find a case by reference on any connection (a transaction included).
@@ -1114,102 +973,26 @@ pub(crate) fn create_case_with(
         )),
     )?;
     let acknowledged_on = acknowledged.map(|(_, on)| on);
-    let dues = match new.kind {
-        Kind::Complaint => {
-            let facts = deadline::Facts {
-                acknowledged: acknowledged_on,
-                ..deadline::Facts::received(received_on)
-            };
-            deadline::stage_deadlines(policy, &stage, &facts, cal)
-        }
-        Kind::Compliment | Kind::Comment => {
-            deadline::feedback_deadlines(policy, new.kind == Kind::Compliment, received_on, cal)
-        }
-        Kind::ServiceRequest | Kind::OutOfScope => Vec::new(),
-    };
+    let dues = crate::plan::new_case_deadlines(new.kind, policy, received_on, acknowledged_on, cal);
     for due in &dues {
         // A new case's rows: plain inserts; the acknowledgement is met if it is written
         // acknowledged.
         let met_on = acknowledged_on
             .filter(|_| due.kind == deadline::Kind::Acknowledge)
             .map(iso);
-        upsert_deadline(tx, id, due, met_on.as_deref())?;
+        deadlines::upsert_deadline(tx, id, due, met_on.as_deref())?;
     }
     Ok((id, reference))
 }
 
-/// Insert a deadline (open, or met on `met_on`), or recompute an open one's date.
-fn upsert_deadline(tx: &Connection, case_id: i64, due: &Due, met_on: Option<&str>) -> Result<()> {
-    tx.prepare_cached(
-        "INSERT INTO deadlines (case_id, stage, kind, from_event, from_date, period, due, status, met_on)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, CASE WHEN ?8 IS NULL THEN 'open' ELSE 'met' END, ?8)
-         ON CONFLICT (case_id, stage, kind) DO UPDATE SET
-            from_event = excluded.from_event, from_date = excluded.from_date,
-            period = excluded.period, due = excluded.due
-         WHERE deadlines.status = 'open'",
-    )?
-    .execute(params![
-        case_id,
-        due.stage,
-        due.kind.as_str(),
-        due.from.describe(),
-        iso(due.from_date),
-        due.period,
-        iso(due.due),
-        met_on
-    ])?;
-    Ok(())
-}
-
-/// Recompute the current stage's deadlines from the case's facts.
-fn refresh_deadlines(tx: &Connection, case_id: i64, policy: &Policy, cal: &Calendar) -> Result<()> {
-    let (stage, facts): (String, FactsRow) = tx.prepare_cached("SELECT stage, received_on, acknowledged_on, escalation_requested_on, investigation_started_on, responded_on
-         FROM cases WHERE id = ?1")?.query_row(
-        [case_id],
-        |r| {
-            Ok((
-                r.get(0)?,
-                FactsRow {
-                    received_on: parse_date(r.get(1)?),
-                    acknowledged_on: parse_date(r.get(2)?),
-                    escalation_requested_on: parse_date(r.get(3)?),
-                    investigation_started_on: parse_date(r.get(4)?),
-                    responded_on: parse_date(r.get(5)?),
-                },
-            ))
-        },
-    )?;
-    for due in deadline::stage_deadlines(policy, &stage, &facts.facts(), cal) {
-        upsert_deadline(tx, case_id, &due, None)?;
-    }
-    Ok(())
-}
-
-fn mark_met(tx: &Connection, case_id: i64, stage: &str, kinds: &[&str], on: &str) -> Result<()> {
-    for k in kinds {
-        tx.execute(
-            // A lapsed deadline is still met (late) when the step finally happens:
-            // reports compare met_on with due.
-            "UPDATE deadlines SET status = 'met', met_on = ?4 WHERE case_id = ?1 AND stage = ?2 AND kind = ?3 AND status IN ('open', 'lapsed')",
-            params![case_id, stage, k, on],
-        )?;
-    }
-    Ok(())
-}
-
-fn cancel_open(tx: &Connection, case_id: i64, stage: Option<&str>) -> Result<()> {
-    match stage {
-        Some(s) => tx.prepare_cached("UPDATE deadlines SET status = 'cancelled' WHERE case_id = ?1 AND stage = ?2 AND status = 'open'")?.execute(
-            params![case_id, s],
-        )?,
-        None => tx.execute(
-            // The satisfaction survey is owed after the case closes (West Lindsey).
-            "UPDATE deadlines SET status = 'cancelled' WHERE case_id = ?1 AND status IN ('open', 'lapsed') AND kind != 'survey'",
-            params![case_id],
-        )?,
-    };
-    Ok(())
-}
+mod cases;
+mod customers;
+mod deadlines;
+mod pauses;
+mod replies;
+mod steps;
+pub use cases::Author;
+pub use replies::CustomerReply;
 
 pub mod notifications;
 pub mod outbox;

@@ -1,5 +1,5 @@
 use super::*;
-use crate::case::CloseReason;
+use crate::case::{Action, CloseReason};
 
 fn at(s: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
@@ -121,17 +121,17 @@ fn an_illegal_action_changes_nothing_and_says_why() {
     let mut s = Store::open_in_memory().unwrap();
     let p = bath();
     let c = complaint(&mut s, &p, "2026-11-02T09:00:00Z");
-    let err = s
-        .apply(
-            &c.reference,
-            Action::RequestEscalation,
-            at("2026-11-03T09:00:00Z"),
-            "officer:ann",
-            None,
-            &p,
-            &Calendar::new(),
-        )
-        .unwrap_err();
+    let err = crate::actions::apply(
+        &mut s,
+        &c.reference,
+        Action::RequestEscalation,
+        at("2026-11-03T09:00:00Z"),
+        "officer:ann",
+        None,
+        &p,
+        &Calendar::new(),
+    )
+    .unwrap_err();
     assert_eq!(
         err.to_string(),
         "BNES-2026-00001: cannot request escalation: the case is received"
@@ -153,8 +153,7 @@ fn bath_case_through_both_stages_with_deadlines_from_each_event() {
     assert_eq!(due(&s, &c, "stage1", "acknowledge"), "2026-12-21");
     assert_eq!(due(&s, &c, "stage1", "respond"), "2027-01-07");
     let step = |s: &mut Store, a: Action, when: &str| {
-        s.apply(&c.reference, a, at(when), "officer:ann", None, &p, &cal)
-            .unwrap()
+        crate::actions::apply(s, &c.reference, a, at(when), "officer:ann", None, &p, &cal).unwrap()
     };
     step(&mut s, Action::Acknowledge, "2026-12-14T10:00:05Z");
     s.set_field(
@@ -237,7 +236,8 @@ fn escalation_past_the_last_stage_is_refused_with_the_ombudsman_named() {
     let cal = Calendar::new();
     let c = complaint(&mut s, &p, "2026-11-02T09:00:00Z");
     for a in [Action::Acknowledge, Action::Respond] {
-        s.apply(
+        crate::actions::apply(
+            &mut s,
             &c.reference,
             a,
             at("2026-11-03T09:00:00Z"),
@@ -248,17 +248,17 @@ fn escalation_past_the_last_stage_is_refused_with_the_ombudsman_named() {
         )
         .unwrap();
     }
-    let e = s
-        .apply(
-            &c.reference,
-            Action::RequestEscalation,
-            at("2026-11-04T09:00:00Z"),
-            "customer",
-            None,
-            &p,
-            &cal,
-        )
-        .unwrap_err();
+    let e = crate::actions::apply(
+        &mut s,
+        &c.reference,
+        Action::RequestEscalation,
+        at("2026-11-04T09:00:00Z"),
+        "customer",
+        None,
+        &p,
+        &cal,
+    )
+    .unwrap_err();
     assert!(e.to_string().contains("Ombudsman"), "{e}");
 }
 
