@@ -748,4 +748,4 @@ pub fn resumed_due(
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

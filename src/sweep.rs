@@ -633,3 +633,6 @@ pub fn tick(store: &mut Store, cfg: &Config, now: DateTime<Utc>) -> Result<TickR
     }
     Ok(rep)
 }
+
+#[cfg(test)]
+mod tests;
