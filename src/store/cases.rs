@@ -1,14 +1,270 @@
-//! Writing a planned change to a case: [`apply_plan`] executes the writes a pure
-//! planner ([`crate::plan`]) decided, in order, inside the caller's transaction. It
-//! decides nothing.
+//! Cases: read (one, by reference, filtered lists), attributes set by officers, and a
+//! planned change written: [`apply_plan`] executes the writes a pure planner
+//! ([`crate::plan`]) decided, in order, inside the caller's transaction. It decides
+//! nothing.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
+use serde::Serialize;
+
+use crate::case::{CloseReason, Kind, State};
+use crate::deadline::Facts;
 
 use super::deadlines::{apply_deadline_op, set_extension, set_open_deadline, upsert_deadline};
-use super::{insert_event, request_letter, Case, LetterRequest, Result, Store};
+use super::{insert_event, request_letter, LetterRequest, Result, Store, StoreError};
 use crate::plan::{Plan, Transition, Write};
 use crate::time::{iso, stamp};
+
+/// A case as listings and `case REF` show it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Case {
+    #[serde(skip)]
+    pub id: i64,
+    pub reference: String,
+    pub policy: String,
+    pub kind: Kind,
+    pub state: State,
+    pub stage: String,
+    pub close_reason: Option<CloseReason>,
+    pub customer_email: Option<String>,
+    pub customer_name: Option<String>,
+    pub subject: Option<String>,
+    pub service: Option<String>,
+    pub officer: Option<String>,
+    pub past_officers: Vec<String>,
+    pub category: Option<String>,
+    pub outcome: Option<String>,
+    pub received_at: String,
+    pub closed_at: Option<String>,
+    pub flagged: Option<String>,
+    /// The earliest open deadline, if any.
+    pub next_due: Option<String>,
+    #[serde(skip)]
+    pub facts: FactsRow,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct FactsRow {
+    pub received_on: Option<NaiveDate>,
+    pub acknowledged_on: Option<NaiveDate>,
+    pub escalation_requested_on: Option<NaiveDate>,
+    pub investigation_started_on: Option<NaiveDate>,
+    pub responded_on: Option<NaiveDate>,
+}
+
+impl Case {
+    /// The day our response at the current stage went out, if it has.
+    pub fn facts_responded_on(&self) -> Option<NaiveDate> {
+        self.facts.responded_on
+    }
+}
+
+impl FactsRow {
+    pub fn facts(&self) -> Facts {
+        Facts {
+            received: self.received_on,
+            acknowledged: self.acknowledged_on,
+            escalation_requested: self.escalation_requested_on,
+            investigation_started: self.investigation_started_on,
+            responded: self.responded_on,
+        }
+    }
+}
+/// Filters for `cases`.
+#[derive(Debug, Clone, Default)]
+pub struct CaseFilter {
+    pub state: Option<State>,
+    pub kind: Option<Kind>,
+    pub officer: Option<String>,
+    pub stage: Option<String>,
+    pub customer: Option<String>,
+    /// Only cases with an open deadline before this date.
+    pub overdue_on: Option<NaiveDate>,
+    pub open_only: bool,
+    /// Only cases flagged for an officer (never acknowledged, third-party mail, bounces...).
+    pub flagged: bool,
+    pub limit: Option<usize>,
+}
+fn parse_date(s: Option<String>) -> Option<NaiveDate> {
+    s.and_then(|s| crate::time::parse_iso(&s))
+}
+
+// A case's deadlines are found through the (case_id, stage, kind) unique index: the
+// unary `+` keeps SQLite from choosing the (status, due) index, which would read every
+// open deadline in the database for each case (examples/bench_tick.rs measures it).
+const CASE_COLUMNS: &str = "c.id, c.reference, c.policy, c.kind, c.state, c.stage, c.close_reason,
+    cu.email, cu.name, c.subject, c.service, c.officer, c.past_officers, c.category, c.outcome,
+    c.received_at, c.closed_at, c.flagged,
+    (SELECT MIN(due) FROM deadlines d WHERE d.case_id = c.id AND +d.status = 'open'),
+    c.received_on, c.acknowledged_on, c.escalation_requested_on, c.investigation_started_on, c.responded_on";
+
+fn case_from_row(r: &rusqlite::Row) -> rusqlite::Result<Case> {
+    let past: String = r.get(12)?;
+    Ok(Case {
+        id: r.get(0)?,
+        reference: r.get(1)?,
+        policy: r.get(2)?,
+        kind: r.get(3)?,
+        state: r.get(4)?,
+        stage: r.get(5)?,
+        close_reason: r.get(6)?,
+        customer_email: r.get(7)?,
+        customer_name: r.get(8)?,
+        subject: r.get(9)?,
+        service: r.get(10)?,
+        officer: r.get(11)?,
+        past_officers: past
+            .split(',')
+            .filter(|s| !s.is_empty())
+            .map(String::from)
+            .collect(),
+        category: r.get(13)?,
+        outcome: r.get(14)?,
+        received_at: r.get(15)?,
+        closed_at: r.get(16)?,
+        flagged: r.get(17)?,
+        next_due: r.get(18)?,
+        facts: FactsRow {
+            received_on: parse_date(r.get(19)?),
+            acknowledged_on: parse_date(r.get(20)?),
+            escalation_requested_on: parse_date(r.get(21)?),
+            investigation_started_on: parse_date(r.get(22)?),
+            responded_on: parse_date(r.get(23)?),
+        },
+    })
+}
+
+impl Store {
+    pub fn case_by_id(&self, id: i64) -> Result<Case> {
+        let sql = format!(
+            "SELECT {CASE_COLUMNS} FROM cases c LEFT JOIN customers cu ON cu.id = c.customer_id WHERE c.id = ?1"
+        );
+        Ok(self.conn.query_row(&sql, [id], case_from_row)?)
+    }
+
+    pub fn find_case(&self, reference: &str) -> Result<Case> {
+        let sql = format!(
+            "SELECT {CASE_COLUMNS} FROM cases c LEFT JOIN customers cu ON cu.id = c.customer_id WHERE c.reference = ?1"
+        );
+        self.conn
+            .query_row(&sql, [reference.trim().to_ascii_uppercase()], case_from_row)
+            .optional()?
+            .ok_or_else(|| StoreError::NotFound(reference.to_string()))
+    }
+
+    pub fn list_cases(&self, f: &CaseFilter) -> Result<Vec<Case>> {
+        let mut sql = format!(
+            "SELECT {CASE_COLUMNS} FROM cases c LEFT JOIN customers cu ON cu.id = c.customer_id WHERE 1=1"
+        );
+        let mut args: Vec<String> = Vec::new();
+        let mut arg = |sql: &mut String, cond: &str, v: String| {
+            args.push(v);
+            sql.push_str(&format!(" AND {cond} ?{}", args.len()));
+        };
+        if let Some(s) = f.state {
+            arg(&mut sql, "c.state =", s.as_str().to_string());
+        }
+        if let Some(k) = f.kind {
+            arg(&mut sql, "c.kind =", k.as_str().to_string());
+        }
+        if let Some(o) = &f.officer {
+            arg(&mut sql, "c.officer =", o.clone());
+        }
+        if let Some(s) = &f.stage {
+            arg(&mut sql, "c.stage =", s.clone());
+        }
+        if let Some(e) = &f.customer {
+            arg(&mut sql, "cu.email = ", e.clone());
+        }
+        if f.open_only {
+            sql.push_str(" AND c.state != 'closed'");
+        }
+        if f.flagged {
+            sql.push_str(" AND c.flagged IS NOT NULL AND c.flagged != ''");
+        }
+        if let Some(d) = f.overdue_on {
+            arg(
+                &mut sql,
+                "EXISTS (SELECT 1 FROM deadlines d WHERE d.case_id = c.id AND +d.status = 'open' AND +d.due <",
+                iso(d),
+            );
+            sql.push(')');
+        }
+        sql.push_str(" ORDER BY c.id");
+        if let Some(n) = f.limit {
+            sql.push_str(&format!(" LIMIT {n}"));
+        }
+        let mut stmt = self.conn.prepare(&sql)?;
+        let rows = stmt
+            .query_map(rusqlite::params_from_iter(args.iter()), case_from_row)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    /// Set a plain attribute of a case (officer, service, category, outcome) with an event.
+    pub fn set_field(
+        &mut self,
+        reference: &str,
+        field: CaseField,
+        value: Option<&str>,
+        at: DateTime<Utc>,
+        actor: &str,
+    ) -> Result<Case> {
+        let case = self.find_case(reference)?;
+        let col = field.column();
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            &format!("UPDATE cases SET {col} = ?2, updated_at = ?3 WHERE id = ?1"),
+            params![case.id, value, stamp(at)],
+        )?;
+        let detail = format!("{col}: {}", value.unwrap_or("(none)"));
+        insert_event(
+            &tx,
+            case.id,
+            at,
+            actor,
+            &format!("set {col}"),
+            None,
+            None,
+            Some(&detail),
+        )?;
+        tx.commit()?;
+        self.case_by_id(case.id)
+    }
+}
+
+/// Find a case by reference on any connection (a transaction included).
+pub(crate) fn find_case_on(conn: &Connection, reference: &str) -> Result<Case> {
+    let sql = format!(
+        "SELECT {CASE_COLUMNS} FROM cases c LEFT JOIN customers cu ON cu.id = c.customer_id WHERE c.reference = ?1"
+    );
+    conn.query_row(&sql, [reference.trim().to_ascii_uppercase()], case_from_row)
+        .optional()?
+        .ok_or_else(|| StoreError::NotFound(reference.to_string()))
+}
+/// Attributes an officer may set directly; each change is an event.
+#[derive(Debug, Clone, Copy)]
+pub enum CaseField {
+    Officer,
+    Service,
+    Category,
+    Outcome,
+    Flagged,
+    Kind,
+}
+
+impl CaseField {
+    fn column(self) -> &'static str {
+        match self {
+            CaseField::Officer => "officer",
+            CaseField::Service => "service",
+            CaseField::Category => "category",
+            CaseField::Outcome => "outcome",
+            CaseField::Flagged => "flagged",
+            CaseField::Kind => "kind",
+        }
+    }
+}
 
 /// Who writes a plan, and when.
 #[derive(Debug, Clone, Copy)]

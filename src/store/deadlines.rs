@@ -2,11 +2,48 @@
 
 use chrono::NaiveDate;
 use rusqlite::{params, Connection, OptionalExtension};
+use serde::Serialize;
 
 use super::{Result, Store};
 use crate::deadline::{self, Due, Status};
 use crate::plan::DeadlineOp;
 use crate::time::iso;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Deadline {
+    pub stage: String,
+    pub kind: deadline::Kind,
+    pub from_event: String,
+    pub from_date: String,
+    pub period: String,
+    pub due: String,
+    pub status: deadline::Status,
+    pub met_on: Option<String>,
+}
+
+impl Store {
+    pub fn deadlines(&self, case_id: i64) -> Result<Vec<Deadline>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT stage, kind, from_event, from_date, period, due, status, met_on
+             FROM deadlines WHERE case_id = ?1 ORDER BY due, id",
+        )?;
+        let rows = stmt
+            .query_map([case_id], |r| {
+                Ok(Deadline {
+                    stage: r.get(0)?,
+                    kind: r.get(1)?,
+                    from_event: r.get(2)?,
+                    from_date: r.get(3)?,
+                    period: r.get(4)?,
+                    due: r.get(5)?,
+                    status: r.get(6)?,
+                    met_on: r.get(7)?,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+}
 
 /// Insert a deadline (open, or met on `met_on`), or recompute an open one's date.
 pub(crate) fn upsert_deadline(

@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{params, OptionalExtension};
+use serde::Serialize;
 
 use super::{insert_event, Case, Result, Store, StoreError};
 use crate::time::iso;
@@ -111,5 +112,33 @@ impl Store {
         )?;
         tx.commit()?;
         Ok(true)
+    }
+}
+
+/// A pause of a case's deadlines.
+#[derive(Debug, Clone, Serialize)]
+pub struct PauseRow {
+    pub stage: String,
+    pub started_on: String,
+    pub ended_on: Option<String>,
+    pub reason: String,
+}
+
+impl Store {
+    pub fn pauses(&self, case_id: i64) -> Result<Vec<PauseRow>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT stage, started_on, ended_on, reason FROM pauses WHERE case_id = ?1 ORDER BY id",
+        )?;
+        let rows = stmt
+            .query_map([case_id], |r| {
+                Ok(PauseRow {
+                    stage: r.get(0)?,
+                    started_on: r.get(1)?,
+                    ended_on: r.get(2)?,
+                    reason: r.get(3)?,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
     }
 }
