@@ -320,17 +320,22 @@ pub fn plan(
     })
 }
 
-/// The deadlines a new case carries, by its kind: a complaint those of the first stage
-/// (its acknowledgement already counted if it is stored acknowledged), a compliment or
-/// comment those of its feedback rules, anything else none.
+/// The deadlines a new case carries, by its kind, each with the day it was met: a
+/// complaint those of the first stage (stored acknowledged, its acknowledgement is met
+/// that day and the deadlines counting from it are there), a compliment or comment
+/// those of its feedback rules, anything else none.
 pub fn new_case_deadlines(
     kind: Kind,
     policy: &Policy,
     received: NaiveDate,
     acknowledged: Option<NaiveDate>,
     cal: &Calendar,
-) -> Vec<Due> {
-    match kind {
+) -> Vec<(Due, Option<NaiveDate>)> {
+    let met = |d: Due| {
+        let on = acknowledged.filter(|_| d.kind == deadline::Kind::Acknowledge);
+        (d, on)
+    };
+    let dues = match kind {
         Kind::Complaint => {
             let facts = Facts {
                 acknowledged,
@@ -342,7 +347,8 @@ pub fn new_case_deadlines(
             deadline::feedback_deadlines(policy, kind == Kind::Compliment, received, cal)
         }
         Kind::ServiceRequest | Kind::OutOfScope => Vec::new(),
-    }
+    };
+    dues.into_iter().map(met).collect()
 }
 
 /// What an officer's response says.

@@ -240,17 +240,35 @@ fn a_new_case_carries_deadlines_by_its_kind() {
     for p in each_preset() {
         let got = new_case_deadlines(Kind::Complaint, &p, day(2026, 11, 2), None, &cal);
         let first = &p.first_stage().id;
-        assert!(got.iter().all(|d| &d.stage == first), "{}", p.name);
-        assert!(got.iter().any(|d| d.kind == D::Acknowledge), "{}", p.name);
+        assert!(got.iter().all(|(d, _)| &d.stage == first), "{}", p.name);
+        assert!(
+            got.iter().any(|(d, _)| d.kind == D::Acknowledge),
+            "{}",
+            p.name
+        );
+        assert!(got.iter().all(|(_, met)| met.is_none()), "{}", p.name);
         // Stored acknowledged: the deadlines counting from the acknowledgement are there
         // too (LGSCO's response counts from it).
         let acked = new_case_deadlines(Kind::Complaint, &p, day(2026, 11, 2), Some(today()), &cal);
-        assert!(acked.iter().any(|d| d.kind == D::Respond), "{}", p.name);
+        assert!(
+            acked.iter().any(|(d, _)| d.kind == D::Respond),
+            "{}",
+            p.name
+        );
+        // ... and the acknowledgement is met that day, nothing else.
+        for (d, met) in &acked {
+            let want = (d.kind == D::Acknowledge).then(today);
+            assert_eq!(*met, want, "{} {}", p.name, d.kind);
+        }
         for k in [Kind::ServiceRequest, Kind::OutOfScope] {
             assert!(new_case_deadlines(k, &p, day(2026, 11, 2), None, &cal).is_empty());
         }
         let thanks = new_case_deadlines(Kind::Compliment, &p, day(2026, 11, 2), None, &cal);
-        assert!(thanks.iter().all(|d| d.stage == "compliment"), "{}", p.name);
+        assert!(
+            thanks.iter().all(|(d, _)| d.stage == "compliment"),
+            "{}",
+            p.name
+        );
     }
 }
 

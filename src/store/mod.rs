@@ -599,14 +599,10 @@ pub(crate) fn create_case_with(
         )),
     )?;
     let acknowledged_on = acknowledged.map(|(_, on)| on);
-    let dues = crate::plan::new_case_deadlines(new.kind, policy, received_on, acknowledged_on, cal);
-    for due in &dues {
-        // A new case's rows: plain inserts; the acknowledgement is met if it is written
-        // acknowledged.
-        let met_on = acknowledged_on
-            .filter(|_| due.kind == deadline::Kind::Acknowledge)
-            .map(iso);
-        deadlines::upsert_deadline(tx, id, due, met_on.as_deref())?;
+    for (due, met_on) in
+        crate::plan::new_case_deadlines(new.kind, policy, received_on, acknowledged_on, cal)
+    {
+        deadlines::upsert_deadline(tx, id, &due, met_on.map(iso).as_deref())?;
     }
     Ok((id, reference))
 }
