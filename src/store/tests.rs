@@ -362,3 +362,31 @@ fn migration_10_moves_raw_mail_to_the_end_of_its_row_and_loses_none() {
         "{reason}"
     );
 }
+
+#[test]
+fn unknown_text_in_a_typed_column_is_an_error_naming_it_not_a_panic() {
+    let mut s = Store::open_in_memory().unwrap();
+    let p = bath();
+    let c = complaint(&mut s, &p, "2026-11-02T09:00:00Z");
+    s.conn()
+        .execute("UPDATE cases SET state = 'pondering' WHERE id = ?1", [c.id])
+        .unwrap();
+    let e = s.find_case(&c.reference).unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("unknown case state 'pondering' in the database"),
+        "{e}"
+    );
+    s.conn()
+        .execute(
+            "UPDATE deadlines SET status = 'snoozed' WHERE case_id = ?1",
+            [c.id],
+        )
+        .unwrap();
+    let e = s.deadlines(c.id).unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("unknown deadline status 'snoozed' in the database"),
+        "{e}"
+    );
+}
