@@ -52,6 +52,45 @@ impl Kind {
     }
 }
 
+impl std::fmt::Display for Kind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Where a stored deadline stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    Open,
+    Met,
+    /// Passed without the step (an extension, a holding letter or a flag followed).
+    Lapsed,
+    /// No longer owed (the case closed, or the stage was referred back).
+    Cancelled,
+}
+
+impl Status {
+    pub const ALL: [Status; 4] = [Status::Open, Status::Met, Status::Lapsed, Status::Cancelled];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Open => "open",
+            Status::Met => "met",
+            Status::Lapsed => "lapsed",
+            Status::Cancelled => "cancelled",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Status> {
+        Status::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+impl std::fmt::Display for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// The London dates of the events a stage's deadlines count from. `None` until the event happens.
 #[derive(Debug, Clone, Default)]
 pub struct Facts {

@@ -1,4 +1,5 @@
 //! Redress: a UK council's complaints inbox, end to end.
+pub mod actions;
 pub mod admission;
 pub mod calendar;
 pub mod case;
@@ -13,12 +14,14 @@ pub mod mailbox;
 pub mod message;
 pub mod notify;
 pub mod outbox;
+pub mod plan;
 pub mod policy;
 pub mod report;
 pub mod retention;
 pub mod scheduler;
 pub mod store;
 pub mod subject_access;
+pub mod sweep;
 pub mod text;
 pub mod thread;
 pub mod time;

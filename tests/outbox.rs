@@ -103,7 +103,7 @@ fn acknowledgement_arrives_once_threaded_with_reference_auto_submitted_and_pdf()
         .deadlines(case.id)
         .unwrap()
         .into_iter()
-        .find(|d| d.kind == "respond")
+        .find(|d| d.kind == redress::deadline::Kind::Respond)
         .unwrap();
     assert_eq!(respond.due, "2027-01-14");
     let due = "Thursday 14 January 2027";

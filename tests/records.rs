@@ -48,17 +48,17 @@ impl Seed<'_> {
     }
 
     fn act(&mut self, r: &str, action: Action, at: &str) {
-        self.store
-            .apply(
-                r,
-                action,
-                t(at),
-                "officer:jane",
-                None,
-                &self.cfg.policy,
-                &self.cfg.calendar,
-            )
-            .unwrap();
+        redress::actions::apply(
+            self.store,
+            r,
+            action,
+            t(at),
+            "officer:jane",
+            None,
+            &self.cfg.policy,
+            &self.cfg.calendar,
+        )
+        .unwrap();
     }
 
     fn set(&mut self, r: &str, field: CaseField, v: &str) {

@@ -7,9 +7,9 @@ use std::process::ExitCode;
 use super::{esc, parse_date, print_json, print_table, Ctx};
 use crate::calendar::show as day;
 use crate::case::{Kind, State};
-use crate::deadline::{self, Due};
+use crate::deadline::{self, Due, Status};
 use crate::policy::Anchor;
-use crate::store::{CaseFilter, DeadlineRow, NewCase};
+use crate::store::{CaseFilter, Deadline, NewCase};
 
 #[derive(Debug, Args)]
 pub struct CasesArgs {
@@ -136,9 +136,9 @@ pub fn list(ctx: &Ctx, a: CasesArgs) -> Result<ExitCode> {
                 .unwrap_or_default();
             vec![
                 c.reference.clone(),
-                c.kind.clone(),
+                c.kind.to_string(),
                 c.stage.clone(),
-                c.state.clone(),
+                c.state.to_string(),
                 c.officer.clone().unwrap_or_default(),
                 due,
                 c.subject.clone().unwrap_or_default(),
@@ -170,8 +170,8 @@ pub fn list(ctx: &Ctx, a: CasesArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn due_of(row: &DeadlineRow) -> Option<Due> {
-    let kind = deadline::Kind::parse(&row.kind)?;
+fn due_of(row: &Deadline) -> Option<Due> {
+    let kind = row.kind;
     let from = [
         Anchor::Receipt,
         Anchor::Acknowledgement,
@@ -217,7 +217,7 @@ pub fn show(ctx: &Ctx, a: CaseArgs) -> Result<ExitCode> {
     println!("  policy    {}", case.policy);
     println!("  stage     {}", case.stage);
     match &case.close_reason {
-        Some(r) => println!("  state     {} ({})", case.state, esc(r)),
+        Some(r) => println!("  state     {} ({})", case.state, r),
         None => println!("  state     {}", case.state),
     }
     if let Some(e) = &case.customer_email {
@@ -247,10 +247,12 @@ pub fn show(ctx: &Ctx, a: CaseArgs) -> Result<ExitCode> {
     let rows: Vec<Vec<String>> = deadlines
         .iter()
         .map(|d| {
-            let status = match (d.status.as_str(), &d.met_on) {
-                ("met", Some(on)) if on.as_str() > d.due.as_str() => format!("met late {on}"),
-                ("met", Some(on)) => format!("met {on}"),
-                ("open", _) if d.due.as_str() < crate::time::iso(today).as_str() => {
+            let status = match (d.status, &d.met_on) {
+                (Status::Met, Some(on)) if on.as_str() > d.due.as_str() => {
+                    format!("met late {on}")
+                }
+                (Status::Met, Some(on)) => format!("met {on}"),
+                (Status::Open, _) if d.due.as_str() < crate::time::iso(today).as_str() => {
                     "OVERDUE".to_string()
                 }
                 (s, _) => s.to_string(),
@@ -260,7 +262,7 @@ pub fn show(ctx: &Ctx, a: CaseArgs) -> Result<ExitCode> {
                 .unwrap_or_else(|_| d.due.clone());
             vec![
                 d.stage.clone(),
-                d.kind.clone(),
+                d.kind.to_string(),
                 due,
                 status,
                 format!("{} from {} ({})", d.period, d.from_event, d.from_date),
@@ -361,11 +363,7 @@ pub fn new(ctx: &Ctx, a: NewArgs) -> Result<ExitCode> {
 /// `case REF --history`: every event in log order, with its sequence number in the log,
 /// the time in UTC and London, who or what acted (officer:NAME, mail, triage, outbox,
 /// system, cli) and the state it moved the case between.
-fn history(
-    store: &crate::store::Store,
-    case: &crate::store::CaseRow,
-    json: bool,
-) -> Result<ExitCode> {
+fn history(store: &crate::store::Store, case: &crate::store::Case, json: bool) -> Result<ExitCode> {
     let events = store.history(case.id)?;
     let erased_at = store.erased_at(case.id)?;
     if json {

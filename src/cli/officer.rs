@@ -9,8 +9,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use super::{parse_date, print_json, Ctx};
+use crate::actions;
 use crate::case::CloseReason;
-use crate::workflow::{self, Decision, Reply};
+use crate::plan::{Decision, Reply};
 
 /// Who is acting: goes in the event log as officer:<name>.
 #[derive(Debug, Args, Clone)]
@@ -157,7 +158,7 @@ pub struct TickArgs {
     pub json: bool,
 }
 
-fn said(case: &crate::store::CaseRow) {
+fn said(case: &crate::store::Case) {
     let due = case
         .next_due
         .as_deref()
@@ -168,7 +169,7 @@ fn said(case: &crate::store::CaseRow) {
 
 pub fn assign(ctx: &Ctx, a: AssignArgs) -> Result<ExitCode> {
     let mut store = ctx.store()?;
-    let c = workflow::assign(
+    let c = actions::assign(
         &mut store,
         &ctx.config,
         ctx.now,
@@ -193,27 +194,7 @@ pub fn reply(ctx: &Ctx, a: ReplyArgs) -> Result<ExitCode> {
     };
     let mut store = ctx.store()?;
     if let Some(out) = &a.preview {
-        let case = store.find_case(&a.reference)?;
-        let policy = crate::policy::Policy::load(&case.policy)?;
-        let kind = r.kind.clone().unwrap_or_else(|| {
-            if policy.is_final_stage(&case.stage) {
-                "final-response"
-            } else {
-                "stage-response"
-            }
-            .to_string()
-        });
-        let mut data = serde_json::json!({"findings": r.findings.trim(), "outcome": r.outcome.clone().unwrap_or_default()});
-        if let Some(x) = &r.apology {
-            data["apology"] = x.clone().into();
-        }
-        if let Some(x) = &r.remedy {
-            data["remedy"] = x.clone().into();
-        }
-        let templates = crate::outbox::templates(&ctx.config)?;
-        let lctx =
-            crate::outbox::case_context(&store, &ctx.config, case.id, &kind, false, data, ctx.now)?;
-        let rendered = templates.render(&kind, &lctx)?;
+        let rendered = actions::preview_reply(&store, &ctx.config, ctx.now, &a.reference, &r)?;
         std::fs::write(out, &rendered.pdf).with_context(|| format!("writing {}", out.display()))?;
         println!(
             "preview written to {} ({}); nothing sent or changed",
@@ -222,7 +203,7 @@ pub fn reply(ctx: &Ctx, a: ReplyArgs) -> Result<ExitCode> {
         );
         return Ok(ExitCode::SUCCESS);
     }
-    let c = workflow::reply(
+    let c = actions::reply(
         &mut store,
         &ctx.config,
         ctx.now,
@@ -236,7 +217,7 @@ pub fn reply(ctx: &Ctx, a: ReplyArgs) -> Result<ExitCode> {
 
 pub fn extend(ctx: &Ctx, a: ExtendArgs) -> Result<ExitCode> {
     let mut store = ctx.store()?;
-    let c = workflow::extend(
+    let c = actions::extend(
         &mut store,
         &ctx.config,
         ctx.now,
@@ -251,7 +232,7 @@ pub fn extend(ctx: &Ctx, a: ExtendArgs) -> Result<ExitCode> {
 
 pub fn escalate(ctx: &Ctx, a: RefArgs) -> Result<ExitCode> {
     let mut store = ctx.store()?;
-    let c = workflow::escalate(
+    let c = actions::escalate(
         &mut store,
         &ctx.config,
         ctx.now,
@@ -270,7 +251,7 @@ pub fn decide(ctx: &Ctx, a: DecideArgs) -> Result<ExitCode> {
         )
     })?;
     let mut store = ctx.store()?;
-    let c = workflow::decide(
+    let c = actions::decide(
         &mut store,
         &ctx.config,
         ctx.now,
@@ -288,7 +269,7 @@ pub fn close(ctx: &Ctx, a: CloseArgs) -> Result<ExitCode> {
         anyhow::anyhow!("unknown close reason '{}': resolved, withdrawn, out-of-scope or referred-to-ombudsman", a.reason)
     })?;
     let mut store = ctx.store()?;
-    let c = workflow::close(
+    let c = actions::close(
         &mut store,
         &ctx.config,
         ctx.now,
@@ -303,7 +284,7 @@ pub fn close(ctx: &Ctx, a: CloseArgs) -> Result<ExitCode> {
 
 pub fn reopen(ctx: &Ctx, a: ReopenArgs) -> Result<ExitCode> {
     let mut store = ctx.store()?;
-    let c = workflow::reopen(
+    let c = actions::reopen(
         &mut store,
         &ctx.config,
         ctx.now,
@@ -317,21 +298,21 @@ pub fn reopen(ctx: &Ctx, a: ReopenArgs) -> Result<ExitCode> {
 
 pub fn note(ctx: &Ctx, a: NoteArgs) -> Result<ExitCode> {
     let mut store = ctx.store()?;
-    workflow::note(&mut store, ctx.now, &a.by.actor(), &a.reference, &a.text)?;
+    actions::note(&mut store, ctx.now, &a.by.actor(), &a.reference, &a.text)?;
     println!("{}: note added", a.reference.to_ascii_uppercase());
     Ok(ExitCode::SUCCESS)
 }
 
 pub fn restrict(ctx: &Ctx, a: RestrictArgs) -> Result<ExitCode> {
     let mut store = ctx.store()?;
-    let r = workflow::Restriction {
+    let r = actions::Restriction {
         email: &a.email,
         level: &a.level,
         review: a.review,
         reasons: &a.reason,
         contact: a.contact.as_deref(),
     };
-    let n = workflow::restrict(&mut store, &ctx.config, ctx.now, &a.by.actor(), &r)?;
+    let n = actions::restrict(&mut store, &ctx.config, ctx.now, &a.by.actor(), &r)?;
     println!(
         "{}: {} until review on {} ({n} cases)",
         a.email, a.level, a.review
@@ -341,7 +322,7 @@ pub fn restrict(ctx: &Ctx, a: RestrictArgs) -> Result<ExitCode> {
 
 pub fn pause(ctx: &Ctx, a: PauseArgs) -> Result<ExitCode> {
     let mut store = ctx.store()?;
-    let c = workflow::pause(
+    let c = actions::pause(
         &mut store,
         &ctx.config,
         ctx.now,
@@ -355,7 +336,7 @@ pub fn pause(ctx: &Ctx, a: PauseArgs) -> Result<ExitCode> {
 
 pub fn resume(ctx: &Ctx, a: RefArgs) -> Result<ExitCode> {
     let mut store = ctx.store()?;
-    let c = workflow::resume(
+    let c = actions::resume(
         &mut store,
         &ctx.config,
         ctx.now,
@@ -368,7 +349,7 @@ pub fn resume(ctx: &Ctx, a: RefArgs) -> Result<ExitCode> {
 
 pub fn tick(ctx: &Ctx, a: TickArgs) -> Result<ExitCode> {
     let mut store = ctx.store()?;
-    let rep = workflow::tick(&mut store, &ctx.config, ctx.now)?;
+    let rep = crate::sweep::tick(&mut store, &ctx.config, ctx.now)?;
     let digests = crate::scheduler::run_digests(&mut store, &ctx.config, ctx.now)?
         + crate::scheduler::run_reports_and_retention(&mut store, &ctx.config, ctx.now)?;
     if a.json {

@@ -177,7 +177,7 @@ pub fn classify(ctx: &Ctx, a: ClassifyArgs) -> Result<ExitCode> {
     })?;
     let mut store = ctx.store()?;
     let before = store.find_case(&a.reference)?;
-    if before.kind == kind.as_str() {
+    if before.kind == kind {
         anyhow::bail!("{} is already a {}", before.reference, kind.as_str());
     }
     let case = store.set_field(

@@ -35,7 +35,7 @@ use crate::config::Council;
 use crate::deadline::{self, Facts};
 use crate::policy::{OnLapse, Policy};
 use crate::store::outbox::CustomerRow;
-use crate::store::{CaseRow, DeadlineRow};
+use crate::store::{Case, Deadline};
 
 pub mod kind;
 pub mod pdf;
@@ -241,9 +241,9 @@ pub struct ContextInput<'a> {
     pub council: &'a Council,
     pub policy: &'a Policy,
     pub calendar: &'a Calendar,
-    pub case: &'a CaseRow,
+    pub case: &'a Case,
     pub customer: &'a CustomerRow,
-    pub deadlines: &'a [DeadlineRow],
+    pub deadlines: &'a [Deadline],
     pub kind: &'a str,
     pub automatic: bool,
     pub data: serde_json::Value,
@@ -270,8 +270,16 @@ impl LetterContext {
             responded: f.responded_on.or(Some(today)),
         };
         let mut deadlines = BTreeMap::new();
-        let computed = if i.case.kind == "compliment" || i.case.kind == "comment" {
-            deadline::feedback_deadlines(policy, i.case.kind == "compliment", received, i.calendar)
+        let computed = if matches!(
+            i.case.kind,
+            crate::case::Kind::Compliment | crate::case::Kind::Comment
+        ) {
+            deadline::feedback_deadlines(
+                policy,
+                i.case.kind == crate::case::Kind::Compliment,
+                received,
+                i.calendar,
+            )
         } else {
             deadline::stage_deadlines(policy, &stage.id, &facts, i.calendar)
         };
@@ -279,9 +287,11 @@ impl LetterContext {
             deadlines.insert(d.kind.as_str().replace('-', "_"), DateCtx::of(d.due));
         }
         for row in i.deadlines {
-            if row.status == "open" && (row.stage == stage.id || row.stage == i.case.kind) {
+            if row.status == deadline::Status::Open
+                && (row.stage == stage.id || row.stage == i.case.kind.as_str())
+            {
                 if let Some(d) = crate::time::parse_iso(&row.due) {
-                    deadlines.insert(row.kind.replace('-', "_"), DateCtx::of(d));
+                    deadlines.insert(row.kind.as_str().replace('-', "_"), DateCtx::of(d));
                 }
             }
         }
@@ -303,11 +313,11 @@ impl LetterContext {
             },
             case: CaseCtx {
                 reference: i.case.reference.clone(),
-                kind: i.case.kind.clone(),
+                kind: i.case.kind.to_string(),
                 stage: stage.id.clone(),
                 stage_name: stage.name.clone(),
                 handler: stage.handler.clone(),
-                state: i.case.state.clone(),
+                state: i.case.state.to_string(),
                 subject: i
                     .case
                     .subject

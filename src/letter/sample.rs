@@ -6,10 +6,11 @@ use chrono::{TimeZone, Utc};
 
 use super::{Content, ContextInput, DigestLine, Kind, LetterContext, Response, Signpost};
 use crate::calendar::Calendar;
+use crate::case::{Kind as CaseKind, State};
 use crate::config::Council;
 use crate::policy::Policy;
 use crate::store::outbox::CustomerRow;
-use crate::store::{CaseRow, FactsRow};
+use crate::store::{Case, FactsRow};
 use chrono::NaiveDate;
 
 fn date(y: i32, m: u32, d: u32) -> NaiveDate {
@@ -199,15 +200,15 @@ pub fn data_for(kind: Kind) -> Vec<Content> {
 
 /// A case as a letter of `kind` would find it: at the first stage, and for letters
 /// that come later in a complaint, at each later stage too.
-fn sample_cases(policy: &Policy, kind: Kind) -> Vec<CaseRow> {
+fn sample_cases(policy: &Policy, kind: Kind) -> Vec<Case> {
     let received = Utc.with_ymd_and_hms(2026, 12, 21, 10, 30, 0).unwrap();
     let d = |y, m, day| chrono::NaiveDate::from_ymd_opt(y, m, day);
-    let base = CaseRow {
+    let base = Case {
         id: 1,
         reference: format!("{}-2026-00042", policy.preset.reference_prefix),
         policy: policy.name.clone(),
-        kind: "complaint".into(),
-        state: "acknowledged".into(),
+        kind: CaseKind::Complaint,
+        state: State::Acknowledged,
         stage: policy.first_stage().id.clone(),
         close_reason: None,
         customer_email: Some("jo.bloggs@example.net".into()),
@@ -229,21 +230,21 @@ fn sample_cases(policy: &Policy, kind: Kind) -> Vec<CaseRow> {
         },
     };
     let kind_of_case = match kind {
-        Kind::ComplimentThanks => "compliment",
-        Kind::CommentAcknowledgement => "comment",
-        Kind::ServiceRequestRedirect => "service-request",
-        Kind::OutOfScopeRedirect => "out-of-scope",
-        _ => "complaint",
+        Kind::ComplimentThanks => CaseKind::Compliment,
+        Kind::CommentAcknowledgement => CaseKind::Comment,
+        Kind::ServiceRequestRedirect => CaseKind::ServiceRequest,
+        Kind::OutOfScopeRedirect => CaseKind::OutOfScope,
+        _ => CaseKind::Complaint,
     };
-    let mut cases = vec![CaseRow {
-        kind: kind_of_case.into(),
+    let mut cases = vec![Case {
+        kind: kind_of_case,
         ..base.clone()
     }];
     if kind.at_any_stage() {
         for s in policy.preset.stages.iter().skip(1) {
-            cases.push(CaseRow {
+            cases.push(Case {
                 stage: s.id.clone(),
-                state: "escalated".into(),
+                state: State::Escalated,
                 officer: None,
                 past_officers: vec!["A. Khan".into()],
                 facts: FactsRow {
@@ -256,12 +257,12 @@ fn sample_cases(policy: &Policy, kind: Kind) -> Vec<CaseRow> {
         }
     }
     // A customer with no name on record must still get a proper letter.
-    cases.push(CaseRow {
+    cases.push(Case {
         customer_name: None,
         officer: None,
         service: None,
         subject: None,
-        kind: kind_of_case.into(),
+        kind: kind_of_case,
         ..base
     });
     cases

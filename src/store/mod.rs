@@ -4,13 +4,12 @@
 
 use crate::time::{iso, stamp};
 use chrono::{DateTime, NaiveDate, Utc};
-use rusqlite::{params, Connection, OptionalExtension};
-use serde::Serialize;
+use rusqlite::{params, Connection};
 use std::path::Path;
 
 use crate::calendar::{london_date, Calendar};
-use crate::case::{self, Action, IllegalTransition, Kind, State};
-use crate::deadline::{self, Due, Facts};
+use crate::case::{CloseReason, IllegalTransition, Kind, State};
+use crate::deadline;
 use crate::policy::Policy;
 
 /// Schema migrations, applied in order; `PRAGMA user_version` records how many have run.
@@ -84,77 +83,6 @@ pub struct Store {
     conn: Connection,
 }
 
-/// A case as listings and `case REF` show it.
-#[derive(Debug, Clone, Serialize)]
-pub struct CaseRow {
-    #[serde(skip)]
-    pub id: i64,
-    pub reference: String,
-    pub policy: String,
-    pub kind: String,
-    pub state: String,
-    pub stage: String,
-    pub close_reason: Option<String>,
-    pub customer_email: Option<String>,
-    pub customer_name: Option<String>,
-    pub subject: Option<String>,
-    pub service: Option<String>,
-    pub officer: Option<String>,
-    pub past_officers: Vec<String>,
-    pub category: Option<String>,
-    pub outcome: Option<String>,
-    pub received_at: String,
-    pub closed_at: Option<String>,
-    pub flagged: Option<String>,
-    /// The earliest open deadline, if any.
-    pub next_due: Option<String>,
-    #[serde(skip)]
-    pub facts: FactsRow,
-}
-
-#[derive(Debug, Clone, Default)]
-pub struct FactsRow {
-    pub received_on: Option<NaiveDate>,
-    pub acknowledged_on: Option<NaiveDate>,
-    pub escalation_requested_on: Option<NaiveDate>,
-    pub investigation_started_on: Option<NaiveDate>,
-    pub responded_on: Option<NaiveDate>,
-}
-
-impl FactsRow {
-    fn facts(&self) -> Facts {
-        Facts {
-            received: self.received_on,
-            acknowledged: self.acknowledged_on,
-            escalation_requested: self.escalation_requested_on,
-            investigation_started: self.investigation_started_on,
-            responded: self.responded_on,
-        }
-    }
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct EventRow {
-    pub at: String,
-    pub actor: String,
-    pub kind: String,
-    pub from_state: Option<String>,
-    pub to_state: Option<String>,
-    pub detail: Option<String>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct DeadlineRow {
-    pub stage: String,
-    pub kind: String,
-    pub from_event: String,
-    pub from_date: String,
-    pub period: String,
-    pub due: String,
-    pub status: String,
-    pub met_on: Option<String>,
-}
-
 /// A new case, however it arrived (mail, phone, letter, officer entry).
 #[derive(Debug, Clone)]
 pub struct NewCase<'a> {
@@ -166,70 +94,34 @@ pub struct NewCase<'a> {
     pub received_at: DateTime<Utc>,
 }
 
-/// Filters for `cases`.
-#[derive(Debug, Clone, Default)]
-pub struct CaseFilter {
-    pub state: Option<State>,
-    pub kind: Option<Kind>,
-    pub officer: Option<String>,
-    pub stage: Option<String>,
-    pub customer: Option<String>,
-    /// Only cases with an open deadline before this date.
-    pub overdue_on: Option<NaiveDate>,
-    pub open_only: bool,
-    /// Only cases flagged for an officer (never acknowledged, third-party mail, bounces...).
-    pub flagged: bool,
-    pub limit: Option<usize>,
+/// Enums stored as their kebab-case names: parsed once as rows are read, so unknown
+/// text in the database is a conversion error naming it, never a panic.
+macro_rules! text_column {
+    ($t:ty, $what:literal) => {
+        impl rusqlite::types::FromSql for $t {
+            fn column_result(
+                v: rusqlite::types::ValueRef<'_>,
+            ) -> rusqlite::types::FromSqlResult<Self> {
+                let s = v.as_str()?;
+                <$t>::parse(s).ok_or_else(|| {
+                    rusqlite::types::FromSqlError::Other(
+                        format!("unknown {} '{s}' in the database", $what).into(),
+                    )
+                })
+            }
+        }
+        impl rusqlite::types::ToSql for $t {
+            fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+                Ok(self.as_str().into())
+            }
+        }
+    };
 }
-
-fn parse_date(s: Option<String>) -> Option<NaiveDate> {
-    s.and_then(|s| crate::time::parse_iso(&s))
-}
-
-// A case's deadlines are found through the (case_id, stage, kind) unique index: the
-// unary `+` keeps SQLite from choosing the (status, due) index, which would read every
-// open deadline in the database for each case (examples/bench_tick.rs measures it).
-const CASE_COLUMNS: &str = "c.id, c.reference, c.policy, c.kind, c.state, c.stage, c.close_reason,
-    cu.email, cu.name, c.subject, c.service, c.officer, c.past_officers, c.category, c.outcome,
-    c.received_at, c.closed_at, c.flagged,
-    (SELECT MIN(due) FROM deadlines d WHERE d.case_id = c.id AND +d.status = 'open'),
-    c.received_on, c.acknowledged_on, c.escalation_requested_on, c.investigation_started_on, c.responded_on";
-
-fn case_from_row(r: &rusqlite::Row) -> rusqlite::Result<CaseRow> {
-    let past: String = r.get(12)?;
-    Ok(CaseRow {
-        id: r.get(0)?,
-        reference: r.get(1)?,
-        policy: r.get(2)?,
-        kind: r.get(3)?,
-        state: r.get(4)?,
-        stage: r.get(5)?,
-        close_reason: r.get(6)?,
-        customer_email: r.get(7)?,
-        customer_name: r.get(8)?,
-        subject: r.get(9)?,
-        service: r.get(10)?,
-        officer: r.get(11)?,
-        past_officers: past
-            .split(',')
-            .filter(|s| !s.is_empty())
-            .map(String::from)
-            .collect(),
-        category: r.get(13)?,
-        outcome: r.get(14)?,
-        received_at: r.get(15)?,
-        closed_at: r.get(16)?,
-        flagged: r.get(17)?,
-        next_due: r.get(18)?,
-        facts: FactsRow {
-            received_on: parse_date(r.get(19)?),
-            acknowledged_on: parse_date(r.get(20)?),
-            escalation_requested_on: parse_date(r.get(21)?),
-            investigation_started_on: parse_date(r.get(22)?),
-            responded_on: parse_date(r.get(23)?),
-        },
-    })
-}
+text_column!(Kind, "case kind");
+text_column!(State, "case state");
+text_column!(CloseReason, "close reason");
+text_column!(deadline::Kind, "deadline kind");
+text_column!(deadline::Status, "deadline status");
 
 impl Store {
     /// Open (creating if needed) the database at `path` and bring its schema up to date.
@@ -355,327 +247,12 @@ impl Store {
         prefix: &str,
         cal: &Calendar,
         actor: &str,
-    ) -> Result<CaseRow> {
+    ) -> Result<Case> {
         let tx = self.conn.transaction()?;
         let (id, _) = create_case_with(&tx, new, policy, prefix, cal, actor, None)?;
         tx.commit()?;
         self.case_by_id(id)
     }
-
-    pub fn case_by_id(&self, id: i64) -> Result<CaseRow> {
-        let sql = format!(
-            "SELECT {CASE_COLUMNS} FROM cases c LEFT JOIN customers cu ON cu.id = c.customer_id WHERE c.id = ?1"
-        );
-        Ok(self.conn.query_row(&sql, [id], case_from_row)?)
-    }
-
-    pub fn find_case(&self, reference: &str) -> Result<CaseRow> {
-        let sql = format!(
-            "SELECT {CASE_COLUMNS} FROM cases c LEFT JOIN customers cu ON cu.id = c.customer_id WHERE c.reference = ?1"
-        );
-        self.conn
-            .query_row(&sql, [reference.trim().to_ascii_uppercase()], case_from_row)
-            .optional()?
-            .ok_or_else(|| StoreError::NotFound(reference.to_string()))
-    }
-
-    pub fn list_cases(&self, f: &CaseFilter) -> Result<Vec<CaseRow>> {
-        let mut sql = format!(
-            "SELECT {CASE_COLUMNS} FROM cases c LEFT JOIN customers cu ON cu.id = c.customer_id WHERE 1=1"
-        );
-        let mut args: Vec<String> = Vec::new();
-        let mut arg = |sql: &mut String, cond: &str, v: String| {
-            args.push(v);
-            sql.push_str(&format!(" AND {cond} ?{}", args.len()));
-        };
-        if let Some(s) = f.state {
-            arg(&mut sql, "c.state =", s.as_str().to_string());
-        }
-        if let Some(k) = f.kind {
-            arg(&mut sql, "c.kind =", k.as_str().to_string());
-        }
-        if let Some(o) = &f.officer {
-            arg(&mut sql, "c.officer =", o.clone());
-        }
-        if let Some(s) = &f.stage {
-            arg(&mut sql, "c.stage =", s.clone());
-        }
-        if let Some(e) = &f.customer {
-            arg(&mut sql, "cu.email = ", e.clone());
-        }
-        if f.open_only {
-            sql.push_str(" AND c.state != 'closed'");
-        }
-        if f.flagged {
-            sql.push_str(" AND c.flagged IS NOT NULL AND c.flagged != ''");
-        }
-        if let Some(d) = f.overdue_on {
-            arg(
-                &mut sql,
-                "EXISTS (SELECT 1 FROM deadlines d WHERE d.case_id = c.id AND +d.status = 'open' AND +d.due <",
-                iso(d),
-            );
-            sql.push(')');
-        }
-        sql.push_str(" ORDER BY c.id");
-        if let Some(n) = f.limit {
-            sql.push_str(&format!(" LIMIT {n}"));
-        }
-        let mut stmt = self.conn.prepare(&sql)?;
-        let rows = stmt
-            .query_map(rusqlite::params_from_iter(args.iter()), case_from_row)?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(rows)
-    }
-
-    pub fn events(&self, case_id: i64) -> Result<Vec<EventRow>> {
-        let mut stmt = self.conn.prepare(
-            "SELECT at, actor, kind, from_state, to_state, detail FROM events WHERE case_id = ?1 ORDER BY id",
-        )?;
-        let rows = stmt
-            .query_map([case_id], |r| {
-                Ok(EventRow {
-                    at: r.get(0)?,
-                    actor: r.get(1)?,
-                    kind: r.get(2)?,
-                    from_state: r.get(3)?,
-                    to_state: r.get(4)?,
-                    detail: r.get(5)?,
-                })
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(rows)
-    }
-
-    pub fn deadlines(&self, case_id: i64) -> Result<Vec<DeadlineRow>> {
-        let mut stmt = self.conn.prepare(
-            "SELECT stage, kind, from_event, from_date, period, due, status, met_on
-             FROM deadlines WHERE case_id = ?1 ORDER BY due, id",
-        )?;
-        let rows = stmt
-            .query_map([case_id], |r| {
-                Ok(DeadlineRow {
-                    stage: r.get(0)?,
-                    kind: r.get(1)?,
-                    from_event: r.get(2)?,
-                    from_date: r.get(3)?,
-                    period: r.get(4)?,
-                    due: r.get(5)?,
-                    status: r.get(6)?,
-                    met_on: r.get(7)?,
-                })
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(rows)
-    }
-
-    /// Record something that changes no state (a note, a letter queued, a flag).
-    pub fn add_event(
-        &mut self,
-        reference: &str,
-        at: DateTime<Utc>,
-        actor: &str,
-        kind: &str,
-        detail: Option<&str>,
-    ) -> Result<()> {
-        let case = self.find_case(reference)?;
-        insert_event(&self.conn, case.id, at, actor, kind, None, None, detail)?;
-        Ok(())
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    /// Take `action` on a case: check the lifecycle and the policy, update the facts its
-    /// deadlines count from, record the event, recompute deadlines; all or nothing.
-    pub fn apply(
-        &mut self,
-        reference: &str,
-        action: Action,
-        at: DateTime<Utc>,
-        actor: &str,
-        detail: Option<&str>,
-        policy: &Policy,
-        cal: &Calendar,
-    ) -> Result<CaseRow> {
-        let tx = self.conn.transaction()?;
-        let id = apply_on(&tx, reference, action, at, actor, detail, policy, cal)?;
-        tx.commit()?;
-        self.case_by_id(id)
-    }
-
-    /// Set a plain attribute of a case (officer, service, category, outcome) with an event.
-    pub fn set_field(
-        &mut self,
-        reference: &str,
-        field: CaseField,
-        value: Option<&str>,
-        at: DateTime<Utc>,
-        actor: &str,
-    ) -> Result<CaseRow> {
-        let case = self.find_case(reference)?;
-        let col = field.column();
-        let tx = self.conn.transaction()?;
-        tx.execute(
-            &format!("UPDATE cases SET {col} = ?2, updated_at = ?3 WHERE id = ?1"),
-            params![case.id, value, stamp(at)],
-        )?;
-        let detail = format!("{col}: {}", value.unwrap_or("(none)"));
-        insert_event(
-            &tx,
-            case.id,
-            at,
-            actor,
-            &format!("set {col}"),
-            None,
-            None,
-            Some(&detail),
-        )?;
-        tx.commit()?;
-        self.case_by_id(case.id)
-    }
-}
-
-#[allow(clippy::too_many_arguments)]
-/// Take `action` on a case: check the lifecycle and the policy, update the facts its
-/// deadlines count from, record the event, recompute deadlines; all or nothing.
-pub(crate) fn apply_on(
-    tx: &Connection,
-    reference: &str,
-    action: Action,
-    at: DateTime<Utc>,
-    actor: &str,
-    detail: Option<&str>,
-    policy: &Policy,
-    cal: &Calendar,
-) -> Result<i64> {
-    let case = find_case_on(tx, reference)?;
-    let from = State::parse(&case.state).ok_or_else(|| {
-        StoreError::Refused(format!(
-            "{}: unknown state '{}' in the database",
-            case.reference, case.state
-        ))
-    })?;
-    let to = case::transition(from, action)
-        .map_err(|e| StoreError::Illegal(case.reference.clone(), e))?;
-    if case.policy != policy.name {
-        return Err(StoreError::Refused(format!(
-            "{} runs under policy {}, not {}",
-            case.reference, case.policy, policy.name
-        )));
-    }
-    let today = london_date(at);
-    let d = iso(today);
-    let now = stamp(at);
-    match action {
-        Action::Acknowledge => {
-            tx.prepare_cached("UPDATE cases SET acknowledged_on = ?2 WHERE id = ?1")?
-                .execute(params![case.id, d])?;
-            mark_met(tx, case.id, &case.stage, &["acknowledge"], &d)?;
-        }
-        Action::StartInvestigation | Action::AcceptEscalation => {
-            tx.prepare_cached("UPDATE cases SET investigation_started_on = ?2 WHERE id = ?1")?
-                .execute(params![case.id, d])?;
-            mark_met(tx, case.id, &case.stage, &["decide"], &d)?;
-        }
-        Action::Respond => {
-            tx.prepare_cached("UPDATE cases SET responded_on = ?2 WHERE id = ?1")?
-                .execute(params![case.id, d])?;
-            mark_met(
-                tx,
-                case.id,
-                &case.stage,
-                &["respond", "aim", "acknowledge", "extension"],
-                &d,
-            )?;
-        }
-        Action::OpenReplyWindow => {}
-        Action::RequestEscalation => {
-            let Some(next) = policy.next_stage(&case.stage) else {
-                return Err(StoreError::Refused(format!(
-                    "{}: {} is the last stage of the {} policy; the customer can go to the Local Government and Social Care Ombudsman",
-                    case.reference, case.stage, policy.name
-                )));
-            };
-            mark_met(tx, case.id, &case.stage, &["escalation-window"], &d)?;
-            let mut past = case.past_officers.clone();
-            if let Some(o) = &case.officer {
-                if !past.contains(o) {
-                    past.push(o.clone());
-                }
-            }
-            let stage_no = policy
-                .preset
-                .stages
-                .iter()
-                .position(|s| s.id == next.id)
-                .unwrap_or(0) as i64
-                + 1;
-            tx.prepare_cached(
-                "UPDATE cases SET stage = ?2, officer = NULL, past_officers = ?3,
-                    escalation_requested_on = ?4, acknowledged_on = NULL,
-                    investigation_started_on = NULL, responded_on = NULL,
-                    reached_stage = MAX(reached_stage, ?5)
-                 WHERE id = ?1",
-            )?
-            .execute(params![case.id, next.id, past.join(","), d, stage_no])?;
-        }
-        Action::ReferBack => {
-            let idx = policy
-                .preset
-                .stages
-                .iter()
-                .position(|s| s.id == case.stage)
-                .unwrap_or(0);
-            if idx == 0 {
-                return Err(StoreError::Refused(format!(
-                    "{}: there is no earlier stage to refer back to",
-                    case.reference
-                )));
-            }
-            let prev = &policy.preset.stages[idx - 1];
-            cancel_open(tx, case.id, Some(&case.stage))?;
-            tx.prepare_cached("UPDATE cases SET stage = ?2, responded_on = NULL WHERE id = ?1")?
-                .execute(params![case.id, prev.id])?;
-        }
-        Action::Close(reason) => {
-            cancel_open(tx, case.id, None)?;
-            tx.prepare_cached("UPDATE cases SET close_reason = ?2, closed_at = ?3 WHERE id = ?1")?
-                .execute(params![case.id, reason.as_str(), now])?;
-        }
-        Action::Reopen => {
-            tx.prepare_cached("UPDATE cases SET close_reason = NULL, closed_at = NULL, responded_on = NULL WHERE id = ?1")?.execute(
-                params![case.id],
-            )?;
-            tx.prepare_cached("UPDATE deadlines SET status = 'open' WHERE case_id = ?1 AND stage = ?2 AND kind = 'respond' AND status = 'cancelled'")?.execute(
-                params![case.id, case.stage],
-            )?;
-        }
-    }
-    tx.prepare_cached("UPDATE cases SET state = ?2, updated_at = ?3 WHERE id = ?1")?
-        .execute(params![case.id, to.as_str(), now])?;
-    insert_event(
-        tx,
-        case.id,
-        at,
-        actor,
-        &action.name(),
-        Some(from.as_str()),
-        Some(to.as_str()),
-        detail,
-    )?;
-    if to != State::Closed && case.kind == Kind::Complaint.as_str() {
-        refresh_deadlines(tx, case.id, policy, cal)?;
-    }
-    Ok(case.id)
-}
-
-/// Find a case by reference on any connection (a transaction included).
-pub(crate) fn find_case_on(conn: &Connection, reference: &str) -> Result<CaseRow> {
-    let sql = format!(
-        "SELECT {CASE_COLUMNS} FROM cases c LEFT JOIN customers cu ON cu.id = c.customer_id WHERE c.reference = ?1"
-    );
-    conn.query_row(&sql, [reference.trim().to_ascii_uppercase()], case_from_row)
-        .optional()?
-        .ok_or_else(|| StoreError::NotFound(reference.to_string()))
 }
 
 /// A letter owed to a customer, asked for in the transaction that owes it.
@@ -744,75 +321,6 @@ pub fn request_letter(conn: &Connection, req: &LetterRequest) -> Result<i64> {
         Some(&format!("{} letter {}", req.kind, message_id)),
     )?;
     Ok(id)
-}
-
-/// A pause of a case's deadlines.
-#[derive(Debug, Clone, Serialize)]
-pub struct PauseRow {
-    pub stage: String,
-    pub started_on: String,
-    pub ended_on: Option<String>,
-    pub reason: String,
-}
-
-impl Store {
-    pub fn pauses(&self, case_id: i64) -> Result<Vec<PauseRow>> {
-        let mut stmt = self.conn.prepare(
-            "SELECT stage, started_on, ended_on, reason FROM pauses WHERE case_id = ?1 ORDER BY id",
-        )?;
-        let rows = stmt
-            .query_map([case_id], |r| {
-                Ok(PauseRow {
-                    stage: r.get(0)?,
-                    started_on: r.get(1)?,
-                    ended_on: r.get(2)?,
-                    reason: r.get(3)?,
-                })
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(rows)
-    }
-}
-
-/// Attributes an officer may set directly; each change is an event.
-#[derive(Debug, Clone, Copy)]
-pub enum CaseField {
-    Officer,
-    Service,
-    Category,
-    Outcome,
-    Flagged,
-    Kind,
-}
-
-impl CaseField {
-    fn column(self) -> &'static str {
-        match self {
-            CaseField::Officer => "officer",
-            CaseField::Service => "service",
-            CaseField::Category => "category",
-            CaseField::Outcome => "outcome",
-            CaseField::Flagged => "flagged",
-            CaseField::Kind => "kind",
-        }
-    }
-}
-
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn insert_event(
-    conn: &Connection,
-    case_id: i64,
-    at: DateTime<Utc>,
-    actor: &str,
-    kind: &str,
-    from_state: Option<&str>,
-    to_state: Option<&str>,
-    detail: Option<&str>,
-) -> Result<()> {
-    conn.prepare_cached("INSERT INTO events (case_id, at, actor, kind, from_state, to_state, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")?.execute(
-        params![case_id, stamp(at), actor, kind, from_state, to_state, detail],
-    )?;
-    Ok(())
 }
 
 /// The next reference for `prefix` in `year`: sequential per year, never reused (the
@@ -900,102 +408,28 @@ pub(crate) fn create_case_with(
         )),
     )?;
     let acknowledged_on = acknowledged.map(|(_, on)| on);
-    let dues = match new.kind {
-        Kind::Complaint => {
-            let facts = deadline::Facts {
-                acknowledged: acknowledged_on,
-                ..deadline::Facts::received(received_on)
-            };
-            deadline::stage_deadlines(policy, &stage, &facts, cal)
-        }
-        Kind::Compliment | Kind::Comment => {
-            deadline::feedback_deadlines(policy, new.kind == Kind::Compliment, received_on, cal)
-        }
-        Kind::ServiceRequest | Kind::OutOfScope => Vec::new(),
-    };
-    for due in &dues {
-        // A new case's rows: plain inserts; the acknowledgement is met if it is written
-        // acknowledged.
-        let met_on = acknowledged_on
-            .filter(|_| due.kind == deadline::Kind::Acknowledge)
-            .map(iso);
-        upsert_deadline(tx, id, due, met_on.as_deref())?;
+    for (due, met_on) in
+        crate::plan::new_case_deadlines(new.kind, policy, received_on, acknowledged_on, cal)
+    {
+        deadlines::upsert_deadline(tx, id, &due, met_on.map(iso).as_deref())?;
     }
     Ok((id, reference))
 }
 
-/// Insert a deadline (open, or met on `met_on`), or recompute an open one's date.
-fn upsert_deadline(tx: &Connection, case_id: i64, due: &Due, met_on: Option<&str>) -> Result<()> {
-    tx.prepare_cached(
-        "INSERT INTO deadlines (case_id, stage, kind, from_event, from_date, period, due, status, met_on)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, CASE WHEN ?8 IS NULL THEN 'open' ELSE 'met' END, ?8)
-         ON CONFLICT (case_id, stage, kind) DO UPDATE SET
-            from_event = excluded.from_event, from_date = excluded.from_date,
-            period = excluded.period, due = excluded.due
-         WHERE deadlines.status = 'open'",
-    )?
-    .execute(params![
-        case_id,
-        due.stage,
-        due.kind.as_str(),
-        due.from.describe(),
-        iso(due.from_date),
-        due.period,
-        iso(due.due),
-        met_on
-    ])?;
-    Ok(())
-}
-
-/// Recompute the current stage's deadlines from the case's facts.
-fn refresh_deadlines(tx: &Connection, case_id: i64, policy: &Policy, cal: &Calendar) -> Result<()> {
-    let (stage, facts): (String, FactsRow) = tx.prepare_cached("SELECT stage, received_on, acknowledged_on, escalation_requested_on, investigation_started_on, responded_on
-         FROM cases WHERE id = ?1")?.query_row(
-        [case_id],
-        |r| {
-            Ok((
-                r.get(0)?,
-                FactsRow {
-                    received_on: parse_date(r.get(1)?),
-                    acknowledged_on: parse_date(r.get(2)?),
-                    escalation_requested_on: parse_date(r.get(3)?),
-                    investigation_started_on: parse_date(r.get(4)?),
-                    responded_on: parse_date(r.get(5)?),
-                },
-            ))
-        },
-    )?;
-    for due in deadline::stage_deadlines(policy, &stage, &facts.facts(), cal) {
-        upsert_deadline(tx, case_id, &due, None)?;
-    }
-    Ok(())
-}
-
-fn mark_met(tx: &Connection, case_id: i64, stage: &str, kinds: &[&str], on: &str) -> Result<()> {
-    for k in kinds {
-        tx.execute(
-            // A lapsed deadline is still met (late) when the step finally happens:
-            // reports compare met_on with due.
-            "UPDATE deadlines SET status = 'met', met_on = ?4 WHERE case_id = ?1 AND stage = ?2 AND kind = ?3 AND status IN ('open', 'lapsed')",
-            params![case_id, stage, k, on],
-        )?;
-    }
-    Ok(())
-}
-
-fn cancel_open(tx: &Connection, case_id: i64, stage: Option<&str>) -> Result<()> {
-    match stage {
-        Some(s) => tx.prepare_cached("UPDATE deadlines SET status = 'cancelled' WHERE case_id = ?1 AND stage = ?2 AND status = 'open'")?.execute(
-            params![case_id, s],
-        )?,
-        None => tx.execute(
-            // The satisfaction survey is owed after the case closes (West Lindsey).
-            "UPDATE deadlines SET status = 'cancelled' WHERE case_id = ?1 AND status IN ('open', 'lapsed') AND kind != 'survey'",
-            params![case_id],
-        )?,
-    };
-    Ok(())
-}
+mod cases;
+mod customers;
+mod deadlines;
+mod events;
+mod pauses;
+mod replies;
+mod steps;
+pub(crate) use cases::find_case_on;
+pub use cases::{Author, Case, CaseField, CaseFilter, FactsRow};
+pub use deadlines::Deadline;
+pub(crate) use events::insert_event;
+pub use events::EventRow;
+pub use pauses::PauseRow;
+pub use replies::CustomerReply;
 
 pub mod auto_letters;
 pub mod messages;

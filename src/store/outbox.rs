@@ -56,7 +56,7 @@ pub struct LetterContent {
     pub pdf_name: Option<String>,
 }
 
-/// The customer a case belongs to, with what letters need beyond `CaseRow`.
+/// The customer a case belongs to, with what letters need beyond `Case`.
 #[derive(Debug, Clone, Default)]
 pub struct CustomerRow {
     pub email: Option<String>,

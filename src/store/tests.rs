@@ -1,5 +1,5 @@
 use super::*;
-use crate::case::CloseReason;
+use crate::case::{Action, CloseReason};
 
 fn at(s: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
@@ -9,7 +9,7 @@ fn bath() -> Policy {
     Policy::load("bath-and-north-east-somerset").unwrap()
 }
 
-fn complaint(store: &mut Store, policy: &Policy, when: &str) -> CaseRow {
+fn complaint(store: &mut Store, policy: &Policy, when: &str) -> Case {
     store
         .create_case(
             &NewCase {
@@ -28,12 +28,12 @@ fn complaint(store: &mut Store, policy: &Policy, when: &str) -> CaseRow {
         .unwrap()
 }
 
-fn due(store: &Store, case: &CaseRow, stage: &str, kind: &str) -> String {
+fn due(store: &Store, case: &Case, stage: &str, kind: &str) -> String {
     store
         .deadlines(case.id)
         .unwrap()
         .into_iter()
-        .find(|d| d.stage == stage && d.kind == kind)
+        .find(|d| d.stage == stage && d.kind.as_str() == kind)
         .unwrap_or_else(|| panic!("no {stage} {kind} deadline"))
         .due
 }
@@ -121,23 +121,23 @@ fn an_illegal_action_changes_nothing_and_says_why() {
     let mut s = Store::open_in_memory().unwrap();
     let p = bath();
     let c = complaint(&mut s, &p, "2026-11-02T09:00:00Z");
-    let err = s
-        .apply(
-            &c.reference,
-            Action::RequestEscalation,
-            at("2026-11-03T09:00:00Z"),
-            "officer:ann",
-            None,
-            &p,
-            &Calendar::new(),
-        )
-        .unwrap_err();
+    let err = crate::actions::apply(
+        &mut s,
+        &c.reference,
+        Action::RequestEscalation,
+        at("2026-11-03T09:00:00Z"),
+        "officer:ann",
+        None,
+        &p,
+        &Calendar::new(),
+    )
+    .unwrap_err();
     assert_eq!(
         err.to_string(),
         "BNES-2026-00001: cannot request escalation: the case is received"
     );
     let after = s.find_case(&c.reference).unwrap();
-    assert_eq!(after.state, "received");
+    assert_eq!(after.state.as_str(), "received");
     assert_eq!(s.events(c.id).unwrap().len(), 1);
 }
 
@@ -153,8 +153,7 @@ fn bath_case_through_both_stages_with_deadlines_from_each_event() {
     assert_eq!(due(&s, &c, "stage1", "acknowledge"), "2026-12-21");
     assert_eq!(due(&s, &c, "stage1", "respond"), "2027-01-07");
     let step = |s: &mut Store, a: Action, when: &str| {
-        s.apply(&c.reference, a, at(when), "officer:ann", None, &p, &cal)
-            .unwrap()
+        crate::actions::apply(s, &c.reference, a, at(when), "officer:ann", None, &p, &cal).unwrap()
     };
     step(&mut s, Action::Acknowledge, "2026-12-14T10:00:05Z");
     s.set_field(
@@ -168,7 +167,7 @@ fn bath_case_through_both_stages_with_deadlines_from_each_event() {
     step(&mut s, Action::StartInvestigation, "2026-12-15T09:00:00Z");
     step(&mut s, Action::Respond, "2027-01-06T15:00:00Z");
     let c2 = step(&mut s, Action::OpenReplyWindow, "2027-01-06T15:00:01Z");
-    assert_eq!(c2.state, "awaiting-customer");
+    assert_eq!(c2.state.as_str(), "awaiting-customer");
     // Window: 20 WD from Wed 6 Jan 2027 -> Wed 3 Feb 2027.
     assert_eq!(due(&s, &c, "stage1", "escalation-window"), "2027-02-03");
     // Customer asks for a review on Fri 15 Jan 2027.
@@ -193,7 +192,7 @@ fn bath_case_through_both_stages_with_deadlines_from_each_event() {
         "2027-03-01T09:01:00Z",
     );
     assert_eq!(
-        closed.close_reason.as_deref(),
+        closed.close_reason.map(|r| r.as_str()),
         Some("referred-to-ombudsman")
     );
     assert_eq!(closed.next_due, None);
@@ -223,8 +222,8 @@ fn bath_case_through_both_stages_with_deadlines_from_each_event() {
         .deadlines(c.id)
         .unwrap()
         .into_iter()
-        .filter(|d| d.status == "met")
-        .map(|d| (d.stage, d.kind))
+        .filter(|d| d.status == crate::deadline::Status::Met)
+        .map(|d| (d.stage, d.kind.to_string()))
         .collect();
     assert!(met.contains(&("stage1".into(), "respond".into())));
     assert!(met.contains(&("stage2".into(), "decide".into())));
@@ -237,7 +236,8 @@ fn escalation_past_the_last_stage_is_refused_with_the_ombudsman_named() {
     let cal = Calendar::new();
     let c = complaint(&mut s, &p, "2026-11-02T09:00:00Z");
     for a in [Action::Acknowledge, Action::Respond] {
-        s.apply(
+        crate::actions::apply(
+            &mut s,
             &c.reference,
             a,
             at("2026-11-03T09:00:00Z"),
@@ -248,17 +248,17 @@ fn escalation_past_the_last_stage_is_refused_with_the_ombudsman_named() {
         )
         .unwrap();
     }
-    let e = s
-        .apply(
-            &c.reference,
-            Action::RequestEscalation,
-            at("2026-11-04T09:00:00Z"),
-            "customer",
-            None,
-            &p,
-            &cal,
-        )
-        .unwrap_err();
+    let e = crate::actions::apply(
+        &mut s,
+        &c.reference,
+        Action::RequestEscalation,
+        at("2026-11-04T09:00:00Z"),
+        "customer",
+        None,
+        &p,
+        &cal,
+    )
+    .unwrap_err();
     assert!(e.to_string().contains("Ombudsman"), "{e}");
 }
 
@@ -360,5 +360,33 @@ fn migration_10_moves_raw_mail_to_the_end_of_its_row_and_loses_none() {
     assert!(
         reason.ends_with("only its headers were kept on upgrade (it was 5000 bytes)"),
         "{reason}"
+    );
+}
+
+#[test]
+fn unknown_text_in_a_typed_column_is_an_error_naming_it_not_a_panic() {
+    let mut s = Store::open_in_memory().unwrap();
+    let p = bath();
+    let c = complaint(&mut s, &p, "2026-11-02T09:00:00Z");
+    s.conn()
+        .execute("UPDATE cases SET state = 'pondering' WHERE id = ?1", [c.id])
+        .unwrap();
+    let e = s.find_case(&c.reference).unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("unknown case state 'pondering' in the database"),
+        "{e}"
+    );
+    s.conn()
+        .execute(
+            "UPDATE deadlines SET status = 'snoozed' WHERE case_id = ?1",
+            [c.id],
+        )
+        .unwrap();
+    let e = s.deadlines(c.id).unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("unknown deadline status 'snoozed' in the database"),
+        "{e}"
     );
 }

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use redress::calendar::Calendar;
 use redress::case::Kind;
 use redress::config::Config;
-use redress::store::{request_letter, CaseRow, LetterRequest, NewCase, Store};
+use redress::store::{request_letter, Case, LetterRequest, NewCase, Store};
 
 pub const PYTHON: &str = "/usr/bin/python3";
 
@@ -176,7 +176,7 @@ pub fn world(config_path: PathBuf) -> World {
 }
 
 impl World {
-    pub fn complaint(&mut self, email: &str, name: Option<&str>, received: &str) -> CaseRow {
+    pub fn complaint(&mut self, email: &str, name: Option<&str>, received: &str) -> Case {
         self.store
             .create_case(
                 &NewCase {
@@ -196,7 +196,7 @@ impl World {
     }
 
     /// An automatic acknowledgement asked for on `case` at `when`, threaded on nothing.
-    pub fn acknowledge(&mut self, case: &CaseRow, when: &str) -> i64 {
+    pub fn acknowledge(&mut self, case: &Case, when: &str) -> i64 {
         self.request(
             case,
             "acknowledgement",
@@ -211,7 +211,7 @@ impl World {
     #[allow(clippy::too_many_arguments)]
     pub fn request(
         &mut self,
-        case: &CaseRow,
+        case: &Case,
         kind: &str,
         data: serde_json::Value,
         automatic: bool,
@@ -253,7 +253,7 @@ impl World {
         self.store.letter(id).unwrap().status
     }
 
-    pub fn events(&self, case: &CaseRow) -> Vec<(String, String)> {
+    pub fn events(&self, case: &Case) -> Vec<(String, String)> {
         self.store
             .events(case.id)
             .unwrap()

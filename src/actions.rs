@@ -1,0 +1,347 @@
+//! What officers do to a case (assign, reply, extend, escalate, decide, close, reopen,
+//! note, restrict, pause, resume). Each one loads the case, asks a pure planner
+//! ([`crate::plan`]) what changes, and has the store write the plan in one
+//! transaction with its events and letters. The CLI calls these; a web desk would too.
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use crate::calendar::{london_date, Calendar};
+use crate::case::{Action, CloseReason};
+use crate::config::Config;
+use crate::plan::{self, refused, Decision, Plan, Reply, Result};
+use crate::policy::Policy;
+use crate::store::{self, Author, Case, Store};
+use crate::workflow::policy_of;
+
+fn author<'a>(cfg: &'a Config, actor: &'a str, at: DateTime<Utc>) -> Author<'a> {
+    Author {
+        actor,
+        at,
+        domain: cfg.mail_domain(),
+    }
+}
+
+/// Load a case and its policy.
+fn load(store: &Store, cfg: &Config, reference: &str) -> Result<(Case, Policy)> {
+    let case = store.find_case(reference)?;
+    let policy = policy_of(cfg, &case)?;
+    Ok((case, policy))
+}
+
+fn write(
+    store: &mut Store,
+    cfg: &Config,
+    case: &Case,
+    plan: &Plan,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<Case> {
+    Ok(store.apply_plan(case, plan, &author(cfg, actor, now))?)
+}
+
+/// Take one lifecycle `action` on a case under `policy`: planned, then written in one
+/// transaction; nothing changes if it is refused.
+#[allow(clippy::too_many_arguments)]
+pub fn apply(
+    store: &mut Store,
+    reference: &str,
+    action: Action,
+    at: DateTime<Utc>,
+    actor: &str,
+    detail: Option<&str>,
+    policy: &Policy,
+    cal: &Calendar,
+) -> Result<Case> {
+    let case = store.find_case(reference)?;
+    let p = plan::plan(&case, action, policy, cal, london_date(at), detail)?;
+    Ok(store.apply_plan(
+        &case,
+        &p,
+        &Author {
+            actor,
+            at,
+            domain: "",
+        },
+    )?)
+}
+
+/// `assign REF OFFICER`: refuses a stage's previous handler where the policy requires a different one.
+pub fn assign(
+    store: &mut Store,
+    cfg: &Config,
+    now: DateTime<Utc>,
+    actor: &str,
+    reference: &str,
+    officer: &str,
+) -> Result<Case> {
+    let (case, policy) = load(store, cfg, reference)?;
+    plan::assign(&case, officer, &policy)?;
+    if !cfg.staff.is_empty() && cfg.staff(officer).is_none() {
+        return Err(refused(format!(
+            "{officer} is not listed under [[staff]] in the config"
+        )));
+    }
+    Ok(store.set_field(
+        reference,
+        store::CaseField::Officer,
+        Some(officer),
+        now,
+        actor,
+    )?)
+}
+
+/// `reply REF`: the stage response. Closes the case at the final stage (pointing to the
+/// Ombudsman); otherwise opens the customer's reply window.
+pub fn reply(
+    store: &mut Store,
+    cfg: &Config,
+    now: DateTime<Utc>,
+    actor: &str,
+    reference: &str,
+    r: &Reply,
+) -> Result<Case> {
+    let (case, policy) = load(store, cfg, reference)?;
+    let p = plan::reply(&case, r, &policy, &cfg.calendar, london_date(now))?;
+    write(store, cfg, &case, &p, actor, now)
+}
+
+/// `reply REF --preview FILE`: the response letter as it would go, rendered, with
+/// nothing changed. The outcome is shown as given.
+pub fn preview_reply(
+    store: &Store,
+    cfg: &Config,
+    now: DateTime<Utc>,
+    reference: &str,
+    r: &Reply,
+) -> anyhow::Result<crate::letter::Rendered> {
+    let case = store.find_case(reference)?;
+    let policy = crate::policy::Policy::load(&case.policy)?;
+    let kind = plan::reply_kind(r, policy.is_final_stage(&case.stage));
+    let data = plan::reply_data(r, Some(r.outcome.as_deref().unwrap_or_default()));
+    let templates = crate::outbox::templates(cfg)?;
+    let lctx = crate::outbox::case_context(store, cfg, case.id, &kind, false, data, now)?;
+    Ok(templates.render(&kind, &lctx)?)
+}
+
+/// `extend REF --days N --reason ...`: within the policy's limit; sends the extension letter.
+pub fn extend(
+    store: &mut Store,
+    cfg: &Config,
+    now: DateTime<Utc>,
+    actor: &str,
+    reference: &str,
+    days: u32,
+    reason: &str,
+) -> Result<Case> {
+    let (case, policy) = load(store, cfg, reference)?;
+    let target = store.response_target(case.id, &case.stage)?;
+    let p = plan::extend(
+        &case,
+        days,
+        reason,
+        target,
+        &policy,
+        &cfg.calendar,
+        london_date(now),
+    )?;
+    write(store, cfg, &case, &p, actor, now)
+}
+
+/// `escalate REF`: the customer asked for the next stage.
+pub fn escalate(
+    store: &mut Store,
+    cfg: &Config,
+    now: DateTime<Utc>,
+    actor: &str,
+    reference: &str,
+) -> Result<Case> {
+    let (case, policy) = load(store, cfg, reference)?;
+    let p = plan::escalate(
+        &case,
+        &policy,
+        &cfg.calendar,
+        london_date(now),
+        actor.starts_with("system"),
+        "customer asked for the next stage",
+    )?;
+    write(store, cfg, &case, &p, actor, now)
+}
+
+/// `decide REF --decision accept|refer-back|refer-to-ombudsman --reason ...`
+pub fn decide(
+    store: &mut Store,
+    cfg: &Config,
+    now: DateTime<Utc>,
+    actor: &str,
+    reference: &str,
+    d: Decision,
+    reasons: &str,
+) -> Result<Case> {
+    let (case, policy) = load(store, cfg, reference)?;
+    let p = plan::decide(&case, d, reasons, &policy, &cfg.calendar, london_date(now))?;
+    write(store, cfg, &case, &p, actor, now)
+}
+
+/// `close REF --reason ...`
+pub fn close(
+    store: &mut Store,
+    cfg: &Config,
+    now: DateTime<Utc>,
+    actor: &str,
+    reference: &str,
+    reason: CloseReason,
+    note: Option<&str>,
+) -> Result<Case> {
+    let (case, policy) = load(store, cfg, reference)?;
+    let p = plan::plan(
+        &case,
+        Action::Close(reason),
+        &policy,
+        &cfg.calendar,
+        london_date(now),
+        note,
+    )?;
+    write(store, cfg, &case, &p, actor, now)
+}
+
+/// `reopen REF`
+pub fn reopen(
+    store: &mut Store,
+    cfg: &Config,
+    now: DateTime<Utc>,
+    actor: &str,
+    reference: &str,
+    why: &str,
+) -> Result<Case> {
+    let (case, policy) = load(store, cfg, reference)?;
+    let p = plan::plan(
+        &case,
+        Action::Reopen,
+        &policy,
+        &cfg.calendar,
+        london_date(now),
+        Some(why),
+    )?;
+    write(store, cfg, &case, &p, actor, now)
+}
+
+/// `note REF TEXT`
+pub fn note(
+    store: &mut Store,
+    now: DateTime<Utc>,
+    actor: &str,
+    reference: &str,
+    text: &str,
+) -> Result<()> {
+    if text.trim().is_empty() {
+        return Err(refused("the note is empty"));
+    }
+    Ok(store.add_event(reference, now, actor, "note", Some(text))?)
+}
+
+/// A Monitoring Officer's decision on a customer's contact
+/// (`restrict EMAIL --level ... --review DATE`).
+#[derive(Debug, Clone)]
+pub struct Restriction<'a> {
+    pub email: &'a str,
+    /// letter-only, single-contact or no-response.
+    pub level: &'a str,
+    pub review: NaiveDate,
+    pub reasons: &'a str,
+    /// For single-contact: the named contact.
+    pub contact: Option<&'a str>,
+}
+
+pub fn restrict(
+    store: &mut Store,
+    cfg: &Config,
+    now: DateTime<Utc>,
+    actor: &str,
+    r: &Restriction,
+) -> Result<usize> {
+    let Restriction {
+        email,
+        level,
+        review,
+        reasons,
+        contact,
+    } = r.clone();
+    if !cfg.policy.preset.restrictions.iter().any(|r| r == level)
+        && !["letter-only", "single-contact", "no-response"].contains(&level)
+    {
+        return Err(refused(format!(
+            "unknown restriction '{level}': letter-only, single-contact or no-response"
+        )));
+    }
+    if review <= london_date(now) {
+        return Err(refused(format!(
+            "review date {review} must be in the future"
+        )));
+    }
+    let mut data = serde_json::json!({"restriction": level, "reasons": reasons, "review_date": crate::time::iso(review)});
+    if let Some(c) = contact {
+        data["contact"] = c.into();
+    }
+    let letter = plan::LetterOrder {
+        kind: "restriction-notice".into(),
+        data,
+        automatic: false,
+    };
+    let detail = format!("{level} until review on {}", crate::time::iso(review));
+    store
+        .restrict_customer(
+            email.trim(),
+            level,
+            review,
+            &detail,
+            &letter,
+            &author(cfg, actor, now),
+        )?
+        .ok_or_else(|| refused(format!("no customer with the address {email}")))
+}
+
+/// `pause REF --reason ...`: where the preset allows, stop the clock.
+pub fn pause(
+    store: &mut Store,
+    cfg: &Config,
+    now: DateTime<Utc>,
+    actor: &str,
+    reference: &str,
+    reason: &str,
+) -> Result<Case> {
+    let (case, policy) = load(store, cfg, reference)?;
+    if !policy.preset.pause_allowed {
+        return Err(refused(format!(
+            "{}: the {} policy does not allow pausing a deadline",
+            case.reference, policy.name
+        )));
+    }
+    if reason.trim().is_empty() {
+        return Err(refused("--reason is required"));
+    }
+    if !store.start_pause(&case, london_date(now), reason, actor, now)? {
+        return Err(refused(format!("{}: already paused", case.reference)));
+    }
+    Ok(store.case_by_id(case.id)?)
+}
+
+/// `resume REF`: each open working-day deadline of the stage moves on by the working
+/// days that were left when the clock stopped.
+pub fn resume(
+    store: &mut Store,
+    cfg: &Config,
+    now: DateTime<Utc>,
+    actor: &str,
+    reference: &str,
+) -> Result<Case> {
+    let case = store.find_case(reference)?;
+    let today = london_date(now);
+    let cal = &cfg.calendar;
+    let done = store.end_pause(&case, today, actor, now, |started, due, period| {
+        plan::resumed_due(cal, started, today, due, period)
+    })?;
+    if !done {
+        return Err(refused(format!("{}: not paused", case.reference)));
+    }
+    Ok(store.case_by_id(case.id)?)
+}

@@ -1,0 +1,757 @@
+//! Pure planners: what an action on a case changes, decided from the case as loaded,
+//! the policy, the calendar and today's date, with no database. The store applies a
+//! [`Plan`] in one transaction ([`crate::store::Store::apply_plan`]) and decides
+//! nothing itself.
+
+use chrono::NaiveDate;
+
+use crate::calendar::Calendar;
+use crate::case::{self, Action, CloseReason, IllegalTransition, Kind, State};
+use crate::deadline::{self, Due, Facts};
+use crate::policy::Policy;
+use crate::store::{Case, StoreError};
+
+/// Why an action was refused (or the store failed underneath it). The text is what the
+/// officer reads.
+#[derive(Debug, thiserror::Error)]
+pub enum WorkflowError {
+    #[error("{0}")]
+    Refused(String),
+    #[error("{0}: {1}")]
+    Illegal(String, IllegalTransition),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+pub type Result<T> = std::result::Result<T, WorkflowError>;
+
+pub fn refused(msg: impl Into<String>) -> WorkflowError {
+    WorkflowError::Refused(msg.into())
+}
+
+/// Changes to the facts a case's deadlines count from, and to who handles it.
+/// `None`: unchanged; `Some(None)`: cleared.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FactChanges {
+    pub acknowledged_on: Option<Option<NaiveDate>>,
+    pub investigation_started_on: Option<Option<NaiveDate>>,
+    pub responded_on: Option<Option<NaiveDate>>,
+    pub escalation_requested_on: Option<Option<NaiveDate>>,
+    /// The stage the case moves to.
+    pub stage: Option<String>,
+    pub officer_cleared: bool,
+    pub past_officers: Option<Vec<String>>,
+    /// The furthest stage reached (1-based); kept at its maximum.
+    pub reached_stage: Option<i64>,
+    /// Closed with a reason (`Some(Some)`, closed now) or reopened (`Some(None)`).
+    pub close: Option<Option<CloseReason>>,
+}
+
+/// What happens to a case's stored deadlines.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeadlineOp {
+    /// Met on `on`: open ones, and lapsed ones (met late; reports compare met_on with due).
+    MarkMet {
+        stage: String,
+        kinds: Vec<deadline::Kind>,
+        on: NaiveDate,
+    },
+    /// The open deadlines of a stage are no longer owed.
+    CancelStage { stage: String },
+    /// Every open or lapsed deadline but the survey (owed after the case closes).
+    CancelAllButSurvey,
+    /// The cancelled respond deadline of a stage is owed again.
+    ReopenRespond { stage: String },
+}
+
+/// One lifecycle step of a case: state change, facts, deadlines and its event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Transition {
+    pub action: Action,
+    pub from: State,
+    pub to: State,
+    pub facts: FactChanges,
+    pub deadlines: Vec<DeadlineOp>,
+    /// The event's detail.
+    pub detail: Option<String>,
+    /// The stage's deadlines recomputed from the new facts (inserted, or open ones redated).
+    pub recomputed: Vec<Due>,
+}
+
+/// A letter to the case's customer (threaded on their latest message by the store).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LetterOrder {
+    pub kind: String,
+    pub data: serde_json::Value,
+    pub automatic: bool,
+}
+
+/// One write, in order.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Write {
+    Transition(Transition),
+    Letter(LetterOrder),
+    /// An event that changes no state.
+    Event {
+        kind: String,
+        detail: Option<String>,
+    },
+    /// Outcome and category recorded with a response (each only if given).
+    Outcome {
+        outcome: Option<String>,
+        category: Option<String>,
+    },
+    /// A new target for the stage's response; the respond deadline stays on record as lapsed.
+    Extension {
+        stage: String,
+        from: NaiveDate,
+        period: String,
+        due: NaiveDate,
+    },
+    /// Add a reason to the case's flag for an officer.
+    Flag(String),
+    /// Set the status of an open deadline (lapsed, or met on a date).
+    SetDeadline {
+        stage: String,
+        kind: deadline::Kind,
+        status: deadline::Status,
+        met_on: Option<NaiveDate>,
+    },
+    /// Queue an email to staff (deduplicated on key:name).
+    Notify {
+        key: String,
+        to: Vec<(String, String)>,
+        subject: String,
+        body: String,
+    },
+}
+
+/// Everything an action writes, in order.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Plan {
+    pub writes: Vec<Write>,
+}
+
+impl Plan {
+    pub fn push(&mut self, w: Write) {
+        self.writes.push(w);
+    }
+    /// The lifecycle steps in the plan.
+    pub fn transitions(&self) -> impl Iterator<Item = &Transition> {
+        self.writes.iter().filter_map(|w| match w {
+            Write::Transition(t) => Some(t),
+            _ => None,
+        })
+    }
+    pub fn letters(&self) -> impl Iterator<Item = &LetterOrder> {
+        self.writes.iter().filter_map(|w| match w {
+            Write::Letter(l) => Some(l),
+            _ => None,
+        })
+    }
+}
+
+impl Transition {
+    /// The case as it is once this step is written (for planning the next step of a
+    /// composite action). `closed_at` is left as it was.
+    pub fn applied_to(&self, case: &Case) -> Case {
+        let mut c = case.clone();
+        c.state = self.to;
+        let f = &self.facts;
+        if let Some(v) = f.acknowledged_on {
+            c.facts.acknowledged_on = v;
+        }
+        if let Some(v) = f.investigation_started_on {
+            c.facts.investigation_started_on = v;
+        }
+        if let Some(v) = f.responded_on {
+            c.facts.responded_on = v;
+        }
+        if let Some(v) = f.escalation_requested_on {
+            c.facts.escalation_requested_on = v;
+        }
+        if let Some(s) = &f.stage {
+            c.stage = s.clone();
+        }
+        if f.officer_cleared {
+            c.officer = None;
+        }
+        if let Some(p) = &f.past_officers {
+            c.past_officers = p.clone();
+        }
+        if let Some(r) = f.close {
+            c.close_reason = r;
+        }
+        c
+    }
+}
+
+/// Take `action` on `case` today: check the lifecycle and the policy, decide which
+/// facts change, which deadlines are met, cancelled or reopened, and recompute the
+/// stage's deadlines.
+pub fn transition(
+    case: &Case,
+    action: Action,
+    policy: &Policy,
+    cal: &Calendar,
+    today: NaiveDate,
+    detail: Option<&str>,
+) -> Result<Transition> {
+    use deadline::Kind as D;
+    let from = case.state;
+    let to = case::transition(from, action)
+        .map_err(|e| WorkflowError::Illegal(case.reference.clone(), e))?;
+    if case.policy != policy.name {
+        return Err(refused(format!(
+            "{} runs under policy {}, not {}",
+            case.reference, case.policy, policy.name
+        )));
+    }
+    let mut facts = FactChanges::default();
+    let mut deadlines = Vec::new();
+    let met = |kinds: &[D]| DeadlineOp::MarkMet {
+        stage: case.stage.clone(),
+        kinds: kinds.to_vec(),
+        on: today,
+    };
+    match action {
+        Action::Acknowledge => {
+            facts.acknowledged_on = Some(Some(today));
+            deadlines.push(met(&[D::Acknowledge]));
+        }
+        Action::StartInvestigation | Action::AcceptEscalation => {
+            facts.investigation_started_on = Some(Some(today));
+            deadlines.push(met(&[D::Decide]));
+        }
+        Action::Respond => {
+            facts.responded_on = Some(Some(today));
+            deadlines.push(met(&[D::Respond, D::Aim, D::Acknowledge, D::Extension]));
+        }
+        Action::OpenReplyWindow => {}
+        Action::RequestEscalation => {
+            let Some(next) = policy.next_stage(&case.stage) else {
+                return Err(refused(format!(
+                    "{}: {} is the last stage of the {} policy; the customer can go to the Local Government and Social Care Ombudsman",
+                    case.reference, case.stage, policy.name
+                )));
+            };
+            deadlines.push(met(&[D::EscalationWindow]));
+            let mut past = case.past_officers.clone();
+            if let Some(o) = &case.officer {
+                if !past.contains(o) {
+                    past.push(o.clone());
+                }
+            }
+            let stage_no = policy
+                .preset
+                .stages
+                .iter()
+                .position(|s| s.id == next.id)
+                .unwrap_or(0) as i64
+                + 1;
+            facts.stage = Some(next.id.clone());
+            facts.officer_cleared = true;
+            facts.past_officers = Some(past);
+            facts.escalation_requested_on = Some(Some(today));
+            facts.acknowledged_on = Some(None);
+            facts.investigation_started_on = Some(None);
+            facts.responded_on = Some(None);
+            facts.reached_stage = Some(stage_no);
+        }
+        Action::ReferBack => {
+            let idx = policy
+                .preset
+                .stages
+                .iter()
+                .position(|s| s.id == case.stage)
+                .unwrap_or(0);
+            if idx == 0 {
+                return Err(refused(format!(
+                    "{}: there is no earlier stage to refer back to",
+                    case.reference
+                )));
+            }
+            deadlines.push(DeadlineOp::CancelStage {
+                stage: case.stage.clone(),
+            });
+            facts.stage = Some(policy.preset.stages[idx - 1].id.clone());
+            facts.responded_on = Some(None);
+        }
+        Action::Close(reason) => {
+            deadlines.push(DeadlineOp::CancelAllButSurvey);
+            facts.close = Some(Some(reason));
+        }
+        Action::Reopen => {
+            facts.close = Some(None);
+            facts.responded_on = Some(None);
+            deadlines.push(DeadlineOp::ReopenRespond {
+                stage: case.stage.clone(),
+            });
+        }
+    }
+    let mut t = Transition {
+        action,
+        from,
+        to,
+        facts,
+        deadlines,
+        detail: detail.map(String::from),
+        recomputed: Vec::new(),
+    };
+    if to != State::Closed && case.kind == Kind::Complaint {
+        let after = t.applied_to(case);
+        t.recomputed = deadline::stage_deadlines(policy, &after.stage, &after.facts.facts(), cal);
+    }
+    Ok(t)
+}
+
+/// A plan of one lifecycle step.
+pub fn plan(
+    case: &Case,
+    action: Action,
+    policy: &Policy,
+    cal: &Calendar,
+    today: NaiveDate,
+    detail: Option<&str>,
+) -> Result<Plan> {
+    let t = transition(case, action, policy, cal, today, detail)?;
+    Ok(Plan {
+        writes: vec![Write::Transition(t)],
+    })
+}
+
+/// The deadlines a new case carries, by its kind, each with the day it was met: a
+/// complaint those of the first stage (stored acknowledged, its acknowledgement is met
+/// that day and the deadlines counting from it are there), a compliment or comment
+/// those of its feedback rules, anything else none.
+pub fn new_case_deadlines(
+    kind: Kind,
+    policy: &Policy,
+    received: NaiveDate,
+    acknowledged: Option<NaiveDate>,
+    cal: &Calendar,
+) -> Vec<(Due, Option<NaiveDate>)> {
+    let met = |d: Due| {
+        let on = acknowledged.filter(|_| d.kind == deadline::Kind::Acknowledge);
+        (d, on)
+    };
+    let dues = match kind {
+        Kind::Complaint => {
+            let facts = Facts {
+                acknowledged,
+                ..Facts::received(received)
+            };
+            deadline::stage_deadlines(policy, &policy.first_stage().id, &facts, cal)
+        }
+        Kind::Compliment | Kind::Comment => {
+            deadline::feedback_deadlines(policy, kind == Kind::Compliment, received, cal)
+        }
+        Kind::ServiceRequest | Kind::OutOfScope => Vec::new(),
+    };
+    dues.into_iter().map(met).collect()
+}
+
+/// What an officer's response says.
+#[derive(Debug, Clone, Default)]
+pub struct Reply {
+    /// stage-response or final-response.
+    pub kind: Option<String>,
+    pub outcome: Option<String>,
+    pub category: Option<String>,
+    pub findings: String,
+    pub apology: Option<String>,
+    pub remedy: Option<String>,
+}
+
+/// The policy's own wording for `given` among `list` (case, hyphens and underscores ignored).
+fn pick(list: &[String], given: &str, label: &str) -> Result<String> {
+    list.iter()
+        .find(|x| normalise(x) == normalise(given))
+        .cloned()
+        .ok_or_else(|| {
+            refused(format!(
+                "{label} '{given}' is not one of {}",
+                list.join(", ")
+            ))
+        })
+}
+
+fn normalise(s: &str) -> String {
+    s.trim().to_lowercase().replace(['-', '_'], " ")
+}
+
+/// The letter a response goes out as: the one asked for, else the stage's.
+pub fn reply_kind(r: &Reply, is_final: bool) -> String {
+    r.kind.clone().unwrap_or_else(|| {
+        if is_final {
+            "final-response"
+        } else {
+            "stage-response"
+        }
+        .to_string()
+    })
+}
+
+/// The response letter's data: the findings, the outcome (when there is one), the
+/// apology and the remedy.
+pub fn reply_data(r: &Reply, outcome: Option<&str>) -> serde_json::Value {
+    let mut data = serde_json::json!({ "findings": r.findings.trim() });
+    if let Some(o) = outcome {
+        data["outcome"] = o.into();
+    }
+    if let Some(a) = &r.apology {
+        data["apology"] = a.clone().into();
+    }
+    if let Some(m) = &r.remedy {
+        data["remedy"] = m.clone().into();
+    }
+    data
+}
+
+/// The letter a response is, and what it records: checked against the stage and the
+/// policy's outcomes and categories.
+pub struct Response {
+    pub kind: String,
+    pub is_final: bool,
+    pub outcome: Option<String>,
+    pub category: Option<String>,
+    pub data: serde_json::Value,
+}
+
+/// Check a response (the reply preview and `reply` share it).
+pub fn response(case: &Case, r: &Reply, policy: &Policy) -> Result<Response> {
+    let is_final = policy.is_final_stage(&case.stage);
+    let kind = reply_kind(r, is_final);
+    match (kind.as_str(), is_final) {
+        ("final-response", false) => {
+            return Err(refused(format!(
+                "{}: {} is not the final stage of the {} policy; send a stage-response",
+                case.reference, case.stage, policy.name
+            )))
+        }
+        ("stage-response", true) => {
+            return Err(refused(format!(
+                "{}: {} is the final stage; send a final-response (it points to the Ombudsman)",
+                case.reference, case.stage
+            )))
+        }
+        ("stage-response" | "final-response", _) => {}
+        (other, _) => {
+            return Err(refused(format!(
+                "reply --letter {other}: use stage-response or final-response"
+            )))
+        }
+    }
+    if case.kind != Kind::Complaint && case.kind != Kind::Comment {
+        return Err(refused(format!(
+            "{} is a {}, not a complaint: close it instead",
+            case.reference, case.kind
+        )));
+    }
+    let outcome = match &r.outcome {
+        Some(o) => Some(pick(&policy.preset.outcomes, o, "outcome")?),
+        None if case.kind == Kind::Complaint => {
+            return Err(refused(format!(
+                "--outcome is required ({})",
+                policy.preset.outcomes.join(", ")
+            )))
+        }
+        None => None,
+    };
+    let category = match &r.category {
+        Some(c) => Some(pick(
+            &policy.preset.categories,
+            c,
+            &policy.preset.category_label,
+        )?),
+        None => None,
+    };
+    if r.findings.trim().is_empty() {
+        return Err(refused("the findings (--body-file) are empty"));
+    }
+    let data = reply_data(r, outcome.as_deref());
+    Ok(Response {
+        kind,
+        is_final,
+        outcome,
+        category,
+        data,
+    })
+}
+
+/// `reply`: the response recorded, its letter, and then the case closed at the final
+/// stage (the letter points to the Ombudsman) or the customer's reply window opened.
+pub fn reply(
+    case: &Case,
+    r: &Reply,
+    policy: &Policy,
+    cal: &Calendar,
+    today: NaiveDate,
+) -> Result<Plan> {
+    let resp = response(case, r, policy)?;
+    let t = transition(case, Action::Respond, policy, cal, today, Some(&resp.kind))?;
+    let after = t.applied_to(case);
+    let mut p = Plan::default();
+    p.push(Write::Transition(t));
+    p.push(Write::Outcome {
+        outcome: resp.outcome,
+        category: resp.category,
+    });
+    p.push(Write::Letter(LetterOrder {
+        kind: resp.kind,
+        data: resp.data,
+        automatic: false,
+    }));
+    let next = if resp.is_final {
+        transition(
+            &after,
+            Action::Close(CloseReason::Resolved),
+            policy,
+            cal,
+            today,
+            Some("final response sent"),
+        )?
+    } else {
+        transition(&after, Action::OpenReplyWindow, policy, cal, today, None)?
+    };
+    p.push(Write::Transition(next));
+    Ok(p)
+}
+
+/// An escalation request (the customer's, by phone, by an officer's reading of a reply,
+/// or found in a reply by the scheduler): the next stage, its acknowledgement letter,
+/// and at once the investigation where the policy has no review decision.
+pub fn escalate(
+    case: &Case,
+    policy: &Policy,
+    cal: &Calendar,
+    today: NaiveDate,
+    automatic: bool,
+    why: &str,
+) -> Result<Plan> {
+    let t = transition(
+        case,
+        Action::RequestEscalation,
+        policy,
+        cal,
+        today,
+        Some(why),
+    )?;
+    let after = t.applied_to(case);
+    let mut p = Plan::default();
+    p.push(Write::Transition(t));
+    p.push(Write::Letter(LetterOrder {
+        kind: "escalation-acknowledgement".into(),
+        data: serde_json::json!({}),
+        automatic,
+    }));
+    let t = transition(
+        &after,
+        Action::Acknowledge,
+        policy,
+        cal,
+        today,
+        Some("escalation acknowledged"),
+    )?;
+    let after = t.applied_to(&after);
+    p.push(Write::Transition(t));
+    // Policies with no decision step start the next stage's investigation at once.
+    if policy
+        .stage(&after.stage)
+        .is_some_and(|s| s.decide.is_none())
+    {
+        p.push(Write::Transition(transition(
+            &after,
+            Action::AcceptEscalation,
+            policy,
+            cal,
+            today,
+            Some("no review decision in this policy"),
+        )?));
+    }
+    Ok(p)
+}
+
+/// The review decision on an escalation request (Bath & NES, Buckinghamshire).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    Accept,
+    ReferBack,
+    ReferToOmbudsman,
+}
+
+impl Decision {
+    pub fn parse(s: &str) -> Option<Decision> {
+        match s {
+            "accept" => Some(Decision::Accept),
+            "refer-back" => Some(Decision::ReferBack),
+            "refer-to-ombudsman" | "ombudsman" => Some(Decision::ReferToOmbudsman),
+            _ => None,
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Decision::Accept => "accept",
+            Decision::ReferBack => "refer-back",
+            Decision::ReferToOmbudsman => "refer-to-ombudsman",
+        }
+    }
+}
+
+/// `decide`: the decision letter, then the case accepted into the stage, referred back
+/// or closed for the Ombudsman.
+pub fn decide(
+    case: &Case,
+    d: Decision,
+    reasons: &str,
+    policy: &Policy,
+    cal: &Calendar,
+    today: NaiveDate,
+) -> Result<Plan> {
+    if reasons.trim().is_empty() {
+        return Err(refused("--reason is required: the customer is told why"));
+    }
+    let action = match d {
+        Decision::Accept => Action::AcceptEscalation,
+        Decision::ReferBack => Action::ReferBack,
+        Decision::ReferToOmbudsman => Action::Close(CloseReason::ReferredToOmbudsman),
+    };
+    if d == Decision::ReferToOmbudsman && case.state != State::EscalationRequested {
+        return Err(refused(format!(
+            "{}: a review decision needs an escalation request; the case is {}",
+            case.reference, case.state
+        )));
+    }
+    let mut p = Plan::default();
+    p.push(Write::Letter(LetterOrder {
+        kind: "review-decision".into(),
+        data: serde_json::json!({"decision": d.as_str(), "reasons": reasons}),
+        automatic: false,
+    }));
+    p.push(Write::Transition(transition(
+        case,
+        action,
+        policy,
+        cal,
+        today,
+        Some(&format!("review decision: {}", d.as_str())),
+    )?));
+    Ok(p)
+}
+
+/// `extend`: a new target `days` working days after the current one (`target`, else
+/// today), within the policy's limit, with the extension letter.
+#[allow(clippy::too_many_arguments)]
+pub fn extend(
+    case: &Case,
+    days: u32,
+    reason: &str,
+    target: Option<NaiveDate>,
+    policy: &Policy,
+    cal: &Calendar,
+    today: NaiveDate,
+) -> Result<Plan> {
+    use crate::policy::Unit;
+    let stage = policy
+        .stage(&case.stage)
+        .ok_or_else(|| refused(format!("{}: unknown stage {}", case.reference, case.stage)))?;
+    let Some(ext) = &stage.extension else {
+        return Err(refused(format!(
+            "{}: the {} policy allows no extension at {}",
+            case.reference, policy.name, stage.name
+        )));
+    };
+    if let Some(max) = &ext.max {
+        let max_wd = match max.unit {
+            Unit::WorkingDays => max.amount,
+            Unit::CalendarDays => max.amount * 5 / 7,
+            Unit::Weeks => max.amount * 5,
+        };
+        if days > max_wd {
+            return Err(refused(format!(
+                "{}: the {} policy allows an extension of up to {} at {}",
+                case.reference,
+                policy.name,
+                max.length(),
+                stage.name
+            )));
+        }
+    }
+    if days == 0 {
+        return Err(refused("--days must be at least 1"));
+    }
+    if reason.trim().is_empty() {
+        return Err(refused("--reason is required: the customer is told why"));
+    }
+    if !matches!(
+        case.state,
+        State::Acknowledged | State::Investigating | State::Escalated | State::Received
+    ) {
+        return Err(refused(format!(
+            "{}: cannot extend a case that is {}",
+            case.reference, case.state
+        )));
+    }
+    let from = target.unwrap_or(today);
+    let due = cal.add_working_days(from, days);
+    let mut p = Plan::default();
+    p.push(Write::Extension {
+        stage: case.stage.clone(),
+        from,
+        period: format!("{days} working days"),
+        due,
+    });
+    p.push(Write::Event {
+        kind: "extended".into(),
+        detail: Some(format!(
+            "to {} ({days} working days): {reason}",
+            crate::time::iso(due)
+        )),
+    });
+    p.push(Write::Letter(LetterOrder {
+        kind: "extension".into(),
+        data: serde_json::json!({"reason": reason, "new_date": crate::time::iso(due), "extension": format!("{days} working days")}),
+        automatic: false,
+    }));
+    Ok(p)
+}
+
+/// Where a policy requires a different handler at a stage, anyone who handled an
+/// earlier stage is refused.
+pub fn assign(case: &Case, officer: &str, policy: &Policy) -> Result<()> {
+    if case.state == State::Closed {
+        return Err(refused(format!(
+            "{}: the case is closed; reopen it first",
+            case.reference
+        )));
+    }
+    if let Some(stage) = policy.stage(&case.stage) {
+        if stage.different_handler && case.past_officers.iter().any(|p| p == officer) {
+            return Err(refused(format!(
+                "{}: {officer} handled an earlier stage, and the {} policy requires {} to be handled by someone else",
+                case.reference, policy.name, stage.name
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// A working-day deadline's new date when the clock restarts `today` after a pause
+/// that began on `started`: the working days left then, counted from today. Other
+/// deadlines do not move.
+pub fn resumed_due(
+    cal: &Calendar,
+    started: NaiveDate,
+    today: NaiveDate,
+    due: NaiveDate,
+    period: &str,
+) -> Option<NaiveDate> {
+    if !period.contains("working day") {
+        return None;
+    }
+    let left = cal.working_days_between(started, due).max(0) as u32;
+    Some(cal.add_working_days(today, left))
+}
+
+#[cfg(test)]
+pub(crate) mod tests;

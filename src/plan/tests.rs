@@ -1,0 +1,430 @@
+//! The planners without a database, as the policy text reads.
+
+use super::*;
+use crate::deadline::Kind as D;
+use crate::store::FactsRow;
+
+/// The six presets in config/policies/.
+pub(crate) const PRESETS: [&str; 6] = [
+    "bath-and-north-east-somerset",
+    "buckinghamshire",
+    "lgsco-code",
+    "north-norfolk",
+    "stockton-on-tees",
+    "west-lindsey",
+];
+
+pub(crate) fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).unwrap()
+}
+
+/// A complaint received Mon 2 Nov 2026 under `policy`, at stage `stage` (0-based), in `state`.
+pub(crate) fn complaint(policy: &Policy, stage: usize, state: State) -> Case {
+    Case {
+        id: 1,
+        reference: "T-2026-00001".into(),
+        policy: policy.name.clone(),
+        kind: Kind::Complaint,
+        state,
+        stage: policy.preset.stages[stage].id.clone(),
+        close_reason: None,
+        customer_email: Some("jo@example.net".into()),
+        customer_name: None,
+        subject: None,
+        service: None,
+        officer: Some("ann".into()),
+        past_officers: vec![],
+        category: None,
+        outcome: None,
+        received_at: "2026-11-02T09:00:00Z".into(),
+        closed_at: None,
+        flagged: None,
+        next_due: None,
+        facts: FactsRow {
+            received_on: Some(day(2026, 11, 2)),
+            ..FactsRow::default()
+        },
+    }
+}
+
+fn each_preset() -> impl Iterator<Item = Policy> {
+    PRESETS
+        .iter()
+        .map(|n| Policy::load(n).unwrap_or_else(|e| panic!("{n}: {e}")))
+}
+
+const TODAY: (i32, u32, u32) = (2026, 11, 3);
+
+fn today() -> NaiveDate {
+    day(TODAY.0, TODAY.1, TODAY.2)
+}
+
+#[test]
+fn under_every_preset_acknowledging_meets_the_acknowledgement_deadline() {
+    let cal = Calendar::new();
+    for p in each_preset() {
+        let c = complaint(&p, 0, State::Received);
+        let t = transition(&c, Action::Acknowledge, &p, &cal, today(), None).unwrap();
+        assert_eq!(
+            (t.from, t.to),
+            (State::Received, State::Acknowledged),
+            "{}",
+            p.name
+        );
+        assert_eq!(t.facts.acknowledged_on, Some(Some(today())), "{}", p.name);
+        assert_eq!(
+            t.deadlines,
+            vec![DeadlineOp::MarkMet {
+                stage: c.stage.clone(),
+                kinds: vec![D::Acknowledge],
+                on: today()
+            }],
+            "{}",
+            p.name
+        );
+        // The stage's deadlines are recomputed from the new facts: respond is there.
+        assert!(
+            t.recomputed
+                .iter()
+                .any(|d| d.kind == D::Respond && d.stage == c.stage),
+            "{}",
+            p.name
+        );
+    }
+}
+
+#[test]
+fn under_every_preset_a_response_meets_respond_aim_acknowledge_and_extension() {
+    let cal = Calendar::new();
+    for p in each_preset() {
+        let c = complaint(&p, 0, State::Investigating);
+        let t = transition(&c, Action::Respond, &p, &cal, today(), None).unwrap();
+        assert_eq!(t.to, State::Responded);
+        assert_eq!(t.facts.responded_on, Some(Some(today())));
+        assert_eq!(
+            t.deadlines,
+            vec![DeadlineOp::MarkMet {
+                stage: c.stage.clone(),
+                kinds: vec![D::Respond, D::Aim, D::Acknowledge, D::Extension],
+                on: today()
+            }],
+            "{}",
+            p.name
+        );
+    }
+}
+
+#[test]
+fn under_every_preset_escalation_from_the_last_stage_is_refused_and_points_to_the_ombudsman() {
+    let cal = Calendar::new();
+    for p in each_preset() {
+        let last = p.preset.stages.len() - 1;
+        let c = complaint(&p, last, State::Responded);
+        let e = transition(&c, Action::RequestEscalation, &p, &cal, today(), None).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "T-2026-00001: {} is the last stage of the {} policy; the customer can go to the Local Government and Social Care Ombudsman",
+                c.stage, p.name
+            )
+        );
+    }
+}
+
+#[test]
+fn under_every_preset_escalation_moves_to_the_next_stage_and_the_officer_becomes_a_past_one() {
+    let cal = Calendar::new();
+    for p in each_preset().filter(|p| p.preset.stages.len() > 1) {
+        let c = complaint(&p, 0, State::AwaitingCustomer);
+        let t = transition(&c, Action::RequestEscalation, &p, &cal, today(), None).unwrap();
+        let next = &p.preset.stages[1].id;
+        assert_eq!(t.to, State::EscalationRequested);
+        assert_eq!(t.facts.stage.as_ref(), Some(next), "{}", p.name);
+        assert!(t.facts.officer_cleared);
+        assert_eq!(t.facts.past_officers, Some(vec!["ann".to_string()]));
+        assert_eq!(t.facts.reached_stage, Some(2));
+        assert_eq!(t.facts.escalation_requested_on, Some(Some(today())));
+        assert_eq!(
+            t.facts.responded_on,
+            Some(None),
+            "the new stage has no response yet"
+        );
+        assert_eq!(
+            t.deadlines,
+            vec![DeadlineOp::MarkMet {
+                stage: c.stage.clone(),
+                kinds: vec![D::EscalationWindow],
+                on: today()
+            }]
+        );
+        // The next stage's deadlines count from the escalation request.
+        assert!(t.recomputed.iter().all(|d| &d.stage == next), "{}", p.name);
+        assert!(!t.recomputed.is_empty(), "{}", p.name);
+    }
+}
+
+#[test]
+fn refer_back_returns_to_the_previous_stage_and_is_refused_at_the_first() {
+    let cal = Calendar::new();
+    let p = Policy::load("bath-and-north-east-somerset").unwrap();
+    let c = complaint(&p, 1, State::EscalationRequested);
+    let t = transition(&c, Action::ReferBack, &p, &cal, today(), None).unwrap();
+    assert_eq!(t.to, State::Investigating);
+    assert_eq!(t.facts.stage.as_deref(), Some("stage1"));
+    assert_eq!(
+        t.deadlines,
+        vec![DeadlineOp::CancelStage {
+            stage: "stage2".into()
+        }]
+    );
+    let first = complaint(&p, 0, State::EscalationRequested);
+    let e = transition(&first, Action::ReferBack, &p, &cal, today(), None).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "T-2026-00001: there is no earlier stage to refer back to"
+    );
+}
+
+#[test]
+fn closing_cancels_all_but_the_survey_and_recomputes_nothing_and_reopening_owes_the_response_again()
+{
+    let cal = Calendar::new();
+    let p = Policy::load("west-lindsey").unwrap();
+    let c = complaint(&p, 0, State::Investigating);
+    let t = transition(
+        &c,
+        Action::Close(CloseReason::Withdrawn),
+        &p,
+        &cal,
+        today(),
+        Some("by phone"),
+    )
+    .unwrap();
+    assert_eq!(t.deadlines, vec![DeadlineOp::CancelAllButSurvey]);
+    assert_eq!(t.facts.close, Some(Some(CloseReason::Withdrawn)));
+    assert!(t.recomputed.is_empty());
+    assert_eq!(t.detail.as_deref(), Some("by phone"));
+    let closed = t.applied_to(&c);
+    let r = transition(&closed, Action::Reopen, &p, &cal, today(), None).unwrap();
+    assert_eq!(r.to, State::Investigating);
+    assert_eq!(r.facts.close, Some(None));
+    assert_eq!(
+        r.deadlines,
+        vec![DeadlineOp::ReopenRespond {
+            stage: "stage1".into()
+        }]
+    );
+}
+
+#[test]
+fn an_illegal_action_and_another_policy_are_refused_with_the_words_the_officer_reads() {
+    let cal = Calendar::new();
+    let p = Policy::load("lgsco-code").unwrap();
+    let c = complaint(&p, 0, State::Received);
+    let e = transition(&c, Action::Respond, &p, &cal, today(), None).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "T-2026-00001: cannot respond: the case is received"
+    );
+    let other = Policy::load("west-lindsey").unwrap();
+    let e = transition(&c, Action::Acknowledge, &other, &cal, today(), None).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "T-2026-00001 runs under policy lgsco-code, not west-lindsey"
+    );
+}
+
+#[test]
+fn a_new_case_carries_deadlines_by_its_kind() {
+    let cal = Calendar::new();
+    for p in each_preset() {
+        let got = new_case_deadlines(Kind::Complaint, &p, day(2026, 11, 2), None, &cal);
+        let first = &p.first_stage().id;
+        assert!(got.iter().all(|(d, _)| &d.stage == first), "{}", p.name);
+        assert!(
+            got.iter().any(|(d, _)| d.kind == D::Acknowledge),
+            "{}",
+            p.name
+        );
+        assert!(got.iter().all(|(_, met)| met.is_none()), "{}", p.name);
+        // Stored acknowledged: the deadlines counting from the acknowledgement are there
+        // too (LGSCO's response counts from it).
+        let acked = new_case_deadlines(Kind::Complaint, &p, day(2026, 11, 2), Some(today()), &cal);
+        assert!(
+            acked.iter().any(|(d, _)| d.kind == D::Respond),
+            "{}",
+            p.name
+        );
+        // ... and the acknowledgement is met that day, nothing else.
+        for (d, met) in &acked {
+            let want = (d.kind == D::Acknowledge).then(today);
+            assert_eq!(*met, want, "{} {}", p.name, d.kind);
+        }
+        for k in [Kind::ServiceRequest, Kind::OutOfScope] {
+            assert!(new_case_deadlines(k, &p, day(2026, 11, 2), None, &cal).is_empty());
+        }
+        let thanks = new_case_deadlines(Kind::Compliment, &p, day(2026, 11, 2), None, &cal);
+        assert!(
+            thanks.iter().all(|(d, _)| d.stage == "compliment"),
+            "{}",
+            p.name
+        );
+    }
+}
+
+#[test]
+fn a_reply_at_the_final_stage_closes_as_resolved_and_earlier_opens_the_reply_window() {
+    let cal = Calendar::new();
+    for p in each_preset() {
+        let outcome = p.preset.outcomes[0].clone();
+        let r = Reply {
+            outcome: Some(outcome.to_uppercase()),
+            findings: "  We found the bins were missed. ".into(),
+            ..Reply::default()
+        };
+        let last = p.preset.stages.len() - 1;
+        for (stage, letter, end) in [
+            (last, "final-response", State::Closed),
+            (0, "stage-response", State::AwaitingCustomer),
+        ] {
+            if stage == last && letter == "stage-response" {
+                continue;
+            }
+            let c = complaint(&p, stage, State::Investigating);
+            let plan = reply(&c, &r, &p, &cal, today()).unwrap();
+            let ts: Vec<_> = plan.transitions().collect();
+            assert_eq!(ts[0].action, Action::Respond);
+            assert_eq!(ts.last().unwrap().to, end, "{} {stage}", p.name);
+            let l: Vec<_> = plan.letters().collect();
+            assert_eq!(l.len(), 1);
+            assert_eq!(l[0].kind, letter, "{}", p.name);
+            // The outcome in the policy's own words; the findings trimmed.
+            assert_eq!(l[0].data["outcome"], outcome.as_str());
+            assert_eq!(l[0].data["findings"], "We found the bins were missed.");
+            if stage == 0 && last == 0 {
+                break;
+            }
+        }
+    }
+}
+
+#[test]
+fn a_reply_needs_an_outcome_from_the_policy_and_findings() {
+    let cal = Calendar::new();
+    let p = Policy::load("lgsco-code").unwrap();
+    let c = complaint(&p, 0, State::Investigating);
+    let none = Reply {
+        findings: "x".into(),
+        ..Reply::default()
+    };
+    let e = reply(&c, &none, &p, &cal, today()).unwrap_err();
+    assert!(e.to_string().starts_with("--outcome is required ("), "{e}");
+    let odd = Reply {
+        outcome: Some("maybe".into()),
+        findings: "x".into(),
+        ..Reply::default()
+    };
+    let e = reply(&c, &odd, &p, &cal, today()).unwrap_err();
+    assert!(
+        e.to_string().starts_with("outcome 'maybe' is not one of "),
+        "{e}"
+    );
+    let empty = Reply {
+        outcome: Some(p.preset.outcomes[0].clone()),
+        findings: "  ".into(),
+        ..Reply::default()
+    };
+    let e = reply(&c, &empty, &p, &cal, today()).unwrap_err();
+    assert_eq!(e.to_string(), "the findings (--body-file) are empty");
+}
+
+#[test]
+fn an_escalation_starts_the_next_stage_at_once_only_where_the_policy_has_no_review_decision() {
+    let cal = Calendar::new();
+    for p in each_preset().filter(|p| p.preset.stages.len() > 1) {
+        let c = complaint(&p, 0, State::AwaitingCustomer);
+        let plan = escalate(&c, &p, &cal, today(), false, "by phone").unwrap();
+        let actions: Vec<Action> = plan.transitions().map(|t| t.action).collect();
+        let decides = p.preset.stages[1].decide.is_some();
+        let mut want = vec![Action::RequestEscalation, Action::Acknowledge];
+        if !decides {
+            want.push(Action::AcceptEscalation);
+        }
+        assert_eq!(actions, want, "{}", p.name);
+        let l: Vec<_> = plan.letters().collect();
+        assert_eq!(l[0].kind, "escalation-acknowledgement");
+        assert!(!l[0].automatic);
+    }
+}
+
+#[test]
+fn an_extension_counts_from_the_current_target_within_the_policy_limit() {
+    let cal = Calendar::new();
+    for p in each_preset() {
+        let c = complaint(&p, 0, State::Investigating);
+        let Some(ext) = &p.preset.stages[0].extension else {
+            let e = extend(&c, 5, "busy", None, &p, &cal, today()).unwrap_err();
+            assert!(e.to_string().contains("allows no extension"), "{e}");
+            continue;
+        };
+        let days = 2;
+        if ext.max.is_some_and(|m| m.amount < days) {
+            continue;
+        }
+        let target = day(2026, 11, 16);
+        let plan = extend(
+            &c,
+            days,
+            "waiting for a contractor",
+            Some(target),
+            &p,
+            &cal,
+            today(),
+        )
+        .unwrap();
+        assert_eq!(
+            plan.writes[0],
+            Write::Extension {
+                stage: c.stage.clone(),
+                from: target,
+                period: "2 working days".into(),
+                due: day(2026, 11, 18),
+            },
+            "{}",
+            p.name
+        );
+        assert_eq!(plan.letters().next().unwrap().kind, "extension");
+        let e = extend(&c, 2, " ", Some(target), &p, &cal, today()).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "--reason is required: the customer is told why"
+        );
+    }
+}
+
+#[test]
+fn a_paused_working_day_deadline_keeps_the_days_it_had_left() {
+    let cal = Calendar::new();
+    // Paused Mon 2 Nov with the deadline on Mon 9 Nov (5 working days left); resumed
+    // Mon 16 Nov: due 5 working days later, Mon 23 Nov.
+    assert_eq!(
+        resumed_due(
+            &cal,
+            day(2026, 11, 2),
+            day(2026, 11, 16),
+            day(2026, 11, 9),
+            "5 working days"
+        ),
+        Some(day(2026, 11, 23))
+    );
+    assert_eq!(
+        resumed_due(
+            &cal,
+            day(2026, 11, 2),
+            day(2026, 11, 16),
+            day(2026, 11, 9),
+            "28 calendar days"
+        ),
+        None
+    );
+}

@@ -1,0 +1,444 @@
+//! Cases: read (one, by reference, filtered lists), attributes set by officers, and a
+//! planned change written: [`apply_plan`] executes the writes a pure planner
+//! ([`crate::plan`]) decided, in order, inside the caller's transaction. It decides
+//! nothing.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::Serialize;
+
+use crate::case::{CloseReason, Kind, State};
+use crate::deadline::Facts;
+
+use super::deadlines::{apply_deadline_op, set_extension, set_open_deadline, upsert_deadline};
+use super::{insert_event, request_letter, LetterRequest, Result, Store, StoreError};
+use crate::plan::{Plan, Transition, Write};
+use crate::time::{iso, stamp};
+
+/// A case as listings and `case REF` show it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Case {
+    #[serde(skip)]
+    pub id: i64,
+    pub reference: String,
+    pub policy: String,
+    pub kind: Kind,
+    pub state: State,
+    pub stage: String,
+    pub close_reason: Option<CloseReason>,
+    pub customer_email: Option<String>,
+    pub customer_name: Option<String>,
+    pub subject: Option<String>,
+    pub service: Option<String>,
+    pub officer: Option<String>,
+    pub past_officers: Vec<String>,
+    pub category: Option<String>,
+    pub outcome: Option<String>,
+    pub received_at: String,
+    pub closed_at: Option<String>,
+    pub flagged: Option<String>,
+    /// The earliest open deadline, if any.
+    pub next_due: Option<String>,
+    #[serde(skip)]
+    pub facts: FactsRow,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct FactsRow {
+    pub received_on: Option<NaiveDate>,
+    pub acknowledged_on: Option<NaiveDate>,
+    pub escalation_requested_on: Option<NaiveDate>,
+    pub investigation_started_on: Option<NaiveDate>,
+    pub responded_on: Option<NaiveDate>,
+}
+
+impl Case {
+    /// The day our response at the current stage went out, if it has.
+    pub fn facts_responded_on(&self) -> Option<NaiveDate> {
+        self.facts.responded_on
+    }
+}
+
+impl FactsRow {
+    pub fn facts(&self) -> Facts {
+        Facts {
+            received: self.received_on,
+            acknowledged: self.acknowledged_on,
+            escalation_requested: self.escalation_requested_on,
+            investigation_started: self.investigation_started_on,
+            responded: self.responded_on,
+        }
+    }
+}
+/// Filters for `cases`.
+#[derive(Debug, Clone, Default)]
+pub struct CaseFilter {
+    pub state: Option<State>,
+    pub kind: Option<Kind>,
+    pub officer: Option<String>,
+    pub stage: Option<String>,
+    pub customer: Option<String>,
+    /// Only cases with an open deadline before this date.
+    pub overdue_on: Option<NaiveDate>,
+    pub open_only: bool,
+    /// Only cases flagged for an officer (never acknowledged, third-party mail, bounces...).
+    pub flagged: bool,
+    pub limit: Option<usize>,
+}
+fn parse_date(s: Option<String>) -> Option<NaiveDate> {
+    s.and_then(|s| crate::time::parse_iso(&s))
+}
+
+// A case's deadlines are found through the (case_id, stage, kind) unique index: the
+// unary `+` keeps SQLite from choosing the (status, due) index, which would read every
+// open deadline in the database for each case (examples/bench_tick.rs measures it).
+const CASE_COLUMNS: &str = "c.id, c.reference, c.policy, c.kind, c.state, c.stage, c.close_reason,
+    cu.email, cu.name, c.subject, c.service, c.officer, c.past_officers, c.category, c.outcome,
+    c.received_at, c.closed_at, c.flagged,
+    (SELECT MIN(due) FROM deadlines d WHERE d.case_id = c.id AND +d.status = 'open'),
+    c.received_on, c.acknowledged_on, c.escalation_requested_on, c.investigation_started_on, c.responded_on";
+
+fn case_from_row(r: &rusqlite::Row) -> rusqlite::Result<Case> {
+    let past: String = r.get(12)?;
+    Ok(Case {
+        id: r.get(0)?,
+        reference: r.get(1)?,
+        policy: r.get(2)?,
+        kind: r.get(3)?,
+        state: r.get(4)?,
+        stage: r.get(5)?,
+        close_reason: r.get(6)?,
+        customer_email: r.get(7)?,
+        customer_name: r.get(8)?,
+        subject: r.get(9)?,
+        service: r.get(10)?,
+        officer: r.get(11)?,
+        past_officers: past
+            .split(',')
+            .filter(|s| !s.is_empty())
+            .map(String::from)
+            .collect(),
+        category: r.get(13)?,
+        outcome: r.get(14)?,
+        received_at: r.get(15)?,
+        closed_at: r.get(16)?,
+        flagged: r.get(17)?,
+        next_due: r.get(18)?,
+        facts: FactsRow {
+            received_on: parse_date(r.get(19)?),
+            acknowledged_on: parse_date(r.get(20)?),
+            escalation_requested_on: parse_date(r.get(21)?),
+            investigation_started_on: parse_date(r.get(22)?),
+            responded_on: parse_date(r.get(23)?),
+        },
+    })
+}
+
+impl Store {
+    pub fn case_by_id(&self, id: i64) -> Result<Case> {
+        let sql = format!(
+            "SELECT {CASE_COLUMNS} FROM cases c LEFT JOIN customers cu ON cu.id = c.customer_id WHERE c.id = ?1"
+        );
+        Ok(self.conn.query_row(&sql, [id], case_from_row)?)
+    }
+
+    pub fn find_case(&self, reference: &str) -> Result<Case> {
+        let sql = format!(
+            "SELECT {CASE_COLUMNS} FROM cases c LEFT JOIN customers cu ON cu.id = c.customer_id WHERE c.reference = ?1"
+        );
+        self.conn
+            .query_row(&sql, [reference.trim().to_ascii_uppercase()], case_from_row)
+            .optional()?
+            .ok_or_else(|| StoreError::NotFound(reference.to_string()))
+    }
+
+    pub fn list_cases(&self, f: &CaseFilter) -> Result<Vec<Case>> {
+        let mut sql = format!(
+            "SELECT {CASE_COLUMNS} FROM cases c LEFT JOIN customers cu ON cu.id = c.customer_id WHERE 1=1"
+        );
+        let mut args: Vec<String> = Vec::new();
+        let mut arg = |sql: &mut String, cond: &str, v: String| {
+            args.push(v);
+            sql.push_str(&format!(" AND {cond} ?{}", args.len()));
+        };
+        if let Some(s) = f.state {
+            arg(&mut sql, "c.state =", s.as_str().to_string());
+        }
+        if let Some(k) = f.kind {
+            arg(&mut sql, "c.kind =", k.as_str().to_string());
+        }
+        if let Some(o) = &f.officer {
+            arg(&mut sql, "c.officer =", o.clone());
+        }
+        if let Some(s) = &f.stage {
+            arg(&mut sql, "c.stage =", s.clone());
+        }
+        if let Some(e) = &f.customer {
+            arg(&mut sql, "cu.email = ", e.clone());
+        }
+        if f.open_only {
+            sql.push_str(" AND c.state != 'closed'");
+        }
+        if f.flagged {
+            sql.push_str(" AND c.flagged IS NOT NULL AND c.flagged != ''");
+        }
+        if let Some(d) = f.overdue_on {
+            arg(
+                &mut sql,
+                "EXISTS (SELECT 1 FROM deadlines d WHERE d.case_id = c.id AND +d.status = 'open' AND +d.due <",
+                iso(d),
+            );
+            sql.push(')');
+        }
+        sql.push_str(" ORDER BY c.id");
+        if let Some(n) = f.limit {
+            sql.push_str(&format!(" LIMIT {n}"));
+        }
+        let mut stmt = self.conn.prepare(&sql)?;
+        let rows = stmt
+            .query_map(rusqlite::params_from_iter(args.iter()), case_from_row)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    /// Set a plain attribute of a case (officer, service, category, outcome) with an event.
+    pub fn set_field(
+        &mut self,
+        reference: &str,
+        field: CaseField,
+        value: Option<&str>,
+        at: DateTime<Utc>,
+        actor: &str,
+    ) -> Result<Case> {
+        let case = self.find_case(reference)?;
+        let col = field.column();
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            &format!("UPDATE cases SET {col} = ?2, updated_at = ?3 WHERE id = ?1"),
+            params![case.id, value, stamp(at)],
+        )?;
+        let detail = format!("{col}: {}", value.unwrap_or("(none)"));
+        insert_event(
+            &tx,
+            case.id,
+            at,
+            actor,
+            &format!("set {col}"),
+            None,
+            None,
+            Some(&detail),
+        )?;
+        tx.commit()?;
+        self.case_by_id(case.id)
+    }
+}
+
+/// Find a case by reference on any connection (a transaction included).
+pub(crate) fn find_case_on(conn: &Connection, reference: &str) -> Result<Case> {
+    let sql = format!(
+        "SELECT {CASE_COLUMNS} FROM cases c LEFT JOIN customers cu ON cu.id = c.customer_id WHERE c.reference = ?1"
+    );
+    conn.query_row(&sql, [reference.trim().to_ascii_uppercase()], case_from_row)
+        .optional()?
+        .ok_or_else(|| StoreError::NotFound(reference.to_string()))
+}
+/// Attributes an officer may set directly; each change is an event.
+#[derive(Debug, Clone, Copy)]
+pub enum CaseField {
+    Officer,
+    Service,
+    Category,
+    Outcome,
+    Flagged,
+    Kind,
+}
+
+impl CaseField {
+    fn column(self) -> &'static str {
+        match self {
+            CaseField::Officer => "officer",
+            CaseField::Service => "service",
+            CaseField::Category => "category",
+            CaseField::Outcome => "outcome",
+            CaseField::Flagged => "flagged",
+            CaseField::Kind => "kind",
+        }
+    }
+}
+
+/// Who writes a plan, and when.
+#[derive(Debug, Clone, Copy)]
+pub struct Author<'a> {
+    pub actor: &'a str,
+    pub at: DateTime<Utc>,
+    /// Domain for our letters' Message-IDs.
+    pub domain: &'a str,
+}
+
+impl Store {
+    /// Write `plan` for `case` in one transaction and return the case as stored.
+    pub fn apply_plan(&mut self, case: &Case, plan: &Plan, by: &Author) -> Result<Case> {
+        let tx = self.conn.transaction()?;
+        apply_plan(&tx, case, plan, by)?;
+        tx.commit()?;
+        self.case_by_id(case.id)
+    }
+}
+
+/// Write `plan` for `case` inside the caller's transaction.
+pub(crate) fn apply_plan(tx: &Connection, case: &Case, plan: &Plan, by: &Author) -> Result<()> {
+    for w in &plan.writes {
+        match w {
+            Write::Transition(t) => write_transition(tx, case, t, by)?,
+            Write::Letter(l) => {
+                let last = latest_customer_message(tx, case)?;
+                request_letter(
+                    tx,
+                    &LetterRequest {
+                        case_id: case.id,
+                        reference: &case.reference,
+                        kind: &l.kind,
+                        to_addr: case.customer_email.as_deref(),
+                        in_reply_to: last.as_deref(),
+                        references: last.as_deref(),
+                        data: l.data.clone(),
+                        automatic: l.automatic,
+                        actor: by.actor,
+                        at: by.at,
+                        domain: by.domain,
+                    },
+                )?;
+            }
+            Write::Event { kind, detail } => insert_event(
+                tx,
+                case.id,
+                by.at,
+                by.actor,
+                kind,
+                None,
+                None,
+                detail.as_deref(),
+            )?,
+            Write::Outcome { outcome, category } => {
+                tx.prepare_cached(
+                    "UPDATE cases SET outcome = COALESCE(?2, outcome), category = COALESCE(?3, category) WHERE id = ?1",
+                )?
+                .execute(params![case.id, outcome, category])?;
+            }
+            Write::Extension {
+                stage,
+                from,
+                period,
+                due,
+            } => set_extension(tx, case.id, stage, *from, period, *due)?,
+            Write::Flag(why) => flag(tx, case.id, why)?,
+            Write::SetDeadline {
+                stage,
+                kind,
+                status,
+                met_on,
+            } => set_open_deadline(tx, case.id, stage, *kind, *status, *met_on)?,
+            Write::Notify {
+                key,
+                to,
+                subject,
+                body,
+            } => {
+                for (name, email) in to {
+                    super::notifications::queue(
+                        tx,
+                        &format!("{key}:{name}"),
+                        by.domain,
+                        email,
+                        subject,
+                        body,
+                        by.at,
+                    )?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn write_transition(tx: &Connection, case: &Case, t: &Transition, by: &Author) -> Result<()> {
+    let f = &t.facts;
+    let set = |v: Option<Option<chrono::NaiveDate>>| (v.is_some(), v.flatten().map(iso));
+    let (ack, ack_on) = set(f.acknowledged_on);
+    let (inv, inv_on) = set(f.investigation_started_on);
+    let (resp, resp_on) = set(f.responded_on);
+    let (esc, esc_on) = set(f.escalation_requested_on);
+    let now = stamp(by.at);
+    tx.prepare_cached(
+        "UPDATE cases SET state = ?2, updated_at = ?3,
+            acknowledged_on = CASE WHEN ?4 THEN ?5 ELSE acknowledged_on END,
+            investigation_started_on = CASE WHEN ?6 THEN ?7 ELSE investigation_started_on END,
+            responded_on = CASE WHEN ?8 THEN ?9 ELSE responded_on END,
+            escalation_requested_on = CASE WHEN ?10 THEN ?11 ELSE escalation_requested_on END,
+            stage = COALESCE(?12, stage),
+            officer = CASE WHEN ?13 THEN NULL ELSE officer END,
+            past_officers = COALESCE(?14, past_officers),
+            reached_stage = MAX(reached_stage, COALESCE(?15, reached_stage)),
+            close_reason = CASE WHEN ?16 THEN ?17 ELSE close_reason END,
+            closed_at = CASE WHEN ?16 THEN ?18 ELSE closed_at END
+         WHERE id = ?1",
+    )?
+    .execute(params![
+        case.id,
+        t.to,
+        now,
+        ack,
+        ack_on,
+        inv,
+        inv_on,
+        resp,
+        resp_on,
+        esc,
+        esc_on,
+        f.stage,
+        f.officer_cleared,
+        f.past_officers.as_ref().map(|p| p.join(",")),
+        f.reached_stage,
+        f.close.is_some(),
+        f.close.flatten(),
+        f.close.flatten().map(|_| now.clone()),
+    ])?;
+    for op in &t.deadlines {
+        apply_deadline_op(tx, case.id, op)?;
+    }
+    insert_event(
+        tx,
+        case.id,
+        by.at,
+        by.actor,
+        &t.action.name(),
+        Some(t.from.as_str()),
+        Some(t.to.as_str()),
+        t.detail.as_deref(),
+    )?;
+    for due in &t.recomputed {
+        upsert_deadline(tx, case.id, due, None)?;
+    }
+    Ok(())
+}
+
+/// The Message-ID (in angle brackets) of the customer's latest message on the case,
+/// so that our letter threads on it.
+fn latest_customer_message(tx: &Connection, case: &Case) -> Result<Option<String>> {
+    let last: Option<String> = tx
+        .prepare_cached(
+            "SELECT message_id FROM messages WHERE case_id = ?1 AND message_id IS NOT NULL AND from_addr = ?2 ORDER BY id DESC LIMIT 1",
+        )?
+        .query_row(params![case.id, case.customer_email], |r| r.get(0))
+        .optional()?;
+    Ok(last.map(|m| format!("<{}>", m.trim_matches(|c| c == '<' || c == '>'))))
+}
+
+/// Add `why` to the case's flag for an officer.
+fn flag(tx: &Connection, case_id: i64, why: &str) -> Result<()> {
+    tx.prepare_cached(
+        "UPDATE cases SET flagged = CASE WHEN flagged IS NULL OR flagged = '' THEN ?2 ELSE flagged || '; ' || ?2 END WHERE id = ?1",
+    )?
+    .execute(params![case_id, why])?;
+    Ok(())
+}

@@ -1,0 +1,65 @@
+//! Customers: contact restrictions.
+
+use chrono::NaiveDate;
+use rusqlite::params;
+
+use super::cases::{apply_plan, Author};
+use super::{find_case_on, insert_event, Result, Store};
+use crate::plan::{LetterOrder, Plan, Write};
+use crate::time::iso;
+
+impl Store {
+    /// Restrict the contact of the customer at `email` until `review`: an event on each
+    /// of their cases and the notice on the latest. The number of cases, or None if
+    /// there is no such customer.
+    pub fn restrict_customer(
+        &mut self,
+        email: &str,
+        level: &str,
+        review: NaiveDate,
+        detail: &str,
+        notice: &LetterOrder,
+        by: &Author,
+    ) -> Result<Option<usize>> {
+        let tx = self.conn.transaction()?;
+        let n = tx.execute(
+            "UPDATE customers SET restriction = ?2, restriction_review = ?3 WHERE email = ?1",
+            params![email, level, iso(review)],
+        )?;
+        if n == 0 {
+            return Ok(None);
+        }
+        let ids: Vec<i64> = {
+            let mut st = tx.prepare("SELECT c.id FROM cases c JOIN customers cu ON cu.id = c.customer_id WHERE cu.email = ?1 ORDER BY c.id")?;
+            let v = st
+                .query_map([email], |r| r.get(0))?
+                .collect::<rusqlite::Result<Vec<i64>>>()?;
+            v
+        };
+        for id in &ids {
+            insert_event(
+                &tx,
+                *id,
+                by.at,
+                by.actor,
+                "contact restricted",
+                None,
+                None,
+                Some(detail),
+            )?;
+        }
+        if let Some(last) = ids.last() {
+            let reference: String =
+                tx.query_row("SELECT reference FROM cases WHERE id = ?1", [last], |r| {
+                    r.get(0)
+                })?;
+            let case = find_case_on(&tx, &reference)?;
+            let plan = Plan {
+                writes: vec![Write::Letter(notice.clone())],
+            };
+            apply_plan(&tx, &case, &plan, by)?;
+        }
+        tx.commit()?;
+        Ok(Some(ids.len()))
+    }
+}

@@ -1,0 +1,180 @@
+//! The deadlines table: a case's deadlines inserted, redated, met, lapsed, cancelled.
+
+use chrono::NaiveDate;
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::Serialize;
+
+use super::{Result, Store};
+use crate::deadline::{self, Due, Status};
+use crate::plan::DeadlineOp;
+use crate::time::iso;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Deadline {
+    pub stage: String,
+    pub kind: deadline::Kind,
+    pub from_event: String,
+    pub from_date: String,
+    pub period: String,
+    pub due: String,
+    pub status: deadline::Status,
+    pub met_on: Option<String>,
+}
+
+impl Store {
+    pub fn deadlines(&self, case_id: i64) -> Result<Vec<Deadline>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT stage, kind, from_event, from_date, period, due, status, met_on
+             FROM deadlines WHERE case_id = ?1 ORDER BY due, id",
+        )?;
+        let rows = stmt
+            .query_map([case_id], |r| {
+                Ok(Deadline {
+                    stage: r.get(0)?,
+                    kind: r.get(1)?,
+                    from_event: r.get(2)?,
+                    from_date: r.get(3)?,
+                    period: r.get(4)?,
+                    due: r.get(5)?,
+                    status: r.get(6)?,
+                    met_on: r.get(7)?,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+}
+
+/// Insert a deadline (open, or met on `met_on`), or recompute an open one's date.
+pub(crate) fn upsert_deadline(
+    tx: &Connection,
+    case_id: i64,
+    due: &Due,
+    met_on: Option<&str>,
+) -> Result<()> {
+    tx.prepare_cached(
+        "INSERT INTO deadlines (case_id, stage, kind, from_event, from_date, period, due, status, met_on)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, CASE WHEN ?8 IS NULL THEN 'open' ELSE 'met' END, ?8)
+         ON CONFLICT (case_id, stage, kind) DO UPDATE SET
+            from_event = excluded.from_event, from_date = excluded.from_date,
+            period = excluded.period, due = excluded.due
+         WHERE deadlines.status = 'open'",
+    )?
+    .execute(params![
+        case_id,
+        due.stage,
+        due.kind,
+        due.from.describe(),
+        iso(due.from_date),
+        due.period,
+        iso(due.due),
+        met_on
+    ])?;
+    Ok(())
+}
+
+pub(crate) fn apply_deadline_op(tx: &Connection, case_id: i64, op: &DeadlineOp) -> Result<()> {
+    match op {
+        DeadlineOp::MarkMet { stage, kinds, on } => {
+            for k in kinds {
+                // A lapsed deadline is still met (late) when the step finally happens:
+                // reports compare met_on with due.
+                tx.prepare_cached(
+                    "UPDATE deadlines SET status = 'met', met_on = ?4 WHERE case_id = ?1 AND stage = ?2 AND kind = ?3 AND status IN ('open', 'lapsed')",
+                )?
+                .execute(params![case_id, stage, k, iso(*on)])?;
+            }
+        }
+        DeadlineOp::CancelStage { stage } => {
+            tx.prepare_cached("UPDATE deadlines SET status = 'cancelled' WHERE case_id = ?1 AND stage = ?2 AND status = 'open'")?
+                .execute(params![case_id, stage])?;
+        }
+        DeadlineOp::CancelAllButSurvey => {
+            tx.prepare_cached(
+                "UPDATE deadlines SET status = 'cancelled' WHERE case_id = ?1 AND status IN ('open', 'lapsed') AND kind != 'survey'",
+            )?
+            .execute(params![case_id])?;
+        }
+        DeadlineOp::ReopenRespond { stage } => {
+            tx.prepare_cached("UPDATE deadlines SET status = 'open' WHERE case_id = ?1 AND stage = ?2 AND kind = 'respond' AND status = 'cancelled'")?
+                .execute(params![case_id, stage])?;
+        }
+    }
+    Ok(())
+}
+
+/// Set the status of an open deadline (and the day it was met).
+pub(crate) fn set_open_deadline(
+    tx: &Connection,
+    case_id: i64,
+    stage: &str,
+    kind: deadline::Kind,
+    status: Status,
+    met_on: Option<NaiveDate>,
+) -> Result<()> {
+    tx.prepare_cached(
+        "UPDATE deadlines SET status = ?4, met_on = COALESCE(?5, met_on) WHERE case_id = ?1 AND stage = ?2 AND kind = ?3 AND status = 'open'",
+    )?
+    .execute(params![case_id, stage, kind, status, met_on.map(iso)])?;
+    Ok(())
+}
+
+/// A new response target: the extension deadline (re)opened, and the respond deadline
+/// left on record as missed or extended.
+pub(crate) fn set_extension(
+    conn: &Connection,
+    case_id: i64,
+    stage: &str,
+    from: NaiveDate,
+    period: &str,
+    due: NaiveDate,
+) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO deadlines (case_id, stage, kind, from_event, from_date, period, due, status)
+         VALUES (?1, ?2, 'extension', 'the previous target', ?3, ?4, ?5, 'open')
+         ON CONFLICT (case_id, stage, kind) DO UPDATE SET from_date = excluded.from_date, period = excluded.period,
+            due = excluded.due, status = 'open', met_on = NULL",
+    )?
+    .execute(params![case_id, stage, iso(from), period, iso(due)])?;
+    conn.prepare_cached(
+        "UPDATE deadlines SET status = 'lapsed' WHERE case_id = ?1 AND stage = ?2 AND kind = 'respond' AND status = 'open'",
+    )?
+    .execute(params![case_id, stage])?;
+    Ok(())
+}
+
+impl Store {
+    /// The current response target of a stage: the latest open extension, else the
+    /// respond deadline (open or lapsed).
+    pub fn response_target(&self, case_id: i64, stage: &str) -> Result<Option<NaiveDate>> {
+        let d: Option<String> = self
+            .conn
+            .prepare_cached(
+                "SELECT due FROM deadlines WHERE case_id = ?1 AND stage = ?2 AND kind IN ('extension', 'respond')
+                 AND status IN ('open', 'lapsed') ORDER BY CASE kind WHEN 'extension' THEN 0 ELSE 1 END LIMIT 1",
+            )?
+            .query_row(params![case_id, stage], |r| r.get(0))
+            .optional()?;
+        Ok(d.and_then(|d| crate::time::parse_iso(&d)))
+    }
+
+    /// Open deadlines due on or before `by`, oldest first (then by case): the
+    /// scheduler's work list.
+    pub fn open_deadlines_due_by(
+        &self,
+        by: NaiveDate,
+    ) -> Result<Vec<(i64, String, deadline::Kind, NaiveDate)>> {
+        let mut st = self.conn.prepare_cached(
+            "SELECT case_id, stage, kind, due FROM deadlines WHERE status = 'open' AND due <= ?1 ORDER BY due, case_id, id",
+        )?;
+        let rows = st
+            .query_map([iso(by)], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get::<_, String>(3)?))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(c, s, k, d)| crate::time::parse_iso(&d).map(|d| (c, s, k, d)))
+            .collect())
+    }
+}

@@ -1,0 +1,71 @@
+//! The event log of a case: append-only (triggers refuse updates and deletes, but the
+//! erasure of a detail).
+
+use chrono::{DateTime, Utc};
+use rusqlite::{params, Connection};
+use serde::Serialize;
+
+use super::{Result, Store};
+use crate::time::stamp;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct EventRow {
+    pub at: String,
+    pub actor: String,
+    pub kind: String,
+    pub from_state: Option<String>,
+    pub to_state: Option<String>,
+    pub detail: Option<String>,
+}
+
+impl Store {
+    pub fn events(&self, case_id: i64) -> Result<Vec<EventRow>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT at, actor, kind, from_state, to_state, detail FROM events WHERE case_id = ?1 ORDER BY id",
+        )?;
+        let rows = stmt
+            .query_map([case_id], |r| {
+                Ok(EventRow {
+                    at: r.get(0)?,
+                    actor: r.get(1)?,
+                    kind: r.get(2)?,
+                    from_state: r.get(3)?,
+                    to_state: r.get(4)?,
+                    detail: r.get(5)?,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    /// Record something that changes no state (a note, a letter queued, a flag).
+    pub fn add_event(
+        &mut self,
+        reference: &str,
+        at: DateTime<Utc>,
+        actor: &str,
+        kind: &str,
+        detail: Option<&str>,
+    ) -> Result<()> {
+        let case = self.find_case(reference)?;
+        insert_event(&self.conn, case.id, at, actor, kind, None, None, detail)?;
+        Ok(())
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn insert_event(
+    conn: &Connection,
+    case_id: i64,
+    at: DateTime<Utc>,
+    actor: &str,
+    kind: &str,
+    from_state: Option<&str>,
+    to_state: Option<&str>,
+    detail: Option<&str>,
+) -> Result<()> {
+    conn.prepare_cached("INSERT INTO events (case_id, at, actor, kind, from_state, to_state, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")?.execute(
+        params![case_id, stamp(at), actor, kind, from_state, to_state, detail],
+    )?;
+    Ok(())
+}

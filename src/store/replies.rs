@@ -1,0 +1,60 @@
+//! What the scheduler reads besides deadlines: answered cases to close, and customers'
+//! replies on cases awaiting them.
+
+use rusqlite::params;
+
+use super::{Result, Store};
+
+/// A customer's reply not yet considered by the scheduler.
+#[derive(Debug, Clone)]
+pub struct CustomerReply {
+    pub message_id: i64,
+    pub case_id: i64,
+    pub received_at: String,
+    pub subject: String,
+    pub text: String,
+}
+
+impl Store {
+    /// Compliments thanked and redirects sent (acknowledged, nothing more owed).
+    pub fn answered_cases(&self) -> Result<Vec<i64>> {
+        let mut st = self.conn.prepare_cached(
+            "SELECT id FROM cases WHERE state = 'acknowledged' AND kind IN ('compliment', 'service-request', 'out-of-scope') ORDER BY id",
+        )?;
+        let v = st
+            .query_map([], |r| r.get(0))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(v)
+    }
+
+    /// Replies attached to cases awaiting the customer, that may act on them (not a
+    /// third party's, no no-reply reason), oldest first.
+    pub fn customer_replies(&self) -> Result<Vec<CustomerReply>> {
+        let mut st = self.conn.prepare_cached(
+            "SELECT m.id, c.id, m.received_at, COALESCE(m.subject, ''), COALESCE(m.body_text, '')
+             FROM messages m JOIN cases c ON c.id = m.case_id
+             WHERE m.status = 'attached' AND c.state IN ('responded', 'awaiting-customer')
+             AND m.matched_by NOT LIKE 'third-party%' AND m.no_reply_reason IS NULL ORDER BY m.id",
+        )?;
+        let v = st
+            .query_map([], |r| {
+                Ok(CustomerReply {
+                    message_id: r.get(0)?,
+                    case_id: r.get(1)?,
+                    received_at: r.get(2)?,
+                    subject: r.get(3)?,
+                    text: r.get(4)?,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(v)
+    }
+
+    /// The scheduler has acted on this reply.
+    pub fn mark_reply_considered(&self, message_id: i64) -> Result<()> {
+        self.conn
+            .prepare_cached("UPDATE messages SET status = 'considered' WHERE id = ?1")?
+            .execute(params![message_id])?;
+        Ok(())
+    }
+}

@@ -1,0 +1,638 @@
+//! What the scheduler does by itself (`tick`): alerts before a deadline, holding
+//! letters and escalation when it lapses, reply windows that close cases, surveys,
+//! redirects closed, review requests turned into escalations.
+//!
+//! The decisions are pure ([`decide`], [`answered`], [`reply`]): a due deadline, the
+//! case and its policy in, the [`Step`]s owed out. [`tick`] loads, decides and has the
+//! store write each step. Steps with a key are recorded in the `steps` table, so `tick`
+//! run twice at the same moment does nothing the second time, and a daemon stopped
+//! for a week does what is owed once, oldest first, when it comes back.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+
+use crate::calendar::{london_date, show};
+use crate::case::{Action, CloseReason, Kind, State};
+use crate::config::Config;
+use crate::deadline::{self, Status};
+use crate::plan::{self, LetterOrder, Plan, Result, Write};
+use crate::policy::{OnLapse, Policy, Unit};
+use crate::store::{Author, Case, Store};
+use crate::time::iso;
+use crate::workflow::policy_of;
+
+const ACTOR: &str = "system:scheduler";
+
+/// What one `tick` did.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct TickReport {
+    pub alerts: usize,
+    pub holding_letters: usize,
+    pub escalated_to_managers: usize,
+    pub auto_closed: usize,
+    pub closed_resolved: usize,
+    pub surveys: usize,
+    pub redirects_closed: usize,
+    pub escalation_requests: usize,
+    pub replies_flagged: usize,
+    pub overdue_flags: usize,
+    /// One line per step, oldest first, for the log and `tick`'s output.
+    pub steps: Vec<String>,
+}
+
+/// What a step adds to the tick's report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Count {
+    Alert,
+    HoldingLetter,
+    EscalatedToManager,
+    AutoClosed,
+    ClosedResolved,
+    Survey,
+    RedirectClosed,
+    EscalationRequest,
+    ReplyFlagged,
+    OverdueFlag,
+}
+
+/// One automatic step on a case.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Step {
+    /// Done once: the key it is recorded under; skipped if it already was. `None`:
+    /// done every time (idempotent bookkeeping, such as marking a deadline lapsed).
+    pub key: Option<String>,
+    pub plan: Plan,
+    pub counts: Vec<Count>,
+    /// The line for the log and `tick`'s output.
+    pub line: Option<String>,
+    /// When the step happened (a review request counts from the reply's arrival).
+    pub at: Option<DateTime<Utc>>,
+}
+
+impl Step {
+    fn once(key: String, plan: Plan, counts: Vec<Count>, line: Option<String>) -> Step {
+        Step {
+            key: Some(key),
+            plan,
+            counts,
+            line,
+            at: None,
+        }
+    }
+    fn always(plan: Plan) -> Step {
+        Step {
+            key: None,
+            plan,
+            counts: Vec::new(),
+            line: None,
+            at: None,
+        }
+    }
+}
+
+impl TickReport {
+    fn count(&mut self, step: &Step) {
+        for c in &step.counts {
+            *match c {
+                Count::Alert => &mut self.alerts,
+                Count::HoldingLetter => &mut self.holding_letters,
+                Count::EscalatedToManager => &mut self.escalated_to_managers,
+                Count::AutoClosed => &mut self.auto_closed,
+                Count::ClosedResolved => &mut self.closed_resolved,
+                Count::Survey => &mut self.surveys,
+                Count::RedirectClosed => &mut self.redirects_closed,
+                Count::EscalationRequest => &mut self.escalation_requests,
+                Count::ReplyFlagged => &mut self.replies_flagged,
+                Count::OverdueFlag => &mut self.overdue_flags,
+            } += 1;
+        }
+        if let Some(l) = &step.line {
+            self.steps.push(l.clone());
+        }
+    }
+}
+
+/// An open deadline due by the alert horizon.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DueDeadline {
+    pub stage: String,
+    pub kind: deadline::Kind,
+    pub due: NaiveDate,
+}
+
+/// The officer, their manager, and the manager's manager: the escalation chain.
+pub fn chain(cfg: &Config, officer: Option<&str>) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = officer.map(String::from);
+    while let Some(name) = cur {
+        if out.contains(&name) {
+            break;
+        }
+        out.push(name.clone());
+        cur = cfg.staff(&name).and_then(|s| s.manager.clone());
+    }
+    out
+}
+
+/// An email to staff by name (from [[staff]]); unknown names are left out.
+fn notify(cfg: &Config, key: String, names: &[&str], subject: String, body: String) -> Write {
+    Write::Notify {
+        key,
+        to: names
+            .iter()
+            .filter_map(|n| cfg.staff(n))
+            .map(|s| (s.name.clone(), s.email.clone()))
+            .collect(),
+        subject,
+        body,
+    }
+}
+
+fn mark(d: &DueDeadline, status: Status, met_on: Option<NaiveDate>) -> Plan {
+    Plan {
+        writes: vec![Write::SetDeadline {
+            stage: d.stage.clone(),
+            kind: d.kind,
+            status,
+            met_on,
+        }],
+    }
+}
+
+/// The steps a due deadline of `case` owes today: an alert before a response is due; a
+/// holding letter when it lapses; escalation further up when an extension lapses; the
+/// policy's ending of a lapsed reply window; the survey; flags for other lapses.
+pub fn decide(
+    d: &DueDeadline,
+    case: &Case,
+    policy: &Policy,
+    cfg: &Config,
+    today: NaiveDate,
+) -> Result<Vec<Step>> {
+    use deadline::Kind as K;
+    let reference = &case.reference;
+    let stage = &d.stage;
+    let kind = d.kind.as_str();
+    let due = d.due;
+    let lapsed = due < today;
+    let chain_names = chain(cfg, case.officer.as_deref());
+    let officer_and_manager: Vec<&str> = chain_names.iter().map(|s| s.as_str()).take(2).collect();
+    let mut steps = Vec::new();
+    match (d.kind, lapsed) {
+        (K::Respond | K::Extension, false) => {
+            let days = cfg.calendar.working_days_between(today, due);
+            let plan = Plan {
+                writes: vec![
+                    Write::Event {
+                        kind: "deadline alert".into(),
+                        detail: Some(format!(
+                            "{stage} response due {} ({days} working days)",
+                            iso(due)
+                        )),
+                    },
+                    notify(
+                        cfg,
+                        format!("alert:{reference}:{stage}:{kind}:{}", iso(due)),
+                        &officer_and_manager,
+                        format!("[Ref {reference}] response due {}", show(due)),
+                        format!("The {stage} response on {reference} is due on {} ({days} working days from today).\nOfficer: {}\n", show(due), case.officer.as_deref().unwrap_or("not assigned")),
+                    ),
+                ],
+            };
+            steps.push(Step::once(
+                format!("alert:{stage}:{kind}:{}", iso(due)),
+                plan,
+                vec![Count::Alert],
+                Some(format!(
+                    "{reference}: {stage} response due {}, officer and manager alerted",
+                    iso(due)
+                )),
+            ));
+        }
+        (K::Respond, true) => {
+            // Lapsed with no response: a holding letter with a new date within the
+            // policy's extension limit, and the manager takes it on.
+            let mut days = cfg.workflow.holding_days;
+            if let Some(max) = policy
+                .stage(stage)
+                .and_then(|s| s.extension.as_ref())
+                .and_then(|e| e.max)
+            {
+                if max.unit == Unit::WorkingDays {
+                    days = days.min(max.amount);
+                }
+            }
+            let new_due = cfg.calendar.add_working_days(due, days);
+            let manager = chain_names.get(1).cloned();
+            let plan = Plan {
+                writes: vec![
+                    Write::Extension {
+                        stage: stage.clone(),
+                        from: due,
+                        period: format!("{days} working days"),
+                        due: new_due,
+                    },
+                    Write::Letter(LetterOrder {
+                        kind: "holding".into(),
+                        data: serde_json::json!({"reason": cfg.workflow.holding_reason, "new_date": iso(new_due)}),
+                        automatic: true,
+                    }),
+                    Write::Event {
+                        kind: "deadline lapsed".into(),
+                        detail: Some(format!(
+                            "{stage} response was due {}; holding letter with new date {}; escalated to {}",
+                            iso(due),
+                            iso(new_due),
+                            manager
+                                .as_deref()
+                                .unwrap_or("the manager (none configured)")
+                        )),
+                    },
+                    Write::Flag(format!("{stage} response overdue since {}", iso(due))),
+                    notify(
+                        cfg,
+                        format!("lapsed:{reference}:{stage}"),
+                        &officer_and_manager,
+                        format!("[Ref {reference}] response overdue: holding letter sent"),
+                        format!("The {stage} response on {reference} was due on {}. The customer has been sent a holding letter with a new date of {}.\n", show(due), show(new_due)),
+                    ),
+                ],
+            };
+            steps.push(Step::once(
+                format!("lapsed:{stage}:respond"),
+                plan,
+                vec![Count::HoldingLetter, Count::EscalatedToManager],
+                Some(format!(
+                    "{reference}: {stage} response lapsed {}, holding letter to {}, escalated",
+                    iso(due),
+                    iso(new_due)
+                )),
+            ));
+            // Done already: the deadline is only marked (the holding letter's
+            // extension marked it the first time).
+            steps.push(Step::always(mark(d, Status::Lapsed, None)));
+        }
+        (K::Extension, true) => {
+            // A lapsed extension goes one further up the chain each time.
+            let up: Vec<&str> = chain_names
+                .iter()
+                .map(|s| s.as_str())
+                .skip(1)
+                .take(2)
+                .collect();
+            let plan = Plan {
+                writes: vec![
+                    Write::Event {
+                        kind: "extension lapsed".into(),
+                        detail: Some(format!(
+                            "new target {} missed; escalated to {}",
+                            iso(due),
+                            if up.is_empty() {
+                                "management (none configured)".into()
+                            } else {
+                                up.join(", ")
+                            }
+                        )),
+                    },
+                    Write::Flag(format!("extended target {} missed", iso(due))),
+                    notify(
+                        cfg,
+                        format!("lapsed-ext:{reference}:{stage}:{}", iso(due)),
+                        &up,
+                        format!("[Ref {reference}] extended deadline missed"),
+                        format!("The extended {stage} target on {reference} ({}) has passed without a response.\n", show(due)),
+                    ),
+                ],
+            };
+            steps.push(Step::once(
+                format!("lapsed:{stage}:extension:{}", iso(due)),
+                plan,
+                vec![Count::EscalatedToManager],
+                Some(format!(
+                    "{reference}: extended target {} missed, escalated further",
+                    iso(due)
+                )),
+            ));
+            steps.push(Step::always(mark(d, Status::Lapsed, None)));
+        }
+        (K::EscalationWindow, true) => {
+            if matches!(case.state, State::Responded | State::AwaitingCustomer) {
+                let on_lapse = policy
+                    .stage(stage)
+                    .and_then(|s| s.escalation_window.as_ref())
+                    .map(|w| w.on_lapse)
+                    .unwrap_or(OnLapse::StayOpen);
+                let no_reply = format!("no reply by {}", iso(due));
+                let key = format!("window:{stage}");
+                let step = match on_lapse {
+                    OnLapse::AutoClose => {
+                        let mut p = plan::plan(
+                            case,
+                            Action::Close(CloseReason::AutoClosed),
+                            policy,
+                            &cfg.calendar,
+                            today,
+                            Some(&no_reply),
+                        )?;
+                        let mut data = serde_json::json!({});
+                        if let Some(r) = case.facts_responded_on() {
+                            data["responded_on"] = iso(r).into();
+                        }
+                        p.push(Write::Letter(LetterOrder {
+                            kind: "auto-close".into(),
+                            data,
+                            automatic: true,
+                        }));
+                        Step::once(
+                            key,
+                            p,
+                            vec![Count::AutoClosed],
+                            Some(format!(
+                            "{reference}: reply window ended {}, auto-closed with a closure notice",
+                            iso(due)
+                        )),
+                        )
+                    }
+                    OnLapse::CloseResolved => Step::once(
+                        key,
+                        plan::plan(
+                            case,
+                            Action::Close(CloseReason::Resolved),
+                            policy,
+                            &cfg.calendar,
+                            today,
+                            Some(&no_reply),
+                        )?,
+                        vec![Count::ClosedResolved],
+                        Some(format!(
+                            "{reference}: reply window ended {}, closed as resolved",
+                            iso(due)
+                        )),
+                    ),
+                    OnLapse::StayOpen => Step::once(
+                        key,
+                        Plan {
+                            writes: vec![Write::Flag(
+                                "reply window ended: decide whether to close".into(),
+                            )],
+                        },
+                        vec![Count::OverdueFlag],
+                        None,
+                    ),
+                };
+                steps.push(step);
+            }
+            steps.push(Step::always(mark(d, Status::Lapsed, None)));
+        }
+        (K::Survey, _) if due <= today => {
+            let url = cfg
+                .workflow
+                .survey_url
+                .clone()
+                .unwrap_or_else(|| cfg.council.web.clone());
+            steps.push(Step::once(
+                "survey".into(),
+                Plan {
+                    writes: vec![Write::Letter(LetterOrder {
+                        kind: "survey-invitation".into(),
+                        data: serde_json::json!({"url": url}),
+                        automatic: true,
+                    })],
+                },
+                vec![Count::Survey],
+                Some(format!("{reference}: satisfaction survey sent")),
+            ));
+            steps.push(Step::always(mark(d, Status::Met, Some(today))));
+        }
+        (K::Acknowledge | K::Decide | K::OverallLimit, true) => {
+            let what = match d.kind {
+                K::Acknowledge => "acknowledgement",
+                K::Decide => "review decision",
+                _ => "whole-complaint time limit",
+            };
+            let plan = Plan {
+                writes: vec![
+                    Write::Flag(format!("{what} overdue since {}", iso(due))),
+                    Write::Event {
+                        kind: "deadline lapsed".into(),
+                        detail: Some(format!("{stage} {what} was due {}", iso(due))),
+                    },
+                    notify(
+                        cfg,
+                        format!("lapsed:{reference}:{stage}:{kind}"),
+                        &officer_and_manager,
+                        format!("[Ref {reference}] {what} overdue"),
+                        format!("The {what} on {reference} was due on {}.\n", show(due)),
+                    ),
+                ],
+            };
+            steps.push(Step::once(
+                format!("lapsed:{stage}:{kind}"),
+                plan,
+                vec![Count::OverdueFlag],
+                Some(format!(
+                    "{reference}: {stage} {what} overdue since {}",
+                    iso(due)
+                )),
+            ));
+            steps.push(Step::always(mark(d, Status::Lapsed, None)));
+        }
+        (K::Aim, true) => steps.push(Step::always(mark(d, Status::Lapsed, None))),
+        _ => {}
+    }
+    Ok(steps)
+}
+
+/// A compliment thanked or a redirect sent: the case is done (closed as resolved, or
+/// as out of scope).
+pub fn answered(case: &Case, policy: &Policy, cfg: &Config, today: NaiveDate) -> Result<Step> {
+    let reason = if case.kind == Kind::Compliment {
+        CloseReason::Resolved
+    } else {
+        CloseReason::OutOfScope
+    };
+    Ok(Step {
+        key: None,
+        plan: plan::plan(
+            case,
+            Action::Close(reason),
+            policy,
+            &cfg.calendar,
+            today,
+            Some("recorded and answered"),
+        )?,
+        counts: vec![Count::RedirectClosed],
+        line: Some(format!(
+            "{}: {} answered, closed",
+            case.reference, case.kind
+        )),
+        at: None,
+    })
+}
+
+/// A reply from the customer on a case awaiting them (`words`: their own, quoted text
+/// left out), received at `received`. The steps are alternatives, in order: the first
+/// not done before is done. A review request (the next stage) when the reply asks for
+/// one after our response and there is a next stage; else a flag for the officer.
+pub fn reply(
+    case: &Case,
+    message_id: i64,
+    words: &str,
+    received: DateTime<Utc>,
+    policy: &Policy,
+    cfg: &Config,
+) -> Result<Vec<Step>> {
+    // Only what the customer sent after our response counts as a reply to it.
+    let after = case
+        .facts_responded_on()
+        .is_none_or(|r| london_date(received) >= r);
+    let wants_review = {
+        let b = words.to_lowercase();
+        cfg.workflow
+            .review_phrases
+            .iter()
+            .any(|p| b.contains(&p.to_lowercase()))
+    };
+    let has_next = policy.next_stage(&case.stage).is_some();
+    let mut steps = Vec::new();
+    if after && wants_review && has_next {
+        steps.push(Step {
+            key: Some(format!("review-request:{message_id}")),
+            plan: plan::escalate(
+                case,
+                policy,
+                &cfg.calendar,
+                london_date(received),
+                true,
+                "the customer's reply asks for a review",
+            )?,
+            counts: vec![Count::EscalationRequest],
+            line: Some(format!(
+                "{}: customer asked for a review, escalation request acknowledged",
+                case.reference
+            )),
+            at: Some(received),
+        });
+    }
+    steps.push(flag_reply(case, message_id, cfg));
+    Ok(steps)
+}
+
+/// The customer replied after our response: the case flagged and its officer told.
+fn flag_reply(case: &Case, message_id: i64, cfg: &Config) -> Step {
+    let reference = &case.reference;
+    let names = chain(cfg, case.officer.as_deref());
+    let names: Vec<&str> = names.iter().map(|s| s.as_str()).take(1).collect();
+    Step::once(
+        format!("reply:{message_id}"),
+        Plan {
+            writes: vec![
+                Write::Flag("the customer replied after our response".into()),
+                notify(
+                    cfg,
+                    format!("reply:{reference}:{message_id}"),
+                    &names,
+                    format!("[Ref {reference}] the customer replied"),
+                    format!("The customer has replied on {reference} after our response. Please read the reply and decide what it needs.\n"),
+                ),
+            ],
+        },
+        vec![Count::ReplyFlagged],
+        Some(format!(
+            "{reference}: customer replied, flagged for the officer"
+        )),
+    )
+}
+
+/// Deadline steps committed together by [`tick`].
+const TICK_GROUP: usize = 250;
+
+/// Write `step` on `case` inside the current batch; false if it was done before.
+fn write(
+    store: &mut Store,
+    cfg: &Config,
+    case: &Case,
+    step: &Step,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    let by = Author {
+        actor: ACTOR,
+        at: step.at.unwrap_or(now),
+        domain: cfg.mail_domain(),
+    };
+    Ok(store.apply_step(case, step.key.as_deref(), &step.plan, now, &by)?)
+}
+
+/// One scheduler pass at `now`. Idempotent: a second pass at the same `now` does nothing.
+pub fn tick(store: &mut Store, cfg: &Config, now: DateTime<Utc>) -> Result<TickReport> {
+    let today = london_date(now);
+    let mut rep = TickReport::default();
+    let horizon = cfg
+        .calendar
+        .add_working_days(today, cfg.workflow.alert_days_before);
+    // Open deadlines due by the alert horizon, oldest first: after downtime the
+    // owed steps come out in the order they fell due.
+    let due = store.open_deadlines_due_by(horizon)?;
+    // Steps share a commit in groups (a commit rewrites every page a step touched, so
+    // 10,000 lapsed deadlines one commit each would write gigabytes on a large database).
+    // A step that fails rolls back its group and fails the tick: the next tick redoes it.
+    for group in due.chunks(TICK_GROUP) {
+        store.batch(|store| -> Result<()> {
+            for (case_id, stage, kind, due) in group {
+                let case = store.case_by_id(*case_id)?;
+                let policy = policy_of(cfg, &case)?;
+                let d = DueDeadline {
+                    stage: stage.clone(),
+                    kind: *kind,
+                    due: *due,
+                };
+                for step in decide(&d, &case, &policy, cfg, today)? {
+                    if write(store, cfg, &case, &step, now)? {
+                        rep.count(&step);
+                    }
+                }
+            }
+            Ok(())
+        })?;
+    }
+    // Compliments thanked and redirects sent: their cases are done.
+    for id in store.answered_cases()? {
+        store.batch(|store| -> Result<()> {
+            let case = store.case_by_id(id)?;
+            let policy = policy_of(cfg, &case)?;
+            let step = answered(&case, &policy, cfg, today)?;
+            write(store, cfg, &case, &step, now)?;
+            rep.count(&step);
+            Ok(())
+        })?;
+    }
+    // Replies from the customer on cases awaiting them: a review request, or a flag.
+    // Mail that may not act (auto-replies, bounces, third parties, unverified senders:
+    // ingestion gave it a no-reply reason) never triggers workflow.
+    for r in store.customer_replies()? {
+        store.batch(|store| -> Result<()> {
+            let case = store.case_by_id(r.case_id)?;
+            // The customer's own words only: a quoted copy of our letter ("you can ask
+            // for a review") must not turn a thank-you into an escalation request.
+            let words = format!(
+                "{} {}",
+                crate::ingest::normalise_subject(&r.subject),
+                crate::ingest::strip_quoted(&r.text)
+            );
+            let received = crate::time::parse_stamp(&r.received_at).unwrap_or(now);
+            let policy = policy_of(cfg, &case)?;
+            for step in reply(&case, r.message_id, &words, received, &policy, cfg)? {
+                if write(store, cfg, &case, &step, now)? {
+                    rep.count(&step);
+                    break;
+                }
+            }
+            store.mark_reply_considered(r.message_id)?;
+            Ok(())
+        })?;
+    }
+    Ok(rep)
+}
+
+#[cfg(test)]
+mod tests;

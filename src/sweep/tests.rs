@@ -1,0 +1,358 @@
+//! The scheduler's decisions without a database, as the policy text reads.
+
+use super::*;
+use crate::config::Staff;
+use crate::plan::tests::{complaint, day, PRESETS};
+use crate::plan::Transition;
+use deadline::Kind as D;
+
+fn cfg() -> Config {
+    let mut cfg = Config::load(None).unwrap();
+    cfg.staff = vec![
+        Staff {
+            name: "ann".into(),
+            email: "ann@council.example".into(),
+            manager: Some("bob".into()),
+        },
+        Staff {
+            name: "bob".into(),
+            email: "bob@council.example".into(),
+            manager: Some("cat".into()),
+        },
+        Staff {
+            name: "cat".into(),
+            email: "cat@council.example".into(),
+            manager: None,
+        },
+    ];
+    cfg
+}
+
+fn policy(name: &str) -> Policy {
+    Policy::load(name).unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+/// Wed 25 Nov 2026.
+fn today() -> NaiveDate {
+    day(2026, 11, 25)
+}
+
+fn due(stage: &str, kind: D, on: NaiveDate) -> DueDeadline {
+    DueDeadline {
+        stage: stage.into(),
+        kind,
+        due: on,
+    }
+}
+
+fn transitions(s: &Step) -> Vec<&Transition> {
+    s.plan.transitions().collect()
+}
+
+fn marked(s: &Step) -> Option<(Status, Option<NaiveDate>)> {
+    match s.plan.writes.as_slice() {
+        [Write::SetDeadline { status, met_on, .. }] if s.key.is_none() => Some((*status, *met_on)),
+        _ => None,
+    }
+}
+
+/// What each preset says happens when the customer's window to ask for the next stage
+/// ends without a request, at each stage that has such a window.
+const WINDOWS: &[(&str, &str, OnLapse)] = &[
+    // "If we do not hear from you within 20 working days we will close your complaint."
+    ("bath-and-north-east-somerset", "stage1", OnLapse::AutoClose),
+    ("north-norfolk", "stage2", OnLapse::CloseResolved),
+];
+
+#[test]
+fn the_presets_reply_windows_are_the_ones_this_table_reads() {
+    for name in PRESETS {
+        let p = policy(name);
+        for s in &p.preset.stages {
+            let want = WINDOWS
+                .iter()
+                .find(|(n, st, _)| *n == name && *st == s.id)
+                .map(|w| w.2);
+            assert_eq!(
+                s.escalation_window.as_ref().map(|w| w.on_lapse),
+                want,
+                "{name} {}",
+                s.id
+            );
+        }
+    }
+}
+
+#[test]
+fn under_every_preset_a_lapsed_reply_window_does_what_the_policy_says() {
+    let cfg = cfg();
+    for name in PRESETS {
+        let p = policy(name);
+        for (i, s) in p.preset.stages.iter().enumerate() {
+            let mut c = complaint(&p, i, State::AwaitingCustomer);
+            c.facts.responded_on = Some(day(2026, 10, 20));
+            let d = due(&s.id, D::EscalationWindow, day(2026, 11, 17));
+            let steps = decide(&d, &c, &p, &cfg, today()).unwrap();
+            assert_eq!(steps.len(), 2, "{name} {}", s.id);
+            let first = &steps[0];
+            assert_eq!(
+                first.key.as_deref(),
+                Some(format!("window:{}", s.id).as_str())
+            );
+            let on_lapse = WINDOWS
+                .iter()
+                .find(|(n, st, _)| *n == name && *st == s.id)
+                .map_or(OnLapse::StayOpen, |w| w.2);
+            match on_lapse {
+                OnLapse::AutoClose => {
+                    let t = transitions(first);
+                    assert_eq!(t[0].action, Action::Close(CloseReason::AutoClosed));
+                    assert_eq!(t[0].detail.as_deref(), Some("no reply by 2026-11-17"));
+                    let l: Vec<_> = first.plan.letters().collect();
+                    assert_eq!(l[0].kind, "auto-close");
+                    assert!(l[0].automatic);
+                    assert_eq!(l[0].data["responded_on"], "2026-10-20");
+                    assert_eq!(first.counts, vec![Count::AutoClosed]);
+                }
+                OnLapse::CloseResolved => {
+                    let t = transitions(first);
+                    assert_eq!(t[0].action, Action::Close(CloseReason::Resolved));
+                    assert_eq!(first.plan.letters().count(), 0);
+                    assert_eq!(first.counts, vec![Count::ClosedResolved]);
+                }
+                OnLapse::StayOpen => {
+                    assert_eq!(
+                        first.plan.writes,
+                        vec![Write::Flag(
+                            "reply window ended: decide whether to close".into()
+                        )],
+                        "{name} {}",
+                        s.id
+                    );
+                    assert_eq!(first.counts, vec![Count::OverdueFlag]);
+                    assert_eq!(first.line, None);
+                }
+            }
+            assert_eq!(marked(&steps[1]), Some((Status::Lapsed, None)));
+        }
+    }
+}
+
+#[test]
+fn a_lapsed_window_on_a_case_no_longer_awaiting_the_customer_is_only_marked_lapsed() {
+    let cfg = cfg();
+    let p = policy("bath-and-north-east-somerset");
+    let c = complaint(&p, 1, State::EscalationRequested);
+    let steps = decide(
+        &due("stage1", D::EscalationWindow, day(2026, 11, 17)),
+        &c,
+        &p,
+        &cfg,
+        today(),
+    )
+    .unwrap();
+    assert_eq!(steps.len(), 1);
+    assert_eq!(marked(&steps[0]), Some((Status::Lapsed, None)));
+}
+
+#[test]
+fn a_response_due_soon_alerts_the_officer_and_their_manager_once() {
+    let cfg = cfg();
+    for name in PRESETS {
+        let p = policy(name);
+        let c = complaint(&p, 0, State::Investigating);
+        let stage = &p.preset.stages[0].id;
+        let steps = decide(
+            &due(stage, D::Respond, day(2026, 11, 27)),
+            &c,
+            &p,
+            &cfg,
+            today(),
+        )
+        .unwrap();
+        assert_eq!(steps.len(), 1, "{name}");
+        let s = &steps[0];
+        assert_eq!(s.key, Some(format!("alert:{stage}:respond:2026-11-27")));
+        assert_eq!(s.counts, vec![Count::Alert]);
+        let to = s.plan.writes.iter().find_map(|w| match w {
+            Write::Notify { to, .. } => Some(to.clone()),
+            _ => None,
+        });
+        assert_eq!(
+            to.unwrap(),
+            vec![
+                ("ann".to_string(), "ann@council.example".to_string()),
+                ("bob".to_string(), "bob@council.example".to_string())
+            ]
+        );
+        assert!(s.plan.writes.contains(&Write::Event {
+            kind: "deadline alert".into(),
+            detail: Some(format!("{stage} response due 2026-11-27 (2 working days)")),
+        }));
+    }
+}
+
+#[test]
+fn under_every_preset_a_lapsed_response_gets_a_holding_letter_within_the_extension_limit() {
+    let cfg = cfg();
+    for name in PRESETS {
+        let p = policy(name);
+        let c = complaint(&p, 0, State::Investigating);
+        let st = &p.preset.stages[0];
+        let lapsed_on = day(2026, 11, 20);
+        let steps = decide(&due(&st.id, D::Respond, lapsed_on), &c, &p, &cfg, today()).unwrap();
+        let mut days = cfg.workflow.holding_days;
+        if let Some(max) = st.extension.as_ref().and_then(|e| e.max) {
+            if max.unit == Unit::WorkingDays {
+                days = days.min(max.amount);
+            }
+        }
+        let new_due = cfg.calendar.add_working_days(lapsed_on, days);
+        let s = &steps[0];
+        assert_eq!(s.key, Some(format!("lapsed:{}:respond", st.id)));
+        assert_eq!(
+            s.plan.writes[0],
+            Write::Extension {
+                stage: st.id.clone(),
+                from: lapsed_on,
+                period: format!("{days} working days"),
+                due: new_due
+            },
+            "{name}"
+        );
+        let l: Vec<_> = s.plan.letters().collect();
+        assert_eq!(l[0].kind, "holding");
+        assert!(l[0].automatic);
+        assert_eq!(l[0].data["new_date"], crate::time::iso(new_due));
+        assert_eq!(
+            s.counts,
+            vec![Count::HoldingLetter, Count::EscalatedToManager]
+        );
+        assert_eq!(marked(&steps[1]), Some((Status::Lapsed, None)));
+    }
+}
+
+#[test]
+fn a_lapsed_extension_goes_further_up_the_chain() {
+    let cfg = cfg();
+    let p = policy("lgsco-code");
+    let c = complaint(&p, 0, State::Investigating);
+    let steps = decide(
+        &due("stage1", D::Extension, day(2026, 11, 24)),
+        &c,
+        &p,
+        &cfg,
+        today(),
+    )
+    .unwrap();
+    let to = steps[0].plan.writes.iter().find_map(|w| match w {
+        Write::Notify { to, .. } => Some(to.iter().map(|t| t.0.clone()).collect::<Vec<_>>()),
+        _ => None,
+    });
+    assert_eq!(to.unwrap(), vec!["bob", "cat"]);
+    assert_eq!(
+        steps[0].key.as_deref(),
+        Some("lapsed:stage1:extension:2026-11-24")
+    );
+    assert_eq!(marked(&steps[1]), Some((Status::Lapsed, None)));
+}
+
+#[test]
+fn a_survey_due_is_sent_once_and_the_deadline_met_today_and_a_lapsed_aim_is_only_marked() {
+    let cfg = cfg();
+    let p = policy("west-lindsey");
+    let c = complaint(&p, 0, State::Closed);
+    let steps = decide(&due("stage1", D::Survey, today()), &c, &p, &cfg, today()).unwrap();
+    assert_eq!(steps[0].key.as_deref(), Some("survey"));
+    assert_eq!(
+        steps[0].plan.letters().next().unwrap().kind,
+        "survey-invitation"
+    );
+    assert_eq!(marked(&steps[1]), Some((Status::Met, Some(today()))));
+    let aim = decide(
+        &due("stage1", D::Aim, day(2026, 11, 2)),
+        &c,
+        &p,
+        &cfg,
+        today(),
+    )
+    .unwrap();
+    assert_eq!(aim.len(), 1);
+    assert_eq!(marked(&aim[0]), Some((Status::Lapsed, None)));
+    // Not yet due: nothing.
+    let early = decide(
+        &due("stage1", D::Aim, day(2026, 11, 26)),
+        &c,
+        &p,
+        &cfg,
+        today(),
+    )
+    .unwrap();
+    assert!(early.is_empty());
+}
+
+#[test]
+fn answered_compliments_close_as_resolved_and_redirects_as_out_of_scope() {
+    let cfg = cfg();
+    let p = policy("lgsco-code");
+    for (kind, reason) in [
+        (Kind::Compliment, CloseReason::Resolved),
+        (Kind::ServiceRequest, CloseReason::OutOfScope),
+        (Kind::OutOfScope, CloseReason::OutOfScope),
+    ] {
+        let mut c = complaint(&p, 0, State::Acknowledged);
+        c.kind = kind;
+        let s = answered(&c, &p, &cfg, today()).unwrap();
+        assert_eq!(transitions(&s)[0].action, Action::Close(reason));
+        assert_eq!(
+            s.line,
+            Some(format!("T-2026-00001: {kind} answered, closed"))
+        );
+    }
+}
+
+#[test]
+fn a_reply_asking_for_a_review_after_our_response_escalates_and_anything_else_is_flagged() {
+    let cfg = cfg();
+    let p = policy("lgsco-code");
+    let mut c = complaint(&p, 0, State::AwaitingCustomer);
+    c.facts.responded_on = Some(day(2026, 11, 20));
+    let at = |d: u32| {
+        chrono::NaiveDate::from_ymd_opt(2026, 11, d)
+            .unwrap()
+            .and_hms_opt(12, 0, 0)
+            .unwrap()
+            .and_utc()
+    };
+    let keys = |steps: Vec<Step>| {
+        steps
+            .into_iter()
+            .map(|s| s.key.unwrap())
+            .collect::<Vec<_>>()
+    };
+    let asks = "I am not happy, please review my complaint";
+    assert_eq!(
+        keys(reply(&c, 7, asks, at(23), &p, &cfg).unwrap()),
+        vec!["review-request:7", "reply:7"]
+    );
+    // Sent before our response: not a reply to it.
+    assert_eq!(
+        keys(reply(&c, 7, asks, at(19), &p, &cfg).unwrap()),
+        vec!["reply:7"]
+    );
+    assert_eq!(
+        keys(reply(&c, 7, "thank you", at(23), &p, &cfg).unwrap()),
+        vec!["reply:7"]
+    );
+    // At the last stage there is nothing to escalate to.
+    let mut last = complaint(&p, p.preset.stages.len() - 1, State::AwaitingCustomer);
+    last.facts.responded_on = Some(day(2026, 11, 20));
+    assert_eq!(
+        keys(reply(&last, 7, asks, at(23), &p, &cfg).unwrap()),
+        vec!["reply:7"]
+    );
+    // The review request happens when the reply arrived.
+    let steps = reply(&c, 7, asks, at(23), &p, &cfg).unwrap();
+    assert_eq!(steps[0].at, Some(at(23)));
+    assert!(steps[0].plan.letters().next().unwrap().automatic);
+}
