@@ -610,7 +610,7 @@ pub fn ingest_prepared_batch(
     // savepoint copies every page a message touches into a statement journal first).
     // A message the database refuses (rare) sends the batch down the careful path.
     {
-        let tx = store.conn_mut().transaction()?;
+        let tx = store.mail_transaction()?;
         let mut out = Vec::with_capacity(batch.len());
         let mut refused = false;
         for (m, p) in batch.iter().zip(prepared) {
@@ -634,7 +634,7 @@ pub fn ingest_prepared_batch(
     }
     // Careful path: one savepoint per message; the one refused is quarantined with the
     // reason and the rest are stored.
-    let mut tx = store.conn_mut().transaction()?;
+    let mut tx = store.mail_transaction()?;
     let mut out = Vec::with_capacity(batch.len());
     for m in batch {
         let p = prepare_incoming(cfg, m);

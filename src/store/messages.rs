@@ -5,9 +5,17 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
 
-use super::{Result, StoreError};
+use super::{Result, Store, StoreError};
 use crate::message::{Attachment, Parsed};
 use crate::thread::{Candidate, Cases, Recent};
+
+impl Store {
+    /// A transaction for a batch of received mail (the ingestion engine's; the caller
+    /// commits it, or drops it to roll the batch back).
+    pub(crate) fn mail_transaction(&mut self) -> Result<rusqlite::Transaction<'_>> {
+        Ok(self.conn.transaction()?)
+    }
+}
 
 /// Whether a message was stored before: under its key (or erased, remembered by the
 /// key's hash or, for mail erased before keys carried the content digest, the bare
