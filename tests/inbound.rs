@@ -37,8 +37,16 @@ fn ingest(store: &mut Store, cfg: &Config, name: &str, now: &str) -> Outcome {
     out.remove(0)
 }
 
+/// A store in a fresh temporary directory (kept while the directory lives).
+fn file_store() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("redress.db")).unwrap();
+    (dir, store)
+}
+
 fn q(store: &Store, sql: &str) -> Vec<Vec<String>> {
-    let mut stmt = store.conn().prepare(sql).unwrap();
+    let db = rusqlite::Connection::open(store.path().expect("a file database")).unwrap();
+    let mut stmt = db.prepare(sql).unwrap();
     let n = stmt.column_count();
     stmt.query_map([], |r| {
         Ok((0..n)
@@ -59,7 +67,7 @@ fn q(store: &Store, sql: &str) -> Vec<Vec<String>> {
 #[test]
 fn every_fixture_has_its_expected_outcome() {
     let cfg = Config::load(None).unwrap();
-    let mut s = Store::open_in_memory().unwrap();
+    let (_dir, mut s) = file_store();
     let now = "2026-12-17T20:00:00Z";
 
     // A new complaint: case EX-2026-00001, acknowledgement queued with our fixed Message-ID.
@@ -302,7 +310,7 @@ fn every_fixture_has_its_expected_outcome() {
 #[test]
 fn backlog_import_opens_cases_but_sends_nothing() {
     let cfg = Config::load(None).unwrap();
-    let mut s = Store::open_in_memory().unwrap();
+    let (_dir, mut s) = file_store();
     let raw = fixture("01-complaint.eml");
     let out = ingest_batch(
         &mut s,
@@ -355,7 +363,7 @@ fn backlog_import_opens_cases_but_sends_nothing() {
 #[test]
 fn automatic_replies_to_one_sender_are_rate_limited() {
     let cfg = Config::load(None).unwrap();
-    let mut s = Store::open_in_memory().unwrap();
+    let (_dir, mut s) = file_store();
     let mut acknowledged = 0;
     for i in 0..8 {
         let raw = format!("From: flood@example.org\r\nSubject: complaint number {i}\r\nMessage-ID: <flood-{i}@example.org>\r\n\r\nI complain.\r\n");
@@ -389,7 +397,7 @@ fn automatic_replies_to_one_sender_are_rate_limited() {
 #[test]
 fn mail_from_the_inbox_itself_is_never_answered() {
     let cfg = Config::load(None).unwrap();
-    let mut s = Store::open_in_memory().unwrap();
+    let (_dir, mut s) = file_store();
     let raw = b"From: complaints@example.gov.uk\r\nSubject: complaint\r\nMessage-ID: <loop@example.gov.uk>\r\n\r\nI complain.\r\n";
     let out = ingest_batch(
         &mut s,
@@ -416,7 +424,7 @@ fn mail_from_the_inbox_itself_is_never_answered() {
 #[test]
 fn our_own_letter_coming_back_is_never_answered() {
     let cfg = Config::load(None).unwrap();
-    let mut s = Store::open_in_memory().unwrap();
+    let (_dir, mut s) = file_store();
     let now = "2026-12-14T10:00:00Z";
     let first = ingest_raws(
         &mut s,
@@ -501,14 +509,14 @@ fn incoming(raws: &[Vec<u8>]) -> Vec<Incoming<'_>> {
 #[test]
 fn a_message_the_database_refuses_is_quarantined_and_the_rest_of_its_batch_stored() {
     let cfg = Config::load(None).unwrap();
-    let mut s = Store::open_in_memory().unwrap();
+    let (_dir, mut s) = file_store();
     // Make the database refuse one message (as a constraint or a damaged index might).
-    s.conn()
-        .execute_batch(
-            "CREATE TEMP TRIGGER refuse BEFORE INSERT ON messages
+    let db = rusqlite::Connection::open(s.path().unwrap()).unwrap();
+    db.execute_batch(
+        "CREATE TRIGGER refuse BEFORE INSERT ON messages
              WHEN NEW.subject LIKE '%poison%' BEGIN SELECT RAISE(ABORT, 'refused by test'); END;",
-        )
-        .unwrap();
+    )
+    .unwrap();
     let body = "I want to complain about the bins.";
     let raws = [
         plain_mail(1, "Complaint about bins", body),
@@ -554,7 +562,7 @@ fn acknowledged_at_once_the_acknowledgement_deadline_is_met_that_day() {
         redress::config::DEFAULT.replace("policy = \"lgsco-code\"", "policy = \"west-lindsey\"");
     let cfg = Config::parse_str(&src, "test", std::path::Path::new(".")).unwrap();
     assert_eq!(cfg.policy.name, "west-lindsey");
-    let mut s = Store::open_in_memory().unwrap();
+    let (_dir, mut s) = file_store();
     let raws = [
         plain_mail(
             1,

@@ -414,8 +414,7 @@ fn interrupted_file_send_finds_the_eml_and_does_not_write_it_twice() {
     );
 
     // Simulate a crash after the file was written but before 'sent' was recorded.
-    w.store
-        .conn()
+    w.db()
         .execute(
             "UPDATE letters SET status = 'sending', sent_at = NULL WHERE id = ?1",
             [id],

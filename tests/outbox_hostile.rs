@@ -51,8 +51,7 @@ fn control_characters_in_a_stored_name_or_subject_are_stripped_and_the_letter_go
         "name",
         "Jo\r\nBcc: victim@example.org\0 \u{1b}[31mBloggs",
     );
-    w.store
-        .conn()
+    w.db()
         .execute(
             "UPDATE cases SET subject = ?2 WHERE id = ?1",
             rusqlite::params![hostile.id, "Bins\r\nX-Injected: yes\0 not collected"],
@@ -194,8 +193,7 @@ fn a_letter_that_keeps_interrupting_its_sender_is_failed_after_max_attempts_and_
     // As a sender that stopped mid-attempt leaves a row: 'sending', its attempt
     // counted, no result. The first has used all three attempts this way, the second two.
     let interrupted = |id: i64, attempts: i64| {
-        w.store
-            .conn()
+        w.db()
             .execute(
                 "UPDATE letters SET status = 'sending', attempts = ?2,
                         last_attempt_at = '2026-12-21T10:01:00Z' WHERE id = ?1",
@@ -389,8 +387,7 @@ fn an_enormous_subject_and_thread_headers_make_a_letter_with_no_line_over_998_an
     assert!(!stored.contains('\n'), "{stored}");
     // ... but a case stored before that rule may hold the whole of it, with its line
     // breaks: the letter side caps what it quotes whatever the case holds.
-    w.store
-        .conn()
+    w.db()
         .execute(
             "UPDATE cases SET subject = ?1 WHERE reference = ?2",
             rusqlite::params![

@@ -279,6 +279,13 @@ pub struct LetterRequest<'a> {
 
 /// Ask for a letter: stored as 'pending' with its Message-ID fixed now, so that however
 /// often rendering or sending is retried, the customer can receive it once only.
+impl Store {
+    /// Ask for a letter outside any other change (an officer's letter on its own).
+    pub fn request_letter(&self, req: &LetterRequest) -> Result<i64> {
+        request_letter(&self.conn, req)
+    }
+}
+
 pub fn request_letter(conn: &Connection, req: &LetterRequest) -> Result<i64> {
     // The row id makes the Message-ID unique for ever: letters are never deleted (an
     // erasure blanks them), so the next id is the largest plus one, as SQLite would

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use redress::calendar::Calendar;
 use redress::case::Kind;
 use redress::config::Config;
-use redress::store::{request_letter, Case, LetterRequest, NewCase, Store};
+use redress::store::{Case, LetterRequest, NewCase, Store};
 
 pub const PYTHON: &str = "/usr/bin/python3";
 
@@ -220,9 +220,8 @@ impl World {
         when: &str,
     ) -> i64 {
         let domain = self.config.mail_domain().to_string();
-        request_letter(
-            self.store.conn(),
-            &LetterRequest {
+        self.store
+            .request_letter(&LetterRequest {
                 case_id: case.id,
                 reference: &case.reference,
                 kind,
@@ -234,14 +233,17 @@ impl World {
                 actor: "test",
                 at: at(when),
                 domain: &domain,
-            },
-        )
-        .unwrap()
+            })
+            .unwrap()
+    }
+
+    /// A second connection on the world's database file, to set up rows directly.
+    pub fn db(&self) -> rusqlite::Connection {
+        rusqlite::Connection::open(self.store.path().expect("a file database")).unwrap()
     }
 
     pub fn set_customer(&self, email: &str, column: &str, value: &str) {
-        self.store
-            .conn()
+        self.db()
             .execute(
                 &format!("UPDATE customers SET {column} = ?2 WHERE email = ?1"),
                 [email, value],
