@@ -1,4 +1,44 @@
 //! Redress: a UK council's complaints inbox, end to end.
+//!
+//! # Module map
+//! The layers are described in docs/architecture.md: pure rules decide, the store
+//! writes, engines load-decide-persist, the edges talk to the world.
+//!
+//! **Rules** (pure: no database, no clock)
+//! - [`calendar`]: working days, bank holidays of England and Wales, closures, day 0.
+//! - [`policy`]: council presets (config/policies/*.toml) and [`policy::Policies`],
+//!   which answers which policy governs a case.
+//! - [`deadline`]: which promises apply to a case and when each falls due.
+//! - [`case`]: the case lifecycle as a state machine (kinds, states, close reasons).
+//! - [`plan`]: what an officer's action or a lifecycle step changes, as a `Plan`.
+//! - [`sweep`]: `decide` (the automatic steps a due deadline calls for) and `tick`.
+//! - [`message`]: one raw message parsed; why no automatic reply may answer it.
+//! - [`thread`]: which case a message belongs to.
+//! - [`admission`]: how a message joins a case; whether an automatic letter may go.
+//! - [`triage`]: complaint, compliment, comment, service request or out of scope.
+//! - [`letter`]: letter kinds and their facts, Tera templates, text, HTML and PDF.
+//! - [`report`]: performance figures and their text, CSV, JSON and PDF forms.
+//! - [`text`], [`escape`], [`time`]: sender text cleaned, text made safe to print,
+//!   the one codec for stored times.
+//!
+//! **Store**: [`store`], SQLite, every SQL statement, split by noun.
+//!
+//! **Engines** (load, decide, persist)
+//! - [`actions`]: what officers do to a case.
+//! - [`ingest`]: the batch engine for mail in.
+//! - [`outbox`]: letters and staff mail rendered and delivered exactly once.
+//! - [`scheduler`]: digests, reports and retention on their schedules.
+//! - [`retention`]: erasing personal data past its destruction date.
+//! - [`subject_access`]: everything held about one person, exported.
+//! - [`workflow`]: the names callers know (`workflow::reply`, `workflow::tick`).
+//!
+//! **Edges**
+//! - [`mailbox`]: Maildir and IMAP sources; `Source::watch` owns IDLE.
+//! - [`tls`]: TLS client settings and certificate advice.
+//! - [`daemon`]: `redress run`, three tasks and one shutdown.
+//! - [`notify`]: systemd readiness and watchdog.
+//! - [`config`]: the configuration file.
+//! - [`cli`]: the command tree, one file per noun.
 pub mod actions;
 pub mod admission;
 pub mod calendar;
