@@ -14,6 +14,7 @@ pub mod outbox;
 pub mod policy;
 pub mod report;
 pub mod retention;
+pub mod schedule;
 pub mod scheduler;
 pub mod store;
 pub mod subject_access;

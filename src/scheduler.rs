@@ -1,42 +1,28 @@
-//! Scheduled mail to staff: the managers' digests on their cron schedules, and the
-//! sending of staff notifications (deadline alerts, digests) queued by the workflow.
+//! The scheduled jobs: the managers' digests and the performance reports on their cron
+//! schedules, the retention pass, and the sending of staff notifications (deadline
+//! alerts, digests, reports) queued by the workflow and by these jobs.
 //!
 //! A schedule fires at most once per pass however long the daemon was down: after a
-//! week's outage managers get one digest of the present state, not seven stale ones.
-//! Each notification has a unique dedupe key, so a restart never doubles one.
+//! week's outage managers get one digest of the present state, not seven stale ones
+//! (see [`crate::schedule::firing`]). Each notification has a unique dedupe key, so a
+//! restart never doubles one.
 
-use crate::time::{iso, stamp};
+use crate::time::stamp;
 use chrono::{DateTime, NaiveDate, Utc};
 use lettre::message::header::{HeaderName, HeaderValue};
 use lettre::message::Mailbox;
 use lettre::Message;
-use rusqlite::{params, OptionalExtension};
 use std::collections::BTreeMap;
-use std::str::FromStr;
 
-use crate::calendar::{london_date, show};
+use crate::calendar::{london_date, show, Calendar};
 use crate::config::{Config, DigestConfig};
 use crate::outbox::{Failure, Transport};
+use crate::schedule::{firing, previous_period, Firing};
+use crate::store::digest::DigestLine;
+use crate::store::notifications::{StaffMail, StaffMailKind};
 use crate::store::{Store, StoreError};
 
 type Result<T> = std::result::Result<T, StoreError>;
-
-/// The next time `schedule` fires after `after`, counted in London time.
-pub fn next_fire(schedule: &str, after: DateTime<Utc>) -> Option<DateTime<Utc>> {
-    let s = cron::Schedule::from_str(schedule).ok()?;
-    let london = after.with_timezone(&chrono_tz::Europe::London);
-    s.after(&london).next().map(|d| d.with_timezone(&Utc))
-}
-
-/// One line of a digest.
-#[derive(Debug, Clone)]
-struct Row {
-    service: String,
-    officer: String,
-    reference: String,
-    what: String,
-    due: NaiveDate,
-}
 
 /// The digest text: overdue cases and cases due within `within` working days, by
 /// service and officer. None when there is nothing to report.
@@ -47,66 +33,58 @@ pub fn digest_body(
     within: u32,
 ) -> Result<Option<(usize, usize, String)>> {
     let horizon = cfg.calendar.add_working_days(today, within);
-    let mut st = store.conn().prepare(
-        "SELECT COALESCE(c.service, '(no service)'), COALESCE(c.officer, '(unassigned)'), c.reference, d.stage, d.kind, d.due
-         FROM deadlines d JOIN cases c ON c.id = d.case_id
-         WHERE c.state != 'closed' AND d.kind IN ('acknowledge', 'decide', 'respond', 'extension', 'overall-limit')
-           AND ((d.status = 'open' AND d.due <= ?1) OR d.status = 'lapsed')
-         ORDER BY 1, 2, d.due, c.reference",
-    )?;
-    let rows: Vec<Row> = st
-        .query_map([iso(horizon)], |r| {
-            let due: String = r.get(5)?;
-            Ok(Row {
-                service: r.get(0)?,
-                officer: r.get(1)?,
-                reference: r.get(2)?,
-                what: format!("{} {}", r.get::<_, String>(3)?, r.get::<_, String>(4)?),
-                due: crate::time::parse_iso(&due).unwrap_or(today),
-            })
-        })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    if rows.is_empty() {
-        return Ok(None);
+    let lines = store.digest_lines(horizon)?;
+    Ok(digest_text(&lines, &cfg.calendar, today, within))
+}
+
+/// The digest text for `lines` (as [`Store::digest_lines`] orders them), with the
+/// counts of overdue and due-soon lines. None when there is nothing to report.
+pub fn digest_text(
+    lines: &[DigestLine],
+    calendar: &Calendar,
+    today: NaiveDate,
+    within: u32,
+) -> Option<(usize, usize, String)> {
+    if lines.is_empty() {
+        return None;
     }
-    let mut groups: BTreeMap<(String, String), Vec<&Row>> = BTreeMap::new();
-    for r in &rows {
-        groups
-            .entry((r.service.clone(), r.officer.clone()))
-            .or_default()
-            .push(r);
+    let due = |l: &DigestLine| l.due.unwrap_or(today);
+    let mut groups: BTreeMap<(&str, &str), Vec<&DigestLine>> = BTreeMap::new();
+    for l in lines {
+        groups.entry((&l.service, &l.officer)).or_default().push(l);
     }
-    let overdue = rows.iter().filter(|r| r.due < today).count();
-    let soon = rows.len() - overdue;
+    let overdue = lines.iter().filter(|l| due(l) < today).count();
+    let soon = lines.len() - overdue;
     let mut out = format!(
         "Complaints digest for {}\n{overdue} overdue, {soon} due within {within} working days.\n",
         show(today)
     );
     for ((service, officer), list) in groups {
         out.push_str(&format!("\n{service} / {officer}\n"));
-        for r in list {
-            let status = if r.due < today {
+        for l in list {
+            let d = due(l);
+            let status = if d < today {
                 format!(
                     "OVERDUE by {} working days",
-                    cfg.calendar.working_days_between(r.due, today)
+                    calendar.working_days_between(d, today)
                 )
             } else {
                 format!(
                     "due in {} working days",
-                    cfg.calendar.working_days_between(today, r.due)
+                    calendar.working_days_between(today, d)
                 )
             };
             out.push_str(&format!(
                 "  {:<18} {:<22} {}  {}\n",
-                r.reference,
-                r.what,
-                show(r.due),
+                l.reference,
+                l.what,
+                show(d),
                 status
             ));
         }
     }
     out.push_str("\nRun `redress case REF --explain` for any case's deadlines.\n");
-    Ok(Some((overdue, soon, out)))
+    Some((overdue, soon, out))
 }
 
 /// Fire the digests whose schedule has come round since they last fired.
@@ -119,39 +97,41 @@ pub fn run_digests(store: &mut Store, cfg: &Config, now: DateTime<Utc>) -> Resul
 }
 
 /// Whether the schedule `key` has come round since it last fired: the firing time.
-/// At most one firing per pass, however long the daemon was down; the first sight of
-/// a schedule starts its clock and fires nothing.
+/// The first sight of a schedule starts its clock and fires nothing.
 fn due_firing(
     store: &Store,
     key: &str,
     schedule: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<DateTime<Utc>>> {
-    let last: Option<String> = store
-        .conn()
-        .query_row(
-            "SELECT last_fired FROM schedules WHERE name = ?1",
-            [key],
-            |r| r.get(0),
-        )
-        .optional()?;
-    let Some(last) = last.and_then(|l| crate::time::parse_stamp(&l)) else {
-        store.conn().execute(
-            "INSERT INTO schedules (name, last_fired) VALUES (?1, ?2)",
-            params![key, stamp(now)],
-        )?;
-        return Ok(None);
-    };
-    Ok(next_fire(schedule, last).filter(|fire| *fire <= now))
+    match firing(schedule, store.schedule_last_fired(key)?, now) {
+        Firing::Start => {
+            store.start_schedule(key, now)?;
+            Ok(None)
+        }
+        Firing::Wait => Ok(None),
+        Firing::Fire(at) => Ok(Some(at)),
+    }
 }
 
-/// Record that schedule `key` fired at `now`.
-fn moved_on(conn: &rusqlite::Connection, key: &str, now: DateTime<Utc>) -> Result<()> {
-    conn.execute(
-        "UPDATE schedules SET last_fired = ?2 WHERE name = ?1",
-        params![key, stamp(now)],
-    )?;
-    Ok(())
+/// One email per address in `to`, each with its own dedupe key for this firing.
+fn mails_to(
+    to: &[String],
+    kind: StaffMailKind,
+    key: &str,
+    fire: DateTime<Utc>,
+    subject: &str,
+    body: &str,
+) -> Vec<StaffMail> {
+    to.iter()
+        .map(|to| StaffMail {
+            kind,
+            dedupe_key: format!("{key}:{}:{to}", stamp(fire)),
+            to: to.clone(),
+            subject: subject.to_string(),
+            body: body.to_string(),
+        })
+        .collect()
 }
 
 fn run_digest(
@@ -166,8 +146,6 @@ fn run_digest(
     };
     let today = london_date(now);
     let body = digest_body(store, cfg, today, d.due_within_days)?;
-    let tx = store.conn_mut().transaction()?;
-    let mut n = 0;
     let (subject, text) = match body {
         Some((overdue, soon, text)) => (
             format!(
@@ -186,46 +164,14 @@ fn run_digest(
         ),
         None => (String::new(), String::new()),
     };
-    if !subject.is_empty() {
-        for to in &d.to {
-            n += tx.execute(
-                "INSERT OR IGNORE INTO notifications (kind, dedupe_key, message_id, to_addr, subject, body, created_at)
-                 VALUES ('digest', ?1, '<digest.' || lower(hex(randomblob(12))) || '@' || ?2 || '>', ?3, ?4, ?5, ?6)",
-                params![format!("{key}:{}:{to}", stamp(fire)), cfg.mail_domain(), to, subject, text, stamp(now)],
-            )?;
-        }
-    }
-    moved_on(&tx, &key, now)?;
-    tx.commit()?;
+    let mails = if subject.is_empty() {
+        Vec::new()
+    } else {
+        mails_to(&d.to, StaffMailKind::Digest, &key, fire, &subject, &text)
+    };
+    let n = store.queue_fired_mail(&key, cfg.mail_domain(), &mails, now)?;
     tracing::info!(digest = %d.name, queued = n, "digest fired");
     Ok(n)
-}
-
-/// The report period a scheduled report covers, seen from `today`.
-pub fn previous_period(kind: &str, today: NaiveDate) -> Option<String> {
-    use chrono::Datelike;
-    let (y, m) = (today.year(), today.month());
-    match kind {
-        "previous-month" => Some(if m == 1 {
-            format!("{}-12", y - 1)
-        } else {
-            format!("{y}-{:02}", m - 1)
-        }),
-        "previous-quarter" => {
-            let q = (m - 1) / 3 + 1;
-            Some(if q == 1 {
-                format!("{}-Q4", y - 1)
-            } else {
-                format!("{y}-Q{}", q - 1)
-            })
-        }
-        "previous-financial-year" => {
-            // April to March: the one before the year that today falls in.
-            let start = if m >= 4 { y - 1 } else { y - 2 };
-            Some(format!("{start}-{:02}", (start + 1) % 100))
-        }
-        _ => None,
-    }
 }
 
 /// Scheduled performance reports (as text in the email; reports hold no personal
@@ -250,23 +196,9 @@ pub fn run_reports_and_retention(
         let report =
             crate::report::build(store, cfg, &period).map_err(|e| refuse(e.to_string()))?;
         let text = crate::report::to_text(&report);
-        let tx = store.conn_mut().transaction()?;
-        for to in &r.to {
-            queued += tx.execute(
-                "INSERT OR IGNORE INTO notifications (kind, dedupe_key, message_id, to_addr, subject, body, created_at)
-                 VALUES ('report', ?1, '<report.' || lower(hex(randomblob(12))) || '@' || ?2 || '>', ?3, ?4, ?5, ?6)",
-                params![
-                    format!("{key}:{}:{to}", stamp(fire)),
-                    cfg.mail_domain(),
-                    to,
-                    format!("Complaints performance report: {}", period.describe()),
-                    text,
-                    stamp(now)
-                ],
-            )?;
-        }
-        moved_on(&tx, &key, now)?;
-        tx.commit()?;
+        let subject = format!("Complaints performance report: {}", period.describe());
+        let mails = mails_to(&r.to, StaffMailKind::Report, &key, fire, &subject, &text);
+        queued += store.queue_fired_mail(&key, cfg.mail_domain(), &mails, now)?;
         tracing::info!(report = %r.name, period = %label, "report queued");
     }
     if let Some(ret) = &cfg.retention {
@@ -276,7 +208,7 @@ pub fn run_reports_and_retention(
             let erased =
                 crate::retention::run(store, &plan, now, "system:retention", &mut |_, _| {})
                     .map_err(|e| refuse(e.to_string()))?;
-            moved_on(store.conn(), "retention", now)?;
+            store.schedule_fired("retention", now)?;
             tracing::info!(cases = plan.due.len(), ?erased, "retention pass");
         }
     }
@@ -285,17 +217,7 @@ pub fn run_reports_and_retention(
 
 /// Send queued staff notifications, once each: the attempt is recorded before sending.
 pub fn send_notifications(store: &mut Store, cfg: &Config, now: DateTime<Utc>) -> Result<usize> {
-    let rows: Vec<(i64, String, String, String, String)> = {
-        let mut st = store.conn().prepare(
-            "SELECT id, message_id, to_addr, subject, body FROM notifications WHERE status = 'queued' AND attempts < 20 ORDER BY id LIMIT 500",
-        )?;
-        let v = st
-            .query_map([], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        v
-    };
+    let rows = store.queued_notifications()?;
     if rows.is_empty() {
         return Ok(0);
     }
@@ -308,62 +230,42 @@ pub fn send_notifications(store: &mut Store, cfg: &Config, now: DateTime<Utc>) -
     .parse()
     .map_err(|e| StoreError::Refused(format!("council email {}: {e}", cfg.council.email)))?;
     let mut sent = 0;
-    for (id, mid, to, subject, body) in rows {
-        let to_box: Mailbox = match to.parse() {
+    for n in rows {
+        let to_box: Mailbox = match n.to_addr.parse() {
             Ok(m) => m,
             Err(e) => {
-                store.conn().execute(
-                    "UPDATE notifications SET status = 'failed', last_error = ?2 WHERE id = ?1",
-                    params![id, format!("bad address: {e}")],
-                )?;
+                store.notification_failed(n.id, &format!("bad address: {e}"))?;
                 continue;
             }
         };
         let msg = Message::builder()
             .from(from.clone())
             .to(to_box)
-            .subject(subject)
-            .message_id(Some(mid.clone()))
+            .subject(n.subject)
+            .message_id(Some(n.message_id.clone()))
             .date(now.into())
             .raw_header(HeaderValue::new(
                 HeaderName::new_from_ascii_str("Auto-Submitted"),
                 "auto-generated".to_string(),
             ))
-            .body(body);
+            .body(n.body);
         let Ok(msg) = msg else {
-            store.conn().execute("UPDATE notifications SET status = 'failed', last_error = 'could not build the message' WHERE id = ?1", [id])?;
+            store.notification_failed(n.id, "could not build the message")?;
             continue;
         };
-        if transport.delivered_file(&mid).is_some() {
-            store.conn().execute(
-                "UPDATE notifications SET status = 'sent', sent_at = ?2 WHERE id = ?1",
-                params![id, stamp(now)],
-            )?;
+        if transport.delivered_file(&n.message_id).is_some() {
+            store.notification_sent(n.id, now)?;
             continue;
         }
-        store.conn().execute(
-            "UPDATE notifications SET attempts = attempts + 1 WHERE id = ?1",
-            [id],
-        )?;
-        match transport.send(&mid, &msg) {
+        store.notification_attempt(n.id)?;
+        match transport.send(&n.message_id, &msg) {
             Ok(_) => {
-                store.conn().execute(
-                    "UPDATE notifications SET status = 'sent', sent_at = ?2 WHERE id = ?1",
-                    params![id, stamp(now)],
-                )?;
+                store.notification_sent(n.id, now)?;
                 sent += 1;
             }
-            Err(Failure::Permanent(e)) => {
-                store.conn().execute(
-                    "UPDATE notifications SET status = 'failed', last_error = ?2 WHERE id = ?1",
-                    params![id, e],
-                )?;
-            }
+            Err(Failure::Permanent(e)) => store.notification_failed(n.id, &e)?,
             Err(Failure::Temporary { msg, .. }) => {
-                store.conn().execute(
-                    "UPDATE notifications SET last_error = ?2 WHERE id = ?1",
-                    params![id, msg],
-                )?;
+                store.notification_error(n.id, &msg)?;
                 break;
             }
         }
@@ -375,50 +277,36 @@ pub fn send_notifications(store: &mut Store, cfg: &Config, now: DateTime<Utc>) -
 mod tests {
     use super::*;
 
-    #[test]
-    fn scheduled_reports_cover_the_period_just_ended() {
-        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
-        assert_eq!(
-            previous_period("previous-month", d("2027-01-01")).unwrap(),
-            "2026-12"
-        );
-        assert_eq!(
-            previous_period("previous-month", d("2026-11-01")).unwrap(),
-            "2026-10"
-        );
-        assert_eq!(
-            previous_period("previous-quarter", d("2026-10-01")).unwrap(),
-            "2026-Q3"
-        );
-        assert_eq!(
-            previous_period("previous-quarter", d("2027-02-01")).unwrap(),
-            "2026-Q4"
-        );
-        assert_eq!(
-            previous_period("previous-financial-year", d("2027-04-01")).unwrap(),
-            "2026-27"
-        );
-        assert_eq!(
-            previous_period("previous-financial-year", d("2027-03-31")).unwrap(),
-            "2025-26"
-        );
+    fn line(service: &str, reference: &str, due: &str) -> DigestLine {
+        DigestLine {
+            service: service.into(),
+            officer: "ann".into(),
+            reference: reference.into(),
+            what: "stage1 respond".into(),
+            due: crate::time::parse_iso(due),
+        }
     }
 
     #[test]
-    fn weekday_mornings_in_london_time() {
-        // Fri 27 Nov 2026 10:00 UTC: next 08:00 London on a weekday is Mon 30 Nov 08:00 GMT.
-        let after = DateTime::parse_from_rfc3339("2026-11-27T10:00:00Z")
-            .unwrap()
-            .with_timezone(&Utc);
-        let next = next_fire("0 0 8 * * Mon-Fri", after).unwrap();
-        assert_eq!(next.to_rfc3339(), "2026-11-30T08:00:00+00:00");
-        // In summer time 08:00 London is 07:00 UTC.
-        let after = DateTime::parse_from_rfc3339("2026-07-01T09:00:00Z")
-            .unwrap()
-            .with_timezone(&Utc);
-        assert_eq!(
-            next_fire("0 0 8 * * Mon-Fri", after).unwrap().to_rfc3339(),
-            "2026-07-02T07:00:00+00:00"
-        );
+    fn the_digest_groups_by_service_and_counts_working_days() {
+        let cal = Calendar::default();
+        let today = NaiveDate::from_ymd_opt(2026, 12, 22).unwrap();
+        assert_eq!(digest_text(&[], &cal, today, 5), None);
+        let lines = [
+            line("Waste", "BNES-2026-00001", "2026-12-18"),
+            line("Housing", "BNES-2026-00002", "2026-12-23"),
+        ];
+        let (overdue, soon, text) = digest_text(&lines, &cal, today, 5).unwrap();
+        assert_eq!((overdue, soon), (1, 1));
+        assert!(text.starts_with("Complaints digest for "), "{text}");
+        assert!(text.contains("1 overdue, 1 due within 5 working days.\n"));
+        // Groups in order of service: Housing before Waste.
+        let housing = text.find("\nHousing / ann\n").unwrap();
+        let waste = text.find("\nWaste / ann\n").unwrap();
+        assert!(housing < waste, "{text}");
+        assert!(text.contains("  BNES-2026-00001    stage1 respond         "));
+        assert!(text.contains("OVERDUE by 2 working days\n"), "{text}");
+        assert!(text.contains("due in 1 working days\n"), "{text}");
+        assert!(text.ends_with("for any case's deadlines.\n"));
     }
 }

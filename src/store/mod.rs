@@ -1187,9 +1187,11 @@ fn cancel_open(tx: &Connection, case_id: i64, stage: Option<&str>) -> Result<()>
     Ok(())
 }
 
+pub mod digest;
 pub mod notifications;
 pub mod outbox;
 pub mod records;
+pub mod schedule;
 
 #[cfg(test)]
 mod tests;
