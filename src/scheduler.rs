@@ -1,6 +1,6 @@
 //! The scheduled jobs: the managers' digests and the performance reports on their cron
-//! schedules, the retention pass, and the sending of staff notifications (deadline
-//! alerts, digests, reports) queued by the workflow and by these jobs.
+//! schedules, and the retention pass. The staff mail they queue (and the deadline
+//! alerts the workflow queues) is sent by the outbox, [`crate::outbox::send_staff_mail`].
 //!
 //! A schedule fires at most once per pass however long the daemon was down: after a
 //! week's outage managers get one digest of the present state, not seven stale ones
@@ -9,14 +9,10 @@
 
 use crate::time::stamp;
 use chrono::{DateTime, NaiveDate, Utc};
-use lettre::message::header::{HeaderName, HeaderValue};
-use lettre::message::Mailbox;
-use lettre::Message;
 use std::collections::BTreeMap;
 
 use crate::calendar::{london_date, show, Calendar};
 use crate::config::{Config, DigestConfig};
-use crate::outbox::{Failure, Transport};
 use crate::schedule::{firing, previous_period, Firing};
 use crate::store::digest::DigestLine;
 use crate::store::notifications::{StaffMail, StaffMailKind};
@@ -213,64 +209,6 @@ pub fn run_reports_and_retention(
         }
     }
     Ok(queued)
-}
-
-/// Send queued staff notifications, once each: the attempt is recorded before sending.
-pub fn send_notifications(store: &mut Store, cfg: &Config, now: DateTime<Utc>) -> Result<usize> {
-    let rows = store.queued_notifications()?;
-    if rows.is_empty() {
-        return Ok(0);
-    }
-    let transport = Transport::from_config(cfg).map_err(|e| StoreError::Refused(e.to_string()))?;
-    let from: Mailbox = format!(
-        "{} <{}>",
-        cfg.council.name.replace(['<', '>', '"'], ""),
-        cfg.council.email
-    )
-    .parse()
-    .map_err(|e| StoreError::Refused(format!("council email {}: {e}", cfg.council.email)))?;
-    let mut sent = 0;
-    for n in rows {
-        let to_box: Mailbox = match n.to_addr.parse() {
-            Ok(m) => m,
-            Err(e) => {
-                store.notification_failed(n.id, &format!("bad address: {e}"))?;
-                continue;
-            }
-        };
-        let msg = Message::builder()
-            .from(from.clone())
-            .to(to_box)
-            .subject(n.subject)
-            .message_id(Some(n.message_id.clone()))
-            .date(now.into())
-            .raw_header(HeaderValue::new(
-                HeaderName::new_from_ascii_str("Auto-Submitted"),
-                "auto-generated".to_string(),
-            ))
-            .body(n.body);
-        let Ok(msg) = msg else {
-            store.notification_failed(n.id, "could not build the message")?;
-            continue;
-        };
-        if transport.delivered_file(&n.message_id).is_some() {
-            store.notification_sent(n.id, now)?;
-            continue;
-        }
-        store.notification_attempt(n.id)?;
-        match transport.send(&n.message_id, &msg) {
-            Ok(_) => {
-                store.notification_sent(n.id, now)?;
-                sent += 1;
-            }
-            Err(Failure::Permanent(e)) => store.notification_failed(n.id, &e)?,
-            Err(Failure::Temporary { msg, .. }) => {
-                store.notification_error(n.id, &msg)?;
-                break;
-            }
-        }
-    }
-    Ok(sent)
 }
 
 #[cfg(test)]

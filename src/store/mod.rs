@@ -25,6 +25,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/08_ingest_speed.sql"),
     include_str!("migrations/09_erased_mail.sql"),
     include_str!("migrations/10_hostile_mail.sql"),
+    include_str!("migrations/11_staff_mail.sql"),
 ];
 
 #[derive(Debug, thiserror::Error)]

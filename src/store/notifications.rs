@@ -95,7 +95,7 @@ pub fn queue(
     )
 }
 
-/// A queued piece of staff mail, as the sender sees it.
+/// A piece of staff mail, as the sender sees it.
 #[derive(Debug, Clone)]
 pub struct Notification {
     pub id: i64,
@@ -103,57 +103,109 @@ pub struct Notification {
     pub to_addr: String,
     pub subject: String,
     pub body: String,
+    pub status: String,
+    pub attempts: i64,
+    pub last_attempt_at: Option<String>,
 }
 
+fn notifications_where(
+    conn: &Connection,
+    cond: &str,
+    args: &[&dyn rusqlite::ToSql],
+) -> Result<Vec<Notification>> {
+    let mut st = conn.prepare(&format!(
+        "SELECT id, message_id, to_addr, subject, body, status, attempts, last_attempt_at
+         FROM notifications WHERE {cond}"
+    ))?;
+    let v = st
+        .query_map(args, |r| {
+            Ok(Notification {
+                id: r.get(0)?,
+                message_id: r.get(1)?,
+                to_addr: r.get(2)?,
+                subject: r.get(3)?,
+                body: r.get(4)?,
+                status: r.get(5)?,
+                attempts: r.get(6)?,
+                last_attempt_at: r.get(7)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(v)
+}
+
+/// The staff-mail side of the outbox's state machine (see [`crate::outbox`]): the
+/// same moves as a letter's, without a case to record events on or flag.
 impl Store {
-    /// Staff mail still to send, oldest first.
-    pub fn queued_notifications(&self) -> Result<Vec<Notification>> {
-        let mut st = self.conn.prepare(
-            "SELECT id, message_id, to_addr, subject, body FROM notifications WHERE status = 'queued' AND attempts < 20 ORDER BY id LIMIT 500",
-        )?;
-        let v = st
-            .query_map([], |r| {
-                Ok(Notification {
-                    id: r.get(0)?,
-                    message_id: r.get(1)?,
-                    to_addr: r.get(2)?,
-                    subject: r.get(3)?,
-                    body: r.get(4)?,
-                })
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(v)
+    /// Queued staff mail whose next attempt is due at `now`, oldest first.
+    pub fn due_notifications(&self, now: DateTime<Utc>) -> Result<Vec<Notification>> {
+        notifications_where(
+            &self.conn,
+            "status = 'queued' AND (next_attempt_at IS NULL OR next_attempt_at <= ?1) ORDER BY id",
+            &[&stamp(now)],
+        )
     }
 
-    pub fn notification_failed(&self, id: i64, error: &str) -> Result<()> {
-        self.conn.execute(
-            "UPDATE notifications SET status = 'failed', last_error = ?2 WHERE id = ?1",
-            params![id, error],
+    /// Staff mail left in 'sending' by a sender that stopped mid-attempt: the attempt
+    /// began at or before `cutoff`.
+    pub fn interrupted_notifications(&self, cutoff: DateTime<Utc>) -> Result<Vec<Notification>> {
+        notifications_where(
+            &self.conn,
+            "status = 'sending' AND (last_attempt_at IS NULL OR last_attempt_at <= ?1) ORDER BY id",
+            &[&stamp(cutoff)],
+        )
+    }
+
+    pub fn notification(&self, id: i64) -> Result<Notification> {
+        notifications_where(&self.conn, "id = ?1", &[&id])?
+            .pop()
+            .ok_or_else(|| super::StoreError::Refused(format!("no staff mail with id {id}")))
+    }
+
+    /// Claim queued staff mail for one attempt: attempts + 1, status 'sending',
+    /// committed before any byte goes to the server. False when another sender has it.
+    pub fn claim_notification(&self, id: i64, at: DateTime<Utc>) -> Result<bool> {
+        let n = self.conn.execute(
+            "UPDATE notifications SET status = 'sending', attempts = attempts + 1, last_attempt_at = ?2
+             WHERE id = ?1 AND status = 'queued'",
+            params![id, stamp(at)],
         )?;
-        Ok(())
+        Ok(n == 1)
+    }
+
+    /// Re-claim staff mail found in 'sending' after an interruption. False when
+    /// another sender got there first.
+    pub fn reclaim_notification(&self, n: &Notification, at: DateTime<Utc>) -> Result<bool> {
+        let changed = self.conn.execute(
+            "UPDATE notifications SET attempts = attempts + 1, last_attempt_at = ?3
+             WHERE id = ?1 AND status = 'sending' AND COALESCE(last_attempt_at, '') = COALESCE(?2, '')",
+            params![n.id, n.last_attempt_at, stamp(at)],
+        )?;
+        Ok(changed == 1)
     }
 
     pub fn notification_sent(&self, id: i64, at: DateTime<Utc>) -> Result<()> {
         self.conn.execute(
-            "UPDATE notifications SET status = 'sent', sent_at = ?2 WHERE id = ?1",
+            "UPDATE notifications SET status = 'sent', sent_at = ?2, last_error = NULL, next_attempt_at = NULL
+             WHERE id = ?1",
             params![id, stamp(at)],
         )?;
         Ok(())
     }
 
-    /// Count an attempt before the first byte goes to the server.
-    pub fn notification_attempt(&self, id: i64) -> Result<()> {
+    pub fn notification_failed(&self, id: i64, error: &str) -> Result<()> {
         self.conn.execute(
-            "UPDATE notifications SET attempts = attempts + 1 WHERE id = ?1",
-            [id],
+            "UPDATE notifications SET status = 'failed', last_error = ?2, next_attempt_at = NULL WHERE id = ?1",
+            params![id, error],
         )?;
         Ok(())
     }
 
-    pub fn notification_error(&self, id: i64, error: &str) -> Result<()> {
+    /// A temporary failure: back to 'queued' until `next`.
+    pub fn notification_retry(&self, id: i64, error: &str, next: DateTime<Utc>) -> Result<()> {
         self.conn.execute(
-            "UPDATE notifications SET last_error = ?2 WHERE id = ?1",
-            params![id, error],
+            "UPDATE notifications SET status = 'queued', last_error = ?2, next_attempt_at = ?3 WHERE id = ?1",
+            params![id, error, stamp(next)],
         )?;
         Ok(())
     }
