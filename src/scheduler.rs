@@ -9,6 +9,7 @@
 
 use crate::time::stamp;
 use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
 use std::collections::BTreeMap;
 
 use crate::calendar::{london_date, show, Calendar};
@@ -20,67 +21,77 @@ use crate::store::{Store, StoreError};
 
 type Result<T> = std::result::Result<T, StoreError>;
 
-/// The digest text: overdue cases and cases due within `within` working days, by
-/// service and officer. None when there is nothing to report.
-pub fn digest_body(
-    store: &Store,
-    cfg: &Config,
-    today: NaiveDate,
-    within: u32,
-) -> Result<Option<(usize, usize, String)>> {
-    let horizon = cfg.calendar.add_working_days(today, within);
-    let lines = store.digest_lines(horizon)?;
-    Ok(digest_text(&lines, &cfg.calendar, today, within))
+/// What a manager's digest shows, as its template (templates/manager-digest.tera)
+/// sees it under `data`: the counts, and the lines by service and officer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Digest {
+    /// The day it is for, as `show` writes it.
+    pub today: String,
+    /// The window for "due soon", in working days.
+    pub within: u32,
+    pub overdue: usize,
+    pub soon: usize,
+    /// Empty when nothing is overdue or due soon.
+    pub groups: Vec<DigestGroup>,
 }
 
-/// The digest text for `lines` (as [`Store::digest_lines`] orders them), with the
-/// counts of overdue and due-soon lines. None when there is nothing to report.
-pub fn digest_text(
-    lines: &[DigestLine],
-    calendar: &Calendar,
-    today: NaiveDate,
-    within: u32,
-) -> Option<(usize, usize, String)> {
-    if lines.is_empty() {
-        return None;
-    }
-    let due = |l: &DigestLine| l.due.unwrap_or(today);
-    let mut groups: BTreeMap<(&str, &str), Vec<&DigestLine>> = BTreeMap::new();
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DigestGroup {
+    pub service: String,
+    pub officer: String,
+    pub lines: Vec<DigestEntry>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DigestEntry {
+    pub reference: String,
+    /// "stage1 respond"
+    pub what: String,
+    /// The due date, as `show` writes it.
+    pub due: String,
+    pub overdue: bool,
+    /// Working days overdue, or left.
+    pub days: i64,
+}
+
+/// The digest of `lines` (as [`Store::digest_lines`] orders them): overdue cases and
+/// cases due within `within` working days, by service and officer.
+pub fn digest(lines: &[DigestLine], calendar: &Calendar, today: NaiveDate, within: u32) -> Digest {
+    let mut groups: BTreeMap<(&str, &str), Vec<DigestEntry>> = BTreeMap::new();
     for l in lines {
-        groups.entry((&l.service, &l.officer)).or_default().push(l);
+        let due = l.due.unwrap_or(today);
+        let overdue = due < today;
+        let days = if overdue {
+            calendar.working_days_between(due, today)
+        } else {
+            calendar.working_days_between(today, due)
+        };
+        groups
+            .entry((&l.service, &l.officer))
+            .or_default()
+            .push(DigestEntry {
+                reference: l.reference.clone(),
+                what: l.what.clone(),
+                due: show(due),
+                overdue,
+                days,
+            });
     }
-    let overdue = lines.iter().filter(|l| due(l) < today).count();
-    let soon = lines.len() - overdue;
-    let mut out = format!(
-        "Complaints digest for {}\n{overdue} overdue, {soon} due within {within} working days.\n",
-        show(today)
-    );
-    for ((service, officer), list) in groups {
-        out.push_str(&format!("\n{service} / {officer}\n"));
-        for l in list {
-            let d = due(l);
-            let status = if d < today {
-                format!(
-                    "OVERDUE by {} working days",
-                    calendar.working_days_between(d, today)
-                )
-            } else {
-                format!(
-                    "due in {} working days",
-                    calendar.working_days_between(today, d)
-                )
-            };
-            out.push_str(&format!(
-                "  {:<18} {:<22} {}  {}\n",
-                l.reference,
-                l.what,
-                show(d),
-                status
-            ));
-        }
+    let overdue = groups.values().flatten().filter(|e| e.overdue).count();
+    Digest {
+        today: show(today),
+        within,
+        overdue,
+        soon: lines.len() - overdue,
+        groups: groups
+            .into_iter()
+            .map(|((service, officer), lines)| DigestGroup {
+                service: service.to_string(),
+                officer: officer.to_string(),
+                lines,
+            })
+            .collect(),
     }
-    out.push_str("\nRun `redress case REF --explain` for any case's deadlines.\n");
-    Some((overdue, soon, out))
 }
 
 /// Fire the digests whose schedule has come round since they last fired.
@@ -141,28 +152,19 @@ fn run_digest(
         return Ok(0);
     };
     let today = london_date(now);
-    let body = digest_body(store, cfg, today, d.due_within_days)?;
-    let (subject, text) = match body {
-        Some((overdue, soon, text)) => (
-            format!(
-                "Complaints: {overdue} overdue, {soon} due soon ({})",
-                show(today)
-            ),
-            text,
-        ),
-        None if d.send_when_empty => (
-            format!("Complaints: nothing overdue ({})", show(today)),
-            format!(
-                "Complaints digest for {}\nNothing overdue or due within {} working days.\n",
-                show(today),
-                d.due_within_days
-            ),
-        ),
-        None => (String::new(), String::new()),
-    };
-    let mails = if subject.is_empty() {
+    let horizon = cfg.calendar.add_working_days(today, d.due_within_days);
+    let digest = digest(
+        &store.digest_lines(horizon)?,
+        &cfg.calendar,
+        today,
+        d.due_within_days,
+    );
+    let mails = if digest.groups.is_empty() && !d.send_when_empty {
         Vec::new()
     } else {
+        let (subject, text) = crate::outbox::templates(cfg)
+            .and_then(|t| Ok(t.staff_mail("manager-digest", &digest)?))
+            .map_err(|e| StoreError::Refused(e.to_string()))?;
         mails_to(&d.to, StaffMailKind::Digest, &key, fire, &subject, &text)
     };
     let n = store.queue_fired_mail(&key, cfg.mail_domain(), &mails, now)?;
@@ -229,22 +231,60 @@ mod tests {
     fn the_digest_groups_by_service_and_counts_working_days() {
         let cal = Calendar::default();
         let today = NaiveDate::from_ymd_opt(2026, 12, 22).unwrap();
-        assert_eq!(digest_text(&[], &cal, today, 5), None);
         let lines = [
             line("Waste", "BNES-2026-00001", "2026-12-18"),
             line("Housing", "BNES-2026-00002", "2026-12-23"),
         ];
-        let (overdue, soon, text) = digest_text(&lines, &cal, today, 5).unwrap();
-        assert_eq!((overdue, soon), (1, 1));
-        assert!(text.starts_with("Complaints digest for "), "{text}");
-        assert!(text.contains("1 overdue, 1 due within 5 working days.\n"));
+        let d = digest(&lines, &cal, today, 5);
+        assert_eq!((d.overdue, d.soon), (1, 1));
         // Groups in order of service: Housing before Waste.
-        let housing = text.find("\nHousing / ann\n").unwrap();
-        let waste = text.find("\nWaste / ann\n").unwrap();
-        assert!(housing < waste, "{text}");
-        assert!(text.contains("  BNES-2026-00001    stage1 respond         "));
-        assert!(text.contains("OVERDUE by 2 working days\n"), "{text}");
-        assert!(text.contains("due in 1 working days\n"), "{text}");
-        assert!(text.ends_with("for any case's deadlines.\n"));
+        let services: Vec<_> = d.groups.iter().map(|g| g.service.as_str()).collect();
+        assert_eq!(services, ["Housing", "Waste"]);
+        let waste = &d.groups[1].lines[0];
+        assert!(waste.overdue);
+        assert_eq!(waste.days, 2);
+        assert_eq!(d.groups[0].lines[0].days, 1);
+        assert!(digest(&[], &cal, today, 5).groups.is_empty());
+    }
+
+    #[test]
+    fn the_digest_template_writes_the_digest_as_it_always_read() {
+        let cal = Calendar::default();
+        let today = NaiveDate::from_ymd_opt(2026, 12, 22).unwrap();
+        let t = crate::letter::Templates::builtin().unwrap();
+        let lines = [
+            line("Waste", "BNES-2026-00001", "2026-12-18"),
+            line("Waste", "BNES-2026-00003", "2026-12-22"),
+            line("Housing", "BNES-2026-00002", "2026-12-23"),
+        ];
+        let (subject, text) = t
+            .staff_mail("manager-digest", &digest(&lines, &cal, today, 5))
+            .unwrap();
+        assert_eq!(
+            subject,
+            "Complaints: 1 overdue, 2 due soon (2026-12-22 Tue)"
+        );
+        assert_eq!(
+            text,
+            "Complaints digest for 2026-12-22 Tue\n\
+             1 overdue, 2 due within 5 working days.\n\
+             \n\
+             Housing / ann\n  \
+             BNES-2026-00002    stage1 respond         2026-12-23 Wed  due in 1 working days\n\
+             \n\
+             Waste / ann\n  \
+             BNES-2026-00001    stage1 respond         2026-12-18 Fri  OVERDUE by 2 working days\n  \
+             BNES-2026-00003    stage1 respond         2026-12-22 Tue  due in 0 working days\n\
+             \n\
+             Run `redress case REF --explain` for any case's deadlines.\n"
+        );
+        let (subject, text) = t
+            .staff_mail("manager-digest", &digest(&[], &cal, today, 5))
+            .unwrap();
+        assert_eq!(subject, "Complaints: nothing overdue (2026-12-22 Tue)");
+        assert_eq!(
+            text,
+            "Complaints digest for 2026-12-22 Tue\nNothing overdue or due within 5 working days.\n"
+        );
     }
 }

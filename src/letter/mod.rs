@@ -475,6 +475,12 @@ fn longdate_filter(x: &str, _: tera::Kwargs, _: &tera::State) -> String {
     }
 }
 
+/// `{{ x | pad(width=18) }}`: `x` left-justified in a column of `width` characters.
+fn pad_filter(x: &str, kwargs: tera::Kwargs, _: &tera::State) -> tera::TeraResult<String> {
+    let width = kwargs.must_get::<usize>("width")?;
+    Ok(format!("{x:<width$}"))
+}
+
 impl Templates {
     /// The compiled-in templates.
     pub fn builtin() -> Result<Templates> {
@@ -506,6 +512,7 @@ impl Templates {
     pub fn from_sources(sources: Vec<(String, String, String)>) -> Result<Templates> {
         let mut tera = tera::Tera::default();
         tera.register_filter("longdate", longdate_filter);
+        tera.register_filter("pad", pad_filter);
         let mut files = BTreeMap::new();
         let mut broken = BTreeMap::new();
         for (kind, file, src) in sources {
@@ -583,6 +590,31 @@ impl Templates {
             body: tidy(&body),
             body_html: paragraphs_to_html(&tidy(&body_html)),
         })
+    }
+
+    /// Subject and plain-text body of staff mail of `kind` (a manager's digest): the
+    /// template sees `data` only; no case, so no reference tag, footer, HTML or PDF.
+    pub fn staff_mail(&self, kind: &str, data: &impl Serialize) -> Result<(String, String)> {
+        let file = self
+            .files
+            .get(kind)
+            .ok_or_else(|| LetterError::UnknownKind(kind.to_string()))?;
+        if let Some(e) = self.broken.get(kind) {
+            return Err(e.clone());
+        }
+        let mut tctx = tera::Context::new();
+        tctx.insert("data", data);
+        let text = self
+            .tera
+            .render(&format!("{kind}.txt"), &tctx)
+            .map_err(|e| located(file, &e))?;
+        let (subject, body) = split_subject(&text).ok_or_else(|| LetterError::Template {
+            file: file.clone(),
+            line: 1,
+            msg: "the rendered mail has no subject separator (a line of ---)".into(),
+        })?;
+        let subject = subject.split_whitespace().collect::<Vec<_>>().join(" ");
+        Ok((subject, format!("{}\n", tidy(&body))))
     }
 
     /// All three forms of a letter.

@@ -77,18 +77,21 @@ pub fn data_for(kind: &str) -> Vec<Value> {
             json!({"restriction": "letter-only", "reasons": "abusive language in telephone calls", "review_date": "2027-06-01"}),
             json!({"restriction": "no-response", "reasons": "repeated correspondence on a matter already fully answered", "review_date": "2027-06-01"}),
         ],
-        // period (words), overdue and due_soon: lists of {reference, stage, due (ISO), officer, subject};
-        // optional: due_soon_window (e.g. "5 working days")
+        // Staff mail, not a letter: the digest as crate::scheduler::Digest serialises it.
         "manager-digest" => vec![
             json!({
-                "period": "week ending Friday 8 January 2027",
-                "overdue": [{"reference": "BNES-2026-00031", "stage": "Stage 1", "due": "2027-01-05", "officer": "J. Smith", "subject": "Missed bins"}],
-                "due_soon": [
-                    {"reference": "BNES-2026-00040", "stage": "Stage 2", "due": "2027-01-12", "officer": "", "subject": "Planning enforcement"},
-                    {"reference": "BNES-2026-00042", "stage": "Stage 1", "due": "2027-01-13", "officer": "A. Khan", "subject": "Council tax"}
+                "today": "2027-01-08 Fri", "within": 5, "overdue": 1, "soon": 2,
+                "groups": [
+                    {"service": "Waste", "officer": "J. Smith", "lines": [
+                        {"reference": "BNES-2026-00031", "what": "stage1 respond", "due": "2027-01-05 Tue", "overdue": true, "days": 3}
+                    ]},
+                    {"service": "Planning", "officer": "(unassigned)", "lines": [
+                        {"reference": "BNES-2026-00040", "what": "stage2 respond", "due": "2027-01-12 Tue", "overdue": false, "days": 2},
+                        {"reference": "BNES-2026-00042", "what": "stage1 acknowledge", "due": "2027-01-13 Wed", "overdue": false, "days": 3}
+                    ]}
                 ]
             }),
-            json!({"period": "week ending Friday 15 January 2027", "overdue": [], "due_soon": []}),
+            json!({"today": "2027-01-15 Fri", "within": 5, "overdue": 0, "soon": 0, "groups": []}),
         ],
         _ => vec![json!({})],
     }
