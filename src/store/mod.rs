@@ -1189,6 +1189,7 @@ fn cancel_open(tx: &Connection, case_id: i64, stage: Option<&str>) -> Result<()>
 }
 
 pub mod digest;
+pub mod fixtures;
 pub mod notifications;
 pub mod outbox;
 pub mod records;
