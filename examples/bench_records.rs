@@ -2,8 +2,8 @@
 //!
 //!     cargo run --release --example bench_records [-- N [DB_PATH]]
 //!
-//! Generates N cases (default 1,000,000) straight into SQLite in one transaction with
-//! prepared statements (not through `create_case`: that is not what is measured), each
+//! Generates N cases (default 1,000,000) in one transaction through the store's bulk
+//! writer (`store::fixtures`, not through `create_case`: that is not what is measured), each
 //! with a customer (one per three cases), one stored message (~0.6 KB), one letter,
 //! its deadlines and two events, as the daemon would have written them:
 //! - 10% are old: received April 2019 - March 2020 and closed within 45 days, so that
@@ -14,11 +14,13 @@
 //! formats) and the retention pass (plan, then erase the due cases), as of 15 April 2027.
 
 use chrono::{Duration, NaiveDate};
-use rusqlite::params;
 use std::time::Instant;
 
 use redress::config::Config;
 use redress::report::{self, Period};
+use redress::store::fixtures::{
+    FixtureCase, FixtureCustomer, FixtureDeadline, FixtureEvent, FixtureLetter, FixtureMessage,
+};
 use redress::store::Store;
 
 /// xorshift64*: deterministic, no dependency.
@@ -140,53 +142,17 @@ fn generate(store: &mut Store, cfg: &Config, n: usize) {
     let outcomes = &policy.preset.outcomes;
     let cal = &cfg.calendar;
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
-    let conn = store.conn_mut();
-    let tx = conn.transaction().expect("tx");
-    {
-        let mut cust = tx
-            .prepare("INSERT INTO customers (id, email, name, address, created_at) VALUES (?1, ?2, ?3, ?4, ?5)")
-            .unwrap();
-        let mut case = tx
-            .prepare(
-                "INSERT INTO cases (id, reference, policy, kind, state, stage, close_reason, customer_id, subject,
-                    service, officer, category, outcome, received_at, received_on, acknowledged_on,
-                    escalation_requested_on, responded_on, reached_stage, closed_at, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?14)",
-            )
-            .unwrap();
-        let mut msg = tx
-            .prepare(
-                "INSERT INTO messages (case_id, ingest_key, raw, from_addr, subject, received_at, status, body_text, size)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'stored', ?7, ?8)",
-            )
-            .unwrap();
-        let mut letter = tx
-            .prepare(
-                "INSERT INTO letters (case_id, kind, message_id, to_addr, subject, body_text, status, created_at, sent_at)
-                 VALUES (?1, 'acknowledgement', ?2, ?3, ?4, ?5, 'sent', ?6, ?6)",
-            )
-            .unwrap();
-        let mut deadline = tx
-            .prepare(
-                "INSERT INTO deadlines (case_id, stage, kind, from_event, from_date, period, due, status, met_on)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-            )
-            .unwrap();
-        let mut event = tx
-            .prepare(
-                "INSERT INTO events (case_id, at, actor, kind, from_state, to_state, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            )
-            .unwrap();
+    store
+        .bulk(|b| {
         let customers = n / 3 + 1;
         for i in 1..=customers {
-            cust.execute(params![
-                i as i64,
-                format!("resident{i}@example.org"),
-                format!("Resident {i}"),
-                format!("{i} High Street, Exampleton"),
-                "2019-01-01T00:00:00Z"
-            ])
-            .unwrap();
+            b.customer(&FixtureCustomer {
+                id: i as i64,
+                email: &format!("resident{i}@example.org"),
+                name: &format!("Resident {i}"),
+                address: &format!("{i} High Street, Exampleton"),
+                created_at: "2019-01-01T00:00:00Z",
+            })?;
         }
         let old_start = NaiveDate::from_ymd_opt(2019, 4, 1).unwrap();
         let new_start = NaiveDate::from_ymd_opt(2021, 5, 1).unwrap();
@@ -234,134 +200,130 @@ fn generate(store: &mut Store, cfg: &Config, n: usize) {
             let service = SERVICES[rng.below(SERVICES.len() as u64) as usize];
             let category = &cats[rng.below(cats.len() as u64) as usize];
             let outcome = closed.then(|| &outcomes[rng.below(outcomes.len() as u64) as usize]);
-            case.execute(params![
-                i,
-                reference,
-                policy.name,
+            let received_at = ts(received, 9);
+            b.case(&FixtureCase {
+                id: i,
+                reference: &reference,
+                policy: &policy.name,
                 kind,
                 state,
-                if second { "stage2" } else { "stage1" },
-                reason,
-                customer,
-                "My bins were missed again",
+                stage: if second { "stage2" } else { "stage1" },
+                close_reason: reason,
+                customer_id: customer,
+                subject: "My bins were missed again",
                 service,
-                "officer:jane",
-                category,
-                outcome,
-                ts(received, 9),
-                day(received),
-                day(ack),
-                second.then(|| day(escalated)),
-                day(responded),
-                if second { 2 } else { 1 },
-                closed.then(|| ts(closed_on, 15)),
-            ])
-            .unwrap();
+                officer: "officer:jane",
+                past_officers: "",
+                category: Some(category),
+                outcome: outcome.map(String::as_str),
+                received_at: &received_at,
+                received_on: &day(received),
+                acknowledged_on: Some(day(ack)),
+                escalation_requested_on: second.then(|| day(escalated)),
+                investigation_started_on: None,
+                responded_on: Some(day(responded)),
+                reached_stage: if second { 2 } else { 1 },
+                closed_at: closed.then(|| ts(closed_on, 15)),
+                updated_at: &received_at,
+            })?;
             let raw = format!(
                 "From: Resident <{email}>\r\nTo: complaints@example.gov.uk\r\nSubject: My bins were missed again\r\nMessage-ID: <m{i}@example.org>\r\n\r\nDear Sir or Madam, my bins at {customer} High Street were missed again this week, the third time this month. Please send someone and tell me what you will do. Resident {customer}\r\n"
             );
-            msg.execute(params![
-                i,
-                format!("<m{i}@example.org>"),
-                raw.as_bytes(),
-                email,
-                "My bins were missed again",
-                ts(received, 9),
-                &raw[raw.len() - 190..],
-                raw.len() as i64
-            ])
-            .unwrap();
-            letter
-                .execute(params![
-                    i,
-                    format!("<ex-{i}.acknowledgement.{i}@example.gov.uk>"),
-                    email,
-                    format!("[Ref {reference}] We have received your complaint"),
-                    "Dear Resident, thank you for your complaint. We will reply within ten working days of this acknowledgement. Your reference is above. Complaints Team",
-                    ts(ack, 10)
-                ])
-                .unwrap();
-            event
-                .execute(params![
-                    i,
-                    ts(received, 9),
-                    "mail",
-                    "opened",
-                    None::<String>,
-                    "received",
-                    format!("from {email}, matched by new")
-                ])
-                .unwrap();
+            b.message(&FixtureMessage {
+                case_id: i,
+                ingest_key: &format!("<m{i}@example.org>"),
+                raw: raw.as_bytes(),
+                from_addr: &email,
+                subject: "My bins were missed again",
+                received_at: &received_at,
+                status: "stored",
+                body_text: &raw[raw.len() - 190..],
+                size: raw.len() as i64,
+                ..Default::default()
+            })?;
+            let acked_at = ts(ack, 10);
+            b.letter(&FixtureLetter {
+                case_id: i,
+                kind: "acknowledgement",
+                message_id: &format!("<ex-{i}.acknowledgement.{i}@example.gov.uk>"),
+                to_addr: &email,
+                subject: &format!("[Ref {reference}] We have received your complaint"),
+                body_text: "Dear Resident, thank you for your complaint. We will reply within ten working days of this acknowledgement. Your reference is above. Complaints Team",
+                status: "sent",
+                created_at: &acked_at,
+                sent_at: Some(&acked_at),
+                ..Default::default()
+            })?;
+            b.event(&FixtureEvent {
+                case_id: i,
+                at: &received_at,
+                actor: "mail",
+                kind: "opened",
+                from_state: None,
+                to_state: Some("received"),
+                detail: Some(&format!("from {email}, matched by new")),
+            })?;
             if kind == "complaint" {
-                deadline
-                    .execute(params![
-                        i,
-                        "stage1",
-                        "acknowledge",
-                        "receipt",
-                        day(received),
-                        "5 working days",
-                        day(cal.add_working_days(received, 5)),
-                        "met",
-                        day(ack)
-                    ])
-                    .unwrap();
-                deadline
-                    .execute(params![
-                        i,
-                        "stage1",
-                        "respond",
-                        "the acknowledgement",
-                        day(ack),
-                        "10 working days",
-                        day(due),
-                        "met",
-                        day(responded)
-                    ])
-                    .unwrap();
+                b.deadline(&FixtureDeadline {
+                    case_id: i,
+                    stage: "stage1",
+                    kind: "acknowledge",
+                    from_event: "receipt",
+                    from_date: day(received),
+                    period: "5 working days",
+                    due: day(cal.add_working_days(received, 5)),
+                    status: "met",
+                    met_on: Some(day(ack)),
+                })?;
+                b.deadline(&FixtureDeadline {
+                    case_id: i,
+                    stage: "stage1",
+                    kind: "respond",
+                    from_event: "the acknowledgement",
+                    from_date: day(ack),
+                    period: "10 working days",
+                    due: day(due),
+                    status: "met",
+                    met_on: Some(day(responded)),
+                })?;
                 if second {
-                    deadline
-                        .execute(params![
-                            i,
-                            "stage2",
-                            "acknowledge",
-                            "the escalation request",
-                            day(escalated),
-                            "5 working days",
-                            day(cal.add_working_days(escalated, 5)),
-                            "met",
-                            day(s2_ack)
-                        ])
-                        .unwrap();
-                    deadline
-                        .execute(params![
-                            i,
-                            "stage2",
-                            "respond",
-                            "the acknowledgement",
-                            day(s2_ack),
-                            "20 working days",
-                            day(s2_due),
-                            "met",
-                            day(s2_resp)
-                        ])
-                        .unwrap();
+                    b.deadline(&FixtureDeadline {
+                        case_id: i,
+                        stage: "stage2",
+                        kind: "acknowledge",
+                        from_event: "the escalation request",
+                        from_date: day(escalated),
+                        period: "5 working days",
+                        due: day(cal.add_working_days(escalated, 5)),
+                        status: "met",
+                        met_on: Some(day(s2_ack)),
+                    })?;
+                    b.deadline(&FixtureDeadline {
+                        case_id: i,
+                        stage: "stage2",
+                        kind: "respond",
+                        from_event: "the acknowledgement",
+                        from_date: day(s2_ack),
+                        period: "20 working days",
+                        due: day(s2_due),
+                        status: "met",
+                        met_on: Some(day(s2_resp)),
+                    })?;
                 }
             }
             if closed {
-                event
-                    .execute(params![
-                        i,
-                        ts(closed_on, 15),
-                        "officer:jane",
-                        "close (resolved)",
-                        "responded",
-                        "closed",
-                        None::<String>
-                    ])
-                    .unwrap();
+                b.event(&FixtureEvent {
+                    case_id: i,
+                    at: &ts(closed_on, 15),
+                    actor: "officer:jane",
+                    kind: "close (resolved)",
+                    from_state: Some("responded"),
+                    to_state: Some("closed"),
+                    detail: None,
+                })?;
             }
         }
-    }
-    tx.commit().expect("commit");
+        Ok(())
+    })
+    .expect("generate");
 }

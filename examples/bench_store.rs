@@ -47,22 +47,19 @@ fn main() {
 
     // BENCH_STORE_PAGE_SIZE: create the database with this page size first.
     if let Ok(size) = std::env::var("BENCH_STORE_PAGE_SIZE") {
-        let c = rusqlite::Connection::open(&db_path).expect("create");
-        c.execute_batch(&format!(
-            "PRAGMA page_size={size}; CREATE TABLE x(a); DROP TABLE x;"
-        ))
-        .expect("page size");
+        let size: u32 = size
+            .parse()
+            .expect("BENCH_STORE_PAGE_SIZE: a number of bytes");
+        Store::create_with_page_size(std::path::Path::new(&db_path), size).expect("page size");
     }
     let t = Instant::now();
     let mut db = Store::open(std::path::Path::new(&db_path)).expect("open");
-    db.conn()
-        .pragma_update(None, "wal_autocheckpoint", 8192)
-        .expect("pragma");
+    db.set_wal_autocheckpoint(8192).expect("pragma");
     db.durable_commits().expect("durable");
     // BENCH_STORE_SQL: statements run on the connection before storing (to try a
     // pragma or an index change), e.g. BENCH_STORE_SQL="PRAGMA mmap_size=268435456".
     if let Ok(sql) = std::env::var("BENCH_STORE_SQL") {
-        db.conn().execute_batch(&sql).expect("BENCH_STORE_SQL");
+        db.run_script(&sql).expect("BENCH_STORE_SQL");
     }
     let open = t.elapsed();
 

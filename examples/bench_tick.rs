@@ -2,8 +2,8 @@
 //!
 //!     cargo run --release --example bench_tick [-- N [LAPSED [DB_PATH]]]
 //!
-//! N cases (default 1,000,000) are written straight into SQLite in one transaction
-//! with prepared statements (not through `create_case`, which is not what is measured),
+//! N cases (default 1,000,000) are written in one transaction through the store's bulk
+//! writer (`store::fixtures`, not through `create_case`, which is not what is measured),
 //! as the daemon would have left them after a few years under the LGSCO Code preset:
 //! - about 86% closed: deadlines met (5% of responses late), 10% of complaints having
 //!   reached stage 2, every kind of close reason; compliments, comments, service
@@ -37,12 +37,14 @@
 //!   `BENCH_TICK_SAVE` instead of generating one (N is then ignored);
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
-use rusqlite::params;
 use std::collections::HashMap;
 use std::time::Instant;
 
 use redress::calendar::{london_date, Calendar};
 use redress::config::{Config, MailboxConfig, OutboxConfig};
+use redress::store::fixtures::{
+    FixtureCase, FixtureCustomer, FixtureDeadline, FixtureEvent, FixtureLetter, FixtureMessage,
+};
 use redress::store::Store;
 
 /// xorshift64*: deterministic, no dependency.
@@ -136,66 +138,24 @@ fn generate(store: &mut Store, cfg: &Config, n: usize, today: NaiveDate) -> Mix 
     let mut counters: HashMap<i32, i64> = HashMap::new();
     let raw_pad = "I am writing to complain about the way my request was handled. ".repeat(7);
 
-    store
-        .conn()
-        .execute_batch("PRAGMA cache_size = -262144;")
-        .unwrap();
-    let tx = store.conn_mut().transaction().unwrap();
-    {
+    store.set_cache_size_kib(262_144).unwrap();
+    store.bulk(|b| {
         let n_customers = (n * 2 / 3).max(1);
-        let mut cust = tx
-            .prepare("INSERT INTO customers (id, email, name, address, created_at) VALUES (?1, ?2, ?3, ?4, ?5)")
-            .unwrap();
         for k in 1..=n_customers {
-            cust.execute(params![
-                k as i64,
-                format!("resident{k}@example.org"),
-                format!("Resident {k}"),
-                format!(
+            b.customer(&FixtureCustomer {
+                id: k as i64,
+                email: &format!("resident{k}@example.org"),
+                name: &format!("Resident {k}"),
+                address: &format!(
                     "{} Station Road\nExampleton\nEX{} {}AB",
                     k % 200 + 1,
                     k % 9 + 1,
                     k % 9
                 ),
-                "2021-01-04T09:00:00Z"
-            ])
-            .unwrap();
+                created_at: "2021-01-04T09:00:00Z",
+            })?;
         }
         mix.customers = n_customers;
-
-        let mut case = tx
-            .prepare(
-                "INSERT INTO cases (id, reference, policy, kind, state, stage, close_reason, customer_id, subject,
-                    service, officer, past_officers, category, outcome, received_at, received_on, acknowledged_on,
-                    escalation_requested_on, investigation_started_on, responded_on, reached_stage, closed_at, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)",
-            )
-            .unwrap();
-        let mut dl = tx
-            .prepare(
-                "INSERT INTO deadlines (case_id, stage, kind, from_event, from_date, period, due, status, met_on)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-            )
-            .unwrap();
-        let mut msg = tx
-            .prepare(
-                "INSERT INTO messages (case_id, ingest_key, raw, from_addr, subject, sent_at, received_at, status,
-                    message_id, body_text, matched_by, triage, triage_reason, size)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-            )
-            .unwrap();
-        let mut letter = tx
-            .prepare(
-                "INSERT INTO letters (case_id, kind, message_id, to_addr, subject, body_text, status, attempts,
-                    created_at, sent_at, rendered_at, automatic, actor, pdf_name)
-                 VALUES (?1, 'acknowledgement', ?2, ?3, ?4, ?5, 'sent', 1, ?6, ?6, ?6, 1, 'system:mail', ?7)",
-            )
-            .unwrap();
-        let mut event = tx
-            .prepare(
-                "INSERT INTO events (case_id, at, actor, kind, from_state, to_state, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            )
-            .unwrap();
 
         for i in 1..=n {
             let id = i as i64;
@@ -561,45 +521,43 @@ fn generate(store: &mut Store, cfg: &Config, n: usize, today: NaiveDate) -> Mix 
                 (None, None)
             };
             let updated = closed_at.clone().unwrap_or_else(|| received_at.clone());
-            case.execute(params![
+            b.case(&FixtureCase {
                 id,
-                reference,
-                policy,
+                reference: &reference,
+                policy: &policy,
                 kind,
                 state,
                 stage,
                 close_reason,
-                customer,
-                subject,
+                customer_id: customer,
+                subject: &subject,
                 service,
-                officer,
-                past,
+                officer: &officer,
+                past_officers: &past,
                 category,
                 outcome,
-                received_at,
-                iso(received_on),
-                ack.map(iso),
-                esc.map(iso),
-                inv.map(iso),
-                resp.map(iso),
-                reached,
-                closed_at,
-                updated
-            ])
-            .unwrap();
+                received_at: &received_at,
+                received_on: &iso(received_on),
+                acknowledged_on: ack.map(iso),
+                escalation_requested_on: esc.map(iso),
+                investigation_started_on: inv.map(iso),
+                responded_on: resp.map(iso),
+                reached_stage: reached,
+                closed_at: closed_at.clone(),
+                updated_at: &updated,
+            })?;
             for d in &ds {
-                dl.execute(params![
-                    id,
-                    d.stage,
-                    d.kind,
-                    d.from_event,
-                    iso(d.from_date),
-                    d.period,
-                    iso(d.due),
-                    d.status,
-                    d.met_on.map(iso)
-                ])
-                .unwrap();
+                b.deadline(&FixtureDeadline {
+                    case_id: id,
+                    stage: d.stage,
+                    kind: d.kind,
+                    from_event: d.from_event,
+                    from_date: iso(d.from_date),
+                    period: d.period,
+                    due: iso(d.due),
+                    status: d.status,
+                    met_on: d.met_on.map(iso),
+                })?;
                 mix.deadlines += 1;
                 if d.status == "open" {
                     mix.open_deadlines += 1;
@@ -610,22 +568,22 @@ fn generate(store: &mut Store, cfg: &Config, n: usize, today: NaiveDate) -> Mix 
             let raw = format!(
                 "From: Resident {customer} <{email}>\r\nTo: complaints@{domain}\r\nSubject: {subject}\r\nMessage-ID: <{mid}>\r\n\r\n{body}"
             );
-            msg.execute(params![
-                id,
-                mid,
-                raw.as_bytes(),
-                email,
-                subject,
-                received_at,
-                "new-case",
-                mid,
-                body,
-                "new",
-                kind,
-                "rule: default",
-                raw.len() as i64
-            ])
-            .unwrap();
+            b.message(&FixtureMessage {
+                case_id: id,
+                ingest_key: &mid,
+                raw: raw.as_bytes(),
+                from_addr: &email,
+                subject: &subject,
+                sent_at: Some(&received_at),
+                received_at: &received_at,
+                status: "new-case",
+                message_id: Some(&mid),
+                body_text: &body,
+                matched_by: Some("new"),
+                triage: Some(kind),
+                triage_reason: Some("rule: default"),
+                size: raw.len() as i64,
+            })?;
             mix.messages += 1;
             if kind == "complaint" && rng.below(5) == 0 {
                 let rmid = format!("r{i}.{}@mail.example.org", secs % 100_000);
@@ -633,123 +591,80 @@ fn generate(store: &mut Store, cfg: &Config, n: usize, today: NaiveDate) -> Mix 
                 let rraw = format!(
                     "From: <{email}>\r\nSubject: Re: {subject} [Ref {reference}]\r\nMessage-ID: <{rmid}>\r\nIn-Reply-To: <{mid}>\r\n\r\n{rbody}"
                 );
-                msg.execute(params![
-                    id,
-                    rmid,
-                    rraw.as_bytes(),
-                    email,
-                    format!("Re: {subject} [Ref {reference}]"),
-                    at(received_on + Duration::days(3), secs),
-                    "considered",
-                    rmid,
-                    rbody,
-                    "subject-ref",
-                    kind,
-                    "reply",
-                    rraw.len() as i64
-                ])
-                .unwrap();
+                let rat = at(received_on + Duration::days(3), secs);
+                b.message(&FixtureMessage {
+                    case_id: id,
+                    ingest_key: &rmid,
+                    raw: rraw.as_bytes(),
+                    from_addr: &email,
+                    subject: &format!("Re: {subject} [Ref {reference}]"),
+                    sent_at: Some(&rat),
+                    received_at: &rat,
+                    status: "considered",
+                    message_id: Some(&rmid),
+                    body_text: rbody,
+                    matched_by: Some("subject-ref"),
+                    triage: Some(kind),
+                    triage_reason: Some("reply"),
+                    size: rraw.len() as i64,
+                })?;
                 mix.messages += 1;
             }
-            letter
-                .execute(params![
-                    id,
-                    format!(
-                        "<{}.acknowledgement.{id}@{domain}>",
-                        reference.to_lowercase()
-                    ),
-                    email,
-                    format!("We have received your {kind} [Ref {reference}]"),
-                    "Dear Resident,\n\nThank you for contacting us. ...\n",
-                    received_at,
-                    format!("{reference}-acknowledgement.pdf")
-                ])
-                .unwrap();
-            event
-                .execute(params![
-                    id,
-                    received_at,
-                    "mail",
-                    "opened",
-                    None::<&str>,
-                    Some("received"),
-                    Some(format!("{kind} under policy {policy}"))
-                ])
-                .unwrap();
-            event
-                .execute(params![
-                    id,
-                    received_at,
-                    "system:mail",
-                    "acknowledge",
-                    Some("received"),
-                    Some("acknowledged"),
-                    None::<&str>
-                ])
-                .unwrap();
+            b.letter(&FixtureLetter {
+                case_id: id,
+                kind: "acknowledgement",
+                message_id: &format!(
+                    "<{}.acknowledgement.{id}@{domain}>",
+                    reference.to_lowercase()
+                ),
+                to_addr: &email,
+                subject: &format!("We have received your {kind} [Ref {reference}]"),
+                body_text: "Dear Resident,\n\nThank you for contacting us. ...\n",
+                status: "sent",
+                attempts: 1,
+                created_at: &received_at,
+                sent_at: Some(&received_at),
+                rendered_at: Some(&received_at),
+                automatic: true,
+                actor: Some("system:mail"),
+                pdf_name: Some(&format!("{reference}-acknowledgement.pdf")),
+            })?;
+            b.event(&FixtureEvent {
+                case_id: id,
+                at: &received_at,
+                actor: "mail",
+                kind: "opened",
+                from_state: None,
+                to_state: Some("received"),
+                detail: Some(&format!("{kind} under policy {policy}")),
+            })?;
+            b.event(&FixtureEvent {
+                case_id: id,
+                at: &received_at,
+                actor: "system:mail",
+                kind: "acknowledge",
+                from_state: Some("received"),
+                to_state: Some("acknowledged"),
+                detail: None,
+            })?;
         }
-        let mut rc = tx
-            .prepare("INSERT INTO reference_counters (prefix, year, last) VALUES (?1, ?2, ?3)")
-            .unwrap();
         for (year, last) in &counters {
-            rc.execute(params![prefix, year, last]).unwrap();
+            b.reference_counter(&prefix, *year, *last)?;
         }
-    }
-    tx.commit().unwrap();
-    store
-        .conn()
-        .execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")
-        .unwrap();
+        Ok(())
+    })
+    .unwrap();
+    store.checkpoint_truncate().unwrap();
     mix
 }
 
-/// The three queries `workflow::tick` runs on every pass (copied from src/workflow.rs),
-/// timed one by one, with SQLite's plan for each.
+/// The three queries `workflow::tick` runs on every pass, timed one by one, with
+/// SQLite's plan for each.
 fn queries(store: &Store, horizon: &str) {
-    let qs: [(&str, &str, Vec<String>); 3] = [
-        (
-            "open deadlines due by the horizon",
-            "SELECT case_id, stage, kind, due FROM deadlines WHERE status = 'open' AND due <= ?1 ORDER BY due, case_id, id",
-            vec![horizon.to_string()],
-        ),
-        (
-            "acknowledged compliments/redirects",
-            "SELECT id, kind FROM cases WHERE state = 'acknowledged' AND kind IN ('compliment', 'service-request', 'out-of-scope') ORDER BY id",
-            vec![],
-        ),
-        (
-            "customer replies on cases awaiting them",
-            "SELECT m.id, c.id, c.reference, m.received_at FROM messages m JOIN cases c ON c.id = m.case_id
-             WHERE m.status = 'attached' AND c.state IN ('responded', 'awaiting-customer')
-             AND m.matched_by NOT LIKE 'third-party%' ORDER BY m.id",
-            vec![],
-        ),
-    ];
-    for (name, sql, args) in qs {
-        let conn = store.conn();
-        let mut plan = Vec::new();
-        let mut st = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
-        let mut rows = st.query(rusqlite::params_from_iter(args.iter())).unwrap();
-        while let Some(r) = rows.next().unwrap() {
-            plan.push(r.get::<_, String>(3).unwrap());
-        }
-        let mut times = Vec::new();
-        let mut count = 0;
-        for _ in 0..5 {
-            let t = Instant::now();
-            let mut st = conn.prepare_cached(sql).unwrap();
-            count = st
-                .query_map(rusqlite::params_from_iter(args.iter()), |_| Ok(()))
-                .unwrap()
-                .count();
-            times.push(t.elapsed().as_secs_f64() * 1e3);
-        }
-        times.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    for q in store.tick_query_timings(horizon).unwrap() {
         println!(
-            "  {name:<40} {count:>6} rows  min {:>7.2} ms  median {:>7.2} ms  plan: {}",
-            times[0],
-            times[2],
-            plan.join("; ")
+            "  {:<40} {:>6} rows  min {:>7.2} ms  median {:>7.2} ms  plan: {}",
+            q.name, q.rows, q.min_ms, q.median_ms, q.plan
         );
     }
 }
@@ -906,22 +821,7 @@ fn main() {
     );
 
     // (b) LAPSED open stage 1 response deadlines lapse 1-7 days before today.
-    let mut cand: Vec<i64> = {
-        let mut st = store
-            .conn()
-            .prepare(
-                "SELECT d.id FROM deadlines d JOIN cases c ON c.id = d.case_id
-                 WHERE d.status = 'open' AND d.kind = 'respond' AND d.stage = 'stage1'
-                   AND c.state IN ('acknowledged', 'investigating') ORDER BY d.id",
-            )
-            .unwrap();
-        let v = st
-            .query_map([], |r| r.get(0))
-            .unwrap()
-            .collect::<rusqlite::Result<Vec<i64>>>()
-            .unwrap();
-        v
-    };
+    let mut cand: Vec<i64> = store.open_stage1_response_deadlines().unwrap();
     assert!(
         cand.len() >= lapsed,
         "only {} open stage 1 response deadlines to lapse",
@@ -932,19 +832,11 @@ fn main() {
         let j = i + rng.below((cand.len() - i) as u64) as usize;
         cand.swap(i, j);
     }
-    {
-        let tx = store.conn_mut().transaction().unwrap();
-        {
-            let mut up = tx
-                .prepare("UPDATE deadlines SET due = ?2 WHERE id = ?1")
-                .unwrap();
-            for id in &cand[..lapsed] {
-                let due = today - Duration::days(1 + rng.below(7) as i64);
-                up.execute(params![id, iso(due)]).unwrap();
-            }
-        }
-        tx.commit().unwrap();
-    }
+    let moved: Vec<(i64, String)> = cand[..lapsed]
+        .iter()
+        .map(|id| (*id, iso(today - Duration::days(1 + rng.below(7) as i64))))
+        .collect();
+    store.move_deadlines_due(&moved).unwrap();
     drop(store);
     flush(&db);
     println!("\n(b) {lapsed} open response deadlines lapsed 1-7 days before {today}");
@@ -970,22 +862,8 @@ fn main() {
     let rendered = redress::outbox::render_pending(&mut store, &cfg, now).expect("render");
     let render_s = t.elapsed().as_secs_f64();
     let render_cpu = cpu_seconds() - c;
-    let queued: i64 = store
-        .conn()
-        .query_row(
-            "SELECT COUNT(*) FROM letters WHERE status = 'queued' AND kind = 'holding' AND pdf IS NOT NULL AND body_html IS NOT NULL",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
-    let pdf_bytes: i64 = store
-        .conn()
-        .query_row(
-            "SELECT COALESCE(SUM(length(pdf)), 0) FROM letters WHERE status = 'queued'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let queued: i64 = store.queued_rendered_letters("holding").unwrap();
+    let pdf_bytes: i64 = store.queued_pdf_bytes().unwrap();
     println!(
         "  render_pending: {render_s:6.2} s (CPU {render_cpu:.2} s)  rendered {rendered}, queued with text+HTML+PDF {queued} ({:.0} letters/s, mean PDF {:.1} KB)",
         rendered as f64 / render_s,

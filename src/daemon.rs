@@ -195,7 +195,7 @@ async fn scheduler_task(cfg: Config, mut rx: Shutdown, progress: Progress) -> an
                     let rep = crate::workflow::tick(&mut store, &cfg, now)?;
                     let digests = crate::scheduler::run_digests(&mut store, &cfg, now)?
                         + crate::scheduler::run_reports_and_retention(&mut store, &cfg, now)?;
-                    let sent = crate::scheduler::send_notifications(&mut store, &cfg, now)?;
+                    let sent = crate::outbox::send_staff_mail(&mut store, &cfg, now)?;
                     Ok((rep, digests, sent))
                 })();
                 (store, r)

@@ -58,6 +58,7 @@ pub mod plan;
 pub mod policy;
 pub mod report;
 pub mod retention;
+pub mod schedule;
 pub mod scheduler;
 pub mod store;
 pub mod subject_access;

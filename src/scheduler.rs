@@ -1,112 +1,66 @@
-//! Scheduled mail to staff: the managers' digests on their cron schedules, and the
-//! sending of staff notifications (deadline alerts, digests) queued by the workflow.
+//! The scheduled jobs: the managers' digests and the performance reports on their cron
+//! schedules, and the retention pass. The staff mail they queue (and the deadline
+//! alerts the workflow queues) is sent by the outbox, [`crate::outbox::send_staff_mail`].
 //!
 //! A schedule fires at most once per pass however long the daemon was down: after a
-//! week's outage managers get one digest of the present state, not seven stale ones.
-//! Each notification has a unique dedupe key, so a restart never doubles one.
+//! week's outage managers get one digest of the present state, not seven stale ones
+//! (see [`crate::schedule::firing`]). Each notification has a unique dedupe key, so a
+//! restart never doubles one.
 
-use crate::time::{iso, stamp};
+use crate::time::stamp;
 use chrono::{DateTime, NaiveDate, Utc};
-use lettre::message::header::{HeaderName, HeaderValue};
-use lettre::message::Mailbox;
-use lettre::Message;
-use rusqlite::{params, OptionalExtension};
 use std::collections::BTreeMap;
-use std::str::FromStr;
 
-use crate::calendar::{london_date, show};
+use crate::calendar::{london_date, show, Calendar};
 use crate::config::{Config, DigestConfig};
-use crate::outbox::{Failure, Transport};
+use crate::schedule::{firing, previous_period, Firing};
+use crate::store::digest::DigestLine;
+use crate::store::notifications::{StaffMail, StaffMailKind};
 use crate::store::{Store, StoreError};
 
 type Result<T> = std::result::Result<T, StoreError>;
 
-/// The next time `schedule` fires after `after`, counted in London time.
-pub fn next_fire(schedule: &str, after: DateTime<Utc>) -> Option<DateTime<Utc>> {
-    let s = cron::Schedule::from_str(schedule).ok()?;
-    let london = after.with_timezone(&chrono_tz::Europe::London);
-    s.after(&london).next().map(|d| d.with_timezone(&Utc))
-}
+use crate::letter::Content;
+pub use crate::letter::{Digest, DigestEntry, DigestGroup};
 
-/// One line of a digest.
-#[derive(Debug, Clone)]
-struct Row {
-    service: String,
-    officer: String,
-    reference: String,
-    what: String,
-    due: NaiveDate,
-}
-
-/// The digest text: overdue cases and cases due within `within` working days, by
-/// service and officer. None when there is nothing to report.
-pub fn digest_body(
-    store: &Store,
-    cfg: &Config,
-    today: NaiveDate,
-    within: u32,
-) -> Result<Option<(usize, usize, String)>> {
-    let horizon = cfg.calendar.add_working_days(today, within);
-    let mut st = store.conn().prepare(
-        "SELECT COALESCE(c.service, '(no service)'), COALESCE(c.officer, '(unassigned)'), c.reference, d.stage, d.kind, d.due
-         FROM deadlines d JOIN cases c ON c.id = d.case_id
-         WHERE c.state != 'closed' AND d.kind IN ('acknowledge', 'decide', 'respond', 'extension', 'overall-limit')
-           AND ((d.status = 'open' AND d.due <= ?1) OR d.status = 'lapsed')
-         ORDER BY 1, 2, d.due, c.reference",
-    )?;
-    let rows: Vec<Row> = st
-        .query_map([iso(horizon)], |r| {
-            let due: String = r.get(5)?;
-            Ok(Row {
-                service: r.get(0)?,
-                officer: r.get(1)?,
-                reference: r.get(2)?,
-                what: format!("{} {}", r.get::<_, String>(3)?, r.get::<_, String>(4)?),
-                due: crate::time::parse_iso(&due).unwrap_or(today),
-            })
-        })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    if rows.is_empty() {
-        return Ok(None);
-    }
-    let mut groups: BTreeMap<(String, String), Vec<&Row>> = BTreeMap::new();
-    for r in &rows {
+/// The digest of `lines` (as [`Store::digest_lines`] orders them): overdue cases and
+/// cases due within `within` working days, by service and officer.
+pub fn digest(lines: &[DigestLine], calendar: &Calendar, today: NaiveDate, within: u32) -> Digest {
+    let mut groups: BTreeMap<(&str, &str), Vec<DigestEntry>> = BTreeMap::new();
+    for l in lines {
+        let due = l.due.unwrap_or(today);
+        let overdue = due < today;
+        let days = if overdue {
+            calendar.working_days_between(due, today)
+        } else {
+            calendar.working_days_between(today, due)
+        };
         groups
-            .entry((r.service.clone(), r.officer.clone()))
+            .entry((&l.service, &l.officer))
             .or_default()
-            .push(r);
+            .push(DigestEntry {
+                reference: l.reference.clone(),
+                what: l.what.clone(),
+                due: show(due),
+                overdue,
+                days,
+            });
     }
-    let overdue = rows.iter().filter(|r| r.due < today).count();
-    let soon = rows.len() - overdue;
-    let mut out = format!(
-        "Complaints digest for {}\n{overdue} overdue, {soon} due within {within} working days.\n",
-        show(today)
-    );
-    for ((service, officer), list) in groups {
-        out.push_str(&format!("\n{service} / {officer}\n"));
-        for r in list {
-            let status = if r.due < today {
-                format!(
-                    "OVERDUE by {} working days",
-                    cfg.calendar.working_days_between(r.due, today)
-                )
-            } else {
-                format!(
-                    "due in {} working days",
-                    cfg.calendar.working_days_between(today, r.due)
-                )
-            };
-            out.push_str(&format!(
-                "  {:<18} {:<22} {}  {}\n",
-                r.reference,
-                r.what,
-                show(r.due),
-                status
-            ));
-        }
+    let overdue = groups.values().flatten().filter(|e| e.overdue).count();
+    Digest {
+        today: show(today),
+        within,
+        overdue,
+        soon: lines.len() - overdue,
+        groups: groups
+            .into_iter()
+            .map(|((service, officer), lines)| DigestGroup {
+                service: service.to_string(),
+                officer: officer.to_string(),
+                lines,
+            })
+            .collect(),
     }
-    out.push_str("\nRun `redress case REF --explain` for any case's deadlines.\n");
-    Ok(Some((overdue, soon, out)))
 }
 
 /// Fire the digests whose schedule has come round since they last fired.
@@ -119,39 +73,41 @@ pub fn run_digests(store: &mut Store, cfg: &Config, now: DateTime<Utc>) -> Resul
 }
 
 /// Whether the schedule `key` has come round since it last fired: the firing time.
-/// At most one firing per pass, however long the daemon was down; the first sight of
-/// a schedule starts its clock and fires nothing.
+/// The first sight of a schedule starts its clock and fires nothing.
 fn due_firing(
     store: &Store,
     key: &str,
     schedule: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<DateTime<Utc>>> {
-    let last: Option<String> = store
-        .conn()
-        .query_row(
-            "SELECT last_fired FROM schedules WHERE name = ?1",
-            [key],
-            |r| r.get(0),
-        )
-        .optional()?;
-    let Some(last) = last.and_then(|l| crate::time::parse_stamp(&l)) else {
-        store.conn().execute(
-            "INSERT INTO schedules (name, last_fired) VALUES (?1, ?2)",
-            params![key, stamp(now)],
-        )?;
-        return Ok(None);
-    };
-    Ok(next_fire(schedule, last).filter(|fire| *fire <= now))
+    match firing(schedule, store.schedule_last_fired(key)?, now) {
+        Firing::Start => {
+            store.start_schedule(key, now)?;
+            Ok(None)
+        }
+        Firing::Wait => Ok(None),
+        Firing::Fire(at) => Ok(Some(at)),
+    }
 }
 
-/// Record that schedule `key` fired at `now`.
-fn moved_on(conn: &rusqlite::Connection, key: &str, now: DateTime<Utc>) -> Result<()> {
-    conn.execute(
-        "UPDATE schedules SET last_fired = ?2 WHERE name = ?1",
-        params![key, stamp(now)],
-    )?;
-    Ok(())
+/// One email per address in `to`, each with its own dedupe key for this firing.
+fn mails_to(
+    to: &[String],
+    kind: StaffMailKind,
+    key: &str,
+    fire: DateTime<Utc>,
+    subject: &str,
+    body: &str,
+) -> Vec<StaffMail> {
+    to.iter()
+        .map(|to| StaffMail {
+            kind,
+            dedupe_key: format!("{key}:{}:{to}", stamp(fire)),
+            to: to.clone(),
+            subject: subject.to_string(),
+            body: body.to_string(),
+        })
+        .collect()
 }
 
 fn run_digest(
@@ -165,67 +121,24 @@ fn run_digest(
         return Ok(0);
     };
     let today = london_date(now);
-    let body = digest_body(store, cfg, today, d.due_within_days)?;
-    let tx = store.conn_mut().transaction()?;
-    let mut n = 0;
-    let (subject, text) = match body {
-        Some((overdue, soon, text)) => (
-            format!(
-                "Complaints: {overdue} overdue, {soon} due soon ({})",
-                show(today)
-            ),
-            text,
-        ),
-        None if d.send_when_empty => (
-            format!("Complaints: nothing overdue ({})", show(today)),
-            format!(
-                "Complaints digest for {}\nNothing overdue or due within {} working days.\n",
-                show(today),
-                d.due_within_days
-            ),
-        ),
-        None => (String::new(), String::new()),
+    let horizon = cfg.calendar.add_working_days(today, d.due_within_days);
+    let digest = digest(
+        &store.digest_lines(horizon)?,
+        &cfg.calendar,
+        today,
+        d.due_within_days,
+    );
+    let mails = if digest.groups.is_empty() && !d.send_when_empty {
+        Vec::new()
+    } else {
+        let (subject, text) = crate::outbox::templates(cfg)
+            .and_then(|t| Ok(t.staff_mail(&Content::ManagerDigest(digest.clone()))?))
+            .map_err(|e| StoreError::Refused(e.to_string()))?;
+        mails_to(&d.to, StaffMailKind::Digest, &key, fire, &subject, &text)
     };
-    if !subject.is_empty() {
-        for to in &d.to {
-            n += tx.execute(
-                "INSERT OR IGNORE INTO notifications (kind, dedupe_key, message_id, to_addr, subject, body, created_at)
-                 VALUES ('digest', ?1, '<digest.' || lower(hex(randomblob(12))) || '@' || ?2 || '>', ?3, ?4, ?5, ?6)",
-                params![format!("{key}:{}:{to}", stamp(fire)), cfg.mail_domain(), to, subject, text, stamp(now)],
-            )?;
-        }
-    }
-    moved_on(&tx, &key, now)?;
-    tx.commit()?;
+    let n = store.queue_fired_mail(&key, cfg.mail_domain(), &mails, now)?;
     tracing::info!(digest = %d.name, queued = n, "digest fired");
     Ok(n)
-}
-
-/// The report period a scheduled report covers, seen from `today`.
-pub fn previous_period(kind: &str, today: NaiveDate) -> Option<String> {
-    use chrono::Datelike;
-    let (y, m) = (today.year(), today.month());
-    match kind {
-        "previous-month" => Some(if m == 1 {
-            format!("{}-12", y - 1)
-        } else {
-            format!("{y}-{:02}", m - 1)
-        }),
-        "previous-quarter" => {
-            let q = (m - 1) / 3 + 1;
-            Some(if q == 1 {
-                format!("{}-Q4", y - 1)
-            } else {
-                format!("{y}-Q{}", q - 1)
-            })
-        }
-        "previous-financial-year" => {
-            // April to March: the one before the year that today falls in.
-            let start = if m >= 4 { y - 1 } else { y - 2 };
-            Some(format!("{start}-{:02}", (start + 1) % 100))
-        }
-        _ => None,
-    }
 }
 
 /// Scheduled performance reports (as text in the email; reports hold no personal
@@ -250,23 +163,9 @@ pub fn run_reports_and_retention(
         let report =
             crate::report::build(store, cfg, &period).map_err(|e| refuse(e.to_string()))?;
         let text = crate::report::to_text(&report);
-        let tx = store.conn_mut().transaction()?;
-        for to in &r.to {
-            queued += tx.execute(
-                "INSERT OR IGNORE INTO notifications (kind, dedupe_key, message_id, to_addr, subject, body, created_at)
-                 VALUES ('report', ?1, '<report.' || lower(hex(randomblob(12))) || '@' || ?2 || '>', ?3, ?4, ?5, ?6)",
-                params![
-                    format!("{key}:{}:{to}", stamp(fire)),
-                    cfg.mail_domain(),
-                    to,
-                    format!("Complaints performance report: {}", period.describe()),
-                    text,
-                    stamp(now)
-                ],
-            )?;
-        }
-        moved_on(&tx, &key, now)?;
-        tx.commit()?;
+        let subject = format!("Complaints performance report: {}", period.describe());
+        let mails = mails_to(&r.to, StaffMailKind::Report, &key, fire, &subject, &text);
+        queued += store.queue_fired_mail(&key, cfg.mail_domain(), &mails, now)?;
         tracing::info!(report = %r.name, period = %label, "report queued");
     }
     if let Some(ret) = &cfg.retention {
@@ -276,149 +175,85 @@ pub fn run_reports_and_retention(
             let erased =
                 crate::retention::run(store, &plan, now, "system:retention", &mut |_, _| {})
                     .map_err(|e| refuse(e.to_string()))?;
-            moved_on(store.conn(), "retention", now)?;
+            store.schedule_fired("retention", now)?;
             tracing::info!(cases = plan.due.len(), ?erased, "retention pass");
         }
     }
     Ok(queued)
 }
 
-/// Send queued staff notifications, once each: the attempt is recorded before sending.
-pub fn send_notifications(store: &mut Store, cfg: &Config, now: DateTime<Utc>) -> Result<usize> {
-    let rows: Vec<(i64, String, String, String, String)> = {
-        let mut st = store.conn().prepare(
-            "SELECT id, message_id, to_addr, subject, body FROM notifications WHERE status = 'queued' AND attempts < 20 ORDER BY id LIMIT 500",
-        )?;
-        let v = st
-            .query_map([], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        v
-    };
-    if rows.is_empty() {
-        return Ok(0);
-    }
-    let transport = Transport::from_config(cfg).map_err(|e| StoreError::Refused(e.to_string()))?;
-    let from: Mailbox = format!(
-        "{} <{}>",
-        cfg.council.name.replace(['<', '>', '"'], ""),
-        cfg.council.email
-    )
-    .parse()
-    .map_err(|e| StoreError::Refused(format!("council email {}: {e}", cfg.council.email)))?;
-    let mut sent = 0;
-    for (id, mid, to, subject, body) in rows {
-        let to_box: Mailbox = match to.parse() {
-            Ok(m) => m,
-            Err(e) => {
-                store.conn().execute(
-                    "UPDATE notifications SET status = 'failed', last_error = ?2 WHERE id = ?1",
-                    params![id, format!("bad address: {e}")],
-                )?;
-                continue;
-            }
-        };
-        let msg = Message::builder()
-            .from(from.clone())
-            .to(to_box)
-            .subject(subject)
-            .message_id(Some(mid.clone()))
-            .date(now.into())
-            .raw_header(HeaderValue::new(
-                HeaderName::new_from_ascii_str("Auto-Submitted"),
-                "auto-generated".to_string(),
-            ))
-            .body(body);
-        let Ok(msg) = msg else {
-            store.conn().execute("UPDATE notifications SET status = 'failed', last_error = 'could not build the message' WHERE id = ?1", [id])?;
-            continue;
-        };
-        if transport.delivered_file(&mid).is_some() {
-            store.conn().execute(
-                "UPDATE notifications SET status = 'sent', sent_at = ?2 WHERE id = ?1",
-                params![id, stamp(now)],
-            )?;
-            continue;
-        }
-        store.conn().execute(
-            "UPDATE notifications SET attempts = attempts + 1 WHERE id = ?1",
-            [id],
-        )?;
-        match transport.send(&mid, &msg) {
-            Ok(_) => {
-                store.conn().execute(
-                    "UPDATE notifications SET status = 'sent', sent_at = ?2 WHERE id = ?1",
-                    params![id, stamp(now)],
-                )?;
-                sent += 1;
-            }
-            Err(Failure::Permanent(e)) => {
-                store.conn().execute(
-                    "UPDATE notifications SET status = 'failed', last_error = ?2 WHERE id = ?1",
-                    params![id, e],
-                )?;
-            }
-            Err(Failure::Temporary { msg, .. }) => {
-                store.conn().execute(
-                    "UPDATE notifications SET last_error = ?2 WHERE id = ?1",
-                    params![id, msg],
-                )?;
-                break;
-            }
-        }
-    }
-    Ok(sent)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn scheduled_reports_cover_the_period_just_ended() {
-        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
-        assert_eq!(
-            previous_period("previous-month", d("2027-01-01")).unwrap(),
-            "2026-12"
-        );
-        assert_eq!(
-            previous_period("previous-month", d("2026-11-01")).unwrap(),
-            "2026-10"
-        );
-        assert_eq!(
-            previous_period("previous-quarter", d("2026-10-01")).unwrap(),
-            "2026-Q3"
-        );
-        assert_eq!(
-            previous_period("previous-quarter", d("2027-02-01")).unwrap(),
-            "2026-Q4"
-        );
-        assert_eq!(
-            previous_period("previous-financial-year", d("2027-04-01")).unwrap(),
-            "2026-27"
-        );
-        assert_eq!(
-            previous_period("previous-financial-year", d("2027-03-31")).unwrap(),
-            "2025-26"
-        );
+    fn line(service: &str, reference: &str, due: &str) -> DigestLine {
+        DigestLine {
+            service: service.into(),
+            officer: "ann".into(),
+            reference: reference.into(),
+            what: "stage1 respond".into(),
+            due: crate::time::parse_iso(due),
+        }
     }
 
     #[test]
-    fn weekday_mornings_in_london_time() {
-        // Fri 27 Nov 2026 10:00 UTC: next 08:00 London on a weekday is Mon 30 Nov 08:00 GMT.
-        let after = DateTime::parse_from_rfc3339("2026-11-27T10:00:00Z")
-            .unwrap()
-            .with_timezone(&Utc);
-        let next = next_fire("0 0 8 * * Mon-Fri", after).unwrap();
-        assert_eq!(next.to_rfc3339(), "2026-11-30T08:00:00+00:00");
-        // In summer time 08:00 London is 07:00 UTC.
-        let after = DateTime::parse_from_rfc3339("2026-07-01T09:00:00Z")
-            .unwrap()
-            .with_timezone(&Utc);
+    fn the_digest_groups_by_service_and_counts_working_days() {
+        let cal = Calendar::default();
+        let today = NaiveDate::from_ymd_opt(2026, 12, 22).unwrap();
+        let lines = [
+            line("Waste", "BNES-2026-00001", "2026-12-18"),
+            line("Housing", "BNES-2026-00002", "2026-12-23"),
+        ];
+        let d = digest(&lines, &cal, today, 5);
+        assert_eq!((d.overdue, d.soon), (1, 1));
+        // Groups in order of service: Housing before Waste.
+        let services: Vec<_> = d.groups.iter().map(|g| g.service.as_str()).collect();
+        assert_eq!(services, ["Housing", "Waste"]);
+        let waste = &d.groups[1].lines[0];
+        assert!(waste.overdue);
+        assert_eq!(waste.days, 2);
+        assert_eq!(d.groups[0].lines[0].days, 1);
+        assert!(digest(&[], &cal, today, 5).groups.is_empty());
+    }
+
+    #[test]
+    fn the_digest_template_writes_the_digest_as_it_always_read() {
+        let cal = Calendar::default();
+        let today = NaiveDate::from_ymd_opt(2026, 12, 22).unwrap();
+        let t = crate::letter::Templates::builtin().unwrap();
+        let lines = [
+            line("Waste", "BNES-2026-00001", "2026-12-18"),
+            line("Waste", "BNES-2026-00003", "2026-12-22"),
+            line("Housing", "BNES-2026-00002", "2026-12-23"),
+        ];
+        let (subject, text) = t
+            .staff_mail(&Content::ManagerDigest(digest(&lines, &cal, today, 5)))
+            .unwrap();
         assert_eq!(
-            next_fire("0 0 8 * * Mon-Fri", after).unwrap().to_rfc3339(),
-            "2026-07-02T07:00:00+00:00"
+            subject,
+            "Complaints: 1 overdue, 2 due soon (2026-12-22 Tue)"
+        );
+        assert_eq!(
+            text,
+            "Complaints digest for 2026-12-22 Tue\n\
+             1 overdue, 2 due within 5 working days.\n\
+             \n\
+             Housing / ann\n  \
+             BNES-2026-00002    stage1 respond         2026-12-23 Wed  due in 1 working days\n\
+             \n\
+             Waste / ann\n  \
+             BNES-2026-00001    stage1 respond         2026-12-18 Fri  OVERDUE by 2 working days\n  \
+             BNES-2026-00003    stage1 respond         2026-12-22 Tue  due in 0 working days\n\
+             \n\
+             Run `redress case REF --explain` for any case's deadlines.\n"
+        );
+        let (subject, text) = t
+            .staff_mail(&Content::ManagerDigest(digest(&[], &cal, today, 5)))
+            .unwrap();
+        assert_eq!(subject, "Complaints: nothing overdue (2026-12-22 Tue)");
+        assert_eq!(
+            text,
+            "Complaints digest for 2026-12-22 Tue\nNothing overdue or due within 5 working days.\n"
         );
     }
 }

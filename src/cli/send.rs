@@ -29,7 +29,7 @@ pub fn run(ctx: &Ctx, a: SendArgs) -> Result<ExitCode> {
     let rendered = outbox::render_pending(&mut store, &ctx.config, ctx.now)?;
     let report = outbox::send_due(&mut store, &ctx.config, ctx.now)?;
     // Staff mail (deadline alerts, managers' digests) goes out on the same flush.
-    let staff = crate::scheduler::send_notifications(&mut store, &ctx.config, ctx.now)?;
+    let staff = outbox::send_staff_mail(&mut store, &ctx.config, ctx.now)?;
     if a.json {
         print_json(
             &serde_json::json!({ "rendered": rendered, "send": report, "staff_mail_sent": staff }),

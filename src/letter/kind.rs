@@ -144,15 +144,39 @@ pub struct Signpost {
     pub phone: Option<String>,
 }
 
-/// One case in a manager's digest.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct DigestLine {
-    pub reference: String,
-    pub stage: String,
-    pub due: NaiveDate,
-    /// Empty when nobody is assigned.
+/// What a manager's digest shows (staff mail, not a letter; written by
+/// templates/manager-digest.tera): the counts, and the lines by service and officer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Digest {
+    /// The day it is for ("2027-01-08 Fri").
+    pub today: String,
+    /// The window for "due soon", in working days.
+    pub within: u32,
+    pub overdue: usize,
+    pub soon: usize,
+    /// Empty when nothing is overdue or due soon.
+    pub groups: Vec<DigestGroup>,
+}
+
+/// The digest's lines for one service and officer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DigestGroup {
+    pub service: String,
     pub officer: String,
-    pub subject: String,
+    pub lines: Vec<DigestEntry>,
+}
+
+/// One deadline in a digest.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DigestEntry {
+    pub reference: String,
+    /// "stage1 respond"
+    pub what: String,
+    /// The due date ("2027-01-05 Tue").
+    pub due: String,
+    pub overdue: bool,
+    /// Working days overdue, or left.
+    pub days: i64,
 }
 
 /// A letter to ask for: its kind and the facts its template uses beyond the case. Dates
@@ -218,15 +242,7 @@ pub enum Content {
         #[serde(skip_serializing_if = "Option::is_none")]
         contact: Option<String>,
     },
-    ManagerDigest {
-        /// In words: "week ending Friday 8 January 2027".
-        period: String,
-        overdue: Vec<DigestLine>,
-        due_soon: Vec<DigestLine>,
-        /// e.g. "5 working days".
-        #[serde(skip_serializing_if = "Option::is_none")]
-        due_soon_window: Option<String>,
-    },
+    ManagerDigest(Digest),
 }
 
 impl Content {
@@ -246,7 +262,7 @@ impl Content {
             Content::OutOfScopeRedirect { .. } => Kind::OutOfScopeRedirect,
             Content::SurveyInvitation { .. } => Kind::SurveyInvitation,
             Content::RestrictionNotice { .. } => Kind::RestrictionNotice,
-            Content::ManagerDigest { .. } => Kind::ManagerDigest,
+            Content::ManagerDigest(_) => Kind::ManagerDigest,
         }
     }
 

@@ -41,7 +41,7 @@ pub mod kind;
 pub mod pdf;
 pub mod sample;
 
-pub use kind::{Content, DigestLine, Kind, Response, Signpost};
+pub use kind::{Content, Digest, DigestEntry, DigestGroup, Kind, Response, Signpost};
 
 /// Most characters of a customer's subject quoted in a letter (text, HTML, PDF, and the
 /// email Subject when a template puts it there).
@@ -411,6 +411,12 @@ fn longdate_filter(x: &str, _: tera::Kwargs, _: &tera::State) -> String {
     }
 }
 
+/// `{{ x | pad(width=18) }}`: `x` left-justified in a column of `width` characters.
+fn pad_filter(x: &str, kwargs: tera::Kwargs, _: &tera::State) -> tera::TeraResult<String> {
+    let width = kwargs.must_get::<usize>("width")?;
+    Ok(format!("{x:<width$}"))
+}
+
 impl Templates {
     /// The compiled-in templates.
     pub fn builtin() -> Result<Templates> {
@@ -442,6 +448,7 @@ impl Templates {
     pub fn from_sources(sources: Vec<(String, String, String)>) -> Result<Templates> {
         let mut tera = tera::Tera::default();
         tera.register_filter("longdate", longdate_filter);
+        tera.register_filter("pad", pad_filter);
         let mut files = BTreeMap::new();
         let mut broken = BTreeMap::new();
         for (kind, file, src) in sources {
@@ -519,6 +526,33 @@ impl Templates {
             body: tidy(&body),
             body_html: paragraphs_to_html(&tidy(&body_html)),
         })
+    }
+
+    /// Subject and plain-text body of staff mail (a manager's digest): the template
+    /// sees the content's `data` only; no case, so no reference tag, footer, HTML or PDF.
+    pub fn staff_mail(&self, content: &Content) -> Result<(String, String)> {
+        let kind = content.kind().as_str();
+        let data = content.data();
+        let file = self
+            .files
+            .get(kind)
+            .ok_or_else(|| LetterError::UnknownKind(kind.to_string()))?;
+        if let Some(e) = self.broken.get(kind) {
+            return Err(e.clone());
+        }
+        let mut tctx = tera::Context::new();
+        tctx.insert("data", &data);
+        let text = self
+            .tera
+            .render(&format!("{kind}.txt"), &tctx)
+            .map_err(|e| located(file, &e))?;
+        let (subject, body) = split_subject(&text).ok_or_else(|| LetterError::Template {
+            file: file.clone(),
+            line: 1,
+            msg: "the rendered mail has no subject separator (a line of ---)".into(),
+        })?;
+        let subject = subject.split_whitespace().collect::<Vec<_>>().join(" ");
+        Ok((subject, format!("{}\n", tidy(&body))))
     }
 
     /// All three forms of a letter.

@@ -4,7 +4,10 @@
 
 use chrono::{TimeZone, Utc};
 
-use super::{Content, ContextInput, DigestLine, Kind, LetterContext, Response, Signpost};
+use super::{
+    Content, ContextInput, Digest, DigestEntry, DigestGroup, Kind, LetterContext, Response,
+    Signpost,
+};
 use crate::calendar::Calendar;
 use crate::case::{Kind as CaseKind, State};
 use crate::config::Council;
@@ -67,14 +70,6 @@ pub fn data_for(kind: Kind) -> Vec<Content> {
             ),
         ]
     };
-    let line =
-        |reference: &str, stage: &str, due: NaiveDate, officer: &str, subject: &str| DigestLine {
-            reference: text(reference),
-            stage: text(stage),
-            due,
-            officer: text(officer),
-            subject: text(subject),
-        };
     match kind {
         Kind::Acknowledgement => vec![Content::Acknowledgement {}],
         Kind::EscalationAcknowledgement => vec![Content::EscalationAcknowledgement {}],
@@ -178,23 +173,46 @@ pub fn data_for(kind: Kind) -> Vec<Content> {
                 contact: None,
             },
         ],
-        Kind::ManagerDigest => vec![
-            Content::ManagerDigest {
-                period: text("week ending Friday 8 January 2027"),
-                overdue: vec![line("BNES-2026-00031", "Stage 1", date(2027, 1, 5), "J. Smith", "Missed bins")],
-                due_soon: vec![
-                    line("BNES-2026-00040", "Stage 2", date(2027, 1, 12), "", "Planning enforcement"),
-                    line("BNES-2026-00042", "Stage 1", date(2027, 1, 13), "A. Khan", "Council tax"),
-                ],
-                due_soon_window: None,
-            },
-            Content::ManagerDigest {
-                period: text("week ending Friday 15 January 2027"),
-                overdue: vec![],
-                due_soon: vec![],
-                due_soon_window: None,
-            },
-        ],
+        // Staff mail, not a letter.
+        Kind::ManagerDigest => {
+            let entry = |reference: &str, what: &str, due: &str, overdue: bool, days: i64| DigestEntry {
+                reference: text(reference),
+                what: text(what),
+                due: text(due),
+                overdue,
+                days,
+            };
+            vec![
+                Content::ManagerDigest(Digest {
+                    today: text("2027-01-08 Fri"),
+                    within: 5,
+                    overdue: 1,
+                    soon: 2,
+                    groups: vec![
+                        DigestGroup {
+                            service: text("Waste"),
+                            officer: text("J. Smith"),
+                            lines: vec![entry("BNES-2026-00031", "stage1 respond", "2027-01-05 Tue", true, 3)],
+                        },
+                        DigestGroup {
+                            service: text("Planning"),
+                            officer: text("(unassigned)"),
+                            lines: vec![
+                                entry("BNES-2026-00040", "stage2 respond", "2027-01-12 Tue", false, 2),
+                                entry("BNES-2026-00042", "stage1 acknowledge", "2027-01-13 Wed", false, 3),
+                            ],
+                        },
+                    ],
+                }),
+                Content::ManagerDigest(Digest {
+                    today: text("2027-01-15 Fri"),
+                    within: 5,
+                    overdue: 0,
+                    soon: 0,
+                    groups: vec![],
+                }),
+            ]
+        }
     }
 }
 

@@ -52,16 +52,18 @@
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
-use crate::config::Config;
+use crate::config::{Config, LettersConfig};
 use crate::letter::{ContextInput, LetterContext, Rendered, Templates};
 use crate::policy::Policy;
 use crate::store::outbox::{CustomerRow, LetterContent, LetterRow};
 use crate::store::{Store, StoreError};
 
 mod mail;
+mod staff;
 mod transport;
 
 pub use mail::build_message;
+pub use staff::{send_staff_mail, send_staff_mail_with};
 pub use transport::{eml_file_name, Failure, Transport};
 
 /// How long a `sending` row may be left before it counts as interrupted: longer than
@@ -325,12 +327,82 @@ fn store_rendered(
 }
 
 /// Wait before the attempt after `attempts` failed ones (see the module docs).
-pub fn backoff(config: &Config, attempts: i64) -> Duration {
-    let first = config.letters.retry_first_seconds.max(1);
-    let max = config.letters.retry_max_seconds.max(first);
+pub fn backoff(retry: &LettersConfig, attempts: i64) -> Duration {
+    let first = retry.retry_first_seconds.max(1);
+    let max = retry.retry_max_seconds.max(first);
     let shift = (attempts.max(1) - 1).min(30) as u32;
     let secs = first.saturating_mul(1u64 << shift).min(max);
     Duration::seconds(secs as i64)
+}
+
+/// What to do with a row (a letter or staff mail) found still `sending` after
+/// [`LEASE`]: its sender stopped between recording the attempt and its result.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Recovery {
+    /// The file outbox has it: it went; record it sent.
+    Delivered(std::path::PathBuf),
+    /// It has used its attempts like any other: fail it with this reason, so that a
+    /// row that keeps stopping its sender cannot block the queue.
+    GiveUp(String),
+    /// Claim it again and resend, with the same Message-ID.
+    Resend,
+}
+
+/// [`Recovery`] for a row with `attempts` used, `delivered` being where the file
+/// outbox holds it, if it does.
+pub fn recovery(
+    retry: &LettersConfig,
+    delivered: Option<std::path::PathBuf>,
+    attempts: i64,
+) -> Recovery {
+    if let Some(path) = delivered {
+        return Recovery::Delivered(path);
+    }
+    if attempts >= retry.max_attempts as i64 {
+        return Recovery::GiveUp(format!(
+            "gave up after {attempts} attempts: the last was interrupted while sending (the sender stopped before its result was recorded)"
+        ));
+    }
+    Recovery::Resend
+}
+
+/// What one attempt's result does to the row that made it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Accepted, with the server's (or the file outbox's) word for it.
+    Sent(String),
+    /// Refused for good, or out of attempts: the reason.
+    Failed(String),
+    /// Try again from `next`.
+    Retry { error: String, next: DateTime<Utc> },
+}
+
+/// The outcome of an attempt (the row's `attempts` count it) and whether the pass
+/// goes on: a server that cannot be reached stops it.
+pub fn outcome(
+    retry: &LettersConfig,
+    attempts: i64,
+    result: std::result::Result<String, Failure>,
+    now: DateTime<Utc>,
+) -> (Outcome, Flow) {
+    match result {
+        Ok(detail) => (Outcome::Sent(detail), Flow::Go),
+        Err(Failure::Permanent(msg)) => (Outcome::Failed(msg), Flow::Go),
+        Err(Failure::Temporary { msg, unreachable }) => {
+            let outcome = if attempts >= retry.max_attempts as i64 {
+                Outcome::Failed(format!(
+                    "gave up after {attempts} attempts; last error: {msg}"
+                ))
+            } else {
+                Outcome::Retry {
+                    error: msg,
+                    next: now + backoff(retry, attempts),
+                }
+            };
+            let flow = if unreachable { Flow::Stop } else { Flow::Go };
+            (outcome, flow)
+        }
+    }
 }
 
 /// Deliver every queued letter that is due, after first settling any interrupted send.
@@ -348,30 +420,31 @@ pub fn send_due_with(
     let mut report = SendReport::default();
 
     for letter in store.interrupted_letters(now - LEASE)? {
-        if let Some(path) = transport.delivered_file(&letter.message_id) {
-            store.letter_sent(
-                &letter,
-                &format!(
-                    "found in the file outbox ({}) after an interrupted send",
-                    path.display()
-                ),
-                now,
-            )?;
-            report.recovered += 1;
-            report.found_delivered += 1;
-            continue;
-        }
-        // A letter that keeps stopping its sender (a crash, a kill, a lost lease) has
-        // used its attempts like any other: fail it, so that it cannot block the queue.
-        if letter.attempts >= config.letters.max_attempts as i64 {
-            let why = format!(
-                "gave up after {} attempts: the last was interrupted while sending (the sender stopped before its result was recorded)",
-                letter.attempts
-            );
-            tracing::warn!(letter = letter.id, case = %letter.reference, error = %why, "letter failed");
-            store.letter_failed(&letter, &why, now)?;
-            report.failed += 1;
-            continue;
+        match recovery(
+            &config.letters,
+            transport.delivered_file(&letter.message_id),
+            letter.attempts,
+        ) {
+            Recovery::Delivered(path) => {
+                store.letter_sent(
+                    &letter,
+                    &format!(
+                        "found in the file outbox ({}) after an interrupted send",
+                        path.display()
+                    ),
+                    now,
+                )?;
+                report.recovered += 1;
+                report.found_delivered += 1;
+                continue;
+            }
+            Recovery::GiveUp(why) => {
+                tracing::warn!(letter = letter.id, case = %letter.reference, error = %why, "letter failed");
+                store.letter_failed(&letter, &why, now)?;
+                report.failed += 1;
+                continue;
+            }
+            Recovery::Resend => {}
         }
         let (event, note) = match transport {
             Transport::File(_) => (
@@ -414,8 +487,10 @@ pub fn send_due_with(
     Ok(report)
 }
 
-#[derive(Debug, PartialEq, Eq)]
-enum Flow {
+/// Whether a sending pass goes on after an attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flow {
+    /// On to the next row.
     Go,
     /// The server cannot be reached: stop this pass.
     Stop,
@@ -436,34 +511,91 @@ fn deliver(
         mail::build_message_guarded(|| build_message(config, letter, &content, &customer, now))
             .map_err(Failure::Permanent)
             .and_then(|m| transport.send(&letter.message_id, &m));
-    match result {
-        Ok(detail) => {
+    let (outcome, flow) = outcome(&config.letters, letter.attempts, result, now);
+    match outcome {
+        Outcome::Sent(detail) => {
             store.letter_sent(letter, &detail, now)?;
             tracing::info!(letter = letter.id, case = %letter.reference, kind = %letter.kind, "letter sent");
             report.sent += 1;
-            Ok(Flow::Go)
         }
-        Err(Failure::Permanent(msg)) => {
-            tracing::warn!(letter = letter.id, case = %letter.reference, error = %msg, "letter refused permanently");
+        Outcome::Failed(msg) => {
+            tracing::warn!(letter = letter.id, case = %letter.reference, error = %msg, "letter failed");
             store.letter_failed(letter, &msg, now)?;
             report.failed += 1;
-            Ok(Flow::Go)
         }
-        Err(Failure::Temporary { msg, unreachable }) => {
-            if letter.attempts >= config.letters.max_attempts as i64 {
-                let why = format!(
-                    "gave up after {} attempts; last error: {msg}",
-                    letter.attempts
-                );
-                store.letter_failed(letter, &why, now)?;
-                report.failed += 1;
-            } else {
-                let next = now + backoff(config, letter.attempts);
-                tracing::warn!(letter = letter.id, case = %letter.reference, error = %msg, next = %next, "letter delayed");
-                store.letter_retry(letter, &msg, next, now)?;
-                report.retried += 1;
-            }
-            Ok(if unreachable { Flow::Stop } else { Flow::Go })
+        Outcome::Retry { error, next } => {
+            tracing::warn!(letter = letter.id, case = %letter.reference, error = %error, next = %next, "letter delayed");
+            store.letter_retry(letter, &error, next, now)?;
+            report.retried += 1;
         }
+    }
+    Ok(flow)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    #[test]
+    fn backoff_doubles_from_a_minute_to_an_hour() {
+        let retry = LettersConfig::default();
+        let mins: Vec<i64> = (1..=8).map(|n| backoff(&retry, n).num_minutes()).collect();
+        assert_eq!(mins, [1, 2, 4, 8, 16, 32, 60, 60]);
+    }
+
+    #[test]
+    fn an_interrupted_send_is_found_delivered_given_up_or_resent() {
+        let retry = LettersConfig::default();
+        let file = std::path::PathBuf::from("/outbox/x.eml");
+        assert_eq!(
+            recovery(&retry, Some(file.clone()), 30),
+            Recovery::Delivered(file)
+        );
+        assert_eq!(recovery(&retry, None, 29), Recovery::Resend);
+        match recovery(&retry, None, 30) {
+            Recovery::GiveUp(why) => assert!(why.starts_with("gave up after 30 attempts")),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn an_attempt_is_sent_failed_or_retried_with_backoff() {
+        let retry = LettersConfig::default();
+        let now = at("2026-12-22T09:00:00Z");
+        let temp = |unreachable| {
+            Err(Failure::Temporary {
+                msg: "421 busy".into(),
+                unreachable,
+            })
+        };
+        assert_eq!(
+            outcome(&retry, 1, Ok("250 ok".into()), now),
+            (Outcome::Sent("250 ok".into()), Flow::Go)
+        );
+        assert_eq!(
+            outcome(&retry, 1, Err(Failure::Permanent("550 no".into())), now),
+            (Outcome::Failed("550 no".into()), Flow::Go)
+        );
+        assert_eq!(
+            outcome(&retry, 3, temp(false), now),
+            (
+                Outcome::Retry {
+                    error: "421 busy".into(),
+                    next: at("2026-12-22T09:04:00Z")
+                },
+                Flow::Go
+            )
+        );
+        // A server that cannot be reached stops the pass.
+        assert_eq!(outcome(&retry, 1, temp(true), now).1, Flow::Stop);
+        // Out of attempts: failed, with the last error.
+        assert_eq!(
+            outcome(&retry, 30, temp(false), now).0,
+            Outcome::Failed("gave up after 30 attempts; last error: 421 busy".into())
+        );
     }
 }

@@ -24,6 +24,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/08_ingest_speed.sql"),
     include_str!("migrations/09_erased_mail.sql"),
     include_str!("migrations/10_hostile_mail.sql"),
+    include_str!("migrations/11_staff_mail.sql"),
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -439,11 +440,14 @@ pub use pauses::PauseRow;
 pub use replies::CustomerReply;
 
 pub mod auto_letters;
+pub mod digest;
+pub mod fixtures;
 pub mod messages;
 pub mod notifications;
 pub mod outbox;
 pub mod quarantine;
 pub mod records;
+pub mod schedule;
 pub mod sources;
 
 #[cfg(test)]
