@@ -19,4 +19,5 @@ if [ ${#need[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 
-cargo test --all-targets "$@"
+# --features bench: the benchmarks (examples/) are built, and so kept compiling.
+cargo test --all-targets --features bench "$@"

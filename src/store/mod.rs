@@ -441,6 +441,7 @@ pub use replies::CustomerReply;
 
 pub mod auto_letters;
 pub mod digest;
+#[cfg(feature = "bench")]
 pub mod fixtures;
 pub mod messages;
 pub mod notifications;
