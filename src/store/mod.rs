@@ -208,10 +208,6 @@ impl Store {
             .map(std::path::PathBuf::from)
     }
 
-    pub fn conn(&self) -> &Connection {
-        &self.conn
-    }
-
     /// Run `f` in one transaction: committed if it returns Ok, rolled back if not.
     /// Store methods that use savepoints join it, so many small writes (a batch of
     /// rendered letters, say) share one commit.
@@ -234,10 +230,6 @@ impl Store {
                 Err(e)
             }
         }
-    }
-
-    pub fn conn_mut(&mut self) -> &mut Connection {
-        &mut self.conn
     }
 
     /// Open a case: customer, reference, first event and deadlines, in one transaction.

@@ -49,7 +49,7 @@ fn references_are_sequential_per_year_and_never_reused() {
     assert_eq!(b.reference, "BNES-2026-00002");
     assert_eq!(c.reference, "BNES-2027-00001");
     // Counting continues past any deleted or erased case: the counter, not MAX(id), decides.
-    s.conn()
+    s.conn
         .execute(
             "UPDATE reference_counters SET last = 41 WHERE year = 2026",
             [],
@@ -74,13 +74,13 @@ fn a_british_summer_time_evening_counts_as_the_next_london_day() {
 fn the_event_log_cannot_be_rewritten() {
     let mut s = Store::open_in_memory().unwrap();
     let c = complaint(&mut s, &bath(), "2026-11-02T09:00:00Z");
-    let upd = s.conn().execute(
+    let upd = s.conn.execute(
         "UPDATE events SET actor = 'someone else' WHERE case_id = ?1",
         [c.id],
     );
     assert!(upd.unwrap_err().to_string().contains("append-only"));
     let del = s
-        .conn()
+        .conn
         .execute("DELETE FROM events WHERE case_id = ?1", [c.id]);
     assert!(del.unwrap_err().to_string().contains("append-only"));
     assert_eq!(s.events(c.id).unwrap().len(), 1);
@@ -92,11 +92,11 @@ fn pragmas_and_schema_version_are_set_on_disk() {
     let path = dir.path().join("sub/redress.db");
     let s = Store::open(&path).unwrap();
     let mode: String = s
-        .conn()
+        .conn
         .query_row("PRAGMA journal_mode", [], |r| r.get(0))
         .unwrap();
     let fk: i64 = s
-        .conn()
+        .conn
         .query_row("PRAGMA foreign_keys", [], |r| r.get(0))
         .unwrap();
     assert_eq!(mode, "wal");
@@ -106,7 +106,7 @@ fn pragmas_and_schema_version_are_set_on_disk() {
     // Re-opening runs no migration twice.
     let s = Store::open(&path).unwrap();
     assert_eq!(s.schema_version().unwrap(), MIGRATIONS.len() as i64);
-    let bad = s.conn().execute(
+    let bad = s.conn.execute(
         "INSERT INTO events (case_id, at, actor, kind) VALUES (999, 'x', 'y', 'z')",
         [],
     );
@@ -368,7 +368,7 @@ fn unknown_text_in_a_typed_column_is_an_error_naming_it_not_a_panic() {
     let mut s = Store::open_in_memory().unwrap();
     let p = bath();
     let c = complaint(&mut s, &p, "2026-11-02T09:00:00Z");
-    s.conn()
+    s.conn
         .execute("UPDATE cases SET state = 'pondering' WHERE id = ?1", [c.id])
         .unwrap();
     let e = s.find_case(&c.reference).unwrap_err();
@@ -377,7 +377,7 @@ fn unknown_text_in_a_typed_column_is_an_error_naming_it_not_a_panic() {
             .contains("unknown case state 'pondering' in the database"),
         "{e}"
     );
-    s.conn()
+    s.conn
         .execute(
             "UPDATE deadlines SET status = 'snoozed' WHERE case_id = ?1",
             [c.id],
