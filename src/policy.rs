@@ -477,7 +477,7 @@ pub fn parse(path: &Path) -> Result<Preset, PolicyError> {
 pub fn parse_str(src: &str, file: &str) -> Result<Preset, PolicyError> {
     let preset: Preset = toml::from_str(src).map_err(|e| PolicyError::Invalid {
         file: file.to_string(),
-        line: crate::config::toml_error_line(src, &e),
+        line: crate::text::toml_error_line(src, &e),
         msg: e
             .message()
             .lines()

@@ -70,6 +70,38 @@ pub const NAME_MAX: usize = 100;
 /// The longest subject quoted back to a sender.
 pub const SUBJECT_MAX: usize = 200;
 
+/// The line a TOML error is about. toml reports an unknown key with the span of the
+/// whole table, so for those the key itself is looked up.
+pub fn toml_error_line(src: &str, e: &toml::de::Error) -> usize {
+    let msg = e.message();
+    if let Some(rest) = msg.strip_prefix("unknown field `") {
+        if let Some(key) = rest.split('`').next() {
+            let start = e.span().map(|s| s.start).unwrap_or(0);
+            let before = src[..start.min(src.len())].lines().count();
+            let hit = src
+                .lines()
+                .enumerate()
+                .skip(before.saturating_sub(1))
+                .find(|(_, l)| {
+                    let t = l.trim_start();
+                    t.strip_prefix(key)
+                        .is_some_and(|r| r.trim_start().starts_with('='))
+                });
+            if let Some((i, _)) = hit {
+                return i + 1;
+            }
+        }
+    }
+    match e.span() {
+        Some(s) => {
+            let start = s.start.min(src.len());
+            // Count the newlines before the span: the span's own line is one more.
+            src[..start].matches('\n').count() + 1
+        }
+        None => 1,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

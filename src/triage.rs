@@ -88,7 +88,7 @@ impl Rules {
         let raw: RawRules = toml::from_str(src).map_err(|e| {
             format!(
                 "{file}: line {}: {}",
-                crate::config::toml_error_line(src, &e),
+                crate::text::toml_error_line(src, &e),
                 e.message().lines().next().unwrap_or("invalid TOML")
             )
         })?;
