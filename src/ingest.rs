@@ -508,18 +508,18 @@ fn store_new_case(
             false
         }
         None => {
-            let kind = admission::letter_kind(verdict.kind);
+            let content = admission::letter_content(&verdict);
             auto_letters::count_automatic_letter(sp, &hour)?;
             store::request_letter(
                 sp,
                 &LetterRequest {
                     case_id,
                     reference: &reference,
-                    kind,
+                    kind: content.kind().as_str(),
                     to_addr: Some(from),
                     in_reply_to: msg_ref.as_deref(),
                     references: msg_ref.as_deref(),
-                    data: admission::letter_data(&verdict),
+                    data: content.data(),
                     automatic: true,
                     actor: "mail",
                     at: now,
@@ -537,7 +537,7 @@ fn store_new_case(
                 "acknowledge",
                 Some("received"),
                 Some(to.as_str()),
-                Some(kind),
+                Some(content.kind().as_str()),
             )?;
             true
         }

@@ -41,7 +41,7 @@ pub struct Rule {
 
 /// Where a service request or out-of-scope message should go instead: the facts of
 /// the redirect letter.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Redirect {
     #[serde(rename = "where")]
     pub where_: String,
