@@ -618,8 +618,8 @@ pub fn tick(store: &mut Store, cfg: &Config, now: DateTime<Utc>) -> Result<TickR
             // for a review") must not turn a thank-you into an escalation request.
             let words = format!(
                 "{} {}",
-                crate::ingest::normalise_subject(&r.subject),
-                crate::ingest::strip_quoted(&r.text)
+                crate::message::normalise_subject(&r.subject),
+                crate::message::strip_quoted(&r.text)
             );
             let received = crate::time::parse_stamp(&r.received_at).unwrap_or(now);
             let policy = policy_of(cfg, &case)?;
