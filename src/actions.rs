@@ -116,11 +116,12 @@ pub fn preview_reply(
 ) -> anyhow::Result<crate::letter::Rendered> {
     let case = store.find_case(reference)?;
     let policy = crate::policy::Policy::load(&case.policy)?;
-    let kind = plan::reply_kind(r, policy.is_final_stage(&case.stage));
-    let data = plan::reply_data(r, Some(r.outcome.as_deref().unwrap_or_default()));
+    let kind = plan::reply_kind(r, policy.is_final_stage(&case.stage))?;
+    let content = plan::reply_content(kind, r, Some(r.outcome.as_deref().unwrap_or_default()));
+    let kind = content.kind().as_str();
     let templates = crate::outbox::templates(cfg)?;
-    let lctx = crate::outbox::case_context(store, cfg, case.id, &kind, false, data, now)?;
-    Ok(templates.render(&kind, &lctx)?)
+    let lctx = crate::outbox::case_context(store, cfg, case.id, kind, false, content.data(), now)?;
+    Ok(templates.render(kind, &lctx)?)
 }
 
 /// `extend REF --days N --reason ...`: within the policy's limit; sends the extension letter.
@@ -278,15 +279,15 @@ pub fn restrict(
             "review date {review} must be in the future"
         )));
     }
-    let mut data = serde_json::json!({"restriction": level, "reasons": reasons, "review_date": crate::time::iso(review)});
-    if let Some(c) = contact {
-        data["contact"] = c.into();
-    }
-    let letter = plan::LetterOrder {
-        kind: "restriction-notice".into(),
-        data,
-        automatic: false,
-    };
+    let letter = plan::LetterOrder::new(
+        &crate::letter::kind::Content::RestrictionNotice {
+            restriction: level.to_string(),
+            reasons: reasons.to_string(),
+            review_date: review,
+            contact: contact.map(str::to_string),
+        },
+        false,
+    );
     let detail = format!("{level} until review on {}", crate::time::iso(review));
     store
         .restrict_customer(

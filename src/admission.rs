@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 
 use crate::case::Kind;
 use crate::config::InboundConfig;
+use crate::letter::kind::{self as letter, Content, Signpost};
 use crate::message::Parsed;
 use crate::triage::Verdict;
 
@@ -245,26 +246,39 @@ pub fn hold(inbound: &InboundConfig, f: &Facts) -> Option<String> {
 }
 
 /// The automatic letter that answers a new case of this kind.
-pub fn letter_kind(kind: Kind) -> &'static str {
+pub fn letter_kind(kind: Kind) -> letter::Kind {
     match kind {
-        Kind::Complaint => "acknowledgement",
-        Kind::Compliment => "compliment-thanks",
-        Kind::Comment => "comment-acknowledgement",
-        Kind::ServiceRequest => "service-request-redirect",
-        Kind::OutOfScope => "out-of-scope-redirect",
+        Kind::Complaint => letter::Kind::Acknowledgement,
+        Kind::Compliment => letter::Kind::ComplimentThanks,
+        Kind::Comment => letter::Kind::CommentAcknowledgement,
+        Kind::ServiceRequest => letter::Kind::ServiceRequestRedirect,
+        Kind::OutOfScope => letter::Kind::OutOfScopeRedirect,
     }
 }
 
-/// The automatic letter's data: where a redirect points, and why a matter is excluded.
-pub fn letter_data(verdict: &Verdict) -> serde_json::Value {
-    let mut data = serde_json::json!({});
-    if let Some(r) = &verdict.redirect {
-        data = serde_json::to_value(r).unwrap_or(data);
+/// The automatic letter for a new case: for a redirect, where it points (and what was
+/// asked for, or why the matter is excluded). The triage rules of those kinds always
+/// name where to go, the service asked for and the exclusion.
+pub fn letter_content(verdict: &Verdict) -> Content {
+    let redirect = verdict.redirect.clone().unwrap_or_default();
+    let signpost = Signpost {
+        to: redirect.where_,
+        url: redirect.url,
+        phone: redirect.phone,
+    };
+    match verdict.kind {
+        Kind::Complaint => Content::Acknowledgement {},
+        Kind::Compliment => Content::ComplimentThanks { team: None },
+        Kind::Comment => Content::CommentAcknowledgement {},
+        Kind::ServiceRequest => Content::ServiceRequestRedirect {
+            service: redirect.service.unwrap_or_default(),
+            signpost,
+        },
+        Kind::OutOfScope => Content::OutOfScopeRedirect {
+            exclusion: verdict.exclusion.clone().unwrap_or_default(),
+            signpost,
+        },
     }
-    if let Some(e) = &verdict.exclusion {
-        data["exclusion"] = serde_json::Value::String(e.clone());
-    }
-    data
 }
 
 /// The clock hour (UTC) the hourly cap counts in: "YYYY-MM-DDTHH".
@@ -470,14 +484,67 @@ mod tests {
 
     #[test]
     fn each_kind_has_its_automatic_letter() {
-        assert_eq!(letter_kind(Kind::Complaint), "acknowledgement");
-        assert_eq!(letter_kind(Kind::Compliment), "compliment-thanks");
-        assert_eq!(letter_kind(Kind::Comment), "comment-acknowledgement");
+        assert_eq!(letter_kind(Kind::Complaint).as_str(), "acknowledgement");
+        assert_eq!(letter_kind(Kind::Compliment).as_str(), "compliment-thanks");
         assert_eq!(
-            letter_kind(Kind::ServiceRequest),
+            letter_kind(Kind::Comment).as_str(),
+            "comment-acknowledgement"
+        );
+        assert_eq!(
+            letter_kind(Kind::ServiceRequest).as_str(),
             "service-request-redirect"
         );
-        assert_eq!(letter_kind(Kind::OutOfScope), "out-of-scope-redirect");
+        assert_eq!(
+            letter_kind(Kind::OutOfScope).as_str(),
+            "out-of-scope-redirect"
+        );
+    }
+
+    #[test]
+    fn a_new_cases_letter_carries_the_redirect_and_exclusion_of_its_rule() {
+        let rules = crate::triage::Rules::default_rules();
+        for rule in &rules.rules {
+            let verdict = Verdict {
+                kind: rule.kind,
+                exclusion: rule.exclusion.clone(),
+                redirect: rule.redirect.clone(),
+                reason: String::new(),
+            };
+            let content = letter_content(&verdict);
+            assert_eq!(content.kind(), letter_kind(rule.kind));
+            // The data as it was stored before letters were typed: the redirect's
+            // fields, and the exclusion.
+            let mut was = serde_json::json!({});
+            if let Some(r) = &verdict.redirect {
+                was = serde_json::to_value(r).unwrap();
+            }
+            if let Some(e) = &verdict.exclusion {
+                was["exclusion"] = e.clone().into();
+            }
+            assert_eq!(content.data(), was, "{:?}", rule.kind);
+        }
+        let bins = Verdict {
+            kind: Kind::ServiceRequest,
+            exclusion: None,
+            redirect: Some(crate::triage::Redirect {
+                where_: "the bins form".into(),
+                url: Some("https://x.example/bins".into()),
+                phone: None,
+                service: Some("report a missed bin".into()),
+            }),
+            reason: String::new(),
+        };
+        assert_eq!(
+            letter_content(&bins).data(),
+            serde_json::json!({"service": "report a missed bin", "where": "the bins form", "url": "https://x.example/bins"})
+        );
+        let complaint = Verdict {
+            kind: Kind::Complaint,
+            exclusion: None,
+            redirect: None,
+            reason: String::new(),
+        };
+        assert_eq!(letter_content(&complaint), Content::Acknowledgement {});
     }
 
     #[test]

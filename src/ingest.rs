@@ -19,12 +19,7 @@ use crate::thread;
 use crate::time::stamp;
 use crate::triage::Verdict;
 
-// Mail parsing lives in `message`; these names stay reachable here for existing callers.
-use crate::message::sha256_hex;
-pub use crate::message::{
-    find_references, html_to_text, normalise_subject, parse, parse_limited, strip_quoted,
-    Attachment, Parsed,
-};
+use crate::message::{parse, parse_limited, sha256_hex, Parsed};
 
 /// What happened to one message.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -328,7 +323,7 @@ fn store_bounce(
     }
     let (case_id, reason) = match letter {
         Some((letter_id, case_id, reference)) => {
-            messages::flag_case(sp, case_id, &format!("letter {letter_id} bounced"))?;
+            store::flag_case(sp, case_id, &format!("letter {letter_id} bounced"))?;
             store::insert_event(
                 sp,
                 case_id,
@@ -375,7 +370,7 @@ fn store_threaded(
     });
     let case_id = found.case.case_id;
     if let Some(why) = &join.flag {
-        messages::flag_case(sp, case_id, why)?;
+        store::flag_case(sp, case_id, why)?;
     }
     messages::insert_message(
         sp,
@@ -494,7 +489,7 @@ fn store_new_case(
     )?;
     let acknowledged = match &hold {
         Some(why) => {
-            messages::flag_case(sp, case_id, why)?;
+            store::flag_case(sp, case_id, why)?;
             store::insert_event(
                 sp,
                 case_id,
@@ -508,18 +503,18 @@ fn store_new_case(
             false
         }
         None => {
-            let kind = admission::letter_kind(verdict.kind);
+            let content = admission::letter_content(&verdict);
             auto_letters::count_automatic_letter(sp, &hour)?;
             store::request_letter(
                 sp,
                 &LetterRequest {
                     case_id,
                     reference: &reference,
-                    kind,
+                    kind: content.kind().as_str(),
                     to_addr: Some(from),
                     in_reply_to: msg_ref.as_deref(),
                     references: msg_ref.as_deref(),
-                    data: admission::letter_data(&verdict),
+                    data: content.data(),
                     automatic: true,
                     actor: "mail",
                     at: now,
@@ -537,7 +532,7 @@ fn store_new_case(
                 "acknowledge",
                 Some("received"),
                 Some(to.as_str()),
-                Some(kind),
+                Some(content.kind().as_str()),
             )?;
             true
         }

@@ -8,6 +8,7 @@ use chrono::NaiveDate;
 use crate::calendar::Calendar;
 use crate::case::{self, Action, CloseReason, IllegalTransition, Kind, State};
 use crate::deadline::{self, Due, Facts};
+use crate::letter::kind::{self as letter, Content};
 use crate::policy::Policy;
 use crate::store::{Case, StoreError};
 
@@ -79,11 +80,23 @@ pub struct Transition {
 }
 
 /// A letter to the case's customer (threaded on their latest message by the store).
+/// Made from a [`Content`] ([`LetterOrder::new`]); it carries the kind's stored name and
+/// the content's data, as the store keeps them.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LetterOrder {
     pub kind: String,
     pub data: serde_json::Value,
     pub automatic: bool,
+}
+
+impl LetterOrder {
+    pub fn new(content: &Content, automatic: bool) -> LetterOrder {
+        LetterOrder {
+            kind: content.kind().as_str().to_string(),
+            data: content.data(),
+            automatic,
+        }
+    }
 }
 
 /// One write, in order.
@@ -380,67 +393,63 @@ fn normalise(s: &str) -> String {
     s.trim().to_lowercase().replace(['-', '_'], " ")
 }
 
-/// The letter a response goes out as: the one asked for, else the stage's.
-pub fn reply_kind(r: &Reply, is_final: bool) -> String {
-    r.kind.clone().unwrap_or_else(|| {
-        if is_final {
-            "final-response"
-        } else {
-            "stage-response"
-        }
-        .to_string()
-    })
+/// The letter a response goes out as: the one asked for (a stage or final response),
+/// else the stage's.
+pub fn reply_kind(r: &Reply, is_final: bool) -> Result<letter::Kind> {
+    use letter::Kind as L;
+    match r.kind.as_deref() {
+        None if is_final => Ok(L::FinalResponse),
+        None => Ok(L::StageResponse),
+        Some(given) => match L::parse(given) {
+            Some(k @ (L::StageResponse | L::FinalResponse)) => Ok(k),
+            _ => Err(refused(format!(
+                "reply --letter {given}: use stage-response or final-response"
+            ))),
+        },
+    }
 }
 
-/// The response letter's data: the findings, the outcome (when there is one), the
-/// apology and the remedy.
-pub fn reply_data(r: &Reply, outcome: Option<&str>) -> serde_json::Value {
-    let mut data = serde_json::json!({ "findings": r.findings.trim() });
-    if let Some(o) = outcome {
-        data["outcome"] = o.into();
-    }
-    if let Some(a) = &r.apology {
-        data["apology"] = a.clone().into();
-    }
-    if let Some(m) = &r.remedy {
-        data["remedy"] = m.clone().into();
-    }
-    data
+/// The response letter (a stage or final response, by `kind`): the findings, the
+/// outcome (when there is one), the apology and the remedy.
+pub fn reply_content(kind: letter::Kind, r: &Reply, outcome: Option<&str>) -> Content {
+    Content::response(
+        kind == letter::Kind::FinalResponse,
+        letter::Response {
+            outcome: outcome.map(str::to_string),
+            findings: r.findings.trim().to_string(),
+            apology: r.apology.clone(),
+            remedy: r.remedy.clone(),
+        },
+    )
 }
 
 /// The letter a response is, and what it records: checked against the stage and the
 /// policy's outcomes and categories.
 pub struct Response {
-    pub kind: String,
+    pub content: Content,
     pub is_final: bool,
     pub outcome: Option<String>,
     pub category: Option<String>,
-    pub data: serde_json::Value,
 }
 
 /// Check a response (the reply preview and `reply` share it).
 pub fn response(case: &Case, r: &Reply, policy: &Policy) -> Result<Response> {
     let is_final = policy.is_final_stage(&case.stage);
-    let kind = reply_kind(r, is_final);
-    match (kind.as_str(), is_final) {
-        ("final-response", false) => {
+    let kind = reply_kind(r, is_final)?;
+    match (kind, is_final) {
+        (letter::Kind::FinalResponse, false) => {
             return Err(refused(format!(
                 "{}: {} is not the final stage of the {} policy; send a stage-response",
                 case.reference, case.stage, policy.name
             )))
         }
-        ("stage-response", true) => {
+        (letter::Kind::StageResponse, true) => {
             return Err(refused(format!(
                 "{}: {} is the final stage; send a final-response (it points to the Ombudsman)",
                 case.reference, case.stage
             )))
         }
-        ("stage-response" | "final-response", _) => {}
-        (other, _) => {
-            return Err(refused(format!(
-                "reply --letter {other}: use stage-response or final-response"
-            )))
-        }
+        _ => {}
     }
     if case.kind != Kind::Complaint && case.kind != Kind::Comment {
         return Err(refused(format!(
@@ -469,13 +478,12 @@ pub fn response(case: &Case, r: &Reply, policy: &Policy) -> Result<Response> {
     if r.findings.trim().is_empty() {
         return Err(refused("the findings (--body-file) are empty"));
     }
-    let data = reply_data(r, outcome.as_deref());
+    let content = reply_content(kind, r, outcome.as_deref());
     Ok(Response {
-        kind,
+        content,
         is_final,
         outcome,
         category,
-        data,
     })
 }
 
@@ -489,7 +497,14 @@ pub fn reply(
     today: NaiveDate,
 ) -> Result<Plan> {
     let resp = response(case, r, policy)?;
-    let t = transition(case, Action::Respond, policy, cal, today, Some(&resp.kind))?;
+    let t = transition(
+        case,
+        Action::Respond,
+        policy,
+        cal,
+        today,
+        Some(resp.content.kind().as_str()),
+    )?;
     let after = t.applied_to(case);
     let mut p = Plan::default();
     p.push(Write::Transition(t));
@@ -497,11 +512,7 @@ pub fn reply(
         outcome: resp.outcome,
         category: resp.category,
     });
-    p.push(Write::Letter(LetterOrder {
-        kind: resp.kind,
-        data: resp.data,
-        automatic: false,
-    }));
+    p.push(Write::Letter(LetterOrder::new(&resp.content, false)));
     let next = if resp.is_final {
         transition(
             &after,
@@ -540,11 +551,10 @@ pub fn escalate(
     let after = t.applied_to(case);
     let mut p = Plan::default();
     p.push(Write::Transition(t));
-    p.push(Write::Letter(LetterOrder {
-        kind: "escalation-acknowledgement".into(),
-        data: serde_json::json!({}),
+    p.push(Write::Letter(LetterOrder::new(
+        &Content::EscalationAcknowledgement {},
         automatic,
-    }));
+    )));
     let t = transition(
         &after,
         Action::Acknowledge,
@@ -623,11 +633,13 @@ pub fn decide(
         )));
     }
     let mut p = Plan::default();
-    p.push(Write::Letter(LetterOrder {
-        kind: "review-decision".into(),
-        data: serde_json::json!({"decision": d.as_str(), "reasons": reasons}),
-        automatic: false,
-    }));
+    p.push(Write::Letter(LetterOrder::new(
+        &Content::ReviewDecision {
+            decision: d.as_str().to_string(),
+            reasons: reasons.to_string(),
+        },
+        false,
+    )));
     p.push(Write::Transition(transition(
         case,
         action,
@@ -708,11 +720,14 @@ pub fn extend(
             crate::time::iso(due)
         )),
     });
-    p.push(Write::Letter(LetterOrder {
-        kind: "extension".into(),
-        data: serde_json::json!({"reason": reason, "new_date": crate::time::iso(due), "extension": format!("{days} working days")}),
-        automatic: false,
-    }));
+    p.push(Write::Letter(LetterOrder::new(
+        &Content::Extension {
+            reason: reason.to_string(),
+            new_date: due,
+            extension: Some(format!("{days} working days")),
+        },
+        false,
+    )));
     Ok(p)
 }
 

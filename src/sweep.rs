@@ -15,6 +15,7 @@ use crate::calendar::{london_date, show};
 use crate::case::{Action, CloseReason, Kind, State};
 use crate::config::Config;
 use crate::deadline::{self, Status};
+use crate::letter::kind::Content;
 use crate::plan::{self, LetterOrder, Plan, Result, Write};
 use crate::policy::{OnLapse, Policy, Unit};
 use crate::store::{Author, Case, Store};
@@ -232,11 +233,13 @@ pub fn decide(
                         period: format!("{days} working days"),
                         due: new_due,
                     },
-                    Write::Letter(LetterOrder {
-                        kind: "holding".into(),
-                        data: serde_json::json!({"reason": cfg.workflow.holding_reason, "new_date": iso(new_due)}),
-                        automatic: true,
-                    }),
+                    Write::Letter(LetterOrder::new(
+                        &Content::Holding {
+                            reason: cfg.workflow.holding_reason.clone(),
+                            new_date: new_due,
+                        },
+                        true,
+                    )),
                     Write::Event {
                         kind: "deadline lapsed".into(),
                         detail: Some(format!(
@@ -334,15 +337,12 @@ pub fn decide(
                             today,
                             Some(&no_reply),
                         )?;
-                        let mut data = serde_json::json!({});
-                        if let Some(r) = case.facts_responded_on() {
-                            data["responded_on"] = iso(r).into();
-                        }
-                        p.push(Write::Letter(LetterOrder {
-                            kind: "auto-close".into(),
-                            data,
-                            automatic: true,
-                        }));
+                        p.push(Write::Letter(LetterOrder::new(
+                            &Content::AutoClose {
+                                responded_on: case.facts_responded_on(),
+                            },
+                            true,
+                        )));
                         Step::once(
                             key,
                             p,
@@ -393,11 +393,13 @@ pub fn decide(
             steps.push(Step::once(
                 "survey".into(),
                 Plan {
-                    writes: vec![Write::Letter(LetterOrder {
-                        kind: "survey-invitation".into(),
-                        data: serde_json::json!({"url": url}),
-                        automatic: true,
-                    })],
+                    writes: vec![Write::Letter(LetterOrder::new(
+                        &Content::SurveyInvitation {
+                            url,
+                            closes_on: None,
+                        },
+                        true,
+                    ))],
                 },
                 vec![Count::Survey],
                 Some(format!("{reference}: satisfaction survey sent")),
@@ -616,8 +618,8 @@ pub fn tick(store: &mut Store, cfg: &Config, now: DateTime<Utc>) -> Result<TickR
             // for a review") must not turn a thank-you into an escalation request.
             let words = format!(
                 "{} {}",
-                crate::ingest::normalise_subject(&r.subject),
-                crate::ingest::strip_quoted(&r.text)
+                crate::message::normalise_subject(&r.subject),
+                crate::message::strip_quoted(&r.text)
             );
             let received = crate::time::parse_stamp(&r.received_at).unwrap_or(now);
             let policy = policy_of(cfg, &case)?;

@@ -41,7 +41,7 @@ pub struct Rule {
 
 /// Where a service request or out-of-scope message should go instead: the facts of
 /// the redirect letter.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Redirect {
     #[serde(rename = "where")]
     pub where_: String,
@@ -224,16 +224,15 @@ fn is_word_match(text: &str, start: usize, end: usize) -> bool {
     before_ok && (after_ok || end - start >= 6)
 }
 
-/// Whole-word (or whole-phrase) match, so "pcn" does not match inside another word.
-#[cfg(test)]
-fn contains_phrase(text: &str, phrase: &str) -> bool {
-    text.match_indices(phrase)
-        .any(|(at, p)| is_word_match(text, at, at + p.len()))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Whole-word (or whole-phrase) match, so "pcn" does not match inside another word.
+    fn contains_phrase(text: &str, phrase: &str) -> bool {
+        text.match_indices(phrase)
+            .any(|(at, p)| is_word_match(text, at, at + p.len()))
+    }
 
     #[test]
     fn sorts_the_kinds_people_actually_send() {

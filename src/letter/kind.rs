@@ -124,8 +124,10 @@ impl fmt::Display for Kind {
 /// The findings of a stage or final response.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Response {
-    /// One of the preset's outcomes ("upheld", "not upheld", ...).
-    pub outcome: String,
+    /// One of the preset's outcomes ("upheld", "not upheld", ...); none for a comment
+    /// answered without one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<String>,
     pub findings: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub apology: Option<String>,

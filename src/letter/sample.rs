@@ -31,7 +31,7 @@ fn response(
     remedy: Option<&str>,
 ) -> Response {
     Response {
-        outcome: text(outcome),
+        outcome: Some(text(outcome)),
         findings: text(findings),
         apology: apology.map(text),
         remedy: remedy.map(text),

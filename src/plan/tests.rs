@@ -428,3 +428,85 @@ fn a_paused_working_day_deadline_keeps_the_days_it_had_left() {
         None
     );
 }
+
+#[test]
+fn a_response_letter_carries_the_facts_given_and_the_kind_asked_for_or_the_stages() {
+    let r = Reply {
+        findings: "  Missed twice. ".into(),
+        apology: Some("Sorry.".into()),
+        ..Reply::default()
+    };
+    assert_eq!(reply_kind(&r, false).unwrap(), letter::Kind::StageResponse);
+    assert_eq!(reply_kind(&r, true).unwrap(), letter::Kind::FinalResponse);
+    let asked = Reply {
+        kind: Some("final-response".into()),
+        ..r.clone()
+    };
+    assert_eq!(
+        reply_kind(&asked, false).unwrap(),
+        letter::Kind::FinalResponse
+    );
+    for odd in ["holding", "letter"] {
+        let e = reply_kind(
+            &Reply {
+                kind: Some(odd.into()),
+                ..r.clone()
+            },
+            false,
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            format!("reply --letter {odd}: use stage-response or final-response")
+        );
+    }
+    // As stored: the findings trimmed, the outcome only when there is one.
+    let c = reply_content(letter::Kind::StageResponse, &r, Some("upheld"));
+    assert_eq!(c.kind(), letter::Kind::StageResponse);
+    assert_eq!(
+        c.data(),
+        serde_json::json!({"findings": "Missed twice.", "outcome": "upheld", "apology": "Sorry."})
+    );
+    let c = reply_content(letter::Kind::FinalResponse, &r, None);
+    assert_eq!(c.kind(), letter::Kind::FinalResponse);
+    assert_eq!(
+        c.data(),
+        serde_json::json!({"findings": "Missed twice.", "apology": "Sorry."})
+    );
+}
+
+#[test]
+fn decision_and_extension_letters_are_stored_with_the_facts_their_templates_use() {
+    let cal = Calendar::new();
+    let p = Policy::load("bath-and-north-east-somerset").unwrap();
+    let c = complaint(&p, 1, State::EscalationRequested);
+    let plan = decide(&c, Decision::ReferBack, "too early", &p, &cal, today()).unwrap();
+    let l = plan.letters().next().unwrap();
+    assert_eq!(l.kind, "review-decision");
+    assert_eq!(
+        l.data,
+        serde_json::json!({"decision": "refer-back", "reasons": "too early"})
+    );
+    assert!(!l.automatic);
+    let ext = each_preset()
+        .find(|p| {
+            p.preset.stages[0]
+                .extension
+                .as_ref()
+                .is_some_and(|e| e.max.is_none_or(|m| m.amount >= 2))
+        })
+        .expect("a preset with an extension of 2 working days");
+    let c = complaint(&ext, 0, State::Investigating);
+    let plan = extend(&c, 2, "busy", Some(day(2026, 11, 16)), &ext, &cal, today()).unwrap();
+    assert_eq!(
+        plan.letters().next().unwrap().data,
+        serde_json::json!({"reason": "busy", "new_date": "2026-11-18", "extension": "2 working days"})
+    );
+    let c = complaint(&p, 0, State::AwaitingCustomer);
+    let plan = escalate(&c, &p, &cal, today(), true, "asked").unwrap();
+    let l = plan.letters().next().unwrap();
+    assert_eq!(
+        (l.kind.as_str(), &l.data, l.automatic),
+        ("escalation-acknowledgement", &serde_json::json!({}), true)
+    );
+}

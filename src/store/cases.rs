@@ -7,13 +7,26 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 
+use crate::calendar::{london_date, Calendar};
 use crate::case::{CloseReason, Kind, State};
 use crate::deadline::Facts;
+use crate::policy::Policy;
 
 use super::deadlines::{apply_deadline_op, set_extension, set_open_deadline, upsert_deadline};
 use super::{insert_event, request_letter, LetterRequest, Result, Store, StoreError};
 use crate::plan::{Plan, Transition, Write};
 use crate::time::{iso, stamp};
+
+/// A new case, however it arrived (mail, phone, letter, officer entry).
+#[derive(Debug, Clone)]
+pub struct NewCase<'a> {
+    pub kind: Kind,
+    pub email: &'a str,
+    pub name: Option<&'a str>,
+    pub subject: Option<&'a str>,
+    pub service: Option<&'a str>,
+    pub received_at: DateTime<Utc>,
+}
 
 /// A case as listings and `case REF` show it.
 #[derive(Debug, Clone, Serialize)]
@@ -331,7 +344,7 @@ pub(crate) fn apply_plan(tx: &Connection, case: &Case, plan: &Plan, by: &Author)
                 period,
                 due,
             } => set_extension(tx, case.id, stage, *from, period, *due)?,
-            Write::Flag(why) => flag(tx, case.id, why)?,
+            Write::Flag(why) => flag_case(tx, case.id, why)?,
             Write::SetDeadline {
                 stage,
                 kind,
@@ -434,11 +447,102 @@ fn latest_customer_message(tx: &Connection, case: &Case) -> Result<Option<String
     Ok(last.map(|m| format!("<{}>", m.trim_matches(|c| c == '<' || c == '>'))))
 }
 
-/// Add `why` to the case's flag for an officer.
-fn flag(tx: &Connection, case_id: i64, why: &str) -> Result<()> {
+/// Add `why` to the case's flag for an officer (kept, separated by "; ").
+pub(crate) fn flag_case(tx: &Connection, case_id: i64, why: &str) -> Result<()> {
     tx.prepare_cached(
         "UPDATE cases SET flagged = CASE WHEN flagged IS NULL OR flagged = '' THEN ?2 ELSE flagged || '; ' || ?2 END WHERE id = ?1",
     )?
     .execute(params![case_id, why])?;
     Ok(())
+}
+
+impl Store {
+    /// Open a case: customer, reference, first event and deadlines, in one transaction.
+    pub fn create_case(
+        &mut self,
+        new: &NewCase,
+        policy: &Policy,
+        prefix: &str,
+        cal: &Calendar,
+        actor: &str,
+    ) -> Result<Case> {
+        let tx = self.conn.transaction()?;
+        let (id, _) = create_case_with(&tx, new, policy, prefix, cal, actor, None)?;
+        tx.commit()?;
+        self.case_by_id(id)
+    }
+}
+
+/// Insert a case inside a caller's transaction (ingestion stores the message in the
+/// same one), optionally already acknowledged (state and date) when the caller stores
+/// the acknowledgement in that transaction too; the deadlines are computed from the
+/// case as written. Returns (id, reference).
+pub(crate) fn create_case_with(
+    tx: &Connection,
+    new: &NewCase,
+    policy: &Policy,
+    prefix: &str,
+    cal: &Calendar,
+    actor: &str,
+    acknowledged: Option<(&str, NaiveDate)>,
+) -> Result<(i64, String)> {
+    let received_on = london_date(new.received_at);
+    let customer = super::customers::upsert_customer(tx, new.email, new.name, new.received_at)?;
+    use chrono::Datelike;
+    let reference = next_reference(tx, prefix, received_on.year())?;
+    let stage = policy.first_stage().id.clone();
+    let now = stamp(new.received_at);
+    tx.prepare_cached(
+        "INSERT INTO cases (reference, policy, kind, state, stage, customer_id, subject, service,
+                            received_at, received_on, updated_at, acknowledged_on)
+         VALUES (?1, ?2, ?3, ?10, ?4, ?5, ?6, ?7, ?8, ?9, ?8, ?11)",
+    )?
+    .execute(params![
+        &reference,
+        policy.name,
+        new.kind.as_str(),
+        stage,
+        customer,
+        new.subject,
+        new.service,
+        now,
+        iso(received_on),
+        acknowledged.map_or(State::Received.as_str(), |(state, _)| state),
+        acknowledged.map(|(_, on)| iso(on))
+    ])?;
+    let id = tx.last_insert_rowid();
+    insert_event(
+        tx,
+        id,
+        new.received_at,
+        actor,
+        "opened",
+        None,
+        Some(State::Received.as_str()),
+        Some(&format!(
+            "{} under policy {}",
+            new.kind.as_str(),
+            policy.name
+        )),
+    )?;
+    let acknowledged_on = acknowledged.map(|(_, on)| on);
+    for (due, met_on) in
+        crate::plan::new_case_deadlines(new.kind, policy, received_on, acknowledged_on, cal)
+    {
+        upsert_deadline(tx, id, &due, met_on.map(iso).as_deref())?;
+    }
+    Ok((id, reference))
+}
+
+/// The next reference for `prefix` in `year`: sequential per year, never reused (the
+/// counter only ever goes up, in the same transaction as the case it names).
+fn next_reference(tx: &Connection, prefix: &str, year: i32) -> Result<String> {
+    let n: i64 = tx
+        .prepare_cached(
+            "INSERT INTO reference_counters (prefix, year, last) VALUES (?1, ?2, 1)
+         ON CONFLICT (prefix, year) DO UPDATE SET last = last + 1
+         RETURNING last",
+        )?
+        .query_row(params![prefix, year], |r| r.get(0))?;
+    Ok(format!("{prefix}-{year}-{n:05}"))
 }

@@ -1,12 +1,12 @@
 //! Customers: contact restrictions.
 
-use chrono::NaiveDate;
-use rusqlite::params;
+use chrono::{DateTime, NaiveDate, Utc};
+use rusqlite::{params, Connection};
 
 use super::cases::{apply_plan, Author};
 use super::{find_case_on, insert_event, Result, Store};
 use crate::plan::{LetterOrder, Plan, Write};
-use crate::time::iso;
+use crate::time::{iso, stamp};
 
 impl Store {
     /// Restrict the contact of the customer at `email` until `review`: an event on each
@@ -62,4 +62,23 @@ impl Store {
         tx.commit()?;
         Ok(Some(ids.len()))
     }
+}
+
+/// The customer with `email`, created if new. A name given replaces the one held: the
+/// latest name a resident gives is the one their letters use, so a name someone else
+/// gave first (a spoofed message, a typo in a form) does not stay on them for ever.
+pub(super) fn upsert_customer(
+    tx: &Connection,
+    email: &str,
+    name: Option<&str>,
+    at: DateTime<Utc>,
+) -> Result<i64> {
+    let email = email.trim();
+    Ok(tx
+        .prepare_cached(
+            "INSERT INTO customers (email, name, created_at) VALUES (?1, ?2, ?3)
+             ON CONFLICT (email) DO UPDATE SET name = COALESCE(excluded.name, customers.name)
+             RETURNING id",
+        )?
+        .query_row(params![email, name, stamp(at)], |r| r.get(0))?)
 }

@@ -229,11 +229,3 @@ pub(super) fn fill_raw(
     let mut blob = conn.blob_open(rusqlite::MAIN_DB, table, "raw", rowid, false)?;
     blob.write_at(raw, 0)
 }
-
-/// Add `why` to a case's flags (kept, separated by "; ").
-pub(crate) fn flag_case(conn: &Connection, case_id: i64, why: &str) -> Result<()> {
-    conn.prepare_cached("UPDATE cases SET flagged = CASE WHEN flagged IS NULL OR flagged = '' THEN ?2 ELSE flagged || '; ' || ?2 END WHERE id = ?1")?.execute(
-        params![case_id, why],
-    )?;
-    Ok(())
-}

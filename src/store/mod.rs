@@ -2,15 +2,13 @@
 //! at open). All SQL lives here. Every change to a case is written in one transaction
 //! together with the event that records it.
 
-use crate::time::{iso, stamp};
-use chrono::{DateTime, NaiveDate, Utc};
+use crate::time::stamp;
+use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection};
 use std::path::Path;
 
-use crate::calendar::{london_date, Calendar};
 use crate::case::{CloseReason, IllegalTransition, Kind, State};
 use crate::deadline;
-use crate::policy::Policy;
 
 /// Schema migrations, applied in order; `PRAGMA user_version` records how many have run.
 const MIGRATIONS: &[&str] = &[
@@ -82,17 +80,6 @@ fn keep_only_headers_of_huge_quarantined_mail(tx: &Connection, max: i64) -> Resu
 
 pub struct Store {
     conn: Connection,
-}
-
-/// A new case, however it arrived (mail, phone, letter, officer entry).
-#[derive(Debug, Clone)]
-pub struct NewCase<'a> {
-    pub kind: Kind,
-    pub email: &'a str,
-    pub name: Option<&'a str>,
-    pub subject: Option<&'a str>,
-    pub service: Option<&'a str>,
-    pub received_at: DateTime<Utc>,
 }
 
 /// Enums stored as their kebab-case names: parsed once as rows are read, so unknown
@@ -231,21 +218,6 @@ impl Store {
             }
         }
     }
-
-    /// Open a case: customer, reference, first event and deadlines, in one transaction.
-    pub fn create_case(
-        &mut self,
-        new: &NewCase,
-        policy: &Policy,
-        prefix: &str,
-        cal: &Calendar,
-        actor: &str,
-    ) -> Result<Case> {
-        let tx = self.conn.transaction()?;
-        let (id, _) = create_case_with(&tx, new, policy, prefix, cal, actor, None)?;
-        tx.commit()?;
-        self.case_by_id(id)
-    }
 }
 
 /// A letter owed to a customer, asked for in the transaction that owes it.
@@ -323,99 +295,6 @@ pub fn request_letter(conn: &Connection, req: &LetterRequest) -> Result<i64> {
     Ok(id)
 }
 
-/// The next reference for `prefix` in `year`: sequential per year, never reused (the
-/// counter only ever goes up, in the same transaction as the case it names).
-pub(crate) fn next_reference(tx: &Connection, prefix: &str, year: i32) -> Result<String> {
-    let n: i64 = tx
-        .prepare_cached(
-            "INSERT INTO reference_counters (prefix, year, last) VALUES (?1, ?2, 1)
-         ON CONFLICT (prefix, year) DO UPDATE SET last = last + 1
-         RETURNING last",
-        )?
-        .query_row(params![prefix, year], |r| r.get(0))?;
-    Ok(format!("{prefix}-{year}-{n:05}"))
-}
-
-/// The customer with `email`, created if new. A name given replaces the one held: the
-/// latest name a resident gives is the one their letters use, so a name someone else
-/// gave first (a spoofed message, a typo in a form) does not stay on them for ever.
-pub(crate) fn upsert_customer(
-    tx: &Connection,
-    email: &str,
-    name: Option<&str>,
-    at: DateTime<Utc>,
-) -> Result<i64> {
-    let email = email.trim();
-    Ok(tx
-        .prepare_cached(
-            "INSERT INTO customers (email, name, created_at) VALUES (?1, ?2, ?3)
-             ON CONFLICT (email) DO UPDATE SET name = COALESCE(excluded.name, customers.name)
-             RETURNING id",
-        )?
-        .query_row(params![email, name, stamp(at)], |r| r.get(0))?)
-}
-
-/// Insert a case inside a caller's transaction (ingestion stores the message in the
-/// same one), optionally already acknowledged (state and date) when the caller stores
-/// the acknowledgement in that transaction too; the deadlines are computed from the
-/// case as written. Returns (id, reference).
-pub(crate) fn create_case_with(
-    tx: &Connection,
-    new: &NewCase,
-    policy: &Policy,
-    prefix: &str,
-    cal: &Calendar,
-    actor: &str,
-    acknowledged: Option<(&str, NaiveDate)>,
-) -> Result<(i64, String)> {
-    let received_on = london_date(new.received_at);
-    let customer = upsert_customer(tx, new.email, new.name, new.received_at)?;
-    use chrono::Datelike;
-    let reference = next_reference(tx, prefix, received_on.year())?;
-    let stage = policy.first_stage().id.clone();
-    let now = stamp(new.received_at);
-    tx.prepare_cached(
-        "INSERT INTO cases (reference, policy, kind, state, stage, customer_id, subject, service,
-                            received_at, received_on, updated_at, acknowledged_on)
-         VALUES (?1, ?2, ?3, ?10, ?4, ?5, ?6, ?7, ?8, ?9, ?8, ?11)",
-    )?
-    .execute(params![
-        &reference,
-        policy.name,
-        new.kind.as_str(),
-        stage,
-        customer,
-        new.subject,
-        new.service,
-        now,
-        iso(received_on),
-        acknowledged.map_or(State::Received.as_str(), |(state, _)| state),
-        acknowledged.map(|(_, on)| iso(on))
-    ])?;
-    let id = tx.last_insert_rowid();
-    insert_event(
-        tx,
-        id,
-        new.received_at,
-        actor,
-        "opened",
-        None,
-        Some(State::Received.as_str()),
-        Some(&format!(
-            "{} under policy {}",
-            new.kind.as_str(),
-            policy.name
-        )),
-    )?;
-    let acknowledged_on = acknowledged.map(|(_, on)| on);
-    for (due, met_on) in
-        crate::plan::new_case_deadlines(new.kind, policy, received_on, acknowledged_on, cal)
-    {
-        deadlines::upsert_deadline(tx, id, &due, met_on.map(iso).as_deref())?;
-    }
-    Ok((id, reference))
-}
-
 mod cases;
 mod customers;
 mod deadlines;
@@ -423,8 +302,8 @@ mod events;
 mod pauses;
 mod replies;
 mod steps;
-pub(crate) use cases::find_case_on;
-pub use cases::{Author, Case, CaseField, CaseFilter, FactsRow};
+pub(crate) use cases::{create_case_with, find_case_on, flag_case};
+pub use cases::{Author, Case, CaseField, CaseFilter, FactsRow, NewCase};
 pub use deadlines::Deadline;
 pub(crate) use events::insert_event;
 pub use events::EventRow;

@@ -1,5 +1,7 @@
 use super::*;
+use crate::calendar::Calendar;
 use crate::case::{Action, CloseReason};
+use crate::policy::Policy;
 
 fn at(s: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)

@@ -356,3 +356,30 @@ fn a_reply_asking_for_a_review_after_our_response_escalates_and_anything_else_is
     assert_eq!(steps[0].at, Some(at(23)));
     assert!(steps[0].plan.letters().next().unwrap().automatic);
 }
+
+#[test]
+fn automatic_letters_are_stored_with_exactly_the_facts_their_templates_use() {
+    let mut cfg = cfg();
+    let p = policy("west-lindsey");
+    let c = complaint(&p, 0, State::Closed);
+    let survey = |cfg: &Config| {
+        let steps = decide(&due("stage1", D::Survey, today()), &c, &p, cfg, today()).unwrap();
+        let data = steps[0].plan.letters().next().unwrap().data.clone();
+        data
+    };
+    assert_eq!(
+        survey(&cfg),
+        serde_json::json!({"url": cfg.council.web.clone()})
+    );
+    cfg.workflow.survey_url = Some("https://survey.example/r".into());
+    assert_eq!(
+        survey(&cfg),
+        serde_json::json!({"url": "https://survey.example/r"})
+    );
+    let c = complaint(&p, 0, State::Investigating);
+    let lapsed_on = day(2026, 11, 20);
+    let steps = decide(&due("stage1", D::Respond, lapsed_on), &c, &p, &cfg, today()).unwrap();
+    let l = steps[0].plan.letters().next().unwrap();
+    assert_eq!(l.data.as_object().unwrap().len(), 2, "{}", l.data);
+    assert_eq!(l.data["reason"], cfg.workflow.holding_reason.as_str());
+}
