@@ -17,7 +17,7 @@
 //!   database 25 GB), and two events.
 //!
 //! Then, at a `now` when nothing is due:
-//! (a) `workflow::tick` five times on a freshly opened store (min / median), with each
+//! (a) `sweep::tick` five times on a freshly opened store (min / median), with each
 //!     of its three queries timed on its own and its query plan;
 //! (b) LAPSED (default 10,000) open stage 1 response deadlines moved to 1-7 days before
 //!     `now`; `tick` (holding letters requested, cases escalated) and then
@@ -658,7 +658,7 @@ fn generate(store: &mut Store, cfg: &Config, n: usize, today: NaiveDate) -> Mix 
     mix
 }
 
-/// The three queries `workflow::tick` runs on every pass, timed one by one, with
+/// The three queries `sweep::tick` runs on every pass, timed one by one, with
 /// SQLite's plan for each.
 fn queries(store: &Store, horizon: &str) {
     for q in store.tick_query_timings(horizon).unwrap() {
@@ -775,7 +775,7 @@ fn main() {
     let mut times = Vec::new();
     for run in 1..=5 {
         let t = Instant::now();
-        let rep = redress::workflow::tick(&mut store, &cfg, now).expect("tick");
+        let rep = redress::sweep::tick(&mut store, &cfg, now).expect("tick");
         let ms = t.elapsed().as_secs_f64() * 1e3;
         println!("  run {run}: {ms:8.2} ms  ({} steps)", rep.steps.len());
         if !rep.steps.is_empty() {
@@ -843,7 +843,7 @@ fn main() {
     let mut store = Store::open(&db).expect("store");
     let t = Instant::now();
     let c = cpu_seconds();
-    let rep = redress::workflow::tick(&mut store, &cfg, now).expect("tick");
+    let rep = redress::sweep::tick(&mut store, &cfg, now).expect("tick");
     let tick_s = t.elapsed().as_secs_f64();
     let tick_cpu = cpu_seconds() - c;
     println!(
@@ -880,7 +880,7 @@ fn main() {
     );
     missed |= total >= 20.0;
     let t = Instant::now();
-    let again = redress::workflow::tick(&mut store, &cfg, now).expect("tick");
+    let again = redress::sweep::tick(&mut store, &cfg, now).expect("tick");
     println!(
         "  tick again:     {:6.2} ms  ({} steps: idempotent)",
         t.elapsed().as_secs_f64() * 1e3,

@@ -8,10 +8,10 @@ use chrono::{DateTime, NaiveDate, Utc};
 use crate::calendar::{london_date, Calendar};
 use crate::case::{Action, CloseReason};
 use crate::config::Config;
+use crate::plan::policy_of;
 use crate::plan::{self, refused, Decision, Plan, Reply, Result};
 use crate::policy::Policy;
 use crate::store::{self, Author, Case, Store};
-use crate::workflow::policy_of;
 
 fn author<'a>(cfg: &'a Config, actor: &'a str, at: DateTime<Utc>) -> Author<'a> {
     Author {
@@ -22,7 +22,7 @@ fn author<'a>(cfg: &'a Config, actor: &'a str, at: DateTime<Utc>) -> Author<'a> 
 }
 
 /// Load a case and its policy.
-fn load(store: &Store, cfg: &Config, reference: &str) -> Result<(Case, Policy)> {
+fn load<'a>(store: &Store, cfg: &'a Config, reference: &str) -> Result<(Case, &'a Policy)> {
     let case = store.find_case(reference)?;
     let policy = policy_of(cfg, &case)?;
     Ok((case, policy))
@@ -115,7 +115,7 @@ pub fn preview_reply(
     r: &Reply,
 ) -> anyhow::Result<crate::letter::Rendered> {
     let case = store.find_case(reference)?;
-    let policy = crate::policy::Policy::load(&case.policy)?;
+    let policy = policy_of(cfg, &case)?;
     let kind = plan::reply_kind(r, policy.is_final_stage(&case.stage))?;
     let content = plan::reply_content(kind, r, Some(r.outcome.as_deref().unwrap_or_default()));
     let kind = content.kind().as_str();

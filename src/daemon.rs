@@ -191,8 +191,8 @@ async fn scheduler_task(cfg: Config, mut rx: Shutdown, progress: Progress) -> an
             let cfg = cfg.clone();
             move || {
                 let now = Utc::now();
-                let r = (|| -> anyhow::Result<(crate::workflow::TickReport, usize, usize)> {
-                    let rep = crate::workflow::tick(&mut store, &cfg, now)?;
+                let r = (|| -> anyhow::Result<(crate::sweep::TickReport, usize, usize)> {
+                    let rep = crate::sweep::tick(&mut store, &cfg, now)?;
                     let digests = crate::scheduler::run_digests(&mut store, &cfg, now)?
                         + crate::scheduler::run_reports_and_retention(&mut store, &cfg, now)?;
                     let sent = crate::outbox::send_staff_mail(&mut store, &cfg, now)?;

@@ -30,7 +30,6 @@
 //! - [`scheduler`]: digests, reports and retention on their schedules.
 //! - [`retention`]: erasing personal data past its destruction date.
 //! - [`subject_access`]: everything held about one person, exported.
-//! - [`workflow`]: the names callers know (`workflow::reply`, `workflow::tick`).
 //!
 //! **Edges**
 //! - [`mailbox`]: Maildir and IMAP sources; `Source::watch` owns IDLE.
@@ -68,4 +67,3 @@ pub mod thread;
 pub mod time;
 pub mod tls;
 pub mod triage;
-pub mod workflow;

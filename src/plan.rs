@@ -7,6 +7,7 @@ use chrono::NaiveDate;
 
 use crate::calendar::Calendar;
 use crate::case::{self, Action, CloseReason, IllegalTransition, Kind, State};
+use crate::config::Config;
 use crate::deadline::{self, Due, Facts};
 use crate::letter::kind::{self as letter, Content};
 use crate::policy::Policy;
@@ -28,6 +29,14 @@ pub type Result<T> = std::result::Result<T, WorkflowError>;
 
 pub fn refused(msg: impl Into<String>) -> WorkflowError {
     WorkflowError::Refused(msg.into())
+}
+
+/// The policy that governs `case` ([`crate::policy::Policies`]); a case under a preset
+/// this build does not have is refused, naming the case.
+pub fn policy_of<'a>(cfg: &'a Config, case: &Case) -> Result<&'a Policy> {
+    cfg.policies()
+        .get(&case.policy)
+        .map_err(|e| refused(format!("{}: {e}", case.reference)))
 }
 
 /// Changes to the facts a case's deadlines count from, and to who handles it.

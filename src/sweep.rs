@@ -16,11 +16,11 @@ use crate::case::{Action, CloseReason, Kind, State};
 use crate::config::Config;
 use crate::deadline::{self, Status};
 use crate::letter::kind::Content;
+use crate::plan::policy_of;
 use crate::plan::{self, LetterOrder, Plan, Result, Write};
 use crate::policy::{OnLapse, Policy, Unit};
 use crate::store::{Author, Case, Store};
 use crate::time::iso;
-use crate::workflow::policy_of;
 
 const ACTOR: &str = "system:scheduler";
 

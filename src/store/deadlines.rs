@@ -164,9 +164,7 @@ impl Store {
         &self,
         by: NaiveDate,
     ) -> Result<Vec<(i64, String, deadline::Kind, NaiveDate)>> {
-        let mut st = self.conn.prepare_cached(
-            "SELECT case_id, stage, kind, due FROM deadlines WHERE status = 'open' AND due <= ?1 ORDER BY due, case_id, id",
-        )?;
+        let mut st = self.conn.prepare_cached(OPEN_DUE_BY)?;
         let rows = st
             .query_map([iso(by)], |r| {
                 Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get::<_, String>(3)?))
@@ -178,3 +176,7 @@ impl Store {
             .collect())
     }
 }
+
+/// The scheduler's work list: open deadlines due by ?1 (an ISO date).
+pub(super) const OPEN_DUE_BY: &str =
+    "SELECT case_id, stage, kind, due FROM deadlines WHERE status = 'open' AND due <= ?1 ORDER BY due, case_id, id";

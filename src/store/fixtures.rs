@@ -374,25 +374,25 @@ impl Store {
         )?)
     }
 
-    /// The three queries `workflow::tick` runs on every pass (as in src/workflow.rs),
-    /// each run five times, with SQLite's plan for each.
+    /// The three queries `sweep::tick` runs on every pass (the statements of
+    /// `open_deadlines_due_by`, `answered_cases` and `customer_replies`), each run five
+    /// times, with SQLite's plan for each.
     pub fn tick_query_timings(&self, horizon: &str) -> Result<Vec<QueryTiming>> {
+        // The statements the tick's own store functions run, not copies of them.
         let qs: [(&'static str, &str, Vec<String>); 3] = [
             (
                 "open deadlines due by the horizon",
-                "SELECT case_id, stage, kind, due FROM deadlines WHERE status = 'open' AND due <= ?1 ORDER BY due, case_id, id",
+                super::deadlines::OPEN_DUE_BY,
                 vec![horizon.to_string()],
             ),
             (
                 "acknowledged compliments/redirects",
-                "SELECT id, kind FROM cases WHERE state = 'acknowledged' AND kind IN ('compliment', 'service-request', 'out-of-scope') ORDER BY id",
+                super::replies::ANSWERED,
                 vec![],
             ),
             (
                 "customer replies on cases awaiting them",
-                "SELECT m.id, c.id, c.reference, m.received_at FROM messages m JOIN cases c ON c.id = m.case_id
-                 WHERE m.status = 'attached' AND c.state IN ('responded', 'awaiting-customer')
-                 AND m.matched_by NOT LIKE 'third-party%' ORDER BY m.id",
+                super::replies::CUSTOMER_REPLIES,
                 vec![],
             ),
         ];

@@ -18,9 +18,7 @@ pub struct CustomerReply {
 impl Store {
     /// Compliments thanked and redirects sent (acknowledged, nothing more owed).
     pub fn answered_cases(&self) -> Result<Vec<i64>> {
-        let mut st = self.conn.prepare_cached(
-            "SELECT id FROM cases WHERE state = 'acknowledged' AND kind IN ('compliment', 'service-request', 'out-of-scope') ORDER BY id",
-        )?;
+        let mut st = self.conn.prepare_cached(ANSWERED)?;
         let v = st
             .query_map([], |r| r.get(0))?
             .collect::<rusqlite::Result<Vec<_>>>()?;
@@ -30,12 +28,7 @@ impl Store {
     /// Replies attached to cases awaiting the customer, that may act on them (not a
     /// third party's, no no-reply reason), oldest first.
     pub fn customer_replies(&self) -> Result<Vec<CustomerReply>> {
-        let mut st = self.conn.prepare_cached(
-            "SELECT m.id, c.id, m.received_at, COALESCE(m.subject, ''), COALESCE(m.body_text, '')
-             FROM messages m JOIN cases c ON c.id = m.case_id
-             WHERE m.status = 'attached' AND c.state IN ('responded', 'awaiting-customer')
-             AND m.matched_by NOT LIKE 'third-party%' AND m.no_reply_reason IS NULL ORDER BY m.id",
-        )?;
+        let mut st = self.conn.prepare_cached(CUSTOMER_REPLIES)?;
         let v = st
             .query_map([], |r| {
                 Ok(CustomerReply {
@@ -58,3 +51,14 @@ impl Store {
         Ok(())
     }
 }
+
+/// Compliments thanked and redirects sent.
+pub(super) const ANSWERED: &str =
+    "SELECT id FROM cases WHERE state = 'acknowledged' AND kind IN ('compliment', 'service-request', 'out-of-scope') ORDER BY id";
+
+/// Replies on cases awaiting the customer that may act on them.
+pub(super) const CUSTOMER_REPLIES: &str =
+    "SELECT m.id, c.id, m.received_at, COALESCE(m.subject, ''), COALESCE(m.body_text, '')
+     FROM messages m JOIN cases c ON c.id = m.case_id
+     WHERE m.status = 'attached' AND c.state IN ('responded', 'awaiting-customer')
+     AND m.matched_by NOT LIKE 'third-party%' AND m.no_reply_reason IS NULL ORDER BY m.id";

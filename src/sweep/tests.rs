@@ -383,3 +383,27 @@ fn automatic_letters_are_stored_with_exactly_the_facts_their_templates_use() {
     assert_eq!(l.data.as_object().unwrap().len(), 2, "{}", l.data);
     assert_eq!(l.data["reason"], cfg.workflow.holding_reason.as_str());
 }
+
+#[test]
+fn the_escalation_chain_follows_managers_and_stops_at_a_loop() {
+    let mut cfg = Config::load(None).unwrap();
+    cfg.staff = vec![
+        Staff {
+            name: "ann".into(),
+            email: "ann@x".into(),
+            manager: Some("bob".into()),
+        },
+        Staff {
+            name: "bob".into(),
+            email: "bob@x".into(),
+            manager: Some("cat".into()),
+        },
+        Staff {
+            name: "cat".into(),
+            email: "cat@x".into(),
+            manager: Some("ann".into()),
+        },
+    ];
+    assert_eq!(chain(&cfg, Some("ann")), vec!["ann", "bob", "cat"]);
+    assert!(chain(&cfg, None).is_empty());
+}
