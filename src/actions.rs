@@ -75,7 +75,7 @@ pub fn assign(
     officer: &str,
 ) -> Result<Case> {
     let (case, policy) = load(store, cfg, reference)?;
-    plan::assign(&case, officer, &policy)?;
+    plan::assign(&case, officer, policy)?;
     if !cfg.staff.is_empty() && cfg.staff(officer).is_none() {
         return Err(refused(format!(
             "{officer} is not listed under [[staff]] in the config"
@@ -101,7 +101,7 @@ pub fn reply(
     r: &Reply,
 ) -> Result<Case> {
     let (case, policy) = load(store, cfg, reference)?;
-    let p = plan::reply(&case, r, &policy, &cfg.calendar, london_date(now))?;
+    let p = plan::reply(&case, r, policy, &cfg.calendar, london_date(now))?;
     write(store, cfg, &case, &p, actor, now)
 }
 
@@ -141,7 +141,7 @@ pub fn extend(
         days,
         reason,
         target,
-        &policy,
+        policy,
         &cfg.calendar,
         london_date(now),
     )?;
@@ -159,7 +159,7 @@ pub fn escalate(
     let (case, policy) = load(store, cfg, reference)?;
     let p = plan::escalate(
         &case,
-        &policy,
+        policy,
         &cfg.calendar,
         london_date(now),
         actor.starts_with("system"),
@@ -179,7 +179,7 @@ pub fn decide(
     reasons: &str,
 ) -> Result<Case> {
     let (case, policy) = load(store, cfg, reference)?;
-    let p = plan::decide(&case, d, reasons, &policy, &cfg.calendar, london_date(now))?;
+    let p = plan::decide(&case, d, reasons, policy, &cfg.calendar, london_date(now))?;
     write(store, cfg, &case, &p, actor, now)
 }
 
@@ -197,7 +197,7 @@ pub fn close(
     let p = plan::plan(
         &case,
         Action::Close(reason),
-        &policy,
+        policy,
         &cfg.calendar,
         london_date(now),
         note,
@@ -218,7 +218,7 @@ pub fn reopen(
     let p = plan::plan(
         &case,
         Action::Reopen,
-        &policy,
+        policy,
         &cfg.calendar,
         london_date(now),
         Some(why),

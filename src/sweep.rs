@@ -588,7 +588,7 @@ pub fn tick(store: &mut Store, cfg: &Config, now: DateTime<Utc>) -> Result<TickR
                     kind: *kind,
                     due: *due,
                 };
-                for step in decide(&d, &case, &policy, cfg, today)? {
+                for step in decide(&d, &case, policy, cfg, today)? {
                     if write(store, cfg, &case, &step, now)? {
                         rep.count(&step);
                     }
@@ -602,7 +602,7 @@ pub fn tick(store: &mut Store, cfg: &Config, now: DateTime<Utc>) -> Result<TickR
         store.batch(|store| -> Result<()> {
             let case = store.case_by_id(id)?;
             let policy = policy_of(cfg, &case)?;
-            let step = answered(&case, &policy, cfg, today)?;
+            let step = answered(&case, policy, cfg, today)?;
             write(store, cfg, &case, &step, now)?;
             rep.count(&step);
             Ok(())
@@ -623,7 +623,7 @@ pub fn tick(store: &mut Store, cfg: &Config, now: DateTime<Utc>) -> Result<TickR
             );
             let received = crate::time::parse_stamp(&r.received_at).unwrap_or(now);
             let policy = policy_of(cfg, &case)?;
-            for step in reply(&case, r.message_id, &words, received, &policy, cfg)? {
+            for step in reply(&case, r.message_id, &words, received, policy, cfg)? {
                 if write(store, cfg, &case, &step, now)? {
                     rep.count(&step);
                     break;
