@@ -6,12 +6,13 @@
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::calendar::{london_date, Calendar};
+use crate::case::Case;
 use crate::case::{Action, CloseReason};
 use crate::config::Config;
 use crate::plan::policy_of;
 use crate::plan::{self, refused, Decision, Plan, Reply, Result};
 use crate::policy::Policy;
-use crate::store::{self, Author, Case, Store};
+use crate::store::{self, Author, Store};
 
 fn author<'a>(cfg: &'a Config, actor: &'a str, at: DateTime<Utc>) -> Author<'a> {
     Author {

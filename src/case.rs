@@ -2,6 +2,7 @@
 //! case between them, and the close reasons. An action that the current state does
 //! not allow is an error, never a silent no-op.
 
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -209,6 +210,72 @@ fn illegal(from: State, action: Action) -> IllegalTransition {
         from,
         action: action.name(),
     }
+}
+
+/// A case as listings and `case REF` show it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Case {
+    #[serde(skip)]
+    pub id: i64,
+    pub reference: String,
+    pub policy: String,
+    pub kind: Kind,
+    pub state: State,
+    pub stage: String,
+    pub close_reason: Option<CloseReason>,
+    pub customer_email: Option<String>,
+    pub customer_name: Option<String>,
+    pub subject: Option<String>,
+    pub service: Option<String>,
+    pub officer: Option<String>,
+    pub past_officers: Vec<String>,
+    pub category: Option<String>,
+    pub outcome: Option<String>,
+    pub received_at: String,
+    pub closed_at: Option<String>,
+    pub flagged: Option<String>,
+    /// The earliest open deadline, if any.
+    pub next_due: Option<String>,
+    #[serde(skip)]
+    pub facts: FactsRow,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct FactsRow {
+    pub received_on: Option<NaiveDate>,
+    pub acknowledged_on: Option<NaiveDate>,
+    pub escalation_requested_on: Option<NaiveDate>,
+    pub investigation_started_on: Option<NaiveDate>,
+    pub responded_on: Option<NaiveDate>,
+}
+
+impl Case {
+    /// The day our response at the current stage went out, if it has.
+    pub fn facts_responded_on(&self) -> Option<NaiveDate> {
+        self.facts.responded_on
+    }
+}
+
+impl FactsRow {
+    pub fn facts(&self) -> crate::deadline::Facts {
+        crate::deadline::Facts {
+            received: self.received_on,
+            acknowledged: self.acknowledged_on,
+            escalation_requested: self.escalation_requested_on,
+            investigation_started: self.investigation_started_on,
+            responded: self.responded_on,
+        }
+    }
+}
+/// The customer a case belongs to, with what letters need beyond `Case`.
+#[derive(Debug, Clone, Default)]
+pub struct Customer {
+    pub email: Option<String>,
+    pub name: Option<String>,
+    /// Postal address, one line per line.
+    pub address: Vec<String>,
+    /// letter-only, single-contact, no-response (after a Monitoring Officer decision).
+    pub restriction: Option<String>,
 }
 
 #[cfg(test)]

@@ -283,3 +283,15 @@ pub fn counts_working_days(policy: &Policy, due: &Due) -> bool {
         _ => false,
     }
 }
+/// A deadline of a case as stored: which promise, from what, when due, and its state.
+#[derive(Debug, Clone, Serialize)]
+pub struct Deadline {
+    pub stage: String,
+    pub kind: Kind,
+    pub from_event: String,
+    pub from_date: String,
+    pub period: String,
+    pub due: String,
+    pub status: Status,
+    pub met_on: Option<String>,
+}

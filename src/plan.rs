@@ -6,12 +6,12 @@
 use chrono::NaiveDate;
 
 use crate::calendar::Calendar;
+use crate::case::Case;
 use crate::case::{self, Action, CloseReason, IllegalTransition, Kind, State};
 use crate::config::Config;
 use crate::deadline::{self, Due, Facts};
 use crate::letter::kind::{self as letter, Content};
 use crate::policy::Policy;
-use crate::store::{Case, StoreError};
 
 /// Why an action was refused (or the store failed underneath it). The text is what the
 /// officer reads.
@@ -21,8 +21,10 @@ pub enum WorkflowError {
     Refused(String),
     #[error("{0}: {1}")]
     Illegal(String, IllegalTransition),
+    /// The store failed (a `store::StoreError`, converted where the store is used:
+    /// planners never touch it).
     #[error(transparent)]
-    Store(#[from] StoreError),
+    Store(Box<dyn std::error::Error + Send + Sync>),
 }
 
 pub type Result<T> = std::result::Result<T, WorkflowError>;

@@ -12,6 +12,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
 use crate::calendar::{london_date, show};
+use crate::case::Case;
 use crate::case::{Action, CloseReason, Kind, State};
 use crate::config::Config;
 use crate::deadline::{self, Status};
@@ -19,7 +20,7 @@ use crate::letter::kind::Content;
 use crate::plan::policy_of;
 use crate::plan::{self, LetterOrder, Plan, Result, Write};
 use crate::policy::{OnLapse, Policy, Unit};
-use crate::store::{Author, Case, Store};
+use crate::store::{Author, Store};
 use crate::time::iso;
 
 const ACTOR: &str = "system:scheduler";

@@ -7,9 +7,10 @@ use std::process::ExitCode;
 use super::{esc, parse_date, print_json, print_table, Ctx};
 use crate::calendar::show as day;
 use crate::case::{Kind, State};
+use crate::deadline::Deadline;
 use crate::deadline::{self, Due, Status};
 use crate::policy::Anchor;
-use crate::store::{CaseFilter, Deadline, NewCase};
+use crate::store::{CaseFilter, NewCase};
 
 #[derive(Debug, Args)]
 pub struct CasesArgs {
@@ -363,7 +364,7 @@ pub fn new(ctx: &Ctx, a: NewArgs) -> Result<ExitCode> {
 /// `case REF --history`: every event in log order, with its sequence number in the log,
 /// the time in UTC and London, who or what acted (officer:NAME, mail, triage, outbox,
 /// system, cli) and the state it moved the case between.
-fn history(store: &crate::store::Store, case: &crate::store::Case, json: bool) -> Result<ExitCode> {
+fn history(store: &crate::store::Store, case: &crate::case::Case, json: bool) -> Result<ExitCode> {
     let events = store.history(case.id)?;
     let erased_at = store.erased_at(case.id)?;
     if json {

@@ -158,7 +158,7 @@ pub struct TickArgs {
     pub json: bool,
 }
 
-fn said(case: &crate::store::Case) {
+fn said(case: &crate::case::Case) {
     let due = case
         .next_due
         .as_deref()

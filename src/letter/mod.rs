@@ -31,11 +31,11 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use crate::calendar::{london_date, weekday_name, Calendar};
+use crate::case::{Case, Customer};
 use crate::config::Council;
+use crate::deadline::Deadline;
 use crate::deadline::{self, Facts};
 use crate::policy::{OnLapse, Policy};
-use crate::store::outbox::CustomerRow;
-use crate::store::{Case, Deadline};
 
 pub mod kind;
 pub mod pdf;
@@ -242,7 +242,7 @@ pub struct ContextInput<'a> {
     pub policy: &'a Policy,
     pub calendar: &'a Calendar,
     pub case: &'a Case,
-    pub customer: &'a CustomerRow,
+    pub customer: &'a Customer,
     pub deadlines: &'a [Deadline],
     pub kind: &'a str,
     pub automatic: bool,

@@ -9,11 +9,10 @@ use super::{
     Signpost,
 };
 use crate::calendar::Calendar;
+use crate::case::{Case, Customer, FactsRow};
 use crate::case::{Kind as CaseKind, State};
 use crate::config::Council;
 use crate::policy::Policy;
-use crate::store::outbox::CustomerRow;
-use crate::store::{Case, FactsRow};
 use chrono::NaiveDate;
 
 fn date(y: i32, m: u32, d: u32) -> NaiveDate {
@@ -290,7 +289,7 @@ fn sample_cases(policy: &Policy, kind: Kind) -> Vec<Case> {
 pub fn contexts(policy: &Policy, council: &Council, kind: Kind) -> Vec<LetterContext> {
     let cal = Calendar::new();
     let now = Utc.with_ymd_and_hms(2026, 12, 23, 9, 0, 0).unwrap();
-    let customer = CustomerRow {
+    let customer = Customer {
         email: Some("jo.bloggs@example.net".into()),
         name: None,
         address: vec![

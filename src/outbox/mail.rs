@@ -6,9 +6,10 @@ use lettre::message::header::{ContentType, HeaderName, HeaderValue};
 use lettre::message::{Attachment, Mailbox, MultiPart};
 use lettre::{Address, Message};
 
+use crate::case::Customer;
 use crate::config::Config;
 use crate::letter::{quoted, quoted_name};
-use crate::store::outbox::{CustomerRow, LetterContent, LetterRow};
+use crate::store::outbox::{LetterContent, LetterRow};
 
 /// RFC 5322 §2.1.1: no line of a message may be longer than this (without CRLF).
 pub const MAX_LINE: usize = 998;
@@ -85,7 +86,7 @@ pub fn build_message(
     config: &Config,
     letter: &LetterRow,
     content: &LetterContent,
-    customer: &CustomerRow,
+    customer: &Customer,
     now: DateTime<Utc>,
 ) -> Result<Message, String> {
     let from_addr: Address = config.council.email.trim().parse().map_err(|e| {

@@ -52,10 +52,11 @@
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
+use crate::case::Customer;
 use crate::config::{Config, LettersConfig};
 use crate::letter::{ContextInput, LetterContext, Rendered, Templates};
 use crate::policy::Policy;
-use crate::store::outbox::{CustomerRow, LetterContent, LetterRow};
+use crate::store::outbox::{LetterContent, LetterRow};
 use crate::store::{Store, StoreError};
 
 mod mail;
@@ -111,7 +112,7 @@ impl SendReport {
 }
 
 /// Why a letter must not be emailed, if it must not.
-fn hold_reason(letter: &LetterRow, customer: &CustomerRow) -> Option<String> {
+fn hold_reason(letter: &LetterRow, customer: &Customer) -> Option<String> {
     if letter.kind == "manager-digest" {
         return None;
     }
@@ -298,7 +299,7 @@ fn render_one(
 fn store_rendered(
     store: &mut Store,
     letter: &LetterRow,
-    customer: &CustomerRow,
+    customer: &Customer,
     outcome: std::result::Result<Rendered, String>,
     now: DateTime<Utc>,
 ) -> Result<usize> {

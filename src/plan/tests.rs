@@ -1,8 +1,8 @@
 //! The planners without a database, as the policy text reads.
 
 use super::*;
+use crate::case::FactsRow;
 use crate::deadline::Kind as D;
-use crate::store::FactsRow;
 
 /// The six presets in config/policies/.
 pub(crate) const PRESETS: [&str; 6] = [

@@ -5,11 +5,9 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
-use serde::Serialize;
 
 use crate::calendar::{london_date, Calendar};
-use crate::case::{CloseReason, Kind, State};
-use crate::deadline::Facts;
+use crate::case::{Case, FactsRow, Kind, State};
 use crate::policy::Policy;
 
 use super::deadlines::{apply_deadline_op, set_extension, set_open_deadline, upsert_deadline};
@@ -28,61 +26,6 @@ pub struct NewCase<'a> {
     pub received_at: DateTime<Utc>,
 }
 
-/// A case as listings and `case REF` show it.
-#[derive(Debug, Clone, Serialize)]
-pub struct Case {
-    #[serde(skip)]
-    pub id: i64,
-    pub reference: String,
-    pub policy: String,
-    pub kind: Kind,
-    pub state: State,
-    pub stage: String,
-    pub close_reason: Option<CloseReason>,
-    pub customer_email: Option<String>,
-    pub customer_name: Option<String>,
-    pub subject: Option<String>,
-    pub service: Option<String>,
-    pub officer: Option<String>,
-    pub past_officers: Vec<String>,
-    pub category: Option<String>,
-    pub outcome: Option<String>,
-    pub received_at: String,
-    pub closed_at: Option<String>,
-    pub flagged: Option<String>,
-    /// The earliest open deadline, if any.
-    pub next_due: Option<String>,
-    #[serde(skip)]
-    pub facts: FactsRow,
-}
-
-#[derive(Debug, Clone, Default)]
-pub struct FactsRow {
-    pub received_on: Option<NaiveDate>,
-    pub acknowledged_on: Option<NaiveDate>,
-    pub escalation_requested_on: Option<NaiveDate>,
-    pub investigation_started_on: Option<NaiveDate>,
-    pub responded_on: Option<NaiveDate>,
-}
-
-impl Case {
-    /// The day our response at the current stage went out, if it has.
-    pub fn facts_responded_on(&self) -> Option<NaiveDate> {
-        self.facts.responded_on
-    }
-}
-
-impl FactsRow {
-    pub fn facts(&self) -> Facts {
-        Facts {
-            received: self.received_on,
-            acknowledged: self.acknowledged_on,
-            escalation_requested: self.escalation_requested_on,
-            investigation_started: self.investigation_started_on,
-            responded: self.responded_on,
-        }
-    }
-}
 /// Filters for `cases`.
 #[derive(Debug, Clone, Default)]
 pub struct CaseFilter {

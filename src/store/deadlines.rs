@@ -1,25 +1,13 @@
 //! The deadlines table: a case's deadlines inserted, redated, met, lapsed, cancelled.
 
+use crate::deadline::Deadline;
 use chrono::NaiveDate;
 use rusqlite::{params, Connection, OptionalExtension};
-use serde::Serialize;
 
 use super::{Result, Store};
 use crate::deadline::{self, Due, Status};
 use crate::plan::DeadlineOp;
 use crate::time::iso;
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Deadline {
-    pub stage: String,
-    pub kind: deadline::Kind,
-    pub from_event: String,
-    pub from_date: String,
-    pub period: String,
-    pub due: String,
-    pub status: deadline::Status,
-    pub met_on: Option<String>,
-}
 
 impl Store {
     pub fn deadlines(&self, case_id: i64) -> Result<Vec<Deadline>> {

@@ -78,6 +78,12 @@ fn keep_only_headers_of_huge_quarantined_mail(tx: &Connection, max: i64) -> Resu
     Ok(())
 }
 
+impl From<StoreError> for crate::plan::WorkflowError {
+    fn from(e: StoreError) -> Self {
+        crate::plan::WorkflowError::Store(Box::new(e))
+    }
+}
+
 pub struct Store {
     conn: Connection,
 }
@@ -303,8 +309,7 @@ mod pauses;
 mod replies;
 mod steps;
 pub(crate) use cases::{create_case_with, find_case_on, flag_case};
-pub use cases::{Author, Case, CaseField, CaseFilter, FactsRow, NewCase};
-pub use deadlines::Deadline;
+pub use cases::{Author, CaseField, CaseFilter, NewCase};
 pub(crate) use events::insert_event;
 pub use events::EventRow;
 pub use pauses::PauseRow;

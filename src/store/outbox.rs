@@ -2,6 +2,7 @@
 //! letter (queued, sending, sent, held, failed) in one transaction with its event.
 //! The policy of when to retry and what counts as permanent lives in `crate::outbox`.
 
+use crate::case::Customer;
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
@@ -54,17 +55,6 @@ pub struct LetterContent {
     pub body_html: Option<String>,
     pub pdf: Option<Vec<u8>>,
     pub pdf_name: Option<String>,
-}
-
-/// The customer a case belongs to, with what letters need beyond `Case`.
-#[derive(Debug, Clone, Default)]
-pub struct CustomerRow {
-    pub email: Option<String>,
-    pub name: Option<String>,
-    /// Postal address, one line per line.
-    pub address: Vec<String>,
-    /// letter-only, single-contact, no-response (after a Monitoring Officer decision).
-    pub restriction: Option<String>,
 }
 
 const LETTER_COLUMNS: &str =
@@ -204,7 +194,7 @@ impl Store {
         )?)
     }
 
-    pub fn customer_of_case(&self, case_id: i64) -> Result<CustomerRow> {
+    pub fn customer_of_case(&self, case_id: i64) -> Result<Customer> {
         let row = self
             .conn
             .query_row(
@@ -213,7 +203,7 @@ impl Store {
                 [case_id],
                 |r| {
                     let address: Option<String> = r.get(2)?;
-                    Ok(CustomerRow {
+                    Ok(Customer {
                         email: r.get(0)?,
                         name: r.get(1)?,
                         address: address

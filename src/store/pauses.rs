@@ -4,7 +4,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{params, OptionalExtension};
 use serde::Serialize;
 
-use super::{insert_event, Case, Result, Store, StoreError};
+use super::{insert_event, Result, Store, StoreError};
+use crate::case::Case;
 use crate::time::iso;
 
 impl Store {

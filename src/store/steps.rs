@@ -5,7 +5,8 @@ use chrono::{DateTime, Utc};
 use rusqlite::params;
 
 use super::cases::{apply_plan, Author};
-use super::{Case, Result, Store};
+use super::{Result, Store};
+use crate::case::Case;
 use crate::plan::Plan;
 use crate::time::stamp;
 

@@ -1,5 +1,6 @@
 use super::*;
 use crate::calendar::Calendar;
+use crate::case::Case;
 use crate::case::{Action, CloseReason};
 use crate::policy::Policy;
 

@@ -11,9 +11,10 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use redress::calendar::Calendar;
+use redress::case::Case;
 use redress::case::Kind;
 use redress::config::Config;
-use redress::store::{Case, LetterRequest, NewCase, Store};
+use redress::store::{LetterRequest, NewCase, Store};
 
 pub const PYTHON: &str = "/usr/bin/python3";
 
