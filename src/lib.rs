@@ -9,13 +9,15 @@
 //! - [`policy`]: council presets (config/policies/*.toml) and [`policy::Policies`],
 //!   which answers which policy governs a case.
 //! - [`deadline`]: which promises apply to a case and when each falls due.
-//! - [`case`]: the case lifecycle as a state machine (kinds, states, close reasons).
+//! - [`case`]: the case lifecycle as a state machine (kinds, states, close reasons),
+//!   and the case and customer as the store returns them.
 //! - [`plan`]: what an officer's action or a lifecycle step changes, as a `Plan`.
 //! - [`sweep`]: `decide` (the automatic steps a due deadline calls for) and `tick`.
 //! - [`message`]: one raw message parsed; why no automatic reply may answer it.
 //! - [`thread`]: which case a message belongs to.
 //! - [`admission`]: how a message joins a case; whether an automatic letter may go.
 //! - [`triage`]: complaint, compliment, comment, service request or out of scope.
+//! - [`schedule`]: when a cron schedule fires, in London time.
 //! - [`letter`]: letter kinds and their facts, Tera templates, text, HTML and PDF.
 //! - [`report`]: performance figures and their text, CSV, JSON and PDF forms.
 //! - [`text`], [`escape`], [`time`]: sender text cleaned, text made safe to print,
