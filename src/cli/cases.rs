@@ -273,11 +273,7 @@ pub fn show(ctx: &Ctx, a: CaseArgs) -> Result<ExitCode> {
     print_table(&["STAGE", "DEADLINE", "DUE", "STATUS", "RULE"], &rows);
     if a.explain {
         println!();
-        let policy = if case.policy == ctx.config.policy.name {
-            ctx.config.policy.clone()
-        } else {
-            crate::policy::Policy::load(&case.policy)?
-        };
+        let policy = ctx.config.policies().get(&case.policy)?;
         println!(
             "Rules: {} ({}); the day of receipt or of our reply is day 0, the next working day is day 1.",
             policy.preset.council, policy.preset.source
@@ -287,7 +283,7 @@ pub fn show(ctx: &Ctx, a: CaseArgs) -> Result<ExitCode> {
                 "{}",
                 d.explain(
                     &ctx.config.calendar,
-                    deadline::counts_working_days(&policy, &d)
+                    deadline::counts_working_days(policy, &d)
                 )
             );
         }

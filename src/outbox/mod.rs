@@ -55,7 +55,6 @@ use serde::Serialize;
 use crate::case::Customer;
 use crate::config::{Config, LettersConfig};
 use crate::letter::{ContextInput, LetterContext, Rendered, Templates};
-use crate::policy::Policy;
 use crate::store::outbox::{LetterContent, LetterRow};
 use crate::store::{Store, StoreError};
 
@@ -135,14 +134,6 @@ pub fn templates(config: &Config) -> Result<Templates> {
     Ok(Templates::load(config.letters.templates.as_deref())?)
 }
 
-fn policy_for(config: &Config, name: &str) -> Policy {
-    if name == config.policy.name {
-        return config.policy.clone();
-    }
-    // A case keeps the policy it was opened under, even if the config has moved on.
-    Policy::load(name).unwrap_or_else(|_| config.policy.clone())
-}
-
 /// The context a letter's template sees, gathered from the store.
 pub fn letter_context(
     store: &Store,
@@ -179,10 +170,15 @@ pub fn case_context(
     let case = store.case_by_id(case_id)?;
     let customer = store.customer_of_case(case.id)?;
     let deadlines = store.deadlines(case.id)?;
-    let policy = policy_for(config, &case.policy);
+    // A case keeps the policy it was opened under, even if the config has moved on;
+    // one whose preset this build lacks is written under the configured one.
+    let policy = config
+        .policies()
+        .get(&case.policy)
+        .unwrap_or(&config.policy);
     Ok(LetterContext::build(ContextInput {
         council: &config.council,
-        policy: &policy,
+        policy,
         calendar: &config.calendar,
         case: &case,
         customer: &customer,
