@@ -110,7 +110,7 @@ fn show_policy(p: &Policy) {
     println!("Outcomes: {}", pr.outcomes.join("; "));
     println!(
         "{} ({}): {}",
-        capitalise(&pr.category_label),
+        plural_heading(&pr.category_label),
         pr.categories.len(),
         pr.categories.join("; ")
     );
@@ -140,11 +140,32 @@ fn show_policy(p: &Policy) {
     println!("Retention: {}", ret.join("; "));
 }
 
-fn capitalise(s: &str) -> String {
-    let mut c = s.chars();
+/// A category label as a list heading: "category" -> "Categories", "reason" -> "Reasons".
+fn plural_heading(s: &str) -> String {
+    if s.is_empty() {
+        return String::new();
+    }
+    let plural = match s.strip_suffix('y') {
+        Some(stem) if !stem.ends_with(['a', 'e', 'i', 'o', 'u']) => format!("{stem}ies"),
+        _ if s.ends_with(['s', 'x']) || s.ends_with("ch") || s.ends_with("sh") => format!("{s}es"),
+        _ => format!("{s}s"),
+    };
+    let mut c = plural.chars();
     match c.next() {
-        Some(f) => f.to_uppercase().collect::<String>() + c.as_str() + "s",
+        Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
         None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn category_labels_make_plural_headings() {
+        assert_eq!(super::plural_heading("category"), "Categories");
+        assert_eq!(super::plural_heading("reason"), "Reasons");
+        assert_eq!(super::plural_heading("type"), "Types");
+        assert_eq!(super::plural_heading("day"), "Days");
+        assert_eq!(super::plural_heading(""), "");
     }
 }
 
