@@ -75,8 +75,8 @@ pub struct NewArgs {
     /// When it reached the council (default: --now).
     #[arg(long, value_parser = super::parse_now)]
     pub received: Option<chrono::DateTime<chrono::Utc>>,
-    /// Who is recording it (goes in the event log).
-    #[arg(long, default_value = "cli")]
+    /// Who is recording it (goes in the event log). `--officer` is an older name for it.
+    #[arg(long = "by", alias = "officer", default_value = "cli")]
     pub officer: String,
     #[arg(long)]
     pub json: bool,

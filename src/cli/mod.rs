@@ -30,8 +30,9 @@ pub struct Cli {
     /// Configuration file (TOML). Without it, the zero-setup default: ./maildir in, ./outbox out, ./data/redress.db.
     #[arg(long, global = true, value_name = "FILE", env = "REDRESS_CONFIG")]
     pub config: Option<PathBuf>,
-    /// Run as if it were this moment (RFC 3339, e.g. 2026-12-24T09:00:00Z); honoured by every command.
-    #[arg(long, global = true, value_name = "RFC3339", value_parser = parse_now)]
+    /// Run as if it were this moment (RFC 3339, e.g. 2026-12-24T09:00:00Z), or 09:00 London
+    /// time on a date (2026-12-24); honoured by every command.
+    #[arg(long, global = true, value_name = "RFC3339|DATE", value_parser = parse_now)]
     pub now: Option<DateTime<Utc>>,
     /// More log output on stderr (-v debug, -vv trace). A filter in REDRESS_LOG, or else
     /// RUST_LOG, wins over -v (e.g. REDRESS_LOG=debug). The IMAP, SMTP and TLS libraries
@@ -129,10 +130,23 @@ impl Command {
     }
 }
 
+/// `--now`: an RFC 3339 moment, or a date meaning 09:00 London time that day (the
+/// start of a council's working day, so a date runs what an officer would see then).
 pub fn parse_now(s: &str) -> std::result::Result<DateTime<Utc>, String> {
-    DateTime::parse_from_rfc3339(s.trim())
-        .map(|d| d.with_timezone(&Utc))
-        .map_err(|_| format!("'{s}' is not an RFC 3339 time such as 2026-12-24T09:00:00Z"))
+    use chrono::TimeZone;
+    if let Ok(t) = DateTime::parse_from_rfc3339(s.trim()) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(9, 0, 0))
+        .and_then(|t| chrono_tz::Europe::London.from_local_datetime(&t).earliest())
+        .map(|t| t.with_timezone(&Utc))
+        .ok_or_else(|| {
+            format!(
+                "'{s}' is not an RFC 3339 time such as 2026-12-24T09:00:00Z, nor a date such as 2026-12-24"
+            )
+        })
 }
 
 pub fn parse_date(s: &str) -> std::result::Result<NaiveDate, String> {
@@ -401,9 +415,15 @@ pub fn esc(s: &str) -> std::borrow::Cow<'_, str> {
     crate::escape::escaped(s)
 }
 
+/// Print `v` as JSON. A reader that has gone (`redress new --json | head -1`) is not
+/// an error: what the command did is done and recorded.
 pub fn print_json<T: serde::Serialize>(v: &T) -> Result<()> {
-    println!("{}", serde_json::to_string_pretty(v)?);
-    Ok(())
+    use std::io::Write;
+    let text = serde_json::to_string_pretty(v)?;
+    match writeln!(std::io::stdout().lock(), "{text}") {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+        _ => Ok(()),
+    }
 }
 
 #[cfg(test)]

@@ -27,7 +27,7 @@ pub struct OutboxArgs {
     #[arg(long, value_name = "ID")]
     pub posted: Option<i64>,
     /// Who did it (recorded on the case's timeline) with --retry or --posted.
-    #[arg(long, default_value = "cli")]
+    #[arg(long = "by", alias = "officer", default_value = "cli")]
     pub officer: String,
 }
 

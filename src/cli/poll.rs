@@ -27,7 +27,8 @@ pub struct ClassifyArgs {
     /// complaint, compliment, comment, service-request or out-of-scope.
     #[arg(long = "as")]
     pub kind: String,
-    #[arg(long, default_value = "cli")]
+    /// Who did it (recorded on the case's timeline).
+    #[arg(long = "by", alias = "officer", default_value = "cli")]
     pub officer: String,
 }
 

@@ -15,7 +15,7 @@ pub struct RetentionArgs {
     #[arg(long)]
     pub dry_run: bool,
     /// Who is running it (goes in each case's event log as officer:NAME).
-    #[arg(long)]
+    #[arg(long = "by", alias = "officer")]
     pub officer: Option<String>,
     #[arg(long)]
     pub json: bool,
