@@ -157,18 +157,6 @@ fn plural_heading(s: &str) -> String {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn category_labels_make_plural_headings() {
-        assert_eq!(super::plural_heading("category"), "Categories");
-        assert_eq!(super::plural_heading("reason"), "Reasons");
-        assert_eq!(super::plural_heading("type"), "Types");
-        assert_eq!(super::plural_heading("day"), "Days");
-        assert_eq!(super::plural_heading(""), "");
-    }
-}
-
 pub fn deadline(ctx: &Ctx, a: DeadlineArgs) -> Result<ExitCode> {
     let policy = match &a.policy {
         Some(name) => Policy::load(name)?,
@@ -260,4 +248,16 @@ pub fn deadline(ctx: &Ctx, a: DeadlineArgs) -> Result<ExitCode> {
         println!("  ({p})");
     }
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn category_labels_make_plural_headings() {
+        assert_eq!(super::plural_heading("category"), "Categories");
+        assert_eq!(super::plural_heading("reason"), "Reasons");
+        assert_eq!(super::plural_heading("type"), "Types");
+        assert_eq!(super::plural_heading("day"), "Days");
+        assert_eq!(super::plural_heading(""), "");
+    }
 }
