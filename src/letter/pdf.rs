@@ -317,17 +317,40 @@ pub fn letter_pdf(ctx: &LetterContext, subject: &str, body: &str) -> Result<Vec<
         .with_pages(pages)
         .to_lopdf_document(&opts, &mut Vec::new());
     compress(&mut lo);
+    dated(&mut lo, &ctx.letter.date_iso);
     let mut bytes = Vec::with_capacity(48 * 1024);
     lo.save_to(&mut bytes)
         .map_err(|e| LetterError::Pdf(format!("cannot write the PDF: {e}")))?;
     Ok(bytes)
 }
 
+/// Give the document's information dictionary a real creation date (the letter's date,
+/// `YYYY-MM-DD`; printpdf writes 1 January 1970) and name Redress as the producer.
+pub(crate) fn dated(lo: &mut lopdf::Document, date_iso: &str) {
+    use lopdf::{Dictionary, Object};
+    let date = format!("D:{}", date_iso.replace('-', ""));
+    let set = |d: &mut Dictionary| {
+        d.set("CreationDate", Object::string_literal(date.clone()));
+        d.set("ModDate", Object::string_literal(date.clone()));
+        d.set("Producer", Object::string_literal("Redress"));
+    };
+    let existing = lo.trailer.get(b"Info").and_then(|o| o.as_reference()).ok();
+    match existing.and_then(|id| lo.get_object_mut(id).ok()) {
+        Some(Object::Dictionary(d)) => set(d),
+        _ => {
+            let mut d = Dictionary::new();
+            set(&mut d);
+            let id = lo.add_object(d);
+            lo.trailer.set("Info", id);
+        }
+    }
+}
+
 /// Deflate every stream not already filtered. printpdf's own `save` does this at
 /// zlib's best level, which took about 40% of a letter's time. Measured on the
 /// benchmark (docs/benchmarks.md): level 9 ~320 letters/s at 31 KB (two faces), level
 /// 6 384/s at 19 KB, level 1 570/s at 23 KB; the size stays far under the 60 KB target.
-fn compress(doc: &mut lopdf::Document) {
+pub(crate) fn compress(doc: &mut lopdf::Document) {
     use flate2::write::ZlibEncoder;
     use std::io::Write;
     for obj in doc.objects.values_mut() {
@@ -365,6 +388,30 @@ mod tests {
         assert_eq!(lines.join(" "), text);
         for l in &lines {
             assert!(width(&f.regular, l, BODY_PT) <= 60.0, "{l}");
+        }
+    }
+
+    #[test]
+    fn a_letter_is_dated_the_day_it_was_written_not_1970() {
+        let policy = crate::policy::Policy::load("west-lindsey").unwrap();
+        let ctx = crate::letter::sample::contexts(
+            &policy,
+            &crate::letter::sample::council(),
+            crate::letter::Kind::Acknowledgement,
+        )
+        .remove(0);
+        assert_eq!(ctx.letter.date_iso, "2026-12-23");
+        let pdf = letter_pdf(&ctx, "Subject", "Body").unwrap();
+        let doc = lopdf::Document::load_mem(&pdf).unwrap();
+        let info = doc
+            .trailer
+            .get(b"Info")
+            .and_then(|o| o.as_reference())
+            .and_then(|id| doc.get_dictionary(id))
+            .unwrap();
+        for key in [&b"CreationDate"[..], b"ModDate"] {
+            let date = info.get(key).and_then(|o| o.as_str()).unwrap();
+            assert_eq!(date, b"D:20261223", "{}", String::from_utf8_lossy(key));
         }
     }
 }

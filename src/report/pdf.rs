@@ -532,9 +532,21 @@ pub fn render(r: &Report) -> Result<Vec<u8>> {
         .into_iter()
         .map(|ops| PdfPage::new(Mm(PAGE_W), Mm(PAGE_H), ops))
         .collect();
-    let bytes = doc
+    let mut lo = doc
         .with_pages(pages)
-        .save(&PdfSaveOptions::default(), &mut Vec::new());
+        .to_lopdf_document(&PdfSaveOptions::default(), &mut Vec::new());
+    crate::letter::pdf::compress(&mut lo);
+    // Dated the day it was made (else the last day it covers), not 1 January 1970.
+    let made = r
+        .generated_at
+        .as_deref()
+        .and_then(|t| t.get(..10))
+        .map(String::from)
+        .unwrap_or_else(|| crate::time::iso(r.period.to));
+    crate::letter::pdf::dated(&mut lo, &made);
+    let mut bytes = Vec::new();
+    lo.save_to(&mut bytes)
+        .map_err(|e| ReportError::Pdf(format!("cannot write the PDF: {e}")))?;
     Ok(bytes)
 }
 
