@@ -335,3 +335,48 @@ fn a_command_that_records_something_ends_quietly_when_its_reader_has_gone() {
     let cases = redress(dir.path(), &["cases", "--json"]);
     assert!(cases.stdout.contains("jo@example.net"), "{}", cases.stdout);
 }
+
+#[test]
+fn explain_names_the_council_its_letters_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = redress(dir.path(), &["new", "--email", "jo@example.net"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let reference = r.stdout.trim().to_string();
+    // The zero-setup config runs the LGSCO Code preset, whose file calls the council
+    // "The Council"; letters and --explain both use the configured council's name.
+    let explain = redress(dir.path(), &["case", &reference, "--explain"]);
+    assert!(
+        explain
+            .stdout
+            .contains("Rules: Example Council, under the lgsco-code preset ("),
+        "{}",
+        explain.stdout
+    );
+    assert!(
+        !explain.stdout.contains("The Council"),
+        "{}",
+        explain.stdout
+    );
+    let pdf = dir.path().join("ack.pdf");
+    let r = redress(
+        dir.path(),
+        &[
+            "letter",
+            "preview",
+            &reference,
+            "--letter",
+            "acknowledgement",
+            "--out",
+            pdf.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let text = std::process::Command::new("pdftotext")
+        .arg(&pdf)
+        .arg("-")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(text.contains("Example Council"), "{text}");
+    assert!(!text.contains("The Council"), "{text}");
+}

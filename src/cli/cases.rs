@@ -275,8 +275,8 @@ pub fn show(ctx: &Ctx, a: CaseArgs) -> Result<ExitCode> {
         println!();
         let policy = ctx.config.policies().get(&case.policy)?;
         println!(
-            "Rules: {} ({}); the day of receipt or of our reply is day 0, the next working day is day 1.",
-            policy.preset.council, policy.preset.source
+            "Rules: {}, under the {} preset ({}); the day of receipt or of our reply is day 0, the next working day is day 1.",
+            ctx.config.council.name, policy.name, policy.preset.source
         );
         for d in deadlines.iter().filter_map(due_of) {
             println!(
