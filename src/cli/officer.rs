@@ -72,6 +72,8 @@ pub struct ExtendArgs {
     pub reference: String,
     #[arg(long)]
     pub days: u32,
+    /// Why more time is needed, in words for the resident: the letter says "because
+    /// REASON", so write it as the end of that sentence.
     #[arg(long)]
     pub reason: String,
     #[command(flatten)]
@@ -91,6 +93,8 @@ pub struct DecideArgs {
     /// accept, refer-back or refer-to-ombudsman.
     #[arg(long)]
     pub decision: String,
+    /// The reasons for the decision, in words for the resident: the decision letter
+    /// quotes them.
     #[arg(long)]
     pub reason: String,
     #[command(flatten)]
@@ -112,6 +116,7 @@ pub struct CloseArgs {
 #[derive(Debug, Args)]
 pub struct ReopenArgs {
     pub reference: String,
+    /// Why (kept on the case's timeline; not sent to the resident).
     #[arg(long)]
     pub reason: String,
     #[command(flatten)]
@@ -134,6 +139,7 @@ pub struct RestrictArgs {
     pub level: String,
     #[arg(long, value_parser = parse_date)]
     pub review: NaiveDate,
+    /// The reasons for the restriction, in words for the resident: the notice quotes them.
     #[arg(long)]
     pub reason: String,
     /// For single-contact: the named contact.
@@ -146,6 +152,7 @@ pub struct RestrictArgs {
 #[derive(Debug, Args)]
 pub struct PauseArgs {
     pub reference: String,
+    /// Why (kept on the case's timeline; not sent to the resident).
     #[arg(long)]
     pub reason: String,
     #[command(flatten)]

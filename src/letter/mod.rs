@@ -772,6 +772,34 @@ mod tests {
     use super::*;
 
     #[test]
+    fn an_extension_letter_never_quotes_the_policys_guidance_to_officers() {
+        // e.g. the LGSCO Code's "explain the reasons to the customer, give the expected
+        // response date and the Ombudsman's details" is an instruction to us, not news
+        // for the resident (issue 13, item 5).
+        let templates = Templates::builtin().unwrap();
+        let council = sample::council();
+        let mut checked = 0;
+        for name in crate::policy::Policies::builtin_names() {
+            let policy = Policy::load(name).unwrap();
+            for ctx in sample::contexts(&policy, &council, Kind::Extension) {
+                let words = templates.words("extension", &ctx).unwrap();
+                assert!(
+                    !words.body.contains("Our policy says"),
+                    "{name}: {}",
+                    words.body
+                );
+                for stage in &policy.preset.stages {
+                    if let Some(e) = &stage.extension {
+                        assert!(!words.body.contains(&e.condition), "{name}: {}", words.body);
+                        checked += 1;
+                    }
+                }
+            }
+        }
+        assert!(checked > 0);
+    }
+
+    #[test]
     fn subject_is_split_at_the_dashes_and_blank_runs_squeezed() {
         let (s, b) = split_subject("Hello [Ref X]\n---\nDear A,\n\n\n\nBody\n").unwrap();
         assert_eq!(s, "Hello [Ref X]");
