@@ -244,14 +244,36 @@ impl Default for WorkflowConfig {
 }
 
 /// A member of staff: officers handle cases, managers are alerted and escalated to.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Staff {
-    /// The name used on the command line (`assign REF NAME`).
+    /// The name used on the command line (`assign REF NAME`): a login, never printed
+    /// in a letter.
     pub name: String,
     pub email: String,
     /// The name of their manager, the next step up the chain.
     pub manager: Option<String>,
+    /// How letters name them ("Sam Patel"). Without it a letter names no officer.
+    #[serde(default)]
+    pub display_name: Option<String>,
+    /// Their job title, after the name in letters ("Customer Feedback Officer").
+    #[serde(default)]
+    pub job_title: Option<String>,
+}
+
+impl Staff {
+    /// How a letter names them: "Sam Patel, Customer Feedback Officer", or `None`
+    /// when no display name is configured (a login name is not for residents).
+    pub fn in_letters(&self) -> Option<String> {
+        let name = self.display_name.as_deref()?.trim();
+        if name.is_empty() {
+            return None;
+        }
+        Some(match self.job_title.as_deref().map(str::trim) {
+            Some(t) if !t.is_empty() => format!("{name}, {t}"),
+            _ => name.to_string(),
+        })
+    }
 }
 
 /// A managers' digest of overdue and due-soon cases, on a cron schedule.

@@ -654,3 +654,60 @@ fn the_monthly_report_is_mailed_on_the_first_and_retention_runs_nightly() {
         .iter()
         .any(|e| e["kind"] == "erased"));
 }
+
+#[test]
+fn letters_name_the_officer_by_display_name_and_title_never_by_login() {
+    // Issue 13, item 4: staff have display names and job titles; the login used on the
+    // command line (`assign REF NAME`) is not for residents.
+    let s = Site::with(
+        "bath-and-north-east-somerset",
+        "BNES",
+        "[[staff]]\nname = \"dl0gin7\"\nemail = \"dee@council.example\"\n\
+         display_name = \"Dee Rao\"\njob_title = \"Complaints Officer\"\n\
+         [[staff]]\nname = \"nodisp9\"\nemail = \"nod@council.example\"\n",
+    );
+    s.mail(
+        "1",
+        "Ann Resident <ann.resident@example.org>",
+        "Missed bins",
+        "I wish to complain: my bin has been missed three times.",
+        "c1@example.org",
+    );
+    s.run("2026-12-14T09:30:00Z", &["poll"]);
+    let r = "BNES-2026-00001";
+    let preview = |who: &str| {
+        s.run("2026-12-15T09:00:00Z", &["assign", r, who, "--by", "bob"]);
+        let out = s.path().join(format!("{who}.pdf"));
+        s.run(
+            "2026-12-15T09:00:00Z",
+            &[
+                "letter",
+                "preview",
+                r,
+                "--letter",
+                "acknowledgement",
+                "--out",
+                out.to_str().unwrap(),
+            ],
+        );
+        let text = std::process::Command::new("pdftotext")
+            .arg(&out)
+            .arg("-")
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&text.stdout)
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let named = preview("dl0gin7");
+    assert!(
+        named.contains("The officer handling it is Dee Rao, Complaints Officer."),
+        "{named}"
+    );
+    assert!(!named.contains("dl0gin7"), "{named}");
+    // Someone with no display name configured is not named at all.
+    let unnamed = preview("nodisp9");
+    assert!(!unnamed.contains("nodisp9"), "{unnamed}");
+    assert!(!unnamed.contains("officer handling it"), "{unnamed}");
+}

@@ -243,6 +243,8 @@ pub struct ContextInput<'a> {
     pub calendar: &'a Calendar,
     pub case: &'a Case,
     pub customer: &'a Customer,
+    /// The handling officer as letters name them ([`crate::config::Staff::in_letters`]).
+    pub officer: Option<String>,
     pub deadlines: &'a [Deadline],
     pub kind: &'a str,
     pub automatic: bool,
@@ -325,7 +327,7 @@ impl LetterContext {
                     .map(|s| quoted(s, QUOTED_SUBJECT_MAX))
                     .filter(|s| !s.is_empty()),
                 service: i.case.service.clone(),
-                officer: i.case.officer.clone(),
+                officer: i.officer.clone(),
                 category: i.case.category.clone(),
                 outcome: i.case.outcome.clone(),
                 received_on: long_date(received),

@@ -303,6 +303,7 @@ pub fn contexts(policy: &Policy, council: &Council, kind: Kind) -> Vec<LetterCon
     for case in sample_cases(policy, kind) {
         for data in data_for(kind) {
             out.push(LetterContext::build(ContextInput {
+                officer: case.officer.clone(),
                 council,
                 policy,
                 calendar: &cal,

@@ -176,8 +176,14 @@ pub fn case_context(
         .policies()
         .get(&case.policy)
         .unwrap_or(&config.policy);
+    let officer = case
+        .officer
+        .as_deref()
+        .and_then(|o| config.staff(o))
+        .and_then(|s| s.in_letters());
     Ok(LetterContext::build(ContextInput {
         council: &config.council,
+        officer,
         policy,
         calendar: &config.calendar,
         case: &case,

@@ -13,16 +13,19 @@ fn cfg() -> Config {
             name: "ann".into(),
             email: "ann@council.example".into(),
             manager: Some("bob".into()),
+            ..Staff::default()
         },
         Staff {
             name: "bob".into(),
             email: "bob@council.example".into(),
             manager: Some("cat".into()),
+            ..Staff::default()
         },
         Staff {
             name: "cat".into(),
             email: "cat@council.example".into(),
             manager: None,
+            ..Staff::default()
         },
     ];
     cfg
@@ -392,16 +395,19 @@ fn the_escalation_chain_follows_managers_and_stops_at_a_loop() {
             name: "ann".into(),
             email: "ann@x".into(),
             manager: Some("bob".into()),
+            ..Staff::default()
         },
         Staff {
             name: "bob".into(),
             email: "bob@x".into(),
             manager: Some("cat".into()),
+            ..Staff::default()
         },
         Staff {
             name: "cat".into(),
             email: "cat@x".into(),
             manager: Some("ann".into()),
+            ..Staff::default()
         },
     ];
     assert_eq!(chain(&cfg, Some("ann")), vec!["ann", "bob", "cat"]);
