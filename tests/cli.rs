@@ -380,3 +380,110 @@ fn explain_names_the_council_its_letters_name() {
     assert!(text.contains("Example Council"), "{text}");
     assert!(!text.contains("The Council"), "{text}");
 }
+
+#[test]
+fn officers_correct_a_customer_set_the_service_and_clear_a_flag() {
+    // Issue 13, item 3.
+    let dir = tempfile::tempdir().unwrap();
+    let r = redress(
+        dir.path(),
+        &["new", "--email", "jo@example.net", "--name", "Jo"],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let reference = r.stdout.trim().to_string();
+    let r = redress(
+        dir.path(),
+        &[
+            "customer",
+            "jo@example.net",
+            "--name",
+            "Jo Bloggs",
+            "--new-email",
+            "jo.bloggs@example.net",
+            "--address",
+            "12 Acacia Avenue",
+            "--address",
+            "Keynsham BS31 1AA",
+            "--by",
+            "sam",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = redress(
+        dir.path(),
+        &["service", &reference, "Waste and Recycling", "--by", "sam"],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let db = rusqlite::Connection::open(dir.path().join("data/redress.db")).unwrap();
+    db.execute("UPDATE cases SET flagged = 'bounced'", [])
+        .unwrap();
+    let r = redress(dir.path(), &["unflag", &reference, "--by", "sam"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+
+    let case = redress(dir.path(), &["case", &reference, "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&case.stdout).unwrap();
+    let c = &v["case"];
+    assert_eq!(c["customer_email"], "jo.bloggs@example.net", "{v}");
+    assert_eq!(c["customer_name"], "Jo Bloggs", "{v}");
+    assert_eq!(c["service"], "Waste and Recycling", "{v}");
+    assert_eq!(c["flagged"], serde_json::Value::Null, "{v}");
+    let events: Vec<(String, String)> = v["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["kind"].as_str().unwrap_or_default().to_string(),
+                e["actor"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    for kind in ["customer details corrected", "set service", "set flagged"] {
+        assert!(
+            events.contains(&(kind.to_string(), "officer:sam".to_string())),
+            "{kind}: {events:?}"
+        );
+    }
+    // The letters use the corrected details.
+    let pdf = dir.path().join("ack.pdf");
+    let r = redress(
+        dir.path(),
+        &[
+            "letter",
+            "preview",
+            &reference,
+            "--letter",
+            "acknowledgement",
+            "--out",
+            pdf.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let text = std::process::Command::new("pdftotext")
+        .arg(&pdf)
+        .arg("-")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(text.contains("12 Acacia Avenue"), "{text}");
+    assert!(text.contains("Jo Bloggs"), "{text}");
+
+    // Bad input: one line, non-zero, nothing changed.
+    let r = redress(
+        dir.path(),
+        &["customer", "nobody@example.net", "--name", "X"],
+    );
+    assert_one_line_error(&r, "no customer with the email address nobody@example.net");
+    let r = redress(dir.path(), &["customer", "jo.bloggs@example.net"]);
+    assert_one_line_error(&r, "nothing to change");
+    let r = redress(
+        dir.path(),
+        &[
+            "customer",
+            "jo.bloggs@example.net",
+            "--new-email",
+            "not an address",
+        ],
+    );
+    assert_one_line_error(&r, "is not an email address");
+}

@@ -96,6 +96,12 @@ pub enum Command {
     Pause(officer::PauseArgs),
     /// Resume paused deadlines.
     Resume(officer::RefArgs),
+    /// Correct a customer's name, email or postal address (an event on each of their cases).
+    Customer(officer::CustomerArgs),
+    /// Set or change the council service a case is about (reports count by service).
+    Service(officer::ServiceArgs),
+    /// Clear a case's flag once an officer has dealt with it.
+    Unflag(officer::RefArgs),
     /// Run the daemon: watch the mailbox and send letters until SIGTERM/SIGINT.
     Run,
     /// One pass over the mailbox: store, thread, triage, queue acknowledgements; then exit.
@@ -368,6 +374,9 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Reopen(a) => officer::reopen(&ctx, a),
         Command::Note(a) => officer::note(&ctx, a),
         Command::Restrict(a) => officer::restrict(&ctx, a),
+        Command::Customer(a) => officer::customer(&ctx, a),
+        Command::Service(a) => officer::service(&ctx, a),
+        Command::Unflag(a) => officer::unflag(&ctx, a),
         Command::Pause(a) => officer::pause(&ctx, a),
         Command::Resume(a) => officer::resume(&ctx, a),
         Command::Classify(args) => poll::classify(&ctx, args),

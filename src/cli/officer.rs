@@ -150,6 +150,32 @@ pub struct RestrictArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct CustomerArgs {
+    /// The customer's email address as held.
+    pub email: String,
+    /// Their name as letters should use it ("" clears it).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// A new email address for them.
+    #[arg(long = "new-email")]
+    pub new_email: Option<String>,
+    /// Their postal address, one --address per line, in order (--address "" clears it).
+    #[arg(long)]
+    pub address: Vec<String>,
+    #[command(flatten)]
+    pub by: By,
+}
+
+#[derive(Debug, Args)]
+pub struct ServiceArgs {
+    pub reference: String,
+    /// The council service the complaint is about, as reports group them ("" clears it).
+    pub service: String,
+    #[command(flatten)]
+    pub by: By,
+}
+
+#[derive(Debug, Args)]
 pub struct PauseArgs {
     pub reference: String,
     /// Why (kept on the case's timeline; not sent to the resident).
@@ -374,5 +400,56 @@ pub fn tick(ctx: &Ctx, a: TickArgs) -> Result<ExitCode> {
     if digests > 0 {
         println!("{digests} digest and report emails queued");
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn customer(ctx: &Ctx, a: CustomerArgs) -> Result<ExitCode> {
+    if a.name.is_none() && a.new_email.is_none() && a.address.is_empty() {
+        anyhow::bail!("nothing to change: give --name, --new-email or --address");
+    }
+    if let Some(e) = &a.new_email {
+        if !e.contains('@') || e.trim().contains(char::is_whitespace) {
+            anyhow::bail!("--new-email '{e}' is not an email address");
+        }
+    }
+    let mut store = ctx.store()?;
+    let edit = crate::store::CustomerEdit {
+        name: a.name.as_deref(),
+        email: a.new_email.as_deref(),
+        address: (!a.address.is_empty()).then_some(a.address.as_slice()),
+    };
+    match store.edit_customer(&a.email, &edit, ctx.now, &a.by.actor())? {
+        Some(n) => {
+            println!("{}: details corrected ({n} cases)", a.email);
+            Ok(ExitCode::SUCCESS)
+        }
+        None => anyhow::bail!("no customer with the email address {}", a.email),
+    }
+}
+
+pub fn service(ctx: &Ctx, a: ServiceArgs) -> Result<ExitCode> {
+    let mut store = ctx.store()?;
+    let value = Some(a.service.trim()).filter(|s| !s.is_empty());
+    let c = store.set_field(
+        &a.reference,
+        crate::store::CaseField::Service,
+        value,
+        ctx.now,
+        &a.by.actor(),
+    )?;
+    println!("{}: service {}", c.reference, value.unwrap_or("(none)"));
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn unflag(ctx: &Ctx, a: RefArgs) -> Result<ExitCode> {
+    let mut store = ctx.store()?;
+    let c = store.set_field(
+        &a.reference,
+        crate::store::CaseField::Flagged,
+        None,
+        ctx.now,
+        &a.by.actor(),
+    )?;
+    println!("{}: flag cleared", c.reference);
     Ok(ExitCode::SUCCESS)
 }

@@ -1,4 +1,4 @@
-//! Customers: contact restrictions.
+//! Customers: their details as officers correct them, and contact restrictions.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{params, Connection};
@@ -8,7 +8,107 @@ use super::{find_case_on, insert_event, Result, Store};
 use crate::plan::{LetterOrder, Plan, Write};
 use crate::time::{iso, stamp};
 
+/// Corrections to a customer's details; `None` leaves a detail as it is.
+#[derive(Debug, Clone, Default)]
+pub struct CustomerEdit<'a> {
+    pub name: Option<&'a str>,
+    pub email: Option<&'a str>,
+    /// Postal address, one line per line (an empty list clears it).
+    pub address: Option<&'a [String]>,
+}
+
 impl Store {
+    /// Correct the details of the customer at `email`, with an event on each of their
+    /// cases naming what changed. The number of cases, or None if there is no such
+    /// customer. A new email already held by another customer is refused.
+    pub fn edit_customer(
+        &mut self,
+        email: &str,
+        edit: &CustomerEdit,
+        at: DateTime<Utc>,
+        actor: &str,
+    ) -> Result<Option<usize>> {
+        let tx = self.conn.transaction()?;
+        let Some(id): Option<i64> = tx
+            .query_row(
+                "SELECT id FROM customers WHERE email = ?1 AND erased_at IS NULL",
+                [email.trim()],
+                |r| r.get(0),
+            )
+            .ok()
+        else {
+            return Ok(None);
+        };
+        let mut changed = Vec::new();
+        if let Some(new) = edit.email.map(str::trim) {
+            let taken: bool = tx.query_row(
+                "SELECT EXISTS (SELECT 1 FROM customers WHERE email = ?1 AND id != ?2)",
+                params![new, id],
+                |r| r.get(0),
+            )?;
+            if taken {
+                return Err(super::StoreError::Refused(format!(
+                    "{new} is already another customer's address"
+                )));
+            }
+            tx.execute(
+                "UPDATE customers SET email = ?2 WHERE id = ?1",
+                params![id, new],
+            )?;
+            changed.push(format!("email: {new}"));
+        }
+        if let Some(name) = edit.name.map(str::trim) {
+            let name = (!name.is_empty()).then_some(name);
+            tx.execute(
+                "UPDATE customers SET name = ?2 WHERE id = ?1",
+                params![id, name],
+            )?;
+            changed.push(format!("name: {}", name.unwrap_or("(none)")));
+        }
+        if let Some(lines) = edit.address {
+            let lines: Vec<&str> = lines
+                .iter()
+                .map(|l| l.trim())
+                .filter(|l| !l.is_empty())
+                .collect();
+            let text = (!lines.is_empty()).then(|| lines.join("\n"));
+            tx.execute(
+                "UPDATE customers SET address = ?2 WHERE id = ?1",
+                params![id, text],
+            )?;
+            changed.push(format!(
+                "address: {}",
+                if lines.is_empty() {
+                    "(none)".to_string()
+                } else {
+                    lines.join(", ")
+                }
+            ));
+        }
+        let ids: Vec<i64> = {
+            let mut st = tx.prepare("SELECT id FROM cases WHERE customer_id = ?1 ORDER BY id")?;
+            let v = st
+                .query_map([id], |r| r.get(0))?
+                .collect::<rusqlite::Result<Vec<i64>>>()?;
+            v
+        };
+        let detail = changed.join("; ");
+        for case in &ids {
+            insert_event(
+                &tx,
+                *case,
+                at,
+                actor,
+                "customer details corrected",
+                None,
+                None,
+                Some(&detail),
+            )?;
+        }
+        tx.commit()?;
+        Ok(Some(ids.len()))
+    }
+
     /// Restrict the contact of the customer at `email` until `review`: an event on each
     /// of their cases and the notice on the latest. The number of cases, or None if
     /// there is no such customer.
