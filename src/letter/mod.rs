@@ -145,6 +145,8 @@ pub struct StageCtx {
     pub escalation_window: Option<String>,
     /// auto-close, close-resolved, stay-open
     pub on_lapse: Option<String>,
+    /// The policy requires someone not involved at earlier stages to handle this one.
+    pub different_handler: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -220,6 +222,7 @@ fn stage_ctx(s: &crate::policy::Stage) -> StageCtx {
         id: s.id.clone(),
         name: s.name.clone(),
         handler: s.handler.clone(),
+        different_handler: s.different_handler,
         respond: s.respond.length(),
         acknowledge: s.acknowledge.map(|p| p.length()),
         extension_max: s.extension.as_ref().and_then(|e| e.max.map(|m| m.length())),
@@ -772,6 +775,42 @@ pub fn check(templates: &Templates, council: &Council) -> Vec<Problem> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_escalation_letter_promises_a_new_handler_only_where_the_policy_requires_one() {
+        // Issue 13, item 13. Bath & NES stage 2 (seed l.101: "an independent review"),
+        // Buckinghamshire stage 2 (l.26: "reviewed independently"), North Norfolk and
+        // the LGSCO Code require a different handler; Stockton's stage 2 does not say so
+        // (config/policies/stockton-on-tees.toml), so its letter must not promise it.
+        let templates = Templates::builtin().unwrap();
+        let council = sample::council();
+        let mut seen = (0, 0);
+        for name in crate::policy::Policies::builtin_names() {
+            let policy = Policy::load(name).unwrap();
+            for ctx in sample::contexts(&policy, &council, Kind::EscalationAcknowledgement) {
+                let stage = policy.stage(&ctx.case.stage).unwrap();
+                if stage.id == policy.first_stage().id {
+                    continue;
+                }
+                let body = templates
+                    .words("escalation-acknowledgement", &ctx)
+                    .unwrap()
+                    .body;
+                let promised = body.contains("has not been involved with your complaint before");
+                assert_eq!(
+                    promised, stage.different_handler,
+                    "{name} {}: {body}",
+                    stage.id
+                );
+                if promised {
+                    seen.0 += 1
+                } else {
+                    seen.1 += 1
+                }
+            }
+        }
+        assert!(seen.0 > 0 && seen.1 > 0, "{seen:?}");
+    }
 
     #[test]
     fn an_extension_letter_never_quotes_the_policys_guidance_to_officers() {
