@@ -280,6 +280,14 @@ pub fn restrict(
             "review date {review} must be in the future"
         )));
     }
+    if level == "single-contact" && contact.is_none_or(|c| c.trim().is_empty()) {
+        return Err(refused(
+            "restrict --level single-contact needs --contact: the officer the resident may still write to",
+        ));
+    }
+    // The same restriction again (a new review date, say) is recorded on the cases, but
+    // the resident has had the notice already: no second letter.
+    let repeat = store.restriction_of(email.trim())?.as_deref() == Some(level);
     let letter = plan::LetterOrder::new(
         &crate::letter::kind::Content::RestrictionNotice {
             restriction: level.to_string(),
@@ -289,14 +297,17 @@ pub fn restrict(
         },
         false,
     );
-    let detail = format!("{level} until review on {}", crate::time::iso(review));
+    let mut detail = format!("{level} until review on {}", crate::time::iso(review));
+    if repeat {
+        detail.push_str(" (already in force: no second notice)");
+    }
     store
         .restrict_customer(
             email.trim(),
             level,
             review,
             &detail,
-            &letter,
+            (!repeat).then_some(&letter),
             &author(cfg, actor, now),
         )?
         .ok_or_else(|| refused(format!("no customer with the address {email}")))

@@ -711,3 +711,64 @@ fn letters_name_the_officer_by_display_name_and_title_never_by_login() {
     assert!(!unnamed.contains("nodisp9"), "{unnamed}");
     assert!(!unnamed.contains("officer handling it"), "{unnamed}");
 }
+
+#[test]
+fn a_single_contact_restriction_names_the_contact_and_is_noticed_once() {
+    // Issue 13, item 6.
+    let s = Site::new("bath-and-north-east-somerset", "BNES");
+    s.mail(
+        "1",
+        "Ann Resident <ann.resident@example.org>",
+        "Missed bins",
+        "I wish to complain: my bin has been missed three times.",
+        "c1@example.org",
+    );
+    s.run("2026-12-14T09:30:00Z", &["poll"]);
+    let restrict = |extra: &[&str]| {
+        let mut args = vec![
+            "restrict",
+            "ann.resident@example.org",
+            "--level",
+            "single-contact",
+            "--review",
+            "2027-06-01",
+            "--reason",
+            "the volume of emails sent to many officers",
+            "--by",
+            "bob",
+        ];
+        args.extend_from_slice(extra);
+        args.into_iter().map(String::from).collect::<Vec<_>>()
+    };
+    let args = restrict(&[]);
+    let err = s.fails(
+        "2026-12-15T09:00:00Z",
+        &args.iter().map(String::as_str).collect::<Vec<_>>(),
+    );
+    assert!(err.contains("needs --contact"), "{err}");
+    let notices = || -> i64 {
+        s.db()
+            .query_row(
+                "SELECT count(*) FROM letters WHERE kind = 'restriction-notice'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap()
+    };
+    assert_eq!(notices(), 0, "a refused restriction sends nothing");
+    let args = restrict(&["--contact", "Sam Patel, Customer Feedback Officer"]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    s.run("2026-12-15T09:00:00Z", &args);
+    assert_eq!(notices(), 1);
+    // The same restriction again (e.g. to record it once more): no second notice.
+    s.run("2026-12-16T09:00:00Z", &args);
+    assert_eq!(notices(), 1);
+    let case = s.case("2026-12-16T09:00:00Z", "BNES-2026-00001");
+    let restricted = case["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "contact restricted")
+        .count();
+    assert_eq!(restricted, 2, "{case}");
+}

@@ -109,6 +109,11 @@ impl Store {
         Ok(Some(ids.len()))
     }
 
+    /// The contact restriction in force for the customer at `email`, if any.
+    pub fn restriction_of(&self, email: &str) -> Result<Option<String>> {
+        super::auto_letters::customer_restriction(&self.conn, email)
+    }
+
     /// Restrict the contact of the customer at `email` until `review`: an event on each
     /// of their cases and the notice on the latest. The number of cases, or None if
     /// there is no such customer.
@@ -118,7 +123,7 @@ impl Store {
         level: &str,
         review: NaiveDate,
         detail: &str,
-        notice: &LetterOrder,
+        notice: Option<&LetterOrder>,
         by: &Author,
     ) -> Result<Option<usize>> {
         let tx = self.conn.transaction()?;
@@ -148,7 +153,7 @@ impl Store {
                 Some(detail),
             )?;
         }
-        if let Some(last) = ids.last() {
+        if let (Some(last), Some(notice)) = (ids.last(), notice) {
             let reference: String =
                 tx.query_row("SELECT reference FROM cases WHERE id = ?1", [last], |r| {
                     r.get(0)
