@@ -269,3 +269,36 @@ fn an_unknown_message_id_is_a_one_line_error() {
     let err = s.fails(NOW, &["message", "1", "--out", "x.eml"]);
     assert!(err.contains("--out is for"), "{err}");
 }
+
+#[test]
+fn raw_to_a_terminal_is_refused() {
+    // A terminal for standard output, from util-linux `script`; skipped where it is missing.
+    if std::process::Command::new("script")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("no `script`: skipped");
+        return;
+    }
+    let s = Site::new("bath-and-north-east-somerset", "BNES");
+    s.deliver(
+        "1",
+        b"From: ivy@example.org\r\nSubject: Graffiti\r\nMessage-ID: <a1@example.org>\r\n\r\nI wish to complain.\x1b]0;pwned\x07\r\n",
+    );
+    s.run(NOW, &["poll"]);
+    let id = &message_ids(&s)[0];
+    let cmd = format!(
+        "{} --config redress.toml message {id} --raw",
+        bin::path().display()
+    );
+    let out = std::process::Command::new("script")
+        .args(["-qec", &cmd, "/dev/null"])
+        .current_dir(s.path())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!out.status.success(), "{text}");
+    assert!(text.contains("may drive a terminal"), "{text}");
+    assert!(!text.contains("pwned"), "{text}");
+}
