@@ -200,11 +200,13 @@ pub fn show(ctx: &Ctx, a: CaseArgs) -> Result<ExitCode> {
     }
     let deadlines = store.deadlines(case.id)?;
     let events = store.events(case.id)?;
+    let messages = store.case_messages(case.id)?;
     if a.json {
         print_json(&serde_json::json!({
             "case": case,
             "deadlines": deadlines,
             "events": events,
+            "messages": messages,
         }))?;
         return Ok(ExitCode::SUCCESS);
     }
@@ -317,7 +319,35 @@ pub fn show(ctx: &Ctx, a: CaseArgs) -> Result<ExitCode> {
             esc(&e.kind)
         );
     }
+    messages_section(&messages);
     Ok(ExitCode::SUCCESS)
+}
+
+/// What residents wrote, oldest first: each message's id (for `redress message ID`),
+/// sender, dates, subject, attachments and its whole text as stored, escaped.
+fn messages_section(messages: &[crate::store::messages::MessageView]) {
+    println!();
+    println!("Messages ({})", messages.len());
+    for m in messages {
+        println!();
+        println!(
+            "  message {}  received {}  from {}",
+            m.id,
+            m.received_at,
+            esc(m.from.as_deref().unwrap_or("(no sender)"))
+        );
+        println!("    subject  {}", esc(m.subject.as_deref().unwrap_or("")));
+        if let Some(d) = &m.sent_at {
+            println!("    date     {}", esc(d));
+        }
+        for att in &m.attachments {
+            println!("    attached {}", super::message::attachment_line(att));
+        }
+        println!();
+        for line in super::message::body_lines(m) {
+            println!("    | {line}");
+        }
+    }
 }
 
 pub fn new(ctx: &Ctx, a: NewArgs) -> Result<ExitCode> {

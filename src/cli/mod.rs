@@ -13,6 +13,7 @@ use crate::store::Store;
 mod cases;
 mod export;
 mod letter;
+mod message;
 mod officer;
 mod outbox;
 mod policy;
@@ -106,6 +107,8 @@ pub enum Command {
     Run,
     /// One pass over the mailbox: store, thread, triage, queue acknowledgements; then exit.
     Poll(poll::PollArgs),
+    /// One received message: headers and text (escaped), --raw bytes, or an attachment.
+    Message(message::MessageArgs),
     /// Messages that could not be stored on a case, with the reason.
     Quarantine(poll::QuarantineArgs),
     /// Correct the triage of a case (e.g. a compliment taken for a complaint).
@@ -131,6 +134,7 @@ impl Command {
                 | Command::Case(_)
                 | Command::Outbox(_)
                 | Command::Quarantine(_)
+                | Command::Message(_)
                 | Command::Report(_)
         )
     }
@@ -381,6 +385,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Resume(a) => officer::resume(&ctx, a),
         Command::Classify(args) => poll::classify(&ctx, args),
         Command::Quarantine(args) => poll::quarantine(&ctx, args),
+        Command::Message(args) => message::show(&ctx, args),
         Command::Report(args) => report::run(&ctx, args),
         Command::Retention(args) => retention::run(&ctx, args),
         Command::Export(args) => export::run(&ctx, args),

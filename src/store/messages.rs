@@ -229,3 +229,153 @@ pub(super) fn fill_raw(
     let mut blob = conn.blob_open(rusqlite::MAIN_DB, table, "raw", rowid, false)?;
     blob.write_at(raw, 0)
 }
+
+/// A received message as an officer reads it: who sent it, when, its subject, the
+/// readable body as stored, and its attachments (without their bytes).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct MessageView {
+    pub id: i64,
+    /// The case it is on (none for noise and bounces).
+    pub case_reference: Option<String>,
+    pub from: Option<String>,
+    pub reply_to: Option<String>,
+    pub subject: Option<String>,
+    /// The sender's Date header.
+    pub sent_at: Option<String>,
+    pub received_at: String,
+    pub status: String,
+    pub message_id: Option<String>,
+    pub in_reply_to: Option<String>,
+    /// Bytes as received.
+    pub size: Option<i64>,
+    pub body: Option<String>,
+    pub attachments: Vec<AttachmentView>,
+}
+
+/// An attachment as listed: its number on the message (from 1), name, type, size, and
+/// the note when its content was left out for size.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct AttachmentView {
+    pub number: usize,
+    pub name: Option<String>,
+    pub mime_type: Option<String>,
+    pub size: i64,
+    pub sha256: String,
+    pub note: Option<String>,
+}
+
+const MESSAGE_COLUMNS: &str =
+    "m.id, c.reference, m.from_addr, m.reply_to, m.subject, m.sent_at, m.received_at,
+     m.status, m.message_id, m.in_reply_to, m.size, m.body_text
+     FROM messages m LEFT JOIN cases c ON c.id = m.case_id";
+
+fn message_view(r: &rusqlite::Row<'_>) -> rusqlite::Result<MessageView> {
+    Ok(MessageView {
+        id: r.get(0)?,
+        case_reference: r.get(1)?,
+        from: r.get(2)?,
+        reply_to: r.get(3)?,
+        subject: r.get(4)?,
+        sent_at: r.get(5)?,
+        received_at: r.get(6)?,
+        status: r.get(7)?,
+        message_id: r.get(8)?,
+        in_reply_to: r.get(9)?,
+        size: r.get(10)?,
+        body: r.get(11)?,
+        attachments: Vec::new(),
+    })
+}
+
+impl Store {
+    /// The messages on case `case_id`, oldest first, with their attachments listed.
+    pub fn case_messages(&self, case_id: i64) -> Result<Vec<MessageView>> {
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT {MESSAGE_COLUMNS} WHERE m.case_id = ?1 ORDER BY m.received_at, m.id"
+        ))?;
+        let mut out = stmt
+            .query_map([case_id], message_view)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        for m in &mut out {
+            m.attachments = self.attachments_of(m.id)?;
+        }
+        Ok(out)
+    }
+
+    /// Message `id` (any message stored, on a case or not), or refused when none.
+    pub fn message_view(&self, id: i64) -> Result<MessageView> {
+        let mut m = self
+            .conn
+            .query_row(
+                &format!("SELECT {MESSAGE_COLUMNS} WHERE m.id = ?1"),
+                [id],
+                message_view,
+            )
+            .optional()?
+            .ok_or_else(|| StoreError::Refused(format!("no message with id {id}")))?;
+        m.attachments = self.attachments_of(id)?;
+        Ok(m)
+    }
+
+    fn attachments_of(&self, message_id: i64) -> Result<Vec<AttachmentView>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT name, mime_type, size, sha256, note FROM attachments WHERE message_id = ?1 ORDER BY id",
+        )?;
+        let rows = stmt
+            .query_map([message_id], |r| {
+                Ok(AttachmentView {
+                    number: 0,
+                    name: r.get(0)?,
+                    mime_type: r.get(1)?,
+                    size: r.get(2)?,
+                    sha256: r.get(3)?,
+                    note: r.get(4)?,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows
+            .into_iter()
+            .enumerate()
+            .map(|(i, a)| AttachmentView { number: i + 1, ..a })
+            .collect())
+    }
+
+    /// Message `id`'s bytes exactly as received.
+    pub fn message_raw(&self, id: i64) -> Result<Vec<u8>> {
+        let raw: Option<Option<Vec<u8>>> = self
+            .conn
+            .query_row("SELECT raw FROM messages WHERE id = ?1", [id], |r| r.get(0))
+            .optional()?;
+        match raw {
+            None => Err(StoreError::Refused(format!("no message with id {id}"))),
+            Some(None) => Err(StoreError::Refused(format!(
+                "message {id} has no stored bytes"
+            ))),
+            Some(Some(raw)) => Ok(raw),
+        }
+    }
+
+    /// Attachment number `n` (from 1) of message `id`: its listing and its bytes, or
+    /// refused when there is no such attachment or its content was left out for size.
+    pub fn attachment_content(&self, id: i64, n: usize) -> Result<(AttachmentView, Vec<u8>)> {
+        let listed = self.message_view(id)?.attachments;
+        let Some(a) = n.checked_sub(1).and_then(|i| listed.get(i)).cloned() else {
+            return Err(StoreError::Refused(format!(
+                "message {id} has no attachment {n} ({} attached)",
+                listed.len()
+            )));
+        };
+        let content: Option<Vec<u8>> = self.conn.query_row(
+            "SELECT content FROM attachments WHERE message_id = ?1 ORDER BY id LIMIT 1 OFFSET ?2",
+            params![id, (n - 1) as i64],
+            |r| r.get(0),
+        )?;
+        match content {
+            Some(bytes) => Ok((a, bytes)),
+            None => Err(StoreError::Refused(format!(
+                "attachment {n} of message {id} was not kept: {}",
+                a.note.as_deref().unwrap_or("its content was left out")
+            ))),
+        }
+    }
+}
