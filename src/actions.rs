@@ -137,11 +137,13 @@ pub fn extend(
 ) -> Result<Case> {
     let (case, policy) = load(store, cfg, reference)?;
     let target = store.response_target(case.id, &case.stage)?;
+    let respond_due = store.respond_due(case.id, &case.stage)?;
     let p = plan::extend(
         &case,
         days,
         reason,
         target,
+        respond_due,
         policy,
         &cfg.calendar,
         london_date(now),

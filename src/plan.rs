@@ -662,43 +662,107 @@ pub fn decide(
     Ok(p)
 }
 
+/// How far a stage's response may still be extended, as its policy says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExtensionRoom {
+    /// The policy allows no extension at this stage.
+    None,
+    /// The policy allows extensions and sets no limit.
+    Unlimited,
+    /// The policy's limit on all extensions at the stage together, in working days,
+    /// and how much of it is already used.
+    Limited { max: u32, used: u32 },
+}
+
+impl ExtensionRoom {
+    /// Working days still allowed (`None` when unlimited).
+    pub fn left(self) -> Option<u32> {
+        match self {
+            ExtensionRoom::None => Some(0),
+            ExtensionRoom::Unlimited => None,
+            ExtensionRoom::Limited { max, used } => Some(max.saturating_sub(used)),
+        }
+    }
+}
+
+/// Working days of extension already granted at a stage: from the stage's original
+/// response date (`respond_due`) to its current target (`target`). Every extension, the
+/// officer's or the scheduler's, counts from the current target, so this is their total.
+pub fn extension_used(
+    cal: &Calendar,
+    respond_due: Option<NaiveDate>,
+    target: Option<NaiveDate>,
+) -> u32 {
+    match (respond_due, target) {
+        (Some(from), Some(to)) if to > from => {
+            u32::try_from(cal.working_days_between(from, to)).unwrap_or(u32::MAX)
+        }
+        _ => 0,
+    }
+}
+
+/// The one reading of a stage's `[stages.extension]`, for the officer's `extend` and the
+/// scheduler's holding letter alike: no table, no extension; a `max`, the limit on all
+/// extensions at the stage together (LGSCO Code 6.4, POLICIES.md line 20).
+pub fn extension_room(policy: &Policy, stage: &str, used: u32) -> ExtensionRoom {
+    use crate::policy::Unit;
+    let Some(ext) = policy.stage(stage).and_then(|s| s.extension.as_ref()) else {
+        return ExtensionRoom::None;
+    };
+    match &ext.max {
+        None => ExtensionRoom::Unlimited,
+        Some(max) => ExtensionRoom::Limited {
+            max: match max.unit {
+                Unit::WorkingDays => max.amount,
+                Unit::CalendarDays => max.amount * 5 / 7,
+                Unit::Weeks => max.amount * 5,
+            },
+            used,
+        },
+    }
+}
+
 /// `extend`: a new target `days` working days after the current one (`target`, else
-/// today), within the policy's limit, with the extension letter.
+/// today), with the extension letter. All extensions at the stage together stay within
+/// the policy's limit: what is already used runs from the stage's original response
+/// date (`respond_due`) to `target`.
 #[allow(clippy::too_many_arguments)]
 pub fn extend(
     case: &Case,
     days: u32,
     reason: &str,
     target: Option<NaiveDate>,
+    respond_due: Option<NaiveDate>,
     policy: &Policy,
     cal: &Calendar,
     today: NaiveDate,
 ) -> Result<Plan> {
-    use crate::policy::Unit;
     let stage = policy
         .stage(&case.stage)
         .ok_or_else(|| refused(format!("{}: unknown stage {}", case.reference, case.stage)))?;
-    let Some(ext) = &stage.extension else {
-        return Err(refused(format!(
-            "{}: the {} policy allows no extension at {}",
-            case.reference, policy.name, stage.name
-        )));
-    };
-    if let Some(max) = &ext.max {
-        let max_wd = match max.unit {
-            Unit::WorkingDays => max.amount,
-            Unit::CalendarDays => max.amount * 5 / 7,
-            Unit::Weeks => max.amount * 5,
-        };
-        if days > max_wd {
+    let used = extension_used(cal, respond_due, target);
+    match extension_room(policy, &case.stage, used) {
+        ExtensionRoom::None => {
             return Err(refused(format!(
-                "{}: the {} policy allows an extension of up to {} at {}",
-                case.reference,
-                policy.name,
-                max.length(),
-                stage.name
+                "{}: the {} policy allows no extension at {}",
+                case.reference, policy.name, stage.name
             )));
         }
+        ExtensionRoom::Limited { max, used } if used.saturating_add(days) > max => {
+            let left = max.saturating_sub(used);
+            return Err(refused(format!(
+                "{}: the {} policy allows extensions of up to {max} working days in total at {}; {used} already used, so {}",
+                case.reference,
+                policy.name,
+                stage.name,
+                if left == 0 {
+                    "no more".to_string()
+                } else {
+                    format!("at most {left} more")
+                }
+            )));
+        }
+        _ => {}
     }
     if days == 0 {
         return Err(refused("--days must be at least 1"));

@@ -19,7 +19,7 @@ use crate::deadline::{self, Status};
 use crate::letter::kind::Content;
 use crate::plan::policy_of;
 use crate::plan::{self, LetterOrder, Plan, Result, Write};
-use crate::policy::{OnLapse, Policy, Unit};
+use crate::policy::{OnLapse, Policy};
 use crate::store::{Author, Store};
 use crate::time::iso;
 
@@ -161,6 +161,53 @@ fn mark(d: &DueDeadline, status: Status, met_on: Option<NaiveDate>) -> Plan {
     }
 }
 
+/// A response lapsed at a stage whose policy allows no extension (Stockton-on-Tees: an
+/// "upto" timescale, seed 001 l.51): no new date and no holding letter; the case is
+/// flagged and the officer and their manager are told, for an officer to answer it (or
+/// take it to the next stage) at once.
+fn lapsed_without_extension(
+    steps: &mut Vec<Step>,
+    cfg: &Config,
+    reference: &str,
+    stage: &str,
+    due: NaiveDate,
+    officer_and_manager: &[&str],
+    manager: Option<&str>,
+) {
+    let plan = Plan {
+        writes: vec![
+            Write::Event {
+                kind: "deadline lapsed".into(),
+                detail: Some(format!(
+                    "{stage} response was due {}; the policy allows no extension, so no new date; escalated to {}",
+                    iso(due),
+                    manager.unwrap_or("the manager (none configured)")
+                )),
+            },
+            Write::Flag(format!(
+                "{stage} response overdue since {} (no extension allowed)",
+                iso(due)
+            )),
+            notify(
+                cfg,
+                format!("lapsed:{reference}:{stage}"),
+                officer_and_manager,
+                format!("[Ref {reference}] response overdue: no extension allowed"),
+                format!("The {stage} response on {reference} was due on {}. The policy allows no extension, so no new date has been given: answer the customer now, or take the complaint to the next stage.\n", show(due)),
+            ),
+        ],
+    };
+    steps.push(Step::once(
+        format!("lapsed:{stage}:respond"),
+        plan,
+        vec![Count::EscalatedToManager],
+        Some(format!(
+            "{reference}: {stage} response lapsed {}, no extension under the policy, escalated",
+            iso(due)
+        )),
+    ));
+}
+
 /// The steps a due deadline of `case` owes today: an alert before a response is due; a
 /// holding letter when it lapses; escalation further up when an extension lapses; the
 /// policy's ending of a lapsed reply window; the survey; flags for other lapses.
@@ -212,18 +259,28 @@ pub fn decide(
             ));
         }
         (K::Respond, true) => {
-            // Lapsed with no response: a holding letter with a new date within the
-            // policy's extension limit, and the manager takes it on.
-            let mut days = cfg.workflow.holding_days;
-            if let Some(max) = policy
-                .stage(stage)
-                .and_then(|s| s.extension.as_ref())
-                .and_then(|e| e.max)
-            {
-                if max.unit == Unit::WorkingDays {
-                    days = days.min(max.amount);
-                }
+            // Lapsed with no response: the manager takes it on. Where the policy allows
+            // an extension, a holding letter with a new date within its limit (the same
+            // reading as the officer's `extend`: plan::extension_room). An open respond
+            // deadline means no extension yet at the stage (any extension lapses it).
+            let left = plan::extension_room(policy, stage, 0).left();
+            if left == Some(0) {
+                lapsed_without_extension(
+                    &mut steps,
+                    cfg,
+                    reference,
+                    stage,
+                    due,
+                    &officer_and_manager,
+                    chain_names.get(1).map(|s| s.as_str()),
+                );
+                steps.push(Step::always(mark(d, Status::Lapsed, None)));
+                return Ok(steps);
             }
+            let days = match left {
+                Some(left) => cfg.workflow.holding_days.min(left),
+                None => cfg.workflow.holding_days,
+            };
             let new_due = cfg.calendar.add_working_days(due, days);
             let manager = chain_names.get(1).cloned();
             let plan = Plan {

@@ -772,3 +772,133 @@ fn a_single_contact_restriction_names_the_contact_and_is_noticed_once() {
         .count();
     assert_eq!(restricted, 2, "{case}");
 }
+
+#[test]
+fn lgsco_stage1_extensions_count_together_five_then_six_is_refused_five_then_five_is_allowed() {
+    // POLICIES.md l.20, LGSCO stage 1: "extension ≤ 10 WD with reasons" (Code 6.4 "Any
+    // extension should be no more than 10 working days"): 10 working days in total.
+    let s = Site::new("lgsco-code", "CHC");
+    s.mail(
+        "1",
+        "Fi <fi@example.org>",
+        "Housing repairs",
+        "I wish to complain about repairs.",
+        "l1@example.org",
+    );
+    s.run("2026-12-01T09:00:00Z", &["poll"]);
+    let r = "CHC-2026-00001";
+    fn extend<'a>(r: &'a str, days: &'a str) -> [&'a str; 8] {
+        [
+            "extend",
+            r,
+            "--days",
+            days,
+            "--reason",
+            "the contractor",
+            "--by",
+            "ann",
+        ]
+    }
+    // Respond due Tue 15 Dec (10 WD from the acknowledgement on Tue 1 Dec); +5 WD: Tue 22 Dec.
+    s.run("2026-12-02T09:00:00Z", &extend(r, "5"));
+    assert_eq!(
+        s.due("2026-12-02T09:00:00Z", r, "stage1", "extension"),
+        "2026-12-22"
+    );
+    let events = |s: &Site| -> i64 {
+        s.db()
+            .query_row(
+                "SELECT count(*) FROM events WHERE kind = 'extended'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap()
+    };
+    // +6 more would make 11: refused, in one line naming the limit and what was used.
+    let err = s.fails("2026-12-03T09:00:00Z", &extend(r, "6"));
+    assert!(
+        err.contains(
+            "up to 10 working days in total at Stage 1; 5 already used, so at most 5 more"
+        ),
+        "{err}"
+    );
+    // Nothing was touched.
+    assert_eq!(
+        s.due("2026-12-03T09:00:00Z", r, "stage1", "extension"),
+        "2026-12-22"
+    );
+    assert_eq!(events(&s), 1);
+    // +5 more makes 10: allowed. Wed 23, Thu 24, (25 and 28 Dec bank holidays), Tue 29,
+    // Wed 30, Thu 31 Dec 2026.
+    s.run("2026-12-03T09:00:00Z", &extend(r, "5"));
+    assert_eq!(
+        s.due("2026-12-03T09:00:00Z", r, "stage1", "extension"),
+        "2026-12-31"
+    );
+    assert_eq!(events(&s), 2);
+    // The limit is used up.
+    let err = s.fails("2026-12-04T09:00:00Z", &extend(r, "1"));
+    assert!(err.contains("10 already used, so no more"), "{err}");
+}
+
+#[test]
+fn stockton_early_resolution_lapse_is_flagged_and_escalated_not_extended() {
+    // Seed 001 l.51 "Early Resolution within 3 working days ... This is an “upto”
+    // timescale": the policy allows no extension, so neither the officer nor the scheduler
+    // gives a new date.
+    let s = Site::new("stockton-on-tees", "STOCK");
+    s.mail(
+        "1",
+        "Fi <fi@example.org>",
+        "Missed bins",
+        "I wish to complain: my bins keep being missed.",
+        "s1@example.org",
+    );
+    s.run("2026-12-14T09:00:00Z", &["poll"]);
+    let r = "STOCK-2026-00001";
+    // Early resolution, 3 WD from Mon 14 Dec: Thu 17 Dec.
+    assert_eq!(
+        s.due("2026-12-14T09:00:00Z", r, "early", "respond"),
+        "2026-12-17"
+    );
+    let err = s.fails(
+        "2026-12-15T09:00:00Z",
+        &[
+            "extend", r, "--days", "2", "--reason", "busy", "--by", "ann",
+        ],
+    );
+    assert!(
+        err.contains("allows no extension at Early resolution"),
+        "{err}"
+    );
+    let out = s.run("2026-12-18T09:00:00Z", &["tick"]);
+    assert!(
+        out.contains(&format!(
+            "{r}: early response lapsed 2026-12-17, no extension under the policy, escalated"
+        )),
+        "{out}"
+    );
+    assert!(!out.contains("holding letter"), "{out}");
+    let c = s.case("2026-12-18T09:00:00Z", r);
+    assert!(
+        !c["deadlines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["kind"] == "extension"),
+        "no new date: {c}"
+    );
+    assert!(
+        c["case"]["flagged"]
+            .as_str()
+            .unwrap()
+            .contains("early response overdue since 2026-12-17 (no extension allowed)"),
+        "{c}"
+    );
+    assert!(
+        s.letters()
+            .iter()
+            .all(|l| !l.0.contains("later than promised")),
+        "no holding letter"
+    );
+}

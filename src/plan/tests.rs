@@ -363,7 +363,7 @@ fn an_extension_counts_from_the_current_target_within_the_policy_limit() {
     for p in each_preset() {
         let c = complaint(&p, 0, State::Investigating);
         let Some(ext) = &p.preset.stages[0].extension else {
-            let e = extend(&c, 5, "busy", None, &p, &cal, today()).unwrap_err();
+            let e = extend(&c, 5, "busy", None, None, &p, &cal, today()).unwrap_err();
             assert!(e.to_string().contains("allows no extension"), "{e}");
             continue;
         };
@@ -377,6 +377,7 @@ fn an_extension_counts_from_the_current_target_within_the_policy_limit() {
             days,
             "waiting for a contractor",
             Some(target),
+            None,
             &p,
             &cal,
             today(),
@@ -394,7 +395,7 @@ fn an_extension_counts_from_the_current_target_within_the_policy_limit() {
             p.name
         );
         assert_eq!(plan.letters().next().unwrap().kind, "extension");
-        let e = extend(&c, 2, " ", Some(target), &p, &cal, today()).unwrap_err();
+        let e = extend(&c, 2, " ", Some(target), None, &p, &cal, today()).unwrap_err();
         assert_eq!(
             e.to_string(),
             "--reason is required: the customer is told why"
@@ -497,7 +498,17 @@ fn decision_and_extension_letters_are_stored_with_the_facts_their_templates_use(
         })
         .expect("a preset with an extension of 2 working days");
     let c = complaint(&ext, 0, State::Investigating);
-    let plan = extend(&c, 2, "busy", Some(day(2026, 11, 16)), &ext, &cal, today()).unwrap();
+    let plan = extend(
+        &c,
+        2,
+        "busy",
+        Some(day(2026, 11, 16)),
+        None,
+        &ext,
+        &cal,
+        today(),
+    )
+    .unwrap();
     assert_eq!(
         plan.letters().next().unwrap().data,
         serde_json::json!({"reason": "busy", "new_date": "2026-11-18", "extension": "2 working days"})
@@ -509,4 +520,259 @@ fn decision_and_extension_letters_are_stored_with_the_facts_their_templates_use(
         (l.kind.as_str(), &l.data, l.automatic),
         ("escalation-acknowledgement", &serde_json::json!({}), true)
     );
+}
+
+/// What each preset says about extending a stage's response, from the text.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Ext {
+    /// No extension at all.
+    No,
+    /// Extensions with notice, no limit stated.
+    Unlimited,
+    /// At most this many working days in total at the stage.
+    Total(u32),
+}
+
+const EXTENSIONS: &[(&str, &str, Ext)] = &[
+    // seed 002 l.155 "customers will be told what they can expect to happen and by when",
+    // l.241 "Informing customers of any delays"; no limit.
+    ("bath-and-north-east-somerset", "stage1", Ext::Unlimited),
+    // seed 002 l.165 "we will inform you of the reason for delay and give you a target date".
+    ("bath-and-north-east-somerset", "stage2", Ext::Unlimited),
+    // seed 000 l.182 "we can extend the timescale and we will let the customer know."
+    ("buckinghamshire", "stage1", Ext::Unlimited),
+    // seed 000 l.193 "we will let the customer know and give a new timescale."
+    ("buckinghamshire", "stage2", Ext::Unlimited),
+    // POLICIES.md l.20 stage 1 "extension ≤ 10 WD with reasons" (Code 6.4 "Any extension
+    // should be no more than 10 working days"): the limit on the stage's extensions together.
+    ("lgsco-code", "stage1", Ext::Total(10)),
+    // POLICIES.md l.20 stage 2 "extension ≤ 20 WD".
+    ("lgsco-code", "stage2", Ext::Total(20)),
+    // seed 004 l.430 "respond to complaints or send a holding letter or email to the
+    // customer in line with the timescales"; no limit.
+    ("north-norfolk", "stage1", Ext::Unlimited),
+    ("north-norfolk", "stage2", Ext::Unlimited),
+    ("north-norfolk", "stage3", Ext::Unlimited),
+    // seed 001 l.51 "Early Resolution within 3 working days, Stage 1 will be responded to
+    // within 25 working days and stage 2 within 20 working days. This is an “upto”
+    // timescale": no extension at any stage.
+    ("stockton-on-tees", "early", Ext::No),
+    ("stockton-on-tees", "stage1", Ext::No),
+    ("stockton-on-tees", "stage2", Ext::No),
+    // seed 003 l.108 "you will be contacted to advise you of this and will be informed of
+    // the expected response date"; no limit.
+    ("west-lindsey", "stage1", Ext::Unlimited),
+];
+
+#[test]
+fn the_extension_table_covers_every_stage_of_every_preset() {
+    let mut listed: Vec<(String, String)> = EXTENSIONS
+        .iter()
+        .map(|(p, s, _)| (p.to_string(), s.to_string()))
+        .collect();
+    let mut stages: Vec<(String, String)> = PRESETS
+        .iter()
+        .flat_map(|n| {
+            let p = Policy::load(n).unwrap();
+            p.preset
+                .stages
+                .iter()
+                .map(|s| (n.to_string(), s.id.clone()))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    listed.sort();
+    stages.sort();
+    assert_eq!(listed, stages);
+}
+
+#[test]
+fn under_every_preset_all_extensions_at_a_stage_together_stay_within_its_limit() {
+    let cal = Calendar::new();
+    for &(name, stage, ext) in EXTENSIONS {
+        let p = Policy::load(name).unwrap();
+        let i = p.preset.stages.iter().position(|s| s.id == stage).unwrap();
+        let c = complaint(&p, i, State::Investigating);
+        let respond_due = day(2026, 11, 16);
+        let at = |used: u32| cal.add_working_days(respond_due, used);
+        let room = extension_room(&p, stage, 0);
+        match ext {
+            Ext::No => {
+                assert_eq!(room, ExtensionRoom::None, "{name} {stage}");
+                let e = extend(
+                    &c,
+                    1,
+                    "busy",
+                    Some(respond_due),
+                    Some(respond_due),
+                    &p,
+                    &cal,
+                    today(),
+                )
+                .unwrap_err();
+                assert!(
+                    e.to_string().contains("allows no extension"),
+                    "{name} {stage}: {e}"
+                );
+            }
+            Ext::Unlimited => {
+                assert_eq!(room, ExtensionRoom::Unlimited, "{name} {stage}");
+                // 30 WD already granted, 30 more: still allowed.
+                let plan = extend(
+                    &c,
+                    30,
+                    "busy",
+                    Some(at(30)),
+                    Some(respond_due),
+                    &p,
+                    &cal,
+                    today(),
+                )
+                .unwrap();
+                assert!(
+                    matches!(plan.writes[0], Write::Extension { due, .. } if due == at(60)),
+                    "{name} {stage}"
+                );
+            }
+            Ext::Total(max) => {
+                assert_eq!(
+                    room,
+                    ExtensionRoom::Limited { max, used: 0 },
+                    "{name} {stage}"
+                );
+                // All at once: allowed; one more day: refused.
+                assert!(extend(
+                    &c,
+                    max,
+                    "busy",
+                    Some(respond_due),
+                    Some(respond_due),
+                    &p,
+                    &cal,
+                    today()
+                )
+                .is_ok());
+                assert!(extend(
+                    &c,
+                    max + 1,
+                    "busy",
+                    Some(respond_due),
+                    Some(respond_due),
+                    &p,
+                    &cal,
+                    today()
+                )
+                .is_err());
+                // max - 5 used: +5 allowed (to the limit), +6 refused.
+                let target = at(max - 5);
+                let plan = extend(
+                    &c,
+                    5,
+                    "busy",
+                    Some(target),
+                    Some(respond_due),
+                    &p,
+                    &cal,
+                    today(),
+                )
+                .unwrap();
+                assert!(
+                    matches!(plan.writes[0], Write::Extension { due, .. } if due == at(max)),
+                    "{name} {stage}"
+                );
+                let e = extend(
+                    &c,
+                    6,
+                    "busy",
+                    Some(target),
+                    Some(respond_due),
+                    &p,
+                    &cal,
+                    today(),
+                )
+                .unwrap_err();
+                let stage_name = &p.preset.stages[i].name;
+                assert_eq!(
+                    e.to_string(),
+                    format!(
+                        "T-2026-00001: the {} policy allows extensions of up to {max} working days in total at {stage_name}; {} already used, so at most 5 more",
+                        p.name,
+                        max - 5
+                    ),
+                    "{name} {stage}"
+                );
+                // The whole limit used: nothing more.
+                let e = extend(
+                    &c,
+                    1,
+                    "busy",
+                    Some(at(max)),
+                    Some(respond_due),
+                    &p,
+                    &cal,
+                    today(),
+                )
+                .unwrap_err();
+                assert!(
+                    e.to_string()
+                        .ends_with(&format!("{max} already used, so no more")),
+                    "{name} {stage}: {e}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn lgsco_stage1_five_then_six_is_refused_and_five_then_five_is_allowed() {
+    // POLICIES.md l.20: stage 1 "extension ≤ 10 WD with reasons"; Code 6.4 "Any extension
+    // should be no more than 10 working days" (lgsco-code.toml): 10 WD in total.
+    let cal = Calendar::new();
+    let p = Policy::load("lgsco-code").unwrap();
+    let c = complaint(&p, 0, State::Investigating);
+    // Respond due Mon 16 Nov 2026; +5 WD: Mon 23 Nov.
+    let respond_due = day(2026, 11, 16);
+    let first = extend(
+        &c,
+        5,
+        "a contractor",
+        Some(respond_due),
+        Some(respond_due),
+        &p,
+        &cal,
+        today(),
+    )
+    .unwrap();
+    let Write::Extension { due: first_due, .. } = first.writes[0].clone() else {
+        panic!("{first:?}")
+    };
+    assert_eq!(first_due, day(2026, 11, 23));
+    let e = extend(
+        &c,
+        6,
+        "more",
+        Some(first_due),
+        Some(respond_due),
+        &p,
+        &cal,
+        today(),
+    )
+    .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        format!("T-2026-00001: the {} policy allows extensions of up to 10 working days in total at Stage 1; 5 already used, so at most 5 more", p.name)
+    );
+    // +5 more: Mon 30 Nov, 10 WD after the original date.
+    let second = extend(
+        &c,
+        5,
+        "more",
+        Some(first_due),
+        Some(respond_due),
+        &p,
+        &cal,
+        today(),
+    )
+    .unwrap();
+    assert!(matches!(second.writes[0], Write::Extension { due, .. } if due == day(2026, 11, 30)));
 }

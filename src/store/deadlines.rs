@@ -146,6 +146,19 @@ impl Store {
         Ok(d.and_then(|d| crate::time::parse_iso(&d)))
     }
 
+    /// The stage's original response date (its respond deadline, whatever its status):
+    /// where the extensions at the stage are counted from.
+    pub fn respond_due(&self, case_id: i64, stage: &str) -> Result<Option<NaiveDate>> {
+        let d: Option<String> = self
+            .conn
+            .prepare_cached(
+                "SELECT due FROM deadlines WHERE case_id = ?1 AND stage = ?2 AND kind = 'respond'",
+            )?
+            .query_row(params![case_id, stage], |r| r.get(0))
+            .optional()?;
+        Ok(d.and_then(|d| crate::time::parse_iso(&d)))
+    }
+
     /// Open deadlines due on or before `by`, oldest first (then by case): the
     /// scheduler's work list.
     pub fn open_deadlines_due_by(

@@ -197,6 +197,7 @@ fn a_response_due_soon_alerts_the_officer_and_their_manager_once() {
 
 #[test]
 fn under_every_preset_a_lapsed_response_gets_a_holding_letter_within_the_extension_limit() {
+    use crate::policy::Unit;
     let cfg = cfg();
     for name in PRESETS {
         let p = policy(name);
@@ -204,6 +205,10 @@ fn under_every_preset_a_lapsed_response_gets_a_holding_letter_within_the_extensi
         let st = &p.preset.stages[0];
         let lapsed_on = day(2026, 11, 20);
         let steps = decide(&due(&st.id, D::Respond, lapsed_on), &c, &p, &cfg, today()).unwrap();
+        if st.extension.is_none() {
+            // No extension at this stage: no new date (see the test below).
+            continue;
+        }
         let mut days = cfg.workflow.holding_days;
         if let Some(max) = st.extension.as_ref().and_then(|e| e.max) {
             if max.unit == Unit::WorkingDays {
@@ -412,4 +417,57 @@ fn the_escalation_chain_follows_managers_and_stops_at_a_loop() {
     ];
     assert_eq!(chain(&cfg, Some("ann")), vec!["ann", "bob", "cat"]);
     assert!(chain(&cfg, None).is_empty());
+}
+
+#[test]
+fn a_lapsed_response_where_the_policy_allows_no_extension_is_flagged_and_escalated_without_a_new_date(
+) {
+    // Stockton-on-Tees, seed 001 l.51: "Early Resolution within 3 working days, Stage 1
+    // will be responded to within 25 working days and stage 2 within 20 working days.
+    // This is an “upto” timescale and internal management of the processes will mean that
+    // all complaints are progressed as quickly as possible." No extension at any stage, so
+    // the scheduler gives no new date either: it flags the case and tells the officer and
+    // their manager. Moving to stage 1 is the customer's (l.49), not the clock's.
+    let cfg = cfg();
+    let p = policy("stockton-on-tees");
+    for (i, st) in p.preset.stages.iter().enumerate() {
+        let c = complaint(&p, i, State::Investigating);
+        let lapsed_on = day(2026, 11, 20);
+        let steps = decide(&due(&st.id, D::Respond, lapsed_on), &c, &p, &cfg, today()).unwrap();
+        assert_eq!(steps.len(), 2, "{}", st.id);
+        let s = &steps[0];
+        assert_eq!(s.key, Some(format!("lapsed:{}:respond", st.id)));
+        assert!(
+            !s.plan
+                .writes
+                .iter()
+                .any(|w| matches!(w, Write::Extension { .. } | Write::Letter(_))),
+            "{}: no new date, no letter: {:?}",
+            st.id,
+            s.plan.writes
+        );
+        assert!(s.plan.writes.contains(&Write::Flag(format!(
+            "{} response overdue since 2026-11-20 (no extension allowed)",
+            st.id
+        ))));
+        let to: Vec<&str> = s
+            .plan
+            .writes
+            .iter()
+            .filter_map(|w| match w {
+                Write::Notify { to, subject, .. } => {
+                    assert!(subject.contains("no extension allowed"), "{subject}");
+                    Some(to.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>())
+                }
+                _ => None,
+            })
+            .flatten()
+            .collect();
+        assert!(
+            to.contains(&"ann") && to.len() == 2,
+            "officer and manager: {to:?}"
+        );
+        assert_eq!(s.counts, vec![Count::EscalatedToManager]);
+        assert_eq!(marked(&steps[1]), Some((Status::Lapsed, None)));
+    }
 }
