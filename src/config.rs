@@ -213,6 +213,9 @@ pub struct WorkflowConfig {
     pub survey_url: Option<String>,
     /// How often the scheduler runs inside `redress run`.
     pub tick_seconds: u64,
+    /// Who is alerted about a case nobody is assigned to (a [[staff]] name: a duty
+    /// manager, or a team inbox listed as staff); their manager is the next step up.
+    pub duty_manager: Option<String>,
 }
 
 impl Default for WorkflowConfig {
@@ -239,6 +242,7 @@ impl Default for WorkflowConfig {
             .to_vec(),
             survey_url: None,
             tick_seconds: 60,
+            duty_manager: None,
         }
     }
 }
@@ -606,6 +610,15 @@ impl Config {
                         ),
                     });
                 }
+            }
+        }
+        if let Some(d) = &raw.workflow.duty_manager {
+            if !raw.staff.iter().any(|o| &o.name == d) {
+                return Err(ConfigError::Invalid {
+                    file: file.to_string(),
+                    line: line_of(src, &format!("\"{d}\"")),
+                    msg: format!("[workflow] duty_manager '{d}' is not listed under [[staff]]"),
+                });
             }
         }
         Ok(Config {

@@ -125,7 +125,10 @@ pub struct DueDeadline {
 /// The officer, their manager, and the manager's manager: the escalation chain.
 pub fn chain(cfg: &Config, officer: Option<&str>) -> Vec<String> {
     let mut out = Vec::new();
-    let mut cur = officer.map(String::from);
+    // A case nobody is assigned to goes to the duty manager (`[workflow] duty_manager`).
+    let mut cur = officer
+        .or(cfg.workflow.duty_manager.as_deref())
+        .map(String::from);
     while let Some(name) = cur {
         if out.contains(&name) {
             break;

@@ -487,3 +487,20 @@ fn officers_correct_a_customer_set_the_service_and_clear_a_flag() {
     );
     assert_one_line_error(&r, "is not an email address");
 }
+
+#[test]
+fn a_duty_manager_must_be_on_the_staff_list() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("duty.toml"),
+        "policy = \"lgsco-code\"\n[council]\nname = \"X\"\nemail = \"a@b.example\"\n\
+         [workflow]\nduty_manager = \"nobody\"\n\
+         [[staff]]\nname = \"ann\"\nemail = \"ann@b.example\"\n",
+    )
+    .unwrap();
+    let r = redress(dir.path(), &["--config", "duty.toml", "cases"]);
+    assert_one_line_error(
+        &r,
+        "duty.toml: line 6: [workflow] duty_manager 'nobody' is not listed under [[staff]]",
+    );
+}

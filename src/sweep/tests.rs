@@ -196,6 +196,42 @@ fn a_response_due_soon_alerts_the_officer_and_their_manager_once() {
 }
 
 #[test]
+fn a_case_nobody_is_assigned_to_alerts_the_duty_manager_and_their_manager() {
+    // Issue 13, item 7: without a duty manager the alert would go to nobody.
+    let mut cfg = cfg();
+    let p = policy("lgsco-code");
+    let mut c = complaint(&p, 0, State::Investigating);
+    c.officer = None;
+    let stage = &p.preset.stages[0].id;
+    let alert_to = |cfg: &Config| {
+        decide(
+            &due(stage, D::Respond, day(2026, 11, 27)),
+            &c,
+            &p,
+            cfg,
+            today(),
+        )
+        .unwrap()
+        .iter()
+        .flat_map(|s| s.plan.writes.clone())
+        .find_map(|w| match w {
+            Write::Notify { to, .. } => Some(to),
+            _ => None,
+        })
+        .unwrap_or_default()
+    };
+    assert!(alert_to(&cfg).is_empty());
+    cfg.workflow.duty_manager = Some("bob".into());
+    assert_eq!(
+        alert_to(&cfg),
+        vec![
+            ("bob".to_string(), "bob@council.example".to_string()),
+            ("cat".to_string(), "cat@council.example".to_string())
+        ]
+    );
+}
+
+#[test]
 fn under_every_preset_a_lapsed_response_gets_a_holding_letter_within_the_extension_limit() {
     use crate::policy::Unit;
     let cfg = cfg();
