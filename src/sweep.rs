@@ -379,6 +379,9 @@ pub fn decide(
             ));
             steps.push(Step::always(mark(d, Status::Lapsed, None)));
         }
+        // Letters no deadline binds (closure notices, surveys) go out on working days
+        // only: the deadline stays due and the next working day's pass takes it.
+        (K::EscalationWindow, true) | (K::Survey, _) if !cfg.calendar.is_working_day(today) => {}
         (K::EscalationWindow, true) => {
             if matches!(case.state, State::Responded | State::AwaitingCustomer) {
                 let on_lapse = policy

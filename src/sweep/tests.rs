@@ -507,3 +507,30 @@ fn a_lapsed_response_where_the_policy_allows_no_extension_is_flagged_and_escalat
         assert_eq!(marked(&steps[1]), Some((Status::Lapsed, None)));
     }
 }
+
+#[test]
+fn closure_notices_and_surveys_wait_for_a_working_day() {
+    // Issue 13, item 15: letters no deadline binds go out on working days. Saturday
+    // 28 November 2026: nothing; Monday 30 November: the pass takes them.
+    let cfg = cfg();
+    let (saturday, monday) = (day(2026, 11, 28), day(2026, 11, 30));
+    let bath = policy("bath-and-north-east-somerset");
+    let mut c = complaint(&bath, 0, State::AwaitingCustomer);
+    c.facts.responded_on = Some(day(2026, 10, 20));
+    let window = due("stage1", D::EscalationWindow, day(2026, 11, 27));
+    assert!(decide(&window, &c, &bath, &cfg, saturday)
+        .unwrap()
+        .is_empty());
+    let steps = decide(&window, &c, &bath, &cfg, monday).unwrap();
+    assert_eq!(steps[0].key.as_deref(), Some("window:stage1"));
+    assert!(steps[0].plan.letters().any(|l| l.kind == "auto-close"));
+
+    let wl = policy("west-lindsey");
+    let closed = complaint(&wl, 0, State::Closed);
+    let survey = due("stage1", D::Survey, day(2026, 11, 27));
+    assert!(decide(&survey, &closed, &wl, &cfg, saturday)
+        .unwrap()
+        .is_empty());
+    let steps = decide(&survey, &closed, &wl, &cfg, monday).unwrap();
+    assert_eq!(steps[0].key.as_deref(), Some("survey"));
+}
