@@ -357,26 +357,7 @@ fn explain_names_the_council_its_letters_name() {
         "{}",
         explain.stdout
     );
-    let pdf = dir.path().join("ack.pdf");
-    let r = redress(
-        dir.path(),
-        &[
-            "letter",
-            "preview",
-            &reference,
-            "--letter",
-            "acknowledgement",
-            "--out",
-            pdf.to_str().unwrap(),
-        ],
-    );
-    assert_eq!(r.code, 0, "{}", r.stderr);
-    let text = std::process::Command::new("pdftotext")
-        .arg(&pdf)
-        .arg("-")
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&text.stdout);
+    let text = bin::preview_text(dir.path(), &[], &reference, "acknowledgement");
     assert!(text.contains("Example Council"), "{text}");
     assert!(!text.contains("The Council"), "{text}");
 }
@@ -445,26 +426,7 @@ fn officers_correct_a_customer_set_the_service_and_clear_a_flag() {
         );
     }
     // The letters use the corrected details.
-    let pdf = dir.path().join("ack.pdf");
-    let r = redress(
-        dir.path(),
-        &[
-            "letter",
-            "preview",
-            &reference,
-            "--letter",
-            "acknowledgement",
-            "--out",
-            pdf.to_str().unwrap(),
-        ],
-    );
-    assert_eq!(r.code, 0, "{}", r.stderr);
-    let text = std::process::Command::new("pdftotext")
-        .arg(&pdf)
-        .arg("-")
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&text.stdout);
+    let text = bin::preview_text(dir.path(), &[], &reference, "acknowledgement");
     assert!(text.contains("12 Acacia Avenue"), "{text}");
     assert!(text.contains("Jo Bloggs"), "{text}");
 

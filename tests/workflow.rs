@@ -677,25 +677,8 @@ fn letters_name_the_officer_by_display_name_and_title_never_by_login() {
     let r = "BNES-2026-00001";
     let preview = |who: &str| {
         s.run("2026-12-15T09:00:00Z", &["assign", r, who, "--by", "bob"]);
-        let out = s.path().join(format!("{who}.pdf"));
-        s.run(
-            "2026-12-15T09:00:00Z",
-            &[
-                "letter",
-                "preview",
-                r,
-                "--letter",
-                "acknowledgement",
-                "--out",
-                out.to_str().unwrap(),
-            ],
-        );
-        let text = std::process::Command::new("pdftotext")
-            .arg(&out)
-            .arg("-")
-            .output()
-            .unwrap();
-        String::from_utf8_lossy(&text.stdout)
+        let pre = ["--config", "redress.toml", "--now", "2026-12-15T09:00:00Z"];
+        bin::preview_text(s.path(), &pre, r, "acknowledgement")
             .split_whitespace()
             .collect::<Vec<_>>()
             .join(" ")

@@ -46,3 +46,22 @@ pub fn run(dir: &Path, args: &[&str]) -> Run {
         .expect("run redress")
         .into()
 }
+
+/// `redress [pre...] letter preview REFERENCE --letter KIND` in `dir`, and the PDF's text
+/// as pdftotext reads it.
+pub fn preview_text(dir: &Path, pre: &[&str], reference: &str, kind: &str) -> String {
+    let pdf = dir.join(format!("preview-{reference}-{kind}.pdf"));
+    let mut args: Vec<&str> = pre.to_vec();
+    let out = pdf.to_str().expect("a UTF-8 temp path");
+    args.extend([
+        "letter", "preview", reference, "--letter", kind, "--out", out,
+    ]);
+    let r = run(dir, &args);
+    assert_eq!(r.code, 0, "letter preview: {}", r.stderr);
+    let text = Command::new("pdftotext")
+        .arg(&pdf)
+        .arg("-")
+        .output()
+        .expect("run pdftotext");
+    String::from_utf8_lossy(&text.stdout).into_owned()
+}
