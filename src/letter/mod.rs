@@ -493,28 +493,35 @@ impl Templates {
         &self.broken
     }
 
-    /// Subject and bodies of a letter, without the PDF.
-    pub fn words(&self, kind: &str, ctx: &LetterContext) -> Result<Words> {
+    /// The file `kind`'s template came from, once it is known to parse.
+    fn usable(&self, kind: &str) -> Result<&String> {
         let file = self
             .files
             .get(kind)
             .ok_or_else(|| LetterError::UnknownKind(kind.to_string()))?;
-        if let Some(e) = self.broken.get(kind) {
-            return Err(e.clone());
+        match self.broken.get(kind) {
+            Some(e) => Err(e.clone()),
+            None => Ok(file),
         }
+    }
+
+    /// `kind`'s template rendered in one form (`txt`, `html`), errors located in its file.
+    fn rendered(&self, kind: &str, form: &str, file: &str, tctx: &tera::Context) -> Result<String> {
+        self.tera
+            .render(&format!("{kind}.{form}"), tctx)
+            .map_err(|e| located(file, &e))
+    }
+
+    /// Subject and bodies of a letter, without the PDF.
+    pub fn words(&self, kind: &str, ctx: &LetterContext) -> Result<Words> {
+        let file = self.usable(kind)?;
         let tctx = tera::Context::from_serialize(ctx).map_err(|e| LetterError::Template {
             file: file.clone(),
             line: 1,
             msg: e.to_string(),
         })?;
-        let text = self
-            .tera
-            .render(&format!("{kind}.txt"), &tctx)
-            .map_err(|e| located(file, &e))?;
-        let html = self
-            .tera
-            .render(&format!("{kind}.html"), &tctx)
-            .map_err(|e| located(file, &e))?;
+        let text = self.rendered(kind, "txt", file, &tctx)?;
+        let html = self.rendered(kind, "html", file, &tctx)?;
         let (subject, body) = split_subject(&text).ok_or_else(|| LetterError::Template {
             file: file.clone(),
             line: 1,
@@ -538,19 +545,10 @@ impl Templates {
     pub fn staff_mail(&self, content: &Content) -> Result<(String, String)> {
         let kind = content.kind().as_str();
         let data = content.data();
-        let file = self
-            .files
-            .get(kind)
-            .ok_or_else(|| LetterError::UnknownKind(kind.to_string()))?;
-        if let Some(e) = self.broken.get(kind) {
-            return Err(e.clone());
-        }
+        let file = self.usable(kind)?;
         let mut tctx = tera::Context::new();
         tctx.insert("data", &data);
-        let text = self
-            .tera
-            .render(&format!("{kind}.txt"), &tctx)
-            .map_err(|e| located(file, &e))?;
+        let text = self.rendered(kind, "txt", file, &tctx)?;
         let (subject, body) = split_subject(&text).ok_or_else(|| LetterError::Template {
             file: file.clone(),
             line: 1,
