@@ -229,6 +229,45 @@ pub fn reopen(
     write(store, cfg, &case, &p, actor, now)
 }
 
+/// `new`: record a complaint (or compliment, comment...) that came by phone, by letter
+/// or in person. The case is opened and, where its kind is answered by an
+/// acknowledgement, acknowledged today with the letter asked for (emailed, or held to
+/// print and post when the customer has no email), all in one transaction.
+pub fn open(
+    store: &mut Store,
+    cfg: &Config,
+    new: &store::NewCase,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<Case> {
+    let policy = cfg.policies().configured();
+    let by = author(cfg, actor, now);
+    store.create_case_then(
+        new,
+        policy,
+        cfg.reference_prefix(),
+        &cfg.calendar,
+        &by,
+        |case| match case.kind {
+            crate::case::Kind::ServiceRequest | crate::case::Kind::OutOfScope => Ok(None),
+            _ => plan::acknowledge(case, policy, &cfg.calendar, london_date(now), None).map(Some),
+        },
+    )
+}
+
+/// `acknowledge REF`: send the acknowledgement a case opened without one is owed.
+pub fn acknowledge(
+    store: &mut Store,
+    cfg: &Config,
+    now: DateTime<Utc>,
+    actor: &str,
+    reference: &str,
+) -> Result<Case> {
+    let (case, policy) = load(store, cfg, reference)?;
+    let p = plan::acknowledge(&case, policy, &cfg.calendar, london_date(now), None)?;
+    write(store, cfg, &case, &p, actor, now)
+}
+
 /// `note REF TEXT`
 pub fn note(
     store: &mut Store,

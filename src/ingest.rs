@@ -447,7 +447,9 @@ fn store_new_case(
         sp,
         &NewCase {
             kind: verdict.kind,
-            email: from,
+            email: Some(from),
+            address: &[],
+            via: None,
             // With proof of sender required, only proven mail may name the customer.
             name: p
                 .from_name

@@ -344,6 +344,32 @@ pub fn plan(
     })
 }
 
+/// Acknowledge a case that was opened without a letter (recorded by an officer from a
+/// phone call, a letter or a visit, or held at ingestion): the case moves to
+/// acknowledged today and the letter that answers a new case of its kind is asked for
+/// (to be emailed, or printed and posted when the customer has no email). A service
+/// request or out-of-scope case is refused: its letter must say where to go instead.
+pub fn acknowledge(
+    case: &Case,
+    policy: &Policy,
+    cal: &Calendar,
+    today: NaiveDate,
+    detail: Option<&str>,
+) -> Result<Plan> {
+    let content = match case.kind {
+        Kind::Complaint => Content::Acknowledgement {},
+        Kind::Compliment => Content::ComplimentThanks { team: None },
+        Kind::Comment => Content::CommentAcknowledgement {},
+        Kind::ServiceRequest | Kind::OutOfScope => return Err(refused(format!(
+            "{}: a {} is answered by a letter saying where to go instead, not an acknowledgement",
+            case.reference, case.kind
+        ))),
+    };
+    let mut p = plan(case, Action::Acknowledge, policy, cal, today, detail)?;
+    p.push(Write::Letter(LetterOrder::new(&content, false)));
+    Ok(p)
+}
+
 /// The deadlines a new case carries, by its kind, each with the day it was met: a
 /// complaint those of the first stage (stored acknowledged, its acknowledgement is met
 /// that day and the deadlines counting from it are there), a compliment or comment

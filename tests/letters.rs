@@ -140,12 +140,20 @@ fn letter_preview_writes_a_stage_response_pdf_that_reads_back() {
     ] {
         assert!(t.contains(needle), "'{needle}' missing from: {t}");
     }
-    // Nothing was queued or sent by a preview.
+    // Nothing was queued or sent by a preview: the outbox holds only the
+    // acknowledgement that recording the case (`new`) asked for.
     let out = redress(
         tmp.path(),
         &["--config", "redress.toml", "outbox", "--json"],
     );
-    assert_eq!(out.stdout.trim(), "[]");
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let kinds: Vec<&str> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["acknowledgement"], "{}", out.stdout);
 }
 
 #[test]

@@ -32,7 +32,9 @@ impl Seed<'_> {
             .create_case(
                 &NewCase {
                     kind,
-                    email,
+                    email: Some(email),
+                    address: &[],
+                    via: None,
                     name: Some("Resident Name"),
                     subject: Some("Private subject line"),
                     service,

@@ -60,11 +60,19 @@ pub struct CaseArgs {
 
 #[derive(Debug, Args)]
 pub struct NewArgs {
-    /// The customer's email address (their identity in Redress).
-    #[arg(long)]
-    pub email: String,
+    /// The customer's email address (their identity in Redress). Without one, give
+    /// --address: letters are then held in the outbox to print and post.
+    #[arg(long, required_unless_present = "address")]
+    pub email: Option<String>,
     #[arg(long)]
     pub name: Option<String>,
+    /// Their postal address, one --address per line, in order.
+    #[arg(long)]
+    pub address: Vec<String>,
+    /// How the complaint reached the council: phone, letter, in-person or email
+    /// (recorded on the case).
+    #[arg(long, value_parser = ["phone", "letter", "in-person", "email"])]
+    pub via: Option<String>,
     #[arg(long)]
     pub subject: Option<String>,
     #[arg(long)]
@@ -352,10 +360,18 @@ fn messages_section(messages: &[crate::store::messages::MessageView]) {
 
 pub fn new(ctx: &Ctx, a: NewArgs) -> Result<ExitCode> {
     let kind = parse_kind(&a.kind)?;
-    if !a.email.contains('@') || a.email.trim().contains(char::is_whitespace) {
-        bail!("'{}' is not an email address", a.email);
+    let email = match &a.email {
+        Some(e) if !e.contains('@') || e.trim().contains(char::is_whitespace) => {
+            bail!("'{}' is not an email address", esc(e))
+        }
+        Some(e) => Some(e.trim().to_lowercase()),
+        None => None,
+    };
+    if email.is_none() && a.address.iter().all(|l| l.trim().is_empty()) {
+        bail!(
+            "--address is empty: a customer with no email needs a postal address for their letters"
+        );
     }
-    let email = a.email.trim().to_lowercase();
     let received = a.received.unwrap_or(ctx.now);
     if received > ctx.now {
         bail!(
@@ -365,19 +381,24 @@ pub fn new(ctx: &Ctx, a: NewArgs) -> Result<ExitCode> {
         );
     }
     let mut store = ctx.store()?;
-    let case = store.create_case(
+    let case = crate::actions::open(
+        &mut store,
+        &ctx.config,
         &NewCase {
             kind,
-            email: &email,
+            email: email.as_deref(),
             name: a.name.as_deref(),
+            address: &a.address,
+            via: a
+                .via
+                .as_deref()
+                .map(|v| if v == "in-person" { "in person" } else { v }),
             subject: a.subject.as_deref(),
             service: a.service.as_deref(),
             received_at: received,
         },
-        &ctx.config.policy,
-        ctx.config.reference_prefix(),
-        &ctx.config.calendar,
         &format!("officer:{}", a.officer),
+        ctx.now,
     )?;
     if a.json {
         print_json(&case)?;

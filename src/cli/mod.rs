@@ -91,6 +91,8 @@ pub enum Command {
     Reopen(officer::ReopenArgs),
     /// Add a note to a case's timeline.
     Note(officer::NoteArgs),
+    /// Send the acknowledgement a case is owed (one held at intake, say).
+    Acknowledge(officer::AcknowledgeArgs),
     /// Restrict a customer's contact after a Monitoring Officer decision.
     Restrict(officer::RestrictArgs),
     /// Pause a case's deadlines (where the policy allows).
@@ -377,6 +379,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Close(a) => officer::close(&ctx, a),
         Command::Reopen(a) => officer::reopen(&ctx, a),
         Command::Note(a) => officer::note(&ctx, a),
+        Command::Acknowledge(a) => officer::acknowledge(&ctx, a),
         Command::Restrict(a) => officer::restrict(&ctx, a),
         Command::Customer(a) => officer::customer(&ctx, a),
         Command::Service(a) => officer::service(&ctx, a),

@@ -8,10 +8,11 @@ use clap::Args;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use super::{parse_date, print_json, Ctx};
+use super::{esc, parse_date, print_json, Ctx};
 use crate::actions;
 use crate::case::CloseReason;
 use crate::plan::{Decision, Reply};
+use crate::store::CustomerKey;
 
 /// Who is acting: goes in the event log as officer:<name>.
 #[derive(Debug, Args, Clone)]
@@ -151,7 +152,8 @@ pub struct RestrictArgs {
 
 #[derive(Debug, Args)]
 pub struct CustomerArgs {
-    /// The customer's email address as held.
+    /// The customer's email address as held, or the reference of one of their cases
+    /// (for a customer with no email).
     pub email: String,
     /// Their name as letters should use it ("" clears it).
     #[arg(long)]
@@ -329,6 +331,29 @@ pub fn reopen(ctx: &Ctx, a: ReopenArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+#[derive(Debug, Args)]
+pub struct AcknowledgeArgs {
+    pub reference: String,
+    #[command(flatten)]
+    pub by: By,
+}
+
+pub fn acknowledge(ctx: &Ctx, a: AcknowledgeArgs) -> Result<ExitCode> {
+    let mut store = ctx.store()?;
+    let c = actions::acknowledge(
+        &mut store,
+        &ctx.config,
+        ctx.now,
+        &a.by.actor(),
+        &a.reference,
+    )?;
+    println!(
+        "{}: {} (acknowledgement letter queued)",
+        c.reference, c.state
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
 pub fn note(ctx: &Ctx, a: NoteArgs) -> Result<ExitCode> {
     let mut store = ctx.store()?;
     actions::note(&mut store, ctx.now, &a.by.actor(), &a.reference, &a.text)?;
@@ -418,12 +443,23 @@ pub fn customer(ctx: &Ctx, a: CustomerArgs) -> Result<ExitCode> {
         email: a.new_email.as_deref(),
         address: (!a.address.is_empty()).then_some(a.address.as_slice()),
     };
-    match store.edit_customer(&a.email, &edit, ctx.now, &a.by.actor())? {
+    let who = if a.email.contains('@') {
+        CustomerKey::Email(&a.email)
+    } else {
+        CustomerKey::Case(&a.email)
+    };
+    match store.edit_customer(&who, &edit, ctx.now, &a.by.actor())? {
         Some(n) => {
-            println!("{}: details corrected ({n} cases)", a.email);
+            println!("{}: details corrected ({n} cases)", esc(&a.email));
             Ok(ExitCode::SUCCESS)
         }
-        None => anyhow::bail!("no customer with the email address {}", a.email),
+        None if a.email.contains('@') => {
+            anyhow::bail!("no customer with the email address {}", esc(&a.email))
+        }
+        None => anyhow::bail!(
+            "no case {} (give the customer's email address or one of their case references)",
+            esc(&a.email)
+        ),
     }
 }
 

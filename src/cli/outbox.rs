@@ -1,6 +1,6 @@
 //! `redress outbox`: the letters, queued, sent, held and failed, with the reasons.
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use clap::Args;
 use std::process::ExitCode;
 
@@ -26,6 +26,12 @@ pub struct OutboxArgs {
     /// Record held or failed letter ID as printed and posted by hand (it counts as sent).
     #[arg(long, value_name = "ID")]
     pub posted: Option<i64>,
+    /// Write letter ID's PDF (as rendered, to print and post) to the file --out names.
+    #[arg(long, value_name = "ID", requires = "out", conflicts_with_all = ["retry", "posted"])]
+    pub pdf: Option<i64>,
+    /// Where --pdf writes the letter.
+    #[arg(long, value_name = "FILE.pdf", requires = "pdf")]
+    pub out: Option<std::path::PathBuf>,
     /// Who did it (recorded on the case's timeline) with --retry or --posted.
     #[arg(long = "by", alias = "officer", default_value = "cli")]
     pub officer: String,
@@ -34,6 +40,9 @@ pub struct OutboxArgs {
 const STATUSES: &[&str] = &["pending", "queued", "sending", "sent", "held", "failed"];
 
 pub fn run(ctx: &Ctx, a: OutboxArgs) -> Result<ExitCode> {
+    if let (Some(id), Some(out)) = (a.pdf, &a.out) {
+        return write_pdf(ctx, id, out);
+    }
     let action = match (a.retry, a.posted) {
         (Some(id), _) => Some((id, OfficerLetterAction::Retry)),
         (_, Some(id)) => Some((id, OfficerLetterAction::Posted)),
@@ -119,5 +128,35 @@ pub fn run(ctx: &Ctx, a: OutboxArgs) -> Result<ExitCode> {
         let summary: Vec<String> = counts.iter().map(|(s, n)| format!("{n} {s}")).collect();
         println!("\n{}", summary.join(", "));
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `outbox --pdf ID --out F`: the letter's PDF as it was rendered, to print and post.
+fn write_pdf(ctx: &Ctx, id: i64, out: &std::path::Path) -> Result<ExitCode> {
+    let store = ctx.store()?;
+    let l = store.letter(id)?;
+    if l.status == "pending" {
+        anyhow::bail!(
+            "letter {id} ({} on {}) is not rendered yet: run `redress send` first",
+            l.kind,
+            l.reference
+        );
+    }
+    let Some(pdf) = store.letter_content(id)?.pdf else {
+        anyhow::bail!(
+            "letter {id} ({} on {}) has no PDF (its content was erased)",
+            l.kind,
+            l.reference
+        );
+    };
+    std::fs::write(out, &pdf).with_context(|| format!("writing {}", out.display()))?;
+    println!(
+        "wrote {} ({} bytes): {} letter on {}, {}",
+        out.display(),
+        pdf.len(),
+        l.kind,
+        l.reference,
+        l.status
+    );
     Ok(ExitCode::SUCCESS)
 }

@@ -129,6 +129,23 @@ pub struct CustomerCtx {
     pub address: Vec<String>,
     /// "Dear Ms Jones" or "Dear Sir or Madam".
     pub salutation: String,
+    /// How they answer this letter: "reply to this email", or for a customer with no
+    /// email (their letters are posted) "write to us at <the council's address>".
+    pub reply: String,
+}
+
+/// How a customer answers a letter: by email when we wrote by email, else by post (or
+/// telephone, when the council gives no address).
+fn how_to_reply(by_email: bool, council: &crate::config::Council) -> String {
+    if by_email {
+        "reply to this email".into()
+    } else if !council.address.is_empty() {
+        format!("write to us at {}", council.address.join(", "))
+    } else if !council.phone.is_empty() {
+        format!("call us on {}", council.phone)
+    } else {
+        "contact us".into()
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -336,15 +353,19 @@ impl LetterContext {
                 received_on: long_date(received),
                 received_on_iso: crate::time::iso(received),
             },
-            customer: CustomerCtx {
-                name,
-                email: i
+            customer: {
+                let email = i
                     .customer
                     .email
                     .clone()
-                    .or_else(|| i.case.customer_email.clone()),
-                address: i.customer.address.clone(),
-                salutation,
+                    .or_else(|| i.case.customer_email.clone());
+                CustomerCtx {
+                    reply: how_to_reply(email.is_some(), i.council),
+                    name,
+                    email,
+                    address: i.customer.address.clone(),
+                    salutation,
+                }
             },
             policy: PolicyCtx {
                 name: policy.name.clone(),

@@ -19,8 +19,13 @@ use crate::time::{iso, stamp};
 #[derive(Debug, Clone)]
 pub struct NewCase<'a> {
     pub kind: Kind,
-    pub email: &'a str,
+    /// None for a resident with no email (answered by post at `address`).
+    pub email: Option<&'a str>,
     pub name: Option<&'a str>,
+    /// Postal address lines, kept on the customer when given (empty: unchanged).
+    pub address: &'a [String],
+    /// How it reached the council when not by mail to the inbox (phone, letter, in person).
+    pub via: Option<&'a str>,
     pub subject: Option<&'a str>,
     pub service: Option<&'a str>,
     pub received_at: DateTime<Utc>,
@@ -92,10 +97,7 @@ fn case_from_row(r: &rusqlite::Row) -> rusqlite::Result<Case> {
 
 impl Store {
     pub fn case_by_id(&self, id: i64) -> Result<Case> {
-        let sql = format!(
-            "SELECT {CASE_COLUMNS} FROM cases c LEFT JOIN customers cu ON cu.id = c.customer_id WHERE c.id = ?1"
-        );
-        Ok(self.conn.query_row(&sql, [id], case_from_row)?)
+        case_on(&self.conn, id)
     }
 
     pub fn find_case(&self, reference: &str) -> Result<Case> {
@@ -187,6 +189,14 @@ impl Store {
         tx.commit()?;
         self.case_by_id(case.id)
     }
+}
+
+/// A case by id on any connection (a transaction included).
+fn case_on(conn: &Connection, id: i64) -> Result<Case> {
+    let sql = format!(
+        "SELECT {CASE_COLUMNS} FROM cases c LEFT JOIN customers cu ON cu.id = c.customer_id WHERE c.id = ?1"
+    );
+    Ok(conn.query_row(&sql, [id], case_from_row)?)
 }
 
 /// Find a case by reference on any connection (a transaction included).
@@ -414,6 +424,28 @@ impl Store {
         tx.commit()?;
         self.case_by_id(id)
     }
+
+    /// Open a case and write the plan `then` makes for it (its first step: an
+    /// acknowledgement, say), all in one transaction: if `then` refuses, no case is
+    /// opened.
+    pub fn create_case_then<E: From<StoreError>>(
+        &mut self,
+        new: &NewCase,
+        policy: &Policy,
+        prefix: &str,
+        cal: &Calendar,
+        by: &Author,
+        then: impl FnOnce(&Case) -> std::result::Result<Option<Plan>, E>,
+    ) -> std::result::Result<Case, E> {
+        let tx = self.conn.transaction().map_err(StoreError::from)?;
+        let (id, _) = create_case_with(&tx, new, policy, prefix, cal, by.actor, None)?;
+        let case = case_on(&tx, id)?;
+        if let Some(plan) = then(&case)? {
+            apply_plan(&tx, &case, &plan, by)?;
+        }
+        tx.commit().map_err(StoreError::from)?;
+        Ok(self.case_by_id(id)?)
+    }
 }
 
 /// Insert a case inside a caller's transaction (ingestion stores the message in the
@@ -430,7 +462,8 @@ pub(crate) fn create_case_with(
     acknowledged: Option<(&str, NaiveDate)>,
 ) -> Result<(i64, String)> {
     let received_on = london_date(new.received_at);
-    let customer = super::customers::upsert_customer(tx, new.email, new.name, new.received_at)?;
+    let customer =
+        super::customers::upsert_customer(tx, new.email, new.name, new.address, new.received_at)?;
     use chrono::Datelike;
     let reference = next_reference(tx, prefix, received_on.year())?;
     let stage = policy.first_stage().id.clone();
@@ -462,11 +495,14 @@ pub(crate) fn create_case_with(
         "opened",
         None,
         Some(State::Received.as_str()),
-        Some(&format!(
-            "{} under policy {}",
-            new.kind.as_str(),
-            policy.name
-        )),
+        Some(&match new.via {
+            Some(via) => format!(
+                "{} under policy {}, received by {via}",
+                new.kind.as_str(),
+                policy.name
+            ),
+            None => format!("{} under policy {}", new.kind.as_str(), policy.name),
+        }),
     )?;
     let acknowledged_on = acknowledged.map(|(_, on)| on);
     for (due, met_on) in

@@ -17,26 +17,39 @@ pub struct CustomerEdit<'a> {
     pub address: Option<&'a [String]>,
 }
 
+/// Which customer: by their email, or the customer of a case (given by reference).
+#[derive(Debug, Clone)]
+pub enum CustomerKey<'a> {
+    Email(&'a str),
+    Case(&'a str),
+}
+
 impl Store {
-    /// Correct the details of the customer at `email`, with an event on each of their
-    /// cases naming what changed. The number of cases, or None if there is no such
-    /// customer. A new email already held by another customer is refused.
+    /// Correct the details of a customer (found by their email, or as the customer of a
+    /// case for one who has none), with an event on each of their cases naming what
+    /// changed. The number of cases, or None if there is no such customer. A new email
+    /// already held by another customer is refused.
     pub fn edit_customer(
         &mut self,
-        email: &str,
+        who: &CustomerKey,
         edit: &CustomerEdit,
         at: DateTime<Utc>,
         actor: &str,
     ) -> Result<Option<usize>> {
         let tx = self.conn.transaction()?;
-        let Some(id): Option<i64> = tx
-            .query_row(
-                "SELECT id FROM customers WHERE email = ?1 AND erased_at IS NULL",
-                [email.trim()],
-                |r| r.get(0),
-            )
-            .ok()
-        else {
+        let sql = match who {
+            CustomerKey::Email(_) => {
+                "SELECT id FROM customers WHERE email = ?1 AND erased_at IS NULL"
+            }
+            CustomerKey::Case(_) => {
+                "SELECT cu.id FROM cases c JOIN customers cu ON cu.id = c.customer_id
+                 WHERE c.reference = upper(?1) AND cu.erased_at IS NULL"
+            }
+        };
+        let key = match who {
+            CustomerKey::Email(k) | CustomerKey::Case(k) => k.trim(),
+        };
+        let Some(id): Option<i64> = tx.query_row(sql, [key], |r| r.get(0)).ok() else {
             return Ok(None);
         };
         let mut changed = Vec::new();
@@ -66,23 +79,14 @@ impl Store {
             changed.push(format!("name: {}", name.unwrap_or("(none)")));
         }
         if let Some(lines) = edit.address {
-            let lines: Vec<&str> = lines
-                .iter()
-                .map(|l| l.trim())
-                .filter(|l| !l.is_empty())
-                .collect();
-            let text = (!lines.is_empty()).then(|| lines.join("\n"));
+            let text = address_text(lines);
             tx.execute(
                 "UPDATE customers SET address = ?2 WHERE id = ?1",
                 params![id, text],
             )?;
             changed.push(format!(
                 "address: {}",
-                if lines.is_empty() {
-                    "(none)".to_string()
-                } else {
-                    lines.join(", ")
-                }
+                text.map_or("(none)".to_string(), |t| t.replace('\n', ", "))
             ));
         }
         let ids: Vec<i64> = {
@@ -174,16 +178,37 @@ impl Store {
 /// gave first (a spoofed message, a typo in a form) does not stay on them for ever.
 pub(super) fn upsert_customer(
     tx: &Connection,
-    email: &str,
+    email: Option<&str>,
     name: Option<&str>,
+    address: &[String],
     at: DateTime<Utc>,
 ) -> Result<i64> {
-    let email = email.trim();
+    let address = address_text(address);
+    let Some(email) = email.map(str::trim) else {
+        // No email: nothing identifies them across cases, so each is a new customer.
+        return Ok(tx
+            .prepare_cached(
+                "INSERT INTO customers (email, name, address, created_at) VALUES (NULL, ?1, ?2, ?3)
+                 RETURNING id",
+            )?
+            .query_row(params![name, address, stamp(at)], |r| r.get(0))?);
+    };
     Ok(tx
         .prepare_cached(
-            "INSERT INTO customers (email, name, created_at) VALUES (?1, ?2, ?3)
-             ON CONFLICT (email) DO UPDATE SET name = COALESCE(excluded.name, customers.name)
+            "INSERT INTO customers (email, name, address, created_at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (email) DO UPDATE SET name = COALESCE(excluded.name, customers.name),
+                 address = COALESCE(excluded.address, customers.address)
              RETURNING id",
         )?
-        .query_row(params![email, name, stamp(at)], |r| r.get(0))?)
+        .query_row(params![email, name, address, stamp(at)], |r| r.get(0))?)
+}
+
+/// Postal address lines as stored: one per line, blanks dropped; None if none.
+fn address_text(lines: &[String]) -> Option<String> {
+    let lines: Vec<&str> = lines
+        .iter()
+        .map(|l| l.trim())
+        .filter(|l| !l.is_empty())
+        .collect();
+    (!lines.is_empty()).then(|| lines.join("\n"))
 }

@@ -23,6 +23,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/09_erased_mail.sql"),
     include_str!("migrations/10_hostile_mail.sql"),
     include_str!("migrations/11_staff_mail.sql"),
+    include_str!("migrations/12_postal_customers.sql"),
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -54,6 +55,9 @@ const MOVES_RAW: usize = 9;
 /// earlier releases stored oversized mail whole (600 MB seen), which the copy could
 /// not hold under the service's MemoryMax; it is over any message limit anyway.
 const HUGE_QUARANTINED: i64 = 32 * 1024 * 1024;
+/// The migration (0-based) that rebuilds `customers`: foreign keys are off while it
+/// runs (they cannot change inside a transaction) and checked before it commits.
+const REBUILDS_CUSTOMERS: usize = 11;
 
 /// Replace the raw bytes of quarantined mail over `max` bytes by its header section
 /// (read through incremental blob I/O: the message is never loaded whole), noting it
@@ -165,13 +169,31 @@ impl Store {
             });
         }
         for (i, sql) in MIGRATIONS.iter().enumerate().skip(version) {
+            if i == REBUILDS_CUSTOMERS {
+                self.conn.pragma_update(None, "foreign_keys", "OFF")?;
+            }
             let tx = self.conn.transaction()?;
             if i == MOVES_RAW {
                 keep_only_headers_of_huge_quarantined_mail(&tx, HUGE_QUARANTINED)?;
             }
             tx.execute_batch(sql)?;
+            if i == REBUILDS_CUSTOMERS {
+                let broken: i64 =
+                    tx.query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| {
+                        r.get(0)
+                    })?;
+                if broken > 0 {
+                    return Err(StoreError::Refused(format!(
+                        "{path}: migration {} found {broken} rows whose references are broken; nothing was changed",
+                        i + 1
+                    )));
+                }
+            }
             tx.pragma_update(None, "user_version", (i + 1) as i64)?;
             tx.commit()?;
+            if i == REBUILDS_CUSTOMERS {
+                self.conn.pragma_update(None, "foreign_keys", "ON")?;
+            }
         }
         Ok(())
     }
@@ -310,7 +332,7 @@ mod replies;
 mod steps;
 pub(crate) use cases::{create_case_with, find_case_on, flag_case};
 pub use cases::{Author, CaseField, CaseFilter, NewCase};
-pub use customers::CustomerEdit;
+pub use customers::{CustomerEdit, CustomerKey};
 pub(crate) use events::insert_event;
 pub use events::EventRow;
 pub use pauses::PauseRow;

@@ -17,7 +17,9 @@ fn complaint(store: &mut Store, policy: &Policy, when: &str) -> Case {
         .create_case(
             &NewCase {
                 kind: Kind::Complaint,
-                email: "resident@example.org",
+                email: Some("resident@example.org"),
+                address: &[],
+                via: None,
                 name: Some("A Resident"),
                 subject: Some("Missed bin collections"),
                 service: Some("Waste"),
@@ -392,4 +394,75 @@ fn unknown_text_in_a_typed_column_is_an_error_naming_it_not_a_panic() {
             .contains("unknown deadline status 'snoozed' in the database"),
         "{e}"
     );
+}
+
+#[test]
+fn migration_12_lets_a_customer_have_no_email_and_keeps_every_row() {
+    // A database as the previous release left it: migrations 1-11, a customer and a case.
+    let conn = Connection::open_in_memory().unwrap();
+    for sql in &MIGRATIONS[..11] {
+        conn.execute_batch(sql).unwrap();
+    }
+    conn.pragma_update(None, "user_version", 11).unwrap();
+    conn.execute(
+        "INSERT INTO customers (id, email, name, address, restriction, created_at)
+         VALUES (7, 'Jo@Example.net', 'Jo', '1 High St', 'letter-only', '2026-11-02T09:00:00Z')",
+        [],
+    )
+    .unwrap();
+    conn.execute(
+        "INSERT INTO cases (reference, policy, kind, state, stage, customer_id, received_at, received_on, updated_at)
+         VALUES ('X-2026-00001', 'lgsco-code', 'complaint', 'received', 'stage1', 7,
+                 '2026-11-02T09:00:00Z', '2026-11-02', '2026-11-02T09:00:00Z')",
+        [],
+    )
+    .unwrap();
+    let store = Store::setup(conn, ":memory:").unwrap();
+    assert_eq!(store.schema_version().unwrap(), MIGRATIONS.len() as i64);
+    let row: (i64, String, String, String, String) = store
+        .conn
+        .query_row(
+            "SELECT cu.id, cu.email, cu.name, cu.address, cu.restriction
+             FROM cases c JOIN customers cu ON cu.id = c.customer_id",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+        )
+        .unwrap();
+    assert_eq!(
+        row,
+        (
+            7,
+            "Jo@Example.net".into(),
+            "Jo".into(),
+            "1 High St".into(),
+            "letter-only".into()
+        )
+    );
+    // Two customers with no email; an email is still unique, whatever its case.
+    for _ in 0..2 {
+        store
+            .conn
+            .execute(
+                "INSERT INTO customers (email, created_at) VALUES (NULL, '2026-11-03T09:00:00Z')",
+                [],
+            )
+            .unwrap();
+    }
+    assert!(store
+        .conn
+        .execute(
+            "INSERT INTO customers (email, created_at) VALUES ('jo@example.NET', '2026-11-03T09:00:00Z')",
+            [],
+        )
+        .is_err());
+    // Foreign keys are on again and enforced.
+    let fk: i64 = store
+        .conn
+        .query_row("PRAGMA foreign_keys", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(fk, 1);
+    assert!(store
+        .conn
+        .execute("UPDATE cases SET customer_id = 999", [])
+        .is_err());
 }

@@ -58,10 +58,16 @@ pub fn preview_text(dir: &Path, pre: &[&str], reference: &str, kind: &str) -> St
     ]);
     let r = run(dir, &args);
     assert_eq!(r.code, 0, "letter preview: {}", r.stderr);
+    pdf_text(&pdf)
+}
+
+/// A PDF file's text as pdftotext reads it.
+pub fn pdf_text(pdf: &Path) -> String {
     let text = Command::new("pdftotext")
-        .arg(&pdf)
+        .arg(pdf)
         .arg("-")
         .output()
         .expect("run pdftotext");
+    assert!(text.status.success(), "pdftotext {}", pdf.display());
     String::from_utf8_lossy(&text.stdout).into_owned()
 }

@@ -182,7 +182,9 @@ impl World {
             .create_case(
                 &NewCase {
                     kind: Kind::Complaint,
-                    email,
+                    email: Some(email),
+                    address: &[],
+                    via: None,
                     name,
                     subject: Some("Bins not collected on Acacia Avenue"),
                     service: Some("Waste and Recycling"),
