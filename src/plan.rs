@@ -121,7 +121,11 @@ pub enum Write {
         detail: Option<String>,
     },
     /// Outcome and category recorded with a response (each only if given).
+    /// A response sent at `stage` on `on`: its outcome (and category) on the case, and
+    /// a record of the response for reports, which counts outcomes per response.
     Outcome {
+        stage: String,
+        on: NaiveDate,
         outcome: Option<String>,
         category: Option<String>,
     },
@@ -360,10 +364,12 @@ pub fn acknowledge(
         Kind::Complaint => Content::Acknowledgement {},
         Kind::Compliment => Content::ComplimentThanks { team: None },
         Kind::Comment => Content::CommentAcknowledgement {},
-        Kind::ServiceRequest | Kind::OutOfScope => return Err(refused(format!(
+        Kind::ServiceRequest | Kind::OutOfScope => {
+            return Err(refused(format!(
             "{}: a {} is answered by a letter saying where to go instead, not an acknowledgement",
             case.reference, case.kind
-        ))),
+        )))
+        }
     };
     let mut p = plan(case, Action::Acknowledge, policy, cal, today, detail)?;
     p.push(Write::Letter(LetterOrder::new(&content, false)));
@@ -546,6 +552,8 @@ pub fn reply(
     let mut p = Plan::default();
     p.push(Write::Transition(t));
     p.push(Write::Outcome {
+        stage: case.stage.clone(),
+        on: today,
         outcome: resp.outcome,
         category: resp.category,
     });

@@ -19,6 +19,8 @@
 //! - Escalation rate: of the complaints received in the period, the share that has
 //!   reached the next stage by the time of the report (a cohort measure, so a young
 //!   cohort's rate can still rise).
+//! - Outcomes of responses: every stage or final response sent in the period, by stage
+//!   and the outcome it gave (a complaint answered at two stages counts twice).
 //! - Outcomes, close reasons, auto-closed: complaints closed in the period.
 //! - Open at period end: complaints received by the end and not closed by then, at the
 //!   stage they had reached by then.
@@ -211,6 +213,9 @@ pub struct StageFigures {
     pub worst_working_days: Option<i64>,
     /// Complaints at this stage and open at the end of the period.
     pub open_at_end: u64,
+    /// Responses sent at this stage in the period, by the outcome they gave (the
+    /// policy's outcomes first, in its order).
+    pub outcomes: Vec<Count>,
 }
 
 /// The step from one stage to the next, for the complaints received in the period.
@@ -355,6 +360,7 @@ pub fn build_with_progress(
             average_working_days: None,
             worst_working_days: None,
             open_at_end: 0,
+            outcomes: listed_first(&preset.outcomes, BTreeMap::new()),
         })
         .collect();
     let feedback_stage = |s: &str| s == "compliment" || s == "comment";
@@ -372,6 +378,7 @@ pub fn build_with_progress(
             average_working_days: None,
             worst_working_days: None,
             open_at_end: 0,
+            outcomes: listed_first(&preset.outcomes, BTreeMap::new()),
         });
         stages.len() - 1
     };
@@ -496,6 +503,23 @@ pub fn build_with_progress(
             t
         })
         .collect();
+
+    progress("outcomes of responses");
+    let mut by_stage: BTreeMap<String, BTreeMap<String, u64>> = BTreeMap::new();
+    for (stage, outcome, n) in store.response_outcomes(&from, &to)? {
+        *by_stage
+            .entry(stage)
+            .or_default()
+            .entry(outcome.unwrap_or_else(|| NOT_RECORDED.into()))
+            .or_default() += n;
+    }
+    for (stage, counts) in by_stage {
+        if feedback_stage(&stage) {
+            continue;
+        }
+        let i = stage_index(&mut stages, &stage);
+        stages[i].outcomes = listed_first(&preset.outcomes, counts);
+    }
 
     progress("cases closed");
     let mut closed = Closed::default();
@@ -743,6 +767,18 @@ pub fn to_text(r: &Report) -> String {
         })
         .collect();
     table(&mut o, &["STEP", "REACHED", "WENT ON", "RATE"], &esc);
+    let _ = writeln!(o, "\nOutcomes of responses sent in the period");
+    let outcome_rows: Vec<Vec<String>> = r
+        .stages
+        .iter()
+        .filter(|s| s.outcomes.iter().any(|c| c.count > 0))
+        .flat_map(|s| {
+            s.outcomes
+                .iter()
+                .map(|c| vec![s.name.clone(), c.name.clone(), c.count.to_string()])
+        })
+        .collect();
+    table(&mut o, &["STAGE", "OUTCOME", "RESPONSES"], &outcome_rows);
     let _ = writeln!(o, "\nComplaints by service");
     table(&mut o, &["SERVICE", "COUNT"], &counts(&r.by_service));
     let _ = writeln!(o, "\nComplaints by {}", r.category_label);
@@ -868,6 +904,16 @@ pub fn to_csv(r: &Report) -> String {
     }
     for c in &r.by_category {
         row(&r.category_label, &c.name, "count", c.count.to_string());
+    }
+    for s in &r.stages {
+        for c in &s.outcomes {
+            row(
+                "response-outcome",
+                &format!("{}: {}", s.stage, c.name),
+                "count",
+                c.count.to_string(),
+            );
+        }
     }
     for c in &r.outcomes {
         row("outcome", &c.name, "count", c.count.to_string());

@@ -443,6 +443,19 @@ pub fn render(r: &Report) -> Result<Vec<u8>> {
         .collect();
     c.table(8.5, &[&capital(&r.category_label), "Count"], &rows);
 
+    c.heading("Outcomes of responses sent in the period");
+    let rows: Vec<Vec<String>> = r
+        .stages
+        .iter()
+        .filter(|s| s.outcomes.iter().any(|x| x.count > 0))
+        .flat_map(|s| {
+            s.outcomes
+                .iter()
+                .map(|x| vec![s.name.clone(), x.name.clone(), x.count.to_string()])
+        })
+        .collect();
+    c.table(8.5, &["Stage", "Outcome", "Responses"], &rows);
+
     c.heading("Outcomes of complaints closed");
     let rows: Vec<Vec<String>> = r
         .outcomes

@@ -285,11 +285,20 @@ pub(crate) fn apply_plan(tx: &Connection, case: &Case, plan: &Plan, by: &Author)
                 None,
                 detail.as_deref(),
             )?,
-            Write::Outcome { outcome, category } => {
+            Write::Outcome {
+                stage,
+                on,
+                outcome,
+                category,
+            } => {
                 tx.prepare_cached(
                     "UPDATE cases SET outcome = COALESCE(?2, outcome), category = COALESCE(?3, category) WHERE id = ?1",
                 )?
                 .execute(params![case.id, outcome, category])?;
+                tx.prepare_cached(
+                    "INSERT INTO responses (case_id, stage, sent_on, outcome) VALUES (?1, ?2, ?3, ?4)",
+                )?
+                .execute(params![case.id, stage, iso(*on), outcome])?;
             }
             Write::Extension {
                 stage,

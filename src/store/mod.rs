@@ -24,6 +24,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/10_hostile_mail.sql"),
     include_str!("migrations/11_staff_mail.sql"),
     include_str!("migrations/12_postal_customers.sql"),
+    include_str!("migrations/13_responses.sql"),
 ];
 
 #[derive(Debug, thiserror::Error)]

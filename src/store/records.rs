@@ -234,6 +234,24 @@ impl Store {
         Ok(rows)
     }
 
+    /// Responses sent on London dates `from..=to`, counted by stage and outcome.
+    pub fn response_outcomes(
+        &self,
+        from: &str,
+        to: &str,
+    ) -> Result<Vec<(String, Option<String>, u64)>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT stage, outcome, count(*) FROM responses
+             WHERE sent_on BETWEEN ?1 AND ?2 GROUP BY stage, outcome",
+        )?;
+        let rows = stmt
+            .query_map(params![from, to], |r| {
+                Ok((r.get(0)?, r.get(1)?, count(r.get(2)?)))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
     /// Cases closed at times `from_ts <= closed_at < to_ts` (RFC 3339 UTC), grouped.
     pub fn closed_groups(&self, from_ts: &str, to_ts: &str) -> Result<Vec<ClosedGroup>> {
         let mut stmt = self.conn.prepare_cached(
