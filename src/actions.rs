@@ -208,6 +208,21 @@ pub fn close(
     write(store, cfg, &case, &p, actor, now)
 }
 
+/// `exclude REF ID`: closes the case as out of scope under one of its preset's
+/// exclusions, with that exclusion's redirect letter.
+pub fn exclude(
+    store: &mut Store,
+    cfg: &Config,
+    now: DateTime<Utc>,
+    actor: &str,
+    reference: &str,
+    id: &str,
+) -> Result<Case> {
+    let (case, policy) = load(store, cfg, reference)?;
+    let p = plan::exclude(&case, id, policy, &cfg.calendar, london_date(now))?;
+    write(store, cfg, &case, &p, actor, now)
+}
+
 /// `reopen REF`
 pub fn reopen(
     store: &mut Store,

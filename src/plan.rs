@@ -845,3 +845,59 @@ pub fn resumed_due(
 
 #[cfg(test)]
 pub(crate) mod tests;
+
+/// `exclude REF ID`: the case falls under one of its preset's exclusions. The
+/// exclusion's redirect letter goes to the customer (what is not covered and where to go
+/// instead) and the case closes as out of scope. An id the preset does not list is
+/// refused, naming the ones it does.
+pub fn exclude(
+    case: &Case,
+    id: &str,
+    policy: &Policy,
+    cal: &Calendar,
+    today: NaiveDate,
+) -> Result<Plan> {
+    let Some(x) = policy.exclusion(id) else {
+        let known: Vec<&str> = policy
+            .preset
+            .exclusions
+            .iter()
+            .map(|e| e.id.as_str())
+            .collect();
+        return Err(refused(if known.is_empty() {
+            format!(
+                "{}: the {} policy lists no exclusions; close it with `close --reason out-of-scope`",
+                case.reference, policy.name
+            )
+        } else {
+            format!(
+                "unknown exclusion '{id}' for the {} policy (known: {})",
+                policy.name,
+                known.join(", ")
+            )
+        }));
+    };
+    let detail = format!("excluded: {} ({})", x.id, x.covers);
+    let t = transition(
+        case,
+        Action::Close(CloseReason::OutOfScope),
+        policy,
+        cal,
+        today,
+        Some(&detail),
+    )?;
+    let letter = Content::OutOfScopeRedirect {
+        exclusion: x.covers.clone(),
+        signpost: letter::Signpost {
+            to: x.where_.clone(),
+            url: x.url.clone(),
+            phone: x.phone.clone(),
+        },
+    };
+    Ok(Plan {
+        writes: vec![
+            Write::Transition(t),
+            Write::Letter(LetterOrder::new(&letter, false)),
+        ],
+    })
+}

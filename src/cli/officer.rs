@@ -114,6 +114,16 @@ pub struct CloseArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct ExcludeArgs {
+    pub reference: String,
+    /// The exclusion of the case's policy it falls under (`policy show NAME` lists them).
+    /// The resident is sent that exclusion's redirect letter and the case closes as out of scope.
+    pub exclusion: String,
+    #[command(flatten)]
+    pub by: By,
+}
+
+#[derive(Debug, Args)]
 pub struct ReopenArgs {
     pub reference: String,
     /// Why (kept on the case's timeline; not sent to the resident).
@@ -312,6 +322,24 @@ pub fn close(ctx: &Ctx, a: CloseArgs) -> Result<ExitCode> {
         a.note.as_deref(),
     )?;
     said(&c);
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn exclude(ctx: &Ctx, a: ExcludeArgs) -> Result<ExitCode> {
+    let mut store = ctx.store()?;
+    let c = actions::exclude(
+        &mut store,
+        &ctx.config,
+        ctx.now,
+        &a.by.actor(),
+        &a.reference,
+        a.exclusion.trim(),
+    )?;
+    println!(
+        "{}: closed as out of scope under '{}'; redirect letter queued",
+        c.reference,
+        a.exclusion.trim()
+    );
     Ok(ExitCode::SUCCESS)
 }
 
