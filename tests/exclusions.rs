@@ -371,3 +371,45 @@ fn policy_check_refuses_a_repeated_exclusion_id_naming_the_line() {
         "{err}"
     );
 }
+
+#[test]
+fn an_exclusion_letter_can_be_previewed_without_changing_anything() {
+    // shared/seeds/004_9e50d2b1666e764c.txt l.382: the Whistleblowers' scheme.
+    let (s, r) = site_with_case("north-norfolk", "NNDC", "I wish to complain.");
+    let out = s.run(
+        LATER,
+        &[
+            "exclude",
+            &r,
+            "whistleblowing",
+            "--preview",
+            "x.pdf",
+            "--by",
+            "ann",
+        ],
+    );
+    assert!(out.contains("nothing sent or changed"), "{out}");
+    let text = std::process::Command::new("pdftotext")
+        .arg(s.path().join("x.pdf"))
+        .arg("-")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&text.stdout)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        text.contains("Our procedure does not cover issues that have arisen and are being handled through the council's Whistleblowers' scheme"),
+        "{text}"
+    );
+    assert_eq!(s.case(LATER, &r)["case"]["state"], "acknowledged");
+    s.run(LATER, &["send"]);
+    assert!(!s
+        .letters()
+        .iter()
+        .any(|l| l.0.contains("Where to take your concern")));
+    // An unknown id is refused in a preview too, naming the valid ones.
+    let err = s.fails(LATER, &["exclude", &r, "nope", "--preview", "y.pdf"]);
+    assert!(err.contains("known: employment"), "{err}");
+    assert!(!s.path().join("y.pdf").exists());
+}

@@ -119,6 +119,9 @@ pub struct ExcludeArgs {
     /// The exclusion of the case's policy it falls under (`policy show NAME` lists them).
     /// The resident is sent that exclusion's redirect letter and the case closes as out of scope.
     pub exclusion: String,
+    /// Write the redirect letter as PDF here and change nothing.
+    #[arg(long)]
+    pub preview: Option<PathBuf>,
     #[command(flatten)]
     pub by: By,
 }
@@ -327,6 +330,22 @@ pub fn close(ctx: &Ctx, a: CloseArgs) -> Result<ExitCode> {
 
 pub fn exclude(ctx: &Ctx, a: ExcludeArgs) -> Result<ExitCode> {
     let mut store = ctx.store()?;
+    if let Some(out) = &a.preview {
+        let rendered = actions::preview_exclusion(
+            &store,
+            &ctx.config,
+            ctx.now,
+            &a.reference,
+            a.exclusion.trim(),
+        )?;
+        std::fs::write(out, &rendered.pdf).with_context(|| format!("writing {}", out.display()))?;
+        println!(
+            "preview written to {} ({}); nothing sent or changed",
+            out.display(),
+            rendered.subject
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
     let c = actions::exclude(
         &mut store,
         &ctx.config,
