@@ -824,6 +824,55 @@ mod tests {
     use super::*;
 
     #[test]
+    fn exclusions_need_a_plain_id_and_what_and_where() {
+        let base = BUILTIN
+            .iter()
+            .find(|(n, _)| *n == "lgsco-code")
+            .unwrap()
+            .1
+            .to_string();
+        let with = |t: &str| parse_str(&format!("{base}\n[[exclusions]]\n{t}\n"), "p.toml");
+        assert!(with("id = \"ok-1\"\ncovers = \"a\"\nwhere = \"b\"").is_ok());
+        let e = with("id = \"Bad Id\"\ncovers = \"a\"\nwhere = \"b\"")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("exclusion id 'Bad Id' must be lower-case"),
+            "{e}"
+        );
+        let e = with("id = \"x\"\ncovers = \" \"\nwhere = \"b\"")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("exclusion 'x' needs `covers`"), "{e}");
+        let e = with("id = \"x\"\ncovers = \"a\"").unwrap_err().to_string();
+        assert!(e.contains("where"), "{e}");
+    }
+
+    #[test]
+    fn every_builtin_exclusion_cites_its_seed_line() {
+        // Each [[exclusions]] table in a shipped preset follows a comment citing the
+        // seed line it was read from ("l.N").
+        for (name, src) in BUILTIN {
+            let lines: Vec<&str> = src.lines().collect();
+            for (i, l) in lines.iter().enumerate() {
+                if l.trim() == "[[exclusions]]" {
+                    let comment: Vec<&str> = lines[..i]
+                        .iter()
+                        .rev()
+                        .take_while(|l| l.trim_start().starts_with('#'))
+                        .copied()
+                        .collect();
+                    assert!(
+                        comment.iter().any(|c| c.contains("l.")),
+                        "{name}.toml line {}: exclusion without a seed line",
+                        i + 1
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
     fn periods_read_as_written() {
         let p: Period = "20 working days from receipt".parse().unwrap();
         assert_eq!(

@@ -413,3 +413,26 @@ fn an_exclusion_letter_can_be_previewed_without_changing_anything() {
     assert!(err.contains("known: employment"), "{err}");
     assert!(!s.path().join("y.pdf").exists());
 }
+
+#[test]
+fn case_shows_which_exclusions_the_residents_words_suggest_until_it_is_closed() {
+    // shared/seeds/000_874d316bb45d79e3.txt l.244 (data breaches) and l.254 (pensions).
+    let (s, r) = site_with_case(
+        "buckinghamshire",
+        "BUCKS",
+        "I wish to complain about a data breach: my pension details were sent to a stranger.",
+    );
+    let out = s.run(LATER, &["case", &r]);
+    assert!(
+        out.contains(&format!(
+            "exclusion? data-breach ('data breach'): `redress exclude {r} data-breach` if it applies"
+        )),
+        "{out}"
+    );
+    assert!(out.contains("exclusion? pensions ('pension')"), "{out}");
+    assert!(!out.contains("exclusion? parish-council"), "{out}");
+    // A hint only: the case is still open and nothing was sent.
+    assert_eq!(s.case(LATER, &r)["case"]["state"], "acknowledged");
+    excluded_letter(&s, &r, "data-breach");
+    assert!(!s.run(LATER, &["case", &r]).contains("exclusion?"));
+}
