@@ -208,6 +208,39 @@ pub fn close(
     write(store, cfg, &case, &p, actor, now)
 }
 
+/// `exclude REF ID`: closes the case as out of scope under one of its preset's
+/// exclusions, with that exclusion's redirect letter.
+pub fn exclude(
+    store: &mut Store,
+    cfg: &Config,
+    now: DateTime<Utc>,
+    actor: &str,
+    reference: &str,
+    id: &str,
+) -> Result<Case> {
+    let (case, policy) = load(store, cfg, reference)?;
+    let p = plan::exclude(&case, id, policy, &cfg.calendar, london_date(now))?;
+    write(store, cfg, &case, &p, actor, now)
+}
+
+/// `exclude REF ID --preview FILE`: the exclusion's redirect letter as it would go,
+/// rendered, with nothing changed.
+pub fn preview_exclusion(
+    store: &Store,
+    cfg: &Config,
+    now: DateTime<Utc>,
+    reference: &str,
+    id: &str,
+) -> anyhow::Result<crate::letter::Rendered> {
+    let case = store.find_case(reference)?;
+    let policy = policy_of(cfg, &case)?;
+    let content = plan::exclusion_letter(plan::find_exclusion(&case, id, policy)?);
+    let kind = content.kind().as_str();
+    let templates = crate::outbox::templates(cfg)?;
+    let lctx = crate::outbox::case_context(store, cfg, case.id, kind, false, content.data(), now)?;
+    Ok(templates.render(kind, &lctx)?)
+}
+
 /// `reopen REF`
 pub fn reopen(
     store: &mut Store,

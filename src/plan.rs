@@ -879,3 +879,74 @@ pub fn resumed_due(
 
 #[cfg(test)]
 pub(crate) mod tests;
+
+/// The redirect letter of one exclusion: what is not covered and where to go instead.
+pub fn exclusion_letter(x: &crate::policy::Exclusion) -> Content {
+    Content::OutOfScopeRedirect {
+        exclusion: x.covers.clone(),
+        signpost: letter::Signpost {
+            to: x.where_.clone(),
+            url: x.url.clone(),
+            phone: x.phone.clone(),
+        },
+    }
+}
+
+/// `exclude REF ID`: the case falls under one of its preset's exclusions. The
+/// exclusion's redirect letter goes to the customer (what is not covered and where to go
+/// instead) and the case closes as out of scope. An id the preset does not list is
+/// refused, naming the ones it does.
+pub fn exclude(
+    case: &Case,
+    id: &str,
+    policy: &Policy,
+    cal: &Calendar,
+    today: NaiveDate,
+) -> Result<Plan> {
+    let x = find_exclusion(case, id, policy)?;
+    let letter = exclusion_letter(x);
+    let detail = format!("excluded: {} ({})", x.id, x.covers);
+    let t = transition(
+        case,
+        Action::Close(CloseReason::OutOfScope),
+        policy,
+        cal,
+        today,
+        Some(&detail),
+    )?;
+    Ok(Plan {
+        writes: vec![
+            Write::Transition(t),
+            Write::Letter(LetterOrder::new(&letter, false)),
+        ],
+    })
+}
+
+/// The exclusion `id` of the case's policy; refused, naming the ids it has, when unknown.
+pub fn find_exclusion<'a>(
+    case: &Case,
+    id: &str,
+    policy: &'a Policy,
+) -> Result<&'a crate::policy::Exclusion> {
+    let Some(x) = policy.exclusion(id) else {
+        let known: Vec<&str> = policy
+            .preset
+            .exclusions
+            .iter()
+            .map(|e| e.id.as_str())
+            .collect();
+        return Err(refused(if known.is_empty() {
+            format!(
+                "{}: the {} policy lists no exclusions; close it with `close --reason out-of-scope`",
+                case.reference, policy.name
+            )
+        } else {
+            format!(
+                "unknown exclusion '{id}' for the {} policy (known: {})",
+                policy.name,
+                known.join(", ")
+            )
+        }));
+    };
+    Ok(x)
+}

@@ -309,6 +309,32 @@ pub struct Preset {
     pub restrictions: Vec<String>,
     pub retention: Vec<RetentionRule>,
     pub stages: Vec<Stage>,
+    /// What the council's procedure does not cover, each with where to go instead:
+    /// an officer closes a case under one (`redress exclude REF ID`) and the redirect
+    /// letter says it.
+    #[serde(default)]
+    pub exclusions: Vec<Exclusion>,
+}
+
+/// One matter the council's complaints procedure does not cover, as its policy lists it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Exclusion {
+    /// Short id an officer names it by: lower-case letters, digits and hyphens.
+    pub id: String,
+    /// What is not covered, as the letter says it after "Our procedure does not cover".
+    pub covers: String,
+    /// Where to go instead, as the letter says it after "The right place to take your
+    /// concern is".
+    #[serde(rename = "where")]
+    pub where_: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+    /// Phrases that suggest a message falls under it (shown to officers; not decisive).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub phrases: Vec<String>,
 }
 
 fn yes() -> bool {
@@ -433,6 +459,11 @@ impl Policy {
         self.preset.stages.get(i + 1)
     }
 
+    /// The preset's exclusion with this id.
+    pub fn exclusion(&self, id: &str) -> Option<&Exclusion> {
+        self.preset.exclusions.iter().find(|e| e.id == id)
+    }
+
     pub fn is_final_stage(&self, id: &str) -> bool {
         self.preset.stages.last().map(|s| s.id.as_str()) == Some(id)
     }
@@ -519,6 +550,16 @@ fn locate(src: &str, stage: Option<usize>, key: &str) -> usize {
     scope_start
 }
 
+/// Line of the `index`-th `[[exclusions]]` table.
+fn locate_exclusion(src: &str, index: usize) -> usize {
+    src.lines()
+        .enumerate()
+        .filter(|(_, l)| l.trim() == "[[exclusions]]")
+        .nth(index)
+        .map(|(i, _)| i + 1)
+        .unwrap_or(1)
+}
+
 fn validate(p: &Preset, src: &str, file: &str) -> Result<(), PolicyError> {
     let err = |line: usize, msg: String| PolicyError::Invalid {
         file: file.to_string(),
@@ -550,6 +591,34 @@ fn validate(p: &Preset, src: &str, file: &str) -> Result<(), PolicyError> {
             1,
             "a preset needs at least one [[stages]] table".into(),
         ));
+    }
+    for (i, x) in p.exclusions.iter().enumerate() {
+        let line = locate_exclusion(src, i);
+        let id_ok = !x.id.is_empty()
+            && x.id
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        if !id_ok {
+            return Err(err(
+                line,
+                format!(
+                    "exclusion id '{}' must be lower-case letters, digits and hyphens",
+                    x.id
+                ),
+            ));
+        }
+        if p.exclusions[..i].iter().any(|y| y.id == x.id) {
+            return Err(err(line, format!("exclusion id '{}' is given twice", x.id)));
+        }
+        if x.covers.trim().is_empty() || x.where_.trim().is_empty() {
+            return Err(err(
+                line,
+                format!(
+                    "exclusion '{}' needs `covers` (what is not covered) and `where` (where to go instead)",
+                    x.id
+                ),
+            ));
+        }
     }
     if p.outcomes.is_empty() {
         return Err(err(
@@ -753,6 +822,55 @@ fn counted_from(p: &Period, default: Anchor) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn exclusions_need_a_plain_id_and_what_and_where() {
+        let base = BUILTIN
+            .iter()
+            .find(|(n, _)| *n == "lgsco-code")
+            .unwrap()
+            .1
+            .to_string();
+        let with = |t: &str| parse_str(&format!("{base}\n[[exclusions]]\n{t}\n"), "p.toml");
+        assert!(with("id = \"ok-1\"\ncovers = \"a\"\nwhere = \"b\"").is_ok());
+        let e = with("id = \"Bad Id\"\ncovers = \"a\"\nwhere = \"b\"")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("exclusion id 'Bad Id' must be lower-case"),
+            "{e}"
+        );
+        let e = with("id = \"x\"\ncovers = \" \"\nwhere = \"b\"")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("exclusion 'x' needs `covers`"), "{e}");
+        let e = with("id = \"x\"\ncovers = \"a\"").unwrap_err().to_string();
+        assert!(e.contains("where"), "{e}");
+    }
+
+    #[test]
+    fn every_builtin_exclusion_cites_its_seed_line() {
+        // Each [[exclusions]] table in a shipped preset follows a comment citing the
+        // seed line it was read from ("l.N").
+        for (name, src) in BUILTIN {
+            let lines: Vec<&str> = src.lines().collect();
+            for (i, l) in lines.iter().enumerate() {
+                if l.trim() == "[[exclusions]]" {
+                    let comment: Vec<&str> = lines[..i]
+                        .iter()
+                        .rev()
+                        .take_while(|l| l.trim_start().starts_with('#'))
+                        .copied()
+                        .collect();
+                    assert!(
+                        comment.iter().any(|c| c.contains("l.")),
+                        "{name}.toml line {}: exclusion without a seed line",
+                        i + 1
+                    );
+                }
+            }
+        }
+    }
 
     #[test]
     fn periods_read_as_written() {

@@ -224,8 +224,43 @@ fn is_word_match(text: &str, start: usize, end: usize) -> bool {
     before_ok && (after_ok || end - start >= 6)
 }
 
+/// Which of a preset's exclusions a case's text may fall under: each exclusion with a
+/// listed phrase in `text` (case-insensitive), with the phrases found. A hint for the
+/// officer, who decides with `redress exclude`; triage itself never applies one.
+pub fn exclusion_hints<'a>(
+    exclusions: &'a [crate::policy::Exclusion],
+    text: &str,
+) -> Vec<(&'a str, Vec<&'a str>)> {
+    let text = text.to_lowercase();
+    exclusions
+        .iter()
+        .filter_map(|x| {
+            let found: Vec<&str> = x
+                .phrases
+                .iter()
+                .filter(|p| !p.trim().is_empty() && text.contains(&p.to_lowercase()))
+                .map(String::as_str)
+                .collect();
+            (!found.is_empty()).then_some((x.id.as_str(), found))
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn exclusion_hints_name_each_exclusion_whose_phrases_occur() {
+        let p = crate::policy::Policy::load("north-norfolk").unwrap();
+        let hints = super::exclusion_hints(
+            &p.preset.exclusions,
+            "I raised this under WHISTLEBLOWING rules and my Grievance is pending",
+        );
+        let ids: Vec<&str> = hints.iter().map(|h| h.0).collect();
+        assert_eq!(ids, ["employment", "whistleblowing"]);
+        assert_eq!(hints[0].1, ["grievance"]);
+        assert!(super::exclusion_hints(&p.preset.exclusions, "my bin was missed").is_empty());
+    }
+
     use super::*;
 
     /// Whole-word (or whole-phrase) match, so "pcn" does not match inside another word.

@@ -253,6 +253,9 @@ pub fn show(ctx: &Ctx, a: CaseArgs) -> Result<ExitCode> {
         }
     }
     println!("  received  {}", case.received_at);
+    if case.state != crate::case::State::Closed {
+        exclusion_hints(ctx, &case, &messages);
+    }
     println!();
     println!("Deadlines");
     let rows: Vec<Vec<String>> = deadlines
@@ -329,6 +332,32 @@ pub fn show(ctx: &Ctx, a: CaseArgs) -> Result<ExitCode> {
     }
     messages_section(&messages);
     Ok(ExitCode::SUCCESS)
+}
+
+/// The exclusions of the case's policy whose phrases occur in what the resident wrote:
+/// a hint for `redress exclude REF ID`, never applied by itself.
+fn exclusion_hints(
+    ctx: &Ctx,
+    case: &crate::case::Case,
+    messages: &[crate::store::messages::MessageView],
+) {
+    let Ok(policy) = crate::plan::policy_of(&ctx.config, case) else {
+        return;
+    };
+    let text: String = messages
+        .iter()
+        .flat_map(|m| [m.subject.as_deref(), m.body.as_deref()])
+        .flatten()
+        .collect::<Vec<_>>()
+        .join("\n");
+    for (id, found) in crate::triage::exclusion_hints(&policy.preset.exclusions, &text) {
+        let quoted: Vec<String> = found.iter().map(|p| format!("'{}'", esc(p))).collect();
+        println!(
+            "  exclusion? {id} ({}): `redress exclude {} {id}` if it applies",
+            quoted.join(", "),
+            case.reference
+        );
+    }
 }
 
 /// What residents wrote, oldest first: each message's id (for `redress message ID`),

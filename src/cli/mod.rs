@@ -87,6 +87,9 @@ pub enum Command {
     Decide(officer::DecideArgs),
     /// Close a case with a reason.
     Close(officer::CloseArgs),
+    /// Close a case as out of scope under one of its policy's exclusions, sending that
+    /// exclusion's redirect letter.
+    Exclude(officer::ExcludeArgs),
     /// Reopen a closed case.
     Reopen(officer::ReopenArgs),
     /// Add a note to a case's timeline.
@@ -377,6 +380,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Escalate(a) => officer::escalate(&ctx, a),
         Command::Decide(a) => officer::decide(&ctx, a),
         Command::Close(a) => officer::close(&ctx, a),
+        Command::Exclude(a) => officer::exclude(&ctx, a),
         Command::Reopen(a) => officer::reopen(&ctx, a),
         Command::Note(a) => officer::note(&ctx, a),
         Command::Acknowledge(a) => officer::acknowledge(&ctx, a),

@@ -115,6 +115,19 @@ pub struct CloseArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct ExcludeArgs {
+    pub reference: String,
+    /// The exclusion of the case's policy it falls under (`policy show NAME` lists them).
+    /// The resident is sent that exclusion's redirect letter and the case closes as out of scope.
+    pub exclusion: String,
+    /// Write the redirect letter as PDF here and change nothing.
+    #[arg(long)]
+    pub preview: Option<PathBuf>,
+    #[command(flatten)]
+    pub by: By,
+}
+
+#[derive(Debug, Args)]
 pub struct ReopenArgs {
     pub reference: String,
     /// Why (kept on the case's timeline; not sent to the resident).
@@ -314,6 +327,40 @@ pub fn close(ctx: &Ctx, a: CloseArgs) -> Result<ExitCode> {
         a.note.as_deref(),
     )?;
     said(&c);
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn exclude(ctx: &Ctx, a: ExcludeArgs) -> Result<ExitCode> {
+    let mut store = ctx.store()?;
+    if let Some(out) = &a.preview {
+        let rendered = actions::preview_exclusion(
+            &store,
+            &ctx.config,
+            ctx.now,
+            &a.reference,
+            a.exclusion.trim(),
+        )?;
+        std::fs::write(out, &rendered.pdf).with_context(|| format!("writing {}", out.display()))?;
+        println!(
+            "preview written to {} ({}); nothing sent or changed",
+            out.display(),
+            rendered.subject
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    let c = actions::exclude(
+        &mut store,
+        &ctx.config,
+        ctx.now,
+        &a.by.actor(),
+        &a.reference,
+        a.exclusion.trim(),
+    )?;
+    println!(
+        "{}: closed as out of scope under '{}'; redirect letter queued",
+        c.reference,
+        a.exclusion.trim()
+    );
     Ok(ExitCode::SUCCESS)
 }
 

@@ -138,6 +138,16 @@ fn show_policy(p: &Policy) {
         })
         .collect();
     println!("Retention: {}", ret.join("; "));
+    if !pr.exclusions.is_empty() {
+        println!();
+        println!("Not covered (`redress exclude REF ID` sends the redirect letter):");
+        let rows: Vec<Vec<String>> = pr
+            .exclusions
+            .iter()
+            .map(|x| vec![x.id.clone(), x.covers.clone(), x.where_.clone()])
+            .collect();
+        print_table(&["ID", "NOT COVERED", "GO TO"], &rows);
+    }
 }
 
 /// A category label as a list heading: "category" -> "Categories", "reason" -> "Reasons".

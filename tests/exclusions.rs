@@ -1,0 +1,438 @@
+//! Exclusions per preset (issue 13 item 14): an officer closes a case as out of scope
+//! under a named exclusion of its preset (`redress exclude REF ID`), and the resident's
+//! redirect letter says what the procedure does not cover and where to go instead, as
+//! the council's policy (shared/seeds/*.txt) says it.
+
+mod bin;
+mod site;
+use site::Site;
+
+const NOW: &str = "2026-11-02T09:00:00Z";
+const LATER: &str = "2026-11-03T10:00:00Z";
+
+/// A site under `policy` with one complaint (case PREFIX-2026-00001) received and
+/// acknowledged on Mon 2 Nov 2026.
+fn site_with_case(policy: &str, prefix: &str, body: &str) -> (Site, String) {
+    let s = Site::new(policy, prefix);
+    s.mail(
+        "1",
+        "Ivy Resident <ivy@example.org>",
+        "My concern",
+        body,
+        "c1@example.org",
+    );
+    s.run(NOW, &["poll"]);
+    s.run(NOW, &["send"]);
+    (s, format!("{prefix}-2026-00001"))
+}
+
+/// Exclude the case under `id`, send, and return the redirect letter's text with its
+/// whitespace run together (the plain text is wrapped).
+fn excluded_letter(s: &Site, reference: &str, id: &str) -> String {
+    let out = s.run(LATER, &["exclude", reference, id, "--by", "ann"]);
+    assert!(
+        out.contains(&format!("{reference}: closed as out of scope under '{id}'")),
+        "{out}"
+    );
+    s.run(LATER, &["send"]);
+    let (subject, text, pdf) = s.letter_with("Where to take your concern");
+    assert!(subject.contains(reference) && pdf, "{subject}");
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn closed_out_of_scope(s: &Site, reference: &str) {
+    let v = &s.case(LATER, reference)["case"];
+    assert_eq!(v["state"], "closed", "{v}");
+    assert_eq!(v["close_reason"], "out-of-scope", "{v}");
+}
+
+#[test]
+fn buckinghamshire_data_breach_goes_to_the_data_protection_officer_and_the_ico() {
+    // shared/seeds/000_874d316bb45d79e3.txt l.244: "Potential data incidents or data
+    // breaches under the Data Protection Act 2018. These must be reported to the Council's
+    // Data Protection Officer ... and a referral made to the Office of the Information
+    // Commissioner if necessary."
+    let (s, r) = site_with_case(
+        "buckinghamshire",
+        "BUCKS",
+        "I wish to complain: a letter about me was sent to my neighbour.",
+    );
+    let text = excluded_letter(&s, &r, "data-breach");
+    assert!(
+        text.contains("Our procedure does not cover potential data incidents or data breaches under the Data Protection Act 2018."),
+        "{text}"
+    );
+    assert!(
+        text.contains("Data Protection Officer") && text.contains("Information Commissioner"),
+        "{text}"
+    );
+    closed_out_of_scope(&s, &r);
+}
+
+#[test]
+fn buckinghamshire_appendix_1_exclusions_each_name_their_route() {
+    // shared/seeds/000_874d316bb45d79e3.txt, Appendix 1 (l.225-256) and l.211-213.
+    let cases: &[(&str, &[&str])] = &[
+        // l.231 "dealt with through our MP Enquiries process"
+        (
+            "mp-enquiry",
+            &["Members of Parliament", "MP Enquiries process"],
+        ),
+        // l.232 "should be sent directly to the relevant parish or town"
+        (
+            "parish-council",
+            &[
+                "parish or town councils",
+                "the parish or town council itself",
+            ],
+        ),
+        // l.254 "Local Government Pensions. There is a separate procedure for these"
+        (
+            "pensions",
+            &[
+                "Local Government Pensions",
+                "Pension Scheme's own dispute procedure",
+            ],
+        ),
+        // l.255 "parallel legal processes ... not able to consider any points which the court has ... considered"
+        (
+            "legal-proceedings",
+            &[
+                "legal proceedings have already started",
+                "the courts",
+                "points the court has considered",
+            ],
+        ),
+        // l.253 "dealt with under the Council's personnel procedures"
+        (
+            "personnel",
+            &["personnel matter", "personnel (HR) procedures"],
+        ),
+        // l.252 "Disagreements with a council policy or rule of law"
+        (
+            "policy-disagreement",
+            &[
+                "disagreements with a council policy or a rule of law",
+                "local councillor",
+            ],
+        ),
+        // l.249 "known about for more than 12 months ... unless there is a good reason for the delay"
+        (
+            "over-12-months",
+            &[
+                "more than 12 months",
+                "good reason for the delay",
+                "Ombudsman",
+                "0300 061 0614",
+            ],
+        ),
+        // l.256 "Anonymous complaints are logged as service requests"
+        (
+            "anonymous",
+            &[
+                "anonymous complaints",
+                "logged your message as a service request",
+            ],
+        ),
+        // l.211-213 "approach the provider and ask them to consider the complaint in the first instance"
+        (
+            "commissioned-service",
+            &[
+                "on the council's behalf",
+                "the organisation providing the service, in the first instance",
+            ],
+        ),
+    ];
+    for (id, says) in cases {
+        let (s, r) = site_with_case(
+            "buckinghamshire",
+            "BUCKS",
+            "I wish to complain about what has happened.",
+        );
+        let text = excluded_letter(&s, &r, id);
+        for want in *says {
+            assert!(text.contains(want), "{id}: no '{want}' in:\n{text}");
+        }
+        closed_out_of_scope(&s, &r);
+    }
+}
+
+#[test]
+fn west_lindsey_complaints_about_other_customers_are_redirected() {
+    // shared/seeds/003_11a3098601f0a9cb.txt l.54-57 "It does not cover: ... Complaints
+    // about other Customers."; l.190 "If this policy does not cover the Customers
+    // complaint, the Council will advise what to do next."
+    let (s, r) = site_with_case(
+        "west-lindsey",
+        "WLDC",
+        "I wish to complain about the people next door who play loud music.",
+    );
+    let text = excluded_letter(&s, &r, "other-customers");
+    assert!(
+        text.contains(
+            "Our procedure does not cover complaints about other customers of the council."
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("anti-social behaviour") && text.contains("the police"),
+        "{text}"
+    );
+    closed_out_of_scope(&s, &r);
+}
+
+#[test]
+fn west_lindsey_councillor_complaints_go_to_the_monitoring_officer_at_the_guildhall() {
+    // shared/seeds/003_11a3098601f0a9cb.txt l.255-257 "please contact: The Monitoring
+    // Officer, West Lindsey District Council, The Guildhall, Marshalls Yard, Gainsborough".
+    let (s, r) = site_with_case("west-lindsey", "WLDC", "I wish to complain.");
+    let text = excluded_letter(&s, &r, "councillor");
+    assert!(
+        text.contains("the Monitoring Officer, West Lindsey District Council, The Guildhall, Marshalls Yard, Gainsborough"),
+        "{text}"
+    );
+    assert!(text.contains("01427 676676"), "{text}");
+}
+
+#[test]
+fn north_norfolk_whistleblowing_and_employment_are_redirected() {
+    // shared/seeds/004_9e50d2b1666e764c.txt l.382 "issues that have arisen and are being
+    // handled through the Council's 'Whistleblowers' scheme"
+    let (s, r) = site_with_case("north-norfolk", "NNDC", "I wish to complain.");
+    let text = excluded_letter(&s, &r, "whistleblowing");
+    assert!(
+        text.contains("Our procedure does not cover issues that have arisen and are being handled through the council's Whistleblowers' scheme."),
+        "{text}"
+    );
+    assert!(text.contains("whistleblowing policy"), "{text}");
+    closed_out_of_scope(&s, &r);
+
+    // l.377 "employee complaints relating to employment issues or disciplinary and grievance
+    // processes – which are dealt with through the Council's Human Resource policies and procedures"
+    let (s, r) = site_with_case("north-norfolk", "NNDC", "I wish to complain.");
+    let text = excluded_letter(&s, &r, "employment");
+    assert!(
+        text.contains("employment issues or disciplinary and grievance processes"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Human Resources policies and procedures")
+            && text.contains("grievance procedure"),
+        "{text}"
+    );
+}
+
+#[test]
+fn bath_contract_and_legal_remedies_follow_the_prescribed_legal_procedure() {
+    // shared/seeds/002_fccd42a92619dcdc.txt l.385-387 "Matters where there is a formal right
+    // of appeal external to the Council or other legal remedy (such as with the refusal of
+    // planning permission or matters of contract). In these circumstances the complainant
+    // will be advised to follow the prescribed legal procedure and, where possible, how to do so."
+    let (s, r) = site_with_case(
+        "bath-and-north-east-somerset",
+        "BNES",
+        "I wish to complain that the council broke our agreement.",
+    );
+    let text = excluded_letter(&s, &r, "legal-remedy");
+    assert!(
+        text.contains("formal right of appeal outside the council or another legal remedy, such as the refusal of planning permission or matters of contract"),
+        "{text}"
+    );
+    assert!(
+        text.contains("the prescribed legal procedure")
+            && text.contains("Planning Inspectorate")
+            && text.contains("the courts"),
+        "{text}"
+    );
+    closed_out_of_scope(&s, &r);
+}
+
+#[test]
+fn bath_pension_disagreements_go_to_hr_or_the_avon_pension_fund() {
+    // shared/seeds/002_fccd42a92619dcdc.txt l.383 "These should be directed to either B&NES
+    // (HR), as your employer, or Avon Pension Fund, whoever made the initial decision".
+    let (s, r) = site_with_case(
+        "bath-and-north-east-somerset",
+        "BNES",
+        "I wish to complain.",
+    );
+    let text = excluded_letter(&s, &r, "pensions");
+    assert!(
+        text.contains("B&NES (HR), as your employer, or the Avon Pension Fund"),
+        "{text}"
+    );
+}
+
+#[test]
+fn an_unknown_exclusion_is_refused_naming_the_valid_ids_and_nothing_changes() {
+    let (s, r) = site_with_case("north-norfolk", "NNDC", "I wish to complain.");
+    let letters_before = s.letters().len();
+    let err = s.fails(LATER, &["exclude", &r, "parish-council", "--by", "ann"]);
+    assert!(
+        err.contains("unknown exclusion 'parish-council' for the north-norfolk policy")
+            && err.contains("employment")
+            && err.contains("whistleblowing"),
+        "{err}"
+    );
+    s.run(LATER, &["send"]);
+    assert_eq!(s.letters().len(), letters_before, "no letter was queued");
+    let v = &s.case(LATER, &r)["case"];
+    assert_eq!(v["state"], "acknowledged", "{v}");
+    let events: i64 = s
+        .db()
+        .query_row(
+            "SELECT COUNT(*) FROM events WHERE detail LIKE 'excluded:%'",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert_eq!(events, 0);
+}
+
+#[test]
+fn exclusion_is_recorded_and_a_closed_case_cannot_be_excluded_again() {
+    let (s, r) = site_with_case("west-lindsey", "WLDC", "I wish to complain.");
+    excluded_letter(&s, &r, "other-customers");
+    let detail: String = s
+        .db()
+        .query_row(
+            "SELECT detail FROM events WHERE detail LIKE 'excluded:%'",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert!(detail.starts_with("excluded: other-customers"), "{detail}");
+    let err = s.fails(LATER, &["exclude", &r, "other-customers", "--by", "ann"]);
+    assert!(err.contains(&r), "{err}");
+    assert_eq!(
+        s.letters()
+            .iter()
+            .filter(|l| l.0.contains("Where to take your concern"))
+            .count(),
+        1
+    );
+}
+
+#[test]
+fn a_preset_without_exclusions_says_so() {
+    let (s, r) = site_with_case("lgsco-code", "CHC", "I wish to complain.");
+    let err = s.fails(LATER, &["exclude", &r, "pensions", "--by", "ann"]);
+    assert!(err.contains("lists no exclusions"), "{err}");
+}
+
+#[test]
+fn policy_show_lists_a_presets_exclusions() {
+    let s = Site::new("north-norfolk", "NNDC");
+    let out = s.run(NOW, &["policy", "show", "north-norfolk"]);
+    assert!(out.contains("Not covered"), "{out}");
+    assert!(
+        out.contains("whistleblowing") && out.contains("Whistleblowers' scheme"),
+        "{out}"
+    );
+    let json = s.run(NOW, &["policy", "show", "buckinghamshire", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let ids: Vec<&str> = v["preset"]["exclusions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["id"].as_str().unwrap())
+        .collect();
+    for id in [
+        "mp-enquiry",
+        "parish-council",
+        "data-breach",
+        "pensions",
+        "legal-proceedings",
+        "personnel",
+        "policy-disagreement",
+        "over-12-months",
+        "anonymous",
+        "commissioned-service",
+    ] {
+        assert!(ids.contains(&id), "{id} missing from {ids:?}");
+    }
+}
+
+#[test]
+fn policy_check_refuses_a_repeated_exclusion_id_naming_the_line() {
+    let s = Site::new("north-norfolk", "NNDC");
+    let mut src = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config/policies/north-norfolk.toml"),
+    )
+    .unwrap();
+    src.push_str("\n[[exclusions]]\nid = \"employment\"\ncovers = \"x\"\nwhere = \"y\"\n");
+    let line = src.lines().count() - 3;
+    std::fs::write(s.path().join("p.toml"), &src).unwrap();
+    let err = s.fails(NOW, &["policy", "check", "p.toml"]);
+    assert!(
+        err.contains(&format!(
+            "line {line}: exclusion id 'employment' is given twice"
+        )),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_exclusion_letter_can_be_previewed_without_changing_anything() {
+    // shared/seeds/004_9e50d2b1666e764c.txt l.382: the Whistleblowers' scheme.
+    let (s, r) = site_with_case("north-norfolk", "NNDC", "I wish to complain.");
+    let out = s.run(
+        LATER,
+        &[
+            "exclude",
+            &r,
+            "whistleblowing",
+            "--preview",
+            "x.pdf",
+            "--by",
+            "ann",
+        ],
+    );
+    assert!(out.contains("nothing sent or changed"), "{out}");
+    let text = std::process::Command::new("pdftotext")
+        .arg(s.path().join("x.pdf"))
+        .arg("-")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&text.stdout)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        text.contains("Our procedure does not cover issues that have arisen and are being handled through the council's Whistleblowers' scheme"),
+        "{text}"
+    );
+    assert_eq!(s.case(LATER, &r)["case"]["state"], "acknowledged");
+    s.run(LATER, &["send"]);
+    assert!(!s
+        .letters()
+        .iter()
+        .any(|l| l.0.contains("Where to take your concern")));
+    // An unknown id is refused in a preview too, naming the valid ones.
+    let err = s.fails(LATER, &["exclude", &r, "nope", "--preview", "y.pdf"]);
+    assert!(err.contains("known: employment"), "{err}");
+    assert!(!s.path().join("y.pdf").exists());
+}
+
+#[test]
+fn case_shows_which_exclusions_the_residents_words_suggest_until_it_is_closed() {
+    // shared/seeds/000_874d316bb45d79e3.txt l.244 (data breaches) and l.254 (pensions).
+    let (s, r) = site_with_case(
+        "buckinghamshire",
+        "BUCKS",
+        "I wish to complain about a data breach: my pension details were sent to a stranger.",
+    );
+    let out = s.run(LATER, &["case", &r]);
+    assert!(
+        out.contains(&format!(
+            "exclusion? data-breach ('data breach'): `redress exclude {r} data-breach` if it applies"
+        )),
+        "{out}"
+    );
+    assert!(out.contains("exclusion? pensions ('pension')"), "{out}");
+    assert!(!out.contains("exclusion? parish-council"), "{out}");
+    // A hint only: the case is still open and nothing was sent.
+    assert_eq!(s.case(LATER, &r)["case"]["state"], "acknowledged");
+    excluded_letter(&s, &r, "data-breach");
+    assert!(!s.run(LATER, &["case", &r]).contains("exclusion?"));
+}
