@@ -182,13 +182,7 @@ pub fn route(
     why: &str,
 ) -> Result<Case> {
     let (case, policy) = load(store, cfg, reference)?;
-    let p = plan::route(
-        &case,
-        policy,
-        &cfg.calendar,
-        london_date(now),
-        &format!("moved on by the council: {}", why.trim()),
-    )?;
+    let p = plan::route(&case, policy, &cfg.calendar, london_date(now), why)?;
     write(store, cfg, &case, &p, actor, now)
 }
 

@@ -636,7 +636,14 @@ pub fn route(
             "--reason is required: why the complaint goes to the next stage (kept on the timeline)",
         ));
     }
-    next_stage(case, Action::Route, policy, cal, today, false, why)
+    if case.kind != Kind::Complaint {
+        return Err(refused(format!(
+            "{} is a {}, not a complaint: it has no stages to move through",
+            case.reference, case.kind
+        )));
+    }
+    let detail = format!("moved on by the council: {}", why.trim());
+    next_stage(case, Action::Route, policy, cal, today, false, &detail)
 }
 
 fn next_stage(
