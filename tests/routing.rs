@@ -268,6 +268,12 @@ fn buckinghamshire_stage1_response_closes_as_responded_with_no_false_flag_until_
     let c = s.case("2026-11-03T09:00:00Z", r);
     assert_eq!(c["case"]["state"], "closed");
     assert_eq!(c["case"]["close_reason"], "responded");
+    // "responded" is the stage response's close, not an officer's close reason.
+    let err = s.fails(
+        "2026-11-04T09:00:00Z",
+        &["close", r, "--reason", "responded", "--by", "ann"],
+    );
+    assert!(err.contains("unknown close reason 'responded'"), "{err}");
     // Thirteen weeks after receipt (the 12 weeks ended Mon 25 Jan 2027): no flag, not
     // overdue.
     let out = s.run("2027-02-01T09:00:00Z", &["tick"]);

@@ -327,7 +327,8 @@ pub fn decide(ctx: &Ctx, a: DecideArgs) -> Result<ExitCode> {
 }
 
 pub fn close(ctx: &Ctx, a: CloseArgs) -> Result<ExitCode> {
-    let reason = CloseReason::parse(&a.reason).filter(|r| *r != CloseReason::AutoClosed).ok_or_else(|| {
+    // auto-closed is the scheduler's and responded the stage response's (`reply`).
+    let reason = CloseReason::parse(&a.reason).filter(|r| !matches!(r, CloseReason::AutoClosed | CloseReason::Responded)).ok_or_else(|| {
         anyhow::anyhow!("unknown close reason '{}': resolved, withdrawn, out-of-scope or referred-to-ombudsman", a.reason)
     })?;
     let mut store = ctx.store()?;
