@@ -171,6 +171,21 @@ pub fn escalate(
     write(store, cfg, &case, &p, actor, now)
 }
 
+/// `escalate REF --council --reason ...`: the council moves the case into the next stage
+/// itself (where the policy lets it), with the next stage's acknowledgement letter.
+pub fn route(
+    store: &mut Store,
+    cfg: &Config,
+    now: DateTime<Utc>,
+    actor: &str,
+    reference: &str,
+    why: &str,
+) -> Result<Case> {
+    let (case, policy) = load(store, cfg, reference)?;
+    let p = plan::route(&case, policy, &cfg.calendar, london_date(now), why)?;
+    write(store, cfg, &case, &p, actor, now)
+}
+
 /// `decide REF --decision accept|refer-back|refer-to-ombudsman --reason ...`
 pub fn decide(
     store: &mut Store,

@@ -110,15 +110,20 @@ pub enum CloseReason {
     Withdrawn,
     OutOfScope,
     ReferredToOmbudsman,
+    /// Our response at a stage whose policy gives the customer no time limit to ask for
+    /// the next one (no `escalation_window`): the stage is done and the case closed, and
+    /// a later request from the customer reopens it into the next stage.
+    Responded,
 }
 
 impl CloseReason {
-    pub const ALL: [CloseReason; 5] = [
+    pub const ALL: [CloseReason; 6] = [
         CloseReason::Resolved,
         CloseReason::AutoClosed,
         CloseReason::Withdrawn,
         CloseReason::OutOfScope,
         CloseReason::ReferredToOmbudsman,
+        CloseReason::Responded,
     ];
     pub fn as_str(self) -> &'static str {
         match self {
@@ -127,6 +132,7 @@ impl CloseReason {
             CloseReason::Withdrawn => "withdrawn",
             CloseReason::OutOfScope => "out-of-scope",
             CloseReason::ReferredToOmbudsman => "referred-to-ombudsman",
+            CloseReason::Responded => "responded",
         }
     }
     pub fn parse(s: &str) -> Option<CloseReason> {
@@ -148,6 +154,10 @@ pub enum Action {
     Respond,
     OpenReplyWindow,
     RequestEscalation,
+    /// The council moves a case from its current stage into the next one itself, with
+    /// no response and no request from the customer (Stockton's complaints outside the
+    /// early-resolution criteria, North Norfolk's informal stage, seed 004 l.406).
+    Route,
     /// Accept the escalation request into the next stage.
     AcceptEscalation,
     /// Send the case back to the current stage for more work (Bath & NES "refer back").
@@ -164,6 +174,7 @@ impl Action {
             Action::Respond => "respond".into(),
             Action::OpenReplyWindow => "open reply window".into(),
             Action::RequestEscalation => "request escalation".into(),
+            Action::Route => "move to the next stage".into(),
             Action::AcceptEscalation => "accept escalation".into(),
             Action::ReferBack => "refer back".into(),
             Action::Close(r) => format!("close ({})", r.as_str()),
@@ -195,6 +206,9 @@ pub fn transition(from: State, action: Action) -> Result<State, IllegalTransitio
         (S::Acknowledged | S::Investigating | S::Escalated, A::Respond) => S::Responded,
         (S::Responded, A::OpenReplyWindow) => S::AwaitingCustomer,
         (S::Responded | S::AwaitingCustomer, A::RequestEscalation) => S::EscalationRequested,
+        // Only a case closed as responded (no time limit to ask): the planner checks.
+        (S::Closed, A::RequestEscalation) => S::EscalationRequested,
+        (S::Received | S::Acknowledged | S::Investigating, A::Route) => S::EscalationRequested,
         (S::EscalationRequested, A::AcceptEscalation) => S::Escalated,
         (S::EscalationRequested, A::ReferBack) => S::Investigating,
         (S::Closed, A::Close(_)) => return Err(illegal(from, action)),
@@ -307,6 +321,10 @@ mod tests {
         (S::EscalationRequested, A::AcceptEscalation, S::Escalated),
         (S::EscalationRequested, A::ReferBack, S::Investigating),
         (S::Closed, A::Reopen, S::Investigating),
+        (S::Closed, A::RequestEscalation, S::EscalationRequested),
+        (S::Received, A::Route, S::EscalationRequested),
+        (S::Acknowledged, A::Route, S::EscalationRequested),
+        (S::Investigating, A::Route, S::EscalationRequested),
     ];
 
     fn all_actions() -> Vec<Action> {
@@ -316,6 +334,7 @@ mod tests {
             A::Respond,
             A::OpenReplyWindow,
             A::RequestEscalation,
+            A::Route,
             A::AcceptEscalation,
             A::ReferBack,
             A::Reopen,

@@ -11,7 +11,7 @@ use crate::case::{self, Action, CloseReason, IllegalTransition, Kind, State};
 use crate::config::Config;
 use crate::deadline::{self, Due, Facts};
 use crate::letter::kind::{self as letter, Content};
-use crate::policy::Policy;
+use crate::policy::{CouncilEntry, Policy};
 
 /// Why an action was refused (or the store failed underneath it). The text is what the
 /// officer reads.
@@ -256,14 +256,51 @@ pub fn transition(
             deadlines.push(met(&[D::Respond, D::Aim, D::Acknowledge, D::Extension]));
         }
         Action::OpenReplyWindow => {}
-        Action::RequestEscalation => {
+        Action::RequestEscalation | Action::Route => {
+            if from == State::Closed && case.close_reason != Some(CloseReason::Responded) {
+                return Err(WorkflowError::Illegal(
+                    case.reference.clone(),
+                    IllegalTransition {
+                        from,
+                        action: action.name(),
+                    },
+                ));
+            }
             let Some(next) = policy.next_stage(&case.stage) else {
                 return Err(refused(format!(
                     "{}: {} is the last stage of the {} policy; the customer can go to the Local Government and Social Care Ombudsman",
                     case.reference, case.stage, policy.name
                 )));
             };
-            deadlines.push(met(&[D::EscalationWindow]));
+            // The day the next stage's "from escalation request" deadlines count from.
+            let requested = if action == Action::Route {
+                match next.council_entry {
+                    None => {
+                        return Err(refused(format!(
+                            "{}: the {} policy does not let the council move a complaint from {} to {} itself; the customer asks for it after our response",
+                            case.reference,
+                            policy.name,
+                            policy.stage(&case.stage).map_or(case.stage.as_str(), |s| s.name.as_str()),
+                            next.name
+                        )));
+                    }
+                    Some(CouncilEntry::Receipt) => case.facts.received_on.unwrap_or(today),
+                    Some(CouncilEntry::Move) => today,
+                }
+            } else {
+                today
+            };
+            if action == Action::Route {
+                // The current stage's deadlines are no longer owed: no response is due there.
+                deadlines.push(DeadlineOp::CancelStage {
+                    stage: case.stage.clone(),
+                });
+            } else {
+                deadlines.push(met(&[D::EscalationWindow]));
+            }
+            if from == State::Closed {
+                facts.close = Some(None);
+            }
             let mut past = case.past_officers.clone();
             if let Some(o) = &case.officer {
                 if !past.contains(o) {
@@ -280,7 +317,7 @@ pub fn transition(
             facts.stage = Some(next.id.clone());
             facts.officer_cleared = true;
             facts.past_officers = Some(past);
-            facts.escalation_requested_on = Some(Some(today));
+            facts.escalation_requested_on = Some(Some(requested));
             facts.acknowledged_on = Some(None);
             facts.investigation_started_on = Some(None);
             facts.responded_on = Some(None);
@@ -567,11 +604,31 @@ pub fn reply(
             today,
             Some("final response sent"),
         )?
+    } else if case.kind == Kind::Complaint && !has_window(policy, &case.stage) {
+        // No time limit for the customer to ask for the next stage: the stage is done
+        // and the case closes as responded (retention counts from today); a later
+        // request from the customer reopens it into the next stage.
+        transition(
+            &after,
+            Action::Close(CloseReason::Responded),
+            policy,
+            cal,
+            today,
+            Some("stage response sent; the policy sets no time limit to ask for the next stage"),
+        )?
     } else {
         transition(&after, Action::OpenReplyWindow, policy, cal, today, None)?
     };
     p.push(Write::Transition(next));
     Ok(p)
+}
+
+/// Whether the customer's time to ask for the next stage after our response at `stage`
+/// is limited (a `[stages.escalation_window]`).
+pub fn has_window(policy: &Policy, stage: &str) -> bool {
+    policy
+        .stage(stage)
+        .is_some_and(|s| s.escalation_window.is_some())
 }
 
 /// An escalation request (the customer's, by phone, by an officer's reading of a reply,
@@ -585,19 +642,61 @@ pub fn escalate(
     automatic: bool,
     why: &str,
 ) -> Result<Plan> {
-    let t = transition(
+    next_stage(
         case,
         Action::RequestEscalation,
         policy,
         cal,
         today,
-        Some(why),
-    )?;
+        automatic,
+        why,
+    )
+}
+
+/// The council moves a case from its stage into the next one itself, with no response
+/// and no request from the customer (`escalate --council`), where the next stage's
+/// `council_entry` allows it: Stockton's complaints outside the early-resolution
+/// criteria (seed 001 l.11, l.49), North Norfolk's informal stage (seed 004 l.406). The
+/// next stage is acknowledged and started as after an escalation request.
+pub fn route(
+    case: &Case,
+    policy: &Policy,
+    cal: &Calendar,
+    today: NaiveDate,
+    why: &str,
+) -> Result<Plan> {
+    if why.trim().is_empty() {
+        return Err(refused(
+            "--reason is required: why the complaint goes to the next stage (kept on the timeline)",
+        ));
+    }
+    if case.kind != Kind::Complaint {
+        return Err(refused(format!(
+            "{} is a {}, not a complaint: it has no stages to move through",
+            case.reference, case.kind
+        )));
+    }
+    let detail = format!("moved on by the council: {}", why.trim());
+    next_stage(case, Action::Route, policy, cal, today, false, &detail)
+}
+
+fn next_stage(
+    case: &Case,
+    action: Action,
+    policy: &Policy,
+    cal: &Calendar,
+    today: NaiveDate,
+    automatic: bool,
+    why: &str,
+) -> Result<Plan> {
+    let t = transition(case, action, policy, cal, today, Some(why))?;
     let after = t.applied_to(case);
     let mut p = Plan::default();
     p.push(Write::Transition(t));
     p.push(Write::Letter(LetterOrder::new(
-        &Content::EscalationAcknowledgement {},
+        &Content::EscalationAcknowledgement {
+            moved_by_council: action == Action::Route,
+        },
         automatic,
     )));
     let t = transition(

@@ -234,6 +234,22 @@ pub struct Stage {
     /// A holding letter is owed when the response cannot meet the timescale.
     #[serde(default)]
     pub holding_letter: bool,
+    /// The council may move a complaint into this stage from the previous one itself
+    /// (`escalate --council`), with no response and no request from the customer; the
+    /// stage's "from escalation request" deadlines then count from the day of receipt
+    /// (`"receipt"`: Stockton) or from the day it is moved (`"move"`: North Norfolk).
+    /// Absent: only the customer can ask for this stage.
+    pub council_entry: Option<CouncilEntry>,
+}
+
+/// What a stage entered by the council's own move counts from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CouncilEntry {
+    /// The day the complaint was received: it belonged at this stage from the start.
+    Receipt,
+    /// The day the council moves it.
+    Move,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -699,6 +715,15 @@ fn validate(p: &Preset, src: &str, file: &str) -> Result<(), PolicyError> {
                     ));
                 }
             }
+        }
+        if first && s.council_entry.is_some() {
+            return Err(err(
+                locate(src, Some(i), "council_entry"),
+                format!(
+                    "stage {}: council_entry needs an earlier stage to move from",
+                    s.id
+                ),
+            ));
         }
     }
     if p.stages[0].acknowledge.is_none() {

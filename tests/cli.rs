@@ -466,3 +466,38 @@ fn a_duty_manager_must_be_on_the_staff_list() {
         "duty.toml: line 6: [workflow] duty_manager 'nobody' is not listed under [[staff]]",
     );
 }
+
+#[test]
+fn policy_check_refuses_council_entry_on_a_first_stage_and_an_unknown_value() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(root.join("config/policies/stockton-on-tees.toml")).unwrap();
+    // The first stage has nothing before it to be moved from.
+    let broken = text.replacen(
+        "respond = \"3 working days from receipt\"",
+        "respond = \"3 working days from receipt\"\ncouncil_entry = \"move\"",
+        1,
+    );
+    let line = broken
+        .lines()
+        .position(|l| l == "council_entry = \"move\"")
+        .unwrap()
+        + 1;
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(&bad, broken).unwrap();
+    let r = redress(dir.path(), &["policy", "check", bad.to_str().unwrap()]);
+    assert_one_line_error(
+        &r,
+        &format!("bad.toml: line {line}: stage early: council_entry needs an earlier stage"),
+    );
+    let unknown = text.replacen(
+        "council_entry = \"receipt\"",
+        "council_entry = \"whenever\"",
+        1,
+    );
+    std::fs::write(&bad, unknown).unwrap();
+    let r = redress(dir.path(), &["policy", "check", bad.to_str().unwrap()]);
+    assert_ne!(r.code, 0);
+    assert!(r.stderr.contains("whenever"), "{}", r.stderr);
+    assert_eq!(r.stderr.trim_end().lines().count(), 1, "{}", r.stderr);
+}

@@ -207,13 +207,31 @@ fn every_preset_end_to_end_with_real_imap_and_smtp() {
                     officer,
                 ],
             );
-            if out.contains("closed") {
+            // Stages with no escalation window (the policy sets no time limit to ask for
+            // the next stage) close as responded; the customer's request reopens them.
+            let no_window = matches!(
+                (*preset, stage.as_str()),
+                ("buckinghamshire", "stage1")
+                    | ("lgsco-code", "stage1")
+                    | ("north-norfolk", "stage1")
+                    | ("stockton-on-tees", "early" | "stage1")
+            );
+            if out.contains("closed") && !no_window {
                 break;
             }
-            assert!(
-                out.contains("awaiting-customer"),
-                "{preset} round {round}: {out}"
-            );
+            if no_window {
+                let c = case(dir, &now, &r);
+                assert_eq!(
+                    (&c["case"]["state"], &c["case"]["close_reason"]),
+                    (&"closed".into(), &"responded".into()),
+                    "{preset} round {round}: {out}"
+                );
+            } else {
+                assert!(
+                    out.contains("awaiting-customer"),
+                    "{preset} round {round}: {out}"
+                );
+            }
             now = later(&now, 2);
             mail(
                 &format!("review{round}"),

@@ -81,8 +81,9 @@ pub enum Command {
     Reply(officer::ReplyArgs),
     /// Extend the response deadline within the policy's limit; sends the extension letter.
     Extend(officer::ExtendArgs),
-    /// The customer asked for the next stage (by phone, letter or in person).
-    Escalate(officer::RefArgs),
+    /// The customer asked for the next stage (by phone, letter or in person); or, with
+    /// --council, the council moves the complaint on itself where its policy allows.
+    Escalate(officer::EscalateArgs),
     /// Decide an escalation request: accept, refer-back or refer-to-ombudsman.
     Decide(officer::DecideArgs),
     /// Close a case with a reason.

@@ -89,6 +89,21 @@ pub struct RefArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct EscalateArgs {
+    pub reference: String,
+    /// The council moves the complaint into the next stage itself, before any response
+    /// (where the policy allows it: Stockton-on-Tees from early resolution to stage 1,
+    /// North Norfolk from the informal stage to the formal procedure).
+    #[arg(long)]
+    pub council: bool,
+    /// With --council: why (kept on the case's timeline; not sent to the resident).
+    #[arg(long)]
+    pub reason: Option<String>,
+    #[command(flatten)]
+    pub by: By,
+}
+
+#[derive(Debug, Args)]
 pub struct DecideArgs {
     pub reference: String,
     /// accept, refer-back or refer-to-ombudsman.
@@ -278,15 +293,29 @@ pub fn extend(ctx: &Ctx, a: ExtendArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn escalate(ctx: &Ctx, a: RefArgs) -> Result<ExitCode> {
+pub fn escalate(ctx: &Ctx, a: EscalateArgs) -> Result<ExitCode> {
+    if !a.council && a.reason.is_some() {
+        anyhow::bail!("--reason goes with --council (the customer's own request needs none)");
+    }
     let mut store = ctx.store()?;
-    let c = actions::escalate(
-        &mut store,
-        &ctx.config,
-        ctx.now,
-        &a.by.actor(),
-        &a.reference,
-    )?;
+    let c = if a.council {
+        actions::route(
+            &mut store,
+            &ctx.config,
+            ctx.now,
+            &a.by.actor(),
+            &a.reference,
+            a.reason.as_deref().unwrap_or(""),
+        )?
+    } else {
+        actions::escalate(
+            &mut store,
+            &ctx.config,
+            ctx.now,
+            &a.by.actor(),
+            &a.reference,
+        )?
+    };
     said(&c);
     Ok(ExitCode::SUCCESS)
 }
@@ -313,7 +342,8 @@ pub fn decide(ctx: &Ctx, a: DecideArgs) -> Result<ExitCode> {
 }
 
 pub fn close(ctx: &Ctx, a: CloseArgs) -> Result<ExitCode> {
-    let reason = CloseReason::parse(&a.reason).filter(|r| *r != CloseReason::AutoClosed).ok_or_else(|| {
+    // auto-closed is the scheduler's and responded the stage response's (`reply`).
+    let reason = CloseReason::parse(&a.reason).filter(|r| !matches!(r, CloseReason::AutoClosed | CloseReason::Responded)).ok_or_else(|| {
         anyhow::anyhow!("unknown close reason '{}': resolved, withdrawn, out-of-scope or referred-to-ombudsman", a.reason)
     })?;
     let mut store = ctx.store()?;

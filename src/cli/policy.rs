@@ -215,6 +215,28 @@ pub fn deadline(ctx: &Ctx, a: DeadlineArgs) -> Result<ExitCode> {
             break;
         }
     }
+    // A stage the council may start a complaint at from receipt (Stockton's stage 1 for
+    // complaints outside the early-resolution criteria): the other path, counted from
+    // the day of receipt.
+    let mut direct = Vec::new();
+    for s in stages.iter().skip(1) {
+        match s.council_entry {
+            Some(policy::CouncilEntry::Receipt) => {
+                let at_once = Facts {
+                    received: Some(a.from),
+                    acknowledged: Some(a.acknowledged.unwrap_or(a.from)),
+                    escalation_requested: Some(a.from),
+                    ..Facts::default()
+                };
+                direct.extend(stage_deadlines(&policy, &s.id, &at_once, cal));
+            }
+            Some(policy::CouncilEntry::Move) => pending.push(format!(
+                "{}: or, when the council moves the complaint there itself, from the day it does",
+                s.id
+            )),
+            None => {}
+        }
+    }
     dues.extend(feedback_deadlines(&policy, true, a.from, cal));
     dues.extend(feedback_deadlines(&policy, false, a.from, cal));
     if a.responded.is_none() {
@@ -226,6 +248,7 @@ pub fn deadline(ctx: &Ctx, a: DeadlineArgs) -> Result<ExitCode> {
             "policy": policy.name,
             "received": a.from.to_string(),
             "deadlines": dues,
+            "started_at_later_stage": direct,
             "pending": pending,
         }))?;
         return Ok(ExitCode::SUCCESS);
@@ -246,11 +269,19 @@ pub fn deadline(ctx: &Ctx, a: DeadlineArgs) -> Result<ExitCode> {
                 format!("{} from {} ({})", d.period, d.from.describe(), d.from_date),
             ]
         })
+        .chain(direct.iter().map(|d| {
+            vec![
+                format!("{} (started there)", d.stage),
+                d.kind.as_str().to_string(),
+                show(d.due),
+                format!("{} from receipt ({})", d.period, d.from_date),
+            ]
+        }))
         .collect();
     print_table(&["STAGE", "DEADLINE", "DUE", "RULE"], &rows);
     if a.explain {
         println!();
-        for d in &dues {
+        for d in dues.iter().chain(&direct) {
             println!("{}", d.explain(cal, counts_working_days(&policy, d)));
         }
     }

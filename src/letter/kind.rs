@@ -200,7 +200,12 @@ pub enum Content {
         extension: Option<String>,
     },
     StageResponse(Response),
-    EscalationAcknowledgement {},
+    EscalationAcknowledgement {
+        /// The council moved the complaint on itself (no response, no request from the
+        /// customer): the letter says so instead of thanking them for asking.
+        #[serde(skip_serializing_if = "std::ops::Not::not")]
+        moved_by_council: bool,
+    },
     /// decision: accept | refer-back | refer-to-ombudsman.
     ReviewDecision {
         decision: String,
@@ -254,7 +259,7 @@ impl Content {
             Content::Holding { .. } => Kind::Holding,
             Content::Extension { .. } => Kind::Extension,
             Content::StageResponse(_) => Kind::StageResponse,
-            Content::EscalationAcknowledgement {} => Kind::EscalationAcknowledgement,
+            Content::EscalationAcknowledgement { .. } => Kind::EscalationAcknowledgement,
             Content::ReviewDecision { .. } => Kind::ReviewDecision,
             Content::FinalResponse(_) => Kind::FinalResponse,
             Content::AutoClose { .. } => Kind::AutoClose,

@@ -71,7 +71,14 @@ pub fn data_for(kind: Kind) -> Vec<Content> {
     };
     match kind {
         Kind::Acknowledgement => vec![Content::Acknowledgement {}],
-        Kind::EscalationAcknowledgement => vec![Content::EscalationAcknowledgement {}],
+        Kind::EscalationAcknowledgement => vec![
+            Content::EscalationAcknowledgement {
+                moved_by_council: false,
+            },
+            Content::EscalationAcknowledgement {
+                moved_by_council: true,
+            },
+        ],
         Kind::Holding => vec![Content::Holding {
             reason: text("we are waiting for information from the highways contractor"),
             new_date: date(2027, 1, 22),

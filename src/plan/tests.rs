@@ -283,9 +283,16 @@ fn a_reply_at_the_final_stage_closes_as_resolved_and_earlier_opens_the_reply_win
             ..Reply::default()
         };
         let last = p.preset.stages.len() - 1;
+        // A stage with no escalation window closes as responded (item 12); one with a
+        // window opens it.
+        let first_end = if p.preset.stages[0].escalation_window.is_some() {
+            State::AwaitingCustomer
+        } else {
+            State::Closed
+        };
         for (stage, letter, end) in [
             (last, "final-response", State::Closed),
-            (0, "stage-response", State::AwaitingCustomer),
+            (0, "stage-response", first_end),
         ] {
             if stage == last && letter == "stage-response" {
                 continue;
@@ -775,4 +782,218 @@ fn lgsco_stage1_five_then_six_is_refused_and_five_then_five_is_allowed() {
     )
     .unwrap();
     assert!(matches!(second.writes[0], Write::Extension { due, .. } if due == day(2026, 11, 30)));
+}
+
+/// The due date of `kind` at `stage` among a transition's recomputed deadlines.
+fn recomputed(t: &Transition, stage: &str, kind: D) -> Option<NaiveDate> {
+    t.recomputed
+        .iter()
+        .find(|d| d.stage == stage && d.kind == kind)
+        .map(|d| d.due)
+}
+
+#[test]
+fn stockton_routes_a_complaint_outside_the_early_criteria_to_stage1_counted_from_receipt() {
+    // Seed 001 l.11 "an early resolution stage, for complaints that meet some certain
+    // criteria"; l.51 "Stage 1 will be responded to within 25 working days". A complaint
+    // that does not meet the criteria starts at stage 1, so its 25 WD run from receipt.
+    let cal = Calendar::new();
+    let p = Policy::load("stockton-on-tees").unwrap();
+    for state in [State::Received, State::Acknowledged, State::Investigating] {
+        // Received Mon 2 Nov 2026, moved on Tue 3 Nov.
+        let c = complaint(&p, 0, state);
+        let plan = route(&c, &p, &cal, today(), "not for early resolution").unwrap();
+        let ts: Vec<_> = plan.transitions().collect();
+        let actions: Vec<Action> = ts.iter().map(|t| t.action).collect();
+        // Stage 1 has no review decision: acknowledged and started at once.
+        assert_eq!(
+            actions,
+            vec![Action::Route, Action::Acknowledge, Action::AcceptEscalation],
+            "{state}"
+        );
+        let t = ts[0];
+        assert_eq!(t.facts.stage.as_deref(), Some("stage1"));
+        assert_eq!(
+            t.facts.escalation_requested_on,
+            Some(Some(day(2026, 11, 2)))
+        );
+        // The early stage is not answered: its deadlines are no longer owed.
+        assert_eq!(
+            t.deadlines,
+            vec![DeadlineOp::CancelStage {
+                stage: "early".into()
+            }]
+        );
+        // 25 WD from Mon 2 Nov 2026 (day 0): Mon 7 Dec 2026 (no bank holiday between).
+        assert_eq!(recomputed(t, "stage1", D::Respond), Some(day(2026, 12, 7)));
+        let l: Vec<_> = plan.letters().collect();
+        assert_eq!(l.len(), 1);
+        assert_eq!(l[0].kind, "escalation-acknowledgement");
+        assert_eq!(l[0].data["moved_by_council"], true);
+    }
+}
+
+#[test]
+fn north_norfolk_moves_an_informal_complaint_into_the_formal_procedure_from_the_day_it_does() {
+    // Seed 004 l.406 "If it is not possible to resolve a customer's complaint informally,
+    // the complaint will be investigated through the Council's formal procedure."
+    // l.410 "acknowledge ... within 3 working days", "a full response within 28 working days".
+    let cal = Calendar::new();
+    let p = Policy::load("north-norfolk").unwrap();
+    let c = complaint(&p, 0, State::Investigating);
+    let plan = route(&c, &p, &cal, today(), "needs a formal investigation").unwrap();
+    let t = plan.transitions().next().unwrap();
+    assert_eq!(t.facts.stage.as_deref(), Some("stage2"));
+    assert_eq!(t.facts.escalation_requested_on, Some(Some(today())));
+    // No informal response was sent: nothing marks one.
+    assert_eq!(t.facts.responded_on, Some(None));
+    // 28 WD from Tue 3 Nov 2026 (day 0): Fri 11 Dec 2026.
+    assert_eq!(recomputed(t, "stage2", D::Respond), Some(day(2026, 12, 11)));
+    // The acknowledgement letter goes the same day: its 3 WD (Fri 6 Nov) are met.
+    assert_eq!(
+        recomputed(t, "stage2", D::Acknowledge),
+        Some(day(2026, 11, 6))
+    );
+    let ts: Vec<_> = plan.transitions().collect();
+    assert_eq!(ts.last().unwrap().to, State::Escalated);
+    // Nothing in the plan is a response letter.
+    assert!(plan
+        .letters()
+        .all(|l| l.kind == "escalation-acknowledgement"));
+}
+
+#[test]
+fn routing_is_refused_where_the_policy_gives_the_council_no_such_move_and_needs_a_reason() {
+    let cal = Calendar::new();
+    for name in [
+        "bath-and-north-east-somerset",
+        "buckinghamshire",
+        "lgsco-code",
+    ] {
+        let p = Policy::load(name).unwrap();
+        let c = complaint(&p, 0, State::Investigating);
+        let e = route(&c, &p, &cal, today(), "why").unwrap_err().to_string();
+        assert!(
+            e.contains("does not let the council move a complaint"),
+            "{name}: {e}"
+        );
+    }
+    // West Lindsey has one stage (seed 003 l.102): nowhere to go.
+    let p = Policy::load("west-lindsey").unwrap();
+    let e = route(
+        &complaint(&p, 0, State::Investigating),
+        &p,
+        &cal,
+        today(),
+        "why",
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("last stage"), "{e}");
+    // Stockton: a reason is required; and a case already answered is the customer's to
+    // escalate, not the council's to route.
+    let p = Policy::load("stockton-on-tees").unwrap();
+    let e = route(
+        &complaint(&p, 0, State::Investigating),
+        &p,
+        &cal,
+        today(),
+        "  ",
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("--reason is required"), "{e}");
+    let e = route(
+        &complaint(&p, 0, State::AwaitingCustomer),
+        &p,
+        &cal,
+        today(),
+        "x",
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("cannot move to the next stage"), "{e}");
+}
+
+#[test]
+fn a_response_at_a_stage_with_no_escalation_window_closes_the_case_as_responded() {
+    // No time limit to ask for the next stage: Buckinghamshire (seed 000 l.186), Stockton
+    // (seed 001 l.11, l.49), North Norfolk stage 1 (seed 004 l.406), the LGSCO Code.
+    let cal = Calendar::new();
+    let r = Reply {
+        outcome: Some("upheld".into()),
+        findings: "Found.".into(),
+        ..Reply::default()
+    };
+    for name in [
+        "buckinghamshire",
+        "stockton-on-tees",
+        "north-norfolk",
+        "lgsco-code",
+    ] {
+        let p = Policy::load(name).unwrap();
+        assert!(p.preset.stages[0].escalation_window.is_none(), "{name}");
+        let c = complaint(&p, 0, State::Investigating);
+        let plan = reply(&c, &r, &p, &cal, today()).unwrap();
+        let last = plan.transitions().last().unwrap();
+        assert_eq!(last.action, Action::Close(CloseReason::Responded), "{name}");
+        assert_eq!(last.to, State::Closed);
+        assert_eq!(last.facts.close, Some(Some(CloseReason::Responded)));
+        // Closing cancels what is still open (the Buckinghamshire 12 weeks among them).
+        assert_eq!(last.deadlines, vec![DeadlineOp::CancelAllButSurvey]);
+        assert_eq!(plan.letters().next().unwrap().kind, "stage-response");
+    }
+    // Bath & NES has a 20 WD window (seed 002 l.177): the window opens instead.
+    let p = Policy::load("bath-and-north-east-somerset").unwrap();
+    let r = Reply {
+        outcome: Some("upheld".into()),
+        ..r
+    };
+    let plan = reply(
+        &complaint(&p, 0, State::Investigating),
+        &r,
+        &p,
+        &cal,
+        today(),
+    )
+    .unwrap();
+    assert_eq!(
+        plan.transitions().last().unwrap().to,
+        State::AwaitingCustomer
+    );
+}
+
+#[test]
+fn a_request_after_a_responded_close_reopens_the_case_into_the_next_stage_with_no_time_limit() {
+    // Buckinghamshire l.186 "they can ask for the Deputy Monitoring Officer to oversee a
+    // review of their complaint": no time limit, so months later still opens stage 2.
+    let cal = Calendar::new();
+    let p = Policy::load("buckinghamshire").unwrap();
+    let mut c = complaint(&p, 0, State::Closed);
+    c.close_reason = Some(CloseReason::Responded);
+    c.facts.responded_on = Some(day(2026, 11, 3));
+    let later = day(2027, 6, 1);
+    let plan = escalate(&c, &p, &cal, later, true, "the customer asks for a review").unwrap();
+    let t = plan.transitions().next().unwrap();
+    assert_eq!((t.from, t.to), (State::Closed, State::EscalationRequested));
+    assert_eq!(t.facts.close, Some(None), "the close is undone");
+    assert_eq!(t.facts.stage.as_deref(), Some("stage2"));
+    assert_eq!(t.facts.escalation_requested_on, Some(Some(later)));
+    // l.191 "within 5 working days": from Tue 1 Jun 2027, Tue 8 Jun 2027.
+    assert_eq!(recomputed(t, "stage2", D::Decide), Some(day(2027, 6, 8)));
+    // Any other closed case is not reopened by a request.
+    for reason in [
+        CloseReason::Resolved,
+        CloseReason::Withdrawn,
+        CloseReason::AutoClosed,
+    ] {
+        c.close_reason = Some(reason);
+        let e = escalate(&c, &p, &cal, later, true, "x")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("cannot request escalation: the case is closed"),
+            "{e}"
+        );
+    }
 }

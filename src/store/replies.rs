@@ -56,9 +56,13 @@ impl Store {
 pub(super) const ANSWERED: &str =
     "SELECT id FROM cases WHERE state = 'acknowledged' AND kind IN ('compliment', 'service-request', 'out-of-scope') ORDER BY id";
 
-/// Replies on cases awaiting the customer that may act on them.
+/// Replies on cases awaiting the customer that may act on them: a case whose stage
+/// response closed it as responded (no time limit to ask for the next stage) awaits
+/// them too.
 pub(super) const CUSTOMER_REPLIES: &str =
     "SELECT m.id, c.id, m.received_at, COALESCE(m.subject, ''), COALESCE(m.body_text, '')
      FROM messages m JOIN cases c ON c.id = m.case_id
-     WHERE m.status = 'attached' AND c.state IN ('responded', 'awaiting-customer')
+     WHERE m.status = 'attached'
+     AND (c.state IN ('responded', 'awaiting-customer')
+          OR (c.state = 'closed' AND c.close_reason = 'responded'))
      AND m.matched_by NOT LIKE 'third-party%' AND m.no_reply_reason IS NULL ORDER BY m.id";

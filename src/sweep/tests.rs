@@ -534,3 +534,34 @@ fn closure_notices_and_surveys_wait_for_a_working_day() {
     let steps = decide(&survey, &closed, &wl, &cfg, monday).unwrap();
     assert_eq!(steps[0].key.as_deref(), Some("survey"));
 }
+
+#[test]
+fn a_review_request_on_a_case_closed_as_responded_reopens_it_into_the_next_stage() {
+    // North Norfolk seed 004 l.406: no time limit to go from the informal stage to the
+    // formal procedure, so the informal response closed the case as responded; the
+    // customer's later request reopens it into stage 2.
+    let cfg = cfg();
+    let p = policy("north-norfolk");
+    let mut c = complaint(&p, 0, State::Closed);
+    c.close_reason = Some(CloseReason::Responded);
+    c.facts.responded_on = Some(day(2026, 11, 20));
+    // Four months later.
+    let at = chrono::NaiveDate::from_ymd_opt(2027, 3, 22)
+        .unwrap()
+        .and_hms_opt(12, 0, 0)
+        .unwrap()
+        .and_utc();
+    let steps = reply(&c, 9, "Please review my complaint", at, &p, &cfg).unwrap();
+    assert_eq!(steps[0].key.as_deref(), Some("review-request:9"));
+    let t = transitions(&steps[0]);
+    assert_eq!(
+        (t[0].from, t[0].to),
+        (State::Closed, State::EscalationRequested)
+    );
+    assert_eq!(t[0].facts.stage.as_deref(), Some("stage2"));
+    assert_eq!(t[0].facts.close, Some(None));
+    // A thank-you only flags it.
+    let steps = reply(&c, 9, "Thank you", at, &p, &cfg).unwrap();
+    assert_eq!(steps.len(), 1);
+    assert_eq!(steps[0].key.as_deref(), Some("reply:9"));
+}
