@@ -52,10 +52,11 @@
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
-use crate::case::Customer;
+use crate::case::{Case, Customer};
 use crate::config::{Config, LettersConfig};
+use crate::deadline::Deadline;
 use crate::letter::{ContextInput, LetterContext, Rendered, Templates};
-use crate::store::outbox::{LetterContent, LetterRow};
+use crate::store::outbox::{AsOf, LetterContent, LetterRow};
 use crate::store::{Store, StoreError};
 
 mod mail;
@@ -134,7 +135,11 @@ pub fn templates(config: &Config) -> Result<Templates> {
     Ok(Templates::load(config.letters.templates.as_deref())?)
 }
 
-/// The context a letter's template sees, gathered from the store.
+/// The context a letter's template sees, gathered from the store: the case as it stood
+/// when the letter was asked for (its stage, state, officer, outcome and deadlines, kept
+/// with the letter), dated that day, so that a letter rendered late does not mix then
+/// and now. The customer's name and address are read as they are now (a correction
+/// applies to letters not yet sent).
 pub fn letter_context(
     store: &Store,
     config: &Config,
@@ -146,15 +151,70 @@ pub fn letter_context(
         .as_deref()
         .and_then(|d| serde_json::from_str(d).ok())
         .unwrap_or_else(|| serde_json::json!({}));
-    case_context(
+    let mut case = store.case_by_id(letter.case_id)?;
+    let as_of = letter
+        .as_of
+        .as_deref()
+        .map(|j| {
+            serde_json::from_str::<AsOf>(j).map_err(|e| {
+                StoreError::Refused(format!(
+                    "letter {}: its case as of asking cannot be read: {e}",
+                    letter.id
+                ))
+            })
+        })
+        .transpose()?;
+    let (deadlines, now) = match as_of {
+        Some(as_of) => (
+            as_of_case(&mut case, as_of)
+                .map_err(|e| StoreError::Refused(format!("letter {}: {e}", letter.id)))?,
+            crate::time::parse_stamp(&letter.created_at).unwrap_or(now),
+        ),
+        None => (store.deadlines(case.id)?, now),
+    };
+    context_for(
         store,
         config,
-        letter.case_id,
+        &case,
+        &deadlines,
         &letter.kind,
         letter.automatic,
         data,
         now,
     )
+}
+
+/// Put the case back as it stood when a letter was asked for; its deadlines then.
+fn as_of_case(case: &mut Case, as_of: AsOf) -> std::result::Result<Vec<Deadline>, String> {
+    use crate::case::{CloseReason, State};
+    use crate::deadline::{Kind, Status};
+    case.stage = as_of.stage;
+    case.state = State::parse(&as_of.state).ok_or(format!("unknown state {}", as_of.state))?;
+    case.officer = as_of.officer;
+    case.outcome = as_of.outcome;
+    case.category = as_of.category;
+    case.service = as_of.service;
+    case.close_reason = match as_of.close_reason {
+        Some(r) => Some(CloseReason::parse(&r).ok_or(format!("unknown close reason {r}"))?),
+        None => None,
+    };
+    as_of
+        .deadlines
+        .into_iter()
+        .map(|d| {
+            Ok(Deadline {
+                kind: Kind::parse(&d.kind).ok_or(format!("unknown deadline kind {}", d.kind))?,
+                status: Status::parse(&d.status)
+                    .ok_or(format!("unknown deadline status {}", d.status))?,
+                stage: d.stage,
+                from_event: d.from_event,
+                from_date: d.from_date,
+                period: d.period,
+                due: d.due,
+                met_on: d.met_on,
+            })
+        })
+        .collect()
 }
 
 /// The context a letter of `kind` on a case would see now (also for previews).
@@ -168,8 +228,22 @@ pub fn case_context(
     now: DateTime<Utc>,
 ) -> Result<LetterContext> {
     let case = store.case_by_id(case_id)?;
-    let customer = store.customer_of_case(case.id)?;
     let deadlines = store.deadlines(case.id)?;
+    context_for(store, config, &case, &deadlines, kind, automatic, data, now)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn context_for(
+    store: &Store,
+    config: &Config,
+    case: &Case,
+    deadlines: &[Deadline],
+    kind: &str,
+    automatic: bool,
+    data: serde_json::Value,
+    now: DateTime<Utc>,
+) -> Result<LetterContext> {
+    let customer = store.customer_of_case(case.id)?;
     // A case keeps the policy it was opened under, even if the config has moved on;
     // one whose preset this build lacks is written under the configured one.
     let policy = config
@@ -186,9 +260,9 @@ pub fn case_context(
         officer,
         policy,
         calendar: &config.calendar,
-        case: &case,
+        case,
         customer: &customer,
-        deadlines: &deadlines,
+        deadlines,
         kind,
         automatic,
         data,

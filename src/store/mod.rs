@@ -25,6 +25,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/11_staff_mail.sql"),
     include_str!("migrations/12_postal_customers.sql"),
     include_str!("migrations/13_responses.sql"),
+    include_str!("migrations/14_letter_as_of.sql"),
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -311,6 +312,22 @@ pub fn request_letter(conn: &Connection, req: &LetterRequest) -> Result<i64> {
             req.actor
         ],
     )?;
+    // The case as it stands now, inside the transaction that asked for the letter.
+    conn.prepare_cached(
+        "UPDATE letters SET as_of = (
+             SELECT json_object('stage', c.stage, 'state', c.state, 'officer', c.officer,
+                    'outcome', c.outcome, 'category', c.category, 'service', c.service,
+                    'close_reason', c.close_reason,
+                    'deadlines', (SELECT json_group_array(json_object('stage', d.stage,
+                                         'kind', d.kind, 'from_event', d.from_event,
+                                         'from_date', d.from_date, 'period', d.period,
+                                         'due', d.due, 'status', d.status, 'met_on', d.met_on))
+                                  FROM (SELECT * FROM deadlines WHERE case_id = c.id
+                                        ORDER BY due, id) d))
+             FROM cases c WHERE c.id = ?2)
+         WHERE id = ?1",
+    )?
+    .execute(params![id, req.case_id])?;
     insert_event(
         conn,
         req.case_id,

@@ -45,6 +45,35 @@ pub struct LetterRow {
     #[serde(skip)]
     pub data: Option<String>,
     pub pdf_name: Option<String>,
+    /// The case as it stood when the letter was asked for (JSON text; see [`AsOf`]).
+    #[serde(skip)]
+    pub as_of: Option<String>,
+}
+
+/// The case as it stood when a letter was asked for: what changes over its life, and
+/// its deadlines. Letters asked for before migration 14 have none.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct AsOf {
+    pub stage: String,
+    pub state: String,
+    pub officer: Option<String>,
+    pub outcome: Option<String>,
+    pub category: Option<String>,
+    pub service: Option<String>,
+    pub close_reason: Option<String>,
+    pub deadlines: Vec<AsOfDeadline>,
+}
+
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct AsOfDeadline {
+    pub stage: String,
+    pub kind: String,
+    pub from_event: String,
+    pub from_date: String,
+    pub period: String,
+    pub due: String,
+    pub status: String,
+    pub met_on: Option<String>,
 }
 
 /// The rendered content of a letter, for sending.
@@ -60,7 +89,8 @@ pub struct LetterContent {
 const LETTER_COLUMNS: &str =
     "l.id, l.case_id, c.reference, l.kind, l.message_id, l.to_addr, l.subject, l.status,
     l.attempts, l.next_attempt_at, l.last_attempt_at, l.last_error, l.held_reason, l.created_at,
-    l.rendered_at, l.sent_at, l.in_reply_to, l.refs, l.automatic, l.actor, l.data, l.pdf_name";
+    l.rendered_at, l.sent_at, l.in_reply_to, l.refs, l.automatic, l.actor, l.data, l.pdf_name,
+    l.as_of";
 
 fn letter_from_row(r: &rusqlite::Row) -> rusqlite::Result<LetterRow> {
     Ok(LetterRow {
@@ -86,6 +116,7 @@ fn letter_from_row(r: &rusqlite::Row) -> rusqlite::Result<LetterRow> {
         actor: r.get(19)?,
         data: r.get(20)?,
         pdf_name: r.get(21)?,
+        as_of: r.get(22)?,
     })
 }
 

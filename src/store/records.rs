@@ -386,7 +386,7 @@ impl Store {
         // A letter not yet sent will never be: it is marked erased so the outbox leaves it.
         n.letters = count(tx.execute(
             "UPDATE letters SET to_addr = NULL, subject = '', body_text = '', body_html = NULL,
-                    pdf = NULL, data = NULL, in_reply_to = NULL, refs = NULL, last_error = NULL,
+                    pdf = NULL, data = NULL, as_of = NULL, in_reply_to = NULL, refs = NULL, last_error = NULL,
                     held_reason = NULL,
                     status = CASE WHEN status = 'sent' THEN status ELSE 'erased' END
              WHERE case_id IN (SELECT id FROM erase_set)",
