@@ -10,7 +10,7 @@ use chrono::{DateTime, Duration, Utc};
 use rusqlite::Transaction;
 
 use crate::admission;
-use crate::case::{self, Action, Kind, State};
+use crate::case::{self, Action, CloseReason, Kind, State};
 use crate::config::Config;
 use crate::store::messages::{self, NewMessage};
 use crate::store::quarantine::quarantine;
@@ -364,7 +364,10 @@ fn store_threaded(
         } else {
             None
         },
-        case_closed: found.case.state == State::Closed.as_str(),
+        // A case closed with our stage response where the policy sets no time limit
+        // for asking for the next stage waits for the customer: their reply is expected.
+        case_closed: found.case.state == State::Closed.as_str()
+            && found.case.close_reason.as_deref() != Some(CloseReason::Responded.as_str()),
         noise: p.noise.clone(),
         auto_reply_subject: p.auto_reply_subject,
     });

@@ -16,6 +16,8 @@ pub struct Candidate {
     /// The customer's address, to tell parties from third parties.
     pub customer: Option<String>,
     pub state: String,
+    /// Why it was closed, if it is.
+    pub close_reason: Option<String>,
 }
 
 /// A case still open that the sender opened within the window, for the probable match.
@@ -119,6 +121,7 @@ pub fn find<C: Cases>(
             reference: r.reference,
             customer: Some(from.clone()),
             state: r.state,
+            close_reason: None,
         },
         by: "probable",
     }))
@@ -163,6 +166,7 @@ mod tests {
             reference: format!("BNES-2026-{n:05}"),
             customer: Some(customer.into()),
             state: "acknowledged".into(),
+            close_reason: None,
         }
     }
 

@@ -303,6 +303,8 @@ fn buckinghamshire_stage1_response_closes_as_responded_with_no_false_flag_until_
     assert_eq!(c["case"]["state"], "escalation-requested");
     assert!(c["case"]["close_reason"].is_null(), "{c}");
     assert!(c["case"]["closed_at"].is_null(), "{c}");
+    // The request was expected: no "correspondence on a closed case" flag.
+    assert!(c["case"]["flagged"].is_null(), "{c}");
     assert_eq!(
         s.due("2027-03-01T09:01:00Z", r, "stage2", "decide"),
         "2027-03-08"

@@ -80,9 +80,9 @@ impl Cases for CaseLookup<'_> {
     type Error = StoreError;
 
     fn by_reference(&mut self, reference: &str) -> Result<Option<Candidate>> {
-        Ok(self.0.prepare_cached("SELECT c.id, cu.email, c.state FROM cases c LEFT JOIN customers cu ON cu.id = c.customer_id WHERE c.reference = ?1")?.query_row(
+        Ok(self.0.prepare_cached("SELECT c.id, cu.email, c.state, c.close_reason FROM cases c LEFT JOIN customers cu ON cu.id = c.customer_id WHERE c.reference = ?1")?.query_row(
             [reference],
-            |r| Ok(Candidate { case_id: r.get(0)?, reference: reference.to_string(), customer: r.get(1)?, state: r.get(2)? }),
+            |r| Ok(Candidate { case_id: r.get(0)?, reference: reference.to_string(), customer: r.get(1)?, state: r.get(2)?, close_reason: r.get(3)? }),
         )
         .optional()?)
     }
