@@ -434,6 +434,8 @@ fn store_new_case(
         kind: Some(verdict.kind),
     };
     let hold = admission::hold(&cfg.inbound, &facts);
+    // The service it seems to be about (the council's [[service]] words), if one stands out.
+    let service = cfg.triage.service_for(&p.subject, &p.body);
     // The letter is owed and stored below in this same transaction, so the case is
     // written acknowledged as of today (the events still show received, then
     // acknowledged), and its deadlines are computed once, from that.
@@ -459,7 +461,7 @@ fn store_new_case(
                 .as_deref()
                 .filter(|_| admission::unverified(&cfg.inbound, p).is_none()),
             subject: Some(&subject),
-            service: None,
+            service: service.as_ref().map(|(name, _)| name.as_str()),
             received_at: m.received_at,
         },
         &cfg.policy,
@@ -468,6 +470,10 @@ fn store_new_case(
         "mail",
         acknowledged.map(|(to, on)| (to.as_str(), on)),
     )?;
+    let reason = match &service {
+        Some((_, why)) => format!("{}; service {why}", verdict.reason),
+        None => verdict.reason.clone(),
+    };
     store::insert_event(
         sp,
         case_id,
@@ -476,7 +482,7 @@ fn store_new_case(
         "classified",
         None,
         None,
-        Some(&verdict.reason),
+        Some(&reason),
     )?;
     let msg_ref = p
         .message_id

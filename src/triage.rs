@@ -15,6 +15,16 @@ pub const DEFAULT_RULES: &str = include_str!("../config/triage.toml");
 struct RawRules {
     threshold: u32,
     rule: Vec<RawRule>,
+    #[serde(default)]
+    service: Vec<RawService>,
+}
+
+/// A council service and the words that suggest a message is about it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawService {
+    name: String,
+    phrases: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -61,6 +71,11 @@ pub struct Rules {
     /// not once per phrase. Pattern i is `phrase_of[i]` = (rule, phrase index).
     matcher: aho_corasick::AhoCorasick,
     phrase_of: Vec<(usize, usize)>,
+    /// The council's services (`[[service]]`), each with its phrases, in file order,
+    /// and one automaton over every phrase: pattern i is `service_of[i]`.
+    services: Vec<(String, Vec<String>)>,
+    service_matcher: aho_corasick::AhoCorasick,
+    service_of: Vec<(usize, usize)>,
 }
 
 /// The verdict on one message.
@@ -136,12 +151,85 @@ impl Rules {
         }
         let matcher =
             aho_corasick::AhoCorasick::new(&patterns).map_err(|e| format!("{file}: {e}"))?;
+        let mut services = Vec::new();
+        let mut service_patterns = Vec::new();
+        let mut service_of = Vec::new();
+        for (si, sv) in raw.service.into_iter().enumerate() {
+            let name = sv.name.trim().to_string();
+            if name.is_empty() {
+                return Err(format!("{file}: a [[service]] needs a `name`"));
+            }
+            if services
+                .iter()
+                .any(|(n, _): &(String, Vec<String>)| n == &name)
+            {
+                return Err(format!("{file}: service '{name}' is listed twice"));
+            }
+            let phrases: Vec<String> = sv
+                .phrases
+                .iter()
+                .map(|p| p.trim().to_lowercase())
+                .filter(|p| !p.is_empty())
+                .collect();
+            if phrases.is_empty() {
+                return Err(format!("{file}: service '{name}' has no phrases"));
+            }
+            for (pi, p) in phrases.iter().enumerate() {
+                service_patterns.push(p.clone());
+                service_of.push((si, pi));
+            }
+            services.push((name, phrases));
+        }
+        let service_matcher = aho_corasick::AhoCorasick::new(&service_patterns)
+            .map_err(|e| format!("{file}: {e}"))?;
         Ok(Rules {
             threshold: raw.threshold,
             rules,
             matcher,
             phrase_of,
+            services,
+            service_matcher,
+            service_of,
         })
+    }
+
+    /// The service a message seems to be about: the `[[service]]` with the most of its
+    /// phrases in the subject and body (as words, case-insensitive), and why, e.g.
+    /// "Waste and recycling: 'bin', 'collection'". None when no phrase occurs or two
+    /// services tie: an officer sets it (`redress service REF S`).
+    pub fn service_for(&self, subject: &str, body: &str) -> Option<(String, String)> {
+        if self.services.is_empty() {
+            return None;
+        }
+        let text = format!("{} \n {}", subject, body).to_lowercase();
+        let mut found: Vec<Vec<bool>> = self
+            .services
+            .iter()
+            .map(|(_, p)| vec![false; p.len()])
+            .collect();
+        for m in self.service_matcher.find_overlapping_iter(&text) {
+            let (si, pi) = self.service_of[m.pattern().as_usize()];
+            if is_word_match(&text, m.start(), m.end()) {
+                found[si][pi] = true;
+            }
+        }
+        let hits: Vec<usize> = found
+            .iter()
+            .map(|f| f.iter().filter(|x| **x).count())
+            .collect();
+        let best = *hits.iter().max()?;
+        if best == 0 || hits.iter().filter(|h| **h == best).count() > 1 {
+            return None;
+        }
+        let si = hits.iter().position(|h| *h == best)?;
+        let (name, phrases) = &self.services[si];
+        let words: Vec<String> = phrases
+            .iter()
+            .zip(&found[si])
+            .filter(|(_, f)| **f)
+            .map(|(p, _)| format!("'{p}'"))
+            .collect();
+        Some((name.clone(), format!("{name}: {}", words.join(", "))))
     }
 
     /// Sort a message by its subject and body.
@@ -248,6 +336,38 @@ pub fn exclusion_hints<'a>(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_service_with_most_phrases_is_suggested_and_a_tie_suggests_none() {
+        let r = super::Rules::parse_str(
+            "threshold = 3\n[[rule]]\nkind = \"complaint\"\nphrases = { complain = 3 }\n\
+             [[service]]\nname = \"Waste\"\nphrases = [\"bin\", \"recycling\", \"collection\"]\n\
+             [[service]]\nname = \"Parking\"\nphrases = [\"parking\", \"penalty charge\"]\n",
+            "t.toml",
+        )
+        .unwrap();
+        assert_eq!(
+            r.service_for(
+                "Missed BIN",
+                "No collection for weeks, and the parking is bad"
+            ),
+            Some(("Waste".into(), "Waste: 'bin', 'collection'".into()))
+        );
+        // "bins" is not "bin" (short phrases match whole words only).
+        assert_eq!(r.service_for("Cabinet", "robins and bins"), None);
+        assert_eq!(
+            r.service_for("Bin", "parking"),
+            None,
+            "a tie is left to an officer"
+        );
+        assert_eq!(r.service_for("Hello", "nothing here"), None);
+        let err = super::Rules::parse_str(
+            "threshold = 3\nrule = []\n[[service]]\nname = \"Waste\"\nphrases = []\n",
+            "t.toml",
+        )
+        .unwrap_err();
+        assert_eq!(err, "t.toml: service 'Waste' has no phrases");
+    }
+
     #[test]
     fn exclusion_hints_name_each_exclusion_whose_phrases_occur() {
         let p = crate::policy::Policy::load("north-norfolk").unwrap();
