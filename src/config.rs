@@ -40,6 +40,11 @@ pub struct Council {
     pub signatory: String,
     /// Case reference prefix; defaults to the preset's.
     pub reference_prefix: Option<String>,
+    /// A PNG logo for the head of letters (at most 2 MB and 2000 pixels each way).
+    pub logo: Option<PathBuf>,
+    /// The logo, decoded when the config is read.
+    #[serde(skip)]
+    pub logo_image: Option<std::sync::Arc<crate::letter::logo::Logo>>,
 }
 
 fn default_signatory() -> String {
@@ -526,6 +531,17 @@ impl Config {
             },
         };
         let mut council = raw.council;
+        if let Some(path) = &council.logo {
+            let path = resolve(path);
+            let logo =
+                crate::letter::logo::Logo::load(&path).map_err(|msg| ConfigError::Invalid {
+                    file: file.to_string(),
+                    line: line_of(src, "logo"),
+                    msg: format!("logo: {msg}"),
+                })?;
+            council.logo_image = Some(std::sync::Arc::new(logo));
+            council.logo = Some(path);
+        }
         if let Some(prefix) = &council.reference_prefix {
             let ok = !prefix.is_empty()
                 && prefix.len() <= 8

@@ -38,6 +38,7 @@ use crate::deadline::{self, Facts};
 use crate::policy::{OnLapse, Policy};
 
 pub mod kind;
+pub mod logo;
 pub mod pdf;
 pub mod sample;
 
@@ -101,6 +102,9 @@ pub struct CouncilCtx {
     pub web: String,
     pub email: String,
     pub signatory: String,
+    /// The council's logo, drawn at the head of the PDF letter.
+    #[serde(skip)]
+    pub logo: Option<std::sync::Arc<logo::Logo>>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -332,6 +336,7 @@ impl LetterContext {
                 web: i.council.web.clone(),
                 email: i.council.email.clone(),
                 signatory: i.council.signatory.clone(),
+                logo: i.council.logo_image.clone(),
             },
             case: CaseCtx {
                 reference: i.case.reference.clone(),

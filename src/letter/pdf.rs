@@ -195,8 +195,35 @@ pub fn letter_pdf(ctx: &LetterContext, subject: &str, body: &str) -> Result<Vec<
         continuation_header: format!("{}  ·  Our ref: {}", ctx.council.name, ctx.case.reference),
     };
 
-    // Letterhead: the council's name, and its contact details in the right column.
-    let top = PAGE_H - 22.0;
+    // Letterhead: the council's logo if it has one, its name, and its contact details
+    // in the right column.
+    let mut top = PAGE_H - 22.0;
+    if let Some(logo) = &ctx.council.logo {
+        let (lw, lh) = logo.fit(RIGHT_COL - LEFT - 5.0, 20.0);
+        let id = doc.add_image(&printpdf::RawImage {
+            pixels: printpdf::RawImageData::U8(logo.pixels.clone()),
+            width: logo.width,
+            height: logo.height,
+            data_format: if logo.alpha {
+                printpdf::RawImageFormat::RGBA8
+            } else {
+                printpdf::RawImageFormat::RGB8
+            },
+            tag: Vec::new(),
+        });
+        let logo_top = PAGE_H - 12.0;
+        w.pages[0].push(Op::UseXobject {
+            id,
+            transform: printpdf::XObjectTransform {
+                translate_x: Some(Mm(LEFT).into()),
+                translate_y: Some(Mm(logo_top - lh).into()),
+                // At this resolution the image is exactly `lw` mm wide.
+                dpi: Some(logo.width as f32 * 25.4 / lw),
+                ..Default::default()
+            },
+        });
+        top = logo_top - lh - 7.0;
+    }
     let name_lines = wrap(
         &fonts.regular,
         &ctx.council.name,

@@ -342,5 +342,7 @@ pub fn council() -> Council {
         email: "complaints@bathnes.example.gov.uk".into(),
         signatory: "Customer Feedback Team".into(),
         reference_prefix: Some("BNES".into()),
+        logo: None,
+        logo_image: None,
     }
 }
