@@ -244,7 +244,8 @@ pub struct Author<'a> {
 impl Store {
     /// Write `plan` for `case` in one transaction and return the case as stored.
     pub fn apply_plan(&mut self, case: &Case, plan: &Plan, by: &Author) -> Result<Case> {
-        let tx = self.conn.transaction()?;
+        // A savepoint: a transaction of its own, or nested in a preview's dry run.
+        let tx = self.conn.savepoint()?;
         apply_plan(&tx, case, plan, by)?;
         tx.commit()?;
         self.case_by_id(case.id)

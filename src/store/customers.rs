@@ -130,7 +130,8 @@ impl Store {
         notice: Option<&LetterOrder>,
         by: &Author,
     ) -> Result<Option<usize>> {
-        let tx = self.conn.transaction()?;
+        // A savepoint: a transaction of its own, or nested in a preview's dry run.
+        let tx = self.conn.savepoint()?;
         let n = tx.execute(
             "UPDATE customers SET restriction = ?2, restriction_review = ?3 WHERE email = ?1",
             params![email, level, iso(review)],
