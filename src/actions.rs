@@ -361,15 +361,30 @@ pub fn restrict(
             "restrict --level single-contact needs --contact: the officer the resident may still write to",
         ));
     }
+    // Letters name the contact as residents should read it, never by a login.
+    let contact = if level == "single-contact" {
+        contact.map(str::trim)
+    } else {
+        None
+    };
+    let named = match contact {
+        Some(c) => Some(cfg.contact_in_letters(c).ok_or_else(|| {
+            refused(format!(
+                "--contact {c} has no display_name under [[staff]]: letters cannot name them"
+            ))
+        })?),
+        None => None,
+    };
     // The same restriction again (a new review date, say) is recorded on the cases, but
-    // the resident has had the notice already: no second letter.
-    let repeat = store.restriction_of(email.trim())?.as_deref() == Some(level);
+    // the resident has had the notice already: no second letter. A new contact is news.
+    let repeat = store.restriction_of(email.trim())?.as_deref() == Some(level)
+        && store.restriction_contact_of(email.trim())?.as_deref() == contact;
     let letter = plan::LetterOrder::new(
         &crate::letter::kind::Content::RestrictionNotice {
             restriction: level.to_string(),
             reasons: reasons.to_string(),
             review_date: review,
-            contact: contact.map(str::to_string),
+            contact: named,
         },
         false,
     );
@@ -382,6 +397,7 @@ pub fn restrict(
             email.trim(),
             level,
             review,
+            contact,
             &detail,
             (!repeat).then_some(&letter),
             &author(cfg, actor, now),
