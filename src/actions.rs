@@ -106,25 +106,6 @@ pub fn reply(
     write(store, cfg, &case, &p, actor, now)
 }
 
-/// `reply REF --preview FILE`: the response letter as it would go, rendered, with
-/// nothing changed. The outcome is shown as given.
-pub fn preview_reply(
-    store: &Store,
-    cfg: &Config,
-    now: DateTime<Utc>,
-    reference: &str,
-    r: &Reply,
-) -> anyhow::Result<crate::letter::Rendered> {
-    let case = store.find_case(reference)?;
-    let policy = policy_of(cfg, &case)?;
-    let kind = plan::reply_kind(r, policy.is_final_stage(&case.stage))?;
-    let content = plan::reply_content(kind, r, Some(r.outcome.as_deref().unwrap_or_default()));
-    let kind = content.kind().as_str();
-    let templates = crate::outbox::templates(cfg)?;
-    let lctx = crate::outbox::case_context(store, cfg, case.id, kind, false, content.data(), now)?;
-    Ok(templates.render(kind, &lctx)?)
-}
-
 /// `extend REF --days N --reason ...`: within the policy's limit; sends the extension letter.
 pub fn extend(
     store: &mut Store,
@@ -238,22 +219,28 @@ pub fn exclude(
     write(store, cfg, &case, &p, actor, now)
 }
 
-/// `exclude REF ID --preview FILE`: the exclusion's redirect letter as it would go,
-/// rendered, with nothing changed.
-pub fn preview_exclusion(
-    store: &Store,
+/// `ACTION ... --preview FILE`: the letters `act` (an officer's action) would send,
+/// rendered as the outbox would render them, with nothing kept. The action runs in the
+/// store's dry run, so it is refused as it would be, its letters are asked for on the
+/// case as it leaves it, and every write (state, events, deadlines, letters) is undone.
+/// Empty when the action sends no letter.
+pub fn preview(
+    store: &mut Store,
     cfg: &Config,
     now: DateTime<Utc>,
-    reference: &str,
-    id: &str,
-) -> anyhow::Result<crate::letter::Rendered> {
-    let case = store.find_case(reference)?;
-    let policy = policy_of(cfg, &case)?;
-    let content = plan::exclusion_letter(plan::find_exclusion(&case, id, policy)?);
-    let kind = content.kind().as_str();
+    act: impl FnOnce(&mut Store) -> Result<()>,
+) -> anyhow::Result<Vec<crate::letter::Rendered>> {
     let templates = crate::outbox::templates(cfg)?;
-    let lctx = crate::outbox::case_context(store, cfg, case.id, kind, false, content.data(), now)?;
-    Ok(templates.render(kind, &lctx)?)
+    store.dry_run(|s| -> anyhow::Result<_> {
+        let before = s.last_letter_id()?;
+        act(s)?;
+        let mut out = Vec::new();
+        for letter in s.letters_after(before)? {
+            let lctx = crate::outbox::letter_context(s, cfg, &letter, now)?;
+            out.push(templates.render(&letter.kind, &lctx)?);
+        }
+        Ok(out)
+    })
 }
 
 /// `reopen REF`
@@ -374,15 +361,30 @@ pub fn restrict(
             "restrict --level single-contact needs --contact: the officer the resident may still write to",
         ));
     }
+    // Letters name the contact as residents should read it, never by a login.
+    let contact = if level == "single-contact" {
+        contact.map(str::trim)
+    } else {
+        None
+    };
+    let named = match contact {
+        Some(c) => Some(cfg.contact_in_letters(c).ok_or_else(|| {
+            refused(format!(
+                "--contact {c} has no display_name under [[staff]]: letters cannot name them"
+            ))
+        })?),
+        None => None,
+    };
     // The same restriction again (a new review date, say) is recorded on the cases, but
-    // the resident has had the notice already: no second letter.
-    let repeat = store.restriction_of(email.trim())?.as_deref() == Some(level);
+    // the resident has had the notice already: no second letter. A new contact is news.
+    let repeat = store.restriction_of(email.trim())?.as_deref() == Some(level)
+        && store.restriction_contact_of(email.trim())?.as_deref() == contact;
     let letter = plan::LetterOrder::new(
         &crate::letter::kind::Content::RestrictionNotice {
             restriction: level.to_string(),
             reasons: reasons.to_string(),
             review_date: review,
-            contact: contact.map(str::to_string),
+            contact: named,
         },
         false,
     );
@@ -395,6 +397,7 @@ pub fn restrict(
             email.trim(),
             level,
             review,
+            contact,
             &detail,
             (!repeat).then_some(&letter),
             &author(cfg, actor, now),

@@ -290,6 +290,9 @@ pub struct Customer {
     pub address: Vec<String>,
     /// letter-only, single-contact, no-response (after a Monitoring Officer decision).
     pub restriction: Option<String>,
+    /// Under a single-contact restriction: the contact (a `[[staff]]` login, or a name
+    /// as letters give it).
+    pub restriction_contact: Option<String>,
 }
 
 #[cfg(test)]

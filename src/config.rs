@@ -285,6 +285,20 @@ impl Staff {
     }
 }
 
+impl Config {
+    /// How letters name the contact of a single-contact restriction (`restrict
+    /// --contact`): a `[[staff]]` login as that officer's display name and job title,
+    /// any other text as written. `None` for a login with no display name (a login
+    /// name is not for residents).
+    pub fn contact_in_letters(&self, contact: &str) -> Option<String> {
+        let contact = contact.trim();
+        match self.staff(contact) {
+            Some(s) => s.in_letters(),
+            None => Some(contact.to_string()).filter(|c| !c.is_empty()),
+        }
+    }
+}
+
 /// A managers' digest of overdue and due-soon cases, on a cron schedule.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -127,6 +127,35 @@ pub fn find<C: Cases>(
     }))
 }
 
+/// Whether a message stored with this no-reply reason (the `noise` of
+/// [`crate::message::parse`], or admission's out-of-office subject) was sent by a
+/// machine rather than written by the resident: an auto-reply or out-of-office, a
+/// bounce, bulk or mailing-list mail.
+pub fn machine_sent(no_reply_reason: Option<&str>) -> bool {
+    no_reply_reason.is_some_and(|r| {
+        ["auto-reply", "bounce", "bulk mail", "mailing list"]
+            .iter()
+            .any(|p| r.starts_with(p))
+    })
+}
+
+/// The message a letter on a case replies to (its In-Reply-To and References): the
+/// customer's latest message a person wrote, from `customer_messages` newest first as
+/// (Message-ID, no-reply reason). An out-of-office or other automatic reply is never
+/// the parent, so our letters stay on our thread; with no message a person wrote, our
+/// own latest letter sent on the case. Bare ids in, `<id>` out.
+pub fn letter_parent(
+    customer_messages: &[(String, Option<String>)],
+    our_latest: Option<&str>,
+) -> Option<String> {
+    customer_messages
+        .iter()
+        .find(|(_, why)| !machine_sent(why.as_deref()))
+        .map(|(id, _)| id.as_str())
+        .or(our_latest)
+        .map(|m| format!("<{}>", m.trim_matches(|c| c == '<' || c == '>')))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -272,5 +301,34 @@ mod tests {
             panic!("no match")
         };
         assert_eq!(m.case.customer.as_deref(), Some("resident@example.org"));
+    }
+
+    #[test]
+    fn an_out_of_office_is_never_the_parent_of_our_letter() {
+        // Issue 13, item 6: later letters reply to our thread, not to an auto-reply.
+        let ooo = crate::message::parse(
+            b"From: ann@example.org\r\nSubject: Automatic reply: your complaint\r\n\
+              Auto-Submitted: auto-replied\r\nMessage-ID: <ooo.1@example.org>\r\n\r\nI am away.\r\n",
+        )
+        .unwrap();
+        assert!(machine_sent(ooo.noise.as_deref()), "{:?}", ooo.noise);
+        assert!(machine_sent(Some("auto-reply (out-of-office subject)")));
+        assert!(!machine_sent(None));
+        assert!(!machine_sent(Some("sender not verified: no dmarc")));
+        let real = ("real.1@example.org".to_string(), None);
+        let auto = ("ooo.1@example.org".to_string(), ooo.noise.clone());
+        assert_eq!(
+            letter_parent(&[auto.clone(), real.clone()], Some("<ours@council>")),
+            Some("<real.1@example.org>".into())
+        );
+        assert_eq!(
+            letter_parent(std::slice::from_ref(&auto), Some("<ours@council>")),
+            Some("<ours@council>".into())
+        );
+        assert_eq!(letter_parent(&[auto], None), None);
+        assert_eq!(
+            letter_parent(&[real], None),
+            Some("<real.1@example.org>".into())
+        );
     }
 }

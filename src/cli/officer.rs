@@ -5,14 +5,14 @@
 use anyhow::{Context, Result};
 use chrono::NaiveDate;
 use clap::Args;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use super::{esc, parse_date, print_json, Ctx};
 use crate::actions;
 use crate::case::CloseReason;
 use crate::plan::{Decision, Reply};
-use crate::store::CustomerKey;
+use crate::store::{CustomerKey, Store};
 
 /// Who is acting: goes in the event log as officer:<name>.
 #[derive(Debug, Args, Clone)]
@@ -77,6 +77,9 @@ pub struct ExtendArgs {
     /// REASON", so write it as the end of that sentence.
     #[arg(long)]
     pub reason: String,
+    /// Write the letter as PDF here and change nothing.
+    #[arg(long)]
+    pub preview: Option<PathBuf>,
     #[command(flatten)]
     pub by: By,
 }
@@ -113,6 +116,9 @@ pub struct DecideArgs {
     /// quotes them.
     #[arg(long)]
     pub reason: String,
+    /// Write the letter as PDF here and change nothing.
+    #[arg(long)]
+    pub preview: Option<PathBuf>,
     #[command(flatten)]
     pub by: By,
 }
@@ -125,6 +131,9 @@ pub struct CloseArgs {
     pub reason: String,
     #[arg(long)]
     pub note: Option<String>,
+    /// Write the letter as PDF here and change nothing.
+    #[arg(long)]
+    pub preview: Option<PathBuf>,
     #[command(flatten)]
     pub by: By,
 }
@@ -174,6 +183,9 @@ pub struct RestrictArgs {
     /// For single-contact: the named contact.
     #[arg(long)]
     pub contact: Option<String>,
+    /// Write the letter as PDF here and change nothing.
+    #[arg(long)]
+    pub preview: Option<PathBuf>,
     #[command(flatten)]
     pub by: By,
 }
@@ -221,6 +233,38 @@ pub struct TickArgs {
     pub json: bool,
 }
 
+/// `--preview FILE`: write the letter the action `what` would send as a PDF, with
+/// nothing sent or changed (see [`actions::preview`]); a one-line error when the
+/// action sends no letter. A second letter, if any, goes beside it as FILE-2.pdf.
+fn previewed(
+    ctx: &Ctx,
+    out: &Path,
+    what: &str,
+    act: impl FnOnce(&mut Store) -> crate::plan::Result<()>,
+) -> Result<ExitCode> {
+    let mut store = ctx.store()?;
+    let letters = actions::preview(&mut store, &ctx.config, ctx.now, act)?;
+    if letters.is_empty() {
+        anyhow::bail!("{what} sends no letter here: nothing to preview");
+    }
+    for (i, rendered) in letters.iter().enumerate() {
+        let path = if i == 0 {
+            out.to_path_buf()
+        } else {
+            let stem = out.file_stem().unwrap_or_default().to_string_lossy();
+            out.with_file_name(format!("{stem}-{}.pdf", i + 1))
+        };
+        std::fs::write(&path, &rendered.pdf)
+            .with_context(|| format!("writing {}", path.display()))?;
+        println!(
+            "preview written to {} ({}); nothing sent or changed",
+            path.display(),
+            rendered.subject
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 fn said(case: &crate::case::Case) {
     let due = case
         .next_due
@@ -255,30 +299,34 @@ pub fn reply(ctx: &Ctx, a: ReplyArgs) -> Result<ExitCode> {
         apology: a.apology.clone(),
         remedy: a.remedy.clone(),
     };
-    let mut store = ctx.store()?;
+    let actor = a.by.actor();
     if let Some(out) = &a.preview {
-        let rendered = actions::preview_reply(&store, &ctx.config, ctx.now, &a.reference, &r)?;
-        std::fs::write(out, &rendered.pdf).with_context(|| format!("writing {}", out.display()))?;
-        println!(
-            "preview written to {} ({}); nothing sent or changed",
-            out.display(),
-            rendered.subject
-        );
-        return Ok(ExitCode::SUCCESS);
+        return previewed(ctx, out, "reply", |s| {
+            actions::reply(s, &ctx.config, ctx.now, &actor, &a.reference, &r).map(drop)
+        });
     }
-    let c = actions::reply(
-        &mut store,
-        &ctx.config,
-        ctx.now,
-        &a.by.actor(),
-        &a.reference,
-        &r,
-    )?;
+    let mut store = ctx.store()?;
+    let c = actions::reply(&mut store, &ctx.config, ctx.now, &actor, &a.reference, &r)?;
     said(&c);
     Ok(ExitCode::SUCCESS)
 }
 
 pub fn extend(ctx: &Ctx, a: ExtendArgs) -> Result<ExitCode> {
+    if let Some(out) = &a.preview {
+        return previewed(ctx, out, "extend", |s| {
+            let by = a.by.actor();
+            actions::extend(
+                s,
+                &ctx.config,
+                ctx.now,
+                &by,
+                &a.reference,
+                a.days,
+                &a.reason,
+            )
+            .map(drop)
+        });
+    }
     let mut store = ctx.store()?;
     let c = actions::extend(
         &mut store,
@@ -327,6 +375,12 @@ pub fn decide(ctx: &Ctx, a: DecideArgs) -> Result<ExitCode> {
             a.decision
         )
     })?;
+    if let Some(out) = &a.preview {
+        return previewed(ctx, out, "decide", |s| {
+            let by = a.by.actor();
+            actions::decide(s, &ctx.config, ctx.now, &by, &a.reference, d, &a.reason).map(drop)
+        });
+    }
     let mut store = ctx.store()?;
     let c = actions::decide(
         &mut store,
@@ -346,6 +400,13 @@ pub fn close(ctx: &Ctx, a: CloseArgs) -> Result<ExitCode> {
     let reason = CloseReason::parse(&a.reason).filter(|r| !matches!(r, CloseReason::AutoClosed | CloseReason::Responded)).ok_or_else(|| {
         anyhow::anyhow!("unknown close reason '{}': resolved, withdrawn, out-of-scope or referred-to-ombudsman", a.reason)
     })?;
+    if let Some(out) = &a.preview {
+        return previewed(ctx, out, "close", |s| {
+            let by = a.by.actor();
+            let note = a.note.as_deref();
+            actions::close(s, &ctx.config, ctx.now, &by, &a.reference, reason, note).map(drop)
+        });
+    }
     let mut store = ctx.store()?;
     let c = actions::close(
         &mut store,
@@ -361,31 +422,15 @@ pub fn close(ctx: &Ctx, a: CloseArgs) -> Result<ExitCode> {
 }
 
 pub fn exclude(ctx: &Ctx, a: ExcludeArgs) -> Result<ExitCode> {
-    let mut store = ctx.store()?;
+    let actor = a.by.actor();
+    let id = a.exclusion.trim();
     if let Some(out) = &a.preview {
-        let rendered = actions::preview_exclusion(
-            &store,
-            &ctx.config,
-            ctx.now,
-            &a.reference,
-            a.exclusion.trim(),
-        )?;
-        std::fs::write(out, &rendered.pdf).with_context(|| format!("writing {}", out.display()))?;
-        println!(
-            "preview written to {} ({}); nothing sent or changed",
-            out.display(),
-            rendered.subject
-        );
-        return Ok(ExitCode::SUCCESS);
+        return previewed(ctx, out, "exclude", |s| {
+            actions::exclude(s, &ctx.config, ctx.now, &actor, &a.reference, id).map(drop)
+        });
     }
-    let c = actions::exclude(
-        &mut store,
-        &ctx.config,
-        ctx.now,
-        &a.by.actor(),
-        &a.reference,
-        a.exclusion.trim(),
-    )?;
+    let mut store = ctx.store()?;
+    let c = actions::exclude(&mut store, &ctx.config, ctx.now, &actor, &a.reference, id)?;
     println!(
         "{}: closed as out of scope under '{}'; redirect letter queued",
         c.reference,
@@ -439,7 +484,6 @@ pub fn note(ctx: &Ctx, a: NoteArgs) -> Result<ExitCode> {
 }
 
 pub fn restrict(ctx: &Ctx, a: RestrictArgs) -> Result<ExitCode> {
-    let mut store = ctx.store()?;
     let r = actions::Restriction {
         email: &a.email,
         level: &a.level,
@@ -447,6 +491,12 @@ pub fn restrict(ctx: &Ctx, a: RestrictArgs) -> Result<ExitCode> {
         reasons: &a.reason,
         contact: a.contact.as_deref(),
     };
+    if let Some(out) = &a.preview {
+        return previewed(ctx, out, "restrict", |s| {
+            actions::restrict(s, &ctx.config, ctx.now, &a.by.actor(), &r).map(drop)
+        });
+    }
+    let mut store = ctx.store()?;
     let n = actions::restrict(&mut store, &ctx.config, ctx.now, &a.by.actor(), &r)?;
     println!(
         "{}: {} until review on {} ({n} cases)",

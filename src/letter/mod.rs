@@ -94,6 +94,22 @@ pub const LGSCO: Ombudsman = Ombudsman {
     phone: "0300 061 0614",
 };
 
+/// Who a letter names as the officer and who signs it: under a single-contact
+/// restriction the named contact does both (the resident deals with that one officer:
+/// shared/seeds/002_fccd42a92619dcdc.txt l.327); otherwise the case's officer is named
+/// and the council's signatory signs.
+pub fn voice(
+    restriction: Option<&str>,
+    contact: Option<String>,
+    officer: Option<String>,
+    signatory: &str,
+) -> (Option<String>, String) {
+    match (restriction, contact) {
+        (Some("single-contact"), Some(c)) => (Some(c.clone()), c),
+        _ => (officer, signatory.to_string()),
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct CouncilCtx {
     pub name: String,

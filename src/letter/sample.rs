@@ -305,6 +305,7 @@ pub fn contexts(policy: &Policy, council: &Council, kind: Kind) -> Vec<LetterCon
             "BS31 1AA".into(),
         ],
         restriction: None,
+        restriction_contact: None,
     };
     let mut out = Vec::new();
     for case in sample_cases(policy, kind) {

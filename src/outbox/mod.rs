@@ -255,7 +255,17 @@ fn context_for(
         .as_deref()
         .and_then(|o| config.staff(o))
         .and_then(|s| s.in_letters());
-    Ok(LetterContext::build(ContextInput {
+    let contact = customer
+        .restriction_contact
+        .as_deref()
+        .and_then(|c| config.contact_in_letters(c));
+    let (officer, signatory) = crate::letter::voice(
+        customer.restriction.as_deref(),
+        contact,
+        officer,
+        &config.council.signatory,
+    );
+    let mut lctx = LetterContext::build(ContextInput {
         council: &config.council,
         officer,
         policy,
@@ -267,7 +277,9 @@ fn context_for(
         automatic,
         data,
         now,
-    }))
+    });
+    lctx.council.signatory = signatory;
+    Ok(lctx)
 }
 
 /// Letters read, rendered and stored per round of [`render_pending`].

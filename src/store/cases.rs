@@ -244,7 +244,8 @@ pub struct Author<'a> {
 impl Store {
     /// Write `plan` for `case` in one transaction and return the case as stored.
     pub fn apply_plan(&mut self, case: &Case, plan: &Plan, by: &Author) -> Result<Case> {
-        let tx = self.conn.transaction()?;
+        // A savepoint: a transaction of its own, or nested in a preview's dry run.
+        let tx = self.conn.savepoint()?;
         apply_plan(&tx, case, plan, by)?;
         tx.commit()?;
         self.case_by_id(case.id)
@@ -397,16 +398,26 @@ fn write_transition(tx: &Connection, case: &Case, t: &Transition, by: &Author) -
     Ok(())
 }
 
-/// The Message-ID (in angle brackets) of the customer's latest message on the case,
-/// so that our letter threads on it.
+/// The Message-ID (in angle brackets) our letter threads on: the customer's latest
+/// message on the case that they wrote (never an out-of-office or other automatic
+/// reply), or else our own latest letter sent ([`crate::thread::letter_parent`]).
 fn latest_customer_message(tx: &Connection, case: &Case) -> Result<Option<String>> {
-    let last: Option<String> = tx
+    // Newest first; a few are plenty to get past a run of out-of-office replies.
+    let theirs = tx
         .prepare_cached(
-            "SELECT message_id FROM messages WHERE case_id = ?1 AND message_id IS NOT NULL AND from_addr = ?2 ORDER BY id DESC LIMIT 1",
+            "SELECT message_id, no_reply_reason FROM messages WHERE case_id = ?1 AND message_id IS NOT NULL AND from_addr = ?2 ORDER BY id DESC LIMIT 20",
         )?
-        .query_row(params![case.id, case.customer_email], |r| r.get(0))
+        .query_map(params![case.id, case.customer_email], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?
+        .collect::<rusqlite::Result<Vec<(String, Option<String>)>>>()?;
+    let ours: Option<String> = tx
+        .prepare_cached(
+            "SELECT message_id FROM letters WHERE case_id = ?1 AND status = 'sent' ORDER BY id DESC LIMIT 1",
+        )?
+        .query_row([case.id], |r| r.get(0))
         .optional()?;
-    Ok(last.map(|m| format!("<{}>", m.trim_matches(|c| c == '<' || c == '>'))))
+    Ok(crate::thread::letter_parent(&theirs, ours.as_deref()))
 }
 
 /// Add `why` to the case's flag for an officer (kept, separated by "; ").

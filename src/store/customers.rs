@@ -1,7 +1,7 @@
 //! Customers: their details as officers correct them, and contact restrictions.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use rusqlite::{params, Connection};
+use rusqlite::{params, Connection, OptionalExtension};
 
 use super::cases::{apply_plan, Author};
 use super::{find_case_on, insert_event, Result, Store};
@@ -118,22 +118,39 @@ impl Store {
         super::auto_letters::customer_restriction(&self.conn, email)
     }
 
-    /// Restrict the contact of the customer at `email` until `review`: an event on each
+    /// The named contact of the customer at `email` under a single-contact restriction.
+    pub fn restriction_contact_of(&self, email: &str) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT restriction_contact FROM customers WHERE email = ?1",
+                [email],
+                |r| r.get(0),
+            )
+            .optional()?
+            .flatten())
+    }
+
+    /// Restrict the contact of the customer at `email` until `review` (with the named
+    /// `contact` for single-contact, kept on the customer): an event on each
     /// of their cases and the notice on the latest. The number of cases, or None if
     /// there is no such customer.
+    #[allow(clippy::too_many_arguments)]
     pub fn restrict_customer(
         &mut self,
         email: &str,
         level: &str,
         review: NaiveDate,
+        contact: Option<&str>,
         detail: &str,
         notice: Option<&LetterOrder>,
         by: &Author,
     ) -> Result<Option<usize>> {
-        let tx = self.conn.transaction()?;
+        // A savepoint: a transaction of its own, or nested in a preview's dry run.
+        let tx = self.conn.savepoint()?;
         let n = tx.execute(
-            "UPDATE customers SET restriction = ?2, restriction_review = ?3 WHERE email = ?1",
-            params![email, level, iso(review)],
+            "UPDATE customers SET restriction = ?2, restriction_review = ?3, restriction_contact = ?4 WHERE email = ?1",
+            params![email, level, iso(review), contact],
         )?;
         if n == 0 {
             return Ok(None);

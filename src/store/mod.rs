@@ -26,6 +26,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/12_postal_customers.sql"),
     include_str!("migrations/13_responses.sql"),
     include_str!("migrations/14_letter_as_of.sql"),
+    include_str!("migrations/15_restriction_contact.sql"),
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -124,6 +125,26 @@ text_column!(deadline::Kind, "deadline kind");
 text_column!(deadline::Status, "deadline status");
 
 impl Store {
+    /// Run `f` on the store and undo everything it wrote: a preview of an action sees
+    /// the database as the action would leave it, and nothing is kept. Writes inside
+    /// `f` that use savepoints nest in this one; it is rolled back whatever `f` returns.
+    pub fn dry_run<T, E: From<StoreError>>(
+        &mut self,
+        f: impl FnOnce(&mut Store) -> std::result::Result<T, E>,
+    ) -> std::result::Result<T, E> {
+        self.conn
+            .execute_batch("SAVEPOINT dry_run")
+            .map_err(StoreError::from)?;
+        let out = f(self);
+        let undone = self
+            .conn
+            .execute_batch("ROLLBACK TO dry_run; RELEASE dry_run")
+            .map_err(StoreError::from);
+        let v = out?;
+        undone?;
+        Ok(v)
+    }
+
     /// Open (creating if needed) the database at `path` and bring its schema up to date.
     pub fn open(path: &Path) -> Result<Store> {
         if let Some(dir) = path.parent() {

@@ -153,6 +153,18 @@ impl Store {
         )
     }
 
+    /// Letters asked for after letter `after` (an id from [`Store::last_letter_id`]), oldest first.
+    pub fn letters_after(&self, after: i64) -> Result<Vec<LetterRow>> {
+        letters_where(&self.conn, "l.id > ?1 ORDER BY l.id", &[&after])
+    }
+
+    /// The id of the newest letter (0 when there is none).
+    pub fn last_letter_id(&self) -> Result<i64> {
+        Ok(self
+            .conn
+            .query_row("SELECT COALESCE(MAX(id), 0) FROM letters", [], |r| r.get(0))?)
+    }
+
     /// Queued letters whose next attempt is due at `now`, oldest first.
     pub fn due_letters(&self, now: DateTime<Utc>) -> Result<Vec<LetterRow>> {
         letters_where(
@@ -229,7 +241,7 @@ impl Store {
         let row = self
             .conn
             .query_row(
-                "SELECT cu.email, cu.name, cu.address, cu.restriction
+                "SELECT cu.email, cu.name, cu.address, cu.restriction, cu.restriction_contact
                  FROM cases c JOIN customers cu ON cu.id = c.customer_id WHERE c.id = ?1",
                 [case_id],
                 |r| {
@@ -247,6 +259,7 @@ impl Store {
                             })
                             .unwrap_or_default(),
                         restriction: r.get(3)?,
+                        restriction_contact: r.get(4)?,
                     })
                 },
             )

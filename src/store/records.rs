@@ -410,7 +410,8 @@ impl Store {
         )?;
         n.customers = count(tx.execute(
             "UPDATE customers SET email = 'erased:' || id, name = NULL, address = NULL,
-                    restriction = NULL, restriction_review = NULL, erased_at = ?1
+                    restriction = NULL, restriction_review = NULL, restriction_contact = NULL,
+                    erased_at = ?1
              WHERE id IN (SELECT id FROM erase_customers)
                AND NOT EXISTS (SELECT 1 FROM cases c WHERE c.customer_id = customers.id)",
             [at],
