@@ -25,6 +25,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/11_staff_mail.sql"),
     include_str!("migrations/12_postal_customers.sql"),
     include_str!("migrations/13_responses.sql"),
+    include_str!("migrations/14_extended_deadlines.sql"),
 ];
 
 #[derive(Debug, thiserror::Error)]
