@@ -298,10 +298,22 @@ pub fn show(ctx: &Ctx, a: CaseArgs) -> Result<ExitCode> {
                     deadline::counts_working_days(policy, &d),
                 ),
                 // A new target (an extension, a reopening) counts from a day of its own.
-                None => format!(
-                    "{} {}: {} from {} ({}) = {}",
-                    row.stage, row.kind, row.period, row.from_event, row.from_date, row.due
-                ),
+                None => {
+                    let show = |d: &str| {
+                        crate::time::parse_iso(d)
+                            .map(crate::calendar::show)
+                            .unwrap_or_else(|| d.to_string())
+                    };
+                    format!(
+                        "{} {}: {} from {} ({}) = {}",
+                        row.stage,
+                        row.kind,
+                        row.period,
+                        row.from_event,
+                        show(&row.from_date),
+                        show(&row.due)
+                    )
+                }
             };
             if row.status == Status::Extended {
                 println!("{line}; extended: only the new target counts");
