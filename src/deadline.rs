@@ -68,16 +68,27 @@ pub enum Status {
     Lapsed,
     /// No longer owed (the case closed, or the stage was referred back).
     Cancelled,
+    /// Superseded by an extension (the officer's `extend` or a holding letter): the
+    /// stage's response is owed by the extension deadline's date, and this one is kept
+    /// on record only (where extensions are counted from); never overdue.
+    Extended,
 }
 
 impl Status {
-    pub const ALL: [Status; 4] = [Status::Open, Status::Met, Status::Lapsed, Status::Cancelled];
+    pub const ALL: [Status; 5] = [
+        Status::Open,
+        Status::Met,
+        Status::Lapsed,
+        Status::Cancelled,
+        Status::Extended,
+    ];
     pub fn as_str(self) -> &'static str {
         match self {
             Status::Open => "open",
             Status::Met => "met",
             Status::Lapsed => "lapsed",
             Status::Cancelled => "cancelled",
+            Status::Extended => "extended",
         }
     }
     pub fn parse(s: &str) -> Option<Status> {

@@ -62,7 +62,8 @@ pub struct FactChanges {
 /// What happens to a case's stored deadlines.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DeadlineOp {
-    /// Met on `on`: open ones, and lapsed ones (met late; reports compare met_on with due).
+    /// Met on `on`: open ones, and lapsed or extended ones (met late; reports compare
+    /// met_on with due).
     MarkMet {
         stage: String,
         kinds: Vec<deadline::Kind>,
@@ -74,6 +75,14 @@ pub enum DeadlineOp {
     CancelAllButSurvey,
     /// The cancelled respond deadline of a stage is owed again.
     ReopenRespond { stage: String },
+    /// A reopened complaint: the stage's response is owed again, `period` counted from
+    /// the reopening day `from` (whatever the respond deadline's status was).
+    RenewRespond {
+        stage: String,
+        from: NaiveDate,
+        period: String,
+        due: NaiveDate,
+    },
 }
 
 /// One lifecycle step of a case: state change, facts, deadlines and its event.
@@ -129,7 +138,8 @@ pub enum Write {
         outcome: Option<String>,
         category: Option<String>,
     },
-    /// A new target for the stage's response; the respond deadline stays on record as lapsed.
+    /// A new target for the stage's response; the respond deadline stays on record as
+    /// extended (superseded, never overdue).
     Extension {
         stage: String,
         from: NaiveDate,
@@ -349,9 +359,21 @@ pub fn transition(
         Action::Reopen => {
             facts.close = Some(None);
             facts.responded_on = Some(None);
-            deadlines.push(DeadlineOp::ReopenRespond {
-                stage: case.stage.clone(),
-            });
+            // A complaint's response is owed again: the stage's respond period counted
+            // from the reopening day (README, "How the presets read ambiguous text").
+            match policy.stage(&case.stage) {
+                Some(st) if case.kind == Kind::Complaint => {
+                    deadlines.push(DeadlineOp::RenewRespond {
+                        stage: case.stage.clone(),
+                        from: today,
+                        period: st.respond.length(),
+                        due: st.respond.due_from(cal, today),
+                    })
+                }
+                _ => deadlines.push(DeadlineOp::ReopenRespond {
+                    stage: case.stage.clone(),
+                }),
+            }
         }
     }
     let mut t = Transition {
@@ -366,6 +388,10 @@ pub fn transition(
     if to != State::Closed && case.kind == Kind::Complaint {
         let after = t.applied_to(case);
         t.recomputed = deadline::stage_deadlines(policy, &after.stage, &after.facts.facts(), cal);
+        if action == Action::Reopen {
+            // Its respond deadline counts from the reopening (DeadlineOp::RenewRespond).
+            t.recomputed.retain(|d| d.kind != D::Respond);
+        }
     }
     Ok(t)
 }

@@ -198,6 +198,10 @@ pub struct Extension {
     pub max: Option<Period>,
     /// What the policy requires when extending (e.g. "tell the customer the reason and a new date").
     pub condition: String,
+    /// The letter that tells the customer of an extension (the officer's or the
+    /// scheduler's holding letter) gives the Ombudsman's details (LGSCO Code 6.5).
+    #[serde(default)]
+    pub ombudsman: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -234,12 +238,92 @@ pub struct Stage {
     /// A holding letter is owed when the response cannot meet the timescale.
     #[serde(default)]
     pub holding_letter: bool,
+    /// When the scheduler's holding letter goes out while no response has been sent:
+    /// `"after the response date"` (the default: the day after it lapses), `"on the
+    /// response date"` or `"N working days before the response date"`, so the customer
+    /// hears within the timescale where the policy says so.
+    #[serde(default)]
+    pub holding_letter_sent: HoldingWhen,
     /// The council may move a complaint into this stage from the previous one itself
     /// (`escalate --council`), with no response and no request from the customer; the
     /// stage's "from escalation request" deadlines then count from the day of receipt
     /// (`"receipt"`: Stockton) or from the day it is moved (`"move"`: North Norfolk).
     /// Absent: only the customer can ask for this stage.
     pub council_entry: Option<CouncilEntry>,
+}
+
+/// When the scheduler sends a stage's holding letter, if no response has been sent.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub enum HoldingWhen {
+    /// The first working day after the response date has lapsed.
+    #[default]
+    AfterLapse,
+    /// `N` working days before the response date (0: on it). A response date on a
+    /// non-working day counts from the last working day before it.
+    Before(u32),
+}
+
+impl HoldingWhen {
+    /// The working day a holding letter sent in time goes out for a response due on
+    /// `due`; `None` when it waits for the lapse.
+    pub fn send_on(self, cal: &Calendar, due: NaiveDate) -> Option<NaiveDate> {
+        let HoldingWhen::Before(n) = self else {
+            return None;
+        };
+        let mut d = due;
+        let mut left = n;
+        loop {
+            if cal.is_working_day(d) {
+                if left == 0 {
+                    return Some(d);
+                }
+                left -= 1;
+            }
+            d = d.pred_opt()?;
+        }
+    }
+}
+
+impl std::str::FromStr for HoldingWhen {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let lower = s.trim().to_ascii_lowercase();
+        let bad = || {
+            format!("cannot read holding_letter_sent '{s}': write 'after the response date', 'on the response date' or '<N> working days before the response date' (N from 1 to 20)")
+        };
+        match lower.as_str() {
+            "after the response date" => return Ok(HoldingWhen::AfterLapse),
+            "on the response date" => return Ok(HoldingWhen::Before(0)),
+            _ => {}
+        }
+        let n = lower
+            .strip_suffix(" working days before the response date")
+            .or_else(|| lower.strip_suffix(" working day before the response date"))
+            .ok_or_else(bad)?;
+        match n.trim().parse::<u32>() {
+            Ok(n @ 1..=20) => Ok(HoldingWhen::Before(n)),
+            _ => Err(bad()),
+        }
+    }
+}
+
+impl TryFrom<String> for HoldingWhen {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        s.parse()
+    }
+}
+
+impl From<HoldingWhen> for String {
+    fn from(h: HoldingWhen) -> String {
+        match h {
+            HoldingWhen::AfterLapse => "after the response date".into(),
+            HoldingWhen::Before(0) => "on the response date".into(),
+            HoldingWhen::Before(1) => "1 working day before the response date".into(),
+            HoldingWhen::Before(n) => format!("{n} working days before the response date"),
+        }
+    }
 }
 
 /// What a stage entered by the council's own move counts from.

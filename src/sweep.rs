@@ -211,6 +211,86 @@ fn lapsed_without_extension(
     ));
 }
 
+/// A response not yet sent at a stage whose policy has the holding letter go out within
+/// the timescale (`holding_letter_sent`, e.g. North Norfolk seed 004 l.430 "respond to
+/// complaints or send a holding letter or email to the customer in line with the
+/// timescales"): on its day (a working day, on or before the response date), the
+/// holding letter with a new date, as the lapse would give, counted from the response
+/// date. Once: the extension supersedes the respond deadline, so it is not due again.
+fn holding_in_time(
+    steps: &mut Vec<Step>,
+    d: &DueDeadline,
+    case: &Case,
+    policy: &Policy,
+    cfg: &Config,
+    today: NaiveDate,
+    officer_and_manager: &[&str],
+) {
+    let reference = &case.reference;
+    let stage = &d.stage;
+    let due = d.due;
+    let Some(send_on) = policy
+        .stage(stage)
+        .and_then(|s| s.holding_letter_sent.send_on(&cfg.calendar, due))
+    else {
+        return;
+    };
+    if today < send_on || today > due || !cfg.calendar.is_working_day(today) {
+        return;
+    }
+    let left = plan::extension_room(policy, stage, 0).left();
+    if left == Some(0) {
+        return;
+    }
+    let days = match left {
+        Some(left) => cfg.workflow.holding_days.min(left),
+        None => cfg.workflow.holding_days,
+    };
+    let new_due = cfg.calendar.add_working_days(due, days);
+    let plan = Plan {
+        writes: vec![
+            Write::Extension {
+                stage: stage.clone(),
+                from: due,
+                period: format!("{days} working days"),
+                due: new_due,
+            },
+            Write::Letter(LetterOrder::new(
+                &Content::Holding {
+                    reason: cfg.workflow.holding_reason.clone(),
+                    new_date: new_due,
+                },
+                true,
+            )),
+            Write::Event {
+                kind: "holding letter".into(),
+                detail: Some(format!(
+                    "{stage} response due {} not sent; holding letter in time with new date {}",
+                    iso(due),
+                    iso(new_due)
+                )),
+            },
+            notify(
+                cfg,
+                format!("holding:{reference}:{stage}"),
+                officer_and_manager,
+                format!("[Ref {reference}] holding letter sent"),
+                format!("The {stage} response on {reference} is due on {} and has not been sent. As the policy requires, the customer has been sent a holding letter with a new date of {}.\n", show(due), show(new_due)),
+            ),
+        ],
+    };
+    steps.push(Step::once(
+        format!("holding:{stage}:respond"),
+        plan,
+        vec![Count::HoldingLetter],
+        Some(format!(
+            "{reference}: {stage} response due {} not sent, holding letter in time to {}",
+            iso(due),
+            iso(new_due)
+        )),
+    ));
+}
+
 /// The steps a due deadline of `case` owes today: an alert before a response is due; a
 /// holding letter when it lapses; escalation further up when an extension lapses; the
 /// policy's ending of a lapsed reply window; the survey; flags for other lapses.
@@ -251,15 +331,31 @@ pub fn decide(
                     ),
                 ],
             };
-            steps.push(Step::once(
-                format!("alert:{stage}:{kind}:{}", iso(due)),
-                plan,
-                vec![Count::Alert],
-                Some(format!(
-                    "{reference}: {stage} response due {}, officer and manager alerted",
-                    iso(due)
-                )),
-            ));
+            let alert_by = cfg
+                .calendar
+                .add_working_days(today, cfg.workflow.alert_days_before);
+            if due <= alert_by {
+                steps.push(Step::once(
+                    format!("alert:{stage}:{kind}:{}", iso(due)),
+                    plan,
+                    vec![Count::Alert],
+                    Some(format!(
+                        "{reference}: {stage} response due {}, officer and manager alerted",
+                        iso(due)
+                    )),
+                ));
+            }
+            if d.kind == K::Respond {
+                holding_in_time(
+                    &mut steps,
+                    d,
+                    case,
+                    policy,
+                    cfg,
+                    today,
+                    &officer_and_manager,
+                );
+            }
         }
         (K::Respond, true) => {
             // Lapsed with no response: the manager takes it on. Where the policy allows
@@ -633,9 +729,17 @@ fn write(
 pub fn tick(store: &mut Store, cfg: &Config, now: DateTime<Utc>) -> Result<TickReport> {
     let today = london_date(now);
     let mut rep = TickReport::default();
-    let horizon = cfg
-        .calendar
-        .add_working_days(today, cfg.workflow.alert_days_before);
+    // Due by the alert horizon, or by the furthest a holding letter goes out in time.
+    let ahead = cfg
+        .policies()
+        .all()
+        .flat_map(|p| p.preset.stages.iter())
+        .filter_map(|s| match s.holding_letter_sent {
+            crate::policy::HoldingWhen::Before(n) => Some(n),
+            crate::policy::HoldingWhen::AfterLapse => None,
+        })
+        .fold(cfg.workflow.alert_days_before, u32::max);
+    let horizon = cfg.calendar.add_working_days(today, ahead);
     // Open deadlines due by the alert horizon, oldest first: after downtime the
     // owed steps come out in the order they fell due.
     let due = store.open_deadlines_due_by(horizon)?;

@@ -291,14 +291,35 @@ pub fn show(ctx: &Ctx, a: CaseArgs) -> Result<ExitCode> {
             "Rules: {}, under the {} preset ({}); the day of receipt or of our reply is day 0, the next working day is day 1.",
             ctx.config.council.name, policy.name, policy.preset.source
         );
-        for d in deadlines.iter().filter_map(due_of) {
-            println!(
-                "{}",
-                d.explain(
+        for row in &deadlines {
+            let line = match due_of(row) {
+                Some(d) => d.explain(
                     &ctx.config.calendar,
-                    deadline::counts_working_days(policy, &d)
-                )
-            );
+                    deadline::counts_working_days(policy, &d),
+                ),
+                // A new target (an extension, a reopening) counts from a day of its own.
+                None => {
+                    let show = |d: &str| {
+                        crate::time::parse_iso(d)
+                            .map(crate::calendar::show)
+                            .unwrap_or_else(|| d.to_string())
+                    };
+                    format!(
+                        "{} {}: {} from {} ({}) = {}",
+                        row.stage,
+                        row.kind,
+                        row.period,
+                        row.from_event,
+                        show(&row.from_date),
+                        show(&row.due)
+                    )
+                }
+            };
+            if row.status == Status::Extended {
+                println!("{line}; extended: only the new target counts");
+            } else {
+                println!("{line}");
+            }
         }
         for p in store.pauses(case.id)? {
             println!(

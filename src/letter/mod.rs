@@ -184,6 +184,8 @@ pub struct StageCtx {
     pub on_lapse: Option<String>,
     /// The policy requires someone not involved at earlier stages to handle this one.
     pub different_handler: bool,
+    /// A letter telling of an extension gives the Ombudsman's details (LGSCO Code 6.5).
+    pub extension_ombudsman: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -260,6 +262,7 @@ fn stage_ctx(s: &crate::policy::Stage) -> StageCtx {
         name: s.name.clone(),
         handler: s.handler.clone(),
         different_handler: s.different_handler,
+        extension_ombudsman: s.extension.as_ref().is_some_and(|e| e.ombudsman),
         respond: s.respond.length(),
         acknowledge: s.acknowledge.map(|p| p.length()),
         extension_max: s.extension.as_ref().and_then(|e| e.max.map(|m| m.length())),

@@ -208,12 +208,19 @@ fn closing_cancels_all_but_the_survey_and_recomputes_nothing_and_reopening_owes_
     let r = transition(&closed, Action::Reopen, &p, &cal, today(), None).unwrap();
     assert_eq!(r.to, State::Investigating);
     assert_eq!(r.facts.close, Some(None));
+    // Reopened, the response is owed again: West Lindsey's 21 days (seed 003 l.108 "You
+    // will normally receive a response to your complaint within 21 days") counted from
+    // the reopening day, Tue 3 Nov 2026 + 21 days = Tue 24 Nov 2026.
     assert_eq!(
         r.deadlines,
-        vec![DeadlineOp::ReopenRespond {
-            stage: "stage1".into()
+        vec![DeadlineOp::RenewRespond {
+            stage: "stage1".into(),
+            from: day(2026, 11, 3),
+            period: "21 days".into(),
+            due: day(2026, 11, 24),
         }]
     );
+    assert!(r.recomputed.iter().all(|d| d.kind != D::Respond));
 }
 
 #[test]

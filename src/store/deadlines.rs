@@ -65,10 +65,10 @@ pub(crate) fn apply_deadline_op(tx: &Connection, case_id: i64, op: &DeadlineOp) 
     match op {
         DeadlineOp::MarkMet { stage, kinds, on } => {
             for k in kinds {
-                // A lapsed deadline is still met (late) when the step finally happens:
-                // reports compare met_on with due.
+                // A lapsed or extended deadline is still met (late) when the step finally
+                // happens: reports compare met_on with due.
                 tx.prepare_cached(
-                    "UPDATE deadlines SET status = 'met', met_on = ?4 WHERE case_id = ?1 AND stage = ?2 AND kind = ?3 AND status IN ('open', 'lapsed')",
+                    "UPDATE deadlines SET status = 'met', met_on = ?4 WHERE case_id = ?1 AND stage = ?2 AND kind = ?3 AND status IN ('open', 'lapsed', 'extended')",
                 )?
                 .execute(params![case_id, stage, k, iso(*on)])?;
             }
@@ -83,6 +83,21 @@ pub(crate) fn apply_deadline_op(tx: &Connection, case_id: i64, op: &DeadlineOp) 
             )?
             .execute(params![case_id])?;
         }
+        DeadlineOp::RenewRespond {
+            stage,
+            from,
+            period,
+            due,
+        } => {
+            tx.prepare_cached(
+                "INSERT INTO deadlines (case_id, stage, kind, from_event, from_date, period, due, status)
+                 VALUES (?1, ?2, 'respond', 'the reopening', ?3, ?4, ?5, 'open')
+                 ON CONFLICT (case_id, stage, kind) DO UPDATE SET from_event = excluded.from_event,
+                    from_date = excluded.from_date, period = excluded.period, due = excluded.due,
+                    status = 'open', met_on = NULL",
+            )?
+            .execute(params![case_id, stage, iso(*from), period, iso(*due)])?;
+        }
         DeadlineOp::ReopenRespond { stage } => {
             tx.prepare_cached("UPDATE deadlines SET status = 'open' WHERE case_id = ?1 AND stage = ?2 AND kind = 'respond' AND status = 'cancelled'")?
                 .execute(params![case_id, stage])?;
@@ -91,7 +106,9 @@ pub(crate) fn apply_deadline_op(tx: &Connection, case_id: i64, op: &DeadlineOp) 
     Ok(())
 }
 
-/// Set the status of an open deadline (and the day it was met).
+/// Set the status of an open deadline (and the day it was met). Marked lapsed, a respond
+/// deadline extended in the same step (the scheduler's holding letter after the lapse)
+/// is lapsed too: its date passed without a response.
 pub(crate) fn set_open_deadline(
     tx: &Connection,
     case_id: i64,
@@ -101,14 +118,16 @@ pub(crate) fn set_open_deadline(
     met_on: Option<NaiveDate>,
 ) -> Result<()> {
     tx.prepare_cached(
-        "UPDATE deadlines SET status = ?4, met_on = COALESCE(?5, met_on) WHERE case_id = ?1 AND stage = ?2 AND kind = ?3 AND status = 'open'",
+        "UPDATE deadlines SET status = ?4, met_on = COALESCE(?5, met_on) WHERE case_id = ?1 AND stage = ?2 AND kind = ?3
+         AND (status = 'open' OR (status = 'extended' AND ?4 = 'lapsed'))",
     )?
     .execute(params![case_id, stage, kind, status, met_on.map(iso)])?;
     Ok(())
 }
 
-/// A new response target: the extension deadline (re)opened, and the respond deadline
-/// left on record as missed or extended.
+/// A new response target: the extension deadline (re)opened, and an open respond
+/// deadline left on record as extended (superseded before it passed: only the new date
+/// counts). One that passed without a response stays lapsed.
 pub(crate) fn set_extension(
     conn: &Connection,
     case_id: i64,
@@ -125,7 +144,7 @@ pub(crate) fn set_extension(
     )?
     .execute(params![case_id, stage, iso(from), period, iso(due)])?;
     conn.prepare_cached(
-        "UPDATE deadlines SET status = 'lapsed' WHERE case_id = ?1 AND stage = ?2 AND kind = 'respond' AND status = 'open'",
+        "UPDATE deadlines SET status = 'extended' WHERE case_id = ?1 AND stage = ?2 AND kind = 'respond' AND status = 'open'",
     )?
     .execute(params![case_id, stage])?;
     Ok(())
@@ -133,13 +152,13 @@ pub(crate) fn set_extension(
 
 impl Store {
     /// The current response target of a stage: the latest open extension, else the
-    /// respond deadline (open or lapsed).
+    /// respond deadline (open, lapsed or extended).
     pub fn response_target(&self, case_id: i64, stage: &str) -> Result<Option<NaiveDate>> {
         let d: Option<String> = self
             .conn
             .prepare_cached(
                 "SELECT due FROM deadlines WHERE case_id = ?1 AND stage = ?2 AND kind IN ('extension', 'respond')
-                 AND status IN ('open', 'lapsed') ORDER BY CASE kind WHEN 'extension' THEN 0 ELSE 1 END LIMIT 1",
+                 AND status IN ('open', 'lapsed', 'extended') ORDER BY CASE kind WHEN 'extension' THEN 0 ELSE 1 END LIMIT 1",
             )?
             .query_row(params![case_id, stage], |r| r.get(0))
             .optional()?;

@@ -27,6 +27,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/13_responses.sql"),
     include_str!("migrations/14_letter_as_of.sql"),
     include_str!("migrations/15_restriction_contact.sql"),
+    include_str!("migrations/16_extended_deadlines.sql"),
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -466,3 +466,67 @@ fn migration_12_lets_a_customer_have_no_email_and_keeps_every_row() {
         .execute("UPDATE cases SET customer_id = 999", [])
         .is_err());
 }
+
+#[test]
+fn migration_16_shows_a_deadline_extended_in_time_as_extended_and_keeps_a_missed_one_lapsed() {
+    // A database as the previous release left it (migrations 1-15): there, any extension
+    // left the respond deadline 'lapsed'.
+    let conn = Connection::open_in_memory().unwrap();
+    for sql in &MIGRATIONS[..15] {
+        conn.execute_batch(sql).unwrap();
+    }
+    conn.pragma_update(None, "user_version", 15).unwrap();
+    conn.execute(
+        "INSERT INTO customers (id, email, created_at) VALUES (7, 'jo@example.net', '2026-11-02T09:00:00Z')",
+        [],
+    )
+    .unwrap();
+    for case in 1..=3 {
+        conn.execute(
+            "INSERT INTO cases (id, reference, policy, kind, state, stage, customer_id, received_at, received_on, updated_at)
+             VALUES (?1, 'X-2026-0000' || ?1, 'lgsco-code', 'complaint', 'acknowledged', 'stage1', 7,
+                     '2026-11-02T09:00:00Z', '2026-11-02', '2026-11-02T09:00:00Z')",
+            [case],
+        )
+        .unwrap();
+    }
+    // Case 1: the officer extended before the date. Case 2: the scheduler's holding letter
+    // after the lapse (its "deadline lapsed" event). Case 3: lapsed, no extension.
+    for (case, ext) in [(1, true), (2, true), (3, false)] {
+        conn.execute(
+            "INSERT INTO deadlines (case_id, stage, kind, from_event, from_date, period, due, status)
+             VALUES (?1, 'stage1', 'respond', 'receipt', '2026-11-02', '10 working days', '2026-11-16', 'lapsed')",
+            [case],
+        )
+        .unwrap();
+        if ext {
+            conn.execute(
+                "INSERT INTO deadlines (case_id, stage, kind, from_event, from_date, period, due, status)
+                 VALUES (?1, 'stage1', 'extension', 'the previous target', '2026-11-16', '10 working days', '2026-11-30', 'open')",
+                [case],
+            )
+            .unwrap();
+        }
+    }
+    conn.execute(
+        "INSERT INTO events (case_id, at, actor, kind, detail) VALUES (2, '2026-11-17T07:00:00Z', 'system:scheduler', 'deadline lapsed',
+         'stage1 response was due 2026-11-16; holding letter with new date 2026-11-30; escalated to bob')",
+        [],
+    )
+    .unwrap();
+    let store = Store::setup(conn, ":memory:").unwrap();
+    let status = |case: i64| -> String {
+        store
+            .conn
+            .query_row(
+                "SELECT status FROM deadlines WHERE case_id = ?1 AND kind = 'respond'",
+                [case],
+                |r| r.get(0),
+            )
+            .unwrap()
+    };
+    assert_eq!(
+        (status(1), status(2), status(3)),
+        ("extended".into(), "lapsed".into(), "lapsed".into())
+    );
+}

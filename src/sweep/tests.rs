@@ -565,3 +565,190 @@ fn a_review_request_on_a_case_closed_as_responded_reopens_it_into_the_next_stage
     assert_eq!(steps.len(), 1);
     assert_eq!(steps[0].key.as_deref(), Some("reply:9"));
 }
+
+/// Which stages send the holding letter within the timescale (`holding_letter_sent`),
+/// as the policy text reads; every other stage waits for the lapse.
+const HOLDING_IN_TIME: &[(&str, &str)] = &[
+    // Seed 004 l.430 "At each stage respond to complaints or send a holding letter or email
+    // to the customer in line with the timescales indicated in the 3 stage procedure."
+    ("north-norfolk", "stage1"),
+    ("north-norfolk", "stage2"),
+    ("north-norfolk", "stage3"),
+    // Seed 003 l.108 "you will be contacted to advise you of this and will be informed of
+    // the expected response date"; l.185 "the Customer will be kept fully informed".
+    ("west-lindsey", "stage1"),
+    // Code 6.4 "decide whether an extension to this timescale is needed ... and then
+    // inform individuals of the expected timescale for response" (stage 2 as stage 1).
+    ("lgsco-code", "stage1"),
+    ("lgsco-code", "stage2"),
+];
+
+#[test]
+fn the_presets_holding_letters_go_out_when_this_table_reads() {
+    use crate::policy::HoldingWhen;
+    for name in PRESETS {
+        let p = policy(name);
+        for s in &p.preset.stages {
+            let want = if HOLDING_IN_TIME.contains(&(name, s.id.as_str())) {
+                HoldingWhen::Before(0)
+            } else {
+                HoldingWhen::AfterLapse
+            };
+            assert_eq!(s.holding_letter_sent, want, "{name} {}", s.id);
+        }
+    }
+}
+
+#[test]
+fn holding_letter_timing_reads_and_refuses_as_written() {
+    use crate::policy::HoldingWhen;
+    for (text, want) in [
+        ("after the response date", HoldingWhen::AfterLapse),
+        ("On the response date", HoldingWhen::Before(0)),
+        (
+            "1 working day before the response date",
+            HoldingWhen::Before(1),
+        ),
+        (
+            "3 working days before the response date",
+            HoldingWhen::Before(3),
+        ),
+    ] {
+        assert_eq!(text.parse::<HoldingWhen>(), Ok(want), "{text}");
+        assert_eq!(
+            String::from(want).parse::<HoldingWhen>(),
+            Ok(want),
+            "round trip"
+        );
+    }
+    for bad in [
+        "",
+        "before",
+        "0 working days before the response date",
+        "21 working days before the response date",
+        "3 days before the response date",
+    ] {
+        let e = bad.parse::<HoldingWhen>().unwrap_err();
+        assert!(e.contains("holding_letter_sent"), "{e}");
+    }
+    // Christmas 2026: Fri 25 Dec, Mon 28 Dec (substitute Boxing Day) and Fri 1 Jan 2027
+    // are bank holidays. A response due Mon 28 Dec: on it means Thu 24 Dec; one working
+    // day before, Wed 23 Dec. Due Tue 5 Jan 2027, 3 working days before (Mon 4 Jan,
+    // Thu 31 Dec, Wed 30 Dec): Wed 30 Dec.
+    let cal = crate::calendar::Calendar::new();
+    let on = HoldingWhen::Before(0);
+    assert_eq!(on.send_on(&cal, day(2026, 12, 28)), Some(day(2026, 12, 24)));
+    assert_eq!(
+        HoldingWhen::Before(1).send_on(&cal, day(2026, 12, 28)),
+        Some(day(2026, 12, 23))
+    );
+    assert_eq!(
+        HoldingWhen::Before(3).send_on(&cal, day(2027, 1, 5)),
+        Some(day(2026, 12, 30))
+    );
+    assert_eq!(HoldingWhen::AfterLapse.send_on(&cal, day(2027, 1, 5)), None);
+}
+
+fn holding_steps(steps: &[Step]) -> Vec<&Step> {
+    steps
+        .iter()
+        .filter(|s| s.counts.contains(&Count::HoldingLetter))
+        .collect()
+}
+
+#[test]
+fn north_norfolk_sends_the_holding_letter_on_the_response_date_not_the_day_after() {
+    // Seed 004 l.430 "respond to complaints or send a holding letter or email to the
+    // customer in line with the timescales": a stage 2 response due Thu 24 Dec 2026.
+    let cfg = cfg();
+    let p = policy("north-norfolk");
+    let c = complaint(&p, 1, State::Investigating);
+    let due_on = day(2026, 12, 24);
+    let d = due("stage2", D::Respond, due_on);
+    // Wed 23 Dec: the alert only.
+    let steps = decide(&d, &c, &p, &cfg, day(2026, 12, 23)).unwrap();
+    assert!(holding_steps(&steps).is_empty(), "{steps:?}");
+    assert_eq!(steps.len(), 1);
+    // Thu 24 Dec, the response date: the holding letter, with a new date 10 working days
+    // on (no limit at North Norfolk, so the configured 10): skipping 25 and 28 Dec and
+    // 1 Jan, Tue 12 Jan 2027.
+    let steps = decide(&d, &c, &p, &cfg, due_on).unwrap();
+    let h = holding_steps(&steps);
+    assert_eq!(h.len(), 1, "{steps:?}");
+    let s = h[0];
+    assert_eq!(s.key.as_deref(), Some("holding:stage2:respond"));
+    assert_eq!(s.counts, vec![Count::HoldingLetter]);
+    assert_eq!(
+        s.plan.writes[0],
+        Write::Extension {
+            stage: "stage2".into(),
+            from: due_on,
+            period: "10 working days".into(),
+            due: day(2027, 1, 12),
+        }
+    );
+    let l: Vec<_> = s.plan.letters().collect();
+    assert_eq!((l.len(), l[0].kind.as_str()), (1, "holding"));
+    assert!(l[0].automatic);
+    assert_eq!(l[0].data["new_date"], "2027-01-12");
+    // Not overdue: no flag.
+    assert!(!s.plan.writes.iter().any(|w| matches!(w, Write::Flag(_))));
+    // Bath & NES has no such words: it still waits for the lapse.
+    let bath = policy("bath-and-north-east-somerset");
+    let bc = complaint(&bath, 0, State::Investigating);
+    let steps = decide(&due("stage1", D::Respond, due_on), &bc, &bath, &cfg, due_on).unwrap();
+    assert!(holding_steps(&steps).is_empty(), "{steps:?}");
+}
+
+#[test]
+fn west_lindseys_holding_letter_goes_on_the_last_working_day_and_never_on_a_day_off() {
+    // Seed 003 l.108 "within 21 days" (calendar days): due Mon 28 Dec 2026, the
+    // substitute Boxing Day. The last working day on or before it is Thu 24 Dec.
+    let cfg = cfg();
+    let p = policy("west-lindsey");
+    let c = complaint(&p, 0, State::Investigating);
+    let due_on = day(2026, 12, 28);
+    let d = due("stage1", D::Respond, due_on);
+    for quiet in [
+        day(2026, 12, 23),
+        day(2026, 12, 25),
+        day(2026, 12, 26),
+        day(2026, 12, 27),
+        due_on,
+    ] {
+        let steps = decide(&d, &c, &p, &cfg, quiet).unwrap();
+        assert!(holding_steps(&steps).is_empty(), "{quiet}: {steps:?}");
+    }
+    let steps = decide(&d, &c, &p, &cfg, day(2026, 12, 24)).unwrap();
+    let h = holding_steps(&steps);
+    assert_eq!(h.len(), 1, "{steps:?}");
+    // New date from the response date: 10 working days after Mon 28 Dec, skipping
+    // Fri 1 Jan 2027: Tue 12 Jan 2027.
+    let l: Vec<_> = h[0].plan.letters().collect();
+    assert_eq!(l[0].data["new_date"], "2027-01-12");
+}
+
+#[test]
+fn the_lgsco_holding_letter_in_time_keeps_within_the_extension_limit_and_stockton_sends_none() {
+    // Code 6.4 "Any extension should be no more than 10 working days": stage 1 with
+    // holding_days 15 gives 10. Due Tue 29 Dec 2026: new date Wed 13 Jan 2027.
+    let mut cfg = cfg();
+    cfg.workflow.holding_days = 15;
+    let p = policy("lgsco-code");
+    let c = complaint(&p, 0, State::Investigating);
+    let due_on = day(2026, 12, 29);
+    let steps = decide(&due("stage1", D::Respond, due_on), &c, &p, &cfg, due_on).unwrap();
+    let h = holding_steps(&steps);
+    assert_eq!(h.len(), 1, "{steps:?}");
+    assert_eq!(
+        h[0].plan.letters().next().unwrap().data["new_date"],
+        "2027-01-13"
+    );
+    // Stockton-on-Tees allows no extension (seed 001 l.51): nothing before the lapse.
+    let st = policy("stockton-on-tees");
+    for (i, s) in st.preset.stages.iter().enumerate() {
+        let c = complaint(&st, i, State::Investigating);
+        let steps = decide(&due(&s.id, D::Respond, due_on), &c, &st, &cfg, due_on).unwrap();
+        assert!(holding_steps(&steps).is_empty(), "{}: {steps:?}", s.id);
+    }
+}
