@@ -171,6 +171,7 @@ impl Store {
         let case = self.find_case(reference)?;
         let col = field.column();
         let tx = self.conn.transaction()?;
+        super::freeze_pending_letters(&tx, case.id)?;
         tx.execute(
             &format!("UPDATE cases SET {col} = ?2, updated_at = ?3 WHERE id = ?1"),
             params![case.id, value, stamp(at)],
@@ -255,6 +256,13 @@ impl Store {
 /// Write `plan` for `case` inside the caller's transaction.
 pub(crate) fn apply_plan(tx: &Connection, case: &Case, plan: &Plan, by: &Author) -> Result<()> {
     for w in &plan.writes {
+        // A letter asked for and not yet rendered keeps the case as it was.
+        if !matches!(
+            w,
+            Write::Letter(_) | Write::Event { .. } | Write::Flag(_) | Write::Notify { .. }
+        ) {
+            super::freeze_pending_letters(tx, case.id)?;
+        }
         match w {
             Write::Transition(t) => write_transition(tx, case, t, by)?,
             Write::Letter(l) => {

@@ -303,6 +303,31 @@ impl Store {
     }
 }
 
+/// Keep, with each letter on the case still waiting to be rendered, the case as it
+/// stands now (stage, state, officer, outcome... and its deadlines, as JSON): called
+/// before anything about the case changes, so a letter rendered late is rendered from
+/// the case as it was when it was asked for, not a mix of then and now. A letter
+/// rendered before the case changes needs no copy: the case is still as it was, which
+/// keeps asking for a letter (an acknowledgement per new mail) cheap.
+pub(crate) fn freeze_pending_letters(conn: &Connection, case_id: i64) -> Result<()> {
+    conn.prepare_cached(
+        "UPDATE letters SET as_of = (
+             SELECT json_object('stage', c.stage, 'state', c.state, 'officer', c.officer,
+                    'outcome', c.outcome, 'category', c.category, 'service', c.service,
+                    'close_reason', c.close_reason,
+                    'deadlines', (SELECT json_group_array(json_object('stage', d.stage,
+                                         'kind', d.kind, 'from_event', d.from_event,
+                                         'from_date', d.from_date, 'period', d.period,
+                                         'due', d.due, 'status', d.status, 'met_on', d.met_on))
+                                  FROM (SELECT * FROM deadlines WHERE case_id = c.id
+                                        ORDER BY due, id) d))
+             FROM cases c WHERE c.id = ?1)
+         WHERE case_id = ?1 AND status = 'pending' AND as_of IS NULL",
+    )?
+    .execute([case_id])?;
+    Ok(())
+}
+
 pub fn request_letter(conn: &Connection, req: &LetterRequest) -> Result<i64> {
     // The row id makes the Message-ID unique for ever: letters are never deleted (an
     // erasure blanks them), so the next id is the largest plus one, as SQLite would
@@ -334,22 +359,6 @@ pub fn request_letter(conn: &Connection, req: &LetterRequest) -> Result<i64> {
             req.actor
         ],
     )?;
-    // The case as it stands now, inside the transaction that asked for the letter.
-    conn.prepare_cached(
-        "UPDATE letters SET as_of = (
-             SELECT json_object('stage', c.stage, 'state', c.state, 'officer', c.officer,
-                    'outcome', c.outcome, 'category', c.category, 'service', c.service,
-                    'close_reason', c.close_reason,
-                    'deadlines', (SELECT json_group_array(json_object('stage', d.stage,
-                                         'kind', d.kind, 'from_event', d.from_event,
-                                         'from_date', d.from_date, 'period', d.period,
-                                         'due', d.due, 'status', d.status, 'met_on', d.met_on))
-                                  FROM (SELECT * FROM deadlines WHERE case_id = c.id
-                                        ORDER BY due, id) d))
-             FROM cases c WHERE c.id = ?2)
-         WHERE id = ?1",
-    )?
-    .execute(params![id, req.case_id])?;
     insert_event(
         conn,
         req.case_id,

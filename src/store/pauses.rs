@@ -27,6 +27,7 @@ impl Store {
         if open {
             return Ok(false);
         }
+        super::freeze_pending_letters(&tx, case.id)?;
         tx.execute(
             "INSERT INTO pauses (case_id, stage, started_on, reason) VALUES (?1, ?2, ?3, ?4)",
             params![case.id, case.stage, iso(on), reason],
@@ -64,6 +65,7 @@ impl Store {
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .optional()?;
+        super::freeze_pending_letters(&tx, case.id)?;
         let Some((pid, started)) = p else {
             return Ok(false);
         };
