@@ -291,6 +291,20 @@ pub async fn run(cfg: Config, shutdown: impl Future<Output = ()>) -> anyhow::Res
         let cfg = cfg.clone();
         move |rx, p| scheduler_task(cfg.clone(), rx, p)
     }));
+    // The web desk: a failure to start it (the port taken, say) is logged and the
+    // daemon goes on handling mail; it stops with the others.
+    let web = cfg.web.enabled.then(|| {
+        let mut rx = rx.clone();
+        let cfg = cfg.clone();
+        tokio::spawn(async move {
+            let stop = async move {
+                let _ = rx.wait_for(|stop| *stop).await;
+            };
+            if let Err(e) = crate::web::serve(cfg, stop).await {
+                tracing::error!(error = %format!("{e:#}"), "web desk not started");
+            }
+        })
+    });
     crate::notify::ready();
     let watchdog = tokio::spawn(crate::notify::watchdog_loop(rx.clone()));
     shutdown.await;
@@ -298,6 +312,9 @@ pub async fn run(cfg: Config, shutdown: impl Future<Output = ()>) -> anyhow::Res
     crate::notify::stopping();
     let _ = tx.send(true);
     let _ = tokio::join!(mailbox, outbox, scheduler, watchdog);
+    if let Some(web) = web {
+        let _ = web.await;
+    }
     tracing::info!("stopped cleanly");
     Ok(())
 }
