@@ -378,10 +378,7 @@ pub async fn serve(
     let listener = tokio::net::TcpListener::bind(cfg.web.listen)
         .await
         .map_err(|e| anyhow::anyhow!("web desk: cannot listen on {}: {e}", cfg.web.listen))?;
-    let url = match &cfg.web.public_url {
-        Some(_) => cfg.web.sign_in_url(),
-        None => format!("http://{}/", listener.local_addr()?),
-    };
+    let local = format!("http://{}/", listener.local_addr()?);
     let first = cfg.data_dir.join(accounts::FIRST_ADMIN_FILE);
     let hint = if first.exists() {
         format!(
@@ -391,8 +388,12 @@ pub async fn serve(
     } else {
         "sign in with your account".to_string()
     };
-    tracing::info!(url = %url, "web desk listening");
-    eprintln!("web desk: {url} ({hint})");
+    let line = match &cfg.web.public_url {
+        Some(_) => format!("{} (listening on {local}; {hint})", cfg.web.sign_in_url()),
+        None => format!("{local} ({hint})"),
+    };
+    tracing::info!(url = %local, "web desk listening");
+    eprintln!("web desk: {line}");
     let app = Arc::new(App {
         tera: templates()?,
         store: Mutex::new(store),
