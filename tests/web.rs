@@ -675,3 +675,95 @@ fn run_serves_the_desk_beside_the_daemon() {
     }
     assert!(desk.log().contains("stopped cleanly"), "{}", desk.log());
 }
+
+#[test]
+fn my_queue_holds_my_cases_and_the_unassigned_ones_by_deadline_with_tags() {
+    let site = web_site("");
+    let long_ago = (chrono::Utc::now() - chrono::Duration::days(90)).to_rfc3339();
+    site.mail(
+        "1",
+        "Ada <ada@example.org>",
+        "Old potholes",
+        "Potholes.",
+        "q1@example.org",
+    );
+    site.run(&long_ago, &["poll"]);
+    site.mail(
+        "2",
+        "Ben <ben@example.org>",
+        "New bins",
+        "Bins.",
+        "q2@example.org",
+    );
+    site.mail(
+        "3",
+        "Cy <cy@example.org>",
+        "Bob's case",
+        "Parking.",
+        "q3@example.org",
+    );
+    site.mail(
+        "4",
+        "Di <di@example.org>",
+        "Ann's case",
+        "Noise.",
+        "q4@example.org",
+    );
+    site.run(&now(), &["poll"]);
+    site.run(&now(), &["assign", "EX-2026-00003", "bob", "--by", "cat"]);
+    site.run(&now(), &["assign", "EX-2026-00004", "ann", "--by", "cat"]);
+    let mut child = bin::redress()
+        .args([
+            "--config",
+            "redress.toml",
+            "user",
+            "add",
+            "ann",
+            "--email",
+            "ann@council.example",
+            "--role",
+            "officer",
+        ])
+        .current_dir(site.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"ann's long password\n")
+        .unwrap();
+    assert!(child.wait().unwrap().success());
+    let desk = Desk::start(site, "web");
+    let s = desk.session("ann", "ann's long password");
+    let q = desk.get("/", Some(&s)).body;
+    assert!(q.contains("Mine: <strong>1</strong>"), "{q}");
+    assert!(q.contains("Unassigned: <strong>2</strong>"), "{q}");
+    assert!(q.contains("Overdue: <strong>1</strong>"), "{q}");
+    assert!(
+        !q.contains("Bob&#39;s case") && !q.contains("EX-2026-00003"),
+        "bob's case is not in ann's queue: {q}"
+    );
+    // The overdue one first, tagged; the others after it.
+    let at = |needle: &str| {
+        q.find(needle)
+            .unwrap_or_else(|| panic!("no {needle} in {q}"))
+    };
+    assert!(at("Old potholes") < at("New bins"), "{q}");
+    assert!(at("Old potholes") < at("Ann&#39;s case"));
+    // A case with no open deadline comes last.
+    assert!(at("Ann&#39;s case") < at("New bins"), "{q}");
+    assert!(
+        q.contains("govuk-tag govuk-tag--red\">Overdue</strong>"),
+        "{q}"
+    );
+    // Working days left shown: negative for the overdue case.
+    let row = &q[at("Old potholes")..at("Overdue</strong>")];
+    assert!(
+        regex::Regex::new(r">-\d+\s").unwrap().is_match(row),
+        "{row}"
+    );
+}

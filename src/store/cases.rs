@@ -166,7 +166,7 @@ impl Store {
         let sql = format!(
             "SELECT {CASE_COLUMNS} FROM cases c LEFT JOIN customers cu ON cu.id = c.customer_id
              WHERE c.state != 'closed' AND (c.officer = ?1 OR c.officer IS NULL OR c.officer = '')
-             ORDER BY 19 IS NULL, 19, c.id LIMIT ?2"
+             ORDER BY 19 NULLS LAST, c.id LIMIT ?2"
         );
         let mut stmt = self.conn.prepare(&sql)?;
         let rows = stmt
