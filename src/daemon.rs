@@ -1,5 +1,7 @@
 //! `redress run`: one tokio process with three tasks — the mailbox watcher, the
-//! outbox sender and the scheduler — that watch one shutdown signal.
+//! outbox sender and the scheduler — that watch one shutdown signal; and, beside them,
+//! the officers' web desk ([`crate::web::serve`]) on the same signal (a desk that
+//! cannot start is logged; mail goes on being handled).
 //!
 //! - Each task finishes the batch in hand (it has committed) before it looks at the
 //!   shutdown signal, so SIGTERM never leaves half a step.
