@@ -238,9 +238,34 @@ fn first_admin_signs_in_with_the_password_file_and_signs_out() {
     assert_eq!(r.header("location"), Some("/sign-in"));
     assert_security_headers(&r);
 
+    // Failures by email and for an unknown account: recorded and logged, never the
+    // email typed or the password.
+    assert_eq!(
+        desk.sign_in("admin@localhost.invalid", "bad-secret-one")
+            .status,
+        401
+    );
+    assert_eq!(
+        desk.sign_in("nobody@example.org", "bad-secret-two").status,
+        401
+    );
     let r = desk.sign_in("admin", &password);
     assert_eq!(r.status, 303, "{}", r.body);
     assert_eq!(r.header("location"), Some("/"));
+    let log = desk.log();
+    assert!(
+        log.contains("sign-in failed") && log.contains("signed in"),
+        "{log}"
+    );
+    assert!(log.contains("account=\"admin\""), "{log}");
+    for secret in [
+        "localhost.invalid",
+        "nobody@example.org",
+        "bad-secret",
+        &password,
+    ] {
+        assert!(!log.contains(secret), "{secret} in the log:\n{log}");
+    }
     let cookie = r.set_cookie("redress_session").unwrap().to_string();
     assert!(cookie.contains("; HttpOnly"), "{cookie}");
     assert!(cookie.contains("; SameSite=Strict"), "{cookie}");
@@ -294,6 +319,42 @@ fn first_admin_signs_in_with_the_password_file_and_signs_out() {
 }
 
 #[test]
+fn an_idle_session_ends() {
+    let desk = Desk::start(web_site(""), "web");
+    let s = desk.session("admin", &desk.admin_password());
+    assert_eq!(desk.get("/", Some(&s)).status, 200);
+    // Last used 8 hours ago (the default idle limit): the next request is refused.
+    let eight_hours_ago = (chrono::Utc::now() - chrono::Duration::hours(8))
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    desk.site
+        .db()
+        .execute("UPDATE sessions SET last_seen = ?1", [&eight_hours_ago])
+        .unwrap();
+    let r = desk.get("/", Some(&s));
+    assert_eq!(r.status, 303);
+    assert_eq!(r.header("location"), Some("/sign-in"));
+    let n: i64 = desk
+        .site
+        .db()
+        .query_row("SELECT COUNT(*) FROM sessions", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(n, 0, "the lapsed session is ended");
+}
+
+#[test]
+fn five_failures_from_one_address_lock_it_out_whatever_the_account() {
+    let desk = Desk::start(web_site(""), "web");
+    for i in 0..5 {
+        assert_eq!(
+            desk.sign_in(&format!("guess{i}"), "some password").status,
+            401
+        );
+    }
+    let r = desk.sign_in("admin", &desk.admin_password());
+    assert_eq!(r.status, 429, "{}", r.body);
+}
+
+#[test]
 fn wrong_password_is_refused_and_five_failures_lock_out_the_right_one() {
     let desk = Desk::start(web_site(""), "web");
     let password = desk.admin_password();
@@ -322,6 +383,7 @@ fn wrong_password_is_refused_and_five_failures_lock_out_the_right_one() {
     assert_eq!(rows[0].2, "wrong password");
     assert_eq!(rows[5].2, "throttled");
     let log = desk.log();
+    assert!(log.contains("sign-in refused: too many failures"), "{log}");
     assert!(!log.contains("not-the-password") && !log.contains(&password));
 }
 
