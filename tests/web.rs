@@ -632,6 +632,16 @@ fn resident_text_is_shown_escaped_on_the_queue_and_the_case() {
     assert!(!c.body.contains("<script>alert"));
     assert!(!c.body.contains(" 49"));
     assert_eq!(desk.get("/cases/EX-1999-99999", Some(&s)).status, 404);
+    // Deadlines explained as `case --explain` explains them.
+    let cli = desk.site.run(&now(), &["case", &reference, "--explain"]);
+    let lines: Vec<&str> = cli
+        .lines()
+        .filter(|l| l.starts_with("stage1 ") && l.contains(" = "))
+        .collect();
+    assert!(lines.len() >= 2, "{cli}");
+    for l in lines {
+        assert!(c.body.contains(l), "{l} not on the page:\n{}", c.body);
+    }
 }
 
 #[test]

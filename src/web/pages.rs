@@ -101,19 +101,31 @@ pub(crate) async fn case(
     Path(reference): Path<String>,
 ) -> Response {
     let data = app
-        .db(move |store, _| {
+        .db(move |store, cfg| {
             let case = match store.find_case(&reference) {
                 Ok(c) => c,
                 Err(StoreError::NotFound(_)) => return Ok(None),
                 Err(e) => return Err(e.into()),
             };
             let deadlines = store.deadlines(case.id)?;
+            // Why each falls on its date, as `case --explain` says it.
+            let policy = cfg.policies().get(&case.policy)?;
+            let explained: Vec<String> = deadlines
+                .iter()
+                .filter_map(crate::deadline::Deadline::as_due)
+                .map(|d| {
+                    d.explain(
+                        &cfg.calendar,
+                        crate::deadline::counts_working_days(policy, &d),
+                    )
+                })
+                .collect();
             let events = store.events(case.id)?;
             let messages = store.case_messages(case.id)?;
-            Ok(Some((case, deadlines, events, messages)))
+            Ok(Some((case, (deadlines, explained), events, messages)))
         })
         .await;
-    let (case, deadlines, events, messages) = match data {
+    let (case, (deadlines, explained), events, messages) = match data {
         Ok(Some(d)) => d,
         Ok(None) => {
             return app.error(
@@ -127,6 +139,7 @@ pub(crate) async fn case(
     let mut c = app.context(Some(&who.0));
     c.insert("case", &case);
     c.insert("deadlines", &deadlines);
+    c.insert("explained", &explained);
     c.insert("events", &events);
     c.insert("messages", &messages);
     app.render("case.html", &c, StatusCode::OK)
