@@ -839,3 +839,84 @@ fn my_queue_holds_my_cases_and_the_unassigned_ones_by_deadline_with_tags() {
         "{row}"
     );
 }
+
+/// `redress run` on the site, its log read until `want` appears.
+fn run_until(site: &Site, want: &str) -> (Child, String) {
+    let log = std::fs::File::create(site.path().join("run.log")).unwrap();
+    let mut child = bin::redress()
+        .args(["--config", "redress.toml", "run"])
+        .current_dir(site.path())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let text = std::fs::read_to_string(site.path().join("run.log")).unwrap_or_default();
+        if text.contains(want) {
+            return (child, text);
+        }
+        if Instant::now() > deadline || child.try_wait().unwrap().is_some() {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("no '{want}' in the log:\n{text}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn run_goes_on_handling_mail_when_the_desk_cannot_listen_or_is_off() {
+    // The port is taken: the desk says so, the daemon keeps going and opens the case.
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port();
+    let site = Site::with(
+        "lgsco-code",
+        "EX",
+        &format!("[web]\nlisten = \"127.0.0.1:{port}\"\n"),
+    );
+    let (mut child, log) = run_until(&site, "web desk not started");
+    assert!(log.contains("cannot listen on 127.0.0.1:"), "{log}");
+    assert!(!site.path().join("data/first-admin-password.txt").exists());
+    site.mail(
+        "1",
+        "Ada <ada@example.org>",
+        "Potholes",
+        "Potholes.",
+        "r1@example.org",
+    );
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let n: i64 = site
+            .db()
+            .query_row("SELECT COUNT(*) FROM cases", [], |r| r.get(0))
+            .unwrap_or(0);
+        if n == 1 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "no case opened");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "the daemon is still running"
+    );
+    let _ = child.kill();
+    let _ = child.wait();
+    drop(taken);
+
+    // [web] enabled = false: `run` serves no desk (and makes no first admin).
+    let site = Site::with(
+        "lgsco-code",
+        "EX",
+        "[web]\nenabled = false\nlisten = \"127.0.0.1:0\"\n",
+    );
+    let (mut child, _) = run_until(&site, "redress running");
+    std::thread::sleep(Duration::from_secs(1));
+    let log = std::fs::read_to_string(site.path().join("run.log")).unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(!log.contains("web desk"), "{log}");
+    assert!(!site.path().join("data/first-admin-password.txt").exists());
+}

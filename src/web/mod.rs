@@ -362,11 +362,15 @@ async fn guard(
 }
 
 /// Serve the desk on `[web] listen` until `shutdown` resolves. On first start with no
-/// accounts, an admin account is made and its password written to a file.
+/// accounts (once it is listening), an admin account is made and its password written
+/// to a file.
 pub async fn serve(
     cfg: Config,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(cfg.web.listen)
+        .await
+        .map_err(|e| anyhow::anyhow!("web desk: cannot listen on {}: {e}", cfg.web.listen))?;
     let mut store = Store::open(&cfg.database_path())?;
     if let Some(path) = accounts::ensure_first_admin(&mut store, &cfg.data_dir, Utc::now())? {
         tracing::info!(file = %path.display(), "first start: made the account 'admin'; its password is in the file");
@@ -375,9 +379,6 @@ pub async fn serve(
             path.display()
         );
     }
-    let listener = tokio::net::TcpListener::bind(cfg.web.listen)
-        .await
-        .map_err(|e| anyhow::anyhow!("web desk: cannot listen on {}: {e}", cfg.web.listen))?;
     let local = format!("http://{}/", listener.local_addr()?);
     let first = cfg.data_dir.join(accounts::FIRST_ADMIN_FILE);
     let hint = if first.exists() {
