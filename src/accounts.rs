@@ -273,16 +273,39 @@ pub enum SignInRefused {
     Throttled,
 }
 
-/// Check a name (or email) and password from `address`; on success a new session.
-/// Every attempt is recorded, with no password and, for an unknown account, the text
-/// submitted in the table only (never in the log).
-pub fn sign_in(
+/// A sign-in under way: the account looked up, and the attempt already recorded as a
+/// failure (so that attempts made at the same moment count against the throttle)
+/// until [`finish_sign_in`] records how it went.
+#[derive(Debug)]
+pub struct Attempt {
+    id: i64,
+    user: Option<UserRow>,
+}
+
+impl Attempt {
+    /// Check the password (argon2id: tens of milliseconds and 19 MiB; the store is not
+    /// needed, so the caller need not hold it). An unknown account is checked against a
+    /// dummy hash, taking as long. A disabled account never passes.
+    pub fn verify(&self, password: &str) -> bool {
+        match &self.user {
+            Some(u) => verify_password(password, &u.password_hash) && !u.disabled,
+            None => {
+                verify_password(password, dummy_hash());
+                false
+            }
+        }
+    }
+}
+
+/// Look up the account named (by name, or by email when exactly one enabled account has
+/// it) and check the throttle; `Err(Throttled)` once either count of recent failures is
+/// at the limit (recorded too). Otherwise the attempt is recorded, pending.
+pub fn begin_sign_in(
     store: &mut Store,
     account: &str,
-    password: &str,
     address: &str,
     now: DateTime<Utc>,
-) -> Result<std::result::Result<(String, SignedIn), SignInRefused>> {
+) -> Result<std::result::Result<Attempt, SignInRefused>> {
     let submitted = account.trim();
     let user = match store.user_by_name(submitted)? {
         Some(u) => Some(u),
@@ -315,34 +338,58 @@ pub fn sign_in(
         );
         return Ok(Err(SignInRefused::Throttled));
     }
-    let good = match &user {
-        Some(u) => verify_password(password, &u.password_hash) && !u.disabled,
-        None => {
-            verify_password(password, dummy_hash());
-            false
-        }
-    };
-    let detail = match &user {
+    let id = store.record_sign_in(&key, address, now, false, "pending")?;
+    Ok(Ok(Attempt { id, user }))
+}
+
+/// Record how the attempt went; on success a new session.
+pub fn finish_sign_in(
+    store: &mut Store,
+    attempt: Attempt,
+    good: bool,
+    address: &str,
+    now: DateTime<Utc>,
+) -> Result<std::result::Result<(String, SignedIn), SignInRefused>> {
+    let detail = match &attempt.user {
         None => "unknown account",
         Some(u) if u.disabled => "account disabled",
         Some(_) if !good => "wrong password",
         Some(_) => "password",
     };
-    store.record_sign_in(&key, address, now, good, detail)?;
-    let name = user
-        .as_ref()
-        .map(|u| u.name.as_str())
-        .unwrap_or("(unknown)");
-    match user {
+    store.finish_sign_in_attempt(attempt.id, good, detail)?;
+    match attempt.user {
         Some(u) if good => {
             tracing::info!(account = %u.name, address, "signed in");
             Ok(Ok(start_session(store, &u, now)?))
         }
-        _ => {
+        user => {
+            let name = user
+                .as_ref()
+                .map(|u| u.name.as_str())
+                .unwrap_or("(unknown)");
             tracing::info!(account = name, address, reason = detail, "sign-in failed");
             Ok(Err(SignInRefused::Wrong))
         }
     }
+}
+
+/// Check a name (or email) and password from `address`; on success a new session.
+/// Every attempt is recorded, with no password and, for an unknown account, the text
+/// submitted in the table only (never in the log). The web desk runs the three steps
+/// itself, holding the store only for the first and the last.
+pub fn sign_in(
+    store: &mut Store,
+    account: &str,
+    password: &str,
+    address: &str,
+    now: DateTime<Utc>,
+) -> Result<std::result::Result<(String, SignedIn), SignInRefused>> {
+    let attempt = match begin_sign_in(store, account, address, now)? {
+        Ok(a) => a,
+        Err(refused) => return Ok(Err(refused)),
+    };
+    let good = attempt.verify(password);
+    finish_sign_in(store, attempt, good, address, now)
 }
 
 /// A new session for `user`: the cookie's token (returned, never stored) and who they are.
@@ -550,7 +597,33 @@ mod tests {
         )
         .unwrap()
         .is_err());
-        let attempts = s.sign_in_attempts(100).unwrap();
+        // An attempt under way counts as a failure until it is finished.
+        let now2 = now + Duration::hours(2);
+        let pending: Vec<Attempt> = (0..5)
+            .map(|_| {
+                begin_sign_in(&mut s, "kim", "10.0.0.9", now2)
+                    .unwrap()
+                    .unwrap()
+            })
+            .collect();
+        assert_eq!(
+            begin_sign_in(&mut s, "kim", "10.0.0.9", now2)
+                .unwrap()
+                .unwrap_err(),
+            SignInRefused::Throttled
+        );
+        for a in pending {
+            assert!(!a.verify("anything at all"));
+            finish_sign_in(&mut s, a, false, "10.0.0.9", now2)
+                .unwrap()
+                .unwrap_err();
+        }
+        let attempts: Vec<_> = s
+            .sign_in_attempts(100)
+            .unwrap()
+            .into_iter()
+            .filter(|a| a.account != "kim")
+            .collect();
         assert_eq!(attempts.len(), 9);
         assert!(attempts.iter().all(|a| !a.detail.contains("horse")));
         assert_eq!(attempts.iter().filter(|a| a.ok).count(), 2);

@@ -920,3 +920,27 @@ fn run_goes_on_handling_mail_when_the_desk_cannot_listen_or_is_off() {
     assert!(!log.contains("web desk"), "{log}");
     assert!(!site.path().join("data/first-admin-password.txt").exists());
 }
+
+#[test]
+fn sign_ins_at_the_same_moment_cannot_slip_past_the_throttle() {
+    let desk = Desk::start(web_site(""), "web");
+    let statuses: Vec<u16> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..10)
+            .map(|i| {
+                let desk = &desk;
+                s.spawn(move || desk.sign_in("admin", &format!("guess number {i}")).status)
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 401).count(),
+        5,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 429).count(),
+        5,
+        "{statuses:?}"
+    );
+}

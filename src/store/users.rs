@@ -207,7 +207,7 @@ impl Store {
         Ok(())
     }
 
-    /// Record a sign-in attempt, good or not.
+    /// Record a sign-in attempt, good or not; its row id.
     pub fn record_sign_in(
         &mut self,
         account: &str,
@@ -215,10 +215,19 @@ impl Store {
         at: DateTime<Utc>,
         ok: bool,
         detail: &str,
-    ) -> Result<()> {
+    ) -> Result<i64> {
         self.conn.execute(
             "INSERT INTO sign_in_attempts (account, address, at, ok, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
             params![account, address, stamp(at), ok as i64, detail],
+        )?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    /// How an attempt recorded as pending went.
+    pub fn finish_sign_in_attempt(&mut self, id: i64, ok: bool, detail: &str) -> Result<()> {
+        self.conn.execute(
+            "UPDATE sign_in_attempts SET ok = ?2, detail = ?3 WHERE id = ?1",
+            params![id, ok as i64, detail],
         )?;
         Ok(())
     }
