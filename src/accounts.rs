@@ -191,6 +191,19 @@ pub fn add_user(
     check_name(name)?;
     check_email(email)?;
     check_password_rules(password)?;
+    if store.user_by_name(name)?.is_some() {
+        return Err(AccountError::Refused(format!(
+            "a user named '{name}' already exists"
+        )));
+    }
+    // Sign-in by email and the proxy header find an account by its email: one each.
+    if let Some(other) = store.users_by_email(email)?.into_iter().next() {
+        return Err(AccountError::Refused(format!(
+            "the account '{}' already has the email {}",
+            other.name,
+            email.trim()
+        )));
+    }
     let hash = hash_password(password)?;
     Ok(store.add_user(name, email.trim(), role.as_str(), &hash, now)?)
 }
@@ -475,6 +488,12 @@ pub fn proxy_user(store: &Store, email: &str) -> Result<Option<UserRow>> {
     Ok(if found.len() == 1 { found.pop() } else { None })
 }
 
+/// End the sessions that have lapsed (kept from growing: a lapsed session is otherwise
+/// ended only when its cookie comes back).
+pub fn end_idle_sessions(store: &mut Store, now: DateTime<Utc>, idle_hours: u32) -> Result<usize> {
+    Ok(store.end_sessions_idle_since(now - Duration::hours(i64::from(idle_hours)))?)
+}
+
 pub fn sign_out(store: &mut Store, token_hash: &str) -> Result<()> {
     Ok(store.end_session(token_hash)?)
 }
@@ -558,6 +577,19 @@ mod tests {
         .unwrap();
         assert_eq!(who.name, "sam");
         assert!(session(&mut s, &token, now, 8).unwrap().is_some());
+        assert_eq!(
+            end_idle_sessions(&mut s, now + Duration::hours(7), 8).unwrap(),
+            0
+        );
+        let sam = s.user_by_name("sam").unwrap().unwrap();
+        let (other, _) = start_session(&mut s, &sam, now).unwrap();
+        assert_eq!(
+            end_idle_sessions(&mut s, now + Duration::hours(8), 8).unwrap(),
+            2
+        );
+        assert!(session(&mut s, &other, now + Duration::hours(1), 8)
+            .unwrap()
+            .is_none());
         assert!(session(&mut s, &token, now + Duration::hours(9), 8)
             .unwrap()
             .is_none());

@@ -494,6 +494,36 @@ fn accounts_from_the_cli_and_roles_guard_pages() {
         !ok && text.contains("a user named 'sam' already exists"),
         "{text}"
     );
+    let mut child = bin::redress()
+        .args([
+            "--config",
+            "redress.toml",
+            "user",
+            "add",
+            "sam2",
+            "--email",
+            "SAM@council.example",
+            "--role",
+            "officer",
+        ])
+        .current_dir(site.path())
+        .stdin(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut err = String::new();
+    use std::io::Read;
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    assert!(!child.wait().unwrap().success());
+    assert!(
+        err.contains("the account 'sam' already has the email SAM@council.example"),
+        "{err}"
+    );
     let (ok, text) = add("tim", "officer", "short\n");
     assert!(!ok && text.contains("at least 10 characters"), "{text}");
     // No stdin: a password is generated and printed once.

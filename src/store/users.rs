@@ -201,6 +201,13 @@ impl Store {
         Ok(())
     }
 
+    /// End every session last used at or before `before`; how many.
+    pub fn end_sessions_idle_since(&mut self, before: DateTime<Utc>) -> Result<usize> {
+        Ok(self
+            .conn
+            .execute("DELETE FROM sessions WHERE last_seen <= ?1", [stamp(before)])?)
+    }
+
     pub fn end_session(&mut self, token_hash: &str) -> Result<()> {
         self.conn
             .execute("DELETE FROM sessions WHERE token_hash = ?1", [token_hash])?;

@@ -83,7 +83,8 @@ pub(crate) async fn sign_in(
             .await;
             match checked {
                 Ok((attempt, good)) => {
-                    app.db(move |store, _| {
+                    app.db(move |store, cfg| {
+                        accounts::end_idle_sessions(store, now, cfg.web.session_idle_hours)?;
                         Ok(accounts::finish_sign_in(
                             store, attempt, good, &address, now,
                         )?)

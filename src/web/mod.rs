@@ -372,6 +372,7 @@ pub async fn serve(
         .await
         .map_err(|e| anyhow::anyhow!("web desk: cannot listen on {}: {e}", cfg.web.listen))?;
     let mut store = Store::open(&cfg.database_path())?;
+    accounts::end_idle_sessions(&mut store, Utc::now(), cfg.web.session_idle_hours)?;
     if let Some(path) = accounts::ensure_first_admin(&mut store, &cfg.data_dir, Utc::now())? {
         tracing::info!(file = %path.display(), "first start: made the account 'admin'; its password is in the file");
         eprintln!(
