@@ -172,6 +172,131 @@ struct RawConfig {
     retention: Option<RetentionSchedule>,
     #[serde(default)]
     letters: LettersConfig,
+    #[serde(default)]
+    web: WebConfig,
+}
+
+/// `[web]` as written in the file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct WebConfig {
+    enabled: bool,
+    listen: String,
+    public_url: Option<String>,
+    session_idle_hours: u32,
+    trusted_proxies: Vec<String>,
+    proxy_header: String,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        WebConfig {
+            enabled: true,
+            listen: "127.0.0.1:8080".into(),
+            public_url: None,
+            session_idle_hours: 8,
+            trusted_proxies: Vec::new(),
+            proxy_header: "X-Forwarded-Email".into(),
+        }
+    }
+}
+
+/// The officers' web desk (`[web]`), checked when the config is read.
+#[derive(Debug, Clone)]
+pub struct Web {
+    /// Served by `redress run` alongside the daemon's tasks (`redress web` serves it regardless).
+    pub enabled: bool,
+    pub listen: std::net::SocketAddr,
+    /// The address officers use (behind a reverse proxy); https makes the session cookie Secure.
+    pub public_url: Option<String>,
+    /// A session unused this long ends.
+    pub session_idle_hours: u32,
+    /// The reverse proxies whose `proxy_header` is believed (single sign-on).
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// The header a trusted proxy names the signed-in user's email in.
+    pub proxy_header: String,
+}
+
+impl Web {
+    /// Whether cookies must be Secure (the desk is reached over https).
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url
+            .as_deref()
+            .is_some_and(|u| u.to_ascii_lowercase().starts_with("https://"))
+    }
+
+    /// Where an officer signs in.
+    pub fn sign_in_url(&self) -> String {
+        match &self.public_url {
+            Some(u) => format!("{}/", u.trim_end_matches('/')),
+            None => format!("http://{}/", self.listen),
+        }
+    }
+}
+
+fn check_web(raw: WebConfig, src: &str, file: &str) -> Result<Web, ConfigError> {
+    let bad = |needle: &str, msg: String| ConfigError::Invalid {
+        file: file.to_string(),
+        line: line_of(src, needle),
+        msg: format!("[web] {msg}"),
+    };
+    let listen = raw.listen.trim().parse().map_err(|_| {
+        bad(
+            "listen",
+            format!(
+                "listen '{}' is not an address and port such as 127.0.0.1:8080",
+                raw.listen
+            ),
+        )
+    })?;
+    if let Some(u) = &raw.public_url {
+        let l = u.to_ascii_lowercase();
+        if !(l.starts_with("https://") || l.starts_with("http://"))
+            || u.contains(char::is_whitespace)
+        {
+            return Err(bad(
+                "public_url",
+                format!("public_url '{u}' must start with https:// or http://"),
+            ));
+        }
+    }
+    if raw.session_idle_hours == 0 || raw.session_idle_hours > 24 * 31 {
+        return Err(bad(
+            "session_idle_hours",
+            format!(
+                "session_idle_hours {} must be between 1 and 744",
+                raw.session_idle_hours
+            ),
+        ));
+    }
+    let mut trusted_proxies = Vec::new();
+    for p in &raw.trusted_proxies {
+        trusted_proxies.push(p.trim().parse().map_err(|_| {
+            bad(
+                "trusted_proxies",
+                format!("trusted_proxies: '{p}' is not an IP address"),
+            )
+        })?);
+    }
+    let h = raw.proxy_header.trim();
+    if h.is_empty()
+        || !h
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
+        return Err(bad(
+            "proxy_header",
+            format!("proxy_header '{}' is not a header name", raw.proxy_header),
+        ));
+    }
+    Ok(Web {
+        enabled: raw.enabled,
+        listen,
+        public_url: raw.public_url,
+        session_idle_hours: raw.session_idle_hours,
+        trusted_proxies,
+        proxy_header: h.to_string(),
+    })
 }
 
 /// Letters out: where edited templates live and how the outbox retries.
@@ -410,6 +535,7 @@ pub struct Config {
     pub digests: Vec<DigestConfig>,
     pub reports: Vec<ReportSchedule>,
     pub retention: Option<RetentionSchedule>,
+    pub web: Web,
     pub triage: crate::triage::Rules,
     /// Where the config came from, for messages.
     pub source: String,
@@ -651,7 +777,9 @@ impl Config {
                 });
             }
         }
+        let web = check_web(raw.web, src, file)?;
         Ok(Config {
+            web,
             letters,
             workflow: raw.workflow,
             staff: raw.staff,
@@ -734,6 +862,76 @@ mod tests {
             e.starts_with("t.toml: line 2: unknown field `colour`"),
             "{e}"
         );
+    }
+}
+
+#[cfg(test)]
+mod web_tests {
+    use super::*;
+
+    fn web(extra: &str) -> Result<Config, ConfigError> {
+        Config::parse_str(
+            &format!("{DEFAULT}\n[web]\n{extra}\n"),
+            "t.toml",
+            Path::new("."),
+        )
+    }
+
+    #[test]
+    fn web_defaults_are_loopback_8080_eight_hours() {
+        let w = Config::load(None).unwrap().web;
+        assert!(w.enabled);
+        assert_eq!(w.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(w.session_idle_hours, 8);
+        assert!(w.trusted_proxies.is_empty());
+        assert_eq!(w.proxy_header, "X-Forwarded-Email");
+        assert!(!w.secure_cookies());
+        assert_eq!(w.sign_in_url(), "http://127.0.0.1:8080/");
+    }
+
+    #[test]
+    fn https_public_url_makes_cookies_secure() {
+        let w = web("public_url = \"https://complaints.example.gov.uk\"\ntrusted_proxies = [\"10.0.0.5\", \"::1\"]")
+            .unwrap()
+            .web;
+        assert!(w.secure_cookies());
+        assert_eq!(w.trusted_proxies.len(), 2);
+        assert_eq!(w.sign_in_url(), "https://complaints.example.gov.uk/");
+    }
+
+    #[test]
+    fn bad_web_values_name_their_line() {
+        for (extra, want) in [
+            (
+                "listen = \"localhost\"",
+                "listen 'localhost' is not an address",
+            ),
+            (
+                "trusted_proxies = [\"proxy.example\"]",
+                "'proxy.example' is not an IP address",
+            ),
+            ("session_idle_hours = 0", "session_idle_hours 0 must be"),
+            (
+                "public_url = \"ftp://x\"",
+                "public_url 'ftp://x' must start",
+            ),
+            (
+                "proxy_header = \"X Email\"",
+                "proxy_header 'X Email' is not a header name",
+            ),
+        ] {
+            let e = web(extra).unwrap_err().to_string();
+            let full = format!("{DEFAULT}\n[web]\n{extra}\n");
+            let line = full.lines().position(|l| l == extra).unwrap() + 1;
+            assert!(
+                e.starts_with(&format!("t.toml: line {line}: [web] ")),
+                "{e}"
+            );
+            assert!(e.contains(want), "{e}");
+            assert_eq!(e.lines().count(), 1);
+        }
+        let e = web("colour = 1").unwrap_err().to_string();
+        assert!(e.contains("unknown field `colour`"), "{e}");
     }
 }
 

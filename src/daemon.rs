@@ -1,5 +1,7 @@
 //! `redress run`: one tokio process with three tasks — the mailbox watcher, the
-//! outbox sender and the scheduler — that watch one shutdown signal.
+//! outbox sender and the scheduler — that watch one shutdown signal; and, beside them,
+//! the officers' web desk ([`crate::web::serve`]) on the same signal (a desk that
+//! cannot start is logged; mail goes on being handled).
 //!
 //! - Each task finishes the batch in hand (it has committed) before it looks at the
 //!   shutdown signal, so SIGTERM never leaves half a step.
@@ -291,6 +293,20 @@ pub async fn run(cfg: Config, shutdown: impl Future<Output = ()>) -> anyhow::Res
         let cfg = cfg.clone();
         move |rx, p| scheduler_task(cfg.clone(), rx, p)
     }));
+    // The web desk: a failure to start it (the port taken, say) is logged and the
+    // daemon goes on handling mail; it stops with the others.
+    let web = cfg.web.enabled.then(|| {
+        let mut rx = rx.clone();
+        let cfg = cfg.clone();
+        tokio::spawn(async move {
+            let stop = async move {
+                let _ = rx.wait_for(|stop| *stop).await;
+            };
+            if let Err(e) = crate::web::serve(cfg, stop).await {
+                tracing::error!(error = %format!("{e:#}"), "web desk not started");
+            }
+        })
+    });
     crate::notify::ready();
     let watchdog = tokio::spawn(crate::notify::watchdog_loop(rx.clone()));
     shutdown.await;
@@ -298,6 +314,9 @@ pub async fn run(cfg: Config, shutdown: impl Future<Output = ()>) -> anyhow::Res
     crate::notify::stopping();
     let _ = tx.send(true);
     let _ = tokio::join!(mailbox, outbox, scheduler, watchdog);
+    if let Some(web) = web {
+        let _ = web.await;
+    }
     tracing::info!("stopped cleanly");
     Ok(())
 }

@@ -306,3 +306,27 @@ pub struct Deadline {
     pub status: Status,
     pub met_on: Option<String>,
 }
+
+impl Deadline {
+    /// The stored deadline as the promise it keeps, to explain (`case --explain`, the
+    /// desk's case page); `None` for a row this build cannot read back.
+    pub fn as_due(&self) -> Option<Due> {
+        let from = [
+            Anchor::Receipt,
+            Anchor::Acknowledgement,
+            Anchor::EscalationRequest,
+            Anchor::InvestigationStart,
+            Anchor::Response,
+        ]
+        .into_iter()
+        .find(|a| a.describe() == self.from_event)?;
+        Some(Due {
+            stage: self.stage.clone(),
+            kind: self.kind,
+            from,
+            from_date: crate::time::parse_iso(&self.from_date)?,
+            period: self.period.clone(),
+            due: crate::time::parse_iso(&self.due)?,
+        })
+    }
+}

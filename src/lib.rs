@@ -27,6 +27,7 @@
 //!
 //! **Engines** (load, decide, persist)
 //! - [`actions`]: what officers do to a case.
+//! - [`accounts`]: the web desk's accounts, sign-in and sessions.
 //! - [`ingest`]: the batch engine for mail in.
 //! - [`outbox`]: letters and staff mail rendered and delivered exactly once.
 //! - [`scheduler`]: digests, reports and retention on their schedules.
@@ -40,6 +41,8 @@
 //! - [`notify`]: systemd readiness and watchdog.
 //! - [`config`]: the configuration file.
 //! - [`cli`]: the command tree, one file per noun.
+//! - [`web`]: the officers' web desk (axum, Tera pages, GOV.UK Frontend).
+pub mod accounts;
 pub mod actions;
 pub mod admission;
 pub mod calendar;
@@ -69,3 +72,4 @@ pub mod thread;
 pub mod time;
 pub mod tls;
 pub mod triage;
+pub mod web;

@@ -11,7 +11,11 @@ fn main() -> ExitCode {
     unsafe { libc::umask(0o077) };
     let cli = redress::cli::Cli::parse();
     redress::tls::install_provider();
-    let daemon = matches!(cli.command, redress::cli::Command::Run);
+    // The long-running servers log at info by default.
+    let daemon = matches!(
+        cli.command,
+        redress::cli::Command::Run | redress::cli::Command::Web
+    );
     if cli.command.only_reads_and_prints() {
         // `redress cases | head -1`: when the reader goes away, end quietly as other
         // command-line tools do (killed by SIGPIPE) instead of panicking in println!.

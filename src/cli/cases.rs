@@ -7,9 +7,7 @@ use std::process::ExitCode;
 use super::{esc, parse_date, print_json, print_table, Ctx};
 use crate::calendar::show as day;
 use crate::case::{Kind, State};
-use crate::deadline::Deadline;
-use crate::deadline::{self, Due, Status};
-use crate::policy::Anchor;
+use crate::deadline::{self, Status};
 use crate::store::{CaseFilter, NewCase};
 
 #[derive(Debug, Args)]
@@ -179,27 +177,6 @@ pub fn list(ctx: &Ctx, a: CasesArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn due_of(row: &Deadline) -> Option<Due> {
-    let kind = row.kind;
-    let from = [
-        Anchor::Receipt,
-        Anchor::Acknowledgement,
-        Anchor::EscalationRequest,
-        Anchor::InvestigationStart,
-        Anchor::Response,
-    ]
-    .into_iter()
-    .find(|a| a.describe() == row.from_event)?;
-    Some(Due {
-        stage: row.stage.clone(),
-        kind,
-        from,
-        from_date: parse_date(&row.from_date).ok()?,
-        period: row.period.clone(),
-        due: parse_date(&row.due).ok()?,
-    })
-}
-
 pub fn show(ctx: &Ctx, a: CaseArgs) -> Result<ExitCode> {
     let store = ctx.store()?;
     let case = store.find_case(&a.reference)?;
@@ -292,7 +269,7 @@ pub fn show(ctx: &Ctx, a: CaseArgs) -> Result<ExitCode> {
             ctx.config.council.name, policy.name, policy.preset.source
         );
         for row in &deadlines {
-            let line = match due_of(row) {
+            let line = match row.as_due() {
                 Some(d) => d.explain(
                     &ctx.config.calendar,
                     deadline::counts_working_days(policy, &d),

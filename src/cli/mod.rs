@@ -22,6 +22,7 @@ mod report;
 mod retention;
 mod send;
 mod templates;
+mod user;
 mod workdays;
 
 /// Redress: a UK council's complaints inbox, run by its published policy.
@@ -109,8 +110,14 @@ pub enum Command {
     Service(officer::ServiceArgs),
     /// Clear a case's flag once an officer has dealt with it.
     Unflag(officer::RefArgs),
-    /// Run the daemon: watch the mailbox and send letters until SIGTERM/SIGINT.
+    /// Run the daemon: watch the mailbox and send letters until SIGTERM/SIGINT (and
+    /// serve the officers' web desk, unless `[web] enabled = false`).
     Run,
+    /// Serve the officers' web desk alone until SIGTERM/SIGINT.
+    Web,
+    /// The web desk's accounts: add, list, disable, passwd.
+    #[command(subcommand)]
+    User(user::UserCmd),
     /// One pass over the mailbox: store, thread, triage, queue acknowledgements; then exit.
     Poll(poll::PollArgs),
     /// One received message: headers and text (escaped), --raw bytes, or an attachment.
@@ -373,6 +380,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             ))?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Web => user::web(ctx),
+        Command::User(cmd) => user::run(&ctx, cmd),
         Command::Poll(args) => poll::poll(&ctx, args),
         Command::Tick(a) => officer::tick(&ctx, a),
         Command::Assign(a) => officer::assign(&ctx, a),

@@ -159,6 +159,22 @@ impl Store {
         Ok(rows)
     }
 
+    /// The officers' queue: open cases assigned to `officer` and the open unassigned
+    /// ones, the next deadline first (cases with none last).
+    pub fn queue_cases(&self, officer: &str, limit: usize) -> Result<Vec<Case>> {
+        // Column 19 is the earliest open deadline (CASE_COLUMNS).
+        let sql = format!(
+            "SELECT {CASE_COLUMNS} FROM cases c LEFT JOIN customers cu ON cu.id = c.customer_id
+             WHERE c.state != 'closed' AND (c.officer = ?1 OR c.officer IS NULL OR c.officer = '')
+             ORDER BY 19 NULLS LAST, c.id LIMIT ?2"
+        );
+        let mut stmt = self.conn.prepare(&sql)?;
+        let rows = stmt
+            .query_map(params![officer, limit as i64], case_from_row)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
     /// Set a plain attribute of a case (officer, service, category, outcome) with an event.
     pub fn set_field(
         &mut self,

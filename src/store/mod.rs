@@ -28,6 +28,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/14_letter_as_of.sql"),
     include_str!("migrations/15_restriction_contact.sql"),
     include_str!("migrations/16_extended_deadlines.sql"),
+    include_str!("migrations/17_web_accounts.sql"),
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -398,6 +399,7 @@ pub mod quarantine;
 pub mod records;
 pub mod schedule;
 pub mod sources;
+pub mod users;
 
 #[cfg(test)]
 use quarantine::contains_address;

@@ -1,0 +1,664 @@
+//! The web desk's accounts and sessions: passwords hashed with argon2id, sign-in with
+//! a throttle, sessions as random 256-bit tokens stored hashed, a CSRF token per
+//! session. The CLI (`redress user ...`) and the web desk both call these functions.
+//!
+//! The pure parts ([`throttled`], [`same_secret`], [`Role`]) decide; the rest loads,
+//! decides and writes through the store.
+
+use chrono::{DateTime, Duration, Utc};
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
+
+use crate::store::users::UserRow;
+use crate::store::{Store, StoreError};
+
+/// Failed sign-ins (per account, and per client address) within [`THROTTLE_WINDOW_MINUTES`]
+/// after which every attempt is refused, the right password too.
+pub const THROTTLE_FAILURES: u32 = 5;
+pub const THROTTLE_WINDOW_MINUTES: i64 = 15;
+
+/// The file the first admin's password is written to, in the data dir.
+pub const FIRST_ADMIN_FILE: &str = "first-admin-password.txt";
+
+#[derive(Debug, thiserror::Error)]
+pub enum AccountError {
+    #[error("{0}")]
+    Refused(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("{0}")]
+    Io(String),
+}
+
+pub type Result<T> = std::result::Result<T, AccountError>;
+
+/// What an account may do: each role can do everything the ones before it can.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Officer,
+    Manager,
+    Admin,
+}
+
+impl Role {
+    pub const ALL: [Role; 3] = [Role::Officer, Role::Manager, Role::Admin];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Officer => "officer",
+            Role::Manager => "manager",
+            Role::Admin => "admin",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.as_str() == s.trim())
+    }
+
+    /// Whether this role may open what `needed` guards.
+    pub fn allows(self, needed: Role) -> bool {
+        self >= needed
+    }
+}
+
+/// The throttle: refused once either count of recent failures reaches the limit.
+pub fn throttled(account_failures: u32, address_failures: u32) -> bool {
+    account_failures >= THROTTLE_FAILURES || address_failures >= THROTTLE_FAILURES
+}
+
+/// Two secrets compared in time that depends only on their lengths, never on where
+/// they first differ.
+pub fn same_secret(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut diff = 0u8;
+    for (x, y) in a.iter().zip(b) {
+        diff |= x ^ y;
+    }
+    std::hint::black_box(diff) == 0
+}
+
+/// 256 random bits from the operating system, as 64 hex digits.
+pub fn random_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    hex(&bytes)
+}
+
+/// A password to give a person once: 20 characters from an alphabet without look-alikes
+/// (about 115 bits).
+pub fn generate_password() -> String {
+    const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut out = String::with_capacity(20);
+    let mut rng = rand::rngs::OsRng;
+    while out.len() < 20 {
+        let b = (rng.next_u32() & 0xff) as usize;
+        // Rejection sampling keeps every character equally likely.
+        if b < ALPHABET.len() * (256 / ALPHABET.len()) {
+            out.push(ALPHABET[b % ALPHABET.len()] as char);
+        }
+    }
+    out
+}
+
+pub fn token_hash(token: &str) -> String {
+    hex(&Sha256::digest(token.as_bytes()))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+pub fn hash_password(password: &str) -> Result<String> {
+    use argon2::password_hash::{PasswordHasher, SaltString};
+    let salt = SaltString::generate(&mut rand::rngs::OsRng);
+    argon2::Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| AccountError::Refused(format!("cannot hash the password: {e}")))
+}
+
+fn verify_password(password: &str, hash: &str) -> bool {
+    use argon2::password_hash::{PasswordHash, PasswordVerifier};
+    match PasswordHash::new(hash) {
+        Ok(h) => argon2::Argon2::default()
+            .verify_password(password.as_bytes(), &h)
+            .is_ok(),
+        Err(_) => false,
+    }
+}
+
+/// A hash to check unknown accounts' passwords against, so that a sign-in with an
+/// unknown name takes as long as one with a known name.
+fn dummy_hash() -> &'static str {
+    static H: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    H.get_or_init(|| hash_password("not a password").unwrap_or_default())
+}
+
+fn check_password_rules(password: &str) -> Result<()> {
+    if password.chars().count() < 10 {
+        return Err(AccountError::Refused(
+            "the password must be at least 10 characters".into(),
+        ));
+    }
+    if password.len() > 1024 {
+        return Err(AccountError::Refused(
+            "the password must be at most 1024 bytes".into(),
+        ));
+    }
+    Ok(())
+}
+
+fn check_name(name: &str) -> Result<()> {
+    let ok = !name.is_empty()
+        && name.len() <= 64
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'));
+    if ok {
+        Ok(())
+    } else {
+        Err(AccountError::Refused(format!(
+            "user name '{name}' must be 1-64 letters, digits, '.', '-' or '_'"
+        )))
+    }
+}
+
+fn check_email(email: &str) -> Result<()> {
+    let e = email.trim();
+    match e.split_once('@') {
+        Some((l, d)) if !l.is_empty() && d.contains('.') && !e.contains(char::is_whitespace) => {
+            Ok(())
+        }
+        _ => Err(AccountError::Refused(format!(
+            "'{email}' is not an email address"
+        ))),
+    }
+}
+
+/// `user add`: a new account with this password.
+pub fn add_user(
+    store: &mut Store,
+    name: &str,
+    email: &str,
+    role: Role,
+    password: &str,
+    now: DateTime<Utc>,
+) -> Result<i64> {
+    check_name(name)?;
+    check_email(email)?;
+    check_password_rules(password)?;
+    if store.user_by_name(name)?.is_some() {
+        return Err(AccountError::Refused(format!(
+            "a user named '{name}' already exists"
+        )));
+    }
+    // Sign-in by email and the proxy header find an account by its email: one each.
+    if let Some(other) = store.users_by_email(email)?.into_iter().next() {
+        return Err(AccountError::Refused(format!(
+            "the account '{}' already has the email {}",
+            other.name,
+            email.trim()
+        )));
+    }
+    let hash = hash_password(password)?;
+    Ok(store.add_user(name, email.trim(), role.as_str(), &hash, now)?)
+}
+
+/// `user passwd`: a new password; the account's sessions end.
+pub fn set_password(store: &mut Store, name: &str, password: &str) -> Result<()> {
+    check_password_rules(password)?;
+    if store.user_by_name(name)?.is_none() {
+        return Err(AccountError::Refused(format!("no user named '{name}'")));
+    }
+    let hash = hash_password(password)?;
+    Ok(store.set_user_password(name, &hash)?)
+}
+
+/// `user disable`: the account can no longer sign in; its sessions end.
+pub fn disable(store: &mut Store, name: &str) -> Result<()> {
+    Ok(store.set_user_disabled(name, true)?)
+}
+
+/// On first start with no accounts: an `admin` account with a random password, written
+/// to a file readable by its owner only in `data_dir`. Returns the file when it made one.
+pub fn ensure_first_admin(
+    store: &mut Store,
+    data_dir: &Path,
+    now: DateTime<Utc>,
+) -> Result<Option<PathBuf>> {
+    if store.user_count()? > 0 {
+        return Ok(None);
+    }
+    let password = generate_password();
+    let path = data_dir.join(FIRST_ADMIN_FILE);
+    std::fs::create_dir_all(data_dir)
+        .map_err(|e| AccountError::Io(format!("{}: {e}", data_dir.display())))?;
+    write_private(&path, &format!("{password}\n"))
+        .map_err(|e| AccountError::Io(format!("{}: {e}", path.display())))?;
+    add_user(
+        store,
+        "admin",
+        "admin@localhost.invalid",
+        Role::Admin,
+        &password,
+        now,
+    )?;
+    Ok(Some(path))
+}
+
+/// Write `text` to a new file (replacing any old one) readable and writable by its owner only.
+fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    #[cfg(unix)]
+    use std::os::unix::fs::OpenOptionsExt;
+    let _ = std::fs::remove_file(path);
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true).create_new(true);
+    #[cfg(unix)]
+    o.mode(0o600);
+    let mut f = o.open(path)?;
+    f.write_all(text.as_bytes())?;
+    f.sync_all()
+}
+
+/// A signed-in user, as a request sees them.
+#[derive(Debug, Clone)]
+pub struct SignedIn {
+    pub user_id: i64,
+    pub name: String,
+    pub email: String,
+    pub role: Role,
+    pub csrf: String,
+    pub token_hash: String,
+}
+
+/// Why a sign-in failed, as the person signing in is told.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SignInRefused {
+    /// Wrong name or password (or a disabled account): one message for all, so the page
+    /// does not tell which accounts exist.
+    Wrong,
+    /// Too many failures lately.
+    Throttled,
+}
+
+/// A sign-in under way: the account looked up, and the attempt already recorded as a
+/// failure (so that attempts made at the same moment count against the throttle)
+/// until [`finish_sign_in`] records how it went.
+#[derive(Debug)]
+pub struct Attempt {
+    id: i64,
+    user: Option<UserRow>,
+}
+
+impl Attempt {
+    /// Check the password (argon2id: tens of milliseconds and 19 MiB; the store is not
+    /// needed, so the caller need not hold it). An unknown account is checked against a
+    /// dummy hash, taking as long. A disabled account never passes.
+    pub fn verify(&self, password: &str) -> bool {
+        match &self.user {
+            Some(u) => verify_password(password, &u.password_hash) && !u.disabled,
+            None => {
+                verify_password(password, dummy_hash());
+                false
+            }
+        }
+    }
+}
+
+/// Look up the account named (by name, or by email when exactly one enabled account has
+/// it) and check the throttle; `Err(Throttled)` once either count of recent failures is
+/// at the limit (recorded too). Otherwise the attempt is recorded, pending.
+pub fn begin_sign_in(
+    store: &mut Store,
+    account: &str,
+    address: &str,
+    now: DateTime<Utc>,
+) -> Result<std::result::Result<Attempt, SignInRefused>> {
+    let submitted = account.trim();
+    let user = match store.user_by_name(submitted)? {
+        Some(u) => Some(u),
+        None if submitted.contains('@') => {
+            let mut found = store.users_by_email(submitted)?;
+            found.retain(|u| !u.disabled);
+            if found.len() == 1 {
+                found.pop()
+            } else {
+                None
+            }
+        }
+        None => None,
+    };
+    let key = match &user {
+        Some(u) => u.name.clone(),
+        None => submitted.to_lowercase(),
+    };
+    let since = now - Duration::minutes(THROTTLE_WINDOW_MINUTES);
+    let (by_account, by_address) = store.sign_in_failures_since(&key, address, since)?;
+    if throttled(by_account, by_address) {
+        store.record_sign_in(&key, address, now, false, "throttled")?;
+        tracing::info!(
+            account = user
+                .as_ref()
+                .map(|u| u.name.as_str())
+                .unwrap_or("(unknown)"),
+            address,
+            "sign-in refused: too many failures"
+        );
+        return Ok(Err(SignInRefused::Throttled));
+    }
+    let id = store.record_sign_in(&key, address, now, false, "pending")?;
+    Ok(Ok(Attempt { id, user }))
+}
+
+/// Record how the attempt went; on success a new session.
+pub fn finish_sign_in(
+    store: &mut Store,
+    attempt: Attempt,
+    good: bool,
+    address: &str,
+    now: DateTime<Utc>,
+) -> Result<std::result::Result<(String, SignedIn), SignInRefused>> {
+    let detail = match &attempt.user {
+        None => "unknown account",
+        Some(u) if u.disabled => "account disabled",
+        Some(_) if !good => "wrong password",
+        Some(_) => "password",
+    };
+    store.finish_sign_in_attempt(attempt.id, good, detail)?;
+    match attempt.user {
+        Some(u) if good => {
+            tracing::info!(account = %u.name, address, "signed in");
+            Ok(Ok(start_session(store, &u, now)?))
+        }
+        user => {
+            let name = user
+                .as_ref()
+                .map(|u| u.name.as_str())
+                .unwrap_or("(unknown)");
+            tracing::info!(account = name, address, reason = detail, "sign-in failed");
+            Ok(Err(SignInRefused::Wrong))
+        }
+    }
+}
+
+/// Check a name (or email) and password from `address`; on success a new session.
+/// Every attempt is recorded, with no password and, for an unknown account, the text
+/// submitted in the table only (never in the log). The web desk runs the three steps
+/// itself, holding the store only for the first and the last.
+pub fn sign_in(
+    store: &mut Store,
+    account: &str,
+    password: &str,
+    address: &str,
+    now: DateTime<Utc>,
+) -> Result<std::result::Result<(String, SignedIn), SignInRefused>> {
+    let attempt = match begin_sign_in(store, account, address, now)? {
+        Ok(a) => a,
+        Err(refused) => return Ok(Err(refused)),
+    };
+    let good = attempt.verify(password);
+    finish_sign_in(store, attempt, good, address, now)
+}
+
+/// A new session for `user`: the cookie's token (returned, never stored) and who they are.
+pub fn start_session(
+    store: &mut Store,
+    user: &UserRow,
+    now: DateTime<Utc>,
+) -> Result<(String, SignedIn)> {
+    let role = parse_role(user)?;
+    let token = random_token();
+    let hash = token_hash(&token);
+    let csrf = random_token();
+    store.create_session(&hash, user.id, &csrf, now)?;
+    Ok((
+        token,
+        SignedIn {
+            user_id: user.id,
+            name: user.name.clone(),
+            email: user.email.clone(),
+            role,
+            csrf,
+            token_hash: hash,
+        },
+    ))
+}
+
+fn parse_role(user: &UserRow) -> Result<Role> {
+    Role::parse(&user.role).ok_or_else(|| {
+        AccountError::Refused(format!(
+            "user '{}' has an unknown role '{}'",
+            user.name, user.role
+        ))
+    })
+}
+
+/// Whether a session last used at `last_seen` has lapsed at `now`.
+pub fn idle_expired(last_seen: DateTime<Utc>, now: DateTime<Utc>, idle_hours: u32) -> bool {
+    now - last_seen >= Duration::hours(i64::from(idle_hours))
+}
+
+/// The session a cookie's token names, if it is live and its account enabled; its
+/// last use is moved to `now`. A lapsed session is ended.
+pub fn session(
+    store: &mut Store,
+    token: &str,
+    now: DateTime<Utc>,
+    idle_hours: u32,
+) -> Result<Option<SignedIn>> {
+    let hash = token_hash(token);
+    let Some(s) = store.session(&hash)? else {
+        return Ok(None);
+    };
+    let last = crate::time::parse_stamp(&s.last_seen).unwrap_or(DateTime::<Utc>::MIN_UTC);
+    if idle_expired(last, now, idle_hours) {
+        store.end_session(&hash)?;
+        return Ok(None);
+    }
+    let Some(user) = store.user_by_id(s.user_id)? else {
+        return Ok(None);
+    };
+    if user.disabled {
+        store.end_session(&hash)?;
+        return Ok(None);
+    }
+    // One write a minute at most per session, not one per request.
+    if now - last >= Duration::minutes(1) {
+        store.touch_session(&hash, now)?;
+    }
+    Ok(Some(SignedIn {
+        user_id: user.id,
+        name: user.name.clone(),
+        email: user.email.clone(),
+        role: parse_role(&user)?,
+        csrf: s.csrf,
+        token_hash: s.token_hash,
+    }))
+}
+
+/// The enabled account a trusted proxy's header names by email: exactly one, else none.
+pub fn proxy_user(store: &Store, email: &str) -> Result<Option<UserRow>> {
+    let mut found = store.users_by_email(email)?;
+    found.retain(|u| !u.disabled);
+    Ok(if found.len() == 1 { found.pop() } else { None })
+}
+
+/// End the sessions that have lapsed (kept from growing: a lapsed session is otherwise
+/// ended only when its cookie comes back).
+pub fn end_idle_sessions(store: &mut Store, now: DateTime<Utc>, idle_hours: u32) -> Result<usize> {
+    Ok(store.end_sessions_idle_since(now - Duration::hours(i64::from(idle_hours)))?)
+}
+
+pub fn sign_out(store: &mut Store, token_hash: &str) -> Result<()> {
+    Ok(store.end_session(token_hash)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn throttle_refuses_from_the_fifth_failure_on_either_count() {
+        assert!(!throttled(0, 0));
+        assert!(!throttled(4, 4));
+        assert!(throttled(5, 0));
+        assert!(throttled(0, 5));
+        assert!(throttled(9, 1));
+    }
+
+    #[test]
+    fn secrets_compare_whole() {
+        assert!(same_secret(b"abcdef", b"abcdef"));
+        assert!(!same_secret(b"abcdef", b"abcdeg"));
+        assert!(!same_secret(b"abcdef", b"bbcdef"));
+        assert!(!same_secret(b"abc", b"abcdef"));
+        assert!(!same_secret(b"", b"x"));
+        assert!(same_secret(b"", b""));
+    }
+
+    #[test]
+    fn roles_are_ordered() {
+        assert!(Role::Admin.allows(Role::Officer));
+        assert!(Role::Manager.allows(Role::Manager));
+        assert!(!Role::Officer.allows(Role::Manager));
+        assert!(!Role::Manager.allows(Role::Admin));
+        assert_eq!(Role::parse("manager"), Some(Role::Manager));
+        assert_eq!(Role::parse("root"), None);
+    }
+
+    #[test]
+    fn tokens_are_256_bits_and_differ() {
+        let a = random_token();
+        assert_eq!(a.len(), 64);
+        assert_ne!(a, random_token());
+        assert_eq!(token_hash(&a).len(), 64);
+        assert_ne!(token_hash(&a), a);
+        let p = generate_password();
+        assert_eq!(p.len(), 20);
+        assert_ne!(p, generate_password());
+    }
+
+    #[test]
+    fn idle_sessions_lapse() {
+        let t = Utc::now();
+        assert!(!idle_expired(t, t + Duration::hours(7), 8));
+        assert!(idle_expired(t, t + Duration::hours(8), 8));
+    }
+
+    #[test]
+    fn sign_in_records_and_throttles() {
+        let mut s = Store::open_in_memory().unwrap();
+        let now = Utc::now();
+        add_user(
+            &mut s,
+            "sam",
+            "sam@council.example",
+            Role::Officer,
+            "correct horse battery",
+            now,
+        )
+        .unwrap();
+        assert!(sign_in(&mut s, "sam", "wrong password!", "10.0.0.1", now)
+            .unwrap()
+            .is_err());
+        let (token, who) = sign_in(
+            &mut s,
+            "SAM@council.example",
+            "correct horse battery",
+            "10.0.0.1",
+            now,
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(who.name, "sam");
+        assert!(session(&mut s, &token, now, 8).unwrap().is_some());
+        assert_eq!(
+            end_idle_sessions(&mut s, now + Duration::hours(7), 8).unwrap(),
+            0
+        );
+        let sam = s.user_by_name("sam").unwrap().unwrap();
+        let (other, _) = start_session(&mut s, &sam, now).unwrap();
+        assert_eq!(
+            end_idle_sessions(&mut s, now + Duration::hours(8), 8).unwrap(),
+            2
+        );
+        assert!(session(&mut s, &other, now + Duration::hours(1), 8)
+            .unwrap()
+            .is_none());
+        assert!(session(&mut s, &token, now + Duration::hours(9), 8)
+            .unwrap()
+            .is_none());
+        for _ in 0..4 {
+            assert_eq!(
+                sign_in(&mut s, "sam", "nope nope nope", "10.0.0.2", now)
+                    .unwrap()
+                    .unwrap_err(),
+                SignInRefused::Wrong
+            );
+        }
+        // Five failures for the account (one from 10.0.0.1, four from .2): the right
+        // password is refused too, from any address.
+        assert_eq!(
+            sign_in(&mut s, "sam", "correct horse battery", "10.0.0.3", now)
+                .unwrap()
+                .unwrap_err(),
+            SignInRefused::Throttled
+        );
+        // Fifteen minutes later it works again.
+        assert!(sign_in(
+            &mut s,
+            "sam",
+            "correct horse battery",
+            "10.0.0.3",
+            now + Duration::minutes(16)
+        )
+        .unwrap()
+        .is_ok());
+        disable(&mut s, "sam").unwrap();
+        assert!(sign_in(
+            &mut s,
+            "sam",
+            "correct horse battery",
+            "10.0.0.4",
+            now + Duration::minutes(40)
+        )
+        .unwrap()
+        .is_err());
+        // An attempt under way counts as a failure until it is finished.
+        let now2 = now + Duration::hours(2);
+        let pending: Vec<Attempt> = (0..5)
+            .map(|_| {
+                begin_sign_in(&mut s, "kim", "10.0.0.9", now2)
+                    .unwrap()
+                    .unwrap()
+            })
+            .collect();
+        assert_eq!(
+            begin_sign_in(&mut s, "kim", "10.0.0.9", now2)
+                .unwrap()
+                .unwrap_err(),
+            SignInRefused::Throttled
+        );
+        for a in pending {
+            assert!(!a.verify("anything at all"));
+            finish_sign_in(&mut s, a, false, "10.0.0.9", now2)
+                .unwrap()
+                .unwrap_err();
+        }
+        let attempts: Vec<_> = s
+            .sign_in_attempts(100)
+            .unwrap()
+            .into_iter()
+            .filter(|a| a.account != "kim")
+            .collect();
+        assert_eq!(attempts.len(), 9);
+        assert!(attempts.iter().all(|a| !a.detail.contains("horse")));
+        assert_eq!(attempts.iter().filter(|a| a.ok).count(), 2);
+        assert_eq!(attempts[0].detail, "account disabled");
+    }
+}

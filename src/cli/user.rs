@@ -1,0 +1,120 @@
+//! `redress user add|list|disable|passwd`: the web desk's accounts, and `redress web`.
+
+use anyhow::{anyhow, Result};
+use clap::Subcommand;
+use std::io::{IsTerminal, Read};
+use std::process::ExitCode;
+
+use super::{print_json, print_table, Ctx};
+use crate::accounts::{self, Role};
+
+#[derive(Debug, Subcommand)]
+pub enum UserCmd {
+    /// Add an account. The password is read from stdin when it is piped, else one is
+    /// generated and printed once.
+    Add {
+        name: String,
+        #[arg(long)]
+        email: String,
+        /// officer, manager or admin.
+        #[arg(long)]
+        role: String,
+    },
+    /// List the accounts (never their passwords).
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Disable an account: it can no longer sign in, and its sessions end.
+    Disable { name: String },
+    /// Set a new password (from stdin when piped, else generated and printed once);
+    /// the account's sessions end.
+    Passwd { name: String },
+}
+
+/// The password piped on stdin (its first line), or a generated one to print.
+fn password_from_stdin_or_generated() -> Result<(String, bool)> {
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        return Ok((accounts::generate_password(), true));
+    }
+    let mut text = String::new();
+    stdin
+        .lock()
+        .take(4096)
+        .read_to_string(&mut text)
+        .map_err(|e| anyhow!("reading the password from stdin: {e}"))?;
+    let line = text.lines().next().unwrap_or("").to_string();
+    if line.is_empty() {
+        return Ok((accounts::generate_password(), true));
+    }
+    Ok((line, false))
+}
+
+pub fn run(ctx: &Ctx, cmd: UserCmd) -> Result<ExitCode> {
+    match cmd {
+        UserCmd::Add { name, email, role } => {
+            let role = Role::parse(&role)
+                .ok_or_else(|| anyhow!("unknown role '{role}' (known: officer, manager, admin)"))?;
+            let (password, generated) = password_from_stdin_or_generated()?;
+            let mut store = ctx.store()?;
+            accounts::add_user(&mut store, &name, &email, role, &password, ctx.now)?;
+            println!("added {name} ({})", role.as_str());
+            if generated {
+                println!("password (shown once): {password}");
+            }
+        }
+        UserCmd::List { json } => {
+            let store = ctx.store()?;
+            let users = store.users()?;
+            if json {
+                print_json(&users)?;
+            } else {
+                let rows: Vec<Vec<String>> = users
+                    .iter()
+                    .map(|u| {
+                        vec![
+                            u.name.clone(),
+                            u.email.clone(),
+                            u.role.clone(),
+                            if u.disabled { "disabled" } else { "active" }.to_string(),
+                            u.created_at.clone(),
+                        ]
+                    })
+                    .collect();
+                print_table(&["NAME", "EMAIL", "ROLE", "STATUS", "CREATED"], &rows);
+            }
+        }
+        UserCmd::Disable { name } => {
+            let mut store = ctx.store()?;
+            accounts::disable(&mut store, &name)?;
+            println!("disabled {name}");
+        }
+        UserCmd::Passwd { name } => {
+            let mut store = ctx.store()?;
+            if store.user_by_name(&name)?.is_none() {
+                return Err(anyhow!("no user named '{name}'"));
+            }
+            let (password, generated) = password_from_stdin_or_generated()?;
+            accounts::set_password(&mut store, &name, &password)?;
+            println!("new password set for {name}");
+            if generated {
+                println!("password (shown once): {password}");
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `redress web`: the desk alone, until SIGTERM/SIGINT.
+pub fn web(ctx: Ctx) -> Result<ExitCode> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    rt.block_on(crate::web::serve(
+        ctx.config,
+        crate::daemon::shutdown_signal(),
+    ))?;
+    Ok(ExitCode::SUCCESS)
+}

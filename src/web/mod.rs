@@ -1,0 +1,449 @@
+//! The officers' web desk (an edge, like `cli`): axum serving Tera pages from
+//! `templates/web/` (autoescaped) and the GOV.UK Frontend assets embedded in the binary.
+//! Handlers call the same library functions the CLI calls (`accounts`, `actions`,
+//! `Store` reads), never SQL or a rule of their own.
+//!
+//! Every request passes [`guard`]: who is signed in (a session cookie, or a trusted
+//! reverse proxy's header), the CSRF token of every POST, and the security headers of
+//! every response.
+
+// A handler's refusal is a whole page (`Response`): returning it as an error is what
+// axum handlers do, however large the type.
+#![allow(clippy::result_large_err)]
+
+use axum::body::Body;
+use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
+use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use chrono::Utc;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+
+use crate::accounts::{self, Role, SignedIn};
+use crate::config::Config;
+use crate::store::Store;
+
+mod assets;
+mod auth;
+mod pages;
+
+pub use pages::working_days_left;
+
+/// The session cookie's name.
+pub const SESSION_COOKIE: &str = "redress_session";
+/// The short-lived cookie that carries the sign-in form's CSRF token (no session yet).
+pub const SIGN_IN_COOKIE: &str = "redress_sign_in";
+
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'";
+
+/// The largest form body accepted.
+const MAX_FORM_BYTES: usize = 256 * 1024;
+
+pub(crate) struct App {
+    cfg: Config,
+    store: Mutex<Store>,
+    tera: tera::Tera,
+}
+
+pub(crate) type Shared = Arc<App>;
+
+const TEMPLATES: &[(&str, &str)] = &[
+    ("base.html", include_str!("../../templates/web/base.html")),
+    (
+        "sign-in.html",
+        include_str!("../../templates/web/sign-in.html"),
+    ),
+    ("queue.html", include_str!("../../templates/web/queue.html")),
+    ("case.html", include_str!("../../templates/web/case.html")),
+    ("users.html", include_str!("../../templates/web/users.html")),
+    ("error.html", include_str!("../../templates/web/error.html")),
+];
+
+/// The desk's templates, autoescaped (every one ends in `.html`).
+pub fn templates() -> anyhow::Result<tera::Tera> {
+    let mut tera = tera::Tera::default();
+    tera.autoescape_on([".html"]);
+    tera.add_raw_templates(TEMPLATES.iter().copied())
+        .map_err(|e| anyhow::anyhow!("web templates: {e}"))?;
+    Ok(tera)
+}
+
+impl App {
+    /// Run `f` on the store off the async threads.
+    async fn db<T, F>(self: &Arc<Self>, f: F) -> Result<T, Response>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Store, &Config) -> anyhow::Result<T> + Send + 'static,
+    {
+        let app = self.clone();
+        let out = tokio::task::spawn_blocking(move || {
+            let mut store = app.store.lock().unwrap_or_else(|p| p.into_inner());
+            f(&mut store, &app.cfg)
+        })
+        .await;
+        match out {
+            Ok(Ok(v)) => Ok(v),
+            Ok(Err(e)) => {
+                tracing::error!(error = %format!("{e:#}"), "web desk: request failed");
+                Err(self.error(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "Something went wrong",
+                    "The desk could not do that. The error is in the service's log.",
+                ))
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "web desk: request crashed");
+                Err(self.error(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "Something went wrong",
+                    "The desk could not do that.",
+                ))
+            }
+        }
+    }
+
+    /// The common page context: the council, who is signed in, their CSRF token.
+    fn context(&self, who: Option<&SignedIn>) -> tera::Context {
+        let mut c = tera::Context::new();
+        c.insert("council", &self.cfg.council.name);
+        c.insert("service_name", "Complaints desk");
+        if let Some(w) = who {
+            c.insert("user", &w.name);
+            c.insert("role", w.role.as_str());
+            c.insert("is_manager", &w.role.allows(Role::Manager));
+            c.insert("is_admin", &w.role.allows(Role::Admin));
+            c.insert("csrf", &w.csrf);
+        }
+        c
+    }
+
+    fn render(&self, name: &str, ctx: &tera::Context, status: StatusCode) -> Response {
+        match self.tera.render(name, ctx) {
+            Ok(html) => (
+                status,
+                [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+                html,
+            )
+                .into_response(),
+            Err(e) => {
+                tracing::error!(template = name, error = %e, "web desk: template failed");
+                (StatusCode::INTERNAL_SERVER_ERROR, "template error").into_response()
+            }
+        }
+    }
+
+    pub(crate) fn error(&self, status: StatusCode, title: &str, detail: &str) -> Response {
+        let mut c = self.context(None);
+        c.insert("title", title);
+        c.insert("detail", detail);
+        self.render("error.html", &c, status)
+    }
+}
+
+/// The signed-in user, for handlers: without one, a GET is sent to the sign-in page.
+pub(crate) struct User(pub SignedIn);
+
+impl<S: Send + Sync> FromRequestParts<S> for User {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &S,
+    ) -> Result<Self, Self::Rejection> {
+        parts
+            .extensions
+            .get::<SignedIn>()
+            .cloned()
+            .map(User)
+            .ok_or_else(|| Redirect::to("/sign-in").into_response())
+    }
+}
+
+impl User {
+    /// The role guard: a page for `role` refuses anyone below it with 403.
+    pub(crate) fn require(&self, app: &App, role: Role) -> Result<(), Response> {
+        if self.0.role.allows(role) {
+            Ok(())
+        } else {
+            Err(app.error(
+                StatusCode::FORBIDDEN,
+                "You cannot open this page",
+                &format!("This page is for the {} role.", role.as_str()),
+            ))
+        }
+    }
+}
+
+pub(crate) fn router(app: Shared) -> Router {
+    Router::new()
+        .route("/", get(pages::queue))
+        .route("/cases/{reference}", get(pages::case))
+        .route("/users", get(pages::users))
+        .route("/sign-in", get(auth::sign_in_page).post(auth::sign_in))
+        .route("/sign-out", post(auth::sign_out))
+        .route("/assets/{*path}", get(assets::asset))
+        .layer(axum::middleware::from_fn_with_state(app.clone(), guard))
+        .with_state(app)
+}
+
+/// The value of cookie `name` in the request's Cookie headers.
+pub(crate) fn cookie<'a>(headers: &'a axum::http::HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+/// A `Set-Cookie` value: HttpOnly, SameSite=Strict, Secure when the desk is on https.
+pub(crate) fn set_cookie(
+    cfg: &Config,
+    name: &str,
+    value: &str,
+    path: &str,
+    max_age: Option<i64>,
+) -> HeaderValue {
+    let mut c = format!("{name}={value}; HttpOnly; SameSite=Strict; Path={path}");
+    if let Some(age) = max_age {
+        c.push_str(&format!("; Max-Age={age}"));
+    }
+    if cfg.web.secure_cookies() {
+        c.push_str("; Secure");
+    }
+    HeaderValue::from_str(&c).unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+/// The `csrf` field of a URL-encoded form body.
+pub(crate) fn form_field(body: &[u8], field: &str) -> Option<String> {
+    form_urlencoded::parse(body)
+        .find(|(k, _)| k == field)
+        .map(|(_, v)| v.into_owned())
+}
+
+/// Who is asking, every POST's CSRF token, and the headers on every response.
+async fn guard(
+    State(app): State<Shared>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    let is_asset = req.uri().path().starts_with("/assets/");
+    let mut set_session: Option<HeaderValue> = None;
+    let mut response = 'resp: {
+        if is_asset {
+            break 'resp next.run(req).await;
+        }
+        // A trusted reverse proxy names the user by email; from anyone else the header is ignored.
+        let proxied = if app.cfg.web.trusted_proxies.contains(&peer.ip()) {
+            req.headers()
+                .get(app.cfg.web.proxy_header.as_str())
+                .and_then(|v| v.to_str().ok())
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+        } else {
+            None
+        };
+        let token = cookie(req.headers(), SESSION_COOKIE).map(str::to_string);
+        let idle = app.cfg.web.session_idle_hours;
+        let address = peer.ip().to_string();
+        let who = app
+            .db(move |store, _| {
+                let now = Utc::now();
+                let from_cookie = match &token {
+                    Some(t) => accounts::session(store, t, now, idle)?,
+                    None => None,
+                };
+                let Some(email) = proxied else {
+                    return Ok(Ok((from_cookie, None)));
+                };
+                let Some(user) = accounts::proxy_user(store, &email)? else {
+                    store.record_sign_in(
+                        &email.to_lowercase(),
+                        &address,
+                        now,
+                        false,
+                        "proxy: no enabled account with this email",
+                    )?;
+                    tracing::info!(
+                        address,
+                        "sign-in refused: the proxy named no enabled account"
+                    );
+                    return Ok(Err(()));
+                };
+                if let Some(s) = from_cookie.filter(|s| s.user_id == user.id) {
+                    return Ok(Ok((Some(s), None)));
+                }
+                let (token, s) = accounts::start_session(store, &user, now)?;
+                store.record_sign_in(&user.name, &address, now, true, "proxy")?;
+                tracing::info!(account = %user.name, address, "signed in by the trusted proxy");
+                Ok(Ok((Some(s), Some(token))))
+            })
+            .await;
+        let who = match who {
+            Ok(Ok((who, new_token))) => {
+                if let Some(t) = new_token {
+                    set_session = Some(set_cookie(&app.cfg, SESSION_COOKIE, &t, "/", None));
+                }
+                who
+            }
+            Ok(Err(())) => {
+                break 'resp app.error(
+                    StatusCode::FORBIDDEN,
+                    "You cannot use the complaints desk",
+                    "Your sign-in does not match an account on the desk. Ask an administrator to add you.",
+                )
+            }
+            Err(r) => break 'resp r,
+        };
+        if req.method() == Method::POST && req.uri().path() != "/sign-in" {
+            let Some(w) = &who else {
+                break 'resp app.error(
+                    StatusCode::FORBIDDEN,
+                    "You are not signed in",
+                    "Sign in, then try again.",
+                );
+            };
+            let (parts, body) = req.into_parts();
+            let bytes = match axum::body::to_bytes(body, MAX_FORM_BYTES).await {
+                Ok(b) => b,
+                Err(_) => {
+                    break 'resp app.error(
+                        StatusCode::PAYLOAD_TOO_LARGE,
+                        "The form is too large",
+                        "Nothing was changed.",
+                    )
+                }
+            };
+            let sent = form_field(&bytes, "csrf").unwrap_or_default();
+            if !accounts::same_secret(sent.as_bytes(), w.csrf.as_bytes()) {
+                tracing::info!(account = %w.name, path = parts.uri.path(), "POST refused: missing or wrong CSRF token");
+                break 'resp app.error(
+                    StatusCode::FORBIDDEN,
+                    "This form has expired",
+                    "The form did not come from this session of the desk. Nothing was changed: go back, reload the page and try again.",
+                );
+            }
+            req = Request::from_parts(parts, Body::from(bytes));
+        }
+        if let Some(w) = who {
+            req.extensions_mut().insert(w);
+        }
+        next.run(req).await
+    };
+    let cacheable = is_asset && response.status() == StatusCode::OK;
+    let h = response.headers_mut();
+    if let Some(c) = set_session {
+        h.append(header::SET_COOKIE, c);
+    }
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    if !cacheable {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    response
+}
+
+/// Serve the desk on `[web] listen` until `shutdown` resolves. On first start with no
+/// accounts (once it is listening), an admin account is made and its password written
+/// to a file.
+pub async fn serve(
+    cfg: Config,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(cfg.web.listen)
+        .await
+        .map_err(|e| anyhow::anyhow!("web desk: cannot listen on {}: {e}", cfg.web.listen))?;
+    let mut store = Store::open(&cfg.database_path())?;
+    accounts::end_idle_sessions(&mut store, Utc::now(), cfg.web.session_idle_hours)?;
+    if let Some(path) = accounts::ensure_first_admin(&mut store, &cfg.data_dir, Utc::now())? {
+        tracing::info!(file = %path.display(), "first start: made the account 'admin'; its password is in the file");
+        eprintln!(
+            "redress: first start: sign in as 'admin' with the password in {}",
+            path.display()
+        );
+    }
+    let local = format!("http://{}/", listener.local_addr()?);
+    let first = cfg.data_dir.join(accounts::FIRST_ADMIN_FILE);
+    let hint = if first.exists() {
+        format!(
+            "sign in as 'admin' with the password in {}",
+            first.display()
+        )
+    } else {
+        "sign in with your account".to_string()
+    };
+    let line = match &cfg.web.public_url {
+        Some(_) => format!("{} (listening on {local}; {hint})", cfg.web.sign_in_url()),
+        None => format!("{local} ({hint})"),
+    };
+    tracing::info!(url = %local, "web desk listening");
+    eprintln!("web desk: {line}");
+    let app = Arc::new(App {
+        tera: templates()?,
+        store: Mutex::new(store),
+        cfg,
+    });
+    axum::serve(
+        listener,
+        router(app).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn templates_parse_and_escape() {
+        let t = templates().unwrap();
+        let mut c = tera::Context::new();
+        c.insert("council", "<b>Council</b>");
+        c.insert("service_name", "Complaints desk");
+        c.insert("title", "{{ 7*7 }}");
+        c.insert("detail", "<script>alert(1)</script>");
+        let html = t.render("error.html", &c).unwrap();
+        assert!(
+            html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+            "{html}"
+        );
+        assert!(html.contains("&lt;b&gt;Council&lt;/b&gt;"));
+        assert!(html.contains("{{ 7*7 }}") && !html.contains("49"));
+    }
+
+    #[test]
+    fn cookies_and_form_fields_are_read() {
+        let mut h = axum::http::HeaderMap::new();
+        h.append(
+            header::COOKIE,
+            HeaderValue::from_static("a=1; redress_session=abc; b=2"),
+        );
+        assert_eq!(cookie(&h, SESSION_COOKIE), Some("abc"));
+        assert_eq!(cookie(&h, "c"), None);
+        assert_eq!(
+            form_field(b"x=1&csrf=a%2Bb", "csrf").as_deref(),
+            Some("a+b")
+        );
+        assert_eq!(form_field(b"x=1", "csrf"), None);
+    }
+}

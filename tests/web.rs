@@ -1,0 +1,976 @@
+//! The officers' web desk through the real binary: `redress web` (and `redress run`)
+//! on a free loopback port, driven over HTTP with manual cookies.
+
+mod bin;
+mod site;
+
+use site::Site;
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
+
+struct Resp {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: String,
+}
+
+impl Resp {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn cookies(&self) -> Vec<&str> {
+        self.headers
+            .iter()
+            .filter(|(k, _)| k.eq_ignore_ascii_case("set-cookie"))
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+
+    /// The Set-Cookie line for cookie `name`.
+    fn set_cookie(&self, name: &str) -> Option<&str> {
+        self.cookies()
+            .into_iter()
+            .find(|c| c.starts_with(&format!("{name}=")))
+    }
+
+    /// The value `name` is set to.
+    fn cookie_value(&self, name: &str) -> Option<String> {
+        let line = self.set_cookie(name)?;
+        let v = line.split(';').next()?.split_once('=')?.1;
+        Some(v.to_string())
+    }
+
+    fn csrf(&self) -> String {
+        let re = regex::Regex::new(r#"name="csrf" value="([0-9a-f]{64})""#).unwrap();
+        re.captures(&self.body)
+            .unwrap_or_else(|| panic!("no csrf field in\n{}", self.body))[1]
+            .to_string()
+    }
+}
+
+struct Desk {
+    site: Site,
+    child: Child,
+    base: String,
+}
+
+impl Drop for Desk {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn web_site(extra_web: &str) -> Site {
+    Site::with(
+        "lgsco-code",
+        "EX",
+        &format!("[web]\nlisten = \"127.0.0.1:0\"\n{extra_web}\n"),
+    )
+}
+
+fn now() -> String {
+    chrono::Utc::now().to_rfc3339()
+}
+
+impl Desk {
+    /// `redress COMMAND` (web or run) on the site, once it says where to sign in.
+    fn start(site: Site, command: &str) -> Desk {
+        let log = std::fs::File::create(site.path().join("desk.log")).unwrap();
+        let child = bin::redress()
+            .args(["--config", "redress.toml", command])
+            .current_dir(site.path())
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .unwrap();
+        let mut desk = Desk {
+            site,
+            child,
+            base: String::new(),
+        };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let re =
+            regex::Regex::new(r"web desk: [^\n]*?(http://127\.0\.0\.1:\d+)/[^\n]*sign in").unwrap();
+        loop {
+            if let Some(c) = re.captures(&desk.log()) {
+                desk.base = c[1].to_string();
+                return desk;
+            }
+            assert!(
+                desk.child.try_wait().unwrap().is_none(),
+                "redress {command} exited:\n{}",
+                desk.log()
+            );
+            assert!(
+                Instant::now() < deadline,
+                "no sign-in line:\n{}",
+                desk.log()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(self.site.path().join("desk.log")).unwrap_or_default()
+    }
+
+    fn admin_password(&self) -> String {
+        std::fs::read_to_string(self.site.path().join("data/first-admin-password.txt"))
+            .unwrap()
+            .trim()
+            .to_string()
+    }
+
+    fn request(
+        &self,
+        method: &str,
+        path: &str,
+        cookie: Option<&str>,
+        form: Option<&[(&str, &str)]>,
+        headers: &[(&str, &str)],
+    ) -> Resp {
+        let agent = ureq::AgentBuilder::new().redirects(0).build();
+        let mut req = agent.request(method, &format!("{}{path}", self.base));
+        if let Some(c) = cookie {
+            req = req.set("Cookie", c);
+        }
+        for (k, v) in headers {
+            req = req.set(k, v);
+        }
+        let out = match form {
+            Some(f) => req.send_form(f),
+            None => req.call(),
+        };
+        let r = match out {
+            Ok(r) => r,
+            Err(ureq::Error::Status(_, r)) => r,
+            Err(e) => panic!("{method} {path}: {e}"),
+        };
+        let status = r.status();
+        let mut hs = Vec::new();
+        for name in r.headers_names() {
+            for v in r.all(&name) {
+                hs.push((name.clone(), v.to_string()));
+            }
+        }
+        let body = r.into_string().unwrap_or_default();
+        Resp {
+            status,
+            headers: hs,
+            body,
+        }
+    }
+
+    fn get(&self, path: &str, session: Option<&str>) -> Resp {
+        let c = session.map(|s| format!("redress_session={s}"));
+        self.request("GET", path, c.as_deref(), None, &[])
+    }
+
+    fn post(&self, path: &str, session: &str, form: &[(&str, &str)]) -> Resp {
+        let c = format!("redress_session={session}");
+        self.request("POST", path, Some(&c), Some(form), &[])
+    }
+
+    /// The sign-in form filled in and sent, as a browser would.
+    fn sign_in(&self, account: &str, password: &str) -> Resp {
+        let page = self.get("/sign-in", None);
+        assert_eq!(page.status, 200);
+        let token = page
+            .cookie_value("redress_sign_in")
+            .expect("sign-in cookie");
+        assert_eq!(page.csrf(), token);
+        let c = format!("redress_sign_in={token}");
+        self.request(
+            "POST",
+            "/sign-in",
+            Some(&c),
+            Some(&[
+                ("account", account),
+                ("password", password),
+                ("csrf", &token),
+            ]),
+            &[],
+        )
+    }
+
+    /// Signed in: the session token.
+    fn session(&self, account: &str, password: &str) -> String {
+        let r = self.sign_in(account, password);
+        assert_eq!(r.status, 303, "{}", r.body);
+        r.cookie_value("redress_session").expect("session cookie")
+    }
+}
+
+fn assert_security_headers(r: &Resp) {
+    assert_eq!(
+        r.header("content-security-policy"),
+        Some("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
+    );
+    assert_eq!(r.header("x-frame-options"), Some("DENY"));
+    assert_eq!(r.header("referrer-policy"), Some("no-referrer"));
+    assert_eq!(r.header("x-content-type-options"), Some("nosniff"));
+}
+
+#[test]
+fn first_admin_signs_in_with_the_password_file_and_signs_out() {
+    let desk = Desk::start(web_site(""), "web");
+    let file = desk.site.path().join("data/first-admin-password.txt");
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(
+        std::fs::metadata(&file).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    let password = desk.admin_password();
+    assert!(password.len() >= 20);
+    let log = desk.log();
+    assert!(log.contains("first-admin-password.txt"), "{log}");
+    assert!(!log.contains(&password), "the password is never logged");
+
+    // Not signed in: sent to the sign-in page, with the headers.
+    let r = desk.get("/", None);
+    assert_eq!(r.status, 303);
+    assert_eq!(r.header("location"), Some("/sign-in"));
+    assert_security_headers(&r);
+
+    // Failures by email and for an unknown account: recorded and logged, never the
+    // email typed or the password.
+    assert_eq!(
+        desk.sign_in("admin@localhost.invalid", "bad-secret-one")
+            .status,
+        401
+    );
+    assert_eq!(
+        desk.sign_in("nobody@example.org", "bad-secret-two").status,
+        401
+    );
+    let r = desk.sign_in("admin", &password);
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(r.header("location"), Some("/"));
+    let log = desk.log();
+    assert!(
+        log.contains("sign-in failed") && log.contains("signed in"),
+        "{log}"
+    );
+    assert!(log.contains("account=\"admin\""), "{log}");
+    for secret in [
+        "localhost.invalid",
+        "nobody@example.org",
+        "bad-secret",
+        &password,
+    ] {
+        assert!(!log.contains(secret), "{secret} in the log:\n{log}");
+    }
+    let cookie = r.set_cookie("redress_session").unwrap().to_string();
+    assert!(cookie.contains("; HttpOnly"), "{cookie}");
+    assert!(cookie.contains("; SameSite=Strict"), "{cookie}");
+    assert!(cookie.contains("; Path=/"), "{cookie}");
+    assert!(
+        !cookie.contains("Secure"),
+        "plain http on loopback: {cookie}"
+    );
+    let session = r.cookie_value("redress_session").unwrap();
+    assert_eq!(session.len(), 64);
+
+    let q = desk.get("/", Some(&session));
+    assert_eq!(q.status, 200);
+    assert!(q.body.contains("My queue") && q.body.contains("Complaints desk"));
+    assert!(q.body.contains("Test Council"));
+    assert_security_headers(&q);
+    assert_eq!(q.header("cache-control"), Some("no-store"));
+    assert_eq!(q.header("content-type"), Some("text/html; charset=utf-8"));
+
+    // Assets: embedded, cacheable, same headers.
+    let css = desk.get("/assets/govuk-frontend.min.css", None);
+    assert_eq!(css.status, 200);
+    assert!(css.body.contains(".govuk-header"));
+    assert_eq!(css.header("cache-control"), Some("public, max-age=86400"));
+    assert_security_headers(&css);
+    assert_eq!(desk.get("/assets/nothing.js", None).status, 404);
+
+    // The session is stored hashed: the token is not in the database.
+    let stored: String = desk
+        .site
+        .db()
+        .query_row("SELECT token_hash FROM sessions", [], |r| r.get(0))
+        .unwrap();
+    assert_ne!(stored, session);
+
+    // Sign out ends the session: the cookie no longer opens the queue.
+    let out = desk.post("/sign-out", &session, &[("csrf", &q.csrf())]);
+    assert_eq!(out.status, 303);
+    assert_eq!(out.header("location"), Some("/sign-in"));
+    assert!(out
+        .set_cookie("redress_session")
+        .unwrap()
+        .contains("Max-Age=0"));
+    assert_eq!(desk.get("/", Some(&session)).status, 303);
+    let n: i64 = desk
+        .site
+        .db()
+        .query_row("SELECT COUNT(*) FROM sessions", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(n, 0);
+}
+
+#[test]
+fn an_idle_session_ends() {
+    let desk = Desk::start(web_site(""), "web");
+    let s = desk.session("admin", &desk.admin_password());
+    assert_eq!(desk.get("/", Some(&s)).status, 200);
+    // Last used 8 hours ago (the default idle limit): the next request is refused.
+    let eight_hours_ago = (chrono::Utc::now() - chrono::Duration::hours(8))
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    desk.site
+        .db()
+        .execute("UPDATE sessions SET last_seen = ?1", [&eight_hours_ago])
+        .unwrap();
+    let r = desk.get("/", Some(&s));
+    assert_eq!(r.status, 303);
+    assert_eq!(r.header("location"), Some("/sign-in"));
+    let n: i64 = desk
+        .site
+        .db()
+        .query_row("SELECT COUNT(*) FROM sessions", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(n, 0, "the lapsed session is ended");
+}
+
+#[test]
+fn five_failures_from_one_address_lock_it_out_whatever_the_account() {
+    let desk = Desk::start(web_site(""), "web");
+    for i in 0..5 {
+        assert_eq!(
+            desk.sign_in(&format!("guess{i}"), "some password").status,
+            401
+        );
+    }
+    let r = desk.sign_in("admin", &desk.admin_password());
+    assert_eq!(r.status, 429, "{}", r.body);
+}
+
+#[test]
+fn wrong_password_is_refused_and_five_failures_lock_out_the_right_one() {
+    let desk = Desk::start(web_site(""), "web");
+    let password = desk.admin_password();
+    let r = desk.sign_in("admin", "not-the-password");
+    assert_eq!(r.status, 401);
+    assert!(r.body.contains("The name or password is not right."));
+    assert!(r.set_cookie("redress_session").is_none());
+    for _ in 0..4 {
+        assert_eq!(desk.sign_in("admin", "still-not-it!").status, 401);
+    }
+    let r = desk.sign_in("admin", &password);
+    assert_eq!(r.status, 429, "{}", r.body);
+    assert!(r.body.contains("Too many failed sign-ins"), "{}", r.body);
+    assert!(r.set_cookie("redress_session").is_none());
+    // Every attempt recorded, none good; no password in the table or the log.
+    let db = desk.site.db();
+    let rows: Vec<(String, i64, String)> = db
+        .prepare("SELECT account, ok, detail FROM sign_in_attempts ORDER BY id")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(rows.len(), 6);
+    assert!(rows.iter().all(|(a, ok, _)| a == "admin" && *ok == 0));
+    assert_eq!(rows[0].2, "wrong password");
+    assert_eq!(rows[5].2, "throttled");
+    let log = desk.log();
+    assert!(log.contains("sign-in refused: too many failures"), "{log}");
+    assert!(!log.contains("not-the-password") && !log.contains(&password));
+}
+
+#[test]
+fn a_post_without_or_with_a_wrong_csrf_token_is_refused_and_changes_nothing() {
+    let desk = Desk::start(web_site(""), "web");
+    let session = desk.session("admin", &desk.admin_password());
+    let page = desk.get("/", Some(&session));
+    let good = page.csrf();
+    let wrong = "0".repeat(64);
+    for form in [
+        vec![],
+        vec![("csrf", wrong.as_str())],
+        vec![("csrf", &good[..63])],
+    ] {
+        let r = desk.post("/sign-out", &session, &form);
+        assert_eq!(r.status, 403, "{}", r.body);
+        assert!(r.body.contains("Nothing was changed"));
+        assert_security_headers(&r);
+        // Still signed in: the sign-out did not happen.
+        assert_eq!(desk.get("/", Some(&session)).status, 200);
+    }
+    // The sign-in form needs its own token too.
+    let r = desk.request(
+        "POST",
+        "/sign-in",
+        None,
+        Some(&[
+            ("account", "admin"),
+            ("password", &desk.admin_password()),
+            ("csrf", ""),
+        ]),
+        &[],
+    );
+    assert_eq!(r.status, 403);
+    assert!(r.set_cookie("redress_session").is_none());
+    // A POST with no session at all.
+    let r = desk.request("POST", "/sign-out", None, Some(&[("csrf", &good)]), &[]);
+    assert_eq!(r.status, 403);
+}
+
+#[test]
+fn accounts_from_the_cli_and_roles_guard_pages() {
+    let site = web_site("");
+    // A bad role: one line, non-zero, nothing made.
+    let out = bin::redress()
+        .args([
+            "--config",
+            "redress.toml",
+            "user",
+            "add",
+            "sam",
+            "--email",
+            "sam@council.example",
+            "--role",
+            "boss",
+        ])
+        .current_dir(site.path())
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    assert!(err.contains("unknown role 'boss'"), "{err}");
+    // Password piped on stdin.
+    let add = |name: &str, role: &str, pw: &str| {
+        let mut child = bin::redress()
+            .args([
+                "--config",
+                "redress.toml",
+                "user",
+                "add",
+                name,
+                "--email",
+                &format!("{name}@council.example"),
+                "--role",
+                role,
+            ])
+            .current_dir(site.path())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(pw.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned()
+                + &String::from_utf8_lossy(&out.stderr),
+        )
+    };
+    let (ok, text) = add("sam", "officer", "sam's long password\n");
+    assert!(ok, "{text}");
+    assert!(
+        !text.contains("long password"),
+        "a piped password is not echoed: {text}"
+    );
+    let (ok, text) = add("sam", "manager", "another long password\n");
+    assert!(
+        !ok && text.contains("a user named 'sam' already exists"),
+        "{text}"
+    );
+    let mut child = bin::redress()
+        .args([
+            "--config",
+            "redress.toml",
+            "user",
+            "add",
+            "sam2",
+            "--email",
+            "SAM@council.example",
+            "--role",
+            "officer",
+        ])
+        .current_dir(site.path())
+        .stdin(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut err = String::new();
+    use std::io::Read;
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    assert!(!child.wait().unwrap().success());
+    assert!(
+        err.contains("the account 'sam' already has the email SAM@council.example"),
+        "{err}"
+    );
+    let (ok, text) = add("tim", "officer", "short\n");
+    assert!(!ok && text.contains("at least 10 characters"), "{text}");
+    // No stdin: a password is generated and printed once.
+    let out = bin::run(
+        site.path(),
+        &[
+            "--config",
+            "redress.toml",
+            "user",
+            "add",
+            "una",
+            "--email",
+            "una@council.example",
+            "--role",
+            "manager",
+        ],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let generated = out
+        .stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("password (shown once): "))
+        .expect("a generated password")
+        .to_string();
+
+    let (ok, text) = add("adm", "admin", "the admin's long password\n");
+    assert!(ok, "{text}");
+
+    let desk = Desk::start(site, "web");
+    // Accounts existed before the first start: no first admin is made.
+    assert!(!desk
+        .site
+        .path()
+        .join("data/first-admin-password.txt")
+        .exists());
+    assert!(
+        desk.log().contains("sign in with your account"),
+        "{}",
+        desk.log()
+    );
+    let list = bin::run(
+        desk.site.path(),
+        &["--config", "redress.toml", "user", "list"],
+    );
+    assert!(
+        list.stdout.contains("sam") && list.stdout.contains("officer"),
+        "{}",
+        list.stdout
+    );
+    assert!(
+        list.stdout.contains("adm ") && list.stdout.contains("admin"),
+        "{}",
+        list.stdout
+    );
+
+    let sam = desk.session("sam", "sam's long password");
+    let r = desk.get("/users", Some(&sam));
+    assert_eq!(r.status, 403);
+    assert!(r.body.contains("You cannot open this page"));
+    assert_security_headers(&r);
+    assert_eq!(desk.get("/", Some(&sam)).status, 200);
+    // A manager is not an admin either; una signs in by email.
+    let una = desk.session("una@council.example", &generated);
+    assert_eq!(desk.get("/users", Some(&una)).status, 403);
+    let admin = desk.session("adm", "the admin's long password");
+    let r = desk.get("/users", Some(&admin));
+    assert_eq!(r.status, 200);
+    assert!(r.body.contains("sam@council.example") && r.body.contains("una"));
+
+    // Disabled: the session ends and signing in is refused.
+    let d = bin::run(
+        desk.site.path(),
+        &["--config", "redress.toml", "user", "disable", "sam"],
+    );
+    assert_eq!(d.code, 0, "{}", d.stderr);
+    assert_eq!(desk.get("/", Some(&sam)).status, 303);
+    assert_eq!(desk.sign_in("sam", "sam's long password").status, 401);
+    // A new password: the old one no longer works.
+    let p = bin::run(
+        desk.site.path(),
+        &["--config", "redress.toml", "user", "passwd", "una"],
+    );
+    assert_eq!(p.code, 0, "{}", p.stderr);
+    assert!(p.stdout.contains("password (shown once): "));
+    assert_eq!(desk.sign_in("una", &generated).status, 401);
+    let missing = bin::run(
+        desk.site.path(),
+        &["--config", "redress.toml", "user", "disable", "nobody"],
+    );
+    assert_ne!(missing.code, 0);
+    assert!(
+        missing.stderr.contains("no user named 'nobody'"),
+        "{}",
+        missing.stderr
+    );
+}
+
+#[test]
+fn resident_text_is_shown_escaped_on_the_queue_and_the_case() {
+    let site = web_site("");
+    let hostile = "<script>alert(1)</script> {{ 7*7 }}";
+    site.mail(
+        "1",
+        "Mallory <mallory@example.org>",
+        hostile,
+        &format!("Complaint about the bins. {hostile}"),
+        "h1@example.org",
+    );
+    site.run(&now(), &["poll"]);
+    let desk = Desk::start(site, "web");
+    let s = desk.session("admin", &desk.admin_password());
+    let q = desk.get("/", Some(&s));
+    assert_eq!(q.status, 200);
+    assert!(q.body.contains("href=\"/cases/EX-"), "{}", q.body);
+    assert!(
+        q.body
+            .contains("&lt;script&gt;alert(1)&lt;/script&gt; {{ 7*7 }}"),
+        "{}",
+        q.body
+    );
+    assert!(!q.body.contains("<script>alert"));
+    let reference = regex::Regex::new(r#"href="/cases/(EX-\d{4}-\d+)""#)
+        .unwrap()
+        .captures(&q.body)
+        .unwrap()[1]
+        .to_string();
+    let c = desk.get(&format!("/cases/{reference}"), Some(&s));
+    assert_eq!(c.status, 200);
+    assert!(c.body.contains(&reference));
+    assert!(
+        c.body
+            .contains("Complaint about the bins. &lt;script&gt;alert(1)&lt;/script&gt; {{ 7*7 }}"),
+        "{}",
+        c.body
+    );
+    assert!(!c.body.contains("<script>alert"));
+    assert!(!c.body.contains(" 49"));
+    assert_eq!(desk.get("/cases/EX-1999-99999", Some(&s)).status, 404);
+    // Deadlines explained as `case --explain` explains them.
+    let cli = desk.site.run(&now(), &["case", &reference, "--explain"]);
+    let lines: Vec<&str> = cli
+        .lines()
+        .filter(|l| l.starts_with("stage1 ") && l.contains(" = "))
+        .collect();
+    assert!(lines.len() >= 2, "{cli}");
+    for l in lines {
+        assert!(c.body.contains(l), "{l} not on the page:\n{}", c.body);
+    }
+}
+
+#[test]
+fn a_trusted_proxy_signs_in_by_email_and_no_one_else_can() {
+    // The test's own address is the trusted proxy.
+    let desk = Desk::start(web_site("trusted_proxies = [\"127.0.0.1\"]"), "web");
+    let r = desk.request(
+        "GET",
+        "/",
+        None,
+        None,
+        &[("X-Forwarded-Email", "ADMIN@localhost.invalid")],
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r.body.contains("My queue"));
+    assert!(r
+        .set_cookie("redress_session")
+        .unwrap()
+        .contains("HttpOnly"));
+    let r = desk.request(
+        "GET",
+        "/",
+        None,
+        None,
+        &[("X-Forwarded-Email", "stranger@example.org")],
+    );
+    assert_eq!(r.status, 403);
+    assert!(r.set_cookie("redress_session").is_none());
+    let logged: i64 = desk
+        .site
+        .db()
+        .query_row(
+            "SELECT COUNT(*) FROM sign_in_attempts WHERE ok = 1 AND detail = 'proxy'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(logged, 1);
+
+    // Without trusted_proxies the header is ignored.
+    let desk = Desk::start(web_site(""), "web");
+    let r = desk.request(
+        "GET",
+        "/",
+        None,
+        None,
+        &[("X-Forwarded-Email", "admin@localhost.invalid")],
+    );
+    assert_eq!(r.status, 303);
+    assert_eq!(r.header("location"), Some("/sign-in"));
+}
+
+#[test]
+fn an_https_public_url_makes_the_session_cookie_secure() {
+    let desk = Desk::start(
+        web_site("public_url = \"https://desk.council.example\""),
+        "web",
+    );
+    let r = desk.sign_in("admin", &desk.admin_password());
+    assert_eq!(r.status, 303);
+    let c = r.set_cookie("redress_session").unwrap();
+    assert!(c.contains("; Secure"), "{c}");
+    assert!(
+        desk.log()
+            .contains("web desk: https://desk.council.example/ (listening on http://127.0.0.1:"),
+        "{}",
+        desk.log()
+    );
+}
+
+#[test]
+fn a_bad_web_setting_is_one_line_naming_it() {
+    let site = web_site("session_idle_hours = 0");
+    let out = bin::run(site.path(), &["--config", "redress.toml", "web"]);
+    assert_ne!(out.code, 0);
+    assert_eq!(out.stderr.trim_end().lines().count(), 1, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("line ") && out.stderr.contains("[web] session_idle_hours 0"),
+        "{}",
+        out.stderr
+    );
+    assert!(!site.path().join("data").exists(), "nothing touched");
+}
+
+#[test]
+fn run_serves_the_desk_beside_the_daemon() {
+    let desk = Desk::start(web_site(""), "run");
+    assert_eq!(desk.get("/sign-in", None).status, 200);
+    let s = desk.session("admin", &desk.admin_password());
+    assert_eq!(desk.get("/", Some(&s)).status, 200);
+    // SIGTERM stops the daemon and the desk with it.
+    // SAFETY: a signal to the child this test started.
+    unsafe { libc::kill(desk.child.id() as i32, libc::SIGTERM) };
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut desk = desk;
+    loop {
+        if let Some(st) = desk.child.try_wait().unwrap() {
+            assert!(st.success(), "{}", desk.log());
+            break;
+        }
+        assert!(Instant::now() < deadline, "did not stop:\n{}", desk.log());
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(desk.log().contains("stopped cleanly"), "{}", desk.log());
+}
+
+#[test]
+fn my_queue_holds_my_cases_and_the_unassigned_ones_by_deadline_with_tags() {
+    let site = web_site("");
+    let long_ago = (chrono::Utc::now() - chrono::Duration::days(90)).to_rfc3339();
+    site.mail(
+        "1",
+        "Ada <ada@example.org>",
+        "Old potholes",
+        "Potholes.",
+        "q1@example.org",
+    );
+    site.run(&long_ago, &["poll"]);
+    site.mail(
+        "2",
+        "Ben <ben@example.org>",
+        "New bins",
+        "Bins.",
+        "q2@example.org",
+    );
+    site.mail(
+        "3",
+        "Cy <cy@example.org>",
+        "Bob's case",
+        "Parking.",
+        "q3@example.org",
+    );
+    site.mail(
+        "4",
+        "Di <di@example.org>",
+        "Ann's case",
+        "Noise.",
+        "q4@example.org",
+    );
+    site.run(&now(), &["poll"]);
+    site.run(&now(), &["assign", "EX-2026-00003", "bob", "--by", "cat"]);
+    site.run(&now(), &["assign", "EX-2026-00004", "ann", "--by", "cat"]);
+    let mut child = bin::redress()
+        .args([
+            "--config",
+            "redress.toml",
+            "user",
+            "add",
+            "ann",
+            "--email",
+            "ann@council.example",
+            "--role",
+            "officer",
+        ])
+        .current_dir(site.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"ann's long password\n")
+        .unwrap();
+    assert!(child.wait().unwrap().success());
+    let desk = Desk::start(site, "web");
+    let s = desk.session("ann", "ann's long password");
+    let q = desk.get("/", Some(&s)).body;
+    assert!(q.contains("Mine: <strong>1</strong>"), "{q}");
+    assert!(q.contains("Unassigned: <strong>2</strong>"), "{q}");
+    assert!(q.contains("Overdue: <strong>1</strong>"), "{q}");
+    assert!(
+        !q.contains("Bob&#39;s case") && !q.contains("EX-2026-00003"),
+        "bob's case is not in ann's queue: {q}"
+    );
+    // The overdue one first, tagged; the others after it.
+    let at = |needle: &str| {
+        q.find(needle)
+            .unwrap_or_else(|| panic!("no {needle} in {q}"))
+    };
+    assert!(at("Old potholes") < at("New bins"), "{q}");
+    assert!(at("Old potholes") < at("Ann&#39;s case"));
+    // A case with no open deadline comes last.
+    assert!(at("Ann&#39;s case") < at("New bins"), "{q}");
+    assert!(
+        q.contains("govuk-tag govuk-tag--red\">Overdue</strong>"),
+        "{q}"
+    );
+    // Working days left shown: negative for the overdue case.
+    let row = &q[at("Old potholes")..at("Overdue</strong>")];
+    assert!(
+        regex::Regex::new(r">-\d+\s").unwrap().is_match(row),
+        "{row}"
+    );
+}
+
+/// `redress run` on the site, its log read until `want` appears.
+fn run_until(site: &Site, want: &str) -> (Child, String) {
+    let log = std::fs::File::create(site.path().join("run.log")).unwrap();
+    let mut child = bin::redress()
+        .args(["--config", "redress.toml", "run"])
+        .current_dir(site.path())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let text = std::fs::read_to_string(site.path().join("run.log")).unwrap_or_default();
+        if text.contains(want) {
+            return (child, text);
+        }
+        if Instant::now() > deadline || child.try_wait().unwrap().is_some() {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("no '{want}' in the log:\n{text}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn run_goes_on_handling_mail_when_the_desk_cannot_listen_or_is_off() {
+    // The port is taken: the desk says so, the daemon keeps going and opens the case.
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port();
+    let site = Site::with(
+        "lgsco-code",
+        "EX",
+        &format!("[web]\nlisten = \"127.0.0.1:{port}\"\n"),
+    );
+    let (mut child, log) = run_until(&site, "web desk not started");
+    assert!(log.contains("cannot listen on 127.0.0.1:"), "{log}");
+    assert!(!site.path().join("data/first-admin-password.txt").exists());
+    site.mail(
+        "1",
+        "Ada <ada@example.org>",
+        "Potholes",
+        "Potholes.",
+        "r1@example.org",
+    );
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let n: i64 = site
+            .db()
+            .query_row("SELECT COUNT(*) FROM cases", [], |r| r.get(0))
+            .unwrap_or(0);
+        if n == 1 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "no case opened");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "the daemon is still running"
+    );
+    let _ = child.kill();
+    let _ = child.wait();
+    drop(taken);
+
+    // [web] enabled = false: `run` serves no desk (and makes no first admin).
+    let site = Site::with(
+        "lgsco-code",
+        "EX",
+        "[web]\nenabled = false\nlisten = \"127.0.0.1:0\"\n",
+    );
+    let (mut child, _) = run_until(&site, "redress running");
+    std::thread::sleep(Duration::from_secs(1));
+    let log = std::fs::read_to_string(site.path().join("run.log")).unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(!log.contains("web desk"), "{log}");
+    assert!(!site.path().join("data/first-admin-password.txt").exists());
+}
+
+#[test]
+fn sign_ins_at_the_same_moment_cannot_slip_past_the_throttle() {
+    let desk = Desk::start(web_site(""), "web");
+    let statuses: Vec<u16> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..10)
+            .map(|i| {
+                let desk = &desk;
+                s.spawn(move || desk.sign_in("admin", &format!("guess number {i}")).status)
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 401).count(),
+        5,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 429).count(),
+        5,
+        "{statuses:?}"
+    );
+}
