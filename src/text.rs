@@ -138,3 +138,45 @@ mod tests {
         assert_eq!(display_name("   "), None);
     }
 }
+
+/// An officer's search words as an FTS5 query: each word (letters and digits; other
+/// characters split it, as the index's tokenizer does) must occur, the last part of
+/// each as a prefix, so "BNES-2026-0004" finds BNES-2026-00042 and "acac ave" finds
+/// Acacia Avenue. Nothing the officer types is FTS5 syntax. None when there are no words.
+pub fn search_query(input: &str) -> Option<String> {
+    let words: Vec<String> = input
+        .split_whitespace()
+        .filter_map(|w| {
+            let parts: Vec<String> = w
+                .split(|c: char| !c.is_alphanumeric())
+                .filter(|p| !p.is_empty())
+                .map(|p| p.to_lowercase())
+                .collect();
+            (!parts.is_empty()).then(|| format!("\"{}\"*", parts.join(" ")))
+        })
+        .collect();
+    (!words.is_empty()).then(|| words.join(" AND "))
+}
+
+#[cfg(test)]
+mod search_tests {
+    use super::search_query;
+
+    #[test]
+    fn search_words_become_a_safe_prefix_query() {
+        assert_eq!(
+            search_query("BNES-2026-0004").as_deref(),
+            Some("\"bnes 2026 0004\"*")
+        );
+        assert_eq!(
+            search_query("  acac  Ave ").as_deref(),
+            Some("\"acac\"* AND \"ave\"*")
+        );
+        // FTS5 operators and quotes are just separators.
+        assert_eq!(
+            search_query("x\" OR NEAR(y) *").as_deref(),
+            Some("\"x\"* AND \"or\"* AND \"near y\"*")
+        );
+        assert_eq!(search_query(" -- \"\" "), None);
+    }
+}

@@ -974,3 +974,58 @@ fn sign_ins_at_the_same_moment_cannot_slip_past_the_throttle() {
         "{statuses:?}"
     );
 }
+
+#[test]
+fn the_case_list_searches_and_filters_with_resident_text_escaped() {
+    let site = web_site("");
+    let hostile = "<script>alert(1)</script>";
+    site.mail(
+        "1",
+        "Ivy Stone <ivy@example.org>",
+        &format!("Graffiti {hostile}"),
+        "I wish to complain about graffiti by the Widcombe underpass.",
+        "c1@example.org",
+    );
+    site.mail(
+        "2",
+        "Tom Reed <tom@example.org>",
+        "Missed bins",
+        "I wish to complain that my bins were missed.",
+        "c2@example.org",
+    );
+    site.run(&now(), &["poll"]);
+    let desk = Desk::start(site, "web");
+    let s = desk.session("admin", &desk.admin_password());
+    let all = desk.get("/cases", Some(&s));
+    assert_eq!(all.status, 200);
+    assert_security_headers(&all);
+    assert_eq!(
+        all.body.matches("href=\"/cases/EX-").count(),
+        2,
+        "{}",
+        all.body
+    );
+    assert!(all.body.contains("Graffiti &lt;script&gt;"), "{}", all.body);
+    assert!(!all.body.contains("<script>alert"));
+    // Message text, then the customer's name, found by search.
+    let r = desk.get("/cases?q=widcombe", Some(&s));
+    assert_eq!(r.body.matches("href=\"/cases/EX-").count(), 1, "{}", r.body);
+    assert!(r.body.contains("Ivy Stone"), "{}", r.body);
+    let r = desk.get("/cases?q=reed&state=acknowledged", Some(&s));
+    assert_eq!(r.body.matches("href=\"/cases/EX-").count(), 1, "{}", r.body);
+    assert!(r.body.contains("Tom Reed"), "{}", r.body);
+    let r = desk.get("/cases?q=reed&state=closed", Some(&s));
+    assert!(r.body.contains("No cases match."), "{}", r.body);
+    // A bad filter is said on the page; nothing is listed.
+    let r = desk.get("/cases?from=yesterday", Some(&s));
+    assert_eq!(r.status, 200);
+    assert!(
+        r.body
+            .contains("Received from must be a date like 2026-11-02"),
+        "{}",
+        r.body
+    );
+    assert_eq!(r.body.matches("href=\"/cases/EX-").count(), 0);
+    // Signed out: sent to sign in.
+    assert_ne!(desk.get("/cases", None).status, 200);
+}

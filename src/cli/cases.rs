@@ -35,6 +35,16 @@ pub struct CasesArgs {
     /// Only cases flagged for an officer (never acknowledged, third-party or bounced mail, ...).
     #[arg(long)]
     pub flagged: bool,
+    /// Only cases received on or after this date (YYYY-MM-DD).
+    #[arg(long, value_parser = super::parse_date)]
+    pub received_from: Option<chrono::NaiveDate>,
+    /// Only cases received on or before this date (YYYY-MM-DD).
+    #[arg(long, value_parser = super::parse_date)]
+    pub received_to: Option<chrono::NaiveDate>,
+    /// Only cases whose reference, customer (name, email, address), subject or messages
+    /// contain these words (each word, or the start of one).
+    #[arg(long, value_name = "WORDS")]
+    pub search: Option<String>,
     #[arg(long)]
     pub limit: Option<usize>,
     #[arg(long)]
@@ -117,7 +127,16 @@ pub fn list(ctx: &Ctx, a: CasesArgs) -> Result<ExitCode> {
         overdue_on: a.overdue.then(|| ctx.today()),
         open_only: a.open,
         flagged: a.flagged,
+        received_from: a.received_from,
+        received_to: a.received_to,
+        search: match a.search.as_deref() {
+            Some(words) => Some(crate::text::search_query(words).ok_or_else(|| {
+                anyhow::anyhow!("--search has no words to look for (letters or digits)")
+            })?),
+            None => None,
+        },
         limit: a.limit,
+        ..CaseFilter::default()
     };
     let store = ctx.store()?;
     let cases = store.list_cases(&filter)?;

@@ -44,7 +44,16 @@ pub struct CaseFilter {
     pub open_only: bool,
     /// Only cases flagged for an officer (never acknowledged, third-party mail, bounces...).
     pub flagged: bool,
+    /// Received on or after / on or before these London dates.
+    pub received_from: Option<NaiveDate>,
+    pub received_to: Option<NaiveDate>,
+    /// An FTS5 query (see [`crate::text::search_query`]) over the reference, the
+    /// customer's name, email and address, the subject and the messages' text.
+    pub search: Option<String>,
+    /// Newest first (the desk's list) rather than oldest first.
+    pub newest_first: bool,
     pub limit: Option<usize>,
+    pub offset: Option<usize>,
 }
 fn parse_date(s: Option<String>) -> Option<NaiveDate> {
     s.and_then(|s| crate::time::parse_iso(&s))
@@ -148,9 +157,31 @@ impl Store {
             );
             sql.push(')');
         }
-        sql.push_str(" ORDER BY c.id");
-        if let Some(n) = f.limit {
-            sql.push_str(&format!(" LIMIT {n}"));
+        if let Some(d) = f.received_from {
+            arg(&mut sql, "c.received_on >=", iso(d));
+        }
+        if let Some(d) = f.received_to {
+            arg(&mut sql, "c.received_on <=", iso(d));
+        }
+        if let Some(q) = &f.search {
+            args.push(q.clone());
+            let n = args.len();
+            sql.push_str(&format!(
+                " AND (c.id IN (SELECT rowid FROM case_search WHERE case_search MATCH ?{n})
+                   OR c.id IN (SELECT m.case_id FROM message_search ms JOIN messages m ON m.id = ms.rowid
+                               WHERE message_search MATCH ?{n}))"
+            ));
+        }
+        sql.push_str(if f.newest_first {
+            " ORDER BY c.id DESC"
+        } else {
+            " ORDER BY c.id"
+        });
+        match (f.limit, f.offset) {
+            (Some(n), Some(o)) => sql.push_str(&format!(" LIMIT {n} OFFSET {o}")),
+            (Some(n), None) => sql.push_str(&format!(" LIMIT {n}")),
+            (None, Some(o)) => sql.push_str(&format!(" LIMIT -1 OFFSET {o}")),
+            (None, None) => {}
         }
         let mut stmt = self.conn.prepare(&sql)?;
         let rows = stmt

@@ -29,6 +29,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/15_restriction_contact.sql"),
     include_str!("migrations/16_extended_deadlines.sql"),
     include_str!("migrations/17_web_accounts.sql"),
+    include_str!("migrations/18_case_search.sql"),
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -29,6 +29,7 @@ use crate::store::Store;
 
 mod assets;
 mod auth;
+mod list;
 mod pages;
 
 pub use pages::working_days_left;
@@ -57,6 +58,7 @@ const TEMPLATES: &[(&str, &str)] = &[
         "sign-in.html",
         include_str!("../../templates/web/sign-in.html"),
     ),
+    ("cases.html", include_str!("../../templates/web/cases.html")),
     ("queue.html", include_str!("../../templates/web/queue.html")),
     ("case.html", include_str!("../../templates/web/case.html")),
     ("users.html", include_str!("../../templates/web/users.html")),
@@ -181,6 +183,7 @@ impl User {
 pub(crate) fn router(app: Shared) -> Router {
     Router::new()
         .route("/", get(pages::queue))
+        .route("/cases", get(list::cases))
         .route("/cases/{reference}", get(pages::case))
         .route("/users", get(pages::users))
         .route("/sign-in", get(auth::sign_in_page).post(auth::sign_in))

@@ -1,0 +1,62 @@
+-- Migration 18: full-text search for the officers' desk (SQLite FTS5): one row per case
+-- (its reference, its customer's name, email and postal address, its subject) and one
+-- per message on a case (its text). Triggers keep both up to date on ingestion, on
+-- officers' corrections and on erasure (which deletes the messages and blanks the case
+-- and customer, so their words leave the index with them).
+CREATE VIRTUAL TABLE case_search USING fts5(
+    reference, customer, subject, tokenize = 'unicode61 remove_diacritics 2'
+);
+CREATE VIRTUAL TABLE message_search USING fts5(
+    body, tokenize = 'unicode61 remove_diacritics 2'
+);
+
+CREATE TRIGGER case_search_insert AFTER INSERT ON cases BEGIN
+    INSERT INTO case_search (rowid, reference, customer, subject)
+    SELECT NEW.id, NEW.reference,
+           (SELECT trim(coalesce(cu.name, '') || ' ' || coalesce(cu.email, '') || ' ' ||
+                        coalesce(cu.address, ''))
+            FROM customers cu WHERE cu.id = NEW.customer_id),
+           NEW.subject;
+END;
+CREATE TRIGGER case_search_update AFTER UPDATE OF subject, customer_id ON cases BEGIN
+    DELETE FROM case_search WHERE rowid = OLD.id;
+    INSERT INTO case_search (rowid, reference, customer, subject)
+    SELECT NEW.id, NEW.reference,
+           (SELECT trim(coalesce(cu.name, '') || ' ' || coalesce(cu.email, '') || ' ' ||
+                        coalesce(cu.address, ''))
+            FROM customers cu WHERE cu.id = NEW.customer_id),
+           NEW.subject;
+END;
+CREATE TRIGGER case_search_customer AFTER UPDATE OF name, email, address ON customers BEGIN
+    DELETE FROM case_search WHERE rowid IN (SELECT id FROM cases WHERE customer_id = NEW.id);
+    INSERT INTO case_search (rowid, reference, customer, subject)
+    SELECT c.id, c.reference,
+           trim(coalesce(NEW.name, '') || ' ' || coalesce(NEW.email, '') || ' ' ||
+                coalesce(NEW.address, '')),
+           c.subject
+    FROM cases c WHERE c.customer_id = NEW.id;
+END;
+
+CREATE TRIGGER message_search_insert AFTER INSERT ON messages
+WHEN NEW.case_id IS NOT NULL AND NEW.body_text IS NOT NULL BEGIN
+    INSERT INTO message_search (rowid, body) VALUES (NEW.id, NEW.body_text);
+END;
+CREATE TRIGGER message_search_update AFTER UPDATE OF case_id, body_text ON messages BEGIN
+    DELETE FROM message_search WHERE rowid = OLD.id;
+    INSERT INTO message_search (rowid, body)
+    SELECT NEW.id, NEW.body_text WHERE NEW.case_id IS NOT NULL AND NEW.body_text IS NOT NULL;
+END;
+CREATE TRIGGER message_search_delete AFTER DELETE ON messages BEGIN
+    DELETE FROM message_search WHERE rowid = OLD.id;
+END;
+
+-- What is on file already.
+INSERT INTO case_search (rowid, reference, customer, subject)
+SELECT c.id, c.reference,
+       (SELECT trim(coalesce(cu.name, '') || ' ' || coalesce(cu.email, '') || ' ' ||
+                    coalesce(cu.address, ''))
+        FROM customers cu WHERE cu.id = c.customer_id),
+       c.subject
+FROM cases c;
+INSERT INTO message_search (rowid, body)
+SELECT id, body_text FROM messages WHERE case_id IS NOT NULL AND body_text IS NOT NULL;
