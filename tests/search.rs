@@ -63,24 +63,15 @@ fn cases_are_found_by_any_of_their_words_until_they_are_erased() {
     assert_eq!(found(&s, now, &["--search", "widcombe"]), [one]);
     assert_eq!(found(&s, now, &["--search", "bins"]), [two]);
     assert_eq!(found(&s, now, &["--search", "Lovelace"]), [three]);
-    assert_eq!(
-        found(&s, now, &["--search", "tom@example.org"]),
-        [two]
-    );
+    assert_eq!(found(&s, now, &["--search", "tom@example.org"]), [two]);
     assert_eq!(found(&s, now, &["--search", "acac ave"]), [three]);
     assert_eq!(found(&s, now, &["--search", "BNES-2026-0000"]).len(), 3);
-    assert_eq!(
-        found(&s, now, &["--search", "bnes-2026-00002"]),
-        [two]
-    );
+    assert_eq!(found(&s, now, &["--search", "bnes-2026-00002"]), [two]);
     // Every word must occur; FTS5 syntax typed by an officer is only words.
     assert!(found(&s, now, &["--search", "graffiti bins"]).is_empty());
     assert!(found(&s, now, &["--search", "\"graffiti\" OR bins"]).is_empty());
     // Received between (London dates), with the other filters.
-    assert_eq!(
-        found(&s, now, &["--received-from", "2026-11-03"]),
-        [three]
-    );
+    assert_eq!(found(&s, now, &["--received-from", "2026-11-03"]), [three]);
     assert_eq!(
         found(
             &s,

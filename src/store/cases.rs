@@ -496,6 +496,7 @@ impl Store {
     ) -> Result<Case> {
         let tx = self.conn.transaction()?;
         let (id, _) = create_case_with(&tx, new, policy, prefix, cal, actor, None)?;
+        super::search::index_new(&tx)?;
         tx.commit()?;
         self.case_by_id(id)
     }
@@ -514,6 +515,7 @@ impl Store {
     ) -> std::result::Result<Case, E> {
         let tx = self.conn.transaction().map_err(StoreError::from)?;
         let (id, _) = create_case_with(&tx, new, policy, prefix, cal, by.actor, None)?;
+        super::search::index_new(&tx)?;
         let case = case_on(&tx, id)?;
         if let Some(plan) = then(&case)? {
             apply_plan(&tx, &case, &plan, by)?;

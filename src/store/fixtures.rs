@@ -289,6 +289,8 @@ impl Store {
             let mut b = Bulk::new(&tx)?;
             f(&mut b)?
         };
+        // The desk's search index, as ingestion leaves it.
+        super::search::index_new(&tx)?;
         tx.commit()?;
         Ok(out)
     }

@@ -380,6 +380,7 @@ mod deadlines;
 mod events;
 mod pauses;
 mod replies;
+mod search;
 mod steps;
 pub(crate) use cases::{create_case_with, find_case_on, flag_case};
 pub use cases::{Author, CaseField, CaseFilter, NewCase};
@@ -388,6 +389,7 @@ pub(crate) use events::insert_event;
 pub use events::EventRow;
 pub use pauses::PauseRow;
 pub use replies::CustomerReply;
+pub(crate) use search::index_new as index_new_for_search;
 
 pub mod auto_letters;
 pub mod digest;

@@ -1,0 +1,36 @@
+//! The desk's full-text index (FTS5, migration 18): new cases and messages are indexed
+//! together, once per ingestion batch or case opened, inside the caller's transaction;
+//! triggers keep indexed rows right as they change.
+
+use rusqlite::Connection;
+
+use super::Result;
+
+/// Index every case and message stored since the last call (cases: reference, customer,
+/// subject; messages on a case: their text).
+pub(crate) fn index_new(conn: &Connection) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO case_search (rowid, reference, customer, subject)
+         SELECT c.id, c.reference,
+                (SELECT trim(coalesce(cu.name, '') || ' ' || coalesce(cu.email, '') || ' ' ||
+                             coalesce(cu.address, ''))
+                 FROM customers cu WHERE cu.id = c.customer_id),
+                c.subject
+         FROM cases c WHERE c.id > (SELECT upto FROM search_indexed WHERE what = 'cases')",
+    )?
+    .execute([])?;
+    conn.prepare_cached(
+        "INSERT INTO message_search (rowid, body)
+         SELECT id, body_text FROM messages
+         WHERE id > (SELECT upto FROM search_indexed WHERE what = 'messages')
+           AND case_id IS NOT NULL AND body_text IS NOT NULL",
+    )?
+    .execute([])?;
+    conn.prepare_cached(
+        "UPDATE search_indexed SET upto = CASE what
+             WHEN 'cases' THEN (SELECT coalesce(max(id), 0) FROM cases)
+             ELSE (SELECT coalesce(max(id), 0) FROM messages) END",
+    )?
+    .execute([])?;
+    Ok(())
+}
