@@ -109,6 +109,19 @@ fn cases_are_found_by_any_of_their_words_until_they_are_erased() {
     for word in ["bins", "reade", "tom@example.org", "tuesday"] {
         assert!(found(&s, later, &["--search", word]).is_empty(), "{word}");
     }
+    // Not only unlisted: the words are gone from the index itself.
+    let db = s.db();
+    let left = |table: &str, word: &str| -> i64 {
+        db.query_row(
+            &format!("SELECT count(*) FROM {table} WHERE {table} MATCH ?1"),
+            [word],
+            |r| r.get(0),
+        )
+        .unwrap()
+    };
+    assert_eq!(left("message_search", "tuesday"), 0);
+    assert_eq!(left("message_search", "widcombe"), 1, "case 1 is kept");
+    assert_eq!(left("case_search", "reade"), 0);
     // Its reference stays findable (the case row is kept, without personal data).
     assert_eq!(found(&s, later, &["--search", "BNES-2026-00002"]), [two]);
 }

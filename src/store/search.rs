@@ -20,7 +20,7 @@ pub(crate) fn index_new(conn: &Connection) -> Result<()> {
     )?
     .execute([])?;
     conn.prepare_cached(
-        "INSERT INTO message_search (rowid, body)
+        "INSERT INTO message_search (rowid, body_text)
          SELECT id, body_text FROM messages
          WHERE id > (SELECT upto FROM search_indexed WHERE what = 'messages')
            AND case_id IS NOT NULL AND body_text IS NOT NULL",

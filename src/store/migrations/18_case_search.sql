@@ -13,8 +13,11 @@ CREATE TABLE search_indexed (
 CREATE VIRTUAL TABLE case_search USING fts5(
     reference, customer, subject, tokenize = 'unicode61 remove_diacritics 2'
 );
+-- The messages' text is not copied: the index reads it from `messages` (external
+-- content), so the words go when the message does.
 CREATE VIRTUAL TABLE message_search USING fts5(
-    body, tokenize = 'unicode61 remove_diacritics 2'
+    body_text, content = 'messages', content_rowid = 'id',
+    tokenize = 'unicode61 remove_diacritics 2'
 );
 
 CREATE TRIGGER case_search_update AFTER UPDATE OF subject, customer_id ON cases
@@ -40,12 +43,17 @@ END;
 
 CREATE TRIGGER message_search_update AFTER UPDATE OF case_id, body_text ON messages
 WHEN OLD.id <= (SELECT upto FROM search_indexed WHERE what = 'messages') BEGIN
-    DELETE FROM message_search WHERE rowid = OLD.id;
-    INSERT INTO message_search (rowid, body)
+    INSERT INTO message_search (message_search, rowid, body_text)
+    SELECT 'delete', OLD.id, OLD.body_text
+    WHERE OLD.case_id IS NOT NULL AND OLD.body_text IS NOT NULL;
+    INSERT INTO message_search (rowid, body_text)
     SELECT NEW.id, NEW.body_text WHERE NEW.case_id IS NOT NULL AND NEW.body_text IS NOT NULL;
 END;
-CREATE TRIGGER message_search_delete AFTER DELETE ON messages BEGIN
-    DELETE FROM message_search WHERE rowid = OLD.id;
+CREATE TRIGGER message_search_delete AFTER DELETE ON messages
+WHEN OLD.id <= (SELECT upto FROM search_indexed WHERE what = 'messages')
+     AND OLD.case_id IS NOT NULL AND OLD.body_text IS NOT NULL BEGIN
+    INSERT INTO message_search (message_search, rowid, body_text)
+    VALUES ('delete', OLD.id, OLD.body_text);
 END;
 
 -- What is on file already.
@@ -56,7 +64,7 @@ SELECT c.id, c.reference,
         FROM customers cu WHERE cu.id = c.customer_id),
        c.subject
 FROM cases c;
-INSERT INTO message_search (rowid, body)
+INSERT INTO message_search (rowid, body_text)
 SELECT id, body_text FROM messages WHERE case_id IS NOT NULL AND body_text IS NOT NULL;
 INSERT INTO search_indexed (what, upto) VALUES
     ('cases', (SELECT coalesce(max(id), 0) FROM cases)),
