@@ -29,6 +29,7 @@ use crate::store::Store;
 
 mod assets;
 mod auth;
+mod desk;
 mod pages;
 
 pub use pages::working_days_left;
@@ -59,6 +60,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("queue.html", include_str!("../../templates/web/queue.html")),
     ("case.html", include_str!("../../templates/web/case.html")),
+    (
+        "new-case.html",
+        include_str!("../../templates/web/new-case.html"),
+    ),
     ("users.html", include_str!("../../templates/web/users.html")),
     ("error.html", include_str!("../../templates/web/error.html")),
 ];
@@ -181,7 +186,9 @@ impl User {
 pub(crate) fn router(app: Shared) -> Router {
     Router::new()
         .route("/", get(pages::queue))
+        .route("/cases/new", get(desk::new_case_form).post(desk::new_case))
         .route("/cases/{reference}", get(pages::case))
+        .route("/cases/{reference}/{action}", post(desk::action))
         .route("/users", get(pages::users))
         .route("/sign-in", get(auth::sign_in_page).post(auth::sign_in))
         .route("/sign-out", post(auth::sign_out))
