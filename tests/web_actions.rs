@@ -412,3 +412,128 @@ fn a_complaint_by_phone_opens_an_acknowledged_case() {
     assert_eq!(letters(&desk, &reference).len(), 1);
     assert!(desk.get(to, &s).body.contains("The case was opened."));
 }
+
+#[test]
+fn each_action_form_calls_the_clis_function_as_the_user() {
+    let (desk, reference) = desk_with_a_case();
+    let s = desk.admin();
+    let path = |a: &str| format!("/cases/{reference}/{a}");
+    // Each action from a freshly drawn page: 303 back to the case with its banner, and
+    // an event by the signed-in user.
+    let ok = |action: &str, fields: &[(&str, &str)], banner: &str| {
+        let before = events(&desk, &reference).len();
+        let (csrf, version) = page(&desk, &s, &reference);
+        let mut form = vec![("csrf", csrf.as_str()), ("version", version.as_str())];
+        form.extend_from_slice(fields);
+        let r = desk.post(&path(action), &s, &form);
+        assert_eq!(r.status, 303, "{action}: {}", r.body);
+        let to = r.header("location").unwrap().to_string();
+        assert!(desk.get(&to, &s).body.contains(banner), "{action}");
+        let ev = events(&desk, &reference);
+        assert!(
+            ev.len() > before && ev[before..].iter().all(|(a, _, _)| a == "officer:admin"),
+            "{action}: {ev:?}"
+        );
+    };
+    // This policy does not stop the clock: refused as the CLI refuses it.
+    let cli = desk.site.fails(
+        &now(),
+        &["pause", &reference, "--reason", "site visit", "--by", "ann"],
+    );
+    let why = cli.trim().trim_start_matches("redress: error: ");
+    let (csrf, version) = page(&desk, &s, &reference);
+    let r = desk.post(
+        &path("pause"),
+        &s,
+        &[
+            ("csrf", &csrf),
+            ("version", &version),
+            ("reason", "site visit"),
+        ],
+    );
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(r.body.contains(why), "'{why}' not on\n{}", r.body);
+    ok(
+        "classify",
+        &[("kind", "comment")],
+        "The case&#39;s kind was corrected.",
+    );
+    assert_eq!(
+        desk.site.case(&now(), &reference)["case"]["kind"],
+        "comment"
+    );
+    ok(
+        "classify",
+        &[("kind", "complaint")],
+        "The case&#39;s kind was corrected.",
+    );
+    ok(
+        "restrict",
+        &[
+            ("email", "ada@example.org"),
+            ("level", "letter-only"),
+            ("review", "2099-01-01"),
+            ("reason", "the volume of calls"),
+        ],
+        "The restriction was recorded.",
+    );
+    let letters_before = letters(&desk, &reference).len();
+    ok(
+        "extend",
+        &[("days", "5"), ("reason", "we need a site visit")],
+        "The deadline was extended and the letter queued.",
+    );
+    assert_eq!(letters(&desk, &reference).len(), letters_before + 1);
+    ok(
+        "close",
+        &[("reason", "withdrawn"), ("note", "rang to withdraw")],
+        "The case was closed.",
+    );
+    assert_eq!(
+        desk.site.case(&now(), &reference)["case"]["state"],
+        "closed"
+    );
+    ok(
+        "reopen",
+        &[("reason", "rang again")],
+        "The case was reopened.",
+    );
+    assert_ne!(
+        desk.site.case(&now(), &reference)["case"]["state"],
+        "closed"
+    );
+    // A decision with no escalation asked for: the CLI's refusal, word for word.
+    let cli = desk.site.fails(
+        &now(),
+        &[
+            "decide",
+            &reference,
+            "--decision",
+            "accept",
+            "--reason",
+            "x",
+        ],
+    );
+    let why = cli.trim().trim_start_matches("redress: error: ");
+    let (csrf, version) = page(&desk, &s, &reference);
+    let r = desk.post(
+        &path("decide"),
+        &s,
+        &[
+            ("csrf", &csrf),
+            ("version", &version),
+            ("decision", "accept"),
+            ("reason", "x"),
+        ],
+    );
+    assert_eq!(r.status, 422, "{}", r.body);
+    let shown = why.replace('\'', "&#39;");
+    assert!(r.body.contains(&shown), "'{why}' not on\n{}", r.body);
+    // An unknown action is not one.
+    let r = desk.post(
+        &path("erase"),
+        &s,
+        &[("csrf", &csrf), ("version", &version)],
+    );
+    assert_eq!(r.status, 404);
+}
