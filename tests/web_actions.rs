@@ -178,6 +178,16 @@ fn a_reply_is_previewed_as_the_exact_pdf_then_sent_as_the_user() {
         .site
         .letter_with("Our response to your complaint: upheld");
     assert!(has_pdf);
+    // The customer asks for the next stage by phone: escalated from the desk.
+    let (csrf, version) = page(&desk, &s, &reference);
+    let r = desk.post(
+        &format!("/cases/{reference}/escalate"),
+        &s,
+        &[("csrf", &csrf), ("version", &version), ("by", "customer")],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    let case = desk.site.case(&now(), &reference);
+    assert_eq!(case["case"]["stage"], "stage2", "{case}");
 }
 
 #[test]

@@ -410,3 +410,37 @@ pub(crate) async fn new_case(State(app): State<Shared>, who: User, body: Bytes) 
         Ok(Err(why)) => new_case_page(&app, &who, &form, Some(&why)),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shown(f: Fail) -> String {
+        match f {
+            Fail::Refused(s) => s,
+            Fail::Stale => "stale".into(),
+            Fail::Internal(e) => format!("internal: {e}"),
+        }
+    }
+
+    #[test]
+    fn refusals_are_the_clis_line_and_database_failures_are_not_shown() {
+        assert_eq!(shown(crate::plan::refused("no").into()), "no");
+        let missing: WorkflowError = StoreError::NotFound("EX-1".into()).into();
+        assert_eq!(shown(missing.into()), "no case with reference EX-1");
+        let broken: WorkflowError = StoreError::Sqlite(rusqlite::Error::InvalidQuery).into();
+        assert!(shown(broken.into()).starts_with("internal: "));
+        let wrapped = anyhow::Error::from(crate::plan::refused("wrapped"));
+        assert_eq!(shown(wrapped.into()), "wrapped");
+        assert!(shown(anyhow::anyhow!("disk full").into()).starts_with("internal: "));
+    }
+
+    #[test]
+    fn every_action_has_a_banner() {
+        for a in ACTIONS {
+            assert!(banner(a).is_some(), "{a}");
+        }
+        assert!(banner("new").is_some());
+        assert_eq!(banner("<script>"), None);
+    }
+}
