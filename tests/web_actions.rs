@@ -123,6 +123,25 @@ fn a_reply_is_previewed_as_the_exact_pdf_then_sent_as_the_user() {
     let (desk, reference) = desk_with_a_case();
     let s = desk.admin();
     let (csrf, version) = page(&desk, &s, &reference);
+    let p = desk.get(&format!("/cases/{reference}"), &s);
+    assert!(
+        p.body.contains("<option value=\"upheld\">upheld</option>"),
+        "the policy's outcomes are offered: {}",
+        p.body
+    );
+    // Without an outcome: the CLI's refusal, and what was typed is kept.
+    let r = desk.post(
+        &format!("/cases/{reference}/reply"),
+        &s,
+        &[
+            ("csrf", &csrf),
+            ("version", &version),
+            ("body", "Typed with care."),
+            ("action", "send"),
+        ],
+    );
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(r.body.contains(">Typed with care.</textarea>"), "{}", r.body);
     let before_letters = letters(&desk, &reference);
     let before_events = events(&desk, &reference);
     let form = |action: &'static str| {

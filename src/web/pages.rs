@@ -108,6 +108,13 @@ pub(crate) struct Notice {
     pub action: Option<String>,
 }
 
+/// The choices the case's policy offers on the reply form.
+struct Choices {
+    outcomes: Vec<String>,
+    categories: Vec<String>,
+    category_label: String,
+}
+
 #[derive(serde::Deserialize)]
 pub(crate) struct CaseQuery {
     done: Option<String>,
@@ -157,16 +164,21 @@ pub(crate) async fn case_page(
                 .collect();
             let events = store.events(case.id)?;
             let messages = store.case_messages(case.id)?;
+            let choices = Choices {
+                outcomes: policy.preset.outcomes.clone(),
+                categories: policy.preset.categories.clone(),
+                category_label: policy.preset.category_label.clone(),
+            };
             Ok(Some((
                 case,
                 version,
                 (deadlines, explained),
                 events,
-                messages,
+                (messages, choices),
             )))
         })
         .await;
-    let (case, version, (deadlines, explained), events, messages) = match data {
+    let (case, version, (deadlines, explained), events, (messages, choices)) = match data {
         Ok(Some(d)) => d,
         Ok(None) => {
             return app.error(
@@ -190,6 +202,9 @@ pub(crate) async fn case_page(
     c.insert("form", &notice.form);
     c.insert("failed_action", &notice.action);
     c.insert("kinds", &crate::case::Kind::ALL.map(|k| k.as_str()));
+    c.insert("outcomes", &choices.outcomes);
+    c.insert("categories", &choices.categories);
+    c.insert("category_label", &choices.category_label);
     c.insert(
         "today",
         &crate::time::iso(crate::calendar::london_date(Utc::now())),
