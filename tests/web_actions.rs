@@ -77,13 +77,18 @@ fn a_note_and_an_assign_record_the_signed_in_user_with_a_banner() {
     let shown = desk.get(&to, &s);
     assert!(shown.body.contains("The note was added."), "{}", shown.body);
     assert!(shown.body.contains("Rang the customer back."));
+    // The reference as typed in any case: back to the case as stored.
     let (csrf, version) = page(&desk, &s, &reference);
     let r = desk.post(
-        &format!("/cases/{reference}/assign"),
+        &format!("/cases/{}/assign", reference.to_lowercase()),
         &s,
         &[("csrf", &csrf), ("version", &version), ("officer", "bob")],
     );
     assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(
+        r.header("location"),
+        Some(format!("/cases/{reference}?done=assign").as_str())
+    );
     let ev = events(&desk, &reference);
     assert!(
         ev.contains(&(
@@ -141,7 +146,11 @@ fn a_reply_is_previewed_as_the_exact_pdf_then_sent_as_the_user() {
         ],
     );
     assert_eq!(r.status, 422, "{}", r.body);
-    assert!(r.body.contains(">Typed with care.</textarea>"), "{}", r.body);
+    assert!(
+        r.body.contains(">Typed with care.</textarea>"),
+        "{}",
+        r.body
+    );
     let before_letters = letters(&desk, &reference);
     let before_events = events(&desk, &reference);
     let form = |action: &'static str| {

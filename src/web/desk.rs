@@ -267,12 +267,13 @@ pub(crate) async fn action(
     let out = app
         .db(move |store, cfg| {
             let now = Utc::now();
-            let out = store.batch(|s| -> Result<Done, Fail> {
+            let out = store.batch(|s| -> Result<(Done, String), Fail> {
                 let case = s.find_case(&r)?;
                 if s.case_version(case.id)? != version {
                     return Err(Fail::Stale);
                 }
                 act(s, cfg, now, &actor, &case.reference, &a, &f)
+                    .map(|d| (d, case.reference.clone()))
             });
             match out {
                 Ok(d) => Ok(Ok(d)),
@@ -290,14 +291,11 @@ pub(crate) async fn action(
     };
     match out {
         Err(r) => r,
-        Ok(Ok(Done::Page(done))) => {
-            let to = format!(
-                "/cases/{}?done={done}",
-                reference.trim().to_ascii_uppercase()
-            );
-            Redirect::to(&to).into_response()
+        // The reference as stored (never a header made from what the path said).
+        Ok(Ok((Done::Page(done), stored))) => {
+            Redirect::to(&format!("/cases/{stored}?done={done}")).into_response()
         }
-        Ok(Ok(Done::Pdf(pdf))) => (
+        Ok(Ok((Done::Pdf(pdf), _))) => (
             StatusCode::OK,
             [
                 (header::CONTENT_TYPE, "application/pdf"),
