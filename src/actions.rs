@@ -167,6 +167,29 @@ pub fn route(
     write(store, cfg, &case, &p, actor, now)
 }
 
+/// `escalate REF [--council --reason ...]`: the customer's request ([`escalate`]), or
+/// the council's own move ([`route`]); a reason goes only with the council's.
+pub fn escalate_by(
+    store: &mut Store,
+    cfg: &Config,
+    now: DateTime<Utc>,
+    actor: &str,
+    reference: &str,
+    council: bool,
+    reason: Option<&str>,
+) -> Result<Case> {
+    let reason = reason.filter(|r| !r.trim().is_empty());
+    if council {
+        route(store, cfg, now, actor, reference, reason.unwrap_or(""))
+    } else if reason.is_some() {
+        Err(refused(
+            "--reason goes with --council (the customer's own request needs none)",
+        ))
+    } else {
+        escalate(store, cfg, now, actor, reference)
+    }
+}
+
 /// `decide REF --decision accept|refer-back|refer-to-ombudsman --reason ...`
 pub fn decide(
     store: &mut Store,

@@ -330,6 +330,33 @@ fn an_action_from_a_page_older_than_the_case_is_refused_and_changes_nothing() {
     );
     assert_eq!(r.status, 303, "{}", r.body);
     assert_eq!(desk.site.case(&now(), &reference)["case"]["officer"], "ann");
+
+    // Two officers on the desk with the same page open: the second to act is refused.
+    webkit::add_user(&desk.site, "ann", "officer", "ann's long password");
+    let ann = desk.session("ann", "ann's long password");
+    let (ann_csrf, ann_version) = page(&desk, &ann, &reference);
+    let (csrf, version) = page(&desk, &s, &reference);
+    assert_eq!(ann_version, version);
+    let r = desk.post(
+        &format!("/cases/{reference}/assign"),
+        &s,
+        &[("csrf", &csrf), ("version", &version), ("officer", "bob")],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    let before = events(&desk, &reference);
+    let r = desk.post(
+        &format!("/cases/{reference}/assign"),
+        &ann,
+        &[
+            ("csrf", &ann_csrf),
+            ("version", &ann_version),
+            ("officer", "cat"),
+        ],
+    );
+    assert_eq!(r.status, 409, "{}", r.body);
+    assert!(r.body.contains("This case changed since you opened it."));
+    assert_eq!(events(&desk, &reference), before);
+    assert_eq!(desk.site.case(&now(), &reference)["case"]["officer"], "bob");
 }
 
 #[test]
@@ -567,6 +594,23 @@ fn each_action_form_calls_the_clis_function_as_the_user() {
     assert_eq!(r.status, 422, "{}", r.body);
     let shown = why.replace('\'', "&#39;");
     assert!(r.body.contains(&shown), "'{why}' not on\n{}", r.body);
+    // The customer's own request takes no reason: the CLI's rule.
+    let r = desk.post(
+        &path("escalate"),
+        &s,
+        &[
+            ("csrf", &csrf),
+            ("version", &version),
+            ("by", "customer"),
+            ("reason", "because"),
+        ],
+    );
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(
+        r.body.contains("--reason goes with --council"),
+        "{}",
+        r.body
+    );
     // An unknown action is not one.
     let r = desk.post(
         &path("erase"),

@@ -341,28 +341,16 @@ pub fn extend(ctx: &Ctx, a: ExtendArgs) -> Result<ExitCode> {
 }
 
 pub fn escalate(ctx: &Ctx, a: EscalateArgs) -> Result<ExitCode> {
-    if !a.council && a.reason.is_some() {
-        anyhow::bail!("--reason goes with --council (the customer's own request needs none)");
-    }
     let mut store = ctx.store()?;
-    let c = if a.council {
-        actions::route(
-            &mut store,
-            &ctx.config,
-            ctx.now,
-            &a.by.actor(),
-            &a.reference,
-            a.reason.as_deref().unwrap_or(""),
-        )?
-    } else {
-        actions::escalate(
-            &mut store,
-            &ctx.config,
-            ctx.now,
-            &a.by.actor(),
-            &a.reference,
-        )?
-    };
+    let c = actions::escalate_by(
+        &mut store,
+        &ctx.config,
+        ctx.now,
+        &a.by.actor(),
+        &a.reference,
+        a.council,
+        a.reason.as_deref(),
+    )?;
     said(&c);
     Ok(ExitCode::SUCCESS)
 }

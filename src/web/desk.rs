@@ -174,11 +174,8 @@ fn act(
             actions::extend(store, cfg, now, actor, r, days, f.get("reason"))?;
         }
         "escalate" => {
-            if f.get("by") == "council" {
-                actions::route(store, cfg, now, actor, r, f.get("reason"))?;
-            } else {
-                actions::escalate(store, cfg, now, actor, r)?;
-            }
+            let council = f.get("by") == "council";
+            actions::escalate_by(store, cfg, now, actor, r, council, f.opt("reason"))?;
         }
         "decide" => {
             let d = actions::parse_decision(f.get("decision"))?;
