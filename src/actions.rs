@@ -167,6 +167,29 @@ pub fn route(
     write(store, cfg, &case, &p, actor, now)
 }
 
+/// `escalate REF [--council --reason ...]`: the customer's request ([`escalate`]), or
+/// the council's own move ([`route`]); a reason goes only with the council's.
+pub fn escalate_by(
+    store: &mut Store,
+    cfg: &Config,
+    now: DateTime<Utc>,
+    actor: &str,
+    reference: &str,
+    council: bool,
+    reason: Option<&str>,
+) -> Result<Case> {
+    let reason = reason.filter(|r| !r.trim().is_empty());
+    if council {
+        route(store, cfg, now, actor, reference, reason.unwrap_or(""))
+    } else if reason.is_some() {
+        Err(refused(
+            "--reason goes with --council (the customer's own request needs none)",
+        ))
+    } else {
+        escalate(store, cfg, now, actor, reference)
+    }
+}
+
 /// `decide REF --decision accept|refer-back|refer-to-ombudsman --reason ...`
 pub fn decide(
     store: &mut Store,
@@ -449,4 +472,139 @@ pub fn resume(
         return Err(refused(format!("{}: not paused", case.reference)));
     }
     Ok(store.case_by_id(case.id)?)
+}
+
+/// `classify REF --as KIND`: correct the triage of a case (a compliment taken for a
+/// complaint, say).
+pub fn classify(
+    store: &mut Store,
+    now: DateTime<Utc>,
+    actor: &str,
+    reference: &str,
+    kind: &str,
+) -> Result<(Case, Case)> {
+    let kind = parse_kind(kind)?;
+    let before = store.find_case(reference)?;
+    if before.kind == kind {
+        return Err(refused(format!(
+            "{} is already a {}",
+            before.reference,
+            kind.as_str()
+        )));
+    }
+    let after = store.set_field(
+        reference,
+        store::CaseField::Kind,
+        Some(kind.as_str()),
+        now,
+        actor,
+    )?;
+    Ok((before, after))
+}
+
+/// A kind of case as an officer types it.
+pub fn parse_kind(s: &str) -> Result<crate::case::Kind> {
+    crate::case::Kind::parse(s.trim()).ok_or_else(|| {
+        refused(format!(
+            "unknown kind '{s}' (known: {})",
+            crate::case::Kind::ALL.map(|k| k.as_str()).join(", ")
+        ))
+    })
+}
+
+/// A close reason an officer may give (auto-closed is the scheduler's and responded the
+/// stage response's, `reply`).
+pub fn parse_close_reason(s: &str) -> Result<CloseReason> {
+    CloseReason::parse(s.trim())
+        .filter(|r| !matches!(r, CloseReason::AutoClosed | CloseReason::Responded))
+        .ok_or_else(|| {
+            refused(format!(
+                "unknown close reason '{s}': resolved, withdrawn, out-of-scope or referred-to-ombudsman"
+            ))
+        })
+}
+
+/// A manager's decision as typed.
+pub fn parse_decision(s: &str) -> Result<Decision> {
+    Decision::parse(s.trim()).ok_or_else(|| {
+        refused(format!(
+            "unknown decision '{s}': accept, refer-back or refer-to-ombudsman"
+        ))
+    })
+}
+
+/// A case recorded by an officer (`new`, the desk's New case), as typed: checked here
+/// for both.
+#[derive(Debug, Clone, Default)]
+pub struct Intake<'a> {
+    pub kind: &'a str,
+    pub email: Option<&'a str>,
+    pub name: Option<&'a str>,
+    pub address: &'a [String],
+    /// phone, letter, in-person or email.
+    pub via: Option<&'a str>,
+    pub subject: Option<&'a str>,
+    pub service: Option<&'a str>,
+    /// Default: now.
+    pub received: Option<DateTime<Utc>>,
+}
+
+/// Check what an officer typed for a new case and open it ([`open`]).
+pub fn open_checked(
+    store: &mut Store,
+    cfg: &Config,
+    i: &Intake,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<Case> {
+    let kind = parse_kind(i.kind)?;
+    let email = match i.email.map(str::trim).filter(|e| !e.is_empty()) {
+        Some(e) if !e.contains('@') || e.contains(char::is_whitespace) => {
+            return Err(refused(format!(
+                "'{}' is not an email address",
+                crate::escape::escaped(e)
+            )))
+        }
+        Some(e) => Some(e.to_lowercase()),
+        None => None,
+    };
+    if email.is_none() && i.address.iter().all(|l| l.trim().is_empty()) {
+        return Err(refused(
+            "--address is empty: a customer with no email needs a postal address for their letters",
+        ));
+    }
+    let via = match i.via.map(str::trim).filter(|v| !v.is_empty()) {
+        None => None,
+        Some("in-person") => Some("in person"),
+        Some(v @ ("phone" | "letter" | "email")) => Some(v),
+        Some(v) => {
+            return Err(refused(format!(
+                "unknown way in '{v}': phone, letter, in-person or email"
+            )))
+        }
+    };
+    let received = i.received.unwrap_or(now);
+    if received > now {
+        return Err(refused(format!(
+            "--received {} is in the future (now is {})",
+            received.to_rfc3339(),
+            now.to_rfc3339()
+        )));
+    }
+    open(
+        store,
+        cfg,
+        &store::NewCase {
+            kind,
+            email: email.as_deref(),
+            name: i.name,
+            address: i.address,
+            via,
+            subject: i.subject,
+            service: i.service,
+            received_at: received,
+        },
+        actor,
+        now,
+    )
 }

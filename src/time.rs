@@ -31,6 +31,25 @@ pub fn parse_iso(s: &str) -> Option<NaiveDate> {
     NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok()
 }
 
+/// A time typed by a person (`--now`, `--received`, the desk's received date): RFC 3339,
+/// or a date, taken as 09:00 London time that day.
+pub fn parse_now(s: &str) -> std::result::Result<DateTime<Utc>, String> {
+    use chrono::TimeZone;
+    if let Ok(t) = DateTime::parse_from_rfc3339(s.trim()) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(9, 0, 0))
+        .and_then(|t| chrono_tz::Europe::London.from_local_datetime(&t).earliest())
+        .map(|t| t.with_timezone(&Utc))
+        .ok_or_else(|| {
+            format!(
+                "'{s}' is not an RFC 3339 time such as 2026-12-24T09:00:00Z, nor a date such as 2026-12-24"
+            )
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,6 +1,6 @@
 //! `redress cases`, `redress case REF`, `redress new`: what officers look at.
 
-use anyhow::{bail, Result};
+use anyhow::Result;
 use clap::Args;
 use std::process::ExitCode;
 
@@ -8,7 +8,7 @@ use super::{esc, parse_date, print_json, print_table, Ctx};
 use crate::calendar::show as day;
 use crate::case::{Kind, State};
 use crate::deadline::{self, Status};
-use crate::store::{CaseFilter, NewCase};
+use crate::store::CaseFilter;
 
 #[derive(Debug, Args)]
 pub struct CasesArgs {
@@ -405,43 +405,19 @@ fn messages_section(messages: &[crate::store::messages::MessageView]) {
 }
 
 pub fn new(ctx: &Ctx, a: NewArgs) -> Result<ExitCode> {
-    let kind = parse_kind(&a.kind)?;
-    let email = match &a.email {
-        Some(e) if !e.contains('@') || e.trim().contains(char::is_whitespace) => {
-            bail!("'{}' is not an email address", esc(e))
-        }
-        Some(e) => Some(e.trim().to_lowercase()),
-        None => None,
-    };
-    if email.is_none() && a.address.iter().all(|l| l.trim().is_empty()) {
-        bail!(
-            "--address is empty: a customer with no email needs a postal address for their letters"
-        );
-    }
-    let received = a.received.unwrap_or(ctx.now);
-    if received > ctx.now {
-        bail!(
-            "--received {} is in the future (now is {})",
-            received.to_rfc3339(),
-            ctx.now.to_rfc3339()
-        );
-    }
     let mut store = ctx.store()?;
-    let case = crate::actions::open(
+    let case = crate::actions::open_checked(
         &mut store,
         &ctx.config,
-        &NewCase {
-            kind,
-            email: email.as_deref(),
+        &crate::actions::Intake {
+            kind: &a.kind,
+            email: a.email.as_deref(),
             name: a.name.as_deref(),
             address: &a.address,
-            via: a
-                .via
-                .as_deref()
-                .map(|v| if v == "in-person" { "in person" } else { v }),
+            via: a.via.as_deref(),
             subject: a.subject.as_deref(),
             service: a.service.as_deref(),
-            received_at: received,
+            received: a.received,
         },
         &format!("officer:{}", a.officer),
         ctx.now,

@@ -155,22 +155,7 @@ impl Command {
 
 /// `--now`: an RFC 3339 moment, or a date meaning 09:00 London time that day (the
 /// start of a council's working day, so a date runs what an officer would see then).
-pub fn parse_now(s: &str) -> std::result::Result<DateTime<Utc>, String> {
-    use chrono::TimeZone;
-    if let Ok(t) = DateTime::parse_from_rfc3339(s.trim()) {
-        return Ok(t.with_timezone(&Utc));
-    }
-    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
-        .ok()
-        .and_then(|d| d.and_hms_opt(9, 0, 0))
-        .and_then(|t| chrono_tz::Europe::London.from_local_datetime(&t).earliest())
-        .map(|t| t.with_timezone(&Utc))
-        .ok_or_else(|| {
-            format!(
-                "'{s}' is not an RFC 3339 time such as 2026-12-24T09:00:00Z, nor a date such as 2026-12-24"
-            )
-        })
-}
+pub use crate::time::parse_now;
 
 pub fn parse_date(s: &str) -> std::result::Result<NaiveDate, String> {
     NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")

@@ -10,8 +10,7 @@ use std::process::ExitCode;
 
 use super::{esc, parse_date, print_json, Ctx};
 use crate::actions;
-use crate::case::CloseReason;
-use crate::plan::{Decision, Reply};
+use crate::plan::Reply;
 use crate::store::{CustomerKey, Store};
 
 /// Who is acting: goes in the event log as officer:<name>.
@@ -342,39 +341,22 @@ pub fn extend(ctx: &Ctx, a: ExtendArgs) -> Result<ExitCode> {
 }
 
 pub fn escalate(ctx: &Ctx, a: EscalateArgs) -> Result<ExitCode> {
-    if !a.council && a.reason.is_some() {
-        anyhow::bail!("--reason goes with --council (the customer's own request needs none)");
-    }
     let mut store = ctx.store()?;
-    let c = if a.council {
-        actions::route(
-            &mut store,
-            &ctx.config,
-            ctx.now,
-            &a.by.actor(),
-            &a.reference,
-            a.reason.as_deref().unwrap_or(""),
-        )?
-    } else {
-        actions::escalate(
-            &mut store,
-            &ctx.config,
-            ctx.now,
-            &a.by.actor(),
-            &a.reference,
-        )?
-    };
+    let c = actions::escalate_by(
+        &mut store,
+        &ctx.config,
+        ctx.now,
+        &a.by.actor(),
+        &a.reference,
+        a.council,
+        a.reason.as_deref(),
+    )?;
     said(&c);
     Ok(ExitCode::SUCCESS)
 }
 
 pub fn decide(ctx: &Ctx, a: DecideArgs) -> Result<ExitCode> {
-    let d = Decision::parse(&a.decision).ok_or_else(|| {
-        anyhow::anyhow!(
-            "unknown decision '{}': accept, refer-back or refer-to-ombudsman",
-            a.decision
-        )
-    })?;
+    let d = actions::parse_decision(&a.decision)?;
     if let Some(out) = &a.preview {
         return previewed(ctx, out, "decide", |s| {
             let by = a.by.actor();
@@ -397,9 +379,7 @@ pub fn decide(ctx: &Ctx, a: DecideArgs) -> Result<ExitCode> {
 
 pub fn close(ctx: &Ctx, a: CloseArgs) -> Result<ExitCode> {
     // auto-closed is the scheduler's and responded the stage response's (`reply`).
-    let reason = CloseReason::parse(&a.reason).filter(|r| !matches!(r, CloseReason::AutoClosed | CloseReason::Responded)).ok_or_else(|| {
-        anyhow::anyhow!("unknown close reason '{}': resolved, withdrawn, out-of-scope or referred-to-ombudsman", a.reason)
-    })?;
+    let reason = actions::parse_close_reason(&a.reason)?;
     if let Some(out) = &a.preview {
         return previewed(ctx, out, "close", |s| {
             let by = a.by.actor();

@@ -7,9 +7,7 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use super::{print_json, Ctx};
-use crate::case::Kind;
 use crate::ingest::{Options, Outcome};
-use crate::store::CaseField;
 
 #[derive(Debug, Args)]
 pub struct PollArgs {
@@ -169,24 +167,13 @@ pub fn quarantine(ctx: &Ctx, a: QuarantineArgs) -> Result<ExitCode> {
 }
 
 pub fn classify(ctx: &Ctx, a: ClassifyArgs) -> Result<ExitCode> {
-    let kind = Kind::parse(&a.kind).ok_or_else(|| {
-        anyhow::anyhow!(
-            "unknown kind '{}' (known: {})",
-            a.kind,
-            Kind::ALL.map(|k| k.as_str()).join(", ")
-        )
-    })?;
     let mut store = ctx.store()?;
-    let before = store.find_case(&a.reference)?;
-    if before.kind == kind {
-        anyhow::bail!("{} is already a {}", before.reference, kind.as_str());
-    }
-    let case = store.set_field(
-        &a.reference,
-        CaseField::Kind,
-        Some(kind.as_str()),
+    let (before, case) = crate::actions::classify(
+        &mut store,
         ctx.now,
         &format!("officer:{}", a.officer),
+        &a.reference,
+        &a.kind,
     )?;
     println!("{}: {} -> {}", case.reference, before.kind, case.kind);
     Ok(ExitCode::SUCCESS)

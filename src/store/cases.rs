@@ -217,7 +217,8 @@ impl Store {
     ) -> Result<Case> {
         let case = self.find_case(reference)?;
         let col = field.column();
-        let tx = self.conn.transaction()?;
+        // A savepoint: joins a caller's transaction (`batch`, `dry_run`) when there is one.
+        let tx = self.conn.savepoint()?;
         super::freeze_pending_letters(&tx, case.id)?;
         tx.execute(
             &format!("UPDATE cases SET {col} = ?2, updated_at = ?3 WHERE id = ?1"),

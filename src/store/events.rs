@@ -38,6 +38,17 @@ impl Store {
         Ok(rows)
     }
 
+    /// The version of a case a page was drawn from: its last event and how many
+    /// messages it holds. Any action, letter or message on the case changes it.
+    pub fn case_version(&self, case_id: i64) -> Result<String> {
+        Ok(self.conn.query_row(
+            "SELECT (SELECT coalesce(max(id), 0) FROM events WHERE case_id = ?1) || '.' ||
+                    (SELECT count(*) FROM messages WHERE case_id = ?1)",
+            [case_id],
+            |r| r.get(0),
+        )?)
+    }
+
     /// Record something that changes no state (a note, a letter queued, a flag).
     pub fn add_event(
         &mut self,

@@ -18,7 +18,7 @@ impl Store {
         actor: &str,
         at: DateTime<Utc>,
     ) -> Result<bool> {
-        let tx = self.conn.transaction()?;
+        let tx = self.conn.savepoint()?;
         let open: bool = tx.query_row(
             "SELECT EXISTS (SELECT 1 FROM pauses WHERE case_id = ?1 AND ended_on IS NULL)",
             [case.id],
@@ -57,7 +57,7 @@ impl Store {
         at: DateTime<Utc>,
         redate: impl Fn(NaiveDate, NaiveDate, &str) -> Option<NaiveDate>,
     ) -> Result<bool> {
-        let tx = self.conn.transaction()?;
+        let tx = self.conn.savepoint()?;
         let p: Option<(i64, String)> = tx
             .query_row(
                 "SELECT id, started_on FROM pauses WHERE case_id = ?1 AND ended_on IS NULL",

@@ -29,6 +29,7 @@ use crate::store::Store;
 
 mod assets;
 mod auth;
+mod desk;
 mod list;
 mod pages;
 
@@ -61,6 +62,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("cases.html", include_str!("../../templates/web/cases.html")),
     ("queue.html", include_str!("../../templates/web/queue.html")),
     ("case.html", include_str!("../../templates/web/case.html")),
+    (
+        "new-case.html",
+        include_str!("../../templates/web/new-case.html"),
+    ),
     ("users.html", include_str!("../../templates/web/users.html")),
     ("error.html", include_str!("../../templates/web/error.html")),
 ];
@@ -184,7 +189,9 @@ pub(crate) fn router(app: Shared) -> Router {
     Router::new()
         .route("/", get(pages::queue))
         .route("/cases", get(list::cases))
+        .route("/cases/new", get(desk::new_case_form).post(desk::new_case))
         .route("/cases/{reference}", get(pages::case))
+        .route("/cases/{reference}/{action}", post(desk::action))
         .route("/users", get(pages::users))
         .route("/sign-in", get(auth::sign_in_page).post(auth::sign_in))
         .route("/sign-out", post(auth::sign_out))

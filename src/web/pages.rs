@@ -95,10 +95,51 @@ pub(crate) async fn queue(State(app): State<Shared>, who: User) -> Response {
     app.render("queue.html", &c, StatusCode::OK)
 }
 
+/// What a case page says above the case: a success banner, or why an action was refused.
+#[derive(Default)]
+pub(crate) struct Notice {
+    pub banner: Option<&'static str>,
+    pub error: Option<String>,
+    /// The case changed since the page the action came from was drawn.
+    pub stale: bool,
+    /// What the officer typed, to fill the forms in again.
+    pub form: std::collections::HashMap<String, String>,
+    /// Which form it was.
+    pub action: Option<String>,
+}
+
+/// The choices the case's policy offers on the reply form.
+struct Choices {
+    outcomes: Vec<String>,
+    categories: Vec<String>,
+    category_label: String,
+}
+
+#[derive(serde::Deserialize)]
+pub(crate) struct CaseQuery {
+    done: Option<String>,
+}
+
 pub(crate) async fn case(
     State(app): State<Shared>,
     who: User,
     Path(reference): Path<String>,
+    axum::extract::Query(q): axum::extract::Query<CaseQuery>,
+) -> Response {
+    let notice = Notice {
+        banner: q.done.as_deref().and_then(super::desk::banner),
+        ..Notice::default()
+    };
+    case_page(&app, &who, reference, notice, StatusCode::OK).await
+}
+
+/// The case page, with `notice` on top.
+pub(crate) async fn case_page(
+    app: &Shared,
+    who: &User,
+    reference: String,
+    notice: Notice,
+    status: StatusCode,
 ) -> Response {
     let data = app
         .db(move |store, cfg| {
@@ -107,6 +148,7 @@ pub(crate) async fn case(
                 Err(StoreError::NotFound(_)) => return Ok(None),
                 Err(e) => return Err(e.into()),
             };
+            let version = store.case_version(case.id)?;
             let deadlines = store.deadlines(case.id)?;
             // Why each falls on its date, as `case --explain` says it.
             let policy = cfg.policies().get(&case.policy)?;
@@ -122,10 +164,21 @@ pub(crate) async fn case(
                 .collect();
             let events = store.events(case.id)?;
             let messages = store.case_messages(case.id)?;
-            Ok(Some((case, (deadlines, explained), events, messages)))
+            let choices = Choices {
+                outcomes: policy.preset.outcomes.clone(),
+                categories: policy.preset.categories.clone(),
+                category_label: policy.preset.category_label.clone(),
+            };
+            Ok(Some((
+                case,
+                version,
+                (deadlines, explained),
+                events,
+                (messages, choices),
+            )))
         })
         .await;
-    let (case, (deadlines, explained), events, messages) = match data {
+    let (case, version, (deadlines, explained), events, (messages, choices)) = match data {
         Ok(Some(d)) => d,
         Ok(None) => {
             return app.error(
@@ -138,11 +191,25 @@ pub(crate) async fn case(
     };
     let mut c = app.context(Some(&who.0));
     c.insert("case", &case);
+    c.insert("version", &version);
     c.insert("deadlines", &deadlines);
     c.insert("explained", &explained);
     c.insert("events", &events);
     c.insert("messages", &messages);
-    app.render("case.html", &c, StatusCode::OK)
+    c.insert("banner", &notice.banner);
+    c.insert("action_error", &notice.error);
+    c.insert("stale", &notice.stale);
+    c.insert("form", &notice.form);
+    c.insert("failed_action", &notice.action);
+    c.insert("kinds", &crate::case::Kind::ALL.map(|k| k.as_str()));
+    c.insert("outcomes", &choices.outcomes);
+    c.insert("categories", &choices.categories);
+    c.insert("category_label", &choices.category_label);
+    c.insert(
+        "today",
+        &crate::time::iso(crate::calendar::london_date(Utc::now())),
+    );
+    app.render("case.html", &c, status)
 }
 
 pub(crate) async fn users(State(app): State<Shared>, who: User) -> Response {

@@ -1,0 +1,441 @@
+//! Officers' actions on a case, and New case: each form calls the library function
+//! the CLI command calls (`crate::actions`), as the signed-in user (`officer:NAME`).
+//!
+//! Every action form carries the case's version (`Store::case_version`) as the page
+//! drew it; the action is refused, with nothing changed, when the case has moved on
+//! since ("This case changed since you opened it."). The check and the action share
+//! one transaction, so no update is lost to another officer or to the daemon.
+
+use std::collections::HashMap;
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::{DateTime, Utc};
+
+use super::pages::{case_page, Notice};
+use super::{Shared, User};
+use crate::accounts::Role;
+use crate::actions;
+use crate::plan::{Reply, WorkflowError};
+use crate::store::{Store, StoreError};
+
+/// The banner after each action, by the `done` the redirect carries.
+pub(crate) fn banner(done: &str) -> Option<&'static str> {
+    Some(match done {
+        "assign" => "The case was assigned.",
+        "reply" => "The reply was queued to send.",
+        "extend" => "The deadline was extended and the letter queued.",
+        "escalate" => "The case moved to the next stage.",
+        "decide" => "The decision was recorded.",
+        "pause" => "The deadlines are paused.",
+        "resume" => "The deadlines are running again.",
+        "classify" => "The case's kind was corrected.",
+        "note" => "The note was added.",
+        "close" => "The case was closed.",
+        "reopen" => "The case was reopened.",
+        "restrict" => "The restriction was recorded.",
+        "new" => "The case was opened.",
+        _ => return None,
+    })
+}
+
+pub(crate) const STALE: &str = "This case changed since you opened it.";
+
+/// Why an action did not happen.
+enum Fail {
+    /// The page was drawn from an older version of the case.
+    Stale,
+    /// A rule refused it: the one line the CLI would print.
+    Refused(String),
+    /// The store failed underneath: a 500, logged.
+    Internal(anyhow::Error),
+}
+
+fn store_fail(e: StoreError) -> Fail {
+    match e {
+        StoreError::Sqlite(_) | StoreError::Open { .. } | StoreError::TooNew { .. } => {
+            Fail::Internal(e.into())
+        }
+        e => Fail::Refused(e.to_string()),
+    }
+}
+
+impl From<StoreError> for Fail {
+    fn from(e: StoreError) -> Self {
+        store_fail(e)
+    }
+}
+
+impl From<WorkflowError> for Fail {
+    fn from(e: WorkflowError) -> Self {
+        match e {
+            WorkflowError::Store(inner) => match inner.downcast::<StoreError>() {
+                Ok(s) => store_fail(*s),
+                Err(other) => Fail::Internal(anyhow::anyhow!(other)),
+            },
+            e => Fail::Refused(e.to_string()),
+        }
+    }
+}
+
+impl From<anyhow::Error> for Fail {
+    fn from(e: anyhow::Error) -> Self {
+        match e.downcast::<WorkflowError>() {
+            Ok(w) => w.into(),
+            Err(e) => match e.downcast::<StoreError>() {
+                Ok(s) => store_fail(s),
+                Err(e) => Fail::Internal(e),
+            },
+        }
+    }
+}
+
+/// What a successful action answers.
+enum Done {
+    /// Back to the case page with this banner (`done=`).
+    Page(&'static str),
+    /// The letter a reply would send, as PDF.
+    Pdf(Vec<u8>),
+}
+
+/// A URL-encoded form: each field's last value, trimmed at the ends only by readers.
+struct Form(HashMap<String, String>);
+
+impl Form {
+    fn parse(body: &[u8]) -> Form {
+        Form(form_urlencoded::parse(body).into_owned().collect())
+    }
+
+    fn get(&self, k: &str) -> &str {
+        self.0.get(k).map(String::as_str).unwrap_or("")
+    }
+
+    /// A field left empty is None.
+    fn opt(&self, k: &str) -> Option<&str> {
+        Some(self.get(k).trim()).filter(|v| !v.is_empty())
+    }
+}
+
+fn refused(msg: impl Into<String>) -> Fail {
+    Fail::Refused(msg.into())
+}
+
+/// Run one action on case `reference` as `actor`.
+fn act(
+    store: &mut Store,
+    cfg: &crate::config::Config,
+    now: DateTime<Utc>,
+    actor: &str,
+    reference: &str,
+    action: &str,
+    f: &Form,
+) -> Result<Done, Fail> {
+    let r = reference;
+    match action {
+        "assign" => {
+            let officer = f
+                .opt("officer")
+                .ok_or_else(|| refused("name the officer"))?;
+            actions::assign(store, cfg, now, actor, r, officer)?;
+        }
+        "reply" => {
+            let findings = f.get("body");
+            if findings.trim().is_empty() {
+                return Err(refused("write the reply's findings in the body"));
+            }
+            let reply = Reply {
+                kind: f.opt("letter").map(str::to_string),
+                outcome: f.opt("outcome").map(str::to_string),
+                category: f.opt("reason").map(str::to_string),
+                findings: findings.to_string(),
+                apology: f.opt("apology").map(str::to_string),
+                remedy: f.opt("remedy").map(str::to_string),
+            };
+            if f.get("action") == "preview" {
+                let letters = actions::preview(store, cfg, now, |s| {
+                    actions::reply(s, cfg, now, actor, r, &reply).map(drop)
+                })?;
+                let first = letters
+                    .into_iter()
+                    .next()
+                    .ok_or_else(|| refused("reply sends no letter here: nothing to preview"))?;
+                return Ok(Done::Pdf(first.pdf));
+            }
+            actions::reply(store, cfg, now, actor, r, &reply)?;
+        }
+        "extend" => {
+            let days: u32 = f
+                .get("days")
+                .trim()
+                .parse()
+                .map_err(|_| refused(format!("'{}' is not a number of days", f.get("days"))))?;
+            actions::extend(store, cfg, now, actor, r, days, f.get("reason"))?;
+        }
+        "escalate" => {
+            let council = f.get("by") == "council";
+            actions::escalate_by(store, cfg, now, actor, r, council, f.opt("reason"))?;
+        }
+        "decide" => {
+            let d = actions::parse_decision(f.get("decision"))?;
+            actions::decide(store, cfg, now, actor, r, d, f.get("reason"))?;
+        }
+        "pause" => {
+            actions::pause(store, cfg, now, actor, r, f.get("reason"))?;
+        }
+        "resume" => {
+            actions::resume(store, cfg, now, actor, r)?;
+        }
+        "classify" => {
+            actions::classify(store, now, actor, r, f.get("kind"))?;
+        }
+        "note" => {
+            actions::note(store, now, actor, r, f.get("text"))?;
+        }
+        "close" => {
+            let reason = actions::parse_close_reason(f.get("reason"))?;
+            actions::close(store, cfg, now, actor, r, reason, f.opt("note"))?;
+        }
+        "reopen" => {
+            actions::reopen(store, cfg, now, actor, r, f.get("reason"))?;
+        }
+        "restrict" => {
+            let review = crate::time::parse_iso(f.get("review").trim()).ok_or_else(|| {
+                refused(format!(
+                    "'{}' is not a date in the form YYYY-MM-DD",
+                    f.get("review")
+                ))
+            })?;
+            actions::restrict(
+                store,
+                cfg,
+                now,
+                actor,
+                &actions::Restriction {
+                    email: f.get("email"),
+                    level: f.get("level"),
+                    review,
+                    reasons: f.get("reason"),
+                    contact: f.opt("contact"),
+                },
+            )?;
+        }
+        _ => return Err(refused(format!("there is no action '{action}'"))),
+    }
+    Ok(Done::Page(
+        ACTIONS
+            .iter()
+            .find(|a| **a == action)
+            .copied()
+            .unwrap_or(""),
+    ))
+}
+
+const ACTIONS: &[&str] = &[
+    "assign", "reply", "extend", "escalate", "decide", "pause", "resume", "classify", "note",
+    "close", "reopen", "restrict",
+];
+
+/// POST /cases/{reference}/{action}
+pub(crate) async fn action(
+    State(app): State<Shared>,
+    who: User,
+    Path((reference, action)): Path<(String, String)>,
+    body: Bytes,
+) -> Response {
+    if !ACTIONS.contains(&action.as_str()) {
+        return app.error(
+            StatusCode::NOT_FOUND,
+            "No such action",
+            "There is no such action on a case.",
+        );
+    }
+    if action == "restrict" {
+        if let Err(r) = who.require(&app, Role::Manager) {
+            return r;
+        }
+    }
+    let form = Form::parse(&body);
+    let actor = format!("officer:{}", who.0.name);
+    let version = form.get("version").to_string();
+    let (r, a) = (reference.clone(), action.clone());
+    let f = Form(form.0.clone());
+    let out = app
+        .db(move |store, cfg| {
+            let now = Utc::now();
+            let out = store.batch(|s| -> Result<(Done, String), Fail> {
+                let case = s.find_case(&r)?;
+                if s.case_version(case.id)? != version {
+                    return Err(Fail::Stale);
+                }
+                act(s, cfg, now, &actor, &case.reference, &a, &f)
+                    .map(|d| (d, case.reference.clone()))
+            });
+            match out {
+                Ok(d) => Ok(Ok(d)),
+                Err(Fail::Internal(e)) => Err(e),
+                Err(other) => Ok(Err(other)),
+            }
+        })
+        .await;
+    let notice = |error: Option<String>, stale: bool| Notice {
+        error,
+        stale,
+        form: form.0.clone(),
+        action: Some(action.clone()),
+        ..Notice::default()
+    };
+    match out {
+        Err(r) => r,
+        // The reference as stored (never a header made from what the path said).
+        Ok(Ok((Done::Page(done), stored))) => {
+            Redirect::to(&format!("/cases/{stored}?done={done}")).into_response()
+        }
+        Ok(Ok((Done::Pdf(pdf), _))) => (
+            StatusCode::OK,
+            [
+                (header::CONTENT_TYPE, "application/pdf"),
+                (
+                    header::CONTENT_DISPOSITION,
+                    "inline; filename=\"preview.pdf\"",
+                ),
+            ],
+            pdf,
+        )
+            .into_response(),
+        Ok(Err(Fail::Stale)) => {
+            tracing::info!(account = %who.0.name, action, "web desk: refused a stale page");
+            case_page(
+                &app,
+                &who,
+                reference,
+                notice(None, true),
+                StatusCode::CONFLICT,
+            )
+            .await
+        }
+        Ok(Err(Fail::Refused(why))) => {
+            case_page(
+                &app,
+                &who,
+                reference,
+                notice(Some(why), false),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Ok(Err(Fail::Internal(_))) => app.error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Something went wrong",
+            "The desk could not do that.",
+        ),
+    }
+}
+
+fn new_case_page(app: &Shared, who: &User, form: &Form, error: Option<&str>) -> Response {
+    let mut c = app.context(Some(&who.0));
+    c.insert("form", &form.0);
+    c.insert("action_error", &error);
+    c.insert("kinds", &crate::case::Kind::ALL.map(|k| k.as_str()));
+    let status = if error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    app.render("new-case.html", &c, status)
+}
+
+/// GET /cases/new
+pub(crate) async fn new_case_form(State(app): State<Shared>, who: User) -> Response {
+    new_case_page(&app, &who, &Form(HashMap::new()), None)
+}
+
+/// POST /cases/new: a complaint by phone, letter or in person (`redress new`).
+pub(crate) async fn new_case(State(app): State<Shared>, who: User, body: Bytes) -> Response {
+    let form = Form::parse(&body);
+    let actor = format!("officer:{}", who.0.name);
+    let f = Form(form.0.clone());
+    let out = app
+        .db(move |store, cfg| {
+            let now = Utc::now();
+            let received = match f.opt("received") {
+                None => None,
+                Some(s) => match crate::time::parse_now(s) {
+                    // Today's date: now (09:00 would be in the future before nine).
+                    Ok(t)
+                        if crate::calendar::london_date(t) == crate::calendar::london_date(now) =>
+                    {
+                        Some(now)
+                    }
+                    Ok(t) => Some(t),
+                    Err(e) => return Ok(Err(e)),
+                },
+            };
+            let address: Vec<String> = f
+                .get("address")
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .map(str::to_string)
+                .collect();
+            let intake = actions::Intake {
+                kind: f.opt("kind").unwrap_or("complaint"),
+                email: f.opt("email"),
+                name: f.opt("name"),
+                address: &address,
+                via: f.opt("via"),
+                subject: f.opt("subject"),
+                service: f.opt("service"),
+                received,
+            };
+            match actions::open_checked(store, cfg, &intake, &actor, now) {
+                Ok(c) => Ok(Ok(c.reference)),
+                Err(e) => match Fail::from(e) {
+                    Fail::Internal(e) => Err(e),
+                    Fail::Refused(why) => Ok(Err(why)),
+                    Fail::Stale => Ok(Err(STALE.to_string())),
+                },
+            }
+        })
+        .await;
+    match out {
+        Err(r) => r,
+        Ok(Ok(reference)) => Redirect::to(&format!("/cases/{reference}?done=new")).into_response(),
+        Ok(Err(why)) => new_case_page(&app, &who, &form, Some(&why)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shown(f: Fail) -> String {
+        match f {
+            Fail::Refused(s) => s,
+            Fail::Stale => "stale".into(),
+            Fail::Internal(e) => format!("internal: {e}"),
+        }
+    }
+
+    #[test]
+    fn refusals_are_the_clis_line_and_database_failures_are_not_shown() {
+        assert_eq!(shown(crate::plan::refused("no").into()), "no");
+        let missing: WorkflowError = StoreError::NotFound("EX-1".into()).into();
+        assert_eq!(shown(missing.into()), "no case with reference EX-1");
+        let broken: WorkflowError = StoreError::Sqlite(rusqlite::Error::InvalidQuery).into();
+        assert!(shown(broken.into()).starts_with("internal: "));
+        let wrapped = anyhow::Error::from(crate::plan::refused("wrapped"));
+        assert_eq!(shown(wrapped.into()), "wrapped");
+        assert!(shown(anyhow::anyhow!("disk full").into()).starts_with("internal: "));
+    }
+
+    #[test]
+    fn every_action_has_a_banner() {
+        for a in ACTIONS {
+            assert!(banner(a).is_some(), "{a}");
+        }
+        assert!(banner("new").is_some());
+        assert_eq!(banner("<script>"), None);
+    }
+}
