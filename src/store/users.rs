@@ -203,9 +203,10 @@ impl Store {
 
     /// End every session last used at or before `before`; how many.
     pub fn end_sessions_idle_since(&mut self, before: DateTime<Utc>) -> Result<usize> {
-        Ok(self
-            .conn
-            .execute("DELETE FROM sessions WHERE last_seen <= ?1", [stamp(before)])?)
+        Ok(self.conn.execute(
+            "DELETE FROM sessions WHERE last_seen <= ?1",
+            [stamp(before)],
+        )?)
     }
 
     pub fn end_session(&mut self, token_hash: &str) -> Result<()> {
