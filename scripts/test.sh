@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Run the whole Redress test suite on a fresh machine: install what the tests need
-# (real Dovecot, a real SMTP sink, PDF tools), then build and run every test.
+# (real Dovecot, a real SMTP sink, PDF tools, a headless Chromium and its driver for
+# the browser tests), then build and run every test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,6 +12,8 @@ command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)
 command -v qpdf >/dev/null 2>&1 || need+=(qpdf)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
 command -v systemd-analyze >/dev/null 2>&1 || need+=(systemd)
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing: ${need[*]}"
   SUDO=""

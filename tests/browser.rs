@@ -1,0 +1,596 @@
+//! The officers' web desk in a real, headless Chromium (Debian `chromium` and
+//! `chromium-driver`, which scripts/test.sh installs), driven over the W3C WebDriver
+//! protocol by the small client below, with axe-core (tests/browser/axe.min.js)
+//! injected into each page: no WCAG 2.0/2.1/2.2 A or AA violation is allowed.
+//!
+//! Everything stays on loopback: `redress web` on 127.0.0.1, chromedriver on
+//! 127.0.0.1, and Chromium with a fresh profile in a temporary directory that
+//! resolves no host name at all.
+//!
+//! To add a scenario (e.g. a reply from the case page), in a test:
+//! `let b = Browser::start(); b.sign_in(&desk, "admin", &pw); b.open_case(&desk, REF);
+//! b.fill("Body", "text"); b.choose("Outcome", "Upheld"); b.click_button("Preview");
+//! b.assert_accessible("reply preview"); assert!(b.text().contains(..));`
+
+mod bin;
+mod support;
+
+use serde_json::{json, Value};
+use std::net::{TcpListener, TcpStream};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const AXE: &str = include_str!("browser/axe.min.js");
+/// The axe-core tags for WCAG 2.0, 2.1 and 2.2 at levels A and AA.
+const WCAG_TAGS: [&str; 5] = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"];
+const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// `redress web` on a free loopback port, once it says where to sign in.
+struct Desk {
+    /// Stopped before `dir` (its pid file) goes: fields drop in this order.
+    _dovecot: Option<support::Dovecot>,
+    dir: tempfile::TempDir,
+    child: Child,
+    base: String,
+}
+
+impl Drop for Desk {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Desk {
+    fn start(dir: tempfile::TempDir, dovecot: Option<support::Dovecot>) -> Desk {
+        let log = std::fs::File::create(dir.path().join("desk.log")).unwrap();
+        let child = bin::redress()
+            .args(["--config", "redress.toml", "web"])
+            .current_dir(dir.path())
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .unwrap();
+        let mut desk = Desk {
+            _dovecot: dovecot,
+            dir,
+            child,
+            base: String::new(),
+        };
+        let re =
+            regex::Regex::new(r"web desk: [^\n]*?(http://127\.0\.0\.1:\d+)/[^\n]*sign in").unwrap();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Some(c) = re.captures(&desk.log()) {
+                desk.base = c[1].to_string();
+                return desk;
+            }
+            assert!(
+                desk.child.try_wait().unwrap().is_none(),
+                "redress web exited:\n{}",
+                desk.log()
+            );
+            assert!(
+                Instant::now() < deadline,
+                "no sign-in line:\n{}",
+                desk.log()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("desk.log")).unwrap_or_default()
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    fn admin_password(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("data/first-admin-password.txt"))
+            .unwrap()
+            .trim()
+            .to_string()
+    }
+
+    /// `redress ARGS` on the desk's site, with `stdin` piped in; its stdout.
+    fn redress(&self, args: &[&str], stdin: &str) -> String {
+        redress_in(self.dir.path(), args, stdin)
+    }
+}
+
+fn redress_in(dir: &Path, args: &[&str], stdin: &str) -> String {
+    use std::io::Write;
+    let mut child = bin::redress()
+        .args(["--config", "redress.toml"])
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let (o, e) = (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    );
+    assert!(out.status.success(), "redress {args:?}: {e}\n{o}");
+    o
+}
+
+/// A headless Chromium driven through its own chromedriver, with a throwaway
+/// profile. Dropped: the WebDriver session is ended and chromedriver killed.
+struct Browser {
+    driver: Child,
+    endpoint: String,
+    session: String,
+    _profile: tempfile::TempDir,
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = ureq::delete(&format!("{}/session/{}", self.endpoint, self.session)).call();
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+impl Browser {
+    fn start() -> Browser {
+        let port = free_port();
+        let driver = Command::new("chromedriver")
+            .args([format!("--port={port}"), "--allowed-ips=127.0.0.1".into()])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver (apt-get install -y chromium chromium-driver)");
+        let endpoint = format!("http://127.0.0.1:{port}");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "chromedriver not listening");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let profile = tempfile::tempdir().unwrap();
+        let caps = json!({"capabilities": {"alwaysMatch": {
+            "browserName": "chrome",
+            "goog:chromeOptions": {
+                "binary": "/usr/bin/chromium",
+                "args": [
+                    "--headless=new",
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-dev-shm-usage",
+                    "--no-first-run",
+                    "--no-default-browser-check",
+                    "--disable-background-networking",
+                    "--disable-component-update",
+                    "--disable-sync",
+                    "--disable-extensions",
+                    "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
+                    format!("--user-data-dir={}", profile.path().display()),
+                    "--window-size=1280,1024",
+                ],
+            },
+        }}});
+        let mut b = Browser {
+            driver,
+            endpoint,
+            session: String::new(),
+            _profile: profile,
+        };
+        let v = b
+            .raw("POST", "/session", Some(caps))
+            .expect("a Chromium session");
+        b.session = v["sessionId"].as_str().unwrap().to_string();
+        b.cmd(
+            "POST",
+            "/timeouts",
+            json!({"implicit": 5000, "pageLoad": 20000, "script": 30000}),
+        );
+        b
+    }
+
+    /// A WebDriver call: the `value` of its answer, or the error it gave.
+    fn raw(&self, method: &str, path: &str, body: Option<Value>) -> Result<Value, Value> {
+        let req = ureq::request(method, &format!("{}{path}", self.endpoint))
+            .timeout(Duration::from_secs(60));
+        let out = match body {
+            Some(b) => req
+                .set("Content-Type", "application/json")
+                .send_string(&b.to_string()),
+            None => req.call(),
+        };
+        let (ok, text) = match out {
+            Ok(r) => (true, r.into_string().unwrap()),
+            Err(ureq::Error::Status(_, r)) => (false, r.into_string().unwrap()),
+            Err(e) => panic!("{method} {path}: {e}"),
+        };
+        let v: Value = serde_json::from_str(&text).unwrap_or_else(|_| panic!("{text}"));
+        if ok {
+            Ok(v["value"].clone())
+        } else {
+            Err(v["value"].clone())
+        }
+    }
+
+    /// A call in this session that must succeed.
+    fn cmd(&self, method: &str, path: &str, body: Value) -> Value {
+        let body = (method == "POST").then_some(body);
+        let p = format!("/session/{}{path}", self.session);
+        self.raw(method, &p, body)
+            .unwrap_or_else(|e| panic!("{method} {path}: {e}"))
+    }
+
+    fn goto(&self, url: &str) {
+        self.cmd("POST", "/url", json!({ "url": url }));
+    }
+
+    fn current_url(&self) -> String {
+        self.cmd("GET", "/url", Value::Null)
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
+    fn title(&self) -> String {
+        self.cmd("GET", "/title", Value::Null)
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
+    /// JavaScript run in the page (a function body; `arguments` are `args`).
+    fn js(&self, script: &str, args: Value) -> Value {
+        self.cmd(
+            "POST",
+            "/execute/sync",
+            json!({ "script": script, "args": args }),
+        )
+    }
+
+    /// The page's text as a person sees it.
+    fn text(&self) -> String {
+        self.js("return document.body.innerText;", json!([]))
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
+    /// The element found by XPath (waiting up to the implicit 5 s).
+    fn find(&self, xpath: &str) -> String {
+        let v = self
+            .raw(
+                "POST",
+                &format!("/session/{}/element", self.session),
+                Some(json!({"using": "xpath", "value": xpath})),
+            )
+            .unwrap_or_else(|e| {
+                panic!(
+                    "no element {xpath} on {}: {e}\n{}",
+                    self.current_url(),
+                    self.text()
+                )
+            });
+        v[ELEMENT]
+            .as_str()
+            .unwrap_or_else(|| panic!("{xpath}: {v}"))
+            .to_string()
+    }
+
+    fn click(&self, xpath: &str) {
+        let el = self.find(xpath);
+        self.cmd("POST", &format!("/element/{el}/click"), json!({}));
+    }
+
+    /// Click the button whose text is `text` (e.g. "Sign in", "Preview", "Send"),
+    /// then wait for the page its form leads to (the old one marked, gone and the
+    /// new one loaded): forms here submit without JavaScript.
+    fn click_button(&self, text: &str) {
+        self.js("window.__redressOldPage = true;", json!([]));
+        self.click(&format!("//button[normalize-space(.)={}]", xpath_str(text)));
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let loaded =
+            "return window.__redressOldPage === undefined && document.readyState === 'complete';";
+        let exec = format!("/session/{}/execute/sync", self.session);
+        // Mid-navigation a script may find no page to run in: not loaded yet.
+        while self.raw("POST", &exec, Some(json!({"script": loaded, "args": []})))
+            != Ok(json!(true))
+        {
+            assert!(
+                Instant::now() < deadline,
+                "no new page after clicking {text}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Click the link whose text is `text`.
+    fn click_link(&self, text: &str) {
+        self.click(&format!("//a[normalize-space(.)={}]", xpath_str(text)));
+    }
+
+    /// The form control labelled `label`.
+    fn control(&self, label: &str) -> String {
+        self.find(&format!(
+            "//*[@id=//label[normalize-space(.)={}]/@for]",
+            xpath_str(label)
+        ))
+    }
+
+    /// Type `value` into the field labelled `label`, replacing what was there.
+    fn fill(&self, label: &str, value: &str) {
+        let el = self.control(label);
+        self.cmd("POST", &format!("/element/{el}/clear"), json!({}));
+        self.cmd(
+            "POST",
+            &format!("/element/{el}/value"),
+            json!({ "text": value }),
+        );
+    }
+
+    /// Pick the option `option` of the select labelled `label`, or the radio or
+    /// checkbox labelled `option` (when `label` is empty).
+    #[allow(dead_code)]
+    fn choose(&self, label: &str, option: &str) {
+        if label.is_empty() {
+            self.click(&format!(
+                "//label[normalize-space(.)={}]",
+                xpath_str(option)
+            ));
+        } else {
+            let select = self.control(label);
+            let xp = format!(".//option[normalize-space(.)={}]", xpath_str(option));
+            let v = self.cmd(
+                "POST",
+                &format!("/element/{select}/element"),
+                json!({"using": "xpath", "value": xp}),
+            );
+            let el = v[ELEMENT].as_str().unwrap().to_string();
+            self.cmd("POST", &format!("/element/{el}/click"), json!({}));
+        }
+    }
+
+    /// The sign-in form filled in and sent.
+    fn sign_in(&self, desk: &Desk, account: &str, password: &str) {
+        self.goto(&desk.url("/sign-in"));
+        self.fill("User name or email address", account);
+        self.fill("Password", password);
+        self.click_button("Sign in");
+    }
+
+    /// The case page, reached from the queue by its link.
+    fn open_case(&self, desk: &Desk, reference: &str) {
+        self.goto(&desk.url("/"));
+        self.click_link(reference);
+        assert_eq!(self.current_url(), desk.url(&format!("/cases/{reference}")));
+    }
+
+    /// The text of an open alert, if any (an injected script would raise one).
+    fn alert(&self) -> Option<String> {
+        let p = format!("/session/{}/alert/text", self.session);
+        self.raw("GET", &p, None)
+            .ok()
+            .map(|v| v.as_str().unwrap_or_default().to_string())
+    }
+
+    /// axe-core run on the page as it is: panics listing every WCAG 2.x A/AA
+    /// violation (rule, impact, and each offending element).
+    fn assert_accessible(&self, what: &str) {
+        self.js(AXE, json!([]));
+        let script = "const done = arguments[arguments.length - 1];\
+            axe.run(document, {runOnly: {type: 'tag', values: arguments[0]}, resultTypes: ['violations']})\
+              .then(r => done(r.violations.map(v => v.id + ' (' + v.impact + '): ' + v.help + '\\n' +\
+                 v.nodes.map(n => '    ' + n.target.join(' ') + ' ' + n.html + '\\n      ' + n.failureSummary).join('\\n'))))\
+              .catch(e => done(['axe failed: ' + e]));";
+        let v = self.cmd(
+            "POST",
+            "/execute/async",
+            json!({ "script": script, "args": [WCAG_TAGS] }),
+        );
+        let found: Vec<String> = serde_json::from_value(v).unwrap();
+        assert!(
+            found.is_empty(),
+            "{what} ({}): WCAG violations:\n{}",
+            self.current_url(),
+            found.join("\n")
+        );
+    }
+}
+
+/// `s` as an XPath string literal.
+fn xpath_str(s: &str) -> String {
+    if !s.contains('\'') {
+        format!("'{s}'")
+    } else if !s.contains('"') {
+        format!("\"{s}\"")
+    } else {
+        let parts: Vec<String> = s.split('\'').map(|p| format!("'{p}'")).collect();
+        format!("concat({})", parts.join(", \"'\", "))
+    }
+}
+
+/// A site reading the complaints mailbox from a real Dovecot, with the desk on a
+/// free loopback port.
+fn dovecot_site(dir: &Path, dc: &support::Dovecot) {
+    std::fs::write(dir.join("imap-password"), "secret\n").unwrap();
+    std::fs::write(
+        dir.join("redress.toml"),
+        format!(
+            "policy = \"lgsco-code\"\n[council]\nname = \"Test Council\"\nemail = \"complaints@council.example\"\nreference_prefix = \"EX\"\n\
+             [mailbox]\nkind = \"imap\"\nhost = \"127.0.0.1\"\nport = {}\ntls = \"plain\"\nuser = \"{}\"\npassword_file = \"imap-password\"\n\
+             [outbox]\nkind = \"file\"\npath = \"outbox\"\n[web]\nlisten = \"127.0.0.1:0\"\n",
+            dc.imap_port, dc.user
+        ),
+    )
+    .unwrap();
+}
+
+const HOSTILE: &str =
+    "From: Mallory Resident <mallory@example.org>\r\nTo: complaints@council.example\r\n\
+    Subject: Complaint <b>about</b> bins {{ 7*7 }}\r\nMessage-ID: <browser-hostile@example.org>\r\n\
+    Date: Mon, 14 Dec 2026 09:00:00 +0000\r\n\r\n\
+    I wish to complain about my bins.\r\n<script>alert('xss'); window.pwned = 1;</script>\r\n\
+    <img src=x onerror=\"alert('img'); window.pwned = 2\">\r\nTotal: {{ 7*7 }} {% raw %}\r\n";
+
+#[test]
+fn an_admin_signs_in_and_reads_a_hostile_complaint_from_dovecot_as_text() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dc = support::Dovecot::start(tmp.path());
+    dovecot_site(tmp.path(), &dc);
+    dc.deliver("1.hostile", HOSTILE.as_bytes());
+    let polled = redress_in(tmp.path(), &["poll"], "");
+    let reference = regex::Regex::new(r"EX-\d{4}-\d{5}")
+        .unwrap()
+        .find(&polled)
+        .unwrap_or_else(|| panic!("no case opened: {polled}"))
+        .as_str()
+        .to_string();
+    let desk = Desk::start(tmp, Some(dc));
+    let b = Browser::start();
+
+    // Not signed in: the sign-in page, accessible.
+    b.goto(&desk.url("/"));
+    assert_eq!(b.current_url(), desk.url("/sign-in"));
+    b.assert_accessible("sign-in page");
+
+    // Signed in with the first admin's password: the queue lists the case.
+    b.sign_in(&desk, "admin", &desk.admin_password());
+    assert_eq!(b.current_url(), desk.url("/"));
+    let queue = b.text();
+    assert!(
+        queue.contains("My queue") && queue.contains(&reference),
+        "{queue}"
+    );
+    b.assert_accessible("queue");
+
+    // The case: the message's markup and template syntax shown as text, not run.
+    b.open_case(&desk, &reference);
+    let page = b.text();
+    assert!(
+        page.contains("<script>alert('xss'); window.pwned = 1;</script>"),
+        "{page}"
+    );
+    assert!(page.contains("<img src=x onerror="), "{page}");
+    assert!(page.contains("Total: {{ 7*7 }} {% raw %}"), "{page}");
+    assert!(
+        page.contains("Complaint <b>about</b> bins {{ 7*7 }}"),
+        "{page}"
+    );
+    assert!(!page.contains("Total: 49"), "{page}");
+    assert_eq!(b.alert(), None, "an alert is open");
+    assert_eq!(
+        b.js("return window.pwned === undefined;", json!([])),
+        json!(true)
+    );
+    let injected = b.js(
+        "return document.querySelectorAll('main script, main img, main b').length;",
+        json!([]),
+    );
+    assert_eq!(injected, json!(0));
+    assert!(b.title().contains(&reference));
+    b.assert_accessible("case page");
+
+    // Users (admin): accessible.
+    b.goto(&desk.url("/users"));
+    assert!(b.text().contains("admin"));
+    b.assert_accessible("users page");
+
+    // A form whose hidden token was altered: refused, still signed in, nothing done.
+    b.js(
+        "document.querySelector('form[action=\"/sign-out\"] input[name=csrf]').value = '0'.repeat(64);",
+        json!([]),
+    );
+    b.click_button("Sign out admin");
+    let refused = b.text();
+    assert!(refused.contains("This form has expired"), "{refused}");
+    assert!(refused.contains("Nothing was changed"), "{refused}");
+    b.assert_accessible("refused form");
+    b.goto(&desk.url("/"));
+    assert_eq!(b.current_url(), desk.url("/"), "still signed in");
+    assert!(desk
+        .log()
+        .contains("POST refused: missing or wrong CSRF token"));
+
+    // Its real token: signed out.
+    b.click_button("Sign out admin");
+    assert_eq!(b.current_url(), desk.url("/sign-in"));
+    b.goto(&desk.url("/"));
+    assert_eq!(b.current_url(), desk.url("/sign-in"));
+
+    // An officer cannot open the admin page.
+    desk.redress(
+        &[
+            "user",
+            "add",
+            "olly",
+            "--email",
+            "olly@council.example",
+            "--role",
+            "officer",
+        ],
+        "olly-correct-horse-battery\n",
+    );
+    b.sign_in(&desk, "olly", "olly-correct-horse-battery");
+    assert_eq!(b.current_url(), desk.url("/"));
+    assert!(!b.text().contains("Users"), "no Users link for an officer");
+    b.goto(&desk.url("/users"));
+    let forbidden = b.text();
+    assert!(
+        forbidden.contains("You cannot open this page"),
+        "{forbidden}"
+    );
+    assert!(!forbidden.contains("olly@council.example"), "{forbidden}");
+    b.assert_accessible("forbidden page");
+}
+
+#[test]
+fn a_wrong_password_shows_the_error_and_five_lock_the_account_out() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(
+        tmp.path().join("redress.toml"),
+        "policy = \"lgsco-code\"\n[council]\nname = \"Test Council\"\nemail = \"complaints@council.example\"\nreference_prefix = \"EX\"\n\
+         [mailbox]\nkind = \"maildir\"\npath = \"maildir\"\n[outbox]\nkind = \"file\"\npath = \"outbox\"\n[web]\nlisten = \"127.0.0.1:0\"\n",
+    )
+    .unwrap();
+    let desk = Desk::start(tmp, None);
+    let b = Browser::start();
+    b.sign_in(&desk, "admin", "not-the-password");
+    assert_eq!(b.current_url(), desk.url("/sign-in"));
+    let page = b.text();
+    assert!(page.contains("There is a problem"), "{page}");
+    assert!(
+        page.contains("The name or password is not right."),
+        "{page}"
+    );
+    b.assert_accessible("sign-in error");
+    for _ in 0..4 {
+        b.sign_in(&desk, "admin", "still-not-it");
+        assert!(b.text().contains("The name or password is not right."));
+    }
+    b.sign_in(&desk, "admin", &desk.admin_password());
+    let page = b.text();
+    assert!(page.contains("Too many failed sign-ins"), "{page}");
+    assert_eq!(b.current_url(), desk.url("/sign-in"));
+    b.assert_accessible("sign-in throttled");
+    b.goto(&desk.url("/"));
+    assert_eq!(b.current_url(), desk.url("/sign-in"), "not signed in");
+}
