@@ -267,6 +267,16 @@ impl Browser {
         )
     }
 
+    /// Asynchronous JavaScript: the script calls `arguments[arguments.length - 1]` with
+    /// its result.
+    fn js_async(&self, script: &str) -> Value {
+        self.cmd(
+            "POST",
+            "/execute/async",
+            json!({ "script": script, "args": [] }),
+        )
+    }
+
     /// The page's text as a person sees it.
     fn text(&self) -> String {
         self.js("return document.body.innerText;", json!([]))
@@ -593,4 +603,180 @@ fn a_wrong_password_shows_the_error_and_five_lock_the_account_out() {
     b.assert_accessible("sign-in throttled");
     b.goto(&desk.url("/"));
     assert_eq!(b.current_url(), desk.url("/sign-in"), "not signed in");
+}
+
+/// An SMTP server on loopback (aiosmtpd, tests/support/smtp_sink.py) keeping what it
+/// accepts in a Maildir; killed when dropped.
+struct SmtpSink {
+    child: std::process::Child,
+    port: u16,
+    maildir: std::path::PathBuf,
+}
+
+impl SmtpSink {
+    fn start(maildir: &Path) -> SmtpSink {
+        use std::io::BufRead;
+        let port = free_port();
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/smtp_sink.py");
+        let mut child = std::process::Command::new("/usr/bin/python3")
+            .arg(script)
+            .arg(port.to_string())
+            .arg(maildir)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start the SMTP sink (python3-aiosmtpd)");
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        assert_eq!(line.trim(), "ready", "SMTP sink did not start");
+        SmtpSink {
+            child,
+            port,
+            maildir: maildir.to_path_buf(),
+        }
+    }
+
+    fn messages(&self) -> Vec<Vec<u8>> {
+        let mut out = Vec::new();
+        for sub in ["new", "cur"] {
+            if let Ok(rd) = std::fs::read_dir(self.maildir.join(sub)) {
+                for e in rd {
+                    out.push(std::fs::read(e.unwrap().path()).unwrap());
+                }
+            }
+        }
+        out
+    }
+}
+
+impl Drop for SmtpSink {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn an_officer_writes_a_reply_previews_the_pdf_and_sends_it_to_the_smtp_server() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dc = support::Dovecot::start(tmp.path());
+    dovecot_site(tmp.path(), &dc);
+    let sink = SmtpSink::start(&tmp.path().join("sink"));
+    // Letters go to the real SMTP server instead of the file outbox.
+    let cfg = tmp.path().join("redress.toml");
+    let text = std::fs::read_to_string(&cfg).unwrap().replace(
+        "[outbox]\nkind = \"file\"\npath = \"outbox\"\n",
+        &format!(
+            "[outbox]\nkind = \"smtp\"\nhost = \"127.0.0.1\"\nport = {}\ntls = \"plain\"\n",
+            sink.port
+        ),
+    );
+    assert!(text.contains("kind = \"smtp\""), "{text}");
+    std::fs::write(&cfg, text).unwrap();
+    dc.deliver(
+        "1.bins",
+        b"From: Ivy Stone <ivy@example.org>\r\nTo: complaints@council.example\r\n\
+          Subject: Missed bins\r\nMessage-ID: <browser-reply@example.org>\r\n\
+          Date: Mon, 14 Dec 2026 09:00:00 +0000\r\n\r\n\
+          I wish to complain: my bins were missed three weeks running.\r\n",
+    );
+    let polled = redress_in(tmp.path(), &["poll"], "");
+    let reference = regex::Regex::new(r"EX-\d{4}-\d{5}")
+        .unwrap()
+        .find(&polled)
+        .unwrap_or_else(|| panic!("no case opened: {polled}"))
+        .as_str()
+        .to_string();
+    // The acknowledgement goes first, so the sink then holds only it.
+    redress_in(tmp.path(), &["send"], "");
+    assert_eq!(sink.messages().len(), 1);
+    let desk = Desk::start(tmp, Some(dc));
+    let b = Browser::start();
+    b.sign_in(&desk, "admin", &desk.admin_password());
+    b.open_case(&desk, &reference);
+    assert!(b.text().contains("my bins were missed"), "{}", b.text());
+    b.choose("Letter", "Stage response");
+    b.choose("Outcome", "upheld");
+    b.fill(
+        "Findings",
+        "The crew missed your street after a route change. It is back on the round.",
+    );
+
+    // Preview: the exact PDF, fetched by the page's own form (what the Preview button
+    // opens in a new tab), read back with pdftotext. Nothing is sent or recorded.
+    let b64 = b.js_async(
+        "const done = arguments[arguments.length - 1];
+         const f = document.getElementById('reply-form');
+         const d = new URLSearchParams(new FormData(f)); d.set('action', 'preview');
+         fetch(f.getAttribute('action'), {method: 'POST', body: d, credentials: 'same-origin'})
+           .then(r => (r.headers.get('content-type') || '').startsWith('application/pdf')
+                 ? r.arrayBuffer()
+                 : r.text().then(t => Promise.reject('not a PDF: ' + r.status + ' ' + t.slice(0, 2000))))
+           .then(buf => { let s = ''; new Uint8Array(buf).forEach(x => s += String.fromCharCode(x));
+                          done(btoa(s)); })
+           .catch(e => done('error: ' + e));",
+    );
+    let b64 = b64.as_str().unwrap().to_string();
+    assert!(!b64.starts_with("error"), "{b64}");
+    let pdf = base64_decode(&b64);
+    assert!(pdf.starts_with(b"%PDF"), "not a PDF");
+    let file = desk.dir.path().join("preview.pdf");
+    std::fs::write(&file, &pdf).unwrap();
+    let preview = bin::pdf_text(&file)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(preview.contains("It is back on the round."), "{preview}");
+    assert!(preview.contains(&reference), "{preview}");
+    let outbox = desk.redress(&["outbox", "--json"], "");
+    assert_eq!(
+        outbox.matches("\"kind\"").count(),
+        1,
+        "a preview queued nothing: {outbox}"
+    );
+
+    // Send: the case page says so, and the letter reaches the SMTP server with the PDF.
+    b.click_button("Send");
+    assert!(b.current_url().contains(&reference), "{}", b.current_url());
+    assert!(b.text().contains("officer:admin"), "{}", b.text());
+    b.assert_accessible("case page after a reply");
+    desk.redress(&["send"], "");
+    let sent = sink.messages();
+    assert_eq!(sent.len(), 2, "the acknowledgement and the response");
+    let reply = sent
+        .iter()
+        .map(|m| String::from_utf8_lossy(m).into_owned())
+        .find(|m| m.contains("Subject: Our response to your complaint"))
+        .expect("the response reached the SMTP server");
+    assert!(reply.contains("ivy@example.org"), "{reply}");
+    assert!(
+        reply.contains("application/pdf") && reply.contains(".pdf"),
+        "the PDF letter is attached: {reply}"
+    );
+}
+
+/// Standard base64 (what the page's `btoa` gives).
+fn base64_decode(s: &str) -> Vec<u8> {
+    let val = |c: u8| -> u32 {
+        match c {
+            b'A'..=b'Z' => (c - b'A') as u32,
+            b'a'..=b'z' => (c - b'a') as u32 + 26,
+            b'0'..=b'9' => (c - b'0') as u32 + 52,
+            b'+' => 62,
+            b'/' => 63,
+            _ => panic!("not base64: {c}"),
+        }
+    };
+    let mut out = Vec::new();
+    for chunk in s.trim_end_matches('=').as_bytes().chunks(4) {
+        let mut n = 0u32;
+        for (i, &c) in chunk.iter().enumerate() {
+            n |= val(c) << (18 - 6 * i);
+        }
+        let bytes = [(n >> 16) as u8, (n >> 8) as u8, n as u8];
+        out.extend_from_slice(&bytes[..chunk.len() - 1]);
+    }
+    out
 }
