@@ -1029,3 +1029,77 @@ fn the_case_list_searches_and_filters_with_resident_text_escaped() {
     // Signed out: sent to sign in.
     assert_ne!(desk.get("/cases", None).status, 200);
 }
+
+#[test]
+fn managers_print_held_letters_from_the_outbox_page_and_record_them_posted() {
+    let site = web_site("");
+    // A letter complaint with only a postal address: its acknowledgement is held to post.
+    site.run(
+        &now(),
+        &[
+            "new",
+            "--name",
+            "Ada Lovelace",
+            "--address",
+            "12 Acacia Avenue",
+            "--via",
+            "letter",
+            "--by",
+            "ann",
+        ],
+    );
+    site.run(&now(), &["send"]);
+    let desk = Desk::start(site, "web");
+    let s = desk.session("admin", &desk.admin_password());
+    let page = desk.get("/outbox", Some(&s));
+    assert_eq!(page.status, 200);
+    assert!(
+        page.body.contains("no email address: print and post"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("acknowledgement"), "{}", page.body);
+    // The PDF to print, as a download.
+    let pdf = desk.get("/outbox/1/pdf", Some(&s));
+    assert_eq!(pdf.status, 200);
+    assert_eq!(pdf.header("content-type"), Some("application/pdf"));
+    assert!(
+        pdf.header("content-disposition")
+            .is_some_and(|d| d.starts_with("attachment;") && d.contains(".pdf")),
+        "{:?}",
+        pdf.header("content-disposition")
+    );
+    assert!(pdf.body.starts_with("%PDF"));
+    // Without the form's token: refused, nothing changed.
+    assert_eq!(desk.post("/outbox/1/posted", &s, &[]).status, 403);
+    let held = desk.site.run(&now(), &["outbox", "--json"]);
+    assert!(held.contains("\"status\": \"held\""), "{held}");
+    // Recorded as posted, by the signed-in manager.
+    let csrf = page.csrf();
+    let r = desk.post("/outbox/1/posted", &s, &[("csrf", &csrf)]);
+    assert_eq!(r.status, 303, "{}", r.body);
+    let sent = desk.site.run(&now(), &["outbox", "--json"]);
+    assert!(sent.contains("\"status\": \"sent\""), "{sent}");
+    let reference = regex::Regex::new(r#""reference": "(EX-\d{4}-\d+)""#)
+        .unwrap()
+        .captures(&sent)
+        .unwrap()[1]
+        .to_string();
+    let history = desk.site.run(&now(), &["case", &reference, "--history"]);
+    assert!(
+        history.contains("officer:admin") && history.contains("letter posted"),
+        "{history}"
+    );
+    assert!(desk
+        .get("/outbox", Some(&s))
+        .body
+        .contains("No letter is held or failed."));
+    // Posting it twice is refused with the reason, on the page.
+    let again = desk.post("/outbox/1/posted", &s, &[("csrf", &csrf)]);
+    assert_eq!(again.status, 422, "{}", again.body);
+    assert!(
+        again.body.contains("Nothing was changed."),
+        "{}",
+        again.body
+    );
+}

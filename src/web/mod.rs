@@ -30,6 +30,7 @@ use crate::store::Store;
 mod assets;
 mod auth;
 mod desk;
+mod letters;
 mod list;
 mod pages;
 
@@ -60,6 +61,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/web/sign-in.html"),
     ),
     ("cases.html", include_str!("../../templates/web/cases.html")),
+    (
+        "outbox.html",
+        include_str!("../../templates/web/outbox.html"),
+    ),
     ("queue.html", include_str!("../../templates/web/queue.html")),
     ("case.html", include_str!("../../templates/web/case.html")),
     (
@@ -189,6 +194,9 @@ pub(crate) fn router(app: Shared) -> Router {
     Router::new()
         .route("/", get(pages::queue))
         .route("/cases", get(list::cases))
+        .route("/outbox", get(letters::outbox))
+        .route("/outbox/{id}/pdf", get(letters::pdf))
+        .route("/outbox/{id}/{action}", post(letters::act))
         .route("/cases/new", get(desk::new_case_form).post(desk::new_case))
         .route("/cases/{reference}", get(pages::case))
         .route("/cases/{reference}/{action}", post(desk::action))

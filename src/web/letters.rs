@@ -1,0 +1,110 @@
+//! The desk's outbox (managers): letters held (to print and post, a restriction) or
+//! failed, with the reason; retry one, record one as printed and posted, or download
+//! its PDF to print. The same store calls as `redress outbox --retry/--posted/--pdf`.
+
+use axum::extract::{Path, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+
+use super::{Shared, User};
+use crate::accounts::Role;
+use crate::store::outbox::{LetterFilter, OfficerLetterAction};
+
+pub(crate) async fn outbox(State(app): State<Shared>, who: User) -> Response {
+    if let Err(r) = who.require(&app, Role::Manager) {
+        return r;
+    }
+    let letters = app
+        .db(|store, _| {
+            let mut v = Vec::new();
+            for status in ["held", "failed"] {
+                v.extend(store.list_letters(&LetterFilter {
+                    status: Some(status.into()),
+                    limit: Some(500),
+                    ..LetterFilter::default()
+                })?);
+            }
+            Ok(v)
+        })
+        .await;
+    let letters = match letters {
+        Ok(l) => l,
+        Err(r) => return r,
+    };
+    let mut c = app.context(Some(&who.0));
+    c.insert("letters", &letters);
+    app.render("outbox.html", &c, StatusCode::OK)
+}
+
+/// POST /outbox/{id}/{retry|posted}
+pub(crate) async fn act(
+    State(app): State<Shared>,
+    who: User,
+    Path((id, what)): Path<(i64, String)>,
+) -> Response {
+    if let Err(r) = who.require(&app, Role::Manager) {
+        return r;
+    }
+    let action = match what.as_str() {
+        "retry" => OfficerLetterAction::Retry,
+        "posted" => OfficerLetterAction::Posted,
+        _ => {
+            return app.error(
+                StatusCode::NOT_FOUND,
+                "Not found",
+                "There is no such action.",
+            )
+        }
+    };
+    let name = who.0.name.clone();
+    let done = app
+        .db(move |store, _| Ok(store.officer_letter_action(id, action, &name, chrono::Utc::now())))
+        .await;
+    match done {
+        Ok(Ok(_)) => Redirect::to(&format!("/outbox?done={what}")).into_response(),
+        Ok(Err(e)) => app.error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "That could not be done",
+            &format!("{e}. Nothing was changed."),
+        ),
+        Err(r) => r,
+    }
+}
+
+/// GET /outbox/{id}/pdf: the letter's PDF as rendered, to print.
+pub(crate) async fn pdf(State(app): State<Shared>, who: User, Path(id): Path<i64>) -> Response {
+    if let Err(r) = who.require(&app, Role::Manager) {
+        return r;
+    }
+    let found = app
+        .db(move |store, _| {
+            let l = store.letter(id)?;
+            Ok((l, store.letter_content(id).ok().and_then(|c| c.pdf)))
+        })
+        .await;
+    match found {
+        Ok((l, Some(pdf))) => (
+            [
+                (header::CONTENT_TYPE, "application/pdf".to_string()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!(
+                        "attachment; filename=\"{}-{}.pdf\"",
+                        l.reference
+                            .replace(|c: char| !c.is_ascii_alphanumeric() && c != '-', ""),
+                        l.kind
+                            .replace(|c: char| !c.is_ascii_alphanumeric() && c != '-', "")
+                    ),
+                ),
+            ],
+            pdf,
+        )
+            .into_response(),
+        Ok((_, None)) => app.error(
+            StatusCode::NOT_FOUND,
+            "No PDF",
+            "This letter has no PDF yet (it is not rendered) or its content was erased.",
+        ),
+        Err(r) => r,
+    }
+}
