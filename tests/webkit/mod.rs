@@ -1,5 +1,6 @@
-//! The desk through the real binary for tests: `redress web` on a free loopback port,
-//! driven over HTTP with manual cookies (the minimal helpers of tests/web.rs).
+//! The desk through the real binary, for tests: `redress web` (or `redress run`) on a
+//! free loopback port, driven over HTTP with manual cookies. Shared by tests/web.rs and
+//! tests/web_actions.rs.
 #![allow(dead_code)]
 
 use crate::bin;
@@ -23,14 +24,24 @@ impl Resp {
             .map(|(_, v)| v.as_str())
     }
 
-    /// The value cookie `name` is set to.
-    pub fn cookie_value(&self, name: &str) -> Option<String> {
-        let line = self
-            .headers
+    pub fn cookies(&self) -> Vec<&str> {
+        self.headers
             .iter()
             .filter(|(k, _)| k.eq_ignore_ascii_case("set-cookie"))
             .map(|(_, v)| v.as_str())
-            .find(|c| c.starts_with(&format!("{name}=")))?;
+            .collect()
+    }
+
+    /// The Set-Cookie line for cookie `name`.
+    pub fn set_cookie(&self, name: &str) -> Option<&str> {
+        self.cookies()
+            .into_iter()
+            .find(|c| c.starts_with(&format!("{name}=")))
+    }
+
+    /// The value `name` is set to.
+    pub fn cookie_value(&self, name: &str) -> Option<String> {
+        let line = self.set_cookie(name)?;
         let v = line.split(';').next()?.split_once('=')?.1;
         Some(v.to_string())
     }
@@ -50,8 +61,8 @@ impl Resp {
 
 pub struct Desk {
     pub site: Site,
-    child: Child,
-    base: String,
+    pub child: Child,
+    pub base: String,
 }
 
 impl Drop for Desk {
@@ -61,8 +72,12 @@ impl Drop for Desk {
     }
 }
 
-pub fn web_site() -> Site {
-    Site::with("lgsco-code", "EX", "[web]\nlisten = \"127.0.0.1:0\"\n")
+pub fn web_site(extra_web: &str) -> Site {
+    Site::with(
+        "lgsco-code",
+        "EX",
+        &format!("[web]\nlisten = \"127.0.0.1:0\"\n{extra_web}\n"),
+    )
 }
 
 pub fn now() -> String {
@@ -70,11 +85,11 @@ pub fn now() -> String {
 }
 
 impl Desk {
-    /// `redress web` on the site, once it says where to sign in.
-    pub fn start(site: Site) -> Desk {
+    /// `redress COMMAND` (web or run) on the site, once it says where to sign in.
+    pub fn start(site: Site, command: &str) -> Desk {
         let log = std::fs::File::create(site.path().join("desk.log")).unwrap();
         let child = bin::redress()
-            .args(["--config", "redress.toml", "web"])
+            .args(["--config", "redress.toml", command])
             .current_dir(site.path())
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -96,7 +111,7 @@ impl Desk {
             }
             assert!(
                 desk.child.try_wait().unwrap().is_none(),
-                "redress web exited:\n{}",
+                "redress {command} exited:\n{}",
                 desk.log()
             );
             assert!(
@@ -125,11 +140,15 @@ impl Desk {
         path: &str,
         cookie: Option<&str>,
         form: Option<&[(&str, &str)]>,
+        headers: &[(&str, &str)],
     ) -> Resp {
         let agent = ureq::AgentBuilder::new().redirects(0).build();
         let mut req = agent.request(method, &format!("{}{path}", self.base));
         if let Some(c) = cookie {
             req = req.set("Cookie", c);
+        }
+        for (k, v) in headers {
+            req = req.set(k, v);
         }
         let out = match form {
             Some(f) => req.send_form(f),
@@ -141,41 +160,43 @@ impl Desk {
             Err(e) => panic!("{method} {path}: {e}"),
         };
         let status = r.status();
-        let mut headers = Vec::new();
+        let mut hs = Vec::new();
         for name in r.headers_names() {
             for v in r.all(&name) {
-                headers.push((name.clone(), v.to_string()));
+                hs.push((name.clone(), v.to_string()));
             }
         }
         let mut bytes = Vec::new();
         r.into_reader().read_to_end(&mut bytes).unwrap();
+        let body = String::from_utf8_lossy(&bytes).into_owned();
         Resp {
             status,
-            headers,
-            body: String::from_utf8_lossy(&bytes).into_owned(),
+            headers: hs,
             bytes,
+            body,
         }
     }
 
-    pub fn get(&self, path: &str, session: &str) -> Resp {
-        let c = format!("redress_session={session}");
-        self.request("GET", path, Some(&c), None)
+    pub fn get(&self, path: &str, session: Option<&str>) -> Resp {
+        let c = session.map(|s| format!("redress_session={s}"));
+        self.request("GET", path, c.as_deref(), None, &[])
     }
 
     pub fn post(&self, path: &str, session: &str, form: &[(&str, &str)]) -> Resp {
         let c = format!("redress_session={session}");
-        self.request("POST", path, Some(&c), Some(form))
+        self.request("POST", path, Some(&c), Some(form), &[])
     }
 
-    /// Signed in as a browser would: the session token.
-    pub fn session(&self, account: &str, password: &str) -> String {
-        let page = self.request("GET", "/sign-in", None, None);
+    /// The sign-in form filled in and sent, as a browser would.
+    pub fn sign_in(&self, account: &str, password: &str) -> Resp {
+        let page = self.get("/sign-in", None);
         assert_eq!(page.status, 200);
         let token = page
             .cookie_value("redress_sign_in")
             .expect("sign-in cookie");
+        assert_eq!(page.csrf(), token);
         let c = format!("redress_sign_in={token}");
-        let r = self.request(
+        self.request(
             "POST",
             "/sign-in",
             Some(&c),
@@ -184,7 +205,13 @@ impl Desk {
                 ("password", password),
                 ("csrf", &token),
             ]),
-        );
+            &[],
+        )
+    }
+
+    /// Signed in: the session token.
+    pub fn session(&self, account: &str, password: &str) -> String {
+        let r = self.sign_in(account, password);
         assert_eq!(r.status, 303, "{}", r.body);
         r.cookie_value("redress_session").expect("session cookie")
     }
