@@ -11,12 +11,8 @@ use super::Result;
 pub(crate) fn index_new(conn: &Connection) -> Result<()> {
     conn.prepare_cached(
         "INSERT INTO case_search (rowid, reference, customer, subject)
-         SELECT c.id, c.reference,
-                (SELECT trim(coalesce(cu.name, '') || ' ' || coalesce(cu.email, '') || ' ' ||
-                             coalesce(cu.address, ''))
-                 FROM customers cu WHERE cu.id = c.customer_id),
-                c.subject
-         FROM cases c WHERE c.id > (SELECT upto FROM search_indexed WHERE what = 'cases')",
+         SELECT id, reference, customer, subject FROM case_search_rows
+         WHERE id > (SELECT upto FROM search_indexed WHERE what = 'cases')",
     )?
     .execute([])?;
     conn.prepare_cached(

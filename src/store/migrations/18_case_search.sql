@@ -20,25 +20,28 @@ CREATE VIRTUAL TABLE message_search USING fts5(
     tokenize = 'unicode61 remove_diacritics 2'
 );
 
+-- What the index holds for a case, said once for the triggers, the catch-up and the
+-- first fill.
+CREATE VIEW case_search_rows AS
+SELECT c.id, c.reference,
+       (SELECT trim(coalesce(cu.name, '') || ' ' || coalesce(cu.email, '') || ' ' ||
+                    coalesce(cu.address, ''))
+        FROM customers cu WHERE cu.id = c.customer_id) AS customer,
+       c.subject
+FROM cases c;
+
 CREATE TRIGGER case_search_update AFTER UPDATE OF subject, customer_id ON cases
 WHEN OLD.id <= (SELECT upto FROM search_indexed WHERE what = 'cases') BEGIN
     DELETE FROM case_search WHERE rowid = OLD.id;
     INSERT INTO case_search (rowid, reference, customer, subject)
-    SELECT NEW.id, NEW.reference,
-           (SELECT trim(coalesce(cu.name, '') || ' ' || coalesce(cu.email, '') || ' ' ||
-                        coalesce(cu.address, ''))
-            FROM customers cu WHERE cu.id = NEW.customer_id),
-           NEW.subject;
+    SELECT id, reference, customer, subject FROM case_search_rows WHERE id = NEW.id;
 END;
 CREATE TRIGGER case_search_customer AFTER UPDATE OF name, email, address ON customers BEGIN
     DELETE FROM case_search WHERE rowid IN (SELECT id FROM cases WHERE customer_id = NEW.id);
     INSERT INTO case_search (rowid, reference, customer, subject)
-    SELECT c.id, c.reference,
-           trim(coalesce(NEW.name, '') || ' ' || coalesce(NEW.email, '') || ' ' ||
-                coalesce(NEW.address, '')),
-           c.subject
-    FROM cases c
-    WHERE c.customer_id = NEW.id AND c.id <= (SELECT upto FROM search_indexed WHERE what = 'cases');
+    SELECT id, reference, customer, subject FROM case_search_rows
+    WHERE id IN (SELECT id FROM cases WHERE customer_id = NEW.id)
+      AND id <= (SELECT upto FROM search_indexed WHERE what = 'cases');
 END;
 
 CREATE TRIGGER message_search_update AFTER UPDATE OF case_id, body_text ON messages
@@ -58,12 +61,7 @@ END;
 
 -- What is on file already.
 INSERT INTO case_search (rowid, reference, customer, subject)
-SELECT c.id, c.reference,
-       (SELECT trim(coalesce(cu.name, '') || ' ' || coalesce(cu.email, '') || ' ' ||
-                    coalesce(cu.address, ''))
-        FROM customers cu WHERE cu.id = c.customer_id),
-       c.subject
-FROM cases c;
+SELECT id, reference, customer, subject FROM case_search_rows;
 INSERT INTO message_search (rowid, body_text)
 SELECT id, body_text FROM messages WHERE case_id IS NOT NULL AND body_text IS NOT NULL;
 INSERT INTO search_indexed (what, upto) VALUES
