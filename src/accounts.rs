@@ -18,6 +18,10 @@ use crate::store::{Store, StoreError};
 pub const THROTTLE_FAILURES: u32 = 5;
 pub const THROTTLE_WINDOW_MINUTES: i64 = 15;
 
+/// How long the record of sign-in attempts (account, client address, outcome) is kept:
+/// long enough to look into a break-in, not for ever (it is personal data).
+pub const SIGN_IN_RECORD_DAYS: i64 = 90;
+
 /// The file the first admin's password is written to, in the data dir.
 pub const FIRST_ADMIN_FILE: &str = "first-admin-password.txt";
 
@@ -337,6 +341,7 @@ pub fn begin_sign_in(
         Some(u) => u.name.clone(),
         None => submitted.to_lowercase(),
     };
+    store.forget_sign_in_attempts_before(now - Duration::days(SIGN_IN_RECORD_DAYS))?;
     let since = now - Duration::minutes(THROTTLE_WINDOW_MINUTES);
     let (by_account, by_address) = store.sign_in_failures_since(&key, address, since)?;
     if throttled(by_account, by_address) {
@@ -548,6 +553,29 @@ mod tests {
         let t = Utc::now();
         assert!(!idle_expired(t, t + Duration::hours(7), 8));
         assert!(idle_expired(t, t + Duration::hours(8), 8));
+    }
+
+    #[test]
+    fn sign_in_attempts_are_kept_90_days() {
+        let mut s = Store::open_in_memory().unwrap();
+        let then = Utc::now() - Duration::days(200);
+        for _ in 0..3 {
+            assert!(sign_in(&mut s, "nobody", "wrong password!", "10.0.0.9", then)
+                .unwrap()
+                .is_err());
+        }
+        assert_eq!(s.sign_in_attempts(100).unwrap().len(), 3);
+        let later = then + Duration::days(SIGN_IN_RECORD_DAYS);
+        assert!(sign_in(&mut s, "nobody", "wrong password!", "10.0.0.9", later)
+            .unwrap()
+            .is_err());
+        assert_eq!(s.sign_in_attempts(100).unwrap().len(), 4, "90 days to the second: kept");
+        let after = later + Duration::seconds(1);
+        assert!(sign_in(&mut s, "nobody", "wrong password!", "10.0.0.9", after)
+            .unwrap()
+            .is_err());
+        let left = s.sign_in_attempts(100).unwrap();
+        assert_eq!(left.len(), 2, "the three from 200 days ago are gone");
     }
 
     #[test]

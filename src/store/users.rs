@@ -231,6 +231,14 @@ impl Store {
         Ok(self.conn.last_insert_rowid())
     }
 
+    /// Forget the sign-in attempts made before `before`; how many.
+    pub fn forget_sign_in_attempts_before(&mut self, before: DateTime<Utc>) -> Result<usize> {
+        Ok(self.conn.execute(
+            "DELETE FROM sign_in_attempts WHERE at < ?1",
+            params![stamp(before)],
+        )?)
+    }
+
     /// How an attempt recorded as pending went.
     pub fn finish_sign_in_attempt(&mut self, id: i64, ok: bool, detail: &str) -> Result<()> {
         self.conn.execute(

@@ -1,0 +1,349 @@
+//! Benchmark: the officers' desk on a big database: time per request for my queue, a
+//! case page, a search and a reply preview, with the real `redress web` over loopback.
+//!
+//!     cargo run --release --features bench --example bench_records -- 1000000 DIR/redress.db --build-only
+//!     cargo build --release
+//!     cargo run --release --features bench --example bench_web -- DIR [REQUESTS]
+//!
+//! DIR is the data dir holding the database `bench_records` built. The benchmark writes
+//! `DIR/bench-web.toml` (the zero-setup defaults, the desk on a free loopback port),
+//! starts `target/release/redress web` on it (or `$REDRESS_BIN`), adds the officer
+//! `jane` (every generated case is hers) on the first run, signs in as she would, and
+//! sends REQUESTS (default 300) of each request after 20 to warm up, one at a time.
+//! The times are measured by the client round trip on loopback, so they are an upper
+//! bound on the server's time. It prints median, 90th and 99th percentile and the
+//! largest, and the desk's peak resident memory.
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const PASSWORD: &str = "bench-web-password-1";
+
+struct Desk {
+    child: Child,
+    base: String,
+    log: PathBuf,
+}
+
+impl Drop for Desk {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn redress_bin() -> PathBuf {
+    std::env::var_os("REDRESS_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target/release/redress"))
+}
+
+fn start(bin: &Path, config: &Path, log: PathBuf) -> Desk {
+    let child = Command::new(bin)
+        .args(["--config".as_ref(), config.as_os_str(), "web".as_ref()])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).expect("log file"))
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run {}: {e}", bin.display()));
+    let mut desk = Desk {
+        child,
+        base: String::new(),
+        log,
+    };
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let text = std::fs::read_to_string(&desk.log).unwrap_or_default();
+        if let Some(url) = text
+            .lines()
+            .find_map(|l| l.strip_prefix("web desk: http://"))
+            .and_then(|l| l.split('/').next())
+        {
+            desk.base = format!("http://{url}");
+            return desk;
+        }
+        if desk.child.try_wait().expect("wait").is_some() || Instant::now() > deadline {
+            panic!("the desk did not start:\n{text}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// The value of the hidden field `name` on `page`.
+fn field(page: &str, name: &str) -> String {
+    let key = format!("name=\"{name}\" value=\"");
+    let at = page
+        .find(&key)
+        .unwrap_or_else(|| panic!("no {name} field on the page"));
+    let rest = &page[at + key.len()..];
+    rest[..rest.find('"').unwrap()].to_string()
+}
+
+fn cookie(resp: &ureq::Response, name: &str) -> Option<String> {
+    resp.all("set-cookie")
+        .into_iter()
+        .find_map(|c| c.strip_prefix(&format!("{name}=")))
+        .and_then(|c| c.split(';').next())
+        .map(str::to_string)
+}
+
+/// One request; the body read to the end, the status checked.
+fn send(req: ureq::Request, form: Option<&[(&str, &str)]>) -> (u16, Vec<u8>) {
+    let out = match form {
+        Some(f) => req.send_form(f),
+        None => req.call(),
+    };
+    let r = match out {
+        Ok(r) => r,
+        Err(ureq::Error::Status(_, r)) => r,
+        Err(e) => panic!("{e}"),
+    };
+    let status = r.status();
+    let mut body = Vec::new();
+    r.into_reader().read_to_end(&mut body).unwrap();
+    (status, body)
+}
+
+fn sign_in(agent: &ureq::Agent, base: &str) -> String {
+    let page = agent
+        .get(&format!("{base}/sign-in"))
+        .call()
+        .expect("sign-in page");
+    let token = cookie(&page, "redress_sign_in").expect("sign-in cookie");
+    let r = agent
+        .post(&format!("{base}/sign-in"))
+        .set("Cookie", &format!("redress_sign_in={token}"))
+        .send_form(&[
+            ("account", "jane"),
+            ("password", PASSWORD),
+            ("csrf", &token),
+        ]);
+    let r = match r {
+        Ok(r) | Err(ureq::Error::Status(_, r)) => r,
+        Err(e) => panic!("sign in: {e}"),
+    };
+    assert_eq!(r.status(), 303, "signing in as jane failed");
+    cookie(&r, "redress_session").expect("session cookie")
+}
+
+struct Stats {
+    median: f64,
+    p90: f64,
+    p99: f64,
+    max: f64,
+}
+
+fn stats(mut ms: Vec<f64>) -> Stats {
+    ms.sort_by(f64::total_cmp);
+    let at = |q: f64| ms[((ms.len() as f64 * q).ceil() as usize).clamp(1, ms.len()) - 1];
+    Stats {
+        median: at(0.5),
+        p90: at(0.9),
+        p99: at(0.99),
+        max: *ms.last().unwrap(),
+    }
+}
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let dir = PathBuf::from(args.next().expect("usage: bench_web DATA_DIR [REQUESTS]"));
+    let n: usize = args
+        .next()
+        .map(|a| a.parse().expect("REQUESTS"))
+        .unwrap_or(300);
+    let dir = dir.canonicalize().expect("data dir");
+    assert!(
+        dir.join("redress.db").exists(),
+        "no redress.db in {}: build it with bench_records first",
+        dir.display()
+    );
+    let bin = redress_bin();
+    let config = dir.join("bench-web.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "data_dir = {:?}\n[web]\nlisten = \"127.0.0.1:0\"\n",
+            dir.display().to_string()
+        ),
+    )
+    .unwrap();
+
+    // jane, once: `user add` takes the password on stdin.
+    let listed = Command::new(&bin)
+        .args([
+            "--config".as_ref(),
+            config.as_os_str(),
+            "user".as_ref(),
+            "list".as_ref(),
+        ])
+        .output()
+        .expect("user list");
+    if !String::from_utf8_lossy(&listed.stdout).contains("jane") {
+        let mut add = Command::new(&bin)
+            .args(["--config".as_ref(), config.as_os_str()])
+            .args([
+                "user",
+                "add",
+                "jane",
+                "--email",
+                "jane@example.gov.uk",
+                "--role",
+                "officer",
+            ])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("user add");
+        add.stdin
+            .take()
+            .unwrap()
+            .write_all(format!("{PASSWORD}\n").as_bytes())
+            .unwrap();
+        assert!(add.wait().unwrap().success(), "user add failed");
+    }
+
+    let desk = start(&bin, &config, dir.join("bench-web.log"));
+    let agent = ureq::AgentBuilder::new().redirects(0).build();
+    let base = desk.base.clone();
+    let session = format!("redress_session={}", sign_in(&agent, &base));
+    let get = |path: &str| {
+        send(
+            agent.get(&format!("{base}{path}")).set("Cookie", &session),
+            None,
+        )
+    };
+
+    // The cases to open: the queue's (open, hers) and a spread of closed ones by reference.
+    let (status, queue) = get("/");
+    assert_eq!(status, 200);
+    let queue = String::from_utf8_lossy(&queue).into_owned();
+    let open: Vec<String> = queue
+        .split("href=\"/cases/")
+        .skip(1)
+        .filter_map(|s| s.split('"').next())
+        .filter(|r| r.starts_with("EX-"))
+        .map(str::to_string)
+        .collect();
+    assert!(
+        !open.is_empty(),
+        "the queue is empty: is this bench_records' database?"
+    );
+    let mut refs = open.clone();
+    for year in [2022, 2024, 2026] {
+        for k in 0..50u32 {
+            refs.push(format!("EX-{year}-{:07}", 1 + (k * 7919) % 100_000));
+        }
+    }
+    println!(
+        "desk {} on {}: {} open cases in jane's queue page, {} cases to open",
+        base,
+        dir.join("redress.db").display(),
+        open.len(),
+        refs.len()
+    );
+
+    let searches = [
+        "bins",
+        "missed again",
+        "High Street",
+        "resident417@example.org",
+        "Resident 90210",
+        "EX-2026-0001234",
+        "third time this month",
+        "nothing-matches-this",
+    ];
+    let mut results: Vec<(&str, Stats)> = Vec::new();
+    let mut time = |name: &'static str, f: &mut dyn FnMut(usize) -> (u16, Vec<u8>)| {
+        for i in 0..20 {
+            f(i);
+        }
+        let mut ms = Vec::with_capacity(n);
+        for i in 0..n {
+            let t = Instant::now();
+            let (status, body) = f(i);
+            ms.push(t.elapsed().as_secs_f64() * 1e3);
+            assert!(status == 200, "{name}: status {status}");
+            assert!(!body.is_empty(), "{name}: empty body");
+        }
+        results.push((name, stats(ms)));
+    };
+    time("my queue (GET /)", &mut |_| get("/"));
+    time("case page (GET /cases/REF)", &mut |i| {
+        get(&format!("/cases/{}", refs[i % refs.len()]))
+    });
+    time("search (GET /cases?q=...)", &mut |i| {
+        let q: String = url_encode(searches[i % searches.len()]);
+        get(&format!("/cases?q={q}"))
+    });
+    time(
+        "cases list, filtered (GET /cases?state=investigating&overdue=on)",
+        &mut |_| get("/cases?state=investigating&overdue=on"),
+    );
+    // The preview renders the exact PDF in a transaction that is rolled back.
+    let mut forms: Vec<(String, String, String)> = Vec::new();
+    for r in open.iter().take(20) {
+        let (_, page) = get(&format!("/cases/{r}"));
+        let page = String::from_utf8_lossy(&page);
+        forms.push((r.clone(), field(&page, "csrf"), field(&page, "version")));
+    }
+    time(
+        "reply preview (POST /cases/REF/reply, action=preview)",
+        &mut |i| {
+            let (r, csrf, version) = &forms[i % forms.len()];
+            let out = send(
+                agent
+                    .post(&format!("{base}/cases/{r}/reply"))
+                    .set("Cookie", &session),
+                Some(&[
+                    ("csrf", csrf),
+                    ("version", version),
+                    ("action", "preview"),
+                    ("outcome", "upheld"),
+                    (
+                        "body",
+                        "We checked the collection records: your bins were missed on three dates.",
+                    ),
+                ]),
+            );
+            assert!(out.1.starts_with(b"%PDF"), "the preview is not a PDF");
+            out
+        },
+    );
+
+    let status =
+        std::fs::read_to_string(format!("/proc/{}/status", desk.child.id())).unwrap_or_default();
+    let hwm = status
+        .lines()
+        .find(|l| l.starts_with("VmHWM"))
+        .unwrap_or("VmHWM: ?");
+    let rss = status
+        .lines()
+        .find(|l| l.starts_with("VmRSS"))
+        .unwrap_or("VmRSS: ?");
+    println!("{n} requests each, after 20 to warm up; ms per request (client round trip):");
+    println!("| request | median | p90 | p99 | max |");
+    println!("|---|---|---|---|---|");
+    for (name, s) in &results {
+        println!(
+            "| {name} | {:.2} | {:.2} | {:.2} | {:.2} |",
+            s.median, s.p90, s.p99, s.max
+        );
+    }
+    println!(
+        "desk memory: {} (peak), {}",
+        hwm.split_whitespace().skip(1).collect::<Vec<_>>().join(" "),
+        rss.split_whitespace().skip(1).collect::<Vec<_>>().join(" ")
+    );
+}
+
+fn url_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' => (b as char).to_string(),
+            b' ' => "+".to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
