@@ -724,4 +724,77 @@ mod tests {
         assert_eq!(attempts.iter().filter(|a| a.ok).count(), 2);
         assert_eq!(attempts[0].detail, "account disabled");
     }
+
+    #[test]
+    fn the_last_active_admin_stays_and_no_one_disables_themselves() {
+        let mut s = Store::open_in_memory().unwrap();
+        let now = Utc::now();
+        let pw = "a long enough password";
+        // Officers only (made before any admin): disabling one is not the admin rule's business.
+        add_user(
+            &mut s,
+            "ann",
+            "ann@c.example",
+            Role::Officer,
+            pw,
+            "cli",
+            now,
+        )
+        .unwrap();
+        add_user(
+            &mut s,
+            "bob",
+            "bob@c.example",
+            Role::Officer,
+            pw,
+            "cli",
+            now,
+        )
+        .unwrap();
+        disable(&mut s, "bob", "cli", now).unwrap();
+        add_user(&mut s, "ada", "ada@c.example", Role::Admin, pw, "cli", now).unwrap();
+        let refused = |r: Result<()>| match r {
+            Err(e @ (AccountError::Refused(_) | AccountError::Store(StoreError::Refused(_)))) => {
+                e.to_string()
+            }
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(
+            refused(disable(&mut s, "ada", "cli", now)),
+            "'ada' is the last active admin: make another account admin first"
+        );
+        assert_eq!(
+            refused(set_role(&mut s, "ada", Role::Manager, "cli", now)),
+            "'ada' is the last active admin: make another account admin first"
+        );
+        assert_eq!(
+            refused(disable(&mut s, "ann", "ann", now)),
+            "'ann' cannot disable their own account"
+        );
+        assert_eq!(
+            refused(disable(&mut s, "bob", "ada", now)),
+            "'bob' is already disabled"
+        );
+        assert_eq!(role_named(" admin ").unwrap(), Role::Admin);
+        assert!(role_named("root").is_err());
+        set_role(&mut s, "ann", Role::Admin, "ada", now).unwrap();
+        disable(&mut s, "ada", "ann", now).unwrap();
+        let ada = s.user_by_name("ada").unwrap().unwrap();
+        assert!(ada.disabled && ada.role == "admin");
+        let events: Vec<_> = s
+            .account_events(10)
+            .unwrap()
+            .into_iter()
+            .map(|e| (e.actor, e.account, e.action))
+            .collect();
+        assert_eq!(events.len(), 6, "refusals record nothing: {events:?}");
+        assert_eq!(
+            events[0],
+            ("officer:ann".into(), "ada".into(), "disabled".into())
+        );
+        assert_eq!(
+            events[1],
+            ("officer:ada".into(), "ann".into(), "role".into())
+        );
+    }
 }
