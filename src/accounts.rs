@@ -183,13 +183,41 @@ fn check_email(email: &str) -> Result<()> {
     }
 }
 
-/// `user add`: a new account with this password.
+/// A role as typed (`--role`, the desk's role field).
+pub fn role_named(s: &str) -> Result<Role> {
+    Role::parse(s).ok_or_else(|| {
+        AccountError::Refused(format!(
+            "unknown role '{}' (known: officer, manager, admin)",
+            s.trim()
+        ))
+    })
+}
+
+/// Who a change to accounts is recorded as made by: `officer:NAME`, as on case events.
+fn actor(by: &str) -> String {
+    format!("officer:{by}")
+}
+
+/// `user add`: a new account with this password, recorded as added by `by`.
 pub fn add_user(
     store: &mut Store,
     name: &str,
     email: &str,
     role: Role,
     password: &str,
+    by: &str,
+    now: DateTime<Utc>,
+) -> Result<i64> {
+    insert_user(store, name, email, role, password, &actor(by), now)
+}
+
+fn insert_user(
+    store: &mut Store,
+    name: &str,
+    email: &str,
+    role: Role,
+    password: &str,
+    actor: &str,
     now: DateTime<Utc>,
 ) -> Result<i64> {
     check_name(name)?;
@@ -209,22 +237,55 @@ pub fn add_user(
         )));
     }
     let hash = hash_password(password)?;
-    Ok(store.add_user(name, email.trim(), role.as_str(), &hash, now)?)
+    Ok(store.add_user(name, email.trim(), role.as_str(), &hash, actor, now)?)
 }
 
-/// `user passwd`: a new password; the account's sessions end.
-pub fn set_password(store: &mut Store, name: &str, password: &str) -> Result<()> {
+/// `user passwd`: a new password, recorded as set by `by`; the account's sessions end.
+pub fn set_password(
+    store: &mut Store,
+    name: &str,
+    password: &str,
+    by: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
     check_password_rules(password)?;
     if store.user_by_name(name)?.is_none() {
         return Err(AccountError::Refused(format!("no user named '{name}'")));
     }
     let hash = hash_password(password)?;
-    Ok(store.set_user_password(name, &hash)?)
+    Ok(store.set_user_password(name, &hash, &actor(by), now)?)
 }
 
-/// `user disable`: the account can no longer sign in; its sessions end.
-pub fn disable(store: &mut Store, name: &str) -> Result<()> {
-    Ok(store.set_user_disabled(name, true)?)
+/// `user disable`: the account can no longer sign in; its sessions end. No one disables
+/// their own account, and the last enabled admin is never disabled.
+pub fn disable(store: &mut Store, name: &str, by: &str, now: DateTime<Utc>) -> Result<()> {
+    if name == by {
+        return Err(AccountError::Refused(format!(
+            "'{name}' cannot disable their own account"
+        )));
+    }
+    match store.user_by_name(name)? {
+        None => return Err(AccountError::Refused(format!("no user named '{name}'"))),
+        Some(u) if u.disabled => {
+            return Err(AccountError::Refused(format!(
+                "'{name}' is already disabled"
+            )))
+        }
+        Some(_) => {}
+    }
+    Ok(store.set_user_disabled(name, true, &actor(by), now)?)
+}
+
+/// `user role`: what the account may do from its next request on; the last enabled
+/// admin keeps the role.
+pub fn set_role(
+    store: &mut Store,
+    name: &str,
+    role: Role,
+    by: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    Ok(store.set_user_role(name, role.as_str(), &actor(by), now)?)
 }
 
 /// On first start with no accounts: an `admin` account with a random password, written
@@ -243,12 +304,13 @@ pub fn ensure_first_admin(
         .map_err(|e| AccountError::Io(format!("{}: {e}", data_dir.display())))?;
     write_private(&path, &format!("{password}\n"))
         .map_err(|e| AccountError::Io(format!("{}: {e}", path.display())))?;
-    add_user(
+    insert_user(
         store,
         "admin",
         "admin@localhost.invalid",
         Role::Admin,
         &password,
+        "first start",
         now,
     )?;
     Ok(Some(path))
@@ -588,6 +650,7 @@ mod tests {
             "sam@council.example",
             Role::Officer,
             "correct horse battery",
+            "cli",
             now,
         )
         .unwrap();
@@ -647,7 +710,7 @@ mod tests {
         )
         .unwrap()
         .is_ok());
-        disable(&mut s, "sam").unwrap();
+        disable(&mut s, "sam", "cli", now).unwrap();
         assert!(sign_in(
             &mut s,
             "sam",
@@ -688,5 +751,78 @@ mod tests {
         assert!(attempts.iter().all(|a| !a.detail.contains("horse")));
         assert_eq!(attempts.iter().filter(|a| a.ok).count(), 2);
         assert_eq!(attempts[0].detail, "account disabled");
+    }
+
+    #[test]
+    fn the_last_active_admin_stays_and_no_one_disables_themselves() {
+        let mut s = Store::open_in_memory().unwrap();
+        let now = Utc::now();
+        let pw = "a long enough password";
+        // Officers only (made before any admin): disabling one is not the admin rule's business.
+        add_user(
+            &mut s,
+            "ann",
+            "ann@c.example",
+            Role::Officer,
+            pw,
+            "cli",
+            now,
+        )
+        .unwrap();
+        add_user(
+            &mut s,
+            "bob",
+            "bob@c.example",
+            Role::Officer,
+            pw,
+            "cli",
+            now,
+        )
+        .unwrap();
+        disable(&mut s, "bob", "cli", now).unwrap();
+        add_user(&mut s, "ada", "ada@c.example", Role::Admin, pw, "cli", now).unwrap();
+        let refused = |r: Result<()>| match r {
+            Err(e @ (AccountError::Refused(_) | AccountError::Store(StoreError::Refused(_)))) => {
+                e.to_string()
+            }
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(
+            refused(disable(&mut s, "ada", "cli", now)),
+            "'ada' is the last active admin: make another account admin first"
+        );
+        assert_eq!(
+            refused(set_role(&mut s, "ada", Role::Manager, "cli", now)),
+            "'ada' is the last active admin: make another account admin first"
+        );
+        assert_eq!(
+            refused(disable(&mut s, "ann", "ann", now)),
+            "'ann' cannot disable their own account"
+        );
+        assert_eq!(
+            refused(disable(&mut s, "bob", "ada", now)),
+            "'bob' is already disabled"
+        );
+        assert_eq!(role_named(" admin ").unwrap(), Role::Admin);
+        assert!(role_named("root").is_err());
+        set_role(&mut s, "ann", Role::Admin, "ada", now).unwrap();
+        disable(&mut s, "ada", "ann", now).unwrap();
+        let ada = s.user_by_name("ada").unwrap().unwrap();
+        assert!(ada.disabled && ada.role == "admin");
+        let events: Vec<_> = s
+            .account_events(10)
+            .unwrap()
+            .into_iter()
+            .map(|e| (e.actor, e.account, e.action))
+            .collect();
+        assert_eq!(events.len(), 6, "refusals record nothing: {events:?}");
+        assert_eq!(
+            events[0],
+            ("officer:ann".into(), "ada".into(), "disabled".into())
+        );
+        assert_eq!(
+            events[1],
+            ("officer:ada".into(), "ann".into(), "role".into())
+        );
     }
 }

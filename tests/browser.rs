@@ -780,3 +780,141 @@ fn base64_decode(s: &str) -> Vec<u8> {
     }
     out
 }
+
+/// A site with no mailbox server: mail from ./maildir, letters to ./outbox, the desk
+/// on a free loopback port.
+fn plain_site(dir: &Path) {
+    std::fs::write(
+        dir.join("redress.toml"),
+        "policy = \"lgsco-code\"\n[council]\nname = \"Test Council\"\nemail = \"complaints@council.example\"\nreference_prefix = \"EX\"\n\
+         [mailbox]\nkind = \"maildir\"\npath = \"maildir\"\n[outbox]\nkind = \"file\"\npath = \"outbox\"\n[web]\nlisten = \"127.0.0.1:0\"\n",
+    )
+    .unwrap();
+}
+
+#[test]
+fn an_admin_adds_an_officer_and_a_case_page_older_than_the_officers_note_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    plain_site(tmp.path());
+    let opened = redress_in(
+        tmp.path(),
+        &[
+            "new",
+            "--email",
+            "ivy@example.org",
+            "--name",
+            "Ivy Stone",
+            "--via",
+            "phone",
+        ],
+        "",
+    );
+    let reference = regex::Regex::new(r"EX-\d{4}-\d{5}")
+        .unwrap()
+        .find(&opened)
+        .unwrap_or_else(|| panic!("no case opened: {opened}"))
+        .as_str()
+        .to_string();
+    let desk = Desk::start(tmp, None);
+
+    // The admin adds an officer on the Users page: the password is shown once.
+    let admin = Browser::start();
+    admin.sign_in(&desk, "admin", &desk.admin_password());
+    admin.goto(&desk.url("/users"));
+    admin.assert_accessible("users page with its forms");
+    admin.fill("User name", "olly");
+    admin.fill("Email address", "olly@council.example");
+    admin.choose("Role", "officer");
+    admin.click_button("Add user");
+    let page = admin.text();
+    assert!(
+        page.contains("The account 'olly' was added as officer."),
+        "{page}"
+    );
+    let password = admin
+        .js(
+            "return document.getElementById('new-password').textContent;",
+            json!([]),
+        )
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(password.len(), 20, "{page}");
+    admin.assert_accessible("users page showing a new password");
+    // The same name again: the reason on the page, the form filled in again.
+    admin.fill("User name", "olly");
+    admin.fill("Email address", "olly2@council.example");
+    admin.click_button("Add user");
+    let page = admin.text();
+    assert!(page.contains("That was not done"), "{page}");
+    assert!(
+        page.contains("a user named 'olly' already exists"),
+        "{page}"
+    );
+    assert!(!page.contains(&password), "shown once only");
+    admin.assert_accessible("users page with a refusal");
+
+    // The officer signs in with it in a second browser and opens the case; so does the admin.
+    let olly = Browser::start();
+    olly.sign_in(&desk, "olly", &password);
+    assert_eq!(olly.current_url(), desk.url("/"));
+    admin.open_case(&desk, &reference);
+    olly.open_case(&desk, &reference);
+
+    // The officer adds a note; the admin, on the page drawn before it, then adds one.
+    olly.fill("Note", "Rang Ivy: she will send photos.");
+    olly.click_button("Add note");
+    assert!(
+        olly.text().contains("The note was added."),
+        "{}",
+        olly.text()
+    );
+    admin.fill("Note", "Written on a stale page.");
+    admin.click_button("Add note");
+    let page = admin.text();
+    assert!(
+        page.contains("This case changed since you opened it."),
+        "{page}"
+    );
+    assert!(page.contains("Nothing was changed."), "{page}");
+    admin.assert_accessible("stale case page");
+    // What the admin typed is still in the form, to send again once reloaded.
+    assert_eq!(
+        admin.js(
+            "return document.getElementById('note-text').value;",
+            json!([])
+        ),
+        json!("Written on a stale page.")
+    );
+    let history = desk.redress(&["case", &reference, "--history"], "");
+    assert!(
+        history.contains("officer:olly") && history.contains("Rang Ivy: she will send photos."),
+        "{history}"
+    );
+    assert!(!history.contains("Written on a stale page."), "{history}");
+
+    // Reloaded: the officer's note is there, and the admin's goes through beside it.
+    admin.click_link("Reload the case");
+    assert_eq!(
+        admin.current_url(),
+        desk.url(&format!("/cases/{reference}"))
+    );
+    let page = admin.text();
+    assert!(page.contains("Rang Ivy: she will send photos."), "{page}");
+    assert!(!page.contains("This case changed"), "{page}");
+    admin.fill("Note", "Written after reloading.");
+    admin.click_button("Add note");
+    assert!(
+        admin.text().contains("The note was added."),
+        "{}",
+        admin.text()
+    );
+    let history = desk.redress(&["case", &reference, "--history"], "");
+    assert!(
+        history.contains("Rang Ivy: she will send photos.")
+            && history.contains("officer:admin")
+            && history.contains("Written after reloading."),
+        "{history}"
+    );
+    assert!(!history.contains("Written on a stale page."), "{history}");
+}

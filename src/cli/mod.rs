@@ -115,7 +115,7 @@ pub enum Command {
     Run,
     /// Serve the officers' web desk alone until SIGTERM/SIGINT.
     Web,
-    /// The web desk's accounts: add, list, disable, passwd.
+    /// The web desk's accounts: add, list, disable, passwd, role, history.
     #[command(subcommand)]
     User(user::UserCmd),
     /// One pass over the mailbox: store, thread, triage, queue acknowledgements; then exit.

@@ -1,4 +1,5 @@
-//! `redress user add|list|disable|passwd`: the web desk's accounts, and `redress web`.
+//! `redress user add|list|disable|passwd|role|history`: the web desk's accounts, and
+//! `redress web`.
 
 use anyhow::{anyhow, Result};
 use clap::Subcommand;
@@ -6,7 +7,7 @@ use std::io::{IsTerminal, Read};
 use std::process::ExitCode;
 
 use super::{print_json, print_table, Ctx};
-use crate::accounts::{self, Role};
+use crate::accounts;
 
 #[derive(Debug, Subcommand)]
 pub enum UserCmd {
@@ -19,17 +20,46 @@ pub enum UserCmd {
         /// officer, manager or admin.
         #[arg(long)]
         role: String,
+        /// Who is making the change (recorded as officer:NAME).
+        #[arg(long, default_value = "cli")]
+        by: String,
     },
     /// List the accounts (never their passwords).
     List {
         #[arg(long)]
         json: bool,
     },
-    /// Disable an account: it can no longer sign in, and its sessions end.
-    Disable { name: String },
+    /// Disable an account: it can no longer sign in, and its sessions end (not your own,
+    /// nor the last enabled admin).
+    Disable {
+        name: String,
+        /// Who is making the change (recorded as officer:NAME).
+        #[arg(long, default_value = "cli")]
+        by: String,
+    },
     /// Set a new password (from stdin when piped, else generated and printed once);
     /// the account's sessions end.
-    Passwd { name: String },
+    Passwd {
+        name: String,
+        /// Who is making the change (recorded as officer:NAME).
+        #[arg(long, default_value = "cli")]
+        by: String,
+    },
+    /// Change an account's role: officer, manager or admin (the last enabled admin
+    /// stays admin).
+    Role {
+        name: String,
+        role: String,
+        /// Who is making the change (recorded as officer:NAME).
+        #[arg(long, default_value = "cli")]
+        by: String,
+    },
+    /// Who added, disabled, re-passworded or changed the role of each account, newest
+    /// first (never a password).
+    History {
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// The password piped on stdin (its first line), or a generated one to print.
@@ -53,12 +83,16 @@ fn password_from_stdin_or_generated() -> Result<(String, bool)> {
 
 pub fn run(ctx: &Ctx, cmd: UserCmd) -> Result<ExitCode> {
     match cmd {
-        UserCmd::Add { name, email, role } => {
-            let role = Role::parse(&role)
-                .ok_or_else(|| anyhow!("unknown role '{role}' (known: officer, manager, admin)"))?;
+        UserCmd::Add {
+            name,
+            email,
+            role,
+            by,
+        } => {
+            let role = accounts::role_named(&role)?;
             let (password, generated) = password_from_stdin_or_generated()?;
             let mut store = ctx.store()?;
-            accounts::add_user(&mut store, &name, &email, role, &password, ctx.now)?;
+            accounts::add_user(&mut store, &name, &email, role, &password, &by, ctx.now)?;
             println!("added {name} ({})", role.as_str());
             if generated {
                 println!("password (shown once): {password}");
@@ -85,18 +119,45 @@ pub fn run(ctx: &Ctx, cmd: UserCmd) -> Result<ExitCode> {
                 print_table(&["NAME", "EMAIL", "ROLE", "STATUS", "CREATED"], &rows);
             }
         }
-        UserCmd::Disable { name } => {
+        UserCmd::Disable { name, by } => {
             let mut store = ctx.store()?;
-            accounts::disable(&mut store, &name)?;
+            accounts::disable(&mut store, &name, &by, ctx.now)?;
             println!("disabled {name}");
         }
-        UserCmd::Passwd { name } => {
+        UserCmd::Role { name, role, by } => {
+            let role = accounts::role_named(&role)?;
+            let mut store = ctx.store()?;
+            accounts::set_role(&mut store, &name, role, &by, ctx.now)?;
+            println!("{name} is now {}", role.as_str());
+        }
+        UserCmd::History { json } => {
+            let store = ctx.store()?;
+            let events = store.account_events(1000)?;
+            if json {
+                print_json(&events)?;
+            } else {
+                let rows: Vec<Vec<String>> = events
+                    .iter()
+                    .map(|e| {
+                        vec![
+                            e.at.clone(),
+                            e.actor.clone(),
+                            e.account.clone(),
+                            e.action.clone(),
+                            e.detail.clone(),
+                        ]
+                    })
+                    .collect();
+                print_table(&["AT", "BY", "ACCOUNT", "ACTION", "DETAIL"], &rows);
+            }
+        }
+        UserCmd::Passwd { name, by } => {
             let mut store = ctx.store()?;
             if store.user_by_name(&name)?.is_none() {
                 return Err(anyhow!("no user named '{name}'"));
             }
             let (password, generated) = password_from_stdin_or_generated()?;
-            accounts::set_password(&mut store, &name, &password)?;
+            accounts::set_password(&mut store, &name, &password, &by, ctx.now)?;
             println!("new password set for {name}");
             if generated {
                 println!("password (shown once): {password}");

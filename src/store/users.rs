@@ -31,6 +31,16 @@ pub struct AttemptRow {
     pub detail: String,
 }
 
+/// A change to an account as recorded: who did what, when.
+#[derive(Debug, Clone, Serialize)]
+pub struct AccountEventRow {
+    pub at: String,
+    pub actor: String,
+    pub account: String,
+    pub action: String,
+    pub detail: String,
+}
+
 /// A session as stored, with when it was last used.
 #[derive(Debug, Clone)]
 pub struct SessionRow {
@@ -54,6 +64,41 @@ fn user_from_row(r: &rusqlite::Row) -> rusqlite::Result<UserRow> {
     })
 }
 
+fn account_event(
+    tx: &rusqlite::Transaction,
+    at: DateTime<Utc>,
+    actor: &str,
+    account: &str,
+    action: &str,
+    detail: &str,
+) -> Result<()> {
+    tx.execute(
+        "INSERT INTO account_events (at, actor, account, action, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![stamp(at), actor, account, action, detail],
+    )?;
+    Ok(())
+}
+
+fn active_admins(tx: &rusqlite::Transaction) -> Result<i64> {
+    Ok(tx.query_row(
+        "SELECT COUNT(*) FROM users WHERE role = 'admin' AND disabled = 0",
+        [],
+        |r| r.get(0),
+    )?)
+}
+
+/// After a change to account `name`, with `before` enabled admins before it: refused
+/// (the transaction rolled back by the caller's early return) when it left none, as the
+/// desk would have no one left who can manage accounts.
+fn keeps_an_admin(tx: &rusqlite::Transaction, name: &str, before: i64) -> Result<()> {
+    if before > 0 && active_admins(tx)? == 0 {
+        return Err(StoreError::Refused(format!(
+            "'{name}' is the last active admin: make another account admin first"
+        )));
+    }
+    Ok(())
+}
+
 impl Store {
     pub fn user_count(&self) -> Result<i64> {
         Ok(self
@@ -61,25 +106,35 @@ impl Store {
             .query_row("SELECT COUNT(*) FROM users", [], |r| r.get(0))?)
     }
 
-    /// A new account; refused when the name is taken.
+    /// A new account, recorded as added by `actor`; refused when the name is taken.
     pub fn add_user(
         &mut self,
         name: &str,
         email: &str,
         role: &str,
         password_hash: &str,
+        actor: &str,
         at: DateTime<Utc>,
     ) -> Result<i64> {
-        if self.user_by_name(name)?.is_some() {
+        let tx = self.conn.transaction()?;
+        let taken: bool = tx.query_row(
+            "SELECT EXISTS (SELECT 1 FROM users WHERE name = ?1)",
+            [name],
+            |r| r.get(0),
+        )?;
+        if taken {
             return Err(StoreError::Refused(format!(
                 "a user named '{name}' already exists"
             )));
         }
-        self.conn.execute(
+        tx.execute(
             "INSERT INTO users (name, email, role, password_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
             params![name, email, role, password_hash, stamp(at)],
         )?;
-        Ok(self.conn.last_insert_rowid())
+        let id = tx.last_insert_rowid();
+        account_event(&tx, at, actor, name, "added", &format!("{role}, {email}"))?;
+        tx.commit()?;
+        Ok(id)
     }
 
     pub fn users(&self) -> Result<Vec<UserRow>> {
@@ -125,9 +180,18 @@ impl Store {
             .optional()?)
     }
 
-    /// Disable (or enable) an account; a disabled account's sessions end with it.
-    pub fn set_user_disabled(&mut self, name: &str, disabled: bool) -> Result<()> {
+    /// Disable (or enable) an account, recorded as done by `actor`; a disabled
+    /// account's sessions end with it. Refused, with nothing changed, when it would leave
+    /// no enabled admin.
+    pub fn set_user_disabled(
+        &mut self,
+        name: &str,
+        disabled: bool,
+        actor: &str,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
         let tx = self.conn.transaction()?;
+        let before = active_admins(&tx)?;
         let n = tx.execute(
             "UPDATE users SET disabled = ?2 WHERE name = ?1",
             params![name, disabled as i64],
@@ -135,18 +199,28 @@ impl Store {
         if n == 0 {
             return Err(StoreError::Refused(format!("no user named '{name}'")));
         }
+        keeps_an_admin(&tx, name, before)?;
         if disabled {
             tx.execute(
                 "DELETE FROM sessions WHERE user_id = (SELECT id FROM users WHERE name = ?1)",
                 [name],
             )?;
         }
+        let action = if disabled { "disabled" } else { "enabled" };
+        account_event(&tx, at, actor, name, action, "")?;
         tx.commit()?;
         Ok(())
     }
 
-    /// A new password hash; the account's sessions end (signed in again with the new one).
-    pub fn set_user_password(&mut self, name: &str, password_hash: &str) -> Result<()> {
+    /// A new password hash, recorded (never the hash) as set by `actor`; the account's
+    /// sessions end (signed in again with the new one).
+    pub fn set_user_password(
+        &mut self,
+        name: &str,
+        password_hash: &str,
+        actor: &str,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
         let tx = self.conn.transaction()?;
         let n = tx.execute(
             "UPDATE users SET password_hash = ?2 WHERE name = ?1",
@@ -155,12 +229,71 @@ impl Store {
         if n == 0 {
             return Err(StoreError::Refused(format!("no user named '{name}'")));
         }
-        tx.execute(
+        let ended = tx.execute(
             "DELETE FROM sessions WHERE user_id = (SELECT id FROM users WHERE name = ?1)",
             [name],
         )?;
+        account_event(
+            &tx,
+            at,
+            actor,
+            name,
+            "password",
+            &format!("{ended} session(s) ended"),
+        )?;
         tx.commit()?;
         Ok(())
+    }
+
+    /// A new role, recorded as set by `actor`. Refused, with nothing changed, when it
+    /// would leave no enabled admin.
+    pub fn set_user_role(
+        &mut self,
+        name: &str,
+        role: &str,
+        actor: &str,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        let old: Option<String> = tx
+            .query_row("SELECT role FROM users WHERE name = ?1", [name], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        let Some(old) = old else {
+            return Err(StoreError::Refused(format!("no user named '{name}'")));
+        };
+        if old == role {
+            return Err(StoreError::Refused(format!("'{name}' is already {role}")));
+        }
+        let before = active_admins(&tx)?;
+        tx.execute(
+            "UPDATE users SET role = ?2 WHERE name = ?1",
+            params![name, role],
+        )?;
+        keeps_an_admin(&tx, name, before)?;
+        account_event(&tx, at, actor, name, "role", &format!("{old} to {role}"))?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Changes to accounts, newest first.
+    pub fn account_events(&self, limit: usize) -> Result<Vec<AccountEventRow>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT at, actor, account, action, detail FROM account_events ORDER BY id DESC LIMIT ?1",
+        )?;
+        let rows = stmt
+            .query_map([limit as i64], |r| {
+                Ok(AccountEventRow {
+                    at: r.get(0)?,
+                    actor: r.get(1)?,
+                    account: r.get(2)?,
+                    action: r.get(3)?,
+                    detail: r.get(4)?,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
     }
 
     pub fn create_session(

@@ -33,6 +33,7 @@ mod desk;
 mod letters;
 mod list;
 mod pages;
+mod users;
 
 pub use pages::working_days_left;
 
@@ -200,7 +201,8 @@ pub(crate) fn router(app: Shared) -> Router {
         .route("/cases/new", get(desk::new_case_form).post(desk::new_case))
         .route("/cases/{reference}", get(pages::case))
         .route("/cases/{reference}/{action}", post(desk::action))
-        .route("/users", get(pages::users))
+        .route("/users", get(users::page))
+        .route("/users/{action}", post(users::act))
         .route("/sign-in", get(auth::sign_in_page).post(auth::sign_in))
         .route("/sign-out", post(auth::sign_out))
         .route("/assets/{*path}", get(assets::asset))

@@ -1,4 +1,4 @@
-//! The desk's pages: my queue, a case, users.
+//! The desk's pages: my queue, a case.
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -7,7 +7,6 @@ use chrono::{NaiveDate, Utc};
 use serde::Serialize;
 
 use super::{Shared, User};
-use crate::accounts::Role;
 use crate::calendar::Calendar;
 use crate::store::StoreError;
 
@@ -210,19 +209,6 @@ pub(crate) async fn case_page(
         &crate::time::iso(crate::calendar::london_date(Utc::now())),
     );
     app.render("case.html", &c, status)
-}
-
-pub(crate) async fn users(State(app): State<Shared>, who: User) -> Response {
-    if let Err(r) = who.require(&app, Role::Admin) {
-        return r;
-    }
-    let users = match app.db(|store, _| Ok(store.users()?)).await {
-        Ok(u) => u,
-        Err(r) => return r,
-    };
-    let mut c = app.context(Some(&who.0));
-    c.insert("users", &users);
-    app.render("users.html", &c, StatusCode::OK)
 }
 
 #[cfg(test)]
