@@ -286,8 +286,10 @@ fn generate(store: &mut Store, cfg: &Config, n: usize) {
                     from_date: day(ack),
                     period: "10 working days",
                     due: day(due),
-                    status: "met",
-                    met_on: Some(day(responded)),
+                    // An open case is still owed its last response: the desk's queue
+                    // sorts by it.
+                    status: if closed || second { "met" } else { "open" },
+                    met_on: (closed || second).then(|| day(responded)),
                 })?;
                 if second {
                     b.deadline(&FixtureDeadline {
@@ -309,8 +311,8 @@ fn generate(store: &mut Store, cfg: &Config, n: usize) {
                         from_date: day(s2_ack),
                         period: "20 working days",
                         due: day(s2_due),
-                        status: "met",
-                        met_on: Some(day(s2_resp)),
+                        status: if closed { "met" } else { "open" },
+                        met_on: closed.then(|| day(s2_resp)),
                     })?;
                 }
             }
