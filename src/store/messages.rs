@@ -52,6 +52,20 @@ pub(crate) fn raw_under_key(conn: &Connection, key: &str) -> Result<Option<Vec<u
         .optional()?)
 }
 
+/// The message (id, and its case's reference) already stored under ingestion key `key`.
+pub(crate) fn stored_under_key(
+    conn: &Connection,
+    key: &str,
+) -> Result<Option<(i64, Option<String>)>> {
+    Ok(conn
+        .query_row(
+            "SELECT m.id, c.reference FROM messages m LEFT JOIN cases c ON c.id = m.case_id WHERE m.ingest_key = ?1",
+            [key],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?)
+}
+
 /// Whether one of our letters went out with this Message-ID (as written, brackets and all).
 pub(crate) fn is_our_letter(conn: &Connection, message_id: &str) -> Result<bool> {
     Ok(conn
