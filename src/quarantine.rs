@@ -176,7 +176,7 @@ pub fn attach(
     id: i64,
     reference: &str,
 ) -> Result<String> {
-    let tx = store.mail_transaction()?;
+    let tx = store.quarantine_transaction()?;
     let h = held::held(&tx, id)?;
     let case = store::find_case_on(&tx, reference)?;
     let r = release(cfg, id, &h)?;
@@ -226,6 +226,7 @@ pub fn attach(
     )?;
     store::index_new_for_search(&tx)?;
     tx.commit().map_err(store::StoreError::from)?;
+    tracing::info!(id, actor, reference = %case.reference, "quarantined message attached to a case");
     Ok(case.reference)
 }
 
@@ -249,7 +250,7 @@ pub fn open(
     actor: &str,
     id: i64,
 ) -> Result<Opened> {
-    let tx = store.mail_transaction()?;
+    let tx = store.quarantine_transaction()?;
     let h = held::held(&tx, id)?;
     let r = release(cfg, id, &h)?;
     if let Some(why) = &r.relay_refused {
@@ -326,6 +327,7 @@ pub fn open(
     )?;
     store::index_new_for_search(&tx)?;
     tx.commit().map_err(store::StoreError::from)?;
+    tracing::info!(id, actor, %reference, "quarantined message opened as a new case");
     Ok(Opened {
         reference,
         kind,
@@ -350,7 +352,7 @@ pub fn discard(
         )));
     }
     let reason = crate::text::one_line(reason, 500);
-    let tx = store.mail_transaction()?;
+    let tx = store.quarantine_transaction()?;
     held::held(&tx, id)?;
     held::resolve(
         &tx,
@@ -362,5 +364,7 @@ pub fn discard(
         &stamp(now),
     )?;
     tx.commit().map_err(store::StoreError::from)?;
+    // Not the reason: it may quote the message.
+    tracing::info!(id, actor, "quarantined message discarded, its bytes erased");
     Ok(())
 }

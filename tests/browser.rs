@@ -898,7 +898,10 @@ fn a_manager_reads_quarantined_mail_as_text_then_attaches_and_discards_it() {
     b.click_button("Discard");
     assert_eq!(b.current_url(), desk.url("/quarantine?done=discarded"));
     let after = b.text();
-    assert!(after.contains("No message is in the quarantine."), "{after}");
+    assert!(
+        after.contains("No message is in the quarantine."),
+        "{after}"
+    );
     let all = desk.redress(&["quarantine", "--all"], "");
     assert!(
         all.contains("discarded (Spam: a prize draw) by officer:mona"),

@@ -390,6 +390,11 @@ fn mail_that_is_not_a_message_is_discarded_with_a_reason_and_its_bytes_erased() 
     let out = s.run(DAY2, &["poll"]);
     assert!(out.contains("1 duplicates"), "{out}");
     assert_eq!(count(&s, "SELECT count(*) FROM quarantine"), 4);
+    // Retention, once the shortest retention has passed: the record goes with the row.
+    let out = s.run("2040-12-20T10:00:00Z", &["retention"]);
+    assert!(!out.is_empty());
+    assert_eq!(count(&s, "SELECT count(*) FROM quarantine"), 0);
+    assert_eq!(count(&s, "SELECT count(*) FROM quarantine_resolutions"), 0);
     // A bad id: one line, non-zero exit.
     let err = s.fails(DAY2, &["quarantine", "--attach", "x1", "EX-2026-00001"]);
     assert!(

@@ -174,6 +174,15 @@ pub(crate) fn resolve(
 }
 
 impl Store {
+    /// The write transaction a release or discard runs in, taken at once (IMMEDIATE):
+    /// it reads the quarantined message and then writes, and another writer (the
+    /// daemon's ingestion) between the two would otherwise make it fail.
+    pub(crate) fn quarantine_transaction(&mut self) -> Result<rusqlite::Transaction<'_>> {
+        Ok(self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?)
+    }
+
     /// Quarantined mail waiting for a manager, oldest first; with `all`, the resolved
     /// too (with what was done).
     pub fn quarantine(&self, all: bool) -> Result<Vec<QuarantineRow>> {
