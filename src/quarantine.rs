@@ -118,6 +118,17 @@ fn release(cfg: &Config, id: i64, h: &Held) -> Result<Release> {
         Ok(p) => (p, None),
         Err(why) => (parsed, Some(why)),
     };
+    if oversize {
+        // Parsed with no room for attachments: each is recorded (name, type, size,
+        // digest), none kept, and the note says why.
+        for a in &mut parsed.attachments {
+            a.left_out = Some(format!(
+                "left out: {} bytes, in a message of {} bytes, over the {limit} byte limit",
+                a.size,
+                h.raw.len()
+            ));
+        }
+    }
     if parsed.body.len() > limit {
         parsed.body = crate::text::cap(std::mem::take(&mut parsed.body), limit);
     }

@@ -402,3 +402,70 @@ fn mail_that_is_not_a_message_is_discarded_with_a_reason_and_its_bytes_erased() 
         "{err}"
     );
 }
+
+#[test]
+fn a_message_kept_whole_but_over_the_limit_keeps_its_text_and_only_notes_its_attachments() {
+    // Quarantined whole (no sender) under a 64 KiB limit; the limit is then lowered, so
+    // the message kept is over it when it is released.
+    let s = Site::with("lgsco-code", "EX", "[inbound]\nmax_message_bytes = 65536\n");
+    s.mail(
+        "0",
+        "Ada <ada@example.org>",
+        "Missed bins",
+        "I wish to complain about my bins.",
+        "ada1@example.org",
+    );
+    s.run(DAY1, &["poll"]);
+    let mut raw = b"To: complaints@council.example\r\nSubject: Scans of the bins\r\n\
+Message-ID: <scans@example.org>\r\nMIME-Version: 1.0\r\n\
+Content-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n--b1\r\nContent-Type: text/plain\r\n\r\n\
+Here are the scans, quokkaword.\r\n--b1\r\nContent-Type: application/pdf\r\n\
+Content-Disposition: attachment; filename=\"scan.pdf\"\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+        .to_vec();
+    while raw.len() < 30_000 {
+        raw.extend_from_slice(
+            b"JVBERi0xLjQKJcfsj6IKNSAwIG9iago8PC9MZW5ndGggNiAwIFI+PgpzdHJlYW0K\r\n",
+        );
+    }
+    raw.extend_from_slice(b"--b1--\r\n");
+    s.deliver("1", &raw);
+    let out = s.run(DAY1, &["poll"]);
+    assert!(out.contains("quarantined: no sender address"), "{out}");
+    let cfg = s.path().join("redress.toml");
+    let text = std::fs::read_to_string(&cfg)
+        .unwrap()
+        .replace("max_message_bytes = 65536", "max_message_bytes = 8192");
+    std::fs::write(&cfg, text).unwrap();
+    let id = quarantined(&s, "quokkaword");
+    s.run(
+        DAY2,
+        &["quarantine", "--attach", &id, "EX-2026-00001", "--by", "mo"],
+    );
+    let (body, raw_len, mid): (String, i64, i64) = s
+        .db()
+        .query_row(
+            "SELECT body_text, length(raw), id FROM messages WHERE body_text LIKE '%quokkaword%'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap();
+    assert!(body.contains("Here are the scans, quokkaword."), "{body}");
+    // Only the header section is kept as its bytes.
+    assert!(raw_len < 400, "{raw_len}");
+    let (name, size, content, note): (String, i64, Option<Vec<u8>>, String) = s
+        .db()
+        .query_row(
+            "SELECT name, size, content, note FROM attachments WHERE message_id = ?1",
+            [mid],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .unwrap();
+    assert_eq!(name, "scan.pdf");
+    assert!(size > 15_000, "{size}");
+    assert_eq!(content, None);
+    assert!(
+        note.starts_with(&format!("left out: {size} bytes, in a message of "))
+            && note.ends_with("bytes, over the 8192 byte limit"),
+        "{note}"
+    );
+}

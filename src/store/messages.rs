@@ -199,9 +199,10 @@ fn insert_attachments(
     atts: &[Attachment],
 ) -> rusqlite::Result<()> {
     for a in atts {
-        let note = a
-            .over_limit
-            .map(|limit| format!("left out: {} bytes, over the {limit} byte limit", a.size));
+        let note = a.left_out.clone().or_else(|| {
+            a.over_limit
+                .map(|limit| format!("left out: {} bytes, over the {limit} byte limit", a.size))
+        });
         conn.prepare_cached("INSERT INTO attachments (message_id, name, mime_type, size, sha256, content, note) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")?.execute(
             params![message_id, a.name, a.mime_type, a.size as i64, a.sha256, a.content, note],
         )?;
