@@ -273,15 +273,15 @@ fn store_prepared(
         return Ok(Outcome::Noise { reason });
     }
     let verdict = verdict.unwrap_or_else(|| cfg.triage.classify(&p.subject, &p.body));
-    store_new_case(sp, cfg, &stored, verdict, &from, now, opts)
+    store_new_case(sp, cfg, &stored, verdict, &from, now, opts, "mail", None)
 }
 
 /// A message on its way into the messages table, whatever its status.
-struct Stored<'a> {
-    key: &'a str,
-    raw: &'a [u8],
-    parsed: &'a Parsed,
-    received_at: DateTime<Utc>,
+pub(crate) struct Stored<'a> {
+    pub key: &'a str,
+    pub raw: &'a [u8],
+    pub parsed: &'a Parsed,
+    pub received_at: DateTime<Utc>,
 }
 
 impl<'a> Stored<'a> {
@@ -401,8 +401,11 @@ fn store_threaded(
     })
 }
 
-/// A new case, and its automatic letter unless [`admission::hold`] says why not.
-fn store_new_case(
+/// A new case, and its automatic letter unless [`admission::hold`] (or `suppressed`:
+/// why no automatic letter may answer this message) says why not. `actor` opens it:
+/// "mail", or the officer who released it from the quarantine.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn store_new_case(
     sp: &rusqlite::Connection,
     cfg: &Config,
     m: &Stored,
@@ -410,6 +413,8 @@ fn store_new_case(
     from: &str,
     now: DateTime<Utc>,
     opts: Options,
+    actor: &str,
+    suppressed: Option<&str>,
 ) -> Result<Outcome, StoreError> {
     let p = m.parsed;
     let subject = if p.subject.is_empty() {
@@ -433,7 +438,9 @@ fn store_new_case(
         this_hour: auto_letters::automatic_letters_in_hour(sp, &hour)?,
         kind: Some(verdict.kind),
     };
-    let hold = admission::hold(&cfg.inbound, &facts);
+    let hold = suppressed
+        .map(str::to_string)
+        .or_else(|| admission::hold(&cfg.inbound, &facts));
     // The service it seems to be about (the council's [[service]] words), if one stands out.
     let service = cfg.triage.service_for(&p.subject, &p.body);
     // The letter is owed and stored below in this same transaction, so the case is
@@ -467,7 +474,7 @@ fn store_new_case(
         &cfg.policy,
         cfg.reference_prefix(),
         &cfg.calendar,
-        "mail",
+        actor,
         acknowledged.map(|(to, on)| (to.as_str(), on)),
     )?;
     let reason = match &service {
@@ -505,7 +512,7 @@ fn store_new_case(
                 sp,
                 case_id,
                 now,
-                "mail",
+                actor,
                 "no automatic letter",
                 None,
                 None,
@@ -527,7 +534,7 @@ fn store_new_case(
                     references: msg_ref.as_deref(),
                     data: content.data(),
                     automatic: true,
-                    actor: "mail",
+                    actor,
                     at: now,
                     domain: cfg.mail_domain(),
                 },
@@ -539,7 +546,7 @@ fn store_new_case(
                 sp,
                 case_id,
                 now,
-                "mail",
+                actor,
                 "acknowledge",
                 Some("received"),
                 Some(to.as_str()),

@@ -60,6 +60,7 @@ pub mod notify;
 pub mod outbox;
 pub mod plan;
 pub mod policy;
+pub mod quarantine;
 pub mod report;
 pub mod retention;
 pub mod schedule;

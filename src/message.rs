@@ -178,6 +178,9 @@ pub struct Attachment {
     pub content: Option<Vec<u8>>,
     /// The limit it was over, when its content was left out.
     pub over_limit: Option<usize>,
+    /// Why its content was left out, when not for its own size (it came in a message
+    /// over the message size limit, released from the quarantine).
+    pub left_out: Option<String>,
 }
 
 /// A header's raw value on one line (control characters out, at most 200 characters):
@@ -284,6 +287,7 @@ pub fn parse_limited(raw: &[u8], attachment_limit: usize) -> Option<Parsed> {
             sha256: sha256_hex(a.contents()),
             content: (a.contents().len() <= attachment_limit).then(|| a.contents().to_vec()),
             over_limit: (a.contents().len() > attachment_limit).then_some(attachment_limit),
+            left_out: None,
         })
         .collect();
     let reply_to = m.reply_to().and_then(|a| a.first());

@@ -917,4 +917,130 @@ fn an_admin_adds_an_officer_and_a_case_page_older_than_the_officers_note_is_refu
         "{history}"
     );
     assert!(!history.contains("Written on a stale page."), "{history}");
+/// Mail from a real Dovecot that Redress could not put on a case, read and released by
+/// a manager in Chromium: the Quarantine pages pass axe, a hostile message is shown as
+/// text (nothing in it runs), and its forms attach one message to a case and discard
+/// another (a reason is required), each recorded with the manager's name.
+#[test]
+fn a_manager_reads_quarantined_mail_as_text_then_attaches_and_discards_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dc = support::Dovecot::start(tmp.path());
+    dovecot_site(tmp.path(), &dc);
+    dc.deliver(
+        "1.bins",
+        b"From: Ivy Stone <ivy@example.org>\r\nTo: complaints@council.example\r\n\
+          Subject: Missed bins\r\nMessage-ID: <browser-q1@example.org>\r\n\
+          Date: Mon, 14 Dec 2026 09:00:00 +0000\r\n\r\nI wish to complain: my bins were missed.\r\n",
+    );
+    dc.deliver(
+        "2.hostile",
+        b"To: complaints@council.example\r\nSubject: My bins <b>again</b>\r\n\
+          Message-ID: <browser-q2@example.org>\r\n\r\nThe photos.\r\n\
+          <script>alert('xss'); window.pwned = 1;</script>\r\n\
+          <img src=x onerror=\"alert('img'); window.pwned = 2\">\r\n",
+    );
+    dc.deliver(
+        "3.prize",
+        b"To: complaints@council.example\r\nSubject: You won a prize\r\n\
+          Message-ID: <browser-q3@example.org>\r\n\r\nClaim it now.\r\n",
+    );
+    let polled = redress_in(tmp.path(), &["poll"], "");
+    assert!(polled.contains("2 quarantined"), "{polled}");
+    let reference = regex::Regex::new(r"EX-\d{4}-\d{5}")
+        .unwrap()
+        .find(&polled)
+        .unwrap_or_else(|| panic!("no case opened: {polled}"))
+        .as_str()
+        .to_string();
+    let listed: Value =
+        serde_json::from_str(&redress_in(tmp.path(), &["quarantine", "--json"], "")).unwrap();
+    let id_of = |subject: &str| {
+        listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["subject"].as_str().is_some_and(|s| s.contains(subject)))
+            .unwrap_or_else(|| panic!("{subject} not in {listed}"))["id"]
+            .to_string()
+    };
+    let (hostile, prize) = (id_of("My bins"), id_of("You won"));
+    let desk = Desk::start(tmp, Some(dc));
+    desk.redress(
+        &[
+            "user",
+            "add",
+            "mona",
+            "--email",
+            "mona@council.example",
+            "--role",
+            "manager",
+        ],
+        "mona-correct-horse-battery\n",
+    );
+    let b = Browser::start();
+    b.sign_in(&desk, "mona", "mona-correct-horse-battery");
+    b.click_link("Quarantine");
+    assert_eq!(b.current_url(), desk.url("/quarantine"));
+    let list = b.text();
+    assert!(list.contains("no sender address (From)"), "{list}");
+    assert!(list.contains("My bins <b>again</b>"), "{list}");
+    b.assert_accessible("quarantine list");
+
+    b.goto(&desk.url(&format!("/quarantine/{hostile}")));
+    let page = b.text();
+    assert!(
+        page.contains("<script>alert('xss'); window.pwned = 1;</script>"),
+        "{page}"
+    );
+    assert!(page.contains("<img src=x onerror="), "{page}");
+    assert_eq!(b.alert(), None, "an alert is open");
+    assert_eq!(
+        b.js("return window.pwned === undefined;", json!([])),
+        json!(true)
+    );
+    assert_eq!(
+        b.js(
+            "return document.querySelectorAll('main script, main img, main b').length;",
+            json!([])
+        ),
+        json!(0)
+    );
+    b.assert_accessible("quarantined message");
+
+    b.fill("Attach it to case", &reference);
+    b.click_button("Attach to the case");
+    assert_eq!(
+        b.current_url(),
+        desk.url(&format!("/cases/{reference}?done=quarantine-attach"))
+    );
+    let case = b.text();
+    assert!(
+        case.contains("The message was attached to this case from the quarantine."),
+        "{case}"
+    );
+    assert!(case.contains("message attached from quarantine"), "{case}");
+    assert!(case.contains("officer:mona"), "{case}");
+    assert!(case.contains("<script>alert('xss')"), "{case}");
+    assert_eq!(b.alert(), None, "an alert is open");
+    b.assert_accessible("case after an attach");
+
+    b.goto(&desk.url(&format!("/quarantine/{prize}")));
+    b.click_button("Discard");
+    let refused = b.text();
+    assert!(refused.contains("say why quarantined message"), "{refused}");
+    assert!(refused.contains("Nothing was changed"), "{refused}");
+    b.assert_accessible("refused discard");
+    b.fill("Discard it: why", "Spam: a prize draw");
+    b.click_button("Discard");
+    assert_eq!(b.current_url(), desk.url("/quarantine?done=discarded"));
+    let after = b.text();
+    assert!(
+        after.contains("No message is in the quarantine."),
+        "{after}"
+    );
+    let all = desk.redress(&["quarantine", "--all"], "");
+    assert!(
+        all.contains("discarded (Spam: a prize draw) by officer:mona"),
+        "{all}"
+    );
 }

@@ -22,7 +22,7 @@ pub struct By {
 }
 
 impl By {
-    fn actor(&self) -> String {
+    pub(super) fn actor(&self) -> String {
         let name = self
             .by
             .clone()

@@ -98,6 +98,7 @@ pub fn poll(ctx: &Ctx, a: PollArgs) -> Result<ExitCode> {
 }
 
 #[derive(Debug, Args)]
+#[group(id = "one", multiple = false, args = ["show", "attach", "open", "discard"])]
 pub struct QuarantineArgs {
     /// Show quarantined message ID for reading: line breaks and tabs kept, any other
     /// control character or non-UTF-8 byte escaped (\x1b, \xff), the first 64 KiB only.
@@ -107,18 +108,80 @@ pub struct QuarantineArgs {
     /// (refused when standard output is a terminal).
     #[arg(long, requires = "show")]
     pub raw: bool,
+    /// Attach quarantined message ID to case REF (no letter is sent).
+    #[arg(long, num_args = 2, value_names = ["ID", "REF"])]
+    pub attach: Option<Vec<String>>,
+    /// Open quarantined message ID as a new case, acknowledged as mail would be.
+    #[arg(long, value_name = "ID")]
+    pub open: Option<i64>,
+    /// Discard quarantined message ID: its bytes are erased (with --reason).
+    #[arg(long, value_name = "ID")]
+    pub discard: Option<i64>,
+    /// Why it is discarded (kept with who and when).
+    #[arg(long, requires = "discard")]
+    pub reason: Option<String>,
+    /// List the resolved too, with what was done (attached, opened, discarded).
+    #[arg(long)]
+    pub all: bool,
+    #[command(flatten)]
+    pub by: super::officer::By,
     #[arg(long)]
     pub json: bool,
 }
 
-/// How much of a quarantined message `--show` prints.
-const SHOW_LIMIT: usize = 64 * 1024;
-
 pub fn quarantine(ctx: &Ctx, a: QuarantineArgs) -> Result<ExitCode> {
+    use crate::quarantine as q;
+    if let Some(v) = &a.attach {
+        let (id, reference) = (&v[0], &v[1]);
+        let id: i64 = id.trim().parse().map_err(|_| {
+            anyhow::anyhow!(
+                "--attach ID REF: '{}' is not a quarantined message id (a number; see redress quarantine)",
+                super::esc(id)
+            )
+        })?;
+        let mut store = ctx.store()?;
+        let reference = q::attach(
+            &mut store,
+            &ctx.config,
+            ctx.now,
+            &a.by.actor(),
+            id,
+            reference,
+        )?;
+        println!("quarantined message {id} attached to {reference}");
+        return Ok(ExitCode::SUCCESS);
+    }
+    if let Some(id) = a.open {
+        let mut store = ctx.store()?;
+        let o = q::open(&mut store, &ctx.config, ctx.now, &a.by.actor(), id)?;
+        println!(
+            "quarantined message {id} opened as new case {} ({}){}",
+            o.reference,
+            o.kind.as_str(),
+            if o.acknowledged {
+                ", letter queued"
+            } else {
+                ", no automatic letter"
+            }
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    if let Some(id) = a.discard {
+        let mut store = ctx.store()?;
+        q::discard(
+            &mut store,
+            ctx.now,
+            &a.by.actor(),
+            id,
+            a.reason.as_deref().unwrap_or_default(),
+        )?;
+        println!("quarantined message {id} discarded: its bytes were erased");
+        return Ok(ExitCode::SUCCESS);
+    }
     let store = ctx.store()?;
     if let Some(id) = a.show {
         use std::io::Write;
-        let raw = store.quarantined_raw(id)?;
+        let raw = q::raw(&store, id)?;
         let mut out = std::io::stdout().lock();
         if a.raw {
             if out.is_terminal() {
@@ -128,41 +191,62 @@ pub fn quarantine(ctx: &Ctx, a: QuarantineArgs) -> Result<ExitCode> {
             }
             out.write_all(&raw)?;
         } else {
-            let shown = &raw[..raw.len().min(SHOW_LIMIT)];
-            let text = crate::escape::escape_bytes(shown);
+            let (text, more) = q::readable(&raw);
             out.write_all(text.as_bytes())?;
             if !text.ends_with('\n') {
                 out.write_all(b"\n")?;
             }
-            if raw.len() > shown.len() {
+            if more > 0 {
                 writeln!(
                     out,
-                    "[... {} more bytes not shown: redress quarantine --show {id} --raw > message.eml writes it all]",
-                    raw.len() - shown.len()
+                    "[... {more} more bytes not shown: redress quarantine --show {id} --raw > message.eml writes it all]"
                 )?;
             }
         }
         out.flush()?;
         return Ok(ExitCode::SUCCESS);
     }
-    let rows = store.quarantine()?;
+    let rows = q::list(&store, a.all)?;
     if a.json {
         print_json(&rows)?;
         return Ok(ExitCode::SUCCESS);
     }
     let table: Vec<Vec<String>> = rows
         .iter()
-        .map(|r| {
-            vec![
+        .map(|e| {
+            let r = &e.row;
+            let mut row = vec![
                 r.id.to_string(),
                 r.received_at.clone(),
                 r.size.to_string(),
                 r.source.clone(),
+                e.from.clone().unwrap_or_default(),
+                e.subject.clone().unwrap_or_default(),
                 r.reason.clone(),
-            ]
+            ];
+            if a.all {
+                row.push(match &r.resolution {
+                    None => "waiting".to_string(),
+                    Some(z) => {
+                        let what = match (z.outcome.as_str(), &z.reference, &z.reason) {
+                            ("discarded", _, Some(why)) => format!("discarded ({why})"),
+                            (o, Some(c), _) => format!("{o} {c}"),
+                            (o, _, _) => o.to_string(),
+                        };
+                        format!("{what} by {} at {}", z.by, z.at)
+                    }
+                });
+            }
+            row
         })
         .collect();
-    super::print_table(&["ID", "RECEIVED", "BYTES", "SOURCE", "REASON"], &table);
+    let mut head = vec![
+        "ID", "RECEIVED", "BYTES", "SOURCE", "FROM", "SUBJECT", "REASON",
+    ];
+    if a.all {
+        head.push("OUTCOME");
+    }
+    super::print_table(&head, &table);
     Ok(ExitCode::SUCCESS)
 }
 

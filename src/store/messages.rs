@@ -52,6 +52,20 @@ pub(crate) fn raw_under_key(conn: &Connection, key: &str) -> Result<Option<Vec<u
         .optional()?)
 }
 
+/// The message (id, and its case's reference) already stored under ingestion key `key`.
+pub(crate) fn stored_under_key(
+    conn: &Connection,
+    key: &str,
+) -> Result<Option<(i64, Option<String>)>> {
+    Ok(conn
+        .query_row(
+            "SELECT m.id, c.reference FROM messages m LEFT JOIN cases c ON c.id = m.case_id WHERE m.ingest_key = ?1",
+            [key],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?)
+}
+
 /// Whether one of our letters went out with this Message-ID (as written, brackets and all).
 pub(crate) fn is_our_letter(conn: &Connection, message_id: &str) -> Result<bool> {
     Ok(conn
@@ -185,9 +199,10 @@ fn insert_attachments(
     atts: &[Attachment],
 ) -> rusqlite::Result<()> {
     for a in atts {
-        let note = a
-            .over_limit
-            .map(|limit| format!("left out: {} bytes, over the {limit} byte limit", a.size));
+        let note = a.left_out.clone().or_else(|| {
+            a.over_limit
+                .map(|limit| format!("left out: {} bytes, over the {limit} byte limit", a.size))
+        });
         conn.prepare_cached("INSERT INTO attachments (message_id, name, mime_type, size, sha256, content, note) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")?.execute(
             params![message_id, a.name, a.mime_type, a.size as i64, a.sha256, a.content, note],
         )?;

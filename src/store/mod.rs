@@ -31,6 +31,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/17_web_accounts.sql"),
     include_str!("migrations/18_case_search.sql"),
     include_str!("migrations/19_account_events.sql"),
+    include_str!("migrations/20_quarantine_release.sql"),
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -407,7 +408,7 @@ pub mod users;
 
 #[cfg(test)]
 use quarantine::contains_address;
-pub use quarantine::{QuarantineRow, Quarantined};
+pub use quarantine::{QuarantineRow, Quarantined, Resolution};
 
 #[cfg(test)]
 mod tests;

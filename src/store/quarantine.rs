@@ -33,26 +33,183 @@ pub struct QuarantineRow {
     pub source: String,
     pub reason: String,
     pub received_at: String,
+    /// Its size as received (kept when its bytes are erased on resolution).
     pub size: i64,
+    /// What a manager did with it; `None` while it waits in the quarantine.
+    pub resolution: Option<Resolution>,
+    /// The start of its bytes (at most [`HEAD_BYTES`]), for who sent it and its subject.
+    #[serde(skip)]
+    pub head: Vec<u8>,
+}
+
+/// What was done with a quarantined message, by whom and when (migration 19).
+#[derive(Debug, Clone, Serialize)]
+pub struct Resolution {
+    /// attached, opened or discarded.
+    pub outcome: String,
+    /// The case it was attached to or opened as.
+    pub reference: Option<String>,
+    /// Why it was discarded.
+    pub reason: Option<String>,
+    pub by: String,
+    pub at: String,
+}
+
+/// How much of a quarantined message a listing reads for its sender and subject.
+pub const HEAD_BYTES: i64 = 16 * 1024;
+
+/// A quarantined message still waiting, with its bytes and ingestion key: what a
+/// release needs, read inside the release's transaction.
+pub(crate) struct Held {
+    pub key: String,
+    pub raw: Vec<u8>,
+    pub reason: String,
+    pub received_at: String,
+}
+
+const ROW_COLUMNS: &str = "q.id, q.source, q.reason, q.received_at,
+     coalesce(r.size, length(q.raw)), r.outcome, r.reference, r.reason, r.actor, r.at,
+     coalesce(substr(q.raw, 1, ?1), x'')";
+
+fn row_from(r: &rusqlite::Row) -> rusqlite::Result<QuarantineRow> {
+    let outcome: Option<String> = r.get(5)?;
+    Ok(QuarantineRow {
+        id: r.get(0)?,
+        source: r.get(1)?,
+        reason: r.get(2)?,
+        received_at: r.get(3)?,
+        size: r.get(4)?,
+        resolution: match outcome {
+            Some(outcome) => Some(Resolution {
+                outcome,
+                reference: r.get(6)?,
+                reason: r.get(7)?,
+                by: r.get(8)?,
+                at: r.get(9)?,
+            }),
+            None => None,
+        },
+        head: r.get(10)?,
+    })
+}
+
+/// Refuse a release of a message already resolved, saying what was done with it.
+fn refuse_resolved(id: i64, r: &Resolution) -> StoreError {
+    let what = match (r.outcome.as_str(), &r.reference, &r.reason) {
+        ("attached", Some(c), _) => format!("was attached to {c}"),
+        ("opened", Some(c), _) => format!("was opened as case {c}"),
+        (_, _, Some(why)) => format!("was discarded ({why})"),
+        (o, _, _) => format!("was {o}"),
+    };
+    StoreError::Refused(format!(
+        "quarantined message {id} {what} by {} at {}: it is no longer in the quarantine",
+        r.by, r.at
+    ))
+}
+
+/// The quarantined message `id`, refused when there is none or it was resolved.
+pub(crate) fn held(conn: &Connection, id: i64) -> Result<Held> {
+    let row = conn
+        .query_row(
+            &format!(
+                "SELECT {ROW_COLUMNS}, q.ingest_key, q.raw FROM quarantine q
+                 LEFT JOIN quarantine_resolutions r ON r.quarantine_id = q.id WHERE q.id = ?2"
+            ),
+            params![0, id],
+            |r| {
+                Ok((
+                    row_from(r)?,
+                    r.get::<_, String>(11)?,
+                    r.get::<_, Vec<u8>>(12)?,
+                ))
+            },
+        )
+        .optional()?;
+    match row {
+        None => Err(StoreError::Refused(format!(
+            "no quarantined message with id {id}"
+        ))),
+        Some((q, _, _)) if q.resolution.is_some() => Err(refuse_resolved(
+            id,
+            q.resolution.as_ref().expect("resolved"),
+        )),
+        Some((q, key, raw)) => Ok(Held {
+            key,
+            raw,
+            reason: q.reason,
+            received_at: q.received_at,
+        }),
+    }
+}
+
+/// Record what was done with quarantined message `id` and erase its bytes (overwritten
+/// on disk): they are on the case now, or were discarded. Refused if it was resolved.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn resolve(
+    conn: &Connection,
+    id: i64,
+    outcome: &str,
+    reference: Option<&str>,
+    reason: Option<&str>,
+    actor: &str,
+    at: &str,
+) -> Result<()> {
+    let n = conn.execute(
+        "INSERT OR IGNORE INTO quarantine_resolutions (quarantine_id, outcome, reference, reason, actor, at, size)
+         SELECT id, ?2, ?3, ?4, ?5, ?6, length(raw) FROM quarantine WHERE id = ?1",
+        params![id, outcome, reference, reason, actor, at],
+    )?;
+    if n == 0 {
+        // Gone, or resolved by someone else since it was read: say which.
+        held(conn, id)?;
+        return Err(StoreError::Refused(format!(
+            "quarantined message {id} was resolved by someone else meanwhile"
+        )));
+    }
+    conn.pragma_update(None, "secure_delete", "ON")?;
+    let erased = conn.execute("UPDATE quarantine SET raw = x'' WHERE id = ?1", [id]);
+    conn.pragma_update(None, "secure_delete", "OFF")?;
+    erased?;
+    Ok(())
 }
 
 impl Store {
-    pub fn quarantine(&self) -> Result<Vec<QuarantineRow>> {
-        let mut stmt = self.conn.prepare(
-            "SELECT id, source, reason, received_at, length(raw) FROM quarantine ORDER BY id",
-        )?;
+    /// The write transaction a release or discard runs in, taken at once (IMMEDIATE):
+    /// it reads the quarantined message and then writes, and another writer (the
+    /// daemon's ingestion) between the two would otherwise make it fail.
+    pub(crate) fn quarantine_transaction(&mut self) -> Result<rusqlite::Transaction<'_>> {
+        Ok(self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?)
+    }
+
+    /// Quarantined mail waiting for a manager, oldest first; with `all`, the resolved
+    /// too (with what was done).
+    pub fn quarantine(&self, all: bool) -> Result<Vec<QuarantineRow>> {
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT {ROW_COLUMNS} FROM quarantine q
+             LEFT JOIN quarantine_resolutions r ON r.quarantine_id = q.id
+             WHERE ?2 OR r.quarantine_id IS NULL ORDER BY q.id"
+        ))?;
         let rows = stmt
-            .query_map([], |r| {
-                Ok(QuarantineRow {
-                    id: r.get(0)?,
-                    source: r.get(1)?,
-                    reason: r.get(2)?,
-                    received_at: r.get(3)?,
-                    size: r.get(4)?,
-                })
-            })?
+            .query_map(params![HEAD_BYTES, all], row_from)?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
+    }
+
+    /// One quarantined message (resolved or not), without its bytes.
+    pub fn quarantined(&self, id: i64) -> Result<QuarantineRow> {
+        self.conn
+            .query_row(
+                &format!(
+                    "SELECT {ROW_COLUMNS} FROM quarantine q
+                     LEFT JOIN quarantine_resolutions r ON r.quarantine_id = q.id WHERE q.id = ?2"
+                ),
+                params![HEAD_BYTES, id],
+                row_from,
+            )
+            .optional()?
+            .ok_or_else(|| StoreError::Refused(format!("no quarantined message with id {id}")))
     }
 
     /// The raw bytes of a quarantined message, for an officer to inspect.
@@ -86,13 +243,9 @@ impl Store {
         Ok(out)
     }
 
+    /// Refused once it was resolved: its bytes were erased.
     pub fn quarantined_raw(&self, id: i64) -> Result<Vec<u8>> {
-        self.conn
-            .query_row("SELECT raw FROM quarantine WHERE id = ?1", [id], |r| {
-                r.get(0)
-            })
-            .optional()?
-            .ok_or_else(|| StoreError::Refused(format!("no quarantined message with id {id}")))
+        Ok(held(&self.conn, id)?.raw)
     }
 }
 

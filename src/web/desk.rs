@@ -37,6 +37,8 @@ pub(crate) fn banner(done: &str) -> Option<&'static str> {
         "reopen" => "The case was reopened.",
         "restrict" => "The restriction was recorded.",
         "new" => "The case was opened.",
+        "quarantine-attach" => "The message was attached to this case from the quarantine.",
+        "quarantine-open" => "The message was opened as this case from the quarantine.",
         _ => return None,
     })
 }
@@ -44,7 +46,7 @@ pub(crate) fn banner(done: &str) -> Option<&'static str> {
 pub(crate) const STALE: &str = "This case changed since you opened it.";
 
 /// Why an action did not happen.
-enum Fail {
+pub(super) enum Fail {
     /// The page was drawn from an older version of the case.
     Stale,
     /// A rule refused it: the one line the CLI would print.

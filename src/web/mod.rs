@@ -34,6 +34,7 @@ mod letters;
 mod list;
 mod pages;
 mod users;
+mod quarantine;
 
 pub use pages::working_days_left;
 
@@ -65,6 +66,14 @@ const TEMPLATES: &[(&str, &str)] = &[
     (
         "outbox.html",
         include_str!("../../templates/web/outbox.html"),
+    ),
+    (
+        "quarantine.html",
+        include_str!("../../templates/web/quarantine.html"),
+    ),
+    (
+        "quarantined.html",
+        include_str!("../../templates/web/quarantined.html"),
     ),
     ("queue.html", include_str!("../../templates/web/queue.html")),
     ("case.html", include_str!("../../templates/web/case.html")),
@@ -198,6 +207,10 @@ pub(crate) fn router(app: Shared) -> Router {
         .route("/outbox", get(letters::outbox))
         .route("/outbox/{id}/pdf", get(letters::pdf))
         .route("/outbox/{id}/{action}", post(letters::act))
+        .route("/quarantine", get(quarantine::list))
+        .route("/quarantine/{id}", get(quarantine::show))
+        .route("/quarantine/{id}/eml", get(quarantine::eml))
+        .route("/quarantine/{id}/{action}", post(quarantine::act))
         .route("/cases/new", get(desk::new_case_form).post(desk::new_case))
         .route("/cases/{reference}", get(pages::case))
         .route("/cases/{reference}/{action}", post(desk::action))
