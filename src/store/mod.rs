@@ -30,6 +30,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/16_extended_deadlines.sql"),
     include_str!("migrations/17_web_accounts.sql"),
     include_str!("migrations/18_case_search.sql"),
+    include_str!("migrations/19_letter_attachments.sql"),
 ];
 
 #[derive(Debug, thiserror::Error)]
