@@ -308,6 +308,23 @@ pub(crate) async fn multipart_form(
     Ok((fields, files))
 }
 
+/// The text field `name` of a `multipart/form-data` body, without copying the other
+/// parts (a reply's files); None when it is missing or the body is malformed.
+pub(crate) async fn multipart_field(
+    boundary: &str,
+    body: axum::body::Bytes,
+    name: &str,
+) -> Option<String> {
+    let stream = futures::stream::once(async move { Ok::<_, std::io::Error>(body) });
+    let mut m = multer::Multipart::new(stream, boundary);
+    while let Some(field) = m.next_field().await.ok()? {
+        if field.name() == Some(name) && field.file_name().is_none() {
+            return field.text().await.ok();
+        }
+    }
+    None
+}
+
 /// Whether `path` is a case's reply form, the one POST that may carry files.
 fn takes_files(path: &str) -> bool {
     let parts: Vec<&str> = path.split('/').collect();
@@ -486,10 +503,7 @@ async fn guard(
                 }
             };
             let sent = match &boundary {
-                Some(b) => multipart_form(b, bytes.clone())
-                    .await
-                    .ok()
-                    .and_then(|(mut fields, _)| fields.remove("csrf")),
+                Some(b) => multipart_field(b, bytes.clone(), "csrf").await,
                 None => form_field(&bytes, "csrf"),
             }
             .unwrap_or_default();
