@@ -318,3 +318,61 @@ fn a_bad_limit_in_the_config_is_one_line_naming_the_key() {
         assert!(r.stderr.contains("[letters]"), "{}", r.stderr);
     }
 }
+
+#[test]
+fn a_letter_held_to_post_gives_its_enclosures_with_its_pdf_to_print() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    write_config(dir, &file_outbox(), "");
+    ok(
+        dir,
+        DAY1,
+        &[
+            "new",
+            "--address",
+            "1 Royal Crescent",
+            "--address",
+            "Bath",
+            "--name",
+            "Pat",
+            "--via",
+            "letter",
+            "--by",
+            "ann",
+        ],
+    );
+    std::fs::write(dir.join("findings.txt"), "The bins were missed twice.").unwrap();
+    let (_, png) = files(dir);
+    ok(dir, DAY2, &reply_args(&["--attach", "photo.png"]));
+    ok(dir, DAY2, &["send"]);
+    let id: i64 = rusqlite::Connection::open(dir.join("data/redress.db"))
+        .unwrap()
+        .query_row(
+            "SELECT id FROM letters WHERE kind = 'stage-response' AND status = 'held'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    std::fs::create_dir(dir.join("print")).unwrap();
+    let out = ok(
+        dir,
+        DAY2,
+        &[
+            "outbox",
+            "--pdf",
+            &id.to_string(),
+            "--out",
+            "print/reply.pdf",
+        ],
+    );
+    assert!(
+        out.contains("print/reply-enclosure-1-photo.png (2008 bytes): enclosed with the letter"),
+        "{out}"
+    );
+    assert_eq!(
+        std::fs::read(dir.join("print/reply-enclosure-1-photo.png")).unwrap(),
+        png
+    );
+    let letter = squash(&pdf_text(&dir.join("print/reply.pdf")));
+    assert!(letter.contains("Enclosures: photo.png"), "{letter}");
+}

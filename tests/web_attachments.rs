@@ -286,3 +286,77 @@ fn files_over_the_limits_or_not_allowed_are_refused_on_the_page_with_nothing_que
 
     assert_eq!(state(&desk), before);
 }
+
+#[test]
+fn a_held_letters_enclosures_are_listed_on_the_outbox_page_to_print() {
+    let site = web_site(LIMITS);
+    let t = now();
+    site.run(
+        &t,
+        &[
+            "new",
+            "--address",
+            "1 High Street",
+            "--name",
+            "Pat",
+            "--via",
+            "letter",
+        ],
+    );
+    let reference: String = site
+        .db()
+        .query_row("SELECT reference FROM cases", [], |r| r.get(0))
+        .unwrap();
+    let desk = Desk::start(site, "web");
+    let s = desk.admin();
+    let p = desk.get(&format!("/cases/{reference}"), Some(&s));
+    let (csrf, version) = (p.csrf(), p.field("version"));
+    let pdf = plan_pdf();
+    let r = desk.post_multipart(
+        &format!("/cases/{reference}/reply"),
+        &s,
+        &[
+            ("csrf", &csrf),
+            ("version", &version),
+            ("outcome", "upheld"),
+            ("body", "We filled the potholes."),
+            ("action", "send"),
+        ],
+        &[("attachments", "Repair plan.pdf", "application/pdf", &pdf)],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    // Rendered: no email for Pat, so held to print and post.
+    let later = (chrono::Utc::now() + chrono::Duration::hours(2)).to_rfc3339();
+    desk.site.run(&later, &["send"]);
+    let id: i64 = desk
+        .site
+        .db()
+        .query_row(
+            "SELECT id FROM letters WHERE kind = 'stage-response' AND status = 'held'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let page = desk.get("/outbox", Some(&s));
+    assert_eq!(page.status, 200, "{}", page.body);
+    let link = format!("/outbox/{id}/enclosures/1");
+    assert!(
+        page.body.contains(&format!("href=\"{link}\"")),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("Repair plan.pdf"), "{}", page.body);
+    let file = desk.get(&link, Some(&s));
+    assert_eq!(file.status, 200);
+    assert_eq!(file.header("content-type"), Some("application/pdf"));
+    assert_eq!(
+        file.header("content-disposition"),
+        Some("attachment; filename=\"Repair_plan.pdf\"")
+    );
+    assert_eq!(file.bytes, pdf);
+    assert_eq!(
+        desk.get(&format!("/outbox/{id}/enclosures/2"), Some(&s))
+            .status,
+        404
+    );
+}

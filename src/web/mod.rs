@@ -196,6 +196,7 @@ pub(crate) fn router(app: Shared) -> Router {
         .route("/cases", get(list::cases))
         .route("/outbox", get(letters::outbox))
         .route("/outbox/{id}/pdf", get(letters::pdf))
+        .route("/outbox/{id}/enclosures/{n}", get(letters::enclosure))
         .route("/outbox/{id}/{action}", post(letters::act))
         .route("/cases/new", get(desk::new_case_form).post(desk::new_case))
         .route("/cases/{reference}", get(pages::case))
