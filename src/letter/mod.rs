@@ -944,6 +944,20 @@ mod tests {
     }
 
     #[test]
+    fn enclosures_are_listed_on_one_line_cleaned() {
+        let data = serde_json::json!({"enclosures": ["a.pdf", "b\r\nc.png", ""]});
+        assert_eq!(
+            enclosures_line(&data).as_deref(),
+            Some("Enclosures: a.pdf, b c.png")
+        );
+        assert_eq!(enclosures_line(&serde_json::json!({})), None);
+        assert_eq!(
+            enclosures_line(&serde_json::json!({"enclosures": []})),
+            None
+        );
+    }
+
+    #[test]
     fn long_dates_read_as_letters_write_them() {
         assert_eq!(
             long_date(NaiveDate::from_ymd_opt(2026, 12, 24).unwrap()),

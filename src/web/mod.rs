@@ -618,6 +618,54 @@ mod tests {
     }
 
     #[test]
+    fn only_a_cases_reply_form_takes_files() {
+        assert!(takes_files("/cases/EX-2026-00001/reply"));
+        assert!(!takes_files("/cases/EX-2026-00001/note"));
+        assert!(!takes_files("/cases//reply"));
+        assert!(!takes_files("/cases/a/b/reply"));
+        assert!(!takes_files("/sign-in"));
+    }
+
+    #[test]
+    fn a_multipart_body_gives_its_fields_and_files_and_skips_an_empty_file_input() {
+        let body = "--XyZ\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\ntok\r\n\
+                    --XyZ\r\nContent-Disposition: form-data; name=\"attachments\"; filename=\"a.txt\"\r\nContent-Type: text/plain\r\n\r\nhello\r\n\
+                    --XyZ\r\nContent-Disposition: form-data; name=\"attachments\"; filename=\"\"\r\nContent-Type: application/octet-stream\r\n\r\n\r\n\
+                    --XyZ--\r\n";
+        let mut h = axum::http::HeaderMap::new();
+        h.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("multipart/form-data; boundary=XyZ"),
+        );
+        let b = multipart_boundary(&h).unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let (fields, files) = rt
+            .block_on(multipart_form(&b, axum::body::Bytes::from(body)))
+            .unwrap();
+        assert_eq!(fields.get("csrf").map(String::as_str), Some("tok"));
+        assert_eq!(files.len(), 1);
+        assert_eq!(
+            (files[0].name.as_str(), files[0].bytes.as_slice()),
+            ("a.txt", &b"hello"[..])
+        );
+        let csrf = rt.block_on(multipart_field(&b, axum::body::Bytes::from(body), "csrf"));
+        assert_eq!(csrf.as_deref(), Some("tok"));
+        let none = rt.block_on(multipart_field(
+            &b,
+            axum::body::Bytes::from("garbage"),
+            "csrf",
+        ));
+        assert_eq!(none, None);
+        h.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/x-www-form-urlencoded"),
+        );
+        assert_eq!(multipart_boundary(&h), None);
+    }
+
+    #[test]
     fn cookies_and_form_fields_are_read() {
         let mut h = axum::http::HeaderMap::new();
         h.append(
