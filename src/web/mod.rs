@@ -344,10 +344,11 @@ enum Read {
 /// An oversized body is read and dropped up to this much, then the connection closes.
 const DRAIN_MAX: u64 = 64 * 1024 * 1024;
 
-async fn read_body(body: Body, limit: usize) -> Read {
+async fn read_body(body: Body, limit: usize, declared: Option<u64>) -> Read {
     use futures::StreamExt;
     let mut stream = body.into_data_stream();
-    let mut kept: Vec<u8> = Vec::new();
+    // Sized once from Content-Length (within the limit), not doubled as it grows.
+    let mut kept: Vec<u8> = Vec::with_capacity(declared.unwrap_or(0).min(limit as u64) as usize);
     let mut seen: u64 = 0;
     let mut over = false;
     while let Some(chunk) = stream.next().await {
@@ -474,7 +475,7 @@ async fn guard(
             let read = if declared.is_some_and(|n| n > DRAIN_MAX) {
                 Read::TooLarge
             } else {
-                read_body(body, limit).await
+                read_body(body, limit, declared).await
             };
             let bytes = match read {
                 Read::Whole(b) => b,
