@@ -102,8 +102,42 @@ pub fn reply(
     r: &Reply,
 ) -> Result<Case> {
     let (case, policy) = load(store, cfg, reference)?;
+    for f in &r.enclosures {
+        plan::enclosure::too_large(
+            &f.name,
+            f.bytes.len() as u64,
+            cfg.letters.max_file_attachment_bytes,
+        )?;
+    }
+    plan::enclosure::check_total(&r.enclosures, cfg.letters.max_letter_attachment_bytes)?;
     let p = plan::reply(&case, r, policy, &cfg.calendar, london_date(now))?;
     write(store, cfg, &case, &p, actor, now)
+}
+
+/// A file an officer encloses with a reply, as given (a path or the name a browser
+/// sent, the type the upload declared, its bytes): checked against `[letters]
+/// max_file_attachment_bytes` and the allowed types ([`plan::enclosure::enclosure`]).
+pub fn enclosure(
+    cfg: &Config,
+    name: &str,
+    declared: Option<&str>,
+    bytes: Vec<u8>,
+) -> Result<plan::Enclosure> {
+    plan::enclosure::enclosure(name, declared, bytes, cfg.letters.max_file_attachment_bytes)
+}
+
+/// [`enclosure`] for a file on disk (`reply --attach FILE`): one over the limit is
+/// refused before it is read.
+pub fn enclosure_file(cfg: &Config, path: &std::path::Path) -> Result<plan::Enclosure> {
+    let shown = path.display().to_string();
+    let unreadable = |e: std::io::Error| refused(format!("--attach {shown}: {e}"));
+    let meta = std::fs::metadata(path).map_err(unreadable)?;
+    if !meta.is_file() {
+        return Err(refused(format!("--attach {shown}: not a file")));
+    }
+    plan::enclosure::too_large(&shown, meta.len(), cfg.letters.max_file_attachment_bytes)?;
+    let bytes = std::fs::read(path).map_err(unreadable)?;
+    enclosure(cfg, &shown, None, bytes)
 }
 
 /// `extend REF --days N --reason ...`: within the policy's limit; sends the extension letter.

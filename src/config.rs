@@ -312,7 +312,15 @@ pub struct LettersConfig {
     pub retry_max_seconds: u64,
     /// After this many attempts a letter is marked failed and its case flagged.
     pub max_attempts: u32,
+    /// Files an officer encloses with a reply: the largest one file may be, and all of
+    /// one letter's together (at most [`MAX_LETTER_ATTACHMENTS`]).
+    pub max_file_attachment_bytes: u64,
+    pub max_letter_attachment_bytes: u64,
 }
+
+/// The most `[letters] max_letter_attachment_bytes` may be: the email carries them in
+/// base64 (a third larger), and mail servers commonly refuse messages over 35 MB.
+pub const MAX_LETTER_ATTACHMENTS: u64 = 20 * 1024 * 1024;
 
 impl Default for LettersConfig {
     fn default() -> Self {
@@ -321,6 +329,8 @@ impl Default for LettersConfig {
             retry_first_seconds: 60,
             retry_max_seconds: 3600,
             max_attempts: 30,
+            max_file_attachment_bytes: 10 * 1024 * 1024,
+            max_letter_attachment_bytes: 10 * 1024 * 1024,
         }
     }
 }
@@ -711,6 +721,30 @@ impl Config {
         };
         let mut letters = raw.letters;
         letters.templates = letters.templates.as_deref().map(resolve);
+        let (per_file, per_letter) = (
+            letters.max_file_attachment_bytes,
+            letters.max_letter_attachment_bytes,
+        );
+        let bad_size = if per_letter == 0 || per_letter > MAX_LETTER_ATTACHMENTS {
+            Some((
+                "max_letter_attachment_bytes",
+                format!("max_letter_attachment_bytes {per_letter} must be between 1 and {MAX_LETTER_ATTACHMENTS}"),
+            ))
+        } else if per_file == 0 || per_file > per_letter {
+            Some((
+                "max_file_attachment_bytes",
+                format!("max_file_attachment_bytes {per_file} must be between 1 and max_letter_attachment_bytes ({per_letter})"),
+            ))
+        } else {
+            None
+        };
+        if let Some((key, msg)) = bad_size {
+            return Err(ConfigError::Invalid {
+                file: file.to_string(),
+                line: line_of(src, key),
+                msg: format!("[letters] {msg}"),
+            });
+        }
         let schedules = raw
             .digest
             .iter()

@@ -13,6 +13,9 @@ use crate::deadline::{self, Due, Facts};
 use crate::letter::kind::{self as letter, Content};
 use crate::policy::{CouncilEntry, Policy};
 
+pub mod enclosure;
+pub use enclosure::Enclosure;
+
 /// Why an action was refused (or the store failed underneath it). The text is what the
 /// officer reads.
 #[derive(Debug, thiserror::Error)]
@@ -107,6 +110,9 @@ pub struct LetterOrder {
     pub kind: String,
     pub data: serde_json::Value,
     pub automatic: bool,
+    /// Files the officer encloses, sent after the PDF letter (their names are in
+    /// `data.enclosures`, which the letter lists).
+    pub enclosures: Vec<Enclosure>,
 }
 
 impl LetterOrder {
@@ -115,7 +121,21 @@ impl LetterOrder {
             kind: content.kind().as_str().to_string(),
             data: content.data(),
             automatic,
+            enclosures: Vec::new(),
         }
+    }
+
+    /// The same letter with `files` enclosed: kept with it, and named in its data.
+    pub fn enclosing(mut self, files: &[Enclosure]) -> LetterOrder {
+        if files.is_empty() {
+            return self;
+        }
+        let names: Vec<&str> = files.iter().map(|f| f.name.as_str()).collect();
+        if let serde_json::Value::Object(m) = &mut self.data {
+            m.insert("enclosures".into(), serde_json::json!(names));
+        }
+        self.enclosures = files.to_vec();
+        self
     }
 }
 
@@ -480,6 +500,8 @@ pub struct Reply {
     pub findings: String,
     pub apology: Option<String>,
     pub remedy: Option<String>,
+    /// Files enclosed with the letter, each checked ([`enclosure::enclosure`]).
+    pub enclosures: Vec<Enclosure>,
 }
 
 /// The policy's own wording for `given` among `list` (case, hyphens and underscores ignored).
@@ -620,7 +642,9 @@ pub fn reply(
         outcome: resp.outcome,
         category: resp.category,
     });
-    p.push(Write::Letter(LetterOrder::new(&resp.content, false)));
+    p.push(Write::Letter(
+        LetterOrder::new(&resp.content, false).enclosing(&r.enclosures),
+    ));
     let next = if resp.is_final {
         transition(
             &after,

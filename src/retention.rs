@@ -153,6 +153,7 @@ pub fn run(
         total.messages += n.messages;
         total.attachments += n.attachments;
         total.letters += n.letters;
+        total.enclosures += n.enclosures;
         total.customers += n.customers;
         total.event_details += n.event_details;
         done += chunk.len();

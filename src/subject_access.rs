@@ -44,6 +44,8 @@ pub struct Summary {
     pub letters: usize,
     /// Letters with no PDF yet (still pending rendering), listed in the index as such.
     pub letters_without_pdf: usize,
+    /// Files officers enclosed with those letters (beside each letter's PDF).
+    pub enclosures: usize,
     pub events: usize,
     /// Quarantined messages (never parsed into a case) that contain the address.
     pub quarantined: usize,
@@ -278,6 +280,19 @@ pub fn export(
             (None, "erased") => Some("erased under the retention schedule"),
             (None, _) => Some("no PDF was stored for this letter"),
         };
+        let mut enclosed = Vec::new();
+        for a in store.letter_attachments(l.id)? {
+            let rel = format!("letters/{stem}-enclosure-{}-{}", a.position, safe(&a.name));
+            write(&rel, &a.bytes)?;
+            summary.enclosures += 1;
+            enclosed.push(json!({
+                "name": a.name,
+                "content_type": a.content_type,
+                "size": a.size,
+                "sha256": a.sha256,
+                "file": rel,
+            }));
+        }
         letter_index.push(json!({
             "id": l.id,
             "case": l.case_reference,
@@ -290,6 +305,7 @@ pub fn export(
             "pdf": pdf,
             "text": text,
             "note": note,
+            "enclosures": enclosed,
         }));
     }
     summary.letters = letters.len();
@@ -327,7 +343,7 @@ pub fn export(
          \x20            messages and letters, each pointing at its file below\n\
          messages/    every message as received (.eml), in date order\n\
          attachments/ the attachments of those messages\n\
-         letters/     every letter as PDF and as text\n\
+         letters/     every letter as PDF and as text, and the files enclosed with it\n\
          quarantine/  mail that could not be read as a message (kept as received) and\n\
          \x20            contains this address in its raw bytes (an address only inside an\n\
          \x20            encoded part of such mail is not found: check `redress quarantine`)\n\n\

@@ -1044,3 +1044,113 @@ fn a_manager_reads_quarantined_mail_as_text_then_attaches_and_discards_it() {
         "{all}"
     );
 }
+
+#[test]
+fn an_officer_encloses_a_file_with_a_reply_and_it_reaches_the_smtp_server_after_the_pdf() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let sink = SmtpSink::start(&dir.join("sink"));
+    std::fs::create_dir_all(dir.join("maildir/new")).unwrap();
+    std::fs::write(
+        dir.join("redress.toml"),
+        format!(
+            "policy = \"lgsco-code\"\n[council]\nname = \"Test Council\"\nemail = \"complaints@council.example\"\nreference_prefix = \"EX\"\n\
+             [mailbox]\nkind = \"maildir\"\npath = \"maildir\"\n\
+             [outbox]\nkind = \"smtp\"\nhost = \"127.0.0.1\"\nport = {}\ntls = \"plain\"\n[web]\nlisten = \"127.0.0.1:0\"\n",
+            sink.port
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("maildir/new/1.bins"),
+        b"From: Ivy Stone <ivy@example.org>\r\nTo: complaints@council.example\r\n\
+          Subject: Missed bins\r\nMessage-ID: <browser-enclosure@example.org>\r\n\
+          Date: Mon, 14 Dec 2026 09:00:00 +0000\r\n\r\n\
+          My bins were missed three weeks running.\r\n",
+    )
+    .unwrap();
+    let polled = redress_in(dir, &["poll"], "");
+    let reference = regex::Regex::new(r"EX-\d{4}-\d{5}")
+        .unwrap()
+        .find(&polled)
+        .unwrap_or_else(|| panic!("no case opened: {polled}"))
+        .as_str()
+        .to_string();
+    redress_in(dir, &["send"], "");
+    assert_eq!(sink.messages().len(), 1, "the acknowledgement");
+    // The file the officer picks, as the browser reads it from disk.
+    let mut photo = b"\x89PNG\r\n\x1a\n".to_vec();
+    photo.extend((0..4000u32).map(|i| (i * 17 % 256) as u8));
+    let photo_path = dir.join("collection-route.png");
+    std::fs::write(&photo_path, &photo).unwrap();
+
+    let desk = Desk::start(tmp, None);
+    let b = Browser::start();
+    b.sign_in(&desk, "admin", &desk.admin_password());
+    b.open_case(&desk, &reference);
+    b.choose("Letter", "Stage response");
+    b.choose("Outcome", "upheld");
+    b.fill("Findings", "Your street is back on the round.");
+    let input = b.control("Files to enclose (optional)");
+    b.cmd(
+        "POST",
+        &format!("/element/{input}/value"),
+        json!({ "text": photo_path.to_str().unwrap() }),
+    );
+    b.assert_accessible("reply form with a file chosen");
+
+    // Preview: the page's own form, files and all, as the browser encodes it.
+    let text = b.js_async(
+        "const done = arguments[arguments.length - 1];
+         const f = document.getElementById('reply-form');
+         const d = new FormData(f); d.set('action', 'preview');
+         fetch(f.getAttribute('action'), {method: 'POST', body: d, credentials: 'same-origin'})
+           .then(r => (r.headers.get('content-type') || '').startsWith('application/pdf')
+                 ? r.arrayBuffer()
+                 : r.text().then(t => Promise.reject('not a PDF: ' + r.status + ' ' + t.slice(0, 2000))))
+           .then(buf => { let s = ''; new Uint8Array(buf).forEach(x => s += String.fromCharCode(x));
+                          done(btoa(s)); })
+           .catch(e => done('error: ' + e));",
+    );
+    let text = text.as_str().unwrap().to_string();
+    assert!(!text.starts_with("error"), "{text}");
+    let file = desk.dir.path().join("preview.pdf");
+    std::fs::write(&file, base64_decode(&text)).unwrap();
+    let preview = bin::pdf_text(&file)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        preview.contains("Enclosures: collection-route.png"),
+        "{preview}"
+    );
+
+    b.click_button("Send");
+    assert!(b.current_url().contains(&reference), "{}", b.current_url());
+    assert!(b.text().contains("collection-route.png"), "{}", b.text());
+    desk.redress(&["send"], "");
+    let sent = sink.messages();
+    let raw = sent
+        .iter()
+        .find(|m| String::from_utf8_lossy(m).contains("Subject: Our response to your complaint"))
+        .expect("the response reached the SMTP server");
+    let m = mail_parser::MessageParser::default().parse(raw).unwrap();
+    use mail_parser::MimeHeaders;
+    let parts: Vec<(String, Vec<u8>)> = m
+        .attachments()
+        .map(|a| {
+            (
+                a.attachment_name().unwrap_or_default().to_string(),
+                a.contents().to_vec(),
+            )
+        })
+        .collect();
+    assert_eq!(parts.len(), 2, "the letter and the file");
+    assert!(
+        parts[0].0.ends_with("-stage-response.pdf"),
+        "{}",
+        parts[0].0
+    );
+    assert_eq!(parts[1].0, "collection-route.png");
+    assert_eq!(parts[1].1, photo, "the file arrives byte for byte");
+}

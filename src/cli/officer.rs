@@ -60,6 +60,11 @@ pub struct ReplyArgs {
     pub apology: Option<String>,
     #[arg(long)]
     pub remedy: Option<String>,
+    /// A file to enclose (repeat for more): PDF, PNG, JPEG, .docx, .xlsx, .odt, .txt
+    /// or .csv, within `[letters] max_file_attachment_bytes` and, all together,
+    /// `max_letter_attachment_bytes`. Sent after the PDF letter, which lists them.
+    #[arg(long = "attach", value_name = "FILE")]
+    pub attach: Vec<PathBuf>,
     /// Write the letter as PDF here and change nothing.
     #[arg(long)]
     pub preview: Option<PathBuf>,
@@ -297,6 +302,11 @@ pub fn reply(ctx: &Ctx, a: ReplyArgs) -> Result<ExitCode> {
         findings,
         apology: a.apology.clone(),
         remedy: a.remedy.clone(),
+        enclosures: a
+            .attach
+            .iter()
+            .map(|p| actions::enclosure_file(&ctx.config, p))
+            .collect::<crate::plan::Result<_>>()?,
     };
     let actor = a.by.actor();
     if let Some(out) = &a.preview {

@@ -26,7 +26,8 @@ pub struct OutboxArgs {
     /// Record held or failed letter ID as printed and posted by hand (it counts as sent).
     #[arg(long, value_name = "ID")]
     pub posted: Option<i64>,
-    /// Write letter ID's PDF (as rendered, to print and post) to the file --out names.
+    /// Write letter ID's PDF (as rendered, to print and post) to the file --out names,
+    /// and any files enclosed with it beside it (F-enclosure-N-NAME).
     #[arg(long, value_name = "ID", requires = "out", conflicts_with_all = ["retry", "posted"])]
     pub pdf: Option<i64>,
     /// Where --pdf writes the letter.
@@ -149,6 +150,7 @@ fn write_pdf(ctx: &Ctx, id: i64, out: &std::path::Path) -> Result<ExitCode> {
             l.reference
         );
     };
+    let enclosures = store.letter_attachments(id)?;
     std::fs::write(out, &pdf).with_context(|| format!("writing {}", out.display()))?;
     println!(
         "wrote {} ({} bytes): {} letter on {}, {}",
@@ -158,5 +160,31 @@ fn write_pdf(ctx: &Ctx, id: i64, out: &std::path::Path) -> Result<ExitCode> {
         l.reference,
         l.status
     );
+    // The files enclosed with it go in the envelope too: beside the letter, never over
+    // a file already there.
+    let stem = out.with_extension("");
+    for e in &enclosures {
+        let name = format!(
+            "{}-enclosure-{}-{}",
+            stem.file_name()
+                .and_then(|s| s.to_str())
+                .unwrap_or("letter"),
+            e.position,
+            e.name
+        );
+        let path = out.with_file_name(name);
+        use std::io::Write;
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+            .and_then(|mut f| f.write_all(&e.bytes))
+            .with_context(|| format!("writing {}", path.display()))?;
+        println!(
+            "wrote {} ({} bytes): enclosed with the letter",
+            path.display(),
+            e.bytes.len()
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }

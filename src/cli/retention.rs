@@ -75,6 +75,9 @@ pub fn run(ctx: &Ctx, a: RetentionArgs) -> Result<ExitCode> {
             "erased {} cases: {} messages, {} attachments, {} letters, {} customers anonymised, {} event details redacted; and {} messages on no case, {} quarantined",
             n.cases, n.messages, n.attachments, n.letters, n.customers, n.event_details, n.unattached_messages, n.quarantined
         );
+        if n.enclosures > 0 {
+            println!("and {} files enclosed with their letters", n.enclosures);
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

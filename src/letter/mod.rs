@@ -578,10 +578,16 @@ impl Templates {
         if !subject.contains(&tag) {
             subject = format!("{subject} {tag}").trim().to_string();
         }
+        let mut body = tidy(&body);
+        let mut body_html = tidy(&body_html);
+        if let Some(line) = enclosures_line(&ctx.data) {
+            body = format!("{body}\n\n{line}");
+            body_html = format!("{body_html}\n\n{}", escape(&line));
+        }
         Ok(Words {
             subject,
-            body: tidy(&body),
-            body_html: paragraphs_to_html(&tidy(&body_html)),
+            body,
+            body_html: paragraphs_to_html(&body_html),
         })
     }
 
@@ -618,6 +624,20 @@ impl Templates {
             pdf_name: pdf_name(&ctx.case.reference, kind),
         })
     }
+}
+
+/// The line that lists the files enclosed with a letter (its `data.enclosures`), after
+/// the signature, in every form of the letter; None when nothing is enclosed.
+pub fn enclosures_line(data: &serde_json::Value) -> Option<String> {
+    let names: Vec<String> = data
+        .get("enclosures")?
+        .as_array()?
+        .iter()
+        .filter_map(|n| n.as_str())
+        .map(|n| quoted(n, 200))
+        .filter(|n| !n.is_empty())
+        .collect();
+    (!names.is_empty()).then(|| format!("Enclosures: {}", names.join(", ")))
 }
 
 /// The footer line inbound threading looks for.
@@ -921,6 +941,20 @@ mod tests {
         let t = Templates::builtin().unwrap();
         let problems = check(&t, &sample::council());
         assert!(problems.is_empty(), "{problems:#?}");
+    }
+
+    #[test]
+    fn enclosures_are_listed_on_one_line_cleaned() {
+        let data = serde_json::json!({"enclosures": ["a.pdf", "b\r\nc.png", ""]});
+        assert_eq!(
+            enclosures_line(&data).as_deref(),
+            Some("Enclosures: a.pdf, b c.png")
+        );
+        assert_eq!(enclosures_line(&serde_json::json!({})), None);
+        assert_eq!(
+            enclosures_line(&serde_json::json!({"enclosures": []})),
+            None
+        );
     }
 
     #[test]

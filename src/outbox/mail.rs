@@ -9,7 +9,7 @@ use lettre::{Address, Message};
 use crate::case::Customer;
 use crate::config::Config;
 use crate::letter::{quoted, quoted_name};
-use crate::store::outbox::{LetterContent, LetterRow};
+use crate::store::outbox::{LetterAttachment, LetterContent, LetterRow};
 
 /// RFC 5322 §2.1.1: no line of a message may be longer than this (without CRLF).
 pub const MAX_LINE: usize = 998;
@@ -87,6 +87,7 @@ pub fn build_message(
     letter: &LetterRow,
     content: &LetterContent,
     customer: &Customer,
+    enclosures: &[LetterAttachment],
     now: DateTime<Utc>,
 ) -> Result<Message, String> {
     let from_addr: Address = config.council.email.trim().parse().map_err(|e| {
@@ -145,16 +146,35 @@ pub fn build_message(
     let html = content.body_html.clone().unwrap_or_default();
     let alternative = MultiPart::alternative_plain_html(content.body_text.clone(), html);
     let body = match (&content.pdf, &content.pdf_name) {
-        (Some(pdf), name) => MultiPart::mixed().multipart(alternative).singlepart(
-            Attachment::new(
-                name.clone()
-                    .unwrap_or_else(|| format!("{}-{}.pdf", letter.reference, letter.kind)),
+        (Some(pdf), name) => {
+            let mut mixed = MultiPart::mixed().multipart(alternative).singlepart(
+                Attachment::new(
+                    name.clone()
+                        .unwrap_or_else(|| format!("{}-{}.pdf", letter.reference, letter.kind)),
+                )
+                .body(
+                    pdf.clone(),
+                    ContentType::parse("application/pdf").expect("a valid MIME type"),
+                ),
+            );
+            // The files the officer enclosed, after the letter that lists them.
+            for e in enclosures {
+                let ct = ContentType::parse(&e.content_type).map_err(|_| {
+                    format!(
+                        "cannot build the email: enclosure '{}' has type '{}'",
+                        quoted(&e.name, 100),
+                        quoted(&e.content_type, 100)
+                    )
+                })?;
+                mixed = mixed.singlepart(Attachment::new(e.name.clone()).body(e.bytes.clone(), ct));
+            }
+            mixed
+        }
+        (None, _) if !enclosures.is_empty() => {
+            return Err(
+                "cannot build the email: files are enclosed but the letter has no PDF".into(),
             )
-            .body(
-                pdf.clone(),
-                ContentType::parse("application/pdf").expect("a valid MIME type"),
-            ),
-        ),
+        }
         (None, _) => alternative,
     };
     let m = b

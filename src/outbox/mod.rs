@@ -596,10 +596,12 @@ fn deliver(
 ) -> Result<Flow> {
     let content = store.letter_content(letter.id)?;
     let customer = store.customer_of_case(letter.case_id)?;
-    let result =
-        mail::build_message_guarded(|| build_message(config, letter, &content, &customer, now))
-            .map_err(Failure::Permanent)
-            .and_then(|m| transport.send(&letter.message_id, &m));
+    let enclosures = store.letter_attachments(letter.id)?;
+    let result = mail::build_message_guarded(|| {
+        build_message(config, letter, &content, &customer, &enclosures, now)
+    })
+    .map_err(Failure::Permanent)
+    .and_then(|m| transport.send(&letter.message_id, &m));
     let (outcome, flow) = outcome(&config.letters, letter.attempts, result, now);
     match outcome {
         Outcome::Sent(detail) => {

@@ -404,7 +404,7 @@ pub(crate) fn apply_plan(tx: &Connection, case: &Case, plan: &Plan, by: &Author)
             Write::Transition(t) => write_transition(tx, case, t, by)?,
             Write::Letter(l) => {
                 let last = latest_customer_message(tx, case)?;
-                request_letter(
+                let id = request_letter(
                     tx,
                     &LetterRequest {
                         case_id: case.id,
@@ -420,6 +420,7 @@ pub(crate) fn apply_plan(tx: &Connection, case: &Case, plan: &Plan, by: &Author)
                         domain: by.domain,
                     },
                 )?;
+                super::outbox::enclose(tx, case.id, id, &l.enclosures, by)?;
             }
             Write::Event { kind, detail } => insert_event(
                 tx,

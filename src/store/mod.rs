@@ -32,6 +32,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/18_case_search.sql"),
     include_str!("migrations/19_account_events.sql"),
     include_str!("migrations/20_quarantine_release.sql"),
+    include_str!("migrations/21_letter_attachments.sql"),
 ];
 
 #[derive(Debug, thiserror::Error)]

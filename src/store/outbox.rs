@@ -86,6 +86,101 @@ pub struct LetterContent {
     pub pdf_name: Option<String>,
 }
 
+/// A file enclosed with a letter, as stored ([`crate::plan::Enclosure`] when asked for).
+#[derive(Debug, Clone, Serialize)]
+pub struct LetterAttachment {
+    pub position: i64,
+    pub name: String,
+    pub content_type: String,
+    pub size: i64,
+    pub sha256: String,
+    #[serde(skip)]
+    pub bytes: Vec<u8>,
+}
+
+/// Keep `files` with letter `letter_id` (just asked for, in the caller's transaction),
+/// with an event naming them.
+pub(crate) fn enclose(
+    conn: &Connection,
+    case_id: i64,
+    letter_id: i64,
+    files: &[crate::plan::Enclosure],
+    by: &super::Author,
+) -> Result<()> {
+    if files.is_empty() {
+        return Ok(());
+    }
+    let mut ins = conn.prepare_cached(
+        "INSERT INTO letter_attachments (letter_id, position, name, content_type, size, sha256, bytes)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?;
+    let mut names = Vec::new();
+    for (i, f) in files.iter().enumerate() {
+        ins.execute(params![
+            letter_id,
+            i as i64 + 1,
+            f.name,
+            f.content_type,
+            f.bytes.len() as i64,
+            crate::message::sha256_hex(&f.bytes),
+            f.bytes
+        ])?;
+        names.push(format!(
+            "{} ({})",
+            f.name,
+            crate::plan::enclosure::size_text(f.bytes.len() as u64)
+        ));
+    }
+    insert_event(
+        conn,
+        case_id,
+        by.at,
+        by.actor,
+        "enclosed",
+        None,
+        None,
+        Some(&format!("letter {letter_id}: {}", names.join(", "))),
+    )?;
+    Ok(())
+}
+
+fn attachments_of(
+    conn: &Connection,
+    letter_id: i64,
+    with_bytes: bool,
+) -> Result<Vec<LetterAttachment>> {
+    let bytes = if with_bytes { "bytes" } else { "X''" };
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT position, name, content_type, size, sha256, {bytes} FROM letter_attachments
+         WHERE letter_id = ?1 ORDER BY position"
+    ))?;
+    let rows = stmt
+        .query_map([letter_id], |r| {
+            Ok(LetterAttachment {
+                position: r.get(0)?,
+                name: r.get(1)?,
+                content_type: r.get(2)?,
+                size: r.get(3)?,
+                sha256: r.get(4)?,
+                bytes: r.get(5)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+impl Store {
+    /// The files enclosed with a letter, in order, with their bytes (to send or export).
+    pub fn letter_attachments(&self, letter_id: i64) -> Result<Vec<LetterAttachment>> {
+        attachments_of(&self.conn, letter_id, true)
+    }
+
+    /// The same without their bytes (to list).
+    pub fn letter_attachment_list(&self, letter_id: i64) -> Result<Vec<LetterAttachment>> {
+        attachments_of(&self.conn, letter_id, false)
+    }
+}
+
 const LETTER_COLUMNS: &str =
     "l.id, l.case_id, c.reference, l.kind, l.message_id, l.to_addr, l.subject, l.status,
     l.attempts, l.next_attempt_at, l.last_attempt_at, l.last_error, l.held_reason, l.created_at,

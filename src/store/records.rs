@@ -65,6 +65,8 @@ pub struct ErasedCounts {
     pub messages: u64,
     pub attachments: u64,
     pub letters: u64,
+    /// Files officers enclosed with the erased cases' letters.
+    pub enclosures: u64,
     pub customers: u64,
     pub event_details: u64,
     /// Messages on no case (auto-replies, bounces, loops) deleted for their age.
@@ -381,6 +383,11 @@ impl Store {
         )? as i64);
         n.messages = count(tx.execute(
             "DELETE FROM messages WHERE case_id IN (SELECT id FROM erase_set)",
+            [],
+        )? as i64);
+        n.enclosures = count(tx.execute(
+            "DELETE FROM letter_attachments WHERE letter_id IN
+                (SELECT l.id FROM letters l WHERE l.case_id IN (SELECT id FROM erase_set))",
             [],
         )? as i64);
         // A letter not yet sent will never be: it is marked erased so the outbox leaves it.

@@ -10,12 +10,12 @@ use std::collections::HashMap;
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{header, StatusCode};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, Utc};
 
 use super::pages::{case_page, Notice};
-use super::{Shared, User};
+use super::{multipart_boundary, multipart_form, Shared, Upload, User};
 use crate::accounts::Role;
 use crate::actions;
 use crate::plan::{Reply, WorkflowError};
@@ -102,12 +102,27 @@ enum Done {
     Pdf(Vec<u8>),
 }
 
-/// A URL-encoded form: each field's last value, trimmed at the ends only by readers.
-struct Form(HashMap<String, String>);
+/// A form: each field's last value, trimmed at the ends only by readers, and any files
+/// it sent (the reply form's, multipart).
+struct Form(HashMap<String, String>, Vec<Upload>);
 
 impl Form {
     fn parse(body: &[u8]) -> Form {
-        Form(form_urlencoded::parse(body).into_owned().collect())
+        Form(
+            form_urlencoded::parse(body).into_owned().collect(),
+            Vec::new(),
+        )
+    }
+
+    /// A URL-encoded or a multipart body, by its Content-Type.
+    async fn read(headers: &HeaderMap, body: Bytes) -> Result<Form, String> {
+        match multipart_boundary(headers) {
+            Some(b) => {
+                let (fields, files) = multipart_form(&b, body).await?;
+                Ok(Form(fields, files))
+            }
+            None => Ok(Form::parse(&body)),
+        }
     }
 
     fn get(&self, k: &str) -> &str {
@@ -147,6 +162,12 @@ fn act(
             if findings.trim().is_empty() {
                 return Err(refused("write the reply's findings in the body"));
             }
+            let enclosures =
+                f.1.iter()
+                    .map(|u| {
+                        actions::enclosure(cfg, &u.name, u.content_type.as_deref(), u.bytes.clone())
+                    })
+                    .collect::<crate::plan::Result<Vec<_>>>()?;
             let reply = Reply {
                 kind: f.opt("letter").map(str::to_string),
                 outcome: f.opt("outcome").map(str::to_string),
@@ -154,6 +175,7 @@ fn act(
                 findings: findings.to_string(),
                 apology: f.opt("apology").map(str::to_string),
                 remedy: f.opt("remedy").map(str::to_string),
+                enclosures,
             };
             if f.get("action") == "preview" {
                 let letters = actions::preview(store, cfg, now, |s| {
@@ -244,6 +266,7 @@ pub(crate) async fn action(
     State(app): State<Shared>,
     who: User,
     Path((reference, action)): Path<(String, String)>,
+    headers: HeaderMap,
     body: Bytes,
 ) -> Response {
     if !ACTIONS.contains(&action.as_str()) {
@@ -258,11 +281,20 @@ pub(crate) async fn action(
             return r;
         }
     }
-    let form = Form::parse(&body);
+    let mut form = match Form::read(&headers, body).await {
+        Ok(f) => f,
+        Err(why) => {
+            return app.error(
+                StatusCode::BAD_REQUEST,
+                "The form could not be read",
+                &format!("{why}. Nothing was changed."),
+            )
+        }
+    };
     let actor = format!("officer:{}", who.0.name);
     let version = form.get("version").to_string();
     let (r, a) = (reference.clone(), action.clone());
-    let f = Form(form.0.clone());
+    let f = Form(form.0.clone(), std::mem::take(&mut form.1));
     let out = app
         .db(move |store, cfg| {
             let now = Utc::now();
@@ -350,14 +382,14 @@ fn new_case_page(app: &Shared, who: &User, form: &Form, error: Option<&str>) -> 
 
 /// GET /cases/new
 pub(crate) async fn new_case_form(State(app): State<Shared>, who: User) -> Response {
-    new_case_page(&app, &who, &Form(HashMap::new()), None)
+    new_case_page(&app, &who, &Form(HashMap::new(), Vec::new()), None)
 }
 
 /// POST /cases/new: a complaint by phone, letter or in person (`redress new`).
 pub(crate) async fn new_case(State(app): State<Shared>, who: User, body: Bytes) -> Response {
     let form = Form::parse(&body);
     let actor = format!("officer:{}", who.0.name);
-    let f = Form(form.0.clone());
+    let f = Form(form.0.clone(), Vec::new());
     let out = app
         .db(move |store, cfg| {
             let now = Utc::now();

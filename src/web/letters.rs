@@ -24,7 +24,14 @@ pub(crate) async fn outbox(State(app): State<Shared>, who: User) -> Response {
                     ..LetterFilter::default()
                 })?);
             }
-            Ok(v)
+            // Each with what it encloses, to print with it (names, not bytes).
+            let mut out = Vec::new();
+            for l in &v {
+                let mut row = serde_json::to_value(l)?;
+                row["enclosures"] = serde_json::to_value(store.letter_attachment_list(l.id)?)?;
+                out.push(row);
+            }
+            Ok(out)
         })
         .await;
     let letters = match letters {
@@ -104,6 +111,58 @@ pub(crate) async fn pdf(State(app): State<Shared>, who: User, Path(id): Path<i64
             StatusCode::NOT_FOUND,
             "No PDF",
             "This letter has no PDF yet (it is not rendered) or its content was erased.",
+        ),
+        Err(r) => r,
+    }
+}
+
+/// GET /outbox/{id}/enclosures/{n}: a file enclosed with the letter, to print with it.
+pub(crate) async fn enclosure(
+    State(app): State<Shared>,
+    who: User,
+    Path((id, n)): Path<(i64, i64)>,
+) -> Response {
+    if let Err(r) = who.require(&app, Role::Manager) {
+        return r;
+    }
+    let found = app
+        .db(move |store, _| {
+            Ok(store
+                .letter_attachments(id)?
+                .into_iter()
+                .find(|e| e.position == n))
+        })
+        .await;
+    match found {
+        Ok(Some(e)) => {
+            // A plain ASCII name for the header; the type is one of the allowed ones.
+            let ascii: String = e
+                .name
+                .chars()
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                        c
+                    } else {
+                        '_'
+                    }
+                })
+                .collect();
+            (
+                [
+                    (header::CONTENT_TYPE, e.content_type.clone()),
+                    (
+                        header::CONTENT_DISPOSITION,
+                        format!("attachment; filename=\"{ascii}\""),
+                    ),
+                ],
+                e.bytes,
+            )
+                .into_response()
+        }
+        Ok(None) => app.error(
+            StatusCode::NOT_FOUND,
+            "No such file",
+            "This letter encloses no such file, or it was erased.",
         ),
         Err(r) => r,
     }

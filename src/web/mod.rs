@@ -206,6 +206,7 @@ pub(crate) fn router(app: Shared) -> Router {
         .route("/cases", get(list::cases))
         .route("/outbox", get(letters::outbox))
         .route("/outbox/{id}/pdf", get(letters::pdf))
+        .route("/outbox/{id}/enclosures/{n}", get(letters::enclosure))
         .route("/outbox/{id}/{action}", post(letters::act))
         .route("/quarantine", get(quarantine::list))
         .route("/quarantine/{id}", get(quarantine::show))
@@ -213,7 +214,11 @@ pub(crate) fn router(app: Shared) -> Router {
         .route("/quarantine/{id}/{action}", post(quarantine::act))
         .route("/cases/new", get(desk::new_case_form).post(desk::new_case))
         .route("/cases/{reference}", get(pages::case))
-        .route("/cases/{reference}/{action}", post(desk::action))
+        // Bodies are read whole, within their limit, by `guard` (a reply's files included).
+        .route(
+            "/cases/{reference}/{action}",
+            post(desk::action).layer(axum::extract::DefaultBodyLimit::disable()),
+        )
         .route("/users", get(users::page))
         .route("/users/{action}", post(users::act))
         .route("/sign-in", get(auth::sign_in_page).post(auth::sign_in))
@@ -258,6 +263,130 @@ pub(crate) fn form_field(body: &[u8], field: &str) -> Option<String> {
     form_urlencoded::parse(body)
         .find(|(k, _)| k == field)
         .map(|(_, v)| v.into_owned())
+}
+
+/// A file sent with a form: the name the browser gave, the type it declared, its bytes.
+#[derive(Debug, Clone)]
+pub(crate) struct Upload {
+    pub name: String,
+    pub content_type: Option<String>,
+    pub bytes: Vec<u8>,
+}
+
+/// The boundary of a `multipart/form-data` request, None for any other body.
+pub(crate) fn multipart_boundary(headers: &axum::http::HeaderMap) -> Option<String> {
+    let ct = headers.get(header::CONTENT_TYPE)?.to_str().ok()?;
+    if !ct
+        .trim_start()
+        .to_ascii_lowercase()
+        .starts_with("multipart/form-data")
+    {
+        return None;
+    }
+    multer::parse_boundary(ct).ok()
+}
+
+/// A `multipart/form-data` body (already read, within its limit): its text fields
+/// (each field's last value) and its files (a file input left empty sends a part with
+/// no name and no bytes: skipped). A malformed body is an error in words.
+pub(crate) async fn multipart_form(
+    boundary: &str,
+    body: axum::body::Bytes,
+) -> Result<(std::collections::HashMap<String, String>, Vec<Upload>), String> {
+    let stream = futures::stream::once(async move { Ok::<_, std::io::Error>(body) });
+    let mut m = multer::Multipart::new(stream, boundary);
+    let mut fields = std::collections::HashMap::new();
+    let mut files = Vec::new();
+    while let Some(field) = m
+        .next_field()
+        .await
+        .map_err(|e| format!("the form could not be read: {e}"))?
+    {
+        let name = field.name().unwrap_or("").to_string();
+        let file_name = field.file_name().map(str::to_string);
+        let content_type = field.content_type().map(|m| m.to_string());
+        let bytes = field
+            .bytes()
+            .await
+            .map_err(|e| format!("the form could not be read: {e}"))?;
+        match file_name {
+            Some(f) if f.is_empty() && bytes.is_empty() => {}
+            Some(f) => files.push(Upload {
+                name: f,
+                content_type,
+                bytes: bytes.to_vec(),
+            }),
+            None => {
+                fields.insert(name, String::from_utf8_lossy(&bytes).into_owned());
+            }
+        }
+    }
+    Ok((fields, files))
+}
+
+/// The text field `name` of a `multipart/form-data` body, without copying the other
+/// parts (a reply's files); None when it is missing or the body is malformed.
+pub(crate) async fn multipart_field(
+    boundary: &str,
+    body: axum::body::Bytes,
+    name: &str,
+) -> Option<String> {
+    let stream = futures::stream::once(async move { Ok::<_, std::io::Error>(body) });
+    let mut m = multer::Multipart::new(stream, boundary);
+    while let Some(field) = m.next_field().await.ok()? {
+        if field.name() == Some(name) && field.file_name().is_none() {
+            return field.text().await.ok();
+        }
+    }
+    None
+}
+
+/// Whether `path` is a case's reply form, the one POST that may carry files.
+fn takes_files(path: &str) -> bool {
+    let parts: Vec<&str> = path.split('/').collect();
+    matches!(parts.as_slice(), ["", "cases", r, "reply"] if !r.is_empty())
+}
+
+/// A body read whole, up to `limit` bytes.
+enum Read {
+    Whole(axum::body::Bytes),
+    /// Over the limit; the rest was read and dropped (up to [`DRAIN_MAX`]) so that the
+    /// browser, still sending, reads the refusal instead of a reset connection.
+    TooLarge,
+    Broken,
+}
+
+/// An oversized body is read and dropped up to this much, then the connection closes.
+const DRAIN_MAX: u64 = 64 * 1024 * 1024;
+
+async fn read_body(body: Body, limit: usize, declared: Option<u64>) -> Read {
+    use futures::StreamExt;
+    let mut stream = body.into_data_stream();
+    // Sized once from Content-Length (within the limit), not doubled as it grows.
+    let mut kept: Vec<u8> = Vec::with_capacity(declared.unwrap_or(0).min(limit as u64) as usize);
+    let mut seen: u64 = 0;
+    let mut over = false;
+    while let Some(chunk) = stream.next().await {
+        let Ok(chunk) = chunk else {
+            return if over { Read::TooLarge } else { Read::Broken };
+        };
+        seen += chunk.len() as u64;
+        if over {
+            if seen > DRAIN_MAX {
+                break;
+            }
+        } else if kept.len() + chunk.len() > limit {
+            over = true;
+            kept = Vec::new();
+        } else {
+            kept.extend_from_slice(&chunk);
+        }
+    }
+    if over {
+        Read::TooLarge
+    } else {
+        Read::Whole(kept.into())
+    }
 }
 
 /// Who is asking, every POST's CSRF token, and the headers on every response.
@@ -344,17 +473,57 @@ async fn guard(
                 );
             };
             let (parts, body) = req.into_parts();
-            let bytes = match axum::body::to_bytes(body, MAX_FORM_BYTES).await {
-                Ok(b) => b,
-                Err(_) => {
+            let boundary = multipart_boundary(&parts.headers);
+            // Files come only with a reply, up to what one letter may enclose.
+            let files = boundary.is_some() && takes_files(parts.uri.path());
+            let max_files = app.cfg.letters.max_letter_attachment_bytes;
+            let limit = if files {
+                MAX_FORM_BYTES + max_files as usize
+            } else {
+                MAX_FORM_BYTES
+            };
+            let declared = parts
+                .headers
+                .get(header::CONTENT_LENGTH)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse::<u64>().ok());
+            let read = if declared.is_some_and(|n| n > DRAIN_MAX) {
+                Read::TooLarge
+            } else {
+                read_body(body, limit, declared).await
+            };
+            let bytes = match read {
+                Read::Whole(b) => b,
+                Read::TooLarge if files => {
+                    break 'resp app.error(
+                        StatusCode::PAYLOAD_TOO_LARGE,
+                        "The files are too large",
+                        &format!(
+                            "A reply's files may come to at most {} together. Nothing was changed: go back and choose smaller files.",
+                            crate::plan::enclosure::size_text(max_files)
+                        ),
+                    )
+                }
+                Read::TooLarge => {
                     break 'resp app.error(
                         StatusCode::PAYLOAD_TOO_LARGE,
                         "The form is too large",
                         "Nothing was changed.",
                     )
                 }
+                Read::Broken => {
+                    break 'resp app.error(
+                        StatusCode::BAD_REQUEST,
+                        "The form did not arrive whole",
+                        "Nothing was changed: go back and try again.",
+                    )
+                }
             };
-            let sent = form_field(&bytes, "csrf").unwrap_or_default();
+            let sent = match &boundary {
+                Some(b) => multipart_field(b, bytes.clone(), "csrf").await,
+                None => form_field(&bytes, "csrf"),
+            }
+            .unwrap_or_default();
             if !accounts::same_secret(sent.as_bytes(), w.csrf.as_bytes()) {
                 tracing::info!(account = %w.name, path = parts.uri.path(), "POST refused: missing or wrong CSRF token");
                 break 'resp app.error(
@@ -462,6 +631,54 @@ mod tests {
         );
         assert!(html.contains("&lt;b&gt;Council&lt;/b&gt;"));
         assert!(html.contains("{{ 7*7 }}") && !html.contains("49"));
+    }
+
+    #[test]
+    fn only_a_cases_reply_form_takes_files() {
+        assert!(takes_files("/cases/EX-2026-00001/reply"));
+        assert!(!takes_files("/cases/EX-2026-00001/note"));
+        assert!(!takes_files("/cases//reply"));
+        assert!(!takes_files("/cases/a/b/reply"));
+        assert!(!takes_files("/sign-in"));
+    }
+
+    #[test]
+    fn a_multipart_body_gives_its_fields_and_files_and_skips_an_empty_file_input() {
+        let body = "--XyZ\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\ntok\r\n\
+                    --XyZ\r\nContent-Disposition: form-data; name=\"attachments\"; filename=\"a.txt\"\r\nContent-Type: text/plain\r\n\r\nhello\r\n\
+                    --XyZ\r\nContent-Disposition: form-data; name=\"attachments\"; filename=\"\"\r\nContent-Type: application/octet-stream\r\n\r\n\r\n\
+                    --XyZ--\r\n";
+        let mut h = axum::http::HeaderMap::new();
+        h.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("multipart/form-data; boundary=XyZ"),
+        );
+        let b = multipart_boundary(&h).unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let (fields, files) = rt
+            .block_on(multipart_form(&b, axum::body::Bytes::from(body)))
+            .unwrap();
+        assert_eq!(fields.get("csrf").map(String::as_str), Some("tok"));
+        assert_eq!(files.len(), 1);
+        assert_eq!(
+            (files[0].name.as_str(), files[0].bytes.as_slice()),
+            ("a.txt", &b"hello"[..])
+        );
+        let csrf = rt.block_on(multipart_field(&b, axum::body::Bytes::from(body), "csrf"));
+        assert_eq!(csrf.as_deref(), Some("tok"));
+        let none = rt.block_on(multipart_field(
+            &b,
+            axum::body::Bytes::from("garbage"),
+            "csrf",
+        ));
+        assert_eq!(none, None);
+        h.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/x-www-form-urlencoded"),
+        );
+        assert_eq!(multipart_boundary(&h), None);
     }
 
     #[test]

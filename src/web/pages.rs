@@ -205,6 +205,15 @@ pub(crate) async fn case_page(
     c.insert("categories", &choices.categories);
     c.insert("category_label", &choices.category_label);
     c.insert(
+        "attach_hint",
+        &format!(
+            "{}; at most {} each and {} together. The letter lists them under Enclosures.",
+            crate::plan::enclosure::allowed_list(),
+            crate::plan::enclosure::size_text(app.cfg.letters.max_file_attachment_bytes),
+            crate::plan::enclosure::size_text(app.cfg.letters.max_letter_attachment_bytes)
+        ),
+    );
+    c.insert(
         "today",
         &crate::time::iso(crate::calendar::london_date(Utc::now())),
     );

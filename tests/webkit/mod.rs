@@ -187,6 +187,68 @@ impl Desk {
         self.request("POST", path, Some(&c), Some(form), &[])
     }
 
+    /// A `multipart/form-data` POST, as a browser sends a form with a file input:
+    /// `fields` as text parts, then each file as (field, file name, type, bytes).
+    pub fn post_multipart(
+        &self,
+        path: &str,
+        session: &str,
+        fields: &[(&str, &str)],
+        files: &[(&str, &str, &str, &[u8])],
+    ) -> Resp {
+        let boundary = "----redress-test-boundary-7MA4YWxkTrZu0gW";
+        let mut body = Vec::new();
+        for (k, v) in fields {
+            body.extend_from_slice(
+                format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n"
+                )
+                .as_bytes(),
+            );
+        }
+        for (field, name, ctype, bytes) in files {
+            body.extend_from_slice(
+                format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{name}\"\r\nContent-Type: {ctype}\r\n\r\n"
+                )
+                .as_bytes(),
+            );
+            body.extend_from_slice(bytes);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+        let agent = ureq::AgentBuilder::new().redirects(0).build();
+        let out = agent
+            .post(&format!("{}{path}", self.base))
+            .set("Cookie", &format!("redress_session={session}"))
+            .set(
+                "Content-Type",
+                &format!("multipart/form-data; boundary={boundary}"),
+            )
+            .send_bytes(&body);
+        let r = match out {
+            Ok(r) => r,
+            Err(ureq::Error::Status(_, r)) => r,
+            Err(e) => panic!("POST {path} (multipart): {e}"),
+        };
+        let status = r.status();
+        let mut hs = Vec::new();
+        for name in r.headers_names() {
+            for v in r.all(&name) {
+                hs.push((name.clone(), v.to_string()));
+            }
+        }
+        let mut bytes = Vec::new();
+        r.into_reader().read_to_end(&mut bytes).unwrap();
+        let body = String::from_utf8_lossy(&bytes).into_owned();
+        Resp {
+            status,
+            headers: hs,
+            bytes,
+            body,
+        }
+    }
+
     /// The sign-in form filled in and sent, as a browser would.
     pub fn sign_in(&self, account: &str, password: &str) -> Resp {
         let page = self.get("/sign-in", None);

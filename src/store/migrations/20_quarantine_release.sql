@@ -1,4 +1,4 @@
--- Migration 19: a manager releases quarantined mail (attaches it to a case, opens it as
+-- Migration 20: a manager releases quarantined mail (attaches it to a case, opens it as
 -- a new case) or discards it with a reason. The quarantine row stays, its bytes erased
 -- (they now live on the case, or were discarded), with its ingestion key, so the same
 -- mail is never stored again; what was done, by whom and when is kept beside it (a
