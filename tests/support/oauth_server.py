@@ -9,6 +9,8 @@ POST /introspect  RFC 7662, for Dovecot's oauth2 passdb and the XOAUTH2 SMTP sin
                   {"active": true, "username": USER} for a live token, else
                   {"active": false}; counted in STATE_DIR/introspected.
 
+When STATE_DIR/forget appears, the next request finds every token issued so far
+dropped (as after a secret rotation) and the file removed.
 While STATE_DIR/revoked exists the client is revoked: /token answers 401
 {"error": "invalid_client", "error_description": "client revoked"} and no token
 is active. Prints "ready" on stdout once it is listening.
@@ -59,6 +61,11 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_POST(self):
         f = self.form()
+        forget = os.path.join(STATE, "forget")
+        with LOCK:
+            if os.path.exists(forget):
+                TOKENS.clear()
+                os.remove(forget)
         if self.path == "/token":
             cid, sec = f.get("client_id"), f.get("client_secret")
             auth = self.headers.get("Authorization", "")
