@@ -408,6 +408,40 @@ fn a_token_the_servers_refuse_is_dropped_and_a_fresh_one_fetched() {
 }
 
 #[test]
+fn send_with_a_revoked_client_exits_non_zero_with_the_reason_and_keeps_the_letter() {
+    let s = Servers::start(3600, "xoauth2 oauthbearer");
+    s.dc.deliver("1.complaint", &complaint(1));
+    let poll = s.redress(&["poll"]);
+    assert_eq!(poll.code, 0, "{}", poll.stderr);
+    s.revoke(true);
+
+    let send = s.redress(&["send"]);
+    assert_eq!(send.code, 3, "{}{}", send.stdout, send.stderr);
+    let said: Vec<&str> = send
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("redress send:"))
+        .collect();
+    assert_eq!(said.len(), 1, "{}", send.stderr);
+    assert!(
+        said[0].contains("smtp oauth2: token request to")
+            && said[0].contains("refused: invalid_client: client revoked"),
+        "{}",
+        said[0]
+    );
+    assert!(!send.stderr.contains(CLIENT_SECRET));
+    assert!(s.sent().is_empty());
+
+    // Restored: the letter, put back for a retry, goes at its next attempt.
+    s.revoke(false);
+    let later = (chrono::Utc::now() + chrono::Duration::hours(1)).to_rfc3339();
+    let send = s.redress(&["--now", &later, "send"]);
+    assert_eq!(send.code, 0, "{}{}", send.stdout, send.stderr);
+    assert!(send.stdout.contains("sent 1,"), "{}", send.stdout);
+    assert!(acknowledged(&s, 1));
+}
+
+#[test]
 fn a_revoked_client_is_a_clear_one_line_error_and_the_daemon_retries_without_a_crash_loop() {
     let s = Servers::start(3600, "xoauth2 oauthbearer");
     s.dc.deliver("1.complaint", &complaint(1));
