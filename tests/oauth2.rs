@@ -491,3 +491,35 @@ fn a_revoked_client_is_a_clear_one_line_error_and_the_daemon_retries_without_a_c
     assert_eq!(s.cases(), 1);
     assert!(run.0.try_wait().unwrap().is_none());
 }
+
+#[test]
+fn a_bad_oauth2_table_is_a_one_line_config_error_naming_the_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let head = "policy = \"lgsco-code\"\n[council]\nname = \"X\"\nemail = \"complaints@x.gov.uk\"\n\
+                [mailbox]\nkind = \"imap\"\nhost = \"outlook.office365.com\"\nuser = \"complaints@x.gov.uk\"\n";
+    for (table, line, want) in [
+        (
+            "[mailbox.oauth2]\ntoken_url = \"http://login.example/token\"\nclient_id = \"a\"\nsecret_env = \"S\"\n",
+            10,
+            "[mailbox.oauth2] token_url 'http://login.example/token' must be https://",
+        ),
+        (
+            "[mailbox.oauth2]\ntoken_url = \"https://login.example/token\"\nclient_id = \"a\"\n",
+            9,
+            "[mailbox.oauth2] needs the client secret from secret_file or secret_env",
+        ),
+        (
+            "password_env = \"P\"\n[mailbox.oauth2]\ntoken_url = \"https://login.example/token\"\nclient_id = \"a\"\nsecret_env = \"S\"\n",
+            9,
+            "[mailbox] password_env and [mailbox.oauth2] are both set",
+        ),
+    ] {
+        std::fs::write(dir.path().join("r.toml"), format!("{head}{table}")).unwrap();
+        let r = bin::run(dir.path(), &["--config", "r.toml", "poll"]);
+        assert_ne!(r.code, 0);
+        let err = r.stderr.trim();
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.contains(&format!("r.toml: line {line}: {want}")), "{err}");
+        assert!(!dir.path().join("data").exists(), "nothing made");
+    }
+}

@@ -163,15 +163,23 @@ async fn log_in(
     // XOAUTH2 where offered (Microsoft, Google), else the standard OAUTHBEARER.
     let bearer = !mechs.iter().any(|m| m == "XOAUTH2") && mechs.iter().any(|m| m == "OAUTHBEARER");
     let user = crate::oauth::user(o).to_string();
-    let sasl = |token: &str| {
+    let initial = |token: &str| {
         if bearer {
             crate::oauth::oauthbearer(&user, &cfg.host, port(cfg), token)
         } else {
             crate::oauth::xoauth2(&user, token)
         }
     };
-    let mech = if bearer { "OAUTHBEARER" } else { "XOAUTH2" };
-    match client.authenticate(mech, Sasl::new(sasl(&token))).await {
+    let (mech, after) = if bearer {
+        ("OAUTHBEARER", "\x01")
+    } else {
+        ("XOAUTH2", "")
+    };
+    let sasl = |token: &str| Sasl {
+        first: Some(initial(token)),
+        after,
+    };
+    match client.authenticate(mech, sasl(&token)).await {
         Ok(s) => Ok(s),
         Err((async_imap::error::Error::No(why), client)) => {
             tracing::warn!(server = %cfg.host, mechanism = mech, reason = %why, "token refused: fetching a fresh one");
@@ -180,7 +188,7 @@ async fn log_in(
                 .await
                 .map_err(|m| fail(cfg, m))?;
             client
-                .authenticate(mech, Sasl::new(sasl(&fresh)))
+                .authenticate(mech, sasl(&fresh))
                 .await
                 .map_err(|(e, _)| fail(cfg, format!("AUTHENTICATE {mech} as {user}: {e}")))
         }
@@ -219,25 +227,18 @@ async fn auth_mechanisms(
 }
 
 /// A SASL client for AUTHENTICATE: the initial response to the first challenge, then
-/// empty answers (a server refusing XOAUTH2 sends its reason as a challenge and waits
-/// for an empty line before it says NO).
+/// `after` (a server refusing the token sends its reason as a challenge and waits for
+/// an empty answer for XOAUTH2, or %x01 for OAUTHBEARER by RFC 7628, before it says NO).
 struct Sasl {
     first: Option<String>,
-}
-
-impl Sasl {
-    fn new(response: String) -> Sasl {
-        Sasl {
-            first: Some(response),
-        }
-    }
+    after: &'static str,
 }
 
 impl async_imap::Authenticator for Sasl {
     type Response = String;
 
     fn process(&mut self, _challenge: &[u8]) -> String {
-        self.first.take().unwrap_or_default()
+        self.first.take().unwrap_or_else(|| self.after.to_string())
     }
 }
 
