@@ -408,6 +408,25 @@ fn a_token_the_servers_refuse_is_dropped_and_a_fresh_one_fetched() {
 }
 
 #[test]
+fn an_oauthbearer_login_refused_is_tried_again_with_a_fresh_token() {
+    let s = Servers::start(3600, "oauthbearer");
+    let _run = s.spawn_run();
+    s.dc.deliver("1.complaint", &complaint(1));
+    wait_until("the first acknowledgement", 60, || acknowledged(&s, 1));
+    s.forget_tokens();
+    s.dc.stop();
+    s.dc.deliver("2.complaint", &complaint(2));
+    s.dc.start_again();
+    wait_until("the second acknowledgement", 90, || acknowledged(&s, 2));
+    let run = s.run_log();
+    assert!(
+        run.contains("token refused: fetching a fresh one") && run.contains("OAUTHBEARER"),
+        "{run}"
+    );
+    assert_eq!(s.dovecot_log().matches("method=OAUTHBEARER").count(), 2);
+}
+
+#[test]
 fn send_with_a_revoked_client_exits_non_zero_with_the_reason_and_keeps_the_letter() {
     let s = Servers::start(3600, "xoauth2 oauthbearer");
     s.dc.deliver("1.complaint", &complaint(1));
