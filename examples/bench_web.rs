@@ -317,13 +317,19 @@ fn main() {
             break;
         }
     }
-    assert!(!forms.is_empty(), "no complaint in the queue to preview a reply on");
+    assert!(
+        !forms.is_empty(),
+        "no complaint in the queue to preview a reply on"
+    );
     time(
         "reply preview (POST /cases/REF/reply, action=preview)",
         &mut |i| {
             let (r, csrf, version) = &forms[i % forms.len()];
             let out = preview(r, csrf, version);
-            assert!(out.1.starts_with(b"%PDF"), "the preview of {r} is not a PDF");
+            assert!(
+                out.1.starts_with(b"%PDF"),
+                "the preview of {r} is not a PDF"
+            );
             out
         },
     );

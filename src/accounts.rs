@@ -622,20 +622,30 @@ mod tests {
         let mut s = Store::open_in_memory().unwrap();
         let then = Utc::now() - Duration::days(200);
         for _ in 0..3 {
-            assert!(sign_in(&mut s, "nobody", "wrong password!", "10.0.0.9", then)
-                .unwrap()
-                .is_err());
+            assert!(
+                sign_in(&mut s, "nobody", "wrong password!", "10.0.0.9", then)
+                    .unwrap()
+                    .is_err()
+            );
         }
         assert_eq!(s.sign_in_attempts(100).unwrap().len(), 3);
         let later = then + Duration::days(SIGN_IN_RECORD_DAYS);
-        assert!(sign_in(&mut s, "nobody", "wrong password!", "10.0.0.9", later)
-            .unwrap()
-            .is_err());
-        assert_eq!(s.sign_in_attempts(100).unwrap().len(), 4, "90 days to the second: kept");
+        assert!(
+            sign_in(&mut s, "nobody", "wrong password!", "10.0.0.9", later)
+                .unwrap()
+                .is_err()
+        );
+        assert_eq!(
+            s.sign_in_attempts(100).unwrap().len(),
+            4,
+            "90 days to the second: kept"
+        );
         let after = later + Duration::seconds(1);
-        assert!(sign_in(&mut s, "nobody", "wrong password!", "10.0.0.9", after)
-            .unwrap()
-            .is_err());
+        assert!(
+            sign_in(&mut s, "nobody", "wrong password!", "10.0.0.9", after)
+                .unwrap()
+                .is_err()
+        );
         let left = s.sign_in_attempts(100).unwrap();
         assert_eq!(left.len(), 2, "the three from 200 days ago are gone");
     }

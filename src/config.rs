@@ -105,6 +105,28 @@ pub struct ImapConfig {
     pub processed_folder: Option<String>,
     #[serde(default = "default_poll")]
     pub poll_seconds: u64,
+    /// `[mailbox.oauth2]`: log in by `AUTHENTICATE XOAUTH2` (or OAUTHBEARER) with a
+    /// token from the client-credentials flow instead of a password.
+    pub oauth2: Option<Box<Oauth2Config>>,
+}
+
+/// `[mailbox.oauth2]` / `[outbox.oauth2]`: an OAuth2 client (Microsoft Entra ID app
+/// registration, say) whose tokens log in to the mailbox or the SMTP server.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Oauth2Config {
+    /// The token endpoint (https, or http on loopback only).
+    pub token_url: String,
+    pub client_id: String,
+    /// Space-separated scopes, e.g. `https://outlook.office365.com/.default`.
+    #[serde(default)]
+    pub scope: String,
+    /// The client secret: a file (a systemd credential, say) or an environment variable, never the config itself.
+    pub secret_file: Option<PathBuf>,
+    pub secret_env: Option<String>,
+    /// The mailbox the token logs in as; defaults to the IMAP `user`, or the SMTP `user`
+    /// (else the council's email) for the outbox. Filled in when the config is read.
+    pub user: Option<String>,
 }
 
 fn default_tls() -> String {
@@ -141,6 +163,8 @@ pub struct SmtpConfig {
     pub user: Option<String>,
     pub password_file: Option<PathBuf>,
     pub password_env: Option<String>,
+    /// `[outbox.oauth2]`: AUTH XOAUTH2 with a client-credentials token instead of a password.
+    pub oauth2: Option<Box<Oauth2Config>>,
 }
 
 fn default_smtp_tls() -> String {
@@ -661,6 +685,12 @@ impl Config {
                 // Secrets and CA files count from the config's folder, like every path.
                 i.password_file = i.password_file.as_deref().map(resolve);
                 i.ca_file = i.ca_file.as_deref().map(resolve);
+                if let Some(o) = &mut i.oauth2 {
+                    let has_password = i.password_file.is_some() || i.password_env.is_some();
+                    check_oauth2(o, "mailbox", has_password, src, file)?;
+                    o.secret_file = o.secret_file.as_deref().map(resolve);
+                    o.user.get_or_insert_with(|| i.user.clone());
+                }
                 MailboxConfig::Imap(i)
             }
             None => MailboxConfig::Maildir {
@@ -674,6 +704,13 @@ impl Config {
             Some(OutboxConfig::Smtp(mut o)) => {
                 o.password_file = o.password_file.as_deref().map(resolve);
                 o.ca_file = o.ca_file.as_deref().map(resolve);
+                if let Some(oa) = &mut o.oauth2 {
+                    let has_password = o.password_file.is_some() || o.password_env.is_some();
+                    check_oauth2(oa, "outbox", has_password, src, file)?;
+                    oa.secret_file = oa.secret_file.as_deref().map(resolve);
+                    let user = o.user.clone().unwrap_or_else(|| raw.council.email.clone());
+                    oa.user.get_or_insert(user);
+                }
                 OutboxConfig::Smtp(o)
             }
             None => OutboxConfig::File {
@@ -858,6 +895,92 @@ impl Config {
     }
 }
 
+/// `[TABLE.oauth2]` makes sense: one secret source, no password beside it, and a token
+/// URL that is https (or http on loopback, for a local test server).
+fn check_oauth2(
+    o: &Oauth2Config,
+    table: &str,
+    has_password: bool,
+    src: &str,
+    file: &str,
+) -> Result<(), ConfigError> {
+    let header = format!("[{table}.oauth2]");
+    let bad = |key: &str, msg: String| ConfigError::Invalid {
+        file: file.to_string(),
+        line: line_after(src, &header, key),
+        msg: format!("{header} {msg}"),
+    };
+    if has_password {
+        let key = src
+            .lines()
+            .skip_while(|l| !l.trim_start().starts_with(&format!("[{table}]")))
+            .skip(1)
+            .take_while(|l| !l.trim_start().starts_with('['))
+            .find(|l| l.trim_start().starts_with("password_"))
+            .and_then(|l| l.split('=').next())
+            .map(|k| k.trim().to_string())
+            .unwrap_or_else(|| "password_file".into());
+        return Err(ConfigError::Invalid {
+            file: file.to_string(),
+            line: line_after(src, &format!("[{table}]"), &key),
+            msg: format!(
+                "[{table}] {key} and {header} are both set: log in with a password or with OAuth2, not both"
+            ),
+        });
+    }
+    match (&o.secret_file, &o.secret_env) {
+        (None, None) => return Err(bad(
+            &header,
+            "needs the client secret from secret_file or secret_env (never written in this file)"
+                .into(),
+        )),
+        (Some(_), Some(_)) => {
+            return Err(bad(
+                "secret_env",
+                "has both secret_file and secret_env: keep one".into(),
+            ))
+        }
+        _ => {}
+    }
+    if o.client_id.trim().is_empty() {
+        return Err(bad("client_id", "client_id is empty".into()));
+    }
+    let url = oauth2::url::Url::parse(o.token_url.trim())
+        .map_err(|e| bad("token_url", format!("token_url '{}': {e}", o.token_url)))?;
+    let loopback = url
+        .host_str()
+        .is_some_and(|h| crate::tls::is_loopback(h.trim_start_matches('[').trim_end_matches(']')));
+    match url.scheme() {
+        "https" => {}
+        "http" if loopback => {}
+        _ => {
+            return Err(bad(
+                "token_url",
+                format!(
+                    "token_url '{}' must be https:// (http only on loopback): the client secret travels in it",
+                    o.token_url
+                ),
+            ))
+        }
+    }
+    Ok(())
+}
+
+/// The line of the first `needle` after the line holding `after` (else anywhere).
+fn line_after(src: &str, after: &str, needle: &str) -> usize {
+    let start = src.lines().position(|l| l.contains(after));
+    match start {
+        Some(s) => src
+            .lines()
+            .enumerate()
+            .skip(s)
+            .find(|(_, l)| l.contains(needle))
+            .map(|(i, _)| i + 1)
+            .unwrap_or(s + 1),
+        None => line_of(src, needle),
+    }
+}
+
 fn line_of(src: &str, needle: &str) -> usize {
     src.lines()
         .position(|l| l.contains(needle))
@@ -981,5 +1104,87 @@ mod example_tests {
         assert_eq!(c.calendar.closures().len(), 3);
         assert!(matches!(c.mailbox, MailboxConfig::Imap(_)));
         assert!(matches!(c.outbox, OutboxConfig::Smtp(_)));
+    }
+}
+
+#[cfg(test)]
+mod oauth2_tests {
+    use super::*;
+
+    const IMAP: &str = "[mailbox]\nkind = \"imap\"\nhost = \"outlook.office365.com\"\nuser = \"complaints@council.gov.uk\"\n";
+    const OAUTH: &str = "[mailbox.oauth2]\ntoken_url = \"https://login.microsoftonline.com/t/oauth2/v2.0/token\"\nclient_id = \"app\"\nscope = \"https://outlook.office365.com/.default\"\n";
+
+    fn parse(src: &str) -> Result<Config, ConfigError> {
+        Config::parse_str(src, "t.toml", Path::new("/etc/redress"))
+    }
+
+    /// The default config with its [mailbox] and [outbox] replaced by `tail`.
+    fn with(tail: &str) -> String {
+        let head = DEFAULT.split("[mailbox]").next().unwrap();
+        format!("{head}{tail}")
+    }
+
+    #[test]
+    fn oauth2_tables_load_with_the_user_and_secret_resolved() {
+        let src = with(&format!(
+            "{IMAP}{OAUTH}secret_file = \"oauth2-secret\"\n\
+             [outbox]\nkind = \"smtp\"\nhost = \"smtp.office365.com\"\nport = 587\n\
+             [outbox.oauth2]\ntoken_url = \"http://127.0.0.1:9/token\"\nclient_id = \"app\"\nsecret_env = \"SECRET\"\n"
+        ));
+        let c = parse(&src).unwrap();
+        let MailboxConfig::Imap(i) = &c.mailbox else {
+            panic!()
+        };
+        let o = i.oauth2.as_ref().unwrap();
+        assert_eq!(o.user.as_deref(), Some("complaints@council.gov.uk"));
+        assert_eq!(
+            o.secret_file.as_deref(),
+            Some(Path::new("/etc/redress/oauth2-secret"))
+        );
+        let OutboxConfig::Smtp(s) = &c.outbox else {
+            panic!()
+        };
+        // No SMTP user: the council's address sends.
+        assert_eq!(
+            s.oauth2.as_ref().unwrap().user.as_deref(),
+            Some("complaints@example.gov.uk")
+        );
+    }
+
+    #[test]
+    fn bad_oauth2_tables_are_one_line_naming_the_key() {
+        let cases = [
+            (
+                format!("{IMAP}password_file = \"p\"\n{OAUTH}secret_env = \"S\"\n"),
+                "password_file = ",
+                "[mailbox] password_file and [mailbox.oauth2] are both set",
+            ),
+            (
+                format!("{IMAP}{OAUTH}"),
+                "[mailbox.oauth2]",
+                "needs the client secret from secret_file or secret_env",
+            ),
+            (
+                format!("{IMAP}{OAUTH}secret_file = \"a\"\nsecret_env = \"B\"\n"),
+                "secret_env = ",
+                "has both secret_file and secret_env",
+            ),
+            (
+                format!(
+                    "{IMAP}{}secret_env = \"S\"\n",
+                    OAUTH.replace("https://login.microsoftonline.com", "http://login.example")
+                ),
+                "token_url = ",
+                "must be https:// (http only on loopback)",
+            ),
+        ];
+        for (tail, line_with, want) in cases {
+            let src = with(&tail);
+            let e = parse(&src).unwrap_err().to_string();
+            let line = src.lines().position(|l| l.starts_with(line_with)).unwrap() + 1;
+            assert!(e.starts_with(&format!("t.toml: line {line}: ")), "{e}");
+            assert!(e.contains(want), "{e}");
+            assert_eq!(e.lines().count(), 1);
+        }
     }
 }

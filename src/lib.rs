@@ -37,6 +37,7 @@
 //! **Edges**
 //! - [`mailbox`]: Maildir and IMAP sources; `Source::watch` owns IDLE.
 //! - [`tls`]: TLS client settings and certificate advice.
+//! - [`oauth`]: OAuth2 client-credentials tokens for Microsoft 365 and Google mailboxes.
 //! - [`daemon`]: `redress run`, three tasks and one shutdown.
 //! - [`notify`]: systemd readiness and watchdog.
 //! - [`config`]: the configuration file.
@@ -57,6 +58,7 @@ pub mod letter;
 pub mod mailbox;
 pub mod message;
 pub mod notify;
+pub mod oauth;
 pub mod outbox;
 pub mod plan;
 pub mod policy;

@@ -917,6 +917,8 @@ fn an_admin_adds_an_officer_and_a_case_page_older_than_the_officers_note_is_refu
         "{history}"
     );
     assert!(!history.contains("Written on a stale page."), "{history}");
+}
+
 /// Mail from a real Dovecot that Redress could not put on a case, read and released by
 /// a manager in Chromium: the Quarantine pages pass axe, a hostile message is shown as
 /// text (nothing in it runs), and its forms attach one message to a case and discard

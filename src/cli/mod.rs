@@ -164,12 +164,13 @@ pub fn parse_date(s: &str) -> std::result::Result<NaiveDate, String> {
 
 /// Crates that log secrets or mail below info: async-imap and imap-proto write the IMAP
 /// `LOGIN` command (with the password) and every fetched message at trace; lettre the
-/// SMTP dialogue; rustls the handshake. They stay at info whatever level is asked for,
+/// SMTP dialogue; rustls the handshake; ureq the OAuth2 token requests. They stay at info whatever level is asked for,
 /// unless the filter names the crate itself (`REDRESS_LOG=debug,async_imap=trace`).
 const QUIET_CRATES: &[&str] = &[
     "async_imap",
     "imap_proto",
     "lettre",
+    "ureq",
     "rustls",
     "tokio_rustls",
     "webpki",

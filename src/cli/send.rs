@@ -47,8 +47,13 @@ pub fn run(ctx: &Ctx, a: SendArgs) -> Result<ExitCode> {
         }
     }
     if report.nothing_delivered() {
+        let why = report
+            .last_error
+            .as_deref()
+            .map(|e| format!(" last error: {e};"))
+            .unwrap_or_default();
         eprintln!(
-            "redress send: letters were due and none was delivered ({} to retry later, {} not tried, {} failed): see `redress outbox`",
+            "redress send: letters were due and none was delivered ({} to retry later, {} not tried, {} failed):{why} see `redress outbox`",
             report.retried, report.deferred, report.failed
         );
         return Ok(ExitCode::from(EXIT_NOTHING_DELIVERED));

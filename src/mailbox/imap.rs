@@ -48,14 +48,30 @@ fn port(cfg: &ImapConfig) -> u16 {
     })
 }
 
+/// How the session logs in: a password, or an OAuth2 token (XOAUTH2 / OAUTHBEARER).
+enum Login {
+    Password(String),
+    Token(String),
+}
+
 /// Connect, secure and log in.
 pub async fn connect(cfg: &ImapConfig) -> Result<ImapSession, MailboxError> {
-    let password = tls::read_secret(
-        cfg.password_file.as_deref(),
-        cfg.password_env.as_deref(),
-        "imap",
-    )
-    .map_err(|m| fail(cfg, m))?;
+    let login = match &cfg.oauth2 {
+        // The token first: a refused client fails here, before any connection.
+        Some(o) => Login::Token(
+            crate::oauth::token_async(o, "imap")
+                .await
+                .map_err(|m| fail(cfg, m))?,
+        ),
+        None => Login::Password(
+            tls::read_secret(
+                cfg.password_file.as_deref(),
+                cfg.password_env.as_deref(),
+                "imap",
+            )
+            .map_err(|m| fail(cfg, m))?,
+        ),
+    };
     let tcp = tokio::time::timeout(
         std::time::Duration::from_secs(30),
         TcpStream::connect((cfg.host.as_str(), port(cfg))),
@@ -98,10 +114,7 @@ pub async fn connect(cfg: &ImapConfig) -> Result<ImapSession, MailboxError> {
                 .map_err(|e| fail(cfg, tls_error(cfg, &e)))?;
             let client = Client::new(Box::new(s) as Box<dyn Io>);
             // After STARTTLS there is no second greeting.
-            return client
-                .login(&cfg.user, &password)
-                .await
-                .map_err(|(e, _)| fail(cfg, format!("login: {e}")));
+            return log_in(client, cfg, login).await;
         }
         "plain" => {
             if !(cfg.allow_plaintext || tls::is_loopback(&cfg.host)) {
@@ -122,10 +135,111 @@ pub async fn connect(cfg: &ImapConfig) -> Result<ImapSession, MailboxError> {
         .await
         .map_err(|e| fail(cfg, e))?
         .ok_or_else(|| fail(cfg, "no greeting"))?;
-    client
-        .login(&cfg.user, &password)
+    log_in(client, cfg, login).await
+}
+
+/// LOGIN with the password, or AUTHENTICATE with the token. A token the server refuses
+/// is forgotten and a fresh one tried once (it may have been revoked or expired early).
+async fn log_in(
+    mut client: Client<Box<dyn Io>>,
+    cfg: &ImapConfig,
+    login: Login,
+) -> Result<ImapSession, MailboxError> {
+    let token = match login {
+        Login::Password(p) => {
+            return client
+                .login(&cfg.user, &p)
+                .await
+                .map_err(|(e, _)| fail(cfg, format!("login: {e}")))
+        }
+        Login::Token(t) => t,
+    };
+    let Some(o) = &cfg.oauth2 else {
+        return Err(fail(cfg, "no [mailbox.oauth2] for a token login"));
+    };
+    let mechs = auth_mechanisms(&mut client)
         .await
-        .map_err(|(e, _)| fail(cfg, format!("login: {e}")))
+        .map_err(|e| fail(cfg, format!("capability: {e}")))?;
+    // XOAUTH2 where offered (Microsoft, Google), else the standard OAUTHBEARER.
+    let bearer = !mechs.iter().any(|m| m == "XOAUTH2") && mechs.iter().any(|m| m == "OAUTHBEARER");
+    let user = crate::oauth::user(o).to_string();
+    let initial = |token: &str| {
+        if bearer {
+            crate::oauth::oauthbearer(&user, &cfg.host, port(cfg), token)
+        } else {
+            crate::oauth::xoauth2(&user, token)
+        }
+    };
+    let (mech, after) = if bearer {
+        ("OAUTHBEARER", "\x01")
+    } else {
+        ("XOAUTH2", "")
+    };
+    let sasl = |token: &str| Sasl {
+        first: Some(initial(token)),
+        after,
+    };
+    match client.authenticate(mech, sasl(&token)).await {
+        Ok(s) => Ok(s),
+        Err((async_imap::error::Error::No(why), client)) => {
+            tracing::warn!(server = %cfg.host, mechanism = mech, reason = %why, "token refused: fetching a fresh one");
+            crate::oauth::forget(o);
+            let fresh = crate::oauth::token_async(o, "imap")
+                .await
+                .map_err(|m| fail(cfg, m))?;
+            client
+                .authenticate(mech, sasl(&fresh))
+                .await
+                .map_err(|(e, _)| fail(cfg, format!("AUTHENTICATE {mech} as {user}: {e}")))
+        }
+        Err((e, _)) => Err(fail(cfg, format!("AUTHENTICATE {mech} as {user}: {e}"))),
+    }
+}
+
+/// The SASL mechanisms the server offers before login (CAPABILITY's AUTH=...).
+async fn auth_mechanisms(
+    client: &mut Client<Box<dyn Io>>,
+) -> async_imap::error::Result<Vec<String>> {
+    use async_imap::imap_proto::{Capability, Response};
+    use tokio::io::AsyncWriteExt;
+    // Written straight to the stream: the client has no public way to run a command
+    // before login and keep its untagged answer. Its own tags are A1, A2, ...
+    let stream = client.get_mut();
+    stream.write_all(b"RCAP CAPABILITY\r\n").await?;
+    stream.flush().await?;
+    let mut mechs = Vec::new();
+    loop {
+        let Some(r) = client.read_response().await? else {
+            return Err(async_imap::error::Error::ConnectionLost);
+        };
+        match r.parsed() {
+            Response::Capabilities(caps) => {
+                for c in caps {
+                    if let Capability::Auth(m) = c {
+                        mechs.push(m.to_ascii_uppercase());
+                    }
+                }
+            }
+            Response::Done { tag, .. } if tag.0 == "RCAP" => return Ok(mechs),
+            _ => {}
+        }
+    }
+}
+
+/// A SASL client for AUTHENTICATE: the initial response to the first challenge, then
+/// `after` (a server refusing the token sends its reason as a challenge and waits for
+/// an empty answer for XOAUTH2, or %x01 for OAUTHBEARER by RFC 7628, before it says NO).
+struct Sasl {
+    first: Option<String>,
+    after: &'static str,
+}
+
+impl async_imap::Authenticator for Sasl {
+    type Response = String;
+
+    fn process(&mut self, _challenge: &[u8]) -> String {
+        self.first.take().unwrap_or_else(|| self.after.to_string())
+    }
 }
 
 pub fn source_key(cfg: &ImapConfig) -> String {

@@ -99,6 +99,9 @@ pub struct SendReport {
     /// Of `recovered`: found already delivered (the file outbox had the .eml).
     #[serde(skip)]
     pub found_delivered: usize,
+    /// The reason the last letter tried was put back or failed (for `send`'s one line).
+    #[serde(skip)]
+    pub last_error: Option<String>,
 }
 
 impl SendReport {
@@ -613,11 +616,13 @@ fn deliver(
             tracing::warn!(letter = letter.id, case = %letter.reference, error = %msg, "letter failed");
             store.letter_failed(letter, &msg, now)?;
             report.failed += 1;
+            report.last_error = Some(msg);
         }
         Outcome::Retry { error, next } => {
             tracing::warn!(letter = letter.id, case = %letter.reference, error = %error, next = %next, "letter delayed");
             store.letter_retry(letter, &error, next, now)?;
             report.retried += 1;
+            report.last_error = Some(error);
         }
     }
     Ok(flow)

@@ -2,7 +2,7 @@
 //! zero-setup default). Failures are told apart as temporary (retry later) or
 //! permanent (give up and tell a person).
 
-use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::authentication::{Credentials, Mechanism};
 use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::transport::smtp::extension::ClientId;
 use lettre::{Message, SmtpTransport, Transport as _};
@@ -31,7 +31,16 @@ pub enum Transport {
         /// The host name and CA file, for advice when TLS fails.
         host: String,
         ca_file: Option<PathBuf>,
+        /// `[outbox.oauth2]`: each attempt logs in with XOAUTH2 and a live token
+        /// (`transport` then carries no credentials and is not used).
+        oauth: Option<Box<OauthSmtp>>,
     },
+}
+
+/// What an OAuth2 attempt needs to build its transport around the token of the moment.
+pub struct OauthSmtp {
+    config: SmtpConfig,
+    hello: String,
 }
 
 /// The .eml file name for a Message-ID: stable, so that whether a letter was already
@@ -83,6 +92,25 @@ fn password(c: &SmtpConfig) -> Result<Option<String>> {
 }
 
 fn smtp(c: &SmtpConfig, hello: &str) -> Result<SmtpTransport> {
+    let mut b = smtp_builder(c, hello)?;
+    if c.oauth2.is_some() {
+        return Ok(b.build());
+    }
+    if let Some(user) = &c.user {
+        let pass = password(c)?.ok_or_else(|| {
+            OutboxError::Config(format!(
+                "SMTP user {user} is set but neither password_file nor password_env is"
+            ))
+        })?;
+        b = b.credentials(Credentials::new(user.clone(), pass));
+    }
+    Ok(b.build())
+}
+
+fn smtp_builder(
+    c: &SmtpConfig,
+    hello: &str,
+) -> Result<lettre::transport::smtp::SmtpTransportBuilder> {
     let tls_params = || -> Result<TlsParameters> {
         let mut b = TlsParameters::builder(c.host.clone());
         if let Some(ca) = &c.ca_file {
@@ -114,20 +142,96 @@ fn smtp(c: &SmtpConfig, hello: &str) -> Result<SmtpTransport> {
             )))
         }
     };
-    let mut b = SmtpTransport::builder_dangerous(c.host.clone())
+    Ok(SmtpTransport::builder_dangerous(c.host.clone())
         .port(c.port.unwrap_or(default_port))
         .tls(tls)
         .timeout(Some(std::time::Duration::from_secs(60)))
-        .hello_name(ClientId::Domain(hello.to_string()));
-    if let Some(user) = &c.user {
-        let pass = password(c)?.ok_or_else(|| {
-            OutboxError::Config(format!(
-                "SMTP user {user} is set but neither password_file nor password_env is"
-            ))
-        })?;
-        b = b.credentials(Credentials::new(user.clone(), pass));
+        .hello_name(ClientId::Domain(hello.to_string())))
+}
+
+/// Whether the server refused the login itself (530, 534, 535): with OAuth2 that is
+/// the token's fault or the app's permissions, never the letter's.
+fn auth_refused(e: &lettre::transport::smtp::Error) -> bool {
+    e.status()
+        .is_some_and(|c| matches!(c.to_string().as_str(), "530" | "534" | "535"))
+}
+
+impl OauthSmtp {
+    /// One attempt with the live token; a refused login forgets it and tries once more
+    /// with a fresh one. No token, or a login refused twice, is a temporary failure
+    /// like an unreachable server: the letter waits, the batch stops.
+    fn send(
+        &self,
+        server: &str,
+        m: &Message,
+    ) -> std::result::Result<lettre::transport::smtp::response::Response, Failure> {
+        let o = self
+            .config
+            .oauth2
+            .as_ref()
+            .ok_or_else(|| Failure::Temporary {
+                msg: "no [outbox.oauth2]".into(),
+                unreachable: true,
+            })?;
+        let c = &self.config;
+        let user = crate::oauth::user(o).to_string();
+        let unreachable = |msg: String| Failure::Temporary {
+            msg,
+            unreachable: true,
+        };
+        let attempt = || -> std::result::Result<_, Failure> {
+            let token = crate::oauth::token(o, "smtp").map_err(unreachable)?;
+            let t = smtp_builder(&self.config, &self.hello)
+                .map_err(|e| unreachable(e.to_string()))?
+                .credentials(Credentials::new(user.clone(), token))
+                .authentication(vec![Mechanism::Xoauth2])
+                .build();
+            Ok(t.send(m))
+        };
+        match attempt()? {
+            Err(e) if auth_refused(&e) => {
+                tracing::warn!(server, error = %e, "token refused: fetching a fresh one");
+                crate::oauth::forget(o);
+                match attempt()? {
+                    Err(e) if auth_refused(&e) => Err(unreachable(format!(
+                        "smtp oauth2: {server} refused the token for {user}: {e}"
+                    ))),
+                    other => other.map_err(|e| classify(server, &c.host, c.ca_file.as_deref(), e)),
+                }
+            }
+            other => other.map_err(|e| classify(server, &c.host, c.ca_file.as_deref(), e)),
+        }
     }
-    Ok(b.build())
+}
+
+/// How a failed SMTP attempt counts (see [`Failure`]).
+fn classify(
+    server: &str,
+    host: &str,
+    ca_file: Option<&Path>,
+    e: lettre::transport::smtp::Error,
+) -> Failure {
+    if e.is_permanent() {
+        Failure::Permanent(format!("{server} refused it: {e}"))
+    } else if e.is_transient() {
+        Failure::Temporary {
+            msg: format!("{server} deferred it: {e}"),
+            unreachable: false,
+        }
+    } else if crate::tls::cert_problem(&e).is_some() {
+        Failure::Temporary {
+            msg: format!(
+                "cannot deliver to {server}: {}",
+                crate::tls::explain(&e, "outbox", host, ca_file)
+            ),
+            unreachable: true,
+        }
+    } else {
+        Failure::Temporary {
+            msg: format!("cannot reach {server}: {e}"),
+            unreachable: true,
+        }
+    }
 }
 
 impl Transport {
@@ -143,6 +247,12 @@ impl Transport {
                 ),
                 host: c.host.clone(),
                 ca_file: c.ca_file.clone(),
+                oauth: c.oauth2.is_some().then(|| {
+                    Box::new(OauthSmtp {
+                        config: c.clone(),
+                        hello: config.mail_domain().to_string(),
+                    })
+                }),
             },
         })
     }
@@ -172,31 +282,20 @@ impl Transport {
                 server,
                 host,
                 ca_file,
-            } => match transport.send(m) {
-                Ok(resp) => Ok(format!(
+                oauth,
+            } => {
+                let resp = match oauth {
+                    Some(o) => o.send(server, m)?,
+                    None => transport
+                        .send(m)
+                        .map_err(|e| classify(server, host, ca_file.as_deref(), e))?,
+                };
+                Ok(format!(
                     "accepted by {server}: {} {}",
                     resp.code(),
                     resp.message().collect::<Vec<_>>().join(" ")
-                )),
-                Err(e) if e.is_permanent() => {
-                    Err(Failure::Permanent(format!("{server} refused it: {e}")))
-                }
-                Err(e) if e.is_transient() => Err(Failure::Temporary {
-                    msg: format!("{server} deferred it: {e}"),
-                    unreachable: false,
-                }),
-                Err(e) if crate::tls::cert_problem(&e).is_some() => Err(Failure::Temporary {
-                    msg: format!(
-                        "cannot deliver to {server}: {}",
-                        crate::tls::explain(&e, "outbox", host, ca_file.as_deref())
-                    ),
-                    unreachable: true,
-                }),
-                Err(e) => Err(Failure::Temporary {
-                    msg: format!("cannot reach {server}: {e}"),
-                    unreachable: true,
-                }),
-            },
+                ))
+            }
         }
     }
 }

@@ -207,7 +207,6 @@ impl Store {
                 }
             }
         }
-        let mut args = args;
         args.push(q.clone());
         let n = args.len();
         run(
@@ -288,7 +287,10 @@ impl Store {
             );
             let mut stmt = self.conn.prepare(&sql)?;
             let rest = stmt
-                .query_map(params![officer, (limit - cases.len()) as i64], case_from_row)?
+                .query_map(
+                    params![officer, (limit - cases.len()) as i64],
+                    case_from_row,
+                )?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
             cases.extend(rest);
         }

@@ -33,8 +33,8 @@ mod desk;
 mod letters;
 mod list;
 mod pages;
-mod users;
 mod quarantine;
+mod users;
 
 pub use pages::working_days_left;
 

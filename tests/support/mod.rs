@@ -92,6 +92,21 @@ impl Dovecot {
 
     /// [`Dovecot::start`] presenting the certificate `cert`.
     pub fn start_with(base: &Path, cert: ServerCert) -> Dovecot {
+        Dovecot::start_inner(base, cert, None)
+    }
+
+    /// [`Dovecot::start`] logging in by OAuth2 bearer tokens only: an `oauth2` passdb
+    /// asking `introspection_url` (RFC 7662, POST) whether a token is live, for the SASL
+    /// `mechanisms` given ("xoauth2 oauthbearer", or one of them).
+    pub fn start_oauth2(base: &Path, introspection_url: &str, mechanisms: &str) -> Dovecot {
+        Dovecot::start_inner(
+            base,
+            ServerCert::Leaf,
+            Some((introspection_url, mechanisms)),
+        )
+    }
+
+    fn start_inner(base: &Path, cert: ServerCert, oauth2: Option<(&str, &str)>) -> Dovecot {
         let dir = base.join("dovecot");
         for sub in ["run", "state", "mail"] {
             std::fs::create_dir_all(dir.join(sub)).unwrap();
@@ -99,12 +114,34 @@ impl Dovecot {
         make_cert(&dir, cert);
         let (imap_port, imaps_port) = (free_port(), free_port());
         let d = dir.display();
+        let (mechanisms, passdb) = match oauth2 {
+            None => (
+                "plain login".to_string(),
+                "passdb {\n  driver = static\n  args = password=secret\n}\n".to_string(),
+            ),
+            Some((url, mechs)) => {
+                std::fs::write(
+                    dir.join("dovecot-oauth2.conf.ext"),
+                    format!(
+                        "introspection_mode = post\nintrospection_url = {url}\n\
+                         username_attribute = username\nactive_attribute = active\nactive_value = true\n"
+                    ),
+                )
+                .unwrap();
+                (
+                    mechs.to_string(),
+                    format!(
+                        "passdb {{\n  driver = oauth2\n  mechanisms = {mechs}\n  args = {d}/dovecot-oauth2.conf.ext\n}}\n"
+                    ),
+                )
+            }
+        };
         let conf = format!(
             "base_dir = {d}/run\nstate_dir = {d}/state\nlog_path = {d}/dovecot.log\nprotocols = imap\nlisten = 127.0.0.1\n\
-             ssl = yes\nssl_cert = <{d}/cert.pem\nssl_key = <{d}/key.pem\ndisable_plaintext_auth = no\nauth_mechanisms = plain login\n\
+             ssl = yes\nssl_cert = <{d}/cert.pem\nssl_key = <{d}/key.pem\ndisable_plaintext_auth = no\nauth_mechanisms = {mechanisms}\n\
              mail_location = maildir:{d}/mail/%u\ndefault_internal_user = dovecot\ndefault_login_user = dovenull\n\
              default_internal_group = dovecot\nfirst_valid_uid = 1\n\
-             passdb {{\n  driver = static\n  args = password=secret\n}}\n\
+             {passdb}\
              userdb {{\n  driver = static\n  args = uid=dovecot gid=dovecot home={d}/mail/%u\n}}\n\
              service imap-login {{\n  inet_listener imap {{\n    address = 127.0.0.1\n    port = {imap_port}\n  }}\n\
                inet_listener imaps {{\n    address = 127.0.0.1\n    port = {imaps_port}\n  }}\n  chroot =\n}}\n\
