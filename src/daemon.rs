@@ -302,7 +302,7 @@ pub async fn run(cfg: Config, shutdown: impl Future<Output = ()>) -> anyhow::Res
             let stop = async move {
                 let _ = rx.wait_for(|stop| *stop).await;
             };
-            if let Err(e) = crate::web::serve(cfg, stop).await {
+            if let Err(e) = crate::web::serve(cfg, None, stop).await {
                 tracing::error!(error = %format!("{e:#}"), "web desk not started");
             }
         })

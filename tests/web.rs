@@ -673,6 +673,30 @@ fn my_queue_holds_my_cases_and_the_unassigned_ones_by_deadline_with_tags() {
     );
 }
 
+/// `redress web --now D` counts the queue's deadlines from D, as the CLI does (by the
+/// real clock this case is overdue).
+#[test]
+fn the_desk_counts_from_now_when_given() {
+    let site = web_site("");
+    site.mail(
+        "1",
+        "Ada <ada@example.org>",
+        "Potholes",
+        "Potholes.",
+        "n1@example.org",
+    );
+    // Received Monday 2 November 2026: acknowledged the same day.
+    site.run("2026-11-02T10:00:00Z", &["poll"]);
+    // Due 10 working days after: Monday 16 November, long past by the real clock.
+    let desk = Desk::start_with(site, &["--now", "2026-11-03", "web"]);
+    let q = desk.get("/", Some(&desk.admin())).body;
+    assert!(q.contains("Potholes"), "{q}");
+    assert!(q.contains("Overdue: <strong>0</strong>"), "{q}");
+    assert!(q.contains("2026-11-16 Mon"), "{q}");
+    // 3 November to 16 November: 9 working days left.
+    assert!(q.contains("govuk-table__cell\">9\n"), "{q}");
+}
+
 /// `redress run` on the site, its log read until `want` appears.
 fn run_until(site: &Site, want: &str) -> (Child, String) {
     let log = std::fs::File::create(site.path().join("run.log")).unwrap();

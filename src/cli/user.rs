@@ -175,6 +175,7 @@ pub fn web(ctx: Ctx) -> Result<ExitCode> {
         .build()?;
     rt.block_on(crate::web::serve(
         ctx.config,
+        ctx.fixed_now,
         crate::daemon::shutdown_signal(),
     ))?;
     Ok(ExitCode::SUCCESS)

@@ -4,7 +4,6 @@ use axum::extract::{ConnectInfo, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
-use chrono::Utc;
 use std::net::SocketAddr;
 
 use super::{cookie, set_cookie, Shared, User, SESSION_COOKIE, SIGN_IN_COOKIE};
@@ -67,7 +66,7 @@ pub(crate) async fn sign_in(
     let password = form.password;
     // The store is held to look the account up and to record the outcome, never while
     // argon2 works: other officers' pages are not held up by a sign-in.
-    let now = Utc::now();
+    let now = app.now();
     let begun = app
         .db({
             let address = address.clone();

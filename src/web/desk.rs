@@ -295,9 +295,9 @@ pub(crate) async fn action(
     let version = form.get("version").to_string();
     let (r, a) = (reference.clone(), action.clone());
     let f = Form(form.0.clone(), std::mem::take(&mut form.1));
+    let now = app.now();
     let out = app
         .db(move |store, cfg| {
-            let now = Utc::now();
             let out = store.batch(|s| -> Result<(Done, String), Fail> {
                 let case = s.find_case(&r)?;
                 if s.case_version(case.id)? != version {
@@ -390,9 +390,9 @@ pub(crate) async fn new_case(State(app): State<Shared>, who: User, body: Bytes) 
     let form = Form::parse(&body);
     let actor = format!("officer:{}", who.0.name);
     let f = Form(form.0.clone(), Vec::new());
+    let now = app.now();
     let out = app
         .db(move |store, cfg| {
-            let now = Utc::now();
             let received = match f.opt("received") {
                 None => None,
                 Some(s) => match crate::time::parse_now(s) {

@@ -64,8 +64,9 @@ pub(crate) async fn act(
         }
     };
     let name = who.0.name.clone();
+    let now = app.now();
     let done = app
-        .db(move |store, _| Ok(store.officer_letter_action(id, action, &name, chrono::Utc::now())))
+        .db(move |store, _| Ok(store.officer_letter_action(id, action, &name, now)))
         .await;
     match done {
         Ok(Ok(_)) => Redirect::to(&format!("/outbox?done={what}")).into_response(),

@@ -5,7 +5,6 @@
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use chrono::Utc;
 use serde::{Deserialize, Serialize};
 
 use super::{Shared, User};
@@ -101,7 +100,7 @@ pub(crate) async fn cases(
     who: User,
     Query(q): Query<ListQuery>,
 ) -> Response {
-    let today = crate::calendar::london_date(Utc::now());
+    let today = crate::calendar::london_date(app.now());
     let f = filter(&q, today);
     let rows = match &f {
         Err(_) => Ok(Vec::new()),

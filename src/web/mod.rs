@@ -18,7 +18,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -50,6 +50,9 @@ const MAX_FORM_BYTES: usize = 256 * 1024;
 
 pub(crate) struct App {
     cfg: Config,
+    /// `redress web --now`: the desk's clock stands still there (a demonstration, a
+    /// test); otherwise the real clock.
+    clock: Option<DateTime<Utc>>,
     store: Mutex<Store>,
     tera: tera::Tera,
 }
@@ -96,6 +99,11 @@ pub fn templates() -> anyhow::Result<tera::Tera> {
 
 impl App {
     /// Run `f` on the store off the async threads.
+    /// The time now, as the desk counts it.
+    pub(crate) fn now(&self) -> DateTime<Utc> {
+        self.clock.unwrap_or_else(Utc::now)
+    }
+
     async fn db<T, F>(self: &Arc<Self>, f: F) -> Result<T, Response>
     where
         T: Send + 'static,
@@ -415,9 +423,9 @@ async fn guard(
         let token = cookie(req.headers(), SESSION_COOKIE).map(str::to_string);
         let idle = app.cfg.web.session_idle_hours;
         let address = peer.ip().to_string();
+        let now = app.now();
         let who = app
             .db(move |store, _| {
-                let now = Utc::now();
                 let from_cookie = match &token {
                     Some(t) => accounts::session(store, t, now, idle)?,
                     None => None,
@@ -568,14 +576,16 @@ async fn guard(
 /// to a file.
 pub async fn serve(
     cfg: Config,
+    clock: Option<DateTime<Utc>>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(cfg.web.listen)
         .await
         .map_err(|e| anyhow::anyhow!("web desk: cannot listen on {}: {e}", cfg.web.listen))?;
     let mut store = Store::open(&cfg.database_path())?;
-    accounts::end_idle_sessions(&mut store, Utc::now(), cfg.web.session_idle_hours)?;
-    if let Some(path) = accounts::ensure_first_admin(&mut store, &cfg.data_dir, Utc::now())? {
+    let now = clock.unwrap_or_else(Utc::now);
+    accounts::end_idle_sessions(&mut store, now, cfg.web.session_idle_hours)?;
+    if let Some(path) = accounts::ensure_first_admin(&mut store, &cfg.data_dir, now)? {
         tracing::info!(file = %path.display(), "first start: made the account 'admin'; its password is in the file");
         eprintln!(
             "redress: first start: sign in as 'admin' with the password in {}",
@@ -602,6 +612,7 @@ pub async fn serve(
         tera: templates()?,
         store: Mutex::new(store),
         cfg,
+        clock,
     });
     axum::serve(
         listener,

@@ -3,7 +3,7 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use serde::Serialize;
 
 use super::{Shared, User};
@@ -45,9 +45,10 @@ const QUEUE_LIMIT: usize = 500;
 
 pub(crate) async fn queue(State(app): State<Shared>, who: User) -> Response {
     let name = who.0.name.clone();
+    let now = app.now();
     let rows = app
         .db(move |store, cfg| {
-            let today = crate::calendar::london_date(Utc::now());
+            let today = crate::calendar::london_date(now);
             let cases = store.queue_cases(&name, QUEUE_LIMIT)?;
             Ok(cases
                 .into_iter()
@@ -215,7 +216,7 @@ pub(crate) async fn case_page(
     );
     c.insert(
         "today",
-        &crate::time::iso(crate::calendar::london_date(Utc::now())),
+        &crate::time::iso(crate::calendar::london_date(app.now())),
     );
     app.render("case.html", &c, status)
 }

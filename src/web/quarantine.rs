@@ -155,9 +155,9 @@ pub(crate) async fn act(
     let actor = format!("officer:{}", who.0.name);
     let f = form.clone();
     let what = action.clone();
+    let now = app.now();
     let done = app
         .db(move |store, cfg| {
-            let now = chrono::Utc::now();
             let field = |k: &str| f.get(k).map(|v| v.trim().to_string()).unwrap_or_default();
             let out = match what.as_str() {
                 "attach" => {

@@ -10,7 +10,6 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use chrono::Utc;
 
 use super::{Shared, User};
 use crate::accounts::{self, AccountError, Role};
@@ -112,9 +111,9 @@ pub(crate) async fn act(
     let (name, email, role) = (field("name"), field("email"), field("role"));
     let by = who.0.name.clone();
     let what = action.clone();
+    let now = app.now();
     let out = app
         .db(move |store, _| {
-            let now = Utc::now();
             let done = match what.as_str() {
                 "add" => accounts::role_named(&role).and_then(|role| {
                     let password = accounts::generate_password();

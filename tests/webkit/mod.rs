@@ -87,9 +87,16 @@ pub fn now() -> String {
 impl Desk {
     /// `redress COMMAND` (web or run) on the site, once it says where to sign in.
     pub fn start(site: Site, command: &str) -> Desk {
+        Desk::start_with(site, &[command])
+    }
+
+    /// `redress ARGS...` (e.g. `["--now", DATE, "web"]`) on the site.
+    pub fn start_with(site: Site, args: &[&str]) -> Desk {
+        let command = args.last().copied().unwrap_or_default();
         let log = std::fs::File::create(site.path().join("desk.log")).unwrap();
         let child = bin::redress()
-            .args(["--config", "redress.toml", command])
+            .args(["--config", "redress.toml"])
+            .args(args)
             .current_dir(site.path())
             .stdin(Stdio::null())
             .stdout(Stdio::null())
