@@ -198,9 +198,11 @@ fn fetch(cfg: &Oauth2Config, what: &str) -> Result<(String, Duration), String> {
                 one_line(&e.to_string())
             )
         }
+        // Not the body: an answer that failed to parse may still hold a token.
         RequestTokenError::Parse(e, body) => format!(
-            "{what} oauth2: token request to {url}: the answer is not a token ({e}): {}",
-            one_line(&String::from_utf8_lossy(&body[..body.len().min(200)]))
+            "{what} oauth2: token request to {url}: the answer ({} bytes) is not a token: {}",
+            body.len(),
+            one_line(&e.to_string())
         ),
         RequestTokenError::Other(m) => {
             format!(

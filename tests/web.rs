@@ -930,3 +930,55 @@ fn managers_print_held_letters_from_the_outbox_page_and_record_them_posted() {
         again.body
     );
 }
+
+/// A search for a word in more messages than the desk first gathers (1,000) still lists
+/// the newest cases first: here 60 old cases each got many replies saying "zebra" after
+/// a newer case mentioned it once; the newer case must head the list, not go missing.
+#[test]
+fn a_search_in_many_messages_misses_no_newer_case() {
+    let site = web_site("");
+    for i in 1..=60 {
+        site.mail(
+            &format!("a{i:03}"),
+            &format!("Resident {i} <r{i}@example.org>"),
+            "Potholes",
+            "The road is broken.",
+            &format!("a{i}@example.org"),
+        );
+    }
+    site.run(&now(), &["poll"]);
+    site.mail(
+        "c",
+        "Cleo <cleo@example.org>",
+        "Noise",
+        "A zebra crossing beeps all night.",
+        "c@example.org",
+    );
+    site.run(&now(), &["poll"]);
+    for k in 0..1020 {
+        let i = k % 60 + 1;
+        site.mail(
+            &format!("r{k:04}"),
+            &format!("Resident {i} <r{i}@example.org>"),
+            &format!("Re: EX-2026-{i:05}"),
+            "And the zebra crossing is worn out.",
+            &format!("reply{k}@example.org"),
+        );
+    }
+    site.run(&now(), &["poll"]);
+    let listed = site.run(&now(), &["cases", "--search", "zebra", "--json"]);
+    assert!(listed.contains("EX-2026-00061"), "{listed}");
+    assert!(
+        listed.contains("EX-2026-00060"),
+        "the replies joined the old cases"
+    );
+    let desk = Desk::start(site, "web");
+    let page = desk.get("/cases?q=zebra", Some(&desk.admin())).body;
+    let newest = page
+        .find("EX-2026-00061")
+        .unwrap_or_else(|| panic!("{page}"));
+    let older = page
+        .find("EX-2026-00060")
+        .unwrap_or_else(|| panic!("{page}"));
+    assert!(newest < older, "newest first: {page}");
+}

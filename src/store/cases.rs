@@ -193,16 +193,21 @@ impl Store {
         };
         // A word in most cases ("bins") matches hundreds of thousands: gathering every
         // match takes seconds. So the newest matches are gathered first, and more only
-        // when they do not fill the page: any match left out is older than all of them.
+        // when they do not fill the page with cases newer than any match left out.
         if f.newest_first && f.limit.is_some() {
             for most in SEARCH_HITS_TRIED {
-                let (ids, all) = self.search_hits(q, most)?;
+                let (ids, complete_from) = self.search_hits(q, most)?;
                 let ids: Vec<String> = ids.iter().map(i64::to_string).collect();
                 let rows = run(
                     &format!("{sql} AND c.id IN ({}){tail}", ids.join(",")),
                     &args,
                 )?;
-                if all || Some(rows.len()) == f.limit {
+                // Newest first: the page is right when its oldest case is in the range
+                // where every match was gathered.
+                let full = Some(rows.len()) == f.limit;
+                if complete_from == 0
+                    || (full && rows.last().is_some_and(|c| c.id >= complete_from))
+                {
                     return Ok(rows);
                 }
             }
@@ -220,25 +225,49 @@ impl Store {
     }
 
     /// The cases whose own text or messages match a search, from the newest `most`
-    /// matches in each index (newest by case, and by message); and whether that is all.
-    fn search_hits(&self, query: &str, most: usize) -> Result<(Vec<i64>, bool)> {
-        let mut ids = Vec::new();
-        let mut all = true;
-        for sql in [
+    /// matches in each index (newest by case, and by message), and the case id from
+    /// which on that is every match: 0 when it is all of them.
+    fn search_hits(&self, query: &str, most: usize) -> Result<(Vec<i64>, i64)> {
+        let over = |n: usize| n >= most;
+        let mut stmt = self.conn.prepare_cached(
             "SELECT rowid FROM case_search WHERE case_search MATCH ?1 ORDER BY rowid DESC LIMIT ?2",
-            "SELECT m.case_id FROM message_search ms JOIN messages m ON m.id = ms.rowid
-             WHERE message_search MATCH ?1 AND m.case_id IS NOT NULL ORDER BY ms.rowid DESC LIMIT ?2",
-        ] {
-            let mut stmt = self.conn.prepare_cached(sql)?;
-            let found = stmt
-                .query_map(params![query, most as i64], |r| r.get::<_, i64>(0))?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            all &= found.len() < most;
-            ids.extend(found);
+        )?;
+        let mut ids = stmt
+            .query_map(params![query, most as i64], |r| r.get::<_, i64>(0))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        // Cases are numbered in order: every case matching by its own text from the
+        // last one gathered on is there.
+        let mut complete_from = match ids.last() {
+            Some(&last) if over(ids.len()) => last,
+            _ => 0,
+        };
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT ms.rowid, m.case_id FROM message_search ms JOIN messages m ON m.id = ms.rowid
+             WHERE message_search MATCH ?1 ORDER BY ms.rowid DESC LIMIT ?2",
+        )?;
+        let found = stmt
+            .query_map(params![query, most as i64], |r| {
+                Ok((r.get::<_, i64>(0)?, r.get::<_, Option<i64>>(1)?))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        if let Some(&(oldest, _)) = found.last().filter(|_| over(found.len())) {
+            // Messages are numbered in order, cases not by them (an old case gets a new
+            // reply): a match left out is in a message older than `oldest`, so on a
+            // case no newer than the newest case holding such a message.
+            let newest_left: Option<i64> = self
+                .conn
+                .prepare_cached(
+                    "SELECT case_id FROM messages INDEXED BY messages_case
+                     WHERE case_id IS NOT NULL AND id < ?1 ORDER BY case_id DESC LIMIT 1",
+                )?
+                .query_row([oldest], |r| r.get(0))
+                .optional()?;
+            complete_from = complete_from.max(newest_left.map_or(0, |c| c + 1));
         }
+        ids.extend(found.into_iter().filter_map(|(_, case)| case));
         ids.sort_unstable();
         ids.dedup();
-        Ok((ids, all))
+        Ok((ids, complete_from))
     }
 
     /// The officers' queue: open cases assigned to `officer` and the open unassigned

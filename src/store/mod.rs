@@ -33,6 +33,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/19_account_events.sql"),
     include_str!("migrations/20_quarantine_release.sql"),
     include_str!("migrations/21_letter_attachments.sql"),
+    include_str!("migrations/22_sign_in_attempts_at.sql"),
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -66,7 +66,8 @@ pub(crate) async fn sign_in(
     let password = form.password;
     // The store is held to look the account up and to record the outcome, never while
     // argon2 works: other officers' pages are not held up by a sign-in.
-    let now = app.now();
+    // Sign-in and sessions keep the real clock, under --now too.
+    let now = chrono::Utc::now();
     let begun = app
         .db({
             let address = address.clone();

@@ -50,8 +50,9 @@ const MAX_FORM_BYTES: usize = 256 * 1024;
 
 pub(crate) struct App {
     cfg: Config,
-    /// `redress web --now`: the desk's clock stands still there (a demonstration, a
-    /// test); otherwise the real clock.
+    /// `redress web --now`: the desk's clock for cases stands still there (a
+    /// demonstration, a test); otherwise the real clock. Sign-in and sessions always
+    /// keep the real clock.
     clock: Option<DateTime<Utc>>,
     store: Mutex<Store>,
     tera: tera::Tera,
@@ -423,7 +424,8 @@ async fn guard(
         let token = cookie(req.headers(), SESSION_COOKIE).map(str::to_string);
         let idle = app.cfg.web.session_idle_hours;
         let address = peer.ip().to_string();
-        let now = app.now();
+        // Sessions keep the real clock, under --now too: none would ever go idle.
+        let now = Utc::now();
         let who = app
             .db(move |store, _| {
                 let from_cookie = match &token {
@@ -583,7 +585,7 @@ pub async fn serve(
         .await
         .map_err(|e| anyhow::anyhow!("web desk: cannot listen on {}: {e}", cfg.web.listen))?;
     let mut store = Store::open(&cfg.database_path())?;
-    let now = clock.unwrap_or_else(Utc::now);
+    let now = Utc::now();
     accounts::end_idle_sessions(&mut store, now, cfg.web.session_idle_hours)?;
     if let Some(path) = accounts::ensure_first_admin(&mut store, &cfg.data_dir, now)? {
         tracing::info!(file = %path.display(), "first start: made the account 'admin'; its password is in the file");
