@@ -82,6 +82,29 @@ impl From<WorkflowError> for Fail {
     }
 }
 
+impl From<crate::accounts::AccountError> for Fail {
+    fn from(e: crate::accounts::AccountError) -> Self {
+        use crate::accounts::AccountError;
+        match e {
+            AccountError::Refused(why) => Fail::Refused(why),
+            AccountError::Store(s) => store_fail(s),
+            e @ AccountError::Io(_) => Fail::Internal(e.into()),
+        }
+    }
+}
+
+impl Fail {
+    /// A refusal's line (the stale-page notice for a stale page); an internal failure
+    /// stays an error, for a 500.
+    pub(super) fn refusal(self) -> anyhow::Result<String> {
+        match self {
+            Fail::Internal(e) => Err(e),
+            Fail::Refused(why) => Ok(why),
+            Fail::Stale => Ok(STALE.to_string()),
+        }
+    }
+}
+
 impl From<anyhow::Error> for Fail {
     fn from(e: anyhow::Error) -> Self {
         match e.downcast::<WorkflowError>() {

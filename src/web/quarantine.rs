@@ -110,11 +110,7 @@ pub(crate) async fn eml(State(app): State<Shared>, who: User, Path(id): Path<i64
     let raw = app
         .db(move |store, _| match quarantine::raw(store, id) {
             Ok(raw) => Ok(Ok(raw)),
-            Err(e) => match Fail::from(e) {
-                Fail::Internal(e) => Err(e),
-                Fail::Refused(why) => Ok(Err(why)),
-                Fail::Stale => Ok(Err(String::new())),
-            },
+            Err(e) => Fail::from(e).refusal().map(Err),
         })
         .await;
     match raw {
@@ -177,11 +173,7 @@ pub(crate) async fn act(
             };
             match out {
                 Ok(to) => Ok(Ok(to)),
-                Err(e) => match Fail::from(e) {
-                    Fail::Internal(e) => Err(e),
-                    Fail::Refused(why) => Ok(Err(why)),
-                    Fail::Stale => Ok(Err(super::desk::STALE.to_string())),
-                },
+                Err(e) => Fail::from(e).refusal().map(Err),
             }
         })
         .await;

@@ -11,9 +11,9 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 
+use super::desk::Fail;
 use super::{Shared, User};
-use crate::accounts::{self, AccountError, Role};
-use crate::store::StoreError;
+use crate::accounts::{self, Role};
 
 /// What the page says above the accounts.
 #[derive(Default)]
@@ -140,14 +140,7 @@ pub(crate) async fn act(
             };
             match done {
                 Ok(o) => Ok(o),
-                Err(AccountError::Refused(why)) => Ok(Outcome::Refused(why)),
-                Err(AccountError::Store(
-                    e @ (StoreError::Sqlite(_)
-                    | StoreError::Open { .. }
-                    | StoreError::TooNew { .. }),
-                )) => Err(e.into()),
-                Err(AccountError::Store(e)) => Ok(Outcome::Refused(e.to_string())),
-                Err(e) => Err(e.into()),
+                Err(e) => Fail::from(e).refusal().map(Outcome::Refused),
             }
         })
         .await;
