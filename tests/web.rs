@@ -253,46 +253,14 @@ fn accounts_from_the_cli_and_roles_guard_pages() {
     assert_eq!(err.trim_end().lines().count(), 1, "{err}");
     assert!(err.contains("unknown role 'boss'"), "{err}");
     // Password piped on stdin.
-    let add = |name: &str, role: &str, pw: &str| {
-        let mut child = bin::redress()
-            .args([
-                "--config",
-                "redress.toml",
-                "user",
-                "add",
-                name,
-                "--email",
-                &format!("{name}@council.example"),
-                "--role",
-                role,
-            ])
-            .current_dir(site.path())
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        use std::io::Write;
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(pw.as_bytes())
-            .unwrap();
-        let out = child.wait_with_output().unwrap();
-        (
-            out.status.success(),
-            String::from_utf8_lossy(&out.stdout).into_owned()
-                + &String::from_utf8_lossy(&out.stderr),
-        )
-    };
-    let (ok, text) = add("sam", "officer", "sam's long password\n");
+    let add = |name: &str, role: &str, pw: &str| webkit::try_add_user(&site, name, role, pw);
+    let (ok, text) = add("sam", "officer", "sam's long password");
     assert!(ok, "{text}");
     assert!(
         !text.contains("long password"),
         "a piped password is not echoed: {text}"
     );
-    let (ok, text) = add("sam", "manager", "another long password\n");
+    let (ok, text) = add("sam", "manager", "another long password");
     assert!(
         !ok && text.contains("a user named 'sam' already exists"),
         "{text}"
@@ -617,31 +585,7 @@ fn my_queue_holds_my_cases_and_the_unassigned_ones_by_deadline_with_tags() {
     site.run(&now(), &["poll"]);
     site.run(&now(), &["assign", "EX-2026-00003", "bob", "--by", "cat"]);
     site.run(&now(), &["assign", "EX-2026-00004", "ann", "--by", "cat"]);
-    let mut child = bin::redress()
-        .args([
-            "--config",
-            "redress.toml",
-            "user",
-            "add",
-            "ann",
-            "--email",
-            "ann@council.example",
-            "--role",
-            "officer",
-        ])
-        .current_dir(site.path())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    use std::io::Write;
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"ann's long password\n")
-        .unwrap();
-    assert!(child.wait().unwrap().success());
+    webkit::add_user(&site, "ann", "officer", "ann's long password");
     let desk = Desk::start(site, "web");
     let s = desk.session("ann", "ann's long password");
     let q = desk.get("/", Some(&s)).body;

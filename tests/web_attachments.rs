@@ -186,22 +186,20 @@ fn files_over_the_limits_or_not_allowed_are_refused_on_the_page_with_nothing_que
         ("action", "send"),
     ];
     let before = state(&desk);
+    // Refused on the case page (422) with `why`; returns that page.
+    let refused = |files: &[(&str, &str, &str, &[u8])], why: &str| {
+        let r = desk.post_multipart(&url, &s, &fields, files);
+        assert_eq!(r.status, 422, "{}", r.body);
+        assert!(r.body.contains(why), "{}", r.body);
+        r
+    };
 
     // One file over the per-file limit: the reason on the case page, what was typed kept.
     let mut big = b"%PDF-1.4\n".to_vec();
     big.resize(25_000, b'x');
-    let r = desk.post_multipart(
-        &url,
-        &s,
-        &fields,
+    let r = refused(
         &[("attachments", "big.pdf", "application/pdf", &big)],
-    );
-    assert_eq!(r.status, 422, "{}", r.body);
-    assert!(
-        r.body
-            .contains("attachment big.pdf is 24 KB: at most 20 KB per file"),
-        "{}",
-        r.body
+        "attachment big.pdf is 24 KB: at most 20 KB per file",
     );
     assert!(
         r.body.contains(">Typed with care.</textarea>"),
@@ -212,59 +210,32 @@ fn files_over_the_limits_or_not_allowed_are_refused_on_the_page_with_nothing_que
     // Two that are each allowed but too much together.
     let mut half = b"%PDF-1.4\n".to_vec();
     half.resize(16_000, b'y');
-    let r = desk.post_multipart(
-        &url,
-        &s,
-        &fields,
+    refused(
         &[
             ("attachments", "a.pdf", "application/pdf", &half),
             ("attachments", "b.pdf", "application/pdf", &half),
         ],
-    );
-    assert_eq!(r.status, 422, "{}", r.body);
-    assert!(
-        r.body
-            .contains("the attachments come to 31 KB: at most 29 KB in one letter"),
-        "{}",
-        r.body
+        "the attachments come to 31 KB: at most 29 KB in one letter",
     );
 
     // A program, by name or in disguise.
-    let r = desk.post_multipart(
-        &url,
-        &s,
-        &fields,
+    refused(
         &[(
             "attachments",
             "setup.exe",
             "application/x-msdownload",
             b"MZ\x90\x00",
         )],
+        "attachment setup.exe: this type of file cannot be sent",
     );
-    assert_eq!(r.status, 422, "{}", r.body);
-    assert!(
-        r.body
-            .contains("attachment setup.exe: this type of file cannot be sent"),
-        "{}",
-        r.body
-    );
-    let r = desk.post_multipart(
-        &url,
-        &s,
-        &fields,
+    refused(
         &[(
             "attachments",
             "letter.pdf",
             "application/x-msdownload",
             b"MZ\x90\x00",
         )],
-    );
-    assert_eq!(r.status, 422, "{}", r.body);
-    assert!(
-        r.body
-            .contains("its type application/x-msdownload does not match its name"),
-        "{}",
-        r.body
+        "its type application/x-msdownload does not match its name",
     );
 
     // A request far over what a letter may carry: the desk's page says why (no reset).

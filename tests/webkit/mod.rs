@@ -17,6 +17,32 @@ pub struct Resp {
 }
 
 impl Resp {
+    /// The answer read whole, an error status included; `what` names the request if
+    /// there was none.
+    fn read(out: Result<ureq::Response, ureq::Error>, what: &str) -> Resp {
+        let r = match out {
+            Ok(r) => r,
+            Err(ureq::Error::Status(_, r)) => r,
+            Err(e) => panic!("{what}: {e}"),
+        };
+        let status = r.status();
+        let mut headers = Vec::new();
+        for name in r.headers_names() {
+            for v in r.all(&name) {
+                headers.push((name.clone(), v.to_string()));
+            }
+        }
+        let mut bytes = Vec::new();
+        r.into_reader().read_to_end(&mut bytes).unwrap();
+        let body = String::from_utf8_lossy(&bytes).into_owned();
+        Resp {
+            status,
+            headers,
+            bytes,
+            body,
+        }
+    }
+
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
@@ -161,27 +187,7 @@ impl Desk {
             Some(f) => req.send_form(f),
             None => req.call(),
         };
-        let r = match out {
-            Ok(r) => r,
-            Err(ureq::Error::Status(_, r)) => r,
-            Err(e) => panic!("{method} {path}: {e}"),
-        };
-        let status = r.status();
-        let mut hs = Vec::new();
-        for name in r.headers_names() {
-            for v in r.all(&name) {
-                hs.push((name.clone(), v.to_string()));
-            }
-        }
-        let mut bytes = Vec::new();
-        r.into_reader().read_to_end(&mut bytes).unwrap();
-        let body = String::from_utf8_lossy(&bytes).into_owned();
-        Resp {
-            status,
-            headers: hs,
-            bytes,
-            body,
-        }
+        Resp::read(out, &format!("{method} {path}"))
     }
 
     pub fn get(&self, path: &str, session: Option<&str>) -> Resp {
@@ -233,27 +239,7 @@ impl Desk {
                 &format!("multipart/form-data; boundary={boundary}"),
             )
             .send_bytes(&body);
-        let r = match out {
-            Ok(r) => r,
-            Err(ureq::Error::Status(_, r)) => r,
-            Err(e) => panic!("POST {path} (multipart): {e}"),
-        };
-        let status = r.status();
-        let mut hs = Vec::new();
-        for name in r.headers_names() {
-            for v in r.all(&name) {
-                hs.push((name.clone(), v.to_string()));
-            }
-        }
-        let mut bytes = Vec::new();
-        r.into_reader().read_to_end(&mut bytes).unwrap();
-        let body = String::from_utf8_lossy(&bytes).into_owned();
-        Resp {
-            status,
-            headers: hs,
-            bytes,
-            body,
-        }
+        Resp::read(out, &format!("POST {path} (multipart)"))
     }
 
     /// The sign-in form filled in and sent, as a browser would.
@@ -291,8 +277,9 @@ impl Desk {
     }
 }
 
-/// `redress user add NAME --role ROLE` with the password on stdin.
-pub fn add_user(site: &Site, name: &str, role: &str, password: &str) {
+/// `redress user add NAME --role ROLE` (email NAME@council.example) with `password`
+/// on stdin: whether it worked, and what it printed (stdout, then stderr).
+pub fn try_add_user(site: &Site, name: &str, role: &str, password: &str) -> (bool, String) {
     let mut child = bin::redress()
         .args([
             "--config",
@@ -307,7 +294,8 @@ pub fn add_user(site: &Site, name: &str, role: &str, password: &str) {
         ])
         .current_dir(site.path())
         .stdin(Stdio::piped())
-        .stdout(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
         .spawn()
         .unwrap();
     use std::io::Write;
@@ -317,5 +305,15 @@ pub fn add_user(site: &Site, name: &str, role: &str, password: &str) {
         .unwrap()
         .write_all(format!("{password}\n").as_bytes())
         .unwrap();
-    assert!(child.wait().unwrap().success());
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr),
+    )
+}
+
+/// `redress user add NAME --role ROLE` with the password on stdin.
+pub fn add_user(site: &Site, name: &str, role: &str, password: &str) {
+    let (ok, text) = try_add_user(site, name, role, password);
+    assert!(ok, "{text}");
 }
