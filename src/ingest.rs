@@ -122,7 +122,7 @@ pub fn prepare(cfg: &Config, raw: &[u8]) -> Prepared {
             message_id: Some(id),
             content_digest,
             ..
-        }) => format!("{id} {KEY_DIGEST}{content_digest}"),
+        }) => message_key(id, content_digest),
         _ => format!("{KEY_DIGEST}{}", sha256_hex(raw)),
     };
     // Only a new case needs it, but it costs nothing in the database to have it ready.
@@ -155,6 +155,35 @@ pub fn prepare(cfg: &Config, raw: &[u8]) -> Prepared {
 /// are a contiguous range of the key's index. Mail stored before digests has the bare
 /// Message-ID as its key; `stored_under_old_key` still recognises it.
 const KEY_DIGEST: &str = "sha256:";
+
+/// The key a readable message with a Message-ID is stored under: the same mail fetched
+/// again (or released from the quarantine) is never stored twice.
+pub(crate) fn message_key(message_id: &str, content_digest: &str) -> String {
+    format!("{message_id} {KEY_DIGEST}{content_digest}")
+}
+
+/// Mark a loop as noise (unless already noise): our own letter coming back, or mail
+/// from the inbox itself.
+pub(crate) fn mark_loop(
+    sp: &rusqlite::Connection,
+    cfg: &Config,
+    p: &mut Parsed,
+    from: &str,
+) -> store::Result<()> {
+    if p.noise.is_some() {
+        return Ok(());
+    }
+    let ours = match p
+        .message_id
+        .as_deref()
+        .and_then(|id| admission::as_our_message_id(id, cfg.mail_domain()))
+    {
+        Some(id) => messages::is_our_letter(sp, &id)?,
+        None => false,
+    };
+    p.noise = admission::loop_reason(ours, from, &cfg.council.email.to_lowercase());
+    Ok(())
+}
 
 /// Ingest one message. The caller commits `tx` (a batch may share one transaction;
 /// this function works inside a savepoint so one failure undoes only itself).
@@ -236,18 +265,7 @@ fn store_prepared(
         }
     };
     let from = p.from.clone().unwrap_or_default();
-    // Our own letter coming back, or mail from the inbox itself: a loop.
-    let ours = match p
-        .message_id
-        .as_deref()
-        .and_then(|id| admission::as_our_message_id(id, cfg.mail_domain()))
-    {
-        Some(id) => messages::is_our_letter(sp, &id)?,
-        None => false,
-    };
-    if p.noise.is_none() {
-        p.noise = admission::loop_reason(ours, &from, &cfg.council.email.to_lowercase());
-    }
+    mark_loop(sp, cfg, &mut p, &from)?;
     let received_at = admission::received_at(msg.delivered_at, p.date, now);
     let stored = Stored {
         key: &key,

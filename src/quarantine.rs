@@ -144,7 +144,7 @@ fn release(cfg: &Config, id: i64, h: &Held) -> Result<Release> {
     };
     // The key ingestion gives a message it can read; else the one it was quarantined under.
     let key = match &parsed.message_id {
-        Some(mid) => format!("{mid} sha256:{}", parsed.content_digest),
+        Some(mid) => crate::ingest::message_key(mid, &parsed.content_digest),
         None => h.key.clone(),
     };
     Ok(Release {
@@ -277,17 +277,7 @@ pub fn open(
     not_stored_yet(&tx, id, &r.key)?;
     let mut p = r.parsed;
     // The loop rules ingestion applies: mail from the inbox itself, or our own letter back.
-    let ours = match p
-        .message_id
-        .as_deref()
-        .and_then(|mid| admission::as_our_message_id(mid, cfg.mail_domain()))
-    {
-        Some(mid) => messages::is_our_letter(&tx, &mid)?,
-        None => false,
-    };
-    if p.noise.is_none() {
-        p.noise = admission::loop_reason(ours, &from, &cfg.council.email.to_lowercase());
-    }
+    crate::ingest::mark_loop(&tx, cfg, &mut p, &from)?;
     let verdict = cfg.triage.classify(&p.subject, &p.body);
     let stored = Stored {
         key: &r.key,
