@@ -139,28 +139,56 @@ mod tests {
     }
 }
 
-/// An officer's search words as an FTS5 query: each word (letters and digits; other
-/// characters split it, as the index's tokenizer does) must occur, the last part of
-/// each as a prefix, so "BNES-2026-0004" finds BNES-2026-00042 and "acac ave" finds
-/// Acacia Avenue. Nothing the officer types is FTS5 syntax. None when there are no words.
-pub fn search_query(input: &str) -> Option<String> {
-    let words: Vec<String> = input
-        .split_whitespace()
-        .filter_map(|w| {
-            let parts: Vec<String> = w
-                .split(|c: char| !c.is_alphanumeric())
-                .filter(|p| !p.is_empty())
-                .map(|p| p.to_lowercase())
-                .collect();
-            (!parts.is_empty()).then(|| format!("\"{}\"*", parts.join(" ")))
-        })
-        .collect();
-    (!words.is_empty()).then(|| words.join(" AND "))
+/// An officer's search: each word (letters and digits; other characters split it, as
+/// the index's tokenizer does) must occur, the last part of each as a prefix, so
+/// "BNES-2026-0004" finds BNES-2026-00042 and "acac ave" finds Acacia Avenue. Nothing
+/// the officer types is FTS5 syntax.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Search {
+    /// Each word's parts, lowercased ("BNES-2026-0004": bnes, 2026, 0004).
+    words: Vec<Vec<String>>,
+}
+
+impl Search {
+    /// None when there are no words.
+    pub fn parse(input: &str) -> Option<Search> {
+        let words: Vec<Vec<String>> = input
+            .split_whitespace()
+            .map(|w| {
+                w.split(|c: char| !c.is_alphanumeric())
+                    .filter(|p| !p.is_empty())
+                    .map(|p| p.to_lowercase())
+                    .collect::<Vec<_>>()
+            })
+            .filter(|parts| !parts.is_empty())
+            .collect();
+        (!words.is_empty()).then_some(Search { words })
+    }
+
+    pub fn words(&self) -> &[Vec<String>] {
+        &self.words
+    }
+
+    /// The whole search as one FTS5 query: every word a prefix phrase, all required.
+    pub fn fts(&self) -> String {
+        let words: Vec<String> = self.words.iter().map(|w| phrase(w, true)).collect();
+        words.join(" AND ")
+    }
+}
+
+/// One word as an FTS5 phrase (its parts are letters and digits only, so quoting is
+/// safe), its last part a prefix or whole.
+pub fn phrase(parts: &[String], prefix: bool) -> String {
+    format!("\"{}\"{}", parts.join(" "), if prefix { "*" } else { "" })
 }
 
 #[cfg(test)]
 mod search_tests {
-    use super::search_query;
+    use super::Search;
+
+    fn search_query(input: &str) -> Option<String> {
+        Search::parse(input).map(|s| s.fts())
+    }
 
     #[test]
     fn search_words_become_a_safe_prefix_query() {

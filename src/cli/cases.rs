@@ -130,7 +130,7 @@ pub fn list(ctx: &Ctx, a: CasesArgs) -> Result<ExitCode> {
         received_from: a.received_from,
         received_to: a.received_to,
         search: match a.search.as_deref() {
-            Some(words) => Some(crate::text::search_query(words).ok_or_else(|| {
+            Some(words) => Some(crate::text::Search::parse(words).ok_or_else(|| {
                 anyhow::anyhow!("--search has no words to look for (letters or digits)")
             })?),
             None => None,

@@ -11,8 +11,10 @@ use crate::case::{Case, FactsRow, Kind, State};
 use crate::policy::Policy;
 
 use super::deadlines::{apply_deadline_op, set_extension, set_open_deadline, upsert_deadline};
+use super::search::{self, Index};
 use super::{insert_event, request_letter, LetterRequest, Result, Store, StoreError};
 use crate::plan::{Plan, Transition, Write};
+use crate::text::Search;
 use crate::time::{iso, stamp};
 
 /// A new case, however it arrived (mail, phone, letter, officer entry).
@@ -47,9 +49,9 @@ pub struct CaseFilter {
     /// Received on or after / on or before these London dates.
     pub received_from: Option<NaiveDate>,
     pub received_to: Option<NaiveDate>,
-    /// An FTS5 query (see [`crate::text::search_query`]) over the reference, the
-    /// customer's name, email and address, the subject and the messages' text.
-    pub search: Option<String>,
+    /// Words looked for in the reference, the customer's name, email and address, the
+    /// subject and the messages' text (the full-text index).
+    pub search: Option<crate::text::Search>,
     /// Newest first (the desk's list) rather than oldest first.
     pub newest_first: bool,
     pub limit: Option<usize>,
@@ -191,12 +193,15 @@ impl Store {
         let Some(q) = &f.search else {
             return run(&format!("{sql}{tail}"), &args);
         };
+        let [cases_plan, messages_plan] =
+            [Index::Cases, Index::Messages].map(|i| search::plan(&self.conn, i, q));
+        let plans = [cases_plan?, messages_plan?];
         // A word in most cases ("bins") matches hundreds of thousands: gathering every
         // match takes seconds. So the newest matches are gathered first, and more only
         // when they do not fill the page with cases newer than any match left out.
         if f.newest_first && f.limit.is_some() {
             for most in SEARCH_HITS_TRIED {
-                let (ids, complete_from) = self.search_hits(q, most)?;
+                let (ids, complete_from) = self.search_hits(q, &plans, most)?;
                 let ids: Vec<String> = ids.iter().map(i64::to_string).collect();
                 let rows = run(
                     &format!("{sql} AND c.id IN ({}){tail}", ids.join(",")),
@@ -212,14 +217,28 @@ impl Store {
                 }
             }
         }
-        args.push(q.clone());
-        let n = args.len();
+        let mut matched: Vec<String> = Vec::new();
+        for (index, plan) in Index::BOTH.into_iter().zip(&plans) {
+            let Some(fts) = search::query(plan, q) else {
+                continue;
+            };
+            args.push(fts);
+            let n = args.len();
+            matched.push(match index {
+                Index::Cases => format!(
+                    "c.id IN (SELECT rowid FROM case_search WHERE case_search MATCH ?{n})"
+                ),
+                Index::Messages => format!(
+                    "c.id IN (SELECT m.case_id FROM message_search ms JOIN messages m ON m.id = ms.rowid
+                              WHERE message_search MATCH ?{n})"
+                ),
+            });
+        }
+        if matched.is_empty() {
+            return Ok(Vec::new());
+        }
         run(
-            &format!(
-                "{sql} AND (c.id IN (SELECT rowid FROM case_search WHERE case_search MATCH ?{n})
-                   OR c.id IN (SELECT m.case_id FROM message_search ms JOIN messages m ON m.id = ms.rowid
-                               WHERE message_search MATCH ?{n})){tail}"
-            ),
+            &format!("{sql} AND ({}){tail}", matched.join(" OR ")),
             &args,
         )
     }
@@ -227,30 +246,22 @@ impl Store {
     /// The cases whose own text or messages match a search, from the newest `most`
     /// matches in each index (newest by case, and by message), and the case id from
     /// which on that is every match: 0 when it is all of them.
-    fn search_hits(&self, query: &str, most: usize) -> Result<(Vec<i64>, i64)> {
+    fn search_hits(
+        &self,
+        q: &Search,
+        plans: &[search::Plan; 2],
+        most: usize,
+    ) -> Result<(Vec<i64>, i64)> {
         let over = |n: usize| n >= most;
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT rowid FROM case_search WHERE case_search MATCH ?1 ORDER BY rowid DESC LIMIT ?2",
-        )?;
-        let mut ids = stmt
-            .query_map(params![query, most as i64], |r| r.get::<_, i64>(0))?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let mut ids = search::newest(&self.conn, Index::Cases, q, &plans[0], most)?;
         // Cases are numbered in order: every case matching by its own text from the
         // last one gathered on is there.
         let mut complete_from = match ids.last() {
             Some(&last) if over(ids.len()) => last,
             _ => 0,
         };
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT ms.rowid, m.case_id FROM message_search ms JOIN messages m ON m.id = ms.rowid
-             WHERE message_search MATCH ?1 ORDER BY ms.rowid DESC LIMIT ?2",
-        )?;
-        let found = stmt
-            .query_map(params![query, most as i64], |r| {
-                Ok((r.get::<_, i64>(0)?, r.get::<_, Option<i64>>(1)?))
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        if let Some(&(oldest, _)) = found.last().filter(|_| over(found.len())) {
+        let found = search::newest(&self.conn, Index::Messages, q, &plans[1], most)?;
+        if let Some(&oldest) = found.last().filter(|_| over(found.len())) {
             // Messages are numbered in order, cases not by them (an old case gets a new
             // reply): a match left out is in a message older than `oldest`, so on a
             // case no newer than the newest case holding such a message.
@@ -264,7 +275,18 @@ impl Store {
                 .optional()?;
             complete_from = complete_from.max(newest_left.map_or(0, |c| c + 1));
         }
-        ids.extend(found.into_iter().filter_map(|(_, case)| case));
+        let mut case_of = self
+            .conn
+            .prepare_cached("SELECT case_id FROM messages WHERE id = ?1")?;
+        for message in found {
+            if let Some(case) = case_of
+                .query_row([message], |r| r.get::<_, Option<i64>>(0))
+                .optional()?
+                .flatten()
+            {
+                ids.push(case);
+            }
+        }
         ids.sort_unstable();
         ids.dedup();
         Ok((ids, complete_from))

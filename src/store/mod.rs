@@ -34,6 +34,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/20_quarantine_release.sql"),
     include_str!("migrations/21_letter_attachments.sql"),
     include_str!("migrations/22_sign_in_attempts_at.sql"),
+    include_str!("migrations/23_search_terms.sql"),
 ];
 
 #[derive(Debug, thiserror::Error)]

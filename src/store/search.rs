@@ -2,9 +2,10 @@
 //! together, once per ingestion batch or case opened, inside the caller's transaction;
 //! triggers keep indexed rows right as they change.
 
-use rusqlite::Connection;
+use rusqlite::{params, Connection, OptionalExtension};
 
 use super::Result;
+use crate::text::{phrase, Search};
 
 /// Index every case and message stored since the last call (cases: reference, customer,
 /// subject; messages on a case: their text).
@@ -29,4 +30,355 @@ pub(crate) fn index_new(conn: &Connection) -> Result<()> {
     )?
     .execute([])?;
     Ok(())
+}
+
+/// The two full-text indexes, and what each holds for a row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Index {
+    Cases,
+    Messages,
+}
+
+impl Index {
+    pub(crate) const BOTH: [Index; 2] = [Index::Cases, Index::Messages];
+
+    pub(crate) fn table(self) -> &'static str {
+        match self {
+            Index::Cases => "case_search",
+            Index::Messages => "message_search",
+        }
+    }
+
+    fn terms(self) -> &'static str {
+        match self {
+            Index::Cases => "case_search_terms",
+            Index::Messages => "message_search_terms",
+        }
+    }
+
+    /// A small in-memory index like this one (per connection), and how a row's text
+    /// is copied into it.
+    fn check_table(self) -> (&'static str, &'static str) {
+        match self {
+            Index::Cases => (
+                "CREATE VIRTUAL TABLE IF NOT EXISTS temp.case_check USING fts5(
+                     reference, customer, subject, tokenize = 'unicode61 remove_diacritics 2')",
+                "INSERT INTO temp.case_check (rowid, reference, customer, subject)
+                 SELECT rowid, reference, customer, subject FROM case_search WHERE rowid = ?1",
+            ),
+            Index::Messages => (
+                "CREATE VIRTUAL TABLE IF NOT EXISTS temp.message_check USING fts5(
+                     body_text, tokenize = 'unicode61 remove_diacritics 2')",
+                "INSERT INTO temp.message_check (rowid, body_text)
+                 SELECT id, body_text FROM messages WHERE id = ?1",
+            ),
+        }
+    }
+
+    fn check_name(self) -> &'static str {
+        match self {
+            Index::Cases => "case_check",
+            Index::Messages => "message_check",
+        }
+    }
+}
+
+/// A typed prefix starting more whole words than this is common ("re", "resident" in a
+/// million addresses "residentNNN@..."): it is not widened.
+const WIDEST: usize = 8;
+/// How many rows matching a search's other words are checked for its common prefixes
+/// before the index is asked for them the slow way.
+const CHECKED_AT_MOST: usize = 20_000;
+/// Rows copied into the check index at a time.
+const CHECK_BATCH: usize = 256;
+
+/// How one index is asked for a search. Every plan finds exactly the rows the search
+/// as written ([`Search::fts`]) finds; they differ in what it costs.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Plan {
+    /// Some word starts no word in this index: no row matches.
+    Nothing,
+    /// Every prefix widened to its whole words: FTS5 walks those newest row first and
+    /// stops at the page.
+    Words(String),
+    /// Some prefixes are common: the rows matching the others (`rest`), newest first,
+    /// are checked for the whole search in a small index of their own.
+    Checked { rest: String },
+    /// Every prefix is common: FTS5 gathers each one's rows (the slow way).
+    Whole,
+}
+
+/// The plan for `search` in `index`.
+pub(crate) fn plan(conn: &Connection, index: Index, search: &Search) -> Result<Plan> {
+    let mut widened: Vec<String> = Vec::new();
+    let mut common = false;
+    for word in search.words() {
+        let Some((last, head)) = word.split_last() else {
+            continue;
+        };
+        // The index folds case and accents its own way; only ASCII words are looked up
+        // as they are (the tokenizer leaves those as typed, lowercased).
+        if !last.is_ascii() {
+            common = true;
+            continue;
+        }
+        match widen(conn, index, last)? {
+            None => common = true,
+            Some(terms) if terms.is_empty() => return Ok(Plan::Nothing),
+            Some(terms) => {
+                let alternatives: Vec<String> = terms
+                    .into_iter()
+                    .map(|t| {
+                        let mut parts = head.to_vec();
+                        parts.push(t);
+                        phrase(&parts, false)
+                    })
+                    .collect();
+                widened.push(format!("({})", alternatives.join(" OR ")));
+            }
+        }
+    }
+    Ok(match (common, widened.is_empty()) {
+        (false, _) => Plan::Words(widened.join(" AND ")),
+        (true, true) => Plan::Whole,
+        (true, false) => Plan::Checked {
+            rest: widened.join(" AND "),
+        },
+    })
+}
+
+/// The whole words in `index` that start with `prefix`, None when more than
+/// [`WIDEST`]: one indexed seek per word.
+fn widen(conn: &Connection, index: Index, prefix: &str) -> Result<Option<Vec<String>>> {
+    let mut next = conn.prepare_cached(&format!(
+        "SELECT term FROM {} WHERE term >= ?1 LIMIT 1",
+        index.terms()
+    ))?;
+    let mut terms: Vec<String> = Vec::new();
+    let mut from = prefix.to_string();
+    while let Some(term) = next
+        .query_row([&from], |r| r.get::<_, String>(0))
+        .optional()?
+    {
+        if !term.starts_with(prefix) {
+            break;
+        }
+        if terms.len() == WIDEST {
+            return Ok(None);
+        }
+        // Words hold no control characters: this is the least string after `term`.
+        from = format!("{term}\u{1}");
+        terms.push(term);
+    }
+    Ok(Some(terms))
+}
+
+/// The FTS5 query for every row of `index` that `search` matches, as `plan` says; None
+/// when none does.
+pub(crate) fn query(plan: &Plan, search: &Search) -> Option<String> {
+    match plan {
+        Plan::Nothing => None,
+        Plan::Words(q) => Some(q.clone()),
+        Plan::Checked { .. } | Plan::Whole => Some(search.fts()),
+    }
+}
+
+/// The rowids of the newest `most` rows of `index` that `search` matches, newest first.
+pub(crate) fn newest(
+    conn: &Connection,
+    index: Index,
+    search: &Search,
+    plan: &Plan,
+    most: usize,
+) -> Result<Vec<i64>> {
+    let table = index.table();
+    let matching = |q: &str| -> Result<Vec<i64>> {
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT rowid FROM {table} WHERE {table} MATCH ?1 ORDER BY rowid DESC LIMIT ?2"
+        ))?;
+        let ids = stmt
+            .query_map(params![q, most as i64], |r| r.get::<_, i64>(0))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(ids)
+    };
+    let rest = match plan {
+        Plan::Nothing => return Ok(Vec::new()),
+        Plan::Words(q) => return matching(q),
+        Plan::Whole => return matching(&search.fts()),
+        Plan::Checked { rest } => rest,
+    };
+    let (create, copy) = index.check_table();
+    let check = index.check_name();
+    conn.execute_batch(create)?;
+    conn.execute_batch(&format!("DELETE FROM temp.{check}"))?;
+    let mut candidates = conn.prepare_cached(&format!(
+        "SELECT rowid FROM {table} WHERE {table} MATCH ?1 ORDER BY rowid DESC"
+    ))?;
+    let mut rows = candidates.query([rest])?;
+    let mut found: Vec<i64> = Vec::new();
+    let mut checked = 0;
+    let mut batch: Vec<i64> = Vec::with_capacity(CHECK_BATCH);
+    loop {
+        let done = match rows.next()? {
+            Some(row) => {
+                batch.push(row.get(0)?);
+                false
+            }
+            None => true,
+        };
+        if done || batch.len() == CHECK_BATCH {
+            found.extend(check_rows(conn, index, copy, &batch, search)?);
+            checked += batch.len();
+            batch.clear();
+            if done || found.len() >= most {
+                break;
+            }
+            if checked >= CHECKED_AT_MOST {
+                drop(rows);
+                return matching(&search.fts());
+            }
+        }
+    }
+    found.truncate(most);
+    Ok(found)
+}
+
+/// Which of `ids` (newest first) match `search`, newest first: their text copied into
+/// the small check index, asked there, and removed.
+fn check_rows(
+    conn: &Connection,
+    index: Index,
+    copy: &str,
+    ids: &[i64],
+    search: &Search,
+) -> Result<Vec<i64>> {
+    let check = index.check_name();
+    let mut copy = conn.prepare_cached(copy)?;
+    for id in ids {
+        copy.execute([id])?;
+    }
+    let found = conn
+        .prepare_cached(&format!(
+            "SELECT rowid FROM temp.{check} WHERE {check} MATCH ?1 ORDER BY rowid DESC"
+        ))?
+        .query_map([search.fts()], |r| r.get::<_, i64>(0))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    conn.prepare_cached(&format!("DELETE FROM temp.{check}"))?
+        .execute([])?;
+    Ok(found)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Store;
+
+    /// Cases' own text straight into the index: `(reference, customer, subject)`.
+    fn indexed(rows: &[(&str, &str, &str)]) -> Store {
+        let store = Store::open_in_memory().unwrap();
+        let mut add = store
+            .conn
+            .prepare(
+                "INSERT INTO case_search (rowid, reference, customer, subject)
+                 VALUES (?1, ?2, ?3, ?4)",
+            )
+            .unwrap();
+        for (i, (r, c, s)) in rows.iter().enumerate() {
+            add.execute(params![i as i64 + 1, r, c, s]).unwrap();
+        }
+        drop(add);
+        store
+    }
+
+    /// The plan for `typed`, and what it finds (all of it, and the newest 2) beside
+    /// what FTS5 finds for the search as written.
+    fn ask(store: &Store, typed: &str) -> Plan {
+        let search = Search::parse(typed).unwrap();
+        let plan = plan(&store.conn, Index::Cases, &search).unwrap();
+        let mut native: Vec<i64> = store
+            .conn
+            .prepare("SELECT rowid FROM case_search WHERE case_search MATCH ?1")
+            .unwrap()
+            .query_map([search.fts()], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        native.sort_unstable_by(|a, b| b.cmp(a));
+        let all = newest(&store.conn, Index::Cases, &search, &plan, usize::MAX >> 2).unwrap();
+        assert_eq!(all, native, "{typed:?} with {plan:?}");
+        let two = newest(&store.conn, Index::Cases, &search, &plan, 2).unwrap();
+        assert_eq!(two, native.iter().take(2).copied().collect::<Vec<_>>());
+        plan
+    }
+
+    #[test]
+    fn every_plan_finds_what_the_search_as_written_finds() {
+        let mut rows = vec![
+            (
+                "BNES-2026-00001",
+                "Ada Lovelace 12 Acacia Avenue",
+                "Bins missed",
+            ),
+            (
+                "BNES-2026-00002",
+                "Tom Reed tom@example.org",
+                "Bin collection",
+            ),
+            ("BNES-2026-00003", "José Núñez", "Café noise"),
+            ("BNES-2026-00004", "Resident 90210", "Binding arbitration"),
+        ];
+        // A prefix that starts more words than are widened.
+        let many: Vec<(String, String)> = (0..3 * WIDEST)
+            .map(|i| {
+                (
+                    format!("BNES-2026-{:05}", i + 5),
+                    format!("resident{i} street"),
+                )
+            })
+            .collect();
+        rows.extend(many.iter().map(|(r, c)| (r.as_str(), c.as_str(), "Noise")));
+        let store = indexed(&rows);
+
+        // Few words start "acac" and "bin": widened to them.
+        let Plan::Words(q) = ask(&store, "acac ave") else {
+            panic!("acac ave not widened")
+        };
+        assert_eq!(q, "(\"acacia\") AND (\"avenue\")");
+        let Plan::Words(q) = ask(&store, "bin") else {
+            panic!("bin not widened")
+        };
+        assert_eq!(q, "(\"bin\" OR \"binding\" OR \"bins\")");
+        // The last part of a word with several is the prefix.
+        assert!(matches!(ask(&store, "BNES-2026-0000"), Plan::Whole));
+        assert!(matches!(ask(&store, "bnes-2026-00002"), Plan::Words(_)));
+        // A word starting nothing here: nothing, without asking the index.
+        assert_eq!(ask(&store, "graffiti bins"), Plan::Nothing);
+        // Common prefixes: checked in the rows the other words match, or the slow way.
+        assert!(matches!(
+            ask(&store, "resident 90210"),
+            Plan::Checked { .. }
+        ));
+        assert!(matches!(
+            ask(&store, "resident street"),
+            Plan::Checked { .. }
+        ));
+        assert_eq!(ask(&store, "resident"), Plan::Whole);
+        // Accents are the index's to fold: such a word is asked as written.
+        assert!(matches!(ask(&store, "café"), Plan::Whole));
+        assert!(matches!(ask(&store, "nunez cafe"), Plan::Words(_)));
+    }
+
+    #[test]
+    fn a_common_prefix_in_more_rows_than_are_checked_still_finds_the_same() {
+        // Every row matches "noise"; the common prefix matches only the oldest.
+        let words: Vec<String> = (0..=WIDEST).map(|i| format!("zeta{i}")).collect();
+        let mut rows: Vec<(&str, &str, &str)> =
+            words.iter().map(|w| ("R", w.as_str(), "noise")).collect();
+        rows.extend(std::iter::repeat_n(
+            ("R", "x", "noise"),
+            CHECKED_AT_MOST + CHECK_BATCH,
+        ));
+        let store = indexed(&rows);
+        assert!(matches!(ask(&store, "noise zeta"), Plan::Checked { .. }));
+    }
 }

@@ -59,7 +59,7 @@ pub(crate) fn filter(q: &ListQuery, today: chrono::NaiveDate) -> Result<CaseFilt
     let search = match some(&q.q) {
         None => None,
         Some(words) => Some(
-            crate::text::search_query(&words)
+            crate::text::Search::parse(&words)
                 .ok_or("Search for words or numbers (letters or digits)")?,
         ),
     };
@@ -200,7 +200,10 @@ mod tests {
             ..ListQuery::default()
         };
         let f = filter(&q, today).unwrap();
-        assert_eq!(f.search.as_deref(), Some("\"acacia\"* AND \"ave\"*"));
+        assert_eq!(
+            f.search.map(|s| s.fts()).as_deref(),
+            Some("\"acacia\"* AND \"ave\"*")
+        );
         assert_eq!(f.state, Some(CaseState::Acknowledged));
         assert_eq!(f.overdue_on, Some(today));
         assert_eq!(
