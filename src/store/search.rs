@@ -75,6 +75,17 @@ impl Index {
         }
     }
 
+    /// Every indexed row, newest first.
+    fn every_row(self) -> &'static str {
+        match self {
+            Index::Cases => "SELECT rowid FROM case_search ORDER BY rowid DESC",
+            Index::Messages => {
+                "SELECT id FROM messages WHERE case_id IS NOT NULL AND body_text IS NOT NULL
+                 ORDER BY id DESC"
+            }
+        }
+    }
+
     fn check_name(self) -> &'static str {
         match self {
             Index::Cases => "case_check",
@@ -87,8 +98,10 @@ impl Index {
 /// million addresses "residentNNN@..."): it is not widened.
 const WIDEST: usize = 8;
 /// How many rows matching a search's other words are checked for its common prefixes
-/// before the index is asked for them the slow way.
+/// before the index is asked for them the slow way (a row costs about 4 µs).
 const CHECKED_AT_MOST: usize = 20_000;
+/// The same when the search has no other words and every row is checked, newest first.
+const SCANNED_AT_MOST: usize = 5_000;
 /// Rows copied into the check index at a time.
 const CHECK_BATCH: usize = 256;
 
@@ -101,11 +114,11 @@ pub(crate) enum Plan {
     /// Every prefix widened to its whole words: FTS5 walks those newest row first and
     /// stops at the page.
     Words(String),
-    /// Some prefixes are common: the rows matching the others (`rest`), newest first,
-    /// are checked for the whole search in a small index of their own.
-    Checked { rest: String },
-    /// Every prefix is common: FTS5 gathers each one's rows (the slow way).
-    Whole,
+    /// Some prefixes are common: the rows matching the other words (`rest`; every row
+    /// when there are none), newest first, are checked for the whole search in a small
+    /// index of their own, up to a bound; past it FTS5 gathers every row of each
+    /// common prefix (the slow way).
+    Checked { rest: Option<String> },
 }
 
 /// The plan for `search` in `index`.
@@ -138,12 +151,10 @@ pub(crate) fn plan(conn: &Connection, index: Index, search: &Search) -> Result<P
             }
         }
     }
-    Ok(match (common, widened.is_empty()) {
-        (false, _) => Plan::Words(widened.join(" AND ")),
-        (true, true) => Plan::Whole,
-        (true, false) => Plan::Checked {
-            rest: widened.join(" AND "),
-        },
+    let widened = (!widened.is_empty()).then(|| widened.join(" AND "));
+    Ok(match (common, widened) {
+        (false, Some(words)) => Plan::Words(words),
+        (_, rest) => Plan::Checked { rest },
     })
 }
 
@@ -179,7 +190,7 @@ pub(crate) fn query(plan: &Plan, search: &Search) -> Option<String> {
     match plan {
         Plan::Nothing => None,
         Plan::Words(q) => Some(q.clone()),
-        Plan::Checked { .. } | Plan::Whole => Some(search.fts()),
+        Plan::Checked { .. } => Some(search.fts()),
     }
 }
 
@@ -204,17 +215,25 @@ pub(crate) fn newest(
     let rest = match plan {
         Plan::Nothing => return Ok(Vec::new()),
         Plan::Words(q) => return matching(q),
-        Plan::Whole => return matching(&search.fts()),
         Plan::Checked { rest } => rest,
     };
     let (create, copy) = index.check_table();
     let check = index.check_name();
     conn.execute_batch(create)?;
     conn.execute_batch(&format!("DELETE FROM temp.{check}"))?;
-    let mut candidates = conn.prepare_cached(&format!(
-        "SELECT rowid FROM {table} WHERE {table} MATCH ?1 ORDER BY rowid DESC"
-    ))?;
-    let mut rows = candidates.query([rest])?;
+    let (mut candidates, bound) = match rest {
+        Some(rest) => (
+            conn.prepare_cached(&format!(
+                "SELECT rowid FROM {table} WHERE {table} MATCH ?1 ORDER BY rowid DESC"
+            ))?,
+            CHECKED_AT_MOST,
+        ),
+        None => (conn.prepare_cached(index.every_row())?, SCANNED_AT_MOST),
+    };
+    let mut rows = match rest {
+        Some(rest) => candidates.query([rest])?,
+        None => candidates.query([])?,
+    };
     let mut found: Vec<i64> = Vec::new();
     let mut checked = 0;
     let mut batch: Vec<i64> = Vec::with_capacity(CHECK_BATCH);
@@ -233,7 +252,7 @@ pub(crate) fn newest(
             if done || found.len() >= most {
                 break;
             }
-            if checked >= CHECKED_AT_MOST {
+            if checked >= bound {
                 drop(rows);
                 return matching(&search.fts());
             }
@@ -349,7 +368,7 @@ mod tests {
         };
         assert_eq!(q, "(\"bin\" OR \"binding\" OR \"bins\")");
         // The last part of a word with several is the prefix.
-        assert!(matches!(ask(&store, "BNES-2026-0000"), Plan::Whole));
+        assert_eq!(ask(&store, "BNES-2026-0000"), Plan::Checked { rest: None });
         assert!(matches!(ask(&store, "bnes-2026-00002"), Plan::Words(_)));
         // A word starting nothing here: nothing, without asking the index.
         assert_eq!(ask(&store, "graffiti bins"), Plan::Nothing);
@@ -362,9 +381,9 @@ mod tests {
             ask(&store, "resident street"),
             Plan::Checked { .. }
         ));
-        assert_eq!(ask(&store, "resident"), Plan::Whole);
+        assert_eq!(ask(&store, "resident"), Plan::Checked { rest: None });
         // Accents are the index's to fold: such a word is asked as written.
-        assert!(matches!(ask(&store, "café"), Plan::Whole));
+        assert_eq!(ask(&store, "café"), Plan::Checked { rest: None });
         assert!(matches!(ask(&store, "nunez cafe"), Plan::Words(_)));
     }
 
@@ -379,6 +398,10 @@ mod tests {
             CHECKED_AT_MOST + CHECK_BATCH,
         ));
         let store = indexed(&rows);
-        assert!(matches!(ask(&store, "noise zeta"), Plan::Checked { .. }));
+        assert!(matches!(
+            ask(&store, "noise zeta"),
+            Plan::Checked { rest: Some(_) }
+        ));
+        assert_eq!(ask(&store, "zeta"), Plan::Checked { rest: None });
     }
 }
