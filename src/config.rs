@@ -1053,7 +1053,7 @@ fn check_oauth2(
             return Err(bad(
                 "token_url",
                 format!(
-                    "token_url '{}' must be https:// (http only on loopback): the client secret travels in it",
+                    "token_url '{}' must be https:// (http only on loopback): the client's credentials travel in it",
                     o.token_url
                 ),
             ))
