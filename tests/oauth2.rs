@@ -788,6 +788,11 @@ fn bad_key_credentials_are_a_one_line_config_error_naming_the_file() {
             12,
             "[mailbox.oauth2] service_account_file sa.json: not a JSON key file",
         ),
+        (
+            "secret_env = \"S\"\nca_file = \"no-ca.pem\"\n",
+            13,
+            "[mailbox.oauth2] ca_file no-ca.pem: I/O error: No such file",
+        ),
     ] {
         std::fs::write(dir.path().join("r.toml"), format!("{head}{creds}")).unwrap();
         for cmd in ["poll", "run"] {
