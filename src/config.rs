@@ -115,8 +115,12 @@ pub struct ImapConfig {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Oauth2Config {
-    /// The token endpoint (https, or http on loopback only).
+    /// The token endpoint (https, or http on loopback only). With a service account,
+    /// optional: the key file's `token_uri`.
+    #[serde(default)]
     pub token_url: String,
+    /// The app's id (not used with a service account, whose key file names it).
+    #[serde(default)]
     pub client_id: String,
     /// Space-separated scopes, e.g. `https://outlook.office365.com/.default`.
     #[serde(default)]
@@ -124,9 +128,36 @@ pub struct Oauth2Config {
     /// The client secret: a file (a systemd credential, say) or an environment variable, never the config itself.
     pub secret_file: Option<PathBuf>,
     pub secret_env: Option<String>,
+    /// Entra ID certificate credentials instead of a secret: the RSA private key (PEM)
+    /// and the certificate uploaded to the app registration (PEM).
+    pub private_key_file: Option<PathBuf>,
+    pub certificate_file: Option<PathBuf>,
+    /// A Google service account's JSON key file (domain-wide delegation; `user` is the
+    /// mailbox it acts for).
+    pub service_account_file: Option<PathBuf>,
+    /// Trust this PEM certificate for the token endpoint's TLS, besides the public roots.
+    pub ca_file: Option<PathBuf>,
+    /// The key of `private_key_file`/`service_account_file`, read when the config is.
+    #[serde(skip)]
+    pub signer: Option<crate::jwt::Signer>,
     /// The mailbox the token logs in as; defaults to the IMAP `user`, or the SMTP `user`
     /// (else the council's email) for the outbox. Filled in when the config is read.
     pub user: Option<String>,
+}
+
+impl Oauth2Config {
+    /// Its files count from the config's folder, like every path.
+    fn resolve_files(&mut self, resolve: impl Fn(&Path) -> PathBuf) {
+        for f in [
+            &mut self.secret_file,
+            &mut self.private_key_file,
+            &mut self.certificate_file,
+            &mut self.service_account_file,
+            &mut self.ca_file,
+        ] {
+            *f = f.as_deref().map(&resolve);
+        }
+    }
 }
 
 fn default_tls() -> String {
@@ -687,8 +718,8 @@ impl Config {
                 i.ca_file = i.ca_file.as_deref().map(resolve);
                 if let Some(o) = &mut i.oauth2 {
                     let has_password = i.password_file.is_some() || i.password_env.is_some();
+                    o.resolve_files(resolve);
                     check_oauth2(o, "mailbox", has_password, src, file)?;
-                    o.secret_file = o.secret_file.as_deref().map(resolve);
                     o.user.get_or_insert_with(|| i.user.clone());
                 }
                 MailboxConfig::Imap(i)
@@ -706,8 +737,8 @@ impl Config {
                 o.ca_file = o.ca_file.as_deref().map(resolve);
                 if let Some(oa) = &mut o.oauth2 {
                     let has_password = o.password_file.is_some() || o.password_env.is_some();
+                    oa.resolve_files(resolve);
                     check_oauth2(oa, "outbox", has_password, src, file)?;
-                    oa.secret_file = oa.secret_file.as_deref().map(resolve);
                     let user = o.user.clone().unwrap_or_else(|| raw.council.email.clone());
                     oa.user.get_or_insert(user);
                 }
@@ -898,7 +929,7 @@ impl Config {
 /// `[TABLE.oauth2]` makes sense: one secret source, no password beside it, and a token
 /// URL that is https (or http on loopback, for a local test server).
 fn check_oauth2(
-    o: &Oauth2Config,
+    o: &mut Oauth2Config,
     table: &str,
     has_password: bool,
     src: &str,
@@ -928,22 +959,87 @@ fn check_oauth2(
             ),
         });
     }
-    match (&o.secret_file, &o.secret_env) {
-        (None, None) => return Err(bad(
+    // One way to prove who the client is: the keys set, in the order they are written.
+    let mut set: Vec<(usize, &str)> = [
+        ("secret_file", o.secret_file.is_some()),
+        ("secret_env", o.secret_env.is_some()),
+        ("private_key_file", o.private_key_file.is_some()),
+        ("certificate_file", o.certificate_file.is_some()),
+        ("service_account_file", o.service_account_file.is_some()),
+    ]
+    .into_iter()
+    .filter(|(_, on)| *on)
+    .map(|(k, _)| (line_after(src, &header, k), k))
+    .collect();
+    set.sort();
+    let names: Vec<&str> = set.iter().map(|(_, k)| *k).collect();
+    match names.as_slice() {
+        [] => return Err(bad(
             &header,
-            "needs the client secret from secret_file or secret_env (never written in this file)"
+            "needs the client secret from secret_file or secret_env (never written in this file), \
+             or private_key_file and certificate_file, or service_account_file"
                 .into(),
         )),
-        (Some(_), Some(_)) => {
+        ["secret_file" | "secret_env" | "service_account_file"]
+        | ["private_key_file", "certificate_file"]
+        | ["certificate_file", "private_key_file"] => {}
+        ["private_key_file"] => {
             return Err(bad(
-                "secret_env",
+                "private_key_file",
+                "has private_key_file without certificate_file: set both".into(),
+            ))
+        }
+        ["certificate_file"] => {
+            return Err(bad(
+                "certificate_file",
+                "has certificate_file without private_key_file: set both".into(),
+            ))
+        }
+        [.., last] if names.len() == 2 && names.iter().all(|k| k.starts_with("secret_")) => {
+            return Err(bad(
+                last,
                 "has both secret_file and secret_env: keep one".into(),
             ))
         }
-        _ => {}
+        _ => {
+            let key = *names.last().unwrap_or(&"secret_file");
+            return Err(bad(
+                key,
+                format!(
+                    "has {}: keep one way to sign in (a secret, a certificate, or a service account)",
+                    names.join(" and ")
+                ),
+            ));
+        }
     }
-    if o.client_id.trim().is_empty() {
+    if let Some(ca) = &o.ca_file {
+        crate::tls::client_config(Some(ca)).map_err(|m| bad("ca_file", m))?;
+    }
+    if let (Some(k), Some(c)) = (&o.private_key_file, &o.certificate_file) {
+        let signer = crate::jwt::load_certificate(k, c).map_err(|m| {
+            let key = if m.starts_with("certificate_file") {
+                "certificate_file"
+            } else {
+                "private_key_file"
+            };
+            bad(key, m)
+        })?;
+        o.signer = Some(signer);
+    }
+    if let Some(f) = &o.service_account_file {
+        let signer =
+            crate::jwt::load_service_account(f).map_err(|m| bad("service_account_file", m))?;
+        if o.token_url.trim().is_empty() {
+            if let crate::jwt::Signer::ServiceAccount { token_uri, .. } = &signer {
+                o.token_url = token_uri.clone();
+            }
+        }
+        o.signer = Some(signer);
+    } else if o.client_id.trim().is_empty() {
         return Err(bad("client_id", "client_id is empty".into()));
+    }
+    if o.token_url.trim().is_empty() {
+        return Err(bad(&header, "needs token_url".into()));
     }
     let url = oauth2::url::Url::parse(o.token_url.trim())
         .map_err(|e| bad("token_url", format!("token_url '{}': {e}", o.token_url)))?;
@@ -957,7 +1053,7 @@ fn check_oauth2(
             return Err(bad(
                 "token_url",
                 format!(
-                    "token_url '{}' must be https:// (http only on loopback): the client secret travels in it",
+                    "token_url '{}' must be https:// (http only on loopback): the client's credentials travel in it",
                     o.token_url
                 ),
             ))

@@ -54,6 +54,7 @@ pub mod daemon;
 pub mod deadline;
 pub mod escape;
 pub mod ingest;
+pub mod jwt;
 pub mod letter;
 pub mod mailbox;
 pub mod message;

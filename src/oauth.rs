@@ -1,5 +1,7 @@
 //! OAuth2 access tokens for the mailbox and the SMTP server (Microsoft 365, Google
-//! Workspace): the client-credentials flow (`oauth2` crate, HTTP by ureq), tokens kept
+//! Workspace): the client-credentials flow (`oauth2` crate, HTTP by ureq) with a client
+//! secret or a certificate's signed assertion, or a Google service account's signed
+//! grant (src/jwt.rs), tokens kept
 //! in memory for the life of the process and fetched again shortly before they expire,
 //! and the SASL strings (XOAUTH2, OAUTHBEARER) that carry them.
 //!
@@ -8,7 +10,7 @@
 //! it like an unreachable server: the daemon retries with its backoff, one-shot
 //! commands exit non-zero with it.
 
-use oauth2::basic::BasicClient;
+use oauth2::basic::{BasicClient, BasicErrorResponse, BasicTokenResponse};
 use oauth2::{
     AuthType, ClientId, ClientSecret, HttpRequest, HttpResponse, RequestTokenError, Scope,
     TokenResponse, TokenUrl,
@@ -19,6 +21,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::config::Oauth2Config;
+use crate::jwt::Signer;
 
 /// A token whose lifetime the provider did not say is taken to last this long.
 const DEFAULT_LIFETIME: Duration = Duration::from_secs(3600);
@@ -49,7 +52,17 @@ fn cache() -> &'static Mutex<HashMap<String, Cached>> {
 }
 
 fn key(cfg: &Oauth2Config) -> String {
-    format!("{}\n{}\n{}", cfg.token_url, cfg.client_id, cfg.scope)
+    match &cfg.service_account_file {
+        // A service account's token is for the one user it acts for.
+        Some(f) => format!(
+            "{}\n{}\n{}\n{}",
+            cfg.token_url,
+            f.display(),
+            cfg.scope,
+            user(cfg)
+        ),
+        None => format!("{}\n{}\n{}", cfg.token_url, cfg.client_id, cfg.scope),
+    }
 }
 
 /// The mailbox (or sender) the token logs in as.
@@ -157,30 +170,10 @@ fn one_line(s: &str) -> String {
     out
 }
 
-/// The client-credentials request: a new token and how long it lives.
-fn fetch(cfg: &Oauth2Config, what: &str) -> Result<(String, Duration), String> {
-    let url = cfg.token_url.trim();
-    let secret = secret(cfg, what)?;
-    let token_url = TokenUrl::new(url.to_string())
-        .map_err(|e| format!("{what} oauth2: token_url {url}: {e}"))?;
-    let client = BasicClient::new(ClientId::new(cfg.client_id.clone()))
-        .set_client_secret(ClientSecret::new(secret))
-        .set_token_uri(token_url)
-        // client_secret_post: what Entra ID and Google both document for this flow.
-        .set_auth_type(AuthType::RequestBody);
-    crate::tls::install_provider();
-    let tls = crate::tls::client_config(None).map_err(|e| format!("{what} oauth2: {e}"))?;
-    let agent = ureq::AgentBuilder::new()
-        .timeout(Duration::from_secs(30))
-        // A token endpoint never redirects; following one could send the secret elsewhere.
-        .redirects(0)
-        .tls_config(Arc::clone(&tls))
-        .build();
-    let mut req = client.exchange_client_credentials();
-    for s in cfg.scope.split_whitespace() {
-        req = req.add_scope(Scope::new(s.to_string()));
-    }
-    let resp = req.request(&|r| http(&agent, r)).map_err(|e| match e {
+/// A token request that went wrong, as one line (never the secret or the assertion:
+/// they travel in the request body, which no error repeats).
+fn describe(what: &str, url: &str, e: RequestTokenError<HttpError, BasicErrorResponse>) -> String {
+    match e {
         RequestTokenError::ServerResponse(r) => {
             let mut msg = format!(
                 "{what} oauth2: token request to {url} refused: {}",
@@ -199,20 +192,137 @@ fn fetch(cfg: &Oauth2Config, what: &str) -> Result<(String, Duration), String> {
             )
         }
         // Not the body: an answer that failed to parse may still hold a token.
-        RequestTokenError::Parse(e, body) => format!(
-            "{what} oauth2: token request to {url}: the answer ({} bytes) is not a token: {}",
-            body.len(),
-            one_line(&e.to_string())
-        ),
+        RequestTokenError::Parse(e, body) => not_a_token(what, url, body.len(), &e.to_string()),
         RequestTokenError::Other(m) => {
             format!(
                 "{what} oauth2: token request to {url} failed: {}",
                 one_line(&m)
             )
         }
-    })?;
+    }
+}
+
+fn not_a_token(what: &str, url: &str, len: usize, why: &str) -> String {
+    format!(
+        "{what} oauth2: token request to {url}: the answer ({len} bytes) is not a token: {}",
+        one_line(why)
+    )
+}
+
+/// Now, in Unix seconds, for an assertion's `iat` and `exp` (the real clock: the
+/// provider checks them against its own).
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+/// A new token and how long it lives: the client-credentials grant with a secret or a
+/// certificate's client assertion, or a service account's JWT authorization grant.
+fn fetch(cfg: &Oauth2Config, what: &str) -> Result<(String, Duration), String> {
+    let url = cfg.token_url.trim();
+    let token_url = TokenUrl::new(url.to_string())
+        .map_err(|e| format!("{what} oauth2: token_url {url}: {e}"))?;
+    crate::tls::install_provider();
+    let tls = crate::tls::client_config(cfg.ca_file.as_deref())
+        .map_err(|e| format!("{what} oauth2: {e}"))?;
+    let agent = ureq::AgentBuilder::new()
+        .timeout(Duration::from_secs(30))
+        // A token endpoint never redirects; following one could send the secret elsewhere.
+        .redirects(0)
+        .tls_config(Arc::clone(&tls))
+        .build();
+    let resp = match &cfg.signer {
+        Some(Signer::ServiceAccount {
+            key,
+            client_email,
+            private_key_id,
+            ..
+        }) => {
+            let assertion = crate::jwt::grant_assertion(
+                key,
+                private_key_id,
+                client_email,
+                user(cfg),
+                cfg.scope.trim(),
+                url,
+                unix_now(),
+            )
+            .map_err(|e| format!("{what} oauth2: {e}"))?;
+            jwt_grant(&agent, url, &assertion, what)?
+        }
+        signer => {
+            let mut client = BasicClient::new(ClientId::new(cfg.client_id.clone()))
+                .set_token_uri(token_url)
+                // client_secret_post: what Entra ID and Google both document for this flow.
+                .set_auth_type(AuthType::RequestBody);
+            let assertion = match signer {
+                Some(Signer::Certificate { key, x5t, x5t_s256 }) => Some(
+                    crate::jwt::client_assertion(
+                        x5t,
+                        x5t_s256,
+                        key,
+                        &cfg.client_id,
+                        url,
+                        unix_now(),
+                    )
+                    .map_err(|e| format!("{what} oauth2: {e}"))?,
+                ),
+                _ => {
+                    client = client.set_client_secret(ClientSecret::new(secret(cfg, what)?));
+                    None
+                }
+            };
+            let mut req = client.exchange_client_credentials();
+            for s in cfg.scope.split_whitespace() {
+                req = req.add_scope(Scope::new(s.to_string()));
+            }
+            if let Some(a) = assertion {
+                req = req
+                    .add_extra_param("client_assertion_type", CLIENT_ASSERTION_TYPE)
+                    .add_extra_param("client_assertion", a);
+            }
+            req.request(&|r| http(&agent, r))
+                .map_err(|e| describe(what, url, e))?
+        }
+    };
     let lifetime = resp.expires_in().unwrap_or(DEFAULT_LIFETIME);
     Ok((resp.access_token().secret().clone(), lifetime))
+}
+
+const CLIENT_ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+const JWT_BEARER_GRANT: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
+
+/// The RFC 7523 authorization grant (Google service accounts), which the oauth2 crate
+/// has no request for: the same POST by [`http`], the answer read into its types.
+fn jwt_grant(
+    agent: &ureq::Agent,
+    url: &str,
+    assertion: &str,
+    what: &str,
+) -> Result<BasicTokenResponse, String> {
+    let body = form_urlencoded::Serializer::new(String::new())
+        .append_pair("grant_type", JWT_BEARER_GRANT)
+        .append_pair("assertion", assertion)
+        .finish();
+    let req = oauth2::http::Request::builder()
+        .method(oauth2::http::Method::POST)
+        .uri(url)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("accept", "application/json")
+        .body(body.into_bytes())
+        .map_err(|e| format!("{what} oauth2: token_url {url}: {e}"))?;
+    let resp = http(agent, req).map_err(|e| describe(what, url, RequestTokenError::Request(e)))?;
+    let body = resp.body();
+    if resp.status() != oauth2::http::StatusCode::OK {
+        let e = match serde_json::from_slice::<BasicErrorResponse>(body) {
+            Ok(r) => RequestTokenError::ServerResponse(r),
+            Err(_) => RequestTokenError::Other(format!("HTTP status {}", resp.status())),
+        };
+        return Err(describe(what, url, e));
+    }
+    serde_json::from_slice(body).map_err(|e| not_a_token(what, url, body.len(), &e.to_string()))
 }
 
 /// The XOAUTH2 initial response (before base64), for IMAP and SMTP alike.

@@ -58,6 +58,45 @@ fn start_script(cmd: &mut Command, what: &str) -> KillOnDrop {
     child
 }
 
+/// How Redress proves who it is to the token server.
+#[derive(Clone, Copy, PartialEq)]
+enum Creds {
+    /// A client secret (file for the mailbox, environment variable for the outbox).
+    Secret,
+    /// An Entra ID certificate: a client assertion signed by its key, to an https token
+    /// endpoint trusted by `ca_file`.
+    Certificate,
+    /// A certificate and key that are not the one registered with the token server.
+    UnregisteredCertificate,
+    /// A Google service account's JSON key, acting for the mailbox user.
+    ServiceAccount,
+}
+
+const SA_EMAIL: &str = "redress@council-project.iam.gserviceaccount.com";
+const SA_KID: &str = "4f1c0de5a11ce0b0e";
+
+/// An RSA key and its self-signed certificate (PEM), made by openssl now.
+fn rsa_cert(dir: &Path, name: &str) -> (PathBuf, PathBuf) {
+    let (key, cert) = (
+        dir.join(format!("{name}.key")),
+        dir.join(format!("{name}.crt")),
+    );
+    let out = Command::new("openssl")
+        .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout"])
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .args(["-subj", "/CN=redress-test", "-days", "2"])
+        .output()
+        .expect("openssl");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (key, cert)
+}
+
 /// The three servers, and the folder the test works in.
 /// Fields drop in order: the servers stop before their folder is removed (Dovecot is
 /// stopped by the pid file in it).
@@ -68,24 +107,59 @@ struct Servers {
     /// The token server's state: issued / introspected counts, the revoked switch.
     state: PathBuf,
     token_port: u16,
+    /// The token server's https port (certificate credentials), its CA in token-tls/.
+    tls_port: u16,
     smtp_port: u16,
+    creds: Creds,
     dir: tempfile::TempDir,
 }
 
 impl Servers {
     /// Tokens live `expires_in` seconds; Dovecot offers the SASL `mechanisms` given.
     fn start(expires_in: u64, mechanisms: &str) -> Servers {
+        Servers::start_with(expires_in, mechanisms, Creds::Secret)
+    }
+
+    /// As [`Servers::start`], Redress signing in to the token server by `creds`. The
+    /// token server knows the app's certificate (app.crt) and the service account's
+    /// (sa.crt), and serves https too, with a certificate of its own (token-tls/).
+    fn start_with(expires_in: u64, mechanisms: &str, creds: Creds) -> Servers {
         let dir = tempfile::tempdir().unwrap();
         let state = dir.path().join("oauth-state");
         std::fs::create_dir_all(&state).unwrap();
         let token_port = free_port();
+        let tls_port = free_port();
+        let (_, app_cert) = rsa_cert(dir.path(), "app");
+        let (sa_key, sa_cert) = rsa_cert(dir.path(), "sa");
+        rsa_cert(dir.path(), "unregistered");
+        let (tls_cert, tls_key) =
+            support::make_cert(&dir.path().join("token-tls"), support::ServerCert::Leaf);
+        // The JSON key Google's console gives for a service account.
+        let sa = serde_json::json!({
+            "type": "service_account",
+            "project_id": "council-project",
+            "private_key_id": SA_KID,
+            "private_key": std::fs::read_to_string(&sa_key).unwrap(),
+            "client_email": SA_EMAIL,
+            "client_id": "104",
+            "token_uri": format!("http://127.0.0.1:{token_port}/token"),
+        });
+        std::fs::write(dir.path().join("sa.json"), sa.to_string()).unwrap();
+        let opt = |name: &str, v: &Path| format!("{name}={}", v.display());
         let token = start_script(
             Command::new("/usr/bin/python3")
                 .arg(support_script("oauth_server.py"))
                 .arg(token_port.to_string())
                 .arg(&state)
                 .args([CLIENT_ID, CLIENT_SECRET, "complaints"])
-                .arg(expires_in.to_string()),
+                .arg(expires_in.to_string())
+                .arg(opt("cert", &app_cert))
+                .arg(opt("sa_cert", &sa_cert))
+                .arg(format!("sa_email={SA_EMAIL}"))
+                .arg(format!("sa_kid={SA_KID}"))
+                .arg(format!("tls_port={tls_port}"))
+                .arg(opt("tls_cert", &tls_cert))
+                .arg(opt("tls_key", &tls_key)),
             "token server",
         );
         let introspect = format!("http://127.0.0.1:{token_port}/introspect");
@@ -107,7 +181,9 @@ impl Servers {
             dc,
             state,
             token_port,
+            tls_port,
             smtp_port,
+            creds,
             _token: token,
             _smtp: smtp,
         };
@@ -128,19 +204,43 @@ impl Servers {
         )
         .unwrap();
         let token_url = format!("http://127.0.0.1:{}/token", self.token_port);
+        // How each [*.oauth2] table signs in.
+        let creds = |secret: &str| match self.creds {
+            Creds::Secret => format!(
+                "token_url = \"{token_url}\"\nclient_id = \"{CLIENT_ID}\"\n\
+                 scope = \"https://outlook.office365.com/.default\"\n{secret}\n"
+            ),
+            Creds::Certificate | Creds::UnregisteredCertificate => {
+                let name = if self.creds == Creds::Certificate {
+                    "app"
+                } else {
+                    "unregistered"
+                };
+                format!(
+                    "token_url = \"https://localhost:{}/token\"\nca_file = \"token-tls/cert.pem\"\n\
+                     client_id = \"{CLIENT_ID}\"\nscope = \"https://outlook.office365.com/.default\"\n\
+                     private_key_file = \"{name}.key\"\ncertificate_file = \"{name}.crt\"\n",
+                    self.tls_port
+                )
+            }
+            // No token_url: the key file's token_uri.
+            Creds::ServiceAccount => "scope = \"https://mail.google.com/\"\n\
+                                      service_account_file = \"sa.json\"\n"
+                .to_string(),
+        };
         let cfg = format!(
             "policy = \"bath-and-north-east-somerset\"\n\
              [council]\nname = \"Bath & NES\"\nemail = \"complaints@example.gov.uk\"\nreference_prefix = \"BNES\"\n\
              [web]\nenabled = false\n\
              [mailbox]\nkind = \"imap\"\nhost = \"localhost\"\nport = {imaps}\ntls = \"implicit\"\nca_file = \"{ca}\"\nuser = \"complaints\"\n\
-             [mailbox.oauth2]\ntoken_url = \"{token_url}\"\nclient_id = \"{CLIENT_ID}\"\n\
-             scope = \"https://outlook.office365.com/.default\"\nsecret_file = \"client-secret\"\n\
+             [mailbox.oauth2]\n{mailbox}\
              [outbox]\nkind = \"smtp\"\nhost = \"localhost\"\nport = {smtp}\ntls = \"starttls\"\nca_file = \"{ca}\"\nuser = \"complaints\"\n\
-             [outbox.oauth2]\ntoken_url = \"{token_url}\"\nclient_id = \"{CLIENT_ID}\"\n\
-             scope = \"https://outlook.office365.com/.default\"\nsecret_env = \"{SECRET_ENV}\"\n",
+             [outbox.oauth2]\n{outbox}",
             imaps = self.dc.imaps_port,
             ca = self.dc.cert().display(),
             smtp = self.smtp_port,
+            mailbox = creds("secret_file = \"client-secret\""),
+            outbox = creds(&format!("secret_env = \"{SECRET_ENV}\"")),
         );
         std::fs::write(self.path().join("redress.toml"), cfg).unwrap();
     }
@@ -174,6 +274,16 @@ impl Servers {
             .lines()
             .filter(|l| l.starts_with("/token "))
             .count()
+    }
+
+    /// The grants the token server gave, one line each ("secret", "assertion CLIENT",
+    /// "jwt-bearer SUB").
+    fn grants(&self) -> Vec<String> {
+        std::fs::read_to_string(self.state.join("grants"))
+            .unwrap_or_default()
+            .lines()
+            .map(String::from)
+            .collect()
     }
 
     fn revoke(&self, revoked: bool) {
@@ -540,5 +650,159 @@ fn a_bad_oauth2_table_is_a_one_line_config_error_naming_the_line() {
         assert_eq!(err.lines().count(), 1, "{err}");
         assert!(err.contains(&format!("r.toml: line {line}: {want}")), "{err}");
         assert!(!dir.path().join("data").exists(), "nothing made");
+    }
+}
+
+/// The key's PEM body, which no output may hold.
+fn key_line(s: &Servers, name: &str) -> String {
+    std::fs::read_to_string(s.path().join(name))
+        .unwrap()
+        .lines()
+        .nth(1)
+        .unwrap()
+        .to_string()
+}
+
+#[test]
+fn an_entra_certificate_signs_in_for_imap_and_smtp_through_an_https_token_endpoint() {
+    let s = Servers::start_with(3600, "xoauth2 oauthbearer", Creds::Certificate);
+    s.dc.deliver("1.complaint", &complaint(1));
+
+    let poll = s.redress(&["poll"]);
+    assert_eq!(poll.code, 0, "poll: {}{}", poll.stdout, poll.stderr);
+    assert!(poll.stdout.contains("new case BNES-"), "{}", poll.stdout);
+    // The token server checked the assertion (signature by app.crt's key, x5t, aud =
+    // its https URL, iss = sub = the client id, exp) before it gave the token.
+    assert_eq!(s.grants(), vec![format!("assertion {CLIENT_ID}")]);
+    let log = s.dovecot_log();
+    assert!(log.contains("user=<complaints>, method=XOAUTH2"), "{log}");
+    assert_eq!(s.dc.seen_flags(), vec![true]);
+
+    let send = s.redress(&["send"]);
+    assert_eq!(send.code, 0, "send: {}{}", send.stdout, send.stderr);
+    assert!(send.stdout.contains("sent 1,"), "{}", send.stdout);
+    assert!(acknowledged(&s, 1), "{:?}", s.sent());
+    assert_eq!(s.grants(), vec![format!("assertion {CLIENT_ID}"); 2]);
+    assert_eq!(s.token_requests(), 2);
+    let key = key_line(&s, "app.key");
+    for out in [&poll.stdout, &poll.stderr, &send.stdout, &send.stderr] {
+        assert!(!out.contains(&key));
+    }
+}
+
+#[test]
+fn a_google_service_account_signs_in_as_the_mailbox_it_acts_for() {
+    let s = Servers::start_with(3600, "xoauth2 oauthbearer", Creds::ServiceAccount);
+    s.dc.deliver("1.complaint", &complaint(1));
+
+    let poll = s.redress(&["poll"]);
+    assert_eq!(poll.code, 0, "poll: {}{}", poll.stdout, poll.stderr);
+    assert!(poll.stdout.contains("new case BNES-"), "{}", poll.stdout);
+    // The grant, to the key file's token_uri, was for the IMAP user; the token the
+    // token server gave is that user's, and Dovecot let it in as them.
+    assert_eq!(s.grants(), vec!["jwt-bearer complaints".to_string()]);
+    let log = s.dovecot_log();
+    assert!(log.contains("user=<complaints>, method=XOAUTH2"), "{log}");
+    assert_eq!(s.cases(), 1);
+    let scopes = std::fs::read_to_string(s.state.join("scopes")).unwrap();
+    assert_eq!(scopes.trim(), "https://mail.google.com/");
+
+    let send = s.redress(&["send"]);
+    assert_eq!(send.code, 0, "send: {}{}", send.stdout, send.stderr);
+    assert!(acknowledged(&s, 1), "{:?}", s.sent());
+    assert_eq!(s.grants().len(), 2);
+}
+
+#[test]
+fn a_certificate_the_app_does_not_have_is_the_providers_reason_in_one_line_and_nothing_changes() {
+    let s = Servers::start_with(3600, "xoauth2 oauthbearer", Creds::UnregisteredCertificate);
+    s.dc.deliver("1.complaint", &complaint(1));
+
+    let poll = s.redress(&["poll"]);
+    assert_ne!(poll.code, 0);
+    let err = poll.stderr.trim();
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains(&format!(
+            "token request to https://localhost:{}/token refused: invalid_client: AADSTS700027",
+            s.tls_port
+        )),
+        "{err}"
+    );
+    assert!(!err.contains(&key_line(&s, "unregistered.key")), "{err}");
+    assert_eq!(s.issued(), 0);
+    assert_eq!(s.cases(), 0);
+    assert_eq!(s.dc.seen_flags(), vec![false]);
+}
+
+#[test]
+fn bad_key_credentials_are_a_one_line_config_error_naming_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, _) = rsa_cert(dir.path(), "app");
+    let (_, _) = rsa_cert(dir.path(), "other");
+    std::fs::write(dir.path().join("garbage.pem"), "-----BEGIN NONSENSE\nxyz\n").unwrap();
+    std::fs::write(dir.path().join("sa.json"), "{\"type\": \"service_account\"").unwrap();
+    let key = std::fs::read_to_string(dir.path().join("app.key")).unwrap();
+    let key_body = key.lines().nth(1).unwrap();
+    let head = "policy = \"lgsco-code\"\n[council]\nname = \"X\"\nemail = \"complaints@x.gov.uk\"\n\
+                [mailbox]\nkind = \"imap\"\nhost = \"outlook.office365.com\"\nuser = \"complaints@x.gov.uk\"\n\
+                [mailbox.oauth2]\ntoken_url = \"https://login.example/token\"\nclient_id = \"a\"\n";
+    for (creds, line, want) in [
+        (
+            "secret_env = \"S\"\nprivate_key_file = \"app.key\"\ncertificate_file = \"app.crt\"\n",
+            14,
+            "[mailbox.oauth2] has secret_env and private_key_file and certificate_file: keep one way to sign in",
+        ),
+        (
+            "secret_file = \"s\"\nservice_account_file = \"sa.json\"\n",
+            13,
+            "[mailbox.oauth2] has secret_file and service_account_file: keep one way to sign in",
+        ),
+        (
+            "private_key_file = \"app.key\"\n",
+            12,
+            "[mailbox.oauth2] has private_key_file without certificate_file: set both",
+        ),
+        (
+            "private_key_file = \"missing.key\"\ncertificate_file = \"app.crt\"\n",
+            12,
+            "[mailbox.oauth2] private_key_file missing.key: No such file or directory",
+        ),
+        (
+            "private_key_file = \"garbage.pem\"\ncertificate_file = \"app.crt\"\n",
+            12,
+            "[mailbox.oauth2] private_key_file garbage.pem: it is not valid PEM",
+        ),
+        (
+            "private_key_file = \"app.key\"\ncertificate_file = \"app.key\"\n",
+            13,
+            "[mailbox.oauth2] certificate_file app.key: no PEM certificate (BEGIN CERTIFICATE) in it",
+        ),
+        (
+            "private_key_file = \"other.key\"\ncertificate_file = \"app.crt\"\n",
+            13,
+            "[mailbox.oauth2] certificate_file app.crt is not the certificate of private_key_file other.key",
+        ),
+        (
+            "service_account_file = \"sa.json\"\n",
+            12,
+            "[mailbox.oauth2] service_account_file sa.json: not a JSON key file",
+        ),
+        (
+            "secret_env = \"S\"\nca_file = \"no-ca.pem\"\n",
+            13,
+            "[mailbox.oauth2] ca_file no-ca.pem: I/O error: No such file",
+        ),
+    ] {
+        std::fs::write(dir.path().join("r.toml"), format!("{head}{creds}")).unwrap();
+        for cmd in ["poll", "run"] {
+            let r = bin::run(dir.path(), &["--config", "r.toml", cmd]);
+            assert_ne!(r.code, 0);
+            let err = r.stderr.trim();
+            assert_eq!(err.lines().count(), 1, "{err}");
+            assert!(err.contains(&format!("r.toml: line {line}: {want}")), "{err}");
+            assert!(!err.contains(key_body), "no key bytes: {err}");
+            assert!(!dir.path().join("data").exists(), "nothing made");
+        }
     }
 }
