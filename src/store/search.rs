@@ -222,7 +222,7 @@ pub(crate) fn newest(
     conn.execute_batch(create)?;
     conn.execute_batch(&format!("DELETE FROM temp.{check}"))?;
     let (mut candidates, bound) = match rest {
-        Some(rest) => (
+        Some(_) => (
             conn.prepare_cached(&format!(
                 "SELECT rowid FROM {table} WHERE {table} MATCH ?1 ORDER BY rowid DESC"
             ))?,
