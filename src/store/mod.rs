@@ -176,7 +176,17 @@ impl Store {
 
     fn setup(conn: Connection, path: &str) -> Result<Store> {
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
-        conn.pragma_update(None, "journal_mode", "WAL")?;
+        // Turning a new file to WAL needs it alone: two processes opening it together
+        // would each be refused at once (SQLite does not wait there), so try again.
+        let mut tries = 0;
+        while let Err(e) = conn.pragma_update(None, "journal_mode", "WAL") {
+            let busy = e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy);
+            tries += 1;
+            if !busy || tries == 100 {
+                return Err(e.into());
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         // Savepoints per ingested message would otherwise write temp files.
@@ -203,7 +213,20 @@ impl Store {
             if i == REBUILDS_CUSTOMERS {
                 self.conn.pragma_update(None, "foreign_keys", "OFF")?;
             }
-            let tx = self.conn.transaction()?;
+            // Another process (`redress run` and a CLI command started together) may be
+            // migrating the same file: each step takes the write lock first and is
+            // skipped if it was applied meanwhile.
+            let tx = self
+                .conn
+                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let applied = tx.query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0))?;
+            if applied as usize > i {
+                drop(tx);
+                if i == REBUILDS_CUSTOMERS {
+                    self.conn.pragma_update(None, "foreign_keys", "ON")?;
+                }
+                continue;
+            }
             if i == MOVES_RAW {
                 keep_only_headers_of_huge_quarantined_mail(&tx, HUGE_QUARANTINED)?;
             }
