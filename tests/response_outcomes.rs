@@ -113,3 +113,52 @@ fn a_report_counts_each_response_sent_in_the_period_by_stage_and_outcome() {
     assert!(out.contains("erased 1 cases"), "{out}");
     assert_eq!(csv(&s, later, "2026-11"), report);
 }
+
+/// Issue 13's note: a reopened complaint's first response still counts, with its own
+/// working days, after the response is owed again and sent again.
+#[test]
+fn a_response_before_a_reopening_keeps_its_place_in_the_figures() {
+    let s = Site::new("lgsco-code", "CHC");
+    let r = "CHC-2026-00001";
+    s.mail(
+        "1",
+        "Fi <fi@example.org>",
+        "Housing repairs",
+        "I wish to complain about repairs.",
+        "o1@example.org",
+    );
+    // Received Tue 1 Dec 2026; answered Tue 8 Dec: 5 working days (2-4, 7-8 Dec), on
+    // time (due 10 working days on, Tue 15 Dec). The Code closes the case.
+    s.run("2026-12-01T09:00:00Z", &["poll"]);
+    s.respond("2026-12-08T10:00:00Z", r, "upheld", "Repaired.");
+    // Reopened Mon 4 Jan 2027 (owed again by Mon 18 Jan) and answered late, Wed 20 Jan:
+    // 12 working days from the reopening (5-8, 11-15, 18-20 Jan).
+    s.run(
+        "2027-01-04T09:00:00Z",
+        &["reopen", r, "--reason", "the repair failed", "--by", "ann"],
+    );
+    s.respond("2027-01-20T10:00:00Z", r, "upheld", "Repaired again.");
+    let now = "2027-02-01T09:00:00Z";
+    let december = csv(&s, now, "2026-12");
+    for line in [
+        "stage,stage1,responses,1",
+        "stage,stage1,on_time,1",
+        "stage,stage1,average_working_days,5.0000",
+    ] {
+        assert!(
+            december.lines().any(|l| l == line),
+            "missing {line} in\n{december}"
+        );
+    }
+    let january = csv(&s, now, "2027-01");
+    for line in [
+        "stage,stage1,responses,1",
+        "stage,stage1,on_time,0",
+        "stage,stage1,average_working_days,12.0000",
+    ] {
+        assert!(
+            january.lines().any(|l| l == line),
+            "missing {line} in\n{january}"
+        );
+    }
+}

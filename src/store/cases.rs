@@ -503,10 +503,20 @@ pub(crate) fn apply_plan(tx: &Connection, case: &Case, plan: &Plan, by: &Author)
                     "UPDATE cases SET outcome = COALESCE(?2, outcome), category = COALESCE(?3, category) WHERE id = ?1",
                 )?
                 .execute(params![case.id, outcome, category])?;
-                tx.prepare_cached(
-                    "INSERT INTO responses (case_id, stage, sent_on, outcome) VALUES (?1, ?2, ?3, ?4)",
-                )?
-                .execute(params![case.id, stage, iso(*on), outcome])?;
+                // The response the transition before recorded (meeting its deadline),
+                // else one with no deadline to meet.
+                let given = tx
+                    .prepare_cached(
+                        "UPDATE responses SET outcome = ?4 WHERE id = (SELECT max(id) FROM responses
+                         WHERE case_id = ?1 AND stage = ?2 AND sent_on = ?3 AND outcome IS NULL)",
+                    )?
+                    .execute(params![case.id, stage, iso(*on), outcome])?;
+                if given == 0 {
+                    tx.prepare_cached(
+                        "INSERT INTO responses (case_id, stage, sent_on, outcome) VALUES (?1, ?2, ?3, ?4)",
+                    )?
+                    .execute(params![case.id, stage, iso(*on), outcome])?;
+                }
             }
             Write::Extension {
                 stage,

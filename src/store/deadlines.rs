@@ -67,10 +67,21 @@ pub(crate) fn apply_deadline_op(tx: &Connection, case_id: i64, op: &DeadlineOp) 
             for k in kinds {
                 // A lapsed or extended deadline is still met (late) when the step finally
                 // happens: reports compare met_on with due.
-                tx.prepare_cached(
-                    "UPDATE deadlines SET status = 'met', met_on = ?4 WHERE case_id = ?1 AND stage = ?2 AND kind = ?3 AND status IN ('open', 'lapsed', 'extended')",
-                )?
-                .execute(params![case_id, stage, k, iso(*on)])?;
+                let met = tx
+                    .prepare_cached(
+                        "UPDATE deadlines SET status = 'met', met_on = ?4 WHERE case_id = ?1 AND stage = ?2 AND kind = ?3 AND status IN ('open', 'lapsed', 'extended')",
+                    )?
+                    .execute(params![case_id, stage, k, iso(*on)])?;
+                // A response deadline met is a response sent: recorded with the deadline
+                // as it stands, which a reopening renews (its outcome is added after).
+                if met > 0 && *k == deadline::Kind::Respond {
+                    tx.prepare_cached(
+                        "INSERT INTO responses (case_id, stage, sent_on, from_date, due)
+                         SELECT case_id, stage, met_on, from_date, due FROM deadlines
+                         WHERE case_id = ?1 AND stage = ?2 AND kind = 'respond'",
+                    )?
+                    .execute(params![case_id, stage])?;
+                }
             }
         }
         DeadlineOp::CancelStage { stage } => {

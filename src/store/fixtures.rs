@@ -119,6 +119,7 @@ pub struct Bulk<'t> {
     customer: Statement<'t>,
     case: Statement<'t>,
     deadline: Statement<'t>,
+    response: Statement<'t>,
     message: Statement<'t>,
     letter: Statement<'t>,
     event: Statement<'t>,
@@ -140,6 +141,9 @@ impl<'t> Bulk<'t> {
             deadline: tx.prepare(
                 "INSERT INTO deadlines (case_id, stage, kind, from_event, from_date, period, due, status, met_on)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            )?,
+            response: tx.prepare(
+                "INSERT INTO responses (case_id, stage, sent_on, from_date, due) VALUES (?1, ?2, ?3, ?4, ?5)",
             )?,
             message: tx.prepare(
                 "INSERT INTO messages (case_id, ingest_key, raw, from_addr, subject, sent_at, received_at, status,
@@ -207,6 +211,11 @@ impl<'t> Bulk<'t> {
             d.status,
             d.met_on
         ])?;
+        // A met response deadline is a response sent, as the product records it.
+        if let (&"respond", Some(on)) = (&d.kind, &d.met_on) {
+            self.response
+                .execute(params![d.case_id, d.stage, on, d.from_date, d.due])?;
+        }
         Ok(())
     }
 

@@ -36,6 +36,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/22_sign_in_attempts_at.sql"),
     include_str!("migrations/23_search_terms.sql"),
     include_str!("migrations/24_open_deadlines_cover_case.sql"),
+    include_str!("migrations/25_response_deadlines.sql"),
 ];
 
 #[derive(Debug, thiserror::Error)]

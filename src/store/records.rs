@@ -29,7 +29,7 @@ pub struct ClosedGroup {
     pub count: u64,
 }
 
-/// One met 'respond' deadline.
+/// One response that met a 'respond' deadline (`met_on`: the day it was sent).
 #[derive(Debug, Clone)]
 pub struct ResponseRow {
     pub stage: String,
@@ -217,11 +217,12 @@ impl Store {
         Ok(rows)
     }
 
-    /// Every 'respond' deadline met on dates `from..=to`.
+    /// Every response sent on dates `from..=to` that met a respond deadline, with it
+    /// (as it stood then: a reopened case's first response keeps its own).
     pub fn responses(&self, from: &str, to: &str) -> Result<Vec<ResponseRow>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT stage, from_date, due, met_on FROM deadlines
-             WHERE met_on BETWEEN ?1 AND ?2 AND kind = 'respond'",
+            "SELECT stage, from_date, due, sent_on FROM responses
+             WHERE sent_on BETWEEN ?1 AND ?2 AND due IS NOT NULL",
         )?;
         let rows = stmt
             .query_map(params![from, to], |r| {

@@ -1,0 +1,14 @@
+-- Migration 25: each response keeps the respond deadline it met (the day it counted from,
+-- and its due date), so the performance figures keep a response after its case is
+-- reopened and the same deadline is owed again. The deadline row is renewed then, and
+-- the figures, read from it, lost the first response.
+ALTER TABLE responses ADD COLUMN from_date TEXT;
+ALTER TABLE responses ADD COLUMN due TEXT;
+-- Responses already sent: the deadline they met, where it still says so.
+UPDATE responses SET
+    from_date = (SELECT d.from_date FROM deadlines d
+                 WHERE d.case_id = responses.case_id AND d.stage = responses.stage
+                   AND d.kind = 'respond' AND d.met_on = responses.sent_on),
+    due = (SELECT d.due FROM deadlines d
+           WHERE d.case_id = responses.case_id AND d.stage = responses.stage
+             AND d.kind = 'respond' AND d.met_on = responses.sent_on);
