@@ -1035,6 +1035,13 @@ fn check_oauth2(
             }
         }
         o.signer = Some(signer);
+        // Google issues nothing without one, and says so only at the first request.
+        if o.scope.trim().is_empty() {
+            return Err(bad(
+                "service_account_file",
+                "a service account needs scope (for Gmail: \"https://mail.google.com/\")".into(),
+            ));
+        }
     } else if o.client_id.trim().is_empty() {
         return Err(bad("client_id", "client_id is empty".into()));
     }

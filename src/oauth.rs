@@ -238,15 +238,17 @@ fn fetch(cfg: &Oauth2Config, what: &str) -> Result<(String, Duration), String> {
             key,
             client_email,
             private_key_id,
-            ..
+            token_uri,
         }) => {
+            // Addressed to Google's token endpoint as the key file names it (Google:
+            // "always https://oauth2.googleapis.com/token"), whatever URL it is posted to.
             let assertion = crate::jwt::grant_assertion(
                 key,
                 private_key_id,
                 client_email,
                 user(cfg),
                 cfg.scope.trim(),
-                url,
+                token_uri,
                 unix_now(),
             )
             .map_err(|e| format!("{what} oauth2: {e}"))?;

@@ -743,6 +743,14 @@ fn bad_key_credentials_are_a_one_line_config_error_naming_the_file() {
     std::fs::write(dir.path().join("garbage.pem"), "-----BEGIN NONSENSE\nxyz\n").unwrap();
     std::fs::write(dir.path().join("sa.json"), "{\"type\": \"service_account\"").unwrap();
     let key = std::fs::read_to_string(dir.path().join("app.key")).unwrap();
+    let good_sa = serde_json::json!({
+        "type": "service_account",
+        "private_key_id": SA_KID,
+        "private_key": key,
+        "client_email": SA_EMAIL,
+        "token_uri": "https://oauth2.googleapis.com/token",
+    });
+    std::fs::write(dir.path().join("good-sa.json"), good_sa.to_string()).unwrap();
     let key_body = key.lines().nth(1).unwrap();
     let head = "policy = \"lgsco-code\"\n[council]\nname = \"X\"\nemail = \"complaints@x.gov.uk\"\n\
                 [mailbox]\nkind = \"imap\"\nhost = \"outlook.office365.com\"\nuser = \"complaints@x.gov.uk\"\n\
@@ -787,6 +795,11 @@ fn bad_key_credentials_are_a_one_line_config_error_naming_the_file() {
             "service_account_file = \"sa.json\"\n",
             12,
             "[mailbox.oauth2] service_account_file sa.json: not a JSON key file",
+        ),
+        (
+            "service_account_file = \"good-sa.json\"\n",
+            12,
+            "[mailbox.oauth2] a service account needs scope (for Gmail: \"https://mail.google.com/\")",
         ),
         (
             "secret_env = \"S\"\nca_file = \"no-ca.pem\"\n",

@@ -39,6 +39,9 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/25_response_deadlines.sql"),
 ];
 
+/// How long a statement waits for another connection's write lock before it fails.
+const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("database: {0}")]
@@ -177,7 +180,7 @@ impl Store {
     }
 
     fn setup(conn: Connection, path: &str) -> Result<Store> {
-        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
         // Turning a new file to WAL needs it alone: two processes opening it together
         // would each be refused at once (SQLite does not wait there), so try again.
         let mut tries = 0;
@@ -201,16 +204,36 @@ impl Store {
     }
 
     fn migrate(&mut self, path: &str) -> Result<()> {
+        let too_new = |found: usize| StoreError::TooNew {
+            path: path.to_string(),
+            found,
+            known: MIGRATIONS.len(),
+        };
         let version: usize =
             self.conn
                 .query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0))? as usize;
         if version > MIGRATIONS.len() {
-            return Err(StoreError::TooNew {
-                path: path.to_string(),
-                found: version,
-                known: MIGRATIONS.len(),
-            });
+            return Err(too_new(version));
         }
+        if version == MIGRATIONS.len() {
+            return Ok(());
+        }
+        // Another process migrating a big file holds the write lock for minutes (the
+        // search index's first fill on 1M cases): wait for it rather than fail.
+        self.conn
+            .busy_timeout(std::time::Duration::from_secs(600))?;
+        let migrated = self.migrate_from(version, path);
+        self.conn.busy_timeout(BUSY_TIMEOUT)?;
+        migrated?;
+        // A newer Redress may have migrated past what this one knows meanwhile.
+        let version = self.schema_version()? as usize;
+        if version > MIGRATIONS.len() {
+            return Err(too_new(version));
+        }
+        Ok(())
+    }
+
+    fn migrate_from(&mut self, version: usize, path: &str) -> Result<()> {
         for (i, sql) in MIGRATIONS.iter().enumerate().skip(version) {
             if i == REBUILDS_CUSTOMERS {
                 self.conn.pragma_update(None, "foreign_keys", "OFF")?;

@@ -56,31 +56,54 @@ impl Index {
         }
     }
 
-    /// A small in-memory index like this one (per connection), and how a row's text
-    /// is copied into it.
-    fn check_table(self) -> (&'static str, &'static str) {
+    /// A small in-memory index like this one (per connection, contentless: it only
+    /// answers which rows match), and how a row's text is copied into it.
+    fn check_table(self) -> (String, &'static str) {
         match self {
             Index::Cases => (
-                "CREATE VIRTUAL TABLE IF NOT EXISTS temp.case_check USING fts5(
-                     reference, customer, subject, tokenize = 'unicode61 remove_diacritics 2')",
+                format!(
+                    "CREATE VIRTUAL TABLE IF NOT EXISTS temp.case_check USING fts5(
+                         reference, customer, subject, content = '', tokenize = '{TOKENIZER}')"
+                ),
                 "INSERT INTO temp.case_check (rowid, reference, customer, subject)
                  SELECT rowid, reference, customer, subject FROM case_search WHERE rowid = ?1",
             ),
             Index::Messages => (
-                "CREATE VIRTUAL TABLE IF NOT EXISTS temp.message_check USING fts5(
-                     body_text, tokenize = 'unicode61 remove_diacritics 2')",
+                format!(
+                    "CREATE VIRTUAL TABLE IF NOT EXISTS temp.message_check USING fts5(
+                         body_text, content = '', tokenize = '{TOKENIZER}')"
+                ),
                 "INSERT INTO temp.message_check (rowid, body_text)
                  SELECT id, body_text FROM messages WHERE id = ?1",
             ),
         }
     }
 
-    /// Every indexed row, newest first.
+    /// A row's id and the size of its text, for the rows matching `?1`, newest first.
+    fn matching_rows(self) -> &'static str {
+        match self {
+            Index::Cases => {
+                "SELECT rowid, length(reference) + length(customer) + coalesce(length(subject), 0)
+                 FROM case_search WHERE case_search MATCH ?1 ORDER BY rowid DESC"
+            }
+            Index::Messages => {
+                "SELECT rowid, length(body_text) FROM message_search
+                 WHERE message_search MATCH ?1 ORDER BY rowid DESC"
+            }
+        }
+    }
+
+    /// The same for every indexed row.
     fn every_row(self) -> &'static str {
         match self {
-            Index::Cases => "SELECT rowid FROM case_search ORDER BY rowid DESC",
+            Index::Cases => {
+                "SELECT rowid, length(reference) + length(customer) + coalesce(length(subject), 0)
+                 FROM case_search ORDER BY rowid DESC"
+            }
             Index::Messages => {
-                "SELECT id FROM messages WHERE case_id IS NOT NULL AND body_text IS NOT NULL
+                "SELECT id, length(body_text) FROM messages
+                 WHERE case_id IS NOT NULL AND body_text IS NOT NULL
+                   AND id <= (SELECT upto FROM search_indexed WHERE what = 'messages')
                  ORDER BY id DESC"
             }
         }
@@ -102,8 +125,12 @@ const WIDEST: usize = 8;
 const CHECKED_AT_MOST: usize = 20_000;
 /// The same when the search has no other words and every row is checked, newest first.
 const SCANNED_AT_MOST: usize = 5_000;
+/// Nor more text than this (long emails: a row's cost is its words).
+const CHECKED_BYTES: i64 = 2 << 20;
 /// Rows copied into the check index at a time.
 const CHECK_BATCH: usize = 256;
+/// The indexes' tokenizer (migration 18), which the check index must share.
+const TOKENIZER: &str = "unicode61 remove_diacritics 2";
 
 /// How one index is asked for a search. Every plan finds exactly the rows the search
 /// as written ([`Search::fts`]) finds; they differ in what it costs.
@@ -219,15 +246,12 @@ pub(crate) fn newest(
     };
     let (create, copy) = index.check_table();
     let check = index.check_name();
-    conn.execute_batch(create)?;
-    conn.execute_batch(&format!("DELETE FROM temp.{check}"))?;
+    conn.execute_batch(&create)?;
+    conn.execute_batch(&format!(
+        "INSERT INTO temp.{check} ({check}) VALUES ('delete-all')"
+    ))?;
     let (mut candidates, bound) = match rest {
-        Some(_) => (
-            conn.prepare_cached(&format!(
-                "SELECT rowid FROM {table} WHERE {table} MATCH ?1 ORDER BY rowid DESC"
-            ))?,
-            CHECKED_AT_MOST,
-        ),
+        Some(_) => (conn.prepare_cached(index.matching_rows())?, CHECKED_AT_MOST),
         None => (conn.prepare_cached(index.every_row())?, SCANNED_AT_MOST),
     };
     let mut rows = match rest {
@@ -235,24 +259,25 @@ pub(crate) fn newest(
         None => candidates.query([])?,
     };
     let mut found: Vec<i64> = Vec::new();
-    let mut checked = 0;
+    let (mut checked, mut bytes) = (0, 0);
     let mut batch: Vec<i64> = Vec::with_capacity(CHECK_BATCH);
     loop {
         let done = match rows.next()? {
             Some(row) => {
                 batch.push(row.get(0)?);
+                bytes += row.get::<_, Option<i64>>(1)?.unwrap_or(0);
                 false
             }
             None => true,
         };
-        if done || batch.len() == CHECK_BATCH {
+        if done || batch.len() == CHECK_BATCH || bytes >= CHECKED_BYTES {
             found.extend(check_rows(conn, index, copy, &batch, search)?);
             checked += batch.len();
             batch.clear();
             if done || found.len() >= most {
                 break;
             }
-            if checked >= bound {
+            if checked >= bound || bytes >= CHECKED_BYTES {
                 drop(rows);
                 return matching(&search.fts());
             }
@@ -282,8 +307,10 @@ fn check_rows(
         ))?
         .query_map([search.fts()], |r| r.get::<_, i64>(0))?
         .collect::<rusqlite::Result<Vec<_>>>()?;
-    conn.prepare_cached(&format!("DELETE FROM temp.{check}"))?
-        .execute([])?;
+    conn.prepare_cached(&format!(
+        "INSERT INTO temp.{check} ({check}) VALUES ('delete-all')"
+    ))?
+    .execute([])?;
     Ok(found)
 }
 
@@ -309,23 +336,55 @@ mod tests {
         store
     }
 
-    /// The plan for `typed`, and what it finds (all of it, and the newest 2) beside
-    /// what FTS5 finds for the search as written.
+    /// Messages on one case straight into the messages' index, as ingestion leaves
+    /// them (`index_new`); `None` is a message on no case.
+    fn messages(bodies: &[(Option<i64>, &str)]) -> Store {
+        let store = Store::open_in_memory().unwrap();
+        store
+            .conn
+            .execute(
+                "INSERT INTO cases (id, reference, policy, kind, state, stage, received_at,
+                     received_on, updated_at)
+                 VALUES (1, 'R-1', 'p', 'complaint', 'received', 'stage1', 't', 'd', 't')",
+                [],
+            )
+            .unwrap();
+        for (i, (case, body)) in bodies.iter().enumerate() {
+            store
+                .conn
+                .execute(
+                    "INSERT INTO messages (id, case_id, ingest_key, received_at, body_text)
+                     VALUES (?1, ?2, ?3, 't', ?4)",
+                    params![i as i64 + 1, case, format!("k{i}"), body],
+                )
+                .unwrap();
+        }
+        index_new(&store.conn).unwrap();
+        store
+    }
+
+    /// The plan for `typed` in the cases' index, and what it finds (all of it, and the
+    /// newest 2) beside what FTS5 finds for the search as written.
     fn ask(store: &Store, typed: &str) -> Plan {
+        ask_in(store, Index::Cases, typed)
+    }
+
+    fn ask_in(store: &Store, index: Index, typed: &str) -> Plan {
         let search = Search::parse(typed).unwrap();
-        let plan = plan(&store.conn, Index::Cases, &search).unwrap();
+        let plan = plan(&store.conn, index, &search).unwrap();
+        let table = index.table();
         let mut native: Vec<i64> = store
             .conn
-            .prepare("SELECT rowid FROM case_search WHERE case_search MATCH ?1")
+            .prepare(&format!("SELECT rowid FROM {table} WHERE {table} MATCH ?1"))
             .unwrap()
             .query_map([search.fts()], |r| r.get(0))
             .unwrap()
             .collect::<rusqlite::Result<_>>()
             .unwrap();
         native.sort_unstable_by(|a, b| b.cmp(a));
-        let all = newest(&store.conn, Index::Cases, &search, &plan, usize::MAX >> 2).unwrap();
+        let all = newest(&store.conn, index, &search, &plan, usize::MAX >> 2).unwrap();
         assert_eq!(all, native, "{typed:?} with {plan:?}");
-        let two = newest(&store.conn, Index::Cases, &search, &plan, 2).unwrap();
+        let two = newest(&store.conn, index, &search, &plan, 2).unwrap();
         assert_eq!(two, native.iter().take(2).copied().collect::<Vec<_>>());
         plan
     }
@@ -403,5 +462,60 @@ mod tests {
             Plan::Checked { rest: Some(_) }
         ));
         assert_eq!(ask(&store, "zeta"), Plan::Checked { rest: None });
+    }
+
+    #[test]
+    fn the_messages_index_is_asked_the_same_ways() {
+        let many: Vec<String> = (0..2 * WIDEST)
+            .map(|i| format!("Flat {i} on Resid{i}ent Road, bins"))
+            .collect();
+        let mut bodies: Vec<(Option<i64>, &str)> = vec![
+            (Some(1), "The bins were missed again."),
+            (None, "Bins on no case: never found."),
+            (Some(1), "Binding arbitration, and the bin lorry."),
+        ];
+        bodies.extend(many.iter().map(|b| (Some(1), b.as_str())));
+        let store = messages(&bodies);
+        assert!(matches!(
+            ask_in(&store, Index::Messages, "bin"),
+            Plan::Words(_)
+        ));
+        assert!(matches!(
+            ask_in(&store, Index::Messages, "resid bins"),
+            Plan::Checked { rest: Some(_) }
+        ));
+        assert_eq!(
+            ask_in(&store, Index::Messages, "resid"),
+            Plan::Checked { rest: None }
+        );
+        // A deleted message leaves the index with its words (migration 18's trigger).
+        store
+            .conn
+            .execute("DELETE FROM messages WHERE id = 1", [])
+            .unwrap();
+        assert!(matches!(
+            ask_in(&store, Index::Messages, "missed"),
+            Plan::Nothing | Plan::Words(_)
+        ));
+        assert!(matches!(
+            ask_in(&store, Index::Messages, "bins"),
+            Plan::Words(_)
+        ));
+    }
+
+    #[test]
+    fn the_check_index_tokenizes_as_the_indexes_do() {
+        let store = Store::open_in_memory().unwrap();
+        for table in ["case_search", "message_search"] {
+            let sql: String = store
+                .conn
+                .query_row(
+                    "SELECT sql FROM sqlite_schema WHERE name = ?1",
+                    [table],
+                    |r| r.get(0),
+                )
+                .unwrap();
+            assert!(sql.contains(&format!("tokenize = '{TOKENIZER}'")), "{sql}");
+        }
     }
 }

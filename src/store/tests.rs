@@ -534,13 +534,9 @@ fn migration_16_shows_a_deadline_extended_in_time_as_extended_and_keeps_a_missed
 /// Four connections stand for four processes (`redress run` and CLI commands started at once).
 #[test]
 fn processes_opening_a_new_database_together_migrate_it_once() {
-    for round in 0..4 {
-        let dir = std::env::temp_dir().join(format!(
-            "redress-migrate-race-{}-{round}",
-            std::process::id()
-        ));
-        let _ = std::fs::remove_dir_all(&dir);
-        let path = dir.join("redress.db");
+    for _ in 0..4 {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("redress.db");
         let start = std::sync::Arc::new(std::sync::Barrier::new(4));
         let openers: Vec<_> = (0..4)
             .map(|_| {
@@ -555,6 +551,5 @@ fn processes_opening_a_new_database_together_migrate_it_once() {
             let version = opener.join().unwrap().unwrap_or_else(|e| panic!("{e}"));
             assert_eq!(version, MIGRATIONS.len() as i64);
         }
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 }
