@@ -65,12 +65,16 @@ pub fn entry(store: &Store, id: i64) -> Result<Entry> {
     Ok(Entry::of(store.quarantined(id)?))
 }
 
-/// A quarantined message for reading: its first [`SHOW_LIMIT`] bytes as text, line
-/// breaks and tabs kept and every other control character or non-UTF-8 byte escaped
-/// (never markup: the desk escapes it again as HTML), and how many bytes were left out.
-pub fn readable(raw: &[u8]) -> (String, usize) {
-    let shown = &raw[..raw.len().min(SHOW_LIMIT)];
-    (crate::escape::escape_bytes(shown), raw.len() - shown.len())
+/// A quarantined message for reading: its first [`SHOW_LIMIT`] bytes as text (only
+/// those are read: a message may be hundreds of MB), line breaks and tabs kept and
+/// every other control character or non-UTF-8 byte escaped (never markup: the desk
+/// escapes it again as HTML), and how many bytes were left out.
+pub fn readable(store: &Store, id: i64) -> Result<(String, usize)> {
+    let (head, size) = store.quarantined_head(id, SHOW_LIMIT)?;
+    Ok((
+        crate::escape::escape_bytes(&head),
+        size.saturating_sub(head.len()),
+    ))
 }
 
 /// The bytes as received, for a manager to download (refused once resolved: erased).

@@ -469,3 +469,48 @@ Content-Disposition: attachment; filename=\"scan.pdf\"\r\nContent-Transfer-Encod
         "{note}"
     );
 }
+
+#[test]
+fn a_long_quarantined_message_is_shown_from_its_first_64_kib() {
+    let s = Site::new("lgsco-code", "EX");
+    // No sender: quarantined whole (100,000 bytes, under the size limit).
+    let mut m = b"To: complaints@council.example\r\nSubject: Long\r\nMessage-ID: <long@example.org>\r\n\r\n"
+        .to_vec();
+    while m.len() < 100_000 {
+        m.extend_from_slice(b"A line of a long message with no sender at all.\r\n");
+    }
+    m.truncate(100_000);
+    m.extend_from_slice(b"tailmarker\r\n");
+    s.deliver("1", &m);
+    let out = s.run(DAY1, &["poll"]);
+    assert!(out.contains("1 quarantined"), "{out}");
+    let id = "1";
+    let shown = s.run(DAY2, &["quarantine", "--show", id]);
+    assert!(
+        shown.starts_with("To: complaints@council.example"),
+        "{shown}"
+    );
+    assert!(!shown.contains("tailmarker"));
+    let more = m.len() - 65_536;
+    assert!(
+        shown.contains(&format!("[... {more} more bytes not shown")),
+        "{}",
+        &shown[shown.len() - 200..]
+    );
+    // --raw writes every byte.
+    let raw = bin::redress()
+        .args([
+            "--config",
+            "redress.toml",
+            "--now",
+            DAY2,
+            "quarantine",
+            "--show",
+            id,
+            "--raw",
+        ])
+        .current_dir(s.path())
+        .output()
+        .unwrap();
+    assert_eq!(raw.stdout, m);
+}

@@ -181,9 +181,9 @@ pub fn quarantine(ctx: &Ctx, a: QuarantineArgs) -> Result<ExitCode> {
     let store = ctx.store()?;
     if let Some(id) = a.show {
         use std::io::Write;
-        let raw = q::raw(&store, id)?;
         let mut out = std::io::stdout().lock();
         if a.raw {
+            let raw = q::raw(&store, id)?;
             if out.is_terminal() {
                 anyhow::bail!(
                     "--raw writes the message's bytes as received, which may drive a terminal: redirect it to a file (redress quarantine --show {id} --raw > message.eml)"
@@ -191,7 +191,7 @@ pub fn quarantine(ctx: &Ctx, a: QuarantineArgs) -> Result<ExitCode> {
             }
             out.write_all(&raw)?;
         } else {
-            let (text, more) = q::readable(&raw);
+            let (text, more) = q::readable(&store, id)?;
             out.write_all(text.as_bytes())?;
             if !text.ends_with('\n') {
                 out.write_all(b"\n")?;

@@ -247,6 +247,35 @@ impl Store {
     pub fn quarantined_raw(&self, id: i64) -> Result<Vec<u8>> {
         Ok(held(&self.conn, id)?.raw)
     }
+
+    /// The first `limit` bytes of a quarantined message still held, and its size.
+    pub fn quarantined_head(&self, id: i64, limit: usize) -> Result<(Vec<u8>, usize)> {
+        let row = self
+            .conn
+            .query_row(
+                "SELECT substr(q.raw, 1, ?2), length(q.raw), r.quarantine_id IS NOT NULL
+                 FROM quarantine q LEFT JOIN quarantine_resolutions r ON r.quarantine_id = q.id
+                 WHERE q.id = ?1",
+                params![id, limit as i64],
+                |r| {
+                    Ok((
+                        r.get::<_, Option<Vec<u8>>>(0)?.unwrap_or_default(),
+                        r.get::<_, i64>(1)?,
+                        r.get::<_, bool>(2)?,
+                    ))
+                },
+            )
+            .optional()?;
+        match row {
+            Some((head, size, false)) => Ok((head, size.max(0) as usize)),
+            // Unknown or resolved: refused as for the whole message.
+            _ => held(&self.conn, id).and_then(|_| {
+                Err(StoreError::Refused(format!(
+                    "no quarantined message with id {id}"
+                )))
+            }),
+        }
+    }
 }
 
 /// A quarantined message with its bytes.

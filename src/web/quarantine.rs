@@ -63,7 +63,7 @@ async fn page(
             };
             // Resolved: its bytes were erased; the page says what was done instead.
             let text = match entry.row.resolution {
-                None => Some(quarantine::readable(&quarantine::raw(store, id)?)),
+                None => Some(quarantine::readable(store, id)?),
                 Some(_) => None,
             };
             Ok(Some((entry, text)))
