@@ -276,7 +276,7 @@ impl Store {
     }
 
     /// Complaints open at the end of London date `end` (received by then, not closed
-    /// before `end_ts`), counted by the stage they were at: the stage of their latest
+    /// before `end_ts`, or reopened since), counted by the stage they were at: the stage of their latest
     /// deadline counted from a day on or before `end`, else their current stage.
     pub fn open_at(&self, end: &str, end_ts: &str) -> Result<Vec<(String, u64)>> {
         // Two index ranges (still open; closed after the end) instead of a scan of
@@ -292,6 +292,10 @@ impl Store {
                    UNION ALL
                    SELECT id, stage FROM cases
                    WHERE closed_at >= ?2 AND kind = 'complaint' AND received_on <= ?1) c
+             -- Closed then, reopened since: its state at the end, from its events.
+             WHERE coalesce((SELECT e.to_state FROM events e
+                             WHERE e.case_id = c.id AND e.to_state IS NOT NULL AND e.at < ?2
+                             ORDER BY e.at DESC, e.id DESC LIMIT 1), '') != 'closed'
              GROUP BY s",
         )?;
         let rows = stmt
