@@ -5,12 +5,14 @@
 //!
 //! Keys are read and checked when the config is loaded, so a bad file stops `redress
 //! check` and start-up with one line naming the file; no error ever holds key bytes.
-//! RS256 by ring, the crypto rustls already uses here.
+//! Signed by ring, the crypto rustls already uses here: PS256 for Entra ID (what
+//! Microsoft documents now; RS256 only in its older pages), RS256 for Google (all it
+//! takes).
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use ring::rand::{SecureRandom, SystemRandom};
-use ring::signature::{RsaKeyPair, RSA_PKCS1_SHA256};
+use ring::signature::{RsaEncoding, RsaKeyPair, RSA_PKCS1_SHA256, RSA_PSS_SHA256};
 use rustls_pki_types::pem::{self, PemObject};
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 use serde_json::json;
@@ -142,25 +144,24 @@ pub fn load_service_account(file: &Path) -> Result<Signer, String> {
     })
 }
 
-/// `header.claims.signature`, RS256.
+/// `header.claims.signature`, signed as the header's `alg` says (PS256 or RS256).
 fn sign(
     key: &RsaKeyPair,
     header: serde_json::Value,
     claims: serde_json::Value,
 ) -> Result<String, String> {
+    let padding: &'static dyn RsaEncoding = match header["alg"].as_str() {
+        Some("PS256") => &RSA_PSS_SHA256,
+        _ => &RSA_PKCS1_SHA256,
+    };
     let input = format!(
         "{}.{}",
         b64(header.to_string().as_bytes()),
         b64(claims.to_string().as_bytes())
     );
     let mut sig = vec![0; key.public().modulus_len()];
-    key.sign(
-        &RSA_PKCS1_SHA256,
-        &SystemRandom::new(),
-        input.as_bytes(),
-        &mut sig,
-    )
-    .map_err(|_| "signing the assertion failed".to_string())?;
+    key.sign(padding, &SystemRandom::new(), input.as_bytes(), &mut sig)
+        .map_err(|_| "signing the assertion failed".to_string())?;
     Ok(format!("{input}.{}", b64(&sig)))
 }
 
@@ -193,7 +194,7 @@ pub fn client_assertion(
 ) -> Result<String, String> {
     sign(
         key,
-        json!({"alg": "RS256", "typ": "JWT", "x5t": x5t, "x5t#S256": x5t_s256}),
+        json!({"alg": "PS256", "typ": "JWT", "x5t": x5t, "x5t#S256": x5t_s256}),
         json!({
             "aud": aud,
             "iss": client_id,
@@ -293,7 +294,8 @@ mod tests {
     }
 
     /// The signature verifies with the certificate's public key (openssl dgst).
-    fn verifies(jwt: &str, cert: &Path, dir: &Path) -> bool {
+    /// Whether openssl finds `jwt` signed by `cert`'s key, PS256 (`pss`) or RS256.
+    fn verifies(jwt: &str, cert: &Path, dir: &Path, pss: bool) -> bool {
         let (input, sig) = jwt.rsplit_once('.').unwrap();
         std::fs::write(dir.join("input"), input).unwrap();
         std::fs::write(dir.join("sig"), URL_SAFE_NO_PAD.decode(sig).unwrap()).unwrap();
@@ -304,8 +306,20 @@ mod tests {
             .unwrap()
             .stdout;
         std::fs::write(dir.join("pub.pem"), pubkey).unwrap();
+        let pss_args: &[&str] = if pss {
+            &[
+                "-sigopt",
+                "rsa_padding_mode:pss",
+                "-sigopt",
+                "rsa_pss_saltlen:32",
+            ]
+        } else {
+            &[]
+        };
         Command::new("openssl")
-            .args(["dgst", "-sha256", "-verify"])
+            .args(["dgst", "-sha256"])
+            .args(pss_args)
+            .arg("-verify")
             .arg(dir.join("pub.pem"))
             .arg("-signature")
             .arg(dir.join("sig"))
@@ -333,7 +347,7 @@ mod tests {
             assert_eq!(jwt.split('.').count(), 3);
             assert_eq!(
                 part(&jwt, 0),
-                json!({"alg": "RS256", "typ": "JWT", "x5t": x5t, "x5t#S256": x5t_s256})
+                json!({"alg": "PS256", "typ": "JWT", "x5t": x5t, "x5t#S256": x5t_s256})
             );
             let claims = part(&jwt, 1);
             let jti = claims["jti"].as_str().unwrap().to_string();
@@ -343,7 +357,11 @@ mod tests {
                 json!({"aud": aud, "iss": "app-id", "sub": "app-id", "jti": jti,
                        "nbf": 1_700_000_000, "iat": 1_700_000_000, "exp": 1_700_000_600})
             );
-            assert!(verifies(&jwt, &c, dir.path()), "RS256 by the cert's key");
+            assert!(
+                verifies(&jwt, &c, dir.path(), true),
+                "PS256 by the cert's key"
+            );
+            assert!(!verifies(&jwt, &c, dir.path(), false), "not RS256");
             let again = client_assertion(&x5t, &x5t_s256, &key, "app-id", aud, 1).unwrap();
             assert_ne!(part(&again, 1)["jti"], claims["jti"], "a new jti each time");
         }
@@ -392,7 +410,7 @@ mod tests {
                    "aud": "https://oauth2.googleapis.com/token",
                    "iat": 1_700_000_000, "exp": 1_700_003_600})
         );
-        assert!(verifies(&jwt, &c, dir.path()));
+        assert!(verifies(&jwt, &c, dir.path(), false));
     }
 
     #[test]

@@ -12,7 +12,7 @@ POST /introspect  RFC 7662, for Dovecot's oauth2 passdb and the XOAUTH2 SMTP sin
 Options after those, as NAME=VALUE:
   cert=PEM          an Entra ID app's registered certificate: the client-credentials
                     grant also takes a client assertion (RFC 7523: client_assertion_type
-                    jwt-bearer) signed by its key, checked for real: RS256 signature,
+                    jwt-bearer) signed by its key, checked for real: PS256 signature,
                     x5t (and x5t#S256 if sent), aud = this endpoint, iss = sub =
                     CLIENT_ID, exp in the future, nbf not in it, a jti.
   sa_cert=PEM sa_email=E sa_kid=K
@@ -79,8 +79,9 @@ class Refused(Exception):
         self.error, self.description = error, description
 
 
-def check_jwt(jwt, cert, aud, error):
-    """The header and claims of an RS256 JWT signed by `cert`'s key, else Refused."""
+def check_jwt(jwt, cert, aud, error, alg):
+    """The header and claims of a JWT signed by `cert`'s key with `alg` (PS256, as
+    Entra ID documents it, or RS256, as Google does), else Refused."""
     from cryptography.exceptions import InvalidSignature
     from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.asymmetric import padding
@@ -91,10 +92,14 @@ def check_jwt(jwt, cert, aud, error):
         sig = unb64url(sig)
     except Exception:
         raise Refused(error, "the assertion is not a JWT")
-    if header.get("alg") != "RS256" or header.get("typ") != "JWT":
-        raise Refused(error, "the assertion's header must be alg RS256, typ JWT")
+    if header.get("alg") != alg or header.get("typ") != "JWT":
+        raise Refused(error, "the assertion's header must be alg %s, typ JWT" % alg)
+    if alg == "PS256":
+        pad = padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=padding.PSS.DIGEST_LENGTH)
+    else:
+        pad = padding.PKCS1v15()
     try:
-        cert["key"].verify(sig, (h + "." + c).encode(), padding.PKCS1v15(), hashes.SHA256())
+        cert["key"].verify(sig, (h + "." + c).encode(), pad, hashes.SHA256())
     except InvalidSignature:
         raise Refused(error, "the assertion's signature does not verify")
     if claims.get("aud") != aud:
@@ -170,7 +175,7 @@ class Handler(BaseHTTPRequestHandler):
                 "AADSTS700027: The certificate with identifier used to sign the client "
                 "assertion is not registered on application.",
             )
-        _, claims = check_jwt(jwt, cert, self.endpoint(), "invalid_client")
+        _, claims = check_jwt(jwt, cert, self.endpoint(), "invalid_client", "PS256")
         if claims.get("iss") != CLIENT_ID or claims.get("sub") != CLIENT_ID:
             raise Refused("invalid_client", "the assertion's iss and sub must be the client id")
         if f.get("client_id", CLIENT_ID) != CLIENT_ID:
@@ -184,7 +189,7 @@ class Handler(BaseHTTPRequestHandler):
         if "sa_cert" not in OPTS:
             raise Refused("unsupported_grant_type", "no service account")
         jwt = f.get("assertion", "")
-        header, claims = check_jwt(jwt, load_cert(OPTS["sa_cert"]), self.endpoint(), "invalid_grant")
+        header, claims = check_jwt(jwt, load_cert(OPTS["sa_cert"]), self.endpoint(), "invalid_grant", "RS256")
         if header.get("kid") != OPTS["sa_kid"]:
             raise Refused("invalid_grant", "Invalid JWT Signature.")
         if claims.get("iss") != OPTS["sa_email"]:
