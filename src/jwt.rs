@@ -144,24 +144,53 @@ pub fn load_service_account(file: &Path) -> Result<Signer, String> {
     })
 }
 
-/// `header.claims.signature`, signed as the header's `alg` says (PS256 or RS256).
+/// How an assertion is signed: its header's `alg`, and ring's padding for it.
+#[derive(Clone, Copy)]
+enum Alg {
+    /// RSASSA-PSS with SHA-256 (Entra ID, as documented now).
+    Ps256,
+    /// RSASSA-PKCS1-v1_5 with SHA-256 (Google).
+    Rs256,
+}
+
+impl Alg {
+    fn name(self) -> &'static str {
+        match self {
+            Alg::Ps256 => "PS256",
+            Alg::Rs256 => "RS256",
+        }
+    }
+
+    fn padding(self) -> &'static dyn RsaEncoding {
+        match self {
+            Alg::Ps256 => &RSA_PSS_SHA256,
+            Alg::Rs256 => &RSA_PKCS1_SHA256,
+        }
+    }
+}
+
+/// `header.claims.signature`, the header with `alg` and `typ` added.
 fn sign(
     key: &RsaKeyPair,
-    header: serde_json::Value,
+    alg: Alg,
+    mut header: serde_json::Value,
     claims: serde_json::Value,
 ) -> Result<String, String> {
-    let padding: &'static dyn RsaEncoding = match header["alg"].as_str() {
-        Some("PS256") => &RSA_PSS_SHA256,
-        _ => &RSA_PKCS1_SHA256,
-    };
+    header["alg"] = json!(alg.name());
+    header["typ"] = json!("JWT");
     let input = format!(
         "{}.{}",
         b64(header.to_string().as_bytes()),
         b64(claims.to_string().as_bytes())
     );
     let mut sig = vec![0; key.public().modulus_len()];
-    key.sign(padding, &SystemRandom::new(), input.as_bytes(), &mut sig)
-        .map_err(|_| "signing the assertion failed".to_string())?;
+    key.sign(
+        alg.padding(),
+        &SystemRandom::new(),
+        input.as_bytes(),
+        &mut sig,
+    )
+    .map_err(|_| "signing the assertion failed".to_string())?;
     Ok(format!("{input}.{}", b64(&sig)))
 }
 
@@ -194,7 +223,8 @@ pub fn client_assertion(
 ) -> Result<String, String> {
     sign(
         key,
-        json!({"alg": "PS256", "typ": "JWT", "x5t": x5t, "x5t#S256": x5t_s256}),
+        Alg::Ps256,
+        json!({"x5t": x5t, "x5t#S256": x5t_s256}),
         json!({
             "aud": aud,
             "iss": client_id,
@@ -220,7 +250,8 @@ pub fn grant_assertion(
 ) -> Result<String, String> {
     sign(
         key,
-        json!({"alg": "RS256", "typ": "JWT", "kid": private_key_id}),
+        Alg::Rs256,
+        json!({"kid": private_key_id}),
         json!({
             "iss": client_email,
             "sub": sub,

@@ -140,7 +140,7 @@ impl Store {
     fn list_cases_in_snapshot(&self, f: &CaseFilter) -> Result<Vec<Case>> {
         // Which cases (ids, filtered, ordered and paged), then their columns: the next
         // deadline of every case matching a filter is not worked out before the page is
-        // taken (the overdue filter on 1M cases: 94 ms).
+        // taken (the overdue filter on 1M cases: 122 ms, then 94 ms with the index).
         let mut sql = String::from(
             "SELECT c.id FROM cases c LEFT JOIN customers cu ON cu.id = c.customer_id WHERE 1=1",
         );
@@ -465,6 +465,8 @@ impl Store {
 
 /// Write `plan` for `case` inside the caller's transaction.
 pub(crate) fn apply_plan(tx: &Connection, case: &Case, plan: &Plan, by: &Author) -> Result<()> {
+    // The response a transition of this plan recorded, for the outcome after it.
+    let mut response: Option<i64> = None;
     for w in &plan.writes {
         // A letter asked for and not yet rendered keeps the case as it was.
         if !matches!(
@@ -474,7 +476,9 @@ pub(crate) fn apply_plan(tx: &Connection, case: &Case, plan: &Plan, by: &Author)
             super::freeze_pending_letters(tx, case.id)?;
         }
         match w {
-            Write::Transition(t) => write_transition(tx, case, t, by)?,
+            Write::Transition(t) => {
+                response = write_transition(tx, case, t, by)?.or(response);
+            }
             Write::Letter(l) => {
                 let last = latest_customer_message(tx, case)?;
                 let id = request_letter(
@@ -517,18 +521,16 @@ pub(crate) fn apply_plan(tx: &Connection, case: &Case, plan: &Plan, by: &Author)
                 .execute(params![case.id, outcome, category])?;
                 // The response the transition before recorded (meeting its deadline),
                 // else one with no deadline to meet.
-                let given = tx
-                    .prepare_cached(
-                        "UPDATE responses SET outcome = ?4 WHERE id = (SELECT max(id) FROM responses
-                         WHERE case_id = ?1 AND stage = ?2 AND sent_on = ?3 AND outcome IS NULL)",
-                    )?
-                    .execute(params![case.id, stage, iso(*on), outcome])?;
-                if given == 0 {
-                    tx.prepare_cached(
-                        "INSERT INTO responses (case_id, stage, sent_on, outcome) VALUES (?1, ?2, ?3, ?4)",
-                    )?
-                    .execute(params![case.id, stage, iso(*on), outcome])?;
-                }
+                match response.take() {
+                    Some(id) => tx
+                        .prepare_cached("UPDATE responses SET outcome = ?2 WHERE id = ?1")?
+                        .execute(params![id, outcome])?,
+                    None => tx
+                        .prepare_cached(
+                            "INSERT INTO responses (case_id, stage, sent_on, outcome) VALUES (?1, ?2, ?3, ?4)",
+                        )?
+                        .execute(params![case.id, stage, iso(*on), outcome])?,
+                };
             }
             Write::Extension {
                 stage,
@@ -566,7 +568,14 @@ pub(crate) fn apply_plan(tx: &Connection, case: &Case, plan: &Plan, by: &Author)
     Ok(())
 }
 
-fn write_transition(tx: &Connection, case: &Case, t: &Transition, by: &Author) -> Result<()> {
+/// Write a transition; the id of the response it recorded, if it met a respond deadline.
+fn write_transition(
+    tx: &Connection,
+    case: &Case,
+    t: &Transition,
+    by: &Author,
+) -> Result<Option<i64>> {
+    let mut response = None;
     let f = &t.facts;
     let set = |v: Option<Option<chrono::NaiveDate>>| (v.is_some(), v.flatten().map(iso));
     let (ack, ack_on) = set(f.acknowledged_on);
@@ -609,7 +618,7 @@ fn write_transition(tx: &Connection, case: &Case, t: &Transition, by: &Author) -
         f.close.flatten().map(|_| now.clone()),
     ])?;
     for op in &t.deadlines {
-        apply_deadline_op(tx, case.id, op)?;
+        response = apply_deadline_op(tx, case.id, op)?.or(response);
     }
     insert_event(
         tx,
@@ -624,7 +633,7 @@ fn write_transition(tx: &Connection, case: &Case, t: &Transition, by: &Author) -
     for due in &t.recomputed {
         upsert_deadline(tx, case.id, due, None)?;
     }
-    Ok(())
+    Ok(response)
 }
 
 /// The Message-ID (in angle brackets) our letter threads on: the customer's latest

@@ -61,7 +61,14 @@ pub(crate) fn upsert_deadline(
     Ok(())
 }
 
-pub(crate) fn apply_deadline_op(tx: &Connection, case_id: i64, op: &DeadlineOp) -> Result<()> {
+/// Apply one deadline operation; when it met a respond deadline, the id of the response
+/// row it recorded (for the outcome the same plan gives it).
+pub(crate) fn apply_deadline_op(
+    tx: &Connection,
+    case_id: i64,
+    op: &DeadlineOp,
+) -> Result<Option<i64>> {
+    let mut response = None;
     match op {
         DeadlineOp::MarkMet { stage, kinds, on } => {
             for k in kinds {
@@ -81,6 +88,7 @@ pub(crate) fn apply_deadline_op(tx: &Connection, case_id: i64, op: &DeadlineOp) 
                          WHERE case_id = ?1 AND stage = ?2 AND kind = 'respond'",
                     )?
                     .execute(params![case_id, stage])?;
+                    response = Some(tx.last_insert_rowid());
                 }
             }
         }
@@ -114,7 +122,7 @@ pub(crate) fn apply_deadline_op(tx: &Connection, case_id: i64, op: &DeadlineOp) 
                 .execute(params![case_id, stage])?;
         }
     }
-    Ok(())
+    Ok(response)
 }
 
 /// Set the status of an open deadline (and the day it was met). Marked lapsed, a respond

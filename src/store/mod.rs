@@ -222,7 +222,13 @@ impl Store {
         // search index's first fill on 1M cases): wait for it rather than fail.
         self.conn
             .busy_timeout(std::time::Duration::from_secs(600))?;
+        // An index built on millions of rows sorts them: in temporary files, not in
+        // memory (a unit's MemoryMax would kill the start-up, again and again).
+        self.conn.pragma_update(None, "temp_store", "DEFAULT")?;
         let migrated = self.migrate_from(version, path);
+        // As `setup` left them, whether a step failed or not.
+        self.conn.pragma_update(None, "foreign_keys", "ON")?;
+        self.conn.pragma_update(None, "temp_store", "MEMORY")?;
         self.conn.busy_timeout(BUSY_TIMEOUT)?;
         migrated?;
         // A newer Redress may have migrated past what this one knows meanwhile.

@@ -67,9 +67,10 @@ pub(crate) struct Held {
     pub received_at: String,
 }
 
+// Not the bytes: SQLite reads a whole value even to take its start (a 300 MB message:
+// 300 MB of memory), so the head is read through incremental blob I/O (`blob_head`).
 const ROW_COLUMNS: &str = "q.id, q.source, q.reason, q.received_at,
-     coalesce(r.size, length(q.raw)), r.outcome, r.reference, r.reason, r.actor, r.at,
-     coalesce(substr(q.raw, 1, ?1), x'')";
+     coalesce(r.size, length(q.raw)), r.outcome, r.reference, r.reason, r.actor, r.at";
 
 fn row_from(r: &rusqlite::Row) -> rusqlite::Result<QuarantineRow> {
     let outcome: Option<String> = r.get(5)?;
@@ -89,8 +90,30 @@ fn row_from(r: &rusqlite::Row) -> rusqlite::Result<QuarantineRow> {
             }),
             None => None,
         },
-        head: r.get(10)?,
+        head: Vec::new(),
     })
+}
+
+/// The first `limit` bytes of quarantined message `id`'s bytes, read without loading
+/// the rest; empty when there are none (erased).
+fn blob_head(conn: &Connection, id: i64, limit: usize) -> Result<Vec<u8>> {
+    let blob = match conn.blob_open(rusqlite::MAIN_DB, "quarantine", "raw", id, true) {
+        Ok(b) => b,
+        // A NULL or text value has no blob to open: nothing to show.
+        Err(rusqlite::Error::SqliteFailure(..)) => return Ok(Vec::new()),
+        Err(e) => return Err(e.into()),
+    };
+    let mut head = vec![0; blob.len().min(limit)];
+    blob.read_at_exact(&mut head, 0)?;
+    Ok(head)
+}
+
+/// Rows with their heads, for those still held.
+fn with_heads(conn: &Connection, mut rows: Vec<QuarantineRow>) -> Result<Vec<QuarantineRow>> {
+    for q in rows.iter_mut().filter(|q| q.resolution.is_none()) {
+        q.head = blob_head(conn, q.id, HEAD_BYTES as usize)?;
+    }
+    Ok(rows)
 }
 
 /// Refuse a release of a message already resolved, saying what was done with it.
@@ -113,14 +136,14 @@ pub(crate) fn held(conn: &Connection, id: i64) -> Result<Held> {
         .query_row(
             &format!(
                 "SELECT {ROW_COLUMNS}, q.ingest_key, q.raw FROM quarantine q
-                 LEFT JOIN quarantine_resolutions r ON r.quarantine_id = q.id WHERE q.id = ?2"
+                 LEFT JOIN quarantine_resolutions r ON r.quarantine_id = q.id WHERE q.id = ?1"
             ),
-            params![0, id],
+            params![id],
             |r| {
                 Ok((
                     row_from(r)?,
-                    r.get::<_, String>(11)?,
-                    r.get::<_, Vec<u8>>(12)?,
+                    r.get::<_, String>(10)?,
+                    r.get::<_, Vec<u8>>(11)?,
                 ))
             },
         )
@@ -189,27 +212,29 @@ impl Store {
         let mut stmt = self.conn.prepare(&format!(
             "SELECT {ROW_COLUMNS} FROM quarantine q
              LEFT JOIN quarantine_resolutions r ON r.quarantine_id = q.id
-             WHERE ?2 OR r.quarantine_id IS NULL ORDER BY q.id"
+             WHERE ?1 OR r.quarantine_id IS NULL ORDER BY q.id"
         ))?;
         let rows = stmt
-            .query_map(params![HEAD_BYTES, all], row_from)?
+            .query_map(params![all], row_from)?
             .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(rows)
+        with_heads(&self.conn, rows)
     }
 
     /// One quarantined message (resolved or not), without its bytes.
     pub fn quarantined(&self, id: i64) -> Result<QuarantineRow> {
-        self.conn
+        let row = self
+            .conn
             .query_row(
                 &format!(
                     "SELECT {ROW_COLUMNS} FROM quarantine q
-                     LEFT JOIN quarantine_resolutions r ON r.quarantine_id = q.id WHERE q.id = ?2"
+                     LEFT JOIN quarantine_resolutions r ON r.quarantine_id = q.id WHERE q.id = ?1"
                 ),
-                params![HEAD_BYTES, id],
+                params![id],
                 row_from,
             )
             .optional()?
-            .ok_or_else(|| StoreError::Refused(format!("no quarantined message with id {id}")))
+            .ok_or_else(|| StoreError::Refused(format!("no quarantined message with id {id}")))?;
+        Ok(with_heads(&self.conn, vec![row])?.remove(0))
     }
 
     /// The raw bytes of a quarantined message, for an officer to inspect.
@@ -250,31 +275,12 @@ impl Store {
 
     /// The first `limit` bytes of a quarantined message still held, and its size.
     pub fn quarantined_head(&self, id: i64, limit: usize) -> Result<(Vec<u8>, usize)> {
-        let row = self
-            .conn
-            .query_row(
-                "SELECT substr(q.raw, 1, ?2), length(q.raw), r.quarantine_id IS NOT NULL
-                 FROM quarantine q LEFT JOIN quarantine_resolutions r ON r.quarantine_id = q.id
-                 WHERE q.id = ?1",
-                params![id, limit as i64],
-                |r| {
-                    Ok((
-                        r.get::<_, Option<Vec<u8>>>(0)?.unwrap_or_default(),
-                        r.get::<_, i64>(1)?,
-                        r.get::<_, bool>(2)?,
-                    ))
-                },
-            )
-            .optional()?;
-        match row {
-            Some((head, size, false)) => Ok((head, size.max(0) as usize)),
-            // Unknown or resolved: refused as for the whole message.
-            _ => held(&self.conn, id).and_then(|_| {
-                Err(StoreError::Refused(format!(
-                    "no quarantined message with id {id}"
-                )))
-            }),
+        let q = self.quarantined(id)?;
+        if q.resolution.is_some() {
+            // Resolved: refused as for the whole message.
+            held(&self.conn, id)?;
         }
+        Ok((blob_head(&self.conn, id, limit)?, q.size.max(0) as usize))
     }
 }
 

@@ -553,3 +553,75 @@ fn processes_opening_a_new_database_together_migrate_it_once() {
         }
     }
 }
+
+#[test]
+fn migration_25_gives_a_met_deadline_to_the_one_response_that_met_it() {
+    // As the previous release left it (migrations 1-24): case 1 answered once; case 2
+    // answered, reopened and answered again the same day (two responses, one deadline
+    // met that day); case 3 answered, reopened and still owed (its deadline renewed).
+    let conn = Connection::open_in_memory().unwrap();
+    for sql in &MIGRATIONS[..24] {
+        conn.execute_batch(sql).unwrap();
+    }
+    conn.pragma_update(None, "user_version", 24).unwrap();
+    for case in 1..=3 {
+        conn.execute(
+            "INSERT INTO cases (id, reference, policy, kind, state, stage, received_at, received_on, updated_at)
+             VALUES (?1, 'X-2026-0000' || ?1, 'lgsco-code', 'complaint', 'responded', 'stage1',
+                     '2026-11-02T09:00:00Z', '2026-11-02', '2026-11-02T09:00:00Z')",
+            [case],
+        )
+        .unwrap();
+    }
+    for (case, from, due, status, met) in [
+        (1, "2026-11-02", "2026-11-16", "met", Some("2026-11-10")),
+        (2, "2026-11-12", "2026-11-26", "met", Some("2026-11-12")),
+        (3, "2026-11-20", "2026-12-04", "open", None),
+    ] {
+        conn.execute(
+            "INSERT INTO deadlines (case_id, stage, kind, from_event, from_date, period, due, status, met_on)
+             VALUES (?1, 'stage1', 'respond', 'receipt', ?2, '10 working days', ?3, ?4, ?5)",
+            rusqlite::params![case, from, due, status, met],
+        )
+        .unwrap();
+    }
+    for (case, on) in [
+        (1, "2026-11-10"),
+        (2, "2026-11-12"),
+        (2, "2026-11-12"),
+        (3, "2026-11-12"),
+    ] {
+        conn.execute(
+            "INSERT INTO responses (case_id, stage, sent_on, outcome) VALUES (?1, 'stage1', ?2, 'upheld')",
+            rusqlite::params![case, on],
+        )
+        .unwrap();
+    }
+    let mut store = Store { conn };
+    store.migrate(":memory:").unwrap();
+    let rows: Vec<(i64, i64, Option<String>, Option<String>)> = store
+        .conn
+        .prepare("SELECT id, case_id, from_date, due FROM responses ORDER BY id")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap();
+    let s = |v: &str| Some(v.to_string());
+    assert_eq!(
+        rows,
+        vec![
+            (1, 1, s("2026-11-02"), s("2026-11-16")),
+            // The first of the two same-day responses gets none: one deadline, met once.
+            (2, 2, None, None),
+            (3, 2, s("2026-11-12"), s("2026-11-26")),
+            // Its deadline was renewed by the reopening: it no longer says.
+            (4, 3, None, None),
+        ]
+    );
+    // The figures read the two responses that met a deadline, not three.
+    assert_eq!(
+        store.responses("2026-11-01", "2026-11-30").unwrap().len(),
+        2
+    );
+}

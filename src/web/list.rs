@@ -37,6 +37,13 @@ pub(crate) struct ListQuery {
     page: Option<usize>,
 }
 
+/// The page asked for: 1 if none, and never past a page no database reaches (an
+/// offset that would overflow).
+fn page_of(q: &ListQuery) -> usize {
+    const LAST_PAGE: usize = 1_000_000;
+    q.page.unwrap_or(1).clamp(1, LAST_PAGE)
+}
+
 /// The store's filter for a query, or what is wrong with it (shown on the page).
 pub(crate) fn filter(q: &ListQuery, today: chrono::NaiveDate) -> Result<CaseFilter, String> {
     let some = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
@@ -63,7 +70,7 @@ pub(crate) fn filter(q: &ListQuery, today: chrono::NaiveDate) -> Result<CaseFilt
                 .ok_or("Search for words or numbers (letters or digits)")?,
         ),
     };
-    let page = q.page.unwrap_or(1).max(1);
+    let page = page_of(q);
     Ok(CaseFilter {
         state,
         kind,
@@ -133,7 +140,7 @@ pub(crate) async fn cases(
             }
         })
         .collect();
-    let page = q.page.unwrap_or(1).max(1);
+    let page = page_of(&q);
     let link = |p: usize| {
         let mut l = ListQuery {
             page: Some(p),
@@ -211,6 +218,14 @@ mod tests {
             Some("2026-11-01")
         );
         assert_eq!((f.limit, f.offset), (Some(PAGE + 1), Some(2 * PAGE)));
+        // A page number past any database is the last page there can be, not an
+        // overflow.
+        let far = ListQuery {
+            page: Some(usize::MAX),
+            ..ListQuery::default()
+        };
+        let f = filter(&far, today).unwrap();
+        assert_eq!(f.offset, Some((1_000_000 - 1) * PAGE));
         let bad = ListQuery {
             from: "1 Nov".into(),
             ..ListQuery::default()

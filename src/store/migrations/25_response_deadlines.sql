@@ -4,11 +4,20 @@
 -- the figures, read from it, lost the first response.
 ALTER TABLE responses ADD COLUMN from_date TEXT;
 ALTER TABLE responses ADD COLUMN due TEXT;
--- Responses already sent: the deadline they met, where it still says so.
+-- Responses already sent: the deadline they met, where it still says so, given to the
+-- last response of that day only (one deadline is met once). A response whose deadline
+-- a reopening renewed stays without one, out of the timeliness figures as before.
 UPDATE responses SET
     from_date = (SELECT d.from_date FROM deadlines d
                  WHERE d.case_id = responses.case_id AND d.stage = responses.stage
                    AND d.kind = 'respond' AND d.met_on = responses.sent_on),
     due = (SELECT d.due FROM deadlines d
            WHERE d.case_id = responses.case_id AND d.stage = responses.stage
-             AND d.kind = 'respond' AND d.met_on = responses.sent_on);
+             AND d.kind = 'respond' AND d.met_on = responses.sent_on)
+WHERE id = (SELECT max(r.id) FROM responses r
+            WHERE r.case_id = responses.case_id AND r.stage = responses.stage
+              AND r.sent_on = responses.sent_on);
+-- The timeliness figures read responses by day, with the deadline each met.
+CREATE INDEX responses_met ON responses(sent_on, stage, due, from_date) WHERE due IS NOT NULL;
+-- No query reads deadlines by the day they were met any more.
+DROP INDEX IF EXISTS deadlines_met;
