@@ -14,9 +14,7 @@ UPDATE responses SET
     due = (SELECT d.due FROM deadlines d
            WHERE d.case_id = responses.case_id AND d.stage = responses.stage
              AND d.kind = 'respond' AND d.met_on = responses.sent_on)
-WHERE id = (SELECT max(r.id) FROM responses r
-            WHERE r.case_id = responses.case_id AND r.stage = responses.stage
-              AND r.sent_on = responses.sent_on);
+WHERE id IN (SELECT max(id) FROM responses GROUP BY case_id, stage, sent_on);
 -- The timeliness figures read responses by day, with the deadline each met.
 CREATE INDEX responses_met ON responses(sent_on, stage, due, from_date) WHERE due IS NOT NULL;
 -- No query reads deadlines by the day they were met any more.
