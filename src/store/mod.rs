@@ -179,7 +179,7 @@ impl Store {
         Store::setup(Connection::open_in_memory()?, ":memory:")
     }
 
-    fn setup(conn: Connection, path: &str) -> Result<Store> {
+    fn setup(mut conn: Connection, path: &str) -> Result<Store> {
         conn.busy_timeout(BUSY_TIMEOUT)?;
         // Turning a new file to WAL needs it alone: two processes opening it together
         // would each be refused at once (SQLite does not wait there), so try again.
@@ -198,6 +198,11 @@ impl Store {
         conn.pragma_update(None, "temp_store", "MEMORY")?;
         // Ingesting one message runs about 30 distinct statements: keep them all prepared.
         conn.set_prepared_statement_cache_capacity(128);
+        // Every transaction the store opens writes: it takes the write lock when it
+        // begins, so that a writer (the daemon, the desk, a CLI command) waits for
+        // another rather than failing when it reads first and another commits before
+        // it writes (SQLITE_BUSY_SNAPSHOT, which no busy timeout waits out).
+        conn.set_transaction_behavior(rusqlite::TransactionBehavior::Immediate);
         let mut store = Store { conn };
         store.migrate(path)?;
         Ok(store)

@@ -625,3 +625,28 @@ fn migration_25_gives_a_met_deadline_to_the_one_response_that_met_it() {
         2
     );
 }
+
+/// A store's transactions take the write lock when they begin (see `Store::setup`).
+#[test]
+fn a_store_transaction_holds_the_write_lock_from_its_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("redress.db");
+    let mut a = Store::open(&path).unwrap();
+    let b = Store::open(&path).unwrap();
+    b.conn.busy_timeout(std::time::Duration::ZERO).unwrap();
+    let tx = a.conn.transaction().unwrap();
+    // Reading goes on beside it (WAL); another writer is told at once to wait.
+    let n: i64 = b
+        .conn
+        .query_row("SELECT count(*) FROM cases", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(n, 0);
+    let err = b.conn.execute_batch("BEGIN IMMEDIATE").unwrap_err();
+    assert_eq!(
+        err.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseBusy),
+        "{err}"
+    );
+    drop(tx);
+    b.conn.execute_batch("BEGIN IMMEDIATE; ROLLBACK").unwrap();
+}
