@@ -21,7 +21,8 @@ use axum::Router;
 use chrono::{DateTime, Utc};
 use std::future::Future;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
 
 use crate::accounts::{self, Role, SignedIn};
 use crate::config::Config;
@@ -54,9 +55,17 @@ pub(crate) struct App {
     /// demonstration, a test); otherwise the real clock. Sign-in and sessions always
     /// keep the real clock.
     clock: Option<DateTime<Utc>>,
-    store: Mutex<Store>,
+    /// The desk's database connections, opened as requests need them: requests run at
+    /// once on their own (readers never wait for each other; a writer waits for another
+    /// writer's lock), so one slow search does not hold up every other officer.
+    stores: [Mutex<Option<Store>>; CONNECTIONS],
+    /// Where a request looks for a connection first, so waits are spread.
+    next: AtomicUsize,
     tera: tera::Tera,
 }
+
+/// How many connections the desk keeps at most.
+const CONNECTIONS: usize = 4;
 
 pub(crate) type Shared = Arc<App>;
 
@@ -112,8 +121,14 @@ impl App {
     {
         let app = self.clone();
         let out = tokio::task::spawn_blocking(move || {
-            let mut store = app.store.lock().unwrap_or_else(|p| p.into_inner());
-            f(&mut store, &app.cfg)
+            let mut slot = app.connection();
+            if slot.is_none() {
+                *slot = Some(Store::open(&app.cfg.database_path())?);
+            }
+            match slot.as_mut() {
+                Some(store) => f(store, &app.cfg),
+                None => Err(anyhow::anyhow!("no database connection")),
+            }
         })
         .await;
         match out {
@@ -135,6 +150,23 @@ impl App {
                 ))
             }
         }
+    }
+
+    /// A connection slot no other request holds, else the next one in turn once it is
+    /// free. A request that panicked left its connection as it was: SQLite rolled back
+    /// whatever it had open.
+    fn connection(&self) -> MutexGuard<'_, Option<Store>> {
+        let start = self.next.fetch_add(1, Ordering::Relaxed);
+        for i in 0..CONNECTIONS {
+            match self.stores[(start + i) % CONNECTIONS].try_lock() {
+                Ok(slot) => return slot,
+                Err(TryLockError::Poisoned(p)) => return p.into_inner(),
+                Err(TryLockError::WouldBlock) => {}
+            }
+        }
+        self.stores[start % CONNECTIONS]
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
     }
 
     /// The common page context: the council, who is signed in, their CSRF token.
@@ -612,7 +644,11 @@ pub async fn serve(
     eprintln!("web desk: {line}");
     let app = Arc::new(App {
         tera: templates()?,
-        store: Mutex::new(store),
+        stores: {
+            let mut first = Some(store);
+            std::array::from_fn(|_| Mutex::new(first.take()))
+        },
+        next: AtomicUsize::new(0),
         cfg,
         clock,
     });
@@ -628,6 +664,33 @@ pub async fn serve(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A request finds a connection no other request holds: one held by a slow
+    /// request is passed over, and each opens on the same database.
+    #[test]
+    fn a_busy_connection_is_passed_over() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut cfg = Config::load(None).unwrap();
+        cfg.data_dir = dir.path().to_path_buf();
+        let app = App {
+            stores: std::array::from_fn(|_| Mutex::new(None)),
+            next: AtomicUsize::new(0),
+            tera: templates().unwrap(),
+            cfg,
+            clock: None,
+        };
+        let mut held = Vec::new();
+        for _ in 0..CONNECTIONS {
+            let mut slot = app.connection();
+            assert!(slot.is_none(), "a free slot, not one held");
+            *slot = Some(Store::open(&app.cfg.database_path()).unwrap());
+            held.push(slot);
+        }
+        // All held: the next request waits for one; freed, it is found at once.
+        drop(held.remove(2));
+        let slot = app.connection();
+        assert!(slot.is_some(), "the freed connection, opened");
+    }
 
     #[test]
     fn templates_parse_and_escape() {
