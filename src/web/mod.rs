@@ -59,7 +59,7 @@ pub(crate) struct App {
     /// once on their own (readers never wait for each other; a writer waits for another
     /// writer's lock), so one slow search does not hold up every other officer.
     stores: [Mutex<Option<Store>>; CONNECTIONS],
-    /// Where a request looks for a connection first, so waits are spread.
+    /// Which connection a request waits for when all are busy, so waits are spread.
     next: AtomicUsize,
     tera: tera::Tera,
 }
@@ -152,19 +152,20 @@ impl App {
         }
     }
 
-    /// A connection slot no other request holds, else the next one in turn once it is
-    /// free. A request that panicked left its connection as it was: SQLite rolled back
+    /// The first connection slot no other request holds (one officer at a time keeps
+    /// to the first, its page cache warm), else the next one in turn once it is free.
+    /// A request that panicked left its connection as it was: SQLite rolled back
     /// whatever it had open.
     fn connection(&self) -> MutexGuard<'_, Option<Store>> {
-        let start = self.next.fetch_add(1, Ordering::Relaxed);
-        for i in 0..CONNECTIONS {
-            match self.stores[(start + i) % CONNECTIONS].try_lock() {
+        for slot in &self.stores {
+            match slot.try_lock() {
                 Ok(slot) => return slot,
                 Err(TryLockError::Poisoned(p)) => return p.into_inner(),
                 Err(TryLockError::WouldBlock) => {}
             }
         }
-        self.stores[start % CONNECTIONS]
+        let next = self.next.fetch_add(1, Ordering::Relaxed);
+        self.stores[next % CONNECTIONS]
             .lock()
             .unwrap_or_else(|p| p.into_inner())
     }
