@@ -288,6 +288,17 @@ impl Store {
         Ok(())
     }
 
+    /// Roll back a transaction left open on this connection (by a request that
+    /// panicked half-way, say), so that nothing after it runs inside it and is lost
+    /// with it. Whether there was one.
+    pub fn end_open_transaction(&self) -> Result<bool> {
+        if self.conn.is_autocommit() {
+            return Ok(false);
+        }
+        self.conn.execute_batch("ROLLBACK")?;
+        Ok(true)
+    }
+
     pub fn schema_version(&self) -> Result<i64> {
         Ok(self
             .conn

@@ -650,3 +650,22 @@ fn a_store_transaction_holds_the_write_lock_from_its_start() {
     drop(tx);
     b.conn.execute_batch("BEGIN IMMEDIATE; ROLLBACK").unwrap();
 }
+
+#[test]
+fn a_transaction_left_open_is_rolled_back_before_the_next_use() {
+    let store = Store::open_in_memory().unwrap();
+    assert!(!store.end_open_transaction().unwrap());
+    // As a request that panicked inside `list_cases` would leave it.
+    store.conn.execute_batch("SAVEPOINT list_cases").unwrap();
+    store
+        .conn
+        .execute_batch("INSERT INTO reference_counters (prefix, year, last) VALUES ('X', 2026, 1)")
+        .unwrap();
+    assert!(store.end_open_transaction().unwrap());
+    assert!(store.conn.is_autocommit());
+    let n: i64 = store
+        .conn
+        .query_row("SELECT count(*) FROM reference_counters", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(n, 0);
+}

@@ -126,7 +126,12 @@ impl App {
                 *slot = Some(Store::open(&app.cfg.database_path())?);
             }
             match slot.as_mut() {
-                Some(store) => f(store, &app.cfg),
+                Some(store) => {
+                    if store.end_open_transaction()? {
+                        tracing::warn!("web desk: a transaction left open was rolled back");
+                    }
+                    f(store, &app.cfg)
+                }
                 None => Err(anyhow::anyhow!("no database connection")),
             }
         })
