@@ -256,6 +256,13 @@ impl Servers {
             .into()
     }
 
+    /// `redress ARGS`, which must succeed.
+    fn succeeds(&self, args: &[&str]) -> bin::Run {
+        let r = self.redress(args);
+        assert_eq!(r.code, 0, "{args:?}: {}{}", r.stdout, r.stderr);
+        r
+    }
+
     fn count(&self, name: &str) -> usize {
         std::fs::read_to_string(self.state.join(name))
             .map(|s| s.trim().parse().unwrap())
@@ -320,8 +327,7 @@ impl Servers {
     }
 
     fn cases(&self) -> usize {
-        let r = self.redress(&["cases", "--json"]);
-        assert_eq!(r.code, 0, "{}", r.stderr);
+        let r = self.succeeds(&["cases", "--json"]);
         serde_json::from_str::<serde_json::Value>(&r.stdout)
             .unwrap()
             .as_array()
@@ -382,8 +388,7 @@ fn a_complaint_comes_in_by_imap_xoauth2_and_its_acknowledgement_goes_out_by_smtp
     let s = Servers::start(3600, "xoauth2 oauthbearer");
     s.dc.deliver("1.complaint", &complaint(1));
 
-    let poll = s.redress(&["poll"]);
-    assert_eq!(poll.code, 0, "poll: {}{}", poll.stdout, poll.stderr);
+    let poll = s.succeeds(&["poll"]);
     assert!(poll.stdout.contains("new case BNES-"), "{}", poll.stdout);
     assert_eq!(s.issued(), 1, "one token for the mailbox");
     let log = s.dovecot_log();
@@ -394,8 +399,7 @@ fn a_complaint_comes_in_by_imap_xoauth2_and_its_acknowledgement_goes_out_by_smtp
         "marked processed once stored"
     );
 
-    let send = s.redress(&["send"]);
-    assert_eq!(send.code, 0, "send: {}{}", send.stdout, send.stderr);
+    let send = s.succeeds(&["send"]);
     assert!(send.stdout.contains("sent 1,"), "{}", send.stdout);
     assert_eq!(
         s.issued(),
@@ -422,8 +426,7 @@ fn a_complaint_comes_in_by_imap_xoauth2_and_its_acknowledgement_goes_out_by_smtp
 fn a_server_offering_only_oauthbearer_is_logged_in_to_with_it() {
     let s = Servers::start(3600, "oauthbearer");
     s.dc.deliver("1.complaint", &complaint(1));
-    let poll = s.redress(&["poll"]);
-    assert_eq!(poll.code, 0, "poll: {}{}", poll.stdout, poll.stderr);
+    s.succeeds(&["poll"]);
     assert_eq!(s.cases(), 1);
     let log = s.dovecot_log();
     assert!(
@@ -540,8 +543,7 @@ fn an_oauthbearer_login_refused_is_tried_again_with_a_fresh_token() {
 fn send_with_a_revoked_client_exits_non_zero_with_the_reason_and_keeps_the_letter() {
     let s = Servers::start(3600, "xoauth2 oauthbearer");
     s.dc.deliver("1.complaint", &complaint(1));
-    let poll = s.redress(&["poll"]);
-    assert_eq!(poll.code, 0, "{}", poll.stderr);
+    s.succeeds(&["poll"]);
     s.revoke(true);
 
     let send = s.redress(&["send"]);
@@ -564,8 +566,7 @@ fn send_with_a_revoked_client_exits_non_zero_with_the_reason_and_keeps_the_lette
     // Restored: the letter, put back for a retry, goes at its next attempt.
     s.revoke(false);
     let later = (chrono::Utc::now() + chrono::Duration::hours(1)).to_rfc3339();
-    let send = s.redress(&["--now", &later, "send"]);
-    assert_eq!(send.code, 0, "{}{}", send.stdout, send.stderr);
+    let send = s.succeeds(&["--now", &later, "send"]);
     assert!(send.stdout.contains("sent 1,"), "{}", send.stdout);
     assert!(acknowledged(&s, 1));
 }
@@ -668,8 +669,7 @@ fn an_entra_certificate_signs_in_for_imap_and_smtp_through_an_https_token_endpoi
     let s = Servers::start_with(3600, "xoauth2 oauthbearer", Creds::Certificate);
     s.dc.deliver("1.complaint", &complaint(1));
 
-    let poll = s.redress(&["poll"]);
-    assert_eq!(poll.code, 0, "poll: {}{}", poll.stdout, poll.stderr);
+    let poll = s.succeeds(&["poll"]);
     assert!(poll.stdout.contains("new case BNES-"), "{}", poll.stdout);
     // The token server checked the assertion (signature by app.crt's key, x5t, aud =
     // its https URL, iss = sub = the client id, exp) before it gave the token.
@@ -678,8 +678,7 @@ fn an_entra_certificate_signs_in_for_imap_and_smtp_through_an_https_token_endpoi
     assert!(log.contains("user=<complaints>, method=XOAUTH2"), "{log}");
     assert_eq!(s.dc.seen_flags(), vec![true]);
 
-    let send = s.redress(&["send"]);
-    assert_eq!(send.code, 0, "send: {}{}", send.stdout, send.stderr);
+    let send = s.succeeds(&["send"]);
     assert!(send.stdout.contains("sent 1,"), "{}", send.stdout);
     assert!(acknowledged(&s, 1), "{:?}", s.sent());
     assert_eq!(s.grants(), vec![format!("assertion {CLIENT_ID}"); 2]);
@@ -695,8 +694,7 @@ fn a_google_service_account_signs_in_as_the_mailbox_it_acts_for() {
     let s = Servers::start_with(3600, "xoauth2 oauthbearer", Creds::ServiceAccount);
     s.dc.deliver("1.complaint", &complaint(1));
 
-    let poll = s.redress(&["poll"]);
-    assert_eq!(poll.code, 0, "poll: {}{}", poll.stdout, poll.stderr);
+    let poll = s.succeeds(&["poll"]);
     assert!(poll.stdout.contains("new case BNES-"), "{}", poll.stdout);
     // The grant, to the key file's token_uri, was for the IMAP user; the token the
     // token server gave is that user's, and Dovecot let it in as them.
@@ -707,8 +705,7 @@ fn a_google_service_account_signs_in_as_the_mailbox_it_acts_for() {
     let scopes = std::fs::read_to_string(s.state.join("scopes")).unwrap();
     assert_eq!(scopes.trim(), "https://mail.google.com/");
 
-    let send = s.redress(&["send"]);
-    assert_eq!(send.code, 0, "send: {}{}", send.stdout, send.stderr);
+    s.succeeds(&["send"]);
     assert!(acknowledged(&s, 1), "{:?}", s.sent());
     assert_eq!(s.grants().len(), 2);
 }

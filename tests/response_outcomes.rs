@@ -11,6 +11,16 @@ fn csv(s: &Site, now: &str, period: &str) -> String {
     s.run(now, &["report", "--period", period, "--format", "csv"])
 }
 
+/// Every one of `lines` is a whole line of `report`.
+fn has_lines(report: &str, lines: &[&str]) {
+    for line in lines {
+        assert!(
+            report.lines().any(|l| l == *line),
+            "missing {line} in\n{report}"
+        );
+    }
+}
+
 #[test]
 fn a_report_counts_each_response_sent_in_the_period_by_stage_and_outcome() {
     // BNES-2026-00001: Ivy's complaint, answered at stage 1 on Tue 3 Nov 2026, upheld.
@@ -71,23 +81,21 @@ fn a_report_counts_each_response_sent_in_the_period_by_stage_and_outcome() {
     );
     let now = "2026-12-01T09:00:00Z";
     let report = csv(&s, now, "2026-11");
-    for line in [
-        "response-outcome,stage1: upheld,count,1",
-        "response-outcome,stage1: not upheld,count,1",
-        "response-outcome,stage1: partially upheld,count,0",
-        "response-outcome,stage2: partially upheld,count,1",
-        "response-outcome,stage2: upheld,count,0",
-        // Only the final (stage 2) response closed its case: the closed-case outcomes
-        // count it alone, and miss both stage 1 responses.
-        "outcome,partially upheld,count,1",
-        "outcome,upheld,count,0",
-        "outcome,not upheld,count,0",
-    ] {
-        assert!(
-            report.lines().any(|l| l == line),
-            "missing {line} in\n{report}"
-        );
-    }
+    has_lines(
+        &report,
+        &[
+            "response-outcome,stage1: upheld,count,1",
+            "response-outcome,stage1: not upheld,count,1",
+            "response-outcome,stage1: partially upheld,count,0",
+            "response-outcome,stage2: partially upheld,count,1",
+            "response-outcome,stage2: upheld,count,0",
+            // Only the final (stage 2) response closed its case: the closed-case outcomes
+            // count it alone, and miss both stage 1 responses.
+            "outcome,partially upheld,count,1",
+            "outcome,upheld,count,0",
+            "outcome,not upheld,count,0",
+        ],
+    );
     // October saw no response.
     let october = csv(&s, now, "2026-10");
     assert!(
@@ -140,28 +148,24 @@ fn a_response_before_a_reopening_keeps_its_place_in_the_figures() {
     s.respond("2027-01-20T10:00:00Z", r, "upheld", "Repaired again.");
     let now = "2027-02-01T09:00:00Z";
     let december = csv(&s, now, "2026-12");
-    for line in [
-        "stage,stage1,responses,1",
-        "stage,stage1,on_time,1",
-        "stage,stage1,average_working_days,5.0000",
-        // Closed on 8 December, so not open at its end (reopened only in January).
-        "stage,stage1,open_at_end,0",
-    ] {
-        assert!(
-            december.lines().any(|l| l == line),
-            "missing {line} in\n{december}"
-        );
-    }
+    has_lines(
+        &december,
+        &[
+            "stage,stage1,responses,1",
+            "stage,stage1,on_time,1",
+            "stage,stage1,average_working_days,5.0000",
+            // Closed on 8 December, so not open at its end (reopened only in January).
+            "stage,stage1,open_at_end,0",
+        ],
+    );
     let january = csv(&s, now, "2027-01");
-    for line in [
-        "stage,stage1,responses,1",
-        "stage,stage1,on_time,0",
-        "stage,stage1,average_working_days,12.0000",
-        "stage,stage1,open_at_end,0",
-    ] {
-        assert!(
-            january.lines().any(|l| l == line),
-            "missing {line} in\n{january}"
-        );
-    }
+    has_lines(
+        &january,
+        &[
+            "stage,stage1,responses,1",
+            "stage,stage1,on_time,0",
+            "stage,stage1,average_working_days,12.0000",
+            "stage,stage1,open_at_end,0",
+        ],
+    );
 }

@@ -222,8 +222,13 @@ impl Store {
 
     /// One quarantined message (resolved or not), without its bytes.
     pub fn quarantined(&self, id: i64) -> Result<QuarantineRow> {
-        let row = self
-            .conn
+        let row = self.quarantined_row(id)?;
+        Ok(with_heads(&self.conn, vec![row])?.remove(0))
+    }
+
+    /// The same without its head.
+    fn quarantined_row(&self, id: i64) -> Result<QuarantineRow> {
+        self.conn
             .query_row(
                 &format!(
                     "SELECT {ROW_COLUMNS} FROM quarantine q
@@ -233,8 +238,7 @@ impl Store {
                 row_from,
             )
             .optional()?
-            .ok_or_else(|| StoreError::Refused(format!("no quarantined message with id {id}")))?;
-        Ok(with_heads(&self.conn, vec![row])?.remove(0))
+            .ok_or_else(|| StoreError::Refused(format!("no quarantined message with id {id}")))
     }
 
     /// The raw bytes of a quarantined message, for an officer to inspect.
@@ -275,7 +279,7 @@ impl Store {
 
     /// The first `limit` bytes of a quarantined message still held, and its size.
     pub fn quarantined_head(&self, id: i64, limit: usize) -> Result<(Vec<u8>, usize)> {
-        let q = self.quarantined(id)?;
+        let q = self.quarantined_row(id)?;
         if q.resolution.is_some() {
             // Resolved: refused as for the whole message.
             held(&self.conn, id)?;
