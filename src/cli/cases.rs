@@ -35,6 +35,10 @@ pub struct CasesArgs {
     /// Only cases flagged for an officer (never acknowledged, third-party or bounced mail, ...).
     #[arg(long)]
     pub flagged: bool,
+    /// Only new mail waiting to triage (a redirect or exclusion suggested, which an
+    /// officer accepts or turns down with `triage`), the soonest acknowledgement due first.
+    #[arg(long)]
+    pub to_triage: bool,
     /// Only cases received on or after this date (YYYY-MM-DD).
     #[arg(long, value_parser = super::parse_date)]
     pub received_from: Option<chrono::NaiveDate>,
@@ -108,6 +112,9 @@ fn parse_kind(s: &str) -> Result<Kind> {
 }
 
 pub fn list(ctx: &Ctx, a: CasesArgs) -> Result<ExitCode> {
+    if a.to_triage {
+        return to_triage(ctx, a.json);
+    }
     let state = match &a.state {
         Some(s) => Some(State::parse(s).ok_or_else(|| {
             anyhow::anyhow!(
@@ -193,6 +200,51 @@ pub fn list(ctx: &Ctx, a: CasesArgs) -> Result<ExitCode> {
         ],
         &rows,
     );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `cases --to-triage`: each case with the suggestion, where it would send them, why,
+/// and the acknowledgement deadline that keeps counting meanwhile.
+fn to_triage(ctx: &Ctx, json: bool) -> Result<ExitCode> {
+    let store = ctx.store()?;
+    let list = store.to_triage()?;
+    if json {
+        print_json(&list)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let today = ctx.today();
+    let rows: Vec<Vec<String>> = list
+        .iter()
+        .map(|t| {
+            let due = t
+                .acknowledge_by
+                .as_deref()
+                .and_then(|d| parse_date(d).ok())
+                .map(|d| {
+                    if d < today {
+                        format!("{} OVERDUE", day(d))
+                    } else {
+                        day(d)
+                    }
+                })
+                .unwrap_or_default();
+            vec![
+                t.reference.clone(),
+                due,
+                t.suggested.clone(),
+                t.route.clone().unwrap_or_default(),
+                t.reason.clone(),
+                t.subject.clone().unwrap_or_default(),
+            ]
+        })
+        .collect();
+    print_table(
+        &["REFERENCE", "ACKNOWLEDGE BY", "SUGGESTED", "ROUTE", "WHY", "SUBJECT"],
+        &rows,
+    );
+    if list.is_empty() {
+        println!("nothing waits to triage");
+    }
     Ok(ExitCode::SUCCESS)
 }
 
