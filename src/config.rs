@@ -548,6 +548,14 @@ impl Config {
                 None => (c.clone(), c.clone()),
             }];
         }
+        self.duty_recipients()
+    }
+
+    /// Who hears of what no officer owns (a case unassigned, mail waiting to triage, a
+    /// surge): the duty manager, else every manager in the staff list, else the
+    /// council's complaints inbox. Never nobody.
+    pub fn duty_recipients(&self) -> Vec<(String, String)> {
+        let staff = |s: &Staff| (s.name.clone(), s.email.clone());
         if let Some(d) = self.workflow.duty_manager.as_deref().and_then(|d| self.staff(d)) {
             return vec![staff(d)];
         }

@@ -601,7 +601,11 @@ pub(crate) fn store_new_case(
             false
         }
         Answer::Deferred => {
-            intake::defer_ack(sp, case_id, m.received_at, now)?;
+            let content = admission::letter_content(&crate::triage::Verdict {
+                kind,
+                ..verdict.clone()
+            });
+            intake::defer_ack(sp, case_id, m.received_at, &content, now)?;
             store::insert_event(
                 sp,
                 case_id,

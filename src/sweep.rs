@@ -38,6 +38,12 @@ pub struct TickReport {
     pub escalation_requests: usize,
     pub replies_flagged: usize,
     pub overdue_flags: usize,
+    /// Acknowledgements deferred by the hourly cap that went this pass.
+    pub deferred_acknowledged: usize,
+    /// Acknowledgements still waiting for a later hour.
+    pub deferred_waiting: usize,
+    /// Cases waiting to triage brought to the duty manager.
+    pub triage_alerts: usize,
     /// One line per step, oldest first, for the log and `tick`'s output.
     pub steps: Vec<String>,
 }
@@ -55,6 +61,8 @@ pub enum Count {
     EscalationRequest,
     ReplyFlagged,
     OverdueFlag,
+    DeferredAcknowledged,
+    TriageAlert,
 }
 
 /// One automatic step on a case.
@@ -106,6 +114,8 @@ impl TickReport {
                 Count::EscalationRequest => &mut self.escalation_requests,
                 Count::ReplyFlagged => &mut self.replies_flagged,
                 Count::OverdueFlag => &mut self.overdue_flags,
+                Count::DeferredAcknowledged => &mut self.deferred_acknowledged,
+                Count::TriageAlert => &mut self.triage_alerts,
             } += 1;
         }
         if let Some(l) = &step.line {
@@ -729,6 +739,9 @@ fn write(
 pub fn tick(store: &mut Store, cfg: &Config, now: DateTime<Utc>) -> Result<TickReport> {
     let today = london_date(now);
     let mut rep = TickReport::default();
+    // First the acknowledgements the hourly cap deferred, as this hour has room: one
+    // sent now meets its deadline before the deadlines below are looked at.
+    intake::deferred(store, cfg, now, &mut rep)?;
     // Due by the alert horizon, or by the furthest a holding letter goes out in time.
     let ahead = cfg
         .policies()
@@ -765,6 +778,8 @@ pub fn tick(store: &mut Store, cfg: &Config, now: DateTime<Utc>) -> Result<TickR
             Ok(())
         })?;
     }
+    // Mail waiting to triage too long brought to the duty manager.
+    intake::triage_waiting(store, cfg, now, &mut rep)?;
     // Compliments thanked and redirects sent: their cases are done.
     for id in store.answered_cases()? {
         store.batch(|store| -> Result<()> {
@@ -803,6 +818,8 @@ pub fn tick(store: &mut Store, cfg: &Config, now: DateTime<Utc>) -> Result<TickR
     }
     Ok(rep)
 }
+
+pub mod intake;
 
 #[cfg(test)]
 mod tests;

@@ -759,6 +759,113 @@ mod tests {
     }
 
     #[test]
+    fn a_councillor_or_mp_writing_for_a_resident_is_a_complaint_with_a_representative() {
+        let r = Rules::default_rules();
+        let cases = [
+            ("Bins", "I am contacting you as ward councillor on behalf of Mr Brown, who has had his bins missed five weeks running. He is very unhappy.", "councillor", Some("Mr Brown")),
+            ("Missed bins - complaint", "I am contacting you as ward councillor on behalf of Mr Brown, whose bins were missed five weeks running.", "councillor", Some("Mr Brown")),
+            ("Constituent", "I write as Member of Parliament for the area on behalf of my constituent Mrs Patel, about the repairs to her flat which have not been done.", "mp", Some("my constituent Mrs Patel")),
+            ("My mother", "I am writing on behalf of my elderly mother, Mrs Jean Smith, who cannot use email. She has asked me to complain for her about her missed assisted collection.", "relative", Some("my elderly mother, Mrs Jean Smith")),
+            ("Advocacy", "I am an advocate with the local advocacy service acting for Mr Okafor. With his consent I am raising the delay to his housing application.", "advocate", Some("Mr Okafor")),
+        ];
+        for (subject, body, role, whom) in cases {
+            let v = r.classify(subject, body);
+            assert_eq!(v.kind, Kind::Complaint, "{body}: {}", v.reason);
+            let rep = representation(subject, body).unwrap_or_else(|| panic!("{body}"));
+            assert_eq!(rep.role, role, "{body}");
+            assert_eq!(rep.for_whom.as_deref(), whom, "{body}");
+        }
+        assert!(representation("Advocacy", cases[4].1).unwrap().consent);
+        assert!(!representation("Bins", cases[0].1).unwrap().consent);
+        // Writing about a relative is not writing for them.
+        assert_eq!(
+            representation("Care", "My mother's bins were missed again, I am fed up."),
+            None
+        );
+        // A councillor's own conduct is still excluded, and suggested as such.
+        let v = r.classify(
+            "Councillor",
+            "I want to report a breach of the code of conduct by a councillor at the meeting.",
+        );
+        assert_eq!(v.kind, Kind::OutOfScope);
+        assert_eq!(v.rule.as_deref(), Some("councillor-conduct"));
+    }
+
+    #[test]
+    fn compensation_asked_for_inside_a_complaint_is_a_complaint() {
+        let r = Rules::default_rules();
+        for (subject, body) in [
+            ("Roof repair", "I am not happy with how long you took to fix my roof. I want to make a claim for compensation for the damage."),
+            ("Complaint", "I want to make a claim for compensation because of the damage your contractor did to my fence."),
+            ("Pothole", "Your pothole damaged my car and I am disgusted nothing was done after I reported it. I want compensation."),
+            ("Flooding", "I am very disappointed that the drain was never cleared and my kitchen flooded; please tell me how to make a claim."),
+        ] {
+            let v = r.classify(subject, body);
+            assert_eq!(v.kind, Kind::Complaint, "{body}: {}", v.reason);
+        }
+        // A bare claim, with no dissatisfaction, is suggested for the insurance route.
+        let v = r.classify(
+            "Claim",
+            "A council lorry damaged my car on Tuesday; I would like to make a claim.",
+        );
+        assert_eq!(v.kind, Kind::OutOfScope, "{}", v.reason);
+        assert_eq!(v.rule.as_deref(), Some("insurance"));
+    }
+
+    #[test]
+    fn safeguarding_words_are_found_in_residents_own_wording() {
+        let phrases: Vec<String> = crate::config::SAFEGUARDING_PHRASES
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        for (subject, body, word) in [
+            ("Leisure centre", "I am worried that a member of your staff at the leisure centre has been behaving inappropriately with children. This is a safeguarding matter.", "safeguarding"),
+            ("Complaint about my neighbour's care", "My elderly neighbour is being neglected by her carers, she has had no food for two days.", "neglected"),
+            ("Housing", "If you evict me I will kill myself, I cannot cope any more.", "kill myself"),
+            ("Tenancy", "My ex-partner has threatened to kill me and the housing office will not move me. It is domestic abuse.", "domestic abuse"),
+        ] {
+            let found = safeguarding_found(&phrases, subject, body);
+            assert!(found.contains(&word), "{body}: {found:?}");
+        }
+        assert!(safeguarding_found(&phrases, "Bins", "My bin was missed again.").is_empty());
+        // The generic rules no longer send a safeguarding matter to social care.
+        let v = Rules::default_rules().classify(
+            "Leisure centre",
+            "I am worried that a member of your staff at the leisure centre has been behaving inappropriately with children. This is a safeguarding matter.",
+        );
+        assert_eq!(v.kind, Kind::Complaint, "{}", v.reason);
+    }
+
+    #[test]
+    fn the_presets_own_exclusions_come_before_the_generic_rules() {
+        let r = Rules::default_rules();
+        let p = crate::policy::Policy::load("north-norfolk").unwrap();
+        let x = &p.preset.exclusions;
+        let v = r.classify_with(
+            "Insurance claim",
+            "I have an ongoing insurance claim against the council for my car.",
+            x,
+        );
+        assert_eq!(v.kind, Kind::OutOfScope, "{}", v.reason);
+        assert_eq!(v.exclusion_id.as_deref(), Some("insurance-claim"));
+        assert_eq!(
+            v.redirect.as_ref().unwrap().where_,
+            "the council's insurance claims process, through the officer handling your claim"
+        );
+        // Complaint wording as strong as the hint keeps it a complaint.
+        let v = r.classify_with(
+            "Complaint",
+            "I wish to complain that my grievance was ignored.",
+            x,
+        );
+        assert_eq!(v.kind, Kind::Complaint, "{}", v.reason);
+        // No exclusion of the preset matches: the generic rule is the fallback.
+        let v = r.classify_with("PCN", "I received a penalty charge notice.", x);
+        assert_eq!(v.rule.as_deref(), Some("pcn"));
+        assert_eq!(v.exclusion_id, None);
+    }
+
+    #[test]
     fn whole_words_only() {
         assert!(!contains_phrase("upcnorth", "pcn"));
         assert!(contains_phrase("my pcn, please", "pcn"));

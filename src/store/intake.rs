@@ -106,13 +106,29 @@ pub(crate) fn defer_ack(
     conn: &Connection,
     case_id: i64,
     received_at: DateTime<Utc>,
+    letter: &crate::letter::kind::Content,
     at: DateTime<Utc>,
 ) -> Result<()> {
     conn.prepare_cached(
-        "INSERT OR IGNORE INTO deferred_acks (case_id, received_at, deferred_at) VALUES (?1, ?2, ?3)",
+        "INSERT OR IGNORE INTO deferred_acks (case_id, received_at, deferred_at, letter_kind, letter_data)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
     )?
-    .execute(params![case_id, stamp(received_at), stamp(at)])?;
+    .execute(params![
+        case_id,
+        stamp(received_at),
+        stamp(at),
+        letter.kind().as_str(),
+        letter.data().to_string()
+    ])?;
     Ok(())
+}
+
+/// An acknowledgement waiting for a later hour, with its drafted letter.
+#[derive(Debug, Clone)]
+pub struct DeferredAck {
+    pub case_id: i64,
+    pub letter_kind: String,
+    pub letter_data: serde_json::Value,
 }
 
 /// Whether acknowledgements are waiting for a later hour (a new one queues behind them).
@@ -243,21 +259,29 @@ impl Store {
         Ok(())
     }
 
-    /// Deferred acknowledgements, oldest received first: (case id, received at). Rows of
-    /// cases acknowledged or closed another way meanwhile are dropped first.
-    pub fn deferred_acks(&mut self, limit: usize) -> Result<Vec<(i64, String)>> {
+    /// Deferred acknowledgements, oldest received first. Rows of cases acknowledged or
+    /// closed another way meanwhile are dropped first.
+    pub fn deferred_acks(&mut self, limit: usize) -> Result<Vec<DeferredAck>> {
         self.conn.execute(
             "DELETE FROM deferred_acks WHERE case_id IN
                 (SELECT d.case_id FROM deferred_acks d JOIN cases c ON c.id = d.case_id WHERE c.state != 'received')",
             [],
         )?;
         let mut st = self.conn.prepare_cached(
-            "SELECT case_id, received_at FROM deferred_acks ORDER BY received_at, case_id LIMIT ?1",
+            "SELECT case_id, letter_kind, letter_data FROM deferred_acks ORDER BY received_at, case_id LIMIT ?1",
         )?;
         let v = st
-            .query_map([limit as i64], |r| Ok((r.get(0)?, r.get(1)?)))?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(v)
+            .query_map([limit as i64], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get::<_, String>(2)?))
+            })?
+            .collect::<rusqlite::Result<Vec<(i64, String, String)>>>()?;
+        Ok(v.into_iter()
+            .map(|(case_id, letter_kind, data)| DeferredAck {
+                case_id,
+                letter_kind,
+                letter_data: serde_json::from_str(&data).unwrap_or_else(|_| serde_json::json!({})),
+            })
+            .collect())
     }
 
     /// How many acknowledgements wait, and how many of those are due by `by` (ISO

@@ -42,9 +42,13 @@ CREATE TABLE representatives (
 ALTER TABLE letters ADD COLUMN cc_addr TEXT;
 
 -- Acknowledgements over the hourly cap wait here, oldest first, for a later hour.
+-- With the letter that answers it (an acknowledgement, or a redirect the config lets
+-- act alone), drafted at intake.
 CREATE TABLE deferred_acks (
     case_id     INTEGER PRIMARY KEY REFERENCES cases(id),
     received_at TEXT NOT NULL,
-    deferred_at TEXT NOT NULL
+    deferred_at TEXT NOT NULL,
+    letter_kind TEXT NOT NULL,
+    letter_data TEXT NOT NULL
 );
 CREATE INDEX deferred_acks_oldest ON deferred_acks(received_at);
