@@ -426,6 +426,26 @@ fn store_threaded(
         None,
         Some(&format!("from {}, matched by {}", join.who, join.by)),
     )?;
+    // Safeguarding words in later mail reach a person at once too (never noise: an
+    // out-of-office says nothing of risk).
+    if p.noise.is_none() {
+        let words = crate::triage::safeguarding_found(
+            &cfg.workflow.safeguarding_phrases,
+            &p.subject,
+            &crate::message::strip_quoted(&p.body),
+        );
+        if !words.is_empty() {
+            safeguarding_concern(
+                sp,
+                cfg,
+                (case_id, &found.case.reference),
+                &words,
+                &format!("in later mail from {}", join.who),
+                &format!("safeguarding:{}:{}", found.case.reference, crate::message::sha256_hex(m.key.as_bytes())),
+                now,
+            )?;
+        }
+    }
     Ok(Outcome::Attached {
         reference: found.case.reference,
         matched_by: join.by,
@@ -552,7 +572,19 @@ pub(crate) fn store_new_case(
         ),
     )?;
     if !safeguarding.is_empty() {
-        safeguarding_concern(sp, cfg, case_id, &reference, &safeguarding, &verdict, now)?;
+        let note = match verdict.kind {
+            Kind::Complaint => "opened as a complaint, never closed or redirected automatically".to_string(),
+            k => format!("opened as a complaint (triage suggested {k}), never closed or redirected automatically"),
+        };
+        safeguarding_concern(
+            sp,
+            cfg,
+            (case_id, &reference),
+            &safeguarding,
+            &note,
+            &format!("safeguarding:{reference}"),
+            now,
+        )?;
     }
     if let Some(r) = crate::triage::representation(&p.subject, &p.body) {
         represented(sp, case_id, p, from, &r, now)?;
@@ -678,10 +710,10 @@ const DEFERRED: &str = "acknowledgement deferred: hourly cap";
 fn safeguarding_concern(
     sp: &rusqlite::Connection,
     cfg: &Config,
-    case_id: i64,
-    reference: &str,
+    (case_id, reference): (i64, &str),
     found: &[&str],
-    verdict: &Verdict,
+    note: &str,
+    dedupe: &str,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     let words = found
@@ -701,27 +733,19 @@ fn safeguarding_concern(
         "safeguarding concern",
         None,
         None,
-        Some(&format!(
-            "{words}; opened as a complaint, never closed or redirected automatically{}; told {}",
-            match verdict.kind {
-                Kind::Complaint => String::new(),
-                k => format!(" (triage suggested {k})"),
-            },
-            names.join(", ")
-        )),
+        Some(&format!("{words}; {note}; told {}", names.join(", "))),
     )?;
     for (name, email) in &to {
         crate::store::notifications::queue(
             sp,
-            &format!("safeguarding:{reference}:{name}"),
+            &format!("{dedupe}:{name}"),
             cfg.mail_domain(),
             email,
             &format!("[Ref {reference}] URGENT: possible safeguarding concern"),
             &format!(
-                "Mail received on {reference} has words that suggest a risk of harm to a child or an adult at risk: {words}.
-                 Please read it today and follow the council's safeguarding procedure. The resident has been sent only the normal acknowledgement; the case will not be closed or redirected automatically.
-                 See it with: redress case {reference}
-"
+                "Mail received on {reference} has words that suggest a risk of harm to a child or an adult at risk: {words}.\n\
+                 Please read it today and follow the council's safeguarding procedure. The resident has been sent only the normal acknowledgement; the case will not be closed or redirected automatically.\n\
+                 See it with: redress case {reference}\n"
             ),
             now,
         )?;

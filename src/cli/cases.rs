@@ -257,12 +257,23 @@ pub fn show(ctx: &Ctx, a: CaseArgs) -> Result<ExitCode> {
     let deadlines = store.deadlines(case.id)?;
     let events = store.events(case.id)?;
     let messages = store.case_messages(case.id)?;
+    let representative = store.representative(case.id)?;
+    let suggestion = store
+        .pending_suggestion(case.id)?
+        .filter(|_| case.state == crate::case::State::Received);
     if a.json {
         print_json(&serde_json::json!({
             "case": case,
             "deadlines": deadlines,
             "events": events,
             "messages": messages,
+            "representative": representative,
+            "to_triage": suggestion.as_ref().map(|s| serde_json::json!({
+                "suggested": s.kind.as_str(),
+                "exclusion": s.exclusion_id,
+                "route": s.letter_data.get("where"),
+                "reason": s.reason,
+            })),
         }))?;
         return Ok(ExitCode::SUCCESS);
     }
@@ -299,6 +310,35 @@ pub fn show(ctx: &Ctx, a: CaseArgs) -> Result<ExitCode> {
         if let Some(v) = v {
             println!("  {label:<9} {}", esc(v));
         }
+    }
+    if let Some(r) = &representative {
+        println!(
+            "  writer    {} {}for {}; consent {}{}",
+            r.role,
+            r.name
+                .as_deref()
+                .map(|n| format!("{} ", esc(n)))
+                .unwrap_or_default(),
+            esc(r.for_whom.as_deref().unwrap_or("someone not named")),
+            if r.consent { "recorded" } else { "not recorded" },
+            match (&r.resident_email, r.consent) {
+                (Some(e), true) => format!("; letters copied to {}", esc(e)),
+                _ => String::new(),
+            }
+        );
+    }
+    if let Some(s) = &suggestion {
+        println!(
+            "  to triage suggested {}{} ({}): `triage {} --accept` or `--complaint`",
+            s.kind,
+            s.letter_data
+                .get("where")
+                .and_then(|w| w.as_str())
+                .map(|w| format!(", to {}", esc(w)))
+                .unwrap_or_default(),
+            esc(&s.reason),
+            case.reference
+        );
     }
     println!("  received  {}", case.received_at);
     if case.state != crate::case::State::Closed {
