@@ -490,10 +490,17 @@ pub fn decide(
         (K::EscalationWindow, true) | (K::Survey, _) if !cfg.calendar.is_working_day(today) => {}
         (K::EscalationWindow, true) => {
             if matches!(case.state, State::Responded | State::AwaitingCustomer) {
+                // A possible safeguarding concern is never closed by the daemon while
+                // its flag stands: a person closes it (or clears the flag first).
+                let safeguarding = case
+                    .flagged
+                    .as_deref()
+                    .is_some_and(|f| f.contains(crate::triage::SAFEGUARDING_FLAG));
                 let on_lapse = policy
                     .stage(stage)
                     .and_then(|s| s.escalation_window.as_ref())
                     .map(|w| w.on_lapse)
+                    .filter(|_| !safeguarding)
                     .unwrap_or(OnLapse::StayOpen);
                 let no_reply = format!("no reply by {}", iso(due));
                 let key = format!("window:{stage}");

@@ -458,6 +458,10 @@ pub struct Suggestion {
     pub reason: String,
 }
 
+/// The words of the flag a possible safeguarding concern puts on a case: while it
+/// stands, the scheduler closes nothing.
+pub const SAFEGUARDING_FLAG: &str = "possible safeguarding concern";
+
 /// The safeguarding phrases (`[workflow] safeguarding_phrases`) found in a message's
 /// subject and body, case-insensitive, as words (a long phrase also as a stem:
 /// "safeguard" in "safeguarding"). Any at all: a person must look at once.
