@@ -649,6 +649,11 @@ fn mail_waiting_to_triage_shows_the_suggestion_and_an_officer_decides_it_in_one_
     let desk = Desk::start(site, "web");
     webkit::add_user(&desk.site, "ann", "officer", "ann's long password");
     let s = desk.session("ann", "ann's long password");
+    // Both on the queue's "Waiting to triage" list, with the route suggested.
+    let q = desk.get("/", Some(&s)).body;
+    assert!(q.contains("Waiting to triage: a person decides"), "{q}");
+    assert!(q.contains(&refs[0]) && q.contains(&refs[1]), "{q}");
+    assert!(q.contains("the Insurance team"), "{q}");
     let p = desk.get(&format!("/cases/{}", refs[0]), Some(&s));
     assert!(p.body.contains("Waiting to triage"), "{}", p.body);
     assert!(p

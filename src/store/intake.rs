@@ -17,6 +17,8 @@ pub struct ToTriage {
     /// The acknowledgement deadline, still counting from receipt (ISO date), if any.
     pub acknowledge_by: Option<String>,
     pub suggested: String,
+    /// The suggested kind alone (service-request, out-of-scope).
+    pub kind: String,
     /// Where the drafted letter sends them ("the Insurance team").
     pub route: Option<String>,
     pub reason: String,
@@ -190,6 +192,7 @@ impl Store {
                 let kind: String = r.get(3)?;
                 let exclusion: Option<String> = r.get(4)?;
                 Ok(ToTriage {
+                    kind: kind.clone(),
                     reference: r.get(0)?,
                     received_at: r.get(1)?,
                     acknowledge_by: r.get(2)?,

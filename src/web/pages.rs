@@ -41,6 +41,17 @@ struct QueueRow {
     tag: Option<&'static str>,
 }
 
+/// A case waiting to triage, as the queue lists it.
+#[derive(serde::Serialize)]
+struct TriageRow {
+    reference: String,
+    customer: String,
+    subject: String,
+    suggested: String,
+    route: String,
+    due: String,
+}
+
 const QUEUE_LIMIT: usize = 500;
 
 pub(crate) async fn queue(State(app): State<Shared>, who: User) -> Response {
@@ -50,7 +61,25 @@ pub(crate) async fn queue(State(app): State<Shared>, who: User) -> Response {
         .db(move |store, cfg| {
             let today = crate::calendar::london_date(now);
             let cases = store.queue_cases(&name, QUEUE_LIMIT)?;
-            Ok(cases
+            // Mail waiting for a person to decide triage's suggestion, soonest due first.
+            let triage: Vec<TriageRow> = store
+                .to_triage()?
+                .into_iter()
+                .map(|t| TriageRow {
+                    due: t
+                        .acknowledge_by
+                        .as_deref()
+                        .and_then(crate::time::parse_iso)
+                        .map(crate::calendar::show)
+                        .unwrap_or_default(),
+                    reference: t.reference,
+                    customer: t.customer.unwrap_or_default(),
+                    subject: t.subject.unwrap_or_default(),
+                    suggested: t.kind.replace('-', " "),
+                    route: t.route.unwrap_or_default(),
+                })
+                .collect();
+            Ok((triage, cases
                 .into_iter()
                 .map(|c| {
                     let due = c.next_due.as_deref().and_then(crate::time::parse_iso);
@@ -68,10 +97,10 @@ pub(crate) async fn queue(State(app): State<Shared>, who: User) -> Response {
                         officer: c.officer.unwrap_or_default(),
                     }
                 })
-                .collect::<Vec<_>>())
+                .collect::<Vec<_>>()))
         })
         .await;
-    let rows = match rows {
+    let (triage, rows) = match rows {
         Ok(r) => r,
         Err(r) => return r,
     };
@@ -92,6 +121,7 @@ pub(crate) async fn queue(State(app): State<Shared>, who: User) -> Response {
             .count(),
     );
     c.insert("limited", &(rows.len() >= QUEUE_LIMIT));
+    c.insert("triage", &triage);
     app.render("queue.html", &c, StatusCode::OK)
 }
 
@@ -183,8 +213,9 @@ pub(crate) async fn case_page(
                     .pending_suggestion(case.id)?
                     .filter(|_| case.state == crate::case::State::Received)
                     .map(|s| Triage {
-                        suggested: match &s.exclusion_id {
-                            Some(x) => format!("out of scope, under the policy's exclusion '{x}'"),
+                        // In the policy's words: what it does not cover, not an id.
+                        suggested: match s.letter_data.get("exclusion").and_then(|x| x.as_str()) {
+                            Some(x) => format!("out of scope ({x})"),
                             None => s.kind.as_str().replace('-', " "),
                         },
                         route: s
