@@ -68,7 +68,8 @@ const CASE_COLUMNS: &str = "c.id, c.reference, c.policy, c.kind, c.state, c.stag
     cu.email, cu.name, c.subject, c.service, c.officer, c.past_officers, c.category, c.outcome,
     c.received_at, c.closed_at, c.flagged,
     (SELECT MIN(due) FROM deadlines d WHERE d.case_id = c.id AND +d.status = 'open'),
-    c.received_on, c.acknowledged_on, c.escalation_requested_on, c.investigation_started_on, c.responded_on";
+    c.received_on, c.acknowledged_on, c.escalation_requested_on, c.investigation_started_on, c.responded_on,
+    (cu.email IS NULL OR TRIM(COALESCE(cu.restriction, '')) = 'letter-only')";
 
 fn case_from_row(r: &rusqlite::Row) -> rusqlite::Result<Case> {
     let past: String = r.get(12)?;
@@ -95,6 +96,7 @@ fn case_from_row(r: &rusqlite::Row) -> rusqlite::Result<Case> {
         received_at: r.get(15)?,
         closed_at: r.get(16)?,
         flagged: r.get(17)?,
+        letters_by_post: r.get(24)?,
         next_due: r.get(18)?,
         facts: FactsRow {
             received_on: parse_date(r.get(19)?),
