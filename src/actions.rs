@@ -186,6 +186,35 @@ pub fn escalate(
     write(store, cfg, &case, &p, actor, now)
 }
 
+/// `escalate REF --from-reply [MESSAGE]`: an officer confirms that the customer's reply
+/// (the latest, or message `message`) asks for the next stage, as one flagged "possible
+/// review request" may. The request dates from the reply's arrival, not from today; a
+/// reply after the window the policy closes the complaint at is refused in its terms.
+pub fn escalate_from_reply(
+    store: &mut Store,
+    cfg: &Config,
+    now: DateTime<Utc>,
+    actor: &str,
+    reference: &str,
+    message: Option<i64>,
+) -> Result<Case> {
+    let (case, policy) = load(store, cfg, reference)?;
+    let (_, received) = store.customer_reply_on(case.id, message)?;
+    let received = crate::time::parse_stamp(&received).ok_or_else(|| {
+        refused(format!(
+            "{reference}: the reply's time '{received}' cannot be read"
+        ))
+    })?;
+    let p = plan::escalate_from_reply(
+        &case,
+        policy,
+        &cfg.calendar,
+        london_date(received),
+        london_date(now),
+    )?;
+    write(store, cfg, &case, &p, actor, now)
+}
+
 /// `escalate REF --council --reason ...`: the council moves the case into the next stage
 /// itself (where the policy lets it), with the next stage's acknowledgement letter.
 pub fn route(

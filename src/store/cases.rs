@@ -469,6 +469,10 @@ impl Store {
 pub(crate) fn apply_plan(tx: &Connection, case: &Case, plan: &Plan, by: &Author) -> Result<()> {
     // The response a transition of this plan recorded, for the outcome after it.
     let mut response: Option<i64> = None;
+    // The deadlines the plan met and its first letter: for a customer whose letters are
+    // posted, the letter meets them only once it is posted.
+    let mut met: Vec<(&str, crate::deadline::Kind)> = Vec::new();
+    let mut letter: Option<i64> = None;
     for w in &plan.writes {
         // A letter asked for and not yet rendered keeps the case as it was.
         if !matches!(
@@ -480,6 +484,11 @@ pub(crate) fn apply_plan(tx: &Connection, case: &Case, plan: &Plan, by: &Author)
         match w {
             Write::Transition(t) => {
                 response = write_transition(tx, case, t, by)?.or(response);
+                for op in &t.deadlines {
+                    if let crate::plan::DeadlineOp::MarkMet { stage, kinds, .. } = op {
+                        met.extend(kinds.iter().map(|k| (stage.as_str(), *k)));
+                    }
+                }
             }
             Write::Letter(l) => {
                 let last = latest_customer_message(tx, case)?;
@@ -500,6 +509,7 @@ pub(crate) fn apply_plan(tx: &Connection, case: &Case, plan: &Plan, by: &Author)
                     },
                 )?;
                 super::outbox::enclose(tx, case.id, id, &l.enclosures, by)?;
+                letter = letter.or(Some(id));
             }
             Write::Event { kind, detail } => insert_event(
                 tx,
@@ -566,6 +576,9 @@ pub(crate) fn apply_plan(tx: &Connection, case: &Case, plan: &Plan, by: &Author)
                 }
             }
         }
+    }
+    if let (true, Some(letter)) = (case.letters_by_post, letter) {
+        super::deadlines::hold_for_letter(tx, case.id, &met, letter)?;
     }
     Ok(())
 }
