@@ -284,8 +284,10 @@ mod tests {
 
     #[test]
     fn the_lists_are_the_configured_ones() {
-        let mut w = WorkflowConfig::default();
-        w.review_phrases = vec!["reconsider".into()];
+        let mut w = WorkflowConfig {
+            review_phrases: vec!["reconsider".into()],
+            ..WorkflowConfig::default()
+        };
         assert_eq!(read("Please reconsider.", &w), Intent::Request);
         assert_eq!(read("Please review it.", &w), Intent::NotRequest);
         w.review_hedges.clear();
