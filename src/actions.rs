@@ -175,13 +175,19 @@ pub fn escalate(
     reference: &str,
 ) -> Result<Case> {
     let (case, policy) = load(store, cfg, reference)?;
+    // Asked today (by phone, by letter): within the time the policy gives, or refused in
+    // its terms (or accepted late by the officer, where the policy leaves it to them).
+    let why = match plan::request_in_time(&case, policy, &cfg.calendar, london_date(now))? {
+        None => "customer asked for the next stage".to_string(),
+        Some(late) => format!("customer asked for the next stage; {late}"),
+    };
     let p = plan::escalate(
         &case,
         policy,
         &cfg.calendar,
         london_date(now),
         actor.starts_with("system"),
-        "customer asked for the next stage",
+        &why,
     )?;
     write(store, cfg, &case, &p, actor, now)
 }

@@ -785,6 +785,30 @@ pub fn request_timing(
     }
 }
 
+/// An officer takes a customer's request for the next stage made on `requested`: refused
+/// in the policy's terms when it came after the window the policy closes the complaint
+/// at; where the policy leaves a late request to an officer, `Some` words for the
+/// timeline saying it was late and accepted (the officer's action is that decision).
+pub fn request_in_time(
+    case: &Case,
+    policy: &Policy,
+    cal: &Calendar,
+    requested: NaiveDate,
+) -> Result<Option<String>> {
+    match request_timing(case, policy, cal, requested) {
+        RequestTiming::InTime => Ok(None),
+        RequestTiming::Late {
+            on_lapse: crate::policy::OnLapse::StayOpen,
+            wording,
+            ..
+        } => Ok(Some(format!("{wording}: accepted by an officer"))),
+        RequestTiming::Late { wording, .. } => Err(refused(format!(
+            "{}: too late for a review: {wording}",
+            case.reference
+        ))),
+    }
+}
+
 /// The customer's reply received on `reply_on` asks for the next stage, as an officer
 /// reads it (a reply flagged "possible review request"), confirmed `today`: the request
 /// dates from the reply, so the next stage's deadlines count from it; the escalation
@@ -805,25 +829,13 @@ pub fn escalate_from_reply(
             crate::calendar::show(reply_on)
         )));
     }
-    let why = match request_timing(case, policy, cal, reply_on) {
-        RequestTiming::InTime => format!(
-            "the customer's reply of {} asks for a review (confirmed by an officer)",
-            crate::time::iso(reply_on)
-        ),
-        RequestTiming::Late {
-            on_lapse: crate::policy::OnLapse::StayOpen,
-            wording,
-            ..
-        } => format!(
-            "the customer's reply of {} asks for a review; {wording}: accepted by an officer",
-            crate::time::iso(reply_on)
-        ),
-        RequestTiming::Late { wording, .. } => {
-            return Err(refused(format!(
-                "{}: too late for a review: {wording}",
-                case.reference
-            )))
-        }
+    let asked = format!(
+        "the customer's reply of {} asks for a review",
+        crate::time::iso(reply_on)
+    );
+    let why = match request_in_time(case, policy, cal, reply_on)? {
+        None => format!("{asked} (confirmed by an officer)"),
+        Some(late) => format!("{asked}; {late}"),
     };
     next_stage(
         case,

@@ -451,3 +451,22 @@ fn the_managers_notice_says_a_holding_letter_to_post_waits_to_be_posted() {
     );
     assert!(!body.contains("has been sent"), "{body}");
 }
+
+#[test]
+fn a_request_by_phone_after_the_window_is_refused_in_the_presets_terms() {
+    let s = Site::bath_case_answered("");
+    // Within the window (ends Tue 1 Dec): taken.
+    let s2 = Site::bath_case_answered("");
+    s2.run("2026-12-01T15:00:00Z", &["escalate", R, "--by", "ann"]);
+    assert_eq!(stage_and_state(&s2, "2026-12-01T15:00:00Z").0, "stage2");
+    // Wed 2 Dec, before any tick closed it: refused, one line, nothing changed.
+    let err = s.fails("2026-12-02T08:00:00Z", &["escalate", R, "--by", "ann"]);
+    assert!(
+        err.contains(&format!("{R}: too late for a review: the Bath & North East Somerset Council policy gives the customer 20 working days from our Stage 1 response to ask for Stage 2 Review, which ended on 2026-12-01 Tue; after that the complaint is closed")),
+        "{err}"
+    );
+    assert_eq!(
+        stage_and_state(&s, "2026-12-02T08:00:00Z"),
+        ("stage1".into(), "awaiting-customer".into())
+    );
+}
