@@ -470,3 +470,52 @@ fn a_request_by_phone_after_the_window_is_refused_in_the_presets_terms() {
         ("stage1".into(), "awaiting-customer".into())
     );
 }
+
+#[test]
+fn a_response_held_to_post_counts_as_sent_on_the_day_it_is_posted() {
+    let s = postal_case();
+    // Thu 12 Nov: the stage 1 response, held to print and post.
+    s.respond(
+        "2026-11-12T10:00:00Z",
+        R,
+        "upheld",
+        "The crew will collect your bin on its usual day.",
+    );
+    s.run("2026-11-12T10:01:00Z", &["send"]);
+    let out = s.run("2026-11-12T10:02:00Z", &["case", R]);
+    let respond = out
+        .lines()
+        .find(|l| l.trim_start().starts_with("stage1") && l.contains("respond"))
+        .unwrap();
+    assert!(
+        respond.contains("held to post since 2026-11-12"),
+        "{respond}"
+    );
+    let id: i64 = s
+        .db()
+        .query_row(
+            "SELECT id FROM letters WHERE kind = 'stage-response' AND status = 'held'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    // Mon 16 Nov: posted. The response was sent that day, in the case and the figures.
+    s.run(
+        "2026-11-16T09:00:00Z",
+        &["outbox", "--posted", &id.to_string(), "--by", "ann"],
+    );
+    assert_eq!(
+        s.case("2026-11-16T09:01:00Z", R)["deadlines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["kind"] == "respond")
+            .unwrap()["met_on"],
+        "2026-11-16"
+    );
+    let sent_on: String = s
+        .db()
+        .query_row("SELECT sent_on FROM responses", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(sent_on, "2026-11-16");
+}
