@@ -395,6 +395,122 @@ pub fn acknowledge(
     write(store, cfg, &case, &p, actor, now)
 }
 
+/// `triage REF --accept`: the officer accepts triage's suggestion on a case waiting
+/// "to triage": its drafted redirect letter goes and the case closes out of scope.
+/// `--complaint`: the suggestion is turned down and the complaint acknowledged.
+pub fn triage(
+    store: &mut Store,
+    cfg: &Config,
+    now: DateTime<Utc>,
+    actor: &str,
+    reference: &str,
+    accept: bool,
+) -> Result<Case> {
+    let (case, policy) = load(store, cfg, reference)?;
+    let Some(s) = store.pending_suggestion(case.id)? else {
+        return Err(refused(format!(
+            "{}: nothing waits to triage on this case",
+            case.reference
+        )));
+    };
+    if case.state != crate::case::State::Received {
+        return Err(refused(format!(
+            "{}: already {}, so triage's suggestion no longer applies",
+            case.reference, case.state
+        )));
+    }
+    let today = london_date(now);
+    let p = if accept {
+        plan::accept_suggestion(&case, &s, policy, &cfg.calendar, today)?
+    } else {
+        plan::treat_as_complaint(&case, policy, &cfg.calendar, today)?
+    };
+    let c = write(store, cfg, &case, &p, actor, now)?;
+    store.undefer_ack(c.id)?;
+    Ok(c)
+}
+
+/// What `representative REF` records or corrects; unset fields keep what is stored.
+#[derive(Debug, Clone, Default)]
+pub struct RepresentativeEdit {
+    pub role: Option<String>,
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub for_whom: Option<String>,
+    pub consent: Option<bool>,
+    pub resident_email: Option<String>,
+}
+
+/// The roles a representative may have.
+pub const REPRESENTATIVE_ROLES: [&str; 5] = ["councillor", "mp", "advocate", "relative", "other"];
+
+/// `representative REF ...`: record or correct who writes for the resident (seed 002
+/// l.194: "someone else ... on their behalf, with their consent"). Letters then copy
+/// the resident where their address and consent are recorded.
+pub fn representative(
+    store: &mut Store,
+    now: DateTime<Utc>,
+    actor: &str,
+    reference: &str,
+    edit: &RepresentativeEdit,
+) -> Result<store::intake::Representative> {
+    let case = store.find_case(reference)?;
+    let mut r = store.representative(case.id)?.unwrap_or_else(|| store::intake::Representative {
+        role: "other".into(),
+        ..Default::default()
+    });
+    if let Some(role) = &edit.role {
+        let role = role.trim().to_ascii_lowercase();
+        if !REPRESENTATIVE_ROLES.contains(&role.as_str()) {
+            return Err(refused(format!(
+                "unknown role '{role}' (known: {})",
+                REPRESENTATIVE_ROLES.join(", ")
+            )));
+        }
+        r.role = role;
+    }
+    let text = |v: &Option<String>| v.as_ref().map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+    if edit.name.is_some() {
+        r.name = text(&edit.name);
+    }
+    if edit.for_whom.is_some() {
+        r.for_whom = text(&edit.for_whom);
+    }
+    for (given, slot, what) in [
+        (&edit.email, &mut r.email, "representative's email"),
+        (&edit.resident_email, &mut r.resident_email, "resident's email"),
+    ] {
+        if given.is_some() {
+            let v = text(given);
+            if let Some(a) = &v {
+                if !a.contains('@') || a.contains(char::is_whitespace) {
+                    return Err(refused(format!(
+                        "the {what} '{}' is not an email address",
+                        crate::escape::escaped(a)
+                    )));
+                }
+            }
+            *slot = v;
+        }
+    }
+    if let Some(c) = edit.consent {
+        r.consent = c;
+    }
+    let detail = format!(
+        "{} {}writing for {}; consent {}{}",
+        r.role,
+        r.name.as_deref().map(|n| format!("{n} ")).unwrap_or_default(),
+        r.for_whom.as_deref().unwrap_or("someone not named"),
+        if r.consent { "recorded" } else { "not recorded" },
+        match (&r.resident_email, r.consent) {
+            (Some(_), true) => "; the resident gets a copy of each letter",
+            _ => "",
+        }
+    );
+    store.set_representative(case.id, &r, actor, now, &detail)?;
+    Ok(r)
+}
+
 /// `note REF TEXT`
 pub fn note(
     store: &mut Store,

@@ -203,12 +203,14 @@ pub struct Facts<'a> {
     pub old: bool,
     /// The customer's restriction, if any.
     pub restriction: Option<&'a str>,
-    /// Automatic letters to this address in the last 24 hours.
+    /// Automatic letters to this address in the last 24 hours (with those waiting).
     pub to_address_today: u32,
     /// Automatic letters to all senders this clock hour.
     pub this_hour: u32,
-    /// Triage's kind for the new case.
-    pub kind: Option<Kind>,
+    /// Acknowledgements already waiting for a later hour: a new one queues behind them.
+    pub waiting: bool,
+    /// The message has safeguarding words in it.
+    pub safeguarding: bool,
 }
 
 /// Whether a message received this long ago counts as old (never acknowledged).
@@ -216,32 +218,71 @@ pub fn is_old(inbound: &InboundConfig, received_at: DateTime<Utc>, now: DateTime
     now - received_at > chrono::Duration::days(inbound.backlog_cutoff_days)
 }
 
-/// Why no automatic letter may answer a new case; `None`: it goes.
-pub fn hold(inbound: &InboundConfig, f: &Facts) -> Option<String> {
-    let redirect = matches!(f.kind, Some(Kind::ServiceRequest | Kind::OutOfScope));
-    if f.backlog {
-        Some("backlog import: never acknowledged".to_string())
+/// How a new case is opened, and how it is answered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Admission {
+    /// The kind it is opened as: triage's, unless a person must judge (a redirect the
+    /// config does not let act alone, or a safeguarding concern): then a complaint,
+    /// with its deadlines counting from receipt.
+    pub kind: Kind,
+    /// Triage's redirect waits for an officer to accept or turn down ("to triage").
+    pub to_triage: bool,
+    pub answer: Answer,
+}
+
+/// What answers a new case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Answer {
+    /// The automatic letter goes now.
+    Letter,
+    /// No automatic letter, for this reason (flagged for an officer).
+    Held(String),
+    /// Over the hourly cap: the acknowledgement goes in a later hour, oldest first.
+    Deferred,
+    /// The suggestion waits for an officer; the letter goes with their decision.
+    Triage,
+}
+
+/// How a new case triaged as `verdict` is opened and answered. Only the per-address
+/// cap (a mail loop) stops a letter for good; the hourly cap only defers it.
+pub fn admit(inbound: &InboundConfig, f: &Facts, verdict: &Verdict) -> Admission {
+    let redirect = matches!(verdict.kind, Kind::ServiceRequest | Kind::OutOfScope);
+    let alone = inbound
+        .auto_redirect
+        .allows(verdict.kind, verdict.rule.as_deref());
+    let (kind, to_triage) = if f.safeguarding {
+        // Never redirected or closed by the daemon: a complaint, which a person reads.
+        (Kind::Complaint, false)
+    } else if redirect && !alone {
+        (Kind::Complaint, true)
+    } else {
+        (verdict.kind, false)
+    };
+    let answer = if f.backlog {
+        Answer::Held("backlog import: never acknowledged".to_string())
     } else if f.old {
-        Some(format!(
+        Answer::Held(format!(
             "older than {} days when first seen: never acknowledged",
             inbound.backlog_cutoff_days
         ))
     } else if f.restriction == Some("no-response") {
-        Some("customer restricted to no response".to_string())
+        Answer::Held("customer restricted to no response".to_string())
     } else if f.to_address_today >= inbound.max_auto_replies_per_day {
-        Some(format!(
+        Answer::Held(format!(
             "rate limit: {} automatic letters to this address in 24 hours",
             f.to_address_today
         ))
-    } else if f.this_hour >= inbound.max_auto_letters_per_hour {
-        Some(format!(
-            "rate limit: {} automatic letters to all senders this hour",
-            f.this_hour
-        ))
-    } else if redirect && !inbound.auto_redirect {
-        Some("redirect held for an officer to confirm".to_string())
+    } else if to_triage {
+        Answer::Triage
+    } else if f.waiting || f.this_hour >= inbound.max_auto_letters_per_hour {
+        Answer::Deferred
     } else {
-        None
+        Answer::Letter
+    };
+    Admission {
+        kind,
+        to_triage,
+        answer,
     }
 }
 
@@ -289,13 +330,14 @@ pub fn hour_of(now: DateTime<Utc>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::AutoRedirect;
 
     fn inbound() -> InboundConfig {
         InboundConfig {
             max_auto_replies_per_day: 3,
             max_auto_letters_per_hour: 100,
             backlog_cutoff_days: 14,
-            auto_redirect: true,
+            auto_redirect: AutoRedirect::All(true),
             ..InboundConfig::default()
         }
     }
@@ -383,66 +425,133 @@ mod tests {
         assert_eq!(j.no_reply.as_deref(), Some("bulk mail (Precedence: bulk)"));
     }
 
+    fn verdict(kind: Kind, rule: Option<&str>) -> Verdict {
+        Verdict {
+            kind,
+            rule: rule.map(String::from),
+            exclusion_id: None,
+            exclusion: None,
+            redirect: None,
+            reason: String::new(),
+        }
+    }
+
     #[test]
-    fn holds_go_in_order_backlog_age_restriction_caps_redirect() {
+    fn holds_go_in_order_backlog_age_restriction_address_cap_then_triage_then_the_hour() {
         let i = inbound();
-        let go = Facts {
-            kind: Some(Kind::Complaint),
-            ..Facts::default()
-        };
-        assert_eq!(hold(&i, &go), None);
+        let complaint = verdict(Kind::Complaint, None);
+        let go = Facts::default();
+        assert_eq!(admit(&i, &go, &complaint).answer, Answer::Letter);
         let all = Facts {
             backlog: true,
             old: true,
             restriction: Some("no-response"),
             to_address_today: 3,
             this_hour: 100,
-            kind: Some(Kind::ServiceRequest),
+            waiting: false,
+            safeguarding: false,
         };
-        assert_eq!(
-            hold(&i, &all).as_deref(),
-            Some("backlog import: never acknowledged")
-        );
+        let held = |f: &Facts| match admit(&i, f, &complaint).answer {
+            Answer::Held(why) => why,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(held(&all), "backlog import: never acknowledged");
         let f = Facts {
             backlog: false,
             ..all.clone()
         };
-        assert_eq!(
-            hold(&i, &f).as_deref(),
-            Some("older than 14 days when first seen: never acknowledged")
-        );
+        assert_eq!(held(&f), "older than 14 days when first seen: never acknowledged");
         let f = Facts { old: false, ..f };
-        assert_eq!(
-            hold(&i, &f).as_deref(),
-            Some("customer restricted to no response")
-        );
+        assert_eq!(held(&f), "customer restricted to no response");
         let f = Facts {
             restriction: Some("single-point-of-contact"),
             ..f
         };
         assert_eq!(
-            hold(&i, &f).as_deref(),
-            Some("rate limit: 3 automatic letters to this address in 24 hours")
+            held(&f),
+            "rate limit: 3 automatic letters to this address in 24 hours"
         );
+        // The hourly cap defers; it never drops an acknowledgement.
         let f = Facts {
             to_address_today: 2,
             ..f
         };
-        assert_eq!(
-            hold(&i, &f).as_deref(),
-            Some("rate limit: 100 automatic letters to all senders this hour")
-        );
+        assert_eq!(admit(&i, &f, &complaint).answer, Answer::Deferred);
         let f = Facts { this_hour: 99, ..f };
-        assert_eq!(hold(&i, &f), None, "redirects go when auto_redirect is on");
-        let held = InboundConfig {
-            auto_redirect: false,
+        assert_eq!(admit(&i, &f, &complaint).answer, Answer::Letter);
+        // Behind others already waiting, a new one waits too (oldest first).
+        let behind = Facts {
+            waiting: true,
+            ..f.clone()
+        };
+        assert_eq!(admit(&i, &behind, &complaint).answer, Answer::Deferred);
+    }
+
+    #[test]
+    fn a_redirect_waits_for_an_officer_unless_the_config_lets_its_rule_act_alone() {
+        let pcn = verdict(Kind::OutOfScope, Some("pcn"));
+        let bins = verdict(Kind::ServiceRequest, Some("service-request"));
+        let off = InboundConfig {
+            auto_redirect: AutoRedirect::All(false),
             ..inbound()
         };
+        let a = admit(&off, &Facts::default(), &pcn);
         assert_eq!(
-            hold(&held, &f).as_deref(),
-            Some("redirect held for an officer to confirm")
+            a,
+            Admission {
+                kind: Kind::Complaint,
+                to_triage: true,
+                answer: Answer::Triage
+            }
         );
-        assert_eq!(hold(&held, &go), None, "a complaint is no redirect");
+        let only_pcn = InboundConfig {
+            auto_redirect: AutoRedirect::Rules(vec!["pcn".into()]),
+            ..inbound()
+        };
+        let a = admit(&only_pcn, &Facts::default(), &pcn);
+        assert_eq!((a.kind, a.to_triage, a.answer), (Kind::OutOfScope, false, Answer::Letter));
+        assert!(admit(&only_pcn, &Facts::default(), &bins).to_triage);
+        let kinds = InboundConfig {
+            auto_redirect: AutoRedirect::Rules(vec!["service-request".into()]),
+            ..inbound()
+        };
+        assert!(!admit(&kinds, &Facts::default(), &bins).to_triage);
+        // A backlog import keeps the suggestion for an officer, and sends nothing.
+        let a = admit(
+            &off,
+            &Facts {
+                backlog: true,
+                ..Facts::default()
+            },
+            &pcn,
+        );
+        assert!(a.to_triage);
+        assert!(matches!(a.answer, Answer::Held(_)));
+    }
+
+    #[test]
+    fn safeguarding_words_make_a_complaint_that_is_acknowledged_never_redirected() {
+        let all = InboundConfig {
+            auto_redirect: AutoRedirect::All(true),
+            ..inbound()
+        };
+        let f = Facts {
+            safeguarding: true,
+            ..Facts::default()
+        };
+        for v in [
+            verdict(Kind::OutOfScope, Some("social-care")),
+            verdict(Kind::Compliment, None),
+            verdict(Kind::Complaint, None),
+        ] {
+            let a = admit(&all, &f, &v);
+            assert_eq!(
+                (a.kind, a.to_triage, a.answer),
+                (Kind::Complaint, false, Answer::Letter),
+                "{:?}",
+                v.kind
+            );
+        }
     }
 
     #[test]
@@ -506,6 +615,8 @@ mod tests {
         for rule in &rules.rules {
             let verdict = Verdict {
                 kind: rule.kind,
+                rule: Some(rule.id.clone()),
+                exclusion_id: None,
                 exclusion: rule.exclusion.clone(),
                 redirect: rule.redirect.clone(),
                 reason: String::new(),
@@ -525,6 +636,8 @@ mod tests {
         }
         let bins = Verdict {
             kind: Kind::ServiceRequest,
+            rule: None,
+            exclusion_id: None,
             exclusion: None,
             redirect: Some(crate::triage::Redirect {
                 where_: "the bins form".into(),
@@ -540,6 +653,8 @@ mod tests {
         );
         let complaint = Verdict {
             kind: Kind::Complaint,
+            rule: None,
+            exclusion_id: None,
             exclusion: None,
             redirect: None,
             reason: String::new(),

@@ -281,11 +281,84 @@ impl Calendar {
         }
         d
     }
+
+    /// The moment `hours` office hours after `start`: office hours are 09:00-17:00
+    /// London time on working days, so mail in at 16:00 on a Friday with 4 hours to go
+    /// is due at 12:00 on Monday (Tuesday on a bank holiday Monday). Mail that arrives
+    /// outside office hours starts counting at the next opening.
+    pub fn add_office_hours(
+        &self,
+        start: chrono::DateTime<chrono::Utc>,
+        hours: u32,
+    ) -> chrono::DateTime<chrono::Utc> {
+        use chrono::{NaiveTime, TimeZone};
+        let tz = chrono_tz::Europe::London;
+        let open = NaiveTime::from_hms_opt(OFFICE_OPENS, 0, 0).unwrap_or_default();
+        let close = NaiveTime::from_hms_opt(OFFICE_CLOSES, 0, 0).unwrap_or_default();
+        let local = start.with_timezone(&tz).naive_local();
+        let (mut day, mut at) = (local.date(), local.time());
+        let mut left = chrono::Duration::hours(hours as i64);
+        loop {
+            if !self.is_working_day(day) || at >= close {
+                day = self.next_working_day_on_or_after(day + Duration::days(1));
+                at = open;
+                continue;
+            }
+            at = at.max(open);
+            let room = close - at;
+            if left <= room {
+                let when = day.and_time(at + left);
+                // Office hours never fall in the hour the clocks skip or repeat (01:00-02:00).
+                return tz
+                    .from_local_datetime(&when)
+                    .earliest()
+                    .map_or(start, |t| t.with_timezone(&chrono::Utc));
+            }
+            left -= room;
+            at = close;
+        }
+    }
 }
+
+/// Office hours, London time, for counting a wait in working hours.
+pub const OFFICE_OPENS: u32 = 9;
+pub const OFFICE_CLOSES: u32 = 17;
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn office_hours_count_09_to_17_on_working_days_only() {
+        let cal = Calendar::new();
+        let utc = |s: &str| {
+            chrono::DateTime::parse_from_rfc3339(s)
+                .unwrap()
+                .with_timezone(&chrono::Utc)
+        };
+        // Monday 7 December 2026 (GMT) 10:00, 4 hours: 14:00 the same day.
+        assert_eq!(
+            cal.add_office_hours(utc("2026-12-07T10:00:00Z"), 4),
+            utc("2026-12-07T14:00:00Z")
+        );
+        // Friday 11 December 16:00: one hour that day, three on Monday 14th: 12:00.
+        assert_eq!(
+            cal.add_office_hours(utc("2026-12-11T16:00:00Z"), 4),
+            utc("2026-12-14T12:00:00Z")
+        );
+        // Thursday 24 December 20:00: Christmas Day, Boxing Day (a Saturday; the
+        // substitute Monday 28th) are not working days: Tuesday 29th 13:00.
+        assert_eq!(
+            cal.add_office_hours(utc("2026-12-24T20:00:00Z"), 4),
+            utc("2026-12-29T13:00:00Z")
+        );
+        // In British Summer Time, 09:00 London is 08:00 UTC: Wednesday 1 July 2026
+        // 06:00 UTC (07:00 London), 2 hours: 11:00 London, 10:00 UTC.
+        assert_eq!(
+            cal.add_office_hours(utc("2026-07-01T06:00:00Z"), 2),
+            utc("2026-07-01T10:00:00Z")
+        );
+    }
 
     fn d(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()

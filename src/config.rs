@@ -423,7 +423,57 @@ pub struct WorkflowConfig {
     /// Who is alerted about a case nobody is assigned to (a [[staff]] name: a duty
     /// manager, or a team inbox listed as staff); their manager is the next step up.
     pub duty_manager: Option<String>,
+    /// Words in new mail that suggest a risk of harm to a child or an adult at risk:
+    /// the case is marked urgent, never closed or redirected by the daemon, and
+    /// `safeguarding_contact` is mailed at once.
+    pub safeguarding_phrases: Vec<String>,
+    /// Who is told at once of a possible safeguarding concern: a [[staff]] name or an
+    /// email address (the council's safeguarding lead). Without one, the duty manager,
+    /// then every manager.
+    pub safeguarding_contact: Option<String>,
+    /// Mail waiting "to triage" (a suggestion only a person may act on) is brought to
+    /// the duty manager once it has waited this many working hours (09:00-17:00 London
+    /// time on working days).
+    pub triage_alert_hours: u32,
 }
+
+/// The shipped safeguarding phrases: words that a council's safeguarding lead would
+/// want to see the same day. Deliberately wide: a false alarm costs a look.
+pub const SAFEGUARDING_PHRASES: &[&str] = &[
+    "safeguarding",
+    "safeguard",
+    "abuse",
+    "abused",
+    "abusing",
+    "neglect",
+    "neglected",
+    "self-harm",
+    "self harm",
+    "harm myself",
+    "hurt myself",
+    "suicide",
+    "suicidal",
+    "kill myself",
+    "end my life",
+    "threatened to kill",
+    "threats to kill",
+    "at risk of harm",
+    "in danger",
+    "domestic violence",
+    "domestic abuse",
+    "exploitation",
+    "exploited",
+    "grooming",
+    "inappropriately with children",
+    "inappropriate with children",
+    "vulnerable adult",
+    "child at risk",
+    "assaulted",
+    "sexual assault",
+    "modern slavery",
+    "trafficking",
+    "cuckooing",
+];
 
 impl Default for WorkflowConfig {
     fn default() -> Self {
@@ -520,6 +570,9 @@ impl Default for WorkflowConfig {
             survey_url: None,
             tick_seconds: 60,
             duty_manager: None,
+            safeguarding_phrases: SAFEGUARDING_PHRASES.iter().map(|s| s.to_string()).collect(),
+            safeguarding_contact: None,
+            triage_alert_hours: 4,
         }
     }
 }
@@ -556,6 +609,49 @@ impl Staff {
         })
     }
 }
+
+impl Config {
+    /// The managers in the staff list: everyone someone names as their `manager`.
+    pub fn managers(&self) -> Vec<&Staff> {
+        self.staff
+            .iter()
+            .filter(|s| self.staff.iter().any(|o| o.manager.as_deref() == Some(&s.name)))
+            .collect()
+    }
+
+    /// Who hears at once of a possible safeguarding concern, as (name, address): the
+    /// safeguarding contact, else the duty manager, else every manager, else the
+    /// council's complaints inbox. Never nobody.
+    pub fn safeguarding_recipients(&self) -> Vec<(String, String)> {
+        let staff = |s: &Staff| (s.name.clone(), s.email.clone());
+        if let Some(c) = &self.workflow.safeguarding_contact {
+            return vec![match self.staff(c) {
+                Some(s) => staff(s),
+                None => (c.clone(), c.clone()),
+            }];
+        }
+        self.duty_recipients()
+    }
+
+    /// Who hears of what no officer owns (a case unassigned, mail waiting to triage, a
+    /// surge): the duty manager, else every manager in the staff list, else the
+    /// council's complaints inbox. Never nobody.
+    pub fn duty_recipients(&self) -> Vec<(String, String)> {
+        let staff = |s: &Staff| (s.name.clone(), s.email.clone());
+        if let Some(d) = self.workflow.duty_manager.as_deref().and_then(|d| self.staff(d)) {
+            return vec![staff(d)];
+        }
+        let managers: Vec<(String, String)> = self.managers().into_iter().map(staff).collect();
+        if !managers.is_empty() {
+            return managers;
+        }
+        vec![(COUNCIL_INBOX.to_string(), self.council.email.clone())]
+    }
+}
+
+/// The name the council's complaints address goes by among a staff alert's recipients,
+/// when no member of staff can be named.
+pub const COUNCIL_INBOX: &str = "complaints inbox";
 
 impl Config {
     /// How letters name the contact of a single-contact restriction (`restrict
@@ -639,8 +735,12 @@ pub struct InboundConfig {
     /// authserv-ids (your own mail servers) saying `dmarc=pass` for the From domain;
     /// other mail is attached to the case and flagged, never acted on. Empty: off.
     pub trusted_authserv_ids: Vec<String>,
-    /// Send service-request and out-of-scope redirects automatically (else hold for an officer).
-    pub auto_redirect: bool,
+    /// Which triage suggestions the daemon may act on alone (send the redirect letter
+    /// and close the case): `false` (the default: every one waits "to triage" for an
+    /// officer), `true` (all), or a list of triage rule ids, preset exclusion ids, or
+    /// the kinds "service-request" / "out-of-scope". Mail with safeguarding words is
+    /// never acted on alone.
+    pub auto_redirect: AutoRedirect,
     /// Triage rules file replacing the shipped config/triage.toml.
     pub triage_rules: Option<PathBuf>,
 }
@@ -656,8 +756,28 @@ impl Default for InboundConfig {
             max_auto_letters_per_hour: 500,
             relay_senders: Vec::new(),
             trusted_authserv_ids: Vec::new(),
-            auto_redirect: true,
+            auto_redirect: AutoRedirect::All(false),
             triage_rules: None,
+        }
+    }
+}
+
+/// `[inbound] auto_redirect`: all, none, or the rules named.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(untagged)]
+pub enum AutoRedirect {
+    All(bool),
+    Rules(Vec<String>),
+}
+
+impl AutoRedirect {
+    /// Whether a suggestion of `kind` by the rule or exclusion `id` may act alone.
+    pub fn allows(&self, kind: crate::case::Kind, id: Option<&str>) -> bool {
+        match self {
+            AutoRedirect::All(all) => *all,
+            AutoRedirect::Rules(ids) => ids
+                .iter()
+                .any(|r| r == kind.as_str() || Some(r.as_str()) == id),
         }
     }
 }
@@ -958,6 +1078,15 @@ impl Config {
                     file: file.to_string(),
                     line: line_of(src, &format!("\"{d}\"")),
                     msg: format!("[workflow] duty_manager '{d}' is not listed under [[staff]]"),
+                });
+            }
+        }
+        if let Some(c) = &raw.workflow.safeguarding_contact {
+            if !c.contains('@') && !raw.staff.iter().any(|o| &o.name == c) {
+                return Err(ConfigError::Invalid {
+                    file: file.to_string(),
+                    line: line_of(src, &format!("\"{c}\"")),
+                    msg: format!("[workflow] safeguarding_contact '{c}' is neither an email address nor listed under [[staff]]"),
                 });
             }
         }

@@ -14,7 +14,10 @@ use crate::case::{self, Action, CloseReason, Kind, State};
 use crate::config::Config;
 use crate::store::messages::{self, NewMessage};
 use crate::store::quarantine::quarantine;
-use crate::store::{self, auto_letters, sources, LetterRequest, NewCase, Store, StoreError};
+use crate::admission::Answer;
+use crate::store::{
+    self, auto_letters, intake, sources, LetterRequest, NewCase, Store, StoreError,
+};
 use crate::thread;
 use crate::time::stamp;
 use crate::triage::Verdict;
@@ -31,6 +34,10 @@ pub enum Outcome {
         reference: String,
         kind: Kind,
         acknowledged: bool,
+        /// Over the hourly cap: acknowledged in a later hour.
+        deferred: bool,
+        /// Waiting for an officer to decide triage's suggestion.
+        to_triage: bool,
     },
     /// Joined an existing case.
     Attached {
@@ -128,7 +135,10 @@ pub fn prepare(cfg: &Config, raw: &[u8]) -> Prepared {
     // Only a new case needs it, but it costs nothing in the database to have it ready.
     let verdict = match &parsed {
         Ok(p) if p.from.is_some() && p.noise.is_none() && !p.is_bounce => {
-            Some(cfg.triage.classify(&p.subject, &p.body))
+            Some(
+                cfg.triage
+                    .classify_with(&p.subject, &p.body, &cfg.policy.preset.exclusions),
+            )
         }
         _ => None,
     };
@@ -290,7 +300,10 @@ fn store_prepared(
         messages::insert_message(sp, &stored.row(None, "noise", None, Some(&reason), None))?;
         return Ok(Outcome::Noise { reason });
     }
-    let verdict = verdict.unwrap_or_else(|| cfg.triage.classify(&p.subject, &p.body));
+    let verdict = verdict.unwrap_or_else(|| {
+        cfg.triage
+            .classify_with(&p.subject, &p.body, &cfg.policy.preset.exclusions)
+    });
     store_new_case(sp, cfg, &stored, verdict, &from, now, opts, "mail", None)
 }
 
@@ -413,6 +426,26 @@ fn store_threaded(
         None,
         Some(&format!("from {}, matched by {}", join.who, join.by)),
     )?;
+    // Safeguarding words in later mail reach a person at once too (never noise: an
+    // out-of-office says nothing of risk).
+    if p.noise.is_none() {
+        let words = crate::triage::safeguarding_found(
+            &cfg.workflow.safeguarding_phrases,
+            &p.subject,
+            &crate::message::strip_quoted(&p.body),
+        );
+        if !words.is_empty() {
+            safeguarding_concern(
+                sp,
+                cfg,
+                (case_id, &found.case.reference),
+                &words,
+                &format!("in later mail from {}", join.who),
+                &format!("safeguarding:{}:{}", found.case.reference, crate::message::sha256_hex(m.key.as_bytes())),
+                now,
+            )?;
+        }
+    }
     Ok(Outcome::Attached {
         reference: found.case.reference,
         matched_by: join.by,
@@ -440,10 +473,15 @@ pub(crate) fn store_new_case(
     } else {
         crate::text::cap(p.subject.clone(), crate::text::SUBJECT_MAX)
     };
-    // Whether an automatic letter may go (decided before the case exists: it changes
+    // How the case is opened and answered (decided before the case exists: it changes
     // how the case is opened).
     let restriction = auto_letters::customer_restriction(sp, from)?;
     let hour = admission::hour_of(now);
+    let safeguarding = crate::triage::safeguarding_found(
+        &cfg.workflow.safeguarding_phrases,
+        &p.subject,
+        &p.body,
+    );
     let facts = admission::Facts {
         backlog: opts.backlog,
         old: admission::is_old(&cfg.inbound, m.received_at, now),
@@ -454,29 +492,33 @@ pub(crate) fn store_new_case(
             &stamp(now - Duration::hours(24)),
         )?,
         this_hour: auto_letters::automatic_letters_in_hour(sp, &hour)?,
-        kind: Some(verdict.kind),
+        waiting: intake::acks_waiting(sp)?,
+        safeguarding: !safeguarding.is_empty(),
     };
-    let hold = suppressed
-        .map(str::to_string)
-        .or_else(|| admission::hold(&cfg.inbound, &facts));
+    let admitted = admission::admit(&cfg.inbound, &facts, &verdict);
+    let answer = match suppressed {
+        Some(why) => Answer::Held(why.to_string()),
+        None => admitted.answer.clone(),
+    };
+    let kind = admitted.kind;
     // The service it seems to be about (the council's [[service]] words), if one stands out.
     let service = cfg.triage.service_for(&p.subject, &p.body);
     // The letter is owed and stored below in this same transaction, so the case is
     // written acknowledged as of today (the events still show received, then
     // acknowledged), and its deadlines are computed once, from that.
     let today = crate::calendar::london_date(now);
-    let acknowledged = match hold {
-        None => Some((
+    let acknowledged = match answer {
+        Answer::Letter => Some((
             case::transition(State::Received, Action::Acknowledge)
                 .map_err(|e| StoreError::Illegal(subject.clone(), e))?,
             today,
         )),
-        Some(_) => None,
+        _ => None,
     };
     let (case_id, reference) = store::create_case_with(
         sp,
         &NewCase {
-            kind: verdict.kind,
+            kind,
             email: Some(from),
             address: &[],
             via: None,
@@ -513,18 +555,57 @@ pub(crate) fn store_new_case(
         .message_id
         .as_ref()
         .map(|id| format!("<{}>", id.trim_matches(|c| c == '<' || c == '>')));
+    let no_reply = match &answer {
+        Answer::Held(why) => Some(why.clone()),
+        Answer::Triage => Some(TO_TRIAGE.to_string()),
+        Answer::Deferred => Some(DEFERRED.to_string()),
+        Answer::Letter => None,
+    };
     messages::insert_message(
         sp,
         &m.row(
             Some(case_id),
             "new-case",
             Some("new"),
-            hold.as_deref(),
+            no_reply.as_deref(),
             Some((verdict.kind.as_str(), &verdict.reason)),
         ),
     )?;
-    let acknowledged = match &hold {
-        Some(why) => {
+    if !safeguarding.is_empty() {
+        let note = match verdict.kind {
+            Kind::Complaint => "opened as a complaint, never closed or redirected automatically".to_string(),
+            k => format!("opened as a complaint (triage suggested {k}), never closed or redirected automatically"),
+        };
+        safeguarding_concern(
+            sp,
+            cfg,
+            (case_id, &reference),
+            &safeguarding,
+            &note,
+            &format!("safeguarding:{reference}"),
+            now,
+        )?;
+    }
+    if let Some(r) = crate::triage::representation(&p.subject, &p.body) {
+        represented(sp, case_id, p, from, &r, now)?;
+    }
+    if admitted.to_triage {
+        let content = admission::letter_content(&verdict);
+        intake::insert_suggestion(
+            sp,
+            case_id,
+            &crate::triage::Suggestion {
+                kind: verdict.kind,
+                exclusion_id: verdict.exclusion_id.clone(),
+                letter_kind: content.kind().as_str().to_string(),
+                letter_data: content.data(),
+                reason: verdict.reason.clone(),
+            },
+            now,
+        )?;
+    }
+    let acknowledged = match &answer {
+        Answer::Held(why) => {
             store::flag_case(sp, case_id, why)?;
             store::insert_event(
                 sp,
@@ -538,8 +619,45 @@ pub(crate) fn store_new_case(
             )?;
             false
         }
-        None => {
-            let content = admission::letter_content(&verdict);
+        Answer::Triage => {
+            let why = format!(
+                "to triage: suggested {} ({}); accept it or treat it as a complaint",
+                verdict.kind,
+                verdict
+                    .redirect
+                    .as_ref()
+                    .map_or("no route", |r| r.where_.as_str())
+            );
+            store::flag_case(sp, case_id, &why)?;
+            store::insert_event(sp, case_id, now, actor, "to triage", None, None, Some(&why))?;
+            false
+        }
+        Answer::Deferred => {
+            let content = admission::letter_content(&crate::triage::Verdict {
+                kind,
+                ..verdict.clone()
+            });
+            intake::defer_ack(sp, case_id, m.received_at, &content, now)?;
+            store::insert_event(
+                sp,
+                case_id,
+                now,
+                actor,
+                "acknowledgement deferred",
+                None,
+                None,
+                Some(&format!(
+                    "over {} automatic letters this hour: it goes in a later hour, oldest first",
+                    cfg.inbound.max_auto_letters_per_hour
+                )),
+            )?;
+            false
+        }
+        Answer::Letter => {
+            let content = admission::letter_content(&crate::triage::Verdict {
+                kind,
+                ..verdict.clone()
+            });
             auto_letters::count_automatic_letter(sp, &hour)?;
             store::request_letter(
                 sp,
@@ -575,9 +693,116 @@ pub(crate) fn store_new_case(
     };
     Ok(Outcome::NewCase {
         reference,
-        kind: verdict.kind,
+        kind,
         acknowledged,
+        deferred: answer == Answer::Deferred,
+        to_triage: answer == Answer::Triage,
     })
+}
+
+/// Why a new case's message got no letter yet, as stored on the message.
+const TO_TRIAGE: &str = "to triage: waiting for an officer";
+const DEFERRED: &str = "acknowledgement deferred: hourly cap";
+
+/// A possible safeguarding concern: the case is flagged urgent, and the safeguarding
+/// contact (else the duty manager, else every manager, else the council's inbox) is
+/// mailed at once, naming the case. The resident is told nothing more.
+fn safeguarding_concern(
+    sp: &rusqlite::Connection,
+    cfg: &Config,
+    (case_id, reference): (i64, &str),
+    found: &[&str],
+    note: &str,
+    dedupe: &str,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let words = found
+        .iter()
+        .map(|w| format!("'{w}'"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let why = format!("URGENT: possible safeguarding concern ({words})");
+    store::flag_case(sp, case_id, &why)?;
+    let to = cfg.safeguarding_recipients();
+    let names: Vec<&str> = to.iter().map(|(n, _)| n.as_str()).collect();
+    store::insert_event(
+        sp,
+        case_id,
+        now,
+        "triage",
+        "safeguarding concern",
+        None,
+        None,
+        Some(&format!("{words}; {note}; told {}", names.join(", "))),
+    )?;
+    for (name, email) in &to {
+        crate::store::notifications::queue(
+            sp,
+            &format!("{dedupe}:{name}"),
+            cfg.mail_domain(),
+            email,
+            &format!("[Ref {reference}] URGENT: possible safeguarding concern"),
+            &format!(
+                "Mail received on {reference} has words that suggest a risk of harm to a child or an adult at risk: {words}.\n\
+                 Please read it today and follow the council's safeguarding procedure. The resident has been sent only the normal acknowledgement; the case will not be closed or redirected automatically.\n\
+                 See it with: redress case {reference}\n"
+            ),
+            now,
+        )?;
+    }
+    Ok(())
+}
+
+/// The sender writes for someone else: recorded on the case with its event. The
+/// representative is the case's correspondent, so letters go to them.
+fn represented(
+    sp: &rusqlite::Connection,
+    case_id: i64,
+    p: &Parsed,
+    from: &str,
+    r: &crate::triage::Representation,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let rep = intake::Representative {
+        name: p.from_name.clone(),
+        email: Some(from.to_string()),
+        role: r.role.to_string(),
+        for_whom: r.for_whom.clone(),
+        consent: r.consent,
+        resident_email: None,
+    };
+    intake::upsert_representative(sp, case_id, &rep, "triage", now)?;
+    store::insert_event(
+        sp,
+        case_id,
+        now,
+        "triage",
+        "representative recorded",
+        None,
+        None,
+        Some(&format!(
+            "{} writing for {} (by {}); consent {}",
+            r.role,
+            r.for_whom.as_deref().unwrap_or("someone not named"),
+            r.why,
+            if r.consent {
+                "stated in the message"
+            } else {
+                "not recorded"
+            }
+        )),
+    )?;
+    if !r.consent {
+        store::flag_case(
+            sp,
+            case_id,
+            &format!(
+                "representative ({}): check the resident's consent",
+                r.role
+            ),
+        )?;
+    }
+    Ok(())
 }
 
 /// Totals of an ingestion pass, printed by `redress poll`.
@@ -586,6 +811,10 @@ pub struct Report {
     pub seen: usize,
     pub new_cases: usize,
     pub acknowledged: usize,
+    /// Acknowledgements over the hourly cap, going in later hours.
+    pub deferred: usize,
+    /// New cases waiting for an officer to decide triage's suggestion.
+    pub to_triage: usize,
     pub attached: usize,
     pub duplicates: usize,
     pub noise: usize,
@@ -597,11 +826,16 @@ impl Report {
         self.seen += 1;
         match o {
             Outcome::Duplicate => self.duplicates += 1,
-            Outcome::NewCase { acknowledged, .. } => {
+            Outcome::NewCase {
+                acknowledged,
+                deferred,
+                to_triage,
+                ..
+            } => {
                 self.new_cases += 1;
-                if *acknowledged {
-                    self.acknowledged += 1;
-                }
+                self.acknowledged += *acknowledged as usize;
+                self.deferred += *deferred as usize;
+                self.to_triage += *to_triage as usize;
             }
             Outcome::Attached { .. } => self.attached += 1,
             Outcome::Noise { .. } => self.noise += 1,

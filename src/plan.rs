@@ -182,6 +182,10 @@ pub enum Write {
         subject: String,
         body: String,
     },
+    /// The case's kind changes (an exclusion or a redirect accepted makes it out of scope).
+    Kind(Kind),
+    /// The case's triage suggestion is decided: accepted, or treated as a complaint.
+    Triaged(&'static str),
 }
 
 /// Everything an action writes, in order.
@@ -1223,9 +1227,76 @@ pub fn exclude(
     Ok(Plan {
         writes: vec![
             Write::Transition(t),
+            Write::Kind(Kind::OutOfScope),
             Write::Letter(LetterOrder::new(&letter, false)),
+            Write::Triaged("closed"),
         ],
     })
+}
+
+/// An officer accepts triage's suggestion on a case waiting "to triage": the drafted
+/// redirect letter goes (a preset exclusion's own, through [`exclude`]), the case takes
+/// the suggested kind and closes as out of scope.
+pub fn accept_suggestion(
+    case: &Case,
+    s: &crate::triage::Suggestion,
+    policy: &Policy,
+    cal: &Calendar,
+    today: NaiveDate,
+) -> Result<Plan> {
+    let mut p = match &s.exclusion_id {
+        Some(id) => exclude(case, id, policy, cal, today)?,
+        None => {
+            let t = transition(
+                case,
+                Action::Close(CloseReason::OutOfScope),
+                policy,
+                cal,
+                today,
+                Some(&format!("triage's suggestion accepted: {}", s.reason)),
+            )?;
+            Plan {
+                writes: vec![
+                    Write::Transition(t),
+                    Write::Kind(s.kind),
+                    Write::Letter(LetterOrder {
+                        kind: s.letter_kind.clone(),
+                        data: s.letter_data.clone(),
+                        automatic: false,
+                        enclosures: Vec::new(),
+                    }),
+                ],
+            }
+        }
+    };
+    p.writes.retain(|w| !matches!(w, Write::Triaged(_)));
+    p.push(Write::Triaged("accepted"));
+    Ok(p)
+}
+
+/// An officer turns triage's suggestion down: the case is the complaint it was opened
+/// as, and is acknowledged today (its deadlines counted from receipt all along).
+pub fn treat_as_complaint(
+    case: &Case,
+    policy: &Policy,
+    cal: &Calendar,
+    today: NaiveDate,
+) -> Result<Plan> {
+    if case.kind != Kind::Complaint {
+        return Err(refused(format!(
+            "{} is a {}, not waiting to triage as a complaint",
+            case.reference, case.kind
+        )));
+    }
+    let mut p = acknowledge(
+        case,
+        policy,
+        cal,
+        today,
+        Some("triage's suggestion turned down: a complaint"),
+    )?;
+    p.push(Write::Triaged("complaint"));
+    Ok(p)
 }
 
 /// The exclusion `id` of the case's policy; refused, naming the ids it has, when unknown.

@@ -282,7 +282,9 @@ pub fn open(
     let mut p = r.parsed;
     // The loop rules ingestion applies: mail from the inbox itself, or our own letter back.
     crate::ingest::mark_loop(&tx, cfg, &mut p, &from)?;
-    let verdict = cfg.triage.classify(&p.subject, &p.body);
+    let verdict = cfg
+        .triage
+        .classify_with(&p.subject, &p.body, &cfg.policy.preset.exclusions);
     let stored = Stored {
         key: &r.key,
         raw: &r.kept,
@@ -304,6 +306,7 @@ pub fn open(
         reference,
         kind,
         acknowledged,
+        ..
     } = outcome
     else {
         return Err(refused(format!(

@@ -40,6 +40,12 @@ pub struct TickReport {
     pub escalation_requests: usize,
     pub replies_flagged: usize,
     pub overdue_flags: usize,
+    /// Acknowledgements deferred by the hourly cap that went this pass.
+    pub deferred_acknowledged: usize,
+    /// Acknowledgements still waiting for a later hour.
+    pub deferred_waiting: usize,
+    /// Cases waiting to triage brought to the duty manager.
+    pub triage_alerts: usize,
     /// One line per step, oldest first, for the log and `tick`'s output.
     pub steps: Vec<String>,
 }
@@ -57,6 +63,8 @@ pub enum Count {
     EscalationRequest,
     ReplyFlagged,
     OverdueFlag,
+    DeferredAcknowledged,
+    TriageAlert,
 }
 
 /// One automatic step on a case.
@@ -108,6 +116,8 @@ impl TickReport {
                 Count::EscalationRequest => &mut self.escalation_requests,
                 Count::ReplyFlagged => &mut self.replies_flagged,
                 Count::OverdueFlag => &mut self.overdue_flags,
+                Count::DeferredAcknowledged => &mut self.deferred_acknowledged,
+                Count::TriageAlert => &mut self.triage_alerts,
             } += 1;
         }
         if let Some(l) = &step.line {
@@ -141,41 +151,24 @@ pub fn chain(cfg: &Config, officer: Option<&str>) -> Vec<String> {
     out
 }
 
-/// The name the council's complaints address goes by among a staff alert's recipients,
-/// when no member of staff can be named.
-pub const COUNCIL_INBOX: &str = "complaints inbox";
+pub use crate::config::COUNCIL_INBOX;
 
 /// Who a staff alert goes to: those of `names` (from [`chain`]: the officer, else the
-/// duty manager, and up) listed under [[staff]]; with none of them, every manager in the
-/// staff list (anyone named as someone's `manager`); with none, the council's complaints
-/// address. Nobody is left unalerted while `tick` says an alert went (issue 22, item 8).
+/// duty manager, and up) listed under [[staff]]; with none of them, as for what no
+/// officer owns ([`Config::duty_recipients`]): every manager in the staff list, else the
+/// council's complaints address. Nobody is left unalerted while `tick` says an alert
+/// went (issue 22, item 8).
 pub fn alert_to(cfg: &Config, names: &[&str]) -> Vec<(String, String)> {
     let named: Vec<(String, String)> = names
         .iter()
         .filter_map(|n| cfg.staff(n))
         .map(|s| (s.name.clone(), s.email.clone()))
         .collect();
-    if !named.is_empty() {
-        return named;
+    if named.is_empty() {
+        cfg.duty_recipients()
+    } else {
+        named
     }
-    let managers = managers(cfg);
-    if !managers.is_empty() {
-        return managers;
-    }
-    vec![(COUNCIL_INBOX.to_string(), cfg.council.email.clone())]
-}
-
-/// Every member of staff named as someone's manager, in the staff list's order.
-pub fn managers(cfg: &Config) -> Vec<(String, String)> {
-    cfg.staff
-        .iter()
-        .filter(|s| {
-            cfg.staff
-                .iter()
-                .any(|o| o.manager.as_deref() == Some(s.name.as_str()))
-        })
-        .map(|s| (s.name.clone(), s.email.clone()))
-        .collect()
 }
 
 /// How `tick`'s line names who an alert was mailed to: staff by name, the council's
@@ -885,6 +878,9 @@ fn write(
 pub fn tick(store: &mut Store, cfg: &Config, now: DateTime<Utc>) -> Result<TickReport> {
     let today = london_date(now);
     let mut rep = TickReport::default();
+    // First the acknowledgements the hourly cap deferred, as this hour has room: one
+    // sent now meets its deadline before the deadlines below are looked at.
+    intake::deferred(store, cfg, now, &mut rep)?;
     // Replies from the customer on cases awaiting them: a review request, or a flag.
     // Read before the deadlines: a request that came within the reply window is taken
     // even when this pass also finds the window lapsed (the daemon was down, or the
@@ -950,6 +946,8 @@ pub fn tick(store: &mut Store, cfg: &Config, now: DateTime<Utc>) -> Result<TickR
             Ok(())
         })?;
     }
+    // Mail waiting to triage too long brought to the duty manager.
+    intake::triage_waiting(store, cfg, now, &mut rep)?;
     // Compliments thanked and redirects sent: their cases are done.
     for id in store.answered_cases()? {
         store.batch(|store| -> Result<()> {
@@ -963,6 +961,8 @@ pub fn tick(store: &mut Store, cfg: &Config, now: DateTime<Utc>) -> Result<TickR
     }
     Ok(rep)
 }
+
+pub mod intake;
 
 #[cfg(test)]
 mod tests;

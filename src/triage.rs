@@ -30,7 +30,13 @@ struct RawService {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawRule {
+    /// A short name for the rule (`[inbound] auto_redirect` names it to let it act alone).
+    id: Option<String>,
     kind: String,
+    /// A claim for money is a complaint when the mail also says the resident is
+    /// dissatisfied: this rule then gives way to any complaint wording at all.
+    #[serde(default)]
+    unless_dissatisfied: bool,
     exclusion: Option<String>,
     #[serde(rename = "where")]
     where_: Option<String>,
@@ -42,7 +48,10 @@ struct RawRule {
 
 #[derive(Debug, Clone)]
 pub struct Rule {
+    /// Its `id`, else its kind's name.
+    pub id: String,
     pub kind: Kind,
+    pub unless_dissatisfied: bool,
     /// For out-of-scope rules: which exclusion; for redirects: where to go instead.
     pub exclusion: Option<String>,
     pub redirect: Option<Redirect>,
@@ -82,6 +91,10 @@ pub struct Rules {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Verdict {
     pub kind: Kind,
+    /// Which rule (its id) or preset exclusion (its id) suggested a redirect.
+    pub rule: Option<String>,
+    /// The preset's exclusion, when the suggestion is one of the preset's own.
+    pub exclusion_id: Option<String>,
     pub exclusion: Option<String>,
     pub redirect: Option<Redirect>,
     /// e.g. "compliment: 'thank you' +2, 'well done' +2 (score 4)".
@@ -131,7 +144,9 @@ impl Rules {
                 service: r.service,
             });
             rules.push(Rule {
+                id: r.id.unwrap_or_else(|| kind.as_str().to_string()),
                 kind,
+                unless_dissatisfied: r.unless_dissatisfied,
                 exclusion: r.exclusion,
                 redirect,
                 phrases: r
@@ -232,8 +247,21 @@ impl Rules {
         Some((name.clone(), format!("{name}: {}", words.join(", "))))
     }
 
-    /// Sort a message by its subject and body.
+    /// Sort a message by its subject and body (the generic rules alone).
     pub fn classify(&self, subject: &str, body: &str) -> Verdict {
+        self.classify_with(subject, body, &[])
+    }
+
+    /// Sort a message under a preset: its own exclusions (their wording and routes)
+    /// come before the generic out-of-scope rules, which are only the fallback. An
+    /// exclusion's phrases are hints, each found one scoring the threshold; like any
+    /// other rule it gives way to complaint wording that scores as high.
+    pub fn classify_with(
+        &self,
+        subject: &str,
+        body: &str,
+        exclusions: &[crate::policy::Exclusion],
+    ) -> Verdict {
         let text = format!("{} \n {}", subject, body).to_lowercase();
         // One pass over the text marks which phrases occur as words.
         let mut found: Vec<Vec<bool>> = self
@@ -247,52 +275,152 @@ impl Rules {
                 found[ri][pi] = true;
             }
         }
-        let mut best: Option<(u32, &Rule, Vec<String>)> = None;
-        let mut complaint_score = 0;
-        for (ri, rule) in self.rules.iter().enumerate() {
-            let mut score = 0;
-            let mut hits = Vec::new();
-            for (pi, (phrase, w)) in rule.phrases.iter().enumerate() {
-                if found[ri][pi] {
-                    score += w;
-                    hits.push(format!("'{phrase}' +{w}"));
+        let scored: Vec<(u32, Vec<String>)> = self
+            .rules
+            .iter()
+            .enumerate()
+            .map(|(ri, rule)| {
+                let mut score = 0;
+                let mut hits = Vec::new();
+                for (pi, (phrase, w)) in rule.phrases.iter().enumerate() {
+                    if found[ri][pi] {
+                        score += w;
+                        hits.push(format!("'{phrase}' +{w}"));
+                    }
                 }
+                (score, hits)
+            })
+            .collect();
+        let complaint_score = self
+            .rules
+            .iter()
+            .zip(&scored)
+            .filter(|(r, _)| r.kind == Kind::Complaint)
+            .map(|(_, (s, _))| *s)
+            .max()
+            .unwrap_or(0);
+        let mut best: Option<(u32, Candidate, Vec<String>)> = None;
+        for (ri, (rule, (score, hits))) in self.rules.iter().zip(&scored).enumerate() {
+            // A claim said alongside any dissatisfaction is part of a complaint.
+            if rule.unless_dissatisfied && complaint_score > 0 {
+                continue;
             }
-            if rule.kind == Kind::Complaint {
-                complaint_score = complaint_score.max(score);
+            // The preset's exclusions stand in for the generic out-of-scope rules.
+            if rule.kind == Kind::OutOfScope && exclusion_found(exclusions, &text).is_some() {
+                continue;
             }
             // Ties go to the earlier rule; the complaint rule comes first in the shipped file.
-            if score > 0 && best.as_ref().is_none_or(|(s, _, _)| score > *s) {
-                best = Some((score, rule, hits));
+            if *score > 0 && best.as_ref().is_none_or(|(s, _, _)| score > s) {
+                best = Some((*score, Candidate::Rule(ri), hits.clone()));
             }
         }
+        if let Some((xi, phrases)) = exclusion_found(exclusions, &text) {
+            let score = self.threshold * phrases.len() as u32;
+            if best.as_ref().is_none_or(|(s, _, _)| score > *s) {
+                let hits = phrases.iter().map(|p| format!("'{p}' +{}", self.threshold)).collect();
+                best = Some((score, Candidate::Exclusion(xi), hits));
+            }
+        }
+        let kind_of = |c: &Candidate| match c {
+            Candidate::Rule(ri) => self.rules[*ri].kind,
+            Candidate::Exclusion(_) => Kind::OutOfScope,
+        };
         match best {
-            Some((score, rule, hits)) if score >= self.threshold && !(rule.kind != Kind::Complaint && complaint_score >= score) => {
-                let label = match &rule.exclusion {
-                    Some(e) => format!("{} ({e})", rule.kind.as_str()),
-                    None => rule.kind.as_str().to_string(),
+            Some((score, c, hits))
+                if score >= self.threshold
+                    && !(kind_of(&c) != Kind::Complaint && complaint_score >= score) =>
+            {
+                let kind = kind_of(&c);
+                let (rule, exclusion_id, exclusion, redirect) = match c {
+                    Candidate::Rule(ri) => {
+                        let r = &self.rules[ri];
+                        (
+                            (kind != Kind::Complaint).then(|| r.id.clone()),
+                            None,
+                            r.exclusion.clone(),
+                            r.redirect.clone(),
+                        )
+                    }
+                    Candidate::Exclusion(xi) => {
+                        let x = &exclusions[xi];
+                        (
+                            Some(x.id.clone()),
+                            Some(x.id.clone()),
+                            Some(x.covers.clone()),
+                            Some(Redirect {
+                                where_: x.where_.clone(),
+                                url: x.url.clone(),
+                                phone: x.phone.clone(),
+                                service: None,
+                            }),
+                        )
+                    }
+                };
+                let label = match (&exclusion_id, &exclusion) {
+                    (Some(id), _) => format!("out-of-scope (the policy's exclusion '{id}')"),
+                    (None, Some(e)) => format!("{} ({e})", kind.as_str()),
+                    (None, None) => kind.as_str().to_string(),
                 };
                 Verdict {
-                    kind: rule.kind,
-                    exclusion: rule.exclusion.clone(),
-                    redirect: rule.redirect.clone(),
+                    kind,
+                    rule,
+                    exclusion_id,
+                    exclusion,
+                    redirect,
                     reason: format!("{label}: {} (score {score})", hits.join(", ")),
                 }
             }
-            Some((score, rule, _)) if rule.kind != Kind::Complaint && complaint_score >= score => Verdict {
+            Some((score, c, _)) if kind_of(&c) != Kind::Complaint && complaint_score >= score => Verdict {
                 kind: Kind::Complaint,
+                rule: None,
+                exclusion_id: None,
                 exclusion: None,
                 redirect: None,
-                reason: format!("complaint: complaint wording scores {complaint_score}, as high as {} ({score})", rule.kind.as_str()),
+                reason: format!("complaint: complaint wording scores {complaint_score}, as high as {} ({score})", kind_of(&c).as_str()),
             },
             _ => Verdict {
                 kind: Kind::Complaint,
+                rule: None,
+                exclusion_id: None,
                 exclusion: None,
                 redirect: None,
                 reason: format!("complaint: no rule reached the threshold of {}; treated as a complaint", self.threshold),
             },
         }
     }
+}
+
+/// What may win a classification: a rule of the file, or an exclusion of the preset.
+enum Candidate {
+    Rule(usize),
+    Exclusion(usize),
+}
+
+/// The preset exclusion with the most of its phrases in `text` (lower case, as words),
+/// and those phrases; the first listed on a tie.
+fn exclusion_found<'a>(
+    exclusions: &'a [crate::policy::Exclusion],
+    text: &str,
+) -> Option<(usize, Vec<&'a str>)> {
+    let mut best: Option<(usize, Vec<&str>)> = None;
+    for (i, x) in exclusions.iter().enumerate() {
+        let found: Vec<&str> = x
+            .phrases
+            .iter()
+            .filter(|p| {
+                let p = p.trim().to_lowercase();
+                !p.is_empty()
+                    && text
+                        .match_indices(&p)
+                        .any(|(at, m)| is_word_match(text, at, at + m.len()))
+            })
+            .map(String::as_str)
+            .collect();
+        if !found.is_empty() && best.as_ref().is_none_or(|(_, b)| found.len() > b.len()) {
+            best = Some((i, found));
+        }
+    }
+    best
 }
 
 /// Whether text[start..end] stands as a word: not inside another word at its start,
@@ -310,6 +438,187 @@ fn is_word_match(text: &str, start: usize, end: usize) -> bool {
             .next()
             .is_some_and(|c| c.is_alphanumeric());
     before_ok && (after_ok || end - start >= 6)
+}
+
+/// A triage suggestion only a person may act on: the redirect it would send.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Suggestion {
+    /// service-request or out-of-scope.
+    pub kind: crate::case::Kind,
+    /// The preset's exclusion, when it is one of the preset's own.
+    pub exclusion_id: Option<String>,
+    /// The drafted letter.
+    pub letter_kind: String,
+    pub letter_data: serde_json::Value,
+    /// Triage's reason ("out-of-scope (...): 'pcn' +4 (score 4)").
+    pub reason: String,
+}
+
+/// The safeguarding phrases (`[workflow] safeguarding_phrases`) found in a message's
+/// subject and body, case-insensitive, as words (a long phrase also as a stem:
+/// "safeguard" in "safeguarding"). Any at all: a person must look at once.
+pub fn safeguarding_found<'a>(phrases: &'a [String], subject: &str, body: &str) -> Vec<&'a str> {
+    let text = format!("{subject} \n {body}").to_lowercase();
+    phrases
+        .iter()
+        .filter(|p| {
+            let p = p.trim().to_lowercase();
+            !p.is_empty()
+                && text
+                    .match_indices(&p)
+                    .any(|(at, m)| is_word_match(&text, at, at + m.len()))
+        })
+        .map(String::as_str)
+        .collect()
+}
+
+/// Someone writing for the resident, as a message says it (seed 002 l.194, 000 l.156).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Representation {
+    /// councillor, mp, advocate, relative or other.
+    pub role: &'static str,
+    /// For whom, as the message names them ("Mr Brown", "my mother, Mrs Jean Smith").
+    pub for_whom: Option<String>,
+    /// The message says the resident agreed to it.
+    pub consent: bool,
+    /// The words that showed it, for the case's event.
+    pub why: String,
+}
+
+/// Words saying the writer acts for someone else.
+const ACTING_FOR: &[&str] = &[
+    "on behalf of",
+    "acting for",
+    "my constituent",
+    "i represent",
+    "writing for my",
+    "complain for my",
+    "complaining for my",
+    "as her advocate",
+    "as his advocate",
+    "as their advocate",
+    "as her representative",
+    "as his representative",
+    "as their representative",
+];
+
+/// Who the writer is, by the first of these found (in this order).
+const ROLES: &[(&str, &[&str])] = &[
+    ("councillor", &["councillor", "cllr"]),
+    ("mp", &["member of parliament", "mp for", "as mp", "constituent", "mp's office", "constituency"]),
+    ("advocate", &["advocate", "advocacy", "citizens advice", "support worker", "solicitor"]),
+    (
+        "relative",
+        &[
+            "my mother", "my father", "my mum", "my dad", "my son", "my daughter", "my husband",
+            "my wife", "my partner", "my brother", "my sister", "my grandmother", "my grandfather",
+            "my nan", "my aunt", "my uncle", "my parents", "my elderly",
+        ],
+    ),
+];
+
+/// Words saying the resident agreed to be represented.
+const CONSENT: &[&str] = &[
+    "with her consent",
+    "with his consent",
+    "with their consent",
+    "with her permission",
+    "with his permission",
+    "with their permission",
+    "has given consent",
+    "has given me consent",
+    "have given consent",
+    "given their consent",
+    "given her consent",
+    "given his consent",
+    "signed consent",
+    "consent form",
+    "has authorised me",
+    "authority to act",
+    "asked me to write",
+    "asked me to complain",
+    "asked me to contact",
+];
+
+/// Whether a message is written for someone else, and by whom. Only explicit words
+/// count ("on behalf of", "my constituent", "acting for"...): a resident writing
+/// about their mother's care is not thereby her representative.
+pub fn representation(subject: &str, body: &str) -> Option<Representation> {
+    let original = format!("{subject} \n {body}");
+    // ASCII lower case keeps byte offsets, so a match maps back to the original text.
+    let text = original.to_ascii_lowercase();
+    let (at, cue) = ACTING_FOR
+        .iter()
+        .filter_map(|c| {
+            text.match_indices(c)
+                .find(|(at, m)| is_word_match(&text, *at, at + m.len()))
+                .map(|(at, _)| (at, *c))
+        })
+        .min_by_key(|(at, _)| *at)?;
+    let role = ROLES
+        .iter()
+        .find(|(_, words)| {
+            words.iter().any(|w| {
+                text.match_indices(w)
+                    .any(|(i, m)| is_word_match(&text, i, i + m.len()))
+            })
+        })
+        .map_or("other", |(r, _)| r);
+    let for_whom = match cue {
+        "on behalf of" | "acting for" | "my constituent" | "i represent" => {
+            let start = at + cue.len();
+            named_after(&original[start..])
+        }
+        "writing for my" | "complain for my" | "complaining for my" => {
+            let start = at + cue.len() - "my".len();
+            named_after(&original[start..])
+        }
+        _ => None,
+    };
+    let consent = CONSENT.iter().any(|c| text.contains(c));
+    Some(Representation {
+        role,
+        for_whom,
+        consent,
+        why: format!("'{cue}'"),
+    })
+}
+
+/// The person named at the start of `rest`: up to the first stop (a comma, full
+/// stop, line end, or "who", "about", "regarding"...), with a title-led name after a
+/// comma kept ("my mother, Mrs Jean Smith"). At most 80 characters; none if empty.
+fn named_after(rest: &str) -> Option<String> {
+    const STOPS: &[&str] = &[" who ", " about ", " regarding ", " concerning ", " in relation", " because ", " as ", " and ", " to ", " with ", " at ", " whose ", " from ", " in "];
+    let rest = rest.trim_start();
+    let mut end = rest
+        .find([',', '.', '\n', '\r', ';', ':', '(', '\u{2026}'])
+        .unwrap_or(rest.len());
+    let lower = rest.to_ascii_lowercase();
+    for s in STOPS {
+        if let Some(i) = lower[..end].find(s) {
+            end = end.min(i);
+        }
+    }
+    let mut name = rest[..end].trim().to_string();
+    // "my mother, Mrs Jean Smith, who...": the name after the comma too.
+    if rest[end..].starts_with(',') {
+        let after = rest[end + 1..].trim_start();
+        let titled = ["Mr ", "Mrs ", "Ms ", "Miss ", "Mx ", "Dr "]
+            .iter()
+            .any(|t| after.starts_with(t));
+        if titled {
+            let stop = after.find([',', '.', '\n', ';', '(']).unwrap_or(after.len());
+            let lower = after[..stop].to_ascii_lowercase();
+            let stop = STOPS
+                .iter()
+                .filter_map(|s| lower.find(s))
+                .min()
+                .unwrap_or(stop);
+            name = format!("{name}, {}", after[..stop].trim());
+        }
+    }
+    let name: String = name.chars().filter(|c| !c.is_control()).take(80).collect();
+    (!name.trim().is_empty()).then_some(name)
 }
 
 /// Which of a preset's exclusions a case's text may fall under: each exclusion with a
@@ -447,6 +756,113 @@ mod tests {
         let r = Rules::default_rules();
         let v = r.classify("Formal complaint", "I am dissatisfied with how the council handled my complaint about the headteacher parking.");
         assert_eq!(v.kind, Kind::Complaint, "{}", v.reason);
+    }
+
+    #[test]
+    fn a_councillor_or_mp_writing_for_a_resident_is_a_complaint_with_a_representative() {
+        let r = Rules::default_rules();
+        let cases = [
+            ("Bins", "I am contacting you as ward councillor on behalf of Mr Brown, who has had his bins missed five weeks running. He is very unhappy.", "councillor", Some("Mr Brown")),
+            ("Missed bins - complaint", "I am contacting you as ward councillor on behalf of Mr Brown, whose bins were missed five weeks running.", "councillor", Some("Mr Brown")),
+            ("Constituent", "I write as Member of Parliament for the area on behalf of my constituent Mrs Patel, about the repairs to her flat which have not been done.", "mp", Some("my constituent Mrs Patel")),
+            ("My mother", "I am writing on behalf of my elderly mother, Mrs Jean Smith, who cannot use email. She has asked me to complain for her about her missed assisted collection.", "relative", Some("my elderly mother, Mrs Jean Smith")),
+            ("Advocacy", "I am an advocate with the local advocacy service acting for Mr Okafor. With his consent I am raising the delay to his housing application.", "advocate", Some("Mr Okafor")),
+        ];
+        for (subject, body, role, whom) in cases {
+            let v = r.classify(subject, body);
+            assert_eq!(v.kind, Kind::Complaint, "{body}: {}", v.reason);
+            let rep = representation(subject, body).unwrap_or_else(|| panic!("{body}"));
+            assert_eq!(rep.role, role, "{body}");
+            assert_eq!(rep.for_whom.as_deref(), whom, "{body}");
+        }
+        assert!(representation("Advocacy", cases[4].1).unwrap().consent);
+        assert!(!representation("Bins", cases[0].1).unwrap().consent);
+        // Writing about a relative is not writing for them.
+        assert_eq!(
+            representation("Care", "My mother's bins were missed again, I am fed up."),
+            None
+        );
+        // A councillor's own conduct is still excluded, and suggested as such.
+        let v = r.classify(
+            "Councillor",
+            "I want to report a breach of the code of conduct by a councillor at the meeting.",
+        );
+        assert_eq!(v.kind, Kind::OutOfScope);
+        assert_eq!(v.rule.as_deref(), Some("councillor-conduct"));
+    }
+
+    #[test]
+    fn compensation_asked_for_inside_a_complaint_is_a_complaint() {
+        let r = Rules::default_rules();
+        for (subject, body) in [
+            ("Roof repair", "I am not happy with how long you took to fix my roof. I want to make a claim for compensation for the damage."),
+            ("Complaint", "I want to make a claim for compensation because of the damage your contractor did to my fence."),
+            ("Pothole", "Your pothole damaged my car and I am disgusted nothing was done after I reported it. I want compensation."),
+            ("Flooding", "I am very disappointed that the drain was never cleared and my kitchen flooded; please tell me how to make a claim."),
+        ] {
+            let v = r.classify(subject, body);
+            assert_eq!(v.kind, Kind::Complaint, "{body}: {}", v.reason);
+        }
+        // A bare claim, with no dissatisfaction, is suggested for the insurance route.
+        let v = r.classify(
+            "Claim",
+            "A council lorry damaged my car on Tuesday; I would like to make a claim.",
+        );
+        assert_eq!(v.kind, Kind::OutOfScope, "{}", v.reason);
+        assert_eq!(v.rule.as_deref(), Some("insurance"));
+    }
+
+    #[test]
+    fn safeguarding_words_are_found_in_residents_own_wording() {
+        let phrases: Vec<String> = crate::config::SAFEGUARDING_PHRASES
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        for (subject, body, word) in [
+            ("Leisure centre", "I am worried that a member of your staff at the leisure centre has been behaving inappropriately with children. This is a safeguarding matter.", "safeguarding"),
+            ("Complaint about my neighbour's care", "My elderly neighbour is being neglected by her carers, she has had no food for two days.", "neglected"),
+            ("Housing", "If you evict me I will kill myself, I cannot cope any more.", "kill myself"),
+            ("Tenancy", "My ex-partner has threatened to kill me and the housing office will not move me. It is domestic abuse.", "domestic abuse"),
+        ] {
+            let found = safeguarding_found(&phrases, subject, body);
+            assert!(found.contains(&word), "{body}: {found:?}");
+        }
+        assert!(safeguarding_found(&phrases, "Bins", "My bin was missed again.").is_empty());
+        // The generic rules no longer send a safeguarding matter to social care.
+        let v = Rules::default_rules().classify(
+            "Leisure centre",
+            "I am worried that a member of your staff at the leisure centre has been behaving inappropriately with children. This is a safeguarding matter.",
+        );
+        assert_eq!(v.kind, Kind::Complaint, "{}", v.reason);
+    }
+
+    #[test]
+    fn the_presets_own_exclusions_come_before_the_generic_rules() {
+        let r = Rules::default_rules();
+        let p = crate::policy::Policy::load("north-norfolk").unwrap();
+        let x = &p.preset.exclusions;
+        let v = r.classify_with(
+            "Insurance claim",
+            "I have an ongoing insurance claim against the council for my car.",
+            x,
+        );
+        assert_eq!(v.kind, Kind::OutOfScope, "{}", v.reason);
+        assert_eq!(v.exclusion_id.as_deref(), Some("insurance-claim"));
+        assert_eq!(
+            v.redirect.as_ref().unwrap().where_,
+            "the council's insurance claims process, through the officer handling your claim"
+        );
+        // Complaint wording as strong as the hint keeps it a complaint.
+        let v = r.classify_with(
+            "Complaint",
+            "I wish to complain that my grievance was ignored.",
+            x,
+        );
+        assert_eq!(v.kind, Kind::Complaint, "{}", v.reason);
+        // No exclusion of the preset matches: the generic rule is the fallback.
+        let v = r.classify_with("PCN", "I received a penalty charge notice.", x);
+        assert_eq!(v.rule.as_deref(), Some("pcn"));
+        assert_eq!(v.exclusion_id, None);
     }
 
     #[test]

@@ -467,15 +467,17 @@ fn automatic_letters_are_capped_per_hour_and_plus_addresses_count_as_one_sender(
     }
     s.run("2026-11-02T09:30:00Z", &["poll"]);
     assert_eq!(one(&db, "SELECT count(*) FROM letters"), "4");
-    let held: i64 = db
-        .query_row(
-            "SELECT count(*) FROM cases WHERE flagged LIKE '%to all senders this hour%'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
-    assert_eq!(held, 2);
-    // The next hour starts a new count.
+    // Over the hourly cap the acknowledgements are deferred, not dropped or flagged.
+    assert_eq!(one(&db, "SELECT count(*) FROM deferred_acks"), "2");
+    assert_eq!(
+        one(
+            &db,
+            "SELECT count(*) FROM cases WHERE flagged LIKE '%to all senders this hour%'"
+        ),
+        "0"
+    );
+    // The next hour starts a new count: a new message queues behind the two waiting,
+    // and the tick sends all three, oldest first.
     s.mail(
         "c",
         "later@example.net",
@@ -484,7 +486,10 @@ fn automatic_letters_are_capped_per_hour_and_plus_addresses_count_as_one_sender(
         "c@example.net",
     );
     s.run("2026-11-02T10:05:00Z", &["poll"]);
-    assert_eq!(one(&db, "SELECT count(*) FROM letters"), "5");
+    assert_eq!(one(&db, "SELECT count(*) FROM letters"), "4");
+    s.run("2026-11-02T10:05:00Z", &["tick"]);
+    assert_eq!(one(&db, "SELECT count(*) FROM letters"), "7");
+    assert_eq!(one(&db, "SELECT count(*) FROM deferred_acks"), "0");
 }
 
 #[test]

@@ -77,7 +77,9 @@ fn every_fixture_has_its_expected_outcome() {
         Outcome::NewCase {
             reference: "EX-2026-00001".into(),
             kind: Kind::Complaint,
-            acknowledged: true
+            acknowledged: true,
+            deferred: false,
+            to_triage: false,
         }
     );
     let letters = q(
@@ -250,19 +252,22 @@ fn every_fixture_has_its_expected_outcome() {
         matches!(&o, Outcome::Quarantined { reason } if !reason.is_empty()),
         "{o:?}"
     );
+    // Triage suggests the parking route; by default a person decides: the case waits
+    // "to triage" as a complaint, its redirect letter drafted, nothing sent.
     let o = ingest(&mut s, &cfg, "14-pcn.eml", now);
     assert!(
         matches!(
             o,
             Outcome::NewCase {
-                kind: Kind::OutOfScope,
-                acknowledged: true,
+                kind: Kind::Complaint,
+                acknowledged: false,
+                to_triage: true,
                 ..
             }
         ),
         "{o:?}"
     );
-    let data = q(&s, "SELECT l.kind, l.data FROM letters l JOIN cases c ON c.id = l.case_id JOIN customers cu ON cu.id = c.customer_id WHERE cu.email = 'ian@example.org'");
+    let data = q(&s, "SELECT t.letter_kind, t.letter_data FROM triage_suggestions t JOIN cases c ON c.id = t.case_id JOIN customers cu ON cu.id = c.customer_id WHERE cu.email = 'ian@example.org'");
     assert_eq!(data[0][0], "out-of-scope-redirect");
     assert!(
         data[0][1].contains("parking penalty charge notices")

@@ -221,7 +221,7 @@ fn the_documented_install_runs_as_the_service_user_with_the_example_config() {
     let stdout = as_service(&["poll"]);
     assert!(
         stdout.contains("new case BNES-")
-            && stdout.contains("1 messages: 1 new cases (1 with a letter queued)"),
+            && stdout.contains("1 messages: 1 new cases (1 with a letter queued, 0 deferred to a later hour, 0 to triage)"),
         "{stdout}"
     );
     let sent_out = as_service(&["send"]);

@@ -621,6 +621,69 @@ fn each_action_form_calls_the_clis_function_as_the_user() {
 }
 
 #[test]
+fn mail_waiting_to_triage_shows_the_suggestion_and_an_officer_decides_it_in_one_action() {
+    let site = web_site("");
+    site.mail(
+        "1",
+        "Dan <dan@example.org>",
+        "PCN AB123",
+        "I received a penalty charge notice and want to appeal it.",
+        "t1@example.org",
+    );
+    site.mail(
+        "2",
+        "Eve <eve@example.org>",
+        "Lorry",
+        "A council lorry damaged my car on Tuesday; I would like to make a claim.",
+        "t2@example.org",
+    );
+    site.run(&now(), &["poll"]);
+    let refs: Vec<String> = site
+        .db()
+        .prepare("SELECT reference FROM cases ORDER BY id")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let desk = Desk::start(site, "web");
+    webkit::add_user(&desk.site, "ann", "officer", "ann's long password");
+    let s = desk.session("ann", "ann's long password");
+    let p = desk.get(&format!("/cases/{}", refs[0]), Some(&s));
+    assert!(p.body.contains("Waiting to triage"), "{}", p.body);
+    assert!(p.body.contains("Accept: send the redirect letter and close"));
+    assert!(p.body.contains("Needs attention"), "the flag is shown");
+    // Accepted: the drafted redirect goes and the case closes out of scope.
+    let (csrf, version) = page(&desk, &s, &refs[0]);
+    let r = desk.post(
+        &format!("/cases/{}/triage", refs[0]),
+        &s,
+        &[("csrf", &csrf), ("version", &version), ("decision", "accept")],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(letters(&desk, &refs[0]), [("out-of-scope-redirect".to_string(), "pending".to_string())]);
+    let case = desk.site.case(&now(), &refs[0]);
+    assert_eq!(
+        (case["case"]["kind"].as_str(), case["case"]["state"].as_str()),
+        (Some("out-of-scope"), Some("closed"))
+    );
+    assert!(events(&desk, &refs[0])
+        .iter()
+        .any(|(a, k, _)| a == "officer:ann" && k == "close (out-of-scope)"));
+    // Turned down: a complaint, acknowledged.
+    let (csrf, version) = page(&desk, &s, &refs[1]);
+    let r = desk.post(
+        &format!("/cases/{}/triage", refs[1]),
+        &s,
+        &[("csrf", &csrf), ("version", &version), ("decision", "complaint")],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(letters(&desk, &refs[1]), [("acknowledgement".to_string(), "pending".to_string())]);
+    let shown = desk.get(&format!("/cases/{}", refs[1]), Some(&s));
+    assert!(!shown.body.contains("Waiting to triage"), "{}", shown.body);
+}
+
+#[test]
 fn a_possible_review_request_is_confirmed_from_the_desk_in_one_action() {
     // Issue 22, item 7: the officer confirms a reply flagged "possible review request"
     // with Escalate, "in their latest reply"; the request dates from the reply.

@@ -35,6 +35,10 @@ pub struct CasesArgs {
     /// Only cases flagged for an officer (never acknowledged, third-party or bounced mail, ...).
     #[arg(long)]
     pub flagged: bool,
+    /// Only new mail waiting to triage (a redirect or exclusion suggested, which an
+    /// officer accepts or turns down with `triage`), the soonest acknowledgement due first.
+    #[arg(long)]
+    pub to_triage: bool,
     /// Only cases received on or after this date (YYYY-MM-DD).
     #[arg(long, value_parser = super::parse_date)]
     pub received_from: Option<chrono::NaiveDate>,
@@ -108,6 +112,9 @@ fn parse_kind(s: &str) -> Result<Kind> {
 }
 
 pub fn list(ctx: &Ctx, a: CasesArgs) -> Result<ExitCode> {
+    if a.to_triage {
+        return to_triage(ctx, a.json);
+    }
     let state = match &a.state {
         Some(s) => Some(State::parse(s).ok_or_else(|| {
             anyhow::anyhow!(
@@ -196,6 +203,51 @@ pub fn list(ctx: &Ctx, a: CasesArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// `cases --to-triage`: each case with the suggestion, where it would send them, why,
+/// and the acknowledgement deadline that keeps counting meanwhile.
+fn to_triage(ctx: &Ctx, json: bool) -> Result<ExitCode> {
+    let store = ctx.store()?;
+    let list = store.to_triage()?;
+    if json {
+        print_json(&list)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let today = ctx.today();
+    let rows: Vec<Vec<String>> = list
+        .iter()
+        .map(|t| {
+            let due = t
+                .acknowledge_by
+                .as_deref()
+                .and_then(|d| parse_date(d).ok())
+                .map(|d| {
+                    if d < today {
+                        format!("{} OVERDUE", day(d))
+                    } else {
+                        day(d)
+                    }
+                })
+                .unwrap_or_default();
+            vec![
+                t.reference.clone(),
+                due,
+                t.suggested.clone(),
+                t.route.clone().unwrap_or_default(),
+                t.reason.clone(),
+                t.subject.clone().unwrap_or_default(),
+            ]
+        })
+        .collect();
+    print_table(
+        &["REFERENCE", "ACKNOWLEDGE BY", "SUGGESTED", "ROUTE", "WHY", "SUBJECT"],
+        &rows,
+    );
+    if list.is_empty() {
+        println!("nothing waits to triage");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 pub fn show(ctx: &Ctx, a: CaseArgs) -> Result<ExitCode> {
     let store = ctx.store()?;
     let case = store.find_case(&a.reference)?;
@@ -205,12 +257,23 @@ pub fn show(ctx: &Ctx, a: CaseArgs) -> Result<ExitCode> {
     let deadlines = store.deadlines(case.id)?;
     let events = store.events(case.id)?;
     let messages = store.case_messages(case.id)?;
+    let representative = store.representative(case.id)?;
+    let suggestion = store
+        .pending_suggestion(case.id)?
+        .filter(|_| case.state == crate::case::State::Received);
     if a.json {
         print_json(&serde_json::json!({
             "case": case,
             "deadlines": deadlines,
             "events": events,
             "messages": messages,
+            "representative": representative,
+            "to_triage": suggestion.as_ref().map(|s| serde_json::json!({
+                "suggested": s.kind.as_str(),
+                "exclusion": s.exclusion_id,
+                "route": s.letter_data.get("where"),
+                "reason": s.reason,
+            })),
         }))?;
         return Ok(ExitCode::SUCCESS);
     }
@@ -247,6 +310,35 @@ pub fn show(ctx: &Ctx, a: CaseArgs) -> Result<ExitCode> {
         if let Some(v) = v {
             println!("  {label:<9} {}", esc(v));
         }
+    }
+    if let Some(r) = &representative {
+        println!(
+            "  writer    {} {}for {}; consent {}{}",
+            r.role,
+            r.name
+                .as_deref()
+                .map(|n| format!("{} ", esc(n)))
+                .unwrap_or_default(),
+            esc(r.for_whom.as_deref().unwrap_or("someone not named")),
+            if r.consent { "recorded" } else { "not recorded" },
+            match (&r.resident_email, r.consent) {
+                (Some(e), true) => format!("; letters copied to {}", esc(e)),
+                _ => String::new(),
+            }
+        );
+    }
+    if let Some(s) = &suggestion {
+        println!(
+            "  to triage suggested {}{} ({}): `triage {} --accept` or `--complaint`",
+            s.kind,
+            s.letter_data
+                .get("where")
+                .and_then(|w| w.as_str())
+                .map(|w| format!(", to {}", esc(w)))
+                .unwrap_or_default(),
+            esc(&s.reason),
+            case.reference
+        );
     }
     println!("  received  {}", case.received_at);
     if case.state != crate::case::State::Closed {

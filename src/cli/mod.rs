@@ -98,6 +98,11 @@ pub enum Command {
     Note(officer::NoteArgs),
     /// Send the acknowledgement a case is owed (one held at intake, say).
     Acknowledge(officer::AcknowledgeArgs),
+    /// Decide a case waiting to triage: --accept triage's suggested redirect, or
+    /// --complaint (acknowledge it as a complaint). `cases --to-triage` lists them.
+    Triage(officer::TriageArgs),
+    /// Record or correct who writes for the resident (a councillor, MP, advocate or relative).
+    Representative(officer::RepresentativeArgs),
     /// Restrict a customer's contact after a Monitoring Officer decision.
     Restrict(officer::RestrictArgs),
     /// Pause a case's deadlines (where the policy allows).
@@ -380,6 +385,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Reopen(a) => officer::reopen(&ctx, a),
         Command::Note(a) => officer::note(&ctx, a),
         Command::Acknowledge(a) => officer::acknowledge(&ctx, a),
+        Command::Triage(a) => officer::triage(&ctx, a),
+        Command::Representative(a) => officer::representative(&ctx, a),
         Command::Restrict(a) => officer::restrict(&ctx, a),
         Command::Customer(a) => officer::customer(&ctx, a),
         Command::Service(a) => officer::service(&ctx, a),

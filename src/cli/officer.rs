@@ -498,6 +498,108 @@ pub fn acknowledge(ctx: &Ctx, a: AcknowledgeArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+#[derive(Debug, Args)]
+pub struct TriageArgs {
+    pub reference: String,
+    /// Accept triage's suggestion: its drafted redirect letter goes and the case closes
+    /// as out of scope.
+    #[arg(long, conflicts_with = "complaint", required_unless_present = "complaint")]
+    pub accept: bool,
+    /// Turn the suggestion down: it is a complaint, acknowledged now.
+    #[arg(long)]
+    pub complaint: bool,
+    #[command(flatten)]
+    pub by: By,
+}
+
+pub fn triage(ctx: &Ctx, a: TriageArgs) -> Result<ExitCode> {
+    let mut store = ctx.store()?;
+    let c = actions::triage(
+        &mut store,
+        &ctx.config,
+        ctx.now,
+        &a.by.actor(),
+        &a.reference,
+        a.accept,
+    )?;
+    println!(
+        "{}: {} {}",
+        c.reference,
+        c.state,
+        if a.accept {
+            "(suggestion accepted: redirect letter queued, closed out of scope)"
+        } else {
+            "(a complaint: acknowledgement letter queued)"
+        }
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(Debug, Args)]
+pub struct RepresentativeArgs {
+    pub reference: String,
+    /// councillor, mp, advocate, relative or other.
+    #[arg(long)]
+    pub role: Option<String>,
+    /// The representative's name.
+    #[arg(long)]
+    pub name: Option<String>,
+    /// The representative's email address.
+    #[arg(long)]
+    pub email: Option<String>,
+    /// For whom they write (the resident's name).
+    #[arg(long = "for", value_name = "WHOM")]
+    pub for_whom: Option<String>,
+    /// Whether the resident's consent is recorded: yes or no.
+    #[arg(long, value_parser = parse_yes_no)]
+    pub consent: Option<bool>,
+    /// The resident's own email address: with consent, each letter is copied to them.
+    #[arg(long)]
+    pub resident_email: Option<String>,
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub by: By,
+}
+
+fn parse_yes_no(s: &str) -> std::result::Result<bool, String> {
+    match s.to_ascii_lowercase().as_str() {
+        "yes" | "y" | "true" => Ok(true),
+        "no" | "n" | "false" => Ok(false),
+        _ => Err(format!("'{s}': say yes or no")),
+    }
+}
+
+pub fn representative(ctx: &Ctx, a: RepresentativeArgs) -> Result<ExitCode> {
+    let mut store = ctx.store()?;
+    let edit = actions::RepresentativeEdit {
+        role: a.role,
+        name: a.name,
+        email: a.email,
+        for_whom: a.for_whom,
+        consent: a.consent,
+        resident_email: a.resident_email,
+    };
+    let r = actions::representative(&mut store, ctx.now, &a.by.actor(), &a.reference, &edit)?;
+    if a.json {
+        print_json(&r)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!(
+        "{}: {} {}writing for {}; consent {}{}",
+        a.reference.to_ascii_uppercase(),
+        r.role,
+        r.name.as_deref().map(|n| format!("{} ", esc(n))).unwrap_or_default(),
+        esc(r.for_whom.as_deref().unwrap_or("someone not named")),
+        if r.consent { "recorded" } else { "not recorded" },
+        match (&r.resident_email, r.consent) {
+            (Some(e), true) => format!("; letters copied to {}", esc(e)),
+            _ => String::new(),
+        }
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
 pub fn note(ctx: &Ctx, a: NoteArgs) -> Result<ExitCode> {
     let mut store = ctx.store()?;
     actions::note(&mut store, ctx.now, &a.by.actor(), &a.reference, &a.text)?;

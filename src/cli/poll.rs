@@ -70,11 +70,17 @@ pub fn poll(ctx: &Ctx, a: PollArgs) -> Result<ExitCode> {
                 reference,
                 kind,
                 acknowledged,
+                deferred,
+                to_triage,
             } => println!(
                 "new case {reference} ({}){}",
                 kind.as_str(),
                 if *acknowledged {
                     ", letter queued"
+                } else if *deferred {
+                    ", acknowledgement deferred to a later hour (hourly cap)"
+                } else if *to_triage {
+                    ", to triage: waiting for an officer"
                 } else {
                     ", no automatic letter"
                 }
@@ -91,8 +97,8 @@ pub fn poll(ctx: &Ctx, a: PollArgs) -> Result<ExitCode> {
     }
     let r = &pass.report;
     println!(
-        "{} messages: {} new cases ({} with a letter queued), {} attached, {} not answered, {} quarantined, {} duplicates",
-        r.seen, r.new_cases, r.acknowledged, r.attached, r.noise, r.quarantined, r.duplicates
+        "{} messages: {} new cases ({} with a letter queued, {} deferred to a later hour, {} to triage), {} attached, {} not answered, {} quarantined, {} duplicates",
+        r.seen, r.new_cases, r.acknowledged, r.deferred, r.to_triage, r.attached, r.noise, r.quarantined, r.duplicates
     );
     Ok(ExitCode::SUCCESS)
 }

@@ -111,8 +111,10 @@ pub(crate) fn count(pass: &mut Pass, source: &str, outcomes: Vec<Outcome>) {
                 reference,
                 kind,
                 acknowledged,
+                deferred,
+                to_triage,
             } => {
-                tracing::info!(source, %reference, kind = kind.as_str(), acknowledged, "new case")
+                tracing::info!(source, %reference, kind = kind.as_str(), acknowledged, deferred, to_triage, "new case")
             }
             Outcome::Attached {
                 reference,

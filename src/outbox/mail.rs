@@ -125,6 +125,13 @@ pub fn build_message(
         .subject(subject)
         .message_id(Some(letter.message_id.clone()))
         .date(now.into());
+    // The resident's copy of a letter to their representative (with their consent). An
+    // address that will not parse is left off rather than stopping the letter.
+    if let Some(cc) = letter.cc_addr.as_deref() {
+        if let Ok(a) = cc.trim().parse::<Address>() {
+            b = b.cc(Mailbox::new(None, a));
+        }
+    }
     // In-Reply-To: the message we answer, if its id is sound; it is dropped otherwise.
     let in_reply_to = letter
         .in_reply_to

@@ -477,7 +477,11 @@ pub(crate) fn apply_plan(tx: &Connection, case: &Case, plan: &Plan, by: &Author)
         // A letter asked for and not yet rendered keeps the case as it was.
         if !matches!(
             w,
-            Write::Letter(_) | Write::Event { .. } | Write::Flag(_) | Write::Notify { .. }
+            Write::Letter(_)
+                | Write::Event { .. }
+                | Write::Flag(_)
+                | Write::Notify { .. }
+                | Write::Triaged(_)
         ) {
             super::freeze_pending_letters(tx, case.id)?;
         }
@@ -557,6 +561,13 @@ pub(crate) fn apply_plan(tx: &Connection, case: &Case, plan: &Plan, by: &Author)
                 status,
                 met_on,
             } => set_open_deadline(tx, case.id, stage, *kind, *status, *met_on)?,
+            Write::Kind(kind) => {
+                tx.prepare_cached("UPDATE cases SET kind = ?2 WHERE id = ?1")?
+                    .execute(params![case.id, kind.as_str()])?;
+            }
+            Write::Triaged(resolution) => {
+                super::intake::resolve_suggestion(tx, case.id, resolution, by.actor, by.at)?
+            }
             Write::Notify {
                 key,
                 to,

@@ -37,6 +37,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/23_search_terms.sql"),
     include_str!("migrations/24_open_deadlines_cover_case.sql"),
     include_str!("migrations/25_response_deadlines.sql"),
+    include_str!("migrations/26_triage_and_representatives.sql"),
     include_str!("migrations/27_held_letters.sql"),
 ];
 
@@ -420,9 +421,13 @@ pub fn request_letter(conn: &Connection, req: &LetterRequest) -> Result<i64> {
         id,
         req.domain
     );
+    // A representative's letters go to them; a copy to the resident where the council
+    // has their address and consent.
     conn.prepare_cached("INSERT INTO letters (id, case_id, kind, message_id, to_addr, subject, body_text, status, created_at,
-                              in_reply_to, refs, data, automatic, actor)
-         VALUES (?1, ?2, ?3, ?4, ?5, '', '', 'pending', ?6, ?7, ?8, ?9, ?10, ?11)")?.execute(
+                              in_reply_to, refs, data, automatic, actor, cc_addr)
+         VALUES (?1, ?2, ?3, ?4, ?5, '', '', 'pending', ?6, ?7, ?8, ?9, ?10, ?11,
+                 (SELECT r.resident_email FROM representatives r WHERE r.case_id = ?2 AND r.consent = 1
+                  AND r.resident_email IS NOT NULL AND r.resident_email != COALESCE(?5, '')))")?.execute(
         params![
             id,
             req.case_id,
@@ -454,6 +459,7 @@ mod cases;
 mod customers;
 mod deadlines;
 mod events;
+pub mod intake;
 mod pauses;
 mod replies;
 mod search;

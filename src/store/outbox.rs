@@ -48,6 +48,8 @@ pub struct LetterRow {
     /// The case as it stood when the letter was asked for (JSON text; see [`AsOf`]).
     #[serde(skip)]
     pub as_of: Option<String>,
+    /// A copy to the resident when a representative writes for them (with consent).
+    pub cc_addr: Option<String>,
 }
 
 /// The case as it stood when a letter was asked for: what changes over its life, and
@@ -185,7 +187,7 @@ const LETTER_COLUMNS: &str =
     "l.id, l.case_id, c.reference, l.kind, l.message_id, l.to_addr, l.subject, l.status,
     l.attempts, l.next_attempt_at, l.last_attempt_at, l.last_error, l.held_reason, l.created_at,
     l.rendered_at, l.sent_at, l.in_reply_to, l.refs, l.automatic, l.actor, l.data, l.pdf_name,
-    l.as_of";
+    l.as_of, l.cc_addr";
 
 fn letter_from_row(r: &rusqlite::Row) -> rusqlite::Result<LetterRow> {
     Ok(LetterRow {
@@ -212,6 +214,7 @@ fn letter_from_row(r: &rusqlite::Row) -> rusqlite::Result<LetterRow> {
         data: r.get(20)?,
         pdf_name: r.get(21)?,
         as_of: r.get(22)?,
+        cc_addr: r.get(23)?,
     })
 }
 

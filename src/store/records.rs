@@ -420,6 +420,20 @@ impl Store {
             "UPDATE pauses SET reason = '[erased]' WHERE case_id IN (SELECT id FROM erase_set)",
             [],
         )?;
+        // Who wrote for the resident, and the triage suggestion's reason (it quotes the mail).
+        tx.execute(
+            "DELETE FROM representatives WHERE case_id IN (SELECT id FROM erase_set)",
+            [],
+        )?;
+        tx.execute(
+            "UPDATE triage_suggestions SET reason = '[erased]', letter_data = '{}'
+             WHERE case_id IN (SELECT id FROM erase_set)",
+            [],
+        )?;
+        tx.execute(
+            "UPDATE letters SET cc_addr = NULL WHERE case_id IN (SELECT id FROM erase_set)",
+            [],
+        )?;
         n.customers = count(tx.execute(
             "UPDATE customers SET email = 'erased:' || id, name = NULL, address = NULL,
                     restriction = NULL, restriction_review = NULL, restriction_contact = NULL,

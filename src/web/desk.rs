@@ -33,6 +33,7 @@ pub(crate) fn banner(done: &str) -> Option<&'static str> {
         "resume" => "The deadlines are running again.",
         "classify" => "The case's kind was corrected.",
         "note" => "The note was added.",
+        "triage" => "Triage was decided and the letter queued.",
         "close" => "The case was closed.",
         "reopen" => "The case was reopened.",
         "restrict" => "The restriction was recorded.",
@@ -245,6 +246,14 @@ fn act(
         "note" => {
             actions::note(store, now, actor, r, f.get("text"))?;
         }
+        "triage" => {
+            let accept = match f.get("decision") {
+                "accept" => true,
+                "complaint" => false,
+                other => return Err(refused(format!("'{other}' is not a triage decision"))),
+            };
+            actions::triage(store, cfg, now, actor, r, accept)?;
+        }
         "close" => {
             let reason = actions::parse_close_reason(f.get("reason"))?;
             actions::close(store, cfg, now, actor, r, reason, f.opt("note"))?;
@@ -286,7 +295,7 @@ fn act(
 
 const ACTIONS: &[&str] = &[
     "assign", "reply", "extend", "escalate", "decide", "pause", "resume", "classify", "note",
-    "close", "reopen", "restrict",
+    "close", "reopen", "restrict", "triage",
 ];
 
 /// POST /cases/{reference}/{action}

@@ -108,11 +108,22 @@ pub(crate) struct Notice {
     pub action: Option<String>,
 }
 
-/// The choices the case's policy offers on the reply form.
+/// The choices the case's policy offers on the reply form, and what waits for a person.
 struct Choices {
     outcomes: Vec<String>,
     categories: Vec<String>,
     category_label: String,
+    /// Triage's suggestion, while the case waits to triage.
+    triage: Option<Triage>,
+    representative: Option<crate::store::intake::Representative>,
+}
+
+/// Triage's suggestion as the case page shows it.
+#[derive(serde::Serialize)]
+struct Triage {
+    suggested: String,
+    route: Option<String>,
+    reason: String,
 }
 
 #[derive(serde::Deserialize)]
@@ -168,6 +179,22 @@ pub(crate) async fn case_page(
                 outcomes: policy.preset.outcomes.clone(),
                 categories: policy.preset.categories.clone(),
                 category_label: policy.preset.category_label.clone(),
+                triage: store
+                    .pending_suggestion(case.id)?
+                    .filter(|_| case.state == crate::case::State::Received)
+                    .map(|s| Triage {
+                        suggested: match &s.exclusion_id {
+                            Some(x) => format!("out of scope, under the policy's exclusion '{x}'"),
+                            None => s.kind.as_str().replace('-', " "),
+                        },
+                        route: s
+                            .letter_data
+                            .get("where")
+                            .and_then(|w| w.as_str())
+                            .map(String::from),
+                        reason: s.reason,
+                    }),
+                representative: store.representative(case.id)?,
             };
             Ok(Some((
                 case,
@@ -205,6 +232,8 @@ pub(crate) async fn case_page(
     c.insert("outcomes", &choices.outcomes);
     c.insert("categories", &choices.categories);
     c.insert("category_label", &choices.category_label);
+    c.insert("triage", &choices.triage);
+    c.insert("representative", &choices.representative);
     c.insert(
         "attach_hint",
         &format!(
