@@ -721,7 +721,7 @@ fn safeguarding_concern(
         .map(|w| format!("'{w}'"))
         .collect::<Vec<_>>()
         .join(", ");
-    let why = format!("URGENT: possible safeguarding concern ({words})");
+    let why = format!("URGENT: {} ({words})", crate::triage::SAFEGUARDING_FLAG);
     store::flag_case(sp, case_id, &why)?;
     let to = cfg.safeguarding_recipients();
     let names: Vec<&str> = to.iter().map(|(n, _)| n.as_str()).collect();

@@ -546,6 +546,12 @@ pub fn decide(
         (K::EscalationWindow, true) | (K::Survey, _) if !cfg.calendar.is_working_day(today) => {}
         (K::EscalationWindow, true) => {
             if matches!(case.state, State::Responded | State::AwaitingCustomer) {
+                // A possible safeguarding concern is never closed by the daemon while
+                // its flag stands: a person closes it (or clears the flag first).
+                let safeguarding = case
+                    .flagged
+                    .as_deref()
+                    .is_some_and(|f| f.contains(crate::triage::SAFEGUARDING_FLAG));
                 // A reply that may ask for a review waits for an officer: the case is not
                 // closed under it (the reply came within the window).
                 let waiting = case
@@ -556,7 +562,7 @@ pub fn decide(
                     .stage(stage)
                     .and_then(|s| s.escalation_window.as_ref())
                     .map(|w| w.on_lapse)
-                    .filter(|_| !waiting)
+                    .filter(|_| !safeguarding && !waiting)
                     .unwrap_or(OnLapse::StayOpen);
                 let no_reply = format!("no reply by {}", iso(due));
                 let key = format!("window:{stage}");

@@ -407,13 +407,7 @@ fn exclusion_found<'a>(
         let found: Vec<&str> = x
             .phrases
             .iter()
-            .filter(|p| {
-                let p = p.trim().to_lowercase();
-                !p.is_empty()
-                    && text
-                        .match_indices(&p)
-                        .any(|(at, m)| is_word_match(text, at, at + m.len()))
-            })
+            .filter(|p| has_word(text, p))
             .map(String::as_str)
             .collect();
         if !found.is_empty() && best.as_ref().is_none_or(|(_, b)| found.len() > b.len()) {
@@ -421,6 +415,16 @@ fn exclusion_found<'a>(
         }
     }
     best
+}
+
+/// Whether `phrase` (trimmed, lower-cased) occurs in `text` (lower case) as a word
+/// (see [`is_word_match`]).
+fn has_word(text: &str, phrase: &str) -> bool {
+    let p = phrase.trim().to_lowercase();
+    !p.is_empty()
+        && text
+            .match_indices(&p)
+            .any(|(at, m)| is_word_match(text, at, at + m.len()))
 }
 
 /// Whether text[start..end] stands as a word: not inside another word at its start,
@@ -454,6 +458,10 @@ pub struct Suggestion {
     pub reason: String,
 }
 
+/// The words of the flag a possible safeguarding concern puts on a case: while it
+/// stands, the scheduler closes nothing.
+pub const SAFEGUARDING_FLAG: &str = "possible safeguarding concern";
+
 /// The safeguarding phrases (`[workflow] safeguarding_phrases`) found in a message's
 /// subject and body, case-insensitive, as words (a long phrase also as a stem:
 /// "safeguard" in "safeguarding"). Any at all: a person must look at once.
@@ -461,13 +469,7 @@ pub fn safeguarding_found<'a>(phrases: &'a [String], subject: &str, body: &str) 
     let text = format!("{subject} \n {body}").to_lowercase();
     phrases
         .iter()
-        .filter(|p| {
-            let p = p.trim().to_lowercase();
-            !p.is_empty()
-                && text
-                    .match_indices(&p)
-                    .any(|(at, m)| is_word_match(&text, at, at + m.len()))
-        })
+        .filter(|p| has_word(&text, p))
         .map(String::as_str)
         .collect()
 }
@@ -557,12 +559,7 @@ pub fn representation(subject: &str, body: &str) -> Option<Representation> {
         .min_by_key(|(at, _)| *at)?;
     let role = ROLES
         .iter()
-        .find(|(_, words)| {
-            words.iter().any(|w| {
-                text.match_indices(w)
-                    .any(|(i, m)| is_word_match(&text, i, i + m.len()))
-            })
-        })
+        .find(|(_, words)| words.iter().any(|w| has_word(&text, w)))
         .map_or("other", |(r, _)| r);
     let for_whom = match cue {
         "on behalf of" | "acting for" | "my constituent" | "i represent" => {

@@ -482,3 +482,29 @@ fn when_the_cap_cannot_meet_the_acknowledgement_deadline_the_duty_manager_is_tol
         );
     }
 }
+
+#[test]
+fn a_safeguarding_case_is_not_auto_closed_when_its_reply_window_lapses() {
+    let s = Site::new("bath-and-north-east-somerset", "BNES");
+    s.mail(
+        "1",
+        "Pat <pat@example.org>",
+        "Care of my father",
+        "I wish to complain: my father was left without food and I believe it is neglect.",
+        "w1@example.org",
+    );
+    s.run("2026-12-07T10:00:00Z", &["poll"]);
+    s.respond(
+        "2026-12-08T10:00:00Z",
+        "BNES-2026-00001",
+        "upheld",
+        "We have spoken to the care team.",
+    );
+    // Bath & NES closes a case whose 20-working-day reply window lapses (Fri 8 Jan 2027,
+    // past 25 and 28 Dec and 1 Jan); a safeguarding case waits for a person instead.
+    let out = s.run("2027-01-11T09:00:00Z", &["tick"]);
+    assert!(!out.contains("auto-closed"), "{out}");
+    let (_, state, flag) = case_summary(&s, "2027-01-11T09:00:00Z", "BNES-2026-00001");
+    assert_eq!(state, "awaiting-customer");
+    assert!(flag.contains("reply window ended: decide whether to close"), "{flag}");
+}

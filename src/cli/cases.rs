@@ -155,18 +155,7 @@ pub fn list(ctx: &Ctx, a: CasesArgs) -> Result<ExitCode> {
     let rows: Vec<Vec<String>> = cases
         .iter()
         .map(|c| {
-            let due = c
-                .next_due
-                .as_deref()
-                .and_then(|d| parse_date(d).ok())
-                .map(|d| {
-                    if d < today {
-                        format!("{} OVERDUE", day(d))
-                    } else {
-                        day(d)
-                    }
-                })
-                .unwrap_or_default();
+            let due = due_cell(c.next_due.as_deref(), today);
             vec![
                 c.reference.clone(),
                 c.kind.to_string(),
@@ -203,6 +192,19 @@ pub fn list(ctx: &Ctx, a: CasesArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// A listing's due date (stored ISO), marked OVERDUE once passed; empty for none.
+fn due_cell(due: Option<&str>, today: chrono::NaiveDate) -> String {
+    due.and_then(|d| parse_date(d).ok())
+        .map(|d| {
+            if d < today {
+                format!("{} OVERDUE", day(d))
+            } else {
+                day(d)
+            }
+        })
+        .unwrap_or_default()
+}
+
 /// `cases --to-triage`: each case with the suggestion, where it would send them, why,
 /// and the acknowledgement deadline that keeps counting meanwhile.
 fn to_triage(ctx: &Ctx, json: bool) -> Result<ExitCode> {
@@ -216,18 +218,7 @@ fn to_triage(ctx: &Ctx, json: bool) -> Result<ExitCode> {
     let rows: Vec<Vec<String>> = list
         .iter()
         .map(|t| {
-            let due = t
-                .acknowledge_by
-                .as_deref()
-                .and_then(|d| parse_date(d).ok())
-                .map(|d| {
-                    if d < today {
-                        format!("{} OVERDUE", day(d))
-                    } else {
-                        day(d)
-                    }
-                })
-                .unwrap_or_default();
+            let due = due_cell(t.acknowledge_by.as_deref(), today);
             vec![
                 t.reference.clone(),
                 due,

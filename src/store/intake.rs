@@ -134,7 +134,10 @@ pub struct DeferredAck {
 /// Whether acknowledgements are waiting for a later hour (a new one queues behind them).
 pub(crate) fn acks_waiting(conn: &Connection) -> Result<bool> {
     Ok(conn
-        .prepare_cached("SELECT 1 FROM deferred_acks LIMIT 1")?
+        .prepare_cached(
+            "SELECT 1 FROM deferred_acks d JOIN cases c ON c.id = d.case_id
+             WHERE c.state = 'received' LIMIT 1",
+        )?
         .query_row([], |_| Ok(()))
         .optional()?
         .is_some())
