@@ -455,10 +455,12 @@ pub fn representative(
     edit: &RepresentativeEdit,
 ) -> Result<store::intake::Representative> {
     let case = store.find_case(reference)?;
-    let mut r = store.representative(case.id)?.unwrap_or_else(|| store::intake::Representative {
-        role: "other".into(),
-        ..Default::default()
-    });
+    let mut r = store
+        .representative(case.id)?
+        .unwrap_or_else(|| store::intake::Representative {
+            role: "other".into(),
+            ..Default::default()
+        });
     if let Some(role) = &edit.role {
         let role = role.trim().to_ascii_lowercase();
         if !REPRESENTATIVE_ROLES.contains(&role.as_str()) {
@@ -469,7 +471,11 @@ pub fn representative(
         }
         r.role = role;
     }
-    let text = |v: &Option<String>| v.as_ref().map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+    let text = |v: &Option<String>| {
+        v.as_ref()
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+    };
     if edit.name.is_some() {
         r.name = text(&edit.name);
     }
@@ -478,7 +484,11 @@ pub fn representative(
     }
     for (given, slot, what) in [
         (&edit.email, &mut r.email, "representative's email"),
-        (&edit.resident_email, &mut r.resident_email, "resident's email"),
+        (
+            &edit.resident_email,
+            &mut r.resident_email,
+            "resident's email",
+        ),
     ] {
         if given.is_some() {
             let v = text(given);
@@ -499,9 +509,16 @@ pub fn representative(
     let detail = format!(
         "{} {}writing for {}; consent {}{}",
         r.role,
-        r.name.as_deref().map(|n| format!("{n} ")).unwrap_or_default(),
+        r.name
+            .as_deref()
+            .map(|n| format!("{n} "))
+            .unwrap_or_default(),
         r.for_whom.as_deref().unwrap_or("someone not named"),
-        if r.consent { "recorded" } else { "not recorded" },
+        if r.consent {
+            "recorded"
+        } else {
+            "not recorded"
+        },
         match (&r.resident_email, r.consent) {
             (Some(_), true) => "; the resident gets a copy of each letter",
             _ => "",

@@ -460,7 +460,10 @@ mod tests {
             backlog: false,
             ..all.clone()
         };
-        assert_eq!(held(&f), "older than 14 days when first seen: never acknowledged");
+        assert_eq!(
+            held(&f),
+            "older than 14 days when first seen: never acknowledged"
+        );
         let f = Facts { old: false, ..f };
         assert_eq!(held(&f), "customer restricted to no response");
         let f = Facts {
@@ -509,7 +512,10 @@ mod tests {
             ..inbound()
         };
         let a = admit(&only_pcn, &Facts::default(), &pcn);
-        assert_eq!((a.kind, a.to_triage, a.answer), (Kind::OutOfScope, false, Answer::Letter));
+        assert_eq!(
+            (a.kind, a.to_triage, a.answer),
+            (Kind::OutOfScope, false, Answer::Letter)
+        );
         assert!(admit(&only_pcn, &Facts::default(), &bins).to_triage);
         let kinds = InboundConfig {
             auto_redirect: AutoRedirect::Rules(vec!["service-request".into()]),

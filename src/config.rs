@@ -615,7 +615,11 @@ impl Config {
     pub fn managers(&self) -> Vec<&Staff> {
         self.staff
             .iter()
-            .filter(|s| self.staff.iter().any(|o| o.manager.as_deref() == Some(&s.name)))
+            .filter(|s| {
+                self.staff
+                    .iter()
+                    .any(|o| o.manager.as_deref() == Some(&s.name))
+            })
             .collect()
     }
 
@@ -638,7 +642,12 @@ impl Config {
     /// council's complaints inbox. Never nobody.
     pub fn duty_recipients(&self) -> Vec<(String, String)> {
         let staff = |s: &Staff| (s.name.clone(), s.email.clone());
-        if let Some(d) = self.workflow.duty_manager.as_deref().and_then(|d| self.staff(d)) {
+        if let Some(d) = self
+            .workflow
+            .duty_manager
+            .as_deref()
+            .and_then(|d| self.staff(d))
+        {
             return vec![staff(d)];
         }
         let managers: Vec<(String, String)> = self.managers().into_iter().map(staff).collect();

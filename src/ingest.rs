@@ -10,11 +10,11 @@ use chrono::{DateTime, Duration, Utc};
 use rusqlite::Transaction;
 
 use crate::admission;
+use crate::admission::Answer;
 use crate::case::{self, Action, CloseReason, Kind, State};
 use crate::config::Config;
 use crate::store::messages::{self, NewMessage};
 use crate::store::quarantine::quarantine;
-use crate::admission::Answer;
 use crate::store::{
     self, auto_letters, intake, sources, LetterRequest, NewCase, Store, StoreError,
 };
@@ -134,12 +134,10 @@ pub fn prepare(cfg: &Config, raw: &[u8]) -> Prepared {
     };
     // Only a new case needs it, but it costs nothing in the database to have it ready.
     let verdict = match &parsed {
-        Ok(p) if p.from.is_some() && p.noise.is_none() && !p.is_bounce => {
-            Some(
-                cfg.triage
-                    .classify_with(&p.subject, &p.body, &cfg.policy.preset.exclusions),
-            )
-        }
+        Ok(p) if p.from.is_some() && p.noise.is_none() && !p.is_bounce => Some(
+            cfg.triage
+                .classify_with(&p.subject, &p.body, &cfg.policy.preset.exclusions),
+        ),
         _ => None,
     };
     let old_key_hash = match &parsed {
@@ -441,7 +439,11 @@ fn store_threaded(
                 (case_id, &found.case.reference),
                 &words,
                 &format!("in later mail from {}", join.who),
-                &format!("safeguarding:{}:{}", found.case.reference, crate::message::sha256_hex(m.key.as_bytes())),
+                &format!(
+                    "safeguarding:{}:{}",
+                    found.case.reference,
+                    crate::message::sha256_hex(m.key.as_bytes())
+                ),
                 now,
             )?;
         }
@@ -477,11 +479,8 @@ pub(crate) fn store_new_case(
     // how the case is opened).
     let restriction = auto_letters::customer_restriction(sp, from)?;
     let hour = admission::hour_of(now);
-    let safeguarding = crate::triage::safeguarding_found(
-        &cfg.workflow.safeguarding_phrases,
-        &p.subject,
-        &p.body,
-    );
+    let safeguarding =
+        crate::triage::safeguarding_found(&cfg.workflow.safeguarding_phrases, &p.subject, &p.body);
     let facts = admission::Facts {
         backlog: opts.backlog,
         old: admission::is_old(&cfg.inbound, m.received_at, now),
@@ -796,10 +795,7 @@ fn represented(
         store::flag_case(
             sp,
             case_id,
-            &format!(
-                "representative ({}): check the resident's consent",
-                r.role
-            ),
+            &format!("representative ({}): check the resident's consent", r.role),
         )?;
     }
     Ok(())

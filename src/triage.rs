@@ -317,7 +317,10 @@ impl Rules {
         if let Some((xi, phrases)) = exclusion_found(exclusions, &text) {
             let score = self.threshold * phrases.len() as u32;
             if best.as_ref().is_none_or(|(s, _, _)| score > *s) {
-                let hits = phrases.iter().map(|p| format!("'{p}' +{}", self.threshold)).collect();
+                let hits = phrases
+                    .iter()
+                    .map(|p| format!("'{p}' +{}", self.threshold))
+                    .collect();
                 best = Some((score, Candidate::Exclusion(xi), hits));
             }
         }
@@ -507,14 +510,48 @@ const ACTING_FOR: &[&str] = &[
 /// Who the writer is, by the first of these found (in this order).
 const ROLES: &[(&str, &[&str])] = &[
     ("councillor", &["councillor", "cllr"]),
-    ("mp", &["member of parliament", "mp for", "as mp", "constituent", "mp's office", "constituency"]),
-    ("advocate", &["advocate", "advocacy", "citizens advice", "support worker", "solicitor"]),
+    (
+        "mp",
+        &[
+            "member of parliament",
+            "mp for",
+            "as mp",
+            "constituent",
+            "mp's office",
+            "constituency",
+        ],
+    ),
+    (
+        "advocate",
+        &[
+            "advocate",
+            "advocacy",
+            "citizens advice",
+            "support worker",
+            "solicitor",
+        ],
+    ),
     (
         "relative",
         &[
-            "my mother", "my father", "my mum", "my dad", "my son", "my daughter", "my husband",
-            "my wife", "my partner", "my brother", "my sister", "my grandmother", "my grandfather",
-            "my nan", "my aunt", "my uncle", "my parents", "my elderly",
+            "my mother",
+            "my father",
+            "my mum",
+            "my dad",
+            "my son",
+            "my daughter",
+            "my husband",
+            "my wife",
+            "my partner",
+            "my brother",
+            "my sister",
+            "my grandmother",
+            "my grandfather",
+            "my nan",
+            "my aunt",
+            "my uncle",
+            "my parents",
+            "my elderly",
         ],
     ),
 ];
@@ -585,7 +622,22 @@ pub fn representation(subject: &str, body: &str) -> Option<Representation> {
 /// stop, line end, or "who", "about", "regarding"...), with a title-led name after a
 /// comma kept ("my mother, Mrs Jean Smith"). At most 80 characters; none if empty.
 fn named_after(rest: &str) -> Option<String> {
-    const STOPS: &[&str] = &[" who ", " about ", " regarding ", " concerning ", " in relation", " because ", " as ", " and ", " to ", " with ", " at ", " whose ", " from ", " in "];
+    const STOPS: &[&str] = &[
+        " who ",
+        " about ",
+        " regarding ",
+        " concerning ",
+        " in relation",
+        " because ",
+        " as ",
+        " and ",
+        " to ",
+        " with ",
+        " at ",
+        " whose ",
+        " from ",
+        " in ",
+    ];
     let rest = rest.trim_start();
     let mut end = rest
         .find([',', '.', '\n', '\r', ';', ':', '(', '\u{2026}'])
@@ -604,7 +656,9 @@ fn named_after(rest: &str) -> Option<String> {
             .iter()
             .any(|t| after.starts_with(t));
         if titled {
-            let stop = after.find([',', '.', '\n', ';', '(']).unwrap_or(after.len());
+            let stop = after
+                .find([',', '.', '\n', ';', '('])
+                .unwrap_or(after.len());
             let lower = after[..stop].to_ascii_lowercase();
             let stop = STOPS
                 .iter()

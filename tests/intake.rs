@@ -74,7 +74,10 @@ fn a_safeguarding_concern_is_acknowledged_flagged_urgent_and_mailed_at_once_neve
             "{out}"
         );
         let (kind, state, flag) = case_summary(&s, "2026-12-07T10:00:00Z", &r);
-        assert_eq!((kind.as_str(), state.as_str()), ("complaint", "acknowledged"));
+        assert_eq!(
+            (kind.as_str(), state.as_str()),
+            ("complaint", "acknowledged")
+        );
         assert!(
             flag.contains("URGENT: possible safeguarding concern"),
             "{flag}"
@@ -116,9 +119,12 @@ fn with_no_safeguarding_contact_the_duty_manager_then_every_manager_is_told() {
     let to: Vec<String> = staff_mail(&s).into_iter().map(|m| m.0).collect();
     assert_eq!(to, ["bob@council.example", "cat@council.example"]);
     let v = s.case("2026-12-07T10:00:00Z", "WLDC-2026-00001");
-    assert!(v["events"].as_array().unwrap().iter().any(|e| e["kind"]
-        == "safeguarding concern"
-        && e["detail"].as_str().unwrap().contains("told bob, cat")));
+    assert!(v["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["kind"] == "safeguarding concern"
+            && e["detail"].as_str().unwrap().contains("told bob, cat")));
 }
 
 #[test]
@@ -132,7 +138,13 @@ fn representatives_are_recorded_and_their_complaints_acknowledged_with_a_copy_to
         ("Sue Smith <sue@example.org>", "My mother", "I am writing on behalf of my elderly mother, Mrs Jean Smith, who cannot use email. She has asked me to complain for her about her missed assisted collection.", "relative", "my elderly mother, Mrs Jean Smith"),
     ];
     for (i, (from, subject, body, _, _)) in mails.iter().enumerate() {
-        s.mail(&format!("{i}"), from, subject, body, &format!("rep{i}@example.org"));
+        s.mail(
+            &format!("{i}"),
+            from,
+            subject,
+            body,
+            &format!("rep{i}@example.org"),
+        );
     }
     let out = s.run("2026-12-07T10:00:00Z", &["poll"]);
     for (i, (_, _, _, role, whom)) in mails.iter().enumerate() {
@@ -222,7 +234,9 @@ fn compensation_asked_for_inside_a_complaint_is_acknowledged_as_a_complaint() {
     }
     let out = s.run("2026-12-07T10:00:00Z", &["poll"]);
     assert!(
-        out.contains("4 new cases (4 with a letter queued, 0 deferred to a later hour, 0 to triage)"),
+        out.contains(
+            "4 new cases (4 with a letter queued, 0 deferred to a later hour, 0 to triage)"
+        ),
         "{out}"
     );
     for i in 1..=4 {
@@ -260,14 +274,28 @@ fn a_redirect_waits_to_triage_with_its_deadline_counting_until_an_officer_decide
     assert!(letter_kinds(&s, "BNES-2026-00001").is_empty());
     // The acknowledgement deadline counts from receipt: 5 working days, Mon 21 Dec.
     assert_eq!(
-        s.due("2026-12-14T10:00:00Z", "BNES-2026-00001", "stage1", "acknowledge"),
+        s.due(
+            "2026-12-14T10:00:00Z",
+            "BNES-2026-00001",
+            "stage1",
+            "acknowledge"
+        ),
         "2026-12-21"
     );
     let list = s.run("2026-12-14T10:00:00Z", &["cases", "--to-triage"]);
-    assert!(list.contains("BNES-2026-00001") && list.contains("BNES-2026-00002"), "{list}");
-    assert!(list.contains("Mon 21 Dec 2026") || list.contains("2026-12-21"), "{list}");
+    assert!(
+        list.contains("BNES-2026-00001") && list.contains("BNES-2026-00002"),
+        "{list}"
+    );
+    assert!(
+        list.contains("Mon 21 Dec 2026") || list.contains("2026-12-21"),
+        "{list}"
+    );
     // Bath & NES's own exclusion for parking tickets, with its route (not the generic rule's).
-    assert!(list.contains("the policy's exclusion 'parking-ticket'"), "{list}");
+    assert!(
+        list.contains("the policy's exclusion 'parking-ticket'"),
+        "{list}"
+    );
     assert!(list.contains("Parking Services"), "{list}");
     assert!(list.contains("the Insurance team"), "{list}");
     // Ticks close nothing and send nothing; after 4 office hours (14:00) the managers
@@ -279,7 +307,9 @@ fn a_redirect_waits_to_triage_with_its_deadline_counting_until_an_officer_decide
         out.contains("BNES-2026-00001: waiting to triage over 4 working hours, told bob, cat"),
         "{out}"
     );
-    assert!(!s.run("2026-12-14T15:00:00Z", &["tick"]).contains("waiting to triage"));
+    assert!(!s
+        .run("2026-12-14T15:00:00Z", &["tick"])
+        .contains("waiting to triage"));
     let (kind, state, flag) = case_summary(&s, "2026-12-15T09:00:00Z", "BNES-2026-00001");
     assert_eq!((kind.as_str(), state.as_str()), ("complaint", "received"));
     assert!(flag.contains("to triage: suggested out-of-scope"), "{flag}");
@@ -291,7 +321,10 @@ fn a_redirect_waits_to_triage_with_its_deadline_counting_until_an_officer_decide
     assert!(out.contains("closed (suggestion accepted"), "{out}");
     let (kind, state, _) = case_summary(&s, "2026-12-15T09:30:00Z", "BNES-2026-00001");
     assert_eq!((kind.as_str(), state.as_str()), ("out-of-scope", "closed"));
-    assert_eq!(letter_kinds(&s, "BNES-2026-00001"), ["out-of-scope-redirect"]);
+    assert_eq!(
+        letter_kinds(&s, "BNES-2026-00001"),
+        ["out-of-scope-redirect"]
+    );
     // ...and treats the second as a complaint: acknowledged now.
     let out = s.run(
         "2026-12-15T09:31:00Z",
@@ -340,7 +373,10 @@ fn a_rule_the_council_lets_act_alone_redirects_and_closes_without_an_officer() {
         "{out}"
     );
     let out = s.run("2026-12-14T10:05:00Z", &["tick"]);
-    assert!(out.contains("BNES-2026-00001: out-of-scope answered, closed"), "{out}");
+    assert!(
+        out.contains("BNES-2026-00001: out-of-scope answered, closed"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -389,7 +425,9 @@ fn a_surge_is_acknowledged_oldest_first_in_later_hours_each_exactly_once() {
     // Mon 14 Dec 2026 09:00 UTC: 5 go this hour, 7 wait.
     let out = s.run("2026-12-14T09:00:00Z", &["poll"]);
     assert!(
-        out.contains("12 new cases (5 with a letter queued, 7 deferred to a later hour, 0 to triage)"),
+        out.contains(
+            "12 new cases (5 with a letter queued, 7 deferred to a later hour, 0 to triage)"
+        ),
         "{out}"
     );
     // The same hour has no room left.
@@ -465,7 +503,9 @@ fn when_the_cap_cannot_meet_the_acknowledgement_deadline_the_duty_manager_is_tol
     let out = s.run("2026-12-21T09:05:00Z", &["tick"]);
     assert!(out.contains("1 deferred acknowledgements sent"), "{out}");
     assert!(
-        out.contains("1 deferred acknowledgements due by 2026-12-21 cannot all go this hour: told bob"),
+        out.contains(
+            "1 deferred acknowledgements due by 2026-12-21 cannot all go this hour: told bob"
+        ),
         "{out}"
     );
     assert!(staff_mail(&s)
@@ -506,5 +546,8 @@ fn a_safeguarding_case_is_not_auto_closed_when_its_reply_window_lapses() {
     assert!(!out.contains("auto-closed"), "{out}");
     let (_, state, flag) = case_summary(&s, "2027-01-11T09:00:00Z", "BNES-2026-00001");
     assert_eq!(state, "awaiting-customer");
-    assert!(flag.contains("reply window ended: decide whether to close"), "{flag}");
+    assert!(
+        flag.contains("reply window ended: decide whether to close"),
+        "{flag}"
+    );
 }

@@ -651,20 +651,32 @@ fn mail_waiting_to_triage_shows_the_suggestion_and_an_officer_decides_it_in_one_
     let s = desk.session("ann", "ann's long password");
     let p = desk.get(&format!("/cases/{}", refs[0]), Some(&s));
     assert!(p.body.contains("Waiting to triage"), "{}", p.body);
-    assert!(p.body.contains("Accept: send the redirect letter and close"));
+    assert!(p
+        .body
+        .contains("Accept: send the redirect letter and close"));
     assert!(p.body.contains("Needs attention"), "the flag is shown");
     // Accepted: the drafted redirect goes and the case closes out of scope.
     let (csrf, version) = page(&desk, &s, &refs[0]);
     let r = desk.post(
         &format!("/cases/{}/triage", refs[0]),
         &s,
-        &[("csrf", &csrf), ("version", &version), ("decision", "accept")],
+        &[
+            ("csrf", &csrf),
+            ("version", &version),
+            ("decision", "accept"),
+        ],
     );
     assert_eq!(r.status, 303, "{}", r.body);
-    assert_eq!(letters(&desk, &refs[0]), [("out-of-scope-redirect".to_string(), "pending".to_string())]);
+    assert_eq!(
+        letters(&desk, &refs[0]),
+        [("out-of-scope-redirect".to_string(), "pending".to_string())]
+    );
     let case = desk.site.case(&now(), &refs[0]);
     assert_eq!(
-        (case["case"]["kind"].as_str(), case["case"]["state"].as_str()),
+        (
+            case["case"]["kind"].as_str(),
+            case["case"]["state"].as_str()
+        ),
         (Some("out-of-scope"), Some("closed"))
     );
     assert!(events(&desk, &refs[0])
@@ -675,10 +687,17 @@ fn mail_waiting_to_triage_shows_the_suggestion_and_an_officer_decides_it_in_one_
     let r = desk.post(
         &format!("/cases/{}/triage", refs[1]),
         &s,
-        &[("csrf", &csrf), ("version", &version), ("decision", "complaint")],
+        &[
+            ("csrf", &csrf),
+            ("version", &version),
+            ("decision", "complaint"),
+        ],
     );
     assert_eq!(r.status, 303, "{}", r.body);
-    assert_eq!(letters(&desk, &refs[1]), [("acknowledgement".to_string(), "pending".to_string())]);
+    assert_eq!(
+        letters(&desk, &refs[1]),
+        [("acknowledgement".to_string(), "pending".to_string())]
+    );
     let shown = desk.get(&format!("/cases/{}", refs[1]), Some(&s));
     assert!(!shown.body.contains("Waiting to triage"), "{}", shown.body);
 }

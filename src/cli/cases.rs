@@ -230,7 +230,14 @@ fn to_triage(ctx: &Ctx, json: bool) -> Result<ExitCode> {
         })
         .collect();
     print_table(
-        &["REFERENCE", "ACKNOWLEDGE BY", "SUGGESTED", "ROUTE", "WHY", "SUBJECT"],
+        &[
+            "REFERENCE",
+            "ACKNOWLEDGE BY",
+            "SUGGESTED",
+            "ROUTE",
+            "WHY",
+            "SUBJECT",
+        ],
         &rows,
     );
     if list.is_empty() {
@@ -311,7 +318,11 @@ pub fn show(ctx: &Ctx, a: CaseArgs) -> Result<ExitCode> {
                 .map(|n| format!("{} ", esc(n)))
                 .unwrap_or_default(),
             esc(r.for_whom.as_deref().unwrap_or("someone not named")),
-            if r.consent { "recorded" } else { "not recorded" },
+            if r.consent {
+                "recorded"
+            } else {
+                "not recorded"
+            },
             match (&r.resident_email, r.consent) {
                 (Some(e), true) => format!("; letters copied to {}", esc(e)),
                 _ => String::new(),

@@ -503,7 +503,11 @@ pub struct TriageArgs {
     pub reference: String,
     /// Accept triage's suggestion: its drafted redirect letter goes and the case closes
     /// as out of scope.
-    #[arg(long, conflicts_with = "complaint", required_unless_present = "complaint")]
+    #[arg(
+        long,
+        conflicts_with = "complaint",
+        required_unless_present = "complaint"
+    )]
     pub accept: bool,
     /// Turn the suggestion down: it is a complaint, acknowledged now.
     #[arg(long)]
@@ -589,9 +593,16 @@ pub fn representative(ctx: &Ctx, a: RepresentativeArgs) -> Result<ExitCode> {
         "{}: {} {}writing for {}; consent {}{}",
         a.reference.to_ascii_uppercase(),
         r.role,
-        r.name.as_deref().map(|n| format!("{} ", esc(n))).unwrap_or_default(),
+        r.name
+            .as_deref()
+            .map(|n| format!("{} ", esc(n)))
+            .unwrap_or_default(),
         esc(r.for_whom.as_deref().unwrap_or("someone not named")),
-        if r.consent { "recorded" } else { "not recorded" },
+        if r.consent {
+            "recorded"
+        } else {
+            "not recorded"
+        },
         match (&r.resident_email, r.consent) {
             (Some(e), true) => format!("; letters copied to {}", esc(e)),
             _ => String::new(),

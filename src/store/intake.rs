@@ -162,13 +162,15 @@ impl Store {
                 ))
             })
             .optional()?;
-        Ok(row.map(|(kind, exclusion_id, letter_kind, data, reason)| Suggestion {
-            kind: crate::case::Kind::parse(&kind).unwrap_or(crate::case::Kind::OutOfScope),
-            exclusion_id,
-            letter_kind,
-            letter_data: serde_json::from_str(&data).unwrap_or_else(|_| serde_json::json!({})),
-            reason,
-        }))
+        Ok(row.map(
+            |(kind, exclusion_id, letter_kind, data, reason)| Suggestion {
+                kind: crate::case::Kind::parse(&kind).unwrap_or(crate::case::Kind::OutOfScope),
+                exclusion_id,
+                letter_kind,
+                letter_data: serde_json::from_str(&data).unwrap_or_else(|_| serde_json::json!({})),
+                reason,
+            },
+        ))
     }
 
     /// Cases waiting "to triage" (a suggestion no one has decided, on a case not yet

@@ -25,7 +25,8 @@ pub fn deferred_step(
 ) -> Result<Step> {
     let policy = policy_of(cfg, case)?;
     if to_address_today >= cfg.inbound.max_auto_replies_per_day {
-        let why = format!("rate limit: {to_address_today} automatic letters to this address in 24 hours");
+        let why =
+            format!("rate limit: {to_address_today} automatic letters to this address in 24 hours");
         return Ok(Step {
             key: Some("deferred-ack".into()),
             plan: Plan {
