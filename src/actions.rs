@@ -175,13 +175,48 @@ pub fn escalate(
     reference: &str,
 ) -> Result<Case> {
     let (case, policy) = load(store, cfg, reference)?;
+    // Asked today (by phone, by letter): within the time the policy gives, or refused in
+    // its terms (or accepted late by the officer, where the policy leaves it to them).
+    let why = match plan::request_in_time(&case, policy, &cfg.calendar, london_date(now))? {
+        None => "customer asked for the next stage".to_string(),
+        Some(late) => format!("customer asked for the next stage; {late}"),
+    };
     let p = plan::escalate(
         &case,
         policy,
         &cfg.calendar,
         london_date(now),
         actor.starts_with("system"),
-        "customer asked for the next stage",
+        &why,
+    )?;
+    write(store, cfg, &case, &p, actor, now)
+}
+
+/// `escalate REF --from-reply [MESSAGE]`: an officer confirms that the customer's reply
+/// (the latest, or message `message`) asks for the next stage, as one flagged "possible
+/// review request" may. The request dates from the reply's arrival, not from today; a
+/// reply after the window the policy closes the complaint at is refused in its terms.
+pub fn escalate_from_reply(
+    store: &mut Store,
+    cfg: &Config,
+    now: DateTime<Utc>,
+    actor: &str,
+    reference: &str,
+    message: Option<i64>,
+) -> Result<Case> {
+    let (case, policy) = load(store, cfg, reference)?;
+    let (_, received) = store.customer_reply_on(case.id, message)?;
+    let received = crate::time::parse_stamp(&received).ok_or_else(|| {
+        refused(format!(
+            "{reference}: the reply's time '{received}' cannot be read"
+        ))
+    })?;
+    let p = plan::escalate_from_reply(
+        &case,
+        policy,
+        &cfg.calendar,
+        london_date(received),
+        london_date(now),
     )?;
     write(store, cfg, &case, &p, actor, now)
 }

@@ -248,6 +248,10 @@ pub struct Case {
     pub received_at: String,
     pub closed_at: Option<String>,
     pub flagged: Option<String>,
+    /// The customer's letters are printed and posted, not emailed (no email address, or
+    /// restricted to letters): a letter asked for waits until an officer posts it.
+    #[serde(skip)]
+    pub letters_by_post: bool,
     /// The earliest open deadline, if any.
     pub next_due: Option<String>,
     #[serde(skip)]

@@ -403,7 +403,19 @@ pub struct WorkflowConfig {
     /// The reason a holding letter gives, in words that finish "This is because ...".
     pub holding_reason: String,
     /// Words in a customer's reply within the reply window that ask for the next stage.
+    /// A phrase matches whole words, its last word also as the start of one ("review"
+    /// finds "reviewed", not "preview"). See [`crate::sweep::review`].
     pub review_phrases: Vec<String>,
+    /// Words in a reply that say no review is wanted: the complaint settled, the case
+    /// to be closed ("no longer dissatisfied", "happy for you to close"). Beside review
+    /// wording they make the reply uncertain, for an officer to read.
+    pub review_closing_phrases: Vec<String>,
+    /// Words that, a few words before review wording in the same part of a sentence,
+    /// turn it around ("not", "no longer", "don't want to", "thank you for").
+    pub review_negations: Vec<String>,
+    /// Words that make review wording in a sentence a question or a hesitation ("not
+    /// sure", "whether", "can I"): the reply is flagged "possible review request".
+    pub review_hedges: Vec<String>,
     /// Link in the satisfaction survey invitation.
     pub survey_url: Option<String>,
     /// How often the scheduler runs inside `redress run`.
@@ -482,6 +494,76 @@ impl Default for WorkflowConfig {
                 "unhappy with the response",
                 "take this further",
                 "next stage",
+            ]
+            .map(String::from)
+            .to_vec(),
+            review_closing_phrases: [
+                "no longer dissatisfied",
+                "not dissatisfied",
+                "no longer unhappy",
+                "happy for you to close",
+                "happy for the complaint to be closed",
+                "happy for it to be closed",
+                "please close",
+                "you can close",
+                "you may close",
+                "can be closed",
+                "close my complaint",
+                "close the complaint",
+                "close the case",
+                "withdraw my complaint",
+                "resolved",
+                "all sorted",
+                "no further action",
+                "not needed",
+                "not necessary",
+                "no need to escalate",
+                "no need for a review",
+                "no need to take this further",
+                "satisfied with your response",
+                "satisfied with the response",
+                "happy with your response",
+                "happy with the response",
+                "happy with the outcome",
+            ]
+            .map(String::from)
+            .to_vec(),
+            review_negations: [
+                "not",
+                "no longer",
+                "never",
+                "no need to",
+                "no need for",
+                "dont",
+                "didnt",
+                "doesnt",
+                "wont",
+                "without",
+                "thank you for",
+                "thanks for",
+            ]
+            .map(String::from)
+            .to_vec(),
+            review_hedges: [
+                "not sure",
+                "unsure",
+                "whether",
+                "wondering",
+                "thinking about",
+                "thinking of",
+                "considering",
+                "might",
+                "maybe",
+                "perhaps",
+                "if i should",
+                "should i",
+                "can i",
+                "could i",
+                "do i need",
+                "how do i",
+                "how can i",
+                "what happens if",
+                "undecided",
             ]
             .map(String::from)
             .to_vec(),
@@ -572,9 +654,13 @@ impl Config {
         if !managers.is_empty() {
             return managers;
         }
-        vec![("complaints inbox".to_string(), self.council.email.clone())]
+        vec![(COUNCIL_INBOX.to_string(), self.council.email.clone())]
     }
 }
+
+/// The name the council's complaints address goes by among a staff alert's recipients,
+/// when no member of staff can be named.
+pub const COUNCIL_INBOX: &str = "complaints inbox";
 
 impl Config {
     /// How letters name the contact of a single-contact restriction (`restrict

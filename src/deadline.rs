@@ -305,6 +305,10 @@ pub struct Deadline {
     pub due: String,
     pub status: Status,
     pub met_on: Option<String>,
+    /// The letter that met it, while that letter waits to be printed and posted: the
+    /// deadline is held to post since `met_on` until an officer records the posting,
+    /// whose day then becomes `met_on`.
+    pub held_letter: Option<i64>,
 }
 
 impl Deadline {

@@ -259,6 +259,21 @@ pub fn transition(
     today: NaiveDate,
     detail: Option<&str>,
 ) -> Result<Transition> {
+    transition_requested(case, action, policy, cal, today, None, detail)
+}
+
+/// [`transition`], with the day the customer asked for the next stage when it was not
+/// today (an officer confirming a reply received earlier): the next stage's deadlines
+/// count from it, and the reply window was met on it.
+fn transition_requested(
+    case: &Case,
+    action: Action,
+    policy: &Policy,
+    cal: &Calendar,
+    today: NaiveDate,
+    requested_on: Option<NaiveDate>,
+    detail: Option<&str>,
+) -> Result<Transition> {
     use deadline::Kind as D;
     let from = case.state;
     let to = case::transition(from, action)
@@ -322,7 +337,7 @@ pub fn transition(
                     Some(CouncilEntry::Move) => today,
                 }
             } else {
-                today
+                requested_on.unwrap_or(today)
             };
             if action == Action::Route {
                 // The current stage's deadlines are no longer owed: no response is due there.
@@ -330,7 +345,11 @@ pub fn transition(
                     stage: case.stage.clone(),
                 });
             } else {
-                deadlines.push(met(&[D::EscalationWindow]));
+                deadlines.push(DeadlineOp::MarkMet {
+                    stage: case.stage.clone(),
+                    kinds: vec![D::EscalationWindow],
+                    on: requested,
+                });
             }
             if from == State::Closed {
                 facts.close = Some(None);
@@ -702,8 +721,135 @@ pub fn escalate(
         policy,
         cal,
         today,
+        None,
         automatic,
         why,
+    )
+}
+
+/// When a request for the next stage comes, as the case's stage's escalation window
+/// (`[stages.escalation_window]`) reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RequestTiming {
+    /// The stage sets no time limit, or the request came within it.
+    InTime,
+    /// After the window ended on `ended`: what the policy does then (`on_lapse`), and
+    /// the policy's terms in words for the officer.
+    Late {
+        ended: NaiveDate,
+        on_lapse: crate::policy::OnLapse,
+        wording: String,
+    },
+}
+
+/// Whether a request for the next stage made on `requested` is within the time the
+/// policy gives the customer after our response at the case's stage. The window's end
+/// is the one the stored deadline has (the same reading of the policy).
+pub fn request_timing(
+    case: &Case,
+    policy: &Policy,
+    cal: &Calendar,
+    requested: NaiveDate,
+) -> RequestTiming {
+    let Some(stage) = policy.stage(&case.stage) else {
+        return RequestTiming::InTime;
+    };
+    let Some(window) = &stage.escalation_window else {
+        return RequestTiming::InTime;
+    };
+    let Some(ended) = deadline::stage_deadlines(policy, &case.stage, &case.facts.facts(), cal)
+        .into_iter()
+        .find(|d| d.kind == deadline::Kind::EscalationWindow)
+        .map(|d| d.due)
+    else {
+        return RequestTiming::InTime;
+    };
+    if requested <= ended {
+        return RequestTiming::InTime;
+    }
+    let next = policy
+        .next_stage(&case.stage)
+        .map_or("the next stage", |s| s.name.as_str());
+    let then = match window.on_lapse {
+        crate::policy::OnLapse::AutoClose => "after that the complaint is closed",
+        crate::policy::OnLapse::CloseResolved => "after that the complaint ends at this stage",
+        crate::policy::OnLapse::StayOpen => "after that an officer decides",
+    };
+    RequestTiming::Late {
+        ended,
+        on_lapse: window.on_lapse,
+        wording: format!(
+            "the {} policy gives the customer {} from our {} response to ask for {next}, which ended on {}; {then}, and this request came on {}",
+            policy.preset.council,
+            window.period.length(),
+            stage.name,
+            crate::calendar::show(ended),
+            crate::calendar::show(requested),
+        ),
+    }
+}
+
+/// An officer takes a customer's request for the next stage made on `requested`: refused
+/// in the policy's terms when it came after the window the policy closes the complaint
+/// at; where the policy leaves a late request to an officer, `Some` words for the
+/// timeline saying it was late and accepted (the officer's action is that decision).
+pub fn request_in_time(
+    case: &Case,
+    policy: &Policy,
+    cal: &Calendar,
+    requested: NaiveDate,
+) -> Result<Option<String>> {
+    match request_timing(case, policy, cal, requested) {
+        RequestTiming::InTime => Ok(None),
+        RequestTiming::Late {
+            on_lapse: crate::policy::OnLapse::StayOpen,
+            wording,
+            ..
+        } => Ok(Some(format!("{wording}: accepted by an officer"))),
+        RequestTiming::Late { wording, .. } => Err(refused(format!(
+            "{}: too late for a review: {wording}",
+            case.reference
+        ))),
+    }
+}
+
+/// The customer's reply received on `reply_on` asks for the next stage, as an officer
+/// reads it (a reply flagged "possible review request"), confirmed `today`: the request
+/// dates from the reply, so the next stage's deadlines count from it; the escalation
+/// acknowledgement goes today. A reply after the window the policy closes the complaint
+/// at is refused in the policy's terms; where the policy leaves a late request to an
+/// officer, the officer's confirmation is that decision, and the timeline says so.
+pub fn escalate_from_reply(
+    case: &Case,
+    policy: &Policy,
+    cal: &Calendar,
+    reply_on: NaiveDate,
+    today: NaiveDate,
+) -> Result<Plan> {
+    if case.facts_responded_on().is_some_and(|r| reply_on < r) {
+        return Err(refused(format!(
+            "{}: that reply came on {}, before our response: it does not ask about it",
+            case.reference,
+            crate::calendar::show(reply_on)
+        )));
+    }
+    let asked = format!(
+        "the customer's reply of {} asks for a review",
+        crate::time::iso(reply_on)
+    );
+    let why = match request_in_time(case, policy, cal, reply_on)? {
+        None => format!("{asked} (confirmed by an officer)"),
+        Some(late) => format!("{asked}; {late}"),
+    };
+    next_stage(
+        case,
+        Action::RequestEscalation,
+        policy,
+        cal,
+        today,
+        Some(reply_on),
+        false,
+        &why,
     )
 }
 
@@ -731,19 +877,30 @@ pub fn route(
         )));
     }
     let detail = format!("moved on by the council: {}", why.trim());
-    next_stage(case, Action::Route, policy, cal, today, false, &detail)
+    next_stage(
+        case,
+        Action::Route,
+        policy,
+        cal,
+        today,
+        None,
+        false,
+        &detail,
+    )
 }
 
+#[allow(clippy::too_many_arguments)]
 fn next_stage(
     case: &Case,
     action: Action,
     policy: &Policy,
     cal: &Calendar,
     today: NaiveDate,
+    requested_on: Option<NaiveDate>,
     automatic: bool,
     why: &str,
 ) -> Result<Plan> {
-    let t = transition(case, action, policy, cal, today, Some(why))?;
+    let t = transition_requested(case, action, policy, cal, today, requested_on, Some(why))?;
     let after = t.applied_to(case);
     let mut p = Plan::default();
     p.push(Write::Transition(t));

@@ -23,6 +23,8 @@ use crate::policy::{OnLapse, Policy};
 use crate::store::{Author, Store};
 use crate::time::iso;
 
+pub mod review;
+
 const ACTOR: &str = "system:scheduler";
 
 /// What one `tick` did.
@@ -149,17 +151,59 @@ pub fn chain(cfg: &Config, officer: Option<&str>) -> Vec<String> {
     out
 }
 
-/// An email to staff by name (from [[staff]]); unknown names are left out.
-fn notify(cfg: &Config, key: String, names: &[&str], subject: String, body: String) -> Write {
+pub use crate::config::COUNCIL_INBOX;
+
+/// Who a staff alert goes to: those of `names` (from [`chain`]: the officer, else the
+/// duty manager, and up) listed under [[staff]]; with none of them, as for what no
+/// officer owns ([`Config::duty_recipients`]): every manager in the staff list, else the
+/// council's complaints address. Nobody is left unalerted while `tick` says an alert
+/// went (issue 22, item 8).
+pub fn alert_to(cfg: &Config, names: &[&str]) -> Vec<(String, String)> {
+    let named: Vec<(String, String)> = names
+        .iter()
+        .filter_map(|n| cfg.staff(n))
+        .map(|s| (s.name.clone(), s.email.clone()))
+        .collect();
+    if named.is_empty() {
+        cfg.duty_recipients()
+    } else {
+        named
+    }
+}
+
+/// How `tick`'s line names who an alert was mailed to: staff by name, the council's
+/// inbox by its address.
+pub fn mailed(to: &[(String, String)]) -> String {
+    to.iter()
+        .map(|(name, email)| {
+            if name == COUNCIL_INBOX {
+                email.as_str()
+            } else {
+                name.as_str()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// An email to staff, to the recipients [`alert_to`] gave.
+fn notify(key: String, to: &[(String, String)], subject: String, body: String) -> Write {
     Write::Notify {
         key,
-        to: names
-            .iter()
-            .filter_map(|n| cfg.staff(n))
-            .map(|s| (s.name.clone(), s.email.clone()))
-            .collect(),
+        to: to.to_vec(),
         subject,
         body,
+    }
+}
+
+/// What the customer is told of a holding letter, in a staff notice: sent, or, where
+/// their letters are printed and posted, waiting for an officer to do it (a held letter
+/// is not a sent one, issue 22 item 9).
+fn holding_letter_news(case: &Case) -> &'static str {
+    if case.letters_by_post {
+        "A holding letter to the customer is waiting to be printed and posted (they have no email address, or their letters go by post): please post it today"
+    } else {
+        "The customer has been sent a holding letter"
     }
 }
 
@@ -187,6 +231,7 @@ fn lapsed_without_extension(
     officer_and_manager: &[&str],
     manager: Option<&str>,
 ) {
+    let to = alert_to(cfg, officer_and_manager);
     let plan = Plan {
         writes: vec![
             Write::Event {
@@ -202,9 +247,8 @@ fn lapsed_without_extension(
                 iso(due)
             )),
             notify(
-                cfg,
                 format!("lapsed:{reference}:{stage}"),
-                officer_and_manager,
+                &to,
                 format!("[Ref {reference}] response overdue: no extension allowed"),
                 format!("The {stage} response on {reference} was due on {}. The policy allows no extension, so no new date has been given: answer the customer now, or take the complaint to the next stage.\n", show(due)),
             ),
@@ -215,8 +259,9 @@ fn lapsed_without_extension(
         plan,
         vec![Count::EscalatedToManager],
         Some(format!(
-            "{reference}: {stage} response lapsed {}, no extension under the policy, escalated",
-            iso(due)
+            "{reference}: {stage} response lapsed {}, no extension under the policy, escalated; mailed {}",
+            iso(due),
+            mailed(&to)
         )),
     ));
 }
@@ -257,6 +302,7 @@ fn holding_in_time(
         None => cfg.workflow.holding_days,
     };
     let new_due = cfg.calendar.add_working_days(due, days);
+    let to = alert_to(cfg, officer_and_manager);
     let plan = Plan {
         writes: vec![
             Write::Extension {
@@ -281,11 +327,13 @@ fn holding_in_time(
                 )),
             },
             notify(
-                cfg,
                 format!("holding:{reference}:{stage}"),
-                officer_and_manager,
-                format!("[Ref {reference}] holding letter sent"),
-                format!("The {stage} response on {reference} is due on {} and has not been sent. As the policy requires, the customer has been sent a holding letter with a new date of {}.\n", show(due), show(new_due)),
+                &to,
+                format!(
+                    "[Ref {reference}] holding letter {}",
+                    if case.letters_by_post { "to post" } else { "sent" }
+                ),
+                format!("The {stage} response on {reference} is due on {} and has not been sent. As the policy requires: {}, with a new date of {}.\n", show(due), holding_letter_news(case), show(new_due)),
             ),
         ],
     };
@@ -294,9 +342,11 @@ fn holding_in_time(
         plan,
         vec![Count::HoldingLetter],
         Some(format!(
-            "{reference}: {stage} response due {} not sent, holding letter in time to {}",
+            "{reference}: {stage} response due {} not sent, holding letter in time to {}{}; mailed {}",
             iso(due),
-            iso(new_due)
+            iso(new_due),
+            if case.letters_by_post { " (to print and post)" } else { "" },
+            mailed(&to)
         )),
     ));
 }
@@ -319,6 +369,7 @@ pub fn decide(
     let lapsed = due < today;
     let chain_names = chain(cfg, case.officer.as_deref());
     let officer_and_manager: Vec<&str> = chain_names.iter().map(|s| s.as_str()).take(2).collect();
+    let to = alert_to(cfg, &officer_and_manager);
     let mut steps = Vec::new();
     match (d.kind, lapsed) {
         (K::Respond | K::Extension, false) => {
@@ -333,9 +384,8 @@ pub fn decide(
                         )),
                     },
                     notify(
-                        cfg,
                         format!("alert:{reference}:{stage}:{kind}:{}", iso(due)),
-                        &officer_and_manager,
+                        &to,
                         format!("[Ref {reference}] response due {}", show(due)),
                         format!("The {stage} response on {reference} is due on {} ({days} working days from today).\nOfficer: {}\n", show(due), case.officer.as_deref().unwrap_or("not assigned")),
                     ),
@@ -350,8 +400,9 @@ pub fn decide(
                     plan,
                     vec![Count::Alert],
                     Some(format!(
-                        "{reference}: {stage} response due {}, officer and manager alerted",
-                        iso(due)
+                        "{reference}: {stage} response due {}; mailed {}",
+                        iso(due),
+                        mailed(&to)
                     )),
                 ));
             }
@@ -420,11 +471,13 @@ pub fn decide(
                     },
                     Write::Flag(format!("{stage} response overdue since {}", iso(due))),
                     notify(
-                        cfg,
                         format!("lapsed:{reference}:{stage}"),
-                        &officer_and_manager,
-                        format!("[Ref {reference}] response overdue: holding letter sent"),
-                        format!("The {stage} response on {reference} was due on {}. The customer has been sent a holding letter with a new date of {}.\n", show(due), show(new_due)),
+                        &to,
+                        format!(
+                            "[Ref {reference}] response overdue: holding letter {}",
+                            if case.letters_by_post { "to post" } else { "sent" }
+                        ),
+                        format!("The {stage} response on {reference} was due on {}. {}, with a new date of {}.\n", show(due), holding_letter_news(case), show(new_due)),
                     ),
                 ],
             };
@@ -433,9 +486,11 @@ pub fn decide(
                 plan,
                 vec![Count::HoldingLetter, Count::EscalatedToManager],
                 Some(format!(
-                    "{reference}: {stage} response lapsed {}, holding letter to {}, escalated",
+                    "{reference}: {stage} response lapsed {}, holding letter to {}{}, escalated; mailed {}",
                     iso(due),
-                    iso(new_due)
+                    iso(new_due),
+                    if case.letters_by_post { " (to print and post)" } else { "" },
+                    mailed(&to)
                 )),
             ));
             // Done already: the deadline is only marked (the holding letter's
@@ -450,6 +505,7 @@ pub fn decide(
                 .skip(1)
                 .take(2)
                 .collect();
+            let to = alert_to(cfg, &up);
             let plan = Plan {
                 writes: vec![
                     Write::Event {
@@ -466,9 +522,8 @@ pub fn decide(
                     },
                     Write::Flag(format!("extended target {} missed", iso(due))),
                     notify(
-                        cfg,
                         format!("lapsed-ext:{reference}:{stage}:{}", iso(due)),
-                        &up,
+                        &to,
                         format!("[Ref {reference}] extended deadline missed"),
                         format!("The extended {stage} target on {reference} ({}) has passed without a response.\n", show(due)),
                     ),
@@ -479,8 +534,9 @@ pub fn decide(
                 plan,
                 vec![Count::EscalatedToManager],
                 Some(format!(
-                    "{reference}: extended target {} missed, escalated further",
-                    iso(due)
+                    "{reference}: extended target {} missed, escalated further; mailed {}",
+                    iso(due),
+                    mailed(&to)
                 )),
             ));
             steps.push(Step::always(mark(d, Status::Lapsed, None)));
@@ -496,11 +552,17 @@ pub fn decide(
                     .flagged
                     .as_deref()
                     .is_some_and(|f| f.contains(crate::triage::SAFEGUARDING_FLAG));
+                // A reply that may ask for a review waits for an officer: the case is not
+                // closed under it (the reply came within the window).
+                let waiting = case
+                    .flagged
+                    .as_deref()
+                    .is_some_and(|f| f.contains(POSSIBLE_REVIEW));
                 let on_lapse = policy
                     .stage(stage)
                     .and_then(|s| s.escalation_window.as_ref())
                     .map(|w| w.on_lapse)
-                    .filter(|_| !safeguarding)
+                    .filter(|_| !safeguarding && !waiting)
                     .unwrap_or(OnLapse::StayOpen);
                 let no_reply = format!("no reply by {}", iso(due));
                 let key = format!("window:{stage}");
@@ -597,9 +659,8 @@ pub fn decide(
                         detail: Some(format!("{stage} {what} was due {}", iso(due))),
                     },
                     notify(
-                        cfg,
                         format!("lapsed:{reference}:{stage}:{kind}"),
-                        &officer_and_manager,
+                        &to,
                         format!("[Ref {reference}] {what} overdue"),
                         format!("The {what} on {reference} was due on {}.\n", show(due)),
                     ),
@@ -610,8 +671,9 @@ pub fn decide(
                 plan,
                 vec![Count::OverdueFlag],
                 Some(format!(
-                    "{reference}: {stage} {what} overdue since {}",
-                    iso(due)
+                    "{reference}: {stage} {what} overdue since {}; mailed {}",
+                    iso(due),
+                    mailed(&to)
                 )),
             ));
             steps.push(Step::always(mark(d, Status::Lapsed, None)));
@@ -649,10 +711,18 @@ pub fn answered(case: &Case, policy: &Policy, cfg: &Config, today: NaiveDate) ->
     })
 }
 
+/// The flag on a case whose customer's reply may ask for the next stage: while it is
+/// there, a lapsing reply window leaves the case open for the officer to decide.
+pub const POSSIBLE_REVIEW: &str = "possible review request";
+
 /// A reply from the customer on a case awaiting them (`words`: their own, quoted text
 /// left out), received at `received`. The steps are alternatives, in order: the first
-/// not done before is done. A review request (the next stage) when the reply asks for
-/// one after our response and there is a next stage; else a flag for the officer.
+/// not done before is done. After our response, where there is a next stage, the reply
+/// is read ([`review::read`]): a clear request opens the next stage (or, past the
+/// policy's window, is refused in its terms and flagged, or flagged for an officer to
+/// decide where the policy leaves it to them); an uncertain one is flagged "possible
+/// review request" for an officer to confirm (`escalate REF --from-reply`); anything
+/// else, and every reply in the end, is flagged for the officer.
 pub fn reply(
     case: &Case,
     message_id: i64,
@@ -662,64 +732,132 @@ pub fn reply(
     cfg: &Config,
 ) -> Result<Vec<Step>> {
     // Only what the customer sent after our response counts as a reply to it.
-    let after = case
-        .facts_responded_on()
-        .is_none_or(|r| london_date(received) >= r);
-    let wants_review = {
-        let b = words.to_lowercase();
-        cfg.workflow
-            .review_phrases
-            .iter()
-            .any(|p| b.contains(&p.to_lowercase()))
-    };
+    let on = london_date(received);
+    let after = case.facts_responded_on().is_none_or(|r| on >= r);
     let has_next = policy.next_stage(&case.stage).is_some();
+    let intent = if after && has_next {
+        review::read(words, &cfg.workflow)
+    } else {
+        review::Intent::NotRequest
+    };
+    let reference = &case.reference;
     let mut steps = Vec::new();
-    if after && wants_review && has_next {
-        steps.push(Step {
+    match (intent, plan::request_timing(case, policy, &cfg.calendar, on)) {
+        (review::Intent::Request, plan::RequestTiming::InTime) => steps.push(Step {
             key: Some(format!("review-request:{message_id}")),
             plan: plan::escalate(
                 case,
                 policy,
                 &cfg.calendar,
-                london_date(received),
+                on,
                 true,
                 "the customer's reply asks for a review",
             )?,
             counts: vec![Count::EscalationRequest],
             line: Some(format!(
-                "{}: customer asked for a review, escalation request acknowledged",
-                case.reference
+                "{reference}: customer asked for a review, escalation request acknowledged"
             )),
             at: Some(received),
-        });
+        }),
+        (review::Intent::Request, plan::RequestTiming::Late { on_lapse, wording, .. }) => {
+            let (flag, what) = if on_lapse == crate::policy::OnLapse::StayOpen {
+                (
+                    format!("late review request: {wording}; decide whether to accept it (escalate {reference} --from-reply)"),
+                    "for an officer to decide",
+                )
+            } else {
+                (
+                    format!("review request refused as too late: {wording}"),
+                    "refused as too late",
+                )
+            };
+            steps.push(officer_step(
+                case,
+                cfg,
+                "late-review",
+                message_id,
+                vec![
+                    Write::Event {
+                        kind: "review request".into(),
+                        detail: Some(format!("the customer's reply of {} asks for a review, {what}: {wording}", iso(on))),
+                    },
+                    Write::Flag(flag),
+                ],
+                format!("[Ref {reference}] review request after the time allowed"),
+                format!("The customer has replied on {reference} asking for a review. {}.\nThe complaint was not moved to the next stage {what}. Please read the reply and write to the customer.\n", upper_first(&wording)),
+                format!("{reference}: customer asked for a review after the window, {what}"),
+            ));
+        }
+        (review::Intent::Uncertain, _) => steps.push(officer_step(
+            case,
+            cfg,
+            "possible-review",
+            message_id,
+            vec![Write::Flag(format!(
+                "{POSSIBLE_REVIEW} in the customer's reply of {}: confirm with `escalate {reference} --from-reply`, or leave it",
+                iso(on)
+            ))],
+            format!("[Ref {reference}] possible review request"),
+            format!("The customer has replied on {reference} after our response, and the reply may ask for a review. Please read it: if it does, confirm it in one step (redress escalate {reference} --from-reply, or Escalate on the desk, \"in their latest reply\"); the request then dates from the reply, received on {}.\n", show(on)),
+            format!("{reference}: customer's reply may ask for a review, flagged for the officer"),
+        )),
+        _ => {}
     }
     steps.push(flag_reply(case, message_id, cfg));
     Ok(steps)
 }
 
+fn upper_first(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
+/// A step for the case's officer: `writes`, then a staff notice to the officer (or, with
+/// none, as [`alert_to`] falls back); the line names who was mailed.
+/// Keyed `{what}:{message_id}` (the notice `{what}:{reference}:{message_id}`).
+#[allow(clippy::too_many_arguments)]
+fn officer_step(
+    case: &Case,
+    cfg: &Config,
+    what: &str,
+    message_id: i64,
+    mut writes: Vec<Write>,
+    subject: String,
+    body: String,
+    line: String,
+) -> Step {
+    let names = chain(cfg, case.officer.as_deref());
+    let names: Vec<&str> = names.iter().map(|s| s.as_str()).take(1).collect();
+    let to = alert_to(cfg, &names);
+    writes.push(notify(
+        format!("{what}:{}:{message_id}", case.reference),
+        &to,
+        subject,
+        body,
+    ));
+    Step::once(
+        format!("{what}:{message_id}"),
+        Plan { writes },
+        vec![Count::ReplyFlagged],
+        Some(format!("{line}; mailed {}", mailed(&to))),
+    )
+}
+
 /// The customer replied after our response: the case flagged and its officer told.
 fn flag_reply(case: &Case, message_id: i64, cfg: &Config) -> Step {
     let reference = &case.reference;
-    let names = chain(cfg, case.officer.as_deref());
-    let names: Vec<&str> = names.iter().map(|s| s.as_str()).take(1).collect();
-    Step::once(
-        format!("reply:{message_id}"),
-        Plan {
-            writes: vec![
-                Write::Flag("the customer replied after our response".into()),
-                notify(
-                    cfg,
-                    format!("reply:{reference}:{message_id}"),
-                    &names,
-                    format!("[Ref {reference}] the customer replied"),
-                    format!("The customer has replied on {reference} after our response. Please read the reply and decide what it needs.\n"),
-                ),
-            ],
-        },
-        vec![Count::ReplyFlagged],
-        Some(format!(
-            "{reference}: customer replied, flagged for the officer"
-        )),
+    officer_step(
+        case,
+        cfg,
+        "reply",
+        message_id,
+        vec![Write::Flag("the customer replied after our response".into())],
+        format!("[Ref {reference}] the customer replied"),
+        format!("The customer has replied on {reference} after our response. Please read the reply and decide what it needs.\n"),
+        format!("{reference}: customer replied, flagged for the officer"),
     )
 }
 
@@ -749,6 +887,35 @@ pub fn tick(store: &mut Store, cfg: &Config, now: DateTime<Utc>) -> Result<TickR
     // First the acknowledgements the hourly cap deferred, as this hour has room: one
     // sent now meets its deadline before the deadlines below are looked at.
     intake::deferred(store, cfg, now, &mut rep)?;
+    // Replies from the customer on cases awaiting them: a review request, or a flag.
+    // Read before the deadlines: a request that came within the reply window is taken
+    // even when this pass also finds the window lapsed (the daemon was down, or the
+    // reply came late on its last day), rather than the case closing under it.
+    // Mail that may not act (auto-replies, bounces, third parties, unverified senders:
+    // ingestion gave it a no-reply reason) never triggers workflow.
+    for r in store.customer_replies()? {
+        store.batch(|store| -> Result<()> {
+            let case = store.case_by_id(r.case_id)?;
+            // The customer's own words only: a quoted copy of our letter ("you can ask
+            // for a review") must not turn a thank-you into an escalation request.
+            // The subject is a sentence of its own.
+            let words = format!(
+                "{}\n{}",
+                crate::message::normalise_subject(&r.subject),
+                crate::message::strip_quoted(&r.text)
+            );
+            let received = crate::time::parse_stamp(&r.received_at).unwrap_or(now);
+            let policy = policy_of(cfg, &case)?;
+            for step in reply(&case, r.message_id, &words, received, policy, cfg)? {
+                if write(store, cfg, &case, &step, now)? {
+                    rep.count(&step);
+                    break;
+                }
+            }
+            store.mark_reply_considered(r.message_id)?;
+            Ok(())
+        })?;
+    }
     // Due by the alert horizon, or by the furthest a holding letter goes out in time.
     let ahead = cfg
         .policies()
@@ -795,31 +962,6 @@ pub fn tick(store: &mut Store, cfg: &Config, now: DateTime<Utc>) -> Result<TickR
             let step = answered(&case, policy, cfg, today)?;
             write(store, cfg, &case, &step, now)?;
             rep.count(&step);
-            Ok(())
-        })?;
-    }
-    // Replies from the customer on cases awaiting them: a review request, or a flag.
-    // Mail that may not act (auto-replies, bounces, third parties, unverified senders:
-    // ingestion gave it a no-reply reason) never triggers workflow.
-    for r in store.customer_replies()? {
-        store.batch(|store| -> Result<()> {
-            let case = store.case_by_id(r.case_id)?;
-            // The customer's own words only: a quoted copy of our letter ("you can ask
-            // for a review") must not turn a thank-you into an escalation request.
-            let words = format!(
-                "{} {}",
-                crate::message::normalise_subject(&r.subject),
-                crate::message::strip_quoted(&r.text)
-            );
-            let received = crate::time::parse_stamp(&r.received_at).unwrap_or(now);
-            let policy = policy_of(cfg, &case)?;
-            for step in reply(&case, r.message_id, &words, received, policy, cfg)? {
-                if write(store, cfg, &case, &step, now)? {
-                    rep.count(&step);
-                    break;
-                }
-            }
-            store.mark_reply_considered(r.message_id)?;
             Ok(())
         })?;
     }

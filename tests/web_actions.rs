@@ -706,3 +706,63 @@ fn mail_waiting_to_triage_shows_the_suggestion_and_an_officer_decides_it_in_one_
     let shown = desk.get(&format!("/cases/{}", refs[1]), Some(&s));
     assert!(!shown.body.contains("Waiting to triage"), "{}", shown.body);
 }
+
+#[test]
+fn a_possible_review_request_is_confirmed_from_the_desk_in_one_action() {
+    // Issue 22, item 7: the officer confirms a reply flagged "possible review request"
+    // with Escalate, "in their latest reply"; the request dates from the reply.
+    let (desk, reference) = desk_with_a_case();
+    let s = desk.admin();
+    desk.site.respond(
+        &now(),
+        &reference,
+        "not upheld",
+        "The potholes were filled.",
+    );
+    desk.site.mail(
+        "2",
+        "Ada <ada@example.org>",
+        &format!("Re: [Ref {reference}] Our response"),
+        "They are back already. Can I escalate this?",
+        "a2@example.org",
+    );
+    desk.site.run(&now(), &["poll"]);
+    let out = desk.site.run(&now(), &["tick"]);
+    assert!(out.contains("may ask for a review"), "{out}");
+    let (csrf, version) = page(&desk, &s, &reference);
+    let p = desk.get(&format!("/cases/{reference}"), Some(&s));
+    assert!(p.body.contains("in their latest reply"), "{}", p.body);
+    let r = desk.post(
+        &format!("/cases/{reference}/escalate"),
+        &s,
+        &[("csrf", &csrf), ("version", &version), ("by", "reply")],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    let case = desk.site.case(&now(), &reference);
+    assert_eq!(case["case"]["stage"], "stage2", "{case}");
+    let received: String = desk
+        .site
+        .db()
+        .query_row(
+            "SELECT received_at FROM messages WHERE ingest_key LIKE '%a2@example.org%'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let ack = case["deadlines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["stage"] == "stage2" && d["kind"] == "acknowledge")
+        .unwrap()
+        .clone();
+    let reply_day = chrono::DateTime::parse_from_rfc3339(&received)
+        .unwrap()
+        .with_timezone(&chrono_tz::Europe::London)
+        .date_naive()
+        .to_string();
+    assert_eq!(ack["from_date"], reply_day.as_str(), "{ack}");
+    assert!(events(&desk, &reference).iter().any(|(_, _, d)| d
+        .as_deref()
+        .is_some_and(|d| d.contains("(confirmed by an officer)"))));
+}

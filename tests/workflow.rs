@@ -43,7 +43,7 @@ fn bath_complaint_through_holding_letter_review_and_final_response() {
     let out = s.run("2027-01-05T07:00:00Z", &["tick"]);
     assert!(
         out.contains(&format!(
-            "{r}: stage1 response due 2027-01-07, officer and manager alerted"
+            "{r}: stage1 response due 2027-01-07; mailed ann, bob"
         )),
         "{out}"
     );

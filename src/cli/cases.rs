@@ -352,6 +352,10 @@ pub fn show(ctx: &Ctx, a: CaseArgs) -> Result<ExitCode> {
         .iter()
         .map(|d| {
             let status = match (d.status, &d.met_on) {
+                // A held letter is not a sent one: met only once it is posted.
+                (Status::Met, Some(on)) if d.held_letter.is_some() => {
+                    format!("held to post since {on}")
+                }
                 (Status::Met, Some(on)) if on.as_str() > d.due.as_str() => {
                     format!("met late {on}")
                 }

@@ -106,6 +106,17 @@ pub struct EscalateArgs {
     /// With --council: why (kept on the case's timeline; not sent to the resident).
     #[arg(long)]
     pub reason: Option<String>,
+    /// The customer's reply asks for the next stage (one flagged "possible review
+    /// request"): the request dates from the day the reply came, not today. The latest
+    /// reply, or message MESSAGE (`redress case REF` lists them).
+    #[arg(
+        long,
+        value_name = "MESSAGE",
+        num_args = 0..=1,
+        default_missing_value = "latest",
+        conflicts_with_all = ["council", "reason"]
+    )]
+    pub from_reply: Option<String>,
     #[command(flatten)]
     pub by: By,
 }
@@ -352,6 +363,27 @@ pub fn extend(ctx: &Ctx, a: ExtendArgs) -> Result<ExitCode> {
 
 pub fn escalate(ctx: &Ctx, a: EscalateArgs) -> Result<ExitCode> {
     let mut store = ctx.store()?;
+    if let Some(m) = &a.from_reply {
+        let message = match m.trim() {
+            "latest" => None,
+            id => Some(id.parse::<i64>().map_err(|_| {
+                anyhow::anyhow!(
+                    "--from-reply {}: give a message id, or nothing for the latest reply",
+                    esc(id)
+                )
+            })?),
+        };
+        let c = actions::escalate_from_reply(
+            &mut store,
+            &ctx.config,
+            ctx.now,
+            &a.by.actor(),
+            &a.reference,
+            message,
+        )?;
+        said(&c);
+        return Ok(ExitCode::SUCCESS);
+    }
     let c = actions::escalate_by(
         &mut store,
         &ctx.config,

@@ -246,6 +246,7 @@ fn sample_cases(policy: &Policy, kind: Kind) -> Vec<Case> {
         received_at: received.to_rfc3339(),
         closed_at: None,
         flagged: None,
+        letters_by_post: false,
         next_due: None,
         facts: FactsRow {
             received_on: d(2026, 12, 21),

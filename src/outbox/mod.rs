@@ -215,6 +215,7 @@ fn as_of_case(case: &mut Case, as_of: AsOf) -> std::result::Result<Vec<Deadline>
                 period: d.period,
                 due: d.due,
                 met_on: d.met_on,
+                held_letter: None,
             })
         })
         .collect()

@@ -39,6 +39,7 @@ pub(crate) fn complaint(policy: &Policy, stage: usize, state: State) -> Case {
         received_at: "2026-11-02T09:00:00Z".into(),
         closed_at: None,
         flagged: None,
+        letters_by_post: false,
         next_due: None,
         facts: FactsRow {
             received_on: Some(day(2026, 11, 2)),

@@ -68,7 +68,8 @@ const CASE_COLUMNS: &str = "c.id, c.reference, c.policy, c.kind, c.state, c.stag
     cu.email, cu.name, c.subject, c.service, c.officer, c.past_officers, c.category, c.outcome,
     c.received_at, c.closed_at, c.flagged,
     (SELECT MIN(due) FROM deadlines d WHERE d.case_id = c.id AND +d.status = 'open'),
-    c.received_on, c.acknowledged_on, c.escalation_requested_on, c.investigation_started_on, c.responded_on";
+    c.received_on, c.acknowledged_on, c.escalation_requested_on, c.investigation_started_on, c.responded_on,
+    (cu.email IS NULL OR TRIM(COALESCE(cu.restriction, '')) = 'letter-only')";
 
 fn case_from_row(r: &rusqlite::Row) -> rusqlite::Result<Case> {
     let past: String = r.get(12)?;
@@ -95,6 +96,7 @@ fn case_from_row(r: &rusqlite::Row) -> rusqlite::Result<Case> {
         received_at: r.get(15)?,
         closed_at: r.get(16)?,
         flagged: r.get(17)?,
+        letters_by_post: r.get(24)?,
         next_due: r.get(18)?,
         facts: FactsRow {
             received_on: parse_date(r.get(19)?),
@@ -467,6 +469,10 @@ impl Store {
 pub(crate) fn apply_plan(tx: &Connection, case: &Case, plan: &Plan, by: &Author) -> Result<()> {
     // The response a transition of this plan recorded, for the outcome after it.
     let mut response: Option<i64> = None;
+    // The deadlines the plan met and its first letter: for a customer whose letters are
+    // posted, the letter meets them only once it is posted.
+    let mut met: Vec<(&str, crate::deadline::Kind)> = Vec::new();
+    let mut letter: Option<i64> = None;
     for w in &plan.writes {
         // A letter asked for and not yet rendered keeps the case as it was.
         if !matches!(
@@ -482,6 +488,11 @@ pub(crate) fn apply_plan(tx: &Connection, case: &Case, plan: &Plan, by: &Author)
         match w {
             Write::Transition(t) => {
                 response = write_transition(tx, case, t, by)?.or(response);
+                for op in &t.deadlines {
+                    if let crate::plan::DeadlineOp::MarkMet { stage, kinds, .. } = op {
+                        met.extend(kinds.iter().map(|k| (stage.as_str(), *k)));
+                    }
+                }
             }
             Write::Letter(l) => {
                 let last = latest_customer_message(tx, case)?;
@@ -502,6 +513,7 @@ pub(crate) fn apply_plan(tx: &Connection, case: &Case, plan: &Plan, by: &Author)
                     },
                 )?;
                 super::outbox::enclose(tx, case.id, id, &l.enclosures, by)?;
+                letter = letter.or(Some(id));
             }
             Write::Event { kind, detail } => insert_event(
                 tx,
@@ -575,6 +587,9 @@ pub(crate) fn apply_plan(tx: &Connection, case: &Case, plan: &Plan, by: &Author)
                 }
             }
         }
+    }
+    if let (true, Some(letter)) = (case.letters_by_post, letter) {
+        super::deadlines::hold_for_letter(tx, case.id, &met, letter)?;
     }
     Ok(())
 }

@@ -12,7 +12,7 @@ use crate::time::iso;
 impl Store {
     pub fn deadlines(&self, case_id: i64) -> Result<Vec<Deadline>> {
         let mut stmt = self.conn.prepare(
-            "SELECT stage, kind, from_event, from_date, period, due, status, met_on
+            "SELECT stage, kind, from_event, from_date, period, due, status, met_on, held_letter_id
              FROM deadlines WHERE case_id = ?1 ORDER BY due, id",
         )?;
         let rows = stmt
@@ -26,6 +26,7 @@ impl Store {
                     due: r.get(5)?,
                     status: r.get(6)?,
                     met_on: r.get(7)?,
+                    held_letter: r.get(8)?,
                 })
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
@@ -167,6 +168,58 @@ pub(crate) fn set_extension(
     )?
     .execute(params![case_id, stage])?;
     Ok(())
+}
+
+/// The deadlines a letter meets (an acknowledgement, a response, a review decision)
+/// among `met`, for a customer whose letters are printed and posted: held for `letter`
+/// until it is posted ([`letter_went`]). The customer's own steps (a review request
+/// meeting the reply window) are not the letter's.
+pub(crate) fn hold_for_letter(
+    tx: &Connection,
+    case_id: i64,
+    met: &[(&str, deadline::Kind)],
+    letter: i64,
+) -> Result<()> {
+    use deadline::Kind as K;
+    for (stage, kind) in met {
+        if matches!(kind, K::EscalationWindow | K::Survey | K::OverallLimit) {
+            continue;
+        }
+        tx.prepare_cached(
+            "UPDATE deadlines SET held_letter_id = ?4
+             WHERE case_id = ?1 AND stage = ?2 AND kind = ?3 AND status = 'met' AND held_letter_id IS NULL",
+        )?
+        .execute(params![case_id, stage, kind, letter])?;
+    }
+    Ok(())
+}
+
+/// Letter `letter` went on `on` (printed and posted, or emailed after all): the
+/// deadlines it was held for are met that day, and a response it carried counts as
+/// sent that day. Returns them as "KIND deadline (STAGE)", for the event.
+pub(crate) fn letter_went(tx: &Connection, letter: i64, on: NaiveDate) -> Result<Vec<String>> {
+    tx.prepare_cached(
+        "UPDATE responses SET sent_on = ?2
+         WHERE id IN (SELECT r.id FROM responses r JOIN deadlines d
+                      ON d.case_id = r.case_id AND d.stage = r.stage AND d.kind = 'respond'
+                         AND r.sent_on = d.met_on AND r.due IS d.due
+                      WHERE d.held_letter_id = ?1)",
+    )?
+    .execute(params![letter, iso(on)])?;
+    let mut st = tx.prepare_cached(
+        "UPDATE deadlines SET met_on = ?2, held_letter_id = NULL WHERE held_letter_id = ?1
+         RETURNING kind, stage",
+    )?;
+    let went = st
+        .query_map(params![letter, iso(on)], |r| {
+            Ok(format!(
+                "{} deadline ({})",
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?
+            ))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(went)
 }
 
 impl Store {

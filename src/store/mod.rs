@@ -38,6 +38,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/24_open_deadlines_cover_case.sql"),
     include_str!("migrations/25_response_deadlines.sql"),
     include_str!("migrations/26_triage_and_representatives.sql"),
+    include_str!("migrations/27_held_letters.sql"),
 ];
 
 /// How long a statement waits for another connection's write lock before it fails.

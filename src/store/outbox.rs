@@ -551,6 +551,8 @@ impl Store {
              WHERE id = ?1",
             params![letter.id, stamp(at)],
         )?;
+        // Held for posting once, then emailed after all (an address added, a retry).
+        super::deadlines::letter_went(&tx, letter.id, crate::calendar::london_date(at))?;
         insert_event(
             &tx,
             letter.case_id,
@@ -647,6 +649,18 @@ impl Store {
             return Err(super::StoreError::Refused(format!(
                 "letter {id} changed meanwhile: look again with redress outbox"
             )));
+        }
+        let mut detail = detail;
+        if status == "sent" {
+            let on = crate::calendar::london_date(at);
+            let went = super::deadlines::letter_went(&tx, id, on)?;
+            if !went.is_empty() {
+                detail.push_str(&format!(
+                    "; {} met on {}, the day it was posted",
+                    went.join(", "),
+                    crate::time::iso(on)
+                ));
+            }
         }
         insert_event(
             &tx,

@@ -43,6 +43,30 @@ impl Store {
         Ok(v)
     }
 
+    /// The customer's reply on case `case_id` an officer confirms as a review request:
+    /// message `id`, or the latest one; (message id, received at). Only mail that may act
+    /// on the case (not a third party's, no no-reply reason); refused when there is none.
+    pub fn customer_reply_on(&self, case_id: i64, id: Option<i64>) -> Result<(i64, String)> {
+        use rusqlite::OptionalExtension;
+        self.conn
+            .prepare_cached(
+                "SELECT id, received_at FROM messages
+                 WHERE case_id = ?1 AND (?2 IS NULL OR id = ?2)
+                 AND COALESCE(matched_by, '') NOT LIKE 'third-party%' AND no_reply_reason IS NULL
+                 ORDER BY received_at DESC, id DESC LIMIT 1",
+            )?
+            .query_row(params![case_id, id], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?
+            .ok_or_else(|| {
+                super::StoreError::Refused(match id {
+                    Some(id) => {
+                        format!("message {id} is not a reply from the customer on this case")
+                    }
+                    None => "no reply from the customer on this case".to_string(),
+                })
+            })
+    }
+
     /// The scheduler has acted on this reply.
     pub fn mark_reply_considered(&self, message_id: i64) -> Result<()> {
         self.conn

@@ -220,7 +220,15 @@ fn a_case_nobody_is_assigned_to_alerts_the_duty_manager_and_their_manager() {
         })
         .unwrap_or_default()
     };
-    assert!(alert_to(&cfg).is_empty());
+    // Issue 22, item 8: with no duty manager, every manager in the staff list (bob and
+    // cat are someone's manager; ann is not).
+    assert_eq!(
+        alert_to(&cfg),
+        vec![
+            ("bob".to_string(), "bob@council.example".to_string()),
+            ("cat".to_string(), "cat@council.example".to_string())
+        ]
+    );
     cfg.workflow.duty_manager = Some("bob".into());
     assert_eq!(
         alert_to(&cfg),
@@ -229,6 +237,120 @@ fn a_case_nobody_is_assigned_to_alerts_the_duty_manager_and_their_manager() {
             ("cat".to_string(), "cat@council.example".to_string())
         ]
     );
+    cfg.workflow.duty_manager = Some("cat".into());
+    assert_eq!(
+        alert_to(&cfg),
+        vec![("cat".to_string(), "cat@council.example".to_string())]
+    );
+}
+
+/// The recipients of the alert on `c`'s stage 1 response due soon, and tick's line.
+fn alert_of(cfg: &Config, c: &Case, p: &Policy) -> (Vec<(String, String)>, String) {
+    let steps = decide(
+        &due(&p.preset.stages[0].id, D::Respond, day(2026, 11, 27)),
+        c,
+        p,
+        cfg,
+        today(),
+    )
+    .unwrap();
+    let to = steps
+        .iter()
+        .flat_map(|s| s.plan.writes.clone())
+        .find_map(|w| match w {
+            Write::Notify { to, .. } => Some(to),
+            _ => None,
+        })
+        .unwrap();
+    (to, steps[0].line.clone().unwrap())
+}
+
+#[test]
+fn an_alert_with_no_officer_goes_to_the_duty_manager_and_the_line_names_them() {
+    let mut cfg = cfg();
+    cfg.workflow.duty_manager = Some("cat".into());
+    let p = policy("lgsco-code");
+    let mut c = complaint(&p, 0, State::Investigating);
+    c.officer = None;
+    let (to, line) = alert_of(&cfg, &c, &p);
+    assert_eq!(to, vec![("cat".into(), "cat@council.example".into())]);
+    assert_eq!(
+        line,
+        "T-2026-00001: stage1 response due 2026-11-27; mailed cat"
+    );
+    // With an officer, the officer and their manager, named.
+    c.officer = Some("ann".into());
+    let (_, line) = alert_of(&cfg, &c, &p);
+    assert_eq!(
+        line,
+        "T-2026-00001: stage1 response due 2026-11-27; mailed ann, bob"
+    );
+}
+
+#[test]
+fn an_alert_with_no_officer_and_no_duty_manager_goes_to_every_manager() {
+    let mut cfg = cfg();
+    cfg.staff.push(Staff {
+        name: "dee".into(),
+        email: "dee@council.example".into(),
+        manager: Some("cat".into()),
+        ..Staff::default()
+    });
+    let p = policy("west-lindsey");
+    let mut c = complaint(&p, 0, State::Investigating);
+    c.officer = None;
+    let (to, line) = alert_of(&cfg, &c, &p);
+    let names: Vec<&str> = to.iter().map(|t| t.0.as_str()).collect();
+    assert_eq!(names, vec!["bob", "cat"]);
+    assert!(line.ends_with("; mailed bob, cat"), "{line}");
+    // An officer not listed under [[staff]] (no address) is no one to mail either.
+    c.officer = Some("zed".into());
+    assert_eq!(alert_of(&cfg, &c, &p).0.len(), 2);
+}
+
+#[test]
+fn an_alert_with_no_staff_at_all_goes_to_the_councils_complaints_address() {
+    let mut cfg = cfg();
+    cfg.staff.clear();
+    let p = policy("west-lindsey");
+    let mut c = complaint(&p, 0, State::Investigating);
+    c.officer = None;
+    let (to, line) = alert_of(&cfg, &c, &p);
+    assert_eq!(
+        to,
+        vec![(COUNCIL_INBOX.to_string(), cfg.council.email.clone())]
+    );
+    assert!(
+        line.ends_with(&format!("; mailed {}", cfg.council.email)),
+        "{line}"
+    );
+    // Staff with no manager between them: still the council's address.
+    cfg.staff.push(Staff {
+        name: "ann".into(),
+        email: "ann@council.example".into(),
+        ..Staff::default()
+    });
+    assert_eq!(alert_of(&cfg, &c, &p).0[0].0, COUNCIL_INBOX);
+    // A lapsed extension with nobody above the officer: not nobody.
+    c.officer = Some("ann".into());
+    let steps = decide(
+        &due("stage1", D::Extension, day(2026, 11, 20)),
+        &c,
+        &p,
+        &cfg,
+        today(),
+    )
+    .unwrap();
+    let to = steps[0]
+        .plan
+        .writes
+        .iter()
+        .find_map(|w| match w {
+            Write::Notify { to, .. } => Some(to.clone()),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(to[0].1, cfg.council.email);
 }
 
 #[test]
@@ -751,4 +873,267 @@ fn the_lgsco_holding_letter_in_time_keeps_within_the_extension_limit_and_stockto
         let steps = decide(&due(&s.id, D::Respond, due_on), &c, &st, &cfg, due_on).unwrap();
         assert!(holding_steps(&steps).is_empty(), "{}: {steps:?}", s.id);
     }
+}
+
+fn noon(y: i32, m: u32, d: u32) -> DateTime<Utc> {
+    day(y, m, d).and_hms_opt(12, 0, 0).unwrap().and_utc()
+}
+
+fn keys(steps: &[Step]) -> Vec<String> {
+    steps.iter().map(|s| s.key.clone().unwrap()).collect()
+}
+
+fn flags(s: &Step) -> Vec<String> {
+    s.plan
+        .writes
+        .iter()
+        .filter_map(|w| match w {
+            Write::Flag(f) => Some(f.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Bath & NES stage 1, answered Fri 20 Nov 2026: the window (20 working days from our
+/// response) ends Fri 18 Dec 2026.
+fn bath_answered() -> (Policy, Case) {
+    let p = policy("bath-and-north-east-somerset");
+    let mut c = complaint(&p, 0, State::AwaitingCustomer);
+    c.facts.responded_on = Some(day(2026, 11, 20));
+    (p, c)
+}
+
+#[test]
+fn a_negated_or_thankful_reply_opens_no_stage_and_is_only_flagged() {
+    // Issue 22, item 7: "I am no longer dissatisfied, please close it" opened stage 2.
+    let cfg = cfg();
+    let (p, c) = bath_answered();
+    for words in [
+        "I am no longer dissatisfied, please close it",
+        "Thank you for looking into it. I am happy for you to close my complaint.",
+        "I don't want to take this further, it has been sorted now. Thanks",
+        "Re: Your complaint\nThere is no need to escalate, the bins were collected.",
+    ] {
+        let steps = reply(&c, 7, words, noon(2026, 11, 23), &p, &cfg).unwrap();
+        assert_eq!(keys(&steps), vec!["reply:7"], "{words}");
+        assert_eq!(
+            flags(&steps[0]),
+            vec!["the customer replied after our response"]
+        );
+        assert_eq!(
+            steps[0].line.as_deref(),
+            Some("T-2026-00001: customer replied, flagged for the officer; mailed ann")
+        );
+    }
+}
+
+#[test]
+fn an_uncertain_reply_is_flagged_as_a_possible_review_request_and_the_officer_told() {
+    let cfg = cfg();
+    let (p, c) = bath_answered();
+    let steps = reply(
+        &c,
+        7,
+        "I'm not sure whether to ask for a review of this.",
+        noon(2026, 11, 23),
+        &p,
+        &cfg,
+    )
+    .unwrap();
+    assert_eq!(keys(&steps), vec!["possible-review:7", "reply:7"]);
+    let s = &steps[0];
+    assert!(s.plan.transitions().next().is_none(), "no stage opened");
+    assert!(flags(s)[0].starts_with(
+        "possible review request in the customer's reply of 2026-11-23: confirm with `escalate T-2026-00001 --from-reply`"
+    ));
+    let (to, subject) = s
+        .plan
+        .writes
+        .iter()
+        .find_map(|w| match w {
+            Write::Notify { to, subject, .. } => Some((to.clone(), subject.clone())),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(to, vec![("ann".into(), "ann@council.example".into())]);
+    assert_eq!(subject, "[Ref T-2026-00001] possible review request");
+    assert_eq!(s.counts, vec![Count::ReplyFlagged]);
+}
+
+#[test]
+fn a_request_after_the_window_the_policy_closes_at_is_refused_in_its_terms() {
+    let cfg = cfg();
+    let (p, c) = bath_answered();
+    // In time on the window's last day, Fri 18 Dec.
+    let steps = reply(&c, 7, "I want a review.", noon(2026, 12, 18), &p, &cfg).unwrap();
+    assert_eq!(keys(&steps)[0], "review-request:7");
+    // Mon 21 Dec: too late (the tick had not yet closed the case).
+    let steps = reply(&c, 7, "I want a review.", noon(2026, 12, 21), &p, &cfg).unwrap();
+    assert_eq!(keys(&steps), vec!["late-review:7", "reply:7"]);
+    assert!(steps[0].plan.transitions().next().is_none());
+    assert_eq!(
+        flags(&steps[0]),
+        vec!["review request refused as too late: the Bath & North East Somerset Council policy gives the customer 20 working days from our Stage 1 response to ask for Stage 2 Review, which ended on 2026-12-18 Fri; after that the complaint is closed, and this request came on 2026-12-21 Mon".to_string()]
+    );
+    // The officer cannot confirm it either.
+    let err =
+        plan::escalate_from_reply(&c, &p, &cfg.calendar, day(2026, 12, 21), day(2026, 12, 22))
+            .unwrap_err()
+            .to_string();
+    assert!(err.starts_with("T-2026-00001: too late for a review: the Bath & North East Somerset Council policy gives the customer 20 working days"), "{err}");
+}
+
+#[test]
+fn a_late_request_where_the_policy_leaves_it_to_an_officer_is_flagged_for_them() {
+    let cfg = cfg();
+    let (mut p, c) = bath_answered();
+    p.preset.stages[0]
+        .escalation_window
+        .as_mut()
+        .unwrap()
+        .on_lapse = OnLapse::StayOpen;
+    let steps = reply(&c, 7, "I want a review.", noon(2026, 12, 21), &p, &cfg).unwrap();
+    assert_eq!(keys(&steps), vec!["late-review:7", "reply:7"]);
+    assert!(flags(&steps[0])[0]
+        .starts_with("late review request: the Bath & North East Somerset Council policy"));
+    assert!(flags(&steps[0])[0]
+        .ends_with("decide whether to accept it (escalate T-2026-00001 --from-reply)"));
+    // The officer's confirmation is the decision: accepted, and the timeline says so.
+    let plan =
+        plan::escalate_from_reply(&c, &p, &cfg.calendar, day(2026, 12, 21), day(2026, 12, 22))
+            .unwrap();
+    let t = transitions_of(&plan);
+    assert!(t[0]
+        .detail
+        .as_deref()
+        .unwrap()
+        .ends_with("accepted by an officer"));
+}
+
+fn transitions_of(p: &Plan) -> Vec<&Transition> {
+    p.transitions().collect()
+}
+
+#[test]
+fn an_officers_confirmation_dates_the_request_from_the_reply_and_acknowledges_today() {
+    let cfg = cfg();
+    let (p, c) = bath_answered();
+    // The reply came Mon 23 Nov; the officer confirms it Thu 26 Nov.
+    let plan =
+        plan::escalate_from_reply(&c, &p, &cfg.calendar, day(2026, 11, 23), day(2026, 11, 26))
+            .unwrap();
+    let t = transitions_of(&plan);
+    assert_eq!(t[0].action, Action::RequestEscalation);
+    assert_eq!(
+        t[0].facts.escalation_requested_on,
+        Some(Some(day(2026, 11, 23)))
+    );
+    assert!(t[0].deadlines.contains(&plan::DeadlineOp::MarkMet {
+        stage: "stage1".into(),
+        kinds: vec![D::EscalationWindow],
+        on: day(2026, 11, 23),
+    }));
+    // Stage 2's acknowledgement counts from the request: 5 working days from Mon 23 Nov.
+    let ack = t[0]
+        .recomputed
+        .iter()
+        .find(|d| d.kind == D::Acknowledge)
+        .unwrap();
+    assert_eq!(ack.due, day(2026, 11, 30));
+    assert_eq!(t[1].action, Action::Acknowledge);
+    assert_eq!(t[1].facts.acknowledged_on, Some(Some(day(2026, 11, 26))));
+    assert!(!plan.letters().next().unwrap().automatic);
+    // A message from before our response asks nothing about it.
+    assert!(
+        plan::escalate_from_reply(&c, &p, &cfg.calendar, day(2026, 11, 19), day(2026, 11, 26))
+            .is_err()
+    );
+}
+
+#[test]
+fn a_lapsing_window_leaves_open_a_case_whose_reply_may_ask_for_a_review() {
+    let cfg = cfg();
+    let (p, mut c) = bath_answered();
+    c.flagged = Some(format!(
+        "{POSSIBLE_REVIEW} in the customer's reply of 2026-12-17"
+    ));
+    let steps = decide(
+        &due("stage1", D::EscalationWindow, day(2026, 11, 17)),
+        &c,
+        &p,
+        &cfg,
+        today(),
+    )
+    .unwrap();
+    assert_eq!(
+        steps[0].plan.writes,
+        vec![Write::Flag(
+            "reply window ended: decide whether to close".into()
+        )]
+    );
+    assert!(steps[0].plan.transitions().next().is_none());
+}
+
+#[test]
+fn a_holding_letter_to_a_customer_whose_letters_are_posted_is_told_as_waiting_to_be_posted() {
+    // Issue 22, item 9: a held letter is not a sent one.
+    let cfg = cfg();
+    let p = policy("bath-and-north-east-somerset");
+    let mut c = complaint(&p, 0, State::Investigating);
+    c.customer_email = None;
+    c.letters_by_post = true;
+    let steps = decide(
+        &due("stage1", D::Respond, day(2026, 11, 20)),
+        &c,
+        &p,
+        &cfg,
+        today(),
+    )
+    .unwrap();
+    let (subject, body) = steps[0]
+        .plan
+        .writes
+        .iter()
+        .find_map(|w| match w {
+            Write::Notify { subject, body, .. } => Some((subject.clone(), body.clone())),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(
+        subject,
+        "[Ref T-2026-00001] response overdue: holding letter to post"
+    );
+    assert!(
+        body.contains("A holding letter to the customer is waiting to be printed and posted"),
+        "{body}"
+    );
+    assert!(!body.contains("has been sent"), "{body}");
+    assert!(steps[0]
+        .line
+        .as_deref()
+        .unwrap()
+        .contains("(to print and post)"));
+    c.letters_by_post = false;
+    c.customer_email = Some("jo@example.net".into());
+    let steps = decide(
+        &due("stage1", D::Respond, day(2026, 11, 20)),
+        &c,
+        &p,
+        &cfg,
+        today(),
+    )
+    .unwrap();
+    let body = steps[0]
+        .plan
+        .writes
+        .iter()
+        .find_map(|w| match w {
+            Write::Notify { body, .. } => Some(body.clone()),
+            _ => None,
+        })
+        .unwrap();
+    assert!(
+        body.contains("The customer has been sent a holding letter"),
+        "{body}"
+    );
 }

@@ -221,6 +221,11 @@ fn act(
                 .map_err(|_| refused(format!("'{}' is not a number of days", f.get("days"))))?;
             actions::extend(store, cfg, now, actor, r, days, f.get("reason"))?;
         }
+        // "In their latest reply": an officer confirms a possible review request; the
+        // request dates from the reply.
+        "escalate" if f.get("by") == "reply" => {
+            actions::escalate_from_reply(store, cfg, now, actor, r, None)?;
+        }
         "escalate" => {
             let council = f.get("by") == "council";
             actions::escalate_by(store, cfg, now, actor, r, council, f.opt("reason"))?;
