@@ -192,6 +192,33 @@ pub fn list(ctx: &Ctx, a: CasesArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Who writes for the resident, in a line: "councillor Cllr Jane Smith writing for Mr
+/// Brown; consent recorded; letters copied to brown@example.org" (`writing`: the word
+/// before the resident, "writing for" or "for").
+pub(super) fn representative_line(
+    r: &crate::store::intake::Representative,
+    writing: &str,
+) -> String {
+    format!(
+        "{} {}{writing} {}; consent {}{}",
+        r.role,
+        r.name
+            .as_deref()
+            .map(|n| format!("{} ", esc(n)))
+            .unwrap_or_default(),
+        esc(r.for_whom.as_deref().unwrap_or("someone not named")),
+        if r.consent {
+            "recorded"
+        } else {
+            "not recorded"
+        },
+        match (&r.resident_email, r.consent) {
+            (Some(e), true) => format!("; letters copied to {}", esc(e)),
+            _ => String::new(),
+        }
+    )
+}
+
 /// A listing's due date (stored ISO), marked OVERDUE once passed; empty for none.
 fn due_cell(due: Option<&str>, today: chrono::NaiveDate) -> String {
     due.and_then(|d| parse_date(d).ok())
@@ -310,24 +337,7 @@ pub fn show(ctx: &Ctx, a: CaseArgs) -> Result<ExitCode> {
         }
     }
     if let Some(r) = &representative {
-        println!(
-            "  writer    {} {}for {}; consent {}{}",
-            r.role,
-            r.name
-                .as_deref()
-                .map(|n| format!("{} ", esc(n)))
-                .unwrap_or_default(),
-            esc(r.for_whom.as_deref().unwrap_or("someone not named")),
-            if r.consent {
-                "recorded"
-            } else {
-                "not recorded"
-            },
-            match (&r.resident_email, r.consent) {
-                (Some(e), true) => format!("; letters copied to {}", esc(e)),
-                _ => String::new(),
-            }
-        );
+        println!("  writer    {}", representative_line(r, "for"));
     }
     if let Some(s) = &suggestion {
         println!(

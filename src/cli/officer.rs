@@ -590,23 +590,9 @@ pub fn representative(ctx: &Ctx, a: RepresentativeArgs) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     println!(
-        "{}: {} {}writing for {}; consent {}{}",
+        "{}: {}",
         a.reference.to_ascii_uppercase(),
-        r.role,
-        r.name
-            .as_deref()
-            .map(|n| format!("{} ", esc(n)))
-            .unwrap_or_default(),
-        esc(r.for_whom.as_deref().unwrap_or("someone not named")),
-        if r.consent {
-            "recorded"
-        } else {
-            "not recorded"
-        },
-        match (&r.resident_email, r.consent) {
-            (Some(e), true) => format!("; letters copied to {}", esc(e)),
-            _ => String::new(),
-        }
+        super::cases::representative_line(&r, "writing for")
     );
     Ok(ExitCode::SUCCESS)
 }

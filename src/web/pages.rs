@@ -79,25 +79,28 @@ pub(crate) async fn queue(State(app): State<Shared>, who: User) -> Response {
                     route: t.route.unwrap_or_default(),
                 })
                 .collect();
-            Ok((triage, cases
-                .into_iter()
-                .map(|c| {
-                    let due = c.next_due.as_deref().and_then(crate::time::parse_iso);
-                    let days_left = due.map(|d| working_days_left(&cfg.calendar, today, d));
-                    QueueRow {
-                        tag: due.zip(days_left).and_then(|(d, n)| due_tag(n, d, today)),
-                        days_left,
-                        due: due.map(crate::calendar::show).unwrap_or_default(),
-                        reference: c.reference,
-                        customer: c.customer_name.or(c.customer_email).unwrap_or_default(),
-                        subject: c.subject.unwrap_or_default(),
-                        kind: c.kind.to_string(),
-                        stage: c.stage,
-                        state: c.state.to_string(),
-                        officer: c.officer.unwrap_or_default(),
-                    }
-                })
-                .collect::<Vec<_>>()))
+            Ok((
+                triage,
+                cases
+                    .into_iter()
+                    .map(|c| {
+                        let due = c.next_due.as_deref().and_then(crate::time::parse_iso);
+                        let days_left = due.map(|d| working_days_left(&cfg.calendar, today, d));
+                        QueueRow {
+                            tag: due.zip(days_left).and_then(|(d, n)| due_tag(n, d, today)),
+                            days_left,
+                            due: due.map(crate::calendar::show).unwrap_or_default(),
+                            reference: c.reference,
+                            customer: c.customer_name.or(c.customer_email).unwrap_or_default(),
+                            subject: c.subject.unwrap_or_default(),
+                            kind: c.kind.to_string(),
+                            stage: c.stage,
+                            state: c.state.to_string(),
+                            officer: c.officer.unwrap_or_default(),
+                        }
+                    })
+                    .collect::<Vec<_>>(),
+            ))
         })
         .await;
     let (triage, rows) = match rows {
