@@ -658,7 +658,7 @@ pub(crate) fn store_new_case(
                 ..verdict.clone()
             });
             auto_letters::count_automatic_letter(sp, &hour)?;
-            store::request_letter(
+            let letter = store::request_letter(
                 sp,
                 &LetterRequest {
                     case_id,
@@ -674,6 +674,19 @@ pub(crate) fn store_new_case(
                     domain: cfg.mail_domain(),
                 },
             )?;
+            // A customer whose letters go by post (letter-only): the acknowledgement is
+            // held to print, so its deadline is held to post until the letter is posted.
+            if restriction.as_deref().map(str::trim) == Some("letter-only") {
+                store::hold_for_letter(
+                    sp,
+                    case_id,
+                    &[(
+                        cfg.policy.first_stage().id.as_str(),
+                        crate::deadline::Kind::Acknowledge,
+                    )],
+                    letter,
+                )?;
+            }
             // The acknowledgement is owed and stored: the case is acknowledged as of now.
             // The case row and its acknowledgement deadline (met today) were written so.
             let to = acknowledged.map_or(State::Acknowledged, |(to, _)| to);

@@ -551,3 +551,69 @@ fn a_safeguarding_case_is_not_auto_closed_when_its_reply_window_lapses() {
         "{flag}"
     );
 }
+
+#[test]
+fn a_letter_only_customers_emailed_complaint_is_held_to_post_until_posted() {
+    let s = Site::new("bath-and-north-east-somerset", "BNES");
+    s.mail(
+        "0",
+        "Kit <kit@example.org>",
+        "Noise",
+        "I wish to complain about the noise from the depot.",
+        "lo0@example.org",
+    );
+    s.run("2026-11-02T09:00:00Z", &["poll"]);
+    s.run("2026-11-02T09:01:00Z", &["send"]);
+    s.run(
+        "2026-11-03T09:00:00Z",
+        &[
+            "restrict",
+            "kit@example.org",
+            "--level",
+            "letter-only",
+            "--review",
+            "2027-05-01",
+            "--reason",
+            "Monitoring Officer decision",
+        ],
+    );
+    s.mail(
+        "1",
+        "Kit <kit@example.org>",
+        "Bins",
+        "I wish to complain that my bin was missed again.",
+        "lo1@example.org",
+    );
+    s.run("2026-11-04T10:00:00Z", &["poll"]);
+    s.run("2026-11-04T10:01:00Z", &["send"]);
+    let ack = |now: &str| {
+        let v = s.case(now, "BNES-2026-00002");
+        v["deadlines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["kind"] == "acknowledge")
+            .unwrap()
+            .clone()
+    };
+    // The acknowledgement waits to be printed: its deadline is not met yet.
+    assert!(!ack("2026-11-04T10:02:00Z")["held_letter"].is_null());
+    let out = s.run("2026-11-04T10:02:00Z", &["case", "BNES-2026-00002"]);
+    assert!(out.contains("held to post since 2026-11-04"), "{out}");
+    let id: i64 = s
+        .db()
+        .query_row(
+            "SELECT id FROM letters WHERE kind = 'acknowledgement' AND status = 'held' AND case_id = 2",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    // Thu 5 Nov: posted; the deadline is met that day.
+    s.run(
+        "2026-11-05T11:00:00Z",
+        &["outbox", "--posted", &id.to_string(), "--by", "ann"],
+    );
+    let a = ack("2026-11-05T11:01:00Z");
+    assert_eq!(a["met_on"], "2026-11-05", "{a}");
+    assert!(a["held_letter"].is_null(), "{a}");
+}

@@ -467,6 +467,7 @@ mod steps;
 pub(crate) use cases::{create_case_with, find_case_on, flag_case};
 pub use cases::{Author, CaseField, CaseFilter, NewCase};
 pub use customers::{CustomerEdit, CustomerKey};
+pub(crate) use deadlines::hold_for_letter;
 pub(crate) use events::insert_event;
 pub use events::EventRow;
 pub use pauses::PauseRow;
