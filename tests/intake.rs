@@ -185,6 +185,18 @@ fn representatives_are_recorded_and_their_complaints_acknowledged_with_a_copy_to
         out.contains("councillor Cllr Jane Smith writing for Mr Brown; consent recorded; letters copied to brown@example.org"),
         "{out}"
     );
+    // The acknowledgements say for whom, in words addressed to the writer.
+    s.run("2026-12-07T10:01:00Z", &["send"]);
+    let (_, text, _) = s.letter_with("[Ref NNDC-2026-00001]");
+    assert!(
+        text.contains("your complaint on behalf of Mr Brown"),
+        "{text}"
+    );
+    let (_, text, _) = s.letter_with("[Ref NNDC-2026-00004]");
+    assert!(
+        text.contains("on behalf of your elderly mother, Mrs Jean Smith"),
+        "{text}"
+    );
     let err = s.fails(
         "2026-12-07T11:00:00Z",
         &["representative", "NNDC-2026-00001", "--role", "friend"],

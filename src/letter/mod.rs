@@ -152,6 +152,9 @@ pub struct CustomerCtx {
     /// How they answer this letter: "reply to this email", or for a customer with no
     /// email (their letters are posted) "write to us at <the council's address>".
     pub reply: String,
+    /// When they write for someone else (a councillor, MP, advocate or relative): for
+    /// whom, as recorded ("Mr Brown").
+    pub on_behalf_of: Option<String>,
 }
 
 /// How a customer answers a letter: by email when we wrote by email, else by post (or
@@ -244,6 +247,16 @@ pub struct LetterContext {
     pub ombudsman: Ombudsman,
     /// Facts particular to this letter (outcome, findings, reason, new date, ...).
     pub data: serde_json::Value,
+}
+
+/// For whom a representative writes, as a letter to them says it: their own "my
+/// constituent Mr Patel" becomes "your constituent Mr Patel".
+pub fn to_the_writer(for_whom: &str) -> String {
+    let w = for_whom.trim();
+    match w.get(..3) {
+        Some(my) if my.eq_ignore_ascii_case("my ") => format!("your {}", &w[3..]),
+        _ => w.to_string(),
+    }
 }
 
 /// "Thursday 24 December 2026"
@@ -389,6 +402,7 @@ impl LetterContext {
                     email,
                     address: i.customer.address.clone(),
                     salutation,
+                    on_behalf_of: None,
                 }
             },
             policy: PolicyCtx {

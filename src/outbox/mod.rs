@@ -283,6 +283,11 @@ fn context_for(
         now,
     });
     lctx.council.signatory = signatory;
+    // A representative's letters say for whom the complaint is made.
+    lctx.customer.on_behalf_of = store
+        .representative(case.id)?
+        .and_then(|r| r.for_whom)
+        .map(|w| crate::letter::to_the_writer(&w));
     Ok(lctx)
 }
 
