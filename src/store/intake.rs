@@ -22,6 +22,7 @@ pub struct ToTriage {
     /// Where the drafted letter sends them ("the Insurance team").
     pub route: Option<String>,
     pub reason: String,
+    /// The customer's name, else their address.
     pub customer: Option<String>,
     pub subject: Option<String>,
 }
@@ -181,7 +182,7 @@ impl Store {
         let mut st = self.conn.prepare_cached(
             "SELECT c.reference, c.received_at,
                     (SELECT MIN(d.due) FROM deadlines d WHERE d.case_id = c.id AND d.kind = 'acknowledge' AND d.status = 'open'),
-                    t.kind, t.exclusion_id, json_extract(t.letter_data, '$.where'), t.reason, cu.email, c.subject
+                    t.kind, t.exclusion_id, json_extract(t.letter_data, '$.where'), t.reason, COALESCE(cu.name, cu.email), c.subject
              FROM triage_suggestions t JOIN cases c ON c.id = t.case_id
              LEFT JOIN customers cu ON cu.id = c.customer_id
              WHERE t.resolution IS NULL AND c.state = 'received'
