@@ -211,11 +211,15 @@ impl Store {
         Ok(v)
     }
 
-    /// Cases waiting to triage since before `cutoff`, with when they arrived.
+    /// Cases waiting to triage whose duty manager has not yet been told, oldest first,
+    /// with when they arrived (the tick looks at these every pass: the ones told are
+    /// left out here rather than skipped one by one).
     pub fn triage_waiting_since(&self) -> Result<Vec<(i64, String)>> {
         let mut st = self.conn.prepare_cached(
             "SELECT c.id, c.received_at FROM triage_suggestions t JOIN cases c ON c.id = t.case_id
-             WHERE t.resolution IS NULL AND c.state = 'received' ORDER BY c.received_at",
+             WHERE t.resolution IS NULL AND c.state = 'received'
+               AND NOT EXISTS (SELECT 1 FROM steps s WHERE s.case_id = c.id AND s.key = 'triage-alert')
+             ORDER BY c.received_at",
         )?;
         let v = st
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
