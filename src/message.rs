@@ -197,6 +197,26 @@ fn id_list(v: &mail_parser::HeaderValue) -> Vec<String> {
     }
 }
 
+/// `left@right` as RFC 5322 §3.6.4 has it: each side dot-atom text (the right may
+/// be a `[...]` literal), so no space, angle bracket, colon or other header piece.
+pub fn well_formed_id(id: &str) -> bool {
+    let atext = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-/=?^_`{|}~".contains(c);
+    let dot_atom =
+        |s: &str| !s.is_empty() && s.split('.').all(|a| !a.is_empty() && a.chars().all(atext));
+    let Some((left, right)) = id.split_once('@') else {
+        return false;
+    };
+    let literal = |s: &str| {
+        s.strip_prefix('[')
+            .and_then(|s| s.strip_suffix(']'))
+            .is_some_and(|d| {
+                d.chars()
+                    .all(|c| c.is_ascii_graphic() && !matches!(c, '[' | ']' | '\\'))
+            })
+    };
+    dot_atom(left) && (dot_atom(right) || literal(right))
+}
+
 /// Parse raw bytes. `None` when the bytes are not a mail message at all.
 pub fn parse(raw: &[u8]) -> Option<Parsed> {
     parse_limited(raw, usize::MAX)
@@ -303,11 +323,22 @@ pub fn parse_limited(raw: &[u8], attachment_limit: usize) -> Option<Parsed> {
         .map(|v| String::from_utf8_lossy(v).trim().to_string())
         .collect();
     let content_digest = content_digest(&m, raw);
+    // The Message-ID headers as written: the parser takes what it can from a malformed
+    // one (`<Bcc:> <q@evil.example>` gives `q@evil.example`), so a Message-ID is kept
+    // only when a header holds exactly it, `<left@right>` and nothing else; otherwise
+    // the message has none (and is keyed by its bytes), and no reply threads on it.
+    let raw_message_ids: Vec<String> = m
+        .headers()
+        .iter()
+        .filter(|h| h.name.as_str().eq_ignore_ascii_case("Message-ID"))
+        .filter_map(|h| raw.get(h.offset_start as usize..h.offset_end as usize))
+        .map(|v| String::from_utf8_lossy(v).trim().to_string())
+        .collect();
     Some(Parsed {
         message_id: m
             .message_id()
             .map(|s| s.trim().to_string())
-            .filter(|s| !s.is_empty()),
+            .filter(|s| well_formed_id(s) && raw_message_ids.contains(&format!("<{s}>"))),
         from_domain: from_addr
             .as_deref()
             .and_then(|a| a.rsplit_once('@'))
@@ -439,6 +470,28 @@ fn list_robot_address(addr: &str) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_malformed_message_id_is_no_message_id() {
+        let id = |h: &str| {
+            let raw = format!("From: a@example.org\r\nSubject: s\r\nMessage-ID: {h}\r\n\r\nHi\r\n");
+            parse(raw.as_bytes()).unwrap().message_id
+        };
+        assert_eq!(id("<q@example.org>").as_deref(), Some("q@example.org"));
+        assert_eq!(
+            id("\r\n <q@example.org> ").as_deref(),
+            Some("q@example.org")
+        );
+        for bad in [
+            "<Bcc:> <q@evil.example>",
+            "<a b@x>",
+            "<nodomain>",
+            "q@x",
+            "<q@x> <r@x>",
+        ] {
+            assert_eq!(id(bad), None, "{bad}");
+        }
+    }
 
     #[test]
     fn references_survive_mangling() {
