@@ -223,9 +223,9 @@ fn insert_user(
     check_name(name)?;
     check_email(email)?;
     check_password_rules(password)?;
-    if store.user_by_name(name)?.is_some() {
-        return Err(AccountError::Refused(format!(
-            "a user named '{name}' already exists"
+    if let Some(taken) = store.user_name_taken(name)? {
+        return Err(AccountError::Refused(crate::store::users::name_taken(
+            name, &taken,
         )));
     }
     // Sign-in by email and the proxy header find an account by its email: one each.

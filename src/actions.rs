@@ -102,6 +102,7 @@ pub fn reply(
     r: &Reply,
 ) -> Result<Case> {
     let (case, policy) = load(store, cfg, reference)?;
+    plan::enclosure::too_many(r.enclosures.len())?;
     for f in &r.enclosures {
         plan::enclosure::too_large(
             &f.name,
@@ -112,6 +113,12 @@ pub fn reply(
     plan::enclosure::check_total(&r.enclosures, cfg.letters.max_letter_attachment_bytes)?;
     let p = plan::reply(&case, r, policy, &cfg.calendar, london_date(now))?;
     write(store, cfg, &case, &p, actor, now)
+}
+
+/// Refuse a reply with more files than a letter may enclose, before any is read or
+/// checked ([`plan::enclosure::FILES_MAX`]); [`reply`] checks it again.
+pub fn enclosure_count(count: usize) -> plan::Result<()> {
+    plan::enclosure::too_many(count)
 }
 
 /// A file an officer encloses with a reply, as given (a path or the name a browser

@@ -262,8 +262,11 @@ fn store_prepared(
     }
     let mut p = match parsed {
         Ok(p) if p.from.is_some() => p,
-        Ok(_) => {
-            let reason = "no sender address (From)".to_string();
+        Ok(p) => {
+            let reason = match p.from_unusable {
+                Some(w) => format!("no valid sender address in From (it gives \"{w}\")"),
+                None => "no sender address (From)".to_string(),
+            };
             quarantine(sp, source, &key, msg.raw, &reason, &stamp(now))?;
             return Ok(Outcome::Quarantined { reason });
         }

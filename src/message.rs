@@ -134,7 +134,12 @@ pub fn strip_quoted(body: &str) -> String {
 #[derive(Debug, Clone, Default)]
 pub struct Parsed {
     pub message_id: Option<String>,
+    /// The sender's address: None when the From names none, or none that is an
+    /// address (see [`from_unusable`](Self::from_unusable)).
     pub from: Option<String>,
+    /// What the From header gave in place of an address, on one line and short, when
+    /// it was not one (`img src=x onerror=alert`): the quarantine says so.
+    pub from_unusable: Option<String>,
     pub from_name: Option<String>,
     pub reply_to: Option<String>,
     pub return_path: Option<String>,
@@ -197,6 +202,55 @@ fn id_list(v: &mail_parser::HeaderValue) -> Vec<String> {
     }
 }
 
+/// `left@right` as RFC 5322 §3.6.4 has it: each side dot-atom text (the right may
+/// be a `[...]` literal), so no space, angle bracket, colon or other header piece.
+pub fn well_formed_id(id: &str) -> bool {
+    let atext = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-/=?^_`{|}~".contains(c);
+    let dot_atom =
+        |s: &str| !s.is_empty() && s.split('.').all(|a| !a.is_empty() && a.chars().all(atext));
+    let Some((left, right)) = id.split_once('@') else {
+        return false;
+    };
+    let literal = |s: &str| {
+        s.strip_prefix('[')
+            .and_then(|s| s.strip_suffix(']'))
+            .is_some_and(|d| {
+                d.chars()
+                    .all(|c| c.is_ascii_graphic() && !matches!(c, '[' | ']' | '\\'))
+            })
+    };
+    dot_atom(left) && (dot_atom(right) || literal(right))
+}
+
+/// An email address we may write to and open a case for: `local@domain`, the local
+/// part dot-atom text (letters of any script allowed, RFC 6531), the domain labels of
+/// letters, digits and hyphens. A quoted local part or an address literal is not
+/// taken (such mail is quarantined for an officer), nor anything with a space, an
+/// angle bracket or other markup in it.
+pub fn valid_address(a: &str) -> bool {
+    let Some((local, domain)) = a.rsplit_once('@') else {
+        return false;
+    };
+    let local_ok = !local.is_empty()
+        && local.len() <= 64
+        && local.split('.').all(|atom| {
+            !atom.is_empty()
+                && atom
+                    .chars()
+                    .all(|c| c.is_alphanumeric() || "!#$%&'*+-/=?^_`{|}~".contains(c))
+        });
+    let domain_ok = !domain.is_empty()
+        && domain.len() <= 253
+        && domain.split('.').all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label.chars().all(|c| c.is_alphanumeric() || c == '-')
+        });
+    local_ok && domain_ok
+}
+
 /// Parse raw bytes. `None` when the bytes are not a mail message at all.
 pub fn parse(raw: &[u8]) -> Option<Parsed> {
     parse_limited(raw, usize::MAX)
@@ -220,9 +274,19 @@ pub fn parse_limited(raw: &[u8], attachment_limit: usize) -> Option<Parsed> {
                 .attribute("report-type")
                 .is_some_and(|r| r.eq_ignore_ascii_case("delivery-status"))
     });
-    let from_addr = from
+    let from_written = from
         .and_then(|a| a.address())
         .map(|s| s.trim().to_lowercase());
+    let from_addr = from_written.clone().filter(|a| valid_address(a));
+    // What stood in the From instead of an address (or the header itself, when the
+    // parser found nothing in it), for the quarantine's reason.
+    let from_unusable = match (&from_addr, from_written) {
+        (Some(_), _) => None,
+        (None, Some(w)) => Some(w),
+        (None, None) => header_text(&m, "From"),
+    }
+    .map(|w| crate::text::one_line(&w, 80))
+    .filter(|w| !w.is_empty());
     let return_path = header_text(&m, "Return-Path");
     let from_name_raw = from.and_then(|a| a.name()).unwrap_or("");
     let subject_raw = m.subject().unwrap_or("");
@@ -303,20 +367,33 @@ pub fn parse_limited(raw: &[u8], attachment_limit: usize) -> Option<Parsed> {
         .map(|v| String::from_utf8_lossy(v).trim().to_string())
         .collect();
     let content_digest = content_digest(&m, raw);
+    // The Message-ID headers as written: the parser takes what it can from a malformed
+    // one (`<Bcc:> <q@evil.example>` gives `q@evil.example`), so a Message-ID is kept
+    // only when a header holds exactly it, `<left@right>` and nothing else; otherwise
+    // the message has none (and is keyed by its bytes), and no reply threads on it.
+    let raw_message_ids: Vec<String> = m
+        .headers()
+        .iter()
+        .filter(|h| h.name.as_str().eq_ignore_ascii_case("Message-ID"))
+        .filter_map(|h| raw.get(h.offset_start as usize..h.offset_end as usize))
+        .map(|v| String::from_utf8_lossy(v).trim().to_string())
+        .collect();
     Some(Parsed {
         message_id: m
             .message_id()
             .map(|s| s.trim().to_string())
-            .filter(|s| !s.is_empty()),
+            .filter(|s| well_formed_id(s) && raw_message_ids.contains(&format!("<{s}>"))),
         from_domain: from_addr
             .as_deref()
             .and_then(|a| a.rsplit_once('@'))
             .map(|(_, d)| d.to_string()),
         from: from_addr,
+        from_unusable,
         from_name: crate::text::display_name(from_name_raw),
         reply_to: reply_to
             .and_then(|a| a.address())
-            .map(|s| s.trim().to_lowercase()),
+            .map(|s| s.trim().to_lowercase())
+            .filter(|a| valid_address(a)),
         reply_to_name: reply_to
             .and_then(|a| a.name())
             .and_then(crate::text::display_name),
@@ -439,6 +516,28 @@ fn list_robot_address(addr: &str) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_malformed_message_id_is_no_message_id() {
+        let id = |h: &str| {
+            let raw = format!("From: a@example.org\r\nSubject: s\r\nMessage-ID: {h}\r\n\r\nHi\r\n");
+            parse(raw.as_bytes()).unwrap().message_id
+        };
+        assert_eq!(id("<q@example.org>").as_deref(), Some("q@example.org"));
+        assert_eq!(
+            id("\r\n <q@example.org> ").as_deref(),
+            Some("q@example.org")
+        );
+        for bad in [
+            "<Bcc:> <q@evil.example>",
+            "<a b@x>",
+            "<nodomain>",
+            "q@x",
+            "<q@x> <r@x>",
+        ] {
+            assert_eq!(id(bad), None, "{bad}");
+        }
+    }
 
     #[test]
     fn references_survive_mangling() {

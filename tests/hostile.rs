@@ -713,3 +713,98 @@ fn a_big_message_and_big_junk_are_stored_byte_for_byte() {
         .unwrap();
     assert!(kept == junk, "the junk is kept as received");
 }
+
+/// A From header that is markup, or that names no address at all, opens no case for
+/// whatever the parser made of it: the message is quarantined with a reason that says
+/// so. Unusual but real addresses (a plus, an apostrophe, another script) still open
+/// cases.
+#[test]
+fn a_from_with_no_valid_address_is_quarantined_not_made_a_case() {
+    let s = Site::new(BATH, "BNES");
+    let junk = [
+        r#"From: "<script>alert(1)</script>"><img src=x onerror=alert(1)> <xss@example.org>"#,
+        "From: <img src=x onerror=alert(1)>",
+        "From: Just A Name",
+        "From: a b@example.org",
+        "From: <@example.org>",
+        "From: <resident@>",
+        "From: <resident@exa mple.org>",
+        "From: <resident@-example.org>",
+    ];
+    for (n, from) in junk.iter().enumerate() {
+        s.deliver(
+            &format!("junk{n}"),
+            &raw(
+                &[
+                    from,
+                    "Subject: My bins",
+                    &format!("Message-ID: <junk{n}@example.org>"),
+                ],
+                "I wish to complain about my bins.",
+            ),
+        );
+    }
+    let fine = [
+        "o'brien+bins@example.co.uk",
+        "j.smith@mail.example.org",
+        "josé@exämple.org",
+    ];
+    for (n, addr) in fine.iter().enumerate() {
+        s.deliver(
+            &format!("fine{n}"),
+            &raw(
+                &[
+                    &format!("From: Resident <{addr}>"),
+                    "Subject: My bins",
+                    &format!("Message-ID: <fine{n}@example.org>"),
+                ],
+                "I wish to complain about my bins.",
+            ),
+        );
+    }
+    let r = report(&s, "2026-11-02T09:00:00Z");
+    assert_eq!(
+        (&r["new_cases"], &r["quarantined"]),
+        (&fine.len().into(), &junk.len().into()),
+        "{r}"
+    );
+    let db = s.db();
+    let emails: Vec<String> = db
+        .prepare("SELECT email FROM customers ORDER BY email")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(|r| r.unwrap())
+        .collect();
+    let mut want: Vec<String> = fine.iter().map(|a| a.to_lowercase()).collect();
+    want.sort();
+    assert_eq!(emails, want);
+    assert_eq!(
+        one(
+            &db,
+            "SELECT COUNT(*) FROM messages WHERE from_addr LIKE '%onerror%'"
+        ),
+        "0"
+    );
+    let reasons: Vec<String> = db
+        .prepare("SELECT reason FROM quarantine ORDER BY id")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(|r| r.unwrap())
+        .collect();
+    assert_eq!(reasons.len(), junk.len());
+    for reason in &reasons {
+        assert!(
+            reason.starts_with("no valid sender address in From (it gives \""),
+            "{reasons:?}"
+        );
+    }
+    assert!(
+        reasons[0].contains("img src=x onerror=alert"),
+        "{reasons:?}"
+    );
+    // The quarantine list says why, on one line.
+    let list = s.run("2026-11-02T09:05:00Z", &["quarantine"]);
+    assert!(list.contains("no valid sender address in From"), "{list}");
+}

@@ -83,6 +83,79 @@ fn the_most_verbose_logs_hold_neither_the_password_nor_the_message_text() {
     assert!(stderr.contains("secret"), "async_imap=trace was honoured");
 }
 
+/// Every form a level can take (a number, any case, `[]=` span directives, a target
+/// that is only a prefix of the crate's name, one quiet crate named but not the others,
+/// `RUST_LOG`, `-vvv`) leaves the IMAP libraries at info: the password never reaches
+/// the log unless the filter names the crate itself.
+#[test]
+fn every_form_of_the_level_keeps_the_imap_password_out_of_the_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let dc = Dovecot::start(dir.path());
+    write_config(dir.path(), &dc);
+    type Env<'a> = &'a [(&'a str, &'a str)];
+    // (args, env, whether redress's own debug lines must be there)
+    let runs: &[(&[&str], Env, bool)] = &[
+        (&[], &[("REDRESS_LOG", "5")], true),
+        (&[], &[("REDRESS_LOG", "4")], true),
+        (&[], &[("RUST_LOG", "5")], true),
+        (&[], &[("REDRESS_LOG", "TRACE")], true),
+        (&[], &[("REDRESS_LOG", " Trace ")], true),
+        (&[], &[("REDRESS_LOG", "warn,5")], true),
+        (&[], &[("REDRESS_LOG", "[]=trace")], false),
+        (&[], &[("REDRESS_LOG", "trace,[]=trace")], true),
+        (&[], &[("REDRESS_LOG", "[{x}]=5,debug")], true),
+        (
+            &[],
+            &[("REDRESS_LOG", "async=trace,imap=trace,rust=5,lett=trace")],
+            false,
+        ),
+        (
+            &[],
+            &[("REDRESS_LOG", "redress=trace,async=trace,imap=5")],
+            true,
+        ),
+        (
+            &[],
+            &[("REDRESS_LOG", "trace,lettre=trace,rustls=debug")],
+            true,
+        ),
+        (&[], &[("REDRESS_LOG", "trace,async_imap_x=trace")], true),
+        (&["-vvv"], &[("RUST_LOG", "")], true),
+        (&["-vvv"], &[("REDRESS_LOG", "5"), ("RUST_LOG", "5")], true),
+    ];
+    for (n, (args, env, debug)) in runs.iter().enumerate() {
+        dc.deliver(&format!("{n}.eml"), &complaint(n));
+        let (stdout, stderr) = poll(dir.path(), args, env);
+        assert!(stdout.contains("1 new cases"), "{args:?} {env:?}: {stdout}");
+        if *debug {
+            assert!(
+                stderr.contains("DEBUG") && stderr.contains("logged in"),
+                "{args:?} {env:?}: no debug log:\n{stderr}"
+            );
+        }
+        assert!(
+            !stderr.contains("secret") && !stderr.contains("LOGIN"),
+            "{args:?} {env:?}: password in the log:\n{stderr}"
+        );
+        assert!(
+            !stderr.contains(BODY_MARKER),
+            "{args:?} {env:?}: message text in the log:\n{stderr}"
+        );
+    }
+    // Named explicitly, in any of these forms, the crate logs as asked.
+    for (n, spec) in ["5,async_imap=5", "info,async_imap=trace", "async_imap"]
+        .into_iter()
+        .enumerate()
+    {
+        dc.deliver(&format!("named-{n}.eml"), &complaint(100 + n));
+        let (_, stderr) = poll(dir.path(), &[], &[("REDRESS_LOG", spec)]);
+        assert!(
+            stderr.contains("secret"),
+            "{spec}: async_imap named:\n{stderr}"
+        );
+    }
+}
+
 #[test]
 fn a_header_cannot_forge_a_log_line() {
     let dir = tempfile::tempdir().unwrap();

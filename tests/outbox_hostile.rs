@@ -480,3 +480,83 @@ fn an_enormous_subject_and_thread_headers_make_a_letter_with_no_line_over_998_an
     let quoted = t[start + 7..].split('"').next().unwrap();
     assert!(quoted.chars().count() <= 200, "{quoted}");
 }
+
+/// A malformed Message-ID on a resident's complaint (two ids, a header's name inside
+/// brackets, a space, a piece with no domain) leaves nothing of itself in the
+/// acknowledgement's In-Reply-To and References; a well-formed one is answered.
+#[test]
+fn only_a_well_formed_message_id_is_answered_in_references() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (sink, _w) = smtp_world(tmp.path(), &[]);
+    let md = tmp.path().join("maildir");
+    for sub in ["new", "cur", "tmp"] {
+        std::fs::create_dir_all(md.join(sub)).unwrap();
+    }
+    let ids = [
+        "<Bcc:> <q@evil.example>",
+        "<Bcc: x@evil.example>",
+        "<a b@evil.example>",
+        "<q@evil.example> Bcc: <r@evil.example>",
+        "<nodomain>",
+        "<a@b@evil.example>",
+        "<<q@evil.example>>",
+        "Bcc: q@evil.example",
+        "<good-1.x@mail.example.org>",
+    ];
+    for (n, id) in ids.iter().enumerate() {
+        std::fs::write(
+            md.join("new").join(format!("{n}.eml")),
+            format!(
+                "From: Resident {n} <resident{n}@example.org>\r\nTo: complaints@bathnes.example.gov.uk\r\n\
+                 Subject: Missed bins {n}\r\nMessage-ID: {id}\r\nDate: Mon, 21 Dec 2026 09:00:00 +0000\r\n\r\n\
+                 I wish to complain: the bins were not collected.\r\n"
+            ),
+        )
+        .unwrap();
+    }
+    let p = redress(
+        tmp.path(),
+        &[
+            "--config",
+            "redress.toml",
+            "--now",
+            "2026-12-21T09:30:00Z",
+            "poll",
+        ],
+    );
+    assert_eq!(p.code, 0, "{}", p.stderr);
+    let (r, v) = send(tmp.path(), "2026-12-21T09:32:00Z");
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(v["send"]["sent"], ids.len(), "{v} {}", r.stderr);
+    let msgs = sink.messages();
+    assert_eq!(msgs.len(), ids.len());
+    let threading = |raw: &[u8]| -> Vec<String> {
+        header_lines(raw)
+            .into_iter()
+            .filter(|l| {
+                let l = l.to_ascii_lowercase();
+                l.starts_with("in-reply-to:") || l.starts_with("references:")
+            })
+            .collect()
+    };
+    for raw in &msgs {
+        let text = String::from_utf8_lossy(raw);
+        let h = threading(raw);
+        if text.contains("resident8@") {
+            assert_eq!(
+                h,
+                [
+                    "In-Reply-To: <good-1.x@mail.example.org>",
+                    "References: <good-1.x@mail.example.org>"
+                ],
+                "{text}"
+            );
+        } else {
+            assert!(h.is_empty(), "{h:?}\n{text}");
+            assert!(
+                !text.contains("evil.example") && !text.contains("Bcc"),
+                "{text}"
+            );
+        }
+    }
+}

@@ -285,6 +285,19 @@ fn a_file_not_allowed_or_too_large_is_refused_with_nothing_queued() {
     );
     let e = refused(dir, DAY2, &reply_args(&["--attach", "missing.pdf"]));
     assert!(e.contains("--attach missing.pdf"), "{e}");
+    // At most ten files on one letter, however small.
+    let mut eleven = Vec::new();
+    for n in 1..=11 {
+        std::fs::write(dir.join(format!("note{n}.txt")), b"A note.").unwrap();
+        eleven.push("--attach".to_string());
+        eleven.push(format!("note{n}.txt"));
+    }
+    let eleven: Vec<&str> = eleven.iter().map(String::as_str).collect();
+    let e = refused(dir, DAY2, &reply_args(&eleven));
+    assert!(
+        e.contains("11 files are attached: a letter may enclose at most 10"),
+        "{e}"
+    );
 
     assert_eq!(count(dir, "SELECT count(*) FROM letters"), letters);
     assert_eq!(count(dir, "SELECT count(*) FROM letter_attachments"), 0);

@@ -881,6 +881,49 @@ fn managers_print_held_letters_from_the_outbox_page_and_record_them_posted() {
 /// the newest cases first: here 60 old cases each got many replies saying "zebra" after
 /// a newer case mentioned it once; the newer case must head the list, not go missing.
 #[test]
+fn an_unknown_letter_or_file_is_not_found_and_logs_no_error() {
+    let site = web_site("");
+    site.run(
+        &now(),
+        &[
+            "new",
+            "--name",
+            "Ada Lovelace",
+            "--address",
+            "12 Acacia Avenue",
+            "--via",
+            "letter",
+            "--by",
+            "ann",
+        ],
+    );
+    site.run(&now(), &["send"]);
+    let desk = Desk::start(site, "web");
+    let s = desk.session("admin", &desk.admin_password());
+    assert_eq!(desk.get("/outbox/1/pdf", Some(&s)).status, 200);
+    for id in [
+        "99999",
+        "-1",
+        "0",
+        "abc",
+        "1.5",
+        "99999999999999999999999",
+        "%20",
+    ] {
+        for path in [
+            format!("/outbox/{id}/pdf"),
+            format!("/outbox/{id}/enclosures/1"),
+            format!("/outbox/1/enclosures/{id}"),
+        ] {
+            let r = desk.get(&path, Some(&s));
+            assert_eq!(r.status, 404, "{path}: {}", r.body);
+        }
+    }
+    let log = desk.log();
+    assert!(!log.contains("ERROR"), "{log}");
+}
+
+#[test]
 fn a_search_in_many_messages_misses_no_newer_case() {
     let site = web_site("");
     for i in 1..=60 {

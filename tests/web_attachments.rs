@@ -238,6 +238,17 @@ fn files_over_the_limits_or_not_allowed_are_refused_on_the_page_with_nothing_que
         "its type application/x-msdownload does not match its name",
     );
 
+    // More files than a letter may enclose, each small and allowed.
+    let names: Vec<String> = (1..=11).map(|n| format!("note{n}.txt")).collect();
+    let eleven: Vec<(&str, &str, &str, &[u8])> = names
+        .iter()
+        .map(|n| ("attachments", n.as_str(), "text/plain", &b"A note."[..]))
+        .collect();
+    refused(
+        &eleven,
+        "11 files are attached: a letter may enclose at most 10",
+    );
+
     // A request far over what a letter may carry: the desk's page says why (no reset).
     let huge = vec![b'z'; 2 * 1024 * 1024];
     let r = desk.post_multipart(

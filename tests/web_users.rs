@@ -236,6 +236,14 @@ fn refusals_are_one_line_on_the_page_with_nothing_changed() {
             "a user named 'sam' already exists",
         ),
         (
+            add("SAM", "sam2@council.example", "officer"),
+            "a user named 'sam' already exists (names are the same whatever their case)",
+        ),
+        (
+            add("Admin", "admin2@council.example", "admin"),
+            "a user named 'admin' already exists (names are the same whatever their case)",
+        ),
+        (
             add("tim", "not an email", "officer"),
             "'not an email' is not an email address",
         ),
@@ -328,4 +336,83 @@ fn refusals_are_one_line_on_the_page_with_nothing_changed() {
         303,
         "admin's session ended"
     );
+}
+
+/// `ADM1` and `adm1` cannot both exist, from the CLI as from the page above.
+#[test]
+fn account_names_are_unique_without_regard_to_case_from_the_cli() {
+    let site = web_site("");
+    webkit::add_user(&site, "ADM1", "admin", "a long enough password");
+    for name in ["adm1", "Adm1", "ADM1"] {
+        let (ok, text) = webkit::try_add_user(&site, name, "officer", "a long enough password");
+        assert!(!ok, "{name}: {text}");
+        assert!(
+            text.contains("a user named 'ADM1' already exists"),
+            "{text}"
+        );
+        assert_eq!(text.trim_end().lines().count(), 1, "{text}");
+    }
+    let list = site.run(&now(), &["user", "list"]);
+    let rows = list
+        .lines()
+        .filter(|l| l.to_lowercase().starts_with("adm1 "));
+    assert_eq!(rows.count(), 1, "{list}");
+}
+
+/// A database from before the rule that holds names differing only in case is
+/// refused by the upgrade in one line naming them, with nothing changed; once an admin
+/// renames one, the upgrade goes ahead and the rule holds.
+#[test]
+fn an_upgrade_finding_names_that_differ_only_in_case_refuses_in_one_line() {
+    let site = web_site("");
+    webkit::add_user(&site, "sam", "officer", "a long enough password");
+    {
+        let db = site.db();
+        db.execute_batch(
+            "DROP INDEX users_name_nocase;
+             INSERT INTO users (name, email, role, password_hash, created_at)
+             VALUES ('ADM1', 'a1@council.example', 'admin', 'x', '2026-01-01T00:00:00Z'),
+                    ('adm1', 'a2@council.example', 'officer', 'x', '2026-01-01T00:00:00Z'),
+                    ('SAM', 'sam2@council.example', 'officer', 'x', '2026-01-01T00:00:00Z');
+             PRAGMA user_version = 27;",
+        )
+        .unwrap();
+    }
+    let err = site.fails(&now(), &["user", "list"]);
+    assert!(
+        err.contains("account names must be unique without regard to case")
+            && err.contains("'sam' (id 1) and 'SAM' (id 4)")
+            && err.contains("'ADM1' (id 2) and 'adm1' (id 3)")
+            && err.contains("nothing was changed"),
+        "{err}"
+    );
+    let db = site.db();
+    let version: i64 = db
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, 27, "nothing was changed");
+    db.execute_batch(
+        "UPDATE users SET name = 'adm1-officer' WHERE id = 3;
+         UPDATE users SET name = 'sam2' WHERE id = 4;",
+    )
+    .unwrap();
+    let list = site.run(&now(), &["user", "list"]);
+    assert!(
+        list.contains("adm1-officer") && list.contains("ADM1"),
+        "{list}"
+    );
+    let (ok, text) = webkit::try_add_user(&site, "Sam2", "officer", "a long enough password");
+    assert!(
+        !ok && text.contains("a user named 'sam2' already exists"),
+        "{text}"
+    );
+    // The rule is in the schema itself, whoever writes.
+    let e = db
+        .execute(
+            "INSERT INTO users (name, email, role, password_hash, created_at)
+             VALUES ('Adm1', 'a3@council.example', 'admin', 'x', '2026-01-01T00:00:00Z')",
+            [],
+        )
+        .unwrap_err();
+    assert!(e.to_string().contains("UNIQUE"), "{e}");
 }

@@ -186,14 +186,17 @@ const QUIET_CRATES: &[&str] = &[
 ];
 
 /// The log filter: `REDRESS_LOG` if set, else `RUST_LOG`, else the level from `-v`
-/// (the daemon logs info by default, other commands warn); then [`QUIET_CRATES`] held
-/// at info when the filter's default level is debug or trace and does not name them.
+/// (the daemon logs info by default, other commands warn), as given; and the
+/// [`QUIET_CRATES`] it does not name, which [`init_tracing`] holds at info whatever
+/// form the level takes (`trace`, `TRACE`, `5`, `[]=trace`, a target such as `imap`
+/// that is only a prefix of a crate's name). A crate is named by a directive whose
+/// target is the crate or one of its modules (`async_imap=trace`, `async_imap::client`).
 pub fn log_filter(
     verbose: u8,
     daemon: bool,
     redress_log: Option<&str>,
     rust_log: Option<&str>,
-) -> String {
+) -> (String, Vec<&'static str>) {
     let default = match verbose {
         0 if daemon => "info",
         0 => "warn",
@@ -211,24 +214,17 @@ pub fn log_filter(
         .map(str::trim)
         .filter(|d| !d.is_empty())
         .collect();
-    let verbose_default = directives.iter().any(|d| {
-        !d.contains('=')
-            && !d.starts_with('[')
-            && (d.eq_ignore_ascii_case("debug") || d.eq_ignore_ascii_case("trace"))
-    });
-    let mut out = directives.join(",");
-    if verbose_default {
-        for krate in QUIET_CRATES {
-            let named = directives.iter().any(|d| {
-                let target = d.split(['=', '[']).next().unwrap_or("");
+    let held = QUIET_CRATES
+        .iter()
+        .copied()
+        .filter(|krate| {
+            !directives.iter().any(|d| {
+                let target = d.split(['=', '[']).next().unwrap_or("").trim();
                 target == *krate || target.starts_with(&format!("{krate}::"))
-            });
-            if !named {
-                out.push_str(&format!(",{krate}=info"));
-            }
-        }
-    }
-    out
+            })
+        })
+        .collect();
+    (directives.join(","), held)
 }
 
 /// Every field and message of a log line escaped (see [`crate::escape`]): a subject or a
@@ -289,7 +285,10 @@ impl<'w> tracing_subscriber::fmt::FormatFields<'w> for EscapedFields {
 
 pub fn init_tracing(verbose: u8, daemon: bool) {
     let var = |k: &str| std::env::var(k).ok();
-    let spec = log_filter(
+    use tracing_subscriber::filter::{LevelFilter, Targets};
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    let (spec, held) = log_filter(
         verbose,
         daemon,
         var("REDRESS_LOG").as_deref(),
@@ -301,12 +300,21 @@ pub fn init_tracing(verbose: u8, daemon: bool) {
         );
         tracing_subscriber::EnvFilter::new("warn")
     });
+    // A second filter that must also let an event through: the held crates at info at
+    // most, whatever the first one says (span directives such as `[]=trace` enable
+    // every target inside a span, so no directive added to the first could hold them).
+    let hold = held.into_iter().fold(
+        Targets::new().with_default(LevelFilter::TRACE),
+        |t, krate| t.with_target(krate, LevelFilter::INFO),
+    );
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .fmt_fields(EscapedFields)
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_target(false)
+        .finish()
+        .with(hold)
         .try_init();
 }
 
@@ -456,20 +464,55 @@ mod tests {
 
     #[test]
     fn log_filter_order_and_quiet_crates() {
-        assert_eq!(log_filter(0, false, None, None), "warn");
-        assert_eq!(log_filter(0, true, None, None), "info");
-        let trace = log_filter(2, false, None, None);
-        assert!(trace.starts_with("trace,") && trace.contains(",async_imap=info,"));
+        let all = super::QUIET_CRATES.to_vec();
+        assert_eq!(
+            log_filter(0, false, None, None),
+            ("warn".into(), all.clone())
+        );
+        assert_eq!(
+            log_filter(0, true, None, None),
+            ("info".into(), all.clone())
+        );
+        assert_eq!(
+            log_filter(2, false, None, None),
+            ("trace".into(), all.clone())
+        );
         // REDRESS_LOG wins over RUST_LOG, which wins over -v.
-        assert_eq!(log_filter(2, false, Some("error"), Some("debug")), "error");
-        assert!(log_filter(0, false, None, Some("debug")).starts_with("debug,"));
-        // A crate named on purpose keeps the level asked for.
-        let named = log_filter(0, false, Some("trace,async_imap=trace"), None);
-        assert!(named.contains("async_imap=trace") && !named.contains("async_imap=info"));
-        assert!(named.contains("imap_proto=info"));
+        assert_eq!(
+            log_filter(2, false, Some("error"), Some("debug")).0,
+            "error"
+        );
+        assert_eq!(log_filter(0, false, None, Some(" 5 ")).0, "5");
+        assert_eq!(log_filter(2, false, Some(" "), Some("")).0, "trace");
+        // Every form of a level holds every quiet crate it does not name.
+        for spec in [
+            "5",
+            "TRACE",
+            "[]=trace",
+            "[{x}]=5",
+            "async=trace,imap=5",
+            "rust=trace",
+        ] {
+            assert_eq!(log_filter(0, false, Some(spec), None).1, all, "{spec}");
+        }
+        // A crate named on purpose (or one of its modules) keeps the level asked for.
+        let (spec, held) = log_filter(0, false, Some("trace,async_imap=trace"), None);
+        assert_eq!(spec, "trace,async_imap=trace");
+        assert!(!held.contains(&"async_imap") && held.contains(&"imap_proto"));
+        for spec in [
+            "async_imap",
+            "async_imap[conn]=5",
+            "async_imap::client=debug",
+        ] {
+            let held = log_filter(0, false, Some(spec), None).1;
+            assert!(!held.contains(&"async_imap"), "{spec}");
+        }
+        assert!(log_filter(0, false, Some("async_imap_x=trace"), None)
+            .1
+            .contains(&"async_imap"));
         // Nothing is raised above what was asked.
         assert_eq!(
-            log_filter(0, false, Some("redress=trace"), None),
+            log_filter(0, false, Some("redress=trace"), None).0,
             "redress=trace"
         );
     }

@@ -306,6 +306,7 @@ pub fn assign(ctx: &Ctx, a: AssignArgs) -> Result<ExitCode> {
 pub fn reply(ctx: &Ctx, a: ReplyArgs) -> Result<ExitCode> {
     let findings = std::fs::read_to_string(&a.body_file)
         .with_context(|| format!("reading {}", a.body_file.display()))?;
+    actions::enclosure_count(a.attach.len())?;
     let r = Reply {
         kind: a.letter.clone(),
         outcome: a.outcome.clone(),

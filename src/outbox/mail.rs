@@ -22,17 +22,30 @@ const REFS_LAST: usize = 10;
 /// The email Subject (the template's subject line) is cut to this many characters.
 const SUBJECT_MAX: usize = 300;
 
-/// The Message-IDs in a header value, each `<...>`, none over [`MAX_ID`] characters.
+/// The Message-IDs in a stored header value (ids with or without their angle
+/// brackets, separated by white space or commas), each as `<...>`; none over
+/// [`MAX_ID`] characters. The value must be a list of well-formed ids and nothing
+/// else: one piece that is not (`Bcc:`, `<a b@x>`, `<nodomain>`) and the whole value
+/// is dropped, so no piece of a malformed header reaches ours.
 fn message_ids(raw: &str) -> Vec<String> {
-    raw.split(|c: char| c.is_whitespace() || c.is_control() || c == ',')
-        .map(|id| id.trim_start_matches('<').trim_end_matches('>'))
-        .filter(|id| !id.is_empty() && id.len() + 2 <= MAX_ID)
-        .filter(|id| {
-            id.chars()
-                .all(|c| c.is_ascii_graphic() && c != '<' && c != '>')
-        })
-        .map(|id| format!("<{id}>"))
-        .collect()
+    let mut ids = Vec::new();
+    for token in raw
+        .split(|c: char| c.is_whitespace() || c == ',')
+        .filter(|t| !t.is_empty())
+    {
+        let inner = match (token.strip_prefix('<'), token.strip_suffix('>')) {
+            (Some(_), Some(_)) if token.len() >= 2 => &token[1..token.len() - 1],
+            (None, None) => token,
+            _ => return Vec::new(),
+        };
+        if !crate::message::well_formed_id(inner) {
+            return Vec::new();
+        }
+        if inner.len() + 2 <= MAX_ID {
+            ids.push(format!("<{inner}>"));
+        }
+    }
+    ids
 }
 
 /// References as it goes out: the first id and the last [`REFS_LAST`], each checked.
@@ -228,8 +241,47 @@ mod tests {
         assert_eq!(kept.len(), 1 + REFS_LAST);
         assert_eq!(kept[0], "<id0@example.net>");
         assert_eq!(kept[REFS_LAST], "<id199@example.net>");
-        assert_eq!(references("<a\u{0}b@x> <ü@x>"), Some("<a> <b@x>".into()));
+        assert_eq!(references("<a\u{0}b@x> <ü@x>"), None);
         assert_eq!(references("<ü@x> \u{1b}"), None);
+    }
+
+    #[test]
+    fn only_well_formed_ids_and_no_pieces_of_a_malformed_one() {
+        for ok in [
+            "<a@b>",
+            "a.b-c@d.e",
+            "<x@[127.0.0.1]>",
+            "<a!#$%&'*+/=?^_`{|}~@b>",
+        ] {
+            assert_eq!(message_ids(ok).len(), 1, "{ok}");
+        }
+        assert_eq!(
+            message_ids("<a@b>\r\n <c@d>, e@f"),
+            ["<a@b>", "<c@d>", "<e@f>"]
+        );
+        for bad in [
+            "<Bcc:> <q@evil.example>",
+            "Bcc:> <q@evil.example",
+            "<Bcc: q@evil.example>",
+            "<a b@evil.example>",
+            "<q@evil.example> Bcc: <r@evil.example>",
+            "<nodomain>",
+            "<a@b@c>",
+            "<<q@evil.example>>",
+            "<q@evil.example",
+            "q@evil.example>",
+            "<@evil.example>",
+            "<q@>",
+            "<q..r@x>",
+            "<q@x.>",
+            "<q@x\r\nBcc: y@z>",
+            "<a(b)@c>",
+            "<",
+            "<>",
+        ] {
+            assert_eq!(message_ids(bad), Vec::<String>::new(), "{bad:?}");
+            assert_eq!(references(bad), None, "{bad:?}");
+        }
     }
 
     #[test]

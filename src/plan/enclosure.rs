@@ -26,6 +26,10 @@ pub const ALLOWED: &[(&str, &str, &str)] = &[
     ("csv", "text/csv", "CSV"),
 ];
 
+/// A letter encloses at most this many files: a reply with more is refused (a
+/// paper enclosure list an officer can check, and a bounded page and email).
+pub const FILES_MAX: usize = 10;
+
 /// A file name is cut to this many characters (its extension kept).
 pub const NAME_MAX: usize = 100;
 
@@ -167,6 +171,16 @@ pub fn enclosure(
     })
 }
 
+/// Refuse more than [`FILES_MAX`] files on one letter.
+pub fn too_many(count: usize) -> Result<()> {
+    if count > FILES_MAX {
+        return Err(refused(format!(
+            "{count} files are attached: a letter may enclose at most {FILES_MAX}"
+        )));
+    }
+    Ok(())
+}
+
 /// Check the files of one letter together: at most `max_total` bytes in all.
 pub fn check_total(files: &[Enclosure], max_total: u64) -> Result<()> {
     let total: u64 = files.iter().map(|f| f.bytes.len() as u64).sum();
@@ -204,6 +218,15 @@ mod tests {
 
     fn refusal(r: Result<Enclosure>) -> String {
         r.unwrap_err().to_string()
+    }
+
+    #[test]
+    fn at_most_ten_files_on_a_letter() {
+        assert!(too_many(0).is_ok() && too_many(FILES_MAX).is_ok());
+        assert_eq!(
+            too_many(100_000).unwrap_err().to_string(),
+            "100000 files are attached: a letter may enclose at most 10"
+        );
     }
 
     #[test]

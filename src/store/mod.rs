@@ -39,6 +39,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/25_response_deadlines.sql"),
     include_str!("migrations/26_triage_and_representatives.sql"),
     include_str!("migrations/27_held_letters.sql"),
+    include_str!("migrations/28_user_names_nocase.sql"),
 ];
 
 /// How long a statement waits for another connection's write lock before it fails.
@@ -76,6 +77,33 @@ const HUGE_QUARANTINED: i64 = 32 * 1024 * 1024;
 /// The migration (0-based) that rebuilds `customers`: foreign keys are off while it
 /// runs (they cannot change inside a transaction) and checked before it commits.
 const REBUILDS_CUSTOMERS: usize = 11;
+
+/// The migration (0-based) that makes account names unique without regard to case:
+/// a database holding names that differ only in case is refused before it runs.
+const NAMES_NOCASE: usize = 27;
+
+/// Refuse, in one line naming them, accounts whose names differ only in case. They are
+/// not renamed here: a name is what cases are assigned to and events recorded under,
+/// so which one becomes what is for an admin to decide (nothing is changed).
+fn refuse_names_differing_only_in_case(tx: &Connection, path: &str) -> Result<()> {
+    let clashes: Vec<String> = tx
+        .prepare(
+            "SELECT group_concat(quote(name) || ' (id ' || id || ')', ' and ') FROM
+             (SELECT id, name FROM users ORDER BY id)
+             GROUP BY name COLLATE NOCASE HAVING count(*) > 1 ORDER BY min(id)",
+        )?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    if clashes.is_empty() {
+        return Ok(());
+    }
+    Err(StoreError::Refused(format!(
+        "{path}: account names must be unique without regard to case, and {} differ only in case; \
+         rename one of each (sqlite3 {path} \"UPDATE users SET name = 'NEW' WHERE id = ID\") \
+         and start again; nothing was changed",
+        clashes.join("; ")
+    )))
+}
 
 /// Replace the raw bytes of quarantined mail over `max` bytes by its header section
 /// (read through incremental blob I/O: the message is never loaded whole), noting it
@@ -267,6 +295,9 @@ impl Store {
             }
             if i == MOVES_RAW {
                 keep_only_headers_of_huge_quarantined_mail(&tx, HUGE_QUARANTINED)?;
+            }
+            if i == NAMES_NOCASE {
+                refuse_names_differing_only_in_case(&tx, path)?;
             }
             tx.execute_batch(sql)?;
             if i == REBUILDS_CUSTOMERS {

@@ -283,9 +283,13 @@ impl Store {
     }
 
     pub fn letter(&self, id: i64) -> Result<LetterRow> {
-        let mut rows = letters_where(&self.conn, "l.id = ?1", &[&id])?;
-        rows.pop()
+        self.find_letter(id)?
             .ok_or_else(|| super::StoreError::Refused(format!("no letter with id {id}")))
+    }
+
+    /// The letter with this id, or None if there is none.
+    pub fn find_letter(&self, id: i64) -> Result<Option<LetterRow>> {
+        Ok(letters_where(&self.conn, "l.id = ?1", &[&id])?.pop())
     }
 
     pub fn list_letters(&self, f: &LetterFilter) -> Result<Vec<LetterRow>> {

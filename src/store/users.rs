@@ -99,6 +99,15 @@ fn keeps_an_admin(tx: &rusqlite::Transaction, name: &str, before: i64) -> Result
     Ok(())
 }
 
+/// The refusal for a name taken, by itself or in another case.
+pub fn name_taken(name: &str, taken: &str) -> String {
+    if name == taken {
+        format!("a user named '{name}' already exists")
+    } else {
+        format!("a user named '{taken}' already exists (names are the same whatever their case)")
+    }
+}
+
 impl Store {
     pub fn user_count(&self) -> Result<i64> {
         Ok(self
@@ -117,15 +126,15 @@ impl Store {
         at: DateTime<Utc>,
     ) -> Result<i64> {
         let tx = self.conn.transaction()?;
-        let taken: bool = tx.query_row(
-            "SELECT EXISTS (SELECT 1 FROM users WHERE name = ?1)",
-            [name],
-            |r| r.get(0),
-        )?;
-        if taken {
-            return Err(StoreError::Refused(format!(
-                "a user named '{name}' already exists"
-            )));
+        let taken: Option<String> = tx
+            .query_row(
+                "SELECT name FROM users WHERE name = ?1 COLLATE NOCASE",
+                [name],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if let Some(taken) = taken {
+            return Err(StoreError::Refused(name_taken(name, &taken)));
         }
         tx.execute(
             "INSERT INTO users (name, email, role, password_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -145,6 +154,18 @@ impl Store {
             .query_map([], user_from_row)?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
+    }
+
+    /// The name of the account whose name is `name` without regard to case, if any.
+    pub fn user_name_taken(&self, name: &str) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT name FROM users WHERE name = ?1 COLLATE NOCASE",
+                [name],
+                |r| r.get(0),
+            )
+            .optional()?)
     }
 
     pub fn user_by_name(&self, name: &str) -> Result<Option<UserRow>> {

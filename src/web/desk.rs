@@ -186,6 +186,7 @@ fn act(
             if findings.trim().is_empty() {
                 return Err(refused("write the reply's findings in the body"));
             }
+            actions::enclosure_count(f.1.len())?;
             let enclosures =
                 f.1.iter()
                     .map(|u| {

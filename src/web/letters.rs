@@ -80,18 +80,24 @@ pub(crate) async fn act(
 }
 
 /// GET /outbox/{id}/pdf: the letter's PDF as rendered, to print.
-pub(crate) async fn pdf(State(app): State<Shared>, who: User, Path(id): Path<i64>) -> Response {
+pub(crate) async fn pdf(State(app): State<Shared>, who: User, Path(id): Path<String>) -> Response {
     if let Err(r) = who.require(&app, Role::Manager) {
         return r;
     }
+    let Some(id) = letter_id(&id) else {
+        return no_such_letter(&app);
+    };
     let found = app
         .db(move |store, _| {
-            let l = store.letter(id)?;
-            Ok((l, store.letter_content(id).ok().and_then(|c| c.pdf)))
+            let Some(l) = store.find_letter(id)? else {
+                return Ok(None);
+            };
+            Ok(Some((l, store.letter_content(id).ok().and_then(|c| c.pdf))))
         })
         .await;
     match found {
-        Ok((l, Some(pdf))) => (
+        Ok(None) => no_such_letter(&app),
+        Ok(Some((l, Some(pdf)))) => (
             [
                 (header::CONTENT_TYPE, "application/pdf".to_string()),
                 (
@@ -108,7 +114,7 @@ pub(crate) async fn pdf(State(app): State<Shared>, who: User, Path(id): Path<i64
             pdf,
         )
             .into_response(),
-        Ok((_, None)) => app.error(
+        Ok(Some((_, None))) => app.error(
             StatusCode::NOT_FOUND,
             "No PDF",
             "This letter has no PDF yet (it is not rendered) or its content was erased.",
@@ -117,15 +123,32 @@ pub(crate) async fn pdf(State(app): State<Shared>, who: User, Path(id): Path<i64
     }
 }
 
+/// A letter's id as it appears in a path: a positive number, or no letter at all.
+fn letter_id(s: &str) -> Option<i64> {
+    s.parse().ok().filter(|id| *id > 0)
+}
+
+/// The answer for an id no letter has, as for any unknown id: 404, nothing logged.
+fn no_such_letter(app: &Shared) -> Response {
+    app.error(
+        StatusCode::NOT_FOUND,
+        "No such letter",
+        "There is no letter with that number.",
+    )
+}
+
 /// GET /outbox/{id}/enclosures/{n}: a file enclosed with the letter, to print with it.
 pub(crate) async fn enclosure(
     State(app): State<Shared>,
     who: User,
-    Path((id, n)): Path<(i64, i64)>,
+    Path((id, n)): Path<(String, String)>,
 ) -> Response {
     if let Err(r) = who.require(&app, Role::Manager) {
         return r;
     }
+    let (Some(id), Some(n)) = (letter_id(&id), letter_id(&n)) else {
+        return no_such_letter(&app);
+    };
     let found = app
         .db(move |store, _| {
             Ok(store
