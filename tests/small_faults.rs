@@ -126,3 +126,105 @@ fn a_case_dated_back_within_the_year_gets_no_holding_letter_for_a_lapse_before_i
     let t = s.run("2026-11-30T07:00:00Z", &["tick"]);
     assert!(t.contains("holding letter"), "{t}");
 }
+
+/// A ZIP of `files` stored uncompressed, as a real writer makes one (CRC-32 and all).
+fn zip_of(files: &[(&str, &[u8])]) -> Vec<u8> {
+    fn crc32(b: &[u8]) -> u32 {
+        let mut c = !0u32;
+        for &x in b {
+            c ^= x as u32;
+            for _ in 0..8 {
+                c = if c & 1 == 1 {
+                    (c >> 1) ^ 0xedb8_8320
+                } else {
+                    c >> 1
+                };
+            }
+        }
+        !c
+    }
+    let (mut out, mut dir) = (Vec::new(), Vec::new());
+    for (name, data) in files {
+        let (crc, len, off) = (crc32(data), data.len() as u32, out.len() as u32);
+        let common = |v: &mut Vec<u8>| {
+            v.extend(20u16.to_le_bytes()); // version needed
+            v.extend([0u8; 2]); // flags
+            v.extend([0u8; 2]); // stored
+            v.extend([0u8; 4]); // time, date
+            v.extend(crc.to_le_bytes());
+            v.extend(len.to_le_bytes());
+            v.extend(len.to_le_bytes());
+            v.extend((name.len() as u16).to_le_bytes());
+            v.extend([0u8; 2]); // extra
+        };
+        out.extend(b"PK\x03\x04");
+        common(&mut out);
+        out.extend(name.as_bytes());
+        out.extend(*data);
+        dir.extend(b"PK\x01\x02");
+        dir.extend(20u16.to_le_bytes()); // made by
+        common(&mut dir);
+        dir.extend([0u8; 6]); // comment, disk, internal attributes
+        dir.extend([0u8; 4]); // external attributes
+        dir.extend(off.to_le_bytes());
+        dir.extend(name.as_bytes());
+    }
+    let start = out.len() as u32;
+    out.extend(&dir);
+    out.extend(b"PK\x05\x06");
+    out.extend([0u8; 4]);
+    out.extend((files.len() as u16).to_le_bytes());
+    out.extend((files.len() as u16).to_le_bytes());
+    out.extend((dir.len() as u32).to_le_bytes());
+    out.extend(start.to_le_bytes());
+    out.extend([0u8; 2]);
+    out
+}
+
+fn docx() -> Vec<u8> {
+    zip_of(&[
+        ("[Content_Types].xml", br#"<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>"#),
+        ("word/document.xml", br#"<?xml version="1.0"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body/></w:document>"#),
+    ])
+}
+
+#[test]
+fn an_office_file_must_be_a_real_zip_with_its_parts() {
+    let s = Site::new(BATH, "BNES");
+    let r = s
+        .run(
+            "2026-11-02T10:00:00Z",
+            &args(&new_case("2026-11-02", false)),
+        )
+        .trim()
+        .to_string();
+    std::fs::write(s.path().join("answer.txt"), "We have looked into it.").unwrap();
+    let mut fake = b"PK\x03\x04".to_vec();
+    fake.extend([0u8; 2000]);
+    std::fs::write(s.path().join("fake.docx"), &fake).unwrap();
+    std::fs::write(s.path().join("report.docx"), docx()).unwrap();
+    let reply = |file: &str| {
+        [
+            "reply",
+            r.as_str(),
+            "--outcome",
+            "upheld",
+            "--body-file",
+            "answer.txt",
+            "--by",
+            "ann",
+            "--attach",
+            file,
+        ]
+        .map(String::from)
+        .to_vec()
+    };
+    let err = s.fails("2026-11-03T10:00:00Z", &args(&reply("fake.docx")));
+    assert!(
+        err.contains("attachment fake.docx is not a Word (.docx) file"),
+        "{err}"
+    );
+    assert_eq!(count(&s, "SELECT COUNT(*) FROM letter_attachments"), 0);
+    s.run("2026-11-03T10:00:00Z", &args(&reply("report.docx")));
+    assert_eq!(count(&s, "SELECT COUNT(*) FROM letter_attachments"), 1);
+}
