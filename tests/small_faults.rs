@@ -228,3 +228,73 @@ fn an_office_file_must_be_a_real_zip_with_its_parts() {
     s.run("2026-11-03T10:00:00Z", &args(&reply("report.docx")));
     assert_eq!(count(&s, "SELECT COUNT(*) FROM letter_attachments"), 1);
 }
+
+/// Four `redress send` at once on 40 freshly queued acknowledgements: each letter is
+/// recorded once ("letter queued" once per case) and sent once.
+#[test]
+fn concurrent_senders_record_each_letter_once() {
+    let s = Site::new(BATH, "BNES");
+    for i in 0..40 {
+        s.mail(
+            &format!("m{i}"),
+            &format!("Resident {i} <r{i}@example.org>"),
+            "Potholes",
+            "I wish to complain about the potholes in my road.",
+            &format!("p{i}@example.org"),
+        );
+    }
+    s.run("2026-11-02T09:00:00Z", &["poll"]);
+    assert_eq!(
+        count(&s, "SELECT COUNT(*) FROM letters WHERE status = 'pending'"),
+        40
+    );
+    let children: Vec<_> = (0..4)
+        .map(|_| {
+            bin::redress()
+                .args([
+                    "--config",
+                    "redress.toml",
+                    "--now",
+                    "2026-11-02T09:01:00Z",
+                    "send",
+                ])
+                .current_dir(s.path())
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for c in children {
+        let out = c.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    assert_eq!(
+        count(&s, "SELECT COUNT(*) FROM letters WHERE status = 'sent'"),
+        40
+    );
+    assert_eq!(
+        count(
+            &s,
+            "SELECT COUNT(*) FROM events WHERE kind = 'letter queued'"
+        ),
+        40
+    );
+    assert_eq!(
+        count(&s, "SELECT COUNT(*) FROM events WHERE kind = 'letter sent'"),
+        40
+    );
+    assert_eq!(
+        count(
+            &s,
+            "SELECT COUNT(*) FROM (SELECT case_id FROM events WHERE kind = 'letter queued'
+             GROUP BY case_id HAVING COUNT(*) > 1)"
+        ),
+        0
+    );
+    assert_eq!(s.letters().len(), 40);
+}
