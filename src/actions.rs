@@ -384,7 +384,42 @@ pub fn open(
         &by,
         |case| match case.kind {
             crate::case::Kind::ServiceRequest | crate::case::Kind::OutOfScope => Ok(None),
-            _ => plan::acknowledge(case, policy, &cfg.calendar, london_date(now), None).map(Some),
+            _ => {
+                let today = london_date(now);
+                let mut p = plan::acknowledge(case, policy, &cfg.calendar, today, None)?;
+                // A back-dated case: deadlines already passed when it was recorded are
+                // the officer's to answer, not the sweep's (no holding letter, no alert).
+                let mut dues: Vec<crate::deadline::Due> = p
+                    .writes
+                    .iter()
+                    .filter_map(|w| match w {
+                        plan::Write::Transition(t) => Some(t.recomputed.clone()),
+                        _ => None,
+                    })
+                    .flatten()
+                    .collect();
+                if dues.is_empty() {
+                    dues = plan::new_case_deadlines(
+                        case.kind,
+                        policy,
+                        london_date(new.received_at),
+                        None,
+                        &cfg.calendar,
+                    )
+                    .into_iter()
+                    .map(|(d, _)| d)
+                    .collect();
+                }
+                // Before the letter, so the letter is drawn from the case as written.
+                let at = p
+                    .writes
+                    .iter()
+                    .position(|w| matches!(w, plan::Write::Letter(_)))
+                    .unwrap_or(p.writes.len());
+                p.writes
+                    .splice(at..at, plan::passed_before_recording(&dues, today).writes);
+                Ok(Some(p))
+            }
         },
     )
 }
@@ -756,7 +791,15 @@ pub struct Intake<'a> {
     pub service: Option<&'a str>,
     /// Default: now.
     pub received: Option<DateTime<Utc>>,
+    /// The officer confirms a received date further back than [`RECEIVED_LIMIT_MONTHS`]
+    /// (`--confirm-date`; the desk's "the date is right" box).
+    pub confirm_date: bool,
 }
+
+/// How far back an officer may date a new case without confirming the date: the
+/// presets set no time limit for making a complaint (Buckinghamshire's 12 months is an
+/// exclusion for the officer to judge, not a receipt rule), so a year (issue 23, item 6).
+pub const RECEIVED_LIMIT_MONTHS: u32 = 12;
 
 /// Check what an officer typed for a new case and open it ([`open`]).
 pub fn open_checked(
@@ -798,6 +841,15 @@ pub fn open_checked(
             "--received {} is in the future (now is {})",
             received.to_rfc3339(),
             now.to_rfc3339()
+        )));
+    }
+    let earliest = london_date(now)
+        .checked_sub_months(chrono::Months::new(RECEIVED_LIMIT_MONTHS))
+        .unwrap_or(chrono::NaiveDate::MIN);
+    if london_date(received) < earliest && !i.confirm_date {
+        return Err(refused(format!(
+            "--received {} is more than {RECEIVED_LIMIT_MONTHS} months ago (before {earliest}): check the year, or confirm the date with --confirm-date",
+            london_date(received)
         )));
     }
     open(

@@ -482,6 +482,40 @@ pub fn acknowledge(
     Ok(p)
 }
 
+/// A case recorded after some of its response deadlines had passed (an officer
+/// confirmed a received date long ago): each is lapsed at once and the case flagged for
+/// an officer, so the sweep sends no holding letter and no overdue alert for a lapse
+/// nobody could have prevented (issue 23, item 6). Nothing when none had passed.
+pub fn passed_before_recording(dues: &[Due], today: NaiveDate) -> Plan {
+    let mut writes = Vec::new();
+    for d in dues {
+        if !matches!(d.kind, deadline::Kind::Respond | deadline::Kind::Extension) || d.due >= today
+        {
+            continue;
+        }
+        writes.push(Write::SetDeadline {
+            stage: d.stage.clone(),
+            kind: d.kind,
+            status: deadline::Status::Lapsed,
+            met_on: None,
+        });
+        writes.push(Write::Event {
+            kind: "deadline lapsed".into(),
+            detail: Some(format!(
+                "{} response was due {} before the case was recorded; no holding letter or alert, flagged for an officer",
+                d.stage,
+                crate::time::iso(d.due)
+            )),
+        });
+        writes.push(Write::Flag(format!(
+            "{} response was due {} before the case was recorded",
+            d.stage,
+            crate::time::iso(d.due)
+        )));
+    }
+    Plan { writes }
+}
+
 /// The deadlines a new case carries, by its kind, each with the day it was met: a
 /// complaint those of the first stage (stored acknowledged, its acknowledgement is met
 /// that day and the deadlines counting from it are there), a compliment or comment

@@ -95,6 +95,11 @@ pub struct NewArgs {
     /// When it reached the council (default: --now).
     #[arg(long, value_parser = super::parse_now)]
     pub received: Option<chrono::DateTime<chrono::Utc>>,
+    /// The --received date is right though it is more than a year ago: open the case
+    /// (deadlines already passed then are flagged for an officer, with no holding letter
+    /// or overdue alert).
+    #[arg(long)]
+    pub confirm_date: bool,
     /// Who is recording it (goes in the event log). `--officer` is an older name for it.
     #[arg(long = "by", alias = "officer", default_value = "cli")]
     pub officer: String,
@@ -526,6 +531,7 @@ pub fn new(ctx: &Ctx, a: NewArgs) -> Result<ExitCode> {
             subject: a.subject.as_deref(),
             service: a.service.as_deref(),
             received: a.received,
+            confirm_date: a.confirm_date,
         },
         &format!("officer:{}", a.officer),
         ctx.now,

@@ -410,7 +410,10 @@ fn store_rendered(
                 pdf: Some(r.pdf),
                 pdf_name: Some(r.pdf_name),
             };
-            store.letter_rendered(letter, &content, held.as_deref(), now)?;
+            if !store.letter_rendered(letter, &content, held.as_deref(), now)? {
+                // Another process recorded it first.
+                return Ok(0);
+            }
             if let Some(h) = &held {
                 tracing::info!(letter = letter.id, case = %letter.reference, kind = %letter.kind, reason = %h, "letter held");
             }

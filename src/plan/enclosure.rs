@@ -104,9 +104,117 @@ fn looks_like(ext: &str, bytes: &[u8]) -> bool {
         "pdf" => bytes.starts_with(b"%PDF-"),
         "png" => bytes.starts_with(b"\x89PNG\r\n\x1a\n"),
         "jpg" | "jpeg" => bytes.starts_with(b"\xff\xd8\xff"),
-        "docx" | "xlsx" | "odt" => bytes.starts_with(b"PK\x03\x04"),
+        "docx" => office_parts(bytes, "word/"),
+        "xlsx" => office_parts(bytes, "xl/"),
+        "odt" => zip::stored(bytes, "mimetype")
+            .is_some_and(|m| m == b"application/vnd.oasis.opendocument.text"),
         "txt" | "csv" => std::str::from_utf8(bytes).is_ok() && !bytes.contains(&0),
         _ => false,
+    }
+}
+
+/// An Office Open XML file: a readable ZIP whose central directory lists
+/// `[Content_Types].xml` and the application's folder (`word/`, `xl/`).
+fn office_parts(bytes: &[u8], folder: &str) -> bool {
+    zip::names(bytes).is_some_and(|names| {
+        names.iter().any(|n| *n == b"[Content_Types].xml")
+            && names.iter().any(|n| n.starts_with(folder.as_bytes()))
+    })
+}
+
+/// Just enough of the ZIP format to see that a file is a real container: the end of
+/// central directory record, the central directory's entries, and a stored (not
+/// compressed) entry's bytes. Bounds-checked throughout: anything short, overlapping or
+/// ZIP64 reads as "not a ZIP" (None), never a panic.
+mod zip {
+    const EOCD: &[u8] = b"PK\x05\x06";
+    const CENTRAL: &[u8] = b"PK\x01\x02";
+    const LOCAL: &[u8] = b"PK\x03\x04";
+
+    fn u16_at(b: &[u8], at: usize) -> Option<usize> {
+        let s = b.get(at..at.checked_add(2)?)?;
+        Some(u16::from_le_bytes([s[0], s[1]]) as usize)
+    }
+
+    fn u32_at(b: &[u8], at: usize) -> Option<usize> {
+        let s = b.get(at..at.checked_add(4)?)?;
+        usize::try_from(u32::from_le_bytes([s[0], s[1], s[2], s[3]])).ok()
+    }
+
+    /// One central directory entry: (name, compression method, compressed size, local
+    /// header offset).
+    struct Entry<'a> {
+        name: &'a [u8],
+        method: usize,
+        size: usize,
+        local: usize,
+    }
+
+    fn entries(b: &[u8]) -> Option<Vec<Entry<'_>>> {
+        if !b.starts_with(LOCAL) || b.len() < 22 {
+            return None;
+        }
+        // The record is the last 22 bytes plus a comment of at most 65,535.
+        let lowest = b.len().saturating_sub(22 + 0xffff);
+        let eocd = (lowest..=b.len() - 22)
+            .rev()
+            .find(|&i| b[i..].starts_with(EOCD) && u16_at(b, i + 20) == Some(b.len() - i - 22))?;
+        let count = u16_at(b, eocd + 10)?;
+        let size = u32_at(b, eocd + 12)?;
+        let start = u32_at(b, eocd + 16)?;
+        // ZIP64 markers, or a directory that is not inside the file before the record.
+        if count == 0xffff || count == 0 || start.checked_add(size)? > eocd {
+            return None;
+        }
+        let dir = &b[start..start + size];
+        let mut out = Vec::with_capacity(count.min(1024));
+        let mut at = 0usize;
+        for _ in 0..count {
+            if !dir.get(at..)?.starts_with(CENTRAL) {
+                return None;
+            }
+            let name_len = u16_at(dir, at + 28)?;
+            let extra = u16_at(dir, at + 30)?;
+            let comment = u16_at(dir, at + 32)?;
+            let name_at = at.checked_add(46)?;
+            let name = dir.get(name_at..name_at.checked_add(name_len)?)?;
+            let entry = Entry {
+                name,
+                method: u16_at(dir, at + 10)?,
+                size: u32_at(dir, at + 20)?,
+                local: u32_at(dir, at + 42)?,
+            };
+            if entry.local >= start || entry.size == 0xffff_ffff {
+                return None;
+            }
+            out.push(entry);
+            at = name_at
+                .checked_add(name_len)?
+                .checked_add(extra)?
+                .checked_add(comment)?;
+        }
+        (at == size).then_some(out)
+    }
+
+    /// The names in the central directory, if `b` is a readable ZIP.
+    pub fn names(b: &[u8]) -> Option<Vec<&[u8]>> {
+        Some(entries(b)?.into_iter().map(|e| e.name).collect())
+    }
+
+    /// The bytes of the entry `name` stored uncompressed (as an ODF `mimetype` must be).
+    pub fn stored<'a>(b: &'a [u8], name: &str) -> Option<&'a [u8]> {
+        let e = entries(b)?
+            .into_iter()
+            .find(|e| e.name == name.as_bytes())?;
+        if e.method != 0 || !b.get(e.local..)?.starts_with(LOCAL) {
+            return None;
+        }
+        let data = e
+            .local
+            .checked_add(30)?
+            .checked_add(u16_at(b, e.local + 26)?)?
+            .checked_add(u16_at(b, e.local + 28)?)?;
+        b.get(data..data.checked_add(e.size)?)
     }
 }
 
@@ -272,6 +380,115 @@ mod tests {
             "attachment x.txt is empty"
         );
         assert!(refusal(enclosure("/", None, pdf, 100)).contains("no usable file name"));
+    }
+
+    /// A ZIP of `files` stored uncompressed, as a real writer makes one (CRC-32 and all).
+    fn zip_of(files: &[(&str, &[u8])]) -> Vec<u8> {
+        fn crc32(b: &[u8]) -> u32 {
+            let mut c = !0u32;
+            for &x in b {
+                c ^= x as u32;
+                for _ in 0..8 {
+                    c = if c & 1 == 1 {
+                        (c >> 1) ^ 0xedb8_8320
+                    } else {
+                        c >> 1
+                    };
+                }
+            }
+            !c
+        }
+        let (mut out, mut dir) = (Vec::new(), Vec::new());
+        for (name, data) in files {
+            let (crc, len, off) = (crc32(data), data.len() as u32, out.len() as u32);
+            let common = |v: &mut Vec<u8>| {
+                v.extend(20u16.to_le_bytes()); // version needed
+                v.extend([0u8; 2]); // flags
+                v.extend([0u8; 2]); // stored
+                v.extend([0u8; 4]); // time, date
+                v.extend(crc.to_le_bytes());
+                v.extend(len.to_le_bytes());
+                v.extend(len.to_le_bytes());
+                v.extend((name.len() as u16).to_le_bytes());
+                v.extend([0u8; 2]); // extra
+            };
+            out.extend(b"PK\x03\x04");
+            common(&mut out);
+            out.extend(name.as_bytes());
+            out.extend(*data);
+            dir.extend(b"PK\x01\x02");
+            dir.extend(20u16.to_le_bytes()); // made by
+            common(&mut dir);
+            dir.extend([0u8; 6]); // comment, disk, internal attributes
+            dir.extend([0u8; 4]); // external attributes
+            dir.extend(off.to_le_bytes());
+            dir.extend(name.as_bytes());
+        }
+        let start = out.len() as u32;
+        out.extend(&dir);
+        out.extend(b"PK\x05\x06");
+        out.extend([0u8; 4]);
+        out.extend((files.len() as u16).to_le_bytes());
+        out.extend((files.len() as u16).to_le_bytes());
+        out.extend((dir.len() as u32).to_le_bytes());
+        out.extend(start.to_le_bytes());
+        out.extend([0u8; 2]);
+        out
+    }
+
+    fn docx() -> Vec<u8> {
+        zip_of(&[
+            ("[Content_Types].xml", br#"<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>"#),
+            ("word/document.xml", br#"<?xml version="1.0"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body/></w:document>"#),
+        ])
+    }
+
+    #[test]
+    fn office_files_are_real_zip_containers_with_their_parts() {
+        let ok = |n: &str, b: &[u8]| enclosure(n, None, b.to_vec(), 1 << 20).is_ok();
+        let d = docx();
+        assert!(ok("letter.docx", &d));
+        // The signature and zeros, a docx named .xlsx, a ZIP without the parts.
+        let mut fake = b"PK\x03\x04".to_vec();
+        fake.extend([0u8; 4000]);
+        assert_eq!(
+            refusal(enclosure("x.docx", None, fake.clone(), 1 << 20)),
+            "attachment x.docx is not a Word (.docx) file, whatever its name says"
+        );
+        assert!(!ok("x.xlsx", &fake) && !ok("x.odt", &fake));
+        assert!(!ok("x.xlsx", &d));
+        assert!(!ok("x.docx", &zip_of(&[("word/document.xml", b"<w/>")])));
+        assert!(ok(
+            "x.xlsx",
+            &zip_of(&[
+                ("[Content_Types].xml", b"<T/>"),
+                ("xl/workbook.xml", b"<w/>")
+            ])
+        ));
+        let odt = zip_of(&[
+            ("mimetype", b"application/vnd.oasis.opendocument.text"),
+            ("content.xml", b"<office:document-content/>"),
+        ]);
+        assert!(ok("x.odt", &odt));
+        assert!(!ok(
+            "x.odt",
+            &zip_of(&[(
+                "mimetype",
+                b"application/vnd.oasis.opendocument.spreadsheet"
+            )])
+        ));
+        // Every truncation and every single corrupted byte: an answer, never a panic.
+        for n in 0..d.len() {
+            assert!(!ok("x.docx", &d[..n]), "{n}");
+        }
+        for i in 0..odt.len() {
+            for v in [0u8, 0xff, 0x7f] {
+                let mut b = odt.clone();
+                b[i] = v;
+                let _ = ok("x.odt", &b);
+                let _ = ok("x.docx", &b);
+            }
+        }
     }
 
     #[test]

@@ -370,13 +370,15 @@ impl Store {
     }
 
     /// Store the rendered letter and move it on: to 'queued', or to 'held' with a reason.
+    /// False, with nothing written, when it is no longer pending: another process (a
+    /// second `send` or `render`) rendered and recorded it first (issue 23, item 6).
     pub fn letter_rendered(
         &mut self,
         letter: &LetterRow,
         content: &LetterContent,
         held_reason: Option<&str>,
         at: DateTime<Utc>,
-    ) -> Result<()> {
+    ) -> Result<bool> {
         // A savepoint: its own transaction, or part of a caller's [`Store::batch`].
         let tx = self.conn.savepoint()?;
         let status = if held_reason.is_some() {
@@ -384,7 +386,7 @@ impl Store {
         } else {
             "queued"
         };
-        tx.execute(
+        let claimed = tx.execute(
             "UPDATE letters SET subject = ?2, body_text = ?3, body_html = ?4, pdf = ?5, pdf_name = ?6,
                     status = ?7, held_reason = ?8, rendered_at = ?9, next_attempt_at = ?9
              WHERE id = ?1 AND status = 'pending'",
@@ -400,6 +402,9 @@ impl Store {
                 stamp(at)
             ],
         )?;
+        if claimed == 0 {
+            return Ok(false);
+        }
         match held_reason {
             None => insert_event(
                 &tx,
@@ -429,7 +434,7 @@ impl Store {
             )?,
         }
         tx.commit()?;
-        Ok(())
+        Ok(true)
     }
 
     /// A letter that could not be rendered (or sent): 'failed', the case flagged for an

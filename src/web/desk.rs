@@ -460,6 +460,7 @@ pub(crate) async fn new_case(State(app): State<Shared>, who: User, body: Bytes) 
                 subject: f.opt("subject"),
                 service: f.opt("service"),
                 received,
+                confirm_date: f.opt("confirm_date").is_some(),
             };
             match actions::open_checked(store, cfg, &intake, &actor, now) {
                 Ok(c) => Ok(Ok(c.reference)),

@@ -1,0 +1,300 @@
+//! Issue 23, item 6 (the rest): received dates an officer types are bounded; Office
+//! files are real ZIP containers; concurrent `send` processes claim each letter. All
+//! through the real binary.
+
+mod bin;
+mod site;
+use site::Site;
+
+const BATH: &str = "bath-and-north-east-somerset";
+
+fn count(s: &Site, sql: &str) -> i64 {
+    s.db().query_row(sql, [], |r| r.get(0)).unwrap()
+}
+
+/// Staff mail (alerts) in the file outbox.
+fn notices(s: &Site) -> Vec<String> {
+    std::fs::read_dir(s.path().join("outbox"))
+        .map(|d| {
+            d.map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .filter(|n| n.starts_with("notice."))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn new_case(received: &str, confirm: bool) -> Vec<String> {
+    let mut a: Vec<String> = [
+        "new",
+        "--email",
+        "ivy@example.org",
+        "--subject",
+        "Bins",
+        "--via",
+        "phone",
+        "--received",
+        received,
+        "--by",
+        "ann",
+    ]
+    .map(String::from)
+    .to_vec();
+    if confirm {
+        a.push("--confirm-date".into());
+    }
+    a
+}
+
+fn args(a: &[String]) -> Vec<&str> {
+    a.iter().map(String::as_str).collect()
+}
+
+#[test]
+fn a_received_date_in_the_future_or_over_a_year_ago_is_refused_unless_confirmed() {
+    let s = Site::new(BATH, "BNES");
+    let now = "2026-11-02T10:00:00Z";
+    let err = s.fails(now, &args(&new_case("1900-01-01", false)));
+    assert!(err.contains("1900-01-01"), "{err}");
+    assert!(
+        err.contains("12 months") && err.contains("2025-11-02"),
+        "{err}"
+    );
+    assert!(err.contains("--confirm-date"), "{err}");
+    let err = s.fails(now, &args(&new_case("2027-01-01", true)));
+    assert!(err.contains("in the future"), "{err}");
+    assert_eq!(count(&s, "SELECT COUNT(*) FROM cases"), 0);
+
+    // Confirmed: the case opens, acknowledged, but the response deadline that passed
+    // long before it was recorded brings no holding letter and no overdue alert: the
+    // case is flagged for an officer instead.
+    let out = s.run(now, &args(&new_case("1900-01-01", true)));
+    let r = out.trim().to_string();
+    assert_eq!(r, "BNES-1900-00001");
+    for day in [
+        "2026-11-02T10:05:00Z",
+        "2026-11-03T07:00:00Z",
+        "2026-11-04T07:00:00Z",
+    ] {
+        let t = s.run(day, &["tick"]);
+        assert!(!t.contains("holding") && !t.contains("lapsed"), "{t}");
+        s.run(day, &["send"]);
+    }
+    let subjects: Vec<String> = s.letters().into_iter().map(|l| l.0).collect();
+    assert_eq!(subjects.len(), 1, "{subjects:?}");
+    assert!(
+        !subjects[0].to_lowercase().contains("holding"),
+        "{subjects:?}"
+    );
+    assert!(notices(&s).is_empty(), "{:?}", notices(&s));
+    let case = s.case("2026-11-04T08:00:00Z", &r);
+    let flag = case["case"]["flagged"].as_str().unwrap_or_default();
+    assert!(flag.contains("before the case was recorded"), "{case}");
+    assert_eq!(
+        count(
+            &s,
+            "SELECT COUNT(*) FROM deadlines WHERE kind = 'respond' AND status = 'lapsed'"
+        ),
+        1
+    );
+}
+
+#[test]
+fn a_case_dated_back_within_the_year_gets_no_holding_letter_for_a_lapse_before_it_was_recorded() {
+    let s = Site::new(BATH, "BNES");
+    // Received in June, recorded in November: no confirmation needed, but its response
+    // date passed in July.
+    let r = s
+        .run(
+            "2026-11-02T10:00:00Z",
+            &args(&new_case("2026-06-01", false)),
+        )
+        .trim()
+        .to_string();
+    assert_eq!(r, "BNES-2026-00001");
+    let t = s.run("2026-11-03T07:00:00Z", &["tick"]);
+    assert!(!t.contains("holding"), "{t}");
+    s.run("2026-11-03T07:01:00Z", &["send"]);
+    assert_eq!(s.letters().len(), 1);
+    assert!(notices(&s).is_empty(), "{:?}", notices(&s));
+
+    // A case received today still gets its alerts and holding letter in time.
+    let s = Site::new(BATH, "BNES");
+    s.run(
+        "2026-11-02T10:00:00Z",
+        &args(&new_case("2026-11-02", false)),
+    );
+    let t = s.run("2026-11-30T07:00:00Z", &["tick"]);
+    assert!(t.contains("holding letter"), "{t}");
+}
+
+/// A ZIP of `files` stored uncompressed, as a real writer makes one (CRC-32 and all).
+fn zip_of(files: &[(&str, &[u8])]) -> Vec<u8> {
+    fn crc32(b: &[u8]) -> u32 {
+        let mut c = !0u32;
+        for &x in b {
+            c ^= x as u32;
+            for _ in 0..8 {
+                c = if c & 1 == 1 {
+                    (c >> 1) ^ 0xedb8_8320
+                } else {
+                    c >> 1
+                };
+            }
+        }
+        !c
+    }
+    let (mut out, mut dir) = (Vec::new(), Vec::new());
+    for (name, data) in files {
+        let (crc, len, off) = (crc32(data), data.len() as u32, out.len() as u32);
+        let common = |v: &mut Vec<u8>| {
+            v.extend(20u16.to_le_bytes()); // version needed
+            v.extend([0u8; 2]); // flags
+            v.extend([0u8; 2]); // stored
+            v.extend([0u8; 4]); // time, date
+            v.extend(crc.to_le_bytes());
+            v.extend(len.to_le_bytes());
+            v.extend(len.to_le_bytes());
+            v.extend((name.len() as u16).to_le_bytes());
+            v.extend([0u8; 2]); // extra
+        };
+        out.extend(b"PK\x03\x04");
+        common(&mut out);
+        out.extend(name.as_bytes());
+        out.extend(*data);
+        dir.extend(b"PK\x01\x02");
+        dir.extend(20u16.to_le_bytes()); // made by
+        common(&mut dir);
+        dir.extend([0u8; 6]); // comment, disk, internal attributes
+        dir.extend([0u8; 4]); // external attributes
+        dir.extend(off.to_le_bytes());
+        dir.extend(name.as_bytes());
+    }
+    let start = out.len() as u32;
+    out.extend(&dir);
+    out.extend(b"PK\x05\x06");
+    out.extend([0u8; 4]);
+    out.extend((files.len() as u16).to_le_bytes());
+    out.extend((files.len() as u16).to_le_bytes());
+    out.extend((dir.len() as u32).to_le_bytes());
+    out.extend(start.to_le_bytes());
+    out.extend([0u8; 2]);
+    out
+}
+
+fn docx() -> Vec<u8> {
+    zip_of(&[
+        ("[Content_Types].xml", br#"<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>"#),
+        ("word/document.xml", br#"<?xml version="1.0"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body/></w:document>"#),
+    ])
+}
+
+#[test]
+fn an_office_file_must_be_a_real_zip_with_its_parts() {
+    let s = Site::new(BATH, "BNES");
+    let r = s
+        .run(
+            "2026-11-02T10:00:00Z",
+            &args(&new_case("2026-11-02", false)),
+        )
+        .trim()
+        .to_string();
+    std::fs::write(s.path().join("answer.txt"), "We have looked into it.").unwrap();
+    let mut fake = b"PK\x03\x04".to_vec();
+    fake.extend([0u8; 2000]);
+    std::fs::write(s.path().join("fake.docx"), &fake).unwrap();
+    std::fs::write(s.path().join("report.docx"), docx()).unwrap();
+    let reply = |file: &str| {
+        [
+            "reply",
+            r.as_str(),
+            "--outcome",
+            "upheld",
+            "--body-file",
+            "answer.txt",
+            "--by",
+            "ann",
+            "--attach",
+            file,
+        ]
+        .map(String::from)
+        .to_vec()
+    };
+    let err = s.fails("2026-11-03T10:00:00Z", &args(&reply("fake.docx")));
+    assert!(
+        err.contains("attachment fake.docx is not a Word (.docx) file"),
+        "{err}"
+    );
+    assert_eq!(count(&s, "SELECT COUNT(*) FROM letter_attachments"), 0);
+    s.run("2026-11-03T10:00:00Z", &args(&reply("report.docx")));
+    assert_eq!(count(&s, "SELECT COUNT(*) FROM letter_attachments"), 1);
+}
+
+/// Four `redress send` at once on 40 freshly queued acknowledgements: each letter is
+/// recorded once ("letter queued" once per case) and sent once.
+#[test]
+fn concurrent_senders_record_each_letter_once() {
+    let s = Site::new(BATH, "BNES");
+    for i in 0..40 {
+        s.mail(
+            &format!("m{i}"),
+            &format!("Resident {i} <r{i}@example.org>"),
+            "Potholes",
+            "I wish to complain about the potholes in my road.",
+            &format!("p{i}@example.org"),
+        );
+    }
+    s.run("2026-11-02T09:00:00Z", &["poll"]);
+    assert_eq!(
+        count(&s, "SELECT COUNT(*) FROM letters WHERE status = 'pending'"),
+        40
+    );
+    let children: Vec<_> = (0..4)
+        .map(|_| {
+            bin::redress()
+                .args([
+                    "--config",
+                    "redress.toml",
+                    "--now",
+                    "2026-11-02T09:01:00Z",
+                    "send",
+                ])
+                .current_dir(s.path())
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for c in children {
+        let out = c.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    assert_eq!(
+        count(&s, "SELECT COUNT(*) FROM letters WHERE status = 'sent'"),
+        40
+    );
+    assert_eq!(
+        count(
+            &s,
+            "SELECT COUNT(*) FROM events WHERE kind = 'letter queued'"
+        ),
+        40
+    );
+    assert_eq!(
+        count(&s, "SELECT COUNT(*) FROM events WHERE kind = 'letter sent'"),
+        40
+    );
+    assert_eq!(
+        count(
+            &s,
+            "SELECT COUNT(*) FROM (SELECT case_id FROM events WHERE kind = 'letter queued'
+             GROUP BY case_id HAVING COUNT(*) > 1)"
+        ),
+        0
+    );
+    assert_eq!(s.letters().len(), 40);
+}
