@@ -320,6 +320,61 @@ pub fn size_text(n: u64) -> String {
     }
 }
 
+/// A ZIP of `files` stored uncompressed, as a real writer makes one (CRC-32 and all):
+/// the smallest genuine Office container, for the tests of the check above.
+pub fn stored_zip(files: &[(&str, &[u8])]) -> Vec<u8> {
+    fn crc32(b: &[u8]) -> u32 {
+        let mut c = !0u32;
+        for &x in b {
+            c ^= x as u32;
+            for _ in 0..8 {
+                c = if c & 1 == 1 {
+                    (c >> 1) ^ 0xedb8_8320
+                } else {
+                    c >> 1
+                };
+            }
+        }
+        !c
+    }
+    let (mut out, mut dir) = (Vec::new(), Vec::new());
+    for (name, data) in files {
+        let (crc, len, off) = (crc32(data), data.len() as u32, out.len() as u32);
+        let common = |v: &mut Vec<u8>| {
+            v.extend(20u16.to_le_bytes()); // version needed
+            v.extend([0u8; 2]); // flags
+            v.extend([0u8; 2]); // stored
+            v.extend([0u8; 4]); // time, date
+            v.extend(crc.to_le_bytes());
+            v.extend(len.to_le_bytes());
+            v.extend(len.to_le_bytes());
+            v.extend((name.len() as u16).to_le_bytes());
+            v.extend([0u8; 2]); // extra
+        };
+        out.extend(b"PK\x03\x04");
+        common(&mut out);
+        out.extend(name.as_bytes());
+        out.extend(*data);
+        dir.extend(b"PK\x01\x02");
+        dir.extend(20u16.to_le_bytes()); // made by
+        common(&mut dir);
+        dir.extend([0u8; 6]); // comment, disk, internal attributes
+        dir.extend([0u8; 4]); // external attributes
+        dir.extend(off.to_le_bytes());
+        dir.extend(name.as_bytes());
+    }
+    let start = out.len() as u32;
+    out.extend(&dir);
+    out.extend(b"PK\x05\x06");
+    out.extend([0u8; 4]);
+    out.extend((files.len() as u16).to_le_bytes());
+    out.extend((files.len() as u16).to_le_bytes());
+    out.extend((dir.len() as u32).to_le_bytes());
+    out.extend(start.to_le_bytes());
+    out.extend([0u8; 2]);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -382,59 +437,7 @@ mod tests {
         assert!(refusal(enclosure("/", None, pdf, 100)).contains("no usable file name"));
     }
 
-    /// A ZIP of `files` stored uncompressed, as a real writer makes one (CRC-32 and all).
-    fn zip_of(files: &[(&str, &[u8])]) -> Vec<u8> {
-        fn crc32(b: &[u8]) -> u32 {
-            let mut c = !0u32;
-            for &x in b {
-                c ^= x as u32;
-                for _ in 0..8 {
-                    c = if c & 1 == 1 {
-                        (c >> 1) ^ 0xedb8_8320
-                    } else {
-                        c >> 1
-                    };
-                }
-            }
-            !c
-        }
-        let (mut out, mut dir) = (Vec::new(), Vec::new());
-        for (name, data) in files {
-            let (crc, len, off) = (crc32(data), data.len() as u32, out.len() as u32);
-            let common = |v: &mut Vec<u8>| {
-                v.extend(20u16.to_le_bytes()); // version needed
-                v.extend([0u8; 2]); // flags
-                v.extend([0u8; 2]); // stored
-                v.extend([0u8; 4]); // time, date
-                v.extend(crc.to_le_bytes());
-                v.extend(len.to_le_bytes());
-                v.extend(len.to_le_bytes());
-                v.extend((name.len() as u16).to_le_bytes());
-                v.extend([0u8; 2]); // extra
-            };
-            out.extend(b"PK\x03\x04");
-            common(&mut out);
-            out.extend(name.as_bytes());
-            out.extend(*data);
-            dir.extend(b"PK\x01\x02");
-            dir.extend(20u16.to_le_bytes()); // made by
-            common(&mut dir);
-            dir.extend([0u8; 6]); // comment, disk, internal attributes
-            dir.extend([0u8; 4]); // external attributes
-            dir.extend(off.to_le_bytes());
-            dir.extend(name.as_bytes());
-        }
-        let start = out.len() as u32;
-        out.extend(&dir);
-        out.extend(b"PK\x05\x06");
-        out.extend([0u8; 4]);
-        out.extend((files.len() as u16).to_le_bytes());
-        out.extend((files.len() as u16).to_le_bytes());
-        out.extend((dir.len() as u32).to_le_bytes());
-        out.extend(start.to_le_bytes());
-        out.extend([0u8; 2]);
-        out
-    }
+    use super::stored_zip as zip_of;
 
     fn docx() -> Vec<u8> {
         zip_of(&[
