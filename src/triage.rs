@@ -299,6 +299,7 @@ impl Rules {
             .map(|(_, (s, _))| *s)
             .max()
             .unwrap_or(0);
+        let excluded = exclusion_found(exclusions, &text);
         let mut best: Option<(u32, Candidate, Vec<String>)> = None;
         for (ri, (rule, (score, hits))) in self.rules.iter().zip(&scored).enumerate() {
             // A claim said alongside any dissatisfaction is part of a complaint.
@@ -306,7 +307,7 @@ impl Rules {
                 continue;
             }
             // The preset's exclusions stand in for the generic out-of-scope rules.
-            if rule.kind == Kind::OutOfScope && exclusion_found(exclusions, &text).is_some() {
+            if rule.kind == Kind::OutOfScope && excluded.is_some() {
                 continue;
             }
             // Ties go to the earlier rule; the complaint rule comes first in the shipped file.
@@ -314,7 +315,7 @@ impl Rules {
                 best = Some((*score, Candidate::Rule(ri), hits.clone()));
             }
         }
-        if let Some((xi, phrases)) = exclusion_found(exclusions, &text) {
+        if let Some((xi, phrases)) = excluded {
             let score = self.threshold * phrases.len() as u32;
             if best.as_ref().is_none_or(|(s, _, _)| score > *s) {
                 let hits = phrases
@@ -405,16 +406,23 @@ fn exclusion_found<'a>(
     exclusions: &'a [crate::policy::Exclusion],
     text: &str,
 ) -> Option<(usize, Vec<&'a str>)> {
+    // Every exclusion's phrases in one automaton: one pass over the text.
+    let all: Vec<String> = exclusions.iter().flat_map(|x| x.phrases.clone()).collect();
+    if all.is_empty() {
+        return None;
+    }
+    let mut found = words_found(&all, text).into_iter();
     let mut best: Option<(usize, Vec<&str>)> = None;
     for (i, x) in exclusions.iter().enumerate() {
-        let found: Vec<&str> = x
+        let hits: Vec<&str> = x
             .phrases
             .iter()
-            .filter(|p| has_word(text, p))
-            .map(String::as_str)
+            .zip(found.by_ref())
+            .filter(|(_, f)| *f)
+            .map(|(p, _)| p.as_str())
             .collect();
-        if !found.is_empty() && best.as_ref().is_none_or(|(_, b)| found.len() > b.len()) {
-            best = Some((i, found));
+        if !hits.is_empty() && best.as_ref().is_none_or(|(_, b)| hits.len() > b.len()) {
+            best = Some((i, hits));
         }
     }
     best
@@ -472,9 +480,51 @@ pub fn safeguarding_found<'a>(phrases: &'a [String], subject: &str, body: &str) 
     let text = format!("{subject} \n {body}").to_lowercase();
     phrases
         .iter()
-        .filter(|p| has_word(&text, p))
-        .map(String::as_str)
+        .zip(words_found(phrases, &text))
+        .filter(|(_, f)| *f)
+        .map(|(p, _)| p.as_str())
         .collect()
+}
+
+/// The automaton over `phrases` (trimmed, lower case), built on first use and kept
+/// while the list stays the same (the config's lists: a few per process).
+fn cached_matcher(phrases: &[String]) -> std::sync::Arc<aho_corasick::AhoCorasick> {
+    type Cached = Vec<(Vec<String>, std::sync::Arc<aho_corasick::AhoCorasick>)>;
+    static CACHE: std::sync::Mutex<Cached> = std::sync::Mutex::new(Vec::new());
+    let mut cache = CACHE.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((_, m)) = cache.iter().find(|(list, _)| list.as_slice() == phrases) {
+        return m.clone();
+    }
+    // An empty pattern would match everywhere: it stands for a phrase that never occurs.
+    const NEVER: &str = "\u{0}\u{0}never";
+    let patterns: Vec<String> = phrases
+        .iter()
+        .map(|p| match p.trim().to_lowercase() {
+            p if p.is_empty() => NEVER.to_string(),
+            p => p,
+        })
+        .collect();
+    let m = std::sync::Arc::new(
+        aho_corasick::AhoCorasick::new(&patterns)
+            .unwrap_or_else(|_| aho_corasick::AhoCorasick::new([NEVER]).expect("a literal")),
+    );
+    // A handful of lists in a process; a config reloaded with new lists starts afresh.
+    if cache.len() >= 8 {
+        cache.clear();
+    }
+    cache.push((phrases.to_vec(), m.clone()));
+    m
+}
+
+/// Which of `phrases` occur in `text` (lower case) as words, in one pass.
+fn words_found(phrases: &[String], text: &str) -> Vec<bool> {
+    let mut found = vec![false; phrases.len()];
+    for m in cached_matcher(phrases).find_overlapping_iter(text) {
+        if is_word_match(text, m.start(), m.end()) {
+            found[m.pattern().as_usize()] = true;
+        }
+    }
+    found
 }
 
 /// Someone writing for the resident, as a message says it (seed 002 l.194, 000 l.156).
@@ -586,14 +636,15 @@ pub fn representation(subject: &str, body: &str) -> Option<Representation> {
     let original = format!("{subject} \n {body}");
     // ASCII lower case keeps byte offsets, so a match maps back to the original text.
     let text = original.to_ascii_lowercase();
-    let (at, cue) = ACTING_FOR
-        .iter()
-        .filter_map(|c| {
-            text.match_indices(c)
-                .find(|(at, m)| is_word_match(&text, *at, at + m.len()))
-                .map(|(at, _)| (at, *c))
-        })
-        .min_by_key(|(at, _)| *at)?;
+    // The earliest cue, in one pass (most mail has none and stops here).
+    static CUES: std::sync::LazyLock<Option<aho_corasick::AhoCorasick>> =
+        std::sync::LazyLock::new(|| aho_corasick::AhoCorasick::new(ACTING_FOR).ok());
+    let (at, cue) = CUES
+        .as_ref()?
+        .find_overlapping_iter(&text)
+        .filter(|m| is_word_match(&text, m.start(), m.end()))
+        .min_by_key(|m| m.start())
+        .map(|m| (m.start(), ACTING_FOR[m.pattern().as_usize()]))?;
     let role = ROLES
         .iter()
         .find(|(_, words)| words.iter().any(|w| has_word(&text, w)))
