@@ -149,20 +149,80 @@ pub struct Search {
     words: Vec<Vec<String>>,
 }
 
+/// The longest search the desk takes, in characters: a few words or a reference.
+pub const SEARCH_CHARS: usize = 200;
+/// The most distinct words a search may have (after repeats and words another word
+/// already implies are dropped): every word is one more index lookup.
+pub const SEARCH_WORDS: usize = 6;
+
+/// Why a search cannot be run, as the officer is told.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SearchRefused {
+    /// Nothing to look for (no letters or digits).
+    NoWords,
+    /// Longer than [`SEARCH_CHARS`].
+    TooLong,
+    /// More than [`SEARCH_WORDS`] distinct words.
+    TooManyWords,
+}
+
+impl std::fmt::Display for SearchRefused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SearchRefused::NoWords => f.write_str("Search for words or numbers (letters or digits)"),
+            SearchRefused::TooLong => write!(
+                f,
+                "A search can be at most {SEARCH_CHARS} characters: search for a few words or a reference"
+            ),
+            SearchRefused::TooManyWords => write!(
+                f,
+                "A search can have at most {SEARCH_WORDS} different words: leave out the common ones"
+            ),
+        }
+    }
+}
+
 impl Search {
-    /// None when there are no words.
-    pub fn parse(input: &str) -> Option<Search> {
-        let words: Vec<Vec<String>> = input
-            .split_whitespace()
-            .map(|w| {
-                w.split(|c: char| !c.is_alphanumeric())
-                    .filter(|p| !p.is_empty())
-                    .map(|p| p.to_lowercase())
-                    .collect::<Vec<_>>()
-            })
-            .filter(|parts| !parts.is_empty())
-            .collect();
-        (!words.is_empty()).then_some(Search { words })
+    /// The search typed, or why it cannot be run. Repeated words count once, and a word
+    /// that another word already implies ("res" beside "resident", "a" beside
+    /// "acacia") is dropped: neither changes what is found, only what it costs.
+    pub fn parse(input: &str) -> Result<Search, SearchRefused> {
+        if input.chars().count() > SEARCH_CHARS {
+            return Err(SearchRefused::TooLong);
+        }
+        let mut words: Vec<Vec<String>> = Vec::new();
+        for word in input.split_whitespace().map(|w| {
+            w.split(|c: char| !c.is_alphanumeric())
+                .filter(|p| !p.is_empty())
+                .map(|p| p.to_lowercase())
+                .collect::<Vec<_>>()
+        }) {
+            if !word.is_empty() && !words.contains(&word) {
+                words.push(word);
+            }
+        }
+        // A one-part word matches a row holding a token that starts with it; any other
+        // word with a part starting with it (its earlier parts whole tokens, its last a
+        // prefix) only matches rows holding such a token.
+        let implied = |i: usize| {
+            let [only] = words[i].as_slice() else {
+                return false;
+            };
+            words
+                .iter()
+                .enumerate()
+                .any(|(j, w)| j != i && w.iter().any(|p| p.starts_with(only.as_str())))
+        };
+        let keep: Vec<bool> = (0..words.len()).map(|i| !implied(i)).collect();
+        let mut kept = keep.iter();
+        words.retain(|_| *kept.next().unwrap_or(&true));
+        if words.is_empty() {
+            return Err(SearchRefused::NoWords);
+        }
+        if words.len() > SEARCH_WORDS {
+            return Err(SearchRefused::TooManyWords);
+        }
+        Ok(Search { words })
     }
 
     pub fn words(&self) -> &[Vec<String>] {
@@ -187,7 +247,7 @@ mod search_tests {
     use super::Search;
 
     fn search_query(input: &str) -> Option<String> {
-        Search::parse(input).map(|s| s.fts())
+        Search::parse(input).ok().map(|s| s.fts())
     }
 
     #[test]
@@ -206,5 +266,41 @@ mod search_tests {
             Some("\"x\"* AND \"or\"* AND \"near y\"*")
         );
         assert_eq!(search_query(" -- \"\" "), None);
+    }
+
+    /// The probe's search, `a* ` 5,000 times (15 KB): refused for its length; the same
+    /// word repeated within the limit is one word, and a word another implies goes.
+    #[test]
+    fn repeats_and_implied_words_are_merged_and_a_search_is_bounded() {
+        use super::{SearchRefused, SEARCH_CHARS, SEARCH_WORDS};
+        assert_eq!(
+            Search::parse(&"a* ".repeat(5_000)),
+            Err(SearchRefused::TooLong)
+        );
+        assert_eq!(search_query(&"a* ".repeat(60)).as_deref(), Some("\"a\"*"));
+        assert_eq!(
+            search_query("res Resident resident acacia A").as_deref(),
+            Some("\"resident\"* AND \"acacia\"*")
+        );
+        // "20" is implied by the reference's "2026" part, "bnes" by its first.
+        assert_eq!(
+            search_query("20 BNES-2026 bnes").as_deref(),
+            Some("\"bnes 2026\"*")
+        );
+        // Words that imply nothing of each other all stay.
+        assert_eq!(
+            search_query("bins missed").as_deref(),
+            Some("\"bins\"* AND \"missed\"*")
+        );
+        let seven = "one two three four five six seven";
+        assert_eq!(Search::parse(seven), Err(SearchRefused::TooManyWords));
+        assert!(Search::parse("one two three four five six").is_ok());
+        assert_eq!(SEARCH_WORDS, 6);
+        assert!(Search::parse(&"x".repeat(SEARCH_CHARS)).is_ok());
+        assert_eq!(
+            Search::parse(&"x".repeat(SEARCH_CHARS + 1)),
+            Err(SearchRefused::TooLong)
+        );
+        assert_eq!(Search::parse(" * "), Err(SearchRefused::NoWords));
     }
 }

@@ -142,9 +142,9 @@ pub fn list(ctx: &Ctx, a: CasesArgs) -> Result<ExitCode> {
         received_from: a.received_from,
         received_to: a.received_to,
         search: match a.search.as_deref() {
-            Some(words) => Some(crate::text::Search::parse(words).ok_or_else(|| {
-                anyhow::anyhow!("--search has no words to look for (letters or digits)")
-            })?),
+            Some(words) => Some(
+                crate::text::Search::parse(words).map_err(|e| anyhow::anyhow!("--search: {e}"))?,
+            ),
             None => None,
         },
         limit: a.limit,

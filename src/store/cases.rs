@@ -56,7 +56,33 @@ pub struct CaseFilter {
     pub newest_first: bool,
     pub limit: Option<usize>,
     pub offset: Option<usize>,
+    /// How long a search may take before it is stopped and refused in words (the
+    /// desk's; None: as long as it takes).
+    pub time_budget: Option<std::time::Duration>,
 }
+
+/// What an officer is told when a search ran out of time.
+const TOO_SLOW: &str =
+    "This search took too long. Type more of each word, or add a word or a filter to narrow it.";
+
+/// A search's time budget on a connection: SQLite asks every few thousand steps, and
+/// the statement under way stops once the time is past. Lifted when dropped.
+struct Budget<'c>(&'c rusqlite::Connection);
+
+impl<'c> Budget<'c> {
+    fn start(conn: &'c rusqlite::Connection, budget: std::time::Duration) -> Budget<'c> {
+        let until = std::time::Instant::now() + budget;
+        conn.progress_handler(4_000, Some(move || std::time::Instant::now() > until));
+        Budget(conn)
+    }
+}
+
+impl Drop for Budget<'_> {
+    fn drop(&mut self) {
+        self.0.progress_handler(0, None::<fn() -> bool>);
+    }
+}
+
 fn parse_date(s: Option<String>) -> Option<NaiveDate> {
     s.and_then(|s| crate::time::parse_iso(&s))
 }
@@ -131,7 +157,19 @@ impl Store {
         // One snapshot for the several queries a search takes (its plan read from the
         // indexes' words, then their rows): a case ingested meanwhile is in all or none.
         self.conn.execute_batch("SAVEPOINT list_cases")?;
-        let listed = self.list_cases_in_snapshot(f);
+        let budget = f
+            .time_budget
+            .filter(|_| f.search.is_some())
+            .map(|b| Budget::start(&self.conn, b));
+        let listed = match self.list_cases_in_snapshot(f) {
+            Err(StoreError::Sqlite(e))
+                if e.sqlite_error_code() == Some(rusqlite::ErrorCode::OperationInterrupted) =>
+            {
+                Err(StoreError::Search(TOO_SLOW.to_string()))
+            }
+            other => other,
+        };
+        drop(budget);
         self.conn.execute_batch(match listed {
             Ok(_) => "RELEASE list_cases",
             Err(_) => "ROLLBACK TO list_cases; RELEASE list_cases",
@@ -236,6 +274,16 @@ impl Store {
                     || (full && rows.last().is_some_and(|c| c.id >= complete_from))
                 {
                     return Ok(rows);
+                }
+            }
+        }
+        // Every match, the slow way where a prefix is common: one such search at a time.
+        let mut _one = None;
+        for plan in &plans {
+            if let search::Plan::Checked { .. } = plan {
+                plan.may_gather()?;
+                if _one.is_none() {
+                    _one = Some(search::slow_gather()?);
                 }
             }
         }

@@ -57,6 +57,10 @@ pub enum StoreError {
     Illegal(String, IllegalTransition),
     #[error("{0}")]
     Refused(String),
+    /// A search that cannot be run as asked (too broad, too slow, the desk busy),
+    /// worded for the officer.
+    #[error("{0}")]
+    Search(String),
     #[error("database {path} has schema version {found}, newer than this redress knows ({known}); upgrade redress")]
     TooNew {
         path: String,
@@ -504,6 +508,7 @@ pub use events::EventRow;
 pub use pauses::PauseRow;
 pub use replies::CustomerReply;
 pub(crate) use search::index_new as index_new_for_search;
+pub use search::BUSY as SEARCH_BUSY;
 
 pub mod auto_letters;
 pub mod digest;

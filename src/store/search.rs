@@ -4,7 +4,7 @@
 
 use rusqlite::{params, Connection, OptionalExtension};
 
-use super::Result;
+use super::{Result, StoreError};
 use crate::text::{phrase, Search};
 
 /// Index every case and message stored since the last call (cases: reference, customer,
@@ -145,25 +145,84 @@ pub(crate) enum Plan {
     /// when there are none), newest first, are checked for the whole search in a small
     /// index of their own, up to a bound; past it FTS5 gathers every row of each
     /// common prefix (the slow way).
-    Checked { rest: Option<String> },
+    Checked {
+        rest: Option<String>,
+        /// A common prefix too short ever to be gathered the slow way (as typed): past
+        /// the bound the search is refused, asking for more of the word.
+        short: Option<String>,
+    },
+}
+
+/// A common prefix shorter than this is never gathered the slow way: FTS5 merges
+/// every entry of every word it starts in one step, which for "a" in a million
+/// messages is about 100 MB and seconds that no interrupt can stop.
+pub(crate) const GATHERED_PREFIX_CHARS: usize = 3;
+
+/// How long a search may wait for another's slow gather to finish.
+const SLOW_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// One slow gather at a time in this process: each holds a common prefix's entries in
+/// memory (tens of MB on a big database), so a dozen at once would exhaust the
+/// service's memory where one at a time does not.
+static SLOW: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// Wait (briefly) for the process's one slow gather.
+pub(crate) fn slow_gather() -> Result<std::sync::MutexGuard<'static, ()>> {
+    let until = std::time::Instant::now() + SLOW_WAIT;
+    loop {
+        match SLOW.try_lock() {
+            Ok(g) => return Ok(g),
+            Err(std::sync::TryLockError::Poisoned(p)) => return Ok(p.into_inner()),
+            Err(std::sync::TryLockError::WouldBlock) if std::time::Instant::now() < until => {
+                std::thread::sleep(std::time::Duration::from_millis(10))
+            }
+            Err(std::sync::TryLockError::WouldBlock) => {
+                return Err(StoreError::Search(BUSY.to_string()))
+            }
+        }
+    }
+}
+
+/// What an officer is told when searches are queued up.
+pub const BUSY: &str = "The desk is busy with other searches. Try again in a moment.";
+
+impl Plan {
+    /// Refused when this plan would gather a short common prefix the slow way.
+    pub(crate) fn may_gather(&self) -> Result<()> {
+        match self {
+            Plan::Checked {
+                short: Some(word), ..
+            } => Err(StoreError::Search(format!(
+                "\u{201c}{word}\u{201d} starts too many words to search every case for it: type at least {GATHERED_PREFIX_CHARS} letters of that word, or add another word"
+            ))),
+            _ => Ok(()),
+        }
+    }
 }
 
 /// The plan for `search` in `index`.
 pub(crate) fn plan(conn: &Connection, index: Index, search: &Search) -> Result<Plan> {
     let mut widened: Vec<String> = Vec::new();
     let mut common = false;
+    let mut short: Option<String> = None;
     for word in search.words() {
         let Some((last, head)) = word.split_last() else {
             continue;
         };
+        let mut is_common = || {
+            common = true;
+            if last.chars().count() < GATHERED_PREFIX_CHARS && short.is_none() {
+                short = Some(word.join("-"));
+            }
+        };
         // The index folds case and accents its own way; only ASCII words are looked up
         // as they are (the tokenizer leaves those as typed, lowercased).
         if !last.is_ascii() {
-            common = true;
+            is_common();
             continue;
         }
         match widen(conn, index, last)? {
-            None => common = true,
+            None => is_common(),
             Some(terms) if terms.is_empty() => return Ok(Plan::Nothing),
             Some(terms) => {
                 let alternatives: Vec<String> = terms
@@ -181,7 +240,7 @@ pub(crate) fn plan(conn: &Connection, index: Index, search: &Search) -> Result<P
     let widened = (!widened.is_empty()).then(|| widened.join(" AND "));
     Ok(match (common, widened) {
         (false, Some(words)) => Plan::Words(words),
-        (_, rest) => Plan::Checked { rest },
+        (_, rest) => Plan::Checked { rest, short },
     })
 }
 
@@ -242,7 +301,7 @@ pub(crate) fn newest(
     let rest = match plan {
         Plan::Nothing => return Ok(Vec::new()),
         Plan::Words(q) => return matching(q),
-        Plan::Checked { rest } => rest,
+        Plan::Checked { rest, .. } => rest,
     };
     let (create, copy) = index.check_table();
     let check = index.check_name();
@@ -279,6 +338,8 @@ pub(crate) fn newest(
             }
             if checked >= bound || bytes >= CHECKED_BYTES {
                 drop(rows);
+                plan.may_gather()?;
+                let _one = slow_gather()?;
                 return matching(&search.fts());
             }
         }
@@ -427,7 +488,13 @@ mod tests {
         };
         assert_eq!(q, "(\"bin\" OR \"binding\" OR \"bins\")");
         // The last part of a word with several is the prefix.
-        assert_eq!(ask(&store, "BNES-2026-0000"), Plan::Checked { rest: None });
+        assert_eq!(
+            ask(&store, "BNES-2026-0000"),
+            Plan::Checked {
+                rest: None,
+                short: None
+            }
+        );
         assert!(matches!(ask(&store, "bnes-2026-00002"), Plan::Words(_)));
         // A word starting nothing here: nothing, without asking the index.
         assert_eq!(ask(&store, "graffiti bins"), Plan::Nothing);
@@ -440,9 +507,21 @@ mod tests {
             ask(&store, "resident street"),
             Plan::Checked { .. }
         ));
-        assert_eq!(ask(&store, "resident"), Plan::Checked { rest: None });
+        assert_eq!(
+            ask(&store, "resident"),
+            Plan::Checked {
+                rest: None,
+                short: None
+            }
+        );
         // Accents are the index's to fold: such a word is asked as written.
-        assert_eq!(ask(&store, "café"), Plan::Checked { rest: None });
+        assert_eq!(
+            ask(&store, "café"),
+            Plan::Checked {
+                rest: None,
+                short: None
+            }
+        );
         assert!(matches!(ask(&store, "nunez cafe"), Plan::Words(_)));
     }
 
@@ -459,9 +538,64 @@ mod tests {
         let store = indexed(&rows);
         assert!(matches!(
             ask(&store, "noise zeta"),
-            Plan::Checked { rest: Some(_) }
+            Plan::Checked { rest: Some(_), .. }
         ));
-        assert_eq!(ask(&store, "zeta"), Plan::Checked { rest: None });
+        assert_eq!(
+            ask(&store, "zeta"),
+            Plan::Checked {
+                rest: None,
+                short: None
+            }
+        );
+    }
+
+    /// A common prefix under three letters is looked for in the newest rows only: it
+    /// answers when they fill the page, and is refused in words past the bound, never
+    /// gathered from every row (the probe's `a*`).
+    #[test]
+    fn a_short_common_prefix_is_never_gathered_the_slow_way() {
+        let words: Vec<String> = (0..=WIDEST).map(|i| format!("z{i}x")).collect();
+        let mut rows: Vec<(&str, &str, &str)> =
+            words.iter().map(|w| ("R", w.as_str(), "noise")).collect();
+        rows.extend(std::iter::repeat_n(
+            ("R", "x", "noise"),
+            CHECKED_AT_MOST + CHECK_BATCH,
+        ));
+        let store = indexed(&rows);
+        let search = Search::parse("noise z").unwrap();
+        let asked = plan(&store.conn, Index::Cases, &search).unwrap();
+        assert_eq!(
+            asked,
+            Plan::Checked {
+                rest: Some("(\"noise\")".into()),
+                short: Some("z".into())
+            }
+        );
+        let Err(StoreError::Search(why)) = newest(&store.conn, Index::Cases, &search, &asked, 10)
+        else {
+            panic!("a short prefix past the bound was gathered")
+        };
+        assert!(
+            why.contains("\u{201c}z\u{201d} starts too many words"),
+            "{why}"
+        );
+        assert!(why.contains("at least 3 letters"), "{why}");
+        // The same prefix among the newest rows: found there, as FTS5 finds it.
+        let store = indexed(&rows[..=WIDEST]);
+        let asked = plan(&store.conn, Index::Cases, &search).unwrap();
+        assert!(matches!(asked, Plan::Checked { short: Some(_), .. }));
+        let all: Vec<i64> = (1..=WIDEST as i64 + 1).rev().collect();
+        assert_eq!(
+            newest(&store.conn, Index::Cases, &search, &asked, 100).unwrap(),
+            all
+        );
+        // Three letters or more: gathered as before (the exactness tests above).
+        assert!(Plan::Checked {
+            rest: None,
+            short: None
+        }
+        .may_gather()
+        .is_ok());
     }
 
     #[test]
@@ -482,11 +616,14 @@ mod tests {
         ));
         assert!(matches!(
             ask_in(&store, Index::Messages, "resid bins"),
-            Plan::Checked { rest: Some(_) }
+            Plan::Checked { rest: Some(_), .. }
         ));
         assert_eq!(
             ask_in(&store, Index::Messages, "resid"),
-            Plan::Checked { rest: None }
+            Plan::Checked {
+                rest: None,
+                short: None
+            }
         );
         // A deleted message leaves the index with its words (migration 18's trigger).
         store

@@ -14,6 +14,9 @@ use crate::store::CaseFilter;
 /// Cases on one page of the list.
 pub const PAGE: usize = 50;
 
+/// How long one search may run before it is stopped and the officer told to narrow it.
+const SEARCH_BUDGET: std::time::Duration = std::time::Duration::from_secs(3);
+
 /// The list's parameters as the form sends them (empty fields are "any").
 #[derive(Debug, Default, Deserialize, Serialize)]
 pub(crate) struct ListQuery {
@@ -65,10 +68,7 @@ pub(crate) fn filter(q: &ListQuery, today: chrono::NaiveDate) -> Result<CaseFilt
     };
     let search = match some(&q.q) {
         None => None,
-        Some(words) => Some(
-            crate::text::Search::parse(&words)
-                .ok_or("Search for words or numbers (letters or digits)")?,
-        ),
+        Some(words) => Some(crate::text::Search::parse(&words).map_err(|e| e.to_string())?),
     };
     let page = page_of(q);
     Ok(CaseFilter {
@@ -108,17 +108,37 @@ pub(crate) async fn cases(
     Query(q): Query<ListQuery>,
 ) -> Response {
     let today = crate::calendar::london_date(app.now());
-    let f = filter(&q, today);
-    let rows = match &f {
-        Err(_) => Ok(Vec::new()),
+    let mut f = filter(&q, today);
+    let rows = match &mut f {
+        Err(_) => Ok(Ok(Vec::new())),
+        Ok(f) if f.search.is_some() => {
+            // At most a few searches at once; one waits briefly for another to end.
+            match app.searching().await {
+                Err(busy) => Ok(Err(busy)),
+                Ok(_turn) => {
+                    f.time_budget = Some(SEARCH_BUDGET);
+                    let f = f.clone();
+                    app.db(move |store, _| match store.list_cases(&f) {
+                        Err(crate::store::StoreError::Search(why)) => Ok(Err(why)),
+                        other => Ok(Ok(other?)),
+                    })
+                    .await
+                }
+            }
+        }
         Ok(f) => {
             let f = f.clone();
-            app.db(move |store, _| Ok(store.list_cases(&f)?)).await
+            app.db(move |store, _| Ok(Ok(store.list_cases(&f)?))).await
         }
     };
-    let mut cases = match rows {
-        Ok(r) => r,
+    let (mut cases, refused) = match rows {
+        Ok(Ok(r)) => (r, None),
+        Ok(Err(why)) => (Vec::new(), Some(why)),
         Err(r) => return r,
+    };
+    let status = match &refused {
+        Some(why) if why == crate::store::SEARCH_BUSY => StatusCode::SERVICE_UNAVAILABLE,
+        _ => StatusCode::OK,
     };
     let more = cases.len() > PAGE;
     cases.truncate(PAGE);
@@ -159,13 +179,13 @@ pub(crate) async fn cases(
     let mut c = app.context(Some(&who.0));
     c.insert("rows", &rows);
     c.insert("query", &q);
-    c.insert("error", &f.err());
+    c.insert("error", &f.err().or(refused));
     c.insert("states", &CaseState::ALL.map(|s| s.as_str()));
     c.insert("kinds", &Kind::ALL.map(|k| k.as_str()));
     c.insert("page", &page);
     c.insert("next", &more.then(|| link(page + 1)));
     c.insert("previous", &(page > 1).then(|| link(page - 1)));
-    app.render("cases.html", &c, StatusCode::OK)
+    app.render("cases.html", &c, status)
 }
 
 /// The query as URL parameters (for the paging links).

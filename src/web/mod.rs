@@ -61,8 +61,14 @@ pub(crate) struct App {
     stores: [Mutex<Option<Store>>; CONNECTIONS],
     /// Which connection a request waits for when all are busy, so waits are spread.
     next: AtomicUsize,
+    /// Searches running at once: each can read and hold much more than a page does.
+    searches: tokio::sync::Semaphore,
     tera: tera::Tera,
 }
+
+/// How many searches run at once; others wait [`SEARCH_WAIT`] for a turn.
+const SEARCHES: usize = 2;
+const SEARCH_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// How many connections the desk keeps at most.
 const CONNECTIONS: usize = 4;
@@ -112,6 +118,14 @@ impl App {
     /// The time now, as the desk counts it.
     pub(crate) fn now(&self) -> DateTime<Utc> {
         self.clock.unwrap_or_else(Utc::now)
+    }
+
+    /// A turn to search, or (after a short wait) the words saying the desk is busy.
+    pub(crate) async fn searching(&self) -> Result<tokio::sync::SemaphorePermit<'_>, String> {
+        match tokio::time::timeout(SEARCH_WAIT, self.searches.acquire()).await {
+            Ok(Ok(turn)) => Ok(turn),
+            _ => Err(crate::store::SEARCH_BUSY.to_string()),
+        }
     }
 
     async fn db<T, F>(self: &Arc<Self>, f: F) -> Result<T, Response>
@@ -655,6 +669,7 @@ pub async fn serve(
             std::array::from_fn(|_| Mutex::new(first.take()))
         },
         next: AtomicUsize::new(0),
+        searches: tokio::sync::Semaphore::new(SEARCHES),
         cfg,
         clock,
     });
@@ -681,6 +696,7 @@ mod tests {
         let app = App {
             stores: std::array::from_fn(|_| Mutex::new(None)),
             next: AtomicUsize::new(0),
+            searches: tokio::sync::Semaphore::new(SEARCHES),
             tera: templates().unwrap(),
             cfg,
             clock: None,
