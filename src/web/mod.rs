@@ -35,6 +35,7 @@ mod letters;
 mod list;
 mod pages;
 mod quarantine;
+mod serve;
 mod users;
 
 pub use pages::working_days_left;
@@ -286,6 +287,7 @@ pub(crate) fn router(app: Shared) -> Router {
         .route("/sign-out", post(auth::sign_out))
         .route("/assets/{*path}", get(assets::asset))
         .layer(axum::middleware::from_fn_with_state(app.clone(), guard))
+        .layer(axum::middleware::from_fn(serve::within_time))
         .with_state(app)
 }
 
@@ -415,19 +417,39 @@ enum Read {
     /// browser, still sending, reads the refusal instead of a reset connection.
     TooLarge,
     Broken,
+    /// Still arriving at its deadline (a trickled or stalled body).
+    TimedOut,
+}
+
+/// How long a body of `bytes` may take to arrive: [`serve::REQUEST_TIMEOUT`], and for
+/// a reply's files a second more for each 64 KiB.
+fn body_deadline(bytes: Option<u64>) -> tokio::time::Instant {
+    let extra = bytes.unwrap_or(0) / (64 * 1024);
+    tokio::time::Instant::now() + serve::REQUEST_TIMEOUT + std::time::Duration::from_secs(extra)
 }
 
 /// An oversized body is read and dropped up to this much, then the connection closes.
 const DRAIN_MAX: u64 = 64 * 1024 * 1024;
 
-async fn read_body(body: Body, limit: usize, declared: Option<u64>) -> Read {
+async fn read_body(
+    body: Body,
+    limit: usize,
+    declared: Option<u64>,
+    until: tokio::time::Instant,
+) -> Read {
     use futures::StreamExt;
     let mut stream = body.into_data_stream();
     // Sized once from Content-Length (within the limit), not doubled as it grows.
     let mut kept: Vec<u8> = Vec::with_capacity(declared.unwrap_or(0).min(limit as u64) as usize);
     let mut seen: u64 = 0;
     let mut over = false;
-    while let Some(chunk) = stream.next().await {
+    loop {
+        let Ok(next) = tokio::time::timeout_at(until, stream.next()).await else {
+            return Read::TimedOut;
+        };
+        let Some(chunk) = next else {
+            break;
+        };
         let Ok(chunk) = chunk else {
             return if over { Read::TooLarge } else { Read::Broken };
         };
@@ -549,10 +571,11 @@ async fn guard(
                 .get(header::CONTENT_LENGTH)
                 .and_then(|v| v.to_str().ok())
                 .and_then(|v| v.trim().parse::<u64>().ok());
+            let until = body_deadline(declared.filter(|_| files).map(|n| n.min(limit as u64)));
             let read = if declared.is_some_and(|n| n > DRAIN_MAX) {
                 Read::TooLarge
             } else {
-                read_body(body, limit, declared).await
+                read_body(body, limit, declared, until).await
             };
             let bytes = match read {
                 Read::Whole(b) => b,
@@ -573,6 +596,7 @@ async fn guard(
                         "Nothing was changed.",
                     )
                 }
+                Read::TimedOut => break 'resp serve::too_slow(),
                 Read::Broken => {
                     break 'resp app.error(
                         StatusCode::BAD_REQUEST,
@@ -673,13 +697,7 @@ pub async fn serve(
         cfg,
         clock,
     });
-    axum::serve(
-        listener,
-        router(app).into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await?;
-    Ok(())
+    serve::accept_loop(listener, router(app), shutdown).await
 }
 
 #[cfg(test)]
