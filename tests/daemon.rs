@@ -467,6 +467,12 @@ fn a_flood_of_idle_connections_does_not_stop_the_mail() {
     });
     let addr = addr.unwrap();
     let started = Instant::now();
+    // A form whose body trickles in (ten bytes every two seconds, then nothing).
+    let mut body = TcpStream::connect(addr).unwrap();
+    body.write_all(
+        b"POST /sign-in HTTP/1.1\r\nHost: desk\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\n",
+    )
+    .unwrap();
     // 2,000 idle sockets: those past the cap and the kernel's queue are left waiting.
     let mut idle: Vec<TcpStream> = Vec::new();
     for _ in 0..2_000 {
@@ -485,11 +491,13 @@ fn a_flood_of_idle_connections_does_not_stop_the_mail() {
     assert!(idle.len() + slow.len() >= 1_500, "{} connected", idle.len());
     let trickle = {
         let mut slow: Vec<TcpStream> = slow.iter().map(|s| s.try_clone().unwrap()).collect();
+        let mut body = body.try_clone().unwrap();
         std::thread::spawn(move || {
             for i in 0..10 {
                 for s in &mut slow {
                     let _ = s.write_all(format!("X-Slow-{i}: a\r\n").as_bytes());
                 }
+                let _ = body.write_all(b"account=aa");
                 std::thread::sleep(Duration::from_secs(2));
             }
         })
@@ -539,6 +547,27 @@ fn a_flood_of_idle_connections_does_not_stop_the_mail() {
         "a trickled header still open after {:?}",
         started.elapsed()
     );
+    // The trickled body: answered "took too long" (408) and closed within 30 s.
+    {
+        use std::io::Read;
+        body.set_read_timeout(Some(
+            Duration::from_secs(40).saturating_sub(started.elapsed()),
+        ))
+        .unwrap();
+        let mut answer = Vec::new();
+        let _ = body.read_to_end(&mut answer);
+        let answer = String::from_utf8_lossy(&answer);
+        assert!(
+            answer.starts_with("HTTP/1.1 408"),
+            "{answer:?} after {:?}",
+            started.elapsed()
+        );
+        assert!(
+            started.elapsed() < Duration::from_secs(33),
+            "{:?}",
+            started.elapsed()
+        );
+    }
     drop(idle);
     drop(slow);
     trickle.join().unwrap();

@@ -971,3 +971,52 @@ fn a_search_in_many_messages_misses_no_newer_case() {
         .unwrap_or_else(|| panic!("{page}"));
     assert!(newest < older, "newest first: {page}");
 }
+
+/// Issue 23, item 1: the probe's search (`a* ` 5,000 times, 15 KB) once took 2 s and
+/// 100 MB. Repeats count once, a search is at most 200 characters and 6 words, and the
+/// desk says so in words (no error in the log), as the CLI does in one line.
+#[test]
+fn a_hostile_search_is_refused_in_words_and_repeats_count_once() {
+    let site = web_site("");
+    for i in 1..=3 {
+        site.mail(
+            &format!("m{i}"),
+            &format!("Resident {i} <r{i}@example.org>"),
+            "Potholes",
+            "I wish to complain: a pothole on Acacia Avenue again.",
+            &format!("m{i}@example.org"),
+        );
+    }
+    site.run(&now(), &["poll"]);
+    let seven = "one two three four five six seven";
+    let err = site.fails(&now(), &["cases", "--search", seven]);
+    assert_eq!(
+        err.trim(),
+        "redress: error: --search: A search can have at most 6 different words: leave out the common ones"
+    );
+    let desk = Desk::start(site, "web");
+    let s = desk.admin();
+    let q: String = form_urlencoded::byte_serialize("a* ".repeat(5_000).as_bytes()).collect();
+    let r = desk.get(&format!("/cases?q={q}"), Some(&s));
+    assert_eq!(r.status, 200);
+    assert!(
+        r.body.contains("A search can be at most 200 characters"),
+        "{}",
+        r.body
+    );
+    assert!(!r.body.contains("EX-2026-00001"), "nothing listed");
+    // The same word many times within the limit is one word, and finds the cases.
+    let q: String = form_urlencoded::byte_serialize("pot* ".repeat(30).as_bytes()).collect();
+    let r = desk.get(&format!("/cases?q={q}"), Some(&s));
+    for i in 1..=3 {
+        assert!(r.body.contains(&format!("EX-2026-0000{i}")), "{}", r.body);
+    }
+    let r = desk.get(&format!("/cases?q={}", seven.replace(' ', "+")), Some(&s));
+    assert!(
+        r.body
+            .contains("A search can have at most 6 different words"),
+        "{}",
+        r.body
+    );
+    assert!(!desk.log().contains("ERROR"), "{}", desk.log());
+}
