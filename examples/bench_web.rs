@@ -4,6 +4,17 @@
 //!     cargo run --release --features bench --example bench_records -- 1000000 DIR/redress.db --build-only
 //!     cargo build --release
 //!     cargo run --release --features bench --example bench_web -- DIR [REQUESTS]
+//!     cargo run --release --features bench --example bench_web -- DIR 0 busy [SECONDS]
+//!     cargo run --release --features bench --example bench_web -- DIR 0 hostile [SECONDS]
+//!
+//! `busy`: 1, 4, 10 and 30 officers at once, each on its own connection, requesting
+//! without pause (my queue, a case page, a search, the overdue list, in turn) for
+//! SECONDS (default 20) per level; latency percentiles, requests per second, and the
+//! desk's resident memory (peak during each level, and 5 s after it). `hostile`: twelve
+//! clients searching without pause for what a hostile officer might type (the probe's
+//! 15 KB `a* ` query, six one-letter prefixes, common prefixes that rarely meet),
+//! beside one officer's queue and case pages: their latency and the desk's memory
+//! above idle.
 //!
 //! DIR is the data dir holding the database `bench_records` built. The benchmark writes
 //! `DIR/bench-web.toml` (the zero-setup defaults, as `bench_records` used, with the desk
@@ -157,6 +168,13 @@ fn main() {
         .next()
         .map(|a| a.parse().expect("REQUESTS"))
         .unwrap_or(300);
+    // `busy`: officers at once, without pause; `hostile`: twelve hostile searches at
+    // once beside an officer's pages. Each level or run lasts SECONDS.
+    let mode = args.next().unwrap_or_default();
+    let seconds: u64 = args
+        .next()
+        .map(|a| a.parse().expect("SECONDS"))
+        .unwrap_or(20);
     let dir = dir.canonicalize().expect("data dir");
     assert!(
         dir.join("redress.db").exists(),
@@ -215,6 +233,11 @@ fn main() {
     let agent = ureq::AgentBuilder::new().redirects(0).build();
     let base = desk.base.clone();
     let session = format!("redress_session={}", sign_in(&agent, &base));
+    match mode.as_str() {
+        "busy" => return busy_office(&desk, &session, seconds),
+        "hostile" => return hostile_searches(&desk, &session, seconds),
+        _ => {}
+    }
     let get = |path: &str| {
         send(
             agent.get(&format!("{base}{path}")).set("Cookie", &session),
@@ -423,4 +446,176 @@ fn url_encode(s: &str) -> String {
             _ => format!("%{b:02X}"),
         })
         .collect()
+}
+
+/// The desk's resident memory now, in MB: (VmRSS, RssAnon).
+fn resident(pid: u32) -> (f64, f64) {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let kb = |key: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(key))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+            / 1024.0
+    };
+    (kb("VmRSS:"), kb("RssAnon:"))
+}
+
+/// Run `clients` threads, each calling `request(client, i)` without pause for
+/// `seconds`, while the desk's memory is sampled every 50 ms. Returns each client's
+/// requests' times in ms with their status, and the peak (VmRSS, RssAnon).
+fn load(
+    pid: u32,
+    clients: usize,
+    seconds: u64,
+    request: &(dyn Fn(&ureq::Agent, usize, usize) -> u16 + Sync),
+) -> (Vec<Vec<(f64, u16)>>, (f64, f64)) {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let stop = AtomicBool::new(false);
+    std::thread::scope(|s| {
+        let workers: Vec<_> = (0..clients)
+            .map(|c| {
+                let stop = &stop;
+                s.spawn(move || {
+                    let agent = ureq::AgentBuilder::new()
+                        .redirects(0)
+                        .max_idle_connections_per_host(1)
+                        .build();
+                    let mut out = Vec::new();
+                    let mut i = c;
+                    while !stop.load(Ordering::Relaxed) {
+                        let t = Instant::now();
+                        let status = request(&agent, c, i);
+                        out.push((t.elapsed().as_secs_f64() * 1e3, status));
+                        i += clients;
+                    }
+                    out
+                })
+            })
+            .collect();
+        let until = Instant::now() + Duration::from_secs(seconds);
+        let mut peak = (0.0f64, 0.0f64);
+        while Instant::now() < until {
+            let (rss, anon) = resident(pid);
+            peak = (peak.0.max(rss), peak.1.max(anon));
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        stop.store(true, Ordering::Relaxed);
+        let times = workers.into_iter().map(|w| w.join().unwrap()).collect();
+        (times, peak)
+    })
+}
+
+/// A GET with the session; the body read to the end; the status.
+fn get_status(agent: &ureq::Agent, base: &str, session: &str, path: &str) -> u16 {
+    send(
+        agent.get(&format!("{base}{path}")).set("Cookie", session),
+        None,
+    )
+    .0
+}
+
+/// The four requests an officer makes most, in turn.
+fn officer_request(base: &str, session: &str, agent: &ureq::Agent, i: usize) -> u16 {
+    const SEARCHES: [&str; 4] = ["bins", "missed again", "High Street", "Resident 90210"];
+    let path = match i % 4 {
+        0 => "/".to_string(),
+        1 => format!("/cases/EX-2026-{:07}", 1 + (i * 7919) % 100_000),
+        2 => format!("/cases?q={}", url_encode(SEARCHES[(i / 4) % SEARCHES.len()])),
+        _ => "/cases?state=investigating&overdue=on".to_string(),
+    };
+    get_status(agent, base, session, &path)
+}
+
+fn busy_office(desk: &Desk, session: &str, seconds: u64) {
+    let pid = desk.child.id();
+    std::thread::sleep(Duration::from_secs(2));
+    let idle = resident(pid);
+    println!(
+        "desk idle: VmRSS {:.1} MB (anonymous {:.1} MB); {seconds} s per level",
+        idle.0, idle.1
+    );
+    println!("| officers at once | requests | per second | median ms | p90 | p99 | max | not 200 | peak VmRSS (anon) MB | 5 s after (anon) MB |");
+    println!("|---|---|---|---|---|---|---|---|---|---|");
+    for clients in [1, 4, 10, 30] {
+        let (times, peak) = load(pid, clients, seconds, &|agent, _, i| {
+            officer_request(&desk.base, session, agent, i)
+        });
+        let times: Vec<(f64, u16)> = times.into_iter().flatten().collect();
+        let failed = times.iter().filter(|(_, s)| *s != 200).count();
+        let n = times.len();
+        let st = stats(times.into_iter().map(|(ms, _)| ms).collect());
+        std::thread::sleep(Duration::from_secs(5));
+        let after = resident(pid);
+        println!(
+            "| {clients} | {n} | {:.0} | {:.1} | {:.1} | {:.1} | {:.1} | {failed} | {:.0} ({:.0}) | {:.0} ({:.0}) |",
+            n as f64 / seconds as f64,
+            st.median,
+            st.p90,
+            st.p99,
+            st.max,
+            peak.0,
+            peak.1,
+            after.0,
+            after.1
+        );
+    }
+}
+
+fn hostile_searches(desk: &Desk, session: &str, seconds: u64) {
+    let pid = desk.child.id();
+    std::thread::sleep(Duration::from_secs(2));
+    let idle = resident(pid);
+    let probe = "a* ".repeat(5_000);
+    let hostile: [&str; 5] = [
+        &probe,
+        "a b c d e f",
+        "x q j z k v",
+        "res zz",
+        "resident qu",
+    ];
+    let (times, peak) = load(pid, 13, seconds, &|agent, client, i| {
+        if client == 0 {
+            // The officer: her queue and case pages.
+            let path = if i % 2 == 0 {
+                "/".to_string()
+            } else {
+                format!("/cases/EX-2026-{:07}", 1 + (i * 7919) % 100_000)
+            };
+            get_status(agent, &desk.base, session, &path)
+        } else {
+            let q = url_encode(hostile[i % hostile.len()]);
+            get_status(agent, &desk.base, session, &format!("/cases?q={q}"))
+        }
+    });
+    std::thread::sleep(Duration::from_secs(5));
+    let after = resident(pid);
+    let mut times = times.into_iter();
+    let mine = times.next().unwrap_or_default();
+    let theirs: Vec<(f64, u16)> = times.flatten().collect();
+    let busy = theirs.iter().filter(|(_, s)| *s == 503).count();
+    let st = stats(mine.iter().map(|(ms, _)| *ms).collect());
+    let hs = stats(theirs.iter().map(|(ms, _)| *ms).collect());
+    println!(
+        "the officer's queue and case pages: {} requests, median {:.1} ms, p90 {:.1}, p99 {:.1}, max {:.1}; not 200: {}",
+        mine.len(),
+        st.median,
+        st.p90,
+        st.p99,
+        st.max,
+        mine.iter().filter(|(_, s)| *s != 200).count()
+    );
+    println!(
+        "the hostile searches: {} answered ({busy} 'busy, try again'), median {:.1} ms, p99 {:.1}, max {:.1}",
+        theirs.len(),
+        hs.median,
+        hs.p99,
+        hs.max
+    );
+    println!(
+        "12 hostile searchers and one officer for {seconds} s: desk VmRSS idle {:.1} MB (anon {:.1}), peak {:.1} MB (anon {:.1}): {:.1} MB above idle; 5 s after {:.1} MB (anon {:.1})",
+        idle.0, idle.1, peak.0, peak.1, peak.0 - idle.0, after.0, after.1
+    );
 }

@@ -64,6 +64,8 @@ pub(crate) struct App {
     next: AtomicUsize,
     /// Searches running at once: each can read and hold much more than a page does.
     searches: tokio::sync::Semaphore,
+    /// Requests at work on the database at once: one per connection.
+    turns: tokio::sync::Semaphore,
     tera: tera::Tera,
 }
 
@@ -115,7 +117,6 @@ pub fn templates() -> anyhow::Result<tera::Tera> {
 }
 
 impl App {
-    /// Run `f` on the store off the async threads.
     /// The time now, as the desk counts it.
     pub(crate) fn now(&self) -> DateTime<Utc> {
         self.clock.unwrap_or_else(Utc::now)
@@ -129,16 +130,29 @@ impl App {
         }
     }
 
+    /// Run `f` on the store off the async threads. Requests wait their turn here, as
+    /// tasks, rather than as blocked threads, so that thirty officers at once make
+    /// [`CONNECTIONS`] threads at work, not thirty (each would keep memory of its own).
     async fn db<T, F>(self: &Arc<Self>, f: F) -> Result<T, Response>
     where
         T: Send + 'static,
         F: FnOnce(&mut Store, &Config) -> anyhow::Result<T> + Send + 'static,
     {
+        let Ok(_turn) = self.turns.acquire().await else {
+            return Err(self.error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "The desk is stopping",
+                "Try again in a moment.",
+            ));
+        };
         let app = self.clone();
         let out = tokio::task::spawn_blocking(move || {
             let mut slot = app.connection();
             if slot.is_none() {
-                *slot = Some(Store::open(&app.cfg.database_path())?);
+                let store = Store::open(&app.cfg.database_path())?;
+                // A big list's sort spills to a file past the page cache, not memory.
+                store.sort_in_files()?;
+                *slot = Some(store);
             }
             match slot.as_mut() {
                 Some(store) => {
@@ -694,6 +708,7 @@ pub async fn serve(
         },
         next: AtomicUsize::new(0),
         searches: tokio::sync::Semaphore::new(SEARCHES),
+        turns: tokio::sync::Semaphore::new(CONNECTIONS),
         cfg,
         clock,
     });
@@ -715,6 +730,7 @@ mod tests {
             stores: std::array::from_fn(|_| Mutex::new(None)),
             next: AtomicUsize::new(0),
             searches: tokio::sync::Semaphore::new(SEARCHES),
+            turns: tokio::sync::Semaphore::new(CONNECTIONS),
             tera: templates().unwrap(),
             cfg,
             clock: None,
