@@ -95,7 +95,10 @@ fn cases_are_found_by_any_of_their_words_until_they_are_erased() {
     assert_eq!(found(&s, now, &["--search", "reade"]), [two]);
     assert!(found(&s, now, &["--search", "reed"]).is_empty());
     let err = s.fails(now, &["cases", "--search", " -- "]);
-    assert!(err.contains("--search has no words"), "{err}");
+    assert!(
+        err.contains("--search: Search for words or numbers (letters or digits)"),
+        "{err}"
+    );
 
     // Case 2 answered (upheld), then closed and, years later, erased: its words go with it.
     s.respond("2026-11-11T09:00:00Z", two, "upheld", "Collected.");
