@@ -436,6 +436,30 @@ async fn read_body(body: Body, limit: usize, declared: Option<u64>) -> Read {
     }
 }
 
+/// The client's address: from a trusted proxy, the last address in its
+/// `client_address_header` (the one the proxy added; any before it came from the client
+/// and could say anything); otherwise, or when the proxy gave none that parses, the TCP
+/// peer's.
+pub(crate) fn client_address(
+    cfg: &crate::config::Web,
+    peer: &SocketAddr,
+    headers: &axum::http::HeaderMap,
+) -> String {
+    if cfg.trusted_proxies.contains(&peer.ip()) {
+        let last = headers
+            .get_all(cfg.client_address_header.as_str())
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .filter_map(|a| a.trim().parse::<std::net::IpAddr>().ok())
+            .last();
+        if let Some(ip) = last {
+            return ip.to_string();
+        }
+    }
+    peer.ip().to_string()
+}
+
 /// Who is asking, every POST's CSRF token, and the headers on every response.
 async fn guard(
     State(app): State<Shared>,
@@ -461,7 +485,7 @@ async fn guard(
         };
         let token = cookie(req.headers(), SESSION_COOKIE).map(str::to_string);
         let idle = app.cfg.web.session_idle_hours;
-        let address = peer.ip().to_string();
+        let address = client_address(&app.cfg.web, &peer, req.headers());
         // Sessions keep the real clock, under --now too: none would ever go idle.
         let now = Utc::now();
         let who = app
