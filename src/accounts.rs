@@ -569,7 +569,8 @@ fn tell_owner_if_locked(
     let at = crate::time::stamp(now);
     let minutes = lock_length(ACCOUNT_FAILURES).map_or(1, |d| d.num_minutes());
     let body = format!(
-        "Your account '{name}' on the complaints desk was locked at {at} (UTC) after          {ACCOUNT_FAILURES} wrong passwords in a row, the last from the address {address}.\n\n\
+        "Your account '{name}' on the complaints desk was locked at {at} (UTC) after \
+         {ACCOUNT_FAILURES} wrong passwords in a row, the last from the address {address}.\n\n\
          It opens again after {minutes} minute(s); each further wrong password locks it \
          for twice as long, up to {MAX_LOCK_MINUTES} minutes. An administrator can unlock \
          it at once (Users page, or `redress user unlock {name}`).\n\n\
