@@ -1384,6 +1384,7 @@ mod web_tests {
         assert_eq!(w.session_idle_hours, 8);
         assert!(w.trusted_proxies.is_empty());
         assert_eq!(w.proxy_header, "X-Forwarded-Email");
+        assert_eq!(w.client_address_header, "X-Forwarded-For");
         assert!(!w.secure_cookies());
         assert_eq!(w.sign_in_url(), "http://127.0.0.1:8080/");
     }
@@ -1417,6 +1418,10 @@ mod web_tests {
             (
                 "proxy_header = \"X Email\"",
                 "proxy_header 'X Email' is not a header name",
+            ),
+            (
+                "client_address_header = \"X For\"",
+                "client_address_header 'X For' is not a header name",
             ),
         ] {
             let e = web(extra).unwrap_err().to_string();
