@@ -555,10 +555,8 @@ fn tell_owner_if_locked(
     mail_domain: &str,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    let (finished, _) = store.counted_failures_of_finished(
-        key,
-        now - Duration::hours(ACCOUNT_WINDOW_HOURS),
-    )?;
+    let (finished, _) =
+        store.counted_failures_of_finished(key, now - Duration::hours(ACCOUNT_WINDOW_HOURS))?;
     if finished != ACCOUNT_FAILURES {
         return Ok(());
     }
@@ -761,7 +759,10 @@ mod tests {
             address_refused_until(Some(t), t + Duration::minutes(14)),
             Some(t + Duration::minutes(ADDRESS_WINDOW_MINUTES))
         );
-        assert_eq!(address_refused_until(Some(t), t + Duration::minutes(15)), None);
+        assert_eq!(
+            address_refused_until(Some(t), t + Duration::minutes(15)),
+            None
+        );
     }
 
     #[test]
@@ -808,30 +809,45 @@ mod tests {
         let mut s = Store::open_in_memory().unwrap();
         let then = Utc::now() - Duration::days(200);
         for _ in 0..3 {
-            assert!(
-                sign_in(&mut s, "nobody", "wrong password!", "10.0.0.9", "x.example", then)
-                    .unwrap()
-                    .is_err()
-            );
+            assert!(sign_in(
+                &mut s,
+                "nobody",
+                "wrong password!",
+                "10.0.0.9",
+                "x.example",
+                then
+            )
+            .unwrap()
+            .is_err());
         }
         assert_eq!(s.sign_in_attempts(100).unwrap().len(), 3);
         let later = then + Duration::days(SIGN_IN_RECORD_DAYS);
-        assert!(
-            sign_in(&mut s, "nobody", "wrong password!", "10.0.0.9", "x.example", later)
-                .unwrap()
-                .is_err()
-        );
+        assert!(sign_in(
+            &mut s,
+            "nobody",
+            "wrong password!",
+            "10.0.0.9",
+            "x.example",
+            later
+        )
+        .unwrap()
+        .is_err());
         assert_eq!(
             s.sign_in_attempts(100).unwrap().len(),
             4,
             "90 days to the second: kept"
         );
         let after = later + Duration::seconds(1);
-        assert!(
-            sign_in(&mut s, "nobody", "wrong password!", "10.0.0.9", "x.example", after)
-                .unwrap()
-                .is_err()
-        );
+        assert!(sign_in(
+            &mut s,
+            "nobody",
+            "wrong password!",
+            "10.0.0.9",
+            "x.example",
+            after
+        )
+        .unwrap()
+        .is_err());
         let left = s.sign_in_attempts(100).unwrap();
         assert_eq!(left.len(), 2, "the three from 200 days ago are gone");
     }
@@ -851,9 +867,11 @@ mod tests {
             now,
         )
         .unwrap();
-        assert!(sign_in(&mut s, "sam", "wrong password!", "10.0.0.1", d, now)
-            .unwrap()
-            .is_err());
+        assert!(
+            sign_in(&mut s, "sam", "wrong password!", "10.0.0.1", d, now)
+                .unwrap()
+                .is_err()
+        );
         let (token, who) = sign_in(
             &mut s,
             "SAM@council.example",
@@ -985,7 +1003,10 @@ mod tests {
         assert!(attempts.iter().all(|a| !a.detail.contains("horse")));
         assert_eq!(attempts.iter().filter(|a| a.ok).count(), 2);
         assert_eq!(
-            attempts.iter().filter(|a| a.detail == REFUSED_LOCKED).count(),
+            attempts
+                .iter()
+                .filter(|a| a.detail == REFUSED_LOCKED)
+                .count(),
             11
         );
         assert_eq!(attempts[0].detail, "account disabled");

@@ -341,8 +341,7 @@ fn check_web(raw: WebConfig, src: &str, file: &str) -> Result<Web, ConfigError> 
     }
     let header_name = |h: &str| {
         !h.is_empty()
-            && h
-                .bytes()
+            && h.bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
     };
     let h = raw.proxy_header.trim();

@@ -537,7 +537,11 @@ fn a_trusted_proxy_signs_in_by_email_and_no_one_else_can() {
     );
     assert_eq!(r.status, 303);
     assert_eq!(r.header("location"), Some("/sign-in"));
-    let r = desk.sign_in_with("admin", "not it at all", &[("X-Forwarded-For", "192.0.2.1")]);
+    let r = desk.sign_in_with(
+        "admin",
+        "not it at all",
+        &[("X-Forwarded-For", "192.0.2.1")],
+    );
     assert_eq!(r.status, 401);
     let address: String = desk
         .site
@@ -606,9 +610,11 @@ fn one_mistyping_colleague_behind_the_proxy_locks_only_their_own_account() {
     let (to, subject, body): (String, String, String) = desk
         .site
         .db()
-        .query_row("SELECT to_addr, subject, body FROM notifications", [], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-        })
+        .query_row(
+            "SELECT to_addr, subject, body FROM notifications",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
         .unwrap();
     assert_eq!(to, "sam@council.example");
     assert_eq!(subject, "Your complaints desk account is locked");
@@ -631,7 +637,10 @@ fn one_mistyping_colleague_behind_the_proxy_locks_only_their_own_account() {
             .unwrap();
     };
     back(61);
-    assert_eq!(desk.sign_in_with("sam", "mistyped again", &office).status, 401);
+    assert_eq!(
+        desk.sign_in_with("sam", "mistyped again", &office).status,
+        401
+    );
     let r = desk.sign_in_with("sam", "sams long password", &office);
     assert!(r.body.contains("locked for 2 more minutes"), "{}", r.body);
     back(121);
@@ -645,7 +654,9 @@ fn one_mistyping_colleague_behind_the_proxy_locks_only_their_own_account() {
     let page = desk.get("/users", Some(&admin));
     assert!(page.body.contains("id=\"unlock-sam\""), "{}", page.body);
     assert!(!page.body.contains("id=\"unlock-kim\""));
-    assert!(page.body.contains("for 4 more minutes after wrong passwords"));
+    assert!(page
+        .body
+        .contains("for 4 more minutes after wrong passwords"));
     let r = desk.post(
         "/users/unlock",
         &admin,
@@ -654,7 +665,11 @@ fn one_mistyping_colleague_behind_the_proxy_locks_only_their_own_account() {
     assert_eq!(r.status, 303, "{}", r.body);
     assert_eq!(r.header("location"), Some("/users?done=unlock"));
     let page = desk.get("/users?done=unlock", Some(&admin));
-    assert!(page.body.contains("The account was unlocked"), "{}", page.body);
+    assert!(
+        page.body.contains("The account was unlocked"),
+        "{}",
+        page.body
+    );
     assert!(!page.body.contains("id=\"unlock-sam\""));
     let r = desk.sign_in_with("sam", "sams long password", &home);
     assert_eq!(r.status, 303, "{}", r.body);
@@ -668,10 +683,13 @@ fn one_mistyping_colleague_behind_the_proxy_locks_only_their_own_account() {
         "{list}"
     );
     assert_eq!(
-        desk.sign_in_with("kim", "kims long password", &office).status,
+        desk.sign_in_with("kim", "kims long password", &office)
+            .status,
         429
     );
-    let out = desk.site.run(&now(), &["user", "unlock", "kim", "--by", "admin"]);
+    let out = desk
+        .site
+        .run(&now(), &["user", "unlock", "kim", "--by", "admin"]);
     assert!(out.contains("unlocked kim"), "{out}");
     let err = desk.site.fails(&now(), &["user", "unlock", "kim"]);
     assert!(err.contains("'kim' is not locked"), "{err}");

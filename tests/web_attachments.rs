@@ -377,20 +377,35 @@ fn a_case_with_100000_attachments_lists_them_50_to_a_page() {
     assert_eq!(rows(&p.body), 50);
     assert!(p.body.contains("photo-100000.jpg") && p.body.contains("photo-99951.jpg"));
     assert!(p.body.contains("100000 attachments, listed under"));
-    assert!(p.body.contains(r##"href="?files=2#attachments""##), "{}", p.body);
+    assert!(
+        p.body.contains(r##"href="?files=2#attachments""##),
+        "{}",
+        p.body
+    );
     assert!(!p.body.contains("rel=\"prev\""));
     assert!(p.body.contains("Page 1 of 2000"));
     assert!(p.bytes.len() < 100_000, "{} bytes", p.bytes.len());
-    eprintln!("case page with 100,000 attachments: {} bytes in {took:?}", p.bytes.len());
+    eprintln!(
+        "case page with 100,000 attachments: {} bytes in {took:?}",
+        p.bytes.len()
+    );
 
     let p = desk.get(&format!("/cases/{reference}?files=2"), Some(&s));
-    assert!(p.body.contains("Showing 51 to 100 of 100,000"), "{}", p.body);
+    assert!(
+        p.body.contains("Showing 51 to 100 of 100,000"),
+        "{}",
+        p.body
+    );
     assert!(p.body.contains("photo-99950.jpg") && !p.body.contains("photo-99951.jpg"));
     assert!(p.body.contains(r##"href="?files=1#attachments""##));
     assert!(p.body.contains(r##"href="?files=3#attachments""##));
     // Past the last page: the last; not a number: the first.
     let p = desk.get(&format!("/cases/{reference}?files=9999"), Some(&s));
-    assert!(p.body.contains("Showing 99,951 to 100,000 of 100,000"), "{}", p.body);
+    assert!(
+        p.body.contains("Showing 99,951 to 100,000 of 100,000"),
+        "{}",
+        p.body
+    );
     assert!(p.body.contains("photo-1.jpg") && !p.body.contains("rel=\"next\""));
     let p = desk.get(&format!("/cases/{reference}?files=abc"), Some(&s));
     assert!(p.body.contains("Showing 1 to 50 of"), "{}", p.body);

@@ -438,7 +438,7 @@ async fn read_body(body: Body, limit: usize, declared: Option<u64>) -> Read {
 
 /// The client's address: from a trusted proxy, the last address in its
 /// `client_address_header` (the one the proxy added; any before it came from the client
-/// and could say anything); otherwise, or when the proxy gave none that parses, the TCP
+/// and could say anything); otherwise, or when that last one is not an address, the TCP
 /// peer's.
 pub(crate) fn client_address(
     cfg: &crate::config::Web,
@@ -446,14 +446,16 @@ pub(crate) fn client_address(
     headers: &axum::http::HeaderMap,
 ) -> String {
     if cfg.trusted_proxies.contains(&peer.ip()) {
+        // Only the last entry: if it is not an address, an earlier one (the client's
+        // own say) is not taken instead.
         let last = headers
             .get_all(cfg.client_address_header.as_str())
             .iter()
             .filter_map(|v| v.to_str().ok())
             .flat_map(|v| v.split(','))
-            .filter_map(|a| a.trim().parse::<std::net::IpAddr>().ok())
-            .last();
-        if let Some(ip) = last {
+            .map(str::trim)
+            .rfind(|a| !a.is_empty());
+        if let Some(ip) = last.and_then(|a| a.parse::<std::net::IpAddr>().ok()) {
             return ip.to_string();
         }
     }
@@ -694,6 +696,31 @@ pub async fn serve(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// From a trusted proxy, the last X-Forwarded-For entry (the proxy's own); never an
+    /// earlier one the client wrote, even when the last is not an address.
+    #[test]
+    fn the_client_address_is_the_trusted_proxys_last_entry() {
+        let mut cfg = Config::load(None).unwrap().web;
+        cfg.trusted_proxies = vec!["10.0.0.5".parse().unwrap()];
+        let proxy: SocketAddr = "10.0.0.5:40000".parse().unwrap();
+        let other: SocketAddr = "10.0.0.6:40000".parse().unwrap();
+        let with = |v: &[&str]| {
+            let mut h = axum::http::HeaderMap::new();
+            for x in v {
+                h.append("x-forwarded-for", x.parse().unwrap());
+            }
+            h
+        };
+        let h = with(&["6.6.6.6, 192.0.2.10"]);
+        assert_eq!(client_address(&cfg, &proxy, &h), "192.0.2.10");
+        assert_eq!(client_address(&cfg, &other, &h), "10.0.0.6");
+        let h = with(&["6.6.6.6", "2001:db8::7 "]);
+        assert_eq!(client_address(&cfg, &proxy, &h), "2001:db8::7");
+        let h = with(&["6.6.6.6, unknown"]);
+        assert_eq!(client_address(&cfg, &proxy, &h), "10.0.0.5");
+        assert_eq!(client_address(&cfg, &proxy, &with(&[])), "10.0.0.5");
+    }
 
     /// A request finds a connection no other request holds: one held by a slow
     /// request is passed over, and each opens on the same database.
