@@ -304,9 +304,10 @@ pub const RENDER_LEASE: Duration = Duration::minutes(5);
 
 /// Render every pending letter; returns how many were rendered (queued or held).
 /// A letter that cannot be rendered is marked failed and its case flagged; the rest go on.
-/// The templates are compiled only when there is something to render.
+/// The templates are compiled only when there is something to render (letters another
+/// process has claimed are not).
 pub fn render_pending(store: &mut Store, config: &Config, now: DateTime<Utc>) -> Result<usize> {
-    if store.pending_letters(1)?.is_empty() {
+    if !store.has_claimable_letters(Utc::now())? {
         return Ok(0);
     }
     let templates = templates(config)?;

@@ -242,13 +242,15 @@ pub struct LetterFilter {
 }
 
 impl Store {
-    /// Letters asked for but not yet rendered, oldest first.
-    pub fn pending_letters(&self, limit: usize) -> Result<Vec<LetterRow>> {
-        letters_where(
-            &self.conn,
-            &format!("l.status = 'pending' ORDER BY l.id LIMIT {limit}"),
-            &[],
-        )
+    /// Whether any pending letter is free to claim at `now` (none, or only letters
+    /// another renderer holds a live claim on: nothing for this one to do).
+    pub fn has_claimable_letters(&self, now: DateTime<Utc>) -> Result<bool> {
+        Ok(self.conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM letters WHERE status = 'pending'
+                            AND (claimed_until IS NULL OR claimed_until <= ?1))",
+            [stamp(now)],
+            |r| r.get(0),
+        )?)
     }
 
     /// Claim up to `limit` pending letters that no one holds a live claim on, for
