@@ -13,10 +13,30 @@ use std::path::{Path, PathBuf};
 use crate::store::users::UserRow;
 use crate::store::{Store, StoreError};
 
-/// Failed sign-ins (per account, and per client address) within [`THROTTLE_WINDOW_MINUTES`]
-/// after which every attempt is refused, the right password too.
-pub const THROTTLE_FAILURES: u32 = 5;
-pub const THROTTLE_WINDOW_MINUTES: i64 = 15;
+/// Failed sign-ins for one account from which it is locked (issue 23, item 4). The
+/// failures counted are those of the last [`ACCOUNT_WINDOW_HOURS`] since its last good
+/// sign-in or an admin's unlock, from any address; attempts refused while it is locked
+/// are recorded but never counted, so hammering a locked account does not lengthen its
+/// lock.
+pub const ACCOUNT_FAILURES: u32 = 5;
+pub const ACCOUNT_WINDOW_HOURS: i64 = 24;
+/// The first lock lasts this long from the failure that started it; each further
+/// failure (once the lock has passed) doubles it, up to [`MAX_LOCK_MINUTES`]: 1, 2, 4,
+/// 8, 16, 32, then 60 minutes. A mistyping officer waits a minute; someone guessing
+/// gets about one try an hour.
+pub const FIRST_LOCK_MINUTES: i64 = 1;
+pub const MAX_LOCK_MINUTES: i64 = 60;
+/// Failed sign-ins from one client address, across accounts, within
+/// [`ADDRESS_WINDOW_MINUTES`] after which that address is refused. Wildly many on
+/// purpose: behind a reverse proxy or a council's NAT every officer shares one address,
+/// and a few colleagues mistyping must not lock out the rest; this only stops one
+/// machine trying names by the hundred.
+pub const ADDRESS_FAILURES: u32 = 50;
+pub const ADDRESS_WINDOW_MINUTES: i64 = 15;
+
+/// What the record says the attempt refused while locked was (never counted).
+pub const REFUSED_LOCKED: &str = "refused: account locked";
+pub const REFUSED_ADDRESS: &str = "refused: too many failures from this address";
 
 /// How long the record of sign-in attempts (account, client address, outcome) is kept:
 /// long enough to look into a break-in, not for ever (it is personal data).
@@ -67,9 +87,41 @@ impl Role {
     }
 }
 
-/// The throttle: refused once either count of recent failures reaches the limit.
-pub fn throttled(account_failures: u32, address_failures: u32) -> bool {
-    account_failures >= THROTTLE_FAILURES || address_failures >= THROTTLE_FAILURES
+/// How long `failures` counted failures lock an account for, from the last of them;
+/// none below [`ACCOUNT_FAILURES`].
+pub fn lock_length(failures: u32) -> Option<Duration> {
+    let over = failures.checked_sub(ACCOUNT_FAILURES)?;
+    let minutes = FIRST_LOCK_MINUTES
+        .saturating_mul(1i64 << over.min(20))
+        .min(MAX_LOCK_MINUTES);
+    Some(Duration::minutes(minutes))
+}
+
+/// Until when an account with `failures` counted failures, the last at `last`, is
+/// locked; none when it is not locked at `now`.
+pub fn locked_until(
+    failures: u32,
+    last: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
+    let until = last? + lock_length(failures)?;
+    (until > now).then_some(until)
+}
+
+/// Until when an address is refused, given when the [`ADDRESS_FAILURES`]-th most recent
+/// counted failure from it within the window was (none if there are not that many).
+pub fn address_refused_until(
+    nth_latest: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
+    let until = nth_latest? + Duration::minutes(ADDRESS_WINDOW_MINUTES);
+    (until > now).then_some(until)
+}
+
+/// Whole minutes from `now` to `until`, at least one: what a person is told to wait.
+pub fn minutes_left(until: DateTime<Utc>, now: DateTime<Utc>) -> i64 {
+    let secs = (until - now).num_seconds().max(1);
+    (secs + 59) / 60
 }
 
 /// Two secrets compared in time that depends only on their lengths, never on where
@@ -348,8 +400,10 @@ pub enum SignInRefused {
     /// Wrong name or password (or a disabled account): one message for all, so the page
     /// does not tell which accounts exist.
     Wrong,
-    /// Too many failures lately.
-    Throttled,
+    /// The account is locked after several wrong passwords, for this many more minutes.
+    Locked { minutes: i64 },
+    /// Wildly many failures from this address lately: wait this many minutes.
+    AddressRefused { minutes: i64 },
 }
 
 /// A sign-in under way: the account looked up, and the attempt already recorded as a
@@ -358,6 +412,7 @@ pub enum SignInRefused {
 #[derive(Debug)]
 pub struct Attempt {
     id: i64,
+    key: String,
     user: Option<UserRow>,
 }
 
@@ -376,9 +431,18 @@ impl Attempt {
     }
 }
 
+/// Until when the account recorded under `key` is locked at `now`, if it is.
+fn account_lock(store: &Store, key: &str, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>> {
+    let (failures, last) =
+        store.counted_failures_of(key, now - Duration::hours(ACCOUNT_WINDOW_HOURS))?;
+    let last = last.as_deref().and_then(crate::time::parse_stamp);
+    Ok(locked_until(failures, last, now))
+}
+
 /// Look up the account named (by name, or by email when exactly one enabled account has
-/// it) and check the throttle; `Err(Throttled)` once either count of recent failures is
-/// at the limit (recorded too). Otherwise the attempt is recorded, pending.
+/// it) and check the throttle: refused while the account is locked or the address has
+/// failed wildly often (the refusal recorded, never counted as a failure). Otherwise the
+/// attempt is recorded, pending.
 pub fn begin_sign_in(
     store: &mut Store,
     account: &str,
@@ -404,30 +468,54 @@ pub fn begin_sign_in(
         None => submitted.to_lowercase(),
     };
     store.forget_sign_in_attempts_before(now - Duration::days(SIGN_IN_RECORD_DAYS))?;
-    let since = now - Duration::minutes(THROTTLE_WINDOW_MINUTES);
-    let (by_account, by_address) = store.sign_in_failures_since(&key, address, since)?;
-    if throttled(by_account, by_address) {
-        store.record_sign_in(&key, address, now, false, "throttled")?;
+    let shown = user
+        .as_ref()
+        .map(|u| u.name.as_str())
+        .unwrap_or("(unknown)");
+    if let Some(until) = account_lock(store, &key, now)? {
+        store.record_refused_sign_in(&key, address, now, REFUSED_LOCKED)?;
         tracing::info!(
-            account = user
-                .as_ref()
-                .map(|u| u.name.as_str())
-                .unwrap_or("(unknown)"),
+            account = shown,
             address,
-            "sign-in refused: too many failures"
+            until = %crate::time::stamp(until),
+            "sign-in refused: the account is locked after too many failures"
         );
-        return Ok(Err(SignInRefused::Throttled));
+        return Ok(Err(SignInRefused::Locked {
+            minutes: minutes_left(until, now),
+        }));
+    }
+    let nth = store.nth_latest_failure_from(
+        address,
+        now - Duration::minutes(ADDRESS_WINDOW_MINUTES),
+        ADDRESS_FAILURES,
+    )?;
+    if let Some(until) =
+        address_refused_until(nth.as_deref().and_then(crate::time::parse_stamp), now)
+    {
+        store.record_refused_sign_in(&key, address, now, REFUSED_ADDRESS)?;
+        tracing::info!(
+            account = shown,
+            address,
+            "sign-in refused: too many failures from this address"
+        );
+        return Ok(Err(SignInRefused::AddressRefused {
+            minutes: minutes_left(until, now),
+        }));
     }
     let id = store.record_sign_in(&key, address, now, false, "pending")?;
-    Ok(Ok(Attempt { id, user }))
+    Ok(Ok(Attempt { id, key, user }))
 }
 
-/// Record how the attempt went; on success a new session.
+/// Record how the attempt went; on success a new session, and the failures before it
+/// no longer count. A failure that starts a lock on an account tells its owner by email
+/// (staff mail, sent with the rest; Message-IDs at `mail_domain`), unless the account's
+/// address is a placeholder (`.invalid`, as the first admin's is).
 pub fn finish_sign_in(
     store: &mut Store,
     attempt: Attempt,
     good: bool,
     address: &str,
+    mail_domain: &str,
     now: DateTime<Utc>,
 ) -> Result<std::result::Result<(String, SignedIn), SignInRefused>> {
     let detail = match &attempt.user {
@@ -439,6 +527,7 @@ pub fn finish_sign_in(
     store.finish_sign_in_attempt(attempt.id, good, detail)?;
     match attempt.user {
         Some(u) if good => {
+            store.forget_failures_before(&u.name, attempt.id)?;
             tracing::info!(account = %u.name, address, "signed in");
             Ok(Ok(start_session(store, &u, now)?))
         }
@@ -448,9 +537,55 @@ pub fn finish_sign_in(
                 .map(|u| u.name.as_str())
                 .unwrap_or("(unknown)");
             tracing::info!(account = name, address, reason = detail, "sign-in failed");
+            if let Some(u) = user.as_ref().filter(|u| !u.disabled) {
+                tell_owner_if_locked(store, u, &attempt.key, address, mail_domain, now)?;
+            }
             Ok(Err(SignInRefused::Wrong))
         }
     }
+}
+
+/// After a failure: if it is the one that locks the account (the first lock since the
+/// failures began counting), email its owner what happened and what to do.
+fn tell_owner_if_locked(
+    store: &mut Store,
+    user: &UserRow,
+    key: &str,
+    address: &str,
+    mail_domain: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let (finished, _) =
+        store.counted_failures_of_finished(key, now - Duration::hours(ACCOUNT_WINDOW_HOURS))?;
+    if finished != ACCOUNT_FAILURES {
+        return Ok(());
+    }
+    let email = user.email.trim();
+    if email.is_empty() || email.to_ascii_lowercase().ends_with(".invalid") {
+        return Ok(());
+    }
+    let at = crate::time::stamp(now);
+    let minutes = lock_length(ACCOUNT_FAILURES).map_or(1, |d| d.num_minutes());
+    let body = format!(
+        "Your account '{name}' on the complaints desk was locked at {at} (UTC) after \
+         {ACCOUNT_FAILURES} wrong passwords in a row, the last from the address {address}.\n\n\
+         It opens again after {minutes} minute(s); each further wrong password locks it \
+         for twice as long, up to {MAX_LOCK_MINUTES} minutes. An administrator can unlock \
+         it at once (Users page, or `redress user unlock {name}`).\n\n\
+         If these were not your attempts, tell an administrator: someone may be trying \
+         to guess your password.\n",
+        name = user.name,
+    );
+    store.queue_staff_mail(
+        &format!("account-locked:{}:{at}", user.name),
+        mail_domain,
+        email,
+        "Your complaints desk account is locked",
+        &body,
+        now,
+    )?;
+    tracing::info!(account = %user.name, "account locked: its owner is told by email");
+    Ok(())
 }
 
 /// Check a name (or email) and password from `address`; on success a new session.
@@ -462,6 +597,7 @@ pub fn sign_in(
     account: &str,
     password: &str,
     address: &str,
+    mail_domain: &str,
     now: DateTime<Utc>,
 ) -> Result<std::result::Result<(String, SignedIn), SignInRefused>> {
     let attempt = match begin_sign_in(store, account, address, now)? {
@@ -469,7 +605,39 @@ pub fn sign_in(
         Err(refused) => return Ok(Err(refused)),
     };
     let good = attempt.verify(password);
-    finish_sign_in(store, attempt, good, address, now)
+    finish_sign_in(store, attempt, good, address, mail_domain, now)
+}
+
+/// `user unlock`: the account's failed sign-ins so far stop counting against the
+/// throttle (they stay in the record), recorded as done by `by`. Refused when it has
+/// none counting.
+pub fn unlock(store: &mut Store, name: &str, by: &str, now: DateTime<Utc>) -> Result<()> {
+    if store.user_by_name(name)?.is_none() {
+        return Err(AccountError::Refused(format!("no user named '{name}'")));
+    }
+    let n = store.unlock_user(name, &actor(by), now)?;
+    if n == 0 {
+        return Err(AccountError::Refused(format!(
+            "'{name}' is not locked: no failed sign-ins count against it"
+        )));
+    }
+    Ok(())
+}
+
+/// Every account locked at `now`, with until when.
+pub fn locked_accounts(
+    store: &Store,
+    now: DateTime<Utc>,
+) -> Result<std::collections::HashMap<String, DateTime<Utc>>> {
+    let since = now - Duration::hours(ACCOUNT_WINDOW_HOURS);
+    Ok(store
+        .counted_failures_by_account(since)?
+        .into_iter()
+        .filter_map(|(account, n, last)| {
+            let until = locked_until(n, crate::time::parse_stamp(&last), now)?;
+            Some((account, until))
+        })
+        .collect())
 }
 
 /// A new session for `user`: the cookie's token (returned, never stored) and who they are.
@@ -570,12 +738,31 @@ mod tests {
     use super::*;
 
     #[test]
-    fn throttle_refuses_from_the_fifth_failure_on_either_count() {
-        assert!(!throttled(0, 0));
-        assert!(!throttled(4, 4));
-        assert!(throttled(5, 0));
-        assert!(throttled(0, 5));
-        assert!(throttled(9, 1));
+    fn a_lock_starts_at_the_fifth_failure_and_doubles_up_to_an_hour() {
+        let m = |n| lock_length(n).map(|d| d.num_minutes());
+        assert_eq!(m(0), None);
+        assert_eq!(m(4), None);
+        assert_eq!(
+            (5..=12).map(|n| m(n).unwrap()).collect::<Vec<_>>(),
+            [1, 2, 4, 8, 16, 32, 60, 60]
+        );
+        assert_eq!(m(u32::MAX), Some(60));
+        let t = Utc::now();
+        assert_eq!(locked_until(4, Some(t), t), None);
+        assert_eq!(locked_until(5, Some(t), t), Some(t + Duration::minutes(1)));
+        assert_eq!(locked_until(5, Some(t), t + Duration::minutes(1)), None);
+        assert_eq!(locked_until(5, None, t), None);
+        assert_eq!(minutes_left(t + Duration::seconds(61), t), 2);
+        assert_eq!(minutes_left(t + Duration::seconds(60), t), 1);
+        assert_eq!(minutes_left(t, t), 1);
+        assert_eq!(
+            address_refused_until(Some(t), t + Duration::minutes(14)),
+            Some(t + Duration::minutes(ADDRESS_WINDOW_MINUTES))
+        );
+        assert_eq!(
+            address_refused_until(Some(t), t + Duration::minutes(15)),
+            None
+        );
     }
 
     #[test]
@@ -622,30 +809,45 @@ mod tests {
         let mut s = Store::open_in_memory().unwrap();
         let then = Utc::now() - Duration::days(200);
         for _ in 0..3 {
-            assert!(
-                sign_in(&mut s, "nobody", "wrong password!", "10.0.0.9", then)
-                    .unwrap()
-                    .is_err()
-            );
+            assert!(sign_in(
+                &mut s,
+                "nobody",
+                "wrong password!",
+                "10.0.0.9",
+                "x.example",
+                then
+            )
+            .unwrap()
+            .is_err());
         }
         assert_eq!(s.sign_in_attempts(100).unwrap().len(), 3);
         let later = then + Duration::days(SIGN_IN_RECORD_DAYS);
-        assert!(
-            sign_in(&mut s, "nobody", "wrong password!", "10.0.0.9", later)
-                .unwrap()
-                .is_err()
-        );
+        assert!(sign_in(
+            &mut s,
+            "nobody",
+            "wrong password!",
+            "10.0.0.9",
+            "x.example",
+            later
+        )
+        .unwrap()
+        .is_err());
         assert_eq!(
             s.sign_in_attempts(100).unwrap().len(),
             4,
             "90 days to the second: kept"
         );
         let after = later + Duration::seconds(1);
-        assert!(
-            sign_in(&mut s, "nobody", "wrong password!", "10.0.0.9", after)
-                .unwrap()
-                .is_err()
-        );
+        assert!(sign_in(
+            &mut s,
+            "nobody",
+            "wrong password!",
+            "10.0.0.9",
+            "x.example",
+            after
+        )
+        .unwrap()
+        .is_err());
         let left = s.sign_in_attempts(100).unwrap();
         assert_eq!(left.len(), 2, "the three from 200 days ago are gone");
     }
@@ -654,6 +856,7 @@ mod tests {
     fn sign_in_records_and_throttles() {
         let mut s = Store::open_in_memory().unwrap();
         let now = Utc::now();
+        let d = "council.example";
         add_user(
             &mut s,
             "sam",
@@ -664,14 +867,17 @@ mod tests {
             now,
         )
         .unwrap();
-        assert!(sign_in(&mut s, "sam", "wrong password!", "10.0.0.1", now)
-            .unwrap()
-            .is_err());
+        assert!(
+            sign_in(&mut s, "sam", "wrong password!", "10.0.0.1", d, now)
+                .unwrap()
+                .is_err()
+        );
         let (token, who) = sign_in(
             &mut s,
             "SAM@council.example",
             "correct horse battery",
             "10.0.0.1",
+            d,
             now,
         )
         .unwrap()
@@ -694,38 +900,73 @@ mod tests {
         assert!(session(&mut s, &token, now + Duration::hours(9), 8)
             .unwrap()
             .is_none());
+        // The failure before the good sign-in no longer counts: four more do not lock.
         for _ in 0..4 {
             assert_eq!(
-                sign_in(&mut s, "sam", "nope nope nope", "10.0.0.2", now)
+                sign_in(&mut s, "sam", "nope nope nope", "10.0.0.2", d, now)
                     .unwrap()
                     .unwrap_err(),
                 SignInRefused::Wrong
             );
         }
-        // Five failures for the account (one from 10.0.0.1, four from .2): the right
-        // password is refused too, from any address.
+        assert!(locked_accounts(&s, now).unwrap().is_empty());
         assert_eq!(
-            sign_in(&mut s, "sam", "correct horse battery", "10.0.0.3", now)
+            sign_in(&mut s, "sam", "nope nope nope", "10.0.0.2", d, now)
                 .unwrap()
                 .unwrap_err(),
-            SignInRefused::Throttled
+            SignInRefused::Wrong
         );
-        // Fifteen minutes later it works again.
-        assert!(sign_in(
-            &mut s,
-            "sam",
-            "correct horse battery",
-            "10.0.0.3",
-            now + Duration::minutes(16)
-        )
-        .unwrap()
-        .is_ok());
+        // The fifth locks the account for a minute: the right password is refused too,
+        // from any address, and refusals (ten of them) do not lengthen the lock.
+        for _ in 0..10 {
+            assert_eq!(
+                sign_in(&mut s, "sam", "correct horse battery", "10.0.0.3", d, now)
+                    .unwrap()
+                    .unwrap_err(),
+                SignInRefused::Locked { minutes: 1 }
+            );
+        }
+        // Its owner is told, once.
+        assert_eq!(
+            s.due_notifications(now)
+                .unwrap()
+                .iter()
+                .filter(|n| n.to_addr == "sam@council.example")
+                .count(),
+            1
+        );
+        // A minute on, one more wrong password locks it for two.
+        let t1 = now + Duration::seconds(61);
+        assert_eq!(
+            sign_in(&mut s, "sam", "still wrong!", "10.0.0.4", d, t1)
+                .unwrap()
+                .unwrap_err(),
+            SignInRefused::Wrong
+        );
+        assert_eq!(
+            sign_in(&mut s, "sam", "correct horse battery", "10.0.0.4", d, t1)
+                .unwrap()
+                .unwrap_err(),
+            SignInRefused::Locked { minutes: 2 }
+        );
+        // An admin's unlock: the right password works at once.
+        unlock(&mut s, "sam", "ada", t1).unwrap();
+        assert!(matches!(
+            unlock(&mut s, "sam", "ada", t1),
+            Err(AccountError::Refused(e)) if e.contains("not locked")
+        ));
+        assert!(
+            sign_in(&mut s, "sam", "correct horse battery", "10.0.0.4", d, t1)
+                .unwrap()
+                .is_ok()
+        );
         disable(&mut s, "sam", "cli", now).unwrap();
         assert!(sign_in(
             &mut s,
             "sam",
             "correct horse battery",
             "10.0.0.4",
+            d,
             now + Duration::minutes(40)
         )
         .unwrap()
@@ -743,11 +984,11 @@ mod tests {
             begin_sign_in(&mut s, "kim", "10.0.0.9", now2)
                 .unwrap()
                 .unwrap_err(),
-            SignInRefused::Throttled
+            SignInRefused::Locked { minutes: 1 }
         );
         for a in pending {
             assert!(!a.verify("anything at all"));
-            finish_sign_in(&mut s, a, false, "10.0.0.9", now2)
+            finish_sign_in(&mut s, a, false, "10.0.0.9", d, now2)
                 .unwrap()
                 .unwrap_err();
         }
@@ -757,10 +998,57 @@ mod tests {
             .into_iter()
             .filter(|a| a.account != "kim")
             .collect();
-        assert_eq!(attempts.len(), 9);
+        // 2 + 5 failed + 10 refused + 1 failed + 1 refused + 1 good + 1 disabled.
+        assert_eq!(attempts.len(), 21);
         assert!(attempts.iter().all(|a| !a.detail.contains("horse")));
         assert_eq!(attempts.iter().filter(|a| a.ok).count(), 2);
+        assert_eq!(
+            attempts
+                .iter()
+                .filter(|a| a.detail == REFUSED_LOCKED)
+                .count(),
+            11
+        );
         assert_eq!(attempts[0].detail, "account disabled");
+    }
+
+    #[test]
+    fn wildly_many_failures_from_one_address_refuse_it_but_a_few_do_not() {
+        let mut s = Store::open_in_memory().unwrap();
+        let now = Utc::now();
+        let d = "council.example";
+        for i in 0..ADDRESS_FAILURES - 1 {
+            let r = sign_in(&mut s, &format!("guess{i}"), "pw", "10.1.1.1", d, now).unwrap();
+            assert_eq!(r.unwrap_err(), SignInRefused::Wrong);
+        }
+        assert_eq!(
+            sign_in(&mut s, "another", "pw", "10.1.1.1", d, now)
+                .unwrap()
+                .unwrap_err(),
+            SignInRefused::Wrong
+        );
+        assert_eq!(
+            sign_in(&mut s, "yet-another", "pw", "10.1.1.1", d, now)
+                .unwrap()
+                .unwrap_err(),
+            SignInRefused::AddressRefused {
+                minutes: ADDRESS_WINDOW_MINUTES
+            }
+        );
+        // Another address is not refused; nor this one once the window has passed.
+        assert_eq!(
+            sign_in(&mut s, "yet-another", "pw", "10.1.1.2", d, now)
+                .unwrap()
+                .unwrap_err(),
+            SignInRefused::Wrong
+        );
+        let later = now + Duration::minutes(ADDRESS_WINDOW_MINUTES) + Duration::seconds(1);
+        assert_eq!(
+            sign_in(&mut s, "yet-another", "pw", "10.1.1.1", d, later)
+                .unwrap()
+                .unwrap_err(),
+            SignInRefused::Wrong
+        );
     }
 
     #[test]

@@ -241,6 +241,7 @@ struct WebConfig {
     session_idle_hours: u32,
     trusted_proxies: Vec<String>,
     proxy_header: String,
+    client_address_header: String,
 }
 
 impl Default for WebConfig {
@@ -252,6 +253,7 @@ impl Default for WebConfig {
             session_idle_hours: 8,
             trusted_proxies: Vec::new(),
             proxy_header: "X-Forwarded-Email".into(),
+            client_address_header: "X-Forwarded-For".into(),
         }
     }
 }
@@ -270,6 +272,10 @@ pub struct Web {
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// The header a trusted proxy names the signed-in user's email in.
     pub proxy_header: String,
+    /// The header a trusted proxy gives the client's address in (the last address in
+    /// it, the one the proxy itself added): behind a proxy every request comes from the
+    /// proxy's address, and the sign-in throttle and its record need the client's.
+    pub client_address_header: String,
 }
 
 impl Web {
@@ -333,15 +339,26 @@ fn check_web(raw: WebConfig, src: &str, file: &str) -> Result<Web, ConfigError> 
             )
         })?);
     }
+    let header_name = |h: &str| {
+        !h.is_empty()
+            && h.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    };
     let h = raw.proxy_header.trim();
-    if h.is_empty()
-        || !h
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-    {
+    if !header_name(h) {
         return Err(bad(
             "proxy_header",
             format!("proxy_header '{}' is not a header name", raw.proxy_header),
+        ));
+    }
+    let client = raw.client_address_header.trim();
+    if !header_name(client) {
+        return Err(bad(
+            "client_address_header",
+            format!(
+                "client_address_header '{}' is not a header name",
+                raw.client_address_header
+            ),
         ));
     }
     Ok(Web {
@@ -351,6 +368,7 @@ fn check_web(raw: WebConfig, src: &str, file: &str) -> Result<Web, ConfigError> 
         session_idle_hours: raw.session_idle_hours,
         trusted_proxies,
         proxy_header: h.to_string(),
+        client_address_header: client.to_string(),
     })
 }
 
@@ -1365,6 +1383,7 @@ mod web_tests {
         assert_eq!(w.session_idle_hours, 8);
         assert!(w.trusted_proxies.is_empty());
         assert_eq!(w.proxy_header, "X-Forwarded-Email");
+        assert_eq!(w.client_address_header, "X-Forwarded-For");
         assert!(!w.secure_cookies());
         assert_eq!(w.sign_in_url(), "http://127.0.0.1:8080/");
     }
@@ -1398,6 +1417,10 @@ mod web_tests {
             (
                 "proxy_header = \"X Email\"",
                 "proxy_header 'X Email' is not a header name",
+            ),
+            (
+                "client_address_header = \"X For\"",
+                "client_address_header 'X For' is not a header name",
             ),
         ] {
             let e = web(extra).unwrap_err().to_string();

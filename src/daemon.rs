@@ -110,7 +110,8 @@ async fn mailbox_task(cfg: Config, mut rx: Shutdown, progress: Progress) -> anyh
 async fn outbox_task(cfg: Config, mut rx: Shutdown, progress: Progress) -> anyhow::Result<()> {
     let mut store = Store::open(&cfg.database_path())?;
     loop {
-        if !store.pending_letters(1)?.is_empty() {
+        // Letters another process (a `redress send`) is rendering are left to it.
+        if store.has_claimable_letters(Utc::now())? {
             let rendered = match render_in_child(&cfg).await {
                 Ok(n) => n,
                 Err(ChildError::Spawn(e)) => {

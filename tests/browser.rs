@@ -598,7 +598,10 @@ fn a_wrong_password_shows_the_error_and_five_lock_the_account_out() {
     }
     b.sign_in(&desk, "admin", &desk.admin_password());
     let page = b.text();
-    assert!(page.contains("Too many failed sign-ins"), "{page}");
+    assert!(
+        page.contains("This account is locked for 1 more minute after several wrong passwords"),
+        "{page}"
+    );
     assert_eq!(b.current_url(), desk.url("/sign-in"));
     b.assert_accessible("sign-in throttled");
     b.goto(&desk.url("/"));

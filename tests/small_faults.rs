@@ -178,6 +178,7 @@ fn an_office_file_must_be_a_real_zip_with_its_parts() {
 }
 
 /// Four `redress send` at once on 40 freshly queued acknowledgements: each letter is
+/// claimed and rendered by one process only (each rendering is logged at debug level),
 /// recorded once ("letter queued" once per case) and sent once.
 #[test]
 fn concurrent_senders_record_each_letter_once() {
@@ -207,20 +208,35 @@ fn concurrent_senders_record_each_letter_once() {
                     "send",
                 ])
                 .current_dir(s.path())
+                .env("REDRESS_LOG", "redress::outbox=debug")
                 .stdout(std::process::Stdio::null())
                 .stderr(std::process::Stdio::piped())
                 .spawn()
                 .unwrap()
         })
         .collect();
+    let mut rendered: Vec<String> = Vec::new();
     for c in children {
         let out = c.wait_with_output().unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{err}");
+        rendered.extend(
+            err.lines()
+                .filter(|l| l.contains("letter rendered"))
+                .map(|l| {
+                    let at = l.find("letter=").unwrap_or_else(|| panic!("{l}"));
+                    l[at..].split_whitespace().next().unwrap().to_string()
+                }),
         );
     }
+    rendered.sort();
+    let renderings = rendered.len();
+    rendered.dedup();
+    assert_eq!(
+        (renderings, rendered.len()),
+        (40, 40),
+        "each letter rendered once, by one process: {rendered:?}"
+    );
     assert_eq!(
         count(&s, "SELECT COUNT(*) FROM letters WHERE status = 'sent'"),
         40
@@ -245,4 +261,42 @@ fn concurrent_senders_record_each_letter_once() {
         0
     );
     assert_eq!(s.letters().len(), 40);
+}
+
+/// A renderer that stopped after claiming letters leaves claims that run out: once
+/// they have, the next `send` claims, renders and sends them; before, it leaves them.
+#[test]
+fn letters_claimed_by_a_renderer_that_stopped_are_rendered_once_the_claim_runs_out() {
+    let s = Site::new(BATH, "BNES");
+    for i in 0..3 {
+        s.mail(
+            &format!("m{i}"),
+            &format!("Resident {i} <r{i}@example.org>"),
+            "Potholes",
+            "I wish to complain about the potholes in my road.",
+            &format!("p{i}@example.org"),
+        );
+    }
+    s.run("2026-11-02T09:00:00Z", &["poll"]);
+    let soon = (chrono::Utc::now() + chrono::Duration::minutes(4))
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    s.db()
+        .execute(
+            "UPDATE letters SET claimed_by = 'gone', claimed_until = ?1 WHERE status = 'pending'",
+            [&soon],
+        )
+        .unwrap();
+    let out = s.run("2026-11-02T09:01:00Z", &["send"]);
+    assert!(out.contains("rendered 0; sent 0"), "{out}");
+    let past = (chrono::Utc::now() - chrono::Duration::seconds(1))
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    s.db()
+        .execute("UPDATE letters SET claimed_until = ?1", [&past])
+        .unwrap();
+    let out = s.run("2026-11-02T09:02:00Z", &["send"]);
+    assert!(out.contains("rendered 3; sent 3"), "{out}");
+    assert_eq!(
+        count(&s, "SELECT COUNT(*) FROM letters WHERE status = 'sent'"),
+        3
+    );
 }

@@ -2,7 +2,7 @@
 //! reply form is multipart; a file sent with it is kept with the queued letter (the
 //! preview lists it under Enclosures); a multipart POST without the session's CSRF
 //! token is refused; a file over the limits or of a type not allowed is refused on the
-//! page, with nothing queued.
+//! page, with nothing queued. A case's inbound attachments are listed a page at a time.
 
 mod bin;
 mod site;
@@ -341,4 +341,72 @@ fn a_held_letters_enclosures_are_listed_on_the_outbox_page_to_print() {
             .status,
         404
     );
+}
+
+/// A case whose messages carry 100,000 attachments (rows written straight into the
+/// database: parsing that much mail would take minutes) shows 50 on its page, newest
+/// first, with how many there are and links to the other pages; the page stays small.
+#[test]
+fn a_case_with_100000_attachments_lists_them_50_to_a_page() {
+    let (desk, reference) = desk_with_a_case();
+    {
+        let db = desk.site.db();
+        let message: i64 = db
+            .query_row("SELECT id FROM messages", [], |r| r.get(0))
+            .unwrap();
+        db.execute(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100000)
+             INSERT INTO attachments (message_id, name, mime_type, size, sha256)
+             SELECT ?1, 'photo-' || i || '.jpg', 'image/jpeg', i, 'x' FROM n",
+            [message],
+        )
+        .unwrap();
+    }
+    let s = desk.admin();
+    let rows = |body: &str| body.matches("photo-").count();
+    let started = std::time::Instant::now();
+    let p = desk.get(&format!("/cases/{reference}"), Some(&s));
+    let took = started.elapsed();
+    assert_eq!(p.status, 200, "{}", p.body);
+    assert!(
+        p.body
+            .contains("Showing 1 to 50 of 100,000 attachments, newest first"),
+        "{}",
+        p.body
+    );
+    assert_eq!(rows(&p.body), 50);
+    assert!(p.body.contains("photo-100000.jpg") && p.body.contains("photo-99951.jpg"));
+    assert!(p.body.contains("100000 attachments, listed under"));
+    assert!(
+        p.body.contains(r##"href="?files=2#attachments""##),
+        "{}",
+        p.body
+    );
+    assert!(!p.body.contains("rel=\"prev\""));
+    assert!(p.body.contains("Page 1 of 2000"));
+    assert!(p.bytes.len() < 100_000, "{} bytes", p.bytes.len());
+    eprintln!(
+        "case page with 100,000 attachments: {} bytes in {took:?}",
+        p.bytes.len()
+    );
+
+    let p = desk.get(&format!("/cases/{reference}?files=2"), Some(&s));
+    assert!(
+        p.body.contains("Showing 51 to 100 of 100,000"),
+        "{}",
+        p.body
+    );
+    assert!(p.body.contains("photo-99950.jpg") && !p.body.contains("photo-99951.jpg"));
+    assert!(p.body.contains(r##"href="?files=1#attachments""##));
+    assert!(p.body.contains(r##"href="?files=3#attachments""##));
+    // Past the last page: the last; not a number: the first.
+    let p = desk.get(&format!("/cases/{reference}?files=9999"), Some(&s));
+    assert!(
+        p.body.contains("Showing 99,951 to 100,000 of 100,000"),
+        "{}",
+        p.body
+    );
+    assert!(p.body.contains("photo-1.jpg") && !p.body.contains("rel=\"next\""));
+    let p = desk.get(&format!("/cases/{reference}?files=abc"), Some(&s));
+    assert!(p.body.contains("Showing 1 to 50 of"), "{}", p.body);
 }

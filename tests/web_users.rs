@@ -368,12 +368,16 @@ fn an_upgrade_finding_names_that_differ_only_in_case_refuses_in_one_line() {
     webkit::add_user(&site, "sam", "officer", "a long enough password");
     {
         let db = site.db();
+        // Back to schema 27: migrations 28 and 29 undone.
         db.execute_batch(
             "DROP INDEX users_name_nocase;
              INSERT INTO users (name, email, role, password_hash, created_at)
              VALUES ('ADM1', 'a1@council.example', 'admin', 'x', '2026-01-01T00:00:00Z'),
                     ('adm1', 'a2@council.example', 'officer', 'x', '2026-01-01T00:00:00Z'),
                     ('SAM', 'sam2@council.example', 'officer', 'x', '2026-01-01T00:00:00Z');
+             ALTER TABLE sign_in_attempts DROP COLUMN counts;
+             ALTER TABLE letters DROP COLUMN claimed_by;
+             ALTER TABLE letters DROP COLUMN claimed_until;
              PRAGMA user_version = 27;",
         )
         .unwrap();

@@ -1,4 +1,4 @@
-//! `redress user add|list|disable|passwd|role|history`: the web desk's accounts, and
+//! `redress user add|list|disable|unlock|passwd|role|history`: the web desk's accounts, and
 //! `redress web`.
 
 use anyhow::{anyhow, Result};
@@ -37,6 +37,14 @@ pub enum UserCmd {
         #[arg(long, default_value = "cli")]
         by: String,
     },
+    /// Unlock an account locked after several wrong passwords: its failed sign-ins so
+    /// far stop counting (they stay in the record), and the unlock is in `user history`.
+    Unlock {
+        name: String,
+        /// Who is making the change (recorded as officer:NAME).
+        #[arg(long, default_value = "cli")]
+        by: String,
+    },
     /// Set a new password (from stdin when piped, else generated and printed once);
     /// the account's sessions end.
     Passwd {
@@ -54,8 +62,8 @@ pub enum UserCmd {
         #[arg(long, default_value = "cli")]
         by: String,
     },
-    /// Who added, disabled, re-passworded or changed the role of each account, newest
-    /// first (never a password).
+    /// Who added, disabled, unlocked, re-passworded or changed the role of each
+    /// account, newest first (never a password).
     History {
         #[arg(long)]
         json: bool,
@@ -101,6 +109,9 @@ pub fn run(ctx: &Ctx, cmd: UserCmd) -> Result<ExitCode> {
         UserCmd::List { json } => {
             let store = ctx.store()?;
             let users = store.users()?;
+            // Locks are on the real clock, as sign-ins are (under --now too).
+            let now = chrono::Utc::now();
+            let locked = accounts::locked_accounts(&store, now)?;
             if json {
                 print_json(&users)?;
             } else {
@@ -111,7 +122,14 @@ pub fn run(ctx: &Ctx, cmd: UserCmd) -> Result<ExitCode> {
                             u.name.clone(),
                             u.email.clone(),
                             u.role.clone(),
-                            if u.disabled { "disabled" } else { "active" }.to_string(),
+                            match locked.get(&u.name) {
+                                _ if u.disabled => "disabled".to_string(),
+                                Some(until) => format!(
+                                    "locked ({} min more)",
+                                    accounts::minutes_left(*until, now)
+                                ),
+                                None => "active".to_string(),
+                            },
                             u.created_at.clone(),
                         ]
                     })
@@ -123,6 +141,11 @@ pub fn run(ctx: &Ctx, cmd: UserCmd) -> Result<ExitCode> {
             let mut store = ctx.store()?;
             accounts::disable(&mut store, &name, &by, ctx.now)?;
             println!("disabled {name}");
+        }
+        UserCmd::Unlock { name, by } => {
+            let mut store = ctx.store()?;
+            accounts::unlock(&mut store, &name, &by, ctx.now)?;
+            println!("unlocked {name}");
         }
         UserCmd::Role { name, role, by } => {
             let role = accounts::role_named(&role)?;

@@ -15,6 +15,9 @@
 //!   each attempt, in case one was imposed meanwhile): `letter-only` holds the letter
 //!   with the reason "letter-only: print and post" (the PDF is ready to print);
 //!   `no-response` holds automatic letters; `single-contact` changes nothing here.
+//!   A renderer first claims a batch of pending letters for [`RENDER_LEASE`], so that
+//!   `send` or `render` processes running at once each render different letters; a
+//!   renderer that stops leaves claims that run out, and its letters are claimed again.
 //! * **send** ([`send_due`]): the attempt is recorded (attempts + 1, status `sending`)
 //!   and committed *before* the first byte goes to the server. 250 → `sent`; a 4xx or a
 //!   server that cannot be reached → back to `queued` with a backoff; a 5xx → `failed`
@@ -291,14 +294,20 @@ fn context_for(
     Ok(lctx)
 }
 
-/// Letters read, rendered and stored per round of [`render_pending`].
+/// Letters claimed, rendered and stored per round of [`render_pending`].
 const RENDER_BATCH: usize = 200;
+
+/// How long a claim on a batch of letters to render lasts: far longer than a batch
+/// takes (a few seconds), short enough that a renderer that stopped delays its letters
+/// only a little before another claims them.
+pub const RENDER_LEASE: Duration = Duration::minutes(5);
 
 /// Render every pending letter; returns how many were rendered (queued or held).
 /// A letter that cannot be rendered is marked failed and its case flagged; the rest go on.
-/// The templates are compiled only when there is something to render.
+/// The templates are compiled only when there is something to render (letters another
+/// process has claimed are not).
 pub fn render_pending(store: &mut Store, config: &Config, now: DateTime<Utc>) -> Result<usize> {
-    if store.pending_letters(1)?.is_empty() {
+    if !store.has_claimable_letters(Utc::now())? {
         return Ok(0);
     }
     let templates = templates(config)?;
@@ -332,9 +341,15 @@ pub fn render_pending_with(
     now: DateTime<Utc>,
 ) -> Result<usize> {
     let mut rendered = 0;
+    // Who claims: this process and this pass (another pass in the same process is
+    // another claimant).
+    let claimant = format!("{}.{:08x}", std::process::id(), rand::random::<u32>());
     loop {
-        // Every row leaves 'pending' below, so each batch is new work.
-        let batch = store.pending_letters(RENDER_BATCH)?;
+        // Every row claimed leaves 'pending' below, so each batch is new work; letters
+        // another process has claimed are left to it.
+        // Claims keep the real clock, under --now too: other processes may not share it.
+        let t = Utc::now();
+        let batch = store.claim_pending_letters(RENDER_BATCH, &claimant, t, t + RENDER_LEASE)?;
         if batch.is_empty() {
             return Ok(rendered);
         }
@@ -368,6 +383,9 @@ pub fn render_pending_with(
                 })
                 .collect()
         });
+        for (letter, _, _) in &work {
+            tracing::debug!(letter = letter.id, case = %letter.reference, "letter rendered");
+        }
         // One commit for the batch: each letter's own writes are a savepoint inside it.
         rendered += store.batch(|store| {
             let mut n = 0;

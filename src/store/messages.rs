@@ -302,7 +302,83 @@ fn message_view(r: &rusqlite::Row<'_>) -> rusqlite::Result<MessageView> {
     })
 }
 
+/// One of a case's attachments as the desk lists them, a page at a time.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CaseAttachment {
+    pub message_id: i64,
+    pub received_at: String,
+    pub name: Option<String>,
+    pub mime_type: Option<String>,
+    pub size: i64,
+    pub note: Option<String>,
+}
+
 impl Store {
+    /// The messages on case `case_id`, oldest first, without their attachments (see
+    /// [`Store::case_attachments_page`]): each with how many it has.
+    pub fn case_messages_counted(&self, case_id: i64) -> Result<Vec<(MessageView, i64)>> {
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT {MESSAGE_COLUMNS} WHERE m.case_id = ?1 ORDER BY m.received_at, m.id"
+        ))?;
+        let messages = stmt
+            .query_map([case_id], message_view)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let counts: std::collections::HashMap<i64, i64> = self
+            .conn
+            .prepare(
+                "SELECT a.message_id, COUNT(*) FROM attachments a
+                 JOIN messages m ON m.id = a.message_id
+                 WHERE m.case_id = ?1 GROUP BY a.message_id",
+            )?
+            .query_map([case_id], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(messages
+            .into_iter()
+            .map(|m| {
+                let n = counts.get(&m.id).copied().unwrap_or(0);
+                (m, n)
+            })
+            .collect())
+    }
+
+    /// How many attachments the messages on case `case_id` have.
+    pub fn case_attachment_count(&self, case_id: i64) -> Result<i64> {
+        Ok(self.conn.query_row(
+            "SELECT COUNT(*) FROM attachments a JOIN messages m ON m.id = a.message_id
+             WHERE m.case_id = ?1",
+            [case_id],
+            |r| r.get(0),
+        )?)
+    }
+
+    /// One page of case `case_id`'s attachments, newest first: `limit` from `offset`.
+    /// Only the page is read into memory, however many the case has.
+    pub fn case_attachments_page(
+        &self,
+        case_id: i64,
+        offset: i64,
+        limit: i64,
+    ) -> Result<Vec<CaseAttachment>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT a.message_id, m.received_at, a.name, a.mime_type, a.size, a.note
+             FROM attachments a JOIN messages m ON m.id = a.message_id
+             WHERE m.case_id = ?1 ORDER BY a.id DESC LIMIT ?2 OFFSET ?3",
+        )?;
+        let rows = stmt
+            .query_map(params![case_id, limit, offset], |r| {
+                Ok(CaseAttachment {
+                    message_id: r.get(0)?,
+                    received_at: r.get(1)?,
+                    name: r.get(2)?,
+                    mime_type: r.get(3)?,
+                    size: r.get(4)?,
+                    note: r.get(5)?,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
     /// The messages on case `case_id`, oldest first, with their attachments listed.
     pub fn case_messages(&self, case_id: i64) -> Result<Vec<MessageView>> {
         let mut stmt = self.conn.prepare(&format!(

@@ -242,13 +242,45 @@ pub struct LetterFilter {
 }
 
 impl Store {
-    /// Letters asked for but not yet rendered, oldest first.
-    pub fn pending_letters(&self, limit: usize) -> Result<Vec<LetterRow>> {
-        letters_where(
-            &self.conn,
-            &format!("l.status = 'pending' ORDER BY l.id LIMIT {limit}"),
-            &[],
-        )
+    /// Whether any pending letter is free to claim at `now` (none, or only letters
+    /// another renderer holds a live claim on: nothing for this one to do).
+    pub fn has_claimable_letters(&self, now: DateTime<Utc>) -> Result<bool> {
+        Ok(self.conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM letters WHERE status = 'pending'
+                            AND (claimed_until IS NULL OR claimed_until <= ?1))",
+            [stamp(now)],
+            |r| r.get(0),
+        )?)
+    }
+
+    /// Claim up to `limit` pending letters that no one holds a live claim on, for
+    /// `claimant` until `until`: the letters claimed, oldest first. A process renders
+    /// only what it claimed, so two `send` or `render` processes running at once never
+    /// render the same letter; a claimer that stops leaves a claim that runs out at
+    /// `until`, after which another process claims the letter (issue 23, item 6).
+    pub fn claim_pending_letters(
+        &mut self,
+        limit: usize,
+        claimant: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<Vec<LetterRow>> {
+        let tx = self.conn.transaction()?;
+        let until = stamp(until);
+        tx.execute(
+            "UPDATE letters SET claimed_by = ?1, claimed_until = ?2
+             WHERE id IN (SELECT id FROM letters
+                          WHERE status = 'pending' AND (claimed_until IS NULL OR claimed_until <= ?3)
+                          ORDER BY id LIMIT ?4)",
+            params![claimant, until, stamp(now), limit as i64],
+        )?;
+        let rows = letters_where(
+            &tx,
+            "l.status = 'pending' AND l.claimed_by = ?1 ORDER BY l.id",
+            &[&claimant],
+        )?;
+        tx.commit()?;
+        Ok(rows)
     }
 
     /// Letters asked for after letter `after` (an id from [`Store::last_letter_id`]), oldest first.

@@ -402,25 +402,118 @@ impl Store {
         Ok(())
     }
 
-    /// Failed sign-ins since `since`: (for this account, from this address).
-    pub fn sign_in_failures_since(
-        &self,
+    /// Record an attempt refused by the throttle: kept for the audit, never counted as
+    /// a failure (so refusals do not lengthen a lock).
+    pub fn record_refused_sign_in(
+        &mut self,
         account: &str,
         address: &str,
+        at: DateTime<Utc>,
+        detail: &str,
+    ) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO sign_in_attempts (account, address, at, ok, detail, counts) VALUES (?1, ?2, ?3, 0, ?4, 0)",
+            params![account, address, stamp(at), detail],
+        )?;
+        Ok(())
+    }
+
+    /// The failed sign-ins of `account` since `since` that count against the throttle
+    /// (those under way included): how many, and when the last was.
+    pub fn counted_failures_of(
+        &self,
+        account: &str,
         since: DateTime<Utc>,
-    ) -> Result<(u32, u32)> {
-        let since = stamp(since);
-        let by_account = self.conn.query_row(
-            "SELECT COUNT(*) FROM sign_in_attempts WHERE account = ?1 AND at >= ?2 AND ok = 0",
-            params![account, since],
-            |r| r.get(0),
+    ) -> Result<(u32, Option<String>)> {
+        Ok(self.conn.query_row(
+            "SELECT COUNT(*), MAX(at) FROM sign_in_attempts
+             WHERE account = ?1 AND at >= ?2 AND ok = 0 AND counts = 1",
+            params![account, stamp(since)],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?)
+    }
+
+    /// As [`Store::counted_failures_of`], only those finished (not under way).
+    pub fn counted_failures_of_finished(
+        &self,
+        account: &str,
+        since: DateTime<Utc>,
+    ) -> Result<(u32, Option<String>)> {
+        Ok(self.conn.query_row(
+            "SELECT COUNT(*), MAX(at) FROM sign_in_attempts
+             WHERE account = ?1 AND at >= ?2 AND ok = 0 AND counts = 1 AND detail <> 'pending'",
+            params![account, stamp(since)],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?)
+    }
+
+    /// Every account with counted failures since `since`: (account, how many, the last).
+    pub fn counted_failures_by_account(
+        &self,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<(String, u32, String)>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT account, COUNT(*), MAX(at) FROM sign_in_attempts
+             WHERE at >= ?1 AND ok = 0 AND counts = 1 GROUP BY account",
         )?;
-        let by_address = self.conn.query_row(
-            "SELECT COUNT(*) FROM sign_in_attempts WHERE address = ?1 AND at >= ?2 AND ok = 0",
-            params![address, since],
-            |r| r.get(0),
+        let rows = stmt
+            .query_map([stamp(since)], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    /// When the `n`-th most recent counted failure from `address` since `since` was,
+    /// if there were that many (whatever the accounts).
+    pub fn nth_latest_failure_from(
+        &self,
+        address: &str,
+        since: DateTime<Utc>,
+        n: u32,
+    ) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT at FROM sign_in_attempts
+                 WHERE address = ?1 AND at >= ?2 AND ok = 0 AND counts = 1
+                 ORDER BY at DESC LIMIT 1 OFFSET ?3",
+                params![address, stamp(since), i64::from(n.max(1)) - 1],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    /// After a good sign-in (attempt `id`): the account's earlier failures no longer
+    /// count against the throttle.
+    pub fn forget_failures_before(&mut self, account: &str, id: i64) -> Result<()> {
+        self.conn.execute(
+            "UPDATE sign_in_attempts SET counts = 0
+             WHERE account = ?1 AND id < ?2 AND ok = 0 AND counts = 1",
+            params![account, id],
         )?;
-        Ok((by_account, by_address))
+        Ok(())
+    }
+
+    /// An admin's unlock: the account's failures so far no longer count (they stay in the
+    /// record), with an account event saying who did it. How many stopped counting; with
+    /// none, nothing is recorded.
+    pub fn unlock_user(&mut self, name: &str, actor: &str, at: DateTime<Utc>) -> Result<usize> {
+        let tx = self.conn.transaction()?;
+        let n = tx.execute(
+            "UPDATE sign_in_attempts SET counts = 0 WHERE account = ?1 AND ok = 0 AND counts = 1",
+            [name],
+        )?;
+        if n > 0 {
+            account_event(
+                &tx,
+                at,
+                actor,
+                name,
+                "unlocked",
+                &format!("{n} failed sign-in(s) no longer count"),
+            )?;
+        }
+        tx.commit()?;
+        Ok(n)
     }
 
     /// The sign-in attempts recorded, newest first.

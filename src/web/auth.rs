@@ -61,7 +61,7 @@ pub(crate) async fn sign_in(
             "Go back to the sign-in page, reload it and try again.",
         );
     }
-    let address = peer.ip().to_string();
+    let address = super::client_address(&app.cfg.web, &peer, &headers);
     let account = form.account.clone();
     let password = form.password;
     // The store is held to look the account up and to record the outcome, never while
@@ -86,7 +86,12 @@ pub(crate) async fn sign_in(
                     app.db(move |store, cfg| {
                         accounts::end_idle_sessions(store, now, cfg.web.session_idle_hours)?;
                         Ok(accounts::finish_sign_in(
-                            store, attempt, good, &address, now,
+                            store,
+                            attempt,
+                            good,
+                            &address,
+                            cfg.mail_domain(),
+                            now,
                         )?)
                     })
                     .await
@@ -120,16 +125,34 @@ pub(crate) async fn sign_in(
             Some("The name or password is not right."),
             &form.account,
         ),
-        Ok(Err(SignInRefused::Throttled)) => form_page(
+        Ok(Err(SignInRefused::Locked { minutes })) => form_page(
             &app,
             StatusCode::TOO_MANY_REQUESTS,
             Some(&format!(
-                "Too many failed sign-ins for this account or from this computer. Wait {} minutes, then try again.",
-                accounts::THROTTLE_WINDOW_MINUTES
+                "This account is locked for {} after several wrong passwords. Ask an administrator to unlock it, or wait.",
+                more_minutes(minutes)
+            )),
+            &form.account,
+        ),
+        Ok(Err(SignInRefused::AddressRefused { minutes })) => form_page(
+            &app,
+            StatusCode::TOO_MANY_REQUESTS,
+            Some(&format!(
+                "Too many failed sign-ins from this network lately. Wait {}, then try again.",
+                more_minutes(minutes)
             )),
             &form.account,
         ),
         Err(r) => r,
+    }
+}
+
+/// "1 more minute", "12 more minutes".
+fn more_minutes(n: i64) -> String {
+    if n == 1 {
+        "1 more minute".into()
+    } else {
+        format!("{n} more minutes")
     }
 }
 

@@ -383,6 +383,7 @@ pub(crate) async fn action(
                 &who,
                 reference,
                 notice(None, true),
+                1,
                 StatusCode::CONFLICT,
             )
             .await
@@ -393,6 +394,7 @@ pub(crate) async fn action(
                 &who,
                 reference,
                 notice(Some(why), false),
+                1,
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
             .await

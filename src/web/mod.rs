@@ -486,6 +486,32 @@ async fn read_body(
     }
 }
 
+/// The client's address: from a trusted proxy, the last address in its
+/// `client_address_header` (the one the proxy added; any before it came from the client
+/// and could say anything); otherwise, or when that last one is not an address, the TCP
+/// peer's.
+pub(crate) fn client_address(
+    cfg: &crate::config::Web,
+    peer: &SocketAddr,
+    headers: &axum::http::HeaderMap,
+) -> String {
+    if cfg.trusted_proxies.contains(&peer.ip()) {
+        // Only the last entry: if it is not an address, an earlier one (the client's
+        // own say) is not taken instead.
+        let last = headers
+            .get_all(cfg.client_address_header.as_str())
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .map(str::trim)
+            .rfind(|a| !a.is_empty());
+        if let Some(ip) = last.and_then(|a| a.parse::<std::net::IpAddr>().ok()) {
+            return ip.to_string();
+        }
+    }
+    peer.ip().to_string()
+}
+
 /// Who is asking, every POST's CSRF token, and the headers on every response.
 async fn guard(
     State(app): State<Shared>,
@@ -511,7 +537,7 @@ async fn guard(
         };
         let token = cookie(req.headers(), SESSION_COOKIE).map(str::to_string);
         let idle = app.cfg.web.session_idle_hours;
-        let address = peer.ip().to_string();
+        let address = client_address(&app.cfg.web, &peer, req.headers());
         // Sessions keep the real clock, under --now too: none would ever go idle.
         let now = Utc::now();
         let who = app
@@ -718,6 +744,31 @@ pub async fn serve(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// From a trusted proxy, the last X-Forwarded-For entry (the proxy's own); never an
+    /// earlier one the client wrote, even when the last is not an address.
+    #[test]
+    fn the_client_address_is_the_trusted_proxys_last_entry() {
+        let mut cfg = Config::load(None).unwrap().web;
+        cfg.trusted_proxies = vec!["10.0.0.5".parse().unwrap()];
+        let proxy: SocketAddr = "10.0.0.5:40000".parse().unwrap();
+        let other: SocketAddr = "10.0.0.6:40000".parse().unwrap();
+        let with = |v: &[&str]| {
+            let mut h = axum::http::HeaderMap::new();
+            for x in v {
+                h.append("x-forwarded-for", x.parse().unwrap());
+            }
+            h
+        };
+        let h = with(&["6.6.6.6, 192.0.2.10"]);
+        assert_eq!(client_address(&cfg, &proxy, &h), "192.0.2.10");
+        assert_eq!(client_address(&cfg, &other, &h), "10.0.0.6");
+        let h = with(&["6.6.6.6", "2001:db8::7 "]);
+        assert_eq!(client_address(&cfg, &proxy, &h), "2001:db8::7");
+        let h = with(&["6.6.6.6, unknown"]);
+        assert_eq!(client_address(&cfg, &proxy, &h), "10.0.0.5");
+        assert_eq!(client_address(&cfg, &proxy, &with(&[])), "10.0.0.5");
+    }
 
     /// A request finds a connection no other request holds: one held by a slow
     /// request is passed over, and each opens on the same database.

@@ -162,6 +162,62 @@ struct Triage {
 #[derive(serde::Deserialize)]
 pub(crate) struct CaseQuery {
     done: Option<String>,
+    /// Which page of the case's attachments (from 1).
+    files: Option<String>,
+}
+
+/// Attachments listed per page of a case: a case may hold thousands (a resident who
+/// sends their whole archive), and the page must stay small.
+pub(crate) const FILES_PER_PAGE: i64 = 50;
+
+/// One page of a case's attachments as the case page shows it.
+#[derive(serde::Serialize)]
+struct FilesPage {
+    rows: Vec<crate::store::messages::CaseAttachment>,
+    /// The first and last shown (from 1), and how many in all, written with commas.
+    first: String,
+    last: String,
+    total: String,
+    /// The pages before and after, if any.
+    prev: Option<i64>,
+    next: Option<i64>,
+    page: i64,
+    pages: i64,
+}
+
+/// 100000 as "100,000".
+fn with_commas(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if n < 0 {
+        out.insert(0, '-');
+    }
+    out
+}
+
+/// Page `asked` (from 1; past the last, the last) of the case's attachments.
+fn files_page(store: &crate::store::Store, case_id: i64, asked: i64) -> anyhow::Result<FilesPage> {
+    let total = store.case_attachment_count(case_id)?;
+    let pages = ((total + FILES_PER_PAGE - 1) / FILES_PER_PAGE).max(1);
+    let page = asked.clamp(1, pages);
+    let offset = (page - 1) * FILES_PER_PAGE;
+    let rows = store.case_attachments_page(case_id, offset, FILES_PER_PAGE)?;
+    Ok(FilesPage {
+        first: with_commas(if rows.is_empty() { 0 } else { offset + 1 }),
+        last: with_commas(offset + rows.len() as i64),
+        total: with_commas(total),
+        rows,
+        prev: (page > 1).then_some(page - 1),
+        next: (page < pages).then_some(page + 1),
+        page,
+        pages,
+    })
 }
 
 pub(crate) async fn case(
@@ -174,7 +230,13 @@ pub(crate) async fn case(
         banner: q.done.as_deref().and_then(super::desk::banner),
         ..Notice::default()
     };
-    case_page(&app, &who, reference, notice, StatusCode::OK).await
+    // A page number that is not one shows the first page.
+    let files = q
+        .files
+        .as_deref()
+        .and_then(|f| f.trim().parse::<i64>().ok())
+        .unwrap_or(1);
+    case_page(&app, &who, reference, notice, files, StatusCode::OK).await
 }
 
 /// The case page, with `notice` on top.
@@ -183,6 +245,7 @@ pub(crate) async fn case_page(
     who: &User,
     reference: String,
     notice: Notice,
+    files: i64,
     status: StatusCode,
 ) -> Response {
     let data = app
@@ -207,7 +270,17 @@ pub(crate) async fn case_page(
                 })
                 .collect();
             let events = store.events(case.id)?;
-            let messages = store.case_messages(case.id)?;
+            // Messages with how many attachments each; the attachments a page at a time.
+            let messages: Vec<serde_json::Value> = store
+                .case_messages_counted(case.id)?
+                .into_iter()
+                .map(|(m, n)| {
+                    let mut v = serde_json::to_value(m).unwrap_or_default();
+                    v["attachment_count"] = n.into();
+                    v
+                })
+                .collect();
+            let files = files_page(store, case.id, files)?;
             let choices = Choices {
                 outcomes: policy.preset.outcomes.clone(),
                 categories: policy.preset.categories.clone(),
@@ -235,11 +308,11 @@ pub(crate) async fn case_page(
                 version,
                 (deadlines, explained),
                 events,
-                (messages, choices),
+                (messages, choices, files),
             )))
         })
         .await;
-    let (case, version, (deadlines, explained), events, (messages, choices)) = match data {
+    let (case, version, (deadlines, explained), events, (messages, choices, files)) = match data {
         Ok(Some(d)) => d,
         Ok(None) => {
             return app.error(
@@ -257,6 +330,7 @@ pub(crate) async fn case_page(
     c.insert("explained", &explained);
     c.insert("events", &events);
     c.insert("messages", &messages);
+    c.insert("files", &files);
     c.insert("banner", &notice.banner);
     c.insert("action_error", &notice.error);
     c.insert("stale", &notice.stale);
@@ -290,6 +364,15 @@ mod tests {
 
     fn d(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn counts_are_written_with_commas() {
+        assert_eq!(with_commas(0), "0");
+        assert_eq!(with_commas(999), "999");
+        assert_eq!(with_commas(1000), "1,000");
+        assert_eq!(with_commas(100000), "100,000");
+        assert_eq!(with_commas(1234567), "1,234,567");
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! The desk's Users page (admins): the accounts, a form to add one, and for each a
-//! role change, a password reset and disable. Each form calls what `redress user
-//! add|role|passwd|disable` calls (`crate::accounts`), as the signed-in admin; a new
+//! role change, a password reset, disable, and unlock while it is locked after wrong
+//! passwords. Each form calls what `redress user add|role|passwd|disable|unlock` calls (`crate::accounts`), as the signed-in admin; a new
 //! password is generated and shown once on the page that answers the form, never kept
 //! in clear or logged.
 
@@ -27,12 +27,13 @@ struct Notice {
     form: HashMap<String, String>,
 }
 
-const ACTIONS: &[&str] = &["add", "disable", "password", "role"];
+const ACTIONS: &[&str] = &["add", "disable", "password", "role", "unlock"];
 
 fn banner(done: &str) -> Option<&'static str> {
     Some(match done {
         "disable" => "The account was disabled and its sessions ended.",
         "role" => "The role was changed.",
+        "unlock" => "The account was unlocked: its wrong passwords so far no longer count.",
         _ => return None,
     })
 }
@@ -59,13 +60,33 @@ pub(crate) async fn page(
 }
 
 async fn render(app: &Shared, who: &User, notice: Notice, status: StatusCode) -> Response {
+    // Locks are on the real clock, as sign-ins are.
+    let now = chrono::Utc::now();
     let found = app
-        .db(|store, _| Ok((store.users()?, store.account_events(50)?)))
+        .db(move |store, _| {
+            Ok((
+                store.users()?,
+                store.account_events(50)?,
+                accounts::locked_accounts(store, now)?,
+            ))
+        })
         .await;
-    let (users, events) = match found {
+    let (users, events, locked) = match found {
         Ok(f) => f,
         Err(r) => return r,
     };
+    // Each account as stored, with how many minutes it stays locked (none: not locked).
+    let users: Vec<serde_json::Value> = users
+        .iter()
+        .map(|u| {
+            let mut v = serde_json::to_value(u).unwrap_or_default();
+            v["locked_minutes"] = locked
+                .get(&u.name)
+                .map(|until| accounts::minutes_left(*until, now))
+                .into();
+            v
+        })
+        .collect();
     let mut c = app.context(Some(&who.0));
     c.insert("users", &users);
     c.insert("events", &events);
@@ -85,7 +106,7 @@ enum Outcome {
     Refused(String),
 }
 
-/// POST /users/{add|disable|password|role}
+/// POST /users/{add|disable|password|role|unlock}
 pub(crate) async fn act(
     State(app): State<Shared>,
     who: User,
@@ -133,6 +154,8 @@ pub(crate) async fn act(
                     })
                 }
                 "disable" => accounts::disable(store, &name, &by, now)
+                    .map(|()| Outcome::Done(String::new(), None)),
+                "unlock" => accounts::unlock(store, &name, &by, now)
                     .map(|()| Outcome::Done(String::new(), None)),
                 _ => accounts::role_named(&role)
                     .and_then(|role| accounts::set_role(store, &name, role, &by, now))

@@ -244,6 +244,11 @@ impl Desk {
 
     /// The sign-in form filled in and sent, as a browser would.
     pub fn sign_in(&self, account: &str, password: &str) -> Resp {
+        self.sign_in_with(account, password, &[])
+    }
+
+    /// The sign-in form sent with these extra headers (a proxy's `X-Forwarded-For`).
+    pub fn sign_in_with(&self, account: &str, password: &str, headers: &[(&str, &str)]) -> Resp {
         let page = self.get("/sign-in", None);
         assert_eq!(page.status, 200);
         let token = page
@@ -260,7 +265,7 @@ impl Desk {
                 ("password", password),
                 ("csrf", &token),
             ]),
-            &[],
+            headers,
         )
     }
 
