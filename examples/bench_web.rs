@@ -523,7 +523,10 @@ fn officer_request(base: &str, session: &str, agent: &ureq::Agent, i: usize) -> 
     let path = match i % 4 {
         0 => "/".to_string(),
         1 => format!("/cases/EX-2026-{:07}", 1 + (i * 7919) % 100_000),
-        2 => format!("/cases?q={}", url_encode(SEARCHES[(i / 4) % SEARCHES.len()])),
+        2 => format!(
+            "/cases?q={}",
+            url_encode(SEARCHES[(i / 4) % SEARCHES.len()])
+        ),
         _ => "/cases?state=investigating&overdue=on".to_string(),
     };
     get_status(agent, base, session, &path)

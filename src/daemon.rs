@@ -276,6 +276,17 @@ pub fn trim_resident_memory() {
     }
 }
 
+/// Hand memory freed after a burst of work (rendering letters, a busy desk) back to the
+/// system, so that an idle daemon stays small: glibc otherwise keeps it on its free
+/// lists.
+pub fn release_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only walks the allocator's own free lists.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
 /// Run until `shutdown` resolves; returns when every task has finished its work in hand.
 pub async fn run(cfg: Config, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
     // Open once up front so that a bad data dir fails at start, not in a restart loop.

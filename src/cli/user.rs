@@ -192,6 +192,8 @@ pub fn run(ctx: &Ctx, cmd: UserCmd) -> Result<ExitCode> {
 
 /// `redress web`: the desk alone, until SIGTERM/SIGINT.
 pub fn web(ctx: Ctx) -> Result<ExitCode> {
+    // As `run` (which serves the desk too): one malloc arena.
+    crate::daemon::trim_resident_memory();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

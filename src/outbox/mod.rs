@@ -313,18 +313,8 @@ pub fn render_pending(store: &mut Store, config: &Config, now: DateTime<Utc>) ->
     let templates = templates(config)?;
     let rendered = render_pending_with(store, config, &templates, now);
     drop(templates);
-    release_freed_memory();
+    crate::daemon::release_freed_memory();
     rendered
-}
-
-/// Hand memory freed after a burst of rendering back to the system, so that an idle
-/// daemon stays small (glibc otherwise keeps it in each thread's arena).
-fn release_freed_memory() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: malloc_trim only walks the allocator's own free lists.
-    unsafe {
-        libc::malloc_trim(0);
-    }
 }
 
 /// Threads that render a batch: Tera and the PDF are pure CPU, the database is not

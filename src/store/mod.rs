@@ -243,6 +243,13 @@ impl Store {
         Ok(store)
     }
 
+    /// Free this connection's page cache (an idle desk connection: its pages are read
+    /// again when next needed).
+    pub fn release_memory(&self) -> Result<()> {
+        self.conn.release_memory()?;
+        Ok(())
+    }
+
     /// Sorts and temporary tables past the page cache go to temporary files (the
     /// desk's connections: a list sorted for thirty officers at once would otherwise
     /// hold its rows in memory, kept by the allocator after). The daemon's own keep

@@ -66,12 +66,41 @@ pub(crate) struct App {
     searches: tokio::sync::Semaphore,
     /// Requests at work on the database at once: one per connection.
     turns: tokio::sync::Semaphore,
+    /// Database requests finished, for [`trim_when_idle`].
+    done: AtomicUsize,
     tera: tera::Tera,
 }
 
 /// How many searches run at once; others wait [`SEARCH_WAIT`] for a turn.
 const SEARCHES: usize = 2;
 const SEARCH_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Once requests have come and none is at work, the idle connections' page caches and
+/// the memory the requests freed go back to the system (a busy hour would otherwise
+/// leave the daemon tens of MB larger for good).
+async fn trim_when_idle(app: Shared) {
+    let mut seen = 0;
+    loop {
+        tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+        let done = app.done.load(Ordering::Relaxed);
+        if done != seen && app.turns.available_permits() == CONNECTIONS {
+            seen = done;
+            let app = app.clone();
+            let _ = tokio::task::spawn_blocking(move || {
+                // Connections a request holds are left alone.
+                for slot in &app.stores {
+                    if let Ok(slot) = slot.try_lock() {
+                        if let Some(store) = slot.as_ref() {
+                            let _ = store.release_memory();
+                        }
+                    }
+                }
+                crate::daemon::release_freed_memory();
+            })
+            .await;
+        }
+    }
+}
 
 /// How many connections the desk keeps at most.
 const CONNECTIONS: usize = 4;
@@ -165,6 +194,7 @@ impl App {
             }
         })
         .await;
+        self.done.fetch_add(1, Ordering::Relaxed);
         match out {
             Ok(Ok(v)) => Ok(v),
             Ok(Err(e)) => {
@@ -735,10 +765,14 @@ pub async fn serve(
         next: AtomicUsize::new(0),
         searches: tokio::sync::Semaphore::new(SEARCHES),
         turns: tokio::sync::Semaphore::new(CONNECTIONS),
+        done: AtomicUsize::new(0),
         cfg,
         clock,
     });
-    serve::accept_loop(listener, router(app), shutdown).await
+    let trimmer = tokio::spawn(trim_when_idle(app.clone()));
+    let served = serve::accept_loop(listener, router(app), shutdown).await;
+    trimmer.abort();
+    served
 }
 
 #[cfg(test)]
@@ -782,6 +816,7 @@ mod tests {
             next: AtomicUsize::new(0),
             searches: tokio::sync::Semaphore::new(SEARCHES),
             turns: tokio::sync::Semaphore::new(CONNECTIONS),
+            done: AtomicUsize::new(0),
             tera: templates().unwrap(),
             cfg,
             clock: None,
