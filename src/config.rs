@@ -226,6 +226,8 @@ struct RawConfig {
     #[serde(default)]
     retention: Option<RetentionSchedule>,
     #[serde(default)]
+    backup: Vec<BackupSchedule>,
+    #[serde(default)]
     letters: LettersConfig,
     #[serde(default)]
     web: WebConfig,
@@ -712,6 +714,30 @@ pub struct RetentionSchedule {
     pub schedule: String,
 }
 
+/// A backup of the database on a cron schedule (`[[backup]]`), keeping the newest `keep`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BackupSchedule {
+    /// Names the schedule (two `[[backup]]` tables need different names).
+    #[serde(default = "default_backup_name")]
+    pub name: String,
+    /// Cron with seconds, London time, e.g. "0 15 2 * * *" (02:15 every night).
+    pub schedule: String,
+    /// The folder for the files (made 0700 if missing); default DATA_DIR/backups.
+    pub dir: Option<PathBuf>,
+    /// How many of this folder's backups to keep (the newest); at least 1.
+    #[serde(default = "default_backup_keep")]
+    pub keep: usize,
+}
+
+fn default_backup_name() -> String {
+    "backup".into()
+}
+
+fn default_backup_keep() -> usize {
+    7
+}
+
 fn default_due_within() -> u32 {
     3
 }
@@ -811,6 +837,7 @@ pub struct Config {
     pub digests: Vec<DigestConfig>,
     pub reports: Vec<ReportSchedule>,
     pub retention: Option<RetentionSchedule>,
+    pub backups: Vec<BackupSchedule>,
     pub web: Web,
     pub triage: crate::triage::Rules,
     /// Where the config came from, for messages.
@@ -1037,6 +1064,11 @@ impl Config {
                 raw.retention
                     .iter()
                     .map(|r| ("retention".to_string(), &r.schedule)),
+            )
+            .chain(
+                raw.backup
+                    .iter()
+                    .map(|b| (format!("backup '{}'", b.name), &b.schedule)),
             );
         for (what, schedule) in schedules {
             if let Err(e) = schedule.parse::<cron::Schedule>() {
@@ -1099,8 +1131,33 @@ impl Config {
                 });
             }
         }
+        for (i, b) in raw.backup.iter().enumerate() {
+            if b.keep == 0 {
+                return Err(ConfigError::Invalid {
+                    file: file.to_string(),
+                    line: line_of(src, "keep"),
+                    msg: format!("backup '{}': keep must be at least 1", b.name),
+                });
+            }
+            if raw.backup[..i].iter().any(|o| o.name == b.name) {
+                return Err(ConfigError::Invalid {
+                    file: file.to_string(),
+                    line: line_of(src, "[[backup]]"),
+                    msg: format!("two [[backup]] tables are named '{}': give each a name", b.name),
+                });
+            }
+        }
+        let backups = raw
+            .backup
+            .into_iter()
+            .map(|mut b| {
+                b.dir = b.dir.as_deref().map(resolve);
+                b
+            })
+            .collect();
         let web = check_web(raw.web, src, file)?;
         Ok(Config {
+            backups,
             web,
             letters,
             workflow: raw.workflow,

@@ -33,6 +33,8 @@
 //! - [`scheduler`]: digests, reports and retention on their schedules.
 //! - [`retention`]: erasing personal data past its destruction date.
 //! - [`subject_access`]: everything held about one person, exported.
+//! - [`backup`]: consistent backups (by hand and on a schedule), restores, and the
+//!   lock that tells a restore the daemon is running.
 //!
 //! **Edges**
 //! - [`mailbox`]: Maildir and IMAP sources; `Source::watch` owns IDLE.
@@ -46,6 +48,7 @@
 pub mod accounts;
 pub mod actions;
 pub mod admission;
+pub mod backup;
 pub mod calendar;
 pub mod case;
 pub mod cli;

@@ -169,6 +169,8 @@ pub fn run(ctx: &Ctx, cmd: UserCmd) -> Result<ExitCode> {
 
 /// `redress web`: the desk alone, until SIGTERM/SIGINT.
 pub fn web(ctx: Ctx) -> Result<ExitCode> {
+    // Held until the process ends: `restore` refuses while it is.
+    let _lock = crate::backup::DaemonLock::running(&ctx.config)?;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

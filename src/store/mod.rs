@@ -202,14 +202,26 @@ impl Store {
             path: path.display().to_string(),
             msg: e.to_string(),
         })?;
-        Store::setup(conn, &path.display().to_string())
+        Store::setup(conn, &path.display().to_string(), MIGRATIONS.len())
+    }
+
+    /// Open `path` and migrate it only up to schema version `version` (no further):
+    /// how the upgrade tests make a database as an earlier release left it. Not for
+    /// use on a real database: nothing else in this build reads an old schema.
+    #[doc(hidden)]
+    pub fn open_at_version(path: &Path, version: usize) -> Result<Store> {
+        let conn = Connection::open(path).map_err(|e| StoreError::Open {
+            path: path.display().to_string(),
+            msg: e.to_string(),
+        })?;
+        Store::setup(conn, &path.display().to_string(), version.min(MIGRATIONS.len()))
     }
 
     pub fn open_in_memory() -> Result<Store> {
-        Store::setup(Connection::open_in_memory()?, ":memory:")
+        Store::setup(Connection::open_in_memory()?, ":memory:", MIGRATIONS.len())
     }
 
-    fn setup(mut conn: Connection, path: &str) -> Result<Store> {
+    fn setup(mut conn: Connection, path: &str, upto: usize) -> Result<Store> {
         conn.busy_timeout(BUSY_TIMEOUT)?;
         // Turning a new file to WAL needs it alone: two processes opening it together
         // would each be refused at once (SQLite does not wait there), so try again.
@@ -234,11 +246,11 @@ impl Store {
         // it writes (SQLITE_BUSY_SNAPSHOT, which no busy timeout waits out).
         conn.set_transaction_behavior(rusqlite::TransactionBehavior::Immediate);
         let mut store = Store { conn };
-        store.migrate(path)?;
+        store.migrate(path, upto)?;
         Ok(store)
     }
 
-    fn migrate(&mut self, path: &str) -> Result<()> {
+    fn migrate(&mut self, path: &str, upto: usize) -> Result<()> {
         let too_new = |found: usize| StoreError::TooNew {
             path: path.to_string(),
             found,
@@ -250,7 +262,7 @@ impl Store {
         if version > MIGRATIONS.len() {
             return Err(too_new(version));
         }
-        if version == MIGRATIONS.len() {
+        if version >= upto {
             return Ok(());
         }
         // Another process migrating a big file holds the write lock for minutes (the
@@ -260,7 +272,7 @@ impl Store {
         // An index built on millions of rows sorts them: in temporary files, not in
         // memory (a unit's MemoryMax would kill the start-up, again and again).
         self.conn.pragma_update(None, "temp_store", "DEFAULT")?;
-        let migrated = self.migrate_from(version, path);
+        let migrated = self.migrate_from(version, path, upto);
         // As `setup` left them, whether a step failed or not.
         self.conn.pragma_update(None, "foreign_keys", "ON")?;
         self.conn.pragma_update(None, "temp_store", "MEMORY")?;
@@ -274,8 +286,8 @@ impl Store {
         Ok(())
     }
 
-    fn migrate_from(&mut self, version: usize, path: &str) -> Result<()> {
-        for (i, sql) in MIGRATIONS.iter().enumerate().skip(version) {
+    fn migrate_from(&mut self, version: usize, path: &str, upto: usize) -> Result<()> {
+        for (i, sql) in MIGRATIONS.iter().enumerate().take(upto).skip(version) {
             if i == REBUILDS_CUSTOMERS {
                 self.conn.pragma_update(None, "foreign_keys", "OFF")?;
             }
@@ -506,6 +518,7 @@ pub use replies::CustomerReply;
 pub(crate) use search::index_new as index_new_for_search;
 
 pub mod auto_letters;
+pub mod backup;
 pub mod digest;
 #[cfg(feature = "bench")]
 pub mod fixtures;
