@@ -1,0 +1,411 @@
+//! Running it for real (issue 27), through the real binary on real SQLite files:
+//! backups while another process writes, restores (refused while the daemon runs, the
+//! replaced database kept, a newer schema refused), scheduled backups keeping N, the
+//! upgrade from every earlier schema version, and `--version`.
+
+mod bin;
+mod site;
+mod webkit;
+
+use site::Site;
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use webkit::web_site;
+
+fn mode(p: &Path) -> u32 {
+    std::fs::metadata(p).unwrap().permissions().mode() & 0o777
+}
+
+fn integrity(p: &Path) -> String {
+    let c = rusqlite::Connection::open_with_flags(p, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .unwrap();
+    c.query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap()
+}
+
+fn count(p: &Path, table: &str) -> i64 {
+    let c = rusqlite::Connection::open_with_flags(p, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .unwrap();
+    c.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
+        .unwrap()
+}
+
+fn user_version(p: &Path) -> i64 {
+    let c = rusqlite::Connection::open(p).unwrap();
+    c.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap()
+}
+
+/// The schema version this build brings a database to, from `--version`.
+fn current_schema() -> i64 {
+    let out = bin::redress().arg("--version").output().unwrap();
+    let line = String::from_utf8(out.stdout).unwrap();
+    let re = regex::Regex::new(r"^redress \S+ \(database schema version (\d+)\)\n$").unwrap();
+    re.captures(&line)
+        .unwrap_or_else(|| panic!("--version said {line:?}"))[1]
+        .parse()
+        .unwrap()
+}
+
+const NOW: &str = "2026-11-02T10:00:00Z";
+
+/// A complaint recorded by hand (a case, a customer, deadlines, events, a letter).
+fn record(s: &Site, n: usize) {
+    s.run(
+        NOW,
+        &[
+            "new",
+            "--email",
+            &format!("resident{n}@example.org"),
+            "--name",
+            &format!("Resident {n}"),
+            "--via",
+            "phone",
+        ],
+    );
+}
+
+#[test]
+fn version_names_the_schema_version() {
+    let v = current_schema();
+    // The database the binary makes is at that version.
+    let s = Site::new("lgsco-code", "EX");
+    record(&s, 1);
+    assert_eq!(user_version(&s.path().join("data/redress.db")), v);
+}
+
+#[test]
+fn a_backup_taken_while_another_process_writes_is_whole_checked_and_private() {
+    let s = Site::new("lgsco-code", "EX");
+    record(&s, 0);
+    let dir = s.path().to_path_buf();
+    // Another process writes all the while: one `redress new` after another.
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writer = std::thread::spawn({
+        let stop = stop.clone();
+        move || {
+            let mut n = 1;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let out = bin::redress()
+                    .args(["--config", "redress.toml", "--now", NOW, "new", "--email"])
+                    .arg(format!("writer{n}@example.org"))
+                    .current_dir(&dir)
+                    .output()
+                    .unwrap();
+                assert!(out.status.success(), "{out:?}");
+                n += 1;
+            }
+            n - 1
+        }
+    });
+    let mut seen = Vec::new();
+    for i in 0..6 {
+        let file = format!("backup-{i}.db");
+        let out = s.run(NOW, &["backup", "--out", &file, "--json"]);
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        let p = s.path().join(&file);
+        assert_eq!(mode(&p), 0o600, "{file}");
+        assert_eq!(integrity(&p), "ok");
+        assert_eq!(v["schema_version"].as_i64(), Some(current_schema()));
+        // What it reports is what the file holds: one snapshot, cases and letters alike.
+        let cases = count(&p, "cases");
+        assert_eq!(v["cases"].as_i64(), Some(cases));
+        assert_eq!(count(&p, "letters"), cases, "one acknowledgement per case");
+        seen.push(cases);
+        std::thread::sleep(std::time::Duration::from_millis(150));
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let written = writer.join().unwrap();
+    assert!(written >= 3, "the writer wrote only {written} cases");
+    assert!(seen.windows(2).all(|w| w[0] <= w[1]), "{seen:?}");
+    assert!(seen.last() > seen.first(), "{seen:?}: the writes went on meanwhile");
+    // No partial file is left beside them.
+    let stray: Vec<_> = std::fs::read_dir(s.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("partial"))
+        .collect();
+    assert!(stray.is_empty(), "{stray:?}");
+    // A backup never overwrites.
+    let err = s.fails(NOW, &["backup", "--out", "backup-0.db"]);
+    assert!(err.contains("exists"), "{err}");
+}
+
+/// `redress COMMAND` (run or web) on the site, once its desk listens; the log in
+/// `NAME.log`. Stopped by [`stop`] (SIGTERM, as systemd does).
+fn start(s: &Site, command: &str) -> (std::process::Child, String) {
+    let log_name = format!("{command}.log");
+    let log = std::fs::File::create(s.path().join(&log_name)).unwrap();
+    let mut child = bin::redress()
+        .args(["--config", "redress.toml", command])
+        .current_dir(s.path())
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(log)
+        .spawn()
+        .unwrap();
+    let re = regex::Regex::new(r"web desk: [^\n]*?(http://127\.0\.0\.1:\d+)/").unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let text = std::fs::read_to_string(s.path().join(&log_name)).unwrap_or_default();
+        if let Some(c) = re.captures(&text) {
+            return (child, c[1].to_string());
+        }
+        assert!(child.try_wait().unwrap().is_none(), "{command} exited:\n{text}");
+        assert!(std::time::Instant::now() < deadline, "{command}: no desk line\n{text}");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+fn stop(mut child: std::process::Child) {
+    // SAFETY: a signal to the child this test started.
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{status:?}");
+}
+
+#[test]
+fn restore_is_refused_while_the_daemon_runs_then_works_and_keeps_the_old_database() {
+    let s = web_site("");
+    record(&s, 1);
+    s.run(NOW, &["backup", "--out", "one-case.db"]);
+    record(&s, 2);
+    let db = s.path().join("data/redress.db");
+    // The daemon, and the desk alone, hold the data directory: restore is refused and
+    // nothing changes.
+    for command in ["run", "web"] {
+        let (child, _) = start(&s, command);
+        let err = s.fails(NOW, &["restore", "one-case.db"]);
+        assert!(
+            err.contains("redress is running") && err.contains("stop it first"),
+            "{command}: {err}"
+        );
+        stop(child);
+        assert_eq!(count(&db, "cases"), 2, "{command}");
+    }
+    // Stopped: the restore works, and the database it replaced is kept aside, whole.
+    let out = s.run(NOW, &["restore", "one-case.db", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let kept = std::path::PathBuf::from(v["kept"].as_str().unwrap());
+    let kept = if kept.is_absolute() { kept } else { s.path().join(kept) };
+    assert!(
+        kept.file_name().unwrap().to_string_lossy().starts_with("redress.db.before-restore-"),
+        "{kept:?}"
+    );
+    assert_eq!(count(&kept, "cases"), 2);
+    assert_eq!(integrity(&kept), "ok");
+    assert_eq!(mode(&kept), 0o600);
+    assert_eq!(count(&db, "cases"), 1);
+    assert_eq!(mode(&db), 0o600);
+    let cases = s.run(NOW, &["cases"]);
+    assert!(cases.contains("EX-2026-00001") && !cases.contains("EX-2026-00002"), "{cases}");
+    // The restored database goes on: the next case takes the next free reference.
+    record(&s, 3);
+    assert!(s.run(NOW, &["cases"]).contains("EX-2026-00002"));
+    // And the daemon starts on it again.
+    let (child, _) = start(&s, "run");
+    stop(child);
+}
+
+#[test]
+fn restore_refuses_a_newer_schema_and_a_damaged_or_foreign_file() {
+    let s = Site::new("lgsco-code", "EX");
+    record(&s, 1);
+    s.run(NOW, &["backup", "--out", "b.db"]);
+    let db = s.path().join("data/redress.db");
+    let before = std::fs::read(&db).unwrap();
+    // A newer schema (written by a later release): refused, nothing changed.
+    std::fs::copy(s.path().join("b.db"), s.path().join("newer.db")).unwrap();
+    let newer = rusqlite::Connection::open(s.path().join("newer.db")).unwrap();
+    newer
+        .pragma_update(None, "user_version", current_schema() + 1)
+        .unwrap();
+    drop(newer);
+    let err = s.fails(NOW, &["restore", "newer.db"]);
+    assert!(err.contains("newer than this redress knows"), "{err}");
+    // A damaged file: refused.
+    let mut bytes = std::fs::read(s.path().join("b.db")).unwrap();
+    let mid = bytes.len() / 2;
+    for b in &mut bytes[mid..mid + 8192] {
+        *b = 0x5a;
+    }
+    std::fs::write(s.path().join("damaged.db"), &bytes).unwrap();
+    let err = s.fails(NOW, &["restore", "damaged.db"]);
+    assert!(err.contains("damaged.db"), "{err}");
+    // Some other SQLite file: refused.
+    let other = rusqlite::Connection::open(s.path().join("other.db")).unwrap();
+    other
+        .execute_batch("CREATE TABLE t (x); INSERT INTO t VALUES (1); PRAGMA user_version = 3;")
+        .unwrap();
+    drop(other);
+    let err = s.fails(NOW, &["restore", "other.db"]);
+    assert!(err.contains("not a Redress database"), "{err}");
+    let err = s.fails(NOW, &["restore", "missing.db"]);
+    assert!(err.contains("missing.db"), "{err}");
+    assert_eq!(std::fs::read(&db).unwrap(), before, "the database was not touched");
+    let left: Vec<_> = std::fs::read_dir(s.path().join("data"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("before-restore") || n.contains("restoring"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+}
+
+#[test]
+fn scheduled_backups_fire_on_their_cron_and_keep_the_newest_n() {
+    let s = Site::with(
+        "lgsco-code",
+        "EX",
+        "[[backup]]\nname = \"nightly\"\nschedule = \"0 15 2 * * *\"\ndir = \"backups\"\nkeep = 2\n",
+    );
+    record(&s, 1);
+    // The first tick starts the schedule's clock; each day after, one backup at 02:15.
+    s.run("2026-11-02T12:00:00Z", &["tick"]);
+    let dir = s.path().join("backups");
+    assert!(!dir.exists());
+    for day in 3..=6 {
+        s.run(&format!("2026-11-0{day}T09:00:00Z"), &["tick"]);
+        // A second tick the same day takes none.
+        s.run(&format!("2026-11-0{day}T10:00:00Z"), &["tick"]);
+    }
+    assert_eq!(mode(&dir), 0o700);
+    let mut files: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    files.sort();
+    assert_eq!(
+        files,
+        ["redress-20261105T090000Z.db", "redress-20261106T090000Z.db"]
+    );
+    for f in &files {
+        let p = dir.join(f);
+        assert_eq!(mode(&p), 0o600);
+        assert_eq!(integrity(&p), "ok");
+        assert_eq!(count(&p, "cases"), 1);
+    }
+    // A file of another name in the folder is never removed.
+    std::fs::write(dir.join("keep-me.db"), b"x").unwrap();
+    s.run("2026-11-07T09:00:00Z", &["tick"]);
+    assert!(dir.join("keep-me.db").exists());
+    assert!(!dir.join("redress-20261105T090000Z.db").exists());
+    assert!(dir.join("redress-20261107T090000Z.db").exists());
+    // keep = 0 is refused when the config is read.
+    let bad = Site::with(
+        "lgsco-code",
+        "EX",
+        "[[backup]]\nschedule = \"0 15 2 * * *\"\nkeep = 0\n",
+    );
+    let err = bad.fails(NOW, &["cases"]);
+    assert!(err.contains("keep must be at least 1"), "{err}");
+}
+
+/// Rows as schema version 1 knows them: a customer, a case with its deadline, an event
+/// and a sent letter, with reference EX-2026-0000N. Each later migration only adds
+/// columns with defaults or rebuilds tables, so these columns hold at any version.
+fn insert_v1_rows(db: &Path, n: i64) {
+    let c = rusqlite::Connection::open(db).unwrap();
+    c.execute_batch(&format!(
+        "BEGIN;
+         INSERT OR REPLACE INTO reference_counters (prefix, year, last) VALUES ('EX', 2026, {n});
+         INSERT INTO customers (id, email, name, created_at)
+             VALUES ({n}, 'old{n}@example.org', 'Old Resident {n}', '2026-10-01T09:00:00Z');
+         INSERT INTO cases (id, reference, policy, kind, state, stage, customer_id, subject,
+                            received_at, received_on, acknowledged_on, updated_at)
+             VALUES ({n}, 'EX-2026-0000{n}', 'lgsco-code', 'complaint', 'acknowledged', 'stage1', {n},
+                     'Old complaint {n}', '2026-10-01T09:00:00Z', '2026-10-01', '2026-10-01',
+                     '2026-10-01T09:00:00Z');
+         INSERT INTO messages (id, case_id, ingest_key, raw, from_addr, subject, received_at)
+             VALUES ({n}, {n}, '<old{n}@example.org>',
+                     CAST('From: old{n}@example.org' || char(13,10) || 'Subject: Old complaint {n}' || char(13,10,13,10) || 'My bins.' AS BLOB),
+                     'old{n}@example.org', 'Old complaint {n}', '2026-10-01T09:00:00Z');
+         INSERT INTO deadlines (case_id, stage, kind, from_event, from_date, period, due, status)
+             VALUES ({n}, 'stage1', 'respond', 'acknowledged', '2026-10-01', '10 working days',
+                     '2026-10-15', 'open');
+         INSERT INTO events (case_id, at, actor, kind, detail)
+             VALUES ({n}, '2026-10-01T09:00:00Z', 'system', 'case opened', 'old');
+         INSERT INTO letters (case_id, kind, message_id, to_addr, subject, body_text, status,
+                              created_at, sent_at)
+             VALUES ({n}, 'acknowledgement', '<ex-2026-0000{n}.acknowledgement.{n}@council.example>',
+                     'old{n}@example.org', 'Your complaint', 'We have your complaint.', 'sent',
+                     '2026-10-01T09:00:00Z', '2026-10-01T09:05:00Z');
+         COMMIT;"
+    ))
+    .unwrap_or_else(|e| panic!("inserting case {n}: {e}"));
+}
+
+/// Tables and their row counts.
+fn row_counts(db: &Path) -> Vec<(String, i64)> {
+    let c = rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .unwrap();
+    let tables: Vec<String> = c
+        .prepare(
+            "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'
+             AND name NOT LIKE '%search%' ORDER BY name",
+        )
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap();
+    tables
+        .into_iter()
+        .map(|t| {
+            let n = c
+                .query_row(&format!("SELECT count(*) FROM \"{t}\""), [], |r| r.get(0))
+                .unwrap();
+            (t, n)
+        })
+        .collect()
+}
+
+#[test]
+fn a_database_at_every_earlier_schema_version_upgrades_with_its_data() {
+    let current = current_schema();
+    for version in 1..current {
+        let s = Site::new("lgsco-code", "EX");
+        let db = s.path().join("data/redress.db");
+        // Made as release `version` would have left it: case 1 written at version 1 and
+        // carried through the migrations up to `version`, case 2 written at `version`.
+        assert_eq!(s.run(NOW, &["migrate", "--to", "1"]).trim(), "1");
+        insert_v1_rows(&db, 1);
+        let out = s.run(NOW, &["migrate", "--to", &version.to_string()]);
+        assert_eq!(out.trim(), version.to_string());
+        insert_v1_rows(&db, 2);
+        assert_eq!(user_version(&db), version);
+        let before = row_counts(&db);
+        // Any command upgrades it: to the current version, every row kept.
+        let cases = s.run(NOW, &["cases", "--json"]);
+        assert_eq!(user_version(&db), current, "from {version}");
+        let after = row_counts(&db);
+        for (table, n) in &before {
+            let now = after.iter().find(|(t, _)| t == table).map(|(_, n)| *n);
+            assert_eq!(now, Some(*n), "from {version}: table {table}");
+        }
+        assert_eq!(integrity(&db), "ok", "from {version}");
+        for n in 1..=2 {
+            let reference = format!("EX-2026-0000{n}");
+            assert!(cases.contains(&reference), "from {version}: {cases}");
+            let case = s.case(NOW, &reference);
+            assert_eq!(case["case"]["subject"], format!("Old complaint {n}"), "from {version}");
+            assert_eq!(case["case"]["customer_email"], format!("old{n}@example.org"), "from {version}: {case}");
+            assert_eq!(case["deadlines"][0]["due"], "2026-10-15", "from {version}: {case}");
+        }
+        // It works on: a new case takes the next reference, and the search finds the old.
+        record(&s, 9);
+        assert!(s.run(NOW, &["cases"]).contains("EX-2026-00003"), "from {version}");
+        let found = s.run(NOW, &["cases", "--search", "Old complaint"]);
+        assert!(found.contains("EX-2026-00001") && found.contains("EX-2026-00002"), "from {version}: {found}");
+    }
+}
+
+#[test]
+fn a_newer_database_is_refused_by_every_command() {
+    let s = Site::new("lgsco-code", "EX");
+    record(&s, 1);
+    let db = s.path().join("data/redress.db");
+    let c = rusqlite::Connection::open(&db).unwrap();
+    c.pragma_update(None, "user_version", current_schema() + 1).unwrap();
+    drop(c);
+    let err = s.fails(NOW, &["cases"]);
+    assert!(err.contains("newer than this redress knows"), "{err}");
+}
