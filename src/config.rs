@@ -243,6 +243,7 @@ struct WebConfig {
     session_idle_hours: u32,
     trusted_proxies: Vec<String>,
     proxy_header: String,
+    metrics_token_file: Option<PathBuf>,
 }
 
 impl Default for WebConfig {
@@ -254,6 +255,7 @@ impl Default for WebConfig {
             session_idle_hours: 8,
             trusted_proxies: Vec::new(),
             proxy_header: "X-Forwarded-Email".into(),
+            metrics_token_file: None,
         }
     }
 }
@@ -272,6 +274,10 @@ pub struct Web {
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// The header a trusted proxy names the signed-in user's email in.
     pub proxy_header: String,
+    /// A file holding the bearer token that opens `/healthz` and `/metrics` to other
+    /// hosts (read at each request: a systemd credential, say). `REDRESS_METRICS_TOKEN`
+    /// in the environment wins over it. Without either, loopback only.
+    pub metrics_token_file: Option<PathBuf>,
 }
 
 impl Web {
@@ -353,6 +359,7 @@ fn check_web(raw: WebConfig, src: &str, file: &str) -> Result<Web, ConfigError> 
         session_idle_hours: raw.session_idle_hours,
         trusted_proxies,
         proxy_header: h.to_string(),
+        metrics_token_file: raw.metrics_token_file,
     })
 }
 
@@ -1155,7 +1162,8 @@ impl Config {
                 b
             })
             .collect();
-        let web = check_web(raw.web, src, file)?;
+        let mut web = check_web(raw.web, src, file)?;
+        web.metrics_token_file = web.metrics_token_file.as_deref().map(resolve);
         Ok(Config {
             backups,
             web,

@@ -42,6 +42,8 @@
 //! - [`oauth`]: OAuth2 client-credentials tokens for Microsoft 365 and Google mailboxes.
 //! - [`daemon`]: `redress run`, three tasks and one shutdown.
 //! - [`notify`]: systemd readiness and watchdog.
+//! - [`health`]: what this process knows of itself (tasks, mail counts, desk
+//!   latency) for the desk's `/healthz` and `/metrics`.
 //! - [`config`]: the configuration file.
 //! - [`cli`]: the command tree, one file per noun.
 //! - [`web`]: the officers' web desk (axum, Tera pages, GOV.UK Frontend).
@@ -56,6 +58,7 @@ pub mod config;
 pub mod daemon;
 pub mod deadline;
 pub mod escape;
+pub mod health;
 pub mod ingest;
 pub mod jwt;
 pub mod letter;

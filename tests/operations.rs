@@ -409,3 +409,147 @@ fn a_newer_database_is_refused_by_every_command() {
     let err = s.fails(NOW, &["cases"]);
     assert!(err.contains("newer than this redress knows"), "{err}");
 }
+
+/// GET `path` from the desk at `base`: status, body.
+fn get(base: &str, path: &str, headers: &[(&str, &str)]) -> (u16, String) {
+    let agent = ureq::AgentBuilder::new().redirects(0).build();
+    let mut req = agent.get(&format!("{base}{path}"));
+    for (k, v) in headers {
+        req = req.set(k, v);
+    }
+    match req.call() {
+        Ok(r) => (r.status(), r.into_string().unwrap()),
+        Err(ureq::Error::Status(s, r)) => (s, r.into_string().unwrap()),
+        Err(e) => panic!("GET {path}: {e}"),
+    }
+}
+
+/// The value of the sample `series` (name and labels exactly as written) in `text`.
+fn sample(text: &str, series: &str) -> Option<f64> {
+    text.lines()
+        .find_map(|l| l.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
+}
+
+/// `promtool check metrics` on the exposition: exit 0 and nothing said.
+fn promtool_check(text: &str) {
+    use std::io::Write;
+    let mut child = std::process::Command::new("promtool")
+        .args(["check", "metrics"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("promtool (Debian's prometheus package; scripts/test.sh installs it)");
+    child.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success() && said.trim().is_empty(), "promtool: {said}\n{text}");
+}
+
+/// Wait until `f` holds (at most 30 s).
+fn wait_for(what: &str, mut f: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !f() {
+        assert!(std::time::Instant::now() < deadline, "waited in vain for {what}");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn healthz_and_metrics_from_the_running_daemon_to_loopback_or_with_the_token() {
+    let s = web_site("metrics_token_file = \"metrics-token\"\n");
+    std::fs::write(s.path().join("metrics-token"), "s3cret-token\n").unwrap();
+    // One complaint, and one message over the size limit (quarantined).
+    s.mail("1", "Ivy <ivy@example.org>", "Bins", "I wish to complain about my bins.", "m1@example.org");
+    let huge = format!(
+        "From: big@example.org\r\nSubject: Big\r\nMessage-ID: <m2@example.org>\r\n\r\n{}\r\n",
+        "x".repeat(60 * 1024 * 1024)
+    );
+    s.deliver("2", huge.as_bytes());
+    let (child, base) = start(&s, "run");
+    let mut text = String::new();
+    wait_for("both messages counted", || {
+        text = get(&base, "/metrics", &[]).1;
+        sample(&text, "redress_messages_ingested_total") == Some(1.0)
+            && sample(&text, "redress_messages_quarantined_total") == Some(1.0)
+            && sample(&text, "redress_letters{status=\"sent\"}") == Some(1.0)
+    });
+    // A scrape is timed once answered: this one counts the one before.
+    let text = get(&base, "/metrics", &[]).1;
+    promtool_check(&text);
+    assert_eq!(sample(&text, "redress_database_up"), Some(1.0));
+    assert_eq!(sample(&text, "redress_schema_version"), Some(current_schema() as f64));
+    assert_eq!(sample(&text, "redress_cases_open{stage=\"stage1\"}"), Some(1.0));
+    assert_eq!(sample(&text, "redress_cases_overdue{stage=\"stage1\"}"), Some(0.0));
+    for status in ["pending", "queued", "held", "failed"] {
+        assert_eq!(sample(&text, &format!("redress_letters{{status=\"{status}\"}}")), Some(0.0), "{status}");
+    }
+    assert_eq!(sample(&text, "redress_oldest_unsent_letter_age_seconds"), Some(0.0));
+    for task in ["mailbox", "outbox", "scheduler"] {
+        assert_eq!(sample(&text, &format!("redress_task_up{{task=\"{task}\"}}")), Some(1.0), "{task}");
+    }
+    let polled = sample(&text, "redress_last_good_poll_timestamp_seconds").unwrap();
+    assert!((chrono::Utc::now().timestamp() as f64 - polled).abs() < 60.0, "{polled}");
+    // Every request is timed, the scrapes before this one too.
+    let count = sample(&text, "redress_desk_request_duration_seconds_count").unwrap();
+    assert!(count >= 1.0);
+    assert_eq!(sample(&text, "redress_desk_request_duration_seconds_bucket{le=\"+Inf\"}"), Some(count));
+    let (status, body) = get(&base, "/healthz", &[]);
+    assert_eq!(status, 200, "{body}");
+    let h: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(h["status"], "ok", "{h}");
+    assert_eq!(h["database"]["ok"], true);
+    assert_eq!(h["tasks"]["mailbox"]["running"], true, "{h}");
+    assert!(h["mailbox"]["last_good_pass"].is_string(), "{h}");
+    assert!(h["letters"]["oldest_unsent"].is_null(), "{h}");
+    // Through a proxy (a forwarding header), or with a wrong token: refused; with the
+    // token from the config's file: served.
+    for path in ["/metrics", "/healthz"] {
+        let fwd = ("X-Forwarded-For", "203.0.113.9");
+        assert_eq!(get(&base, path, &[fwd]).0, 401, "{path}");
+        assert_eq!(get(&base, path, &[fwd, ("Authorization", "Bearer wrong")]).0, 401, "{path}");
+        let (status, _) = get(&base, path, &[fwd, ("Authorization", "Bearer s3cret-token")]);
+        assert_eq!(status, 200, "{path}");
+    }
+    // Neither needs a desk session, and the desk itself is still behind its sign-in.
+    let (status, _) = get(&base, "/cases", &[]);
+    assert_eq!(status, 303);
+    stop(child);
+}
+
+#[test]
+fn healthz_fails_while_a_letter_waits_and_metrics_show_it() {
+    let s = web_site("");
+    // Letters go by SMTP to a port where nothing listens: none can be delivered.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let config = std::fs::read_to_string(s.path().join("redress.toml")).unwrap().replace(
+        "[outbox]\nkind = \"file\"\npath = \"outbox\"\n",
+        &format!("[outbox]\nkind = \"smtp\"\nhost = \"127.0.0.1\"\nport = {port}\ntls = \"plain\"\n"),
+    );
+    assert!(config.contains("kind = \"smtp\""));
+    std::fs::write(s.path().join("redress.toml"), config).unwrap();
+    // A complaint recorded two hours ago: its acknowledgement has waited since.
+    let two_hours_ago = (chrono::Utc::now() - chrono::Duration::hours(2)).to_rfc3339();
+    s.run(&two_hours_ago, &["new", "--email", "ivy@example.org", "--via", "phone"]);
+    let (child, base) = start(&s, "run");
+    let mut text = String::new();
+    wait_for("the letter rendered and queued", || {
+        text = get(&base, "/metrics", &[]).1;
+        sample(&text, "redress_letters{status=\"pending\"}") == Some(0.0)
+    });
+    promtool_check(&text);
+    let age = sample(&text, "redress_oldest_unsent_letter_age_seconds").unwrap();
+    assert!((7100.0..7300.0).contains(&age), "{age}");
+    assert_eq!(sample(&text, "redress_letters{status=\"sent\"}"), Some(0.0));
+    let (status, body) = get(&base, "/healthz", &[]);
+    assert_eq!(status, 503, "{body}");
+    let h: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(h["status"], "fail");
+    assert!(h["problems"].to_string().contains("waited more than an hour"), "{h}");
+    assert!(h["letters"]["age_seconds"].as_i64().unwrap() >= 7100, "{h}");
+    stop(child);
+}

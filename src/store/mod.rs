@@ -520,6 +520,7 @@ pub(crate) use search::index_new as index_new_for_search;
 pub mod auto_letters;
 pub mod backup;
 pub mod digest;
+pub mod health;
 #[cfg(feature = "bench")]
 pub mod fixtures;
 pub mod messages;
