@@ -5,6 +5,7 @@
 
 mod bin;
 mod site;
+mod support;
 mod webkit;
 
 use site::Site;
@@ -552,4 +553,100 @@ fn healthz_fails_while_a_letter_waits_and_metrics_show_it() {
     assert!(h["problems"].to_string().contains("waited more than an hour"), "{h}");
     assert!(h["letters"]["age_seconds"].as_i64().unwrap() >= 7100, "{h}");
     stop(child);
+}
+
+/// `redress doctor` in `dir`: exit code and its lines.
+fn doctor(dir: &Path) -> (i32, String) {
+    let out = bin::redress()
+        .args(["--config", "redress.toml", "doctor"])
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    (out.status.code().unwrap_or(-1), String::from_utf8(out.stdout).unwrap())
+}
+
+/// The line of check `check` with verdict `verdict` (as printed: padded).
+fn doctor_line<'a>(out: &'a str, verdict: &str, check: &str, part: &str) -> &'a str {
+    let head = format!("{verdict:<4}  {check:<12} ");
+    out.lines()
+        .find(|l| l.starts_with(&head) && l.contains(part))
+        .unwrap_or_else(|| panic!("no '{head}...{part}' line in\n{out}"))
+}
+
+#[test]
+fn doctor_checks_a_real_imap_and_smtp_installation_and_sends_nothing() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let dc = support::Dovecot::start(d);
+    let smtp_port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut sink = std::process::Command::new("/usr/bin/python3")
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/smtp_auth_sink.py"))
+        .arg(smtp_port.to_string())
+        .arg(d.join("sink"))
+        .arg(dc.cert())
+        .arg(dc.cert().with_file_name("key.pem"))
+        .args(["complaints", "smtp-secret"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("python3-aiosmtpd");
+    let mut ready = String::new();
+    std::io::BufReader::new(sink.stdout.take().unwrap()).read_line(&mut ready).unwrap();
+    assert_eq!(ready.trim(), "ready");
+    let secret = |name: &str, text: &str, mode: u32| {
+        std::fs::write(d.join(name), text).unwrap();
+        std::fs::set_permissions(d.join(name), std::fs::Permissions::from_mode(mode)).unwrap();
+    };
+    secret("imap-password", "secret\n", 0o600);
+    secret("smtp-password", "smtp-secret\n", 0o600);
+    std::fs::write(
+        d.join("redress.toml"),
+        format!(
+            "policy = \"lgsco-code\"\n[council]\nname = \"Test Council\"\nemail = \"complaints@council.example\"\n\
+             [mailbox]\nkind = \"imap\"\nhost = \"localhost\"\nport = {}\ntls = \"starttls\"\nca_file = \"{}\"\nuser = \"{}\"\npassword_file = \"imap-password\"\n\
+             [outbox]\nkind = \"smtp\"\nhost = \"localhost\"\nport = {smtp_port}\ntls = \"starttls\"\nca_file = \"{}\"\nuser = \"complaints\"\npassword_file = \"smtp-password\"\n",
+            dc.imap_port,
+            dc.cert().display(),
+            dc.user,
+            dc.cert().display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(d.join("redress.toml"), std::fs::Permissions::from_mode(0o644)).unwrap();
+    let (code, out) = doctor(d);
+    assert_eq!(code, 0, "{out}");
+    doctor_line(&out, "ok", "config", "policy lgsco-code");
+    doctor_line(&out, "ok", "permissions", "[mailbox] password_file");
+    doctor_line(&out, "ok", "permissions", "[outbox] password_file");
+    doctor_line(&out, "warn", "database", "none yet");
+    doctor_line(&out, "ok", "imap", "folder INBOX has 0 messages");
+    doctor_line(&out, "ok", "smtp", "logged in as complaints, nothing sent");
+    doctor_line(&out, "skip", "token", "no OAuth2");
+    // The test servers' certificates last two days: a warning for each.
+    let line = doctor_line(&out, "warn", "certificate", &format!("mailbox server localhost:{}", dc.imap_port));
+    assert!(line.contains("(1 days from now): renew it soon"), "{line}");
+    doctor_line(&out, "warn", "certificate", &format!("outbox server localhost:{smtp_port}"));
+    assert!(out.ends_with("0 failed, 3 warnings\n"), "{out}");
+    // Nothing was sent, nothing made.
+    let sent = std::fs::read_dir(d.join("sink/new")).map(|r| r.count()).unwrap_or(0);
+    assert_eq!(sent, 0);
+    assert!(!d.join("data/redress.db").exists());
+    // Wrong passwords, and a secret others can read: each its own failure, exit 1.
+    secret("imap-password", "wrong\n", 0o644);
+    secret("smtp-password", "wrong\n", 0o600);
+    let (code, out) = doctor(d);
+    assert_eq!(code, 1, "{out}");
+    doctor_line(&out, "FAIL", "permissions", "imap-password is 0644");
+    doctor_line(&out, "FAIL", "imap", "");
+    doctor_line(&out, "FAIL", "smtp", "");
+    assert!(out.ends_with("3 failed, 3 warnings\n"), "{out}");
+    // A config that does not load: one failed line.
+    std::fs::write(d.join("redress.toml"), "policy = 3\n").unwrap();
+    let (code, out) = doctor(d);
+    assert_eq!(code, 1, "{out}");
+    assert_eq!(out.lines().count(), 1, "{out}");
+    doctor_line(&out, "FAIL", "config", "redress.toml");
+    let _ = sink.kill();
+    let _ = sink.wait();
 }

@@ -12,6 +12,7 @@ use crate::store::Store;
 
 mod backup;
 mod cases;
+mod doctor;
 mod export;
 mod letter;
 mod message;
@@ -143,6 +144,9 @@ pub enum Command {
     /// Put a backup in place of the database (refused while `run` or `web` is running;
     /// the database it replaces is kept beside it).
     Restore(backup::RestoreArgs),
+    /// Check the installation: config, file permissions, database, IMAP and SMTP logins
+    /// (nothing sent), token endpoints, certificates; one line each, exit 1 on a failure.
+    Doctor(doctor::DoctorArgs),
     /// Upgrade tests only: migrate the database up to a given schema version.
     #[command(hide = true)]
     Migrate(backup::MigrateArgs),
@@ -360,6 +364,10 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     if let Command::Policy(policy::PolicyCmd::Check { file }) = &cli.command {
         return policy::check(file);
     }
+    // `doctor` reports a config it cannot load as its first failed check.
+    if let Command::Doctor(_) = &cli.command {
+        return doctor::run(cli.config.as_deref(), cli.now.unwrap_or_else(Utc::now));
+    }
     let ctx = Ctx::new(&cli)?;
     match cli.command {
         Command::Policy(cmd) => policy::run(&ctx, cmd),
@@ -421,6 +429,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Backup(a) => backup::backup(&ctx, a),
         Command::Restore(a) => backup::restore(&ctx, a),
         Command::Migrate(a) => backup::migrate(&ctx, a),
+        Command::Doctor(_) => unreachable!("handled before the config is loaded"),
     }
 }
 

@@ -782,3 +782,22 @@ mod tests {
         assert_eq!(uid_set(&[]), "");
     }
 }
+
+/// `redress doctor`: connect, secure and log in as the daemon would, select the
+/// folder, and log out. What it found, in words (how many messages are there).
+pub async fn check_login(cfg: &ImapConfig) -> Result<String, MailboxError> {
+    let mut session = connect(cfg).await?;
+    let mailbox = session
+        .select(&cfg.folder)
+        .await
+        .map_err(|e| fail(cfg, format!("folder {}: {e}", cfg.folder)))?;
+    let _ = session.logout().await;
+    Ok(format!(
+        "logged in as {} on {}:{}, folder {} has {} messages",
+        cfg.user,
+        cfg.host,
+        port(cfg),
+        cfg.folder,
+        mailbox.exists
+    ))
+}
