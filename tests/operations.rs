@@ -650,3 +650,125 @@ fn doctor_checks_a_real_imap_and_smtp_installation_and_sends_nothing() {
     let _ = sink.kill();
     let _ = sink.wait();
 }
+
+/// Litestream's binary: `LITESTREAM`, else `litestream` on the PATH (scripts/test.sh
+/// installs it from the npm registry's @flydotio/litestream-linux-x64).
+fn litestream() -> std::process::Command {
+    std::process::Command::new(std::env::var("LITESTREAM").unwrap_or_else(|_| "litestream".into()))
+}
+
+/// The letters table's statuses in a database file.
+fn letter_statuses(db: &Path) -> Vec<String> {
+    let c = rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .unwrap();
+    let statuses = c
+        .prepare("SELECT status FROM letters ORDER BY id")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap();
+    statuses
+}
+
+fn eml_count(s: &Site) -> usize {
+    std::fs::read_dir(s.path().join("outbox"))
+        .map(|d| {
+            d.filter(|e| {
+                e.as_ref()
+                    .unwrap()
+                    .file_name()
+                    .to_string_lossy()
+                    .ends_with(".eml")
+                    && !e
+                        .as_ref()
+                        .unwrap()
+                        .file_name()
+                        .to_string_lossy()
+                        .starts_with("notice.")
+            })
+            .count()
+        })
+        .unwrap_or(0)
+}
+
+#[test]
+fn litestream_replicates_and_a_restore_after_kill_9_sends_no_letter_twice() {
+    let s = web_site("");
+    let db = s.path().join("data/redress.db");
+    let replica = s.path().join("replica");
+    // The shipped example, its two paths changed.
+    let yml = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("systemd/litestream.yml"))
+        .unwrap()
+        .replace("/var/lib/redress/redress.db", db.to_str().unwrap())
+        .replace("/var/backups/redress-replica", replica.to_str().unwrap());
+    std::fs::write(s.path().join("litestream.yml"), yml).unwrap();
+    // The database exists before Litestream starts watching it: a complaint by phone,
+    // recorded now (the daemon keeps the real clock).
+    s.run(&webkit::now(), &["new", "--email", "ann@example.org", "--via", "phone"]);
+    let kill9 = |mut c: std::process::Child| {
+        c.kill().unwrap(); // SIGKILL
+        c.wait().unwrap();
+    };
+    let replicate = || {
+        litestream()
+            .args(["replicate", "-config", "litestream.yml"])
+            .current_dir(s.path())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::fs::File::create(s.path().join("litestream.log")).unwrap())
+            .spawn()
+            .expect("litestream (scripts/test.sh installs it)")
+    };
+    let ls = replicate();
+    let (daemon, _) = start(&s, "run");
+    // A complaint by mail while both run: the daemon opens a case and sends its letter.
+    s.mail("m1", "Ivy <ivy@example.org>", "Bins", "I wish to complain about my bins.", "ls1@example.org");
+    wait_for("both acknowledgements sent", || {
+        letter_statuses(&db) == ["sent", "sent"] && eml_count(&s) == 2
+    });
+    // Wait until the replica holds that: a restore of it to the side says so.
+    let mut n = 0;
+    wait_for("the replica to hold the sent letters", || {
+        n += 1;
+        let probe = s.path().join(format!("probe-{n}.db"));
+        let ok = litestream()
+            .args(["restore", "-config", "litestream.yml", "-o"])
+            .arg(&probe)
+            .arg(&db)
+            .current_dir(s.path())
+            .output()
+            .unwrap()
+            .status
+            .success();
+        ok && letter_statuses(&probe) == ["sent", "sent"]
+    });
+    // The machine dies: both killed at once, and the data disk lost.
+    kill9(daemon);
+    kill9(ls);
+    for f in ["redress.db", "redress.db-wal", "redress.db-shm"] {
+        let _ = std::fs::remove_file(s.path().join("data").join(f));
+    }
+    let _ = std::fs::remove_dir_all(s.path().join("data/.redress.db-litestream"));
+    // Restored from the replica: whole, and the daemon starts on it.
+    let out = litestream()
+        .args(["restore", "-config", "litestream.yml"])
+        .arg(&db)
+        .current_dir(s.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(integrity(&db), "ok");
+    assert_eq!(count(&db, "cases"), 2);
+    let ls = replicate();
+    let (daemon, base) = start(&s, "run");
+    // It goes on: new mail makes a new case and one letter; none of the old ones again.
+    s.mail("m2", "Joe <joe@example.org>", "Potholes", "I wish to complain about potholes.", "ls2@example.org");
+    wait_for("the new letter sent", || letter_statuses(&db).len() == 3 && eml_count(&s) == 3);
+    std::thread::sleep(std::time::Duration::from_secs(6)); // an outbox pass or more
+    assert_eq!(eml_count(&s), 3, "a letter went twice");
+    assert_eq!(letter_statuses(&db), ["sent", "sent", "sent"]);
+    let (status, _) = get(&base, "/healthz", &[]);
+    assert_eq!(status, 200);
+    stop(daemon);
+    kill9(ls);
+}

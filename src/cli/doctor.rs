@@ -149,21 +149,31 @@ fn permissions(cfg: &Config, r: &mut Report) {
             Some(m) => r.line("ok", "permissions", format!("{what} {} {m:04o}", f.display())),
         }
     }
+    // Folders may be open to their group (systemd's StateDirectoryMode=0750 under
+    // /var/lib/private, itself 0700); never to others. The database, its copies and
+    // letters are the owner's alone.
     let db = cfg.database_path();
-    let mut private = vec![("data_dir", cfg.data_dir.clone()), ("database", db)];
+    let mut private = vec![
+        ("data_dir", cfg.data_dir.clone(), 0o007),
+        ("database", db, 0o077),
+    ];
     if let OutboxConfig::File { path } = &cfg.outbox {
-        private.push(("file outbox", path.clone()));
+        private.push(("file outbox", path.clone(), 0o007));
     }
     for b in &cfg.backups {
-        private.push(("backups", crate::backup::schedule_dir(cfg, b)));
+        private.push(("backups", crate::backup::schedule_dir(cfg, b), 0o007));
     }
-    for (what, p) in private {
+    for (what, p, forbidden) in private {
         match mode(&p) {
             None => {} // made at first start, privately
-            Some(m) if m & 0o077 != 0 => r.line(
+            Some(m) if m & forbidden != 0 => r.line(
                 "FAIL",
                 "permissions",
-                format!("{what} {} is {m:04o}: personal data open to others (chmod go-rwx)", p.display()),
+                format!(
+                    "{what} {} is {m:04o}: personal data open to others ({})",
+                    p.display(),
+                    if forbidden == 0o007 { "chmod o-rwx" } else { "chmod go-rwx" }
+                ),
             ),
             Some(m) => r.line("ok", "permissions", format!("{what} {} {m:04o}", p.display())),
         }
