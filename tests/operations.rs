@@ -131,19 +131,51 @@ fn a_backup_taken_while_another_process_writes_is_whole_checked_and_private() {
     assert!(err.contains("exists"), "{err}");
 }
 
+/// A process a test started: ended by SIGTERM (then SIGKILL after 10 s) when dropped,
+/// so that a failing test leaves nothing running.
+struct Proc(Option<std::process::Child>);
+
+impl Proc {
+    fn child(&mut self) -> &mut std::process::Child {
+        self.0.as_mut().unwrap()
+    }
+
+    /// SIGKILL, as a machine that dies.
+    fn kill9(mut self) {
+        let mut c = self.0.take().unwrap();
+        c.kill().unwrap();
+        c.wait().unwrap();
+    }
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        if let Some(mut c) = self.0.take() {
+            // SAFETY: a signal to the child this test started.
+            unsafe { libc::kill(c.id() as i32, libc::SIGTERM) };
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+            while c.try_wait().ok().flatten().is_none() && std::time::Instant::now() < deadline {
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
 /// `redress COMMAND` (run or web) on the site, once its desk listens; the log in
 /// `NAME.log`. Stopped by [`stop`] (SIGTERM, as systemd does).
-fn start(s: &Site, command: &str) -> (std::process::Child, String) {
+fn start(s: &Site, command: &str) -> (Proc, String) {
     let log_name = format!("{command}.log");
     let log = std::fs::File::create(s.path().join(&log_name)).unwrap();
-    let mut child = bin::redress()
+    let mut child = Proc(Some(bin::redress()
         .args(["--config", "redress.toml", command])
         .current_dir(s.path())
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::null())
         .stderr(log)
         .spawn()
-        .unwrap();
+        .unwrap()));
     let re = regex::Regex::new(r"web desk: [^\n]*?(http://127\.0\.0\.1:\d+)/").unwrap();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     loop {
@@ -151,13 +183,14 @@ fn start(s: &Site, command: &str) -> (std::process::Child, String) {
         if let Some(c) = re.captures(&text) {
             return (child, c[1].to_string());
         }
-        assert!(child.try_wait().unwrap().is_none(), "{command} exited:\n{text}");
+        assert!(child.child().try_wait().unwrap().is_none(), "{command} exited:\n{text}");
         assert!(std::time::Instant::now() < deadline, "{command}: no desk line\n{text}");
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
 }
 
-fn stop(mut child: std::process::Child) {
+fn stop(mut p: Proc) {
+    let mut child = p.0.take().unwrap();
     // SAFETY: a signal to the child this test started.
     unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
     let status = child.wait().unwrap();
@@ -580,7 +613,7 @@ fn doctor_checks_a_real_imap_and_smtp_installation_and_sends_nothing() {
     let d = dir.path();
     let dc = support::Dovecot::start(d);
     let smtp_port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let mut sink = std::process::Command::new("/usr/bin/python3")
+    let mut sink = Proc(Some(std::process::Command::new("/usr/bin/python3")
         .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/smtp_auth_sink.py"))
         .arg(smtp_port.to_string())
         .arg(d.join("sink"))
@@ -590,9 +623,9 @@ fn doctor_checks_a_real_imap_and_smtp_installation_and_sends_nothing() {
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())
         .spawn()
-        .expect("python3-aiosmtpd");
+        .expect("python3-aiosmtpd")));
     let mut ready = String::new();
-    std::io::BufReader::new(sink.stdout.take().unwrap()).read_line(&mut ready).unwrap();
+    std::io::BufReader::new(sink.child().stdout.take().unwrap()).read_line(&mut ready).unwrap();
     assert_eq!(ready.trim(), "ready");
     let secret = |name: &str, text: &str, mode: u32| {
         std::fs::write(d.join(name), text).unwrap();
@@ -647,8 +680,7 @@ fn doctor_checks_a_real_imap_and_smtp_installation_and_sends_nothing() {
     assert_eq!(code, 1, "{out}");
     assert_eq!(out.lines().count(), 1, "{out}");
     doctor_line(&out, "FAIL", "config", "redress.toml");
-    let _ = sink.kill();
-    let _ = sink.wait();
+    drop(sink);
 }
 
 /// Litestream's binary: `LITESTREAM`, else `litestream` on the PATH (scripts/test.sh
@@ -706,18 +738,14 @@ fn litestream_replicates_and_a_restore_after_kill_9_sends_no_letter_twice() {
     // The database exists before Litestream starts watching it: a complaint by phone,
     // recorded now (the daemon keeps the real clock).
     s.run(&webkit::now(), &["new", "--email", "ann@example.org", "--via", "phone"]);
-    let kill9 = |mut c: std::process::Child| {
-        c.kill().unwrap(); // SIGKILL
-        c.wait().unwrap();
-    };
     let replicate = || {
-        litestream()
+        Proc(Some(litestream()
             .args(["replicate", "-config", "litestream.yml"])
             .current_dir(s.path())
             .stdout(std::process::Stdio::null())
             .stderr(std::fs::File::create(s.path().join("litestream.log")).unwrap())
             .spawn()
-            .expect("litestream (scripts/test.sh installs it)")
+            .expect("litestream (scripts/test.sh installs it)")))
     };
     let ls = replicate();
     let (daemon, _) = start(&s, "run");
@@ -743,8 +771,8 @@ fn litestream_replicates_and_a_restore_after_kill_9_sends_no_letter_twice() {
         ok && letter_statuses(&probe) == ["sent", "sent"]
     });
     // The machine dies: both killed at once, and the data disk lost.
-    kill9(daemon);
-    kill9(ls);
+    daemon.kill9();
+    ls.kill9();
     for f in ["redress.db", "redress.db-wal", "redress.db-shm"] {
         let _ = std::fs::remove_file(s.path().join("data").join(f));
     }
@@ -770,5 +798,88 @@ fn litestream_replicates_and_a_restore_after_kill_9_sends_no_letter_twice() {
     let (status, _) = get(&base, "/healthz", &[]);
     assert_eq!(status, 200);
     stop(daemon);
-    kill9(ls);
+    drop(ls);
+}
+
+/// `curl` with the test CA: status line code, headers and body of `url`.
+fn curl(ca: &Path, url: &str, extra: &[&str]) -> (u16, String, String) {
+    let out = std::process::Command::new("curl")
+        .args(["-s", "-i", "--max-time", "10", "--cacert"])
+        .arg(ca)
+        .args(extra)
+        .arg(url)
+        .output()
+        .expect("curl");
+    assert!(out.status.success(), "curl {url}: {}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let code = head.split_whitespace().nth(1).unwrap().parse().unwrap();
+    (code, head.to_ascii_lowercase(), body.to_string())
+}
+
+#[test]
+fn the_nginx_example_serves_the_desk_over_tls_and_keeps_metrics_off_it() {
+    let s = web_site("public_url = \"https://127.0.0.1\"\n");
+    let (desk, base) = start(&s, "web");
+    let desk_port = base.rsplit(':').next().unwrap().to_string();
+    let dir = s.path().join("nginx");
+    std::fs::create_dir_all(dir.join("tmp")).unwrap();
+    let (cert, key) = support::make_cert(&dir, support::ServerCert::Leaf);
+    let free = || std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let (http, https) = (free(), free());
+    let site = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/nginx-redress.conf"))
+        .unwrap()
+        .replace("listen 80;", &format!("listen 127.0.0.1:{http};"))
+        .replace("listen 443 ssl http2;", &format!("listen 127.0.0.1:{https} ssl http2;"))
+        .replace("/etc/ssl/certs/complaints.example.gov.uk.pem", cert.to_str().unwrap())
+        .replace("/etc/ssl/private/complaints.example.gov.uk.key", key.to_str().unwrap())
+        .replace("127.0.0.1:8080", &format!("127.0.0.1:{desk_port}"))
+        .replace("complaints.example.gov.uk", "127.0.0.1");
+    assert!(site.contains(&format!("127.0.0.1:{desk_port}")), "{site}");
+    let d = dir.display();
+    // SAFETY: geteuid only reads the process's user id.
+    let user = if unsafe { libc::geteuid() } == 0 { "user root;\n" } else { "" };
+    std::fs::write(
+        dir.join("nginx.conf"),
+        format!(
+            "{user}daemon off;\npid {d}/nginx.pid;\nerror_log {d}/error.log;\nevents {{}}\n\
+             http {{\n access_log off;\n client_body_temp_path {d}/tmp/body;\n proxy_temp_path {d}/tmp/proxy;\n\
+             fastcgi_temp_path {d}/tmp/fcgi;\n uwsgi_temp_path {d}/tmp/uwsgi;\n scgi_temp_path {d}/tmp/scgi;\n{site}\n}}\n"
+        ),
+    )
+    .unwrap();
+    let nginx = Proc(Some(std::process::Command::new("nginx")
+        .args(["-c"])
+        .arg(dir.join("nginx.conf"))
+        .arg("-p")
+        .arg(&dir)
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("nginx (Debian's nginx; scripts/test.sh installs it)")));
+    let url = |path: &str| format!("https://127.0.0.1:{https}{path}");
+    wait_for("nginx listening", || {
+        std::net::TcpStream::connect(("127.0.0.1", https)).is_ok()
+    });
+    // The desk through TLS, with HSTS; its session cookie is Secure (public_url https).
+    let (code, head, body) = curl(&cert, &url("/sign-in"), &[]);
+    assert_eq!(code, 200, "{head}{body}");
+    assert!(body.contains("Sign in"), "{body}");
+    assert!(head.contains("strict-transport-security: max-age=63072000"), "{head}");
+    assert!(head.contains("set-cookie: redress_sign_in=") && head.contains("; secure"), "{head}");
+    // Plain HTTP is sent to https.
+    let (code, head, _) = curl(&cert, &format!("http://127.0.0.1:{http}/cases"), &[]);
+    assert_eq!(code, 301, "{head}");
+    assert!(head.contains(&format!("location: https://127.0.0.1/cases")), "{head}");
+    // Health and metrics are not served through the proxy.
+    for path in ["/metrics", "/healthz"] {
+        assert_eq!(curl(&cert, &url(path), &[]).0, 404, "{path}");
+    }
+    // And were they let through, the forwarding header nginx adds would refuse them.
+    let (code, _, _) = curl(&cert, &format!("{base}/metrics"), &["-H", "X-Forwarded-For: 203.0.113.9"]);
+    assert_eq!(code, 401);
+    // A client cannot name itself to the desk through the proxy's SSO header.
+    let (code, _, body) = curl(&cert, &url("/"), &["-H", "X-Forwarded-Email: admin@council.example"]);
+    assert_ne!(code, 200, "{body}");
+    drop(nginx); // SIGTERM: nginx stops its workers too
+    stop(desk);
 }
