@@ -286,7 +286,9 @@ pub fn restore(cfg: &Config, file: &Path, now: DateTime<Utc>) -> Result<Restored
 
 /// Where a scheduled backup's files go: its `dir`, or `DATA_DIR/backups`.
 pub fn schedule_dir(cfg: &Config, b: &BackupSchedule) -> PathBuf {
-    b.dir.clone().unwrap_or_else(|| cfg.data_dir.join("backups"))
+    b.dir
+        .clone()
+        .unwrap_or_else(|| cfg.data_dir.join("backups"))
 }
 
 /// A scheduled backup's file name at `at`: sorts by time.

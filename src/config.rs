@@ -1150,7 +1150,10 @@ impl Config {
                 return Err(ConfigError::Invalid {
                     file: file.to_string(),
                     line: line_of(src, "[[backup]]"),
-                    msg: format!("two [[backup]] tables are named '{}': give each a name", b.name),
+                    msg: format!(
+                        "two [[backup]] tables are named '{}': give each a name",
+                        b.name
+                    ),
                 });
             }
         }

@@ -49,10 +49,7 @@ fn registry() -> &'static Registry {
 }
 
 fn with_task(name: &'static str, f: impl FnOnce(&mut TaskState)) {
-    let mut tasks = registry()
-        .tasks
-        .lock()
-        .unwrap_or_else(|p| p.into_inner());
+    let mut tasks = registry().tasks.lock().unwrap_or_else(|p| p.into_inner());
     f(tasks.entry(name).or_default());
 }
 
@@ -103,7 +100,8 @@ pub fn tasks() -> BTreeMap<&'static str, TaskState> {
 pub fn messages(ingested: usize, quarantined: usize) {
     let r = registry();
     r.ingested.fetch_add(ingested as u64, Ordering::Relaxed);
-    r.quarantined.fetch_add(quarantined as u64, Ordering::Relaxed);
+    r.quarantined
+        .fetch_add(quarantined as u64, Ordering::Relaxed);
 }
 
 /// Messages ingested and quarantined by this process since it started.
@@ -123,8 +121,10 @@ pub fn request_took(d: Duration) {
         r.buckets[i].fetch_add(1, Ordering::Relaxed);
     }
     r.requests.fetch_add(1, Ordering::Relaxed);
-    r.micros
-        .fetch_add(d.as_micros().min(u64::MAX as u128) as u64, Ordering::Relaxed);
+    r.micros.fetch_add(
+        d.as_micros().min(u64::MAX as u128) as u64,
+        Ordering::Relaxed,
+    );
 }
 
 /// The latency histogram: cumulative counts per bound, the total count and the sum
@@ -142,5 +142,9 @@ pub fn latency() -> (Vec<(f64, u64)>, u64, f64) {
         .collect();
     // Read while requests go on: the total is never below the last bucket's count.
     let total = r.requests.load(Ordering::Relaxed).max(running);
-    (cumulative, total, r.micros.load(Ordering::Relaxed) as f64 / 1e6)
+    (
+        cumulative,
+        total,
+        r.micros.load(Ordering::Relaxed) as f64 / 1e6,
+    )
 }

@@ -260,18 +260,16 @@ pub fn server_certificate_expiry(
     tcp.set_read_timeout(timeout).map_err(|e| e.to_string())?;
     tcp.set_write_timeout(timeout).map_err(|e| e.to_string())?;
     // Read lines until one for which `last` holds; its text.
-    let read_until = |r: &mut BufReader<&std::net::TcpStream>, last: &dyn Fn(&str) -> bool| {
-        loop {
-            let mut line = String::new();
-            let n = r
-                .read_line(&mut line)
-                .map_err(|e| format!("{host}:{port}: {e}"))?;
-            if n == 0 {
-                return Err(format!("{host}:{port} closed the connection"));
-            }
-            if last(&line) {
-                return Ok(line);
-            }
+    let read_until = |r: &mut BufReader<&std::net::TcpStream>, last: &dyn Fn(&str) -> bool| loop {
+        let mut line = String::new();
+        let n = r
+            .read_line(&mut line)
+            .map_err(|e| format!("{host}:{port}: {e}"))?;
+        if n == 0 {
+            return Err(format!("{host}:{port} closed the connection"));
+        }
+        if last(&line) {
+            return Ok(line);
         }
     };
     match begins {
@@ -305,12 +303,11 @@ pub fn server_certificate_expiry(
     }
     let name = rustls::pki_types::ServerName::try_from(host.to_string())
         .map_err(|e| format!("bad host name {host}: {e}"))?;
-    let mut conn = rustls::ClientConnection::new(client_config(ca_file)?, name)
-        .map_err(|e| e.to_string())?;
+    let mut conn =
+        rustls::ClientConnection::new(client_config(ca_file)?, name).map_err(|e| e.to_string())?;
     while conn.is_handshaking() {
-        conn.complete_io(&mut tcp).map_err(|e| {
-            explain(&e, what, host, ca_file)
-        })?;
+        conn.complete_io(&mut tcp)
+            .map_err(|e| explain(&e, what, host, ca_file))?;
     }
     let der = conn
         .peer_certificates()

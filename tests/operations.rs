@@ -33,7 +33,8 @@ fn count(p: &Path, table: &str) -> i64 {
 
 fn user_version(p: &Path) -> i64 {
     let c = rusqlite::Connection::open(p).unwrap();
-    c.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap()
+    c.query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap()
 }
 
 /// The schema version this build brings a database to, from `--version`.
@@ -118,7 +119,10 @@ fn a_backup_taken_while_another_process_writes_is_whole_checked_and_private() {
     let written = writer.join().unwrap();
     assert!(written >= 3, "the writer wrote only {written} cases");
     assert!(seen.windows(2).all(|w| w[0] <= w[1]), "{seen:?}");
-    assert!(seen.last() > seen.first(), "{seen:?}: the writes went on meanwhile");
+    assert!(
+        seen.last() > seen.first(),
+        "{seen:?}: the writes went on meanwhile"
+    );
     // No partial file is left beside them.
     let stray: Vec<_> = std::fs::read_dir(s.path())
         .unwrap()
@@ -168,14 +172,16 @@ impl Drop for Proc {
 fn start(s: &Site, command: &str) -> (Proc, String) {
     let log_name = format!("{command}.log");
     let log = std::fs::File::create(s.path().join(&log_name)).unwrap();
-    let mut child = Proc(Some(bin::redress()
-        .args(["--config", "redress.toml", command])
-        .current_dir(s.path())
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(log)
-        .spawn()
-        .unwrap()));
+    let mut child = Proc(Some(
+        bin::redress()
+            .args(["--config", "redress.toml", command])
+            .current_dir(s.path())
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(log)
+            .spawn()
+            .unwrap(),
+    ));
     let re = regex::Regex::new(r"web desk: [^\n]*?(http://127\.0\.0\.1:\d+)/").unwrap();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     loop {
@@ -183,8 +189,14 @@ fn start(s: &Site, command: &str) -> (Proc, String) {
         if let Some(c) = re.captures(&text) {
             return (child, c[1].to_string());
         }
-        assert!(child.child().try_wait().unwrap().is_none(), "{command} exited:\n{text}");
-        assert!(std::time::Instant::now() < deadline, "{command}: no desk line\n{text}");
+        assert!(
+            child.child().try_wait().unwrap().is_none(),
+            "{command} exited:\n{text}"
+        );
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{command}: no desk line\n{text}"
+        );
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
 }
@@ -220,9 +232,16 @@ fn restore_is_refused_while_the_daemon_runs_then_works_and_keeps_the_old_databas
     let out = s.run(NOW, &["restore", "one-case.db", "--json"]);
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     let kept = std::path::PathBuf::from(v["kept"].as_str().unwrap());
-    let kept = if kept.is_absolute() { kept } else { s.path().join(kept) };
+    let kept = if kept.is_absolute() {
+        kept
+    } else {
+        s.path().join(kept)
+    };
     assert!(
-        kept.file_name().unwrap().to_string_lossy().starts_with("redress.db.before-restore-"),
+        kept.file_name()
+            .unwrap()
+            .to_string_lossy()
+            .starts_with("redress.db.before-restore-"),
         "{kept:?}"
     );
     assert_eq!(count(&kept, "cases"), 2);
@@ -231,7 +250,10 @@ fn restore_is_refused_while_the_daemon_runs_then_works_and_keeps_the_old_databas
     assert_eq!(count(&db, "cases"), 1);
     assert_eq!(mode(&db), 0o600);
     let cases = s.run(NOW, &["cases"]);
-    assert!(cases.contains("EX-2026-00001") && !cases.contains("EX-2026-00002"), "{cases}");
+    assert!(
+        cases.contains("EX-2026-00001") && !cases.contains("EX-2026-00002"),
+        "{cases}"
+    );
     // The restored database goes on: the next case takes the next free reference.
     record(&s, 3);
     assert!(s.run(NOW, &["cases"]).contains("EX-2026-00002"));
@@ -275,7 +297,11 @@ fn restore_refuses_a_newer_schema_and_a_damaged_or_foreign_file() {
     assert!(err.contains("not a Redress database"), "{err}");
     let err = s.fails(NOW, &["restore", "missing.db"]);
     assert!(err.contains("missing.db"), "{err}");
-    assert_eq!(std::fs::read(&db).unwrap(), before, "the database was not touched");
+    assert_eq!(
+        std::fs::read(&db).unwrap(),
+        before,
+        "the database was not touched"
+    );
     let left: Vec<_> = std::fs::read_dir(s.path().join("data"))
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -420,15 +446,32 @@ fn a_database_at_every_earlier_schema_version_upgrades_with_its_data() {
             let reference = format!("EX-2026-0000{n}");
             assert!(cases.contains(&reference), "from {version}: {cases}");
             let case = s.case(NOW, &reference);
-            assert_eq!(case["case"]["subject"], format!("Old complaint {n}"), "from {version}");
-            assert_eq!(case["case"]["customer_email"], format!("old{n}@example.org"), "from {version}: {case}");
-            assert_eq!(case["deadlines"][0]["due"], "2026-10-15", "from {version}: {case}");
+            assert_eq!(
+                case["case"]["subject"],
+                format!("Old complaint {n}"),
+                "from {version}"
+            );
+            assert_eq!(
+                case["case"]["customer_email"],
+                format!("old{n}@example.org"),
+                "from {version}: {case}"
+            );
+            assert_eq!(
+                case["deadlines"][0]["due"], "2026-10-15",
+                "from {version}: {case}"
+            );
         }
         // It works on: a new case takes the next reference, and the search finds the old.
         record(&s, 9);
-        assert!(s.run(NOW, &["cases"]).contains("EX-2026-00003"), "from {version}");
+        assert!(
+            s.run(NOW, &["cases"]).contains("EX-2026-00003"),
+            "from {version}"
+        );
         let found = s.run(NOW, &["cases", "--search", "Old complaint"]);
-        assert!(found.contains("EX-2026-00001") && found.contains("EX-2026-00002"), "from {version}: {found}");
+        assert!(
+            found.contains("EX-2026-00001") && found.contains("EX-2026-00002"),
+            "from {version}: {found}"
+        );
     }
 }
 
@@ -438,7 +481,8 @@ fn a_newer_database_is_refused_by_every_command() {
     record(&s, 1);
     let db = s.path().join("data/redress.db");
     let c = rusqlite::Connection::open(&db).unwrap();
-    c.pragma_update(None, "user_version", current_schema() + 1).unwrap();
+    c.pragma_update(None, "user_version", current_schema() + 1)
+        .unwrap();
     drop(c);
     let err = s.fails(NOW, &["cases"]);
     assert!(err.contains("newer than this redress knows"), "{err}");
@@ -474,21 +518,32 @@ fn promtool_check(text: &str) {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .expect("promtool (Debian's prometheus package; scripts/test.sh installs it)");
-    child.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
     let out = child.wait_with_output().unwrap();
     let said = format!(
         "{}{}",
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(out.status.success() && said.trim().is_empty(), "promtool: {said}\n{text}");
+    assert!(
+        out.status.success() && said.trim().is_empty(),
+        "promtool: {said}\n{text}"
+    );
 }
 
 /// Wait until `f` holds (at most 30 s).
 fn wait_for(what: &str, mut f: impl FnMut() -> bool) {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     while !f() {
-        assert!(std::time::Instant::now() < deadline, "waited in vain for {what}");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "waited in vain for {what}"
+        );
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
 }
@@ -498,7 +553,13 @@ fn healthz_and_metrics_from_the_running_daemon_to_loopback_or_with_the_token() {
     let s = web_site("metrics_token_file = \"metrics-token\"\n");
     std::fs::write(s.path().join("metrics-token"), "s3cret-token\n").unwrap();
     // One complaint, and one message over the size limit (quarantined).
-    s.mail("1", "Ivy <ivy@example.org>", "Bins", "I wish to complain about my bins.", "m1@example.org");
+    s.mail(
+        "1",
+        "Ivy <ivy@example.org>",
+        "Bins",
+        "I wish to complain about my bins.",
+        "m1@example.org",
+    );
     let huge = format!(
         "From: big@example.org\r\nSubject: Big\r\nMessage-ID: <m2@example.org>\r\n\r\n{}\r\n",
         "x".repeat(60 * 1024 * 1024)
@@ -516,22 +577,51 @@ fn healthz_and_metrics_from_the_running_daemon_to_loopback_or_with_the_token() {
     let text = get(&base, "/metrics", &[]).1;
     promtool_check(&text);
     assert_eq!(sample(&text, "redress_database_up"), Some(1.0));
-    assert_eq!(sample(&text, "redress_schema_version"), Some(current_schema() as f64));
-    assert_eq!(sample(&text, "redress_cases_open{stage=\"stage1\"}"), Some(1.0));
-    assert_eq!(sample(&text, "redress_cases_overdue{stage=\"stage1\"}"), Some(0.0));
+    assert_eq!(
+        sample(&text, "redress_schema_version"),
+        Some(current_schema() as f64)
+    );
+    assert_eq!(
+        sample(&text, "redress_cases_open{stage=\"stage1\"}"),
+        Some(1.0)
+    );
+    assert_eq!(
+        sample(&text, "redress_cases_overdue{stage=\"stage1\"}"),
+        Some(0.0)
+    );
     for status in ["pending", "queued", "held", "failed"] {
-        assert_eq!(sample(&text, &format!("redress_letters{{status=\"{status}\"}}")), Some(0.0), "{status}");
+        assert_eq!(
+            sample(&text, &format!("redress_letters{{status=\"{status}\"}}")),
+            Some(0.0),
+            "{status}"
+        );
     }
-    assert_eq!(sample(&text, "redress_oldest_unsent_letter_age_seconds"), Some(0.0));
+    assert_eq!(
+        sample(&text, "redress_oldest_unsent_letter_age_seconds"),
+        Some(0.0)
+    );
     for task in ["mailbox", "outbox", "scheduler"] {
-        assert_eq!(sample(&text, &format!("redress_task_up{{task=\"{task}\"}}")), Some(1.0), "{task}");
+        assert_eq!(
+            sample(&text, &format!("redress_task_up{{task=\"{task}\"}}")),
+            Some(1.0),
+            "{task}"
+        );
     }
     let polled = sample(&text, "redress_last_good_poll_timestamp_seconds").unwrap();
-    assert!((chrono::Utc::now().timestamp() as f64 - polled).abs() < 60.0, "{polled}");
+    assert!(
+        (chrono::Utc::now().timestamp() as f64 - polled).abs() < 60.0,
+        "{polled}"
+    );
     // Every request is timed, the scrapes before this one too.
     let count = sample(&text, "redress_desk_request_duration_seconds_count").unwrap();
     assert!(count >= 1.0);
-    assert_eq!(sample(&text, "redress_desk_request_duration_seconds_bucket{le=\"+Inf\"}"), Some(count));
+    assert_eq!(
+        sample(
+            &text,
+            "redress_desk_request_duration_seconds_bucket{le=\"+Inf\"}"
+        ),
+        Some(count)
+    );
     let (status, body) = get(&base, "/healthz", &[]);
     assert_eq!(status, 200, "{body}");
     let h: serde_json::Value = serde_json::from_str(&body).unwrap();
@@ -545,8 +635,16 @@ fn healthz_and_metrics_from_the_running_daemon_to_loopback_or_with_the_token() {
     for path in ["/metrics", "/healthz"] {
         let fwd = ("X-Forwarded-For", "203.0.113.9");
         assert_eq!(get(&base, path, &[fwd]).0, 401, "{path}");
-        assert_eq!(get(&base, path, &[fwd, ("Authorization", "Bearer wrong")]).0, 401, "{path}");
-        let (status, _) = get(&base, path, &[fwd, ("Authorization", "Bearer s3cret-token")]);
+        assert_eq!(
+            get(&base, path, &[fwd, ("Authorization", "Bearer wrong")]).0,
+            401,
+            "{path}"
+        );
+        let (status, _) = get(
+            &base,
+            path,
+            &[fwd, ("Authorization", "Bearer s3cret-token")],
+        );
         assert_eq!(status, 200, "{path}");
     }
     // Neither needs a desk session, and the desk itself is still behind its sign-in.
@@ -559,16 +657,27 @@ fn healthz_and_metrics_from_the_running_daemon_to_loopback_or_with_the_token() {
 fn healthz_fails_while_a_letter_waits_and_metrics_show_it() {
     let s = web_site("");
     // Letters go by SMTP to a port where nothing listens: none can be delivered.
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let config = std::fs::read_to_string(s.path().join("redress.toml")).unwrap().replace(
-        "[outbox]\nkind = \"file\"\npath = \"outbox\"\n",
-        &format!("[outbox]\nkind = \"smtp\"\nhost = \"127.0.0.1\"\nport = {port}\ntls = \"plain\"\n"),
-    );
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let config = std::fs::read_to_string(s.path().join("redress.toml"))
+        .unwrap()
+        .replace(
+            "[outbox]\nkind = \"file\"\npath = \"outbox\"\n",
+            &format!(
+                "[outbox]\nkind = \"smtp\"\nhost = \"127.0.0.1\"\nport = {port}\ntls = \"plain\"\n"
+            ),
+        );
     assert!(config.contains("kind = \"smtp\""));
     std::fs::write(s.path().join("redress.toml"), config).unwrap();
     // A complaint recorded two hours ago: its acknowledgement has waited since.
     let two_hours_ago = (chrono::Utc::now() - chrono::Duration::hours(2)).to_rfc3339();
-    s.run(&two_hours_ago, &["new", "--email", "ivy@example.org", "--via", "phone"]);
+    s.run(
+        &two_hours_ago,
+        &["new", "--email", "ivy@example.org", "--via", "phone"],
+    );
     let (child, base) = start(&s, "run");
     let mut text = String::new();
     wait_for("the letter rendered and queued", || {
@@ -583,7 +692,12 @@ fn healthz_fails_while_a_letter_waits_and_metrics_show_it() {
     assert_eq!(status, 503, "{body}");
     let h: serde_json::Value = serde_json::from_str(&body).unwrap();
     assert_eq!(h["status"], "fail");
-    assert!(h["problems"].to_string().contains("waited more than an hour"), "{h}");
+    assert!(
+        h["problems"]
+            .to_string()
+            .contains("waited more than an hour"),
+        "{h}"
+    );
     assert!(h["letters"]["age_seconds"].as_i64().unwrap() >= 7100, "{h}");
     stop(child);
 }
@@ -595,7 +709,10 @@ fn doctor(dir: &Path) -> (i32, String) {
         .current_dir(dir)
         .output()
         .unwrap();
-    (out.status.code().unwrap_or(-1), String::from_utf8(out.stdout).unwrap())
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout).unwrap(),
+    )
 }
 
 /// The line of check `check` with verdict `verdict` (as printed: padded).
@@ -612,20 +729,28 @@ fn doctor_checks_a_real_imap_and_smtp_installation_and_sends_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let dc = support::Dovecot::start(d);
-    let smtp_port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let mut sink = Proc(Some(std::process::Command::new("/usr/bin/python3")
-        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/smtp_auth_sink.py"))
-        .arg(smtp_port.to_string())
-        .arg(d.join("sink"))
-        .arg(dc.cert())
-        .arg(dc.cert().with_file_name("key.pem"))
-        .args(["complaints", "smtp-secret"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("python3-aiosmtpd")));
+    let smtp_port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut sink = Proc(Some(
+        std::process::Command::new("/usr/bin/python3")
+            .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/smtp_auth_sink.py"))
+            .arg(smtp_port.to_string())
+            .arg(d.join("sink"))
+            .arg(dc.cert())
+            .arg(dc.cert().with_file_name("key.pem"))
+            .args(["complaints", "smtp-secret"])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("python3-aiosmtpd"),
+    ));
     let mut ready = String::new();
-    std::io::BufReader::new(sink.child().stdout.take().unwrap()).read_line(&mut ready).unwrap();
+    std::io::BufReader::new(sink.child().stdout.take().unwrap())
+        .read_line(&mut ready)
+        .unwrap();
     assert_eq!(ready.trim(), "ready");
     let secret = |name: &str, text: &str, mode: u32| {
         std::fs::write(d.join(name), text).unwrap();
@@ -646,7 +771,11 @@ fn doctor_checks_a_real_imap_and_smtp_installation_and_sends_nothing() {
         ),
     )
     .unwrap();
-    std::fs::set_permissions(d.join("redress.toml"), std::fs::Permissions::from_mode(0o644)).unwrap();
+    std::fs::set_permissions(
+        d.join("redress.toml"),
+        std::fs::Permissions::from_mode(0o644),
+    )
+    .unwrap();
     let (code, out) = doctor(d);
     assert_eq!(code, 0, "{out}");
     doctor_line(&out, "ok", "config", "policy lgsco-code");
@@ -657,12 +786,24 @@ fn doctor_checks_a_real_imap_and_smtp_installation_and_sends_nothing() {
     doctor_line(&out, "ok", "smtp", "logged in as complaints, nothing sent");
     doctor_line(&out, "skip", "token", "no OAuth2");
     // The test servers' certificates last two days: a warning for each.
-    let line = doctor_line(&out, "warn", "certificate", &format!("mailbox server localhost:{}", dc.imap_port));
+    let line = doctor_line(
+        &out,
+        "warn",
+        "certificate",
+        &format!("mailbox server localhost:{}", dc.imap_port),
+    );
     assert!(line.contains("(1 days from now): renew it soon"), "{line}");
-    doctor_line(&out, "warn", "certificate", &format!("outbox server localhost:{smtp_port}"));
+    doctor_line(
+        &out,
+        "warn",
+        "certificate",
+        &format!("outbox server localhost:{smtp_port}"),
+    );
     assert!(out.ends_with("0 failed, 3 warnings\n"), "{out}");
     // Nothing was sent, nothing made.
-    let sent = std::fs::read_dir(d.join("sink/new")).map(|r| r.count()).unwrap_or(0);
+    let sent = std::fs::read_dir(d.join("sink/new"))
+        .map(|r| r.count())
+        .unwrap_or(0);
     assert_eq!(sent, 0);
     assert!(!d.join("data/redress.db").exists());
     // Wrong passwords, and a secret others can read: each its own failure, exit 1.
@@ -730,27 +871,40 @@ fn litestream_replicates_and_a_restore_after_kill_9_sends_no_letter_twice() {
     let db = s.path().join("data/redress.db");
     let replica = s.path().join("replica");
     // The shipped example, its two paths changed.
-    let yml = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("systemd/litestream.yml"))
-        .unwrap()
-        .replace("/var/lib/redress/redress.db", db.to_str().unwrap())
-        .replace("/var/backups/redress-replica", replica.to_str().unwrap());
+    let yml = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("systemd/litestream.yml"),
+    )
+    .unwrap()
+    .replace("/var/lib/redress/redress.db", db.to_str().unwrap())
+    .replace("/var/backups/redress-replica", replica.to_str().unwrap());
     std::fs::write(s.path().join("litestream.yml"), yml).unwrap();
     // The database exists before Litestream starts watching it: a complaint by phone,
     // recorded now (the daemon keeps the real clock).
-    s.run(&webkit::now(), &["new", "--email", "ann@example.org", "--via", "phone"]);
+    s.run(
+        &webkit::now(),
+        &["new", "--email", "ann@example.org", "--via", "phone"],
+    );
     let replicate = || {
-        Proc(Some(litestream()
-            .args(["replicate", "-config", "litestream.yml"])
-            .current_dir(s.path())
-            .stdout(std::process::Stdio::null())
-            .stderr(std::fs::File::create(s.path().join("litestream.log")).unwrap())
-            .spawn()
-            .expect("litestream (scripts/test.sh installs it)")))
+        Proc(Some(
+            litestream()
+                .args(["replicate", "-config", "litestream.yml"])
+                .current_dir(s.path())
+                .stdout(std::process::Stdio::null())
+                .stderr(std::fs::File::create(s.path().join("litestream.log")).unwrap())
+                .spawn()
+                .expect("litestream (scripts/test.sh installs it)"),
+        ))
     };
     let ls = replicate();
     let (daemon, _) = start(&s, "run");
     // A complaint by mail while both run: the daemon opens a case and sends its letter.
-    s.mail("m1", "Ivy <ivy@example.org>", "Bins", "I wish to complain about my bins.", "ls1@example.org");
+    s.mail(
+        "m1",
+        "Ivy <ivy@example.org>",
+        "Bins",
+        "I wish to complain about my bins.",
+        "ls1@example.org",
+    );
     wait_for("both acknowledgements sent", || {
         letter_statuses(&db) == ["sent", "sent"] && eml_count(&s) == 2
     });
@@ -784,14 +938,26 @@ fn litestream_replicates_and_a_restore_after_kill_9_sends_no_letter_twice() {
         .current_dir(s.path())
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(integrity(&db), "ok");
     assert_eq!(count(&db, "cases"), 2);
     let ls = replicate();
     let (daemon, base) = start(&s, "run");
     // It goes on: new mail makes a new case and one letter; none of the old ones again.
-    s.mail("m2", "Joe <joe@example.org>", "Potholes", "I wish to complain about potholes.", "ls2@example.org");
-    wait_for("the new letter sent", || letter_statuses(&db).len() == 3 && eml_count(&s) == 3);
+    s.mail(
+        "m2",
+        "Joe <joe@example.org>",
+        "Potholes",
+        "I wish to complain about potholes.",
+        "ls2@example.org",
+    );
+    wait_for("the new letter sent", || {
+        letter_statuses(&db).len() == 3 && eml_count(&s) == 3
+    });
     std::thread::sleep(std::time::Duration::from_secs(6)); // an outbox pass or more
     assert_eq!(eml_count(&s), 3, "a letter went twice");
     assert_eq!(letter_statuses(&db), ["sent", "sent", "sent"]);
@@ -810,7 +976,11 @@ fn curl(ca: &Path, url: &str, extra: &[&str]) -> (u16, String, String) {
         .arg(url)
         .output()
         .expect("curl");
-    assert!(out.status.success(), "curl {url}: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "curl {url}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
     let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
     let code = head.split_whitespace().nth(1).unwrap().parse().unwrap();
@@ -825,20 +995,41 @@ fn the_nginx_example_serves_the_desk_over_tls_and_keeps_metrics_off_it() {
     let dir = s.path().join("nginx");
     std::fs::create_dir_all(dir.join("tmp")).unwrap();
     let (cert, key) = support::make_cert(&dir, support::ServerCert::Leaf);
-    let free = || std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let free = || {
+        std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port()
+    };
     let (http, https) = (free(), free());
-    let site = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/nginx-redress.conf"))
-        .unwrap()
-        .replace("listen 80;", &format!("listen 127.0.0.1:{http};"))
-        .replace("listen 443 ssl http2;", &format!("listen 127.0.0.1:{https} ssl http2;"))
-        .replace("/etc/ssl/certs/complaints.example.gov.uk.pem", cert.to_str().unwrap())
-        .replace("/etc/ssl/private/complaints.example.gov.uk.key", key.to_str().unwrap())
-        .replace("127.0.0.1:8080", &format!("127.0.0.1:{desk_port}"))
-        .replace("complaints.example.gov.uk", "127.0.0.1");
+    let site = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/nginx-redress.conf"),
+    )
+    .unwrap()
+    .replace("listen 80;", &format!("listen 127.0.0.1:{http};"))
+    .replace(
+        "listen 443 ssl http2;",
+        &format!("listen 127.0.0.1:{https} ssl http2;"),
+    )
+    .replace(
+        "/etc/ssl/certs/complaints.example.gov.uk.pem",
+        cert.to_str().unwrap(),
+    )
+    .replace(
+        "/etc/ssl/private/complaints.example.gov.uk.key",
+        key.to_str().unwrap(),
+    )
+    .replace("127.0.0.1:8080", &format!("127.0.0.1:{desk_port}"))
+    .replace("complaints.example.gov.uk", "127.0.0.1");
     assert!(site.contains(&format!("127.0.0.1:{desk_port}")), "{site}");
     let d = dir.display();
     // SAFETY: geteuid only reads the process's user id.
-    let user = if unsafe { libc::geteuid() } == 0 { "user root;\n" } else { "" };
+    let user = if unsafe { libc::geteuid() } == 0 {
+        "user root;\n"
+    } else {
+        ""
+    };
     std::fs::write(
         dir.join("nginx.conf"),
         format!(
@@ -848,14 +1039,16 @@ fn the_nginx_example_serves_the_desk_over_tls_and_keeps_metrics_off_it() {
         ),
     )
     .unwrap();
-    let nginx = Proc(Some(std::process::Command::new("nginx")
-        .args(["-c"])
-        .arg(dir.join("nginx.conf"))
-        .arg("-p")
-        .arg(&dir)
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("nginx (Debian's nginx; scripts/test.sh installs it)")));
+    let nginx = Proc(Some(
+        std::process::Command::new("nginx")
+            .args(["-c"])
+            .arg(dir.join("nginx.conf"))
+            .arg("-p")
+            .arg(&dir)
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("nginx (Debian's nginx; scripts/test.sh installs it)"),
+    ));
     let url = |path: &str| format!("https://127.0.0.1:{https}{path}");
     wait_for("nginx listening", || {
         std::net::TcpStream::connect(("127.0.0.1", https)).is_ok()
@@ -864,21 +1057,35 @@ fn the_nginx_example_serves_the_desk_over_tls_and_keeps_metrics_off_it() {
     let (code, head, body) = curl(&cert, &url("/sign-in"), &[]);
     assert_eq!(code, 200, "{head}{body}");
     assert!(body.contains("Sign in"), "{body}");
-    assert!(head.contains("strict-transport-security: max-age=63072000"), "{head}");
-    assert!(head.contains("set-cookie: redress_sign_in=") && head.contains("; secure"), "{head}");
+    assert!(
+        head.contains("strict-transport-security: max-age=63072000"),
+        "{head}"
+    );
+    assert!(
+        head.contains("set-cookie: redress_sign_in=") && head.contains("; secure"),
+        "{head}"
+    );
     // Plain HTTP is sent to https.
     let (code, head, _) = curl(&cert, &format!("http://127.0.0.1:{http}/cases"), &[]);
     assert_eq!(code, 301, "{head}");
-    assert!(head.contains(&format!("location: https://127.0.0.1/cases")), "{head}");
+    assert!(head.contains("location: https://127.0.0.1/cases"), "{head}");
     // Health and metrics are not served through the proxy.
     for path in ["/metrics", "/healthz"] {
         assert_eq!(curl(&cert, &url(path), &[]).0, 404, "{path}");
     }
     // And were they let through, the forwarding header nginx adds would refuse them.
-    let (code, _, _) = curl(&cert, &format!("{base}/metrics"), &["-H", "X-Forwarded-For: 203.0.113.9"]);
+    let (code, _, _) = curl(
+        &cert,
+        &format!("{base}/metrics"),
+        &["-H", "X-Forwarded-For: 203.0.113.9"],
+    );
     assert_eq!(code, 401);
     // A client cannot name itself to the desk through the proxy's SSO header.
-    let (code, _, body) = curl(&cert, &url("/"), &["-H", "X-Forwarded-Email: admin@council.example"]);
+    let (code, _, body) = curl(
+        &cert,
+        &url("/"),
+        &["-H", "X-Forwarded-Email: admin@council.example"],
+    );
     assert_ne!(code, 200, "{body}");
     drop(nginx); // SIGTERM: nginx stops its workers too
     stop(desk);

@@ -71,10 +71,7 @@ pub fn run(config: Option<&Path>, now: DateTime<Utc>) -> Result<ExitCode> {
     outbox(&cfg, &mut r);
     tokens(&cfg, &mut r);
     certificates(&cfg, now, &mut r);
-    println!(
-        "{} failed, {} warnings",
-        r.failed, r.warned
-    );
+    println!("{} failed, {} warnings", r.failed, r.warned);
     Ok(if r.failed > 0 {
         ExitCode::from(1)
     } else {
@@ -83,7 +80,9 @@ pub fn run(config: Option<&Path>, now: DateTime<Utc>) -> Result<ExitCode> {
 }
 
 fn mode(p: &Path) -> Option<u32> {
-    std::fs::metadata(p).ok().map(|m| m.permissions().mode() & 0o7777)
+    std::fs::metadata(p)
+        .ok()
+        .map(|m| m.permissions().mode() & 0o7777)
 }
 
 /// The files holding secrets: readable by their owner only.
@@ -132,21 +131,39 @@ fn permissions(cfg: &Config, r: &mut Report) {
             Some(m) if m & 0o022 != 0 => r.line(
                 "FAIL",
                 "permissions",
-                format!("{} is {m:04o}: others could change what redress does (chmod go-w)", file.display()),
+                format!(
+                    "{} is {m:04o}: others could change what redress does (chmod go-w)",
+                    file.display()
+                ),
             ),
             Some(m) => r.line("ok", "permissions", format!("{} {m:04o}", file.display())),
-            None => r.line("FAIL", "permissions", format!("{}: cannot read its mode", file.display())),
+            None => r.line(
+                "FAIL",
+                "permissions",
+                format!("{}: cannot read its mode", file.display()),
+            ),
         }
     }
     for (what, f) in secret_files(cfg) {
         match mode(&f) {
-            None => r.line("FAIL", "permissions", format!("{what} {}: cannot be read", f.display())),
+            None => r.line(
+                "FAIL",
+                "permissions",
+                format!("{what} {}: cannot be read", f.display()),
+            ),
             Some(m) if m & 0o077 != 0 => r.line(
                 "FAIL",
                 "permissions",
-                format!("{what} {} is {m:04o}: a secret readable by others (chmod 600)", f.display()),
+                format!(
+                    "{what} {} is {m:04o}: a secret readable by others (chmod 600)",
+                    f.display()
+                ),
             ),
-            Some(m) => r.line("ok", "permissions", format!("{what} {} {m:04o}", f.display())),
+            Some(m) => r.line(
+                "ok",
+                "permissions",
+                format!("{what} {} {m:04o}", f.display()),
+            ),
         }
     }
     // Folders may be open to their group (systemd's StateDirectoryMode=0750 under
@@ -172,10 +189,18 @@ fn permissions(cfg: &Config, r: &mut Report) {
                 format!(
                     "{what} {} is {m:04o}: personal data open to others ({})",
                     p.display(),
-                    if forbidden == 0o007 { "chmod o-rwx" } else { "chmod go-rwx" }
+                    if forbidden == 0o007 {
+                        "chmod o-rwx"
+                    } else {
+                        "chmod go-rwx"
+                    }
                 ),
             ),
-            Some(m) => r.line("ok", "permissions", format!("{what} {} {m:04o}", p.display())),
+            Some(m) => r.line(
+                "ok",
+                "permissions",
+                format!("{what} {} {m:04o}", p.display()),
+            ),
         }
     }
 }
@@ -246,7 +271,10 @@ fn mailbox(cfg: &Config, r: &mut Report) {
                 r.line(
                     "warn",
                     "mailbox",
-                    format!("Maildir {}: not there yet (made at first start)", path.display()),
+                    format!(
+                        "Maildir {}: not there yet (made at first start)",
+                        path.display()
+                    ),
                 );
             }
         }
@@ -262,9 +290,11 @@ fn mailbox(cfg: &Config, r: &mut Report) {
 
 fn outbox(cfg: &Config, r: &mut Report) {
     match &cfg.outbox {
-        OutboxConfig::File { path } => {
-            r.line("ok", "outbox", format!("letters written to {}", path.display()))
-        }
+        OutboxConfig::File { path } => r.line(
+            "ok",
+            "outbox",
+            format!("letters written to {}", path.display()),
+        ),
         OutboxConfig::Smtp(_) => r.result("smtp", crate::outbox::transport::check_login(cfg)),
     }
 }
@@ -313,24 +343,57 @@ fn expiry_line(r: &mut Report, what: &str, at: DateTime<Utc>, now: DateTime<Utc>
 fn certificates(cfg: &Config, now: DateTime<Utc>, r: &mut Report) {
     use crate::tls::Begins;
     let mut any = false;
-    let mut server = |r: &mut Report, what: &str, host: &str, port: u16, begins: Begins, ca: Option<&Path>| {
-        any = true;
-        match crate::tls::server_certificate_expiry(what, host, port, begins, ca) {
-            Ok(at) => expiry_line(r, &format!("{what} server {host}:{port}"), at, now),
-            Err(e) => r.line("FAIL", "certificate", format!("{what} server {host}:{port}: {e}")),
-        }
-    };
+    let mut server =
+        |r: &mut Report, what: &str, host: &str, port: u16, begins: Begins, ca: Option<&Path>| {
+            any = true;
+            match crate::tls::server_certificate_expiry(what, host, port, begins, ca) {
+                Ok(at) => expiry_line(r, &format!("{what} server {host}:{port}"), at, now),
+                Err(e) => r.line(
+                    "FAIL",
+                    "certificate",
+                    format!("{what} server {host}:{port}: {e}"),
+                ),
+            }
+        };
     if let MailboxConfig::Imap(i) = &cfg.mailbox {
         match i.tls.as_str() {
-            "implicit" => server(r, "mailbox", &i.host, i.port.unwrap_or(993), Begins::Implicit, i.ca_file.as_deref()),
-            "starttls" => server(r, "mailbox", &i.host, i.port.unwrap_or(143), Begins::ImapStarttls, i.ca_file.as_deref()),
+            "implicit" => server(
+                r,
+                "mailbox",
+                &i.host,
+                i.port.unwrap_or(993),
+                Begins::Implicit,
+                i.ca_file.as_deref(),
+            ),
+            "starttls" => server(
+                r,
+                "mailbox",
+                &i.host,
+                i.port.unwrap_or(143),
+                Begins::ImapStarttls,
+                i.ca_file.as_deref(),
+            ),
             _ => {}
         }
     }
     if let OutboxConfig::Smtp(s) = &cfg.outbox {
         match s.tls.as_str() {
-            "implicit" => server(r, "outbox", &s.host, s.port.unwrap_or(465), Begins::Implicit, s.ca_file.as_deref()),
-            "starttls" => server(r, "outbox", &s.host, s.port.unwrap_or(587), Begins::SmtpStarttls, s.ca_file.as_deref()),
+            "implicit" => server(
+                r,
+                "outbox",
+                &s.host,
+                s.port.unwrap_or(465),
+                Begins::Implicit,
+                s.ca_file.as_deref(),
+            ),
+            "starttls" => server(
+                r,
+                "outbox",
+                &s.host,
+                s.port.unwrap_or(587),
+                Begins::SmtpStarttls,
+                s.ca_file.as_deref(),
+            ),
             _ => {}
         }
     }
@@ -357,10 +420,18 @@ fn certificates(cfg: &Config, now: DateTime<Utc>, r: &mut Report) {
             .and_then(|c| crate::tls::not_after(&c))
         {
             Some(at) => expiry_line(r, &what, at, now),
-            None => r.line("FAIL", "certificate", format!("{what}: cannot read its expiry")),
+            None => r.line(
+                "FAIL",
+                "certificate",
+                format!("{what}: cannot read its expiry"),
+            ),
         }
     }
     if !any {
-        r.line("skip", "certificate", "no TLS server or client certificate configured");
+        r.line(
+            "skip",
+            "certificate",
+            "no TLS server or client certificate configured",
+        );
     }
 }

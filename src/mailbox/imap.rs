@@ -771,18 +771,6 @@ pub async fn watch(
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::uid_set;
-
-    #[test]
-    fn uid_sets_use_ranges_for_runs() {
-        assert_eq!(uid_set(&[1, 2, 3, 5, 7, 8]), "1:3,5,7:8");
-        assert_eq!(uid_set(&[4]), "4");
-        assert_eq!(uid_set(&[]), "");
-    }
-}
-
 /// `redress doctor`: connect, secure and log in as the daemon would, select the
 /// folder, and log out. What it found, in words (how many messages are there).
 pub async fn check_login(cfg: &ImapConfig) -> Result<String, MailboxError> {
@@ -800,4 +788,16 @@ pub async fn check_login(cfg: &ImapConfig) -> Result<String, MailboxError> {
         cfg.folder,
         mailbox.exists
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::uid_set;
+
+    #[test]
+    fn uid_sets_use_ranges_for_runs() {
+        assert_eq!(uid_set(&[1, 2, 3, 5, 7, 8]), "1:3,5,7:8");
+        assert_eq!(uid_set(&[4]), "4");
+        assert_eq!(uid_set(&[]), "");
+    }
 }

@@ -315,28 +315,6 @@ fn write_eml(dir: &Path, message_id: &str, bytes: &[u8]) -> std::io::Result<Stri
     Ok(format!("written to {}", dest.display()))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn eml_names_are_stable_and_safe() {
-        assert_eq!(
-            eml_file_name("<bnes-2026-00042.acknowledgement.7@bathnes.gov.uk>"),
-            "bnes-2026-00042.acknowledgement.7@bathnes.gov.uk.eml"
-        );
-        assert_eq!(eml_file_name("<a/b\\c>"), "a_b_c.eml");
-    }
-
-    #[test]
-    fn plaintext_is_only_for_loopback() {
-        assert!(is_loopback("127.0.0.1"));
-        assert!(is_loopback("localhost"));
-        assert!(is_loopback("::1"));
-        assert!(!is_loopback("smtp.example.gov.uk"));
-    }
-}
-
 /// `redress doctor`: connect to the SMTP server, secure the connection and log in as
 /// the outbox would (with a fresh OAuth2 token where configured), then say goodbye:
 /// nothing is sent. What it did, in words.
@@ -362,7 +340,10 @@ pub fn check_login(config: &Config) -> std::result::Result<String, String> {
     };
     match t.test_connection() {
         Ok(true) => Ok(match (&c.user, &c.oauth2) {
-            (_, Some(o)) => format!("{server}: logged in as {} (OAuth2), nothing sent", crate::oauth::user(o)),
+            (_, Some(o)) => format!(
+                "{server}: logged in as {} (OAuth2), nothing sent",
+                crate::oauth::user(o)
+            ),
             (Some(u), None) => format!("{server}: logged in as {u}, nothing sent"),
             (None, None) => format!("{server}: connected (no login configured), nothing sent"),
         }),
@@ -370,5 +351,27 @@ pub fn check_login(config: &Config) -> std::result::Result<String, String> {
         Err(e) => Err(match classify(&server, &c.host, c.ca_file.as_deref(), e) {
             Failure::Temporary { msg, .. } | Failure::Permanent(msg) => msg,
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn eml_names_are_stable_and_safe() {
+        assert_eq!(
+            eml_file_name("<bnes-2026-00042.acknowledgement.7@bathnes.gov.uk>"),
+            "bnes-2026-00042.acknowledgement.7@bathnes.gov.uk.eml"
+        );
+        assert_eq!(eml_file_name("<a/b\\c>"), "a_b_c.eml");
+    }
+
+    #[test]
+    fn plaintext_is_only_for_loopback() {
+        assert!(is_loopback("127.0.0.1"));
+        assert!(is_loopback("localhost"));
+        assert!(is_loopback("::1"));
+        assert!(!is_loopback("smtp.example.gov.uk"));
     }
 }

@@ -80,7 +80,9 @@ pub fn check_file(path: &Path) -> Result<Checked> {
         )? == 1)
     };
     if version < 1 || !has("cases")? || !has("letters")? {
-        return Err(open_err("not a Redress database (no cases or letters)".into()));
+        return Err(open_err(
+            "not a Redress database (no cases or letters)".into(),
+        ));
     }
     let count = |table: &str| -> Result<i64> {
         Ok(conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))?)

@@ -202,7 +202,7 @@ impl Store {
             path: path.display().to_string(),
             msg: e.to_string(),
         })?;
-        Store::setup(conn, &path.display().to_string(), MIGRATIONS.len())
+        Store::setup(conn, &path.display().to_string())
     }
 
     /// Open `path` and migrate it only up to schema version `version` (no further):
@@ -214,14 +214,23 @@ impl Store {
             path: path.display().to_string(),
             msg: e.to_string(),
         })?;
-        Store::setup(conn, &path.display().to_string(), version.min(MIGRATIONS.len()))
+        Store::setup_to(
+            conn,
+            &path.display().to_string(),
+            version.min(MIGRATIONS.len()),
+        )
     }
 
     pub fn open_in_memory() -> Result<Store> {
-        Store::setup(Connection::open_in_memory()?, ":memory:", MIGRATIONS.len())
+        Store::setup(Connection::open_in_memory()?, ":memory:")
     }
 
-    fn setup(mut conn: Connection, path: &str, upto: usize) -> Result<Store> {
+    fn setup(conn: Connection, path: &str) -> Result<Store> {
+        Store::setup_to(conn, path, MIGRATIONS.len())
+    }
+
+    /// [`Store::setup`], migrating up to schema version `upto` only.
+    fn setup_to(mut conn: Connection, path: &str, upto: usize) -> Result<Store> {
         conn.busy_timeout(BUSY_TIMEOUT)?;
         // Turning a new file to WAL needs it alone: two processes opening it together
         // would each be refused at once (SQLite does not wait there), so try again.
@@ -520,9 +529,9 @@ pub(crate) use search::index_new as index_new_for_search;
 pub mod auto_letters;
 pub mod backup;
 pub mod digest;
-pub mod health;
 #[cfg(feature = "bench")]
 pub mod fixtures;
+pub mod health;
 pub mod messages;
 pub mod notifications;
 pub mod outbox;

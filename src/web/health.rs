@@ -254,7 +254,11 @@ pub fn exposition(figures: Option<&Figures>, now: DateTime<Utc>) -> String {
         let mut statuses: Vec<(String, i64)> = LETTER_STATUSES
             .iter()
             .map(|s| {
-                let n = f.letters.iter().find(|(k, _)| k == s).map_or(0, |(_, n)| *n);
+                let n = f
+                    .letters
+                    .iter()
+                    .find(|(k, _)| k == s)
+                    .map_or(0, |(_, n)| *n);
                 (s.to_string(), n)
             })
             .collect();
@@ -314,7 +318,11 @@ pub fn exposition(figures: Option<&Figures>, now: DateTime<Utc>) -> String {
             "Whether each daemon task is running (1) or waiting to restart (0).",
         );
         for (name, t) in &tasks {
-            let _ = writeln!(out, "redress_task_up{{task=\"{name}\"}} {}", t.running as u8);
+            let _ = writeln!(
+                out,
+                "redress_task_up{{task=\"{name}\"}} {}",
+                t.running as u8
+            );
         }
         family(
             &mut out,
@@ -323,7 +331,11 @@ pub fn exposition(figures: Option<&Figures>, now: DateTime<Utc>) -> String {
             "Times each daemon task failed and was restarted.",
         );
         for (name, t) in &tasks {
-            let _ = writeln!(out, "redress_task_restarts_total{{task=\"{name}\"}} {}", t.restarts);
+            let _ = writeln!(
+                out,
+                "redress_task_restarts_total{{task=\"{name}\"}} {}",
+                t.restarts
+            );
         }
     }
     let (buckets, count, sum) = crate::health::latency();
