@@ -2,7 +2,8 @@
 //! daemon is running.
 //!
 //! - **Backup** ([`backup_to`]): a consistent snapshot while the daemon and the desk go
-//!   on writing ([`Store::snapshot_into`], SQLite's `VACUUM INTO`), written to a hidden
+//!   on writing ([`copy_file`], SQLite's `VACUUM INTO` on a read-only connection: the
+//!   database is never migrated by a backup), written to a hidden
 //!   partial file made 0600 first, checked ([`check_file`]: `PRAGMA integrity_check`,
 //!   Redress's tables, the schema version), synced, and only then renamed to its name.
 //!   A failed backup leaves no file that looks like a backup.
@@ -160,13 +161,13 @@ pub fn backup_to(cfg: &Config, out: &Path) -> Result<Written> {
     if out.exists() || out.is_symlink() {
         bail!("{} exists: a backup never overwrites a file", out.display());
     }
-    let store = Store::open(&db).with_context(|| format!("opening {}", db.display()))?;
     let partial = partial_beside(out, "partial");
     let _ = fs::remove_file(&partial);
     new_private_file(&partial)?;
     let written = (|| -> Result<Checked> {
-        store
-            .snapshot_into(&partial)
+        // Read-only: a backup never migrates the database, so one taken by a newly
+        // installed binary before its first start is the old schema, to roll back to.
+        copy_file(&db, &partial)
             .with_context(|| format!("copying {} to {}", db.display(), partial.display()))?;
         let checked = check_file(&partial).context("checking the copy")?;
         fs::set_permissions(&partial, fs::Permissions::from_mode(0o600))?;

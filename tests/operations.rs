@@ -432,6 +432,23 @@ fn a_database_at_every_earlier_schema_version_upgrades_with_its_data() {
         assert_eq!(out.trim(), version.to_string());
         insert_v1_rows(&db, 2);
         assert_eq!(user_version(&db), version);
+        // A backup (step 1 of upgrading, by the new binary) copies it as it is: the old
+        // schema, to roll back to; the database itself is not migrated by it.
+        s.run(NOW, &["backup", "--out", "before-upgrade.db"]);
+        assert_eq!(user_version(&db), version);
+        assert_eq!(user_version(&s.path().join("before-upgrade.db")), version);
+        if version == current - 1 {
+            // doctor says the database is behind, and changes nothing.
+            let (code, out) = doctor(s.path());
+            assert_eq!(code, 0, "{out}");
+            doctor_line(
+                &out,
+                "warn",
+                "database",
+                &format!("schema version {version}; this redress upgrades it to {current}"),
+            );
+            assert_eq!(user_version(&db), version);
+        }
         let before = row_counts(&db);
         // Any command upgrades it: to the current version, every row kept.
         let cases = s.run(NOW, &["cases", "--json"]);

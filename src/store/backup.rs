@@ -1,5 +1,6 @@
 //! Copies of the database: a consistent snapshot taken while other connections write
-//! (`VACUUM INTO`, one read transaction: WAL lets the writers go on), and the check of
+//! ([`copy_file`]: `VACUUM INTO` from a read-only connection, one read transaction, so
+//! WAL lets the writers go on and nothing is migrated), and the check of
 //! a copy before it is kept or restored (integrity, schema version, that it is a
 //! Redress database at all). Only SQL and SQLite here; the files around it (names,
 //! modes, renames, the daemon's lock) are [`crate::backup`]'s.
@@ -7,7 +8,7 @@
 use rusqlite::{Connection, OpenFlags};
 use std::path::Path;
 
-use super::{Result, Store, StoreError, MIGRATIONS};
+use super::{Result, StoreError, MIGRATIONS};
 
 /// What a database file holds, as far as a backup or restore needs to know.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -23,21 +24,6 @@ pub struct Checked {
 /// The schema version this build of Redress brings a database to.
 pub fn current_version() -> usize {
     MIGRATIONS.len()
-}
-
-impl Store {
-    /// Write a consistent copy of the whole database to `out`, which must not exist or
-    /// be an empty file (made beforehand with the mode wanted). Other connections and
-    /// processes go on reading and writing meanwhile; the copy is the database as of
-    /// the moment it started.
-    pub fn snapshot_into(&self, out: &Path) -> Result<()> {
-        let target = out.to_str().ok_or_else(|| StoreError::Open {
-            path: out.display().to_string(),
-            msg: "the path is not UTF-8".into(),
-        })?;
-        self.conn.execute("VACUUM INTO ?1", [target])?;
-        Ok(())
-    }
 }
 
 /// Open `path` read-only and check it: `PRAGMA integrity_check` says ok, it has
