@@ -1157,7 +1157,7 @@ impl Config {
                 });
             }
         }
-        let backups = raw
+        let backups: Vec<BackupSchedule> = raw
             .backup
             .into_iter()
             .map(|mut b| {
@@ -1165,6 +1165,27 @@ impl Config {
                 b
             })
             .collect();
+        // Each schedule keeps its newest `keep` files of its folder: two sharing a
+        // folder would remove each other's.
+        let folder = |b: &BackupSchedule| {
+            b.dir
+                .clone()
+                .unwrap_or_else(|| resolve(&raw.data_dir).join("backups"))
+        };
+        for (i, b) in backups.iter().enumerate() {
+            if let Some(o) = backups[..i].iter().find(|o| folder(o) == folder(b)) {
+                return Err(ConfigError::Invalid {
+                    file: file.to_string(),
+                    line: line_of(src, "[[backup]]"),
+                    msg: format!(
+                        "backups '{}' and '{}' share the folder {}: give each its own dir (each keeps the newest files there)",
+                        o.name,
+                        b.name,
+                        folder(b).display()
+                    ),
+                });
+            }
+        }
         let mut web = check_web(raw.web, src, file)?;
         web.metrics_token_file = web.metrics_token_file.as_deref().map(resolve);
         Ok(Config {

@@ -357,6 +357,17 @@ fn scheduled_backups_fire_on_their_cron_and_keep_the_newest_n() {
     );
     let err = bad.fails(NOW, &["cases"]);
     assert!(err.contains("keep must be at least 1"), "{err}");
+    // Two schedules in one folder would remove each other's files: refused.
+    let bad = Site::with(
+        "lgsco-code",
+        "EX",
+        "[[backup]]\nname = \"a\"\nschedule = \"0 15 2 * * *\"\n[[backup]]\nname = \"b\"\nschedule = \"0 15 3 * * *\"\n",
+    );
+    let err = bad.fails(NOW, &["cases"]);
+    assert!(
+        err.contains("backups 'a' and 'b' share the folder"),
+        "{err}"
+    );
 }
 
 /// Rows as schema version 1 knows them: a customer, a case with its deadline, an event
