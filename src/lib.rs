@@ -33,6 +33,8 @@
 //! - [`scheduler`]: digests, reports and retention on their schedules.
 //! - [`retention`]: erasing personal data past its destruction date.
 //! - [`subject_access`]: everything held about one person, exported.
+//! - [`backup`]: consistent backups (by hand and on a schedule), restores, and the
+//!   lock that tells a restore the daemon is running.
 //!
 //! **Edges**
 //! - [`mailbox`]: Maildir and IMAP sources; `Source::watch` owns IDLE.
@@ -40,12 +42,15 @@
 //! - [`oauth`]: OAuth2 client-credentials tokens for Microsoft 365 and Google mailboxes.
 //! - [`daemon`]: `redress run`, three tasks and one shutdown.
 //! - [`notify`]: systemd readiness and watchdog.
+//! - [`health`]: what this process knows of itself (tasks, mail counts, desk
+//!   latency) for the desk's `/healthz` and `/metrics`.
 //! - [`config`]: the configuration file.
 //! - [`cli`]: the command tree, one file per noun.
 //! - [`web`]: the officers' web desk (axum, Tera pages, GOV.UK Frontend).
 pub mod accounts;
 pub mod actions;
 pub mod admission;
+pub mod backup;
 pub mod calendar;
 pub mod case;
 pub mod cli;
@@ -53,6 +58,7 @@ pub mod config;
 pub mod daemon;
 pub mod deadline;
 pub mod escape;
+pub mod health;
 pub mod ingest;
 pub mod jwt;
 pub mod letter;

@@ -179,7 +179,39 @@ pub fn run_reports_and_retention(
             tracing::info!(cases = plan.due.len(), ?erased, "retention pass");
         }
     }
+    run_backups(store, cfg, now)?;
     Ok(queued)
+}
+
+/// The `[[backup]]` schedules that have come round: each takes one backup and keeps
+/// its newest files. A backup that fails (a full disk) is logged as an error and
+/// counted as fired, so it is not tried again every tick; the next firing tries again.
+pub fn run_backups(store: &mut Store, cfg: &Config, now: DateTime<Utc>) -> Result<usize> {
+    let mut done = 0;
+    for b in &cfg.backups {
+        let key = format!("backup:{}", b.name);
+        if due_firing(store, &key, &b.schedule, now)?.is_none() {
+            continue;
+        }
+        match crate::backup::run_scheduled(cfg, b, now) {
+            Ok((w, removed)) => {
+                done += 1;
+                tracing::info!(
+                    backup = %b.name,
+                    file = %w.file.display(),
+                    bytes = w.bytes,
+                    ms = w.millis as u64,
+                    removed = removed.len(),
+                    "backup written"
+                );
+            }
+            Err(e) => {
+                tracing::error!(backup = %b.name, error = %format!("{e:#}"), "backup failed");
+            }
+        }
+        store.schedule_fired(&key, now)?;
+    }
+    Ok(done)
 }
 
 #[cfg(test)]

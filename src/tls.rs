@@ -230,3 +230,142 @@ mod tests {
         assert_eq!(explain(&e, "mailbox", "h", None), "TLS: connection reset");
     }
 }
+
+/// How a server's TLS begins, for [`server_certificate_expiry`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Begins {
+    /// TLS from the first byte (IMAPS 993, SMTPS 465).
+    Implicit,
+    /// IMAP's STARTTLS after the greeting.
+    ImapStarttls,
+    /// SMTP's STARTTLS after the greeting and EHLO.
+    SmtpStarttls,
+}
+
+/// Connect to `host:port` as the daemon would (the same roots and `ca_file`), complete
+/// the TLS handshake (after STARTTLS where asked), and return when the server's own
+/// certificate expires. A certificate that does not verify is an error in words, as
+/// [`explain`] gives it. Blocking, with 20-second timeouts: for `redress doctor`.
+pub fn server_certificate_expiry(
+    what: &str,
+    host: &str,
+    port: u16,
+    begins: Begins,
+    ca_file: Option<&Path>,
+) -> Result<chrono::DateTime<chrono::Utc>, String> {
+    use std::io::{BufRead, BufReader, Write};
+    let timeout = Some(std::time::Duration::from_secs(20));
+    let mut tcp = std::net::TcpStream::connect((host, port))
+        .map_err(|e| format!("cannot reach {host}:{port}: {e}"))?;
+    tcp.set_read_timeout(timeout).map_err(|e| e.to_string())?;
+    tcp.set_write_timeout(timeout).map_err(|e| e.to_string())?;
+    // Read lines until one for which `last` holds; its text.
+    let read_until = |r: &mut BufReader<&std::net::TcpStream>, last: &dyn Fn(&str) -> bool| loop {
+        let mut line = String::new();
+        let n = r
+            .read_line(&mut line)
+            .map_err(|e| format!("{host}:{port}: {e}"))?;
+        if n == 0 {
+            return Err(format!("{host}:{port} closed the connection"));
+        }
+        if last(&line) {
+            return Ok(line);
+        }
+    };
+    match begins {
+        Begins::Implicit => {}
+        Begins::ImapStarttls => {
+            let mut r = BufReader::new(&tcp);
+            read_until(&mut r, &|l| l.starts_with("* "))?;
+            (&tcp)
+                .write_all(b"d1 STARTTLS\r\n")
+                .map_err(|e| e.to_string())?;
+            let answer = read_until(&mut r, &|l| l.starts_with("d1 "))?;
+            if !answer.to_ascii_uppercase().starts_with("D1 OK") {
+                return Err(format!("{host}:{port} refused STARTTLS: {}", answer.trim()));
+            }
+        }
+        Begins::SmtpStarttls => {
+            let mut r = BufReader::new(&tcp);
+            read_until(&mut r, &|l| l.len() >= 4 && &l[3..4] == " ")?;
+            (&tcp)
+                .write_all(b"EHLO redress-doctor\r\n")
+                .map_err(|e| e.to_string())?;
+            read_until(&mut r, &|l| l.len() >= 4 && &l[3..4] == " ")?;
+            (&tcp)
+                .write_all(b"STARTTLS\r\n")
+                .map_err(|e| e.to_string())?;
+            let answer = read_until(&mut r, &|l| l.len() >= 4 && &l[3..4] == " ")?;
+            if !answer.starts_with("220") {
+                return Err(format!("{host}:{port} refused STARTTLS: {}", answer.trim()));
+            }
+        }
+    }
+    let name = rustls::pki_types::ServerName::try_from(host.to_string())
+        .map_err(|e| format!("bad host name {host}: {e}"))?;
+    let mut conn =
+        rustls::ClientConnection::new(client_config(ca_file)?, name).map_err(|e| e.to_string())?;
+    while conn.is_handshaking() {
+        conn.complete_io(&mut tcp)
+            .map_err(|e| explain(&e, what, host, ca_file))?;
+    }
+    let der = conn
+        .peer_certificates()
+        .and_then(|c| c.first())
+        .ok_or_else(|| format!("{host}:{port} sent no certificate"))?;
+    not_after(der).ok_or_else(|| format!("{host}:{port}: cannot read the certificate's expiry"))
+}
+
+/// The `notAfter` of a DER X.509 certificate (Certificate → TBSCertificate →
+/// validity), read with just enough DER to get there.
+pub fn not_after(der: &[u8]) -> Option<chrono::DateTime<chrono::Utc>> {
+    // One TLV: (tag, contents, the bytes after it).
+    fn tlv(b: &[u8]) -> Option<(u8, &[u8], &[u8])> {
+        let (&tag, b) = b.split_first()?;
+        let (&first, mut b) = b.split_first()?;
+        let len = if first < 0x80 {
+            first as usize
+        } else {
+            let n = (first & 0x7f) as usize;
+            if n == 0 || n > 4 || b.len() < n {
+                return None;
+            }
+            let len = b[..n].iter().fold(0usize, |a, x| (a << 8) | *x as usize);
+            b = &b[n..];
+            len
+        };
+        (b.len() >= len).then(|| (tag, &b[..len], &b[len..]))
+    }
+    let (0x30, cert, _) = tlv(der)? else {
+        return None;
+    };
+    let (0x30, tbs, _) = tlv(cert)? else {
+        return None;
+    };
+    let mut rest = tbs;
+    let (tag, _, r) = tlv(rest)?;
+    if tag == 0xa0 {
+        rest = r; // the explicit version
+    }
+    for _ in 0..3 {
+        rest = tlv(rest)?.2; // serial number, signature algorithm, issuer
+    }
+    let (0x30, validity, _) = tlv(rest)? else {
+        return None;
+    };
+    let (_, _, after) = tlv(validity)?;
+    let (tag, time, _) = tlv(after)?;
+    let text = std::str::from_utf8(time).ok()?;
+    let full = match tag {
+        // UTCTime: YYMMDDHHMMSSZ, years 1950-2049.
+        0x17 if text.len() == 13 => {
+            let yy: u32 = text[..2].parse().ok()?;
+            format!("{}{text}", if yy < 50 { "20" } else { "19" })
+        }
+        0x18 if text.len() == 15 => text.to_string(),
+        _ => return None,
+    };
+    chrono::NaiveDateTime::parse_from_str(&full, "%Y%m%d%H%M%SZ")
+        .ok()
+        .map(|t| t.and_utc())
+}

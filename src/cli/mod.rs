@@ -10,7 +10,9 @@ use std::process::ExitCode;
 use crate::config::Config;
 use crate::store::Store;
 
+mod backup;
 mod cases;
+mod doctor;
 mod export;
 mod letter;
 mod message;
@@ -27,7 +29,7 @@ mod workdays;
 
 /// Redress: a UK council's complaints inbox, run by its published policy.
 #[derive(Debug, Parser)]
-#[command(name = "redress", version, about, propagate_version = true)]
+#[command(name = "redress", version = backup::version_line(), about, propagate_version = true)]
 pub struct Cli {
     /// Configuration file (TOML). Without it, the zero-setup default: ./maildir in, ./outbox out, ./data/redress.db.
     #[arg(long, global = true, value_name = "FILE", env = "REDRESS_CONFIG")]
@@ -137,6 +139,17 @@ pub enum Command {
     Retention(retention::RetentionArgs),
     /// Subject access: export everything held about a person into a folder with an index.
     Export(export::ExportArgs),
+    /// Back the database up to a file while the daemon runs (consistent, checked, 0600).
+    Backup(backup::BackupArgs),
+    /// Put a backup in place of the database (refused while `run` or `web` is running;
+    /// the database it replaces is kept beside it).
+    Restore(backup::RestoreArgs),
+    /// Check the installation: config, file permissions, database, IMAP and SMTP logins
+    /// (nothing sent), token endpoints, certificates; one line each, exit 1 on a failure.
+    Doctor(doctor::DoctorArgs),
+    /// Upgrade tests only: migrate the database up to a given schema version.
+    #[command(hide = true)]
+    Migrate(backup::MigrateArgs),
 }
 
 impl Command {
@@ -351,6 +364,10 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     if let Command::Policy(policy::PolicyCmd::Check { file }) = &cli.command {
         return policy::check(file);
     }
+    // `doctor` reports a config it cannot load as its first failed check.
+    if let Command::Doctor(_) = &cli.command {
+        return doctor::run(cli.config.as_deref(), cli.now.unwrap_or_else(Utc::now));
+    }
     let ctx = Ctx::new(&cli)?;
     match cli.command {
         Command::Policy(cmd) => policy::run(&ctx, cmd),
@@ -366,6 +383,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Templates(cmd) => templates::run(&ctx, cmd),
         Command::Run => {
             crate::daemon::trim_resident_memory();
+            // Held until the process ends: `restore` refuses while it is.
+            let _lock = crate::backup::DaemonLock::running(&ctx.config)?;
             let rt = tokio::runtime::Builder::new_multi_thread()
                 .worker_threads(2)
                 .enable_all()
@@ -407,6 +426,10 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Report(args) => report::run(&ctx, args),
         Command::Retention(args) => retention::run(&ctx, args),
         Command::Export(args) => export::run(&ctx, args),
+        Command::Backup(a) => backup::backup(&ctx, a),
+        Command::Restore(a) => backup::restore(&ctx, a),
+        Command::Migrate(a) => backup::migrate(&ctx, a),
+        Command::Doctor(_) => unreachable!("handled before the config is loaded"),
     }
 }
 

@@ -771,6 +771,25 @@ pub async fn watch(
     }
 }
 
+/// `redress doctor`: connect, secure and log in as the daemon would, select the
+/// folder, and log out. What it found, in words (how many messages are there).
+pub async fn check_login(cfg: &ImapConfig) -> Result<String, MailboxError> {
+    let mut session = connect(cfg).await?;
+    let mailbox = session
+        .select(&cfg.folder)
+        .await
+        .map_err(|e| fail(cfg, format!("folder {}: {e}", cfg.folder)))?;
+    let _ = session.logout().await;
+    Ok(format!(
+        "logged in as {} on {}:{}, folder {} has {} messages",
+        cfg.user,
+        cfg.host,
+        port(cfg),
+        cfg.folder,
+        mailbox.exists
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::uid_set;

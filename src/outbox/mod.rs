@@ -64,7 +64,7 @@ use crate::store::{Store, StoreError};
 
 mod mail;
 mod staff;
-mod transport;
+pub mod transport;
 
 pub use mail::build_message;
 pub use staff::{send_staff_mail, send_staff_mail_with};

@@ -315,6 +315,45 @@ fn write_eml(dir: &Path, message_id: &str, bytes: &[u8]) -> std::io::Result<Stri
     Ok(format!("written to {}", dest.display()))
 }
 
+/// `redress doctor`: connect to the SMTP server, secure the connection and log in as
+/// the outbox would (with a fresh OAuth2 token where configured), then say goodbye:
+/// nothing is sent. What it did, in words.
+pub fn check_login(config: &Config) -> std::result::Result<String, String> {
+    let OutboxConfig::Smtp(c) = &config.outbox else {
+        return Err("the outbox is not SMTP".into());
+    };
+    let server = format!(
+        "{}:{}",
+        c.host,
+        c.port.map(|p| p.to_string()).unwrap_or_default()
+    );
+    let t = match &c.oauth2 {
+        Some(o) => {
+            let token = crate::oauth::token(o, "smtp")?;
+            smtp_builder(c, config.mail_domain())
+                .map_err(|e| e.to_string())?
+                .credentials(Credentials::new(crate::oauth::user(o).to_string(), token))
+                .authentication(vec![Mechanism::Xoauth2])
+                .build()
+        }
+        None => smtp(c, config.mail_domain()).map_err(|e| e.to_string())?,
+    };
+    match t.test_connection() {
+        Ok(true) => Ok(match (&c.user, &c.oauth2) {
+            (_, Some(o)) => format!(
+                "{server}: logged in as {} (OAuth2), nothing sent",
+                crate::oauth::user(o)
+            ),
+            (Some(u), None) => format!("{server}: logged in as {u}, nothing sent"),
+            (None, None) => format!("{server}: connected (no login configured), nothing sent"),
+        }),
+        Ok(false) => Err(format!("{server}: the server did not answer NOOP")),
+        Err(e) => Err(match classify(&server, &c.host, c.ca_file.as_deref(), e) {
+            Failure::Temporary { msg, .. } | Failure::Permanent(msg) => msg,
+        }),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -210,11 +210,32 @@ impl Store {
         Store::setup(conn, &path.display().to_string())
     }
 
+    /// Open `path` and migrate it only up to schema version `version` (no further):
+    /// how the upgrade tests make a database as an earlier release left it. Not for
+    /// use on a real database: nothing else in this build reads an old schema.
+    #[doc(hidden)]
+    pub fn open_at_version(path: &Path, version: usize) -> Result<Store> {
+        let conn = Connection::open(path).map_err(|e| StoreError::Open {
+            path: path.display().to_string(),
+            msg: e.to_string(),
+        })?;
+        Store::setup_to(
+            conn,
+            &path.display().to_string(),
+            version.min(MIGRATIONS.len()),
+        )
+    }
+
     pub fn open_in_memory() -> Result<Store> {
         Store::setup(Connection::open_in_memory()?, ":memory:")
     }
 
-    fn setup(mut conn: Connection, path: &str) -> Result<Store> {
+    fn setup(conn: Connection, path: &str) -> Result<Store> {
+        Store::setup_to(conn, path, MIGRATIONS.len())
+    }
+
+    /// [`Store::setup`], migrating up to schema version `upto` only.
+    fn setup_to(mut conn: Connection, path: &str, upto: usize) -> Result<Store> {
         conn.busy_timeout(BUSY_TIMEOUT)?;
         // Turning a new file to WAL needs it alone: two processes opening it together
         // would each be refused at once (SQLite does not wait there), so try again.
@@ -239,7 +260,7 @@ impl Store {
         // it writes (SQLITE_BUSY_SNAPSHOT, which no busy timeout waits out).
         conn.set_transaction_behavior(rusqlite::TransactionBehavior::Immediate);
         let mut store = Store { conn };
-        store.migrate(path)?;
+        store.migrate(path, upto)?;
         Ok(store)
     }
 
@@ -259,7 +280,7 @@ impl Store {
         Ok(())
     }
 
-    fn migrate(&mut self, path: &str) -> Result<()> {
+    fn migrate(&mut self, path: &str, upto: usize) -> Result<()> {
         let too_new = |found: usize| StoreError::TooNew {
             path: path.to_string(),
             found,
@@ -271,7 +292,7 @@ impl Store {
         if version > MIGRATIONS.len() {
             return Err(too_new(version));
         }
-        if version == MIGRATIONS.len() {
+        if version >= upto {
             return Ok(());
         }
         // Another process migrating a big file holds the write lock for minutes (the
@@ -281,7 +302,7 @@ impl Store {
         // An index built on millions of rows sorts them: in temporary files, not in
         // memory (a unit's MemoryMax would kill the start-up, again and again).
         self.conn.pragma_update(None, "temp_store", "DEFAULT")?;
-        let migrated = self.migrate_from(version, path);
+        let migrated = self.migrate_from(version, path, upto);
         // As `setup` left them, whether a step failed or not.
         self.conn.pragma_update(None, "foreign_keys", "ON")?;
         self.conn.pragma_update(None, "temp_store", "MEMORY")?;
@@ -295,8 +316,8 @@ impl Store {
         Ok(())
     }
 
-    fn migrate_from(&mut self, version: usize, path: &str) -> Result<()> {
-        for (i, sql) in MIGRATIONS.iter().enumerate().skip(version) {
+    fn migrate_from(&mut self, version: usize, path: &str, upto: usize) -> Result<()> {
+        for (i, sql) in MIGRATIONS.iter().enumerate().take(upto).skip(version) {
             if i == REBUILDS_CUSTOMERS {
                 self.conn.pragma_update(None, "foreign_keys", "OFF")?;
             }
@@ -528,9 +549,11 @@ pub(crate) use search::index_new as index_new_for_search;
 pub use search::BUSY as SEARCH_BUSY;
 
 pub mod auto_letters;
+pub mod backup;
 pub mod digest;
 #[cfg(feature = "bench")]
 pub mod fixtures;
+pub mod health;
 pub mod messages;
 pub mod notifications;
 pub mod outbox;

@@ -598,7 +598,7 @@ fn migration_25_gives_a_met_deadline_to_the_one_response_that_met_it() {
         .unwrap();
     }
     let mut store = Store { conn };
-    store.migrate(":memory:").unwrap();
+    store.migrate(":memory:", MIGRATIONS.len()).unwrap();
     let rows: Vec<(i64, i64, Option<String>, Option<String>)> = store
         .conn
         .prepare("SELECT id, case_id, from_date, due FROM responses ORDER BY id")

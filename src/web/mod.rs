@@ -31,6 +31,7 @@ use crate::store::Store;
 mod assets;
 mod auth;
 mod desk;
+mod health;
 mod letters;
 mod list;
 mod pages;
@@ -331,6 +332,10 @@ pub(crate) fn router(app: Shared) -> Router {
         .route("/sign-out", post(auth::sign_out))
         .route("/assets/{*path}", get(assets::asset))
         .layer(axum::middleware::from_fn_with_state(app.clone(), guard))
+        // Operations (issue 27, web/health.rs): /healthz and /metrics outside the
+        // sign-in guard, and every request timed for the latency histogram.
+        .merge(health::routes())
+        .layer(axum::middleware::from_fn(health::observe))
         .layer(axum::middleware::from_fn(serve::within_time))
         .with_state(app)
 }
