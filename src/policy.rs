@@ -414,6 +414,13 @@ pub struct Preset {
     /// letter says it.
     #[serde(default)]
     pub exclusions: Vec<Exclusion>,
+    /// A letter telling the customer we need more time (the officer's extension or the
+    /// scheduler's holding letter) may say they need not wait for our response to go to
+    /// the Ombudsman, before the last stage (LGSCO Code 6.5). False where the policy
+    /// offers the Ombudsman only after the last stage (seeds 000 l.199, 002 l.113, 003
+    /// l.150, 004 l.420): such letters then name the Ombudsman only at the last stage.
+    #[serde(default)]
+    pub ombudsman_before_final: bool,
 }
 
 /// One matter the council's complaints procedure does not cover, as its policy lists it.

@@ -885,3 +885,74 @@ fn stockton_early_resolution_lapse_is_flagged_and_escalated_not_extended() {
         "no holding letter"
     );
 }
+
+/// Issue 24, item 7. Seed 002 l.113 "Customers must usually complete both Council
+/// complaint stages 1 and 2 before the LGSCO will look at a complaint": Bath & NES's
+/// stage 1 extension letter does not offer the Ombudsman. The LGSCO Code (6.5) does.
+#[test]
+fn the_extension_letter_offers_the_ombudsman_only_where_the_preset_allows() {
+    for (policy, prefix, offered) in [
+        ("bath-and-north-east-somerset", "BNES", false),
+        ("lgsco-code", "CHC", true),
+    ] {
+        let s = Site::new(policy, prefix);
+        let r = format!("{prefix}-2026-00001");
+        s.mail(
+            "1",
+            "Ivy <ivy@example.org>",
+            "Graffiti",
+            "I wish to complain about graffiti.",
+            "t1@example.org",
+        );
+        s.run("2026-11-02T09:00:00Z", &["poll"]);
+        let extend = |preview: Option<&str>| {
+            let mut a = vec![
+                "extend", &r, "--days", "5", "--reason", "the contractor must be asked", "--by",
+                "ann",
+            ];
+            if let Some(p) = preview {
+                a.extend(["--preview", p]);
+            }
+            s.run("2026-11-03T09:00:00Z", &a)
+        };
+        extend(Some("ext.pdf"));
+        let pdf = bin::pdf_text(&s.path().join("ext.pdf"));
+        assert!(pdf.contains("We need more time"), "{pdf}");
+        assert_eq!(pdf.contains("you do not have to wait"), offered, "{policy}: {pdf}");
+        extend(None);
+        s.run("2026-11-03T09:01:00Z", &["send"]);
+        let (_, text, _) = s.letter_with("more time");
+        assert_eq!(text.contains("you do not have to wait"), offered, "{policy}: {text}");
+        assert_eq!(text.contains("Ombudsman"), offered, "{policy}: {text}");
+    }
+}
+
+/// Issue 24, item 8. Seed 001 l.51 "This is an 'upto' timescale": Stockton's report
+/// promises no letter when the date is missed, and its preset sends none (no extension,
+/// no holding letter), so its acknowledgement makes no such promise; Buckinghamshire's
+/// (l.182 "we can extend the timescale and we will let the customer know") does.
+#[test]
+fn only_a_preset_that_writes_when_a_date_is_missed_promises_it_in_the_acknowledgement() {
+    for (policy, prefix, promised) in [
+        ("stockton-on-tees", "STOCKTON", false),
+        ("buckinghamshire", "BUCKS", true),
+    ] {
+        let s = Site::new(policy, prefix);
+        s.mail(
+            "1",
+            "Ivy <ivy@example.org>",
+            "Graffiti",
+            "I wish to complain about graffiti.",
+            "t1@example.org",
+        );
+        s.run("2026-11-02T09:00:00Z", &["poll"]);
+        s.run("2026-11-02T09:01:00Z", &["send"]);
+        let (_, text, _) = s.letter_with("We have received your complaint");
+        assert!(text.contains("We will send you our full response by"), "{text}");
+        assert_eq!(
+            text.contains("If we cannot meet that date, we will write to tell you why"),
+            promised,
+            "{policy}: {text}"
+        );
+    }
+}
