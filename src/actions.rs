@@ -173,18 +173,21 @@ pub fn extend(
     write(store, cfg, &case, &p, actor, now)
 }
 
-/// `escalate REF`: the customer asked for the next stage.
+/// `escalate REF [--late REASON]`: the customer asked for the next stage. A request past
+/// the time the policy gives is refused in its terms, unless the officer accepts it with
+/// the reason (`late`), kept on the timeline.
 pub fn escalate(
     store: &mut Store,
     cfg: &Config,
     now: DateTime<Utc>,
     actor: &str,
     reference: &str,
+    late: Option<&str>,
 ) -> Result<Case> {
     let (case, policy) = load(store, cfg, reference)?;
     // Asked today (by phone, by letter): within the time the policy gives, or refused in
     // its terms (or accepted late by the officer, where the policy leaves it to them).
-    let why = match plan::request_in_time(&case, policy, &cfg.calendar, london_date(now))? {
+    let why = match plan::request_in_time(&case, policy, &cfg.calendar, london_date(now), late)? {
         None => "customer asked for the next stage".to_string(),
         Some(late) => format!("customer asked for the next stage; {late}"),
     };
@@ -245,6 +248,7 @@ pub fn route(
 
 /// `escalate REF [--council --reason ...]`: the customer's request ([`escalate`]), or
 /// the council's own move ([`route`]); a reason goes only with the council's.
+#[allow(clippy::too_many_arguments)]
 pub fn escalate_by(
     store: &mut Store,
     cfg: &Config,
@@ -253,8 +257,15 @@ pub fn escalate_by(
     reference: &str,
     council: bool,
     reason: Option<&str>,
+    late: Option<&str>,
 ) -> Result<Case> {
     let reason = reason.filter(|r| !r.trim().is_empty());
+    let late = late.filter(|r| !r.trim().is_empty());
+    if late.is_some() && council {
+        return Err(refused(
+            "--late goes with the customer's own request, not the council's move",
+        ));
+    }
     if council {
         route(store, cfg, now, actor, reference, reason.unwrap_or(""))
     } else if reason.is_some() {
@@ -262,7 +273,7 @@ pub fn escalate_by(
             "--reason goes with --council (the customer's own request needs none)",
         ))
     } else {
-        escalate(store, cfg, now, actor, reference)
+        escalate(store, cfg, now, actor, reference, late)
     }
 }
 

@@ -276,8 +276,19 @@ fn transition_requested(
 ) -> Result<Transition> {
     use deadline::Kind as D;
     let from = case.state;
-    let to = case::transition(from, action)
-        .map_err(|e| WorkflowError::Illegal(case.reference.clone(), e))?;
+    let to = match (from, action) {
+        // A case closed with our stage response (no time limit to ask for the next
+        // stage) may be closed finally: withdrawn, resolved, out of scope (issue 24,
+        // item 5). A reply after that is flagged for an officer, never an escalation.
+        (State::Closed, Action::Close(r))
+            if case.close_reason == Some(CloseReason::Responded)
+                && !matches!(r, CloseReason::Responded | CloseReason::AutoClosed) =>
+        {
+            State::Closed
+        }
+        _ => case::transition(from, action)
+            .map_err(|e| WorkflowError::Illegal(case.reference.clone(), e))?,
+    };
     if case.policy != policy.name {
         return Err(refused(format!(
             "{} runs under policy {}, not {}",
@@ -789,7 +800,7 @@ pub fn request_timing(
         return RequestTiming::InTime;
     };
     let Some(window) = &stage.escalation_window else {
-        return RequestTiming::InTime;
+        return request_limit(case, policy, stage, cal, requested);
     };
     let Some(ended) = deadline::stage_deadlines(policy, &case.stage, &case.facts.facts(), cal)
         .into_iter()
@@ -823,16 +834,56 @@ pub fn request_timing(
     }
 }
 
+/// A stage with no escalation window but a `request_limit` (Buckinghamshire stage 1, seed
+/// 000 l.249): a request for the next stage made on `requested` more than the limit after
+/// our response is late; the complaint stays where it is (refused, or flagged when it
+/// comes in a reply) unless an officer accepts the reason for the delay.
+fn request_limit(
+    case: &Case,
+    policy: &Policy,
+    stage: &crate::policy::Stage,
+    cal: &Calendar,
+    requested: NaiveDate,
+) -> RequestTiming {
+    let (Some(limit), Some(responded)) = (&stage.request_limit, case.facts.responded_on) else {
+        return RequestTiming::InTime;
+    };
+    let ended = limit.due_from(cal, responded);
+    if requested <= ended {
+        return RequestTiming::InTime;
+    }
+    let next = policy
+        .next_stage(&case.stage)
+        .map_or("the next stage", |s| s.name.as_str());
+    RequestTiming::Late {
+        ended,
+        on_lapse: crate::policy::OnLapse::CloseResolved,
+        wording: format!(
+            "the {} policy takes a request for {next} within {} of our {} response (sent on {}), which ended on {}, unless there is a good reason for the delay; this request came on {}",
+            policy.preset.council,
+            limit.length(),
+            stage.name,
+            crate::calendar::show(responded),
+            crate::calendar::show(ended),
+            crate::calendar::show(requested),
+        ),
+    }
+}
+
 /// An officer takes a customer's request for the next stage made on `requested`: refused
 /// in the policy's terms when it came after the window the policy closes the complaint
-/// at; where the policy leaves a late request to an officer, `Some` words for the
-/// timeline saying it was late and accepted (the officer's action is that decision).
+/// at (or after a stage's `request_limit`), unless the officer gives `late`, the reason
+/// the late request is accepted; where the policy leaves a late request to an officer,
+/// or one is accepted so, `Some` words for the timeline saying it was late and accepted
+/// (the officer's action is that decision).
 pub fn request_in_time(
     case: &Case,
     policy: &Policy,
     cal: &Calendar,
     requested: NaiveDate,
+    late: Option<&str>,
 ) -> Result<Option<String>> {
+    let late = late.map(str::trim).filter(|r| !r.is_empty());
     match request_timing(case, policy, cal, requested) {
         RequestTiming::InTime => Ok(None),
         RequestTiming::Late {
@@ -840,10 +891,15 @@ pub fn request_in_time(
             wording,
             ..
         } => Ok(Some(format!("{wording}: accepted by an officer"))),
-        RequestTiming::Late { wording, .. } => Err(refused(format!(
-            "{}: too late for a review: {wording}",
-            case.reference
-        ))),
+        RequestTiming::Late { wording, .. } => match late {
+            Some(why) => Ok(Some(format!(
+                "{wording}: accepted late by an officer: {why}"
+            ))),
+            None => Err(refused(format!(
+                "{}: too late for a review: {wording}; to accept it, give the reason with --late REASON",
+                case.reference
+            ))),
+        },
     }
 }
 
@@ -871,7 +927,7 @@ pub fn escalate_from_reply(
         "the customer's reply of {} asks for a review",
         crate::time::iso(reply_on)
     );
-    let why = match request_in_time(case, policy, cal, reply_on)? {
+    let why = match request_in_time(case, policy, cal, reply_on, None)? {
         None => format!("{asked} (confirmed by an officer)"),
         Some(late) => format!("{asked}; {late}"),
     };

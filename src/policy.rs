@@ -250,6 +250,12 @@ pub struct Stage {
     /// (`"receipt"`: Stockton) or from the day it is moved (`"move"`: North Norfolk).
     /// Absent: only the customer can ask for this stage.
     pub council_entry: Option<CouncilEntry>,
+    /// Where the stage has no `escalation_window` (its response closes the case as
+    /// `responded`), how long after our response a request for the next stage is still
+    /// taken without an officer's override (`escalate REF --late REASON`), counted from
+    /// the response. Absent: at any time.
+    #[serde(default)]
+    pub request_limit: Option<Period>,
 }
 
 /// When the scheduler sends a stage's holding letter, if no response has been sent.

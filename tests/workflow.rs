@@ -956,3 +956,129 @@ fn only_a_preset_that_writes_when_a_date_is_missed_promises_it_in_the_acknowledg
         );
     }
 }
+
+/// Buckinghamshire complaint BUCKS-2026-0000N from resident N, received Mon 2 Nov 2026
+/// (one message each, polled at once).
+fn bucks_cases(n: usize) -> Site {
+    let s = Site::new("buckinghamshire", "BUCKS");
+    for i in 1..=n {
+        s.mail(
+            &i.to_string(),
+            &format!("Resident {i} <r{i}@example.org>"),
+            &format!("Fly-tipping {i}"),
+            "I wish to complain: the fly-tipping on my lane has been left for weeks.",
+            &format!("b{i}@example.org"),
+        );
+    }
+    s.run("2026-11-02T09:00:00Z", &["poll"]);
+    s
+}
+
+fn case_events(s: &Site, reference: &str) -> Vec<(String, String, Option<String>)> {
+    let db = s.db();
+    let mut st = db
+        .prepare("SELECT e.actor, e.kind, e.detail FROM events e JOIN cases c ON c.id = e.case_id WHERE c.reference = ?1 ORDER BY e.id")
+        .unwrap();
+    st.query_map([reference], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+}
+
+/// Issue 24, item 5. A case closed as `responded` (Buckinghamshire stage 1, no time limit
+/// to ask for stage 2, l.186) can be closed finally: withdrawn, or excluded (l.251
+/// "matters that have already exhausted the complaints process"). After that a reply
+/// asking for a review is flagged for an officer, not escalated.
+#[test]
+fn bucks_a_responded_case_is_closed_finally_and_a_later_reply_does_not_escalate_it() {
+    let s = bucks_cases(2);
+    let (r1, r2) = ("BUCKS-2026-00001", "BUCKS-2026-00002");
+    s.respond("2026-11-03T09:00:00Z", r1, "not upheld", "The lane is private land.");
+    s.respond("2026-11-03T09:00:00Z", r2, "not upheld", "The lane is private land.");
+    assert_eq!(s.case("2026-11-03T09:00:00Z", r1)["case"]["close_reason"], "responded");
+    // Fri 6 Nov: the resident withdraws by phone.
+    s.run(
+        "2026-11-06T09:00:00Z",
+        &["close", r1, "--reason", "withdrawn", "--note", "rang to withdraw", "--by", "ann"],
+    );
+    let c = s.case("2026-11-06T09:00:00Z", r1);
+    assert_eq!(c["case"]["state"], "closed");
+    assert_eq!(c["case"]["close_reason"], "withdrawn");
+    assert!(case_events(&s, r1).iter().any(|(_, k, d)| k == "close (withdrawn)"
+        && d.as_deref() == Some("rang to withdraw")));
+    // A second final close is refused as before.
+    let err = s.fails(
+        "2026-11-06T09:00:00Z",
+        &["close", r1, "--reason", "resolved", "--by", "ann"],
+    );
+    assert!(err.contains("cannot close (resolved): the case is closed"), "{err}");
+    s.run("2026-11-06T09:00:00Z", &["exclude", r2, "exhausted", "--by", "ann"]);
+    assert_eq!(
+        s.case("2026-11-06T09:00:00Z", r2)["case"]["close_reason"],
+        "out-of-scope"
+    );
+    // Mon 9 Nov: the resident writes asking for a review after all.
+    s.mail(
+        "9",
+        "Resident 1 <r1@example.org>",
+        &format!("Re: [Ref {r1}] Our response"),
+        "I am not satisfied and ask for a review.",
+        "b9@example.org",
+    );
+    s.run("2026-11-09T09:00:00Z", &["poll"]);
+    let out = s.run("2026-11-09T09:05:00Z", &["tick"]);
+    assert!(!out.contains("escalation request acknowledged"), "{out}");
+    let c = s.case("2026-11-09T09:05:00Z", r1);
+    assert_eq!(c["case"]["close_reason"], "withdrawn", "{c}");
+    assert_eq!(c["case"]["stage"], "stage1");
+    let err = s.fails("2026-11-09T09:10:00Z", &["escalate", r1, "--by", "ann"]);
+    assert!(err.contains("cannot request escalation"), "{err}");
+}
+
+/// Issue 24, item 5. Seed 000 l.249 excludes "Complaints about an issue that was known
+/// about for more than 12 months before the complaint was made to the Council, unless
+/// there is a good reason for the delay": a request for stage 2 more than 365 days after
+/// the stage 1 response (`request_limit`) is refused with the rule, or flagged when it
+/// comes by reply, unless an officer accepts the reason with --late.
+#[test]
+fn bucks_a_review_asked_for_over_12_months_after_the_response_needs_a_reason() {
+    let s = bucks_cases(2);
+    let (r1, r2) = ("BUCKS-2026-00001", "BUCKS-2026-00002");
+    // Tue 3 Nov 2026 + 365 days = Wed 3 Nov 2027 (no 29 February between).
+    s.respond("2026-11-03T09:00:00Z", r1, "not upheld", "The lane is private land.");
+    s.respond("2026-11-03T09:00:00Z", r2, "not upheld", "The lane is private land.");
+    // On Wed 3 Nov 2027 it is still in time.
+    s.run("2027-11-03T09:00:00Z", &["escalate", r2, "--by", "bob"]);
+    assert_eq!(s.case("2027-11-03T09:00:00Z", r2)["case"]["stage"], "stage2");
+    // Thu 4 Nov 2027: too late, refused in one line naming the rule.
+    let err = s.fails("2027-11-04T09:00:00Z", &["escalate", r1, "--by", "bob"]);
+    assert!(
+        err.contains(&format!("{r1}: too late for a review: the Buckinghamshire Council policy takes a request for Stage 2 review within 365 days of our Stage 1 response (sent on 2026-11-03 Tue), which ended on 2027-11-03 Wed, unless there is a good reason for the delay; this request came on 2027-11-04 Thu; to accept it, give the reason with --late REASON")),
+        "{err}"
+    );
+    // The same request by reply is flagged for the officer, not escalated.
+    s.mail(
+        "9",
+        "Resident 1 <r1@example.org>",
+        &format!("Re: [Ref {r1}] Our response"),
+        "I am not satisfied and ask for a review.",
+        "b9@example.org",
+    );
+    s.run("2027-11-04T09:00:00Z", &["poll"]);
+    let out = s.run("2027-11-04T09:05:00Z", &["tick"]);
+    assert!(
+        out.contains(&format!("{r1}: customer asked for a review after the window, refused as too late")),
+        "{out}"
+    );
+    assert_eq!(s.case("2027-11-04T09:05:00Z", r1)["case"]["stage"], "stage1");
+    // The officer accepts the reason for the delay: an event says so.
+    s.run(
+        "2027-11-04T10:00:00Z",
+        &["escalate", r1, "--late", "the resident was in hospital", "--by", "bob"],
+    );
+    let c = s.case("2027-11-04T10:00:00Z", r1);
+    assert_eq!(c["case"]["stage"], "stage2");
+    assert!(case_events(&s, r1).iter().any(|(a, k, d)| a == "officer:bob"
+        && k == "request escalation"
+        && d.as_deref().is_some_and(|d| d.contains("accepted late by an officer: the resident was in hospital"))));
+}

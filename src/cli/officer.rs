@@ -117,6 +117,10 @@ pub struct EscalateArgs {
         conflicts_with_all = ["council", "reason"]
     )]
     pub from_reply: Option<String>,
+    /// Accept a request made after the time the policy gives (its escalation window, or
+    /// Buckinghamshire's 12 months), with the reason for the delay (kept on the timeline).
+    #[arg(long, value_name = "REASON", conflicts_with_all = ["council", "from_reply"])]
+    pub late: Option<String>,
     #[command(flatten)]
     pub by: By,
 }
@@ -393,6 +397,7 @@ pub fn escalate(ctx: &Ctx, a: EscalateArgs) -> Result<ExitCode> {
         &a.reference,
         a.council,
         a.reason.as_deref(),
+        a.late.as_deref(),
     )?;
     said(&c);
     Ok(ExitCode::SUCCESS)

@@ -229,7 +229,16 @@ fn act(
         }
         "escalate" => {
             let council = f.get("by") == "council";
-            actions::escalate_by(store, cfg, now, actor, r, council, f.opt("reason"))?;
+            actions::escalate_by(
+                store,
+                cfg,
+                now,
+                actor,
+                r,
+                council,
+                f.opt("reason"),
+                f.opt("late"),
+            )?;
         }
         "decide" => {
             let d = actions::parse_decision(f.get("decision"))?;
