@@ -29,6 +29,37 @@ fn load<'a>(store: &Store, cfg: &'a Config, reference: &str) -> Result<(Case, &'
     Ok((case, policy))
 }
 
+/// Who handled the case at each stage ([`plan::stage_handlers`], from its events).
+fn handlers(store: &Store, case: &Case, policy: &Policy) -> Result<Vec<(String, String)>> {
+    let events = store.events(case.id)?;
+    let read: Vec<plan::Handling> = events
+        .iter()
+        .map(|e| plan::Handling {
+            actor: &e.actor,
+            kind: &e.kind,
+            detail: e.detail.as_deref(),
+        })
+        .collect();
+    Ok(plan::stage_handlers(policy, &read))
+}
+
+/// Stage independence for an officer acting on a case ([`plan::independent`]): the
+/// one check the CLI, the desk and every preview pass through. Only officers are
+/// checked (the scheduler and mail are not handlers).
+fn independent(
+    store: &Store,
+    case: &Case,
+    policy: &Policy,
+    actor: &str,
+    doing: &str,
+) -> Result<()> {
+    let Some(officer) = actor.strip_prefix("officer:") else {
+        return Ok(());
+    };
+    let h = handlers(store, case, policy)?;
+    plan::independent(case, policy, officer, &h, doing)
+}
+
 fn write(
     store: &mut Store,
     cfg: &Config,
@@ -76,7 +107,8 @@ pub fn assign(
     officer: &str,
 ) -> Result<Case> {
     let (case, policy) = load(store, cfg, reference)?;
-    plan::assign(&case, officer, policy)?;
+    let h = handlers(store, &case, policy)?;
+    plan::assign(&case, officer, policy, &h)?;
     if !cfg.staff.is_empty() && cfg.staff(officer).is_none() {
         return Err(refused(format!(
             "{officer} is not listed under [[staff]] in the config"
@@ -111,6 +143,7 @@ pub fn reply(
         )?;
     }
     plan::enclosure::check_total(&r.enclosures, cfg.letters.max_letter_attachment_bytes)?;
+    independent(store, &case, policy, actor, "respond")?;
     let p = plan::reply(&case, r, policy, &cfg.calendar, london_date(now))?;
     write(store, cfg, &case, &p, actor, now)
 }
@@ -158,6 +191,7 @@ pub fn extend(
     reason: &str,
 ) -> Result<Case> {
     let (case, policy) = load(store, cfg, reference)?;
+    independent(store, &case, policy, actor, "extend it")?;
     let target = store.response_target(case.id, &case.stage)?;
     let respond_due = store.respond_due(case.id, &case.stage)?;
     let p = plan::extend(
@@ -288,6 +322,7 @@ pub fn decide(
     reasons: &str,
 ) -> Result<Case> {
     let (case, policy) = load(store, cfg, reference)?;
+    independent(store, &case, policy, actor, "decide")?;
     let p = plan::decide(&case, d, reasons, policy, &cfg.calendar, london_date(now))?;
     write(store, cfg, &case, &p, actor, now)
 }

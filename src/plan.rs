@@ -1241,23 +1241,100 @@ pub fn extend(
 }
 
 /// Where a policy requires a different handler at a stage, anyone who handled an
-/// earlier stage is refused.
-pub fn assign(case: &Case, officer: &str, policy: &Policy) -> Result<()> {
+/// earlier stage is refused ([`independent`]; `handlers` from [`stage_handlers`]).
+pub fn assign(
+    case: &Case,
+    officer: &str,
+    policy: &Policy,
+    handlers: &[(String, String)],
+) -> Result<()> {
     if case.state == State::Closed {
         return Err(refused(format!(
             "{}: the case is closed; reopen it first",
             case.reference
         )));
     }
-    if let Some(stage) = policy.stage(&case.stage) {
-        if stage.different_handler && case.past_officers.iter().any(|p| p == officer) {
-            return Err(refused(format!(
-                "{}: {officer} handled an earlier stage, and the {} policy requires {} to be handled by someone else",
-                case.reference, policy.name, stage.name
-            )));
+    independent(case, policy, officer, handlers, "be assigned it")
+}
+
+/// One event of a case as [`stage_handlers`] reads it: who acted, what, the detail.
+#[derive(Debug, Clone, Copy)]
+pub struct Handling<'a> {
+    pub actor: &'a str,
+    pub kind: &'a str,
+    pub detail: Option<&'a str>,
+}
+
+/// Who handled the case at each stage, read from its events in order: (stage id,
+/// officer). An officer handled a stage when it was assigned to them ("set officer"),
+/// or they responded, extended, or took the review decision there. A manager who only
+/// assigned others did not; nor did anyone recording the customer's request. The stage
+/// moves on with an escalation request or the council's move, and back with a refer-back.
+pub fn stage_handlers(policy: &Policy, events: &[Handling]) -> Vec<(String, String)> {
+    let stages = &policy.preset.stages;
+    let mut at = 0usize;
+    let mut out: Vec<(String, String)> = Vec::new();
+    for e in events {
+        let officer = match e.kind {
+            "set officer" => e
+                .detail
+                .and_then(|d| d.strip_prefix("officer: "))
+                .filter(|n| *n != "(none)"),
+            "respond" | "extended" => e.actor.strip_prefix("officer:"),
+            "accept escalation" | "refer back" | "close (referred-to-ombudsman)"
+                if e.detail.is_some_and(|d| d.starts_with("review decision")) =>
+            {
+                e.actor.strip_prefix("officer:")
+            }
+            _ => None,
+        };
+        if let (Some(o), Some(st)) = (officer, stages.get(at)) {
+            let row = (st.id.clone(), o.trim().to_string());
+            if !o.trim().is_empty() && !out.contains(&row) {
+                out.push(row);
+            }
+        }
+        match e.kind {
+            "request escalation" | "move to the next stage" => at += 1,
+            "refer back" => at = at.saturating_sub(1),
+            _ => {}
         }
     }
-    Ok(())
+    out
+}
+
+/// Stage independence (seed 000 l.26, l.186; 002 l.101; the LGSCO Code): at a stage
+/// whose policy requires a different handler, anyone who handled the case at an earlier
+/// stage ([`stage_handlers`], and the case's `past_officers`) may not be assigned it,
+/// respond, extend or decide there. `doing` names the refused act for the one-line reason.
+pub fn independent(
+    case: &Case,
+    policy: &Policy,
+    officer: &str,
+    handlers: &[(String, String)],
+    doing: &str,
+) -> Result<()> {
+    let stages = &policy.preset.stages;
+    let Some(now_at) = stages.iter().position(|s| s.id == case.stage) else {
+        return Ok(());
+    };
+    let stage = &stages[now_at];
+    if !stage.different_handler {
+        return Ok(());
+    }
+    let officer = officer.trim();
+    let earlier = handlers.iter().find(|(st, o)| {
+        o == officer && stages.iter().position(|s| &s.id == st).is_some_and(|i| i < now_at)
+    });
+    let earlier_name = match earlier {
+        Some((st, _)) => policy.stage(st).map_or(st.as_str(), |s| s.name.as_str()),
+        None if case.past_officers.iter().any(|p| p == officer) => "an earlier stage",
+        None => return Ok(()),
+    };
+    Err(refused(format!(
+        "{}: {officer} handled {earlier_name} of this complaint and may not {doing} at {}: the {} policy requires it to be handled by someone not involved before ({})",
+        case.reference, stage.name, policy.preset.council, stage.handler
+    )))
 }
 
 /// A working-day deadline's new date when the clock restarts `today` after a pause

@@ -155,7 +155,7 @@ fn bath_complaint_through_holding_letter_review_and_final_response() {
         "2027-01-21T09:00:00Z",
         &["assign", r, "ann", "--by", "lead"],
     );
-    assert!(err.contains("ann handled an earlier stage"), "{err}");
+    assert!(err.contains("ann handled Stage 1 of this complaint and may not be assigned it at Stage 2 Review"), "{err}");
     s.run(
         "2027-01-21T09:00:00Z",
         &["assign", r, "bob", "--by", "lead"],
@@ -1081,4 +1081,97 @@ fn bucks_a_review_asked_for_over_12_months_after_the_response_needs_a_reason() {
     assert!(case_events(&s, r1).iter().any(|(a, k, d)| a == "officer:bob"
         && k == "request escalation"
         && d.as_deref().is_some_and(|d| d.contains("accepted late by an officer: the resident was in hospital"))));
+}
+
+/// Issue 24, item 1. Seed 000 l.26 "Stage 2 complaints are reviewed independently i.e.
+/// investigated by Stage 2 complaints officers, for a degree of separation from the
+/// service and the complaints officer that handled the original Stage 1 complaint";
+/// l.186 "a central team who will independently review the stage 1 response". Anyone
+/// who handled stage 1 (assigned, extended, responded) may not be assigned, decide,
+/// extend or respond at stage 2, previews included; the manager who only assigned
+/// others may still assign.
+#[test]
+fn bucks_stage1_handlers_may_not_assign_decide_extend_or_respond_at_stage2() {
+    let s = bucks_cases(1);
+    let r = "BUCKS-2026-00001";
+    s.run("2026-11-02T10:00:00Z", &["assign", r, "ann", "--by", "lead"]);
+    // Tue 3 Nov: cat extends stage 1. 20 WD from Mon 2 Nov 2026 (day 0) is Mon 30 Nov;
+    // 5 WD more, Mon 7 Dec (no bank holiday between).
+    s.run(
+        "2026-11-03T09:00:00Z",
+        &[
+            "extend", r, "--days", "5", "--reason", "the contractor must be asked", "--by",
+            "cat",
+        ],
+    );
+    assert_eq!(
+        s.due("2026-11-03T09:00:00Z", r, "stage1", "extension"),
+        "2026-12-07"
+    );
+    // Wed 4 Nov: ann's stage 1 response closes the case as responded (no window, l.186).
+    s.respond("2026-11-04T09:00:00Z", r, "not upheld", "The lane is private land.");
+    // Wed 11 Nov: the resident rings to ask for a review; decide in 5 WD, Wed 18 Nov.
+    s.run("2026-11-11T09:00:00Z", &["escalate", r, "--by", "lead"]);
+    assert_eq!(
+        s.due("2026-11-11T09:00:00Z", r, "stage2", "decide"),
+        "2026-11-18"
+    );
+    let at = "2026-11-12T09:00:00Z";
+    let decide = |by: &str| {
+        vec![
+            "decide", r, "--decision", "accept", "--reason", "the lane was not checked", "--by",
+        ]
+        .into_iter()
+        .map(String::from)
+        .chain([by.to_string()])
+        .collect::<Vec<_>>()
+    };
+    let args = decide("ann");
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let err = s.fails(at, &args);
+    assert!(
+        err.contains(&format!("{r}: ann handled Stage 1 of this complaint and may not decide at Stage 2 review: the Buckinghamshire Council policy requires it to be handled by someone not involved before")),
+        "{err}"
+    );
+    // cat only extended stage 1: a handler too; the preview is refused the same way.
+    let mut args = decide("cat");
+    args.extend(["--preview".to_string(), "decision.pdf".to_string()]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let err = s.fails(at, &args);
+    assert!(
+        err.contains("cat handled Stage 1 of this complaint and may not decide"),
+        "{err}"
+    );
+    assert!(!s.path().join("decision.pdf").exists());
+    for who in ["ann", "cat"] {
+        let err = s.fails(at, &["assign", r, who, "--by", "lead"]);
+        assert!(
+            err.contains(&format!(
+                "{who} handled Stage 1 of this complaint and may not be assigned it at Stage 2 review"
+            )),
+            "{err}"
+        );
+    }
+    assert_eq!(s.case(at, r)["case"]["state"], "escalation-requested");
+    // lead assigned ann at stage 1 but handled nothing: free to assign bob now.
+    s.run(at, &["assign", r, "bob", "--by", "lead"]);
+    let args = decide("bob");
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    s.run(at, &args);
+    let err = s.fails(
+        "2026-11-13T09:00:00Z",
+        &["extend", r, "--days", "5", "--reason", "more time", "--by", "cat"],
+    );
+    assert!(err.contains("cat handled Stage 1 of this complaint and may not extend it"), "{err}");
+    std::fs::write(s.path().join("review.txt"), "We reviewed it.").unwrap();
+    let reply = |by: &'static str| {
+        [
+            "reply", r, "--outcome", "upheld", "--body-file", "review.txt", "--by", by,
+        ]
+    };
+    let err = s.fails("2026-11-16T09:00:00Z", &reply("ann"));
+    assert!(err.contains("ann handled Stage 1 of this complaint and may not respond"), "{err}");
+    s.run("2026-11-16T09:00:00Z", &reply("bob"));
+    let case = s.case("2026-11-16T09:00:00Z", r);
+    assert_eq!(case["case"]["close_reason"], "resolved", "{case}");
 }
