@@ -1324,7 +1324,11 @@ pub fn independent(
     }
     let officer = officer.trim();
     let earlier = handlers.iter().find(|(st, o)| {
-        o == officer && stages.iter().position(|s| &s.id == st).is_some_and(|i| i < now_at)
+        o == officer
+            && stages
+                .iter()
+                .position(|s| &s.id == st)
+                .is_some_and(|i| i < now_at)
     });
     let earlier_name = match earlier {
         Some((st, _)) => policy.stage(st).map_or(st.as_str(), |s| s.name.as_str()),

@@ -908,6 +908,16 @@ impl Preset {
                     format!("within {} of our response; {what}", w.period.length()),
                 ));
             }
+            if let (None, Some(l)) = (&s.escalation_window, &s.request_limit) {
+                rows.push(row(
+                    &s.name,
+                    "customer may escalate",
+                    format!(
+                        "within {} of our response; later only with an officer's reason for the delay",
+                        l.length()
+                    ),
+                ));
+            }
         }
         if let Some(o) = &self.overall_limit {
             rows.push(row(

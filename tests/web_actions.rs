@@ -812,8 +812,12 @@ fn the_stage1_responder_may_not_reply_at_stage2_from_the_desk() {
     let (desk, reference) = desk_with_a_case();
     let at = now();
     // Stage 1 has no window under the Code: ann's response closes the case as responded.
-    desk.site
-        .respond(&at, &reference, "not upheld", "The potholes are within limits.");
+    desk.site.respond(
+        &at,
+        &reference,
+        "not upheld",
+        "The potholes are within limits.",
+    );
     desk.site.run(&at, &["escalate", &reference, "--by", "bob"]);
     let case = desk.site.case(&at, &reference);
     assert_eq!(case["case"]["stage"], "stage2", "{case}");
@@ -854,7 +858,8 @@ fn the_stage1_responder_may_not_reply_at_stage2_from_the_desk() {
     );
     assert_eq!(r.status, 422, "{}", r.body);
     assert!(
-        r.body.contains("ann handled Stage 1 of this complaint and may not be assigned it"),
+        r.body
+            .contains("ann handled Stage 1 of this complaint and may not be assigned it"),
         "{}",
         r.body
     );

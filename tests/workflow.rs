@@ -155,7 +155,12 @@ fn bath_complaint_through_holding_letter_review_and_final_response() {
         "2027-01-21T09:00:00Z",
         &["assign", r, "ann", "--by", "lead"],
     );
-    assert!(err.contains("ann handled Stage 1 of this complaint and may not be assigned it at Stage 2 Review"), "{err}");
+    assert!(
+        err.contains(
+            "ann handled Stage 1 of this complaint and may not be assigned it at Stage 2 Review"
+        ),
+        "{err}"
+    );
     s.run(
         "2027-01-21T09:00:00Z",
         &["assign", r, "bob", "--by", "lead"],
@@ -907,7 +912,13 @@ fn the_extension_letter_offers_the_ombudsman_only_where_the_preset_allows() {
         s.run("2026-11-02T09:00:00Z", &["poll"]);
         let extend = |preview: Option<&str>| {
             let mut a = vec![
-                "extend", &r, "--days", "5", "--reason", "the contractor must be asked", "--by",
+                "extend",
+                &r,
+                "--days",
+                "5",
+                "--reason",
+                "the contractor must be asked",
+                "--by",
                 "ann",
             ];
             if let Some(p) = preview {
@@ -918,11 +929,19 @@ fn the_extension_letter_offers_the_ombudsman_only_where_the_preset_allows() {
         extend(Some("ext.pdf"));
         let pdf = bin::pdf_text(&s.path().join("ext.pdf"));
         assert!(pdf.contains("We need more time"), "{pdf}");
-        assert_eq!(pdf.contains("you do not have to wait"), offered, "{policy}: {pdf}");
+        assert_eq!(
+            pdf.contains("you do not have to wait"),
+            offered,
+            "{policy}: {pdf}"
+        );
         extend(None);
         s.run("2026-11-03T09:01:00Z", &["send"]);
         let (_, text, _) = s.letter_with("more time");
-        assert_eq!(text.contains("you do not have to wait"), offered, "{policy}: {text}");
+        assert_eq!(
+            text.contains("you do not have to wait"),
+            offered,
+            "{policy}: {text}"
+        );
         assert_eq!(text.contains("Ombudsman"), offered, "{policy}: {text}");
     }
 }
@@ -948,7 +967,10 @@ fn only_a_preset_that_writes_when_a_date_is_missed_promises_it_in_the_acknowledg
         s.run("2026-11-02T09:00:00Z", &["poll"]);
         s.run("2026-11-02T09:01:00Z", &["send"]);
         let (_, text, _) = s.letter_with("We have received your complaint");
-        assert!(text.contains("We will send you our full response by"), "{text}");
+        assert!(
+            text.contains("We will send you our full response by"),
+            "{text}"
+        );
         assert_eq!(
             text.contains("If we cannot meet that date, we will write to tell you why"),
             promised,
@@ -993,26 +1015,55 @@ fn case_events(s: &Site, reference: &str) -> Vec<(String, String, Option<String>
 fn bucks_a_responded_case_is_closed_finally_and_a_later_reply_does_not_escalate_it() {
     let s = bucks_cases(2);
     let (r1, r2) = ("BUCKS-2026-00001", "BUCKS-2026-00002");
-    s.respond("2026-11-03T09:00:00Z", r1, "not upheld", "The lane is private land.");
-    s.respond("2026-11-03T09:00:00Z", r2, "not upheld", "The lane is private land.");
-    assert_eq!(s.case("2026-11-03T09:00:00Z", r1)["case"]["close_reason"], "responded");
+    s.respond(
+        "2026-11-03T09:00:00Z",
+        r1,
+        "not upheld",
+        "The lane is private land.",
+    );
+    s.respond(
+        "2026-11-03T09:00:00Z",
+        r2,
+        "not upheld",
+        "The lane is private land.",
+    );
+    assert_eq!(
+        s.case("2026-11-03T09:00:00Z", r1)["case"]["close_reason"],
+        "responded"
+    );
     // Fri 6 Nov: the resident withdraws by phone.
     s.run(
         "2026-11-06T09:00:00Z",
-        &["close", r1, "--reason", "withdrawn", "--note", "rang to withdraw", "--by", "ann"],
+        &[
+            "close",
+            r1,
+            "--reason",
+            "withdrawn",
+            "--note",
+            "rang to withdraw",
+            "--by",
+            "ann",
+        ],
     );
     let c = s.case("2026-11-06T09:00:00Z", r1);
     assert_eq!(c["case"]["state"], "closed");
     assert_eq!(c["case"]["close_reason"], "withdrawn");
-    assert!(case_events(&s, r1).iter().any(|(_, k, d)| k == "close (withdrawn)"
-        && d.as_deref() == Some("rang to withdraw")));
+    assert!(case_events(&s, r1)
+        .iter()
+        .any(|(_, k, d)| k == "close (withdrawn)" && d.as_deref() == Some("rang to withdraw")));
     // A second final close is refused as before.
     let err = s.fails(
         "2026-11-06T09:00:00Z",
         &["close", r1, "--reason", "resolved", "--by", "ann"],
     );
-    assert!(err.contains("cannot close (resolved): the case is closed"), "{err}");
-    s.run("2026-11-06T09:00:00Z", &["exclude", r2, "exhausted", "--by", "ann"]);
+    assert!(
+        err.contains("cannot close (resolved): the case is closed"),
+        "{err}"
+    );
+    s.run(
+        "2026-11-06T09:00:00Z",
+        &["exclude", r2, "exhausted", "--by", "ann"],
+    );
     assert_eq!(
         s.case("2026-11-06T09:00:00Z", r2)["case"]["close_reason"],
         "out-of-scope"
@@ -1045,11 +1096,24 @@ fn bucks_a_review_asked_for_over_12_months_after_the_response_needs_a_reason() {
     let s = bucks_cases(2);
     let (r1, r2) = ("BUCKS-2026-00001", "BUCKS-2026-00002");
     // Tue 3 Nov 2026 + 365 days = Wed 3 Nov 2027 (no 29 February between).
-    s.respond("2026-11-03T09:00:00Z", r1, "not upheld", "The lane is private land.");
-    s.respond("2026-11-03T09:00:00Z", r2, "not upheld", "The lane is private land.");
+    s.respond(
+        "2026-11-03T09:00:00Z",
+        r1,
+        "not upheld",
+        "The lane is private land.",
+    );
+    s.respond(
+        "2026-11-03T09:00:00Z",
+        r2,
+        "not upheld",
+        "The lane is private land.",
+    );
     // On Wed 3 Nov 2027 it is still in time.
     s.run("2027-11-03T09:00:00Z", &["escalate", r2, "--by", "bob"]);
-    assert_eq!(s.case("2027-11-03T09:00:00Z", r2)["case"]["stage"], "stage2");
+    assert_eq!(
+        s.case("2027-11-03T09:00:00Z", r2)["case"]["stage"],
+        "stage2"
+    );
     // Thu 4 Nov 2027: too late, refused in one line naming the rule.
     let err = s.fails("2027-11-04T09:00:00Z", &["escalate", r1, "--by", "bob"]);
     assert!(
@@ -1067,20 +1131,36 @@ fn bucks_a_review_asked_for_over_12_months_after_the_response_needs_a_reason() {
     s.run("2027-11-04T09:00:00Z", &["poll"]);
     let out = s.run("2027-11-04T09:05:00Z", &["tick"]);
     assert!(
-        out.contains(&format!("{r1}: customer asked for a review after the window, refused as too late")),
+        out.contains(&format!(
+            "{r1}: customer asked for a review after the window, refused as too late"
+        )),
         "{out}"
     );
-    assert_eq!(s.case("2027-11-04T09:05:00Z", r1)["case"]["stage"], "stage1");
+    assert_eq!(
+        s.case("2027-11-04T09:05:00Z", r1)["case"]["stage"],
+        "stage1"
+    );
     // The officer accepts the reason for the delay: an event says so.
     s.run(
         "2027-11-04T10:00:00Z",
-        &["escalate", r1, "--late", "the resident was in hospital", "--by", "bob"],
+        &[
+            "escalate",
+            r1,
+            "--late",
+            "the resident was in hospital",
+            "--by",
+            "bob",
+        ],
     );
     let c = s.case("2027-11-04T10:00:00Z", r1);
     assert_eq!(c["case"]["stage"], "stage2");
-    assert!(case_events(&s, r1).iter().any(|(a, k, d)| a == "officer:bob"
-        && k == "request escalation"
-        && d.as_deref().is_some_and(|d| d.contains("accepted late by an officer: the resident was in hospital"))));
+    assert!(case_events(&s, r1)
+        .iter()
+        .any(|(a, k, d)| a == "officer:bob"
+            && k == "request escalation"
+            && d.as_deref().is_some_and(
+                |d| d.contains("accepted late by an officer: the resident was in hospital")
+            )));
 }
 
 /// Issue 24, item 1. Seed 000 l.26 "Stage 2 complaints are reviewed independently i.e.
@@ -1094,13 +1174,22 @@ fn bucks_a_review_asked_for_over_12_months_after_the_response_needs_a_reason() {
 fn bucks_stage1_handlers_may_not_assign_decide_extend_or_respond_at_stage2() {
     let s = bucks_cases(1);
     let r = "BUCKS-2026-00001";
-    s.run("2026-11-02T10:00:00Z", &["assign", r, "ann", "--by", "lead"]);
+    s.run(
+        "2026-11-02T10:00:00Z",
+        &["assign", r, "ann", "--by", "lead"],
+    );
     // Tue 3 Nov: cat extends stage 1. 20 WD from Mon 2 Nov 2026 (day 0) is Mon 30 Nov;
     // 5 WD more, Mon 7 Dec (no bank holiday between).
     s.run(
         "2026-11-03T09:00:00Z",
         &[
-            "extend", r, "--days", "5", "--reason", "the contractor must be asked", "--by",
+            "extend",
+            r,
+            "--days",
+            "5",
+            "--reason",
+            "the contractor must be asked",
+            "--by",
             "cat",
         ],
     );
@@ -1109,7 +1198,12 @@ fn bucks_stage1_handlers_may_not_assign_decide_extend_or_respond_at_stage2() {
         "2026-12-07"
     );
     // Wed 4 Nov: ann's stage 1 response closes the case as responded (no window, l.186).
-    s.respond("2026-11-04T09:00:00Z", r, "not upheld", "The lane is private land.");
+    s.respond(
+        "2026-11-04T09:00:00Z",
+        r,
+        "not upheld",
+        "The lane is private land.",
+    );
     // Wed 11 Nov: the resident rings to ask for a review; decide in 5 WD, Wed 18 Nov.
     s.run("2026-11-11T09:00:00Z", &["escalate", r, "--by", "lead"]);
     assert_eq!(
@@ -1119,7 +1213,13 @@ fn bucks_stage1_handlers_may_not_assign_decide_extend_or_respond_at_stage2() {
     let at = "2026-11-12T09:00:00Z";
     let decide = |by: &str| {
         vec![
-            "decide", r, "--decision", "accept", "--reason", "the lane was not checked", "--by",
+            "decide",
+            r,
+            "--decision",
+            "accept",
+            "--reason",
+            "the lane was not checked",
+            "--by",
         ]
         .into_iter()
         .map(String::from)
@@ -1160,17 +1260,39 @@ fn bucks_stage1_handlers_may_not_assign_decide_extend_or_respond_at_stage2() {
     s.run(at, &args);
     let err = s.fails(
         "2026-11-13T09:00:00Z",
-        &["extend", r, "--days", "5", "--reason", "more time", "--by", "cat"],
+        &[
+            "extend",
+            r,
+            "--days",
+            "5",
+            "--reason",
+            "more time",
+            "--by",
+            "cat",
+        ],
     );
-    assert!(err.contains("cat handled Stage 1 of this complaint and may not extend it"), "{err}");
+    assert!(
+        err.contains("cat handled Stage 1 of this complaint and may not extend it"),
+        "{err}"
+    );
     std::fs::write(s.path().join("review.txt"), "We reviewed it.").unwrap();
     let reply = |by: &'static str| {
         [
-            "reply", r, "--outcome", "upheld", "--body-file", "review.txt", "--by", by,
+            "reply",
+            r,
+            "--outcome",
+            "upheld",
+            "--body-file",
+            "review.txt",
+            "--by",
+            by,
         ]
     };
     let err = s.fails("2026-11-16T09:00:00Z", &reply("ann"));
-    assert!(err.contains("ann handled Stage 1 of this complaint and may not respond"), "{err}");
+    assert!(
+        err.contains("ann handled Stage 1 of this complaint and may not respond"),
+        "{err}"
+    );
     s.run("2026-11-16T09:00:00Z", &reply("bob"));
     let case = s.case("2026-11-16T09:00:00Z", r);
     assert_eq!(case["case"]["close_reason"], "resolved", "{case}");

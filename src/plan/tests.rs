@@ -1022,7 +1022,11 @@ fn stage_handlers_and_independence_under_every_preset_with_a_different_handler()
         let mut events = vec![
             // lead assigns ann: ann handled, lead did not.
             ev("officer:lead", "set officer", Some("officer: ann")),
-            ev("officer:cat", "extended", Some("to 2026-12-07 (5 working days): x")),
+            ev(
+                "officer:cat",
+                "extended",
+                Some("to 2026-12-07 (5 working days): x"),
+            ),
             ev("officer:dan", "note", Some("rang")),
             ev("officer:ann", "respond", None),
         ];
@@ -1048,7 +1052,9 @@ fn stage_handlers_and_independence_under_every_preset_with_a_different_handler()
         );
         let c = complaint(&p, at, State::Escalated);
         for who in ["ann", "cat"] {
-            let err = independent(&c, &p, who, &h, "respond").unwrap_err().to_string();
+            let err = independent(&c, &p, who, &h, "respond")
+                .unwrap_err()
+                .to_string();
             assert!(
                 err.starts_with(&format!(
                     "T-2026-00001: {who} handled {} of this complaint and may not respond at {}: the {} policy requires",
