@@ -466,6 +466,7 @@ fn resident(pid: u32) -> (f64, f64) {
 /// Run `clients` threads, each calling `request(client, i)` without pause for
 /// `seconds`, while the desk's memory is sampled every 50 ms. Returns each client's
 /// requests' times in ms with their status, and the peak (VmRSS, RssAnon).
+#[allow(clippy::type_complexity)]
 fn load(
     pid: u32,
     clients: usize,
@@ -523,7 +524,10 @@ fn officer_request(base: &str, session: &str, agent: &ureq::Agent, i: usize) -> 
     let path = match i % 4 {
         0 => "/".to_string(),
         1 => format!("/cases/EX-2026-{:07}", 1 + (i * 7919) % 100_000),
-        2 => format!("/cases?q={}", url_encode(SEARCHES[(i / 4) % SEARCHES.len()])),
+        2 => format!(
+            "/cases?q={}",
+            url_encode(SEARCHES[(i / 4) % SEARCHES.len()])
+        ),
         _ => "/cases?state=investigating&overdue=on".to_string(),
     };
     get_status(agent, base, session, &path)
