@@ -239,7 +239,8 @@ pub fn escalate(
 /// `escalate REF --from-reply [MESSAGE]`: an officer confirms that the customer's reply
 /// (the latest, or message `message`) asks for the next stage, as one flagged "possible
 /// review request" may. The request dates from the reply's arrival, not from today; a
-/// reply after the window the policy closes the complaint at is refused in its terms.
+/// reply after the window the policy closes the complaint at is refused in its terms,
+/// unless the officer accepts it with the reason for the delay (`late`).
 pub fn escalate_from_reply(
     store: &mut Store,
     cfg: &Config,
@@ -247,6 +248,7 @@ pub fn escalate_from_reply(
     actor: &str,
     reference: &str,
     message: Option<i64>,
+    late: Option<&str>,
 ) -> Result<Case> {
     let (case, policy) = load(store, cfg, reference)?;
     let (_, received) = store.customer_reply_on(case.id, message)?;
@@ -261,6 +263,7 @@ pub fn escalate_from_reply(
         &cfg.calendar,
         london_date(received),
         london_date(now),
+        late,
     )?;
     write(store, cfg, &case, &p, actor, now)
 }

@@ -915,6 +915,7 @@ pub fn escalate_from_reply(
     cal: &Calendar,
     reply_on: NaiveDate,
     today: NaiveDate,
+    late: Option<&str>,
 ) -> Result<Plan> {
     if case.facts_responded_on().is_some_and(|r| reply_on < r) {
         return Err(refused(format!(
@@ -927,7 +928,7 @@ pub fn escalate_from_reply(
         "the customer's reply of {} asks for a review",
         crate::time::iso(reply_on)
     );
-    let why = match request_in_time(case, policy, cal, reply_on, None)? {
+    let why = match request_in_time(case, policy, cal, reply_on, late)? {
         None => format!("{asked} (confirmed by an officer)"),
         Some(late) => format!("{asked}; {late}"),
     };

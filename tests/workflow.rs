@@ -1140,12 +1140,19 @@ fn bucks_a_review_asked_for_over_12_months_after_the_response_needs_a_reason() {
         s.case("2027-11-04T09:05:00Z", r1)["case"]["stage"],
         "stage1"
     );
-    // The officer accepts the reason for the delay: an event says so.
+    // Confirming the reply without a reason is refused the same way.
+    let err = s.fails(
+        "2027-11-04T10:00:00Z",
+        &["escalate", r1, "--from-reply", "--by", "bob"],
+    );
+    assert!(err.contains("too late for a review"), "{err}");
+    // The officer confirms the reply and accepts the reason for the delay: an event says so.
     s.run(
         "2027-11-04T10:00:00Z",
         &[
             "escalate",
             r1,
+            "--from-reply",
             "--late",
             "the resident was in hospital",
             "--by",
