@@ -466,6 +466,7 @@ fn resident(pid: u32) -> (f64, f64) {
 /// Run `clients` threads, each calling `request(client, i)` without pause for
 /// `seconds`, while the desk's memory is sampled every 50 ms. Returns each client's
 /// requests' times in ms with their status, and the peak (VmRSS, RssAnon).
+#[allow(clippy::type_complexity)]
 fn load(
     pid: u32,
     clients: usize,

@@ -29,6 +29,37 @@ fn load<'a>(store: &Store, cfg: &'a Config, reference: &str) -> Result<(Case, &'
     Ok((case, policy))
 }
 
+/// Who handled the case at each stage ([`plan::stage_handlers`], from its events).
+fn handlers(store: &Store, case: &Case, policy: &Policy) -> Result<Vec<(String, String)>> {
+    let events = store.events(case.id)?;
+    let read: Vec<plan::Handling> = events
+        .iter()
+        .map(|e| plan::Handling {
+            actor: &e.actor,
+            kind: &e.kind,
+            detail: e.detail.as_deref(),
+        })
+        .collect();
+    Ok(plan::stage_handlers(policy, &read))
+}
+
+/// Stage independence for an officer acting on a case ([`plan::independent`]): the
+/// one check the CLI, the desk and every preview pass through. Only officers are
+/// checked (the scheduler and mail are not handlers).
+fn independent(
+    store: &Store,
+    case: &Case,
+    policy: &Policy,
+    actor: &str,
+    doing: &str,
+) -> Result<()> {
+    let Some(officer) = actor.strip_prefix("officer:") else {
+        return Ok(());
+    };
+    let h = handlers(store, case, policy)?;
+    plan::independent(case, policy, officer, &h, doing)
+}
+
 fn write(
     store: &mut Store,
     cfg: &Config,
@@ -76,7 +107,8 @@ pub fn assign(
     officer: &str,
 ) -> Result<Case> {
     let (case, policy) = load(store, cfg, reference)?;
-    plan::assign(&case, officer, policy)?;
+    let h = handlers(store, &case, policy)?;
+    plan::assign(&case, officer, policy, &h)?;
     if !cfg.staff.is_empty() && cfg.staff(officer).is_none() {
         return Err(refused(format!(
             "{officer} is not listed under [[staff]] in the config"
@@ -111,6 +143,7 @@ pub fn reply(
         )?;
     }
     plan::enclosure::check_total(&r.enclosures, cfg.letters.max_letter_attachment_bytes)?;
+    independent(store, &case, policy, actor, "respond")?;
     let p = plan::reply(&case, r, policy, &cfg.calendar, london_date(now))?;
     write(store, cfg, &case, &p, actor, now)
 }
@@ -158,6 +191,7 @@ pub fn extend(
     reason: &str,
 ) -> Result<Case> {
     let (case, policy) = load(store, cfg, reference)?;
+    independent(store, &case, policy, actor, "extend it")?;
     let target = store.response_target(case.id, &case.stage)?;
     let respond_due = store.respond_due(case.id, &case.stage)?;
     let p = plan::extend(
@@ -173,18 +207,21 @@ pub fn extend(
     write(store, cfg, &case, &p, actor, now)
 }
 
-/// `escalate REF`: the customer asked for the next stage.
+/// `escalate REF [--late REASON]`: the customer asked for the next stage. A request past
+/// the time the policy gives is refused in its terms, unless the officer accepts it with
+/// the reason (`late`), kept on the timeline.
 pub fn escalate(
     store: &mut Store,
     cfg: &Config,
     now: DateTime<Utc>,
     actor: &str,
     reference: &str,
+    late: Option<&str>,
 ) -> Result<Case> {
     let (case, policy) = load(store, cfg, reference)?;
     // Asked today (by phone, by letter): within the time the policy gives, or refused in
     // its terms (or accepted late by the officer, where the policy leaves it to them).
-    let why = match plan::request_in_time(&case, policy, &cfg.calendar, london_date(now))? {
+    let why = match plan::request_in_time(&case, policy, &cfg.calendar, london_date(now), late)? {
         None => "customer asked for the next stage".to_string(),
         Some(late) => format!("customer asked for the next stage; {late}"),
     };
@@ -202,7 +239,8 @@ pub fn escalate(
 /// `escalate REF --from-reply [MESSAGE]`: an officer confirms that the customer's reply
 /// (the latest, or message `message`) asks for the next stage, as one flagged "possible
 /// review request" may. The request dates from the reply's arrival, not from today; a
-/// reply after the window the policy closes the complaint at is refused in its terms.
+/// reply after the window the policy closes the complaint at is refused in its terms,
+/// unless the officer accepts it with the reason for the delay (`late`).
 pub fn escalate_from_reply(
     store: &mut Store,
     cfg: &Config,
@@ -210,6 +248,7 @@ pub fn escalate_from_reply(
     actor: &str,
     reference: &str,
     message: Option<i64>,
+    late: Option<&str>,
 ) -> Result<Case> {
     let (case, policy) = load(store, cfg, reference)?;
     let (_, received) = store.customer_reply_on(case.id, message)?;
@@ -224,6 +263,7 @@ pub fn escalate_from_reply(
         &cfg.calendar,
         london_date(received),
         london_date(now),
+        late,
     )?;
     write(store, cfg, &case, &p, actor, now)
 }
@@ -245,6 +285,7 @@ pub fn route(
 
 /// `escalate REF [--council --reason ...]`: the customer's request ([`escalate`]), or
 /// the council's own move ([`route`]); a reason goes only with the council's.
+#[allow(clippy::too_many_arguments)]
 pub fn escalate_by(
     store: &mut Store,
     cfg: &Config,
@@ -253,8 +294,15 @@ pub fn escalate_by(
     reference: &str,
     council: bool,
     reason: Option<&str>,
+    late: Option<&str>,
 ) -> Result<Case> {
     let reason = reason.filter(|r| !r.trim().is_empty());
+    let late = late.filter(|r| !r.trim().is_empty());
+    if late.is_some() && council {
+        return Err(refused(
+            "--late goes with the customer's own request, not the council's move",
+        ));
+    }
     if council {
         route(store, cfg, now, actor, reference, reason.unwrap_or(""))
     } else if reason.is_some() {
@@ -262,7 +310,7 @@ pub fn escalate_by(
             "--reason goes with --council (the customer's own request needs none)",
         ))
     } else {
-        escalate(store, cfg, now, actor, reference)
+        escalate(store, cfg, now, actor, reference, late)
     }
 }
 
@@ -277,6 +325,7 @@ pub fn decide(
     reasons: &str,
 ) -> Result<Case> {
     let (case, policy) = load(store, cfg, reference)?;
+    independent(store, &case, policy, actor, "decide")?;
     let p = plan::decide(&case, d, reasons, policy, &cfg.calendar, london_date(now))?;
     write(store, cfg, &case, &p, actor, now)
 }

@@ -276,8 +276,19 @@ fn transition_requested(
 ) -> Result<Transition> {
     use deadline::Kind as D;
     let from = case.state;
-    let to = case::transition(from, action)
-        .map_err(|e| WorkflowError::Illegal(case.reference.clone(), e))?;
+    let to = match (from, action) {
+        // A case closed with our stage response (no time limit to ask for the next
+        // stage) may be closed finally: withdrawn, resolved, out of scope (issue 24,
+        // item 5). A reply after that is flagged for an officer, never an escalation.
+        (State::Closed, Action::Close(r))
+            if case.close_reason == Some(CloseReason::Responded)
+                && !matches!(r, CloseReason::Responded | CloseReason::AutoClosed) =>
+        {
+            State::Closed
+        }
+        _ => case::transition(from, action)
+            .map_err(|e| WorkflowError::Illegal(case.reference.clone(), e))?,
+    };
     if case.policy != policy.name {
         return Err(refused(format!(
             "{} runs under policy {}, not {}",
@@ -789,7 +800,7 @@ pub fn request_timing(
         return RequestTiming::InTime;
     };
     let Some(window) = &stage.escalation_window else {
-        return RequestTiming::InTime;
+        return request_limit(case, policy, stage, cal, requested);
     };
     let Some(ended) = deadline::stage_deadlines(policy, &case.stage, &case.facts.facts(), cal)
         .into_iter()
@@ -823,16 +834,56 @@ pub fn request_timing(
     }
 }
 
+/// A stage with no escalation window but a `request_limit` (Buckinghamshire stage 1, seed
+/// 000 l.249): a request for the next stage made on `requested` more than the limit after
+/// our response is late; the complaint stays where it is (refused, or flagged when it
+/// comes in a reply) unless an officer accepts the reason for the delay.
+fn request_limit(
+    case: &Case,
+    policy: &Policy,
+    stage: &crate::policy::Stage,
+    cal: &Calendar,
+    requested: NaiveDate,
+) -> RequestTiming {
+    let (Some(limit), Some(responded)) = (&stage.request_limit, case.facts.responded_on) else {
+        return RequestTiming::InTime;
+    };
+    let ended = limit.due_from(cal, responded);
+    if requested <= ended {
+        return RequestTiming::InTime;
+    }
+    let next = policy
+        .next_stage(&case.stage)
+        .map_or("the next stage", |s| s.name.as_str());
+    RequestTiming::Late {
+        ended,
+        on_lapse: crate::policy::OnLapse::CloseResolved,
+        wording: format!(
+            "the {} policy takes a request for {next} within {} of our {} response (sent on {}), which ended on {}, unless there is a good reason for the delay; this request came on {}",
+            policy.preset.council,
+            limit.length(),
+            stage.name,
+            crate::calendar::show(responded),
+            crate::calendar::show(ended),
+            crate::calendar::show(requested),
+        ),
+    }
+}
+
 /// An officer takes a customer's request for the next stage made on `requested`: refused
 /// in the policy's terms when it came after the window the policy closes the complaint
-/// at; where the policy leaves a late request to an officer, `Some` words for the
-/// timeline saying it was late and accepted (the officer's action is that decision).
+/// at (or after a stage's `request_limit`), unless the officer gives `late`, the reason
+/// the late request is accepted; where the policy leaves a late request to an officer,
+/// or one is accepted so, `Some` words for the timeline saying it was late and accepted
+/// (the officer's action is that decision).
 pub fn request_in_time(
     case: &Case,
     policy: &Policy,
     cal: &Calendar,
     requested: NaiveDate,
+    late: Option<&str>,
 ) -> Result<Option<String>> {
+    let late = late.map(str::trim).filter(|r| !r.is_empty());
     match request_timing(case, policy, cal, requested) {
         RequestTiming::InTime => Ok(None),
         RequestTiming::Late {
@@ -840,10 +891,15 @@ pub fn request_in_time(
             wording,
             ..
         } => Ok(Some(format!("{wording}: accepted by an officer"))),
-        RequestTiming::Late { wording, .. } => Err(refused(format!(
-            "{}: too late for a review: {wording}",
-            case.reference
-        ))),
+        RequestTiming::Late { wording, .. } => match late {
+            Some(why) => Ok(Some(format!(
+                "{wording}: accepted late by an officer: {why}"
+            ))),
+            None => Err(refused(format!(
+                "{}: too late for a review: {wording}; to accept it, give the reason with --late REASON",
+                case.reference
+            ))),
+        },
     }
 }
 
@@ -859,6 +915,7 @@ pub fn escalate_from_reply(
     cal: &Calendar,
     reply_on: NaiveDate,
     today: NaiveDate,
+    late: Option<&str>,
 ) -> Result<Plan> {
     if case.facts_responded_on().is_some_and(|r| reply_on < r) {
         return Err(refused(format!(
@@ -871,7 +928,7 @@ pub fn escalate_from_reply(
         "the customer's reply of {} asks for a review",
         crate::time::iso(reply_on)
     );
-    let why = match request_in_time(case, policy, cal, reply_on)? {
+    let why = match request_in_time(case, policy, cal, reply_on, late)? {
         None => format!("{asked} (confirmed by an officer)"),
         Some(late) => format!("{asked}; {late}"),
     };
@@ -1185,23 +1242,104 @@ pub fn extend(
 }
 
 /// Where a policy requires a different handler at a stage, anyone who handled an
-/// earlier stage is refused.
-pub fn assign(case: &Case, officer: &str, policy: &Policy) -> Result<()> {
+/// earlier stage is refused ([`independent`]; `handlers` from [`stage_handlers`]).
+pub fn assign(
+    case: &Case,
+    officer: &str,
+    policy: &Policy,
+    handlers: &[(String, String)],
+) -> Result<()> {
     if case.state == State::Closed {
         return Err(refused(format!(
             "{}: the case is closed; reopen it first",
             case.reference
         )));
     }
-    if let Some(stage) = policy.stage(&case.stage) {
-        if stage.different_handler && case.past_officers.iter().any(|p| p == officer) {
-            return Err(refused(format!(
-                "{}: {officer} handled an earlier stage, and the {} policy requires {} to be handled by someone else",
-                case.reference, policy.name, stage.name
-            )));
+    independent(case, policy, officer, handlers, "be assigned it")
+}
+
+/// One event of a case as [`stage_handlers`] reads it: who acted, what, the detail.
+#[derive(Debug, Clone, Copy)]
+pub struct Handling<'a> {
+    pub actor: &'a str,
+    pub kind: &'a str,
+    pub detail: Option<&'a str>,
+}
+
+/// Who handled the case at each stage, read from its events in order: (stage id,
+/// officer). An officer handled a stage when it was assigned to them ("set officer"),
+/// or they responded, extended, or took the review decision there. A manager who only
+/// assigned others did not; nor did anyone recording the customer's request. The stage
+/// moves on with an escalation request or the council's move, and back with a refer-back.
+pub fn stage_handlers(policy: &Policy, events: &[Handling]) -> Vec<(String, String)> {
+    let stages = &policy.preset.stages;
+    let mut at = 0usize;
+    let mut out: Vec<(String, String)> = Vec::new();
+    for e in events {
+        let officer = match e.kind {
+            "set officer" => e
+                .detail
+                .and_then(|d| d.strip_prefix("officer: "))
+                .filter(|n| *n != "(none)"),
+            "respond" | "extended" => e.actor.strip_prefix("officer:"),
+            "accept escalation" | "refer back" | "close (referred-to-ombudsman)"
+                if e.detail.is_some_and(|d| d.starts_with("review decision")) =>
+            {
+                e.actor.strip_prefix("officer:")
+            }
+            _ => None,
+        };
+        if let (Some(o), Some(st)) = (officer, stages.get(at)) {
+            let row = (st.id.clone(), o.trim().to_string());
+            if !o.trim().is_empty() && !out.contains(&row) {
+                out.push(row);
+            }
+        }
+        match e.kind {
+            "request escalation" | "move to the next stage" => at += 1,
+            "refer back" => at = at.saturating_sub(1),
+            _ => {}
         }
     }
-    Ok(())
+    out
+}
+
+/// Stage independence (seed 000 l.26, l.186; 002 l.101; the LGSCO Code): at a stage
+/// whose policy requires a different handler, anyone who handled the case at an earlier
+/// stage ([`stage_handlers`], and the case's `past_officers`) may not be assigned it,
+/// respond, extend or decide there. `doing` names the refused act for the one-line reason.
+pub fn independent(
+    case: &Case,
+    policy: &Policy,
+    officer: &str,
+    handlers: &[(String, String)],
+    doing: &str,
+) -> Result<()> {
+    let stages = &policy.preset.stages;
+    let Some(now_at) = stages.iter().position(|s| s.id == case.stage) else {
+        return Ok(());
+    };
+    let stage = &stages[now_at];
+    if !stage.different_handler {
+        return Ok(());
+    }
+    let officer = officer.trim();
+    let earlier = handlers.iter().find(|(st, o)| {
+        o == officer
+            && stages
+                .iter()
+                .position(|s| &s.id == st)
+                .is_some_and(|i| i < now_at)
+    });
+    let earlier_name = match earlier {
+        Some((st, _)) => policy.stage(st).map_or(st.as_str(), |s| s.name.as_str()),
+        None if case.past_officers.iter().any(|p| p == officer) => "an earlier stage",
+        None => return Ok(()),
+    };
+    Err(refused(format!(
+        "{}: {officer} handled {earlier_name} of this complaint and may not {doing} at {}: the {} policy requires it to be handled by someone not involved before ({})",
+        case.reference, stage.name, policy.preset.council, stage.handler
+    )))
 }
 
 /// A working-day deadline's new date when the clock restarts `today` after a pause

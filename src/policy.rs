@@ -250,6 +250,12 @@ pub struct Stage {
     /// (`"receipt"`: Stockton) or from the day it is moved (`"move"`: North Norfolk).
     /// Absent: only the customer can ask for this stage.
     pub council_entry: Option<CouncilEntry>,
+    /// Where the stage has no `escalation_window` (its response closes the case as
+    /// `responded`), how long after our response a request for the next stage is still
+    /// taken without an officer's override (`escalate REF --late REASON`), counted from
+    /// the response. Absent: at any time.
+    #[serde(default)]
+    pub request_limit: Option<Period>,
 }
 
 /// When the scheduler sends a stage's holding letter, if no response has been sent.
@@ -414,6 +420,13 @@ pub struct Preset {
     /// letter says it.
     #[serde(default)]
     pub exclusions: Vec<Exclusion>,
+    /// A letter telling the customer we need more time (the officer's extension or the
+    /// scheduler's holding letter) may say they need not wait for our response to go to
+    /// the Ombudsman, before the last stage (LGSCO Code 6.5). False where the policy
+    /// offers the Ombudsman only after the last stage (seeds 000 l.199, 002 l.113, 003
+    /// l.150, 004 l.420): such letters then name the Ombudsman only at the last stage.
+    #[serde(default)]
+    pub ombudsman_before_final: bool,
 }
 
 /// One matter the council's complaints procedure does not cover, as its policy lists it.
@@ -893,6 +906,16 @@ impl Preset {
                     &s.name,
                     "customer may escalate",
                     format!("within {} of our response; {what}", w.period.length()),
+                ));
+            }
+            if let (None, Some(l)) = (&s.escalation_window, &s.request_limit) {
+                rows.push(row(
+                    &s.name,
+                    "customer may escalate",
+                    format!(
+                        "within {} of our response; later only with an officer's reason for the delay",
+                        l.length()
+                    ),
                 ));
             }
         }

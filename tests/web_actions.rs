@@ -802,3 +802,65 @@ fn a_received_date_over_a_year_ago_needs_confirming_on_the_desk() {
     assert!(!out.contains("holding") && !out.contains("lapsed"), "{out}");
     assert_eq!(letters(&desk, &reference).len(), 1);
 }
+
+/// Issue 24, item 1, through the desk: the LGSCO Code's stage 1 handler "must not handle
+/// stage 2" (POLICIES.md, Oversight). ann answered stage 1 by the CLI; signed in to the
+/// desk at stage 2 her reply, and its preview, are refused with the CLI's one line and
+/// nothing is written.
+#[test]
+fn the_stage1_responder_may_not_reply_at_stage2_from_the_desk() {
+    let (desk, reference) = desk_with_a_case();
+    let at = now();
+    // Stage 1 has no window under the Code: ann's response closes the case as responded.
+    desk.site.respond(
+        &at,
+        &reference,
+        "not upheld",
+        "The potholes are within limits.",
+    );
+    desk.site.run(&at, &["escalate", &reference, "--by", "bob"]);
+    let case = desk.site.case(&at, &reference);
+    assert_eq!(case["case"]["stage"], "stage2", "{case}");
+    webkit::add_user(&desk.site, "ann", "officer", "ann's long password");
+    let s = desk.session("ann", "ann's long password");
+    let before_letters = letters(&desk, &reference);
+    let before_events = events(&desk, &reference);
+    for action in ["preview", "send"] {
+        let (csrf, version) = page(&desk, &s, &reference);
+        let r = desk.post(
+            &format!("/cases/{reference}/reply"),
+            &s,
+            &[
+                ("csrf", &csrf),
+                ("version", &version),
+                ("outcome", "upheld"),
+                ("body", "On review, the potholes are too deep."),
+                ("action", action),
+            ],
+        );
+        assert_eq!(r.status, 422, "{}", r.body);
+        assert!(
+            r.body.contains(&format!(
+                "{reference}: ann handled Stage 1 of this complaint and may not respond at Stage 2"
+            )),
+            "{}",
+            r.body
+        );
+    }
+    assert_eq!(letters(&desk, &reference), before_letters);
+    assert_eq!(events(&desk, &reference), before_events);
+    // Nor may she be assigned it from the desk.
+    let (csrf, version) = page(&desk, &s, &reference);
+    let r = desk.post(
+        &format!("/cases/{reference}/assign"),
+        &s,
+        &[("csrf", &csrf), ("version", &version), ("officer", "ann")],
+    );
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(
+        r.body
+            .contains("ann handled Stage 1 of this complaint and may not be assigned it"),
+        "{}",
+        r.body
+    );
+}

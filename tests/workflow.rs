@@ -155,7 +155,12 @@ fn bath_complaint_through_holding_letter_review_and_final_response() {
         "2027-01-21T09:00:00Z",
         &["assign", r, "ann", "--by", "lead"],
     );
-    assert!(err.contains("ann handled an earlier stage"), "{err}");
+    assert!(
+        err.contains(
+            "ann handled Stage 1 of this complaint and may not be assigned it at Stage 2 Review"
+        ),
+        "{err}"
+    );
     s.run(
         "2027-01-21T09:00:00Z",
         &["assign", r, "bob", "--by", "lead"],
@@ -884,4 +889,418 @@ fn stockton_early_resolution_lapse_is_flagged_and_escalated_not_extended() {
             .all(|l| !l.0.contains("later than promised")),
         "no holding letter"
     );
+}
+
+/// Issue 24, item 7. Seed 002 l.113 "Customers must usually complete both Council
+/// complaint stages 1 and 2 before the LGSCO will look at a complaint": Bath & NES's
+/// stage 1 extension letter does not offer the Ombudsman. The LGSCO Code (6.5) does.
+#[test]
+fn the_extension_letter_offers_the_ombudsman_only_where_the_preset_allows() {
+    for (policy, prefix, offered) in [
+        ("bath-and-north-east-somerset", "BNES", false),
+        ("lgsco-code", "CHC", true),
+    ] {
+        let s = Site::new(policy, prefix);
+        let r = format!("{prefix}-2026-00001");
+        s.mail(
+            "1",
+            "Ivy <ivy@example.org>",
+            "Graffiti",
+            "I wish to complain about graffiti.",
+            "t1@example.org",
+        );
+        s.run("2026-11-02T09:00:00Z", &["poll"]);
+        let extend = |preview: Option<&str>| {
+            let mut a = vec![
+                "extend",
+                &r,
+                "--days",
+                "5",
+                "--reason",
+                "the contractor must be asked",
+                "--by",
+                "ann",
+            ];
+            if let Some(p) = preview {
+                a.extend(["--preview", p]);
+            }
+            s.run("2026-11-03T09:00:00Z", &a)
+        };
+        extend(Some("ext.pdf"));
+        let pdf = bin::pdf_text(&s.path().join("ext.pdf"));
+        assert!(pdf.contains("We need more time"), "{pdf}");
+        assert_eq!(
+            pdf.contains("you do not have to wait"),
+            offered,
+            "{policy}: {pdf}"
+        );
+        extend(None);
+        s.run("2026-11-03T09:01:00Z", &["send"]);
+        let (_, text, _) = s.letter_with("more time");
+        assert_eq!(
+            text.contains("you do not have to wait"),
+            offered,
+            "{policy}: {text}"
+        );
+        assert_eq!(text.contains("Ombudsman"), offered, "{policy}: {text}");
+    }
+}
+
+/// Issue 24, item 8. Seed 001 l.51 "This is an 'upto' timescale": Stockton's report
+/// promises no letter when the date is missed, and its preset sends none (no extension,
+/// no holding letter), so its acknowledgement makes no such promise; Buckinghamshire's
+/// (l.182 "we can extend the timescale and we will let the customer know") does.
+#[test]
+fn only_a_preset_that_writes_when_a_date_is_missed_promises_it_in_the_acknowledgement() {
+    for (policy, prefix, promised) in [
+        ("stockton-on-tees", "STOCKTON", false),
+        ("buckinghamshire", "BUCKS", true),
+    ] {
+        let s = Site::new(policy, prefix);
+        s.mail(
+            "1",
+            "Ivy <ivy@example.org>",
+            "Graffiti",
+            "I wish to complain about graffiti.",
+            "t1@example.org",
+        );
+        s.run("2026-11-02T09:00:00Z", &["poll"]);
+        s.run("2026-11-02T09:01:00Z", &["send"]);
+        let (_, text, _) = s.letter_with("We have received your complaint");
+        assert!(
+            text.contains("We will send you our full response by"),
+            "{text}"
+        );
+        assert_eq!(
+            text.contains("If we cannot meet that date, we will write to tell you why"),
+            promised,
+            "{policy}: {text}"
+        );
+    }
+}
+
+/// Buckinghamshire complaint BUCKS-2026-0000N from resident N, received Mon 2 Nov 2026
+/// (one message each, polled at once).
+fn bucks_cases(n: usize) -> Site {
+    let s = Site::new("buckinghamshire", "BUCKS");
+    for i in 1..=n {
+        s.mail(
+            &i.to_string(),
+            &format!("Resident {i} <r{i}@example.org>"),
+            &format!("Fly-tipping {i}"),
+            "I wish to complain: the fly-tipping on my lane has been left for weeks.",
+            &format!("b{i}@example.org"),
+        );
+    }
+    s.run("2026-11-02T09:00:00Z", &["poll"]);
+    s
+}
+
+fn case_events(s: &Site, reference: &str) -> Vec<(String, String, Option<String>)> {
+    let db = s.db();
+    let mut st = db
+        .prepare("SELECT e.actor, e.kind, e.detail FROM events e JOIN cases c ON c.id = e.case_id WHERE c.reference = ?1 ORDER BY e.id")
+        .unwrap();
+    st.query_map([reference], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+}
+
+/// Issue 24, item 5. A case closed as `responded` (Buckinghamshire stage 1, no time limit
+/// to ask for stage 2, l.186) can be closed finally: withdrawn, or excluded (l.251
+/// "matters that have already exhausted the complaints process"). After that a reply
+/// asking for a review is flagged for an officer, not escalated.
+#[test]
+fn bucks_a_responded_case_is_closed_finally_and_a_later_reply_does_not_escalate_it() {
+    let s = bucks_cases(2);
+    let (r1, r2) = ("BUCKS-2026-00001", "BUCKS-2026-00002");
+    s.respond(
+        "2026-11-03T09:00:00Z",
+        r1,
+        "not upheld",
+        "The lane is private land.",
+    );
+    s.respond(
+        "2026-11-03T09:00:00Z",
+        r2,
+        "not upheld",
+        "The lane is private land.",
+    );
+    assert_eq!(
+        s.case("2026-11-03T09:00:00Z", r1)["case"]["close_reason"],
+        "responded"
+    );
+    // Fri 6 Nov: the resident withdraws by phone.
+    s.run(
+        "2026-11-06T09:00:00Z",
+        &[
+            "close",
+            r1,
+            "--reason",
+            "withdrawn",
+            "--note",
+            "rang to withdraw",
+            "--by",
+            "ann",
+        ],
+    );
+    let c = s.case("2026-11-06T09:00:00Z", r1);
+    assert_eq!(c["case"]["state"], "closed");
+    assert_eq!(c["case"]["close_reason"], "withdrawn");
+    assert!(case_events(&s, r1)
+        .iter()
+        .any(|(_, k, d)| k == "close (withdrawn)" && d.as_deref() == Some("rang to withdraw")));
+    // A second final close is refused as before.
+    let err = s.fails(
+        "2026-11-06T09:00:00Z",
+        &["close", r1, "--reason", "resolved", "--by", "ann"],
+    );
+    assert!(
+        err.contains("cannot close (resolved): the case is closed"),
+        "{err}"
+    );
+    s.run(
+        "2026-11-06T09:00:00Z",
+        &["exclude", r2, "exhausted", "--by", "ann"],
+    );
+    assert_eq!(
+        s.case("2026-11-06T09:00:00Z", r2)["case"]["close_reason"],
+        "out-of-scope"
+    );
+    // Mon 9 Nov: the resident writes asking for a review after all.
+    s.mail(
+        "9",
+        "Resident 1 <r1@example.org>",
+        &format!("Re: [Ref {r1}] Our response"),
+        "I am not satisfied and ask for a review.",
+        "b9@example.org",
+    );
+    s.run("2026-11-09T09:00:00Z", &["poll"]);
+    let out = s.run("2026-11-09T09:05:00Z", &["tick"]);
+    assert!(!out.contains("escalation request acknowledged"), "{out}");
+    let c = s.case("2026-11-09T09:05:00Z", r1);
+    assert_eq!(c["case"]["close_reason"], "withdrawn", "{c}");
+    assert_eq!(c["case"]["stage"], "stage1");
+    let err = s.fails("2026-11-09T09:10:00Z", &["escalate", r1, "--by", "ann"]);
+    assert!(err.contains("cannot request escalation"), "{err}");
+}
+
+/// Issue 24, item 5. Seed 000 l.249 excludes "Complaints about an issue that was known
+/// about for more than 12 months before the complaint was made to the Council, unless
+/// there is a good reason for the delay": a request for stage 2 more than 365 days after
+/// the stage 1 response (`request_limit`) is refused with the rule, or flagged when it
+/// comes by reply, unless an officer accepts the reason with --late.
+#[test]
+fn bucks_a_review_asked_for_over_12_months_after_the_response_needs_a_reason() {
+    let s = bucks_cases(2);
+    let (r1, r2) = ("BUCKS-2026-00001", "BUCKS-2026-00002");
+    // Tue 3 Nov 2026 + 365 days = Wed 3 Nov 2027 (no 29 February between).
+    s.respond(
+        "2026-11-03T09:00:00Z",
+        r1,
+        "not upheld",
+        "The lane is private land.",
+    );
+    s.respond(
+        "2026-11-03T09:00:00Z",
+        r2,
+        "not upheld",
+        "The lane is private land.",
+    );
+    // On Wed 3 Nov 2027 it is still in time.
+    s.run("2027-11-03T09:00:00Z", &["escalate", r2, "--by", "bob"]);
+    assert_eq!(
+        s.case("2027-11-03T09:00:00Z", r2)["case"]["stage"],
+        "stage2"
+    );
+    // Thu 4 Nov 2027: too late, refused in one line naming the rule.
+    let err = s.fails("2027-11-04T09:00:00Z", &["escalate", r1, "--by", "bob"]);
+    assert!(
+        err.contains(&format!("{r1}: too late for a review: the Buckinghamshire Council policy takes a request for Stage 2 review within 365 days of our Stage 1 response (sent on 2026-11-03 Tue), which ended on 2027-11-03 Wed, unless there is a good reason for the delay; this request came on 2027-11-04 Thu; to accept it, give the reason with --late REASON")),
+        "{err}"
+    );
+    // The same request by reply is flagged for the officer, not escalated.
+    s.mail(
+        "9",
+        "Resident 1 <r1@example.org>",
+        &format!("Re: [Ref {r1}] Our response"),
+        "I am not satisfied and ask for a review.",
+        "b9@example.org",
+    );
+    s.run("2027-11-04T09:00:00Z", &["poll"]);
+    let out = s.run("2027-11-04T09:05:00Z", &["tick"]);
+    assert!(
+        out.contains(&format!(
+            "{r1}: customer asked for a review after the window, refused as too late"
+        )),
+        "{out}"
+    );
+    assert_eq!(
+        s.case("2027-11-04T09:05:00Z", r1)["case"]["stage"],
+        "stage1"
+    );
+    // Confirming the reply without a reason is refused the same way.
+    let err = s.fails(
+        "2027-11-04T10:00:00Z",
+        &["escalate", r1, "--from-reply", "--by", "bob"],
+    );
+    assert!(err.contains("too late for a review"), "{err}");
+    // The officer confirms the reply and accepts the reason for the delay: an event says so.
+    s.run(
+        "2027-11-04T10:00:00Z",
+        &[
+            "escalate",
+            r1,
+            "--from-reply",
+            "--late",
+            "the resident was in hospital",
+            "--by",
+            "bob",
+        ],
+    );
+    let c = s.case("2027-11-04T10:00:00Z", r1);
+    assert_eq!(c["case"]["stage"], "stage2");
+    assert!(case_events(&s, r1)
+        .iter()
+        .any(|(a, k, d)| a == "officer:bob"
+            && k == "request escalation"
+            && d.as_deref().is_some_and(
+                |d| d.contains("accepted late by an officer: the resident was in hospital")
+            )));
+}
+
+/// Issue 24, item 1. Seed 000 l.26 "Stage 2 complaints are reviewed independently i.e.
+/// investigated by Stage 2 complaints officers, for a degree of separation from the
+/// service and the complaints officer that handled the original Stage 1 complaint";
+/// l.186 "a central team who will independently review the stage 1 response". Anyone
+/// who handled stage 1 (assigned, extended, responded) may not be assigned, decide,
+/// extend or respond at stage 2, previews included; the manager who only assigned
+/// others may still assign.
+#[test]
+fn bucks_stage1_handlers_may_not_assign_decide_extend_or_respond_at_stage2() {
+    let s = bucks_cases(1);
+    let r = "BUCKS-2026-00001";
+    s.run(
+        "2026-11-02T10:00:00Z",
+        &["assign", r, "ann", "--by", "lead"],
+    );
+    // Tue 3 Nov: cat extends stage 1. 20 WD from Mon 2 Nov 2026 (day 0) is Mon 30 Nov;
+    // 5 WD more, Mon 7 Dec (no bank holiday between).
+    s.run(
+        "2026-11-03T09:00:00Z",
+        &[
+            "extend",
+            r,
+            "--days",
+            "5",
+            "--reason",
+            "the contractor must be asked",
+            "--by",
+            "cat",
+        ],
+    );
+    assert_eq!(
+        s.due("2026-11-03T09:00:00Z", r, "stage1", "extension"),
+        "2026-12-07"
+    );
+    // Wed 4 Nov: ann's stage 1 response closes the case as responded (no window, l.186).
+    s.respond(
+        "2026-11-04T09:00:00Z",
+        r,
+        "not upheld",
+        "The lane is private land.",
+    );
+    // Wed 11 Nov: the resident rings to ask for a review; decide in 5 WD, Wed 18 Nov.
+    s.run("2026-11-11T09:00:00Z", &["escalate", r, "--by", "lead"]);
+    assert_eq!(
+        s.due("2026-11-11T09:00:00Z", r, "stage2", "decide"),
+        "2026-11-18"
+    );
+    let at = "2026-11-12T09:00:00Z";
+    let decide = |by: &str| {
+        vec![
+            "decide",
+            r,
+            "--decision",
+            "accept",
+            "--reason",
+            "the lane was not checked",
+            "--by",
+        ]
+        .into_iter()
+        .map(String::from)
+        .chain([by.to_string()])
+        .collect::<Vec<_>>()
+    };
+    let args = decide("ann");
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let err = s.fails(at, &args);
+    assert!(
+        err.contains(&format!("{r}: ann handled Stage 1 of this complaint and may not decide at Stage 2 review: the Buckinghamshire Council policy requires it to be handled by someone not involved before")),
+        "{err}"
+    );
+    // cat only extended stage 1: a handler too; the preview is refused the same way.
+    let mut args = decide("cat");
+    args.extend(["--preview".to_string(), "decision.pdf".to_string()]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let err = s.fails(at, &args);
+    assert!(
+        err.contains("cat handled Stage 1 of this complaint and may not decide"),
+        "{err}"
+    );
+    assert!(!s.path().join("decision.pdf").exists());
+    for who in ["ann", "cat"] {
+        let err = s.fails(at, &["assign", r, who, "--by", "lead"]);
+        assert!(
+            err.contains(&format!(
+                "{who} handled Stage 1 of this complaint and may not be assigned it at Stage 2 review"
+            )),
+            "{err}"
+        );
+    }
+    assert_eq!(s.case(at, r)["case"]["state"], "escalation-requested");
+    // lead assigned ann at stage 1 but handled nothing: free to assign bob now.
+    s.run(at, &["assign", r, "bob", "--by", "lead"]);
+    let args = decide("bob");
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    s.run(at, &args);
+    let err = s.fails(
+        "2026-11-13T09:00:00Z",
+        &[
+            "extend",
+            r,
+            "--days",
+            "5",
+            "--reason",
+            "more time",
+            "--by",
+            "cat",
+        ],
+    );
+    assert!(
+        err.contains("cat handled Stage 1 of this complaint and may not extend it"),
+        "{err}"
+    );
+    std::fs::write(s.path().join("review.txt"), "We reviewed it.").unwrap();
+    let reply = |by: &'static str| {
+        [
+            "reply",
+            r,
+            "--outcome",
+            "upheld",
+            "--body-file",
+            "review.txt",
+            "--by",
+            by,
+        ]
+    };
+    let err = s.fails("2026-11-16T09:00:00Z", &reply("ann"));
+    assert!(
+        err.contains("ann handled Stage 1 of this complaint and may not respond"),
+        "{err}"
+    );
+    s.run("2026-11-16T09:00:00Z", &reply("bob"));
+    let case = s.case("2026-11-16T09:00:00Z", r);
+    assert_eq!(case["case"]["close_reason"], "resolved", "{case}");
 }

@@ -117,6 +117,11 @@ pub struct EscalateArgs {
         conflicts_with_all = ["council", "reason"]
     )]
     pub from_reply: Option<String>,
+    /// Accept a request made after the time the policy gives (its escalation window, or
+    /// Buckinghamshire's 12 months), with the reason for the delay (kept on the timeline);
+    /// with --from-reply, a late reply.
+    #[arg(long, value_name = "REASON", conflicts_with = "council")]
+    pub late: Option<String>,
     #[command(flatten)]
     pub by: By,
 }
@@ -381,6 +386,7 @@ pub fn escalate(ctx: &Ctx, a: EscalateArgs) -> Result<ExitCode> {
             &a.by.actor(),
             &a.reference,
             message,
+            a.late.as_deref(),
         )?;
         said(&c);
         return Ok(ExitCode::SUCCESS);
@@ -393,6 +399,7 @@ pub fn escalate(ctx: &Ctx, a: EscalateArgs) -> Result<ExitCode> {
         &a.reference,
         a.council,
         a.reason.as_deref(),
+        a.late.as_deref(),
     )?;
     said(&c);
     Ok(ExitCode::SUCCESS)

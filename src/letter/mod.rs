@@ -200,6 +200,11 @@ pub struct PolicyCtx {
     pub stage: StageCtx,
     pub next_stage: Option<StageCtx>,
     pub is_final_stage: bool,
+    /// A letter about more time may point to the Ombudsman before the last stage.
+    pub ombudsman_before_final: bool,
+    /// The stage's timescale is followed by a letter when it cannot be met (a holding
+    /// letter, or the officer's extension): the acknowledgement promises one only then.
+    pub letter_if_late: bool,
     pub stage_count: usize,
     /// "7 days" when the council sends a satisfaction survey.
     pub survey: Option<String>,
@@ -413,6 +418,8 @@ impl LetterContext {
                 stage: stage_ctx(stage),
                 next_stage: policy.next_stage(&stage.id).map(stage_ctx),
                 is_final_stage: policy.is_final_stage(&stage.id),
+                ombudsman_before_final: policy.preset.ombudsman_before_final,
+                letter_if_late: stage.holding_letter || stage.extension.is_some(),
                 stage_count: policy.preset.stages.len(),
                 survey: policy.preset.survey.map(|p| p.length()),
             },

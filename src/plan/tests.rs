@@ -1005,3 +1005,75 @@ fn a_request_after_a_responded_close_reopens_the_case_into_the_next_stage_with_n
         );
     }
 }
+
+/// Issue 24, item 1: who handled which stage, read from the events as the store keeps
+/// them, and the independence rule at every preset's `different_handler` stage.
+#[test]
+fn stage_handlers_and_independence_under_every_preset_with_a_different_handler() {
+    let ev = |actor: &'static str, kind: &'static str, detail: Option<&'static str>| Handling {
+        actor,
+        kind,
+        detail,
+    };
+    for p in each_preset() {
+        let Some(at) = p.preset.stages.iter().position(|s| s.different_handler) else {
+            continue;
+        };
+        let mut events = vec![
+            // lead assigns ann: ann handled, lead did not.
+            ev("officer:lead", "set officer", Some("officer: ann")),
+            ev(
+                "officer:cat",
+                "extended",
+                Some("to 2026-12-07 (5 working days): x"),
+            ),
+            ev("officer:dan", "note", Some("rang")),
+            ev("officer:ann", "respond", None),
+        ];
+        for _ in 0..at {
+            // The escalations up to the independent stage, recorded by eve.
+            events.push(ev("officer:eve", "request escalation", None));
+            events.push(ev(
+                "officer:eve",
+                "accept escalation",
+                Some("no review decision in this policy"),
+            ));
+        }
+        let h = stage_handlers(&p, &events);
+        let first = &p.preset.stages[0].id;
+        assert_eq!(
+            h,
+            vec![
+                (first.clone(), "ann".to_string()),
+                (first.clone(), "cat".to_string())
+            ],
+            "{}",
+            p.name
+        );
+        let c = complaint(&p, at, State::Escalated);
+        for who in ["ann", "cat"] {
+            let err = independent(&c, &p, who, &h, "respond")
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.starts_with(&format!(
+                    "T-2026-00001: {who} handled {} of this complaint and may not respond at {}: the {} policy requires",
+                    p.preset.stages[0].name, p.preset.stages[at].name, p.preset.council
+                )),
+                "{}: {err}",
+                p.name
+            );
+            assert!(assign(&c, who, &p, &h).is_err());
+        }
+        for free in ["lead", "dan", "eve", "bob"] {
+            independent(&c, &p, free, &h, "respond").unwrap();
+        }
+        // At the first stage (after a refer-back, say) nobody is barred.
+        let c1 = complaint(&p, 0, State::Investigating);
+        independent(&c1, &p, "ann", &h, "respond").unwrap();
+        // An officer recorded as past on the case (before events were read) is barred too.
+        let mut c2 = complaint(&p, at, State::Escalated);
+        c2.past_officers = vec!["old".into()];
+        assert!(independent(&c2, &p, "old", &[], "decide").is_err());
+    }
+}

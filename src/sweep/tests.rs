@@ -976,10 +976,16 @@ fn a_request_after_the_window_the_policy_closes_at_is_refused_in_its_terms() {
         vec!["review request refused as too late: the Bath & North East Somerset Council policy gives the customer 20 working days from our Stage 1 response to ask for Stage 2 Review, which ended on 2026-12-18 Fri; after that the complaint is closed, and this request came on 2026-12-21 Mon".to_string()]
     );
     // The officer cannot confirm it either.
-    let err =
-        plan::escalate_from_reply(&c, &p, &cfg.calendar, day(2026, 12, 21), day(2026, 12, 22))
-            .unwrap_err()
-            .to_string();
+    let err = plan::escalate_from_reply(
+        &c,
+        &p,
+        &cfg.calendar,
+        day(2026, 12, 21),
+        day(2026, 12, 22),
+        None,
+    )
+    .unwrap_err()
+    .to_string();
     assert!(err.starts_with("T-2026-00001: too late for a review: the Bath & North East Somerset Council policy gives the customer 20 working days"), "{err}");
 }
 
@@ -999,9 +1005,15 @@ fn a_late_request_where_the_policy_leaves_it_to_an_officer_is_flagged_for_them()
     assert!(flags(&steps[0])[0]
         .ends_with("decide whether to accept it (escalate T-2026-00001 --from-reply)"));
     // The officer's confirmation is the decision: accepted, and the timeline says so.
-    let plan =
-        plan::escalate_from_reply(&c, &p, &cfg.calendar, day(2026, 12, 21), day(2026, 12, 22))
-            .unwrap();
+    let plan = plan::escalate_from_reply(
+        &c,
+        &p,
+        &cfg.calendar,
+        day(2026, 12, 21),
+        day(2026, 12, 22),
+        None,
+    )
+    .unwrap();
     let t = transitions_of(&plan);
     assert!(t[0]
         .detail
@@ -1019,9 +1031,15 @@ fn an_officers_confirmation_dates_the_request_from_the_reply_and_acknowledges_to
     let cfg = cfg();
     let (p, c) = bath_answered();
     // The reply came Mon 23 Nov; the officer confirms it Thu 26 Nov.
-    let plan =
-        plan::escalate_from_reply(&c, &p, &cfg.calendar, day(2026, 11, 23), day(2026, 11, 26))
-            .unwrap();
+    let plan = plan::escalate_from_reply(
+        &c,
+        &p,
+        &cfg.calendar,
+        day(2026, 11, 23),
+        day(2026, 11, 26),
+        None,
+    )
+    .unwrap();
     let t = transitions_of(&plan);
     assert_eq!(t[0].action, Action::RequestEscalation);
     assert_eq!(
@@ -1044,10 +1062,15 @@ fn an_officers_confirmation_dates_the_request_from_the_reply_and_acknowledges_to
     assert_eq!(t[1].facts.acknowledged_on, Some(Some(day(2026, 11, 26))));
     assert!(!plan.letters().next().unwrap().automatic);
     // A message from before our response asks nothing about it.
-    assert!(
-        plan::escalate_from_reply(&c, &p, &cfg.calendar, day(2026, 11, 19), day(2026, 11, 26))
-            .is_err()
-    );
+    assert!(plan::escalate_from_reply(
+        &c,
+        &p,
+        &cfg.calendar,
+        day(2026, 11, 19),
+        day(2026, 11, 26),
+        None
+    )
+    .is_err());
 }
 
 #[test]

@@ -225,11 +225,20 @@ fn act(
         // "In their latest reply": an officer confirms a possible review request; the
         // request dates from the reply.
         "escalate" if f.get("by") == "reply" => {
-            actions::escalate_from_reply(store, cfg, now, actor, r, None)?;
+            actions::escalate_from_reply(store, cfg, now, actor, r, None, f.opt("late"))?;
         }
         "escalate" => {
             let council = f.get("by") == "council";
-            actions::escalate_by(store, cfg, now, actor, r, council, f.opt("reason"))?;
+            actions::escalate_by(
+                store,
+                cfg,
+                now,
+                actor,
+                r,
+                council,
+                f.opt("reason"),
+                f.opt("late"),
+            )?;
         }
         "decide" => {
             let d = actions::parse_decision(f.get("decision"))?;
