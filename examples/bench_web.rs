@@ -463,7 +463,8 @@ fn resident(pid: u32) -> (f64, f64) {
     (kb("VmRSS:"), kb("RssAnon:"))
 }
 
-/// Run `clients` threads, each calling `request(client, i)` without pause for
+/// Run `clients` threads, each calling `request(agent, client, n)` (its n-th request)
+/// without pause for
 /// `seconds`, while the desk's memory is sampled every 50 ms. Returns each client's
 /// requests' times in ms with their status, and the peak (VmRSS, RssAnon).
 #[allow(clippy::type_complexity)]
@@ -485,12 +486,14 @@ fn load(
                         .max_idle_connections_per_host(1)
                         .build();
                     let mut out = Vec::new();
-                    let mut i = c;
+                    // Each client's own count: every client makes every kind of
+                    // request in turn.
+                    let mut i = 0;
                     while !stop.load(Ordering::Relaxed) {
                         let t = Instant::now();
                         let status = request(&agent, c, i);
                         out.push((t.elapsed().as_secs_f64() * 1e3, status));
-                        i += clients;
+                        i += 1;
                     }
                     out
                 })
@@ -519,15 +522,14 @@ fn get_status(agent: &ureq::Agent, base: &str, session: &str, path: &str) -> u16
 }
 
 /// The four requests an officer makes most, in turn.
-fn officer_request(base: &str, session: &str, agent: &ureq::Agent, i: usize) -> u16 {
+fn officer_request(base: &str, session: &str, agent: &ureq::Agent, client: usize, n: usize) -> u16 {
+    // The kind in turn; which case or search differs from client to client.
+    let i = n * 31 + client;
     const SEARCHES: [&str; 4] = ["bins", "missed again", "High Street", "Resident 90210"];
-    let path = match i % 4 {
+    let path = match n % 4 {
         0 => "/".to_string(),
         1 => format!("/cases/EX-2026-{:07}", 1 + (i * 7919) % 100_000),
-        2 => format!(
-            "/cases?q={}",
-            url_encode(SEARCHES[(i / 4) % SEARCHES.len()])
-        ),
+        2 => format!("/cases?q={}", url_encode(SEARCHES[i % SEARCHES.len()])),
         _ => "/cases?state=investigating&overdue=on".to_string(),
     };
     get_status(agent, base, session, &path)
@@ -544,8 +546,8 @@ fn busy_office(desk: &Desk, session: &str, seconds: u64) {
     println!("| officers at once | requests | per second | median ms | p90 | p99 | max | not 200 | peak VmRSS (anon) MB | 5 s after (anon) MB |");
     println!("|---|---|---|---|---|---|---|---|---|---|");
     for clients in [1, 4, 10, 30] {
-        let (times, peak) = load(pid, clients, seconds, &|agent, _, i| {
-            officer_request(&desk.base, session, agent, i)
+        let (times, peak) = load(pid, clients, seconds, &|agent, c, n| {
+            officer_request(&desk.base, session, agent, c, n)
         });
         let times: Vec<(f64, u16)> = times.into_iter().flatten().collect();
         let failed = times.iter().filter(|(_, s)| *s != 200).count();
@@ -590,7 +592,7 @@ fn hostile_searches(desk: &Desk, session: &str, seconds: u64) {
             };
             get_status(agent, &desk.base, session, &path)
         } else {
-            let q = url_encode(hostile[i % hostile.len()]);
+            let q = url_encode(hostile[(i + client) % hostile.len()]);
             get_status(agent, &desk.base, session, &format!("/cases?q={q}"))
         }
     });

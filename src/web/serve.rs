@@ -97,14 +97,11 @@ pub(crate) fn too_slow() -> Response {
 /// The whole answer to a connection past the cap.
 const BUSY: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\nRetry-After: 5\r\nConnection: close\r\nContent-Length: 66\r\n\r\nThe complaints desk is busy. Try again in a moment (reload).     \n";
 
-/// Answer [`BUSY`] (within a second) and close.
-async fn turn_away(mut stream: tokio::net::TcpStream) {
-    use tokio::io::AsyncWriteExt;
-    let _ = tokio::time::timeout(Duration::from_secs(1), async {
-        let _ = stream.write_all(BUSY).await;
-        let _ = stream.shutdown().await;
-    })
-    .await;
+/// Answer [`BUSY`] as far as the socket takes it at once, and close: nothing is held
+/// open, so a burst of connections past the cap cannot use up the files the mail tasks
+/// need (a connection still sending may see a reset instead).
+fn turn_away(stream: tokio::net::TcpStream) {
+    let _ = stream.try_write(BUSY);
 }
 
 /// Accept connections on `listener` and serve `app` on each until `shutdown`; then
@@ -144,7 +141,7 @@ pub(crate) async fn accept_loop(
                 );
                 warned = true;
             }
-            tokio::spawn(turn_away(stream));
+            turn_away(stream);
             continue;
         };
         if slots.available_permits() > cap / 2 {
