@@ -365,23 +365,19 @@ fn account_names_are_unique_without_regard_to_case_from_the_cli() {
 #[test]
 fn an_upgrade_finding_names_that_differ_only_in_case_refuses_in_one_line() {
     let site = web_site("");
-    webkit::add_user(&site, "sam", "officer", "a long enough password");
-    {
-        let db = site.db();
-        // Back to schema 27: migrations 28 and 29 undone.
-        db.execute_batch(
-            "DROP INDEX users_name_nocase;
-             INSERT INTO users (name, email, role, password_hash, created_at)
-             VALUES ('ADM1', 'a1@council.example', 'admin', 'x', '2026-01-01T00:00:00Z'),
+    // A database made by the release before migration 28 (schema 27), holding names
+    // that differ only in case, as that release allowed.
+    let made = site.run(&now(), &["migrate", "--to", "27"]);
+    assert_eq!(made.trim(), "27");
+    site.db()
+        .execute_batch(
+            "INSERT INTO users (name, email, role, password_hash, created_at)
+             VALUES ('sam', 'sam@council.example', 'officer', 'x', '2026-01-01T00:00:00Z'),
+                    ('ADM1', 'a1@council.example', 'admin', 'x', '2026-01-01T00:00:00Z'),
                     ('adm1', 'a2@council.example', 'officer', 'x', '2026-01-01T00:00:00Z'),
-                    ('SAM', 'sam2@council.example', 'officer', 'x', '2026-01-01T00:00:00Z');
-             ALTER TABLE sign_in_attempts DROP COLUMN counts;
-             ALTER TABLE letters DROP COLUMN claimed_by;
-             ALTER TABLE letters DROP COLUMN claimed_until;
-             PRAGMA user_version = 27;",
+                    ('SAM', 'sam2@council.example', 'officer', 'x', '2026-01-01T00:00:00Z');",
         )
         .unwrap();
-    }
     let err = site.fails(&now(), &["user", "list"]);
     assert!(
         err.contains("account names must be unique without regard to case")
