@@ -1017,7 +1017,7 @@ fn curl(ca: &Path, url: &str, extra: &[&str]) -> (u16, String, String) {
 
 #[test]
 fn the_nginx_example_serves_the_desk_over_tls_and_keeps_metrics_off_it() {
-    let s = web_site("public_url = \"https://127.0.0.1\"\n");
+    let s = web_site("public_url = \"https://127.0.0.1\"\ntrusted_proxies = [\"127.0.0.1\"]\n");
     let (desk, base) = start(&s, "web");
     let desk_port = base.rsplit(':').next().unwrap().to_string();
     let dir = s.path().join("nginx");
@@ -1115,6 +1115,47 @@ fn the_nginx_example_serves_the_desk_over_tls_and_keeps_metrics_off_it() {
         &["-H", "X-Forwarded-Email: admin@council.example"],
     );
     assert_ne!(code, 200, "{body}");
+    // The client's address is the one nginx saw (here 127.0.0.2: curl binds it), not
+    // one the client wrote in X-Forwarded-For, nor the proxy's own (127.0.0.1): the
+    // sign-in throttle and its record keep it.
+    let from = ["--interface", "127.0.0.2"];
+    let (_, head, body) = curl(&cert, &url("/sign-in"), &from);
+    assert!(head.contains("set-cookie: redress_sign_in="), "{head}");
+    let token = body
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|t| t.split('"').next())
+        .unwrap()
+        .to_string();
+    let cookie = format!("Cookie: redress_sign_in={token}");
+    let (code, _, _) = curl(
+        &cert,
+        &url("/sign-in"),
+        &[
+            "--interface",
+            "127.0.0.2",
+            "-H",
+            &cookie,
+            "-H",
+            "X-Forwarded-For: 203.0.113.9",
+            "--data-urlencode",
+            "account=admin",
+            "--data-urlencode",
+            "password=not the password",
+            "--data-urlencode",
+            &format!("csrf={token}"),
+        ],
+    );
+    assert_eq!(code, 401);
+    let address: String = s
+        .db()
+        .query_row(
+            "SELECT address FROM sign_in_attempts ORDER BY id DESC LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(address, "127.0.0.2");
     drop(nginx); // SIGTERM: nginx stops its workers too
     stop(desk);
 }
