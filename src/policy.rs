@@ -449,6 +449,11 @@ pub struct Exclusion {
     /// Phrases that suggest a message falls under it (shown to officers; not decisive).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub phrases: Vec<String>,
+    /// Any complaint wording at all makes the message a complaint (a claim said
+    /// alongside dissatisfaction is part of a complaint), as `config/triage.toml`'s rule
+    /// of the same name.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub unless_dissatisfied: bool,
 }
 
 fn yes() -> bool {
