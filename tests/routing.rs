@@ -311,11 +311,11 @@ fn buckinghamshire_stage1_response_closes_as_responded_with_no_false_flag_until_
     );
 }
 
-/// Issue 24, item 15: Bath & NES keeps a complaint resolved at stage 1 for "Current year
-/// + 2 years" (shared/seeds/002_fccd42a92619dcdc.txt l.274, "Enquiries resolved at Stage
-/// 1	Current year + 2 years"): closed Tue 10 March 2026, the current year is 2026, so the
-/// record is kept to the end of 2028 (Sun 31 December 2028) and erased from Mon 1 January
-/// 2029.
+/// Issue 24, item 15: Bath & NES keeps a complaint resolved at stage 1 for the "Current
+/// year + 2 years" of shared/seeds/002_fccd42a92619dcdc.txt l.274 ("Enquiries resolved at
+/// Stage 1 | Current year + 2 years"): closed Tue 10 March 2026, the current year is 2026,
+/// so the record is kept to the end of 2028 (Sun 31 December 2028) and erased from Mon 1
+/// January 2029.
 #[test]
 fn bath_keeps_a_stage1_case_to_the_end_of_the_second_year_after_its_close() {
     let s = Site::new("bath-and-north-east-somerset", "BNES");
