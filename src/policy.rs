@@ -355,7 +355,8 @@ pub struct Feedback {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum RetentionBasis {
-    /// "Current year + N years": 31 December of the closing year, plus N years.
+    /// "Current year + N years": kept to 31 December of the closing year plus N years,
+    /// erased from the next 1 January.
     EndOfCloseYear,
     /// N years after the day the case closed.
     CloseDate,
@@ -448,6 +449,11 @@ pub struct Exclusion {
     /// Phrases that suggest a message falls under it (shown to officers; not decisive).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub phrases: Vec<String>,
+    /// Any complaint wording at all makes the message a complaint (a claim said
+    /// alongside dissatisfaction is part of a complaint), as `config/triage.toml`'s rule
+    /// of the same name.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub unless_dissatisfied: bool,
 }
 
 fn yes() -> bool {
@@ -581,7 +587,8 @@ impl Policy {
         self.preset.stages.last().map(|s| s.id.as_str()) == Some(id)
     }
 
-    /// The day personal data of a closed case must be erased.
+    /// The first day personal data of a closed case must be erased (it is kept until
+    /// the day before).
     pub fn destruction_date(
         &self,
         closed: NaiveDate,
@@ -596,8 +603,10 @@ impl Policy {
         })?;
         let years = rule.years as i32;
         Some(match rule.basis {
+            // Kept to the end of the Nth year after the closing year, erased the day after:
+            // closed 10 March 2026, "current year + 2", kept until 31 December 2028.
             RetentionBasis::EndOfCloseYear => {
-                NaiveDate::from_ymd_opt(closed.year() + years, 12, 31)?
+                NaiveDate::from_ymd_opt(closed.year() + years + 1, 1, 1)?
             }
             RetentionBasis::CloseDate => closed
                 .with_year(closed.year() + years)

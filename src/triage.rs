@@ -300,6 +300,11 @@ impl Rules {
             .max()
             .unwrap_or(0);
         let excluded = exclusion_found(exclusions, &text);
+        // An exclusion that gives way to any dissatisfaction (a claim inside a complaint)
+        // still stands in for the generic rules, which would give way too.
+        let candidate = excluded
+            .as_ref()
+            .filter(|(xi, _)| !(exclusions[*xi].unless_dissatisfied && complaint_score > 0));
         let mut best: Option<(u32, Candidate, Vec<String>)> = None;
         for (ri, (rule, (score, hits))) in self.rules.iter().zip(&scored).enumerate() {
             // A claim said alongside any dissatisfaction is part of a complaint.
@@ -315,7 +320,8 @@ impl Rules {
                 best = Some((*score, Candidate::Rule(ri), hits.clone()));
             }
         }
-        if let Some((xi, phrases)) = excluded {
+        if let Some((xi, phrases)) = candidate {
+            let xi = *xi;
             let score = self.threshold * phrases.len() as u32;
             if best.as_ref().is_none_or(|(s, _, _)| score > *s) {
                 let hits = phrases

@@ -348,6 +348,10 @@ fn policy_show_lists_a_presets_exclusions() {
         "over-12-months",
         "anonymous",
         "commissioned-service",
+        "schools",
+        "appeal-process",
+        "insurance-claim",
+        "planning-objection",
     ] {
         assert!(ids.contains(&id), "{id} missing from {ids:?}");
     }
@@ -435,4 +439,210 @@ fn case_shows_which_exclusions_the_residents_words_suggest_until_it_is_closed() 
     assert_eq!(s.case(LATER, &r)["case"]["state"], "acknowledged");
     excluded_letter(&s, &r, "data-breach");
     assert!(!s.run(LATER, &["case", &r]).contains("exclusion?"));
+}
+
+/// Issue 24, item 6: mail about a preset's exclusion is suggested "to triage" under
+/// that exclusion with its route, and the redirect letter the officer accepts
+/// (`triage REF --accept`) names the route. Returns the letter's text with its
+/// whitespace run together.
+fn suggested_and_accepted(
+    policy: &str,
+    prefix: &str,
+    subject: &str,
+    body: &str,
+    id: &str,
+    route: &str,
+) -> String {
+    let s = Site::new(policy, prefix);
+    let r = format!("{prefix}-2026-00001");
+    s.mail(
+        "1",
+        "Ivy Resident <ivy@example.org>",
+        subject,
+        body,
+        "t1@example.org",
+    );
+    let out = s.run(NOW, &["poll"]);
+    assert!(out.contains("to triage"), "{out}");
+    let v = s.case(NOW, &r);
+    assert_eq!(v["to_triage"]["exclusion"], id, "{v}");
+    let suggested = v["to_triage"]["route"].as_str().unwrap_or_default();
+    assert!(suggested.contains(route), "route {route:?} in {v}");
+    let out = s.run(LATER, &["triage", &r, "--accept", "--by", "ann"]);
+    assert!(out.contains("closed (suggestion accepted"), "{out}");
+    s.run(LATER, &["send"]);
+    closed_out_of_scope(&s, &r);
+    let (subject, text, pdf) = s.letter_with("Where to take your concern");
+    assert!(subject.contains(&r) && pdf, "{subject}");
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(text.contains(route), "the letter names {route:?}:\n{text}");
+    text
+}
+
+#[test]
+fn buckinghamshire_school_complaints_go_to_the_school() {
+    // shared/seeds/000_874d316bb45d79e3.txt l.240 "School complaints, unless the complaint
+    // is about the Council's statutory education responsibilities. Customers should send
+    // complaints to the relevant school, as schools have their own complaints procedures."
+    let text = suggested_and_accepted(
+        "buckinghamshire",
+        "BC",
+        "My son's school",
+        "The head teacher at my son's school will not return my calls about his class.",
+        "schools",
+        "the relevant school, under the school's own complaints procedure",
+    );
+    assert!(
+        text.contains("statutory education responsibilities"),
+        "{text}"
+    );
+}
+
+#[test]
+fn buckinghamshire_decisions_with_an_appeal_go_to_their_appeals_process() {
+    // l.241 "Where there is already an appeals process for decisions made by the council
+    // (home to school transport, school admissions, ...). We can only investigate the
+    // handling of the application under our complaints procedure, not the decision itself."
+    let text = suggested_and_accepted(
+        "buckinghamshire",
+        "BC",
+        "School transport refused",
+        "You refused home to school transport for my daughter and I want to appeal.",
+        "appeal-process",
+        "the appeals process for that decision",
+    );
+    assert!(text.contains("not the decision itself"), "{text}");
+}
+
+#[test]
+fn buckinghamshire_insurance_claims_go_to_the_insurance_team() {
+    // l.243 "All potential insurance claims. The council's insurance team deals with these."
+    suggested_and_accepted(
+        "buckinghamshire",
+        "BC",
+        "Insurance claim",
+        "A council lorry damaged my car on Tuesday and I would like to make a claim.",
+        "insurance-claim",
+        "the council's insurance team",
+    );
+}
+
+#[test]
+fn buckinghamshire_a_claim_inside_a_complaint_stays_a_complaint() {
+    // README "a claim inside a complaint is a complaint": the insurance exclusion gives
+    // way to any dissatisfaction, as the generic insurance rule does.
+    let s = Site::new("buckinghamshire", "BC");
+    s.mail(
+        "1",
+        "Ivy Resident <ivy@example.org>",
+        "Roof",
+        "I am not happy with how long you took to fix my roof. I want to make a claim for compensation.",
+        "claim1@example.org",
+    );
+    let out = s.run(NOW, &["poll"]);
+    assert!(!out.contains("to triage: waiting"), "{out}");
+    assert!(s.case(NOW, "BC-2026-00001")["to_triage"].is_null());
+}
+
+#[test]
+fn buckinghamshire_planning_objections_become_representations_on_the_application() {
+    // l.250 "Objections from a third party about a planning application under consideration
+    // by the Council (which will be added as representations to the application)"
+    suggested_and_accepted(
+        "buckinghamshire",
+        "BC",
+        "Extension next door",
+        "I object to the planning application for the extension next door.",
+        "planning-objection",
+        "your objection will be added as a representation to the application",
+    );
+}
+
+#[test]
+fn bath_adult_social_care_goes_to_hcrg_care_groups_customer_experience_team() {
+    // shared/seeds/002_fccd42a92619dcdc.txt l.346-347 "Concerns, comments or complaints
+    // about the HCRG Care Group should be referred to the Customer Experience Team at
+    // https://bathneshealthandcare.nhs.uk/contact-us/got-a-concern-or-complaint/"
+    let text = suggested_and_accepted(
+        "bath-and-north-east-somerset",
+        "BNES",
+        "My mother's carer",
+        "The adult social care carer sent by HCRG did not arrive for my mother's visit.",
+        "adult-social-care",
+        "the HCRG Care Group's Customer Experience Team",
+    );
+    assert!(
+        text.contains("https://bathneshealthandcare.nhs.uk/contact-us/got-a-concern-or-complaint/"),
+        "{text}"
+    );
+    // l.360-364 the Complaints and Data Protection Team, by email and phone.
+    assert!(
+        text.contains("complaints_cypandadults@bathnes.gov.uk"),
+        "{text}"
+    );
+    assert!(text.contains("01225 477752"), "{text}");
+}
+
+#[test]
+fn bath_childrens_social_care_follows_its_statutory_procedure_with_an_advocate() {
+    // l.370-372 "Complaints about children's social care services (including services for
+    // children in need; looked after children; ...) are dealt with under a separate
+    // complaints procedure ... https://beta.bathnes.gov.uk/make-complaint-about-childrens-services";
+    // l.372 an advocate: https://www.offtherecord-banes.co.uk/advocacy
+    let text = suggested_and_accepted(
+        "bath-and-north-east-somerset",
+        "BNES",
+        "Foster placement",
+        "My niece is a looked after child and her foster placement has changed twice.",
+        "childrens-social-care",
+        "the children's social care complaints procedure",
+    );
+    assert!(
+        text.contains("https://beta.bathnes.gov.uk/make-complaint-about-childrens-services"),
+        "{text}"
+    );
+    assert!(
+        text.contains("https://www.offtherecord-banes.co.uk/advocacy"),
+        "{text}"
+    );
+}
+
+#[test]
+fn bath_school_complaints_go_to_the_head_teacher_or_chair_of_governors() {
+    // l.381 "Complaints are normally directed to the Head Teacher of the school or the
+    // Chair of Governors at the school address. Where the school is unable to satisfy the
+    // complaint, the complaint should be referred to the Secretary of State for Education
+    // or Ofsted https://www.gov.uk/complain-about-school"
+    let text = suggested_and_accepted(
+        "bath-and-north-east-somerset",
+        "BNES",
+        "Homework policy",
+        "The academy my son attends has changed its homework rules without asking parents.",
+        "schools",
+        "the Head Teacher of the school or the Chair of Governors at the school address",
+    );
+    assert!(
+        text.contains("the Secretary of State for Education or Ofsted"),
+        "{text}"
+    );
+    assert!(
+        text.contains("https://www.gov.uk/complain-about-school"),
+        "{text}"
+    );
+}
+
+#[test]
+fn west_lindsey_councillor_mail_is_suggested_for_the_monitoring_officer_at_the_guildhall() {
+    // shared/seeds/003_11a3098601f0a9cb.txt l.255 "If you wish to make a complaint about
+    // your local Councillor, please contact: The Monitoring Officer, West Lindsey District
+    // Council, The Guildhall, Marshalls Yard, Gainsborough, Lincolnshire, DN21 2NA"
+    let text = suggested_and_accepted(
+        "west-lindsey",
+        "WLDC",
+        "Our councillor",
+        "Our ward councillor shouted at residents at the village hall meeting.",
+        "councillor",
+        "the Monitoring Officer, West Lindsey District Council, The Guildhall, Marshalls Yard, Gainsborough, Lincolnshire, DN21 2NA",
+    );
+    assert!(text.contains("01427 676676"), "{text}");
 }

@@ -377,16 +377,14 @@ fn bath_compliments_and_suggestions_answered_in_15_working_days_over_easter() {
 #[test]
 fn bath_keeps_records_2_years_after_stage1_6_after_stage2_and_10_after_the_ombudsman() {
     // "Current year + 2 years", "Current year + 6 years", "10 years after case closes".
+    // Kept to 31 December of the closing year + N, erased from the next 1 January.
     let p = load(BATH);
     let closed = d(2026, 3, 15);
     assert_eq!(
         p.destruction_date(closed, false, false),
-        Some(d(2028, 12, 31))
+        Some(d(2029, 1, 1))
     );
-    assert_eq!(
-        p.destruction_date(closed, true, false),
-        Some(d(2032, 12, 31))
-    );
+    assert_eq!(p.destruction_date(closed, true, false), Some(d(2033, 1, 1)));
     assert_eq!(p.destruction_date(closed, true, true), Some(d(2036, 3, 15)));
 }
 

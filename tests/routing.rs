@@ -310,3 +310,53 @@ fn buckinghamshire_stage1_response_closes_as_responded_with_no_false_flag_until_
         "2027-03-08"
     );
 }
+
+/// Issue 24, item 15: Bath & NES keeps a complaint resolved at stage 1 for the "Current
+/// year + 2 years" of shared/seeds/002_fccd42a92619dcdc.txt l.274 ("Enquiries resolved at
+/// Stage 1 | Current year + 2 years"): closed Tue 10 March 2026, the current year is 2026,
+/// so the record is kept to the end of 2028 (Sun 31 December 2028) and erased from Mon 1
+/// January 2029.
+#[test]
+fn bath_keeps_a_stage1_case_to_the_end_of_the_second_year_after_its_close() {
+    let s = Site::new("bath-and-north-east-somerset", "BNES");
+    let r = "BNES-2026-00001";
+    s.mail(
+        "1",
+        "Ivy <ivy@example.org>",
+        "Graffiti",
+        "I wish to complain about graffiti on the underpass.",
+        "ret1@example.org",
+    );
+    // Received Mon 2 March 2026; closed (withdrawn) at stage 1 on Tue 10 March 2026.
+    s.run("2026-03-02T09:00:00Z", &["poll"]);
+    s.run(
+        "2026-03-10T12:00:00Z",
+        &["close", r, "--reason", "withdrawn", "--by", "ann"],
+    );
+    let policy = s.run(
+        "2026-03-10T12:00:00Z",
+        &["policy", "show", "bath-and-north-east-somerset"],
+    );
+    assert!(
+        policy.contains("closed at the first stage: current year + 2 years"),
+        "{policy}"
+    );
+    // Sun 31 December 2028: still kept.
+    let dry = s.run("2028-12-31T12:00:00Z", &["retention", "--dry-run"]);
+    assert!(dry.contains("0 cases due for erasure"), "{dry}");
+    assert!(dry.contains("1 closed cases kept for now"), "{dry}");
+    let out = s.run("2028-12-31T12:00:00Z", &["retention", "--by", "dpo"]);
+    assert!(out.contains("erased 0 cases"), "{out}");
+    let erased_at = |now: &str| -> serde_json::Value {
+        let h = s.run(now, &["case", r, "--history", "--json"]);
+        serde_json::from_str::<serde_json::Value>(&h).unwrap()["erased_at"].clone()
+    };
+    assert!(erased_at("2028-12-31T12:00:00Z").is_null());
+    // Mon 1 January 2029: due, with its destruction date, and erased.
+    let dry = s.run("2029-01-01T09:00:00Z", &["retention", "--dry-run"]);
+    assert!(dry.contains(r) && dry.contains("2029-01-01"), "{dry}");
+    assert!(dry.contains("1 cases due for erasure"), "{dry}");
+    let out = s.run("2029-01-01T09:00:00Z", &["retention", "--by", "dpo"]);
+    assert!(out.contains("erased 1 cases"), "{out}");
+    assert!(!erased_at("2029-01-01T09:10:00Z").is_null());
+}

@@ -7,7 +7,8 @@
 //! - A period is a run of London dates: `2026-10` (a month), `2026-Q3` (a calendar
 //!   quarter, July to September), `2026-27` (a financial year, 1 April 2026 to
 //!   31 March 2027) or `2026-27-Q1` (a financial quarter, April to June 2026).
-//! - Received: cases whose London date of receipt falls in the period, by kind.
+//! - Received: cases whose London date of receipt falls in the period, by kind; a case
+//!   closed out of scope (excluded, or redirected by triage) counts as out of scope.
 //! - Entered a stage: the first stage counts complaints received; a later stage counts
 //!   cases whose escalation request into it was made in the period.
 //! - Responses: 'respond' deadlines met in the period. On time: met on or before the
@@ -15,12 +16,16 @@
 //!   closures, by the day-0 rule) from the date the policy's response deadline counts
 //!   from (receipt, acknowledgement or escalation request, as the preset says) to the
 //!   day the response went. So a response on its due date takes exactly the policy's
-//!   period, and "on time" and "days taken" measure the same promise.
+//!   period, and "on time" and "days taken" measure the same promise. A case reopened
+//!   and answered again at the same stage counts once in a period (or a month of the
+//!   trend): its latest response there, which supersedes the earlier one. A response in
+//!   an earlier period keeps its place there.
 //! - Escalation rate: of the complaints received in the period, the share that has
 //!   reached the next stage by the time of the report (a cohort measure, so a young
 //!   cohort's rate can still rise).
 //! - Outcomes of responses: every stage or final response sent in the period, by stage
-//!   and the outcome it gave (a complaint answered at two stages counts twice).
+//!   and the outcome it gave (a complaint answered at two stages counts twice; one
+//!   answered twice at a stage in the period, once: the latest).
 //! - Outcomes, close reasons, auto-closed: complaints closed in the period.
 //! - Open at period end: complaints received by the end and not closed by then, at the
 //!   stage they had reached by then.
@@ -34,7 +39,7 @@ pub mod pdf;
 use crate::time::{iso, stamp};
 use chrono::{Datelike, Duration, NaiveDate, TimeZone};
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 
 use crate::calendar::Calendar;
@@ -452,16 +457,33 @@ pub fn build_with_progress(
         );
         m = month_end(m.year(), m.month()).unwrap_or(period.to) + Duration::days(1);
     }
-    for r in &responses {
+    // A case reopened and answered again at the same stage has one response that
+    // stands in a period: the latest (a month of the trend, or the period itself). The
+    // rows come in the order sent, so the last one seen for a case and stage wins.
+    let mut latest_in_month: HashMap<(i64, &str, &str), usize> = HashMap::new();
+    let mut latest_in_period: HashMap<(i64, &str), usize> = HashMap::new();
+    for (i, r) in responses.iter().enumerate() {
+        let month = &r.met_on[..7.min(r.met_on.len())];
+        latest_in_month.insert((r.case_id, r.stage.as_str(), month), i);
+        if r.met_on.as_str() >= from.as_str() {
+            latest_in_period.insert((r.case_id, r.stage.as_str()), i);
+        }
+    }
+    for (ri, r) in responses.iter().enumerate() {
         if feedback_stage(&r.stage) {
             continue;
         }
         let on_time = r.met_on <= r.due;
-        if let Some(t) = trend.get_mut(&r.met_on[..7.min(r.met_on.len())]) {
-            t.responses += 1;
-            t.on_time += on_time as u64;
+        let month = &r.met_on[..7.min(r.met_on.len())];
+        if latest_in_month.get(&(r.case_id, r.stage.as_str(), month)) == Some(&ri) {
+            if let Some(t) = trend.get_mut(month) {
+                t.responses += 1;
+                t.on_time += on_time as u64;
+            }
         }
-        if r.met_on.as_str() < from.as_str() {
+        if r.met_on.as_str() < from.as_str()
+            || latest_in_period.get(&(r.case_id, r.stage.as_str())) != Some(&ri)
+        {
             continue;
         }
         let i = stage_index(&mut stages, &r.stage);
@@ -635,8 +657,8 @@ fn opt<T: ToString>(v: Option<T>) -> String {
 
 /// The definitions behind the figures, printed under every report.
 pub const NOTES: &[&str] = &[
-    "Received: cases by London date of receipt. Entered a later stage: escalation request made in the period.",
-    "Responses: response deadlines met in the period; on time = sent on or before the due date.",
+    "Received: cases by London date of receipt; a case closed out of scope counts as out of scope, not as a complaint. Entered a later stage: escalation request made in the period.",
+    "Responses: response deadlines met in the period; on time = sent on or before the due date. A case reopened and answered again at a stage counts once: its latest response in the period.",
     "Working days to respond: from the day the policy's deadline counts from to the day the response went (day-0 rule, bank holidays and closures excluded).",
     "Escalation rate: share of the complaints received in the period that have reached the next stage so far.",
     "Outcomes, close reasons, auto-closed: complaints closed in the period. Open: received by the period end and not closed by then.",

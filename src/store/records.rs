@@ -32,6 +32,9 @@ pub struct ClosedGroup {
 /// One response that met a 'respond' deadline (`met_on`: the day it was sent).
 #[derive(Debug, Clone)]
 pub struct ResponseRow {
+    /// The case answered (rows come in the order they were sent, so a later row of the
+    /// same case and stage supersedes an earlier one).
+    pub case_id: i64,
     pub stage: String,
     /// The date the deadline counts from (receipt, acknowledgement, escalation request...).
     pub from_date: String,
@@ -168,12 +171,15 @@ fn count(v: i64) -> u64 {
 }
 
 impl Store {
-    /// Cases received on London dates `from..=to`, grouped.
+    /// Cases received on London dates `from..=to`, grouped; a case closed out of scope
+    /// (excluded, or a triage suggestion accepted) counts as out of scope, whatever kind
+    /// it was opened as.
     pub fn received_groups(&self, from: &str, to: &str) -> Result<Vec<ReceivedGroup>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT kind, service, category, reached_stage, count(*) FROM cases
+            "SELECT CASE WHEN close_reason = 'out-of-scope' THEN 'out-of-scope' ELSE kind END,
+                    service, category, reached_stage, count(*) FROM cases
              WHERE received_on BETWEEN ?1 AND ?2
-             GROUP BY kind, service, category, reached_stage",
+             GROUP BY 1, service, category, reached_stage",
         )?;
         let rows = stmt
             .query_map(params![from, to], |r| {
@@ -192,7 +198,9 @@ impl Store {
     /// Cases received per month (`YYYY-MM`) and kind, on London dates `from..=to`.
     pub fn received_by_month(&self, from: &str, to: &str) -> Result<Vec<(String, String, u64)>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT substr(received_on, 1, 7), kind, count(*) FROM cases
+            "SELECT substr(received_on, 1, 7),
+                    CASE WHEN close_reason = 'out-of-scope' THEN 'out-of-scope' ELSE kind END,
+                    count(*) FROM cases
              WHERE received_on BETWEEN ?1 AND ?2 GROUP BY 1, 2",
         )?;
         let rows = stmt
@@ -218,34 +226,42 @@ impl Store {
     }
 
     /// Every response sent on dates `from..=to` that met a respond deadline, with it
-    /// (as it stood then: a reopened case's first response keeps its own).
+    /// (as it stood then: a reopened case's first response keeps its own), in the order
+    /// sent; the report counts only the latest of a case at a stage within a period.
     pub fn responses(&self, from: &str, to: &str) -> Result<Vec<ResponseRow>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT stage, from_date, due, sent_on FROM responses
-             WHERE sent_on BETWEEN ?1 AND ?2 AND due IS NOT NULL",
+            "SELECT case_id, stage, from_date, due, sent_on FROM responses
+             WHERE sent_on BETWEEN ?1 AND ?2 AND due IS NOT NULL ORDER BY id",
         )?;
         let rows = stmt
             .query_map(params![from, to], |r| {
                 Ok(ResponseRow {
-                    stage: r.get(0)?,
-                    from_date: r.get(1)?,
-                    due: r.get(2)?,
-                    met_on: r.get(3)?,
+                    case_id: r.get(0)?,
+                    stage: r.get(1)?,
+                    from_date: r.get(2)?,
+                    due: r.get(3)?,
+                    met_on: r.get(4)?,
                 })
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
     }
 
-    /// Responses sent on London dates `from..=to`, counted by stage and outcome.
+    /// Responses sent on London dates `from..=to`, counted by stage and outcome; a
+    /// response superseded in the same period by a later one at the same stage of the
+    /// same case (reopened and answered again) is not counted: the latest stands, once.
     pub fn response_outcomes(
         &self,
         from: &str,
         to: &str,
     ) -> Result<Vec<(String, Option<String>, u64)>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT stage, outcome, count(*) FROM responses
-             WHERE sent_on BETWEEN ?1 AND ?2 GROUP BY stage, outcome",
+            "SELECT stage, outcome, count(*) FROM responses r
+             WHERE sent_on BETWEEN ?1 AND ?2
+               AND NOT EXISTS (SELECT 1 FROM responses l
+                               WHERE l.case_id = r.case_id AND l.stage = r.stage AND l.id > r.id
+                                 AND l.sent_on <= ?2)
+             GROUP BY stage, outcome",
         )?;
         let rows = stmt
             .query_map(params![from, to], |r| {
@@ -255,12 +271,14 @@ impl Store {
         Ok(rows)
     }
 
-    /// Cases closed at times `from_ts <= closed_at < to_ts` (RFC 3339 UTC), grouped.
+    /// Cases closed at times `from_ts <= closed_at < to_ts` (RFC 3339 UTC), grouped; a
+    /// case closed out of scope counts as out of scope, not as a complaint.
     pub fn closed_groups(&self, from_ts: &str, to_ts: &str) -> Result<Vec<ClosedGroup>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT kind, close_reason, outcome, count(*) FROM cases
+            "SELECT CASE WHEN close_reason = 'out-of-scope' THEN 'out-of-scope' ELSE kind END,
+                    close_reason, outcome, count(*) FROM cases
              WHERE closed_at >= ?1 AND closed_at < ?2
-             GROUP BY kind, close_reason, outcome",
+             GROUP BY 1, close_reason, outcome",
         )?;
         let rows = stmt
             .query_map(params![from_ts, to_ts], |r| {
