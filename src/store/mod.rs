@@ -41,7 +41,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/27_held_letters.sql"),
     include_str!("migrations/28_user_names_nocase.sql"),
     include_str!("migrations/29_throttle_and_claims.sql"),
-    include_str!("migrations/32_latest_responses.sql"),
+    include_str!("migrations/30_latest_responses.sql"),
 ];
 
 /// How long a statement waits for another connection's write lock before it fails.
