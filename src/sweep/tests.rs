@@ -703,6 +703,17 @@ const HOLDING_IN_TIME: &[(&str, &str)] = &[
     // inform individuals of the expected timescale for response" (stage 2 as stage 1).
     ("lgsco-code", "stage1"),
     ("lgsco-code", "stage2"),
+    // Seed 000 l.182 "We will provide a written response within 20 working days ... If we
+    // are not able to do this, we can extend the timescale and we will let the customer
+    // know"; l.193 "If we are not able to do this, we will let the customer know and give a
+    // new timescale": told within the timescale.
+    ("buckinghamshire", "stage1"),
+    ("buckinghamshire", "stage2"),
+    // Seed 002 l.155 "customers will be told what they can expect to happen and by when";
+    // l.165 "if they cannot be resolved within the agreed time scales, we will inform you of
+    // the reason for delay and give you a target date".
+    ("bath-and-north-east-somerset", "stage1"),
+    ("bath-and-north-east-somerset", "stage2"),
 ];
 
 #[test]
