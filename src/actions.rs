@@ -181,6 +181,7 @@ pub fn enclosure_file(cfg: &Config, path: &std::path::Path) -> Result<plan::Encl
 }
 
 /// `extend REF --days N --reason ...`: within the policy's limit; sends the extension letter.
+#[allow(clippy::too_many_arguments)]
 pub fn extend(
     store: &mut Store,
     cfg: &Config,
@@ -189,12 +190,25 @@ pub fn extend(
     reference: &str,
     days: u32,
     reason: &str,
+    beyond_limit: Option<&str>,
 ) -> Result<Case> {
     let (case, policy) = load(store, cfg, reference)?;
     independent(store, &case, policy, actor, "extend it")?;
+    // Past the policy's overall limit only a manager may extend (issue 24, item 2): one
+    // named as someone's manager under [[staff]], or the duty manager.
+    if beyond_limit.is_some() {
+        let name = actor.strip_prefix("officer:").unwrap_or(actor);
+        let manager = cfg.managers().iter().any(|m| m.name == name)
+            || cfg.workflow.duty_manager.as_deref() == Some(name);
+        if !manager {
+            return Err(plan::refused(format!(
+                "{reference}: only a manager may extend past the policy's overall limit; {name} is not a manager under [[staff]]"
+            )));
+        }
+    }
     let target = store.response_target(case.id, &case.stage)?;
     let respond_due = store.respond_due(case.id, &case.stage)?;
-    let p = plan::extend(
+    let mut p = plan::extend(
         &case,
         days,
         reason,
@@ -204,6 +218,17 @@ pub fn extend(
         &cfg.calendar,
         london_date(now),
     )?;
+    let new_due = p.writes.iter().find_map(|w| match w {
+        plan::Write::Extension { due, .. } => Some(*due),
+        _ => None,
+    });
+    if let Some(new_due) = new_due {
+        if let Some(w) =
+            plan::overall_limit_check(&case, policy, &cfg.calendar, new_due, beyond_limit)?
+        {
+            p.push(w);
+        }
+    }
     write(store, cfg, &case, &p, actor, now)
 }
 

@@ -78,6 +78,10 @@ pub enum DeadlineOp {
     CancelAllButSurvey,
     /// The cancelled respond deadline of a stage is owed again.
     ReopenRespond { stage: String },
+    /// The policy's limit on the whole complaint counts again (a `responded` close
+    /// cancelled it; the complaint goes on to the next stage or is reopened): the same
+    /// date, from the first receipt (Buckinghamshire's 12 weeks, seed 000 l.127).
+    RestoreOverallLimit,
     /// A reopened complaint: the stage's response is owed again, `period` counted from
     /// the reopening day `from` (whatever the respond deadline's status was).
     RenewRespond {
@@ -364,6 +368,9 @@ fn transition_requested(
             }
             if from == State::Closed {
                 facts.close = Some(None);
+                if policy.preset.overall_limit.is_some() {
+                    deadlines.push(DeadlineOp::RestoreOverallLimit);
+                }
             }
             let mut past = case.past_officers.clone();
             if let Some(o) = &case.officer {
@@ -427,6 +434,9 @@ fn transition_requested(
                 _ => deadlines.push(DeadlineOp::ReopenRespond {
                     stage: case.stage.clone(),
                 }),
+            }
+            if policy.preset.overall_limit.is_some() && case.kind == Kind::Complaint {
+                deadlines.push(DeadlineOp::RestoreOverallLimit);
             }
         }
     }
@@ -1239,6 +1249,59 @@ pub fn extend(
         false,
     )));
     Ok(p)
+}
+
+/// The end of the policy's limit on the whole complaint (Buckinghamshire: "no longer than
+/// 12 weeks to resolve a complaint from receipt to resolution", seed 000 l.127), counted
+/// from the first receipt whatever the stage; `None` where the policy sets none.
+pub fn overall_limit_end(case: &Case, policy: &Policy, cal: &Calendar) -> Option<NaiveDate> {
+    let received = case.facts.received_on?;
+    policy
+        .preset
+        .overall_limit
+        .as_ref()
+        .map(|p| p.due_from(cal, received))
+}
+
+/// An extension to `new_due` past the policy's overall limit is refused, unless a
+/// manager overrides it with a reason (`beyond`, checked to be a manager's by the
+/// engine): then the override is on the timeline (issue 24, item 2).
+pub fn overall_limit_check(
+    case: &Case,
+    policy: &Policy,
+    cal: &Calendar,
+    new_due: NaiveDate,
+    beyond: Option<&str>,
+) -> Result<Option<Write>> {
+    let Some(end) = overall_limit_end(case, policy, cal) else {
+        return Ok(None);
+    };
+    if new_due <= end {
+        return Ok(None);
+    }
+    let limit = policy
+        .preset
+        .overall_limit
+        .as_ref()
+        .map(|p| p.length())
+        .unwrap_or_default();
+    match beyond.map(str::trim).filter(|r| !r.is_empty()) {
+        None => Err(refused(format!(
+            "{}: {} is after the {} policy's limit of {limit} from receipt to resolution, which ends {}; only a manager may extend past it, giving the reason (--beyond-limit REASON)",
+            case.reference,
+            crate::time::iso(new_due),
+            policy.name,
+            crate::time::iso(end)
+        ))),
+        Some(reason) => Ok(Some(Write::Event {
+            kind: "beyond overall limit".into(),
+            detail: Some(format!(
+                "new date {} is after the {limit} limit ending {}: {reason}",
+                crate::time::iso(new_due),
+                crate::time::iso(end)
+            )),
+        })),
+    }
 }
 
 /// Where a policy requires a different handler at a stage, anyone who handled an

@@ -196,6 +196,10 @@ fn notify(key: String, to: &[(String, String)], subject: String, body: String) -
     }
 }
 
+/// Working days before the policy's overall limit (Buckinghamshire's 12 weeks) passes
+/// that the officer and their manager are told.
+pub const OVERALL_LIMIT_ALERT_DAYS: u32 = 5;
+
 /// What the customer is told of a holding letter, in a staff notice: sent, or, where
 /// their letters are printed and posted, waiting for an officer to do it (a held letter
 /// is not a sent one, issue 22 item 9).
@@ -272,6 +276,14 @@ fn lapsed_without_extension(
 /// timescales"): on its day (a working day, on or before the response date), the
 /// holding letter with a new date, as the lapse would give, counted from the response
 /// date. Once: the extension supersedes the respond deadline, so it is not due again.
+///
+/// The same for an extended date (`d.kind` extension, issue 24 item 3): the letters
+/// promise "If anything changes, we will write to you again before then", so when the
+/// new date comes with no response sent the customer gets another holding letter with
+/// the reason and a further date, on the same day of the timescale. Where the policy's
+/// limit on extensions is used up (the LGSCO Code's +10 and +20 working days) the
+/// customer is still told, with a further date of `holding_days`, and the case is
+/// flagged for a manager: the resident is never left in silence.
 fn holding_in_time(
     steps: &mut Vec<Step>,
     d: &DueDeadline,
@@ -284,6 +296,7 @@ fn holding_in_time(
     let reference = &case.reference;
     let stage = &d.stage;
     let due = d.due;
+    let extended = d.kind == deadline::Kind::Extension;
     let Some(send_on) = policy
         .stage(stage)
         .and_then(|s| s.holding_letter_sent.send_on(&cfg.calendar, due))
@@ -293,59 +306,117 @@ fn holding_in_time(
     if today < send_on || today > due || !cfg.calendar.is_working_day(today) {
         return;
     }
-    let left = plan::extension_room(policy, stage, 0).left();
-    if left == Some(0) {
+    let used = if extended {
+        let respond_due =
+            deadline::stage_deadlines(policy, stage, &case.facts.facts(), &cfg.calendar)
+                .into_iter()
+                .find(|x| x.kind == deadline::Kind::Respond)
+                .map(|x| x.due);
+        plan::extension_used(&cfg.calendar, respond_due, Some(due))
+    } else {
+        0
+    };
+    let room = plan::extension_room(policy, stage, used);
+    if matches!(room, plan::ExtensionRoom::None) {
         return;
     }
+    let left = room.left();
+    if left == Some(0) && !extended {
+        return;
+    }
+    let past_limit = left == Some(0);
     let days = match left {
-        Some(left) => cfg.workflow.holding_days.min(left),
-        None => cfg.workflow.holding_days,
+        Some(left) if left > 0 => cfg.workflow.holding_days.min(left),
+        _ => cfg.workflow.holding_days,
     };
     let new_due = cfg.calendar.add_working_days(due, days);
-    let to = alert_to(cfg, officer_and_manager);
-    let plan = Plan {
-        writes: vec![
-            Write::Extension {
-                stage: stage.clone(),
-                from: due,
-                period: format!("{days} working days"),
-                due: new_due,
-            },
-            Write::Letter(LetterOrder::new(
-                &Content::Holding {
-                    reason: cfg.workflow.holding_reason.clone(),
-                    new_date: new_due,
-                },
-                true,
-            )),
-            Write::Event {
-                kind: "holding letter".into(),
-                detail: Some(format!(
-                    "{stage} response due {} not sent; holding letter in time with new date {}",
-                    iso(due),
-                    iso(new_due)
-                )),
-            },
-            notify(
-                format!("holding:{reference}:{stage}"),
-                &to,
-                format!(
-                    "[Ref {reference}] holding letter {}",
-                    if case.letters_by_post { "to post" } else { "sent" }
-                ),
-                format!("The {stage} response on {reference} is due on {} and has not been sent. As the policy requires: {}, with a new date of {}.\n", show(due), holding_letter_news(case), show(new_due)),
-            ),
-        ],
+    // An extended date about to pass goes one further up the chain, as its lapse did.
+    let names = chain(cfg, case.officer.as_deref());
+    let up: Vec<&str> = names.iter().map(|s| s.as_str()).skip(1).take(2).collect();
+    let to = alert_to(cfg, if extended { &up } else { officer_and_manager });
+    let what = if extended {
+        "extended response date"
+    } else {
+        "response due"
     };
+    let mut writes = vec![
+        Write::Extension {
+            stage: stage.clone(),
+            from: due,
+            period: format!("{days} working days"),
+            due: new_due,
+        },
+        Write::Letter(LetterOrder::new(
+            &Content::Holding {
+                reason: cfg.workflow.holding_reason.clone(),
+                new_date: new_due,
+            },
+            true,
+        )),
+        Write::Event {
+            kind: "holding letter".into(),
+            detail: Some(format!(
+                "{stage} {what} {} not sent; holding letter in time with new date {}{}",
+                iso(due),
+                iso(new_due),
+                if past_limit {
+                    "; beyond the policy's limit on extensions"
+                } else {
+                    ""
+                }
+            )),
+        },
+        notify(
+            format!(
+                "holding:{reference}:{stage}{}",
+                if extended {
+                    format!(":{}", iso(due))
+                } else {
+                    String::new()
+                }
+            ),
+            &to,
+            format!(
+                "[Ref {reference}] holding letter {}",
+                if case.letters_by_post { "to post" } else { "sent" }
+            ),
+            format!(
+                "The {stage} response on {reference} is due on {}{} and has not been sent. As the policy requires: {}, with a new date of {}.{}\n",
+                show(due),
+                if extended { " (an extended date)" } else { "" },
+                holding_letter_news(case),
+                show(new_due),
+                if past_limit {
+                    " The policy's limit on extensions is used up: a manager should see that the response goes now."
+                } else {
+                    ""
+                }
+            ),
+        ),
+    ];
+    if past_limit {
+        writes.push(Write::Flag(format!(
+            "{stage} extended date {} missed; extension limit used up",
+            iso(due)
+        )));
+    }
     steps.push(Step::once(
-        format!("holding:{stage}:respond"),
-        plan,
+        if extended {
+            format!("holding:{stage}:extension:{}", iso(due))
+        } else {
+            format!("holding:{stage}:respond")
+        },
+        Plan { writes },
         vec![Count::HoldingLetter],
         Some(format!(
-            "{reference}: {stage} response due {} not sent, holding letter in time to {}{}; mailed {}",
+            "{reference}: {stage} {what} {} not sent, holding letter in time to {}{}; mailed {}",
             iso(due),
             iso(new_due),
-            if case.letters_by_post { " (to print and post)" } else { "" },
+            if case.letters_by_post {
+                " (to print and post)"
+            } else {
+                ""
+            },
             mailed(&to)
         )),
     ));
@@ -406,7 +477,7 @@ pub fn decide(
                     )),
                 ));
             }
-            if d.kind == K::Respond {
+            {
                 holding_in_time(
                     &mut steps,
                     d,
@@ -678,6 +749,49 @@ pub fn decide(
             ));
             steps.push(Step::always(mark(d, Status::Lapsed, None)));
         }
+        (K::OverallLimit, false) => {
+            // Staff are told a week of working days before the whole complaint's limit
+            // passes (issue 24, item 2; the seed gives no notice period, chosen: 5 WD).
+            let alert_by = cfg
+                .calendar
+                .add_working_days(today, OVERALL_LIMIT_ALERT_DAYS);
+            if due <= alert_by {
+                let days = cfg.calendar.working_days_between(today, due);
+                let limit = policy
+                    .preset
+                    .overall_limit
+                    .as_ref()
+                    .map(|p| p.length())
+                    .unwrap_or_default();
+                let plan = Plan {
+                    writes: vec![
+                        Write::Event {
+                            kind: "deadline alert".into(),
+                            detail: Some(format!(
+                                "the {limit} limit on the whole complaint ends {} ({days} working days)",
+                                iso(due)
+                            )),
+                        },
+                        notify(
+                            format!("alert:{reference}:overall-limit:{}", iso(due)),
+                            &to,
+                            format!("[Ref {reference}] the {limit} limit ends {}", show(due)),
+                            format!("The policy's limit of {limit} from receipt to resolution on {reference} ends on {} ({days} working days from today). The complaint is at {} ({}).\nOfficer: {}\n", show(due), case.stage, case.state, case.officer.as_deref().unwrap_or("not assigned")),
+                        ),
+                    ],
+                };
+                steps.push(Step::once(
+                    format!("alert:overall-limit:{}", iso(due)),
+                    plan,
+                    vec![Count::Alert],
+                    Some(format!(
+                        "{reference}: the {limit} limit ends {}; mailed {}",
+                        iso(due),
+                        mailed(&to)
+                    )),
+                ));
+            }
+        }
         (K::Aim, true) => steps.push(Step::always(mark(d, Status::Lapsed, None))),
         _ => {}
     }
@@ -926,6 +1040,15 @@ pub fn tick(store: &mut Store, cfg: &Config, now: DateTime<Utc>) -> Result<TickR
             crate::policy::HoldingWhen::AfterLapse => None,
         })
         .fold(cfg.workflow.alert_days_before, u32::max);
+    let ahead = if cfg
+        .policies()
+        .all()
+        .any(|p| p.preset.overall_limit.is_some())
+    {
+        ahead.max(OVERALL_LIMIT_ALERT_DAYS)
+    } else {
+        ahead
+    };
     let horizon = cfg.calendar.add_working_days(today, ahead);
     // Open deadlines due by the alert horizon, oldest first: after downtime the
     // owed steps come out in the order they fell due.

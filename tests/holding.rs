@@ -120,9 +120,11 @@ fn the_lgsco_holding_letter_goes_on_the_response_date_with_the_ombudsmans_detail
 }
 
 #[test]
-fn a_holding_letter_after_the_lapse_gives_no_ombudsman_details_where_the_policy_asks_none() {
-    // Bath & NES has no words for a holding letter within the timescale: it goes the
-    // working day after the lapse, and carries no Ombudsman paragraph.
+fn bath_and_nes_holding_letter_goes_on_the_response_date_with_no_ombudsman_details() {
+    // Seed 002 l.155 "customers will be told what they can expect to happen and by when";
+    // l.241 "Informing customers of any delays to making a response, and the reasons why":
+    // told within the 15 days, so on the response date (no longer the day after), and with
+    // no Ombudsman paragraph (the Ombudsman comes after stage 2, l.113).
     let s = Site::new("bath-and-north-east-somerset", "BNES");
     let r = "BNES-2026-00001";
     s.mail(
@@ -132,22 +134,34 @@ fn a_holding_letter_after_the_lapse_gives_no_ombudsman_details_where_the_policy_
         "I wish to complain about the bins.",
         "b1@example.org",
     );
-    // Mon 14 Dec 2026 + 15 working days (skipping 25, 28 Dec, 1 Jan): Thu 7 Jan 2027.
+    // Mon 14 Dec 2026 is day 0; 15 working days: 15-18 Dec (4), 21-24 Dec (8), skipping
+    // Fri 25 and Mon 28 Dec, 29-31 Dec (11), skipping Fri 1 Jan, 4-7 Jan (15): Thu 7 Jan 2027.
     s.run("2026-12-14T09:00:00Z", &["poll"]);
     assert_eq!(
         s.due("2026-12-14T09:00:00Z", r, "stage1", "respond"),
         "2027-01-07"
     );
-    assert!(!s.run("2027-01-07T07:00:00Z", &["tick"]).contains("holding"));
-    let out = s.run("2027-01-08T07:00:00Z", &["tick"]);
-    assert!(out.contains("holding letter to"), "{out}");
+    // Wed 6 Jan: the alert only.
+    assert!(!s.run("2027-01-06T07:00:00Z", &["tick"]).contains("holding"));
+    // Thu 7 Jan, the response date: the holding letter, new date 10 working days on:
+    // 8, 11-15, 18-21 Jan: Thu 21 Jan 2027.
+    let out = s.run("2027-01-07T07:00:00Z", &["tick"]);
+    assert!(
+        out.contains(&format!(
+            "{r}: stage1 response due 2027-01-07 not sent, holding letter in time to 2027-01-21"
+        )),
+        "{out}"
+    );
+    // The day after: nothing more.
+    assert!(!s.run("2027-01-08T07:00:00Z", &["tick"]).contains("holding"));
     s.run("2027-01-08T07:01:00Z", &["send"]);
     let (_, text, _) = s.letter_with("later than promised");
     assert!(!text.contains("Ombudsman"), "{text}");
-    // It passed without a response: on record as lapsed.
+    assert!(text.contains("21 January 2027"), "{text}");
+    // Told in time: the original date is superseded, not lapsed.
     assert_eq!(
         deadline(&s, "2027-01-08T08:00:00Z", r, "stage1", "respond")["status"],
-        "lapsed"
+        "extended"
     );
 }
 
@@ -326,4 +340,299 @@ fn a_preset_with_an_unreadable_holding_letter_time_is_refused_in_one_line() {
     std::fs::write(s.path().join("bad.toml"), bad).unwrap();
     let err = s.fails("2026-12-01T09:00:00Z", &["policy", "check", "bad.toml"]);
     assert!(err.contains("holding_letter_sent"), "{err}");
+}
+
+/// A letter's words with its line breaks taken out.
+fn words(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[test]
+fn buckinghamshire_tells_the_resident_on_the_response_date_and_on_every_new_date_after() {
+    // Seed 000 l.182 "We will provide a written response within 20 working days ... If we
+    // are not able to do this, we can extend the timescale and we will let the customer
+    // know." Told within the 20 days: the holding letter goes on the response date.
+    // Its letter says "If anything changes, we will write to you again before then", so
+    // when the new date comes with no response, another goes (issue 24, item 3).
+    let s = Site::new("buckinghamshire", "BUCKS");
+    let r = "BUCKS-2026-00001";
+    s.mail(
+        "1",
+        "Hal <hal@example.org>",
+        "Potholes",
+        "I wish to complain about the potholes.",
+        "k1@example.org",
+    );
+    // Fri 27 Nov 2026 is day 0. 20 working days: 30 Nov-4 Dec (5), 7-11 (10), 14-18 (15),
+    // 21-24 Dec (19), skipping Fri 25 and Mon 28 Dec, Tue 29 Dec (20).
+    s.run("2026-11-27T09:00:00Z", &["poll"]);
+    s.run("2026-11-27T09:01:00Z", &["assign", r, "ann", "--by", "bob"]);
+    assert_eq!(
+        s.due("2026-11-27T09:02:00Z", r, "stage1", "respond"),
+        "2026-12-29"
+    );
+    // l.127 "no longer than 12 weeks ... from receipt to resolution": 84 days from Fri
+    // 27 Nov 2026 is Fri 19 Feb 2027.
+    assert_eq!(
+        s.due("2026-11-27T09:02:00Z", r, "stage1", "overall-limit"),
+        "2027-02-19"
+    );
+    // Thu 24 Dec: the staff alert (29 Dec is 2 working days on), no letter yet.
+    let out = s.run("2026-12-24T07:00:00Z", &["tick"]);
+    assert!(
+        out.contains(&format!("{r}: stage1 response due 2026-12-29")),
+        "{out}"
+    );
+    assert!(!out.contains("holding"), "{out}");
+    // Mon 28 Dec, a bank holiday: nothing.
+    assert!(!s.run("2026-12-28T07:00:00Z", &["tick"]).contains("holding"));
+    // Tue 29 Dec, the response date: the holding letter within the timescale, new date 10
+    // working days on: 30, 31 Dec, skipping Fri 1 Jan, 4-8 Jan, 11-13 Jan: Wed 13 Jan 2027.
+    let out = s.run("2026-12-29T07:00:00Z", &["tick"]);
+    assert!(
+        out.contains(&format!(
+            "{r}: stage1 response due 2026-12-29 not sent, holding letter in time to 2027-01-13"
+        )),
+        "{out}"
+    );
+    assert!(!s.run("2026-12-30T07:00:00Z", &["tick"]).contains("holding"));
+    assert_eq!(
+        deadline(&s, "2026-12-30T08:00:00Z", r, "stage1", "respond")["status"],
+        "extended"
+    );
+    // Tue 12 Jan: the alert for the new date, no letter.
+    let out = s.run("2027-01-12T07:00:00Z", &["tick"]);
+    assert!(!out.contains("holding"), "{out}");
+    // Wed 13 Jan 2027, the new date, still no response: the resident is told again, with a
+    // further date 10 working days on (14-15, 18-22, 25-27 Jan): Wed 27 Jan 2027. The
+    // notice goes one further up the chain (bob and cat), as a missed extension did.
+    let out = s.run("2027-01-13T07:00:00Z", &["tick"]);
+    assert!(
+        out.contains(&format!(
+            "{r}: stage1 extended response date 2027-01-13 not sent, holding letter in time to 2027-01-27; mailed bob, cat"
+        )),
+        "{out}"
+    );
+    assert!(!s.run("2027-01-13T07:00:00Z", &["tick"]).contains("holding"));
+    // Never lapsed in silence: the extension is open at its new date.
+    let ext = deadline(&s, "2027-01-13T08:00:00Z", r, "stage1", "extension");
+    assert_eq!(
+        (ext["due"].as_str(), ext["status"].as_str()),
+        (Some("2027-01-27"), Some("open"))
+    );
+    // Wed 27 Jan: again, to Wed 10 Feb (28, 29 Jan, 1-5 Feb, 8-10 Feb).
+    let out = s.run("2027-01-27T07:00:00Z", &["tick"]);
+    assert!(
+        out.contains("holding letter in time to 2027-02-10"),
+        "{out}"
+    );
+    // Wed 10 Feb: again, to Wed 24 Feb (11, 12, 15-19, 22-24 Feb): past the 12 weeks
+    // (Fri 19 Feb), so the letter says so. The 12 weeks' alert is not due yet: 5 working
+    // days from Wed 10 Feb is Wed 17 Feb.
+    let out = s.run("2027-02-10T07:00:00Z", &["tick"]);
+    assert!(
+        out.contains("holding letter in time to 2027-02-24"),
+        "{out}"
+    );
+    assert!(!out.contains("limit ends"), "{out}");
+    // Fri 12 Feb: 5 working days before Fri 19 Feb, the officer and manager are told.
+    let out = s.run("2027-02-12T07:00:00Z", &["tick"]);
+    assert!(
+        out.contains(&format!(
+            "{r}: the 12 weeks limit ends 2027-02-19; mailed ann, bob"
+        )),
+        "{out}"
+    );
+    assert!(!s
+        .run("2027-02-15T07:00:00Z", &["tick"])
+        .contains("limit ends"));
+    s.run("2027-02-15T07:01:00Z", &["send"]);
+    let holding: Vec<String> = s
+        .letters()
+        .into_iter()
+        .filter(|l| l.0.contains("later than promised"))
+        .map(|l| words(&l.1))
+        .collect();
+    assert_eq!(holding.len(), 4, "{holding:?}");
+    for (text, date) in holding.iter().zip([
+        "13 January 2027",
+        "27 January 2027",
+        "10 February 2027",
+        "24 February 2027",
+    ]) {
+        assert!(text.contains(date), "{date}: {text}");
+        assert!(!text.contains("Ombudsman"), "{text}");
+    }
+    for text in &holding[..3] {
+        assert!(!text.contains("12 weeks"), "{text}");
+    }
+    assert!(
+        holding[3].contains("This is later than the 12 weeks our policy sets for dealing with a complaint from receipt to resolution, which runs to Friday 19 February 2027"),
+        "{}",
+        holding[3]
+    );
+}
+
+#[test]
+fn buckinghamshires_12_weeks_count_across_stages_and_bind_extensions() {
+    // Seed 000 l.127 "It should take no longer than 12 weeks to resolve a complaint from
+    // receipt to resolution." Counted from the first receipt, through stage 2.
+    // dan is an officer under bob, not a manager.
+    let s = Site::with(
+        "buckinghamshire",
+        "BUCKS",
+        "[[staff]]\nname = \"dan\"\nemail = \"dan@council.example\"\nmanager = \"bob\"\n",
+    );
+    let r = "BUCKS-2026-00001";
+    s.mail(
+        "1",
+        "Hal <hal@example.org>",
+        "Potholes",
+        "I wish to complain about the potholes.",
+        "k2@example.org",
+    );
+    // Fri 27 Nov 2026; 12 weeks (84 days): Fri 19 Feb 2027.
+    s.run("2026-11-27T09:00:00Z", &["poll"]);
+    s.run("2026-11-27T09:01:00Z", &["assign", r, "ann", "--by", "bob"]);
+    // Mon 14 Dec: ann's stage 1 response closes the case as responded (no window, l.186):
+    // the limit is no longer counting.
+    s.respond("2026-12-14T10:00:00Z", r, "not upheld", "The road is safe.");
+    assert_eq!(
+        deadline(&s, "2026-12-14T11:00:00Z", r, "stage1", "overall-limit")["status"],
+        "cancelled"
+    );
+    // Mon 4 Jan 2027 the resident asks for stage 2 (l.186): the 12 weeks count again, to
+    // the same Fri 19 Feb 2027. Stage 2's 20 working days from the request (l.193): 5-8
+    // Jan (4), 11-15 (9), 18-22 (14), 25-29 (19), Mon 1 Feb (20).
+    s.run("2027-01-04T09:00:00Z", &["escalate", r, "--by", "bob"]);
+    let limit = deadline(&s, "2027-01-04T10:00:00Z", r, "stage1", "overall-limit");
+    assert_eq!(
+        (limit["due"].as_str(), limit["status"].as_str()),
+        (Some("2027-02-19"), Some("open"))
+    );
+    assert_eq!(
+        s.due("2027-01-04T10:00:00Z", r, "stage2", "respond"),
+        "2027-02-01"
+    );
+    // Tue 5 Jan: cat (not ann, who handled stage 1) takes stage 2.
+    s.run("2027-01-05T09:00:00Z", &["assign", r, "cat", "--by", "cat"]);
+    // l.191: the Deputy Monitoring Officer decides within 5 working days; cat accepts.
+    s.run(
+        "2027-01-05T09:01:00Z",
+        &[
+            "decide",
+            r,
+            "--decision",
+            "accept",
+            "--reason",
+            "Parts of the complaint remain unresolved.",
+            "--by",
+            "cat",
+        ],
+    );
+    // Mon 11 Jan: 15 working days from Mon 1 Feb is Mon 22 Feb (2-5, 8-12, 15-19, 22 Feb),
+    // after Fri 19 Feb: refused, and the "60 days" the issue saw too.
+    for days in ["15", "60"] {
+        let err = s.fails(
+            "2027-01-11T09:00:00Z",
+            &[
+                "extend",
+                r,
+                "--days",
+                days,
+                "--reason",
+                "a survey is needed",
+                "--by",
+                "cat",
+            ],
+        );
+        assert!(
+            err.contains("limit of 12 weeks from receipt to resolution, which ends 2027-02-19")
+                && err.contains("--beyond-limit"),
+            "{err}"
+        );
+    }
+    // Only a manager may override: bob and cat are; dan is not.
+    let err = s.fails(
+        "2027-01-11T09:00:00Z",
+        &[
+            "extend",
+            r,
+            "--days",
+            "15",
+            "--reason",
+            "a survey is needed",
+            "--beyond-limit",
+            "the survey cannot be done sooner",
+            "--by",
+            "dan",
+        ],
+    );
+    assert!(err.contains("only a manager"), "{err}");
+    // Within the limit: 10 working days to Mon 15 Feb (2-5, 8-12, 15 Feb), accepted.
+    s.run(
+        "2027-01-11T09:00:00Z",
+        &[
+            "extend",
+            r,
+            "--days",
+            "10",
+            "--reason",
+            "a survey is needed",
+            "--by",
+            "cat",
+        ],
+    );
+    // Past it with cat's override (cat is bob's manager): 4 more from Mon 15 Feb is Fri 19
+    // Feb, within; 5 more is Mon 22 Feb, past it: accepted with the reason on the timeline.
+    let v = s.run(
+        "2027-01-12T09:00:00Z",
+        &[
+            "extend",
+            r,
+            "--days",
+            "5",
+            "--reason",
+            "the survey has been put back",
+            "--beyond-limit",
+            "the contractor cannot survey before 18 February",
+            "--by",
+            "cat",
+        ],
+    );
+    assert!(!v.is_empty());
+    assert_eq!(
+        s.due("2027-01-12T10:00:00Z", r, "stage2", "extension"),
+        "2027-02-22"
+    );
+    let case = s.case("2027-01-12T10:00:00Z", r);
+    let event = case["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == "beyond overall limit")
+        .unwrap_or_else(|| panic!("{case}"));
+    assert!(
+        event["detail"].as_str().unwrap().contains(
+            "new date 2027-02-22 is after the 12 weeks limit ending 2027-02-19: the contractor cannot survey before 18 February"
+        ),
+        "{event}"
+    );
+    // The letters: the first extension promises no date past the limit and says nothing of
+    // it; the second says it is later than the 12 weeks.
+    s.run("2027-01-12T10:01:00Z", &["send"]);
+    let ext: Vec<String> = s
+        .letters()
+        .into_iter()
+        .filter(|l| l.0.contains("more time"))
+        .map(|l| words(&l.1))
+        .collect();
+    assert_eq!(ext.len(), 2, "{ext:?}");
+    assert!(!ext[0].contains("12 weeks"), "{}", ext[0]);
+    assert!(
+        ext[1].contains("22 February 2027")
+            && ext[1].contains("This is later than the 12 weeks our policy sets for dealing with a complaint from receipt to resolution, which runs to Friday 19 February 2027"),
+        "{}",
+        ext[1]
+    );
 }

@@ -303,8 +303,15 @@ fn buckinghamshire_stage1_response_closes_as_responded_with_no_false_flag_until_
     assert_eq!(c["case"]["state"], "escalation-requested");
     assert!(c["case"]["close_reason"].is_null(), "{c}");
     assert!(c["case"]["closed_at"].is_null(), "{c}");
-    // The request was expected: no "correspondence on a closed case" flag.
-    assert!(c["case"]["flagged"].is_null(), "{c}");
+    // The request was expected: no "correspondence on a closed case" flag. But the 12
+    // weeks count from the first receipt across stages (issue 24, item 2): restored with
+    // the complaint going on, they ended Mon 25 Jan 2027, so the case is flagged for that.
+    let flag = c["case"]["flagged"].as_str().unwrap_or_default();
+    assert!(!flag.contains("closed"), "{c}");
+    assert!(
+        flag.contains("whole-complaint time limit overdue since 2027-01-25"),
+        "{c}"
+    );
     assert_eq!(
         s.due("2027-03-01T09:01:00Z", r, "stage2", "decide"),
         "2027-03-08"

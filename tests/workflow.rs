@@ -51,9 +51,10 @@ fn bath_complaint_through_holding_letter_review_and_final_response() {
     assert!(s
         .run("2027-01-05T07:00:00Z", &["tick"])
         .contains("nothing due"));
-    // Thu 7 Jan is still in time.
-    assert!(!s.run("2027-01-07T16:00:00Z", &["tick"]).contains("lapsed"));
-    // The daemon was down until Mon 11 Jan: the lapse is caught up once, with the
+    // Wed 6 Jan is still in time.
+    assert!(!s.run("2027-01-06T16:00:00Z", &["tick"]).contains("lapsed"));
+    // The daemon was down on Thu 7 Jan, when the holding letter would have gone in time
+    // (seed 002 l.155; tests/holding.rs), until Mon 11 Jan: the lapse is caught up once, with the
     // new date counted from the missed deadline: 10 working days after 7 Jan = Thu 21 Jan.
     let out = s.run("2027-01-11T07:00:00Z", &["tick"]);
     assert!(

@@ -81,6 +81,10 @@ pub struct ExtendArgs {
     /// REASON", so write it as the end of that sentence.
     #[arg(long)]
     pub reason: String,
+    /// A manager extends past the policy's overall limit (Buckinghamshire's 12 weeks from
+    /// receipt to resolution), giving the reason; it is kept on the timeline.
+    #[arg(long = "beyond-limit", value_name = "REASON")]
+    pub beyond_limit: Option<String>,
     /// Write the letter as PDF here and change nothing.
     #[arg(long)]
     pub preview: Option<PathBuf>,
@@ -349,6 +353,7 @@ pub fn extend(ctx: &Ctx, a: ExtendArgs) -> Result<ExitCode> {
                 &a.reference,
                 a.days,
                 &a.reason,
+                a.beyond_limit.as_deref(),
             )
             .map(drop)
         });
@@ -362,6 +367,7 @@ pub fn extend(ctx: &Ctx, a: ExtendArgs) -> Result<ExitCode> {
         &a.reference,
         a.days,
         &a.reason,
+        a.beyond_limit.as_deref(),
     )?;
     said(&c);
     Ok(ExitCode::SUCCESS)

@@ -205,6 +205,9 @@ pub struct PolicyCtx {
     /// The stage's timescale is followed by a letter when it cannot be met (a holding
     /// letter, or the officer's extension): the acknowledgement promises one only then.
     pub letter_if_late: bool,
+    /// "12 weeks" where the policy limits the whole complaint from receipt to
+    /// resolution (Buckinghamshire, seed 000 l.127).
+    pub overall_limit: Option<String>,
     pub stage_count: usize,
     /// "7 days" when the council sends a satisfaction survey.
     pub survey: Option<String>,
@@ -252,6 +255,10 @@ pub struct LetterContext {
     pub ombudsman: Ombudsman,
     /// Facts particular to this letter (outcome, findings, reason, new date, ...).
     pub data: serde_json::Value,
+    /// The end of the policy's overall limit, when the date this letter promises (its
+    /// `data.new_date`, else the response date) falls after it: the letter must say so
+    /// (issue 24, item 2).
+    pub beyond_limit: Option<DateCtx>,
 }
 
 /// For whom a representative writes, as a letter to them says it: their own "my
@@ -358,6 +365,29 @@ impl LetterContext {
                 }
             }
         }
+        // The whole complaint's limit counts from the first receipt, at every stage.
+        let limit = policy
+            .preset
+            .overall_limit
+            .as_ref()
+            .map(|p| p.due_from(i.calendar, received));
+        if let Some(l) = limit {
+            deadlines.insert("overall_limit".into(), DateCtx::of(l));
+        }
+        let promised = i
+            .data
+            .get("new_date")
+            .and_then(|v| v.as_str())
+            .and_then(crate::time::parse_iso)
+            .or_else(|| {
+                deadlines
+                    .get("respond")
+                    .and_then(|d| crate::time::parse_iso(&d.iso))
+            });
+        let beyond_limit = match (limit, promised) {
+            (Some(l), Some(p)) if p > l => Some(DateCtx::of(l)),
+            _ => None,
+        };
         // Sender text (name, subject) is quoted cleaned and capped: see [`quoted`].
         let name = quoted_name(i.customer.name.as_deref())
             .or_else(|| quoted_name(i.case.customer_name.as_deref()));
@@ -420,6 +450,7 @@ impl LetterContext {
                 is_final_stage: policy.is_final_stage(&stage.id),
                 ombudsman_before_final: policy.preset.ombudsman_before_final,
                 letter_if_late: stage.holding_letter || stage.extension.is_some(),
+                overall_limit: policy.preset.overall_limit.as_ref().map(|p| p.length()),
                 stage_count: policy.preset.stages.len(),
                 survey: policy.preset.survey.map(|p| p.length()),
             },
@@ -436,6 +467,7 @@ impl LetterContext {
             } else {
                 serde_json::json!({})
             },
+            beyond_limit,
         }
     }
 }

@@ -1077,3 +1077,29 @@ fn stage_handlers_and_independence_under_every_preset_with_a_different_handler()
         assert!(independent(&c2, &p, "old", &[], "decide").is_err());
     }
 }
+
+#[test]
+fn buckinghamshires_12_weeks_count_again_when_a_responded_case_goes_on() {
+    // Seed 000 l.127 "no longer than 12 weeks to resolve a complaint from receipt to
+    // resolution": a `responded` close stops the limit; a request for stage 2 or a
+    // reopening restores it (issue 24, item 2). West Lindsey sets no such limit.
+    let cal = Calendar::new();
+    let p = Policy::load("buckinghamshire").unwrap();
+    let mut c = complaint(&p, 0, State::Closed);
+    c.close_reason = Some(CloseReason::Responded);
+    let r = transition(&c, Action::Reopen, &p, &cal, today(), None).unwrap();
+    assert!(
+        r.deadlines.contains(&DeadlineOp::RestoreOverallLimit),
+        "{r:?}"
+    );
+    let e = transition(&c, Action::RequestEscalation, &p, &cal, today(), None).unwrap();
+    assert!(
+        e.deadlines.contains(&DeadlineOp::RestoreOverallLimit),
+        "{e:?}"
+    );
+    let wl = Policy::load("west-lindsey").unwrap();
+    let mut c = complaint(&wl, 0, State::Closed);
+    c.close_reason = Some(CloseReason::Withdrawn);
+    let r = transition(&c, Action::Reopen, &wl, &cal, today(), None).unwrap();
+    assert!(!r.deadlines.contains(&DeadlineOp::RestoreOverallLimit));
+}

@@ -118,6 +118,12 @@ pub(crate) fn apply_deadline_op(
             )?
             .execute(params![case_id, stage, iso(*from), period, iso(*due)])?;
         }
+        DeadlineOp::RestoreOverallLimit => {
+            tx.prepare_cached(
+                "UPDATE deadlines SET status = 'open', met_on = NULL WHERE case_id = ?1 AND kind = 'overall-limit' AND status = 'cancelled'",
+            )?
+            .execute(params![case_id])?;
+        }
         DeadlineOp::ReopenRespond { stage } => {
             tx.prepare_cached("UPDATE deadlines SET status = 'open' WHERE case_id = ?1 AND stage = ?2 AND kind = 'respond' AND status = 'cancelled'")?
                 .execute(params![case_id, stage])?;

@@ -703,6 +703,17 @@ const HOLDING_IN_TIME: &[(&str, &str)] = &[
     // inform individuals of the expected timescale for response" (stage 2 as stage 1).
     ("lgsco-code", "stage1"),
     ("lgsco-code", "stage2"),
+    // Seed 000 l.182 "We will provide a written response within 20 working days ... If we
+    // are not able to do this, we can extend the timescale and we will let the customer
+    // know"; l.193 "If we are not able to do this, we will let the customer know and give a
+    // new timescale": told within the timescale.
+    ("buckinghamshire", "stage1"),
+    ("buckinghamshire", "stage2"),
+    // Seed 002 l.155 "customers will be told what they can expect to happen and by when";
+    // l.165 "if they cannot be resolved within the agreed time scales, we will inform you of
+    // the reason for delay and give you a target date".
+    ("bath-and-north-east-somerset", "stage1"),
+    ("bath-and-north-east-somerset", "stage2"),
 ];
 
 #[test]
@@ -815,11 +826,12 @@ fn north_norfolk_sends_the_holding_letter_on_the_response_date_not_the_day_after
     assert_eq!(l[0].data["new_date"], "2027-01-12");
     // Not overdue: no flag.
     assert!(!s.plan.writes.iter().any(|w| matches!(w, Write::Flag(_))));
-    // Bath & NES has no such words: it still waits for the lapse.
+    // Bath & NES now too (seed 002 l.155 "customers will be told what they can expect to
+    // happen and by when"): on the response date, not the day after (issue 24, item 4).
     let bath = policy("bath-and-north-east-somerset");
     let bc = complaint(&bath, 0, State::Investigating);
     let steps = decide(&due("stage1", D::Respond, due_on), &bc, &bath, &cfg, due_on).unwrap();
-    assert!(holding_steps(&steps).is_empty(), "{steps:?}");
+    assert_eq!(holding_steps(&steps).len(), 1, "{steps:?}");
 }
 
 #[test]
@@ -1159,4 +1171,69 @@ fn a_holding_letter_to_a_customer_whose_letters_are_posted_is_told_as_waiting_to
         body.contains("The customer has been sent a holding letter"),
         "{body}"
     );
+}
+
+#[test]
+fn an_extended_date_reached_with_no_response_brings_another_holding_letter_within_the_limit() {
+    // Issue 24 item 3: the holding letter says "If anything changes, we will write to you
+    // again before then"; LGSCO Code 6.4 (stage 1 extensions at most 10 working days).
+    let cfg = cfg();
+    let p = policy("lgsco-code");
+    let mut c = complaint(&p, 0, State::Investigating);
+    // Acknowledged Mon 2 Nov 2026: respond 10 working days on, Mon 16 Nov; the cap of +10
+    // runs to Mon 30 Nov (17-20, 23-27, 30 Nov).
+    c.facts.acknowledged_on = Some(day(2026, 11, 2));
+    // Extended by 5 to Mon 23 Nov: on it, a holding letter with the 5 left, to Mon 30 Nov.
+    let d = due("stage1", D::Extension, day(2026, 11, 23));
+    assert!(holding_steps(&decide(&d, &c, &p, &cfg, day(2026, 11, 20)).unwrap()).is_empty());
+    let steps = decide(&d, &c, &p, &cfg, day(2026, 11, 23)).unwrap();
+    let h = holding_steps(&steps);
+    assert_eq!(h.len(), 1, "{steps:?}");
+    assert_eq!(
+        h[0].key.as_deref(),
+        Some("holding:stage1:extension:2026-11-23")
+    );
+    let l: Vec<_> = h[0].plan.letters().collect();
+    assert_eq!(l[0].kind.as_str(), "holding");
+    assert_eq!(l[0].data["new_date"], "2026-11-30");
+    assert!(!h[0].plan.writes.iter().any(|w| matches!(w, Write::Flag(_))));
+    // The notice goes one further up: bob (ann's manager) and cat.
+    assert!(
+        h[0].line.as_deref().unwrap().ends_with("mailed bob, cat"),
+        "{:?}",
+        h[0].line
+    );
+    // At the cap (Mon 30 Nov): the resident is still told, 10 working days on (1-4, 7-11,
+    // 14 Dec: Mon 14 Dec), and the case flagged for a manager.
+    let d = due("stage1", D::Extension, day(2026, 11, 30));
+    let steps = decide(&d, &c, &p, &cfg, day(2026, 11, 30)).unwrap();
+    let h = holding_steps(&steps);
+    assert_eq!(h.len(), 1, "{steps:?}");
+    let l: Vec<_> = h[0].plan.letters().collect();
+    assert_eq!(l[0].data["new_date"], "2026-12-14");
+    assert!(h[0]
+        .plan
+        .writes
+        .iter()
+        .any(|w| matches!(w, Write::Flag(f) if f.contains("extension limit used up"))));
+}
+
+#[test]
+fn the_overall_limit_alerts_staff_five_working_days_before() {
+    // Seed 000 l.127: 12 weeks from receipt. A limit ending Fri 19 Feb 2027: Thu 11 Feb
+    // is 6 working days before (nothing), Fri 12 Feb is 5 (the alert).
+    let cfg = cfg();
+    let p = policy("buckinghamshire");
+    let c = complaint(&p, 1, State::Investigating);
+    let d = due("stage1", D::OverallLimit, day(2027, 2, 19));
+    assert!(decide(&d, &c, &p, &cfg, day(2027, 2, 11))
+        .unwrap()
+        .is_empty());
+    let steps = decide(&d, &c, &p, &cfg, day(2027, 2, 12)).unwrap();
+    assert_eq!(steps.len(), 1, "{steps:?}");
+    assert_eq!(
+        steps[0].key.as_deref(),
+        Some("alert:overall-limit:2027-02-19")
+    );
+    assert_eq!(steps[0].counts, vec![Count::Alert]);
 }

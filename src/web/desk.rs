@@ -220,7 +220,16 @@ fn act(
                 .trim()
                 .parse()
                 .map_err(|_| refused(format!("'{}' is not a number of days", f.get("days"))))?;
-            actions::extend(store, cfg, now, actor, r, days, f.get("reason"))?;
+            actions::extend(
+                store,
+                cfg,
+                now,
+                actor,
+                r,
+                days,
+                f.get("reason"),
+                f.opt("beyond_limit"),
+            )?;
         }
         // "In their latest reply": an officer confirms a possible review request; the
         // request dates from the reply.
