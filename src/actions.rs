@@ -868,6 +868,13 @@ pub struct Intake<'a> {
     /// The officer confirms a received date further back than [`RECEIVED_LIMIT_MONTHS`]
     /// (`--confirm-date`; the desk's "the date is right" box).
     pub confirm_date: bool,
+    /// No name and no way to reply: recorded as the policy says (`Anonymous`), and no
+    /// letter is ever written to anyone.
+    pub anonymous: bool,
+    /// An anonymous complaint that raises a wider concern the council can deal with
+    /// without the complainant: a complaint even where the policy logs the others as
+    /// service requests.
+    pub wider_concern: bool,
 }
 
 /// How far back an officer may date a new case without confirming the date: the
@@ -883,7 +890,31 @@ pub fn open_checked(
     actor: &str,
     now: DateTime<Utc>,
 ) -> Result<Case> {
-    let kind = parse_kind(i.kind)?;
+    let mut kind = parse_kind(i.kind)?;
+    use crate::case::Kind;
+    if i.wider_concern && !i.anonymous {
+        return Err(refused(
+            "a wider concern is for an anonymous complaint: say it is anonymous too",
+        ));
+    }
+    if i.anonymous {
+        let given = i.email.is_some_and(|e| !e.trim().is_empty())
+            || i.name.is_some_and(|n| !n.trim().is_empty())
+            || i.address.iter().any(|l| !l.trim().is_empty());
+        if given {
+            return Err(refused(
+                "an anonymous complaint has no name, email or postal address: leave them out, or record it as not anonymous",
+            ));
+        }
+        let policy = cfg.policies().configured();
+        if kind == Kind::Complaint
+            && policy.preset.anonymous == crate::policy::Anonymous::ServiceRequest
+            && !i.wider_concern
+        {
+            // Seed 000 l.256: logged as a service request unless of wider concern.
+            kind = Kind::ServiceRequest;
+        }
+    }
     let email = match i.email.map(str::trim).filter(|e| !e.is_empty()) {
         Some(e) if !e.contains('@') || e.contains(char::is_whitespace) => {
             return Err(refused(format!(
@@ -894,7 +925,7 @@ pub fn open_checked(
         Some(e) => Some(e.to_lowercase()),
         None => None,
     };
-    if email.is_none() && i.address.iter().all(|l| l.trim().is_empty()) {
+    if !i.anonymous && email.is_none() && i.address.iter().all(|l| l.trim().is_empty()) {
         return Err(refused(
             "--address is empty: a customer with no email needs a postal address for their letters",
         ));
@@ -926,7 +957,7 @@ pub fn open_checked(
             london_date(received)
         )));
     }
-    open(
+    let case = open(
         store,
         cfg,
         &store::NewCase {
@@ -941,5 +972,21 @@ pub fn open_checked(
         },
         actor,
         now,
-    )
+    )?;
+    if !i.anonymous {
+        return Ok(case);
+    }
+    let detail = match (case.kind, i.wider_concern) {
+        (Kind::ServiceRequest, _) if i.kind.trim() != "service-request" => {
+            "logged as a service request, as the policy says of anonymous complaints; no letter is written"
+        }
+        (_, true) => "a wider concern the council deals with without the complainant; no letter is written",
+        _ => "no letter is written",
+    };
+    let mut p = plan::Plan::default();
+    p.push(plan::Write::Event {
+        kind: "anonymous".into(),
+        detail: Some(detail.into()),
+    });
+    Ok(store.apply_plan(&case, &p, &author(cfg, actor, now))?)
 }

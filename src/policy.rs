@@ -428,6 +428,23 @@ pub struct Preset {
     /// l.150, 004 l.420): such letters then name the Ombudsman only at the last stage.
     #[serde(default)]
     pub ombudsman_before_final: bool,
+    /// How a complaint with no name and no way to reply (`redress new --anonymous`) is
+    /// recorded: as a complaint (the default, where the policy is silent), or as a
+    /// service request unless it raises a wider concern the council can deal with
+    /// without the complainant (seed 000 l.256).
+    #[serde(default)]
+    pub anonymous: Anonymous,
+}
+
+/// What the policy does with an anonymous complaint.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum Anonymous {
+    /// Recorded as a complaint, handled without writing to anyone.
+    #[default]
+    Complaint,
+    /// Logged as a service request, unless of wider concern.
+    ServiceRequest,
 }
 
 /// One matter the council's complaints procedure does not cover, as its policy lists it.

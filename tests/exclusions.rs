@@ -646,3 +646,148 @@ fn west_lindsey_councillor_mail_is_suggested_for_the_monitoring_officer_at_the_g
     );
     assert!(text.contains("01427 676676"), "{text}");
 }
+
+/// The kind, every event kind, and how many letters case `reference` has.
+fn anonymous_case(s: &Site, reference: &str) -> (String, Vec<String>, i64) {
+    let case = s.case(LATER, reference);
+    let db = s.db();
+    let events: Vec<String> = db
+        .prepare(
+            "SELECT e.kind || ': ' || coalesce(e.detail, '') FROM events e
+             JOIN cases c ON c.id = e.case_id WHERE c.reference = ?1 ORDER BY e.id",
+        )
+        .unwrap()
+        .query_map([reference], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let letters: i64 = db
+        .query_row(
+            "SELECT count(*) FROM letters l JOIN cases c ON c.id = l.case_id WHERE c.reference = ?1",
+            [reference],
+            |r| r.get(0),
+        )
+        .unwrap();
+    (
+        case["case"]["kind"].as_str().unwrap().to_string(),
+        events,
+        letters,
+    )
+}
+
+/// Seed 000 l.256: "Anonymous complaints are logged as service requests, unless the
+/// complaint raises issues of wider concern to the council that can be dealt with
+/// without further input from the complainant." Neither writes to anyone: there is
+/// no one to write to, and the timeline says which letter was not written.
+#[test]
+fn buckinghamshire_logs_an_anonymous_complaint_as_a_service_request_unless_of_wider_concern() {
+    let s = Site::new("buckinghamshire", "BUCKS");
+    let one = s
+        .run(
+            NOW,
+            &[
+                "new",
+                "--anonymous",
+                "--via",
+                "phone",
+                "--subject",
+                "Rude staff at the tip",
+                "--by",
+                "ann",
+            ],
+        )
+        .trim()
+        .to_string();
+    let (kind, events, letters) = anonymous_case(&s, &one);
+    assert_eq!(kind, "service-request");
+    assert_eq!(letters, 0);
+    assert!(
+        events
+            .iter()
+            .any(|e| e.starts_with("anonymous: logged as a service request")),
+        "{events:?}"
+    );
+    // Of wider concern: a complaint, its deadlines counted, and no letter ever, even when
+    // they pass (Mon 2 Nov 2026 + the whole of the 12 weeks, and more, by 1 March 2027).
+    let two = s
+        .run(
+            NOW,
+            &[
+                "new",
+                "--anonymous",
+                "--wider-concern",
+                "--subject",
+                "Unsafe scaffolding over the pavement on the High Street",
+                "--by",
+                "ann",
+            ],
+        )
+        .trim()
+        .to_string();
+    s.run("2026-11-20T09:00:00Z", &["tick"]);
+    s.run("2027-03-01T09:00:00Z", &["tick"]);
+    s.run("2027-03-01T09:00:00Z", &["send"]);
+    let (kind, events, letters) = anonymous_case(&s, &two);
+    assert_eq!(kind, "complaint");
+    assert_eq!(letters, 0, "{events:?}");
+    assert!(
+        events
+            .iter()
+            .any(|e| e.starts_with("anonymous: a wider concern")),
+        "{events:?}"
+    );
+    assert!(
+        events
+            .iter()
+            .any(|e| e.starts_with("no letter: acknowledgement: the complainant is anonymous")),
+        "{events:?}"
+    );
+    // Anonymous means no contact details at all, and a wider concern is for one.
+    let err = s.fails(
+        NOW,
+        &[
+            "new",
+            "--anonymous",
+            "--email",
+            "ivy@example.org",
+            "--by",
+            "ann",
+        ],
+    );
+    assert!(
+        err.contains("an anonymous complaint has no name, email or postal address"),
+        "{err}"
+    );
+    let err = s.fails(
+        NOW,
+        &["new", "--wider-concern", "--email", "ivy@example.org"],
+    );
+    assert!(
+        err.contains("a wider concern is for an anonymous complaint"),
+        "{err}"
+    );
+}
+
+/// Where the policy is silent (the Code), an anonymous complaint stays a complaint and
+/// is handled without a letter.
+#[test]
+fn under_the_code_an_anonymous_complaint_stays_a_complaint_with_no_letter() {
+    let s = Site::new("lgsco-code", "EX");
+    let r = s
+        .run(
+            NOW,
+            &["new", "--anonymous", "--subject", "Potholes", "--by", "ann"],
+        )
+        .trim()
+        .to_string();
+    s.run(NOW, &["send"]);
+    let (kind, events, letters) = anonymous_case(&s, &r);
+    assert_eq!(kind, "complaint");
+    assert_eq!(letters, 0);
+    assert!(
+        events
+            .iter()
+            .any(|e| e.starts_with("no letter: acknowledgement: the complainant is anonymous")),
+        "{events:?}"
+    );
+}

@@ -864,3 +864,34 @@ fn the_stage1_responder_may_not_reply_at_stage2_from_the_desk() {
         r.body
     );
 }
+
+/// An anonymous complaint by phone from the desk's new-case form: opened with no
+/// contact details and no letter (issue 24, item 9).
+#[test]
+fn an_anonymous_complaint_is_recorded_from_the_desk_with_no_letter() {
+    let desk = Desk::start(web_site(""), "web");
+    let s = desk.admin();
+    let csrf = desk.get("/cases/new", Some(&s)).csrf();
+    let r = desk.post(
+        "/cases/new",
+        &s,
+        &[
+            ("csrf", &csrf),
+            ("anonymous", "1"),
+            ("via", "phone"),
+            ("subject", "Bins left in the road"),
+        ],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    let db = desk.site.db();
+    let (kind, letters, anonymous): (String, i64, i64) = db
+        .query_row(
+            "SELECT c.kind, (SELECT count(*) FROM letters l WHERE l.case_id = c.id),
+                    (SELECT count(*) FROM events e WHERE e.case_id = c.id AND e.kind = 'anonymous')
+             FROM cases c",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap();
+    assert_eq!((kind.as_str(), letters, anonymous), ("complaint", 0, 1));
+}

@@ -74,7 +74,7 @@ pub struct CaseArgs {
 pub struct NewArgs {
     /// The customer's email address (their identity in Redress). Without one, give
     /// --address: letters are then held in the outbox to print and post.
-    #[arg(long, required_unless_present = "address")]
+    #[arg(long, required_unless_present_any = ["address", "anonymous"])]
     pub email: Option<String>,
     #[arg(long)]
     pub name: Option<String>,
@@ -100,6 +100,14 @@ pub struct NewArgs {
     /// or overdue alert).
     #[arg(long)]
     pub confirm_date: bool,
+    /// No name and no way to reply: recorded as the policy says (Buckinghamshire logs it
+    /// as a service request), and no letter is ever written.
+    #[arg(long)]
+    pub anonymous: bool,
+    /// With --anonymous: it raises a wider concern the council can deal with without
+    /// the complainant, so it stays a complaint.
+    #[arg(long)]
+    pub wider_concern: bool,
     /// Who is recording it (goes in the event log). `--officer` is an older name for it.
     #[arg(long = "by", alias = "officer", default_value = "cli")]
     pub officer: String,
@@ -532,6 +540,8 @@ pub fn new(ctx: &Ctx, a: NewArgs) -> Result<ExitCode> {
             service: a.service.as_deref(),
             received: a.received,
             confirm_date: a.confirm_date,
+            anonymous: a.anonymous,
+            wider_concern: a.wider_concern,
         },
         &format!("officer:{}", a.officer),
         ctx.now,

@@ -513,6 +513,23 @@ impl Store {
     }
 }
 
+/// Whether the case's customer has neither an email nor a postal address (an anonymous
+/// complaint): no letter can go to them.
+fn nowhere_to_write(tx: &Connection, case: &Case) -> Result<bool> {
+    if case.customer_email.is_some() {
+        return Ok(false);
+    }
+    let address: Option<String> = tx
+        .prepare_cached(
+            "SELECT cu.address FROM cases c JOIN customers cu ON cu.id = c.customer_id
+             WHERE c.id = ?1",
+        )?
+        .query_row([case.id], |r| r.get(0))
+        .optional()?
+        .flatten();
+    Ok(address.is_none_or(|a| a.trim().is_empty()))
+}
+
 /// Write `plan` for `case` inside the caller's transaction.
 pub(crate) fn apply_plan(tx: &Connection, case: &Case, plan: &Plan, by: &Author) -> Result<()> {
     // The response a transition of this plan recorded, for the outcome after it.
@@ -541,6 +558,23 @@ pub(crate) fn apply_plan(tx: &Connection, case: &Case, plan: &Plan, by: &Author)
                         met.extend(kinds.iter().map(|k| (stage.as_str(), *k)));
                     }
                 }
+            }
+            Write::Letter(l) if nowhere_to_write(tx, case)? => {
+                // An anonymous complaint: no email and no postal address. Nothing is
+                // sent; the timeline says which letter was not written, and why.
+                insert_event(
+                    tx,
+                    case.id,
+                    by.at,
+                    by.actor,
+                    "no letter",
+                    None,
+                    None,
+                    Some(&format!(
+                        "{}: the complainant is anonymous (no email or postal address to write to)",
+                        l.kind
+                    )),
+                )?;
             }
             Write::Letter(l) => {
                 let last = latest_customer_message(tx, case)?;
