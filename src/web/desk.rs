@@ -481,7 +481,8 @@ pub(crate) async fn new_case(State(app): State<Shared>, who: User, body: Bytes) 
                 service: f.opt("service"),
                 received,
                 confirm_date: f.opt("confirm_date").is_some(),
-                anonymous: f.opt("anonymous").is_some(),
+                // The second box reads "Anonymous, and ...": either box makes it so.
+                anonymous: f.opt("anonymous").is_some() || f.opt("wider_concern").is_some(),
                 wider_concern: f.opt("wider_concern").is_some(),
             };
             match actions::open_checked(store, cfg, &intake, &actor, now) {
