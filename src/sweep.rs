@@ -270,6 +270,32 @@ fn lapsed_without_extension(
     ));
 }
 
+/// A holding letter's two writes: the stage's response date moved on `days` working
+/// days to `new_due`, and the letter that tells the resident so.
+fn holding_writes(
+    cfg: &Config,
+    stage: &str,
+    due: NaiveDate,
+    days: u32,
+    new_due: NaiveDate,
+) -> [Write; 2] {
+    [
+        Write::Extension {
+            stage: stage.to_string(),
+            from: due,
+            period: format!("{days} working days"),
+            due: new_due,
+        },
+        Write::Letter(LetterOrder::new(
+            &Content::Holding {
+                reason: cfg.workflow.holding_reason.clone(),
+                new_date: new_due,
+            },
+            true,
+        )),
+    ]
+}
+
 /// A response not yet sent at a stage whose policy has the holding letter go out within
 /// the timescale (`holding_letter_sent`, e.g. North Norfolk seed 004 l.430 "respond to
 /// complaints or send a holding letter or email to the customer in line with the
@@ -339,20 +365,10 @@ fn holding_in_time(
     } else {
         "response due"
     };
+    let [extension, letter] = holding_writes(cfg, stage, due, days, new_due);
     let mut writes = vec![
-        Write::Extension {
-            stage: stage.clone(),
-            from: due,
-            period: format!("{days} working days"),
-            due: new_due,
-        },
-        Write::Letter(LetterOrder::new(
-            &Content::Holding {
-                reason: cfg.workflow.holding_reason.clone(),
-                new_date: new_due,
-            },
-            true,
-        )),
+        extension,
+        letter,
         Write::Event {
             kind: "holding letter".into(),
             detail: Some(format!(
@@ -514,21 +530,11 @@ pub fn decide(
             };
             let new_due = cfg.calendar.add_working_days(due, days);
             let manager = chain_names.get(1).cloned();
+            let [extension, letter] = holding_writes(cfg, stage, due, days, new_due);
             let plan = Plan {
                 writes: vec![
-                    Write::Extension {
-                        stage: stage.clone(),
-                        from: due,
-                        period: format!("{days} working days"),
-                        due: new_due,
-                    },
-                    Write::Letter(LetterOrder::new(
-                        &Content::Holding {
-                            reason: cfg.workflow.holding_reason.clone(),
-                            new_date: new_due,
-                        },
-                        true,
-                    )),
+                    extension,
+                    letter,
                     Write::Event {
                         kind: "deadline lapsed".into(),
                         detail: Some(format!(

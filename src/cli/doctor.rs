@@ -355,46 +355,22 @@ fn certificates(cfg: &Config, now: DateTime<Utc>, r: &mut Report) {
                 ),
             }
         };
+    // The port and the way TLS begins for a `tls` setting ("plain": no certificate).
+    let mode = |tls: &str, implicit: u16, starttls: (u16, Begins)| match tls {
+        "implicit" => Some((implicit, Begins::Implicit)),
+        "starttls" => Some(starttls),
+        _ => None,
+    };
     if let MailboxConfig::Imap(i) = &cfg.mailbox {
-        match i.tls.as_str() {
-            "implicit" => server(
-                r,
-                "mailbox",
-                &i.host,
-                i.port.unwrap_or(993),
-                Begins::Implicit,
-                i.ca_file.as_deref(),
-            ),
-            "starttls" => server(
-                r,
-                "mailbox",
-                &i.host,
-                i.port.unwrap_or(143),
-                Begins::ImapStarttls,
-                i.ca_file.as_deref(),
-            ),
-            _ => {}
+        if let Some((port, begins)) = mode(&i.tls, 993, (143, Begins::ImapStarttls)) {
+            let port = i.port.unwrap_or(port);
+            server(r, "mailbox", &i.host, port, begins, i.ca_file.as_deref());
         }
     }
     if let OutboxConfig::Smtp(s) = &cfg.outbox {
-        match s.tls.as_str() {
-            "implicit" => server(
-                r,
-                "outbox",
-                &s.host,
-                s.port.unwrap_or(465),
-                Begins::Implicit,
-                s.ca_file.as_deref(),
-            ),
-            "starttls" => server(
-                r,
-                "outbox",
-                &s.host,
-                s.port.unwrap_or(587),
-                Begins::SmtpStarttls,
-                s.ca_file.as_deref(),
-            ),
-            _ => {}
+        if let Some((port, begins)) = mode(&s.tls, 465, (587, Begins::SmtpStarttls)) {
+            let port = s.port.unwrap_or(port);
+            server(r, "outbox", &s.host, port, begins, s.ca_file.as_deref());
         }
     }
     // The client certificate of a certificate credential (Microsoft 365).
