@@ -904,7 +904,6 @@ pub fn ingest_prepared_batch(
             if let Some((validity, last)) = position {
                 sources::save_position(&tx, source, validity, last, Utc::now())?;
             }
-            store::index_new_for_search(&tx)?;
             tx.commit()?;
             return Ok(out);
         }
@@ -933,7 +932,6 @@ pub fn ingest_prepared_batch(
     if let Some((validity, last)) = position {
         sources::save_position(&tx, source, validity, last, Utc::now())?;
     }
-    store::index_new_for_search(&tx)?;
     tx.commit()?;
     Ok(out)
 }

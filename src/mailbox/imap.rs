@@ -455,8 +455,7 @@ pub async fn pass(
     }
     .await;
     worker.stop();
-    result?;
-    Ok(out)
+    super::indexed(store, result.map(|()| out))
 }
 
 /// Run CPU-bound work from async code: on a multi-threaded runtime (the daemon) the

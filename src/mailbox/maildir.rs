@@ -140,6 +140,19 @@ pub fn poll(
     opts: Options,
     progress: Progress<'_>,
 ) -> Result<Pass, MailboxError> {
+    let pass = stored(store, cfg, root, now, opts, progress);
+    super::indexed(store, pass)
+}
+
+/// [`poll`] before the search index is brought up to date.
+fn stored(
+    store: &mut Store,
+    cfg: &Config,
+    root: &Path,
+    now: Option<DateTime<Utc>>,
+    opts: Options,
+    progress: Progress<'_>,
+) -> Result<Pass, MailboxError> {
     ensure(root)?;
     // Files move to cur/ after each commit: the commit must survive a power cut.
     store.durable_commits()?;

@@ -197,6 +197,26 @@ pub async fn poll_once(
     }
 }
 
+/// The end of every pass (one-shot or watched): the search index takes the pass's new
+/// mail in one transaction of its own, after the mail is committed and marked on the
+/// server, so a stored message is searchable by the end of the pass that stored it. A
+/// pass that failed part way has its committed batches indexed here too (or by the
+/// next pass, if this fails as well).
+pub(crate) fn indexed(
+    store: &mut Store,
+    pass: Result<Pass, MailboxError>,
+) -> Result<Pass, MailboxError> {
+    match (pass, store.index_for_search()) {
+        (Ok(p), Ok(())) => Ok(p),
+        (Ok(_), Err(e)) => Err(e.into()),
+        (Err(e), Err(i)) => {
+            tracing::warn!(error = %i, "search index not brought up to date");
+            Err(e)
+        }
+        (Err(e), Ok(())) => Err(e),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

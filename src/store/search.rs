@@ -1,11 +1,23 @@
 //! The desk's full-text index (FTS5, migration 18): new cases and messages are indexed
-//! together, once per ingestion batch or case opened, inside the caller's transaction;
-//! triggers keep indexed rows right as they change.
+//! together, once per mailbox pass (after its mail is committed, in a transaction of
+//! its own: [`Store::index_for_search`]) or case opened (inside the caller's
+//! transaction); triggers keep indexed rows right as they change.
 
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::{Result, StoreError};
 use crate::text::{phrase, Search};
+
+impl super::Store {
+    /// Bring the search index up to date with every case and message stored since it
+    /// last was, in one transaction (a mailbox pass calls it once its mail is in).
+    pub fn index_for_search(&mut self) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        index_new(&tx)?;
+        tx.commit()?;
+        Ok(())
+    }
+}
 
 /// Index every case and message stored since the last call (cases: reference, customer,
 /// subject; messages on a case: their text).
