@@ -7,17 +7,14 @@
 //! cannot be parsed is quarantined with its reason; it never blocks the ones behind it.
 
 use chrono::{DateTime, Duration, Utc};
-use rusqlite::Transaction;
 
 use crate::admission;
 use crate::admission::Answer;
 use crate::case::{self, Action, CloseReason, Kind, State};
 use crate::config::Config;
-use crate::store::messages::{self, NewMessage};
-use crate::store::quarantine::quarantine;
-use crate::store::{
-    self, auto_letters, intake, sources, LetterRequest, NewCase, Store, StoreError,
-};
+use crate::store::mail::Mail;
+use crate::store::messages::NewMessage;
+use crate::store::{self, intake, LetterRequest, NewCase, Store, StoreError};
 use crate::thread;
 use crate::time::stamp;
 use crate::triage::Verdict;
@@ -172,12 +169,7 @@ pub(crate) fn message_key(message_id: &str, content_digest: &str) -> String {
 
 /// Mark a loop as noise (unless already noise): our own letter coming back, or mail
 /// from the inbox itself.
-pub(crate) fn mark_loop(
-    sp: &rusqlite::Connection,
-    cfg: &Config,
-    p: &mut Parsed,
-    from: &str,
-) -> store::Result<()> {
+pub(crate) fn mark_loop(sp: &Mail, cfg: &Config, p: &mut Parsed, from: &str) -> store::Result<()> {
     if p.noise.is_some() {
         return Ok(());
     }
@@ -186,46 +178,17 @@ pub(crate) fn mark_loop(
         .as_deref()
         .and_then(|id| admission::as_our_message_id(id, cfg.mail_domain()))
     {
-        Some(id) => messages::is_our_letter(sp, &id)?,
+        Some(id) => sp.is_our_letter(&id)?,
         None => false,
     };
     p.noise = admission::loop_reason(ours, from, &cfg.council.email.to_lowercase());
     Ok(())
 }
 
-/// Ingest one message. The caller commits `tx` (a batch may share one transaction;
-/// this function works inside a savepoint so one failure undoes only itself).
-pub fn ingest_one(
-    tx: &mut Transaction,
-    cfg: &Config,
-    source: &str,
-    msg: &Incoming,
-    now: DateTime<Utc>,
-    opts: Options,
-) -> Result<Outcome, StoreError> {
-    ingest_prepared(tx, cfg, source, msg, prepare_incoming(cfg, msg), now, opts)
-}
-
-/// [`ingest_one`] with the database-free part already done by [`prepare`], in a
-/// savepoint of `tx`: a failure undoes this message only.
-pub fn ingest_prepared(
-    tx: &mut Transaction,
-    cfg: &Config,
-    source: &str,
-    msg: &Incoming,
-    prepared: Prepared,
-    now: DateTime<Utc>,
-    opts: Options,
-) -> Result<Outcome, StoreError> {
-    let sp = tx.savepoint()?;
-    let outcome = store_prepared(&sp, cfg, source, msg, prepared, now, opts)?;
-    sp.commit()?;
-    Ok(outcome)
-}
-
-/// Store one prepared message on `sp` (a transaction or savepoint the caller ends).
+/// Store one prepared message through `sp` (the batch's transaction, or the message's
+/// savepoint in it).
 fn store_prepared(
-    sp: &rusqlite::Connection,
+    sp: &Mail,
     cfg: &Config,
     source: &str,
     msg: &Incoming,
@@ -248,11 +211,12 @@ fn store_prepared(
         Ok(p) => p.message_id.as_deref().unwrap_or_default(),
         Err(_) => "",
     };
-    let (seen, old_key) = messages::seen(sp, &key, &key_hash, &old_key_hash, old_id)?;
+    let (seen, old_key) = sp.seen(&key, &key_hash, &old_key_hash, old_id)?;
     // Whether what is stored under the old key is this very message: the same content.
     let same_as_old = old_key
         && match &parsed {
-            Ok(p) => messages::raw_under_key(sp, old_id)?
+            Ok(p) => sp
+                .raw_under_key(old_id)?
                 .and_then(|raw| parse(&raw))
                 .is_some_and(|old| old.content_digest == p.content_digest),
             Err(_) => false,
@@ -267,11 +231,11 @@ fn store_prepared(
                 Some(w) => format!("no valid sender address in From (it gives \"{w}\")"),
                 None => "no sender address (From)".to_string(),
             };
-            quarantine(sp, source, &key, msg.raw, &reason, &stamp(now))?;
+            sp.quarantine(source, &key, msg.raw, &reason, &stamp(now))?;
             return Ok(Outcome::Quarantined { reason });
         }
         Err(reason) => {
-            quarantine(sp, source, &key, msg.raw, &reason, &stamp(now))?;
+            sp.quarantine(source, &key, msg.raw, &reason, &stamp(now))?;
             return Ok(Outcome::Quarantined { reason });
         }
     };
@@ -287,7 +251,7 @@ fn store_prepared(
     if p.is_bounce {
         return store_bounce(sp, cfg, &stored, now);
     }
-    let mut cases = messages::CaseLookup(sp);
+    let mut cases = sp.case_lookup();
     if let Some(m) = thread::find(
         &mut cases,
         cfg.reference_prefix(),
@@ -298,7 +262,7 @@ fn store_prepared(
         return store_threaded(sp, cfg, &stored, m, &from, now);
     }
     if let Some(reason) = p.noise.clone() {
-        messages::insert_message(sp, &stored.row(None, "noise", None, Some(&reason), None))?;
+        sp.insert_message(&stored.row(None, "noise", None, Some(&reason), None))?;
         return Ok(Outcome::Noise { reason });
     }
     let verdict = verdict.unwrap_or_else(|| {
@@ -341,23 +305,22 @@ impl<'a> Stored<'a> {
 
 /// A bounce: linked to the letter it reports on (whose case is flagged), never answered.
 fn store_bounce(
-    sp: &rusqlite::Connection,
+    sp: &Mail,
     cfg: &Config,
     m: &Stored,
     now: DateTime<Utc>,
 ) -> Result<Outcome, StoreError> {
     let mut letter = None;
     for id in crate::message::ids_at_domain(m.raw, cfg.mail_domain()) {
-        letter = messages::letter_by_message_id(sp, &id)?;
+        letter = sp.letter_by_message_id(&id)?;
         if letter.is_some() {
             break;
         }
     }
     let (case_id, reason) = match letter {
         Some((letter_id, case_id, reference)) => {
-            store::flag_case(sp, case_id, &format!("letter {letter_id} bounced"))?;
-            store::insert_event(
-                sp,
+            sp.flag_case(case_id, &format!("letter {letter_id} bounced"))?;
+            sp.insert_event(
                 case_id,
                 now,
                 "mail",
@@ -373,13 +336,13 @@ fn store_bounce(
             "bounce (delivery failure report) for no letter of ours".into(),
         ),
     };
-    messages::insert_message(sp, &m.row(case_id, "bounce", None, Some(&reason), None))?;
+    sp.insert_message(&m.row(case_id, "bounce", None, Some(&reason), None))?;
     Ok(Outcome::Noise { reason })
 }
 
 /// A message threaded to a case joins it, as [`admission::join`] decides.
 fn store_threaded(
-    sp: &rusqlite::Connection,
+    sp: &Mail,
     cfg: &Config,
     m: &Stored,
     found: thread::Match,
@@ -405,20 +368,16 @@ fn store_threaded(
     });
     let case_id = found.case.case_id;
     if let Some(why) = &join.flag {
-        store::flag_case(sp, case_id, why)?;
+        sp.flag_case(case_id, why)?;
     }
-    messages::insert_message(
-        sp,
-        &m.row(
-            Some(case_id),
-            "attached",
-            Some(&join.by),
-            join.no_reply.as_deref(),
-            None,
-        ),
-    )?;
-    store::insert_event(
-        sp,
+    sp.insert_message(&m.row(
+        Some(case_id),
+        "attached",
+        Some(&join.by),
+        join.no_reply.as_deref(),
+        None,
+    ))?;
+    sp.insert_event(
         case_id,
         now,
         "mail",
@@ -462,7 +421,7 @@ fn store_threaded(
 /// "mail", or the officer who released it from the quarantine.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn store_new_case(
-    sp: &rusqlite::Connection,
+    sp: &Mail,
     cfg: &Config,
     m: &Stored,
     verdict: Verdict,
@@ -480,7 +439,7 @@ pub(crate) fn store_new_case(
     };
     // How the case is opened and answered (decided before the case exists: it changes
     // how the case is opened).
-    let restriction = auto_letters::customer_restriction(sp, from)?;
+    let restriction = sp.customer_restriction(from)?;
     let hour = admission::hour_of(now);
     let safeguarding =
         crate::triage::safeguarding_found(&cfg.workflow.safeguarding_phrases, &p.subject, &p.body);
@@ -488,13 +447,9 @@ pub(crate) fn store_new_case(
         backlog: opts.backlog,
         old: admission::is_old(&cfg.inbound, m.received_at, now),
         restriction: restriction.as_deref(),
-        to_address_today: auto_letters::automatic_letters_to(
-            sp,
-            from,
-            &stamp(now - Duration::hours(24)),
-        )?,
-        this_hour: auto_letters::automatic_letters_in_hour(sp, &hour)?,
-        waiting: intake::acks_waiting(sp)?,
+        to_address_today: sp.automatic_letters_to(from, &stamp(now - Duration::hours(24)))?,
+        this_hour: sp.automatic_letters_in_hour(&hour)?,
+        waiting: sp.acks_waiting()?,
         safeguarding: !safeguarding.is_empty(),
     };
     let admitted = admission::admit(&cfg.inbound, &facts, &verdict);
@@ -517,8 +472,7 @@ pub(crate) fn store_new_case(
         )),
         _ => None,
     };
-    let (case_id, reference) = store::create_case_with(
-        sp,
+    let (case_id, reference) = sp.create_case(
         &NewCase {
             kind,
             email: Some(from),
@@ -543,8 +497,7 @@ pub(crate) fn store_new_case(
         Some((_, why)) => format!("{}; service {why}", verdict.reason),
         None => verdict.reason.clone(),
     };
-    store::insert_event(
-        sp,
+    sp.insert_event(
         case_id,
         now,
         "triage",
@@ -563,16 +516,13 @@ pub(crate) fn store_new_case(
         Answer::Deferred => Some(DEFERRED.to_string()),
         Answer::Letter => None,
     };
-    messages::insert_message(
-        sp,
-        &m.row(
-            Some(case_id),
-            "new-case",
-            Some("new"),
-            no_reply.as_deref(),
-            Some((verdict.kind.as_str(), &verdict.reason)),
-        ),
-    )?;
+    sp.insert_message(&m.row(
+        Some(case_id),
+        "new-case",
+        Some("new"),
+        no_reply.as_deref(),
+        Some((verdict.kind.as_str(), &verdict.reason)),
+    ))?;
     if !safeguarding.is_empty() {
         let note = match verdict.kind {
             Kind::Complaint => "opened as a complaint, never closed or redirected automatically".to_string(),
@@ -593,8 +543,7 @@ pub(crate) fn store_new_case(
     }
     if admitted.to_triage {
         let content = admission::letter_content(&verdict);
-        intake::insert_suggestion(
-            sp,
+        sp.insert_suggestion(
             case_id,
             &crate::triage::Suggestion {
                 kind: verdict.kind,
@@ -608,9 +557,8 @@ pub(crate) fn store_new_case(
     }
     let acknowledged = match &answer {
         Answer::Held(why) => {
-            store::flag_case(sp, case_id, why)?;
-            store::insert_event(
-                sp,
+            sp.flag_case(case_id, why)?;
+            sp.insert_event(
                 case_id,
                 now,
                 actor,
@@ -630,8 +578,8 @@ pub(crate) fn store_new_case(
                     .as_ref()
                     .map_or("no route", |r| r.where_.as_str())
             );
-            store::flag_case(sp, case_id, &why)?;
-            store::insert_event(sp, case_id, now, actor, "to triage", None, None, Some(&why))?;
+            sp.flag_case(case_id, &why)?;
+            sp.insert_event(case_id, now, actor, "to triage", None, None, Some(&why))?;
             false
         }
         Answer::Deferred => {
@@ -639,9 +587,8 @@ pub(crate) fn store_new_case(
                 kind,
                 ..verdict.clone()
             });
-            intake::defer_ack(sp, case_id, m.received_at, &content, now)?;
-            store::insert_event(
-                sp,
+            sp.defer_ack(case_id, m.received_at, &content, now)?;
+            sp.insert_event(
                 case_id,
                 now,
                 actor,
@@ -660,28 +607,24 @@ pub(crate) fn store_new_case(
                 kind,
                 ..verdict.clone()
             });
-            auto_letters::count_automatic_letter(sp, &hour)?;
-            let letter = store::request_letter(
-                sp,
-                &LetterRequest {
-                    case_id,
-                    reference: &reference,
-                    kind: content.kind().as_str(),
-                    to_addr: Some(from),
-                    in_reply_to: msg_ref.as_deref(),
-                    references: msg_ref.as_deref(),
-                    data: content.data(),
-                    automatic: true,
-                    actor,
-                    at: now,
-                    domain: cfg.mail_domain(),
-                },
-            )?;
+            sp.count_automatic_letter(&hour)?;
+            let letter = sp.request_letter(&LetterRequest {
+                case_id,
+                reference: &reference,
+                kind: content.kind().as_str(),
+                to_addr: Some(from),
+                in_reply_to: msg_ref.as_deref(),
+                references: msg_ref.as_deref(),
+                data: content.data(),
+                automatic: true,
+                actor,
+                at: now,
+                domain: cfg.mail_domain(),
+            })?;
             // A customer whose letters go by post (letter-only): the acknowledgement is
             // held to print, so its deadline is held to post until the letter is posted.
             if restriction.as_deref().map(str::trim) == Some("letter-only") {
-                store::hold_for_letter(
-                    sp,
+                sp.hold_for_letter(
                     case_id,
                     &[(
                         cfg.policy.first_stage().id.as_str(),
@@ -693,8 +636,7 @@ pub(crate) fn store_new_case(
             // The acknowledgement is owed and stored: the case is acknowledged as of now.
             // The case row and its acknowledgement deadline (met today) were written so.
             let to = acknowledged.map_or(State::Acknowledged, |(to, _)| to);
-            store::insert_event(
-                sp,
+            sp.insert_event(
                 case_id,
                 now,
                 actor,
@@ -723,7 +665,7 @@ const DEFERRED: &str = "acknowledgement deferred: hourly cap";
 /// contact (else the duty manager, else every manager, else the council's inbox) is
 /// mailed at once, naming the case. The resident is told nothing more.
 fn safeguarding_concern(
-    sp: &rusqlite::Connection,
+    sp: &Mail,
     cfg: &Config,
     (case_id, reference): (i64, &str),
     found: &[&str],
@@ -737,11 +679,10 @@ fn safeguarding_concern(
         .collect::<Vec<_>>()
         .join(", ");
     let why = format!("URGENT: {} ({words})", crate::triage::SAFEGUARDING_FLAG);
-    store::flag_case(sp, case_id, &why)?;
+    sp.flag_case(case_id, &why)?;
     let to = cfg.safeguarding_recipients();
     let names: Vec<&str> = to.iter().map(|(n, _)| n.as_str()).collect();
-    store::insert_event(
-        sp,
+    sp.insert_event(
         case_id,
         now,
         "triage",
@@ -751,9 +692,7 @@ fn safeguarding_concern(
         Some(&format!("{words}; {note}; told {}", names.join(", "))),
     )?;
     for (name, email) in &to {
-        crate::store::notifications::queue(
-            sp,
-            &format!("{dedupe}:{name}"),
+        sp.queue_staff_mail(&format!("{dedupe}:{name}"),
             cfg.mail_domain(),
             email,
             &format!("[Ref {reference}] URGENT: possible safeguarding concern"),
@@ -771,7 +710,7 @@ fn safeguarding_concern(
 /// The sender writes for someone else: recorded on the case with its event. The
 /// representative is the case's correspondent, so letters go to them.
 fn represented(
-    sp: &rusqlite::Connection,
+    sp: &Mail,
     case_id: i64,
     p: &Parsed,
     from: &str,
@@ -786,9 +725,8 @@ fn represented(
         consent: r.consent,
         resident_email: None,
     };
-    intake::upsert_representative(sp, case_id, &rep, "triage", now)?;
-    store::insert_event(
-        sp,
+    sp.upsert_representative(case_id, &rep, "triage", now)?;
+    sp.insert_event(
         case_id,
         now,
         "triage",
@@ -808,8 +746,7 @@ fn represented(
         )),
     )?;
     if !r.consent {
-        store::flag_case(
-            sp,
+        sp.flag_case(
             case_id,
             &format!("representative ({}): check the resident's consent", r.role),
         )?;
@@ -888,12 +825,13 @@ pub fn ingest_prepared_batch(
     // A message the database refuses (rare) sends the batch down the careful path.
     {
         let tx = store.mail_transaction()?;
+        let sp = tx.mail();
         let mut out = Vec::with_capacity(batch.len());
         let mut refused = false;
         for (m, p) in batch.iter().zip(prepared) {
-            match store_prepared(&tx, cfg, source, m, p, now, opts) {
+            match store_prepared(&sp, cfg, source, m, p, now, opts) {
                 Ok(o) => out.push(o),
-                Err(StoreError::Sqlite(e)) if !is_fatal(&e) => {
+                Err(e) if e.refuses_one_message() => {
                     refused = true;
                     break;
                 }
@@ -902,7 +840,7 @@ pub fn ingest_prepared_batch(
         }
         if !refused {
             if let Some((validity, last)) = position {
-                sources::save_position(&tx, source, validity, last, Utc::now())?;
+                sp.save_position(source, validity, last, Utc::now())?;
             }
             tx.commit()?;
             return Ok(out);
@@ -911,18 +849,19 @@ pub fn ingest_prepared_batch(
     }
     // Careful path: one savepoint per message; the one refused is quarantined with the
     // reason and the rest are stored.
-    let mut tx = store.mail_transaction()?;
+    let tx = store.mail_transaction()?;
+    let sp = tx.mail();
     let mut out = Vec::with_capacity(batch.len());
     for m in batch {
         let p = prepare_incoming(cfg, m);
-        let o = match ingest_prepared(&mut tx, cfg, source, m, p, now, opts) {
+        let o = match sp.each(|sp| store_prepared(sp, cfg, source, m, p, now, opts)) {
             Ok(o) => o,
             // A database error on one message (not a full disk: that fails the commit
             // below) must not stop the rest: quarantine it with the reason.
-            Err(StoreError::Sqlite(e)) if !is_fatal(&e) => {
+            Err(e) if e.refuses_one_message() => {
                 let key = format!("sha256:{}", sha256_hex(m.raw));
                 let reason = format!("could not be stored: {e}");
-                quarantine(&tx, source, &key, m.raw, &reason, &stamp(now))?;
+                sp.quarantine(source, &key, m.raw, &reason, &stamp(now))?;
                 Outcome::Quarantined { reason }
             }
             Err(e) => return Err(e),
@@ -930,25 +869,8 @@ pub fn ingest_prepared_batch(
         out.push(o);
     }
     if let Some((validity, last)) = position {
-        sources::save_position(&tx, source, validity, last, Utc::now())?;
+        sp.save_position(source, validity, last, Utc::now())?;
     }
     tx.commit()?;
     Ok(out)
-}
-
-fn is_fatal(e: &rusqlite::Error) -> bool {
-    use rusqlite::ErrorCode::*;
-    matches!(
-        e.sqlite_error_code(),
-        Some(
-            DiskFull
-                | SystemIoFailure
-                | CannotOpen
-                | DatabaseBusy
-                | DatabaseLocked
-                | ReadOnly
-                | DatabaseCorrupt
-                | OutOfMemory
-        )
-    )
 }

@@ -19,9 +19,10 @@ use crate::config::Config;
 use crate::ingest::{self, Options, Outcome, Stored};
 use crate::message::{parse_limited, Parsed};
 use crate::plan::{refused, Result};
-use crate::store::messages::{self, NewMessage};
-use crate::store::quarantine::{self as held, Held};
-use crate::store::{self, QuarantineRow, Store};
+use crate::store::mail::Mail;
+use crate::store::messages::NewMessage;
+use crate::store::quarantine::Held;
+use crate::store::{QuarantineRow, Store};
 use crate::time::stamp;
 
 /// How much of a quarantined message is shown for reading (`--show`, the desk's page).
@@ -167,8 +168,8 @@ fn delivered(h: &Held) -> Option<DateTime<Utc>> {
 }
 
 /// Refuse a release whose message is on file already (the same mail delivered again).
-fn not_stored_yet(conn: &rusqlite::Connection, id: i64, key: &str) -> Result<()> {
-    match messages::stored_under_key(conn, key)? {
+fn not_stored_yet(sp: &Mail, id: i64, key: &str) -> Result<()> {
+    match sp.stored_under_key(key)? {
         None => Ok(()),
         Some((m, Some(reference))) => Err(refused(format!(
             "quarantined message {id} is already on case {reference} (message {m}): discard it"
@@ -192,32 +193,29 @@ pub fn attach(
     reference: &str,
 ) -> Result<String> {
     let tx = store.quarantine_transaction()?;
-    let h = held::held(&tx, id)?;
-    let case = store::find_case_on(&tx, reference)?;
+    let sp = tx.mail();
+    let h = sp.held(id)?;
+    let case = sp.find_case(reference)?;
     let r = release(cfg, id, &h)?;
-    not_stored_yet(&tx, id, &r.key)?;
+    not_stored_yet(&sp, id, &r.key)?;
     let p = &r.parsed;
     let received_at = admission::received_at(delivered(&h), p.date, now);
     let no_reply = p
         .noise
         .clone()
         .unwrap_or_else(|| format!("attached from quarantine by {actor}"));
-    messages::insert_message(
-        &tx,
-        &NewMessage {
-            case_id: Some(case.id),
-            key: &r.key,
-            raw: &r.kept,
-            parsed: p,
-            received_at,
-            status: "attached",
-            matched_by: Some("quarantine"),
-            no_reply: Some(&no_reply),
-            triage: None,
-        },
-    )?;
-    store::insert_event(
-        &tx,
+    sp.insert_message(&NewMessage {
+        case_id: Some(case.id),
+        key: &r.key,
+        raw: &r.kept,
+        parsed: p,
+        received_at,
+        status: "attached",
+        matched_by: Some("quarantine"),
+        no_reply: Some(&no_reply),
+        triage: None,
+    })?;
+    sp.insert_event(
         case.id,
         now,
         actor,
@@ -230,8 +228,7 @@ pub fn attach(
             h.reason
         )),
     )?;
-    held::resolve(
-        &tx,
+    sp.resolve_held(
         id,
         "attached",
         Some(&case.reference),
@@ -239,8 +236,8 @@ pub fn attach(
         actor,
         &stamp(now),
     )?;
-    store::index_new_for_search(&tx)?;
-    tx.commit().map_err(store::StoreError::from)?;
+    sp.index_for_search()?;
+    tx.commit()?;
     tracing::info!(id, actor, reference = %case.reference, "quarantined message attached to a case");
     Ok(case.reference)
 }
@@ -266,7 +263,8 @@ pub fn open(
     id: i64,
 ) -> Result<Opened> {
     let tx = store.quarantine_transaction()?;
-    let h = held::held(&tx, id)?;
+    let sp = tx.mail();
+    let h = sp.held(id)?;
     let r = release(cfg, id, &h)?;
     if let Some(why) = &r.relay_refused {
         return Err(refused(format!(
@@ -278,10 +276,10 @@ pub fn open(
             "quarantined message {id} has no sender address to answer: attach it to a case, or record the complaint with `redress new`"
         )));
     };
-    not_stored_yet(&tx, id, &r.key)?;
+    not_stored_yet(&sp, id, &r.key)?;
     let mut p = r.parsed;
     // The loop rules ingestion applies: mail from the inbox itself, or our own letter back.
-    crate::ingest::mark_loop(&tx, cfg, &mut p, &from)?;
+    crate::ingest::mark_loop(&sp, cfg, &mut p, &from)?;
     let verdict = cfg
         .triage
         .classify_with(&p.subject, &p.body, &cfg.policy.preset.exclusions);
@@ -292,7 +290,7 @@ pub fn open(
         received_at: admission::received_at(delivered(&h), p.date, now),
     };
     let outcome = ingest::store_new_case(
-        &tx,
+        &sp,
         cfg,
         &stored,
         verdict,
@@ -313,9 +311,8 @@ pub fn open(
             "quarantined message {id} did not open a case"
         )));
     };
-    let case = store::find_case_on(&tx, &reference)?;
-    store::insert_event(
-        &tx,
+    let case = sp.find_case(&reference)?;
+    sp.insert_event(
         case.id,
         now,
         actor,
@@ -324,17 +321,9 @@ pub fn open(
         None,
         Some(&format!("quarantined message {id}: {}", h.reason)),
     )?;
-    held::resolve(
-        &tx,
-        id,
-        "opened",
-        Some(&reference),
-        None,
-        actor,
-        &stamp(now),
-    )?;
-    store::index_new_for_search(&tx)?;
-    tx.commit().map_err(store::StoreError::from)?;
+    sp.resolve_held(id, "opened", Some(&reference), None, actor, &stamp(now))?;
+    sp.index_for_search()?;
+    tx.commit()?;
     tracing::info!(id, actor, %reference, "quarantined message opened as a new case");
     Ok(Opened {
         reference,
@@ -361,17 +350,10 @@ pub fn discard(
     }
     let reason = crate::text::one_line(reason, 500);
     let tx = store.quarantine_transaction()?;
-    held::held(&tx, id)?;
-    held::resolve(
-        &tx,
-        id,
-        "discarded",
-        None,
-        Some(&reason),
-        actor,
-        &stamp(now),
-    )?;
-    tx.commit().map_err(store::StoreError::from)?;
+    let sp = tx.mail();
+    sp.held(id)?;
+    sp.resolve_held(id, "discarded", None, Some(&reason), actor, &stamp(now))?;
+    tx.commit()?;
     // Not the reason: it may quote the message.
     tracing::info!(id, actor, "quarantined message discarded, its bytes erased");
     Ok(())

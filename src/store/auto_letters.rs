@@ -8,7 +8,7 @@ use super::Result;
 
 /// Automatic letters to `addr` created since `since` (RFC 3339), its plus-addressed
 /// forms (`name+tag@domain`) counted as the address itself (`name@domain`).
-pub fn automatic_letters_to(conn: &Connection, addr: &str, since: &str) -> Result<u32> {
+pub(super) fn automatic_letters_to(conn: &Connection, addr: &str, since: &str) -> Result<u32> {
     let (local, domain) = addr.rsplit_once('@').unwrap_or((addr, ""));
     let base = local.split('+').next().unwrap_or(local);
     // Every "base+...@domain" sorts between "base+" and "base," ('+' + 1): one range
@@ -32,7 +32,7 @@ pub fn automatic_letters_to(conn: &Connection, addr: &str, since: &str) -> Resul
 }
 
 /// Automatic letters answering mail in the clock hour `hour` ('YYYY-MM-DDTHH', UTC).
-pub fn automatic_letters_in_hour(conn: &Connection, hour: &str) -> Result<u32> {
+pub(super) fn automatic_letters_in_hour(conn: &Connection, hour: &str) -> Result<u32> {
     Ok(conn
         .prepare_cached("SELECT n FROM auto_letter_hours WHERE hour = ?1")?
         .query_row([hour], |r| r.get(0))
@@ -42,7 +42,7 @@ pub fn automatic_letters_in_hour(conn: &Connection, hour: &str) -> Result<u32> {
 
 /// Count one more automatic letter answering mail in `hour`; the counts of earlier
 /// days are dropped when an hour's first letter is counted.
-pub fn count_automatic_letter(conn: &Connection, hour: &str) -> Result<()> {
+pub(super) fn count_automatic_letter(conn: &Connection, hour: &str) -> Result<()> {
     let n = conn
         .prepare_cached(
             "INSERT INTO auto_letter_hours (hour, n) VALUES (?1, 1)
@@ -57,7 +57,7 @@ pub fn count_automatic_letter(conn: &Connection, hour: &str) -> Result<()> {
 }
 
 /// The restriction recorded on the customer with this address (`no-response`...), if any.
-pub fn customer_restriction(conn: &Connection, email: &str) -> Result<Option<String>> {
+pub(super) fn customer_restriction(conn: &Connection, email: &str) -> Result<Option<String>> {
     Ok(conn
         .prepare_cached("SELECT restriction FROM customers WHERE email = ?1")?
         .query_row([email], |r| r.get(0))

@@ -461,7 +461,7 @@ fn case_on(conn: &Connection, id: i64) -> Result<Case> {
 }
 
 /// Find a case by reference on any connection (a transaction included).
-pub(crate) fn find_case_on(conn: &Connection, reference: &str) -> Result<Case> {
+pub(super) fn find_case_on(conn: &Connection, reference: &str) -> Result<Case> {
     let sql = format!(
         "SELECT {CASE_COLUMNS} FROM cases c LEFT JOIN customers cu ON cu.id = c.customer_id WHERE c.reference = ?1"
     );
@@ -767,7 +767,7 @@ fn latest_customer_message(tx: &Connection, case: &Case) -> Result<Option<String
 }
 
 /// Add `why` to the case's flag for an officer (kept, separated by "; ").
-pub(crate) fn flag_case(tx: &Connection, case_id: i64, why: &str) -> Result<()> {
+pub(super) fn flag_case(tx: &Connection, case_id: i64, why: &str) -> Result<()> {
     tx.prepare_cached(
         "UPDATE cases SET flagged = CASE WHEN flagged IS NULL OR flagged = '' THEN ?2 ELSE flagged || '; ' || ?2 END WHERE id = ?1",
     )?
@@ -820,7 +820,7 @@ impl Store {
 /// same one), optionally already acknowledged (state and date) when the caller stores
 /// the acknowledgement in that transaction too; the deadlines are computed from the
 /// case as written. Returns (id, reference).
-pub(crate) fn create_case_with(
+pub(super) fn create_case_with(
     tx: &Connection,
     new: &NewCase,
     policy: &Policy,

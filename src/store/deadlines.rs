@@ -180,7 +180,7 @@ pub(crate) fn set_extension(
 /// among `met`, for a customer whose letters are printed and posted: held for `letter`
 /// until it is posted ([`letter_went`]). The customer's own steps (a review request
 /// meeting the reply window) are not the letter's.
-pub(crate) fn hold_for_letter(
+pub(super) fn hold_for_letter(
     tx: &Connection,
     case_id: i64,
     met: &[(&str, deadline::Kind)],

@@ -65,7 +65,7 @@ impl Store {
 }
 
 #[allow(clippy::too_many_arguments)]
-pub(crate) fn insert_event(
+pub(super) fn insert_event(
     conn: &Connection,
     case_id: i64,
     at: DateTime<Utc>,

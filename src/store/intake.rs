@@ -40,7 +40,7 @@ pub struct Representative {
     pub resident_email: Option<String>,
 }
 
-pub(crate) fn insert_suggestion(
+pub(super) fn insert_suggestion(
     conn: &Connection,
     case_id: i64,
     s: &Suggestion,
@@ -78,7 +78,7 @@ pub(crate) fn resolve_suggestion(
     Ok(())
 }
 
-pub(crate) fn upsert_representative(
+pub(super) fn upsert_representative(
     conn: &Connection,
     case_id: i64,
     r: &Representative,
@@ -105,7 +105,7 @@ pub(crate) fn upsert_representative(
     Ok(())
 }
 
-pub(crate) fn defer_ack(
+pub(super) fn defer_ack(
     conn: &Connection,
     case_id: i64,
     received_at: DateTime<Utc>,
@@ -135,7 +135,7 @@ pub struct DeferredAck {
 }
 
 /// Whether acknowledgements are waiting for a later hour (a new one queues behind them).
-pub(crate) fn acks_waiting(conn: &Connection) -> Result<bool> {
+pub(super) fn acks_waiting(conn: &Connection) -> Result<bool> {
     Ok(conn
         .prepare_cached(
             "SELECT 1 FROM deferred_acks d JOIN cases c ON c.id = d.case_id

@@ -9,19 +9,11 @@ use super::{Result, Store, StoreError};
 use crate::message::{Attachment, Parsed};
 use crate::thread::{Candidate, Cases, Recent};
 
-impl Store {
-    /// A transaction for a batch of received mail (the ingestion engine's; the caller
-    /// commits it, or drops it to roll the batch back).
-    pub(crate) fn mail_transaction(&mut self) -> Result<rusqlite::Transaction<'_>> {
-        Ok(self.conn.transaction()?)
-    }
-}
-
 /// Whether a message was stored before: under its key (or erased, remembered by the
 /// key's hash or, for mail erased before keys carried the content digest, the bare
 /// Message-ID's), and whether something is stored under the old key, the bare
 /// Message-ID `old_id` (empty: none).
-pub(crate) fn seen(
+pub(super) fn seen(
     conn: &Connection,
     key: &str,
     key_hash: &str,
@@ -42,7 +34,7 @@ pub(crate) fn seen(
 }
 
 /// The raw bytes stored (as a message, or quarantined) under ingestion key `key`.
-pub(crate) fn raw_under_key(conn: &Connection, key: &str) -> Result<Option<Vec<u8>>> {
+pub(super) fn raw_under_key(conn: &Connection, key: &str) -> Result<Option<Vec<u8>>> {
     Ok(conn
         .prepare_cached(
             "SELECT raw FROM messages WHERE ingest_key = ?1
@@ -53,7 +45,7 @@ pub(crate) fn raw_under_key(conn: &Connection, key: &str) -> Result<Option<Vec<u
 }
 
 /// The message (id, and its case's reference) already stored under ingestion key `key`.
-pub(crate) fn stored_under_key(
+pub(super) fn stored_under_key(
     conn: &Connection,
     key: &str,
 ) -> Result<Option<(i64, Option<String>)>> {
@@ -67,14 +59,14 @@ pub(crate) fn stored_under_key(
 }
 
 /// Whether one of our letters went out with this Message-ID (as written, brackets and all).
-pub(crate) fn is_our_letter(conn: &Connection, message_id: &str) -> Result<bool> {
+pub(super) fn is_our_letter(conn: &Connection, message_id: &str) -> Result<bool> {
     Ok(conn
         .prepare_cached("SELECT EXISTS (SELECT 1 FROM letters WHERE message_id = ?1)")?
         .query_row([message_id], |r| r.get(0))?)
 }
 
 /// The letter that went out with this Message-ID: (letter id, case id, case reference).
-pub(crate) fn letter_by_message_id(
+pub(super) fn letter_by_message_id(
     conn: &Connection,
     message_id: &str,
 ) -> Result<Option<(i64, i64, String)>> {
@@ -88,7 +80,7 @@ pub(crate) fn letter_by_message_id(
 }
 
 /// Threading's questions, answered from the database inside the caller's transaction.
-pub(crate) struct CaseLookup<'a>(pub &'a Connection);
+pub(crate) struct CaseLookup<'a>(pub(super) &'a Connection);
 
 impl Cases for CaseLookup<'_> {
     type Error = StoreError;
@@ -160,7 +152,7 @@ pub(crate) struct NewMessage<'a> {
 }
 
 /// Store a message's row and its attachments.
-pub(crate) fn insert_message(conn: &Connection, m: &NewMessage) -> Result<()> {
+pub(super) fn insert_message(conn: &Connection, m: &NewMessage) -> Result<()> {
     let p = m.parsed;
     conn.prepare_cached("INSERT INTO messages (case_id, ingest_key, raw, from_addr, subject, sent_at, received_at, status,
                                message_id, in_reply_to, refs, reply_to, body_text, matched_by, no_reply_reason, size,

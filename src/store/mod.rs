@@ -481,7 +481,7 @@ pub(crate) fn freeze_pending_letters(conn: &Connection, case_id: i64) -> Result<
     Ok(())
 }
 
-pub fn request_letter(conn: &Connection, req: &LetterRequest) -> Result<i64> {
+fn request_letter(conn: &Connection, req: &LetterRequest) -> Result<i64> {
     // The row id makes the Message-ID unique for ever: letters are never deleted (an
     // erasure blanks them), so the next id is the largest plus one, as SQLite would
     // choose it, and we are inside the write transaction that takes it.
@@ -538,15 +538,14 @@ mod pauses;
 mod replies;
 mod search;
 mod steps;
-pub(crate) use cases::{create_case_with, find_case_on, flag_case};
+use cases::{create_case_with, find_case_on, flag_case};
 pub use cases::{Author, CaseField, CaseFilter, NewCase};
 pub use customers::{CustomerEdit, CustomerKey};
-pub(crate) use deadlines::hold_for_letter;
-pub(crate) use events::insert_event;
+use deadlines::hold_for_letter;
+use events::insert_event;
 pub use events::EventRow;
 pub use pauses::PauseRow;
 pub use replies::CustomerReply;
-pub(crate) use search::index_new as index_new_for_search;
 pub use search::BUSY as SEARCH_BUSY;
 
 pub mod auto_letters;
@@ -555,6 +554,7 @@ pub mod digest;
 #[cfg(feature = "bench")]
 pub mod fixtures;
 pub mod health;
+pub mod mail;
 pub mod messages;
 pub mod notifications;
 pub mod outbox;

@@ -72,7 +72,7 @@ pub(super) fn insert(
 }
 
 /// Queue one alert to a member of staff; 0 when `dedupe` was already queued.
-pub fn queue(
+pub(super) fn queue(
     conn: &Connection,
     dedupe: &str,
     domain: &str,

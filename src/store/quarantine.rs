@@ -9,7 +9,7 @@ use super::{Result, Store, StoreError};
 
 /// Keep a message that cannot be a case's correspondence, with the reason (once per
 /// ingestion key).
-pub(crate) fn quarantine(
+pub(super) fn quarantine(
     conn: &Connection,
     source: &str,
     key: &str,
@@ -131,7 +131,7 @@ fn refuse_resolved(id: i64, r: &Resolution) -> StoreError {
 }
 
 /// The quarantined message `id`, refused when there is none or it was resolved.
-pub(crate) fn held(conn: &Connection, id: i64) -> Result<Held> {
+pub(super) fn held(conn: &Connection, id: i64) -> Result<Held> {
     let row = conn
         .query_row(
             &format!(
@@ -168,7 +168,7 @@ pub(crate) fn held(conn: &Connection, id: i64) -> Result<Held> {
 /// Record what was done with quarantined message `id` and erase its bytes (overwritten
 /// on disk): they are on the case now, or were discarded. Refused if it was resolved.
 #[allow(clippy::too_many_arguments)]
-pub(crate) fn resolve(
+pub(super) fn resolve(
     conn: &Connection,
     id: i64,
     outcome: &str,
@@ -197,15 +197,6 @@ pub(crate) fn resolve(
 }
 
 impl Store {
-    /// The write transaction a release or discard runs in, taken at once (IMMEDIATE):
-    /// it reads the quarantined message and then writes, and another writer (the
-    /// daemon's ingestion) between the two would otherwise make it fail.
-    pub(crate) fn quarantine_transaction(&mut self) -> Result<rusqlite::Transaction<'_>> {
-        Ok(self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?)
-    }
-
     /// Quarantined mail waiting for a manager, oldest first; with `all`, the resolved
     /// too (with what was done).
     pub fn quarantine(&self, all: bool) -> Result<Vec<QuarantineRow>> {

@@ -32,7 +32,7 @@ impl Store {
 }
 
 /// [`Store::save_source_position`] inside a caller's transaction.
-pub(crate) fn save_position(
+pub(super) fn save_position(
     conn: &Connection,
     source: &str,
     uidvalidity: u32,

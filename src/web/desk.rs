@@ -519,7 +519,11 @@ mod tests {
         assert_eq!(shown(crate::plan::refused("no").into()), "no");
         let missing: WorkflowError = StoreError::NotFound("EX-1".into()).into();
         assert_eq!(shown(missing.into()), "no case with reference EX-1");
-        let broken: WorkflowError = StoreError::Sqlite(rusqlite::Error::InvalidQuery).into();
+        let broken: WorkflowError = StoreError::Open {
+            path: "redress.db".into(),
+            msg: "disk I/O error".into(),
+        }
+        .into();
         assert!(shown(broken.into()).starts_with("internal: "));
         let wrapped = anyhow::Error::from(crate::plan::refused("wrapped"));
         assert_eq!(shown(wrapped.into()), "wrapped");
