@@ -24,32 +24,7 @@ pub enum ConfigError {
     Policy(#[from] PolicyError),
 }
 
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Council {
-    pub name: String,
-    #[serde(default)]
-    pub address: Vec<String>,
-    #[serde(default)]
-    pub phone: String,
-    #[serde(default)]
-    pub web: String,
-    /// The complaints inbox address: letters come from it, and mail from it is never answered.
-    pub email: String,
-    #[serde(default = "default_signatory")]
-    pub signatory: String,
-    /// Case reference prefix; defaults to the preset's.
-    pub reference_prefix: Option<String>,
-    /// A PNG logo for the head of letters (at most 2 MB and 2000 pixels each way).
-    pub logo: Option<PathBuf>,
-    /// The logo, decoded when the config is read.
-    #[serde(skip)]
-    pub logo_image: Option<std::sync::Arc<crate::letter::logo::Logo>>,
-}
-
-fn default_signatory() -> String {
-    "Complaints Team".into()
-}
+pub use crate::council::Council;
 
 /// A day or a run of days the council is closed.
 #[derive(Debug, Clone, Deserialize)]
@@ -1015,7 +990,7 @@ impl Config {
         if let Some(path) = &council.logo {
             let path = resolve(path);
             let logo =
-                crate::letter::logo::Logo::load(&path).map_err(|msg| ConfigError::Invalid {
+                crate::council::logo::Logo::load(&path).map_err(|msg| ConfigError::Invalid {
                     file: file.to_string(),
                     line: line_of(src, "logo"),
                     msg: format!("logo: {msg}"),

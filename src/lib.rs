@@ -55,6 +55,7 @@ pub mod calendar;
 pub mod case;
 pub mod cli;
 pub mod config;
+pub mod council;
 pub mod daemon;
 pub mod deadline;
 pub mod escape;

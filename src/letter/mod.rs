@@ -32,13 +32,12 @@ use std::sync::OnceLock;
 
 use crate::calendar::{london_date, weekday_name, Calendar};
 use crate::case::{Case, Customer};
-use crate::config::Council;
+use crate::council::{logo, Council};
 use crate::deadline::Deadline;
 use crate::deadline::{self, Facts};
 use crate::policy::{OnLapse, Policy};
 
 pub mod kind;
-pub mod logo;
 pub mod pdf;
 pub mod sample;
 
@@ -159,7 +158,7 @@ pub struct CustomerCtx {
 
 /// How a customer answers a letter: by email when we wrote by email, else by post (or
 /// telephone, when the council gives no address).
-fn how_to_reply(by_email: bool, council: &crate::config::Council) -> String {
+fn how_to_reply(by_email: bool, council: &Council) -> String {
     if by_email {
         "reply to this email".into()
     } else if !council.address.is_empty() {

@@ -11,7 +11,7 @@ use super::{
 use crate::calendar::Calendar;
 use crate::case::{Case, Customer, FactsRow};
 use crate::case::{Kind as CaseKind, State};
-use crate::config::Council;
+use crate::council::Council;
 use crate::policy::Policy;
 use chrono::NaiveDate;
 

@@ -830,8 +830,7 @@ pub(super) fn create_case_with(
     acknowledged: Option<(&str, NaiveDate)>,
 ) -> Result<(i64, String)> {
     let received_on = london_date(new.received_at);
-    let customer =
-        super::customers::upsert_customer(tx, new.email, new.name, new.address, new.received_at)?;
+    let customer = upsert_customer(tx, new.email, new.name, new.address, new.received_at)?;
     use chrono::Datelike;
     let reference = next_reference(tx, prefix, received_on.year())?;
     let stage = policy.first_stage().id.clone();
@@ -892,4 +891,44 @@ fn next_reference(tx: &Connection, prefix: &str, year: i32) -> Result<String> {
         )?
         .query_row(params![prefix, year], |r| r.get(0))?;
     Ok(format!("{prefix}-{year}-{n:05}"))
+}
+
+/// The customer with `email`, created if new. A name given replaces the one held: the
+/// latest name a resident gives is the one their letters use, so a name someone else
+/// gave first (a spoofed message, a typo in a form) does not stay on them for ever.
+fn upsert_customer(
+    tx: &Connection,
+    email: Option<&str>,
+    name: Option<&str>,
+    address: &[String],
+    at: DateTime<Utc>,
+) -> Result<i64> {
+    let address = address_text(address);
+    let Some(email) = email.map(str::trim) else {
+        // No email: nothing identifies them across cases, so each is a new customer.
+        return Ok(tx
+            .prepare_cached(
+                "INSERT INTO customers (email, name, address, created_at) VALUES (NULL, ?1, ?2, ?3)
+                 RETURNING id",
+            )?
+            .query_row(params![name, address, stamp(at)], |r| r.get(0))?);
+    };
+    Ok(tx
+        .prepare_cached(
+            "INSERT INTO customers (email, name, address, created_at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (email) DO UPDATE SET name = COALESCE(excluded.name, customers.name),
+                 address = COALESCE(excluded.address, customers.address)
+             RETURNING id",
+        )?
+        .query_row(params![email, name, address, stamp(at)], |r| r.get(0))?)
+}
+
+/// Postal address lines as stored: one per line, blanks dropped; None if none.
+pub(super) fn address_text(lines: &[String]) -> Option<String> {
+    let lines: Vec<&str> = lines
+        .iter()
+        .map(|l| l.trim())
+        .filter(|l| !l.is_empty())
+        .collect();
+    (!lines.is_empty()).then(|| lines.join("\n"))
 }

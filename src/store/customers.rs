@@ -1,12 +1,12 @@
 //! Customers: their details as officers correct them, and contact restrictions.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, OptionalExtension};
 
-use super::cases::{apply_plan, Author};
+use super::cases::{address_text, apply_plan, Author};
 use super::{find_case_on, insert_event, Result, Store};
 use crate::plan::{LetterOrder, Plan, Write};
-use crate::time::{iso, stamp};
+use crate::time::iso;
 
 /// Corrections to a customer's details; `None` leaves a detail as it is.
 #[derive(Debug, Clone, Default)]
@@ -188,44 +188,4 @@ impl Store {
         tx.commit()?;
         Ok(Some(ids.len()))
     }
-}
-
-/// The customer with `email`, created if new. A name given replaces the one held: the
-/// latest name a resident gives is the one their letters use, so a name someone else
-/// gave first (a spoofed message, a typo in a form) does not stay on them for ever.
-pub(super) fn upsert_customer(
-    tx: &Connection,
-    email: Option<&str>,
-    name: Option<&str>,
-    address: &[String],
-    at: DateTime<Utc>,
-) -> Result<i64> {
-    let address = address_text(address);
-    let Some(email) = email.map(str::trim) else {
-        // No email: nothing identifies them across cases, so each is a new customer.
-        return Ok(tx
-            .prepare_cached(
-                "INSERT INTO customers (email, name, address, created_at) VALUES (NULL, ?1, ?2, ?3)
-                 RETURNING id",
-            )?
-            .query_row(params![name, address, stamp(at)], |r| r.get(0))?);
-    };
-    Ok(tx
-        .prepare_cached(
-            "INSERT INTO customers (email, name, address, created_at) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT (email) DO UPDATE SET name = COALESCE(excluded.name, customers.name),
-                 address = COALESCE(excluded.address, customers.address)
-             RETURNING id",
-        )?
-        .query_row(params![email, name, address, stamp(at)], |r| r.get(0))?)
-}
-
-/// Postal address lines as stored: one per line, blanks dropped; None if none.
-fn address_text(lines: &[String]) -> Option<String> {
-    let lines: Vec<&str> = lines
-        .iter()
-        .map(|l| l.trim())
-        .filter(|l| !l.is_empty())
-        .collect();
-    (!lines.is_empty()).then(|| lines.join("\n"))
 }
