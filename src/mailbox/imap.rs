@@ -455,7 +455,8 @@ pub async fn pass(
     }
     .await;
     worker.stop();
-    super::indexed(store, result.map(|()| out))
+    result?;
+    Ok(out)
 }
 
 /// Run CPU-bound work from async code: on a multi-threaded runtime (the daemon) the
@@ -735,6 +736,7 @@ pub async fn watch(
             &mut quiet,
         )
         .await?;
+        cpu_bound(|| super::index_when_idle(store));
         on_pass(&done);
         if *shutdown.borrow() {
             let _ = session.logout().await;

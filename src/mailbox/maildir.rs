@@ -140,19 +140,6 @@ pub fn poll(
     opts: Options,
     progress: Progress<'_>,
 ) -> Result<Pass, MailboxError> {
-    let pass = stored(store, cfg, root, now, opts, progress);
-    super::indexed(store, pass)
-}
-
-/// [`poll`] before the search index is brought up to date.
-fn stored(
-    store: &mut Store,
-    cfg: &Config,
-    root: &Path,
-    now: Option<DateTime<Utc>>,
-    opts: Options,
-    progress: Progress<'_>,
-) -> Result<Pass, MailboxError> {
     ensure(root)?;
     // Files move to cur/ after each commit: the commit must survive a power cut.
     store.durable_commits()?;
@@ -266,6 +253,7 @@ pub async fn watch(
     let mut quiet = |_: usize, _: usize| {};
     loop {
         let pass = poll(store, cfg, root, None, Options::default(), &mut quiet)?;
+        super::index_when_idle(store);
         on_pass(&pass);
         if super::pause(shutdown, WATCH_INTERVAL).await {
             return Ok(());

@@ -197,23 +197,13 @@ pub async fn poll_once(
     }
 }
 
-/// The end of every pass (one-shot or watched): the search index takes the pass's new
-/// mail in one transaction of its own, after the mail is committed and marked on the
-/// server, so a stored message is searchable by the end of the pass that stored it. A
-/// pass that failed part way has its committed batches indexed here too (or by the
-/// next pass, if this fails as well).
-pub(crate) fn indexed(
-    store: &mut Store,
-    pass: Result<Pass, MailboxError>,
-) -> Result<Pass, MailboxError> {
-    match (pass, store.index_for_search()) {
-        (Ok(p), Ok(())) => Ok(p),
-        (Ok(_), Err(e)) => Err(e.into()),
-        (Err(e), Err(i)) => {
-            tracing::warn!(error = %i, "search index not brought up to date");
-            Err(e)
-        }
-        (Err(e), Ok(())) => Err(e),
+/// After a watched pass, while the daemon waits for more mail: the search index takes
+/// the pass's new mail in one transaction of its own, outside the transactions that
+/// stored it (a one-shot `poll` leaves it to the first search, which catches up
+/// first). If it cannot now, the next pass or search does it.
+pub(crate) fn index_when_idle(store: &mut Store) {
+    if let Err(e) = store.index_for_search() {
+        tracing::warn!(error = %e, "search index not brought up to date");
     }
 }
 

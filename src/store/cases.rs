@@ -154,6 +154,9 @@ impl Store {
     }
 
     pub fn list_cases(&self, f: &CaseFilter) -> Result<Vec<Case>> {
+        if f.search.is_some() {
+            search::catch_up(&self.conn)?;
+        }
         // One snapshot for the several queries a search takes (its plan read from the
         // indexes' words, then their rows): a case ingested meanwhile is in all or none.
         self.conn.execute_batch("SAVEPOINT list_cases")?;
