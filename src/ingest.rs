@@ -79,7 +79,44 @@ pub struct Prepared {
     /// SHA-256 of the bare Message-ID: how mail erased before keys carried the content
     /// digest is remembered (empty when there is no Message-ID).
     old_key_hash: String,
-    verdict: Option<Verdict>,
+    /// Triage's reading, for a message that may open a case.
+    reading: Option<Reading>,
+}
+
+/// What triage reads in a message that may open a case: its verdict, the service it
+/// seems to be about, safeguarding words and a representative. Pure text work, done
+/// with the parse (on the IMAP source's other thread) so that storing does not wait
+/// for it.
+pub(crate) struct Reading {
+    pub verdict: Verdict,
+    service: Option<(String, String)>,
+    safeguarding: Vec<String>,
+    representation: Option<crate::triage::Representation>,
+}
+
+impl Reading {
+    pub(crate) fn of(cfg: &Config, p: &Parsed, verdict: Verdict) -> Reading {
+        Reading {
+            verdict,
+            service: cfg.triage.service_for(&p.subject, &p.body),
+            safeguarding: crate::triage::safeguarding_found(
+                &cfg.workflow.safeguarding_phrases,
+                &p.subject,
+                &p.body,
+            )
+            .into_iter()
+            .map(str::to_string)
+            .collect(),
+            representation: crate::triage::representation(&p.subject, &p.body),
+        }
+    }
+
+    fn classified(cfg: &Config, p: &Parsed) -> Reading {
+        let verdict = cfg
+            .triage
+            .classify_with(&p.subject, &p.body, &cfg.policy.preset.exclusions);
+        Reading::of(cfg, p, verdict)
+    }
 }
 
 /// [`prepare`] for what a source handed over: an oversized message (only its headers
@@ -97,7 +134,7 @@ pub fn prepare_incoming(cfg: &Config, msg: &Incoming) -> Prepared {
                 key_hash: sha256_hex(key.as_bytes()),
                 key,
                 old_key_hash: String::new(),
-                verdict: None,
+                reading: None,
             }
         }
         None => prepare(cfg, msg.raw),
@@ -130,11 +167,10 @@ pub fn prepare(cfg: &Config, raw: &[u8]) -> Prepared {
         _ => format!("{KEY_DIGEST}{}", sha256_hex(raw)),
     };
     // Only a new case needs it, but it costs nothing in the database to have it ready.
-    let verdict = match &parsed {
-        Ok(p) if p.from.is_some() && p.noise.is_none() && !p.is_bounce => Some(
-            cfg.triage
-                .classify_with(&p.subject, &p.body, &cfg.policy.preset.exclusions),
-        ),
+    let reading = match &parsed {
+        Ok(p) if p.from.is_some() && p.noise.is_none() && !p.is_bounce => {
+            Some(Reading::classified(cfg, p))
+        }
         _ => None,
     };
     let old_key_hash = match &parsed {
@@ -149,7 +185,7 @@ pub fn prepare(cfg: &Config, raw: &[u8]) -> Prepared {
         key_hash: sha256_hex(key.as_bytes()),
         key,
         old_key_hash,
-        verdict,
+        reading,
     }
 }
 
@@ -201,7 +237,7 @@ fn store_prepared(
         key,
         key_hash,
         old_key_hash,
-        verdict,
+        reading,
     } = prepared;
     // Stored before, or stored and since erased under the retention schedule.
     // Mail stored before keys carried the content digest has the bare Message-ID as
@@ -265,11 +301,8 @@ fn store_prepared(
         sp.insert_message(&stored.row(None, "noise", None, Some(&reason), None))?;
         return Ok(Outcome::Noise { reason });
     }
-    let verdict = verdict.unwrap_or_else(|| {
-        cfg.triage
-            .classify_with(&p.subject, &p.body, &cfg.policy.preset.exclusions)
-    });
-    store_new_case(sp, cfg, &stored, verdict, &from, now, opts, "mail", None)
+    let reading = reading.unwrap_or_else(|| Reading::classified(cfg, &p));
+    store_new_case(sp, cfg, &stored, reading, &from, now, opts, "mail", None)
 }
 
 /// A message on its way into the messages table, whatever its status.
@@ -424,7 +457,7 @@ pub(crate) fn store_new_case(
     sp: &Mail,
     cfg: &Config,
     m: &Stored,
-    verdict: Verdict,
+    reading: Reading,
     from: &str,
     now: DateTime<Utc>,
     opts: Options,
@@ -432,6 +465,13 @@ pub(crate) fn store_new_case(
     suppressed: Option<&str>,
 ) -> Result<Outcome, StoreError> {
     let p = m.parsed;
+    let Reading {
+        verdict,
+        service,
+        safeguarding,
+        representation,
+    } = reading;
+    let safeguarding: Vec<&str> = safeguarding.iter().map(String::as_str).collect();
     let subject = if p.subject.is_empty() {
         "(no subject)".to_string()
     } else {
@@ -441,8 +481,6 @@ pub(crate) fn store_new_case(
     // how the case is opened).
     let restriction = sp.customer_restriction(from)?;
     let hour = admission::hour_of(now);
-    let safeguarding =
-        crate::triage::safeguarding_found(&cfg.workflow.safeguarding_phrases, &p.subject, &p.body);
     let facts = admission::Facts {
         backlog: opts.backlog,
         old: admission::is_old(&cfg.inbound, m.received_at, now),
@@ -458,8 +496,8 @@ pub(crate) fn store_new_case(
         None => admitted.answer.clone(),
     };
     let kind = admitted.kind;
-    // The service it seems to be about (the council's [[service]] words), if one stands out.
-    let service = cfg.triage.service_for(&p.subject, &p.body);
+    // `service`: what it seems to be about (the council's [[service]] words), if one
+    // stands out.
     // The letter is owed and stored below in this same transaction, so the case is
     // written acknowledged as of today (the events still show received, then
     // acknowledged), and its deadlines are computed once, from that.
@@ -538,7 +576,7 @@ pub(crate) fn store_new_case(
             now,
         )?;
     }
-    if let Some(r) = crate::triage::representation(&p.subject, &p.body) {
+    if let Some(r) = representation {
         represented(sp, case_id, p, from, &r, now)?;
     }
     if admitted.to_triage {

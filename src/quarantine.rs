@@ -293,7 +293,7 @@ pub fn open(
         &sp,
         cfg,
         &stored,
-        verdict,
+        ingest::Reading::of(cfg, &p, verdict),
         &from,
         now,
         Options::default(),
