@@ -458,6 +458,11 @@ pub struct WorkflowConfig {
     /// email address (the council's safeguarding lead). Without one, the duty manager,
     /// then every manager.
     pub safeguarding_contact: Option<String>,
+    /// Who chooses the investigator of a complaint about a director or senior manager
+    /// (the preset's `director_investigator`: North Norfolk's Chief Executive or Leader of
+    /// the Council): a [[staff]] name or an email address, alerted when a case is marked.
+    /// Without one, the duty manager, then every manager, then the council's address.
+    pub director_contact: Option<String>,
     /// Mail waiting "to triage" (a suggestion only a person may act on) is brought to
     /// the duty manager once it has waited this many working hours (09:00-17:00 London
     /// time on working days).
@@ -599,6 +604,7 @@ impl Default for WorkflowConfig {
             duty_manager: None,
             safeguarding_phrases: SAFEGUARDING_PHRASES.iter().map(|s| s.to_string()).collect(),
             safeguarding_contact: None,
+            director_contact: None,
             triage_alert_hours: 4,
         }
     }
@@ -658,6 +664,19 @@ impl Config {
         if let Some(c) = &self.workflow.safeguarding_contact {
             return vec![match self.staff(c) {
                 Some(s) => staff(s),
+                None => (c.clone(), c.clone()),
+            }];
+        }
+        self.duty_recipients()
+    }
+
+    /// Who hears that a complaint is about a director or senior manager, as (name,
+    /// address): `[workflow] director_contact`, else the duty manager, else every
+    /// manager, else the council's complaints inbox. Never nobody.
+    pub fn director_recipients(&self) -> Vec<(String, String)> {
+        if let Some(c) = &self.workflow.director_contact {
+            return vec![match self.staff(c) {
+                Some(s) => (s.name.clone(), s.email.clone()),
                 None => (c.clone(), c.clone()),
             }];
         }
@@ -1153,6 +1172,15 @@ impl Config {
                     file: file.to_string(),
                     line: line_of(src, &format!("\"{c}\"")),
                     msg: format!("[workflow] safeguarding_contact '{c}' is neither an email address nor listed under [[staff]]"),
+                });
+            }
+        }
+        if let Some(c) = &raw.workflow.director_contact {
+            if !c.contains('@') && !raw.staff.iter().any(|o| &o.name == c) {
+                return Err(ConfigError::Invalid {
+                    file: file.to_string(),
+                    line: line_of(src, &format!("\"{c}\"")),
+                    msg: format!("[workflow] director_contact '{c}' is neither an email address nor listed under [[staff]]"),
                 });
             }
         }
