@@ -556,6 +556,13 @@ fn norfolk_complaint_about_a_director_waits_for_the_chief_executive_to_choose_th
         s.due("2026-12-07T09:01:00Z", r, "stage1", "respond"),
         "2026-12-30"
     );
+    // Triage only hints (the mail names "the Director of Place"); a person marks it.
+    let shown = s.run("2026-12-07T09:30:00Z", &["case", r]);
+    assert!(shown.contains("director? ('director')"), "{shown}");
+    assert_eq!(
+        s.case("2026-12-07T09:30:00Z", r)["director"],
+        serde_json::Value::Null
+    );
     s.run(
         "2026-12-07T10:00:00Z",
         &[
@@ -567,6 +574,9 @@ fn norfolk_complaint_about_a_director_waits_for_the_chief_executive_to_choose_th
             "ann",
         ],
     );
+    assert!(!s
+        .run("2026-12-07T10:00:30Z", &["case", r])
+        .contains("director?"));
     let case = s.case("2026-12-07T10:01:00Z", r);
     assert!(
         case["case"]["flagged"]
@@ -627,6 +637,11 @@ fn norfolk_complaint_about_a_director_waits_for_the_chief_executive_to_choose_th
         err.contains("bob was chosen by the Chief Executive"),
         "{err}"
     );
+    let d = &s.case("2026-12-08T11:06:00Z", r)["director"];
+    assert_eq!(d["investigator"], "bob");
+    assert_eq!(d["chosen_by"], "the Chief Executive");
+    assert_eq!(d["recorded_by"], "officer:ann");
+    assert_eq!(d["marked_by"], "officer:ann");
     s.run("2026-12-08T11:10:00Z", &["assign", r, "bob", "--by", "cat"]);
     assert_eq!(s.case("2026-12-08T11:11:00Z", r)["case"]["officer"], "bob");
     // The deadlines kept counting: the response date never moved.

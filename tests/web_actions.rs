@@ -1022,6 +1022,10 @@ fn the_director_form_marks_a_north_norfolk_case_and_records_the_investigator_cho
     // investigates a complaint about a Director or Senior Manager.
     let (desk, reference) = desk_under("north-norfolk", "NNDC");
     let s = desk.admin();
+    // The mail's subject names "The Director of Place": a hint, nothing marked yet.
+    let shown = desk.get(&format!("/cases/{reference}"), Some(&s)).body;
+    assert!(shown.contains("id=\"director-hint\""), "{shown}");
+    assert!(!shown.contains("id=\"director\""), "{shown}");
     let post = |action: &str, fields: &[(&str, &str)]| {
         let (csrf, version) = page(&desk, &s, &reference);
         let mut form = vec![("csrf", csrf.as_str()), ("version", version.as_str())];
