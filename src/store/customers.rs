@@ -201,6 +201,7 @@ impl Store {
     /// procedure row, `next`'s event on each of their cases, its letter (`letter`) on the
     /// latest, and for a decision to restrict the restriction as `restrict` writes it. The
     /// number of cases, or None if there is no such customer.
+    #[allow(clippy::too_many_arguments)]
     pub fn behaviour_step(
         &mut self,
         email: &str,
