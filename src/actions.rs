@@ -858,6 +858,9 @@ pub fn behaviour(
     let today = london_date(now);
     let by = author(cfg, actor, now);
     let none = || refused(format!("no customer with the address {email}"));
+    let to = cfg.monitoring_officer_recipients();
+    let at = crate::time::stamp(now);
+    let writes = |n: &plan::behaviour::Next| plan::behaviour::writes(email, n, &to, &at);
     match step {
         Behaviour::Refer { grounds } => {
             let n = next(
@@ -869,14 +872,21 @@ pub fn behaviour(
                 wording,
             )?;
             store
-                .behaviour_step(email, &n, Some(grounds.trim()), None, None, None, &by)?
+                .behaviour_step(
+                    email,
+                    &n,
+                    Some(grounds.trim()),
+                    None,
+                    &writes(&n),
+                    None,
+                    &by,
+                )?
                 .ok_or_else(none)
         }
         Behaviour::Investigate => {
             let n = next(email, procedure, &Request::Investigate, today, 0, wording)?;
-            let letter = n.letter.as_ref().map(|c| plan::LetterOrder::new(c, false));
             store
-                .behaviour_step(email, &n, None, None, letter.as_ref(), None, &by)?
+                .behaviour_step(email, &n, None, None, &writes(&n), None, &by)?
                 .ok_or_else(none)
         }
         Behaviour::Warn {
@@ -893,7 +903,6 @@ pub fn behaviour(
                 by: *until,
             };
             let n = next(email, procedure, &req, today, representations, wording)?;
-            let letter = n.letter.as_ref().map(|c| plan::LetterOrder::new(c, false));
             let considered = store::Considered {
                 level: Some(level.to_string()),
                 contact: checked.map(|(c, _)| c.to_string()),
@@ -901,15 +910,7 @@ pub fn behaviour(
                 by: Some(*until),
             };
             store
-                .behaviour_step(
-                    email,
-                    &n,
-                    None,
-                    Some(&considered),
-                    letter.as_ref(),
-                    None,
-                    &by,
-                )?
+                .behaviour_step(email, &n, None, Some(&considered), &writes(&n), None, &by)?
                 .ok_or_else(none)
         }
         Behaviour::Restrict {
@@ -969,15 +970,14 @@ pub fn behaviour(
                 notice: Some(&letter),
             };
             store
-                .behaviour_step(email, &n, None, None, None, Some(&r), &by)?
+                .behaviour_step(email, &n, None, None, &writes(&n), Some(&r), &by)?
                 .ok_or_else(none)
         }
         Behaviour::NoRestriction { reasons } => {
             let req = Request::NoRestriction { reasons: *reasons };
             let n = next(email, procedure, &req, today, representations, wording)?;
-            let letter = n.letter.as_ref().map(|c| plan::LetterOrder::new(c, false));
             store
-                .behaviour_step(email, &n, None, None, letter.as_ref(), None, &by)?
+                .behaviour_step(email, &n, None, None, &writes(&n), None, &by)?
                 .ok_or_else(none)
         }
     }

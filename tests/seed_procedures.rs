@@ -12,7 +12,12 @@ const BNES1: &str = "BNES-2026-00001";
 
 /// Bath & NES: Ivy's complaint BNES-2026-00001, received Mon 2 Nov 2026.
 fn bath() -> Site {
-    let s = Site::new("bath-and-north-east-somerset", "BNES");
+    bath_with("")
+}
+
+/// The same, with `extra` appended to the config.
+fn bath_with(extra: &str) -> Site {
+    let s = Site::with("bath-and-north-east-somerset", "BNES", extra);
     s.mail(
         "1",
         "Ivy <ivy@example.org>",
@@ -162,6 +167,16 @@ fn bath_restriction_follows_the_monitoring_officers_procedure_to_the_day() {
         "referred to the Monitoring Officer",
         "abusive telephone calls to staff"
     ));
+    // The referral is mailed to the Monitoring Officer; none is configured here, so to
+    // whoever hears of what no officer owns (the managers bob and cat).
+    s.run("2026-12-07T09:06:00Z", &["send"]);
+    let mut to: Vec<String> = notices(&s)
+        .into_iter()
+        .filter(|(_, subj, _)| subj.contains("ivy@example.org referred to the Monitoring Officer"))
+        .map(|(t, _, _)| t)
+        .collect();
+    to.sort();
+    assert_eq!(to, ["bob@council.example", "cat@council.example"]);
     // The outcome letter cannot come before the customer is told of the investigation.
     let err = restrict_fails(
         &s,
@@ -320,7 +335,7 @@ fn bath_representations_by_email_are_messages_on_the_case_and_allow_an_earlier_d
     // Seed 002 l.321 "Giving them the opportunity to make representations in writing";
     // l.323 "If, having considered any representations received, the Monitoring Officer is
     // satisfied ... they will inform the person of this".
-    let s = bath();
+    let s = bath_with("[workflow]\nmonitoring_officer = \"mo@council.example\"\n");
     restrict(
         &s,
         "2026-12-07T09:00:00Z",
@@ -355,6 +370,16 @@ fn bath_representations_by_email_are_messages_on_the_case_and_allow_an_earlier_d
         ],
     );
     s.run("2026-12-09T09:01:00Z", &["send"]);
+    let alerts: Vec<(String, String, String)> = notices(&s)
+        .into_iter()
+        .filter(|(_, subj, _)| subj.contains("referred to the Monitoring Officer"))
+        .collect();
+    assert_eq!(alerts.len(), 1, "{alerts:?}");
+    assert_eq!(alerts[0].0, "mo@council.example");
+    assert!(
+        flat(&alerts[0].2).contains("emails to twelve officers a day"),
+        "{alerts:?}"
+    );
     let (_, text, _) = s.letter_with("outcome of the investigation");
     assert!(
         flat(&text).contains("to a single point of contact: Sam Patel, Customer Feedback Officer"),

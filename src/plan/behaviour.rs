@@ -7,7 +7,7 @@
 
 use chrono::NaiveDate;
 
-use super::{refused, Result};
+use super::{refused, LetterOrder, Plan, Result, Write};
 use crate::letter::kind::Content;
 
 /// Where a customer's procedure stands.
@@ -283,6 +283,33 @@ pub fn next(
             })
         }
     }
+}
+
+/// What a step writes on the customer's latest case: its letter, and for a referral the
+/// Monitoring Officer's alert (to `to`: `[workflow] monitoring_officer`, else who hears
+/// of what no officer owns).
+/// `at`: when (the alert's key, so a later referral is told again).
+pub fn writes(email: &str, next: &Next, to: &[(String, String)], at: &str) -> Plan {
+    let mut plan = Plan::default();
+    if let Some(c) = &next.letter {
+        plan.push(Write::Letter(LetterOrder::new(c, false)));
+    }
+    if next.step == Step::Referred {
+        plan.push(Write::Notify {
+            key: format!("behaviour-referral:{email}:{at}"),
+            to: to.to_vec(),
+            subject: format!("{email} referred to the Monitoring Officer: unreasonable behaviour"),
+            body: format!(
+                "{email} has been referred to the Monitoring Officer under the policy on \
+                 unreasonable or vexatious behaviour ({}).\n\n\
+                 If there are reasonable grounds, the next step is to write to the customer \
+                 that their behaviour is being investigated. No restriction applies until the \
+                 procedure ends in a decision.\n",
+                next.detail
+            ),
+        });
+    }
+    plan
 }
 
 #[cfg(test)]

@@ -198,8 +198,8 @@ impl Store {
     }
 
     /// Write a step of the customer at `email`'s unreasonable-behaviour procedure: the
-    /// procedure row, `next`'s event on each of their cases, its letter (`letter`) on the
-    /// latest, and for a decision to restrict the restriction as `restrict` writes it. The
+    /// procedure row, `next`'s event on each of their cases, `plan` (its letter, the
+    /// Monitoring Officer's alert) on the latest, and for a decision to restrict the restriction as `restrict` writes it. The
     /// number of cases, or None if there is no such customer.
     #[allow(clippy::too_many_arguments)]
     pub fn behaviour_step(
@@ -208,7 +208,7 @@ impl Store {
         next: &behaviour::Next,
         grounds: Option<&str>,
         considered: Option<&Considered>,
-        letter: Option<&LetterOrder>,
+        plan: &Plan,
         restriction: Option<&RestrictIn>,
         by: &Author,
     ) -> Result<Option<usize>> {
@@ -270,8 +270,8 @@ impl Store {
                 Some(&next.detail),
             )?;
         }
-        if let (Some(last), Some(letter)) = (ids.last(), letter) {
-            letter_on(&tx, *last, letter, by)?;
+        if let (Some(last), false) = (ids.last(), plan.writes.is_empty()) {
+            plan_on(&tx, *last, plan, by)?;
         }
         if let Some(r) = restriction {
             restrict_in(
@@ -315,15 +315,20 @@ fn case_ids(tx: &Connection, email: &str) -> Result<Vec<i64>> {
 
 /// Ask for `letter` on the case with id `case`.
 fn letter_on(tx: &Connection, case: i64, letter: &LetterOrder, by: &Author) -> Result<()> {
+    let plan = Plan {
+        writes: vec![Write::Letter(letter.clone())],
+    };
+    plan_on(tx, case, &plan, by)
+}
+
+/// Write `plan` (a letter, staff mail) on the case with id `case`.
+fn plan_on(tx: &Connection, case: i64, plan: &Plan, by: &Author) -> Result<()> {
     let reference: String =
         tx.query_row("SELECT reference FROM cases WHERE id = ?1", [case], |r| {
             r.get(0)
         })?;
     let case = find_case_on(tx, &reference)?;
-    let plan = Plan {
-        writes: vec![Write::Letter(letter.clone())],
-    };
-    apply_plan(tx, &case, &plan, by)
+    apply_plan(tx, &case, plan, by)
 }
 
 /// Restrict the customer at `email` inside the caller's transaction (see
