@@ -109,6 +109,7 @@ pub fn assign(
     let (case, policy) = load(store, cfg, reference)?;
     let h = handlers(store, &case, policy)?;
     plan::assign(&case, officer, policy, &h)?;
+    plan::director::may_assign(&case, store.director_of(case.id)?.as_ref(), officer)?;
     if !cfg.staff.is_empty() && cfg.staff(officer).is_none() {
         return Err(refused(format!(
             "{officer} is not listed under [[staff]] in the config"
@@ -669,6 +670,59 @@ pub struct Restriction<'a> {
     pub reasons: &'a str,
     /// For single-contact: the named contact.
     pub contact: Option<&'a str>,
+    /// Where the preset sets the Monitoring Officer's procedure (`behaviour_procedure`):
+    /// why, in exceptional circumstances, the restriction applies at once without it.
+    pub immediate: Option<&'a str>,
+}
+
+pub use plan::behaviour::Wording;
+
+/// The restriction `level` is one the council may impose, `review` (if given) is after
+/// today, and a single contact is named in words letters can use: the contact as
+/// stored and as letters name them.
+fn restriction_checked<'a>(
+    cfg: &Config,
+    now: DateTime<Utc>,
+    level: &str,
+    review: Option<NaiveDate>,
+    contact: Option<&'a str>,
+    wording: Wording,
+) -> Result<Option<(&'a str, String)>> {
+    if !cfg.policy.preset.restrictions.iter().any(|r| r == level)
+        && !["letter-only", "single-contact", "no-response"].contains(&level)
+    {
+        return Err(refused(format!(
+            "unknown restriction '{level}': letter-only, single-contact or no-response"
+        )));
+    }
+    if let Some(review) = review {
+        if review <= london_date(now) {
+            return Err(refused(format!(
+                "review date {review} must be in the future"
+            )));
+        }
+    }
+    if level != "single-contact" {
+        return Ok(None);
+    }
+    let Some(c) = contact.map(str::trim).filter(|c| !c.is_empty()) else {
+        return Err(refused(match wording {
+            Wording::Cli => "restrict --level single-contact needs --contact: the officer the resident may still write to",
+            Wording::Desk => "a single contact needs the named contact: the officer the resident may still write to",
+        }));
+    };
+    // Letters name the contact as residents should read it, never by a login.
+    let named = cfg.contact_in_letters(c).ok_or_else(|| {
+        refused(match wording {
+            Wording::Cli => format!(
+                "--contact {c} has no display_name under [[staff]]: letters cannot name them"
+            ),
+            Wording::Desk => format!(
+                "the contact {c} has no name for letters in the staff list: ask the administrator to add one"
+            ),
+        })
+    })?;
+    Ok(Some((c, named)))
 }
 
 pub fn restrict(
@@ -677,6 +731,7 @@ pub fn restrict(
     now: DateTime<Utc>,
     actor: &str,
     r: &Restriction,
+    wording: Wording,
 ) -> Result<usize> {
     let Restriction {
         email,
@@ -684,37 +739,26 @@ pub fn restrict(
         review,
         reasons,
         contact,
+        immediate,
     } = r.clone();
-    if !cfg.policy.preset.restrictions.iter().any(|r| r == level)
-        && !["letter-only", "single-contact", "no-response"].contains(&level)
-    {
-        return Err(refused(format!(
-            "unknown restriction '{level}': letter-only, single-contact or no-response"
-        )));
+    let checked = restriction_checked(cfg, now, level, Some(review), contact, wording)?;
+    let immediate = immediate.map(str::trim).filter(|w| !w.is_empty());
+    if cfg.policy.preset.behaviour_procedure && immediate.is_none() {
+        return Err(refused(match wording {
+            Wording::Cli => format!(
+                "the {} policy restricts contact only after the Monitoring Officer's procedure (restrict {} --refer, --investigate, --warn, then --decide); in exceptional circumstances restrict at once with --immediate REASON",
+                cfg.policy.name,
+                email.trim()
+            ),
+            Wording::Desk => format!(
+                "the {} policy restricts contact only after the Monitoring Officer's procedure (the unreasonable behaviour form); in exceptional circumstances give the reason for acting at once",
+                cfg.policy.name
+            ),
+        }));
     }
-    if review <= london_date(now) {
-        return Err(refused(format!(
-            "review date {review} must be in the future"
-        )));
-    }
-    if level == "single-contact" && contact.is_none_or(|c| c.trim().is_empty()) {
-        return Err(refused(
-            "restrict --level single-contact needs --contact: the officer the resident may still write to",
-        ));
-    }
-    // Letters name the contact as residents should read it, never by a login.
-    let contact = if level == "single-contact" {
-        contact.map(str::trim)
-    } else {
-        None
-    };
-    let named = match contact {
-        Some(c) => Some(cfg.contact_in_letters(c).ok_or_else(|| {
-            refused(format!(
-                "--contact {c} has no display_name under [[staff]]: letters cannot name them"
-            ))
-        })?),
-        None => None,
+    let (contact, named) = match checked {
+        Some((c, n)) => (Some(c), Some(n)),
+        None => (None, None),
     };
     // The same restriction again (a new review date, say) is recorded on the cases, but
     // the resident has had the notice already: no second letter. A new contact is news.
@@ -726,10 +770,17 @@ pub fn restrict(
             reasons: reasons.to_string(),
             review_date: review,
             contact: named,
+            after_procedure: false,
+            representations_received: false,
         },
         false,
     );
     let mut detail = format!("{level} until review on {}", crate::time::iso(review));
+    if let Some(why) = immediate {
+        detail.push_str(&format!(
+            "; at once, without the Monitoring Officer's procedure (exceptional circumstances: {why})"
+        ));
+    }
     if repeat {
         detail.push_str(" (already in force: no second notice)");
     }
@@ -744,6 +795,233 @@ pub fn restrict(
             &author(cfg, actor, now),
         )?
         .ok_or_else(|| refused(format!("no customer with the address {email}")))
+}
+
+/// A step of the Monitoring Officer's unreasonable-behaviour procedure (`restrict EMAIL
+/// --refer | --investigate | --warn | --decide`; the desk's unreasonable behaviour form).
+#[derive(Debug, Clone)]
+pub enum Behaviour<'a> {
+    /// The service manager and the feedback manager refer the customer, with the grounds.
+    Refer { grounds: &'a str },
+    /// The Monitoring Officer writes that the customer's behaviour is being investigated.
+    Investigate,
+    /// The outcome letter: the concerns, the restriction considered, representations by.
+    Warn {
+        level: &'a str,
+        contact: Option<&'a str>,
+        concerns: &'a str,
+        by: NaiveDate,
+    },
+    /// The decision to restrict (by default the restriction considered, for its concerns).
+    Restrict {
+        level: Option<&'a str>,
+        contact: Option<&'a str>,
+        review: NaiveDate,
+        reasons: Option<&'a str>,
+    },
+    /// The decision not to restrict.
+    NoRestriction { reasons: Option<&'a str> },
+}
+
+/// Take a step of the customer at `email`'s unreasonable-behaviour procedure, where the
+/// preset has one: events on each of their cases (who, when), the letter on the latest.
+/// The number of cases.
+pub fn behaviour(
+    store: &mut Store,
+    cfg: &Config,
+    now: DateTime<Utc>,
+    actor: &str,
+    email: &str,
+    step: &Behaviour,
+    wording: Wording,
+) -> Result<usize> {
+    use plan::behaviour::{next, Request};
+    let email = email.trim();
+    if !cfg.policy.preset.behaviour_procedure {
+        return Err(refused(match wording {
+            Wording::Cli => format!(
+                "the {} policy has no Monitoring Officer procedure before a restriction: restrict {email} --level ... --review ... applies at once",
+                cfg.policy.name
+            ),
+            Wording::Desk => format!(
+                "the {} policy has no Monitoring Officer procedure before a restriction: use the Restrict form",
+                cfg.policy.name
+            ),
+        }));
+    }
+    let open = store.open_behaviour(email)?;
+    let representations = match open.as_ref().and_then(|(_, w)| w.as_deref()) {
+        Some(since) => store.messages_from_customer_since(email, since)?,
+        None => 0,
+    };
+    let procedure = open.as_ref().map(|(p, _)| p);
+    let today = london_date(now);
+    let by = author(cfg, actor, now);
+    let none = || refused(format!("no customer with the address {email}"));
+    let to = cfg.monitoring_officer_recipients();
+    let at = crate::time::stamp(now);
+    let writes = |n: &plan::behaviour::Next| plan::behaviour::writes(email, n, &to, &at);
+    match step {
+        Behaviour::Refer { grounds } => {
+            let n = next(
+                email,
+                procedure,
+                &Request::Refer { grounds },
+                today,
+                0,
+                wording,
+            )?;
+            store
+                .behaviour_step(
+                    email,
+                    &n,
+                    Some(grounds.trim()),
+                    None,
+                    &writes(&n),
+                    None,
+                    &by,
+                )?
+                .ok_or_else(none)
+        }
+        Behaviour::Investigate => {
+            let n = next(email, procedure, &Request::Investigate, today, 0, wording)?;
+            store
+                .behaviour_step(email, &n, None, None, &writes(&n), None, &by)?
+                .ok_or_else(none)
+        }
+        Behaviour::Warn {
+            level,
+            contact,
+            concerns,
+            by: until,
+        } => {
+            let checked = restriction_checked(cfg, now, level, None, *contact, wording)?;
+            let req = Request::Warn {
+                level,
+                contact: checked.clone(),
+                concerns,
+                by: *until,
+            };
+            let n = next(email, procedure, &req, today, representations, wording)?;
+            let considered = store::Considered {
+                level: Some(level.to_string()),
+                contact: checked.map(|(c, _)| c.to_string()),
+                concerns: Some(concerns.trim().to_string()),
+                by: Some(*until),
+            };
+            store
+                .behaviour_step(email, &n, None, Some(&considered), &writes(&n), None, &by)?
+                .ok_or_else(none)
+        }
+        Behaviour::Restrict {
+            level,
+            contact,
+            review,
+            reasons,
+        } => {
+            let n = next(
+                email,
+                procedure,
+                &Request::Restrict,
+                today,
+                representations,
+                wording,
+            )?;
+            let p = procedure.cloned().unwrap_or(plan::behaviour::Procedure {
+                step: plan::behaviour::Step::Warned,
+                level: None,
+                contact: None,
+                concerns: None,
+                representations_by: None,
+            });
+            let level = level
+                .map(str::to_string)
+                .or(p.level.clone())
+                .unwrap_or_default();
+            let contact = contact.map(str::to_string).or(p.contact.clone());
+            let checked =
+                restriction_checked(cfg, now, &level, Some(*review), contact.as_deref(), wording)?;
+            let reasons = reasons
+                .map(str::trim)
+                .filter(|r| !r.is_empty())
+                .map(str::to_string)
+                .or(p.concerns.clone())
+                .unwrap_or_default();
+            let letter = plan::LetterOrder::new(
+                &crate::letter::kind::Content::RestrictionNotice {
+                    restriction: level.clone(),
+                    reasons,
+                    review_date: *review,
+                    contact: checked.as_ref().map(|(_, named)| named.clone()),
+                    after_procedure: true,
+                    representations_received: n.representations_received,
+                },
+                false,
+            );
+            let detail = format!(
+                "{level} until review on {}; decided by the Monitoring Officer after the procedure",
+                crate::time::iso(*review)
+            );
+            let r = store::RestrictIn {
+                level: &level,
+                review: *review,
+                contact: checked.as_ref().map(|(c, _)| *c),
+                detail: &detail,
+                notice: Some(&letter),
+            };
+            store
+                .behaviour_step(email, &n, None, None, &writes(&n), Some(&r), &by)?
+                .ok_or_else(none)
+        }
+        Behaviour::NoRestriction { reasons } => {
+            let req = Request::NoRestriction { reasons: *reasons };
+            let n = next(email, procedure, &req, today, representations, wording)?;
+            store
+                .behaviour_step(email, &n, None, None, &writes(&n), None, &by)?
+                .ok_or_else(none)
+        }
+    }
+}
+
+/// `director REF --about NAME`: the case is a complaint about the behaviour of a
+/// director or senior manager; flagged, and routed and alerted to whoever the preset
+/// says chooses the investigator (`[workflow] director_contact`, else the duty manager,
+/// managers, the council's address).
+pub fn mark_director(
+    store: &mut Store,
+    cfg: &Config,
+    now: DateTime<Utc>,
+    actor: &str,
+    reference: &str,
+    about: &str,
+) -> Result<Case> {
+    let (case, policy) = load(store, cfg, reference)?;
+    let existing = store.director_of(case.id)?;
+    let p = plan::director::mark(
+        &case,
+        policy,
+        existing.as_ref(),
+        about,
+        &cfg.director_recipients(),
+    )?;
+    write(store, cfg, &case, &p, actor, now)
+}
+
+/// `director REF --investigator NAME --chosen-by WHO`: the investigator chosen (and who
+/// chose them) for a complaint about a director or senior manager.
+pub fn choose_investigator(
+    store: &mut Store,
+    cfg: &Config,
+    now: DateTime<Utc>,
+    actor: &str,
+    reference: &str,
+    investigator: &str,
+    chosen_by: &str,
+) -> Result<Case> {
+    let (case, policy) = load(store, cfg, reference)?;
+    let existing = store.director_of(case.id)?;
+    let p = plan::director::choose(&case, policy, existing.as_ref(), investigator, chosen_by)?;
+    write(store, cfg, &case, &p, actor, now)
 }
 
 /// `pause REF --reason ...`: where the preset allows, stop the clock.

@@ -433,6 +433,16 @@ pub struct WorkflowConfig {
     /// email address (the council's safeguarding lead). Without one, the duty manager,
     /// then every manager.
     pub safeguarding_contact: Option<String>,
+    /// Who chooses the investigator of a complaint about a director or senior manager
+    /// (the preset's `director_investigator`: North Norfolk's Chief Executive or Leader of
+    /// the Council): a [[staff]] name or an email address, alerted when a case is marked.
+    /// Without one, the duty manager, then every manager, then the council's address.
+    pub director_contact: Option<String>,
+    /// The Monitoring Officer, told of a referral under the unreasonable-behaviour
+    /// procedure (the preset's `behaviour_procedure`): a [[staff]] name or an email
+    /// address. Without one, the duty manager, then every manager, then the council's
+    /// address.
+    pub monitoring_officer: Option<String>,
     /// Mail waiting "to triage" (a suggestion only a person may act on) is brought to
     /// the duty manager once it has waited this many working hours (09:00-17:00 London
     /// time on working days).
@@ -574,6 +584,8 @@ impl Default for WorkflowConfig {
             duty_manager: None,
             safeguarding_phrases: SAFEGUARDING_PHRASES.iter().map(|s| s.to_string()).collect(),
             safeguarding_contact: None,
+            director_contact: None,
+            monitoring_officer: None,
             triage_alert_hours: 4,
         }
     }
@@ -634,6 +646,31 @@ impl Config {
             return vec![match self.staff(c) {
                 Some(s) => staff(s),
                 None => (c.clone(), c.clone()),
+            }];
+        }
+        self.duty_recipients()
+    }
+
+    /// Who hears that a complaint is about a director or senior manager, as (name,
+    /// address): `[workflow] director_contact`, else the duty manager, else every
+    /// manager, else the council's complaints inbox. Never nobody.
+    pub fn director_recipients(&self) -> Vec<(String, String)> {
+        self.contact_or_duty(self.workflow.director_contact.as_deref())
+    }
+
+    /// Who hears of a referral to the Monitoring Officer, as (name, address):
+    /// `[workflow] monitoring_officer`, else as [`Config::duty_recipients`].
+    pub fn monitoring_officer_recipients(&self) -> Vec<(String, String)> {
+        self.contact_or_duty(self.workflow.monitoring_officer.as_deref())
+    }
+
+    /// A configured contact (a [[staff]] name or an address), else who hears of what
+    /// no officer owns.
+    fn contact_or_duty(&self, contact: Option<&str>) -> Vec<(String, String)> {
+        if let Some(c) = contact {
+            return vec![match self.staff(c) {
+                Some(s) => (s.name.clone(), s.email.clone()),
+                None => (c.to_string(), c.to_string()),
             }];
         }
         self.duty_recipients()
@@ -1129,6 +1166,20 @@ impl Config {
                     line: line_of(src, &format!("\"{c}\"")),
                     msg: format!("[workflow] safeguarding_contact '{c}' is neither an email address nor listed under [[staff]]"),
                 });
+            }
+        }
+        for (key, v) in [
+            ("director_contact", &raw.workflow.director_contact),
+            ("monitoring_officer", &raw.workflow.monitoring_officer),
+        ] {
+            if let Some(c) = v {
+                if !c.contains('@') && !raw.staff.iter().any(|o| &o.name == c) {
+                    return Err(ConfigError::Invalid {
+                        file: file.to_string(),
+                        line: line_of(src, &format!("\"{c}\"")),
+                        msg: format!("[workflow] {key} '{c}' is neither an email address nor listed under [[staff]]"),
+                    });
+                }
             }
         }
         for (i, b) in raw.backup.iter().enumerate() {

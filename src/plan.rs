@@ -13,6 +13,8 @@ use crate::deadline::{self, Due, Facts};
 use crate::letter::kind::{self as letter, Content};
 use crate::policy::{CouncilEntry, Policy};
 
+pub mod behaviour;
+pub mod director;
 pub mod enclosure;
 pub use enclosure::Enclosure;
 
@@ -190,6 +192,9 @@ pub enum Write {
     Kind(Kind),
     /// The case's triage suggestion is decided: accepted, or treated as a complaint.
     Triaged(&'static str),
+    /// The case is about a director or senior manager: marked, or its investigator
+    /// chosen ([`director`]).
+    Director(director::Step),
 }
 
 /// Everything an action writes, in order.

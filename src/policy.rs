@@ -434,6 +434,18 @@ pub struct Preset {
     /// without the complainant (seed 000 l.256).
     #[serde(default)]
     pub anonymous: Anonymous,
+    /// A contact restriction only after the Monitoring Officer's procedure (seed 002
+    /// l.313-332): referral, the customer told their behaviour is investigated, the
+    /// outcome letter inviting written representations by a date, then the decision.
+    /// Immediate restriction only in exceptional circumstances, with the reason recorded.
+    /// False (the default): `restrict` applies at once, as the policy is silent.
+    #[serde(default)]
+    pub behaviour_procedure: bool,
+    /// Who chooses the investigator of a complaint about the behaviour of a director or
+    /// senior manager (seed 004 l.424: "the Chief Executive or Leader of the Council"):
+    /// such a case cannot be assigned until they have. None: the policy is silent.
+    #[serde(default)]
+    pub director_investigator: Option<String>,
 }
 
 /// What the policy does with an anonymous complaint.

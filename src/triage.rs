@@ -760,8 +760,49 @@ pub fn exclusion_hints<'a>(
         .collect()
 }
 
+/// The words in `text` that suggest a complaint about a director or senior manager
+/// (seed 004 l.424): "director", "directors", "senior manager(s)", as whole words. A hint
+/// for the officer, who marks the case (`redress director REF --about NAME`); never acted
+/// on by itself.
+pub fn director_hints(text: &str) -> Vec<&'static str> {
+    let text = text.to_lowercase();
+    let whole = |w: &str| {
+        text.match_indices(w).any(|(i, _)| {
+            let before = !text[..i]
+                .chars()
+                .next_back()
+                .is_some_and(char::is_alphanumeric);
+            let mut rest = text[i + w.len()..].chars();
+            let after = match rest.next() {
+                None => true,
+                Some('s') => !rest.next().is_some_and(char::is_alphanumeric),
+                Some(c) => !c.is_alphanumeric(),
+            };
+            before && after
+        })
+    };
+    ["director", "senior manager"]
+        .into_iter()
+        .filter(|w| whole(w))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn director_hints_are_whole_words() {
+        assert_eq!(
+            super::director_hints("The Director of Place was rude"),
+            ["director"]
+        );
+        assert_eq!(
+            super::director_hints("two senior managers ignored me"),
+            ["senior manager"]
+        );
+        assert!(super::director_hints("the directory was wrong").is_empty());
+        assert!(super::director_hints("funeral directors").len() == 1);
+    }
+
     #[test]
     fn the_service_with_most_phrases_is_suggested_and_a_tie_suggests_none() {
         let r = super::Rules::parse_str(

@@ -296,6 +296,7 @@ pub fn show(ctx: &Ctx, a: CaseArgs) -> Result<ExitCode> {
     let events = store.events(case.id)?;
     let messages = store.case_messages(case.id)?;
     let representative = store.representative(case.id)?;
+    let director = store.director_of(case.id)?;
     let suggestion = store
         .pending_suggestion(case.id)?
         .filter(|_| case.state == crate::case::State::Received);
@@ -306,6 +307,7 @@ pub fn show(ctx: &Ctx, a: CaseArgs) -> Result<ExitCode> {
             "events": events,
             "messages": messages,
             "representative": representative,
+            "director": director,
             "to_triage": suggestion.as_ref().map(|s| serde_json::json!({
                 "suggested": s.kind.as_str(),
                 "exclusion": s.exclusion_id,
@@ -352,6 +354,21 @@ pub fn show(ctx: &Ctx, a: CaseArgs) -> Result<ExitCode> {
     if let Some(r) = &representative {
         println!("  writer    {}", representative_line(r, "for"));
     }
+    if let Some(d) = &director {
+        match &d.investigator {
+            Some(i) => println!(
+                "  director  about {}; {} investigates (chosen by {})",
+                esc(&d.about),
+                esc(i),
+                esc(d.chosen_by.as_deref().unwrap_or(""))
+            ),
+            None => println!(
+                "  director  about {}; waiting for the investigator to be chosen (`director {} --investigator NAME --chosen-by WHO`)",
+                esc(&d.about),
+                case.reference
+            ),
+        }
+    }
     if let Some(s) = &suggestion {
         println!(
             "  to triage suggested {}{} ({}): `triage {} --accept` or `--complaint`",
@@ -367,7 +384,7 @@ pub fn show(ctx: &Ctx, a: CaseArgs) -> Result<ExitCode> {
     }
     println!("  received  {}", case.received_at);
     if case.state != crate::case::State::Closed {
-        exclusion_hints(ctx, &case, &messages);
+        exclusion_hints(ctx, &case, &messages, director.is_some());
     }
     println!();
     println!("Deadlines");
@@ -478,6 +495,7 @@ fn exclusion_hints(
     ctx: &Ctx,
     case: &crate::case::Case,
     messages: &[crate::store::messages::MessageView],
+    marked: bool,
 ) {
     let Ok(policy) = crate::plan::policy_of(&ctx.config, case) else {
         return;
@@ -488,6 +506,16 @@ fn exclusion_hints(
         .flatten()
         .collect::<Vec<_>>()
         .join("\n");
+    if let Some(who) = &policy.preset.director_investigator {
+        let found = crate::triage::director_hints(&text);
+        if !found.is_empty() && !marked {
+            println!(
+                "  director? ('{}'): if it is about a director or senior manager, `redress director {} --about NAME` ({who} chooses the investigator)",
+                found.join("', '"),
+                case.reference
+            );
+        }
+    }
     for (id, found) in crate::triage::exclusion_hints(&policy.preset.exclusions, &text) {
         let quoted: Vec<String> = found.iter().map(|p| format!("'{}'", esc(p))).collect();
         println!(

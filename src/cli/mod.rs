@@ -105,8 +105,13 @@ pub enum Command {
     Triage(officer::TriageArgs),
     /// Record or correct who writes for the resident (a councillor, MP, advocate or relative).
     Representative(officer::RepresentativeArgs),
-    /// Restrict a customer's contact after a Monitoring Officer decision.
+    /// Restrict a customer's contact after a Monitoring Officer decision; where the policy
+    /// sets the Monitoring Officer's procedure (Bath & NES): --refer, --investigate,
+    /// --warn, then --decide (or --immediate REASON in exceptional circumstances).
     Restrict(officer::RestrictArgs),
+    /// Mark a complaint as about a director or senior manager (--about NAME), or record
+    /// the investigator chosen for it (--investigator NAME --chosen-by WHO).
+    Director(officer::DirectorArgs),
     /// Pause a case's deadlines (where the policy allows).
     Pause(officer::PauseArgs),
     /// Resume paused deadlines.
@@ -415,6 +420,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Triage(a) => officer::triage(&ctx, a),
         Command::Representative(a) => officer::representative(&ctx, a),
         Command::Restrict(a) => officer::restrict(&ctx, a),
+        Command::Director(a) => officer::director(&ctx, a),
         Command::Customer(a) => officer::customer(&ctx, a),
         Command::Service(a) => officer::service(&ctx, a),
         Command::Unflag(a) => officer::unflag(&ctx, a),

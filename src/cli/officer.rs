@@ -196,20 +196,64 @@ pub struct NoteArgs {
 #[derive(Debug, Args)]
 pub struct RestrictArgs {
     pub email: String,
-    /// letter-only, single-contact or no-response.
+    /// letter-only, single-contact or no-response (with --warn: the restriction
+    /// considered; with --decide: by default the one considered).
     #[arg(long)]
-    pub level: String,
+    pub level: Option<String>,
     #[arg(long, value_parser = parse_date)]
-    pub review: NaiveDate,
-    /// The reasons for the restriction, in words for the resident: the notice quotes them.
+    pub review: Option<NaiveDate>,
+    /// The reasons for the restriction, in words for the resident: the notice quotes them
+    /// (with --refer: the grounds; with --warn: the council's concerns).
     #[arg(long)]
-    pub reason: String,
+    pub reason: Option<String>,
     /// For single-contact: the named contact.
     #[arg(long)]
     pub contact: Option<String>,
+    /// Where the policy sets the Monitoring Officer's procedure (Bath & NES): restrict at
+    /// once without it, in exceptional circumstances, for this reason (recorded).
+    #[arg(long, value_name = "REASON")]
+    pub immediate: Option<String>,
+    /// The procedure's first step: refer the customer to the Monitoring Officer
+    /// (--reason: the grounds).
+    #[arg(long, group = "procedure")]
+    pub refer: bool,
+    /// The Monitoring Officer writes that the customer's behaviour is being investigated.
+    #[arg(long, group = "procedure")]
+    pub investigate: bool,
+    /// The outcome letter: the concerns (--reason), the restriction considered (--level,
+    /// --contact) and written representations invited by --representations-by DATE.
+    #[arg(long, group = "procedure")]
+    pub warn: bool,
+    /// The Monitoring Officer's decision once representations are in or their date has
+    /// passed: restrict (--review DATE) or --no-restriction.
+    #[arg(long, group = "procedure")]
+    pub decide: bool,
+    /// With --decide: the decision is not to restrict.
+    #[arg(long, requires = "decide")]
+    pub no_restriction: bool,
+    /// With --warn: the last day for written representations.
+    #[arg(long, value_parser = parse_date, requires = "warn")]
+    pub representations_by: Option<NaiveDate>,
     /// Write the letter as PDF here and change nothing.
     #[arg(long)]
     pub preview: Option<PathBuf>,
+    #[command(flatten)]
+    pub by: By,
+}
+
+#[derive(Debug, Args)]
+pub struct DirectorArgs {
+    pub reference: String,
+    /// Mark the case as a complaint about the behaviour of this director or senior
+    /// manager: flagged, and the preset's chooser is alerted.
+    #[arg(long, conflicts_with = "investigator")]
+    pub about: Option<String>,
+    /// The investigator chosen ([[staff]] login): the case may then be assigned to them.
+    #[arg(long, requires = "chosen_by")]
+    pub investigator: Option<String>,
+    /// Who chose the investigator (e.g. "the Chief Executive").
+    #[arg(long)]
+    pub chosen_by: Option<String>,
     #[command(flatten)]
     pub by: By,
 }
@@ -619,24 +663,150 @@ pub fn note(ctx: &Ctx, a: NoteArgs) -> Result<ExitCode> {
 }
 
 pub fn restrict(ctx: &Ctx, a: RestrictArgs) -> Result<ExitCode> {
+    use actions::{Behaviour, Wording};
+    let need = |v: &Option<String>, what: &str| -> Result<String> {
+        v.clone().ok_or_else(|| anyhow::anyhow!("restrict {what}"))
+    };
+    let step = if a.refer {
+        Some(Behaviour::Refer {
+            grounds: a.reason.as_deref().unwrap_or(""),
+        })
+    } else if a.investigate {
+        Some(Behaviour::Investigate)
+    } else if a.warn {
+        let Some(by) = a.representations_by else {
+            anyhow::bail!("restrict --warn needs --representations-by DATE: the last day for written representations");
+        };
+        Some(Behaviour::Warn {
+            level: a.level.as_deref().unwrap_or(""),
+            contact: a.contact.as_deref(),
+            concerns: a.reason.as_deref().unwrap_or(""),
+            by,
+        })
+    } else if a.decide && a.no_restriction {
+        Some(Behaviour::NoRestriction {
+            reasons: a.reason.as_deref(),
+        })
+    } else if a.decide {
+        let Some(review) = a.review else {
+            anyhow::bail!("restrict --decide needs --review DATE (or --no-restriction)");
+        };
+        Some(Behaviour::Restrict {
+            level: a.level.as_deref(),
+            contact: a.contact.as_deref(),
+            review,
+            reasons: a.reason.as_deref(),
+        })
+    } else {
+        None
+    };
+    if let Some(step) = step {
+        let act = |s: &mut Store| {
+            actions::behaviour(
+                s,
+                &ctx.config,
+                ctx.now,
+                &a.by.actor(),
+                &a.email,
+                &step,
+                Wording::Cli,
+            )
+        };
+        if let Some(out) = &a.preview {
+            return previewed(ctx, out, "restrict", |s| act(s).map(drop));
+        }
+        let mut store = ctx.store()?;
+        let n = act(&mut store)?;
+        let done = match step {
+            Behaviour::Refer { .. } => "referred to the Monitoring Officer".to_string(),
+            Behaviour::Investigate => {
+                "told their behaviour is being investigated (letter queued)".to_string()
+            }
+            Behaviour::Warn { level, by, .. } => format!(
+                "{level} considered; written representations invited by {by} (letter queued)"
+            ),
+            Behaviour::Restrict { review, .. } => {
+                format!("restricted until review on {review} (notice queued)")
+            }
+            Behaviour::NoRestriction { .. } => "not restricted".to_string(),
+        };
+        println!("{}: {done} ({n} cases)", a.email);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let level = need(
+        &a.level,
+        "needs --level: letter-only, single-contact or no-response",
+    )?;
+    let reason = need(&a.reason, "needs --reason: the reasons, for the notice")?;
+    let Some(review) = a.review else {
+        anyhow::bail!("restrict needs --review DATE");
+    };
     let r = actions::Restriction {
         email: &a.email,
-        level: &a.level,
-        review: a.review,
-        reasons: &a.reason,
+        level: &level,
+        review,
+        reasons: &reason,
         contact: a.contact.as_deref(),
+        immediate: a.immediate.as_deref(),
     };
     if let Some(out) = &a.preview {
         return previewed(ctx, out, "restrict", |s| {
-            actions::restrict(s, &ctx.config, ctx.now, &a.by.actor(), &r).map(drop)
+            actions::restrict(s, &ctx.config, ctx.now, &a.by.actor(), &r, Wording::Cli).map(drop)
         });
     }
     let mut store = ctx.store()?;
-    let n = actions::restrict(&mut store, &ctx.config, ctx.now, &a.by.actor(), &r)?;
-    println!(
-        "{}: {} until review on {} ({n} cases)",
-        a.email, a.level, a.review
-    );
+    let n = actions::restrict(
+        &mut store,
+        &ctx.config,
+        ctx.now,
+        &a.by.actor(),
+        &r,
+        Wording::Cli,
+    )?;
+    println!("{}: {level} until review on {review} ({n} cases)", a.email);
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn director(ctx: &Ctx, a: DirectorArgs) -> Result<ExitCode> {
+    let mut store = ctx.store()?;
+    let actor = a.by.actor();
+    let case = match (&a.about, &a.investigator) {
+        (Some(about), None) => actions::mark_director(
+            &mut store,
+            &ctx.config,
+            ctx.now,
+            &actor,
+            &a.reference,
+            about,
+        )?,
+        (None, Some(i)) => actions::choose_investigator(
+            &mut store,
+            &ctx.config,
+            ctx.now,
+            &actor,
+            &a.reference,
+            i,
+            a.chosen_by.as_deref().unwrap_or(""),
+        )?,
+        _ => anyhow::bail!(
+            "director needs --about NAME (mark the case) or --investigator NAME --chosen-by WHO"
+        ),
+    };
+    let d = store.director_of(case.id)?;
+    match d {
+        Some(d) => match &d.investigator {
+            None => println!(
+                "{}: about a director or senior manager ({}); waiting for the investigator to be chosen",
+                case.reference, d.about
+            ),
+            Some(i) => println!(
+                "{}: {i} investigates (chosen by {})",
+                case.reference,
+                d.chosen_by.as_deref().unwrap_or("")
+            ),
+        },
+        None => println!("{}", case.reference),
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -117,6 +117,16 @@ fn show_policy(p: &Policy) {
     if !pr.restrictions.is_empty() {
         println!("Contact restrictions: {}", pr.restrictions.join(", "));
     }
+    if pr.behaviour_procedure {
+        println!(
+            "Restrictions follow the Monitoring Officer's procedure: referral, investigation letter, outcome letter inviting representations, decision (immediately only in exceptional circumstances, with the reason)."
+        );
+    }
+    if let Some(who) = &pr.director_investigator {
+        println!(
+            "Complaints about a director or senior manager: {who} chooses the investigator; not assigned until then."
+        );
+    }
     if pr.pause_allowed {
         println!("Deadlines may be paused by an officer, with a reason.");
     }

@@ -25,11 +25,12 @@ pub enum Kind {
     OutOfScopeRedirect,
     SurveyInvitation,
     RestrictionNotice,
+    BehaviourProcedure,
     ManagerDigest,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 15] = [
+    pub const ALL: [Kind; 16] = [
         Kind::Acknowledgement,
         Kind::Holding,
         Kind::Extension,
@@ -44,6 +45,7 @@ impl Kind {
         Kind::OutOfScopeRedirect,
         Kind::SurveyInvitation,
         Kind::RestrictionNotice,
+        Kind::BehaviourProcedure,
         Kind::ManagerDigest,
     ];
 
@@ -64,6 +66,7 @@ impl Kind {
             Kind::OutOfScopeRedirect => "out-of-scope-redirect",
             Kind::SurveyInvitation => "survey-invitation",
             Kind::RestrictionNotice => "restriction-notice",
+            Kind::BehaviourProcedure => "behaviour-procedure",
             Kind::ManagerDigest => "manager-digest",
         }
     }
@@ -95,6 +98,7 @@ impl Kind {
             Kind::OutOfScopeRedirect => include_str!("../../templates/out-of-scope-redirect.tera"),
             Kind::SurveyInvitation => include_str!("../../templates/survey-invitation.tera"),
             Kind::RestrictionNotice => include_str!("../../templates/restriction-notice.tera"),
+            Kind::BehaviourProcedure => include_str!("../../templates/behaviour-procedure.tera"),
             Kind::ManagerDigest => include_str!("../../templates/manager-digest.tera"),
         }
     }
@@ -248,6 +252,32 @@ pub enum Content {
         /// The single point of contact.
         #[serde(skip_serializing_if = "Option::is_none")]
         contact: Option<String>,
+        /// The Monitoring Officer's decision at the end of the unreasonable-behaviour
+        /// procedure (seed 002 l.330-332): the letter says representations were
+        /// considered and names the right to complain to the Ombudsman.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        after_procedure: bool,
+        /// With `after_procedure`: whether the customer sent written representations.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        representations_received: bool,
+    },
+    /// A step of the Monitoring Officer's unreasonable-behaviour procedure (seed 002
+    /// l.313-332). step: investigation (the customer told their behaviour is being
+    /// investigated) | warning (the concerns, the restriction considered, representations
+    /// invited by a date) | no-restriction (the decision not to restrict).
+    BehaviourProcedure {
+        step: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        concerns: Option<String>,
+        /// The restriction considered: single-contact | letter-only | no-response.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        restriction: Option<String>,
+        /// With single-contact: the contact, as letters name them.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        contact: Option<String>,
+        /// The last day for written representations.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        representations_by: Option<NaiveDate>,
     },
     ManagerDigest(Digest),
 }
@@ -269,6 +299,7 @@ impl Content {
             Content::OutOfScopeRedirect { .. } => Kind::OutOfScopeRedirect,
             Content::SurveyInvitation { .. } => Kind::SurveyInvitation,
             Content::RestrictionNotice { .. } => Kind::RestrictionNotice,
+            Content::BehaviourProcedure { .. } => Kind::BehaviourProcedure,
             Content::ManagerDigest(_) => Kind::ManagerDigest,
         }
     }

@@ -550,6 +550,7 @@ pub(crate) fn apply_plan(tx: &Connection, case: &Case, plan: &Plan, by: &Author)
                 | Write::Flag(_)
                 | Write::Notify { .. }
                 | Write::Triaged(_)
+                | Write::Director(_)
         ) {
             super::freeze_pending_letters(tx, case.id)?;
         }
@@ -650,6 +651,7 @@ pub(crate) fn apply_plan(tx: &Connection, case: &Case, plan: &Plan, by: &Author)
                 tx.prepare_cached("UPDATE cases SET kind = ?2 WHERE id = ?1")?
                     .execute(params![case.id, kind.as_str()])?;
             }
+            Write::Director(step) => super::directors::write(tx, case.id, step, by)?,
             Write::Triaged(resolution) => {
                 super::intake::resolve_suggestion(tx, case.id, resolution, by.actor, by.at)?
             }

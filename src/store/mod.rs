@@ -42,6 +42,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/28_user_names_nocase.sql"),
     include_str!("migrations/29_throttle_and_claims.sql"),
     include_str!("migrations/30_latest_responses.sql"),
+    include_str!("migrations/31_behaviour_and_directors.sql"),
 ];
 
 /// How long a statement waits for another connection's write lock before it fails.
@@ -532,6 +533,7 @@ fn request_letter(conn: &Connection, req: &LetterRequest) -> Result<i64> {
 mod cases;
 mod customers;
 mod deadlines;
+mod directors;
 mod events;
 pub mod intake;
 mod pauses;
@@ -540,7 +542,7 @@ mod search;
 mod steps;
 use cases::{create_case_with, find_case_on, flag_case};
 pub use cases::{Author, CaseField, CaseFilter, NewCase};
-pub use customers::{CustomerEdit, CustomerKey};
+pub use customers::{Considered, CustomerEdit, CustomerKey, RestrictIn};
 use deadlines::hold_for_letter;
 use events::insert_event;
 pub use events::EventRow;

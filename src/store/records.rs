@@ -443,6 +443,17 @@ impl Store {
             "DELETE FROM representatives WHERE case_id IN (SELECT id FROM erase_set)",
             [],
         )?;
+        // Whom a complaint about a director named, and a behaviour procedure's grounds.
+        tx.execute(
+            "DELETE FROM director_complaints WHERE case_id IN (SELECT id FROM erase_set)",
+            [],
+        )?;
+        tx.execute(
+            "DELETE FROM behaviour_procedures WHERE customer_id IN (SELECT id FROM erase_customers)
+               AND NOT EXISTS (SELECT 1 FROM cases c WHERE c.customer_id = behaviour_procedures.customer_id
+                               AND c.id NOT IN (SELECT id FROM erase_set))",
+            [],
+        )?;
         tx.execute(
             "UPDATE triage_suggestions SET reason = '[erased]', letter_data = '{}'
              WHERE case_id IN (SELECT id FROM erase_set)",

@@ -37,6 +37,8 @@ pub(crate) fn banner(done: &str) -> Option<&'static str> {
         "close" => "The case was closed.",
         "reopen" => "The case was reopened.",
         "restrict" => "The restriction was recorded.",
+        "behaviour" => "The step of the unreasonable behaviour procedure was recorded.",
+        "director" => "Recorded: a complaint about a director or senior manager.",
         "new" => "The case was opened.",
         "quarantine-attach" => "The message was attached to this case from the quarantine.",
         "quarantine-open" => "The message was opened as this case from the quarantine.",
@@ -298,9 +300,69 @@ fn act(
                     review,
                     reasons: f.get("reason"),
                     contact: f.opt("contact"),
+                    immediate: f.opt("immediate"),
                 },
+                actions::Wording::Desk,
             )?;
         }
+        "behaviour" => {
+            let date = |name: &str, what: &str| {
+                crate::time::parse_iso(f.get(name).trim()).ok_or_else(|| {
+                    refused(format!(
+                        "give {what} as a date in the form YYYY-MM-DD ('{}' is not one)",
+                        f.get(name)
+                    ))
+                })
+            };
+            let step = match f.get("step") {
+                "refer" => actions::Behaviour::Refer {
+                    grounds: f.get("reason"),
+                },
+                "investigate" => actions::Behaviour::Investigate,
+                "warn" => actions::Behaviour::Warn {
+                    level: f.get("level"),
+                    contact: f.opt("contact"),
+                    concerns: f.get("reason"),
+                    by: date("representations_by", "the last day for representations")?,
+                },
+                "restrict" => actions::Behaviour::Restrict {
+                    level: f.opt("level"),
+                    contact: f.opt("contact"),
+                    review: date("review", "the review date")?,
+                    reasons: f.opt("reason"),
+                },
+                "no-restriction" => actions::Behaviour::NoRestriction {
+                    reasons: f.opt("reason"),
+                },
+                other => return Err(refused(format!("'{other}' is not a step of the procedure"))),
+            };
+            actions::behaviour(
+                store,
+                cfg,
+                now,
+                actor,
+                f.get("email"),
+                &step,
+                actions::Wording::Desk,
+            )?;
+        }
+        "director" => match f.get("step") {
+            "mark" => {
+                actions::mark_director(store, cfg, now, actor, r, f.get("about"))?;
+            }
+            "choose" => {
+                actions::choose_investigator(
+                    store,
+                    cfg,
+                    now,
+                    actor,
+                    r,
+                    f.get("investigator"),
+                    f.get("chosen_by"),
+                )?;
+            }
+            other => return Err(refused(format!("'{other}' is not a step"))),
+        },
         _ => return Err(refused(format!("there is no action '{action}'"))),
     }
     Ok(Done::Page(
@@ -313,8 +375,21 @@ fn act(
 }
 
 const ACTIONS: &[&str] = &[
-    "assign", "reply", "extend", "escalate", "decide", "pause", "resume", "classify", "note",
-    "close", "reopen", "restrict", "triage",
+    "assign",
+    "reply",
+    "extend",
+    "escalate",
+    "decide",
+    "pause",
+    "resume",
+    "classify",
+    "note",
+    "close",
+    "reopen",
+    "restrict",
+    "triage",
+    "behaviour",
+    "director",
 ];
 
 /// POST /cases/{reference}/{action}
@@ -332,7 +407,7 @@ pub(crate) async fn action(
             "There is no such action on a case.",
         );
     }
-    if action == "restrict" {
+    if action == "restrict" || action == "behaviour" {
         if let Err(r) = who.require(&app, Role::Manager) {
             return r;
         }

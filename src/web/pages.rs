@@ -149,6 +149,15 @@ struct Choices {
     /// Triage's suggestion, while the case waits to triage.
     triage: Option<Triage>,
     representative: Option<crate::store::intake::Representative>,
+    /// A complaint about a director or senior manager: its mark, and who chooses.
+    director: Option<crate::plan::director::Director>,
+    /// Words in the mail that suggest it is about a director (a hint; a person marks it).
+    director_hint: Vec<&'static str>,
+    director_chooser: Option<String>,
+    /// The customer's unreasonable-behaviour procedure, where the policy has one: in
+    /// words, if one is open.
+    behaviour_procedure: bool,
+    behaviour: Option<String>,
 }
 
 /// Triage's suggestion as the case page shows it.
@@ -302,6 +311,33 @@ pub(crate) async fn case_page(
                         reason: s.reason,
                     }),
                 representative: store.representative(case.id)?,
+                director_hint: match (
+                    &policy.preset.director_investigator,
+                    store.director_of(case.id)?,
+                ) {
+                    (Some(_), None) => {
+                        let text: Vec<&str> = messages
+                            .iter()
+                            .flat_map(|m| [m["subject"].as_str(), m["body"].as_str()])
+                            .flatten()
+                            .collect();
+                        crate::triage::director_hints(&text.join("\n"))
+                    }
+                    _ => Vec::new(),
+                },
+                director: store.director_of(case.id)?,
+                director_chooser: policy.preset.director_investigator.clone(),
+                behaviour_procedure: cfg.policy.preset.behaviour_procedure,
+                behaviour: match case.customer_email.as_deref() {
+                    Some(e) => store.open_behaviour(e)?.map(|(p, _)| {
+                        let mut w = p.step.words().to_string();
+                        if let Some(by) = p.representations_by {
+                            w.push_str(&format!(" by {}", crate::time::iso(by)));
+                        }
+                        w
+                    }),
+                    None => None,
+                },
             };
             Ok(Some((
                 case,
@@ -342,6 +378,11 @@ pub(crate) async fn case_page(
     c.insert("category_label", &choices.category_label);
     c.insert("triage", &choices.triage);
     c.insert("representative", &choices.representative);
+    c.insert("director", &choices.director);
+    c.insert("director_hint", &choices.director_hint);
+    c.insert("director_chooser", &choices.director_chooser);
+    c.insert("behaviour_procedure", &choices.behaviour_procedure);
+    c.insert("behaviour", &choices.behaviour);
     c.insert(
         "attach_hint",
         &format!(

@@ -586,6 +586,8 @@ fn a_letter_only_customers_emailed_complaint_is_held_to_post_until_posted() {
             "2027-05-01",
             "--reason",
             "Monitoring Officer decision",
+            "--immediate",
+            "threats to staff",
         ],
     );
     s.mail(

@@ -12,7 +12,7 @@ fn every_template_renders_for_every_preset() {
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
     assert!(
         r.stdout
-            .contains("ok: 15 templates render for all 6 built-in presets"),
+            .contains("ok: 16 templates render for all 6 built-in presets"),
         "{}",
         r.stdout
     );

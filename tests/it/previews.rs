@@ -172,6 +172,8 @@ fn restrict_preview_is_the_notice_and_restricts_no_one() {
         "2027-06-01",
         "--reason",
         "the number of emails sent to many officers",
+        "--immediate",
+        "threats to staff",
         "--by",
         "bob",
     ];

@@ -55,6 +55,8 @@ fn restrict(contact: &str) -> Vec<String> {
         "2027-06-01",
         "--reason",
         "the volume of emails sent to many officers",
+        "--immediate",
+        "threats to staff",
         "--contact",
         contact,
         "--by",

@@ -894,3 +894,183 @@ fn an_anonymous_complaint_is_recorded_from_the_desk_with_no_letter() {
         .unwrap();
     assert_eq!((kind.as_str(), letters, anonymous), ("complaint", 0, 1));
 }
+
+/// A desk over a site under `policy` holding one complaint from Ivy; its reference.
+fn desk_under(policy: &str, prefix: &str) -> (Desk, String) {
+    let site = crate::site::Site::with(policy, prefix, "[web]\nlisten = \"127.0.0.1:0\"\n");
+    site.mail(
+        "1",
+        "Ivy <ivy@example.org>",
+        "The Director of Place",
+        "I wish to complain about how I was spoken to.",
+        "i1@example.org",
+    );
+    site.run(&now(), &["poll"]);
+    let reference: String = site
+        .db()
+        .query_row("SELECT reference FROM cases", [], |r| r.get(0))
+        .unwrap();
+    (Desk::start(site, "web"), reference)
+}
+
+/// The refusal's line on a page (what the desk shows in its error summary).
+fn refusal(body: &str) -> String {
+    let start = body.find("desk-refusal\">").expect("a refusal") + "desk-refusal\">".len();
+    body[start..start + body[start..].find("</p>").unwrap()].to_string()
+}
+
+#[test]
+fn the_unreasonable_behaviour_form_takes_bath_and_nes_through_the_monitoring_officers_steps() {
+    // Seed 002 l.313-332: referral, the letter that behaviour is being investigated, the
+    // outcome letter inviting representations by a date, then the decision; l.311
+    // immediate action only in exceptional circumstances. The desk names no option.
+    let (desk, reference) = desk_under("bath-and-north-east-somerset", "BNES");
+    let s = desk.admin();
+    let post = |action: &str, fields: &[(&str, &str)]| {
+        let (csrf, version) = page(&desk, &s, &reference);
+        let mut form = vec![("csrf", csrf.as_str()), ("version", version.as_str())];
+        form.extend_from_slice(fields);
+        desk.post(&format!("/cases/{reference}/{action}"), &s, &form)
+    };
+    let shown = desk.get(&format!("/cases/{reference}"), Some(&s)).body;
+    assert!(shown.contains("id=\"behaviour-form\""), "{shown}");
+    assert!(shown.contains("id=\"restrict-immediate\""), "{shown}");
+    // The Restrict form without the exceptional reason: refused in the desk's words.
+    let restrict = [
+        ("email", "ivy@example.org"),
+        ("level", "letter-only"),
+        ("review", "2099-06-01"),
+        ("reason", "abusive calls"),
+    ];
+    let r = post("restrict", &restrict);
+    assert_eq!(r.status, 422, "{}", r.body);
+    let why = refusal(&r.body);
+    assert!(why.contains("Monitoring Officer&#39;s procedure"), "{why}");
+    assert!(!why.contains("--"), "{why}");
+    let step = |fields: &[(&str, &str)]| {
+        let mut f = vec![("email", "ivy@example.org")];
+        f.extend_from_slice(fields);
+        post("behaviour", &f)
+    };
+    let r = step(&[("step", "refer"), ("reason", "abusive telephone calls")]);
+    assert_eq!(r.status, 303, "{}", r.body);
+    let r = step(&[("step", "investigate")]);
+    assert_eq!(r.status, 303, "{}", r.body);
+    let r = step(&[
+        ("step", "warn"),
+        ("level", "letter-only"),
+        ("reason", "abusive telephone calls"),
+        ("representations_by", "2099-01-01"),
+    ]);
+    assert_eq!(r.status, 303, "{}", r.body);
+    let to = r.header("location").unwrap().to_string();
+    let shown = desk.get(&to, Some(&s)).body;
+    assert!(
+        shown.contains("The step of the unreasonable behaviour procedure was recorded."),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("invited to make representations by 2099-01-01"),
+        "{shown}"
+    );
+    // Too early to decide: no representations and the date not reached.
+    let r = step(&[("step", "restrict"), ("review", "2099-06-01")]);
+    assert_eq!(r.status, 422, "{}", r.body);
+    let why = refusal(&r.body);
+    assert!(why.contains("none has arrived"), "{why}");
+    assert!(!why.contains("--"), "{why}");
+    let r = step(&[
+        ("step", "no-restriction"),
+        ("reason", "the calls have stopped"),
+    ]);
+    assert_eq!(r.status, 303, "{}", r.body);
+    let ev = events(&desk, &reference);
+    for kind in [
+        "referred to the Monitoring Officer",
+        "behaviour investigation begun",
+        "restriction considered",
+        "no restriction decided",
+    ] {
+        assert!(
+            ev.iter().any(|(a, k, _)| a == "officer:admin" && k == kind),
+            "{kind}: {ev:?}"
+        );
+    }
+    let kinds: Vec<String> = letters(&desk, &reference)
+        .into_iter()
+        .map(|(k, _)| k)
+        .filter(|k| k == "behaviour-procedure")
+        .collect();
+    assert_eq!(kinds.len(), 3, "investigation, outcome, decision");
+    // In exceptional circumstances, at once with the reason.
+    let mut f = restrict.to_vec();
+    f.push(("immediate", "a threat of violence to staff"));
+    let r = post("restrict", &f);
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert!(events(&desk, &reference)
+        .iter()
+        .any(|(_, k, d)| k == "contact restricted"
+            && d.as_deref()
+                .unwrap_or("")
+                .contains("exceptional circumstances: a threat of violence to staff")));
+}
+
+#[test]
+fn the_director_form_marks_a_north_norfolk_case_and_records_the_investigator_chosen() {
+    // Seed 004 l.424: the Chief Executive or Leader of the Council advises who
+    // investigates a complaint about a Director or Senior Manager.
+    let (desk, reference) = desk_under("north-norfolk", "NNDC");
+    let s = desk.admin();
+    // The mail's subject names "The Director of Place": a hint, nothing marked yet.
+    let shown = desk.get(&format!("/cases/{reference}"), Some(&s)).body;
+    assert!(shown.contains("id=\"director-hint\""), "{shown}");
+    assert!(!shown.contains("id=\"director\""), "{shown}");
+    let post = |action: &str, fields: &[(&str, &str)]| {
+        let (csrf, version) = page(&desk, &s, &reference);
+        let mut form = vec![("csrf", csrf.as_str()), ("version", version.as_str())];
+        form.extend_from_slice(fields);
+        desk.post(&format!("/cases/{reference}/{action}"), &s, &form)
+    };
+    let r = post(
+        "director",
+        &[("step", "mark"), ("about", "Jane Roe, Director of Place")],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    let to = r.header("location").unwrap().to_string();
+    let shown = desk.get(&to, Some(&s)).body;
+    assert!(shown.contains("id=\"director\""), "{shown}");
+    assert!(
+        shown.contains(
+            "Waiting for the Chief Executive or Leader of the Council to choose who investigates"
+        ),
+        "{shown}"
+    );
+    // Not assigned before the choice, in words with no option in them.
+    let r = post("assign", &[("officer", "ann")]);
+    assert_eq!(r.status, 422, "{}", r.body);
+    let why = refusal(&r.body);
+    assert!(
+        why.contains("assigned only once the investigator is chosen"),
+        "{why}"
+    );
+    assert!(!why.contains("--"), "{why}");
+    let r = post(
+        "director",
+        &[
+            ("step", "choose"),
+            ("investigator", "bob"),
+            ("chosen_by", "the Leader of the Council"),
+        ],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert!(events(&desk, &reference)
+        .iter()
+        .any(|(a, k, d)| a == "officer:admin"
+            && k == "investigator chosen"
+            && d.as_deref()
+                .unwrap_or("")
+                .contains("bob chosen by the Leader of the Council")));
+    let r = post("assign", &[("officer", "bob")]);
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(desk.site.case(&now(), &reference)["case"]["officer"], "bob");
+}

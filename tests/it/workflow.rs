@@ -723,6 +723,8 @@ fn a_single_contact_restriction_names_the_contact_and_is_noticed_once() {
             "2027-06-01",
             "--reason",
             "the volume of emails sent to many officers",
+            "--immediate",
+            "threats to staff",
             "--by",
             "bob",
         ];
