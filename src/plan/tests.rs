@@ -41,6 +41,7 @@ pub(crate) fn complaint(policy: &Policy, stage: usize, state: State) -> Case {
         flagged: None,
         letters_by_post: false,
         next_due: None,
+        awaiting_approval: false,
         facts: FactsRow {
             received_on: Some(day(2026, 11, 2)),
             ..FactsRow::default()

@@ -42,6 +42,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/28_user_names_nocase.sql"),
     include_str!("migrations/29_throttle_and_claims.sql"),
     include_str!("migrations/30_latest_responses.sql"),
+    include_str!("migrations/32_approval_and_learning.sql"),
 ];
 
 /// How long a statement waits for another connection's write lock before it fails.
@@ -529,6 +530,7 @@ pub fn request_letter(conn: &Connection, req: &LetterRequest) -> Result<i64> {
     Ok(id)
 }
 
+mod approvals;
 mod cases;
 mod customers;
 mod deadlines;
@@ -540,6 +542,7 @@ mod search;
 mod steps;
 pub(crate) use cases::{create_case_with, find_case_on, flag_case};
 pub use cases::{Author, CaseField, CaseFilter, NewCase};
+pub use approvals::{LearningRow, WaitingRow};
 pub use customers::{CustomerEdit, CustomerKey};
 pub(crate) use deadlines::hold_for_letter;
 pub(crate) use events::insert_event;

@@ -26,6 +26,10 @@ pub(crate) fn banner(done: &str) -> Option<&'static str> {
     Some(match done {
         "assign" => "The case was assigned.",
         "reply" => "The reply was queued to send.",
+        "awaiting" => "The reply waits for approval: it is not sent until it is approved.",
+        "approve" => "The response was approved and queued to send.",
+        "return" => "The response was returned to the officer who wrote it, unsent.",
+        "learning" => "The learning was recorded.",
         "extend" => "The deadline was extended and the letter queued.",
         "escalate" => "The case moved to the next stage.",
         "decide" => "The decision was recorded.",
@@ -201,6 +205,11 @@ fn act(
                 apology: f.opt("apology").map(str::to_string),
                 remedy: f.opt("remedy").map(str::to_string),
                 enclosures,
+                serious: f.opt("serious").is_some(),
+                learning: crate::plan::Learnt::from_parts(
+                    f.opt("learning"),
+                    f.opt("learning_action"),
+                )?,
             };
             if f.get("action") == "preview" {
                 let letters = actions::preview(store, cfg, now, |s| {
@@ -212,7 +221,20 @@ fn act(
                     .ok_or_else(|| refused("reply sends no letter here: nothing to preview"))?;
                 return Ok(Done::Pdf(first.pdf));
             }
-            actions::reply(store, cfg, now, actor, r, &reply)?;
+            if actions::reply(store, cfg, now, actor, r, &reply)?.awaiting_approval {
+                return Ok(Done::Page("awaiting"));
+            }
+        }
+        "approve" => {
+            actions::approve(store, cfg, now, actor, r)?;
+        }
+        "return" => {
+            actions::return_response(store, cfg, now, actor, r, f.get("reason"))?;
+        }
+        "learning" => {
+            let l = crate::plan::Learnt::from_parts(f.opt("learning"), f.opt("learning_action"))?
+                .ok_or_else(|| refused("write what was learnt and the action taken"))?;
+            actions::learning(store, cfg, now, actor, r, &l)?;
         }
         "extend" => {
             let days: u32 = f
@@ -251,7 +273,9 @@ fn act(
         }
         "decide" => {
             let d = actions::parse_decision(f.get("decision"))?;
-            actions::decide(store, cfg, now, actor, r, d, f.get("reason"))?;
+            let learnt =
+                crate::plan::Learnt::from_parts(f.opt("learning"), f.opt("learning_action"))?;
+            actions::decide_learnt(store, cfg, now, actor, r, d, f.get("reason"), learnt.as_ref())?;
         }
         "pause" => {
             actions::pause(store, cfg, now, actor, r, f.get("reason"))?;
@@ -314,7 +338,7 @@ fn act(
 
 const ACTIONS: &[&str] = &[
     "assign", "reply", "extend", "escalate", "decide", "pause", "resume", "classify", "note",
-    "close", "reopen", "restrict", "triage",
+    "close", "reopen", "restrict", "triage", "approve", "return", "learning",
 ];
 
 /// POST /cases/{reference}/{action}
@@ -332,7 +356,7 @@ pub(crate) async fn action(
             "There is no such action on a case.",
         );
     }
-    if action == "restrict" {
+    if matches!(action.as_str(), "restrict" | "approve" | "return") {
         if let Err(r) = who.require(&app, Role::Manager) {
             return r;
         }
