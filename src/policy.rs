@@ -794,10 +794,7 @@ fn validate(p: &Preset, src: &str, file: &str) -> Result<(), PolicyError> {
             .position(|l| l.trim() == "[approval]")
             .map_or(1, |i| i + 1);
         if a.by.trim().is_empty() {
-            return Err(err(
-                at,
-                "[approval] by (who approves) is empty".into(),
-            ));
+            return Err(err(at, "[approval] by (who approves) is empty".into()));
         }
         for o in &a.outcomes {
             if !p.outcomes.iter().any(|x| x.eq_ignore_ascii_case(o.trim())) {

@@ -200,7 +200,11 @@ pub fn hold(
     };
     // Refused now for whatever would refuse it then.
     super::reply(case, r, policy, cal, today)?;
-    let a = policy.preset.approval.as_ref().expect("needs_approval saw it");
+    let a = policy
+        .preset
+        .approval
+        .as_ref()
+        .expect("needs_approval saw it");
     let reference = &case.reference;
     let what = match &r.outcome {
         Some(o) => format!("{} response ({o})", case.stage),
@@ -255,7 +259,8 @@ pub fn approve(
             reason: None,
         }],
     };
-    p.writes.extend(super::reply(case, r, policy, cal, today)?.writes);
+    p.writes
+        .extend(super::reply(case, r, policy, cal, today)?.writes);
     Ok(p)
 }
 

@@ -523,10 +523,7 @@ pub fn render(r: &Report) -> Result<Vec<u8>> {
         for l in list {
             c.para(
                 8.0,
-                &format!(
-                    "{}: {} Action taken: {}",
-                    l.date, l.learning, l.action
-                ),
+                &format!("{}: {} Action taken: {}", l.date, l.learning, l.action),
             );
         }
     }

@@ -51,8 +51,7 @@ pub(crate) fn await_approval(
         .query_row([case_id], |r| r.get(0))?;
     if waiting {
         return Err(StoreError::Refused(
-            "a response on this case already waits for approval: approve or return it first"
-                .into(),
+            "a response on this case already waits for approval: approve or return it first".into(),
         ));
     }
     tx.prepare_cached(
@@ -133,7 +132,14 @@ pub(crate) fn learnt(
         "INSERT INTO learning (case_id, stage, recorded_on, learning, action, recorded_by)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?
-    .execute(params![case_id, stage, iso(on), learning, action, login(by.actor)])?;
+    .execute(params![
+        case_id,
+        stage,
+        iso(on),
+        learning,
+        action,
+        login(by.actor)
+    ])?;
     insert_event(
         tx,
         case_id,

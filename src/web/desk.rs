@@ -275,7 +275,16 @@ fn act(
             let d = actions::parse_decision(f.get("decision"))?;
             let learnt =
                 crate::plan::Learnt::from_parts(f.opt("learning"), f.opt("learning_action"))?;
-            actions::decide_learnt(store, cfg, now, actor, r, d, f.get("reason"), learnt.as_ref())?;
+            actions::decide_learnt(
+                store,
+                cfg,
+                now,
+                actor,
+                r,
+                d,
+                f.get("reason"),
+                learnt.as_ref(),
+            )?;
         }
         "pause" => {
             actions::pause(store, cfg, now, actor, r, f.get("reason"))?;
