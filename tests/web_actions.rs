@@ -895,3 +895,127 @@ fn an_anonymous_complaint_is_recorded_from_the_desk_with_no_letter() {
         .unwrap();
     assert_eq!((kind.as_str(), letters, anonymous), ("complaint", 0, 1));
 }
+
+#[test]
+fn a_response_waiting_for_approval_is_sent_by_an_approvers_button_exactly_once() {
+    // Seed 003 l.116-118: West Lindsey's Quality Assurance Board agrees responses where
+    // the council is found at fault. ann's upheld reply waits; dee (a manager the
+    // council marks as an approver) approves it from the case page.
+    let site = site::Site::with(
+        "west-lindsey",
+        "WLDC",
+        "[web]\nlisten = \"127.0.0.1:0\"\n\
+         [[staff]]\nname = \"dee\"\nemail = \"dee@council.example\"\napproves = true\n",
+    );
+    site.mail(
+        "1",
+        "Ada <ada@example.org>",
+        "Missed bins",
+        "I wish to complain: my bin was missed again.",
+        "a1@example.org",
+    );
+    site.run(&now(), &["poll"]);
+    let reference: String = site
+        .db()
+        .query_row("SELECT reference FROM cases", [], |r| r.get(0))
+        .unwrap();
+    let desk = Desk::start(site, "web");
+    webkit::add_user(&desk.site, "ann", "officer", "ann's long password");
+    webkit::add_user(&desk.site, "dee", "manager", "dee's long password");
+    let ann = desk.session("ann", "ann's long password");
+    let (csrf, version) = page(&desk, &ann, &reference);
+    let p = desk.get(&format!("/cases/{reference}"), Some(&ann));
+    assert!(
+        p.body
+            .contains("waits for approval by the Quality Assurance Board before it is sent"),
+        "{}",
+        p.body
+    );
+    let r = desk.post(
+        &format!("/cases/{reference}/reply"),
+        &ann,
+        &[
+            ("csrf", &csrf),
+            ("version", &version),
+            ("outcome", "upheld"),
+            ("body", "We missed your bin and have put it right."),
+            (
+                "learning",
+                "Crews missed the close when the driver changed.",
+            ),
+            ("learning_action", "Route sheets list the close."),
+            ("action", "send"),
+        ],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(
+        r.header("location"),
+        Some(format!("/cases/{reference}?done=awaiting").as_str())
+    );
+    let responses = |desk: &Desk| {
+        letters(desk, &reference)
+            .into_iter()
+            .filter(|(k, _)| k == "final-response")
+            .count()
+    };
+    assert_eq!(responses(&desk), 0, "stored, not sent, until approved");
+    // ann sees it waiting, with no button to approve it (an officer).
+    let shown = desk.get(&format!("/cases/{reference}?done=awaiting"), Some(&ann));
+    assert!(shown.body.contains("Awaiting approval"), "{}", shown.body);
+    assert!(shown.body.contains("The reply waits for approval"));
+    assert!(!shown.body.contains("id=\"approve-button\""));
+    let (csrf, version) = page(&desk, &ann, &reference);
+    let r = desk.post(
+        &format!("/cases/{reference}/approve"),
+        &ann,
+        &[("csrf", &csrf), ("version", &version)],
+    );
+    assert_eq!(r.status, 403, "{}", r.body);
+    assert_eq!(responses(&desk), 0);
+    // dee's queue lists it; her case page has the button.
+    let dee = desk.session("dee", "dee's long password");
+    let q = desk.get("/", Some(&dee));
+    assert!(q.body.contains("Responses awaiting approval"), "{}", q.body);
+    assert!(q.body.contains(&reference));
+    let p = desk.get(&format!("/cases/{reference}"), Some(&dee));
+    assert!(p.body.contains("id=\"approve-button\""), "{}", p.body);
+    // No CLI flag or config key in the desk's wording.
+    assert!(!p.body.contains("--return") && !p.body.contains("[[staff]]"));
+    let (csrf, version) = page(&desk, &dee, &reference);
+    let r = desk.post(
+        &format!("/cases/{reference}/approve"),
+        &dee,
+        &[("csrf", &csrf), ("version", &version)],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(
+        r.header("location"),
+        Some(format!("/cases/{reference}?done=approve").as_str())
+    );
+    assert_eq!(responses(&desk), 1);
+    // Pressed again from a fresh page: nothing waits, nothing doubled.
+    let (csrf, version) = page(&desk, &dee, &reference);
+    let r = desk.post(
+        &format!("/cases/{reference}/approve"),
+        &dee,
+        &[("csrf", &csrf), ("version", &version)],
+    );
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(
+        r.body.contains("no response waits for approval"),
+        "{}",
+        r.body
+    );
+    assert_eq!(responses(&desk), 1);
+    let ev = events(&desk, &reference);
+    assert!(
+        ev.iter()
+            .any(|(a, k, _)| a == "officer:dee" && k == "response approved"),
+        "{ev:?}"
+    );
+    assert!(
+        ev.iter()
+            .any(|(a, k, _)| a == "officer:ann" && k == "learning recorded"),
+        "{ev:?}"
+    );
+}

@@ -174,6 +174,25 @@ impl Store {
             .optional()?)
     }
 
+    /// Every response waiting for approval, the oldest first: (reference, stage,
+    /// written by, why, next due date).
+    pub fn waiting_responses(
+        &self,
+    ) -> Result<Vec<(String, String, String, String, Option<String>)>> {
+        let mut st = self.conn.prepare_cached(
+            "SELECT c.reference, a.stage, a.written_by, a.why,
+                    (SELECT MIN(due) FROM deadlines d WHERE d.case_id = c.id AND +d.status = 'open')
+             FROM approvals a JOIN cases c ON c.id = a.case_id
+             WHERE a.status = 'awaiting' ORDER BY a.id",
+        )?;
+        let rows = st
+            .query_map([], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
     /// How many responses on a case have ever waited for approval.
     pub fn approvals_count(&self, case_id: i64) -> Result<i64> {
         Ok(self.conn.query_row(

@@ -61,6 +61,24 @@ pub(crate) async fn queue(State(app): State<Shared>, who: User) -> Response {
         .db(move |store, cfg| {
             let today = crate::calendar::london_date(now);
             let cases = store.queue_cases(&name, QUEUE_LIMIT)?;
+            // Responses written and waiting for approval (for those who approve).
+            let waiting: Vec<serde_json::Value> = store
+                .waiting_responses()?
+                .into_iter()
+                .map(|(reference, stage, by, why, due)| {
+                    serde_json::json!({
+                        "reference": reference,
+                        "stage": stage,
+                        "written_by": by,
+                        "why": why,
+                        "due": due
+                            .as_deref()
+                            .and_then(crate::time::parse_iso)
+                            .map(crate::calendar::show)
+                            .unwrap_or_default(),
+                    })
+                })
+                .collect();
             // Mail waiting for a person to decide triage's suggestion, soonest due first.
             let triage: Vec<TriageRow> = store
                 .to_triage()?
@@ -80,7 +98,7 @@ pub(crate) async fn queue(State(app): State<Shared>, who: User) -> Response {
                 })
                 .collect();
             Ok((
-                triage,
+                (triage, waiting),
                 cases
                     .into_iter()
                     .map(|c| {
@@ -95,7 +113,11 @@ pub(crate) async fn queue(State(app): State<Shared>, who: User) -> Response {
                             subject: c.subject.unwrap_or_default(),
                             kind: c.kind.to_string(),
                             stage: c.stage,
-                            state: c.state.to_string(),
+                            state: if c.awaiting_approval {
+                                format!("{}, awaiting approval", c.state)
+                            } else {
+                                c.state.to_string()
+                            },
                             officer: c.officer.unwrap_or_default(),
                         }
                     })
@@ -103,7 +125,7 @@ pub(crate) async fn queue(State(app): State<Shared>, who: User) -> Response {
             ))
         })
         .await;
-    let (triage, rows) = match rows {
+    let ((triage, waiting), rows) = match rows {
         Ok(r) => r,
         Err(r) => return r,
     };
@@ -125,6 +147,7 @@ pub(crate) async fn queue(State(app): State<Shared>, who: User) -> Response {
     );
     c.insert("limited", &(rows.len() >= QUEUE_LIMIT));
     c.insert("triage", &triage);
+    c.insert("waiting", &waiting);
     app.render("queue.html", &c, StatusCode::OK)
 }
 
@@ -149,6 +172,9 @@ struct Choices {
     /// Triage's suggestion, while the case waits to triage.
     triage: Option<Triage>,
     representative: Option<crate::store::intake::Representative>,
+    /// A response written and waiting for approval, and which responses wait.
+    waiting: Option<crate::store::WaitingRow>,
+    approval: Option<crate::policy::Approval>,
 }
 
 /// Triage's suggestion as the case page shows it.
@@ -302,6 +328,8 @@ pub(crate) async fn case_page(
                         reason: s.reason,
                     }),
                 representative: store.representative(case.id)?,
+                waiting: store.waiting_response(case.id)?,
+                approval: policy.preset.approval.clone(),
             };
             Ok(Some((
                 case,
@@ -342,6 +370,8 @@ pub(crate) async fn case_page(
     c.insert("category_label", &choices.category_label);
     c.insert("triage", &choices.triage);
     c.insert("representative", &choices.representative);
+    c.insert("waiting", &choices.waiting);
+    c.insert("approval", &choices.approval);
     c.insert(
         "attach_hint",
         &format!(
