@@ -133,6 +133,32 @@ pub fn reply(
     reference: &str,
     r: &Reply,
 ) -> Result<Case> {
+    reply_held(store, cfg, now, actor, reference, r, true)
+}
+
+/// The letter a reply would send, for its preview (in [`preview`]'s dry run): as
+/// [`reply`], but a response the policy holds for approval is asked for as if approved,
+/// so the officer sees the letter that will go.
+pub fn reply_preview(
+    store: &mut Store,
+    cfg: &Config,
+    now: DateTime<Utc>,
+    actor: &str,
+    reference: &str,
+    r: &Reply,
+) -> Result<Case> {
+    reply_held(store, cfg, now, actor, reference, r, false)
+}
+
+fn reply_held(
+    store: &mut Store,
+    cfg: &Config,
+    now: DateTime<Utc>,
+    actor: &str,
+    reference: &str,
+    r: &Reply,
+    hold: bool,
+) -> Result<Case> {
     let (case, policy) = load(store, cfg, reference)?;
     plan::enclosure::too_many(r.enclosures.len())?;
     for f in &r.enclosures {
@@ -149,7 +175,7 @@ pub fn reply(
             "{reference}: a response already waits for approval; it must be approved or returned first"
         )));
     }
-    if let Some(officer) = actor.strip_prefix("officer:") {
+    if let Some(officer) = actor.strip_prefix("officer:").filter(|_| hold) {
         let n = store.approvals_count(case.id)? + 1;
         let approvers = approvers(cfg);
         if let Some(p) = plan::approval::hold(

@@ -177,6 +177,19 @@ fn an_upheld_response_waits_for_the_board_and_approval_sends_it_exactly_once() {
     let err = s.fails("2026-12-23T09:00:00Z", &["approve", WL, "--by", "bob"]);
     assert!(err.contains("not among those who approve"), "{err}");
     assert!(responses(&s).is_empty());
+    // dee may look at the letter first: a preview changes nothing.
+    let out = s.run(
+        "2026-12-23T08:55:00Z",
+        &["approve", WL, "--preview", "waiting.pdf", "--by", "dee"],
+    );
+    assert!(out.contains("nothing sent or changed"), "{out}");
+    assert!(std::fs::read(s.path().join("waiting.pdf"))
+        .unwrap()
+        .starts_with(b"%PDF"));
+    assert_eq!(
+        s.case("2026-12-23T08:56:00Z", WL)["case"]["awaiting_approval"],
+        true
+    );
     // Wed 23 Dec 2026: dee approves; it goes, and the deadline is met that day.
     let out = s.run("2026-12-23T09:00:00Z", &["approve", WL, "--by", "dee"]);
     assert!(out.contains("approved"), "{out}");
@@ -338,6 +351,25 @@ fn a_serious_complaint_waits_and_others_go_at_once() {
     );
 
     let s = west_lindsey();
+    // The officer's preview shows the letter that will go once approved.
+    let out = reply(
+        &s,
+        "2026-12-22T09:00:00Z",
+        WL,
+        "ann",
+        &[
+            "--outcome",
+            "not upheld",
+            "--serious",
+            "--preview",
+            "reply.pdf",
+        ],
+    );
+    assert!(out.contains("nothing sent or changed"), "{out}");
+    assert_eq!(
+        s.case("2026-12-22T09:01:00Z", WL)["case"]["awaiting_approval"],
+        false
+    );
     let out = reply(
         &s,
         "2026-12-22T10:00:00Z",

@@ -66,6 +66,9 @@ pub struct ApproveArgs {
     /// instead of approving it.
     #[arg(long = "return", value_name = "REASON")]
     pub give_back: Option<String>,
+    /// Write the waiting letter as PDF here and change nothing.
+    #[arg(long, conflicts_with = "give_back")]
+    pub preview: Option<PathBuf>,
     #[command(flatten)]
     pub by: By,
 }
@@ -384,7 +387,7 @@ pub fn reply(ctx: &Ctx, a: ReplyArgs) -> Result<ExitCode> {
     let actor = a.by.actor();
     if let Some(out) = &a.preview {
         return previewed(ctx, out, "reply", |s| {
-            actions::reply(s, &ctx.config, ctx.now, &actor, &a.reference, &r).map(drop)
+            actions::reply_preview(s, &ctx.config, ctx.now, &actor, &a.reference, &r).map(drop)
         });
     }
     let mut store = ctx.store()?;
@@ -406,8 +409,13 @@ pub fn reply(ctx: &Ctx, a: ReplyArgs) -> Result<ExitCode> {
 }
 
 pub fn approve(ctx: &Ctx, a: ApproveArgs) -> Result<ExitCode> {
-    let mut store = ctx.store()?;
     let actor = a.by.actor();
+    if let Some(out) = &a.preview {
+        return previewed(ctx, out, "approve", |s| {
+            actions::approve(s, &ctx.config, ctx.now, &actor, &a.reference).map(drop)
+        });
+    }
+    let mut store = ctx.store()?;
     match &a.give_back {
         Some(reason) => {
             let c = actions::return_response(

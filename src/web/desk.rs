@@ -213,7 +213,7 @@ fn act(
             };
             if f.get("action") == "preview" {
                 let letters = actions::preview(store, cfg, now, |s| {
-                    actions::reply(s, cfg, now, actor, r, &reply).map(drop)
+                    actions::reply_preview(s, cfg, now, actor, r, &reply).map(drop)
                 })?;
                 let first = letters
                     .into_iter()
@@ -224,6 +224,16 @@ fn act(
             if actions::reply(store, cfg, now, actor, r, &reply)?.awaiting_approval {
                 return Ok(Done::Page("awaiting"));
             }
+        }
+        "approve" if f.get("action") == "preview" => {
+            let letters = actions::preview(store, cfg, now, |s| {
+                actions::approve(s, cfg, now, actor, r).map(drop)
+            })?;
+            let first = letters
+                .into_iter()
+                .next()
+                .ok_or_else(|| refused("the response sends no letter here: nothing to preview"))?;
+            return Ok(Done::Pdf(first.pdf));
         }
         "approve" => {
             actions::approve(store, cfg, now, actor, r)?;
