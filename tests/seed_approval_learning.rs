@@ -111,7 +111,7 @@ fn respond_deadline(v: &serde_json::Value) -> serde_json::Value {
 
 #[test]
 fn an_upheld_response_waits_for_the_board_and_approval_sends_it_exactly_once() {
-    // Seed 003 l.116-118 "The purpose of the Quality Assurance Board is to: ... Agree on
+    // Seed 003 l.116-119 "The purpose of the Quality Assurance Board is to: ... Agree on
     // responses for more serious complaints and those where the Council is found to be
     // at fault." Upheld = the council at fault; with a remedy (l.121 "Agree on suitable
     // and fair remedies for complaints that are upheld").
@@ -228,7 +228,7 @@ fn an_upheld_response_waits_for_the_board_and_approval_sends_it_exactly_once() {
 
 #[test]
 fn a_returned_response_is_not_sent_and_its_writer_is_told_why() {
-    // Seed 003 l.116 "Discuss the details of complaint investigations and findings" and
+    // Seed 003 l.118 "Discuss the details of complaint investigations and findings" and
     // l.121 "Agree on suitable and fair remedies": the Board may send a response back.
     let s = west_lindsey();
     reply(
@@ -307,7 +307,7 @@ fn a_returned_response_is_not_sent_and_its_writer_is_told_why() {
 
 #[test]
 fn an_approver_who_wrote_the_response_cannot_approve_it() {
-    // Seed 003 l.114-117: the Board (several officers, the Customer Experience Officer
+    // Seed 003 l.114-119: the Board (several officers, the Customer Experience Officer
     // among them) agrees responses. Read: the officer who wrote the response is not the
     // one who agrees it, even when they sit on the Board.
     let s = west_lindsey();
@@ -332,7 +332,7 @@ fn an_approver_who_wrote_the_response_cannot_approve_it() {
 
 #[test]
 fn a_serious_complaint_waits_and_others_go_at_once() {
-    // Seed 003 l.117 "Agree on responses for more serious complaints": the officer marks
+    // Seed 003 l.119 "Agree on responses for more serious complaints": the officer marks
     // it serious (`reply --serious`). A response not upheld, with no remedy and not marked
     // serious, is not for the Board: it goes at once.
     let s = west_lindsey();
@@ -495,9 +495,12 @@ fn report(s: &Site, format: &str) -> String {
 #[test]
 fn learning_is_recorded_with_a_response_or_afterwards_and_reported_by_service_without_personal_data(
 ) {
-    // Seed 004 l.466-487 "We also track the learning and changes made as a result of
-    // complaints ... The report will identify trends and highlight any action taken";
-    // 003 l.164 "the learning from complaints will be monitored"; 000 l.205-207.
+    // Seed 000 l.205 "We also track the learning and changes made as a result of
+    // complaints", l.207 "The report will identify trends and highlight any action
+    // taken"; 003 l.164 "the learning from complaints will be monitored by the Quality
+    // Assurance Board"; 004 l.481 "service managers making operational improvements in
+    // response to specific complaints". 003 l.205 "Personal data will be kept anonymous in
+    // producing and sharing information about complaints".
     let s = west_lindsey();
     s.run(
         "2026-12-14T10:00:00Z",

@@ -1,6 +1,6 @@
 //! Responses that wait for approval before they are sent (issue 24, item 11: West
 //! Lindsey's Quality Assurance Board agrees responses where the council is at fault,
-//! serious complaints and remedies, seed 003 l.116-121), and the learning from
+//! serious complaints and remedies, seed 003 l.114-121), and the learning from
 //! complaints (item 13). Pure: the case, the policy and the day in, a [`Plan`] out.
 
 use base64::Engine;
@@ -15,8 +15,8 @@ use crate::policy::Policy;
 /// The longest learning or action text kept (characters).
 pub const LEARNING_MAX: usize = 4000;
 
-/// What was learnt from a complaint, and the action taken (seed 004 l.466-487: "track
-/// the learning and changes made as a result of complaints").
+/// What was learnt from a complaint, and the action taken (seed 000 l.205: "We also
+/// track the learning and changes made as a result of complaints").
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Learnt {
     pub learning: String,
