@@ -513,7 +513,7 @@ pub fn decide(
                     Some(format!(
                         "{reference}: {stage} response due {}; mailed {}",
                         iso(due),
-                        mailed(&to)
+                        mailed(to)
                     )),
                 ));
             }

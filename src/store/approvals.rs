@@ -21,6 +21,16 @@ pub struct WaitingRow {
     pub written_at: String,
 }
 
+/// A case with a response waiting for approval, as the desk's queue lists it.
+#[derive(Debug, Clone, Serialize)]
+pub struct WaitingCase {
+    pub reference: String,
+    pub stage: String,
+    pub written_by: String,
+    pub why: String,
+    pub next_due: Option<String>,
+}
+
 /// One piece of learning from a complaint, for the report: no customer field.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct LearningRow {
@@ -174,11 +184,8 @@ impl Store {
             .optional()?)
     }
 
-    /// Every response waiting for approval, the oldest first: (reference, stage,
-    /// written by, why, next due date).
-    pub fn waiting_responses(
-        &self,
-    ) -> Result<Vec<(String, String, String, String, Option<String>)>> {
+    /// Every response waiting for approval, the oldest first.
+    pub fn waiting_responses(&self) -> Result<Vec<WaitingCase>> {
         let mut st = self.conn.prepare_cached(
             "SELECT c.reference, a.stage, a.written_by, a.why,
                     (SELECT MIN(due) FROM deadlines d WHERE d.case_id = c.id AND +d.status = 'open')
@@ -187,7 +194,13 @@ impl Store {
         )?;
         let rows = st
             .query_map([], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+                Ok(WaitingCase {
+                    reference: r.get(0)?,
+                    stage: r.get(1)?,
+                    written_by: r.get(2)?,
+                    why: r.get(3)?,
+                    next_due: r.get(4)?,
+                })
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)

@@ -65,13 +65,13 @@ pub(crate) async fn queue(State(app): State<Shared>, who: User) -> Response {
             let waiting: Vec<serde_json::Value> = store
                 .waiting_responses()?
                 .into_iter()
-                .map(|(reference, stage, by, why, due)| {
+                .map(|w| {
                     serde_json::json!({
-                        "reference": reference,
-                        "stage": stage,
-                        "written_by": by,
-                        "why": why,
-                        "due": due
+                        "reference": w.reference,
+                        "stage": w.stage,
+                        "written_by": w.written_by,
+                        "why": w.why,
+                        "due": w.next_due
                             .as_deref()
                             .and_then(crate::time::parse_iso)
                             .map(crate::calendar::show)
