@@ -643,3 +643,55 @@ fn learning_is_recorded_with_a_response_or_afterwards_and_reported_by_service_wi
         "{jan}"
     );
 }
+
+#[test]
+fn a_review_decision_takes_the_learning_too_and_policy_show_names_the_board() {
+    // Seed 000 l.205 "We also track the learning and changes made as a result of
+    // complaints": at any step that answers the resident, a review decision included.
+    let s = Site::bath_case_answered(BOARD);
+    let r = "BNES-2026-00001";
+    s.run("2026-11-05T09:00:00Z", &["escalate", r, "--by", "ann"]);
+    s.run(
+        "2026-11-06T09:00:00Z",
+        &[
+            "decide",
+            r,
+            "--decision",
+            "accept",
+            "--reason",
+            "We will review the cleaning.",
+            "--learning",
+            "Graffiti reports were not passed to the contractor.",
+            "--action",
+            "Reports now go to the contractor the same day.",
+            "--by",
+            "bob",
+        ],
+    );
+    let v = s.case("2026-11-06T10:00:00Z", r);
+    let learnt = v["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == "learning recorded")
+        .unwrap_or_else(|| panic!("{v}"))
+        .clone();
+    assert_eq!(learnt["actor"], "officer:bob");
+    let text = s.run("2026-12-01T09:00:00Z", &["report", "--period", "2026-11"]);
+    assert!(
+        text.contains("- 2026-11-06: Graffiti reports were not passed to the contractor. Action taken: Reports now go to the contractor the same day."),
+        "{text}"
+    );
+    assert!(!text.contains("Ivy") && !text.contains("ivy@") && !text.contains("BNES-2026"));
+    // Seed 003 l.119, l.121: `policy show` says which responses wait, and for whom.
+    let shown = s.run("2026-12-01T09:00:00Z", &["policy", "show", "west-lindsey"]);
+    assert!(
+        shown.contains("Approval before sending: responses with outcome upheld, a remedy offered, marked serious wait for the Quality Assurance Board"),
+        "{shown}"
+    );
+    let bath = s.run(
+        "2026-12-01T09:00:00Z",
+        &["policy", "show", "bath-and-north-east-somerset"],
+    );
+    assert!(!bath.contains("Approval before sending"));
+}
