@@ -195,6 +195,18 @@ fn reply_held(
     write(store, cfg, &case, &p, actor, now)
 }
 
+/// A case with a response waiting for approval is not closed under it: the approver
+/// approves or returns the response first, so nothing waits on a closed case.
+fn not_waiting(case: &Case, doing: &str) -> Result<()> {
+    if case.awaiting_approval {
+        return Err(refused(format!(
+            "{}: a response waits for approval; it must be approved or returned before the case is {doing}",
+            case.reference
+        )));
+    }
+    Ok(())
+}
+
 /// Who is mailed when a response waits for approval: the approvers
 /// ([`Config::approvers`]), else as for what no officer owns.
 pub fn approvers(cfg: &Config) -> Vec<(String, String)> {
@@ -534,6 +546,7 @@ pub fn close(
     note: Option<&str>,
 ) -> Result<Case> {
     let (case, policy) = load(store, cfg, reference)?;
+    not_waiting(&case, "closed")?;
     let p = plan::plan(
         &case,
         Action::Close(reason),
@@ -556,6 +569,7 @@ pub fn exclude(
     id: &str,
 ) -> Result<Case> {
     let (case, policy) = load(store, cfg, reference)?;
+    not_waiting(&case, "closed")?;
     let p = plan::exclude(&case, id, policy, &cfg.calendar, london_date(now))?;
     write(store, cfg, &case, &p, actor, now)
 }

@@ -400,6 +400,29 @@ fn a_serious_complaint_waits_and_others_go_at_once() {
         ],
     );
     assert!(err.contains("already waits for approval"), "{err}");
+    // Nor is the case closed under it: the Board decides first.
+    let err = s.fails(
+        "2026-12-22T10:30:00Z",
+        &["close", WL, "--reason", "withdrawn", "--by", "ann"],
+    );
+    assert!(err.contains("must be approved or returned"), "{err}");
+    s.run(
+        "2026-12-22T11:00:00Z",
+        &[
+            "approve",
+            WL,
+            "--return",
+            "The resident has withdrawn.",
+            "--by",
+            "dee",
+        ],
+    );
+    s.run(
+        "2026-12-22T11:05:00Z",
+        &["close", WL, "--reason", "withdrawn", "--by", "ann"],
+    );
+    s.run("2026-12-22T11:10:00Z", &["send"]);
+    assert!(responses(&s).is_empty());
 }
 
 #[test]
