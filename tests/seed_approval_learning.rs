@@ -155,6 +155,16 @@ fn an_upheld_response_waits_for_the_board_and_approval_sends_it_exactly_once() {
         )
         .unwrap();
     assert_eq!(db, 0, "no letter is asked for before approval");
+    // What waits is held about the resident: a subject access export includes it.
+    s.run(
+        "2026-12-22T10:06:00Z",
+        &["export", "--email", "qzm@example.org", "--out", "sar"],
+    );
+    let index = std::fs::read_to_string(s.path().join("sar/index.json")).unwrap();
+    assert!(
+        index.contains("A credit of £20 on your account."),
+        "{index}"
+    );
     // The case shows it: `case` and the `cases` listing.
     let shown = s.run("2026-12-22T10:10:00Z", &["case", WL]);
     assert!(shown.contains("awaiting approval"), "{shown}");
