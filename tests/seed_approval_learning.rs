@@ -675,6 +675,15 @@ fn learning_is_recorded_with_a_response_or_afterwards_and_reported_by_service_wi
         jan.contains("Learning from complaints\nNone recorded in the period."),
         "{jan}"
     );
+    // Erased with its case (seed 003 l.205: kept 3 years; the officers' words about the
+    // case go with it): WLDC-2026-00001, closed by its response on Tue 15 Dec 2026, is
+    // erased from Sat 15 Dec 2029 (3 years after the close); the other case, still open,
+    // keeps its learning.
+    s.run("2029-12-20T09:00:00Z", &["retention"]);
+    let later = report(&s, "text");
+    assert!(!later.contains("Crews skipped"), "{later}");
+    assert!(!later.contains("[erased]"), "{later}");
+    assert!(later.contains("Bills were printed"), "{later}");
 }
 
 #[test]
