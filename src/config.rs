@@ -680,10 +680,12 @@ impl Config {
         }
     }
 
-    /// Whether `name` may approve responses: one of [`Config::approvers`]; with no
-    /// staff list at all, anyone (who did not write the response).
+    /// Whether `name` may approve responses: one of [`Config::approvers`]; with none
+    /// (no staff list, or nobody marked and no managers), anyone (who did not write the
+    /// response), so a held response is never stuck.
     pub fn may_approve(&self, name: &str) -> bool {
-        self.staff.is_empty() || self.approvers().iter().any(|s| s.name == name)
+        let approvers = self.approvers();
+        approvers.is_empty() || approvers.iter().any(|s| s.name == name)
     }
 
     /// Who hears at once of a possible safeguarding concern, as (name, address): the
