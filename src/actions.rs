@@ -134,6 +134,32 @@ pub fn reply(
     reference: &str,
     r: &Reply,
 ) -> Result<Case> {
+    reply_held(store, cfg, now, actor, reference, r, true)
+}
+
+/// The letter a reply would send, for its preview (in [`preview`]'s dry run): as
+/// [`reply`], but a response the policy holds for approval is asked for as if approved,
+/// so the officer sees the letter that will go.
+pub fn reply_preview(
+    store: &mut Store,
+    cfg: &Config,
+    now: DateTime<Utc>,
+    actor: &str,
+    reference: &str,
+    r: &Reply,
+) -> Result<Case> {
+    reply_held(store, cfg, now, actor, reference, r, false)
+}
+
+fn reply_held(
+    store: &mut Store,
+    cfg: &Config,
+    now: DateTime<Utc>,
+    actor: &str,
+    reference: &str,
+    r: &Reply,
+    hold: bool,
+) -> Result<Case> {
     let (case, policy) = load(store, cfg, reference)?;
     plan::enclosure::too_many(r.enclosures.len())?;
     for f in &r.enclosures {
@@ -145,7 +171,143 @@ pub fn reply(
     }
     plan::enclosure::check_total(&r.enclosures, cfg.letters.max_letter_attachment_bytes)?;
     independent(store, &case, policy, actor, "respond")?;
+    if case.awaiting_approval {
+        return Err(refused(format!(
+            "{reference}: a response already waits for approval; it must be approved or returned first"
+        )));
+    }
+    if let Some(officer) = actor.strip_prefix("officer:").filter(|_| hold) {
+        let n = store.approvals_count(case.id)? + 1;
+        let approvers = approvers(cfg);
+        if let Some(p) = plan::approval::hold(
+            &case,
+            r,
+            policy,
+            &cfg.calendar,
+            london_date(now),
+            officer,
+            &approvers,
+            n,
+        )? {
+            return write(store, cfg, &case, &p, actor, now);
+        }
+    }
     let p = plan::reply(&case, r, policy, &cfg.calendar, london_date(now))?;
+    write(store, cfg, &case, &p, actor, now)
+}
+
+/// A case with a response waiting for approval is not closed under it: the approver
+/// approves or returns the response first, so nothing waits on a closed case.
+fn not_waiting(case: &Case, doing: &str) -> Result<()> {
+    if case.awaiting_approval {
+        return Err(refused(format!(
+            "{}: a response waits for approval; it must be approved or returned before the case is {doing}",
+            case.reference
+        )));
+    }
+    Ok(())
+}
+
+/// Who is mailed when a response waits for approval: the approvers
+/// ([`Config::approvers`]), else as for what no officer owns.
+pub fn approvers(cfg: &Config) -> Vec<(String, String)> {
+    cfg.approver_recipients()
+}
+
+/// The response waiting on a case, and who may decide it: refused when none waits,
+/// when `approver` wrote it, or is not one of those who approve.
+fn waiting_for(
+    store: &Store,
+    cfg: &Config,
+    case: &Case,
+    policy: &Policy,
+    approver: &str,
+) -> Result<store::WaitingRow> {
+    let Some(w) = store.waiting_response(case.id)? else {
+        return Err(refused(format!(
+            "{}: no response waits for approval",
+            case.reference
+        )));
+    };
+    let who = policy
+        .preset
+        .approval
+        .as_ref()
+        .map_or("an approver", |a| a.by.as_str());
+    if w.written_by == approver {
+        return Err(refused(format!(
+            "{}: {approver} wrote this response, so cannot approve or return it: it needs another member of {who}",
+            case.reference
+        )));
+    }
+    if !cfg.may_approve(approver) {
+        let names: Vec<String> = cfg.approvers().iter().map(|s| s.name.clone()).collect();
+        return Err(refused(format!(
+            "{}: {approver} is not among those who approve responses for {who} ({})",
+            case.reference,
+            names.join(", ")
+        )));
+    }
+    Ok(w)
+}
+
+/// `approve REF --by NAME`: the waiting response approved and sent, exactly once, in
+/// the name of the officer who wrote it (its letter asked for now; the response
+/// deadline met today, the day it goes).
+pub fn approve(
+    store: &mut Store,
+    cfg: &Config,
+    now: DateTime<Utc>,
+    actor: &str,
+    reference: &str,
+) -> Result<Case> {
+    let (case, policy) = load(store, cfg, reference)?;
+    let approver = actor.strip_prefix("officer:").unwrap_or(actor);
+    let w = waiting_for(store, cfg, &case, policy, approver)?;
+    let r = plan::approval::Waiting::reply_from_json(&w.response)?;
+    let writer = format!("officer:{}", w.written_by);
+    independent(store, &case, policy, &writer, "respond")?;
+    let p = plan::approval::approve(
+        &case,
+        w.id,
+        &r,
+        approver,
+        policy,
+        &cfg.calendar,
+        london_date(now),
+    )?;
+    write(store, cfg, &case, &p, &writer, now)
+}
+
+/// `approve REF --return REASON --by NAME`: the waiting response returned, unsent, with
+/// the reason; the officer who wrote it is told.
+pub fn return_response(
+    store: &mut Store,
+    cfg: &Config,
+    now: DateTime<Utc>,
+    actor: &str,
+    reference: &str,
+    reason: &str,
+) -> Result<Case> {
+    let (case, policy) = load(store, cfg, reference)?;
+    let approver = actor.strip_prefix("officer:").unwrap_or(actor);
+    let w = waiting_for(store, cfg, &case, policy, approver)?;
+    let to = crate::sweep::alert_to(cfg, &[w.written_by.as_str()]);
+    let p = plan::approval::give_back(&case, w.id, approver, reason, &w.written_by, &to)?;
+    write(store, cfg, &case, &p, actor, now)
+}
+
+/// `learning REF --learning TEXT --action TEXT`: what was learnt, recorded afterwards.
+pub fn learning(
+    store: &mut Store,
+    cfg: &Config,
+    now: DateTime<Utc>,
+    actor: &str,
+    reference: &str,
+    l: &plan::Learnt,
+) -> Result<Case> {
+    let (case, _) = load(store, cfg, reference)?;
+    let p = plan::approval::learning(&case, l, london_date(now))?;
     write(store, cfg, &case, &p, actor, now)
 }
 
@@ -350,9 +512,27 @@ pub fn decide(
     d: Decision,
     reasons: &str,
 ) -> Result<Case> {
+    decide_learnt(store, cfg, now, actor, reference, d, reasons, None)
+}
+
+/// [`decide`], with the learning recorded alongside.
+#[allow(clippy::too_many_arguments)]
+pub fn decide_learnt(
+    store: &mut Store,
+    cfg: &Config,
+    now: DateTime<Utc>,
+    actor: &str,
+    reference: &str,
+    d: Decision,
+    reasons: &str,
+    learnt: Option<&plan::Learnt>,
+) -> Result<Case> {
     let (case, policy) = load(store, cfg, reference)?;
     independent(store, &case, policy, actor, "decide")?;
-    let p = plan::decide(&case, d, reasons, policy, &cfg.calendar, london_date(now))?;
+    let mut p = plan::decide(&case, d, reasons, policy, &cfg.calendar, london_date(now))?;
+    if let Some(l) = learnt {
+        p.push(l.write(&case.stage, london_date(now))?);
+    }
     write(store, cfg, &case, &p, actor, now)
 }
 
@@ -367,6 +547,7 @@ pub fn close(
     note: Option<&str>,
 ) -> Result<Case> {
     let (case, policy) = load(store, cfg, reference)?;
+    not_waiting(&case, "closed")?;
     let p = plan::plan(
         &case,
         Action::Close(reason),
@@ -389,6 +570,7 @@ pub fn exclude(
     id: &str,
 ) -> Result<Case> {
     let (case, policy) = load(store, cfg, reference)?;
+    not_waiting(&case, "closed")?;
     let p = plan::exclude(&case, id, policy, &cfg.calendar, london_date(now))?;
     write(store, cfg, &case, &p, actor, now)
 }

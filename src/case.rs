@@ -254,6 +254,9 @@ pub struct Case {
     pub letters_by_post: bool,
     /// The earliest open deadline, if any.
     pub next_due: Option<String>,
+    /// A response is written and waits for approval before it is sent (the policy's
+    /// `[approval]`).
+    pub awaiting_approval: bool,
     #[serde(skip)]
     pub facts: FactsRow,
 }

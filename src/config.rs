@@ -607,6 +607,10 @@ pub struct Staff {
     /// Their job title, after the name in letters ("Customer Feedback Officer").
     #[serde(default)]
     pub job_title: Option<String>,
+    /// May approve the responses the policy holds for approval (`[approval]` in the
+    /// preset; `redress approve`). With nobody marked, the managers approve.
+    #[serde(default)]
+    pub approves: bool,
 }
 
 impl Staff {
@@ -635,6 +639,40 @@ impl Config {
                     .any(|o| o.manager.as_deref() == Some(&s.name))
             })
             .collect()
+    }
+
+    /// Who may approve a response the policy holds for approval: the staff marked
+    /// `approves = true`, else every manager in the staff list.
+    pub fn approvers(&self) -> Vec<&Staff> {
+        let marked: Vec<&Staff> = self.staff.iter().filter(|s| s.approves).collect();
+        if marked.is_empty() {
+            self.managers()
+        } else {
+            marked
+        }
+    }
+
+    /// Who is mailed when a response waits for approval, as (name, address): the
+    /// approvers, else as for what no officer owns ([`Config::duty_recipients`]).
+    pub fn approver_recipients(&self) -> Vec<(String, String)> {
+        let named: Vec<(String, String)> = self
+            .approvers()
+            .into_iter()
+            .map(|s| (s.name.clone(), s.email.clone()))
+            .collect();
+        if named.is_empty() {
+            self.duty_recipients()
+        } else {
+            named
+        }
+    }
+
+    /// Whether `name` may approve responses: one of [`Config::approvers`]; with none
+    /// (no staff list, or nobody marked and no managers), anyone (who did not write the
+    /// response), so a held response is never stuck.
+    pub fn may_approve(&self, name: &str) -> bool {
+        let approvers = self.approvers();
+        approvers.is_empty() || approvers.iter().any(|s| s.name == name)
     }
 
     /// Who hears at once of a possible safeguarding concern, as (name, address): the

@@ -13,9 +13,11 @@ use crate::deadline::{self, Due, Facts};
 use crate::letter::kind::{self as letter, Content};
 use crate::policy::{CouncilEntry, Policy};
 
+pub mod approval;
 pub mod behaviour;
 pub mod director;
 pub mod enclosure;
+pub use approval::Learnt;
 pub use enclosure::Enclosure;
 
 /// Why an action was refused (or the store failed underneath it). The text is what the
@@ -195,6 +197,28 @@ pub enum Write {
     /// The case is about a director or senior manager: marked, or its investigator
     /// chosen ([`director`]).
     Director(director::Step),
+    /// A response kept, unsent, until an approver approves it (the policy's
+    /// `[approval]`): `response` as the officer wrote it ([`approval::Waiting`], JSON).
+    AwaitApproval {
+        stage: String,
+        response: String,
+        why: String,
+    },
+    /// The waiting response `id` approved or returned (with `reason`) by officer `by`,
+    /// with an event in their name; refused if it no longer waits (approved once).
+    ApprovalDecided {
+        id: i64,
+        by: String,
+        approved: bool,
+        reason: Option<String>,
+    },
+    /// What was learnt from the complaint and the action taken, with an event.
+    Learning {
+        stage: String,
+        on: NaiveDate,
+        learning: String,
+        action: String,
+    },
 }
 
 /// Everything an action writes, in order.
@@ -585,6 +609,11 @@ pub struct Reply {
     pub remedy: Option<String>,
     /// Files enclosed with the letter, each checked ([`enclosure::enclosure`]).
     pub enclosures: Vec<Enclosure>,
+    /// The officer marks the complaint serious (a policy may hold such responses for
+    /// approval).
+    pub serious: bool,
+    /// What was learnt and the action taken, recorded with the response.
+    pub learning: Option<Learnt>,
 }
 
 /// The policy's own wording for `given` among `list` (case, hyphens and underscores ignored).
@@ -728,6 +757,9 @@ pub fn reply(
     p.push(Write::Letter(
         LetterOrder::new(&resp.content, false).enclosing(&r.enclosures),
     ));
+    if let Some(l) = &r.learning {
+        p.push(l.write(&case.stage, today)?);
+    }
     let next = if resp.is_final {
         transition(
             &after,

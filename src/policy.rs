@@ -446,6 +446,29 @@ pub struct Preset {
     /// such a case cannot be assigned until they have. None: the policy is silent.
     #[serde(default)]
     pub director_investigator: Option<String>,
+    /// Responses that wait for a named approver before they are sent (West Lindsey's
+    /// Quality Assurance Board, seed 003 l.116-121). None: every response goes at once.
+    #[serde(default)]
+    pub approval: Option<Approval>,
+}
+
+/// Which responses wait for approval before they are sent, and who approves them.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Approval {
+    /// Who approves, as staff know them ("the Quality Assurance Board"). The people
+    /// who may approve are the council's: staff marked as approvers in its config,
+    /// else its managers.
+    pub by: String,
+    /// A response with one of these outcomes waits (the council found at fault).
+    #[serde(default)]
+    pub outcomes: Vec<String>,
+    /// A response that offers a remedy waits.
+    #[serde(default)]
+    pub remedy: bool,
+    /// A response the officer marks serious waits.
+    #[serde(default)]
+    pub serious: bool,
 }
 
 /// What the policy does with an anonymous complaint.
@@ -776,6 +799,32 @@ fn validate(p: &Preset, src: &str, file: &str) -> Result<(), PolicyError> {
             locate(src, None, "outcomes"),
             "outcomes is empty".into(),
         ));
+    }
+    if let Some(a) = &p.approval {
+        let at = src
+            .lines()
+            .position(|l| l.trim() == "[approval]")
+            .map_or(1, |i| i + 1);
+        if a.by.trim().is_empty() {
+            return Err(err(at, "[approval] by (who approves) is empty".into()));
+        }
+        for o in &a.outcomes {
+            if !p.outcomes.iter().any(|x| x.eq_ignore_ascii_case(o.trim())) {
+                return Err(err(
+                    at,
+                    format!(
+                        "[approval] outcome '{o}' is not one of the preset's outcomes ({})",
+                        p.outcomes.join(", ")
+                    ),
+                ));
+            }
+        }
+        if a.outcomes.is_empty() && !a.remedy && !a.serious {
+            return Err(err(
+                at,
+                "[approval] names no response that waits (outcomes, remedy or serious)".into(),
+            ));
+        }
     }
     if p.retention.is_empty() {
         return Err(err(

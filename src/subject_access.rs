@@ -186,10 +186,28 @@ pub fn export(
         let deadlines = store.deadlines(c.id)?;
         let events = store.history(c.id)?;
         summary.events += events.len();
+        // A response written and waiting for approval is held about them too: its
+        // words as written (the files it would enclose by name only).
+        let waiting = store.waiting_response(c.id)?.map(|w| {
+            let mut response: serde_json::Value =
+                serde_json::from_str(&w.response).unwrap_or_default();
+            if let Some(files) = response
+                .get_mut("enclosures")
+                .and_then(|f| f.as_array_mut())
+            {
+                for f in files {
+                    if let Some(o) = f.as_object_mut() {
+                        o.remove("base64");
+                    }
+                }
+            }
+            json!({"written_by": w.written_by, "written_at": w.written_at, "why": w.why, "response": response})
+        });
         case_index.push(json!({
             "case": c,
             "deadlines": deadlines,
             "events": events,
+            "response_awaiting_approval": waiting,
         }));
     }
 

@@ -461,6 +461,30 @@ pub fn decide(
     match (d.kind, lapsed) {
         (K::Respond | K::Extension, false) => {
             let days = cfg.calendar.working_days_between(today, due);
+            // A response written and waiting for approval: the approvers are told the
+            // date is near too (seed 003 l.116-121; the date keeps counting).
+            let waiting = policy
+                .preset
+                .approval
+                .as_ref()
+                .filter(|_| case.awaiting_approval);
+            let mut to_alert = to.clone();
+            if waiting.is_some() {
+                for a in cfg.approver_recipients() {
+                    if !to_alert.contains(&a) {
+                        to_alert.push(a);
+                    }
+                }
+            }
+            let to: &[(String, String)] = &to_alert;
+            let waits = waiting
+                .map(|a| {
+                    format!(
+                        "A response is written and waits for approval by {}: it is not sent until approved.\n",
+                        a.by
+                    )
+                })
+                .unwrap_or_default();
             let plan = Plan {
                 writes: vec![
                     Write::Event {
@@ -472,9 +496,9 @@ pub fn decide(
                     },
                     notify(
                         format!("alert:{reference}:{stage}:{kind}:{}", iso(due)),
-                        &to,
+                        to,
                         format!("[Ref {reference}] response due {}", show(due)),
-                        format!("The {stage} response on {reference} is due on {} ({days} working days from today).\nOfficer: {}\n", show(due), case.officer.as_deref().unwrap_or("not assigned")),
+                        format!("The {stage} response on {reference} is due on {} ({days} working days from today).\nOfficer: {}\n{waits}", show(due), case.officer.as_deref().unwrap_or("not assigned")),
                     ),
                 ],
             };
@@ -489,7 +513,7 @@ pub fn decide(
                     Some(format!(
                         "{reference}: {stage} response due {}; mailed {}",
                         iso(due),
-                        mailed(&to)
+                        mailed(to)
                     )),
                 ));
             }

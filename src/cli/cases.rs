@@ -173,7 +173,11 @@ pub fn list(ctx: &Ctx, a: CasesArgs) -> Result<ExitCode> {
                 c.reference.clone(),
                 c.kind.to_string(),
                 c.stage.clone(),
-                c.state.to_string(),
+                if c.awaiting_approval {
+                    format!("{} (awaiting approval)", c.state)
+                } else {
+                    c.state.to_string()
+                },
                 c.officer.clone().unwrap_or_default(),
                 due,
                 c.subject.clone().unwrap_or_default(),
@@ -300,6 +304,7 @@ pub fn show(ctx: &Ctx, a: CaseArgs) -> Result<ExitCode> {
     let suggestion = store
         .pending_suggestion(case.id)?
         .filter(|_| case.state == crate::case::State::Received);
+    let waiting = store.waiting_response(case.id)?;
     if a.json {
         print_json(&serde_json::json!({
             "case": case,
@@ -308,6 +313,7 @@ pub fn show(ctx: &Ctx, a: CaseArgs) -> Result<ExitCode> {
             "messages": messages,
             "representative": representative,
             "director": director,
+            "awaiting_approval": waiting,
             "to_triage": suggestion.as_ref().map(|s| serde_json::json!({
                 "suggested": s.kind.as_str(),
                 "exclusion": s.exclusion_id,
@@ -329,6 +335,22 @@ pub fn show(ctx: &Ctx, a: CaseArgs) -> Result<ExitCode> {
     match &case.close_reason {
         Some(r) => println!("  state     {} ({})", case.state, r),
         None => println!("  state     {}", case.state),
+    }
+    if let Some(w) = &waiting {
+        let who = crate::plan::policy_of(&ctx.config, &case)?
+            .preset
+            .approval
+            .as_ref()
+            .map_or("an approver".to_string(), |a| a.by.clone());
+        println!(
+            "  awaiting approval: {} response written by {} on {}, for {who} ({}); not sent until approved (`approve {}` or `approve {} --return REASON`)",
+            w.stage,
+            esc(&w.written_by),
+            &w.written_at[..10.min(w.written_at.len())],
+            esc(&w.why),
+            case.reference,
+            case.reference
+        );
     }
     if let Some(e) = &case.customer_email {
         println!(

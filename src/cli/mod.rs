@@ -89,6 +89,10 @@ pub enum Command {
     Escalate(officer::EscalateArgs),
     /// Decide an escalation request: accept, refer-back or refer-to-ombudsman.
     Decide(officer::DecideArgs),
+    /// Approve a response waiting for approval (it is sent), or --return it with a reason.
+    Approve(officer::ApproveArgs),
+    /// Record what was learnt from a complaint and the action taken.
+    Learning(officer::LearningArgs),
     /// Close a case with a reason.
     Close(officer::CloseArgs),
     /// Close a case as out of scope under one of its policy's exclusions, sending that
@@ -412,6 +416,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Extend(a) => officer::extend(&ctx, a),
         Command::Escalate(a) => officer::escalate(&ctx, a),
         Command::Decide(a) => officer::decide(&ctx, a),
+        Command::Approve(a) => officer::approve(&ctx, a),
+        Command::Learning(a) => officer::learning(&ctx, a),
         Command::Close(a) => officer::close(&ctx, a),
         Command::Exclude(a) => officer::exclude(&ctx, a),
         Command::Reopen(a) => officer::reopen(&ctx, a),

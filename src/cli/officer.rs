@@ -41,6 +41,51 @@ pub struct AssignArgs {
     pub by: By,
 }
 
+/// What was learnt from a complaint and the action taken (both, or neither): listed by
+/// service in `redress report`, with no personal data.
+#[derive(Debug, Args)]
+pub struct LearntArgs {
+    /// What the council learnt from the complaint.
+    #[arg(long)]
+    pub learning: Option<String>,
+    /// The action taken as a result (write "none" if none was).
+    #[arg(long)]
+    pub action: Option<String>,
+}
+
+impl LearntArgs {
+    fn learnt(&self) -> crate::plan::Result<Option<crate::plan::Learnt>> {
+        crate::plan::Learnt::from_parts(self.learning.as_deref(), self.action.as_deref())
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct ApproveArgs {
+    pub reference: String,
+    /// Return the response unsent, with this reason for the officer who wrote it,
+    /// instead of approving it.
+    #[arg(long = "return", value_name = "REASON")]
+    pub give_back: Option<String>,
+    /// Write the waiting letter as PDF here and change nothing.
+    #[arg(long, conflicts_with = "give_back")]
+    pub preview: Option<PathBuf>,
+    #[command(flatten)]
+    pub by: By,
+}
+
+#[derive(Debug, Args)]
+pub struct LearningArgs {
+    pub reference: String,
+    /// What the council learnt from the complaint.
+    #[arg(long)]
+    pub learning: String,
+    /// The action taken as a result (write "none" if none was).
+    #[arg(long)]
+    pub action: String,
+    #[command(flatten)]
+    pub by: By,
+}
+
 #[derive(Debug, Args)]
 pub struct ReplyArgs {
     pub reference: String,
@@ -60,6 +105,12 @@ pub struct ReplyArgs {
     pub apology: Option<String>,
     #[arg(long)]
     pub remedy: Option<String>,
+    /// The complaint is serious: where the policy holds serious complaints' responses
+    /// for approval (West Lindsey), the letter waits for an approver.
+    #[arg(long)]
+    pub serious: bool,
+    #[command(flatten)]
+    pub learnt: LearntArgs,
     /// A file to enclose (repeat for more): PDF, PNG, JPEG, .docx, .xlsx, .odt, .txt
     /// or .csv, within `[letters] max_file_attachment_bytes` and, all together,
     /// `max_letter_attachment_bytes`. Sent after the PDF letter, which lists them.
@@ -140,6 +191,8 @@ pub struct DecideArgs {
     /// quotes them.
     #[arg(long)]
     pub reason: String,
+    #[command(flatten)]
+    pub learnt: LearntArgs,
     /// Write the letter as PDF here and change nothing.
     #[arg(long)]
     pub preview: Option<PathBuf>,
@@ -367,6 +420,8 @@ pub fn reply(ctx: &Ctx, a: ReplyArgs) -> Result<ExitCode> {
         findings,
         apology: a.apology.clone(),
         remedy: a.remedy.clone(),
+        serious: a.serious,
+        learning: a.learnt.learnt()?,
         enclosures: a
             .attach
             .iter()
@@ -376,12 +431,73 @@ pub fn reply(ctx: &Ctx, a: ReplyArgs) -> Result<ExitCode> {
     let actor = a.by.actor();
     if let Some(out) = &a.preview {
         return previewed(ctx, out, "reply", |s| {
-            actions::reply(s, &ctx.config, ctx.now, &actor, &a.reference, &r).map(drop)
+            actions::reply_preview(s, &ctx.config, ctx.now, &actor, &a.reference, &r).map(drop)
         });
     }
     let mut store = ctx.store()?;
     let c = actions::reply(&mut store, &ctx.config, ctx.now, &actor, &a.reference, &r)?;
+    if c.awaiting_approval {
+        let who = crate::plan::policy_of(&ctx.config, &c)?
+            .preset
+            .approval
+            .as_ref()
+            .map_or("an approver".to_string(), |a| a.by.clone());
+        println!(
+            "{}: response awaiting approval by {who}; not sent until approved (redress approve {})",
+            c.reference, c.reference
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
     said(&c);
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn approve(ctx: &Ctx, a: ApproveArgs) -> Result<ExitCode> {
+    let actor = a.by.actor();
+    if let Some(out) = &a.preview {
+        return previewed(ctx, out, "approve", |s| {
+            actions::approve(s, &ctx.config, ctx.now, &actor, &a.reference).map(drop)
+        });
+    }
+    let mut store = ctx.store()?;
+    match &a.give_back {
+        Some(reason) => {
+            let c = actions::return_response(
+                &mut store,
+                &ctx.config,
+                ctx.now,
+                &actor,
+                &a.reference,
+                reason,
+            )?;
+            println!(
+                "{}: response returned, not sent; the officer who wrote it is told",
+                c.reference
+            );
+        }
+        None => {
+            let c = actions::approve(&mut store, &ctx.config, ctx.now, &actor, &a.reference)?;
+            println!("{}: response approved and sent to the outbox", c.reference);
+            said(&c);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn learning(ctx: &Ctx, a: LearningArgs) -> Result<ExitCode> {
+    let Some(l) = crate::plan::Learnt::from_parts(Some(&a.learning), Some(&a.action))? else {
+        anyhow::bail!("--learning and --action are both needed");
+    };
+    let mut store = ctx.store()?;
+    let c = actions::learning(
+        &mut store,
+        &ctx.config,
+        ctx.now,
+        &a.by.actor(),
+        &a.reference,
+        &l,
+    )?;
+    println!("{}: learning recorded", c.reference);
     Ok(ExitCode::SUCCESS)
 }
 
@@ -463,8 +579,9 @@ pub fn decide(ctx: &Ctx, a: DecideArgs) -> Result<ExitCode> {
             actions::decide(s, &ctx.config, ctx.now, &by, &a.reference, d, &a.reason).map(drop)
         });
     }
+    let learnt = a.learnt.learnt()?;
     let mut store = ctx.store()?;
-    let c = actions::decide(
+    let c = actions::decide_learnt(
         &mut store,
         &ctx.config,
         ctx.now,
@@ -472,6 +589,7 @@ pub fn decide(ctx: &Ctx, a: DecideArgs) -> Result<ExitCode> {
         &a.reference,
         d,
         &a.reason,
+        learnt.as_ref(),
     )?;
     said(&c);
     Ok(ExitCode::SUCCESS)

@@ -130,6 +130,20 @@ fn show_policy(p: &Policy) {
     if pr.pause_allowed {
         println!("Deadlines may be paused by an officer, with a reason.");
     }
+    if let Some(a) = &pr.approval {
+        let mut which: Vec<String> = a.outcomes.iter().map(|o| format!("outcome {o}")).collect();
+        if a.remedy {
+            which.push("a remedy offered".into());
+        }
+        if a.serious {
+            which.push("marked serious".into());
+        }
+        println!(
+            "Approval before sending: responses with {} wait for {} (`redress approve REF`); the response deadline keeps counting.",
+            which.join(", "),
+            a.by
+        );
+    }
     let ret: Vec<String> = pr
         .retention
         .iter()

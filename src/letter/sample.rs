@@ -284,6 +284,7 @@ fn sample_cases(policy: &Policy, kind: Kind) -> Vec<Case> {
         flagged: None,
         letters_by_post: false,
         next_due: None,
+        awaiting_approval: false,
         facts: FactsRow {
             received_on: d(2026, 12, 21),
             acknowledged_on: d(2026, 12, 22),

@@ -41,6 +41,7 @@ pub(crate) fn complaint(policy: &Policy, stage: usize, state: State) -> Case {
         flagged: None,
         letters_by_post: false,
         next_due: None,
+        awaiting_approval: false,
         facts: FactsRow {
             received_on: Some(day(2026, 11, 2)),
             ..FactsRow::default()
@@ -1102,4 +1103,102 @@ fn buckinghamshires_12_weeks_count_again_when_a_responded_case_goes_on() {
     c.close_reason = Some(CloseReason::Withdrawn);
     let r = transition(&c, Action::Reopen, &wl, &cal, today(), None).unwrap();
     assert!(!r.deadlines.contains(&DeadlineOp::RestoreOverallLimit));
+}
+
+#[test]
+fn only_west_lindsey_holds_responses_for_approval_and_only_those_its_board_agrees() {
+    // Seed 003 l.116-121: the Quality Assurance Board agrees responses where the council
+    // is at fault (upheld), for serious complaints, and remedies. No other seed has one.
+    let cal = Calendar::new();
+    let today = day(2026, 12, 22);
+    for p in each_preset() {
+        let upheld = Reply {
+            outcome: Some(p.preset.outcomes[0].clone()),
+            findings: "We missed the bins.".into(),
+            remedy: Some("A credit.".into()),
+            ..Reply::default()
+        };
+        let held = approval::needs_approval(&p, &upheld);
+        assert_eq!(held.is_some(), p.name == "west-lindsey", "{}", p.name);
+    }
+    let p = each_preset()
+        .into_iter()
+        .find(|p| p.name == "west-lindsey")
+        .unwrap();
+    let c = complaint(&p, 0, State::Investigating);
+    let plain = Reply {
+        outcome: Some("not upheld".into()),
+        findings: "We found no fault.".into(),
+        ..Reply::default()
+    };
+    assert_eq!(approval::needs_approval(&p, &plain), None);
+    let to = vec![("dee".to_string(), "dee@council.example".to_string())];
+    assert!(approval::hold(&c, &plain, &p, &cal, today, "ann", &to, 1)
+        .unwrap()
+        .is_none());
+    let serious = Reply {
+        serious: true,
+        ..plain.clone()
+    };
+    assert_eq!(
+        approval::needs_approval(&p, &serious).as_deref(),
+        Some("the complaint is marked serious")
+    );
+    let upheld = Reply {
+        outcome: Some("Upheld".into()),
+        remedy: Some("A credit of £20.".into()),
+        ..plain.clone()
+    };
+    assert_eq!(
+        approval::needs_approval(&p, &upheld).as_deref(),
+        Some("the outcome is Upheld; it offers a remedy")
+    );
+    // Held: kept unsent, an event, the approvers mailed; no letter, no transition.
+    let plan = approval::hold(&c, &upheld, &p, &cal, today, "ann", &to, 1)
+        .unwrap()
+        .unwrap();
+    assert!(plan.letters().next().is_none());
+    assert!(plan.transitions().next().is_none());
+    assert!(matches!(&plan.writes[0], Write::AwaitApproval { stage, .. } if stage == "stage1"));
+    assert!(matches!(&plan.writes[2], Write::Notify { to: t, .. } if *t == to));
+    // What waits is what goes: kept as written, read back the same.
+    let Write::AwaitApproval { response, .. } = &plan.writes[0] else {
+        unreachable!()
+    };
+    let back = approval::Waiting::reply_from_json(response).unwrap();
+    assert_eq!(back.remedy, upheld.remedy);
+    assert_eq!(back.findings, upheld.findings);
+    // Approved: the decision first, then the response as `reply` plans it today.
+    let plan = approval::approve(&c, 7, &back, "dee", &p, &cal, day(2026, 12, 23)).unwrap();
+    assert!(matches!(
+        &plan.writes[0],
+        Write::ApprovalDecided {
+            id: 7,
+            approved: true,
+            ..
+        }
+    ));
+    assert_eq!(plan.letters().count(), 1);
+    // A refused response is refused when written, not only when approved.
+    let empty = Reply {
+        findings: " ".into(),
+        ..upheld.clone()
+    };
+    assert!(approval::hold(&c, &empty, &p, &cal, today, "ann", &to, 1).is_err());
+}
+
+#[test]
+fn learning_needs_both_what_was_learnt_and_the_action_taken() {
+    assert_eq!(
+        approval::Learnt::from_parts(None, Some("  ")).unwrap(),
+        None
+    );
+    assert!(approval::Learnt::from_parts(Some("x"), None).is_err());
+    assert!(approval::Learnt::from_parts(None, Some("y")).is_err());
+    let l = approval::Learnt::from_parts(Some(" x "), Some("none"))
+        .unwrap()
+        .unwrap();
+    assert_eq!((l.learning.as_str(), l.action.as_str()), ("x", "none"));
+    let long = "a".repeat(approval::LEARNING_MAX + 1);
+    assert!(approval::Learnt::from_parts(Some(&long), Some("y")).is_err());
 }

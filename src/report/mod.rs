@@ -276,6 +276,19 @@ pub struct Report {
     pub escalation: Vec<Escalation>,
     pub open_at_end: u64,
     pub trend: Vec<TrendMonth>,
+    /// Learning from complaints recorded in the period, by service then date: the
+    /// service, the date, what was learnt and the action taken; no customer field and
+    /// no case reference (seed 004 l.466-487, 003 l.164-179, 000 l.205-207).
+    pub learning: Vec<Learning>,
+}
+
+/// One piece of learning from a complaint, as the report lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Learning {
+    pub service: String,
+    pub date: String,
+    pub learning: String,
+    pub action: String,
 }
 
 const NOT_RECORDED: &str = "(not recorded)";
@@ -602,7 +615,29 @@ pub fn build_with_progress(
         escalation,
         open_at_end,
         trend,
+        learning: store
+            .learning_between(period.from, period.to)?
+            .into_iter()
+            .map(|l| Learning {
+                service: l.service,
+                date: l.recorded_on,
+                learning: l.learning,
+                action: l.action,
+            })
+            .collect(),
     })
+}
+
+/// The learning grouped by service, in the report's order.
+pub fn learning_by_service(r: &Report) -> Vec<(&str, Vec<&Learning>)> {
+    let mut out: Vec<(&str, Vec<&Learning>)> = Vec::new();
+    for l in &r.learning {
+        match out.last_mut() {
+            Some((s, v)) if *s == l.service => v.push(l),
+            _ => out.push((l.service.as_str(), vec![l])),
+        }
+    }
+    out
 }
 
 /// Largest first, then by name; "(not recorded)" last.
@@ -662,7 +697,7 @@ pub const NOTES: &[&str] = &[
     "Working days to respond: from the day the policy's deadline counts from to the day the response went (day-0 rule, bank holidays and closures excluded).",
     "Escalation rate: share of the complaints received in the period that have reached the next stage so far.",
     "Outcomes, close reasons, auto-closed: complaints closed in the period. Open: received by the period end and not closed by then.",
-    "No personal data: counts and shares only.",
+    "No personal data: counts and shares, and the learning from complaints by service and date only (no names, addresses or case references).",
 ];
 
 fn table(out: &mut String, header: &[&str], rows: &[Vec<String>]) {
@@ -848,11 +883,32 @@ pub fn to_text(r: &Report) -> String {
         ],
         &trend,
     );
+    let _ = writeln!(o, "\nLearning from complaints");
+    if r.learning.is_empty() {
+        let _ = writeln!(o, "None recorded in the period.");
+    }
+    for (service, list) in learning_by_service(r) {
+        let _ = writeln!(o, "{service}");
+        for l in list {
+            let _ = writeln!(
+                o,
+                "- {}: {} Action taken: {}",
+                l.date,
+                one_line(&l.learning),
+                one_line(&l.action)
+            );
+        }
+    }
     let _ = writeln!(o, "\nNotes");
     for n in NOTES {
         let _ = writeln!(o, "- {n}");
     }
     o
+}
+
+/// Free text on one line (an officer's line breaks become spaces).
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 fn csv_cell(s: &str) -> String {
@@ -967,6 +1023,11 @@ pub fn to_csv(r: &Report) -> String {
         row("trend", &t.month, "comments", t.comments.to_string());
         row("trend", &t.month, "responses", t.responses.to_string());
         row("trend", &t.month, "on_time_share", f(t.on_time_share));
+    }
+    for l in &r.learning {
+        let item = format!("{}: {}", l.service, l.date);
+        row("learning", &item, "learning", one_line(&l.learning));
+        row("learning", &item, "action", one_line(&l.action));
     }
     o
 }

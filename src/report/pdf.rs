@@ -514,6 +514,20 @@ pub fn render(r: &Report) -> Result<Vec<u8>> {
         &rows,
     );
 
+    c.heading("Learning from complaints");
+    if r.learning.is_empty() {
+        c.para(8.0, "None recorded in the period.");
+    }
+    for (service, list) in super::learning_by_service(r) {
+        c.para(9.0, service);
+        for l in list {
+            c.para(
+                8.0,
+                &format!("{}: {} Action taken: {}", l.date, l.learning, l.action),
+            );
+        }
+    }
+
     c.heading("Notes");
     for n in NOTES {
         c.para(7.5, n);

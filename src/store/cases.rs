@@ -95,7 +95,8 @@ const CASE_COLUMNS: &str = "c.id, c.reference, c.policy, c.kind, c.state, c.stag
     c.received_at, c.closed_at, c.flagged,
     (SELECT MIN(due) FROM deadlines d WHERE d.case_id = c.id AND +d.status = 'open'),
     c.received_on, c.acknowledged_on, c.escalation_requested_on, c.investigation_started_on, c.responded_on,
-    (cu.email IS NULL OR TRIM(COALESCE(cu.restriction, '')) = 'letter-only')";
+    (cu.email IS NULL OR TRIM(COALESCE(cu.restriction, '')) = 'letter-only'),
+    EXISTS (SELECT 1 FROM approvals a WHERE a.case_id = c.id AND a.status = 'awaiting')";
 
 fn case_from_row(r: &rusqlite::Row) -> rusqlite::Result<Case> {
     let past: String = r.get(12)?;
@@ -124,6 +125,7 @@ fn case_from_row(r: &rusqlite::Row) -> rusqlite::Result<Case> {
         flagged: r.get(17)?,
         letters_by_post: r.get(24)?,
         next_due: r.get(18)?,
+        awaiting_approval: r.get(25)?,
         facts: FactsRow {
             received_on: parse_date(r.get(19)?),
             acknowledged_on: parse_date(r.get(20)?),
@@ -551,6 +553,9 @@ pub(crate) fn apply_plan(tx: &Connection, case: &Case, plan: &Plan, by: &Author)
                 | Write::Notify { .. }
                 | Write::Triaged(_)
                 | Write::Director(_)
+                | Write::AwaitApproval { .. }
+                | Write::ApprovalDecided { .. }
+                | Write::Learning { .. }
         ) {
             super::freeze_pending_letters(tx, case.id)?;
         }
@@ -655,6 +660,31 @@ pub(crate) fn apply_plan(tx: &Connection, case: &Case, plan: &Plan, by: &Author)
             Write::Triaged(resolution) => {
                 super::intake::resolve_suggestion(tx, case.id, resolution, by.actor, by.at)?
             }
+            Write::AwaitApproval {
+                stage,
+                response,
+                why,
+            } => super::approvals::await_approval(tx, case.id, stage, response, why, by)?,
+            Write::ApprovalDecided {
+                id,
+                by: approver,
+                approved,
+                reason,
+            } => super::approvals::decided(
+                tx,
+                case.id,
+                *id,
+                approver,
+                *approved,
+                reason.as_deref(),
+                by.at,
+            )?,
+            Write::Learning {
+                stage,
+                on,
+                learning,
+                action,
+            } => super::approvals::learnt(tx, case.id, stage, *on, learning, action, by)?,
             Write::Notify {
                 key,
                 to,

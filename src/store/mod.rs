@@ -43,6 +43,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/29_throttle_and_claims.sql"),
     include_str!("migrations/30_latest_responses.sql"),
     include_str!("migrations/31_behaviour_and_directors.sql"),
+    include_str!("migrations/32_approval_and_learning.sql"),
 ];
 
 /// How long a statement waits for another connection's write lock before it fails.
@@ -530,6 +531,7 @@ fn request_letter(conn: &Connection, req: &LetterRequest) -> Result<i64> {
     Ok(id)
 }
 
+mod approvals;
 mod cases;
 mod customers;
 mod deadlines;
@@ -540,6 +542,7 @@ mod pauses;
 mod replies;
 mod search;
 mod steps;
+pub use approvals::{LearningRow, WaitingRow};
 use cases::{create_case_with, find_case_on, flag_case};
 pub use cases::{Author, CaseField, CaseFilter, NewCase};
 pub use customers::{Considered, CustomerEdit, CustomerKey, RestrictIn};

@@ -463,6 +463,19 @@ impl Store {
             "UPDATE letters SET cc_addr = NULL WHERE case_id IN (SELECT id FROM erase_set)",
             [],
         )?;
+        // A response waiting for approval will never go; what was learnt is an
+        // officer's free text about the case.
+        tx.execute(
+            "UPDATE approvals SET response = '{}', why = '[erased]', reason = NULL,
+                    status = CASE WHEN status = 'awaiting' THEN 'erased' ELSE status END
+             WHERE case_id IN (SELECT id FROM erase_set)",
+            [],
+        )?;
+        tx.execute(
+            "UPDATE learning SET learning = '[erased]', action = '[erased]'
+             WHERE case_id IN (SELECT id FROM erase_set)",
+            [],
+        )?;
         n.customers = count(tx.execute(
             "UPDATE customers SET email = 'erased:' || id, name = NULL, address = NULL,
                     restriction = NULL, restriction_review = NULL, restriction_contact = NULL,

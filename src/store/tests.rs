@@ -669,3 +669,63 @@ fn a_transaction_left_open_is_rolled_back_before_the_next_use() {
         .unwrap();
     assert_eq!(n, 0);
 }
+
+#[test]
+fn a_waiting_response_is_decided_once_and_one_case_has_one_waiting() {
+    use crate::plan::{Plan, Write};
+    let mut s = Store::open_in_memory().unwrap();
+    let p = bath();
+    let c = complaint(&mut s, &p, "2026-12-14T10:00:00Z");
+    let by = Author {
+        actor: "officer:ann",
+        at: at("2026-12-22T10:00:00Z"),
+        domain: "council.example",
+    };
+    let hold = Plan {
+        writes: vec![Write::AwaitApproval {
+            stage: "stage1".into(),
+            response: "{}".into(),
+            why: "the outcome is upheld".into(),
+        }],
+    };
+    let c = s.apply_plan(&c, &hold, &by).unwrap();
+    assert!(c.awaiting_approval);
+    // A second response cannot wait beside it.
+    assert!(matches!(
+        s.apply_plan(&c, &hold, &by),
+        Err(StoreError::Refused(_))
+    ));
+    let w = s.waiting_response(c.id).unwrap().unwrap();
+    assert_eq!((w.written_by.as_str(), w.stage.as_str()), ("ann", "stage1"));
+    let decide = Plan {
+        writes: vec![
+            Write::ApprovalDecided {
+                id: w.id,
+                by: "dee".into(),
+                approved: true,
+                reason: None,
+            },
+            Write::Event {
+                kind: "after".into(),
+                detail: None,
+            },
+        ],
+    };
+    let c = s.apply_plan(&c, &decide, &by).unwrap();
+    assert!(!c.awaiting_approval);
+    let events = |s: &Store| s.events(c.id).unwrap().len();
+    let before = events(&s);
+    // Decided twice (two approvers at once): refused, and nothing of the plan is written.
+    assert!(matches!(
+        s.apply_plan(&c, &decide, &by),
+        Err(StoreError::Refused(_))
+    ));
+    assert_eq!(events(&s), before);
+    let approved = s
+        .events(c.id)
+        .unwrap()
+        .into_iter()
+        .find(|e| e.kind == "response approved")
+        .unwrap();
+    assert_eq!(approved.actor, "officer:dee");
+}

@@ -1237,3 +1237,28 @@ fn the_overall_limit_alerts_staff_five_working_days_before() {
     );
     assert_eq!(steps[0].counts, vec![Count::Alert]);
 }
+
+#[test]
+fn who_approves_a_held_response_the_marked_staff_else_the_managers_never_nobody() {
+    let mut cfg = cfg();
+    // bob and cat are managers (someone names them); ann is not.
+    assert!(cfg.may_approve("bob") && cfg.may_approve("cat") && !cfg.may_approve("ann"));
+    cfg.staff.push(Staff {
+        name: "dee".into(),
+        email: "dee@council.example".into(),
+        approves: true,
+        ..Staff::default()
+    });
+    assert!(cfg.may_approve("dee") && !cfg.may_approve("bob"));
+    assert_eq!(
+        cfg.approver_recipients(),
+        vec![("dee".to_string(), "dee@council.example".to_string())]
+    );
+    // Nobody marked and no managers: anyone (not the writer; actions checks that).
+    cfg.staff = vec![Staff {
+        name: "ann".into(),
+        email: "ann@council.example".into(),
+        ..Staff::default()
+    }];
+    assert!(cfg.may_approve("ann"));
+}

@@ -26,6 +26,10 @@ pub(crate) fn banner(done: &str) -> Option<&'static str> {
     Some(match done {
         "assign" => "The case was assigned.",
         "reply" => "The reply was queued to send.",
+        "awaiting" => "The reply waits for approval: it is not sent until it is approved.",
+        "approve" => "The response was approved and queued to send.",
+        "return" => "The response was returned to the officer who wrote it, unsent.",
+        "learning" => "The learning was recorded.",
         "extend" => "The deadline was extended and the letter queued.",
         "escalate" => "The case moved to the next stage.",
         "decide" => "The decision was recorded.",
@@ -203,10 +207,15 @@ fn act(
                 apology: f.opt("apology").map(str::to_string),
                 remedy: f.opt("remedy").map(str::to_string),
                 enclosures,
+                serious: f.opt("serious").is_some(),
+                learning: crate::plan::Learnt::from_parts(
+                    f.opt("learning"),
+                    f.opt("learning_action"),
+                )?,
             };
             if f.get("action") == "preview" {
                 let letters = actions::preview(store, cfg, now, |s| {
-                    actions::reply(s, cfg, now, actor, r, &reply).map(drop)
+                    actions::reply_preview(s, cfg, now, actor, r, &reply).map(drop)
                 })?;
                 let first = letters
                     .into_iter()
@@ -214,7 +223,30 @@ fn act(
                     .ok_or_else(|| refused("reply sends no letter here: nothing to preview"))?;
                 return Ok(Done::Pdf(first.pdf));
             }
-            actions::reply(store, cfg, now, actor, r, &reply)?;
+            if actions::reply(store, cfg, now, actor, r, &reply)?.awaiting_approval {
+                return Ok(Done::Page("awaiting"));
+            }
+        }
+        "approve" if f.get("action") == "preview" => {
+            let letters = actions::preview(store, cfg, now, |s| {
+                actions::approve(s, cfg, now, actor, r).map(drop)
+            })?;
+            let first = letters
+                .into_iter()
+                .next()
+                .ok_or_else(|| refused("the response sends no letter here: nothing to preview"))?;
+            return Ok(Done::Pdf(first.pdf));
+        }
+        "approve" => {
+            actions::approve(store, cfg, now, actor, r)?;
+        }
+        "return" => {
+            actions::return_response(store, cfg, now, actor, r, f.get("reason"))?;
+        }
+        "learning" => {
+            let l = crate::plan::Learnt::from_parts(f.opt("learning"), f.opt("learning_action"))?
+                .ok_or_else(|| refused("write what was learnt and the action taken"))?;
+            actions::learning(store, cfg, now, actor, r, &l)?;
         }
         "extend" => {
             let days: u32 = f
@@ -253,7 +285,18 @@ fn act(
         }
         "decide" => {
             let d = actions::parse_decision(f.get("decision"))?;
-            actions::decide(store, cfg, now, actor, r, d, f.get("reason"))?;
+            let learnt =
+                crate::plan::Learnt::from_parts(f.opt("learning"), f.opt("learning_action"))?;
+            actions::decide_learnt(
+                store,
+                cfg,
+                now,
+                actor,
+                r,
+                d,
+                f.get("reason"),
+                learnt.as_ref(),
+            )?;
         }
         "pause" => {
             actions::pause(store, cfg, now, actor, r, f.get("reason"))?;
@@ -390,6 +433,9 @@ const ACTIONS: &[&str] = &[
     "triage",
     "behaviour",
     "director",
+    "approve",
+    "return",
+    "learning",
 ];
 
 /// POST /cases/{reference}/{action}
@@ -407,7 +453,10 @@ pub(crate) async fn action(
             "There is no such action on a case.",
         );
     }
-    if action == "restrict" || action == "behaviour" {
+    if matches!(
+        action.as_str(),
+        "restrict" | "behaviour" | "approve" | "return"
+    ) {
         if let Err(r) = who.require(&app, Role::Manager) {
             return r;
         }

@@ -155,7 +155,11 @@ pub(crate) async fn cases(
                 subject: c.subject.unwrap_or_default(),
                 kind: c.kind.to_string(),
                 stage: c.stage,
-                state: c.state.to_string(),
+                state: if c.awaiting_approval {
+                    format!("{}, awaiting approval", c.state)
+                } else {
+                    c.state.to_string()
+                },
                 officer: c.officer.unwrap_or_default(),
             }
         })

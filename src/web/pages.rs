@@ -61,6 +61,24 @@ pub(crate) async fn queue(State(app): State<Shared>, who: User) -> Response {
         .db(move |store, cfg| {
             let today = crate::calendar::london_date(now);
             let cases = store.queue_cases(&name, QUEUE_LIMIT)?;
+            // Responses written and waiting for approval (for those who approve).
+            let waiting: Vec<serde_json::Value> = store
+                .waiting_responses()?
+                .into_iter()
+                .map(|w| {
+                    serde_json::json!({
+                        "reference": w.reference,
+                        "stage": w.stage,
+                        "written_by": w.written_by,
+                        "why": w.why,
+                        "due": w.next_due
+                            .as_deref()
+                            .and_then(crate::time::parse_iso)
+                            .map(crate::calendar::show)
+                            .unwrap_or_default(),
+                    })
+                })
+                .collect();
             // Mail waiting for a person to decide triage's suggestion, soonest due first.
             let triage: Vec<TriageRow> = store
                 .to_triage()?
@@ -80,7 +98,7 @@ pub(crate) async fn queue(State(app): State<Shared>, who: User) -> Response {
                 })
                 .collect();
             Ok((
-                triage,
+                (triage, waiting),
                 cases
                     .into_iter()
                     .map(|c| {
@@ -95,7 +113,11 @@ pub(crate) async fn queue(State(app): State<Shared>, who: User) -> Response {
                             subject: c.subject.unwrap_or_default(),
                             kind: c.kind.to_string(),
                             stage: c.stage,
-                            state: c.state.to_string(),
+                            state: if c.awaiting_approval {
+                                format!("{}, awaiting approval", c.state)
+                            } else {
+                                c.state.to_string()
+                            },
                             officer: c.officer.unwrap_or_default(),
                         }
                     })
@@ -103,7 +125,7 @@ pub(crate) async fn queue(State(app): State<Shared>, who: User) -> Response {
             ))
         })
         .await;
-    let (triage, rows) = match rows {
+    let ((triage, waiting), rows) = match rows {
         Ok(r) => r,
         Err(r) => return r,
     };
@@ -125,6 +147,7 @@ pub(crate) async fn queue(State(app): State<Shared>, who: User) -> Response {
     );
     c.insert("limited", &(rows.len() >= QUEUE_LIMIT));
     c.insert("triage", &triage);
+    c.insert("waiting", &waiting);
     app.render("queue.html", &c, StatusCode::OK)
 }
 
@@ -158,6 +181,9 @@ struct Choices {
     /// words, if one is open.
     behaviour_procedure: bool,
     behaviour: Option<String>,
+    /// A response written and waiting for approval, and which responses wait.
+    waiting: Option<crate::store::WaitingRow>,
+    approval: Option<crate::policy::Approval>,
 }
 
 /// Triage's suggestion as the case page shows it.
@@ -338,6 +364,8 @@ pub(crate) async fn case_page(
                     }),
                     None => None,
                 },
+                waiting: store.waiting_response(case.id)?,
+                approval: policy.preset.approval.clone(),
             };
             Ok(Some((
                 case,
@@ -383,6 +411,8 @@ pub(crate) async fn case_page(
     c.insert("director_chooser", &choices.director_chooser);
     c.insert("behaviour_procedure", &choices.behaviour_procedure);
     c.insert("behaviour", &choices.behaviour);
+    c.insert("waiting", &choices.waiting);
+    c.insert("approval", &choices.approval);
     c.insert(
         "attach_hint",
         &format!(

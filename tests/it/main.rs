@@ -46,6 +46,7 @@ mod response_outcomes;
 mod review_requests;
 mod routing;
 mod search;
+mod seed_approval_learning;
 mod seed_procedures;
 mod service;
 mod services;

@@ -1074,3 +1074,245 @@ fn the_director_form_marks_a_north_norfolk_case_and_records_the_investigator_cho
     assert_eq!(r.status, 303, "{}", r.body);
     assert_eq!(desk.site.case(&now(), &reference)["case"]["officer"], "bob");
 }
+
+#[test]
+fn a_response_waiting_for_approval_is_sent_by_an_approvers_button_exactly_once() {
+    // Seed 003 l.116-118: West Lindsey's Quality Assurance Board agrees responses where
+    // the council is found at fault. ann's upheld reply waits; dee (a manager the
+    // council marks as an approver) approves it from the case page.
+    let site = crate::site::Site::with(
+        "west-lindsey",
+        "WLDC",
+        "[web]\nlisten = \"127.0.0.1:0\"\n\
+         [[staff]]\nname = \"dee\"\nemail = \"dee@council.example\"\napproves = true\n",
+    );
+    site.mail(
+        "1",
+        "Ada <ada@example.org>",
+        "Missed bins",
+        "I wish to complain: my bin was missed again.",
+        "a1@example.org",
+    );
+    site.run(&now(), &["poll"]);
+    let reference: String = site
+        .db()
+        .query_row("SELECT reference FROM cases", [], |r| r.get(0))
+        .unwrap();
+    let desk = Desk::start(site, "web");
+    webkit::add_user(&desk.site, "ann", "officer", "ann's long password");
+    webkit::add_user(&desk.site, "dee", "manager", "dee's long password");
+    let ann = desk.session("ann", "ann's long password");
+    let (csrf, version) = page(&desk, &ann, &reference);
+    let p = desk.get(&format!("/cases/{reference}"), Some(&ann));
+    assert!(
+        p.body
+            .contains("waits for approval by the Quality Assurance Board before it is sent"),
+        "{}",
+        p.body
+    );
+    let r = desk.post(
+        &format!("/cases/{reference}/reply"),
+        &ann,
+        &[
+            ("csrf", &csrf),
+            ("version", &version),
+            ("outcome", "upheld"),
+            ("body", "We missed your bin and have put it right."),
+            (
+                "learning",
+                "Crews missed the close when the driver changed.",
+            ),
+            ("learning_action", "Route sheets list the close."),
+            ("action", "send"),
+        ],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(
+        r.header("location"),
+        Some(format!("/cases/{reference}?done=awaiting").as_str())
+    );
+    let responses = |desk: &Desk| {
+        letters(desk, &reference)
+            .into_iter()
+            .filter(|(k, _)| k == "final-response")
+            .count()
+    };
+    assert_eq!(responses(&desk), 0, "stored, not sent, until approved");
+    // ann sees it waiting, with no button to approve it (an officer).
+    let shown = desk.get(&format!("/cases/{reference}?done=awaiting"), Some(&ann));
+    assert!(shown.body.contains("Awaiting approval"), "{}", shown.body);
+    assert!(shown.body.contains("The reply waits for approval"));
+    assert!(!shown.body.contains("id=\"approve-button\""));
+    let (csrf, version) = page(&desk, &ann, &reference);
+    let r = desk.post(
+        &format!("/cases/{reference}/approve"),
+        &ann,
+        &[("csrf", &csrf), ("version", &version)],
+    );
+    assert_eq!(r.status, 403, "{}", r.body);
+    assert_eq!(responses(&desk), 0);
+    // dee's queue lists it; her case page has the button.
+    let dee = desk.session("dee", "dee's long password");
+    let q = desk.get("/", Some(&dee));
+    assert!(q.body.contains("Responses awaiting approval"), "{}", q.body);
+    assert!(q.body.contains(&reference));
+    let p = desk.get(&format!("/cases/{reference}"), Some(&dee));
+    assert!(p.body.contains("id=\"approve-button\""), "{}", p.body);
+    // No CLI flag or config key in the desk's wording.
+    assert!(!p.body.contains("--return") && !p.body.contains("[[staff]]"));
+    let (csrf, version) = page(&desk, &dee, &reference);
+    let r = desk.post(
+        &format!("/cases/{reference}/approve"),
+        &dee,
+        &[("csrf", &csrf), ("version", &version)],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(
+        r.header("location"),
+        Some(format!("/cases/{reference}?done=approve").as_str())
+    );
+    assert_eq!(responses(&desk), 1);
+    // Pressed again from a fresh page: nothing waits, nothing doubled.
+    let (csrf, version) = page(&desk, &dee, &reference);
+    let r = desk.post(
+        &format!("/cases/{reference}/approve"),
+        &dee,
+        &[("csrf", &csrf), ("version", &version)],
+    );
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(
+        r.body.contains("no response waits for approval"),
+        "{}",
+        r.body
+    );
+    assert_eq!(responses(&desk), 1);
+    let ev = events(&desk, &reference);
+    assert!(
+        ev.iter()
+            .any(|(a, k, _)| a == "officer:dee" && k == "response approved"),
+        "{ev:?}"
+    );
+    assert!(
+        ev.iter()
+            .any(|(a, k, _)| a == "officer:ann" && k == "learning recorded"),
+        "{ev:?}"
+    );
+}
+#[test]
+fn an_approver_returns_a_response_with_a_reason_and_an_officer_records_the_learning() {
+    // Seed 003 l.118-121: the Board discusses findings and agrees remedies; one it does
+    // not agree goes back to the officer, unsent, with the reason. Seed 000 l.205: the
+    // learning is tracked, here from the case page's own form.
+    let site = crate::site::Site::with(
+        "west-lindsey",
+        "WLDC",
+        "[web]\nlisten = \"127.0.0.1:0\"\n\
+         [[staff]]\nname = \"dee\"\nemail = \"dee@council.example\"\napproves = true\n",
+    );
+    site.mail(
+        "1",
+        "Ada <ada@example.org>",
+        "Missed bins",
+        "I wish to complain: my bin was missed again.",
+        "a1@example.org",
+    );
+    site.run(&now(), &["poll"]);
+    let reference: String = site
+        .db()
+        .query_row("SELECT reference FROM cases", [], |r| r.get(0))
+        .unwrap();
+    let desk = Desk::start(site, "web");
+    webkit::add_user(&desk.site, "ann", "officer", "ann's long password");
+    webkit::add_user(&desk.site, "dee", "manager", "dee's long password");
+    let ann = desk.session("ann", "ann's long password");
+    let (csrf, version) = page(&desk, &ann, &reference);
+    let r = desk.post(
+        &format!("/cases/{reference}/reply"),
+        &ann,
+        &[
+            ("csrf", &csrf),
+            ("version", &version),
+            ("outcome", "not upheld"),
+            ("body", "We collected it the next day."),
+            ("remedy", "A goodwill payment of £5."),
+            ("action", "send"),
+        ],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    let dee = desk.session("dee", "dee's long password");
+    // No reason: refused in the desk's words, nothing changed.
+    let (csrf, version) = page(&desk, &dee, &reference);
+    let r = desk.post(
+        &format!("/cases/{reference}/return"),
+        &dee,
+        &[("csrf", &csrf), ("version", &version), ("reason", " ")],
+    );
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(r.body.contains("needs the reason"), "{}", r.body);
+    assert!(
+        r.body
+            .contains("a returned response needs the reason: the officer who wrote it is told"),
+        "{}",
+        r.body
+    );
+    assert!(!r.body.contains("--return"), "no CLI flag in the desk");
+    let (csrf, version) = page(&desk, &dee, &reference);
+    let r = desk.post(
+        &format!("/cases/{reference}/return"),
+        &dee,
+        &[
+            ("csrf", &csrf),
+            ("version", &version),
+            ("reason", "Four missed collections: uphold it."),
+        ],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(
+        r.header("location"),
+        Some(format!("/cases/{reference}?done=return").as_str())
+    );
+    assert!(letters(&desk, &reference)
+        .iter()
+        .all(|(k, _)| k != "final-response"));
+    let to_ann: i64 = desk
+        .site
+        .db()
+        .query_row(
+            "SELECT COUNT(*) FROM notifications WHERE to_addr = 'ann@council.example'
+             AND body LIKE '%Four missed collections: uphold it.%'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(to_ann, 1, "the writer is told why");
+    let shown = desk.get(&format!("/cases/{reference}"), Some(&ann));
+    assert!(!shown.body.contains("id=\"waiting-response\""));
+    // The learning, recorded afterwards from its own form.
+    let (csrf, version) = page(&desk, &ann, &reference);
+    let r = desk.post(
+        &format!("/cases/{reference}/learning"),
+        &ann,
+        &[
+            ("csrf", &csrf),
+            ("version", &version),
+            (
+                "learning",
+                "Crews missed the close when the driver changed.",
+            ),
+            ("learning_action", "Route sheets list the close."),
+        ],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    let ev = events(&desk, &reference);
+    assert!(
+        ev.iter().any(|(a, k, d)| a == "officer:dee"
+            && k == "response returned"
+            && d.as_deref().is_some_and(|d| d.contains("uphold it"))),
+        "{ev:?}"
+    );
+    assert!(
+        ev.iter()
+            .any(|(a, k, _)| a == "officer:ann" && k == "learning recorded"),
+        "{ev:?}"
+    );
+}

@@ -355,10 +355,21 @@ fn west_lindsey_sends_the_survey_seven_days_after_the_response_and_compliments_c
             "ann",
         ],
     );
+    // Upheld: it waits for the Quality Assurance Board (seed 003 l.119) until a manager
+    // (no staff are marked as approvers here, so the managers approve) approves it the
+    // same day.
+    assert_eq!(
+        s.case("2027-01-11T10:00:00Z", "WLDC-2027-00001")["case"]["awaiting_approval"],
+        true
+    );
+    s.run(
+        "2027-01-11T11:00:00Z",
+        &["approve", "WLDC-2027-00001", "--by", "bob"],
+    );
     // The only stage is final: the response closes the case; the survey is still owed
     // 7 days after it, on Mon 18 Jan.
     assert_eq!(
-        s.case("2027-01-11T10:00:00Z", "WLDC-2027-00001")["case"]["state"],
+        s.case("2027-01-11T11:00:00Z", "WLDC-2027-00001")["case"]["state"],
         "closed"
     );
     assert!(!s.run("2027-01-17T10:00:00Z", &["tick"]).contains("survey"));
