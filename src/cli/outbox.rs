@@ -5,7 +5,7 @@ use clap::Args;
 use std::process::ExitCode;
 
 use super::{print_json, print_table, Ctx};
-use crate::store::outbox::{LetterFilter, OfficerLetterAction};
+use crate::store::outbox::{LetterFilter, LetterStatus, OfficerLetterAction};
 
 #[derive(Debug, Args)]
 pub struct OutboxArgs {
@@ -38,8 +38,6 @@ pub struct OutboxArgs {
     pub officer: String,
 }
 
-const STATUSES: &[&str] = &["pending", "queued", "sending", "sent", "held", "failed"];
-
 pub fn run(ctx: &Ctx, a: OutboxArgs) -> Result<ExitCode> {
     if let (Some(id), Some(out)) = (a.pdf, &a.out) {
         return write_pdf(ctx, id, out);
@@ -60,17 +58,16 @@ pub fn run(ctx: &Ctx, a: OutboxArgs) -> Result<ExitCode> {
         }
         return Ok(ExitCode::SUCCESS);
     }
-    if let Some(s) = &a.status {
-        if !STATUSES.contains(&s.as_str()) {
-            anyhow::bail!(
-                "unknown letter status '{s}' (known: {})",
-                STATUSES.join(", ")
-            );
-        }
-    }
+    let status = match a.status.as_deref() {
+        None => None,
+        Some(s) => Some(LetterStatus::parse(s).ok_or_else(|| {
+            let known: Vec<&str> = LetterStatus::ALL.iter().map(|s| s.as_str()).collect();
+            anyhow::anyhow!("unknown letter status '{s}' (known: {})", known.join(", "))
+        })?),
+    };
     let store = ctx.store()?;
     let letters = store.list_letters(&LetterFilter {
-        status: a.status,
+        status,
         reference: a.reference,
         limit: a.limit,
     })?;
@@ -81,9 +78,9 @@ pub fn run(ctx: &Ctx, a: OutboxArgs) -> Result<ExitCode> {
     let rows: Vec<Vec<String>> = letters
         .iter()
         .map(|l| {
-            let when = match l.status.as_str() {
-                "sent" => l.sent_at.clone().unwrap_or_default(),
-                "queued" => l
+            let when = match l.status {
+                LetterStatus::Sent => l.sent_at.clone().unwrap_or_default(),
+                LetterStatus::Queued => l
                     .next_attempt_at
                     .clone()
                     .map(|t| format!("next {t}"))
@@ -96,14 +93,18 @@ pub fn run(ctx: &Ctx, a: OutboxArgs) -> Result<ExitCode> {
             let reason = l
                 .held_reason
                 .clone()
-                .filter(|_| l.status == "held")
-                .or_else(|| l.last_error.clone().filter(|_| l.status != "sent"))
+                .filter(|_| l.status == LetterStatus::Held)
+                .or_else(|| {
+                    l.last_error
+                        .clone()
+                        .filter(|_| l.status != LetterStatus::Sent)
+                })
                 .unwrap_or_default();
             vec![
                 l.id.to_string(),
                 l.reference.clone(),
                 l.kind.clone(),
-                l.status.clone(),
+                l.status.to_string(),
                 l.attempts.to_string(),
                 when,
                 l.to_addr.clone().unwrap_or_default(),
@@ -136,7 +137,7 @@ pub fn run(ctx: &Ctx, a: OutboxArgs) -> Result<ExitCode> {
 fn write_pdf(ctx: &Ctx, id: i64, out: &std::path::Path) -> Result<ExitCode> {
     let store = ctx.store()?;
     let l = store.letter(id)?;
-    if l.status == "pending" {
+    if l.status == LetterStatus::Pending {
         anyhow::bail!(
             "letter {id} ({} on {}) is not rendered yet: run `redress send` first",
             l.kind,

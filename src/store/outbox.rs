@@ -10,6 +10,82 @@ use serde::Serialize;
 use super::{insert_event, Result, Store};
 use crate::time::stamp;
 
+/// Where a letter is on its way out: the `letters.status` column, stored as its word.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LetterStatus {
+    /// Asked for, not yet rendered.
+    Pending,
+    /// Rendered, waiting for its (next) attempt.
+    Queued,
+    /// Claimed for an attempt now.
+    Sending,
+    /// Sent by email, or posted by hand.
+    Sent,
+    /// Kept back for an officer (a restriction, no address, letters by post).
+    Held,
+    /// Given up on: an officer retries it or posts it.
+    Failed,
+    /// Its content erased under the retention schedule.
+    Erased,
+}
+
+impl LetterStatus {
+    pub const ALL: [LetterStatus; 7] = [
+        LetterStatus::Pending,
+        LetterStatus::Queued,
+        LetterStatus::Sending,
+        LetterStatus::Sent,
+        LetterStatus::Held,
+        LetterStatus::Failed,
+        LetterStatus::Erased,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LetterStatus::Pending => "pending",
+            LetterStatus::Queued => "queued",
+            LetterStatus::Sending => "sending",
+            LetterStatus::Sent => "sent",
+            LetterStatus::Held => "held",
+            LetterStatus::Failed => "failed",
+            LetterStatus::Erased => "erased",
+        }
+    }
+
+    pub fn parse(word: &str) -> Option<LetterStatus> {
+        LetterStatus::ALL.into_iter().find(|s| s.as_str() == word)
+    }
+}
+
+impl std::fmt::Display for LetterStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A status compares with its word (`status == "held"`).
+impl PartialEq<&str> for LetterStatus {
+    fn eq(&self, word: &&str) -> bool {
+        self.as_str() == *word
+    }
+}
+
+impl rusqlite::ToSql for LetterStatus {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        Ok(self.as_str().into())
+    }
+}
+
+impl rusqlite::types::FromSql for LetterStatus {
+    fn column_result(v: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<Self> {
+        let word = v.as_str()?;
+        LetterStatus::parse(word).ok_or_else(|| {
+            rusqlite::types::FromSqlError::Other(format!("unknown letter status '{word}'").into())
+        })
+    }
+}
+
 /// What an officer can do with a letter that did not go by email.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OfficerLetterAction {
@@ -28,7 +104,7 @@ pub struct LetterRow {
     pub message_id: String,
     pub to_addr: Option<String>,
     pub subject: String,
-    pub status: String,
+    pub status: LetterStatus,
     pub attempts: i64,
     pub next_attempt_at: Option<String>,
     pub last_attempt_at: Option<String>,
@@ -236,7 +312,7 @@ fn letters_where(
 /// Filters for `redress outbox`.
 #[derive(Debug, Clone, Default)]
 pub struct LetterFilter {
-    pub status: Option<String>,
+    pub status: Option<LetterStatus>,
     pub reference: Option<String>,
     pub limit: Option<usize>,
 }
@@ -327,8 +403,8 @@ impl Store {
     pub fn list_letters(&self, f: &LetterFilter) -> Result<Vec<LetterRow>> {
         let mut cond = String::from("1=1");
         let mut args: Vec<String> = Vec::new();
-        if let Some(s) = &f.status {
-            args.push(s.clone());
+        if let Some(s) = f.status {
+            args.push(s.as_str().to_string());
             cond.push_str(&format!(" AND l.status = ?{}", args.len()));
         }
         if let Some(r) = &f.reference {
@@ -414,9 +490,9 @@ impl Store {
         // A savepoint: its own transaction, or part of a caller's [`Store::batch`].
         let tx = self.conn.savepoint()?;
         let status = if held_reason.is_some() {
-            "held"
+            LetterStatus::Held
         } else {
-            "queued"
+            LetterStatus::Queued
         };
         let claimed = tx.execute(
             "UPDATE letters SET subject = ?2, body_text = ?3, body_html = ?4, pdf = ?5, pdf_name = ?6,
@@ -624,9 +700,9 @@ impl Store {
         action: OfficerLetterAction,
         officer: &str,
         at: DateTime<Utc>,
-    ) -> Result<&'static str> {
+    ) -> Result<LetterStatus> {
         let letter = self.letter(id)?;
-        if letter.status != "held" && letter.status != "failed" {
+        if !matches!(letter.status, LetterStatus::Held | LetterStatus::Failed) {
             return Err(super::StoreError::Refused(format!(
                 "letter {id} ({} on {}) is {}: only a held or failed letter can be {}",
                 letter.kind,
@@ -641,15 +717,15 @@ impl Store {
         let why = letter
             .held_reason
             .clone()
-            .filter(|_| letter.status == "held")
+            .filter(|_| letter.status == LetterStatus::Held)
             .or_else(|| letter.last_error.clone())
             .unwrap_or_default();
         let (status, event, detail) = match action {
             OfficerLetterAction::Retry => {
                 let status = if letter.rendered_at.is_some() {
-                    "queued"
+                    LetterStatus::Queued
                 } else {
-                    "pending"
+                    LetterStatus::Pending
                 };
                 (
                     status,
@@ -668,7 +744,7 @@ impl Store {
                     )));
                 }
                 (
-                    "sent",
+                    LetterStatus::Sent,
                     "letter posted",
                     format!(
                         "{} letter {} was {} ({why}); printed and posted by {officer}",
@@ -692,7 +768,7 @@ impl Store {
             )));
         }
         let mut detail = detail;
-        if status == "sent" {
+        if status == LetterStatus::Sent {
             let on = crate::calendar::london_date(at);
             let went = super::deadlines::letter_went(&tx, id, on)?;
             if !went.is_empty() {

@@ -21,35 +21,6 @@ use crate::actions;
 use crate::plan::{Reply, WorkflowError};
 use crate::store::{Store, StoreError};
 
-/// The banner after each action, by the `done` the redirect carries.
-pub(crate) fn banner(done: &str) -> Option<&'static str> {
-    Some(match done {
-        "assign" => "The case was assigned.",
-        "reply" => "The reply was queued to send.",
-        "awaiting" => "The reply waits for approval: it is not sent until it is approved.",
-        "approve" => "The response was approved and queued to send.",
-        "return" => "The response was returned to the officer who wrote it, unsent.",
-        "learning" => "The learning was recorded.",
-        "extend" => "The deadline was extended and the letter queued.",
-        "escalate" => "The case moved to the next stage.",
-        "decide" => "The decision was recorded.",
-        "pause" => "The deadlines are paused.",
-        "resume" => "The deadlines are running again.",
-        "classify" => "The case's kind was corrected.",
-        "note" => "The note was added.",
-        "triage" => "Triage was decided and the letter queued.",
-        "close" => "The case was closed.",
-        "reopen" => "The case was reopened.",
-        "restrict" => "The restriction was recorded.",
-        "behaviour" => "The step of the unreasonable behaviour procedure was recorded.",
-        "director" => "Recorded: a complaint about a director or senior manager.",
-        "new" => "The case was opened.",
-        "quarantine-attach" => "The message was attached to this case from the quarantine.",
-        "quarantine-open" => "The message was opened as this case from the quarantine.",
-        _ => return None,
-    })
-}
-
 pub(crate) const STALE: &str = "This case changed since you opened it.";
 
 /// Why an action did not happen.
@@ -176,18 +147,18 @@ fn act(
     now: DateTime<Utc>,
     actor: &str,
     reference: &str,
-    action: &str,
+    action: DeskAction,
     f: &Form,
 ) -> Result<Done, Fail> {
     let r = reference;
     match action {
-        "assign" => {
+        DeskAction::Assign => {
             let officer = f
                 .opt("officer")
                 .ok_or_else(|| refused("name the officer"))?;
             actions::assign(store, cfg, now, actor, r, officer)?;
         }
-        "reply" => {
+        DeskAction::Reply => {
             let findings = f.get("body");
             if findings.trim().is_empty() {
                 return Err(refused("write the reply's findings in the body"));
@@ -227,7 +198,7 @@ fn act(
                 return Ok(Done::Page("awaiting"));
             }
         }
-        "approve" if f.get("action") == "preview" => {
+        DeskAction::Approve if f.get("action") == "preview" => {
             let letters = actions::preview(store, cfg, now, |s| {
                 actions::approve(s, cfg, now, actor, r).map(drop)
             })?;
@@ -237,18 +208,18 @@ fn act(
                 .ok_or_else(|| refused("the response sends no letter here: nothing to preview"))?;
             return Ok(Done::Pdf(first.pdf));
         }
-        "approve" => {
+        DeskAction::Approve => {
             actions::approve(store, cfg, now, actor, r)?;
         }
-        "return" => {
+        DeskAction::Return => {
             actions::return_response(store, cfg, now, actor, r, f.get("reason"))?;
         }
-        "learning" => {
+        DeskAction::Learning => {
             let l = crate::plan::Learnt::from_parts(f.opt("learning"), f.opt("learning_action"))?
                 .ok_or_else(|| refused("write what was learnt and the action taken"))?;
             actions::learning(store, cfg, now, actor, r, &l)?;
         }
-        "extend" => {
+        DeskAction::Extend => {
             let days: u32 = f
                 .get("days")
                 .trim()
@@ -267,10 +238,10 @@ fn act(
         }
         // "In their latest reply": an officer confirms a possible review request; the
         // request dates from the reply.
-        "escalate" if f.get("by") == "reply" => {
+        DeskAction::Escalate if f.get("by") == "reply" => {
             actions::escalate_from_reply(store, cfg, now, actor, r, None, f.opt("late"))?;
         }
-        "escalate" => {
+        DeskAction::Escalate => {
             let council = f.get("by") == "council";
             actions::escalate_by(
                 store,
@@ -283,7 +254,7 @@ fn act(
                 f.opt("late"),
             )?;
         }
-        "decide" => {
+        DeskAction::Decide => {
             let d = actions::parse_decision(f.get("decision"))?;
             let learnt =
                 crate::plan::Learnt::from_parts(f.opt("learning"), f.opt("learning_action"))?;
@@ -298,19 +269,19 @@ fn act(
                 learnt.as_ref(),
             )?;
         }
-        "pause" => {
+        DeskAction::Pause => {
             actions::pause(store, cfg, now, actor, r, f.get("reason"))?;
         }
-        "resume" => {
+        DeskAction::Resume => {
             actions::resume(store, cfg, now, actor, r)?;
         }
-        "classify" => {
+        DeskAction::Classify => {
             actions::classify(store, now, actor, r, f.get("kind"))?;
         }
-        "note" => {
+        DeskAction::Note => {
             actions::note(store, now, actor, r, f.get("text"))?;
         }
-        "triage" => {
+        DeskAction::Triage => {
             let accept = match f.get("decision") {
                 "accept" => true,
                 "complaint" => false,
@@ -318,14 +289,14 @@ fn act(
             };
             actions::triage(store, cfg, now, actor, r, accept)?;
         }
-        "close" => {
+        DeskAction::Close => {
             let reason = actions::parse_close_reason(f.get("reason"))?;
             actions::close(store, cfg, now, actor, r, reason, f.opt("note"))?;
         }
-        "reopen" => {
+        DeskAction::Reopen => {
             actions::reopen(store, cfg, now, actor, r, f.get("reason"))?;
         }
-        "restrict" => {
+        DeskAction::Restrict => {
             let review = crate::time::parse_iso(f.get("review").trim()).ok_or_else(|| {
                 refused(format!(
                     "'{}' is not a date in the form YYYY-MM-DD",
@@ -348,7 +319,7 @@ fn act(
                 actions::Wording::Desk,
             )?;
         }
-        "behaviour" => {
+        DeskAction::Behaviour => {
             let date = |name: &str, what: &str| {
                 crate::time::parse_iso(f.get(name).trim()).ok_or_else(|| {
                     refused(format!(
@@ -389,7 +360,7 @@ fn act(
                 actions::Wording::Desk,
             )?;
         }
-        "director" => match f.get("step") {
+        DeskAction::Director => match f.get("step") {
             "mark" => {
                 actions::mark_director(store, cfg, now, actor, r, f.get("about"))?;
             }
@@ -406,37 +377,91 @@ fn act(
             }
             other => return Err(refused(format!("'{other}' is not a step"))),
         },
-        _ => return Err(refused(format!("there is no action '{action}'"))),
     }
-    Ok(Done::Page(
-        ACTIONS
-            .iter()
-            .find(|a| **a == action)
-            .copied()
-            .unwrap_or(""),
-    ))
+    Ok(Done::Page(action.as_str()))
 }
 
-const ACTIONS: &[&str] = &[
-    "assign",
-    "reply",
-    "extend",
-    "escalate",
-    "decide",
-    "pause",
-    "resume",
-    "classify",
-    "note",
-    "close",
-    "reopen",
-    "restrict",
-    "triage",
-    "behaviour",
-    "director",
-    "approve",
-    "return",
-    "learning",
-];
+/// The actions on a case the desk offers, one per form (`POST /cases/REF/ACTION`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum DeskAction {
+    Assign,
+    Reply,
+    Extend,
+    Escalate,
+    Decide,
+    Pause,
+    Resume,
+    Classify,
+    Note,
+    Close,
+    Reopen,
+    Restrict,
+    Triage,
+    Behaviour,
+    Director,
+    Approve,
+    Return,
+    Learning,
+}
+
+impl DeskAction {
+    pub(crate) const ALL: [DeskAction; 18] = [
+        DeskAction::Assign,
+        DeskAction::Reply,
+        DeskAction::Extend,
+        DeskAction::Escalate,
+        DeskAction::Decide,
+        DeskAction::Pause,
+        DeskAction::Resume,
+        DeskAction::Classify,
+        DeskAction::Note,
+        DeskAction::Close,
+        DeskAction::Reopen,
+        DeskAction::Restrict,
+        DeskAction::Triage,
+        DeskAction::Behaviour,
+        DeskAction::Director,
+        DeskAction::Approve,
+        DeskAction::Return,
+        DeskAction::Learning,
+    ];
+
+    /// The action's word in its URL (and the banner it leaves).
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            DeskAction::Assign => "assign",
+            DeskAction::Reply => "reply",
+            DeskAction::Extend => "extend",
+            DeskAction::Escalate => "escalate",
+            DeskAction::Decide => "decide",
+            DeskAction::Pause => "pause",
+            DeskAction::Resume => "resume",
+            DeskAction::Classify => "classify",
+            DeskAction::Note => "note",
+            DeskAction::Close => "close",
+            DeskAction::Reopen => "reopen",
+            DeskAction::Restrict => "restrict",
+            DeskAction::Triage => "triage",
+            DeskAction::Behaviour => "behaviour",
+            DeskAction::Director => "director",
+            DeskAction::Approve => "approve",
+            DeskAction::Return => "return",
+            DeskAction::Learning => "learning",
+        }
+    }
+
+    pub(crate) fn parse(word: &str) -> Option<DeskAction> {
+        DeskAction::ALL.into_iter().find(|a| a.as_str() == word)
+    }
+
+    /// Only a manager may: restrictions, the behaviour procedure and approvals.
+    fn manager_only(self) -> bool {
+        matches!(
+            self,
+            DeskAction::Restrict | DeskAction::Behaviour | DeskAction::Approve | DeskAction::Return
+        )
+    }
+}
 
 /// POST /cases/{reference}/{action}
 pub(crate) async fn action(
@@ -446,17 +471,14 @@ pub(crate) async fn action(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if !ACTIONS.contains(&action.as_str()) {
+    let Some(act_on) = DeskAction::parse(&action) else {
         return app.error(
             StatusCode::NOT_FOUND,
             "No such action",
             "There is no such action on a case.",
         );
-    }
-    if matches!(
-        action.as_str(),
-        "restrict" | "behaviour" | "approve" | "return"
-    ) {
+    };
+    if act_on.manager_only() {
         if let Err(r) = who.require(&app, Role::Manager) {
             return r;
         }
@@ -473,7 +495,7 @@ pub(crate) async fn action(
     };
     let actor = format!("officer:{}", who.0.name);
     let version = form.get("version").to_string();
-    let (r, a) = (reference.clone(), action.clone());
+    let (r, a) = (reference.clone(), act_on);
     let f = Form(form.0.clone(), std::mem::take(&mut form.1));
     let now = app.now();
     let out = app
@@ -483,7 +505,7 @@ pub(crate) async fn action(
                 if s.case_version(case.id)? != version {
                     return Err(Fail::Stale);
                 }
-                act(s, cfg, now, &actor, &case.reference, &a, &f)
+                act(s, cfg, now, &actor, &case.reference, a, &f)
                     .map(|d| (d, case.reference.clone()))
             });
             match out {
@@ -629,6 +651,7 @@ pub(crate) async fn new_case(State(app): State<Shared>, who: User, body: Bytes) 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::web::pages::banner;
 
     fn shown(f: Fail) -> String {
         match f {
@@ -656,8 +679,8 @@ mod tests {
 
     #[test]
     fn every_action_has_a_banner() {
-        for a in ACTIONS {
-            assert!(banner(a).is_some(), "{a}");
+        for a in DeskAction::ALL {
+            assert!(banner(a.as_str()).is_some(), "{a:?}");
         }
         assert!(banner("new").is_some());
         assert_eq!(banner("<script>"), None);

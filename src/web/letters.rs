@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 
 use super::{Shared, User};
 use crate::accounts::Role;
-use crate::store::outbox::{LetterFilter, OfficerLetterAction};
+use crate::store::outbox::{LetterFilter, LetterStatus, OfficerLetterAction};
 
 pub(crate) async fn outbox(State(app): State<Shared>, who: User) -> Response {
     if let Err(r) = who.require(&app, Role::Manager) {
@@ -17,9 +17,9 @@ pub(crate) async fn outbox(State(app): State<Shared>, who: User) -> Response {
     let letters = app
         .db(|store, _| {
             let mut v = Vec::new();
-            for status in ["held", "failed"] {
+            for status in [LetterStatus::Held, LetterStatus::Failed] {
                 v.extend(store.list_letters(&LetterFilter {
-                    status: Some(status.into()),
+                    status: Some(status),
                     limit: Some(500),
                     ..LetterFilter::default()
                 })?);

@@ -151,6 +151,35 @@ pub(crate) async fn queue(State(app): State<Shared>, who: User) -> Response {
     app.render("queue.html", &c, StatusCode::OK)
 }
 
+/// The banner after each action, by the `done` the redirect carries.
+pub(crate) fn banner(done: &str) -> Option<&'static str> {
+    Some(match done {
+        "assign" => "The case was assigned.",
+        "reply" => "The reply was queued to send.",
+        "awaiting" => "The reply waits for approval: it is not sent until it is approved.",
+        "approve" => "The response was approved and queued to send.",
+        "return" => "The response was returned to the officer who wrote it, unsent.",
+        "learning" => "The learning was recorded.",
+        "extend" => "The deadline was extended and the letter queued.",
+        "escalate" => "The case moved to the next stage.",
+        "decide" => "The decision was recorded.",
+        "pause" => "The deadlines are paused.",
+        "resume" => "The deadlines are running again.",
+        "classify" => "The case's kind was corrected.",
+        "note" => "The note was added.",
+        "triage" => "Triage was decided and the letter queued.",
+        "close" => "The case was closed.",
+        "reopen" => "The case was reopened.",
+        "restrict" => "The restriction was recorded.",
+        "behaviour" => "The step of the unreasonable behaviour procedure was recorded.",
+        "director" => "Recorded: a complaint about a director or senior manager.",
+        "new" => "The case was opened.",
+        "quarantine-attach" => "The message was attached to this case from the quarantine.",
+        "quarantine-open" => "The message was opened as this case from the quarantine.",
+        _ => return None,
+    })
+}
+
 /// What a case page says above the case: a success banner, or why an action was refused.
 #[derive(Default)]
 pub(crate) struct Notice {
@@ -262,7 +291,7 @@ pub(crate) async fn case(
     axum::extract::Query(q): axum::extract::Query<CaseQuery>,
 ) -> Response {
     let notice = Notice {
-        banner: q.done.as_deref().and_then(super::desk::banner),
+        banner: q.done.as_deref().and_then(banner),
         ..Notice::default()
     };
     // A page number that is not one shows the first page.

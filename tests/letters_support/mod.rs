@@ -255,7 +255,7 @@ impl World {
     }
 
     pub fn status(&self, id: i64) -> String {
-        self.store.letter(id).unwrap().status
+        self.store.letter(id).unwrap().status.to_string()
     }
 
     pub fn events(&self, case: &Case) -> Vec<(String, String)> {
