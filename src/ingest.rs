@@ -14,7 +14,7 @@ use crate::case::{self, Action, CloseReason, Kind, State};
 use crate::config::Config;
 use crate::store::mail::Mail;
 use crate::store::messages::NewMessage;
-use crate::store::{self, intake, LetterRequest, NewCase, Store, StoreError};
+use crate::store::{self, intake, LetterRequest, NewCase, NewEvent, Store, StoreError};
 use crate::thread;
 use crate::time::stamp;
 use crate::triage::Verdict;
@@ -353,15 +353,15 @@ fn store_bounce(
     let (case_id, reason) = match letter {
         Some((letter_id, case_id, reference)) => {
             sp.flag_case(case_id, &format!("letter {letter_id} bounced"))?;
-            sp.insert_event(
+            sp.insert_event(&NewEvent {
                 case_id,
-                now,
-                "mail",
-                "letter bounced",
-                None,
-                None,
-                Some(&format!("delivery failure report for letter {letter_id}")),
-            )?;
+                at: now,
+                actor: "mail",
+                kind: "letter bounced",
+                from_state: None,
+                to_state: None,
+                detail: Some(&format!("delivery failure report for letter {letter_id}")),
+            })?;
             (Some(case_id), format!("bounce of a letter on {reference}"))
         }
         None => (
@@ -410,15 +410,15 @@ fn store_threaded(
         join.no_reply.as_deref(),
         None,
     ))?;
-    sp.insert_event(
+    sp.insert_event(&NewEvent {
         case_id,
-        now,
-        "mail",
-        "message received",
-        None,
-        None,
-        Some(&format!("from {}, matched by {}", join.who, join.by)),
-    )?;
+        at: now,
+        actor: "mail",
+        kind: "message received",
+        from_state: None,
+        to_state: None,
+        detail: Some(&format!("from {}, matched by {}", join.who, join.by)),
+    })?;
     // Safeguarding words in later mail reach a person at once too (never noise: an
     // out-of-office says nothing of risk).
     if p.noise.is_none() {
@@ -535,15 +535,15 @@ pub(crate) fn store_new_case(
         Some((_, why)) => format!("{}; service {why}", verdict.reason),
         None => verdict.reason.clone(),
     };
-    sp.insert_event(
+    sp.insert_event(&NewEvent {
         case_id,
-        now,
-        "triage",
-        "classified",
-        None,
-        None,
-        Some(&reason),
-    )?;
+        at: now,
+        actor: "triage",
+        kind: "classified",
+        from_state: None,
+        to_state: None,
+        detail: Some(&reason),
+    })?;
     let msg_ref = p
         .message_id
         .as_ref()
@@ -596,15 +596,15 @@ pub(crate) fn store_new_case(
     let acknowledged = match &answer {
         Answer::Held(why) => {
             sp.flag_case(case_id, why)?;
-            sp.insert_event(
+            sp.insert_event(&NewEvent {
                 case_id,
-                now,
+                at: now,
                 actor,
-                "no automatic letter",
-                None,
-                None,
-                Some(why),
-            )?;
+                kind: "no automatic letter",
+                from_state: None,
+                to_state: None,
+                detail: Some(why),
+            })?;
             false
         }
         Answer::Triage => {
@@ -617,7 +617,15 @@ pub(crate) fn store_new_case(
                     .map_or("no route", |r| r.where_.as_str())
             );
             sp.flag_case(case_id, &why)?;
-            sp.insert_event(case_id, now, actor, "to triage", None, None, Some(&why))?;
+            sp.insert_event(&NewEvent {
+                case_id,
+                at: now,
+                actor,
+                kind: "to triage",
+                from_state: None,
+                to_state: None,
+                detail: Some(&why),
+            })?;
             false
         }
         Answer::Deferred => {
@@ -626,18 +634,18 @@ pub(crate) fn store_new_case(
                 ..verdict.clone()
             });
             sp.defer_ack(case_id, m.received_at, &content, now)?;
-            sp.insert_event(
+            sp.insert_event(&NewEvent {
                 case_id,
-                now,
+                at: now,
                 actor,
-                "acknowledgement deferred",
-                None,
-                None,
-                Some(&format!(
+                kind: "acknowledgement deferred",
+                from_state: None,
+                to_state: None,
+                detail: Some(&format!(
                     "over {} automatic letters this hour: it goes in a later hour, oldest first",
                     cfg.inbound.max_auto_letters_per_hour
                 )),
-            )?;
+            })?;
             false
         }
         Answer::Letter => {
@@ -674,15 +682,15 @@ pub(crate) fn store_new_case(
             // The acknowledgement is owed and stored: the case is acknowledged as of now.
             // The case row and its acknowledgement deadline (met today) were written so.
             let to = acknowledged.map_or(State::Acknowledged, |(to, _)| to);
-            sp.insert_event(
+            sp.insert_event(&NewEvent {
                 case_id,
-                now,
+                at: now,
                 actor,
-                "acknowledge",
-                Some("received"),
-                Some(to.as_str()),
-                Some(content.kind().as_str()),
-            )?;
+                kind: "acknowledge",
+                from_state: Some("received"),
+                to_state: Some(to.as_str()),
+                detail: Some(content.kind().as_str()),
+            })?;
             true
         }
     };
@@ -720,15 +728,15 @@ fn safeguarding_concern(
     sp.flag_case(case_id, &why)?;
     let to = cfg.safeguarding_recipients();
     let names: Vec<&str> = to.iter().map(|(n, _)| n.as_str()).collect();
-    sp.insert_event(
+    sp.insert_event(&NewEvent {
         case_id,
-        now,
-        "triage",
-        "safeguarding concern",
-        None,
-        None,
-        Some(&format!("{words}; {note}; told {}", names.join(", "))),
-    )?;
+        at: now,
+        actor: "triage",
+        kind: "safeguarding concern",
+        from_state: None,
+        to_state: None,
+        detail: Some(&format!("{words}; {note}; told {}", names.join(", "))),
+    })?;
     for (name, email) in &to {
         sp.queue_staff_mail(&format!("{dedupe}:{name}"),
             cfg.mail_domain(),
@@ -764,14 +772,14 @@ fn represented(
         resident_email: None,
     };
     sp.upsert_representative(case_id, &rep, "triage", now)?;
-    sp.insert_event(
+    sp.insert_event(&NewEvent {
         case_id,
-        now,
-        "triage",
-        "representative recorded",
-        None,
-        None,
-        Some(&format!(
+        at: now,
+        actor: "triage",
+        kind: "representative recorded",
+        from_state: None,
+        to_state: None,
+        detail: Some(&format!(
             "{} writing for {} (by {}); consent {}",
             r.role,
             r.for_whom.as_deref().unwrap_or("someone not named"),
@@ -782,7 +790,7 @@ fn represented(
                 "not recorded"
             }
         )),
-    )?;
+    })?;
     if !r.consent {
         sp.flag_case(
             case_id,

@@ -22,7 +22,7 @@ use crate::plan::{refused, Result};
 use crate::store::mail::Mail;
 use crate::store::messages::NewMessage;
 use crate::store::quarantine::Held;
-use crate::store::{QuarantineRow, Store};
+use crate::store::{NewEvent, QuarantineRow, Store};
 use crate::time::stamp;
 
 /// How much of a quarantined message is shown for reading (`--show`, the desk's page).
@@ -215,19 +215,19 @@ pub fn attach(
         no_reply: Some(&no_reply),
         triage: None,
     })?;
-    sp.insert_event(
-        case.id,
-        now,
+    sp.insert_event(&NewEvent {
+        case_id: case.id,
+        at: now,
         actor,
-        "message attached from quarantine",
-        None,
-        None,
-        Some(&format!(
+        kind: "message attached from quarantine",
+        from_state: None,
+        to_state: None,
+        detail: Some(&format!(
             "quarantined message {id} from {}: {}",
             p.from.as_deref().unwrap_or("no sender"),
             h.reason
         )),
-    )?;
+    })?;
     sp.resolve_held(
         id,
         "attached",
@@ -312,15 +312,15 @@ pub fn open(
         )));
     };
     let case = sp.find_case(&reference)?;
-    sp.insert_event(
-        case.id,
-        now,
+    sp.insert_event(&NewEvent {
+        case_id: case.id,
+        at: now,
         actor,
-        "opened from quarantine",
-        None,
-        None,
-        Some(&format!("quarantined message {id}: {}", h.reason)),
-    )?;
+        kind: "opened from quarantine",
+        from_state: None,
+        to_state: None,
+        detail: Some(&format!("quarantined message {id}: {}", h.reason)),
+    })?;
     sp.resolve_held(id, "opened", Some(&reference), None, actor, &stamp(now))?;
     sp.index_for_search()?;
     tx.commit()?;

@@ -4,6 +4,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 
+use super::NewEvent;
 use super::{insert_event, Author, Result, Store, StoreError};
 use crate::time::{iso, stamp};
 
@@ -115,17 +116,19 @@ pub(crate) fn decided(
     };
     insert_event(
         tx,
-        case_id,
-        at,
-        &format!("officer:{approver}"),
-        if approved {
-            "response approved"
-        } else {
-            "response returned"
+        &NewEvent {
+            case_id,
+            at,
+            actor: &format!("officer:{approver}"),
+            kind: if approved {
+                "response approved"
+            } else {
+                "response returned"
+            },
+            from_state: None,
+            to_state: None,
+            detail: Some(&detail),
         },
-        None,
-        None,
-        Some(&detail),
     )
 }
 
@@ -152,13 +155,15 @@ pub(crate) fn learnt(
     ])?;
     insert_event(
         tx,
-        case_id,
-        by.at,
-        by.actor,
-        "learning recorded",
-        None,
-        None,
-        Some(&format!("learning: {learning}; action taken: {action}")),
+        &NewEvent {
+            case_id,
+            at: by.at,
+            actor: by.actor,
+            kind: "learning recorded",
+            from_state: None,
+            to_state: None,
+            detail: Some(&format!("learning: {learning}; action taken: {action}")),
+        },
     )
 }
 

@@ -12,6 +12,7 @@ use crate::policy::Policy;
 
 use super::deadlines::{apply_deadline_op, set_extension, set_open_deadline, upsert_deadline};
 use super::search::{self, Index};
+use super::NewEvent;
 use super::{insert_event, request_letter, LetterRequest, Result, Store, StoreError};
 use crate::plan::{Plan, Transition, Write};
 use crate::text::Search;
@@ -444,13 +445,15 @@ impl Store {
         let detail = format!("{col}: {}", value.unwrap_or("(none)"));
         insert_event(
             &tx,
-            case.id,
-            at,
-            actor,
-            &format!("set {col}"),
-            None,
-            None,
-            Some(&detail),
+            &NewEvent {
+                case_id: case.id,
+                at,
+                actor,
+                kind: &format!("set {col}"),
+                from_state: None,
+                to_state: None,
+                detail: Some(&detail),
+            },
         )?;
         tx.commit()?;
         self.case_by_id(case.id)
@@ -573,16 +576,18 @@ pub(crate) fn apply_plan(tx: &Connection, case: &Case, plan: &Plan, by: &Author)
                 // sent; the timeline says which letter was not written, and why.
                 insert_event(
                     tx,
-                    case.id,
-                    by.at,
-                    by.actor,
-                    "no letter",
-                    None,
-                    None,
-                    Some(&format!(
+                    &NewEvent {
+                        case_id: case.id,
+                        at: by.at,
+                        actor: by.actor,
+                        kind: "no letter",
+                        from_state: None,
+                        to_state: None,
+                        detail: Some(&format!(
                         "{}: the complainant is anonymous (no email or postal address to write to)",
                         l.kind
                     )),
+                    },
                 )?;
             }
             Write::Letter(l) => {
@@ -608,13 +613,15 @@ pub(crate) fn apply_plan(tx: &Connection, case: &Case, plan: &Plan, by: &Author)
             }
             Write::Event { kind, detail } => insert_event(
                 tx,
-                case.id,
-                by.at,
-                by.actor,
-                kind,
-                None,
-                None,
-                detail.as_deref(),
+                &NewEvent {
+                    case_id: case.id,
+                    at: by.at,
+                    actor: by.actor,
+                    kind,
+                    from_state: None,
+                    to_state: None,
+                    detail: detail.as_deref(),
+                },
             )?,
             Write::Outcome {
                 stage,
@@ -765,13 +772,15 @@ fn write_transition(
     }
     insert_event(
         tx,
-        case.id,
-        by.at,
-        by.actor,
-        &t.action.name(),
-        Some(t.from.as_str()),
-        Some(t.to.as_str()),
-        t.detail.as_deref(),
+        &NewEvent {
+            case_id: case.id,
+            at: by.at,
+            actor: by.actor,
+            kind: &t.action.name(),
+            from_state: Some(t.from.as_str()),
+            to_state: Some(t.to.as_str()),
+            detail: t.detail.as_deref(),
+        },
     )?;
     for due in &t.recomputed {
         upsert_deadline(tx, case.id, due, None)?;
@@ -891,20 +900,22 @@ pub(super) fn create_case_with(
     let id = tx.last_insert_rowid();
     insert_event(
         tx,
-        id,
-        new.received_at,
-        actor,
-        "opened",
-        None,
-        Some(State::Received.as_str()),
-        Some(&match new.via {
-            Some(via) => format!(
-                "{} under policy {}, received by {via}",
-                new.kind.as_str(),
-                policy.name
-            ),
-            None => format!("{} under policy {}", new.kind.as_str(), policy.name),
-        }),
+        &NewEvent {
+            case_id: id,
+            at: new.received_at,
+            actor,
+            kind: "opened",
+            from_state: None,
+            to_state: Some(State::Received.as_str()),
+            detail: Some(&match new.via {
+                Some(via) => format!(
+                    "{} under policy {}, received by {via}",
+                    new.kind.as_str(),
+                    policy.name
+                ),
+                None => format!("{} under policy {}", new.kind.as_str(), policy.name),
+            }),
+        },
     )?;
     let acknowledged_on = acknowledged.map(|(_, on)| on);
     for (due, met_on) in

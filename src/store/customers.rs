@@ -4,6 +4,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::cases::{address_text, apply_plan, Author};
+use super::NewEvent;
 use super::{find_case_on, insert_event, Result, Store};
 use crate::plan::behaviour;
 use crate::plan::{LetterOrder, Plan, Write};
@@ -101,13 +102,15 @@ impl Store {
         for case in &ids {
             insert_event(
                 &tx,
-                *case,
-                at,
-                actor,
-                "customer details corrected",
-                None,
-                None,
-                Some(&detail),
+                &NewEvent {
+                    case_id: *case,
+                    at,
+                    actor,
+                    kind: "customer details corrected",
+                    from_state: None,
+                    to_state: None,
+                    detail: Some(&detail),
+                },
             )?;
         }
         tx.commit()?;
@@ -261,13 +264,15 @@ impl Store {
         for id in &ids {
             insert_event(
                 &tx,
-                *id,
-                by.at,
-                by.actor,
-                next.event,
-                None,
-                None,
-                Some(&next.detail),
+                &NewEvent {
+                    case_id: *id,
+                    at: by.at,
+                    actor: by.actor,
+                    kind: next.event,
+                    from_state: None,
+                    to_state: None,
+                    detail: Some(&next.detail),
+                },
             )?;
         }
         if let (Some(last), false) = (ids.last(), plan.writes.is_empty()) {
@@ -361,13 +366,15 @@ fn restrict_in(
     for id in &ids {
         insert_event(
             tx,
-            *id,
-            by.at,
-            by.actor,
-            "contact restricted",
-            None,
-            None,
-            Some(detail),
+            &NewEvent {
+                case_id: *id,
+                at: by.at,
+                actor: by.actor,
+                kind: "contact restricted",
+                from_state: None,
+                to_state: None,
+                detail: Some(detail),
+            },
         )?;
     }
     if let (Some(last), Some(notice)) = (ids.last(), notice) {

@@ -59,24 +59,39 @@ impl Store {
         detail: Option<&str>,
     ) -> Result<()> {
         let case = self.find_case(reference)?;
-        insert_event(&self.conn, case.id, at, actor, kind, None, None, detail)?;
+        insert_event(
+            &self.conn,
+            &NewEvent {
+                case_id: case.id,
+                at,
+                actor,
+                kind,
+                from_state: None,
+                to_state: None,
+                detail,
+            },
+        )?;
         Ok(())
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-pub(super) fn insert_event(
-    conn: &Connection,
-    case_id: i64,
-    at: DateTime<Utc>,
-    actor: &str,
-    kind: &str,
-    from_state: Option<&str>,
-    to_state: Option<&str>,
-    detail: Option<&str>,
-) -> Result<()> {
+/// An event on a case's timeline, as it is written: who did what to the case and
+/// when, the state it moved between (if it did) and the detail in words.
+#[derive(Debug, Clone, Copy)]
+pub struct NewEvent<'a> {
+    pub case_id: i64,
+    pub at: DateTime<Utc>,
+    /// "mail", "triage", "system:scheduler", "officer:NAME", ...
+    pub actor: &'a str,
+    pub kind: &'a str,
+    pub from_state: Option<&'a str>,
+    pub to_state: Option<&'a str>,
+    pub detail: Option<&'a str>,
+}
+
+pub(super) fn insert_event(conn: &Connection, e: &NewEvent) -> Result<()> {
     conn.prepare_cached("INSERT INTO events (case_id, at, actor, kind, from_state, to_state, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")?.execute(
-        params![case_id, stamp(at), actor, kind, from_state, to_state, detail],
+        params![e.case_id, stamp(e.at), e.actor, e.kind, e.from_state, e.to_state, e.detail],
     )?;
     Ok(())
 }

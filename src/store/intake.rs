@@ -5,6 +5,7 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
 
+use super::NewEvent;
 use super::{Result, Store};
 use crate::time::stamp;
 use crate::triage::Suggestion;
@@ -260,13 +261,15 @@ impl Store {
         upsert_representative(&tx, case_id, r, by, at)?;
         super::insert_event(
             &tx,
-            case_id,
-            at,
-            by,
-            "representative recorded",
-            None,
-            None,
-            Some(detail),
+            &NewEvent {
+                case_id,
+                at,
+                actor: by,
+                kind: "representative recorded",
+                from_state: None,
+                to_state: None,
+                detail: Some(detail),
+            },
         )?;
         tx.commit()?;
         Ok(())

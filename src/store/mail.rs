@@ -10,7 +10,7 @@ use rusqlite::{Connection, Transaction};
 use super::intake::Representative;
 use super::messages::{CaseLookup, NewMessage};
 use super::quarantine::Held;
-use super::{LetterRequest, NewCase, Result, Store, StoreError};
+use super::{LetterRequest, NewCase, NewEvent, Result, Store, StoreError};
 use crate::calendar::Calendar;
 use crate::policy::Policy;
 use crate::triage::Suggestion;
@@ -176,20 +176,8 @@ impl<'c> Mail<'c> {
     }
 
     /// An event on a case's timeline.
-    #[allow(clippy::too_many_arguments)]
-    pub(crate) fn insert_event(
-        &self,
-        case_id: i64,
-        at: DateTime<Utc>,
-        actor: &str,
-        kind: &str,
-        from_state: Option<&str>,
-        to_state: Option<&str>,
-        detail: Option<&str>,
-    ) -> Result<()> {
-        super::insert_event(
-            self.0, case_id, at, actor, kind, from_state, to_state, detail,
-        )
+    pub(crate) fn insert_event(&self, e: &NewEvent) -> Result<()> {
+        super::insert_event(self.0, e)
     }
 
     /// Open a case (and its customer, deadlines and first events).

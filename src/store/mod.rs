@@ -520,13 +520,15 @@ fn request_letter(conn: &Connection, req: &LetterRequest) -> Result<i64> {
     )?;
     insert_event(
         conn,
-        req.case_id,
-        req.at,
-        req.actor,
-        "letter requested",
-        None,
-        None,
-        Some(&format!("{} letter {}", req.kind, message_id)),
+        &NewEvent {
+            case_id: req.case_id,
+            at: req.at,
+            actor: req.actor,
+            kind: "letter requested",
+            from_state: None,
+            to_state: None,
+            detail: Some(&format!("{} letter {}", req.kind, message_id)),
+        },
     )?;
     Ok(id)
 }
@@ -548,7 +550,7 @@ pub use cases::{Author, CaseField, CaseFilter, NewCase};
 pub use customers::{Considered, CustomerEdit, CustomerKey, RestrictIn};
 use deadlines::hold_for_letter;
 use events::insert_event;
-pub use events::EventRow;
+pub use events::{EventRow, NewEvent};
 pub use pauses::PauseRow;
 pub use replies::CustomerReply;
 pub use search::BUSY as SEARCH_BUSY;

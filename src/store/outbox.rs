@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 
+use super::NewEvent;
 use super::{insert_event, Result, Store};
 use crate::time::stamp;
 
@@ -211,13 +212,15 @@ pub(crate) fn enclose(
     }
     insert_event(
         conn,
-        case_id,
-        by.at,
-        by.actor,
-        "enclosed",
-        None,
-        None,
-        Some(&format!("letter {letter_id}: {}", names.join(", "))),
+        &NewEvent {
+            case_id,
+            at: by.at,
+            actor: by.actor,
+            kind: "enclosed",
+            from_state: None,
+            to_state: None,
+            detail: Some(&format!("letter {letter_id}: {}", names.join(", "))),
+        },
     )?;
     Ok(())
 }
@@ -516,29 +519,33 @@ impl Store {
         match held_reason {
             None => insert_event(
                 &tx,
-                letter.case_id,
-                at,
-                "outbox",
-                "letter queued",
-                None,
-                None,
-                Some(&format!(
-                    "{} letter {}: {}",
-                    letter.kind, letter.message_id, content.subject
-                )),
+                &NewEvent {
+                    case_id: letter.case_id,
+                    at,
+                    actor: "outbox",
+                    kind: "letter queued",
+                    from_state: None,
+                    to_state: None,
+                    detail: Some(&format!(
+                        "{} letter {}: {}",
+                        letter.kind, letter.message_id, content.subject
+                    )),
+                },
             )?,
             Some(reason) => insert_event(
                 &tx,
-                letter.case_id,
-                at,
-                "outbox",
-                "letter held",
-                None,
-                None,
-                Some(&format!(
-                    "{} letter {} not emailed: {reason}",
-                    letter.kind, letter.message_id
-                )),
+                &NewEvent {
+                    case_id: letter.case_id,
+                    at,
+                    actor: "outbox",
+                    kind: "letter held",
+                    from_state: None,
+                    to_state: None,
+                    detail: Some(&format!(
+                        "{} letter {} not emailed: {reason}",
+                        letter.kind, letter.message_id
+                    )),
+                },
             )?,
         }
         tx.commit()?;
@@ -567,16 +574,18 @@ impl Store {
         )?;
         insert_event(
             &tx,
-            letter.case_id,
-            at,
-            "outbox",
-            "letter failed",
-            None,
-            None,
-            Some(&format!(
-                "{} letter {}: {error}",
-                letter.kind, letter.message_id
-            )),
+            &NewEvent {
+                case_id: letter.case_id,
+                at,
+                actor: "outbox",
+                kind: "letter failed",
+                from_state: None,
+                to_state: None,
+                detail: Some(&format!(
+                    "{} letter {}: {error}",
+                    letter.kind, letter.message_id
+                )),
+            },
         )?;
         tx.commit()?;
         Ok(())
@@ -596,16 +605,18 @@ impl Store {
         )?;
         insert_event(
             &tx,
-            letter.case_id,
-            at,
-            "outbox",
-            "letter held",
-            None,
-            None,
-            Some(&format!(
-                "{} letter {} not emailed: {reason}",
-                letter.kind, letter.message_id
-            )),
+            &NewEvent {
+                case_id: letter.case_id,
+                at,
+                actor: "outbox",
+                kind: "letter held",
+                from_state: None,
+                to_state: None,
+                detail: Some(&format!(
+                    "{} letter {} not emailed: {reason}",
+                    letter.kind, letter.message_id
+                )),
+            },
         )?;
         tx.commit()?;
         Ok(())
@@ -640,16 +651,18 @@ impl Store {
         if n == 1 {
             insert_event(
                 &tx,
-                letter.case_id,
-                at,
-                "outbox",
-                event,
-                None,
-                None,
-                Some(&format!(
-                    "{} letter {}: {note}",
-                    letter.kind, letter.message_id
-                )),
+                &NewEvent {
+                    case_id: letter.case_id,
+                    at,
+                    actor: "outbox",
+                    kind: event,
+                    from_state: None,
+                    to_state: None,
+                    detail: Some(&format!(
+                        "{} letter {}: {note}",
+                        letter.kind, letter.message_id
+                    )),
+                },
             )?;
         }
         tx.commit()?;
@@ -672,16 +685,18 @@ impl Store {
         super::deadlines::letter_went(&tx, letter.id, crate::calendar::london_date(at))?;
         insert_event(
             &tx,
-            letter.case_id,
-            at,
-            "outbox",
-            "letter sent",
-            None,
-            None,
-            Some(&format!(
-                "{} letter {} {detail}",
-                letter.kind, letter.message_id
-            )),
+            &NewEvent {
+                case_id: letter.case_id,
+                at,
+                actor: "outbox",
+                kind: "letter sent",
+                from_state: None,
+                to_state: None,
+                detail: Some(&format!(
+                    "{} letter {} {detail}",
+                    letter.kind, letter.message_id
+                )),
+            },
         )?;
         tx.commit()?;
         Ok(())
@@ -781,13 +796,15 @@ impl Store {
         }
         insert_event(
             &tx,
-            letter.case_id,
-            at,
-            &format!("officer:{officer}"),
-            event,
-            None,
-            None,
-            Some(&detail),
+            &NewEvent {
+                case_id: letter.case_id,
+                at,
+                actor: &format!("officer:{officer}"),
+                kind: event,
+                from_state: None,
+                to_state: None,
+                detail: Some(&detail),
+            },
         )?;
         tx.commit()?;
         Ok(status)
@@ -815,18 +832,20 @@ impl Store {
         if attempts <= 1 {
             insert_event(
                 &tx,
-                letter.case_id,
-                at,
-                "outbox",
-                "letter delayed",
-                None,
-                None,
-                Some(&format!(
-                    "{} letter {}: {error}; retrying from {}",
-                    letter.kind,
-                    letter.message_id,
-                    stamp(next)
-                )),
+                &NewEvent {
+                    case_id: letter.case_id,
+                    at,
+                    actor: "outbox",
+                    kind: "letter delayed",
+                    from_state: None,
+                    to_state: None,
+                    detail: Some(&format!(
+                        "{} letter {}: {error}; retrying from {}",
+                        letter.kind,
+                        letter.message_id,
+                        stamp(next)
+                    )),
+                },
             )?;
         }
         tx.commit()?;
@@ -844,13 +863,15 @@ fn flag_case(conn: &Connection, case_id: i64, why: &str, at: DateTime<Utc>) -> R
     )?;
     insert_event(
         conn,
-        case_id,
-        at,
-        "outbox",
-        "flagged",
-        None,
-        None,
-        Some(why),
+        &NewEvent {
+            case_id,
+            at,
+            actor: "outbox",
+            kind: "flagged",
+            from_state: None,
+            to_state: None,
+            detail: Some(why),
+        },
     )?;
     Ok(())
 }

@@ -4,6 +4,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{params, OptionalExtension};
 use serde::Serialize;
 
+use super::NewEvent;
 use super::{insert_event, Result, Store, StoreError};
 use crate::case::Case;
 use crate::time::iso;
@@ -34,13 +35,15 @@ impl Store {
         )?;
         insert_event(
             &tx,
-            case.id,
-            at,
-            actor,
-            "deadlines paused",
-            None,
-            None,
-            Some(reason),
+            &NewEvent {
+                case_id: case.id,
+                at,
+                actor,
+                kind: "deadlines paused",
+                from_state: None,
+                to_state: None,
+                detail: Some(reason),
+            },
         )?;
         tx.commit()?;
         Ok(true)
@@ -100,18 +103,20 @@ impl Store {
         )?;
         insert_event(
             &tx,
-            case.id,
-            at,
-            actor,
-            "deadlines resumed",
-            None,
-            None,
-            Some(&format!(
-                "paused {} to {}; {}",
-                iso(started),
-                iso(today),
-                moved.join(", ")
-            )),
+            &NewEvent {
+                case_id: case.id,
+                at,
+                actor,
+                kind: "deadlines resumed",
+                from_state: None,
+                to_state: None,
+                detail: Some(&format!(
+                    "paused {} to {}; {}",
+                    iso(started),
+                    iso(today),
+                    moved.join(", ")
+                )),
+            },
         )?;
         tx.commit()?;
         Ok(true)
