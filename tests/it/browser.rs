@@ -242,6 +242,36 @@ impl Browser {
 
     fn goto(&self, url: &str) {
         self.cmd("POST", "/url", json!({ "url": url }));
+        self.screenshot();
+    }
+
+    /// A screenshot of the page as loaded, for a person to look at:
+    /// target/tmp/screenshots/TEST-NN-PATH.png (the test's name, the page's order in
+    /// it, its path).
+    fn screenshot(&self) {
+        static SHOTS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = SHOTS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
+        std::fs::create_dir_all(&dir).unwrap();
+        let test = std::thread::current()
+            .name()
+            .unwrap_or("test")
+            .rsplit("::")
+            .next()
+            .unwrap_or("test")
+            .to_string();
+        let url = self.current_url();
+        let path: String = url
+            .splitn(4, '/')
+            .nth(3)
+            .unwrap_or("")
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+            .take(60)
+            .collect();
+        let png = self.cmd("GET", "/screenshot", Value::Null);
+        let png = base64_decode(png.as_str().unwrap());
+        std::fs::write(dir.join(format!("{test}-{n:03}-{path}.png")), png).unwrap();
     }
 
     fn current_url(&self) -> String {
@@ -331,6 +361,7 @@ impl Browser {
             );
             std::thread::sleep(Duration::from_millis(50));
         }
+        self.screenshot();
     }
 
     /// Click the link whose text is `text`.
