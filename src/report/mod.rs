@@ -45,7 +45,8 @@ use std::collections::{BTreeMap, HashMap};
 
 use crate::calendar::Calendar;
 use crate::config::Config;
-use crate::store::{Store, StoreError};
+use crate::store::records::{ClosedGroup, ReceivedGroup, ResponseRow};
+use crate::store::{LearningRow, Store, StoreError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
@@ -357,12 +358,65 @@ pub fn build_with_progress(
     period: &Period,
     progress: &mut dyn FnMut(&str),
 ) -> Result<Report> {
-    let preset = &cfg.policy.preset;
+    let rows = read(store, period, progress)?;
+    Ok(figures(rows, cfg, period))
+}
+
+/// What a report is computed from: the store's rows for the period (and for the
+/// trend's twelve months), read by [`read`]. [`figures`] is a pure step from them.
+#[derive(Debug, Clone, Default)]
+pub struct Rows {
+    pub received: Vec<ReceivedGroup>,
+    pub stage_entries: Vec<(String, u64)>,
+    /// Responses sent from the trend's first day (or the period's, if earlier).
+    pub responses: Vec<ResponseRow>,
+    pub received_by_month: Vec<(String, String, u64)>,
+    pub response_outcomes: Vec<(String, Option<String>, u64)>,
+    pub closed: Vec<ClosedGroup>,
+    pub open_at_end: Vec<(String, u64)>,
+    pub learning: Vec<LearningRow>,
+}
+
+/// Read the rows a report for `period` is computed from, telling `progress` each step.
+pub fn read(store: &Store, period: &Period, progress: &mut dyn FnMut(&str)) -> Result<Rows> {
     let (from, to) = (iso(period.from), iso(period.to));
     let (from_ts, to_ts) = (
         london_midnight(period.from),
         london_midnight(period.to + Duration::days(1)),
     );
+    progress("cases received");
+    let received = store.received_groups(&from, &to)?;
+    progress("escalations");
+    let stage_entries = store.stage_entries(&from, &to)?;
+    progress("responses and working days");
+    let span_from = period.trend_from().min(period.from);
+    let responses = store.responses(&iso(span_from), &to)?;
+    progress("monthly trend");
+    let received_by_month = store.received_by_month(&iso(period.trend_from()), &to)?;
+    progress("outcomes of responses");
+    let response_outcomes = store.response_outcomes(&from, &to)?;
+    progress("cases closed");
+    let closed = store.closed_groups(&from_ts, &to_ts)?;
+    progress("open cases at period end");
+    let open_at_end = store.open_at(&to, &to_ts)?;
+    progress("learning from complaints");
+    let learning = store.learning_between(period.from, period.to)?;
+    Ok(Rows {
+        received,
+        stage_entries,
+        responses,
+        received_by_month,
+        response_outcomes,
+        closed,
+        open_at_end,
+        learning,
+    })
+}
+
+/// The report's figures from its rows: no database, no clock.
+pub fn figures(rows: Rows, cfg: &Config, period: &Period) -> Report {
+    let preset = &cfg.policy.preset;
+    let from = iso(period.from);
 
     // Stages of the preset, in order; ids met in the data but not in the preset (cases
     // under an earlier policy) follow with their id as name.
@@ -402,13 +456,12 @@ pub fn build_with_progress(
         stages.len() - 1
     };
 
-    progress("cases received");
     let mut received = Received::default();
     let mut services: BTreeMap<String, u64> = BTreeMap::new();
     let mut categories: BTreeMap<String, u64> = BTreeMap::new();
     // reached[k] = complaints of the cohort that reached stage position k+1 or later.
     let mut reached = vec![0u64; preset.stages.len().max(1)];
-    for g in store.received_groups(&from, &to)? {
+    for g in rows.received {
         match g.kind.as_str() {
             "complaint" => {
                 received.complaints += g.count;
@@ -433,8 +486,7 @@ pub fn build_with_progress(
         first.entered = received.complaints;
     }
 
-    progress("escalations");
-    for (stage, n) in store.stage_entries(&from, &to)? {
+    for (stage, n) in rows.stage_entries {
         if feedback_stage(&stage) {
             continue;
         }
@@ -442,10 +494,9 @@ pub fn build_with_progress(
         stages[i].entered += n;
     }
 
-    progress("responses and working days");
     let trend_from = period.trend_from();
     let span_from = trend_from.min(period.from);
-    let responses = store.responses(&iso(span_from), &to)?;
+    let responses = rows.responses;
     let earliest = responses
         .iter()
         .filter_map(|r| crate::time::parse_iso(&r.from_date))
@@ -521,8 +572,7 @@ pub fn build_with_progress(
         }
     }
 
-    progress("monthly trend");
-    for (month, kind, n) in store.received_by_month(&iso(trend_from), &to)? {
+    for (month, kind, n) in rows.received_by_month {
         if let Some(t) = trend.get_mut(&month) {
             match kind.as_str() {
                 "complaint" => t.complaints += n,
@@ -540,9 +590,8 @@ pub fn build_with_progress(
         })
         .collect();
 
-    progress("outcomes of responses");
     let mut by_stage: BTreeMap<String, BTreeMap<String, u64>> = BTreeMap::new();
-    for (stage, outcome, n) in store.response_outcomes(&from, &to)? {
+    for (stage, outcome, n) in rows.response_outcomes {
         *by_stage
             .entry(stage)
             .or_default()
@@ -557,11 +606,10 @@ pub fn build_with_progress(
         stages[i].outcomes = listed_first(&preset.outcomes, counts);
     }
 
-    progress("cases closed");
     let mut closed = Closed::default();
     let mut outcomes: BTreeMap<String, u64> = BTreeMap::new();
     let mut reasons: BTreeMap<String, u64> = BTreeMap::new();
-    for g in store.closed_groups(&from_ts, &to_ts)? {
+    for g in rows.closed {
         if g.kind != "complaint" {
             continue;
         }
@@ -580,9 +628,8 @@ pub fn build_with_progress(
         .map(|(name, count)| Count { name, count })
         .collect();
 
-    progress("open cases at period end");
     let mut open_at_end = 0;
-    for (stage, n) in store.open_at(&to, &to_ts)? {
+    for (stage, n) in rows.open_at_end {
         let i = stage_index(&mut stages, &stage);
         stages[i].open_at_end += n;
         open_at_end += n;
@@ -601,7 +648,7 @@ pub fn build_with_progress(
         })
         .collect();
 
-    Ok(Report {
+    Report {
         council: cfg.council.name.clone(),
         policy: cfg.policy.name.clone(),
         period: period.clone(),
@@ -616,8 +663,8 @@ pub fn build_with_progress(
         escalation,
         open_at_end,
         trend,
-        learning: store
-            .learning_between(period.from, period.to)?
+        learning: rows
+            .learning
             .into_iter()
             .map(|l| Learning {
                 service: l.service,
@@ -626,7 +673,7 @@ pub fn build_with_progress(
                 action: l.action,
             })
             .collect(),
-    })
+    }
 }
 
 /// The learning grouped by service, in the report's order.
