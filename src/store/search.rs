@@ -37,24 +37,23 @@ pub(crate) fn catch_up(conn: &Connection) -> Result<()> {
     if !behind {
         return Ok(());
     }
+    // Its own write transaction, taken at once; inside a caller's, a savepoint.
+    let (begin, end, undo) = if conn.is_autocommit() {
+        ("BEGIN IMMEDIATE", "COMMIT", "ROLLBACK")
+    } else {
+        (
+            "SAVEPOINT catch_up",
+            "RELEASE catch_up",
+            "ROLLBACK TO catch_up; RELEASE catch_up",
+        )
+    };
     let write = |conn: &Connection| -> Result<()> {
-        if conn.is_autocommit() {
-            conn.execute_batch("BEGIN IMMEDIATE")?;
-            match index_new(conn) {
-                Ok(()) => Ok(conn.execute_batch("COMMIT")?),
-                Err(e) => {
-                    let _ = conn.execute_batch("ROLLBACK");
-                    Err(e)
-                }
-            }
-        } else {
-            conn.execute_batch("SAVEPOINT catch_up")?;
-            match index_new(conn) {
-                Ok(()) => Ok(conn.execute_batch("RELEASE catch_up")?),
-                Err(e) => {
-                    let _ = conn.execute_batch("ROLLBACK TO catch_up; RELEASE catch_up");
-                    Err(e)
-                }
+        conn.execute_batch(begin)?;
+        match index_new(conn) {
+            Ok(()) => Ok(conn.execute_batch(end)?),
+            Err(e) => {
+                let _ = conn.execute_batch(undo);
+                Err(e)
             }
         }
     };
