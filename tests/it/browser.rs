@@ -245,9 +245,9 @@ impl Browser {
         self.screenshot();
     }
 
-    /// A screenshot of the page as loaded, for a person to look at:
-    /// target/tmp/screenshots/TEST-NN-PATH.png (the test's name, the page's order in
-    /// it, its path).
+    /// Screenshots of the page as loaded, for a person to look at:
+    /// target/tmp/screenshots/TEST-NN-WIDTH-PATH.png (the test's name, the page's order
+    /// in it, 1280 or 390 px, its path).
     fn screenshot(&self) {
         static SHOTS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
         let n = SHOTS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -269,9 +269,23 @@ impl Browser {
             .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
             .take(60)
             .collect();
-        let png = self.cmd("GET", "/screenshot", Value::Null);
-        let png = base64_decode(png.as_str().unwrap());
-        std::fs::write(dir.join(format!("{test}-{n:03}-{path}.png")), png).unwrap();
+        // As on a desktop (the window's 1280 px), then as on a phone (390 px): the same
+        // page, resized, and the window put back for the test's next step.
+        for width in [1280, 390] {
+            self.cmd(
+                "POST",
+                "/window/rect",
+                json!({ "width": width, "height": 1024 }),
+            );
+            let png = self.cmd("GET", "/screenshot", Value::Null);
+            let png = base64_decode(png.as_str().unwrap());
+            std::fs::write(dir.join(format!("{test}-{n:03}-{width}-{path}.png")), png).unwrap();
+        }
+        self.cmd(
+            "POST",
+            "/window/rect",
+            json!({ "width": 1280, "height": 1024 }),
+        );
     }
 
     fn current_url(&self) -> String {
