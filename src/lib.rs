@@ -40,7 +40,8 @@
 //! - [`mailbox`]: Maildir and IMAP sources; `Source::watch` owns IDLE.
 //! - [`tls`]: TLS client settings and certificate advice.
 //! - [`oauth`]: OAuth2 client-credentials tokens for Microsoft 365 and Google mailboxes.
-//! - [`daemon`]: `redress run`, three tasks and one shutdown.
+//! - [`daemon`]: `redress run`, three tasks and one shutdown; [`memory`]: the
+//!   allocator tunables that keep an idle process small.
 //! - [`notify`]: systemd readiness and watchdog.
 //! - [`health`]: what this process knows of itself (tasks, mail counts, desk
 //!   latency) for the desk's `/healthz` and `/metrics`.
@@ -64,6 +65,7 @@ pub mod ingest;
 pub mod jwt;
 pub mod letter;
 pub mod mailbox;
+pub mod memory;
 pub mod message;
 pub mod notify;
 pub mod oauth;

@@ -391,7 +391,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Letter(cmd) => letter::run(&ctx, cmd),
         Command::Templates(cmd) => templates::run(&ctx, cmd),
         Command::Run => {
-            crate::daemon::trim_resident_memory();
+            crate::memory::trim_resident_memory();
             // Held until the process ends: `restore` refuses while it is.
             let _lock = crate::backup::DaemonLock::running(&ctx.config)?;
             let rt = tokio::runtime::Builder::new_multi_thread()

@@ -193,7 +193,7 @@ pub fn run(ctx: &Ctx, cmd: UserCmd) -> Result<ExitCode> {
 /// `redress web`: the desk alone, until SIGTERM/SIGINT.
 pub fn web(ctx: Ctx) -> Result<ExitCode> {
     // As `run` (which serves the desk too): one malloc arena.
-    crate::daemon::trim_resident_memory();
+    crate::memory::trim_resident_memory();
     // Held until the process ends: `restore` refuses while it is.
     let _lock = crate::backup::DaemonLock::running(&ctx.config)?;
     let rt = tokio::runtime::Builder::new_multi_thread()

@@ -313,7 +313,7 @@ pub fn render_pending(store: &mut Store, config: &Config, now: DateTime<Utc>) ->
     let templates = templates(config)?;
     let rendered = render_pending_with(store, config, &templates, now);
     drop(templates);
-    crate::daemon::release_freed_memory();
+    crate::memory::release_freed_memory();
     rendered
 }
 

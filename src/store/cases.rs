@@ -12,8 +12,8 @@ use crate::policy::Policy;
 
 use super::deadlines::{apply_deadline_op, set_extension, set_open_deadline, upsert_deadline};
 use super::search::{self, Index};
-use super::NewEvent;
 use super::{insert_event, request_letter, LetterRequest, Result, Store, StoreError};
+use super::{Author, NewEvent};
 use crate::plan::{Plan, Transition, Write};
 use crate::text::Search;
 use crate::time::{iso, stamp};
@@ -499,15 +499,6 @@ impl CaseField {
             CaseField::Kind => "kind",
         }
     }
-}
-
-/// Who writes a plan, and when.
-#[derive(Debug, Clone, Copy)]
-pub struct Author<'a> {
-    pub actor: &'a str,
-    pub at: DateTime<Utc>,
-    /// Domain for our letters' Message-IDs.
-    pub domain: &'a str,
 }
 
 impl Store {

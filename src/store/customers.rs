@@ -3,7 +3,8 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
 
-use super::cases::{address_text, apply_plan, Author};
+use super::cases::{address_text, apply_plan};
+use super::events::Author;
 use super::NewEvent;
 use super::{find_case_on, insert_event, Result, Store};
 use crate::plan::behaviour;

@@ -3,7 +3,7 @@
 
 use rusqlite::{params, Connection, OptionalExtension};
 
-use super::cases::Author;
+use super::events::Author;
 use super::{Result, Store};
 use crate::plan::director::{Director, Step};
 use crate::time::stamp;

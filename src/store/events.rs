@@ -8,6 +8,15 @@ use serde::Serialize;
 use super::{Result, Store};
 use crate::time::stamp;
 
+/// Who writes a plan, and when.
+#[derive(Debug, Clone, Copy)]
+pub struct Author<'a> {
+    pub actor: &'a str,
+    pub at: DateTime<Utc>,
+    /// Domain for our letters' Message-IDs.
+    pub domain: &'a str,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct EventRow {
     pub at: String,

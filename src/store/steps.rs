@@ -4,7 +4,8 @@
 use chrono::{DateTime, Utc};
 use rusqlite::params;
 
-use super::cases::{apply_plan, Author};
+use super::cases::apply_plan;
+use super::events::Author;
 use super::{Result, Store};
 use crate::case::Case;
 use crate::plan::Plan;

@@ -53,7 +53,7 @@ pub(super) async fn trim_when_idle(app: Shared) {
                         }
                     }
                 }
-                crate::daemon::release_freed_memory();
+                crate::memory::release_freed_memory();
             })
             .await;
         }
