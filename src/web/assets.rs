@@ -1,6 +1,10 @@
 //! Static assets, embedded in the binary: GOV.UK Frontend's compiled CSS and JS
 //! (assets/govuk-frontend/, see its VERSION) and the desk's own small script.
 
+use axum::routing::get;
+use axum::Router;
+
+use super::Shared;
 use axum::extract::Path;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -35,4 +39,8 @@ pub(crate) async fn asset(Path(path): Path<String>) -> Response {
             .into_response(),
         None => (StatusCode::NOT_FOUND, "not found").into_response(),
     }
+}
+
+pub(super) fn routes() -> Router<Shared> {
+    Router::new().route("/assets/{*path}", get(asset))
 }

@@ -3,7 +3,9 @@
 use axum::extract::{ConnectInfo, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
 use axum::Form;
+use axum::Router;
 use std::net::SocketAddr;
 
 use super::{cookie, set_cookie, Shared, User, SESSION_COOKIE, SIGN_IN_COOKIE};
@@ -173,4 +175,10 @@ pub(crate) async fn sign_out(State(app): State<Shared>, User(who): User) -> Resp
         set_cookie(&app.cfg, SESSION_COOKIE, "", "/", Some(0)),
     );
     r
+}
+
+pub(super) fn routes() -> Router<Shared> {
+    Router::new()
+        .route("/sign-in", get(sign_in_page).post(sign_in))
+        .route("/sign-out", post(sign_out))
 }

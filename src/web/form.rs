@@ -4,6 +4,9 @@
 #![allow(clippy::result_large_err)]
 
 use super::*;
+use axum::body::Bytes;
+use axum::http::HeaderMap;
+use std::collections::HashMap;
 
 /// The value of cookie `name` in the request's Cookie headers.
 pub(crate) fn cookie<'a>(headers: &'a axum::http::HeaderMap, name: &str) -> Option<&'a str> {
@@ -48,6 +51,39 @@ pub(crate) struct Upload {
     pub name: String,
     pub content_type: Option<String>,
     pub bytes: Vec<u8>,
+}
+
+/// A form: each field's last value, trimmed at the ends only by readers, and any files
+/// it sent (the reply form's, multipart).
+pub(crate) struct Form(pub(crate) HashMap<String, String>, pub(crate) Vec<Upload>);
+
+impl Form {
+    pub(crate) fn parse(body: &[u8]) -> Form {
+        Form(
+            form_urlencoded::parse(body).into_owned().collect(),
+            Vec::new(),
+        )
+    }
+
+    /// A URL-encoded or a multipart body, by its Content-Type.
+    pub(crate) async fn read(headers: &HeaderMap, body: Bytes) -> Result<Form, String> {
+        match multipart_boundary(headers) {
+            Some(b) => {
+                let (fields, files) = multipart_form(&b, body).await?;
+                Ok(Form(fields, files))
+            }
+            None => Ok(Form::parse(&body)),
+        }
+    }
+
+    pub(crate) fn get(&self, k: &str) -> &str {
+        self.0.get(k).map(String::as_str).unwrap_or("")
+    }
+
+    /// A field left empty is None.
+    pub(crate) fn opt(&self, k: &str) -> Option<&str> {
+        Some(self.get(k).trim()).filter(|v| !v.is_empty())
+    }
 }
 
 /// The boundary of a `multipart/form-data` request, None for any other body.

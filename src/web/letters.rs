@@ -5,6 +5,8 @@
 use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
 
 use super::{Shared, User};
 use crate::accounts::Role;
@@ -190,4 +192,12 @@ pub(crate) async fn enclosure(
         ),
         Err(r) => r,
     }
+}
+
+pub(super) fn routes() -> Router<Shared> {
+    Router::new()
+        .route("/outbox", get(outbox))
+        .route("/outbox/{id}/pdf", get(pdf))
+        .route("/outbox/{id}/enclosures/{n}", get(enclosure))
+        .route("/outbox/{id}/{action}", post(act))
 }

@@ -5,6 +5,8 @@
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use axum::routing::get;
+use axum::Router;
 use serde::{Deserialize, Serialize};
 
 use super::{Shared, User};
@@ -213,6 +215,10 @@ fn serde_urlencoded(q: &ListQuery) -> String {
         s.append_pair("page", &p.to_string());
     }
     s.finish()
+}
+
+pub(super) fn routes() -> Router<Shared> {
+    Router::new().route("/cases", get(cases))
 }
 
 #[cfg(test)]

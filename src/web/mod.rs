@@ -16,7 +16,7 @@ use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
 use axum::http::{header, HeaderValue, Method, StatusCode};
 
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
+
 use axum::Router;
 use chrono::{DateTime, Utc};
 use std::future::Future;
@@ -30,21 +30,23 @@ use crate::store::Store;
 
 mod assets;
 mod auth;
-mod desk;
+mod case;
+mod fail;
 mod form;
 mod guard;
 mod health;
 mod letters;
 mod list;
-mod pages;
 mod quarantine;
+mod queue;
 mod serve;
 mod state;
 mod users;
 
+pub(crate) use fail::*;
 pub(crate) use form::*;
 pub(crate) use guard::*;
-pub use pages::working_days_left;
+pub use queue::working_days_left;
 pub(crate) use state::*;
 
 /// The session cookie's name.
@@ -54,30 +56,18 @@ pub const SIGN_IN_COOKIE: &str = "redress_sign_in";
 
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'";
 
+/// Every page and action: each page's module says its own routes, all behind the
+/// sign-in guard but /healthz and /metrics.
 pub(crate) fn router(app: Shared) -> Router {
     Router::new()
-        .route("/", get(pages::queue))
-        .route("/cases", get(list::cases))
-        .route("/outbox", get(letters::outbox))
-        .route("/outbox/{id}/pdf", get(letters::pdf))
-        .route("/outbox/{id}/enclosures/{n}", get(letters::enclosure))
-        .route("/outbox/{id}/{action}", post(letters::act))
-        .route("/quarantine", get(quarantine::list))
-        .route("/quarantine/{id}", get(quarantine::show))
-        .route("/quarantine/{id}/eml", get(quarantine::eml))
-        .route("/quarantine/{id}/{action}", post(quarantine::act))
-        .route("/cases/new", get(desk::new_case_form).post(desk::new_case))
-        .route("/cases/{reference}", get(pages::case))
-        // Bodies are read whole, within their limit, by `guard` (a reply's files included).
-        .route(
-            "/cases/{reference}/{action}",
-            post(desk::action).layer(axum::extract::DefaultBodyLimit::disable()),
-        )
-        .route("/users", get(users::page))
-        .route("/users/{action}", post(users::act))
-        .route("/sign-in", get(auth::sign_in_page).post(auth::sign_in))
-        .route("/sign-out", post(auth::sign_out))
-        .route("/assets/{*path}", get(assets::asset))
+        .merge(queue::routes())
+        .merge(list::routes())
+        .merge(case::routes())
+        .merge(letters::routes())
+        .merge(quarantine::routes())
+        .merge(users::routes())
+        .merge(auth::routes())
+        .merge(assets::routes())
         .layer(axum::middleware::from_fn_with_state(app.clone(), guard))
         // Operations (issue 27, web/health.rs): /healthz and /metrics outside the
         // sign-in guard, and every request timed for the latency histogram.

@@ -4,6 +4,8 @@
 //! with a reason. The same functions as `redress quarantine --attach/--open/--discard`
 //! (`crate::quarantine`), as the signed-in user.
 
+use axum::routing::{get, post};
+use axum::Router;
 use std::collections::HashMap;
 
 use axum::body::Bytes;
@@ -11,7 +13,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 
-use super::desk::Fail;
+use super::Fail;
 use super::{Shared, User};
 use crate::accounts::Role;
 use crate::quarantine;
@@ -188,4 +190,12 @@ pub(crate) async fn act(
         }
         Err(r) => r,
     }
+}
+
+pub(super) fn routes() -> Router<Shared> {
+    Router::new()
+        .route("/quarantine", get(list))
+        .route("/quarantine/{id}", get(show))
+        .route("/quarantine/{id}/eml", get(eml))
+        .route("/quarantine/{id}/{action}", post(act))
 }

@@ -4,6 +4,8 @@
 //! password is generated and shown once on the page that answers the form, never kept
 //! in clear or logged.
 
+use axum::routing::{get, post};
+use axum::Router;
 use std::collections::HashMap;
 
 use axum::body::Bytes;
@@ -11,7 +13,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 
-use super::desk::Fail;
+use super::Fail;
 use super::{Shared, User};
 use crate::accounts::{self, Role};
 
@@ -194,4 +196,10 @@ pub(crate) async fn act(
             render(&app, &who, notice, StatusCode::UNPROCESSABLE_ENTITY).await
         }
     }
+}
+
+pub(super) fn routes() -> Router<Shared> {
+    Router::new()
+        .route("/users", get(page))
+        .route("/users/{action}", post(act))
 }

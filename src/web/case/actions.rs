@@ -1,4 +1,4 @@
-//! Officers' actions on a case, and New case: each form calls the library function
+//! Officers' actions on a case: each form calls the library function
 //! the CLI command calls (`crate::actions`), as the signed-in user (`officer:NAME`).
 //!
 //! Every action form carries the case's version (`Store::case_version`) as the page
@@ -6,94 +6,18 @@
 //! since ("This case changed since you opened it."). The check and the action share
 //! one transaction, so no update is lost to another officer or to the daemon.
 
-use std::collections::HashMap;
-
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, Utc};
 
-use super::pages::{case_page, Notice};
-use super::{multipart_boundary, multipart_form, Shared, Upload, User};
+use super::page::{case_page, Notice};
 use crate::accounts::Role;
 use crate::actions;
-use crate::plan::{Reply, WorkflowError};
-use crate::store::{Store, StoreError};
-
-pub(crate) const STALE: &str = "This case changed since you opened it.";
-
-/// Why an action did not happen.
-pub(super) enum Fail {
-    /// The page was drawn from an older version of the case.
-    Stale,
-    /// A rule refused it: the one line the CLI would print.
-    Refused(String),
-    /// The store failed underneath: a 500, logged.
-    Internal(anyhow::Error),
-}
-
-fn store_fail(e: StoreError) -> Fail {
-    match e {
-        StoreError::Sqlite(_) | StoreError::Open { .. } | StoreError::TooNew { .. } => {
-            Fail::Internal(e.into())
-        }
-        e => Fail::Refused(e.to_string()),
-    }
-}
-
-impl From<StoreError> for Fail {
-    fn from(e: StoreError) -> Self {
-        store_fail(e)
-    }
-}
-
-impl From<WorkflowError> for Fail {
-    fn from(e: WorkflowError) -> Self {
-        match e {
-            WorkflowError::Store(inner) => match inner.downcast::<StoreError>() {
-                Ok(s) => store_fail(*s),
-                Err(other) => Fail::Internal(anyhow::anyhow!(other)),
-            },
-            e => Fail::Refused(e.to_string()),
-        }
-    }
-}
-
-impl From<crate::accounts::AccountError> for Fail {
-    fn from(e: crate::accounts::AccountError) -> Self {
-        use crate::accounts::AccountError;
-        match e {
-            AccountError::Refused(why) => Fail::Refused(why),
-            AccountError::Store(s) => store_fail(s),
-            e @ AccountError::Io(_) => Fail::Internal(e.into()),
-        }
-    }
-}
-
-impl Fail {
-    /// A refusal's line (the stale-page notice for a stale page); an internal failure
-    /// stays an error, for a 500.
-    pub(super) fn refusal(self) -> anyhow::Result<String> {
-        match self {
-            Fail::Internal(e) => Err(e),
-            Fail::Refused(why) => Ok(why),
-            Fail::Stale => Ok(STALE.to_string()),
-        }
-    }
-}
-
-impl From<anyhow::Error> for Fail {
-    fn from(e: anyhow::Error) -> Self {
-        match e.downcast::<WorkflowError>() {
-            Ok(w) => w.into(),
-            Err(e) => match e.downcast::<StoreError>() {
-                Ok(s) => store_fail(s),
-                Err(e) => Fail::Internal(e),
-            },
-        }
-    }
-}
+use crate::plan::Reply;
+use crate::store::Store;
+use crate::web::{refused, Fail, Form, Shared, User};
 
 /// What a successful action answers.
 enum Done {
@@ -101,43 +25,6 @@ enum Done {
     Page(&'static str),
     /// The letter a reply would send, as PDF.
     Pdf(Vec<u8>),
-}
-
-/// A form: each field's last value, trimmed at the ends only by readers, and any files
-/// it sent (the reply form's, multipart).
-struct Form(HashMap<String, String>, Vec<Upload>);
-
-impl Form {
-    fn parse(body: &[u8]) -> Form {
-        Form(
-            form_urlencoded::parse(body).into_owned().collect(),
-            Vec::new(),
-        )
-    }
-
-    /// A URL-encoded or a multipart body, by its Content-Type.
-    async fn read(headers: &HeaderMap, body: Bytes) -> Result<Form, String> {
-        match multipart_boundary(headers) {
-            Some(b) => {
-                let (fields, files) = multipart_form(&b, body).await?;
-                Ok(Form(fields, files))
-            }
-            None => Ok(Form::parse(&body)),
-        }
-    }
-
-    fn get(&self, k: &str) -> &str {
-        self.0.get(k).map(String::as_str).unwrap_or("")
-    }
-
-    /// A field left empty is None.
-    fn opt(&self, k: &str) -> Option<&str> {
-        Some(self.get(k).trim()).filter(|v| !v.is_empty())
-    }
-}
-
-fn refused(msg: impl Into<String>) -> Fail {
-    Fail::Refused(msg.into())
 }
 
 /// Run one action on case `reference` as `actor`.
@@ -571,111 +458,10 @@ pub(crate) async fn action(
     }
 }
 
-fn new_case_page(app: &Shared, who: &User, form: &Form, error: Option<&str>) -> Response {
-    let mut c = app.context(Some(&who.0));
-    c.insert("form", &form.0);
-    c.insert("action_error", &error);
-    c.insert("kinds", &crate::case::Kind::ALL.map(|k| k.as_str()));
-    let status = if error.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
-    app.render("new-case.html", &c, status)
-}
-
-/// GET /cases/new
-pub(crate) async fn new_case_form(State(app): State<Shared>, who: User) -> Response {
-    new_case_page(&app, &who, &Form(HashMap::new(), Vec::new()), None)
-}
-
-/// POST /cases/new: a complaint by phone, letter or in person (`redress new`).
-pub(crate) async fn new_case(State(app): State<Shared>, who: User, body: Bytes) -> Response {
-    let form = Form::parse(&body);
-    let actor = format!("officer:{}", who.0.name);
-    let f = Form(form.0.clone(), Vec::new());
-    let now = app.now();
-    let out = app
-        .db(move |store, cfg| {
-            let received = match f.opt("received") {
-                None => None,
-                Some(s) => match crate::time::parse_now(s) {
-                    // Today's date: now (09:00 would be in the future before nine).
-                    Ok(t)
-                        if crate::calendar::london_date(t) == crate::calendar::london_date(now) =>
-                    {
-                        Some(now)
-                    }
-                    Ok(t) => Some(t),
-                    Err(e) => return Ok(Err(e)),
-                },
-            };
-            let address: Vec<String> = f
-                .get("address")
-                .lines()
-                .map(str::trim)
-                .filter(|l| !l.is_empty())
-                .map(str::to_string)
-                .collect();
-            let intake = actions::Intake {
-                kind: f.opt("kind").unwrap_or("complaint"),
-                email: f.opt("email"),
-                name: f.opt("name"),
-                address: &address,
-                via: f.opt("via"),
-                subject: f.opt("subject"),
-                service: f.opt("service"),
-                received,
-                confirm_date: f.opt("confirm_date").is_some(),
-                // The second box reads "Anonymous, and ...": either box makes it so.
-                anonymous: f.opt("anonymous").is_some() || f.opt("wider_concern").is_some(),
-                wider_concern: f.opt("wider_concern").is_some(),
-            };
-            match actions::open_checked(store, cfg, &intake, &actor, now) {
-                Ok(c) => Ok(Ok(c.reference)),
-                Err(e) => match Fail::from(e) {
-                    Fail::Internal(e) => Err(e),
-                    Fail::Refused(why) => Ok(Err(why)),
-                    Fail::Stale => Ok(Err(STALE.to_string())),
-                },
-            }
-        })
-        .await;
-    match out {
-        Err(r) => r,
-        Ok(Ok(reference)) => Redirect::to(&format!("/cases/{reference}?done=new")).into_response(),
-        Ok(Err(why)) => new_case_page(&app, &who, &form, Some(&why)),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::web::pages::banner;
-
-    fn shown(f: Fail) -> String {
-        match f {
-            Fail::Refused(s) => s,
-            Fail::Stale => "stale".into(),
-            Fail::Internal(e) => format!("internal: {e}"),
-        }
-    }
-
-    #[test]
-    fn refusals_are_the_clis_line_and_database_failures_are_not_shown() {
-        assert_eq!(shown(crate::plan::refused("no").into()), "no");
-        let missing: WorkflowError = StoreError::NotFound("EX-1".into()).into();
-        assert_eq!(shown(missing.into()), "no case with reference EX-1");
-        let broken: WorkflowError = StoreError::Open {
-            path: "redress.db".into(),
-            msg: "disk I/O error".into(),
-        }
-        .into();
-        assert!(shown(broken.into()).starts_with("internal: "));
-        let wrapped = anyhow::Error::from(crate::plan::refused("wrapped"));
-        assert_eq!(shown(wrapped.into()), "wrapped");
-        assert!(shown(anyhow::anyhow!("disk full").into()).starts_with("internal: "));
-    }
+    use crate::web::case::page::banner;
 
     #[test]
     fn every_action_has_a_banner() {

@@ -1,0 +1,88 @@
+//! New case: a complaint by phone, letter or in person, as `redress new` opens it.
+
+use std::collections::HashMap;
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+
+use crate::actions;
+use crate::web::{Fail, Form, Shared, User, STALE};
+
+fn new_case_page(app: &Shared, who: &User, form: &Form, error: Option<&str>) -> Response {
+    let mut c = app.context(Some(&who.0));
+    c.insert("form", &form.0);
+    c.insert("action_error", &error);
+    c.insert("kinds", &crate::case::Kind::ALL.map(|k| k.as_str()));
+    let status = if error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    app.render("new-case.html", &c, status)
+}
+
+/// GET /cases/new
+pub(super) async fn new_case_form(State(app): State<Shared>, who: User) -> Response {
+    new_case_page(&app, &who, &Form(HashMap::new(), Vec::new()), None)
+}
+
+/// POST /cases/new: a complaint by phone, letter or in person (`redress new`).
+pub(super) async fn new_case(State(app): State<Shared>, who: User, body: Bytes) -> Response {
+    let form = Form::parse(&body);
+    let actor = format!("officer:{}", who.0.name);
+    let f = Form(form.0.clone(), Vec::new());
+    let now = app.now();
+    let out = app
+        .db(move |store, cfg| {
+            let received = match f.opt("received") {
+                None => None,
+                Some(s) => match crate::time::parse_now(s) {
+                    // Today's date: now (09:00 would be in the future before nine).
+                    Ok(t)
+                        if crate::calendar::london_date(t) == crate::calendar::london_date(now) =>
+                    {
+                        Some(now)
+                    }
+                    Ok(t) => Some(t),
+                    Err(e) => return Ok(Err(e)),
+                },
+            };
+            let address: Vec<String> = f
+                .get("address")
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .map(str::to_string)
+                .collect();
+            let intake = actions::Intake {
+                kind: f.opt("kind").unwrap_or("complaint"),
+                email: f.opt("email"),
+                name: f.opt("name"),
+                address: &address,
+                via: f.opt("via"),
+                subject: f.opt("subject"),
+                service: f.opt("service"),
+                received,
+                confirm_date: f.opt("confirm_date").is_some(),
+                // The second box reads "Anonymous, and ...": either box makes it so.
+                anonymous: f.opt("anonymous").is_some() || f.opt("wider_concern").is_some(),
+                wider_concern: f.opt("wider_concern").is_some(),
+            };
+            match actions::open_checked(store, cfg, &intake, &actor, now) {
+                Ok(c) => Ok(Ok(c.reference)),
+                Err(e) => match Fail::from(e) {
+                    Fail::Internal(e) => Err(e),
+                    Fail::Refused(why) => Ok(Err(why)),
+                    Fail::Stale => Ok(Err(STALE.to_string())),
+                },
+            }
+        })
+        .await;
+    match out {
+        Err(r) => r,
+        Ok(Ok(reference)) => Redirect::to(&format!("/cases/{reference}?done=new")).into_response(),
+        Ok(Err(why)) => new_case_page(&app, &who, &form, Some(&why)),
+    }
+}
