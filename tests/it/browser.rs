@@ -21,12 +21,12 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-const AXE: &str = include_str!("../browser/axe.min.js");
+pub(crate) const AXE: &str = include_str!("../browser/axe.min.js");
 /// The axe-core tags for WCAG 2.0, 2.1 and 2.2 at levels A and AA.
-const WCAG_TAGS: [&str; 5] = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"];
-const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
+pub(crate) const WCAG_TAGS: [&str; 5] = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"];
+pub(crate) const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -35,7 +35,7 @@ fn free_port() -> u16 {
 }
 
 /// `redress web` on a free loopback port, once it says where to sign in.
-struct Desk {
+pub(crate) struct Desk {
     /// Stopped before `dir` (its pid file) goes: fields drop in this order.
     _dovecot: Option<support::Dovecot>,
     dir: tempfile::TempDir,
@@ -51,7 +51,7 @@ impl Drop for Desk {
 }
 
 impl Desk {
-    fn start(dir: tempfile::TempDir, dovecot: Option<support::Dovecot>) -> Desk {
+    pub(crate) fn start(dir: tempfile::TempDir, dovecot: Option<support::Dovecot>) -> Desk {
         let log = std::fs::File::create(dir.path().join("desk.log")).unwrap();
         let child = bin::redress()
             .args(["--config", "redress.toml", "web"])
@@ -89,15 +89,15 @@ impl Desk {
         }
     }
 
-    fn log(&self) -> String {
+    pub(crate) fn log(&self) -> String {
         std::fs::read_to_string(self.dir.path().join("desk.log")).unwrap_or_default()
     }
 
-    fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
 
-    fn admin_password(&self) -> String {
+    pub(crate) fn admin_password(&self) -> String {
         std::fs::read_to_string(self.dir.path().join("data/first-admin-password.txt"))
             .unwrap()
             .trim()
@@ -105,12 +105,12 @@ impl Desk {
     }
 
     /// `redress ARGS` on the desk's site, with `stdin` piped in; its stdout.
-    fn redress(&self, args: &[&str], stdin: &str) -> String {
+    pub(crate) fn redress(&self, args: &[&str], stdin: &str) -> String {
         redress_in(self.dir.path(), args, stdin)
     }
 }
 
-fn redress_in(dir: &Path, args: &[&str], stdin: &str) -> String {
+pub(crate) fn redress_in(dir: &Path, args: &[&str], stdin: &str) -> String {
     use std::io::Write;
     let mut child = bin::redress()
         .args(["--config", "redress.toml"])
@@ -138,7 +138,7 @@ fn redress_in(dir: &Path, args: &[&str], stdin: &str) -> String {
 
 /// A headless Chromium driven through its own chromedriver, with a throwaway
 /// profile. Dropped: the WebDriver session is ended and chromedriver killed.
-struct Browser {
+pub(crate) struct Browser {
     driver: Child,
     endpoint: String,
     session: String,
@@ -154,7 +154,7 @@ impl Drop for Browser {
 }
 
 impl Browser {
-    fn start() -> Browser {
+    pub(crate) fn start() -> Browser {
         let port = free_port();
         let driver = Command::new("chromedriver")
             .args([format!("--port={port}"), "--allowed-ips=127.0.0.1".into()])
@@ -210,7 +210,12 @@ impl Browser {
     }
 
     /// A WebDriver call: the `value` of its answer, or the error it gave.
-    fn raw(&self, method: &str, path: &str, body: Option<Value>) -> Result<Value, Value> {
+    pub(crate) fn raw(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<Value>,
+    ) -> Result<Value, Value> {
         let req = ureq::request(method, &format!("{}{path}", self.endpoint))
             .timeout(Duration::from_secs(60));
         let out = match body {
@@ -233,14 +238,14 @@ impl Browser {
     }
 
     /// A call in this session that must succeed.
-    fn cmd(&self, method: &str, path: &str, body: Value) -> Value {
+    pub(crate) fn cmd(&self, method: &str, path: &str, body: Value) -> Value {
         let body = (method == "POST").then_some(body);
         let p = format!("/session/{}{path}", self.session);
         self.raw(method, &p, body)
             .unwrap_or_else(|e| panic!("{method} {path}: {e}"))
     }
 
-    fn goto(&self, url: &str) {
+    pub(crate) fn goto(&self, url: &str) {
         self.cmd("POST", "/url", json!({ "url": url }));
         self.screenshot();
     }
@@ -248,7 +253,7 @@ impl Browser {
     /// Screenshots of the page as loaded, for a person to look at:
     /// target/tmp/screenshots/TEST-NN-WIDTH-PATH.png (the test's name, the page's order
     /// in it, 1280 or 390 px, its path).
-    fn screenshot(&self) {
+    pub(crate) fn screenshot(&self) {
         static SHOTS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
         let n = SHOTS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
@@ -288,14 +293,14 @@ impl Browser {
         );
     }
 
-    fn current_url(&self) -> String {
+    pub(crate) fn current_url(&self) -> String {
         self.cmd("GET", "/url", Value::Null)
             .as_str()
             .unwrap()
             .to_string()
     }
 
-    fn title(&self) -> String {
+    pub(crate) fn title(&self) -> String {
         self.cmd("GET", "/title", Value::Null)
             .as_str()
             .unwrap()
@@ -303,7 +308,7 @@ impl Browser {
     }
 
     /// JavaScript run in the page (a function body; `arguments` are `args`).
-    fn js(&self, script: &str, args: Value) -> Value {
+    pub(crate) fn js(&self, script: &str, args: Value) -> Value {
         self.cmd(
             "POST",
             "/execute/sync",
@@ -313,7 +318,7 @@ impl Browser {
 
     /// Asynchronous JavaScript: the script calls `arguments[arguments.length - 1]` with
     /// its result.
-    fn js_async(&self, script: &str) -> Value {
+    pub(crate) fn js_async(&self, script: &str) -> Value {
         self.cmd(
             "POST",
             "/execute/async",
@@ -322,7 +327,7 @@ impl Browser {
     }
 
     /// The page's text as a person sees it.
-    fn text(&self) -> String {
+    pub(crate) fn text(&self) -> String {
         self.js("return document.body.innerText;", json!([]))
             .as_str()
             .unwrap()
@@ -330,7 +335,7 @@ impl Browser {
     }
 
     /// The element found by XPath (waiting up to the implicit 5 s).
-    fn find(&self, xpath: &str) -> String {
+    pub(crate) fn find(&self, xpath: &str) -> String {
         let v = self
             .raw(
                 "POST",
@@ -350,7 +355,7 @@ impl Browser {
             .to_string()
     }
 
-    fn click(&self, xpath: &str) {
+    pub(crate) fn click(&self, xpath: &str) {
         let el = self.find(xpath);
         self.cmd("POST", &format!("/element/{el}/click"), json!({}));
     }
@@ -358,7 +363,7 @@ impl Browser {
     /// Click the button whose text is `text` (e.g. "Sign in", "Preview", "Send"),
     /// then wait for the page its form leads to (the old one marked, gone and the
     /// new one loaded): forms here submit without JavaScript.
-    fn click_button(&self, text: &str) {
+    pub(crate) fn click_button(&self, text: &str) {
         self.js("window.__redressOldPage = true;", json!([]));
         self.click(&format!("//button[normalize-space(.)={}]", xpath_str(text)));
         let deadline = Instant::now() + Duration::from_secs(20);
@@ -379,12 +384,12 @@ impl Browser {
     }
 
     /// Click the link whose text is `text`.
-    fn click_link(&self, text: &str) {
+    pub(crate) fn click_link(&self, text: &str) {
         self.click(&format!("//a[normalize-space(.)={}]", xpath_str(text)));
     }
 
     /// The form control labelled `label`.
-    fn control(&self, label: &str) -> String {
+    pub(crate) fn control(&self, label: &str) -> String {
         self.find(&format!(
             "//*[@id=//label[normalize-space(.)={}]/@for]",
             xpath_str(label)
@@ -392,7 +397,7 @@ impl Browser {
     }
 
     /// Type `value` into the field labelled `label`, replacing what was there.
-    fn fill(&self, label: &str, value: &str) {
+    pub(crate) fn fill(&self, label: &str, value: &str) {
         let el = self.control(label);
         self.cmd("POST", &format!("/element/{el}/clear"), json!({}));
         self.cmd(
@@ -405,7 +410,7 @@ impl Browser {
     /// Pick the option `option` of the select labelled `label`, or the radio or
     /// checkbox labelled `option` (when `label` is empty).
     #[allow(dead_code)]
-    fn choose(&self, label: &str, option: &str) {
+    pub(crate) fn choose(&self, label: &str, option: &str) {
         if label.is_empty() {
             self.click(&format!(
                 "//label[normalize-space(.)={}]",
@@ -425,7 +430,7 @@ impl Browser {
     }
 
     /// The sign-in form filled in and sent.
-    fn sign_in(&self, desk: &Desk, account: &str, password: &str) {
+    pub(crate) fn sign_in(&self, desk: &Desk, account: &str, password: &str) {
         self.goto(&desk.url("/sign-in"));
         self.fill("User name or email address", account);
         self.fill("Password", password);
@@ -433,14 +438,14 @@ impl Browser {
     }
 
     /// The case page, reached from the queue by its link.
-    fn open_case(&self, desk: &Desk, reference: &str) {
+    pub(crate) fn open_case(&self, desk: &Desk, reference: &str) {
         self.goto(&desk.url("/"));
         self.click_link(reference);
         assert_eq!(self.current_url(), desk.url(&format!("/cases/{reference}")));
     }
 
     /// The text of an open alert, if any (an injected script would raise one).
-    fn alert(&self) -> Option<String> {
+    pub(crate) fn alert(&self) -> Option<String> {
         let p = format!("/session/{}/alert/text", self.session);
         self.raw("GET", &p, None)
             .ok()
@@ -449,7 +454,7 @@ impl Browser {
 
     /// axe-core run on the page as it is: panics listing every WCAG 2.x A/AA
     /// violation (rule, impact, and each offending element).
-    fn assert_accessible(&self, what: &str) {
+    pub(crate) fn assert_accessible(&self, what: &str) {
         self.js(AXE, json!([]));
         let script = "const done = arguments[arguments.length - 1];\
             axe.run(document, {runOnly: {type: 'tag', values: arguments[0]}, resultTypes: ['violations']})\
@@ -472,7 +477,7 @@ impl Browser {
 }
 
 /// `s` as an XPath string literal.
-fn xpath_str(s: &str) -> String {
+pub(crate) fn xpath_str(s: &str) -> String {
     if !s.contains('\'') {
         format!("'{s}'")
     } else if !s.contains('"') {
@@ -485,7 +490,7 @@ fn xpath_str(s: &str) -> String {
 
 /// A site reading the complaints mailbox from a real Dovecot, with the desk on a
 /// free loopback port.
-fn dovecot_site(dir: &Path, dc: &support::Dovecot) {
+pub(crate) fn dovecot_site(dir: &Path, dc: &support::Dovecot) {
     std::fs::write(dir.join("imap-password"), "secret\n").unwrap();
     std::fs::write(
         dir.join("redress.toml"),
@@ -499,7 +504,7 @@ fn dovecot_site(dir: &Path, dc: &support::Dovecot) {
     .unwrap();
 }
 
-const HOSTILE: &str =
+pub(crate) const HOSTILE: &str =
     "From: Mallory Resident <mallory@example.org>\r\nTo: complaints@council.example\r\n\
     Subject: Complaint <b>about</b> bins {{ 7*7 }}\r\nMessage-ID: <browser-hostile@example.org>\r\n\
     Date: Mon, 14 Dec 2026 09:00:00 +0000\r\n\r\n\
@@ -655,14 +660,14 @@ fn a_wrong_password_shows_the_error_and_five_lock_the_account_out() {
 
 /// An SMTP server on loopback (aiosmtpd, tests/support/smtp_sink.py) keeping what it
 /// accepts in a Maildir; killed when dropped.
-struct SmtpSink {
+pub(crate) struct SmtpSink {
     child: std::process::Child,
     port: u16,
     maildir: std::path::PathBuf,
 }
 
 impl SmtpSink {
-    fn start(maildir: &Path) -> SmtpSink {
+    pub(crate) fn start(maildir: &Path) -> SmtpSink {
         use std::io::BufRead;
         let port = free_port();
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/smtp_sink.py");
@@ -686,7 +691,7 @@ impl SmtpSink {
         }
     }
 
-    fn messages(&self) -> Vec<Vec<u8>> {
+    pub(crate) fn messages(&self) -> Vec<Vec<u8>> {
         let mut out = Vec::new();
         for sub in ["new", "cur"] {
             if let Ok(rd) = std::fs::read_dir(self.maildir.join(sub)) {
@@ -806,7 +811,7 @@ fn an_officer_writes_a_reply_previews_the_pdf_and_sends_it_to_the_smtp_server() 
 }
 
 /// Standard base64 (what the page's `btoa` gives).
-fn base64_decode(s: &str) -> Vec<u8> {
+pub(crate) fn base64_decode(s: &str) -> Vec<u8> {
     let val = |c: u8| -> u32 {
         match c {
             b'A'..=b'Z' => (c - b'A') as u32,
@@ -831,7 +836,7 @@ fn base64_decode(s: &str) -> Vec<u8> {
 
 /// A site with no mailbox server: mail from ./maildir, letters to ./outbox, the desk
 /// on a free loopback port.
-fn plain_site(dir: &Path) {
+pub(crate) fn plain_site(dir: &Path) {
     std::fs::write(
         dir.join("redress.toml"),
         "policy = \"lgsco-code\"\n[council]\nname = \"Test Council\"\nemail = \"complaints@council.example\"\nreference_prefix = \"EX\"\n\
