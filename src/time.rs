@@ -50,9 +50,52 @@ pub fn parse_now(s: &str) -> std::result::Result<DateTime<Utc>, String> {
         })
 }
 
+/// An instant as a council officer reads it, in London time: "Mon 7 Dec 2026, 10:05".
+pub fn in_words(t: DateTime<Utc>) -> String {
+    t.with_timezone(&chrono_tz::Europe::London)
+        .format("%a %-d %b %Y, %H:%M")
+        .to_string()
+}
+
+/// A date as a council officer reads it: "Mon 7 Dec 2026".
+pub fn day_in_words(d: NaiveDate) -> String {
+    d.format("%a %-d %b %Y").to_string()
+}
+
+/// Stored text (an instant or a date) as an officer reads it; anything else unchanged.
+pub fn stored_in_words(s: &str) -> String {
+    if let Some(t) = parse_stamp(s) {
+        in_words(t)
+    } else if let Some(d) = parse_iso(s) {
+        day_in_words(d)
+    } else {
+        s.to_string()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn officers_read_london_time() {
+        // Winter: London is UTC.
+        let t = parse_stamp("2026-12-07T10:05:00Z").unwrap();
+        assert_eq!(in_words(t), "Mon 7 Dec 2026, 10:05");
+        // Summer time: an hour ahead, and past midnight the day after.
+        let t = parse_stamp("2026-07-01T23:30:00Z").unwrap();
+        assert_eq!(in_words(t), "Thu 2 Jul 2026, 00:30");
+        assert_eq!(
+            day_in_words(parse_iso("2026-12-24").unwrap()),
+            "Thu 24 Dec 2026"
+        );
+        assert_eq!(stored_in_words("2026-12-24"), "Thu 24 Dec 2026");
+        assert_eq!(
+            stored_in_words("2026-03-29T01:00:00Z"),
+            "Sun 29 Mar 2026, 02:00"
+        );
+        assert_eq!(stored_in_words("not a time"), "not a time");
+    }
 
     #[test]
     fn instants_and_dates_round_trip_in_the_stored_form() {

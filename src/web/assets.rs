@@ -21,6 +21,11 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
         include_bytes!("../../assets/govuk-frontend/govuk-frontend.min.js"),
     ),
     (
+        "desk.css",
+        "text/css; charset=utf-8",
+        include_bytes!("../../assets/desk.css"),
+    ),
+    (
         "desk.js",
         "text/javascript; charset=utf-8",
         include_bytes!("../../assets/desk.js"),

@@ -7,6 +7,12 @@
 use super::*;
 use axum::middleware::Next;
 
+tokio::task_local! {
+    /// Who is signed in, for the request being handled: [`App::context`] reads it
+    /// when a page is drawn without a user at hand (an error page).
+    pub(crate) static SIGNED_IN: SignedIn;
+}
+
 /// The signed-in user, for handlers: without one, a GET is sent to the sign-in page.
 pub(crate) struct User(pub SignedIn);
 
@@ -215,10 +221,15 @@ pub(super) async fn guard(
             }
             req = Request::from_parts(parts, Body::from(bytes));
         }
-        if let Some(w) = who {
-            req.extensions_mut().insert(w);
+        match who {
+            // Pages the handler draws itself (an error, a refusal) keep the header and
+            // the navigation of whoever is signed in.
+            Some(w) => {
+                req.extensions_mut().insert(w.clone());
+                SIGNED_IN.scope(w, next.run(req)).await
+            }
+            None => next.run(req).await,
         }
-        next.run(req).await
     };
     let cacheable = is_asset && response.status() == StatusCode::OK;
     let h = response.headers_mut();

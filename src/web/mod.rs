@@ -68,6 +68,7 @@ pub(crate) fn router(app: Shared) -> Router {
         .merge(users::routes())
         .merge(auth::routes())
         .merge(assets::routes())
+        .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(app.clone(), guard))
         // Operations (issue 27, web/health.rs): /healthz and /metrics outside the
         // sign-in guard, and every request timed for the latency histogram.
@@ -75,6 +76,15 @@ pub(crate) fn router(app: Shared) -> Router {
         .layer(axum::middleware::from_fn(health::observe))
         .layer(axum::middleware::from_fn(serve::within_time))
         .with_state(app)
+}
+
+/// Any other address: the desk's own page, with its header and navigation.
+async fn not_found(State(app): State<Shared>) -> Response {
+    app.error(
+        StatusCode::NOT_FOUND,
+        "Page not found",
+        "If you typed the web address, check it is correct. If you followed a link, the page may have moved.",
+    )
 }
 
 /// Serve the desk on `[web] listen` until `shutdown` resolves. On first start with no

@@ -95,9 +95,15 @@ pub(super) const TEMPLATES: &[(&str, &str)] = &[
 ];
 
 /// The desk's templates, autoescaped (every one ends in `.html`).
+/// `{{ at | when }}`: a stored instant or date in London time, as officers read it.
+fn when_filter(x: &str, _: tera::Kwargs, _: &tera::State) -> String {
+    crate::time::stored_in_words(x)
+}
+
 pub fn templates() -> anyhow::Result<tera::Tera> {
     let mut tera = tera::Tera::default();
     tera.autoescape_on([".html"]);
+    tera.register_filter("when", when_filter);
     tera.add_raw_templates(TEMPLATES.iter().copied())
         .map_err(|e| anyhow::anyhow!("web templates: {e}"))?;
     Ok(tera)
@@ -197,7 +203,11 @@ impl App {
         let mut c = tera::Context::new();
         c.insert("council", &self.cfg.council.name);
         c.insert("service_name", "Complaints desk");
-        if let Some(w) = who {
+        let current = who
+            .is_none()
+            .then(|| SIGNED_IN.try_with(SignedIn::clone).ok())
+            .flatten();
+        if let Some(w) = who.or(current.as_ref()) {
             c.insert("user", &w.name);
             c.insert("role", w.role.as_str());
             c.insert("is_manager", &w.role.allows(Role::Manager));

@@ -452,10 +452,48 @@ impl Browser {
             .map(|v| v.as_str().unwrap_or_default().to_string())
     }
 
-    /// axe-core run on the page as it is: panics listing every WCAG 2.x A/AA
-    /// violation (rule, impact, and each offending element).
+    /// axe-core run on the page as it is, as on a desktop (1280 px) and as on a phone
+    /// (390 px): panics listing every WCAG 2.x A/AA violation (rule, impact, and each
+    /// offending element), or when at 390 px the page is wider than the window (a
+    /// sideways scroll). The window is put back to 1280 px after.
     pub(crate) fn assert_accessible(&self, what: &str) {
         self.js(AXE, json!([]));
+        for width in [1280, 390] {
+            self.cmd(
+                "POST",
+                "/window/rect",
+                json!({ "width": width, "height": 1024 }),
+            );
+            self.assert_axe(&format!("{what} at {width} px"));
+            if width == 390 {
+                let sizes = self.js(
+                    "return [document.documentElement.scrollWidth, window.innerWidth];",
+                    json!([]),
+                );
+                let (page, window) = (sizes[0].as_i64().unwrap(), sizes[1].as_i64().unwrap());
+                let widest = self.js(
+                    "const w = window.innerWidth; let found = [];\
+                     for (const e of document.querySelectorAll('body *')) {\
+                       const r = e.getBoundingClientRect();\
+                       if (r.right > w + 1 && found.length < 5) found.push(e.tagName + '.' + e.className + ' ' + Math.round(r.right));\
+                     } return found.join('; ');",
+                    json!([]),
+                );
+                assert!(
+                    page <= window,
+                    "{what} ({}): at 390 px the page is {page} px wide in a {window} px window (wider: {widest})",
+                    self.current_url()
+                );
+            }
+        }
+        self.cmd(
+            "POST",
+            "/window/rect",
+            json!({ "width": 1280, "height": 1024 }),
+        );
+    }
+
+    fn assert_axe(&self, what: &str) {
         let script = "const done = arguments[arguments.length - 1];\
             axe.run(document, {runOnly: {type: 'tag', values: arguments[0]}, resultTypes: ['violations']})\
               .then(r => done(r.violations.map(v => v.id + ' (' + v.impact + '): ' + v.help + '\\n' +\

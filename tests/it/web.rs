@@ -398,6 +398,13 @@ fn accounts_from_the_cli_and_roles_guard_pages() {
     assert_eq!(r.status, 403);
     assert!(r.body.contains("You cannot open this page"));
     assert_security_headers(&r);
+    // An error page keeps the header and the navigation of whoever is signed in, and so
+    // does an address that is no page.
+    assert!(r.body.contains(">My queue</a>") && r.body.contains("Sign out sam"));
+    let r = desk.get("/no-such-page", Some(&sam));
+    assert_eq!(r.status, 404);
+    assert!(r.body.contains("Page not found") && r.body.contains(">My queue</a>"));
+    assert_security_headers(&r);
     assert_eq!(desk.get("/", Some(&sam)).status, 200);
     // A manager is not an admin either; una signs in by email.
     let una = desk.session("una@council.example", &generated);
