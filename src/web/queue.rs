@@ -69,13 +69,13 @@ pub(crate) async fn queue(State(app): State<Shared>, who: User) -> Response {
                 .map(|w| {
                     serde_json::json!({
                         "reference": w.reference,
-                        "stage": w.stage,
+                        "stage": cfg.policy.stage(&w.stage).map_or(w.stage.clone(), |s| s.name.clone()),
                         "written_by": w.written_by,
                         "why": w.why,
                         "due": w.next_due
                             .as_deref()
                             .and_then(crate::time::parse_iso)
-                            .map(crate::calendar::show)
+                            .map(crate::time::day_in_words)
                             .unwrap_or_default(),
                     })
                 })
@@ -89,7 +89,7 @@ pub(crate) async fn queue(State(app): State<Shared>, who: User) -> Response {
                         .acknowledge_by
                         .as_deref()
                         .and_then(crate::time::parse_iso)
-                        .map(crate::calendar::show)
+                        .map(crate::time::day_in_words)
                         .unwrap_or_default(),
                     reference: t.reference,
                     customer: t.customer.unwrap_or_default(),
@@ -108,12 +108,15 @@ pub(crate) async fn queue(State(app): State<Shared>, who: User) -> Response {
                         QueueRow {
                             tag: due.zip(days_left).and_then(|(d, n)| due_tag(n, d, today)),
                             days_left,
-                            due: due.map(crate::calendar::show).unwrap_or_default(),
+                            due: due.map(crate::time::day_in_words).unwrap_or_default(),
                             reference: c.reference,
                             customer: c.customer_name.or(c.customer_email).unwrap_or_default(),
                             subject: c.subject.unwrap_or_default(),
                             kind: c.kind.to_string(),
-                            stage: c.stage,
+                            stage: cfg
+                                .policy
+                                .stage(&c.stage)
+                                .map_or(c.stage.clone(), |s| s.name.clone()),
                             state: if c.awaiting_approval {
                                 format!("{}, awaiting approval", c.state)
                             } else {

@@ -857,7 +857,10 @@ fn the_desk_counts_from_now_when_given() {
     let q = desk.get("/", Some(&desk.admin())).body;
     assert!(q.contains("Potholes"), "{q}");
     assert!(q.contains("Overdue: <strong>0</strong>"), "{q}");
-    assert!(q.contains("2026-11-16 Mon"), "{q}");
+    // Dates as officers read them, stages by the preset's name.
+    assert!(q.contains("Mon 16 Nov 2026"), "{q}");
+    assert!(q.contains(">Stage 1<"), "{q}");
+    assert!(!q.contains("stage1"), "{q}");
     // 3 November to 16 November: 9 working days left.
     assert!(q.contains("govuk-table__cell\">9\n"), "{q}");
 }
