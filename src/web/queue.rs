@@ -51,6 +51,8 @@ struct TriageRow {
     suggested: String,
     route: String,
     due: String,
+    /// The case's version, for the one-click decisions (the same check as its page's).
+    version: String,
 }
 
 const QUEUE_LIMIT: usize = 500;
@@ -84,7 +86,12 @@ pub(crate) async fn queue(State(app): State<Shared>, who: User) -> Response {
             let triage: Vec<TriageRow> = store
                 .to_triage()?
                 .into_iter()
-                .map(|t| TriageRow {
+                .map(|t| {
+                    let version = store
+                        .find_case(&t.reference)
+                        .and_then(|c| store.case_version(c.id))?;
+                    Ok::<_, crate::store::StoreError>(TriageRow {
+                    version,
                     due: t
                         .acknowledge_by
                         .as_deref()
@@ -97,7 +104,8 @@ pub(crate) async fn queue(State(app): State<Shared>, who: User) -> Response {
                     suggested: t.kind.replace('-', " "),
                     route: t.route.unwrap_or_default(),
                 })
-                .collect();
+                })
+                .collect::<Result<_, _>>()?;
             Ok((
                 (triage, waiting),
                 cases

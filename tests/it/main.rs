@@ -57,5 +57,6 @@ mod web;
 mod web_actions;
 mod web_attachments;
 mod web_quarantine;
+mod web_queue;
 mod web_users;
 mod workflow;
