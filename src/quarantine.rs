@@ -10,6 +10,7 @@
 //! released twice. A discard has no case: who, when and why are kept on the
 //! quarantine row itself (`quarantine_resolutions`).
 
+use crate::event::EventKind;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
@@ -219,7 +220,7 @@ pub fn attach(
         case_id: case.id,
         at: now,
         actor,
-        kind: "message attached from quarantine",
+        kind: EventKind::MessageAttachedFromQuarantine,
         from_state: None,
         to_state: None,
         detail: Some(&format!(
@@ -316,7 +317,7 @@ pub fn open(
         case_id: case.id,
         at: now,
         actor,
-        kind: "opened from quarantine",
+        kind: EventKind::OpenedFromQuarantine,
         from_state: None,
         to_state: None,
         detail: Some(&format!("quarantined message {id}: {}", h.reason)),

@@ -59,6 +59,16 @@ pub fn quoted_name(s: Option<&str>) -> Option<String> {
         .filter(|n| !n.is_empty())
 }
 
+/// A kind as a person types it (`redress letter preview --letter KIND`); the error
+/// lists the kinds there are.
+impl std::str::FromStr for Kind {
+    type Err = LetterError;
+
+    fn from_str(s: &str) -> Result<Kind> {
+        Kind::parse(s).ok_or_else(|| LetterError::UnknownKind(s.to_string()))
+    }
+}
+
 /// A template problem, located in its file.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum LetterError {
@@ -313,7 +323,7 @@ pub struct ContextInput<'a> {
     /// The handling officer as letters name them ([`crate::config::Staff::in_letters`]).
     pub officer: Option<String>,
     pub deadlines: &'a [Deadline],
-    pub kind: &'a str,
+    pub kind: Kind,
     pub automatic: bool,
     pub data: serde_json::Value,
     pub now: DateTime<Utc>,
@@ -581,8 +591,8 @@ impl Templates {
         })
     }
 
-    pub fn file_of(&self, kind: &str) -> Option<&str> {
-        self.files.get(kind).map(|s| s.as_str())
+    pub fn file_of(&self, kind: Kind) -> Option<&str> {
+        self.files.get(kind.as_str()).map(|s| s.as_str())
     }
 
     /// Templates that do not parse, by kind.
@@ -591,26 +601,26 @@ impl Templates {
     }
 
     /// The file `kind`'s template came from, once it is known to parse.
-    fn usable(&self, kind: &str) -> Result<&String> {
+    fn usable(&self, kind: Kind) -> Result<&String> {
         let file = self
             .files
-            .get(kind)
+            .get(kind.as_str())
             .ok_or_else(|| LetterError::UnknownKind(kind.to_string()))?;
-        match self.broken.get(kind) {
+        match self.broken.get(kind.as_str()) {
             Some(e) => Err(e.clone()),
             None => Ok(file),
         }
     }
 
     /// `kind`'s template rendered in one form (`txt`, `html`), errors located in its file.
-    fn rendered(&self, kind: &str, form: &str, file: &str, tctx: &tera::Context) -> Result<String> {
+    fn rendered(&self, kind: Kind, form: &str, file: &str, tctx: &tera::Context) -> Result<String> {
         self.tera
             .render(&format!("{kind}.{form}"), tctx)
             .map_err(|e| located(file, &e))
     }
 
     /// Subject and bodies of a letter, without the PDF.
-    pub fn words(&self, kind: &str, ctx: &LetterContext) -> Result<Words> {
+    pub fn words(&self, kind: Kind, ctx: &LetterContext) -> Result<Words> {
         let file = self.usable(kind)?;
         let tctx = tera::Context::from_serialize(ctx).map_err(|e| LetterError::Template {
             file: file.clone(),
@@ -646,7 +656,7 @@ impl Templates {
     /// Subject and plain-text body of staff mail (a manager's digest): the template
     /// sees the content's `data` only; no case, so no reference tag, footer, HTML or PDF.
     pub fn staff_mail(&self, content: &Content) -> Result<(String, String)> {
-        let kind = content.kind().as_str();
+        let kind = content.kind();
         let data = content.data();
         let file = self.usable(kind)?;
         let mut tctx = tera::Context::new();
@@ -662,7 +672,7 @@ impl Templates {
     }
 
     /// All three forms of a letter.
-    pub fn render(&self, kind: &str, ctx: &LetterContext) -> Result<Rendered> {
+    pub fn render(&self, kind: Kind, ctx: &LetterContext) -> Result<Rendered> {
         let w = self.words(kind, ctx)?;
         let footer = footer_line(&ctx.case.reference);
         let text = format!("{}\n\n{footer}\n", w.body);
@@ -697,7 +707,7 @@ pub fn footer_line(reference: &str) -> String {
     format!("Our reference: {reference}")
 }
 
-pub fn pdf_name(reference: &str, kind: &str) -> String {
+pub fn pdf_name(reference: &str, kind: Kind) -> String {
     format!("{reference}-{kind}.pdf")
 }
 
@@ -707,7 +717,7 @@ fn builtin_templates() -> &'static Templates {
 }
 
 /// Render a letter with the built-in templates.
-pub fn render(kind: &str, ctx: &LetterContext) -> Result<Rendered> {
+pub fn render(kind: Kind, ctx: &LetterContext) -> Result<Rendered> {
     builtin_templates().render(kind, ctx)
 }
 
@@ -867,7 +877,7 @@ pub fn check(templates: &Templates, council: &Council) -> Vec<Problem> {
         };
         for kind in Kind::ALL {
             for ctx in sample::contexts(&policy, council, kind) {
-                if let Err(e) = templates.words(kind.as_str(), &ctx) {
+                if let Err(e) = templates.words(kind, &ctx) {
                     let error = e.to_string();
                     // One report per template problem, not one per preset and variant.
                     if !problems
@@ -908,7 +918,7 @@ mod tests {
                     continue;
                 }
                 let body = templates
-                    .words("escalation-acknowledgement", &ctx)
+                    .words(Kind::EscalationAcknowledgement, &ctx)
                     .unwrap()
                     .body;
                 let promised = body.contains("has not been involved with your complaint before");
@@ -938,7 +948,7 @@ mod tests {
         for name in crate::policy::Policies::builtin_names() {
             let policy = Policy::load(name).unwrap();
             for ctx in sample::contexts(&policy, &council, Kind::Extension) {
-                let words = templates.words("extension", &ctx).unwrap();
+                let words = templates.words(Kind::Extension, &ctx).unwrap();
                 assert!(
                     !words.body.contains("Our policy says"),
                     "{name}: {}",

@@ -3,6 +3,7 @@
 //! serious complaints and remedies, seed 003 l.114-121), and the learning from
 //! complaints (item 13). Pure: the case, the policy and the day in, a [`Plan`] out.
 
+use crate::event::EventKind;
 use base64::Engine;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -219,7 +220,7 @@ pub fn hold(
                 why: why.clone(),
             },
             Write::Event {
-                kind: "awaiting approval".into(),
+                kind: EventKind::AwaitingApproval,
                 detail: Some(format!(
                     "{what} written by {written_by} waits for approval by {} ({why}); not sent until approved",
                     a.by

@@ -1,5 +1,6 @@
 //! Responses waiting for approval, and the learning from complaints (migration 32).
 
+use crate::event::EventKind;
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
@@ -121,9 +122,9 @@ pub(crate) fn decided(
             at,
             actor: &format!("officer:{approver}"),
             kind: if approved {
-                "response approved"
+                EventKind::ResponseApproved
             } else {
-                "response returned"
+                EventKind::ResponseReturned
             },
             from_state: None,
             to_state: None,
@@ -159,7 +160,7 @@ pub(crate) fn learnt(
             case_id,
             at: by.at,
             actor: by.actor,
-            kind: "learning recorded",
+            kind: EventKind::LearningRecorded,
             from_state: None,
             to_state: None,
             detail: Some(&format!("learning: {learning}; action taken: {action}")),

@@ -3,6 +3,7 @@
 //! ([`crate::plan`]) decided, in order, inside the caller's transaction. It decides
 //! nothing.
 
+use crate::event::EventKind;
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
 
@@ -449,7 +450,7 @@ impl Store {
                 case_id: case.id,
                 at,
                 actor,
-                kind: &format!("set {col}"),
+                kind: field.event(),
                 from_state: None,
                 to_state: None,
                 detail: Some(&detail),
@@ -497,6 +498,18 @@ impl CaseField {
             CaseField::Outcome => "outcome",
             CaseField::Flagged => "flagged",
             CaseField::Kind => "kind",
+        }
+    }
+
+    /// The event setting it writes ("set officer", ...).
+    fn event(self) -> EventKind {
+        match self {
+            CaseField::Officer => EventKind::SetOfficer,
+            CaseField::Service => EventKind::SetService,
+            CaseField::Category => EventKind::SetCategory,
+            CaseField::Outcome => EventKind::SetOutcome,
+            CaseField::Flagged => EventKind::SetFlagged,
+            CaseField::Kind => EventKind::SetKind,
         }
     }
 }
@@ -580,7 +593,7 @@ pub(crate) fn apply_plan(tx: &Connection, case: &Case, plan: &Plan, by: &Author)
                         case_id: case.id,
                         at: by.at,
                         actor: by.actor,
-                        kind: "no letter",
+                        kind: EventKind::NoLetter,
                         from_state: None,
                         to_state: None,
                         detail: Some(&format!(
@@ -597,7 +610,7 @@ pub(crate) fn apply_plan(tx: &Connection, case: &Case, plan: &Plan, by: &Author)
                     &LetterRequest {
                         case_id: case.id,
                         reference: &case.reference,
-                        kind: &l.kind,
+                        kind: l.kind,
                         to_addr: case.customer_email.as_deref(),
                         in_reply_to: last.as_deref(),
                         references: last.as_deref(),
@@ -617,7 +630,7 @@ pub(crate) fn apply_plan(tx: &Connection, case: &Case, plan: &Plan, by: &Author)
                     case_id: case.id,
                     at: by.at,
                     actor: by.actor,
-                    kind,
+                    kind: *kind,
                     from_state: None,
                     to_state: None,
                     detail: detail.as_deref(),
@@ -776,7 +789,7 @@ fn write_transition(
             case_id: case.id,
             at: by.at,
             actor: by.actor,
-            kind: &t.action.name(),
+            kind: EventKind::Transition(t.action),
             from_state: Some(t.from.as_str()),
             to_state: Some(t.to.as_str()),
             detail: t.detail.as_deref(),
@@ -904,7 +917,7 @@ pub(super) fn create_case_with(
             case_id: id,
             at: new.received_at,
             actor,
-            kind: "opened",
+            kind: EventKind::Opened,
             from_state: None,
             to_state: Some(State::Received.as_str()),
             detail: Some(&match new.via {

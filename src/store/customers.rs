@@ -1,5 +1,6 @@
 //! Customers: their details as officers correct them, and contact restrictions.
 
+use crate::event::EventKind;
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
 
@@ -106,7 +107,7 @@ impl Store {
                     case_id: *case,
                     at,
                     actor,
-                    kind: "customer details corrected",
+                    kind: EventKind::CustomerDetailsCorrected,
                     from_state: None,
                     to_state: None,
                     detail: Some(&detail),
@@ -370,7 +371,7 @@ fn restrict_in(
                 case_id: *id,
                 at: by.at,
                 actor: by.actor,
-                kind: "contact restricted",
+                kind: EventKind::ContactRestricted,
                 from_state: None,
                 to_state: None,
                 detail: Some(detail),

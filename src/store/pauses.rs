@@ -1,5 +1,6 @@
 //! Pauses of a case's deadlines: started, and ended with the deadlines redated.
 
+use crate::event::EventKind;
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{params, OptionalExtension};
 use serde::Serialize;
@@ -39,7 +40,7 @@ impl Store {
                 case_id: case.id,
                 at,
                 actor,
-                kind: "deadlines paused",
+                kind: EventKind::DeadlinesPaused,
                 from_state: None,
                 to_state: None,
                 detail: Some(reason),
@@ -107,7 +108,7 @@ impl Store {
                 case_id: case.id,
                 at,
                 actor,
-                kind: "deadlines resumed",
+                kind: EventKind::DeadlinesResumed,
                 from_state: None,
                 to_state: None,
                 detail: Some(&format!(

@@ -8,6 +8,7 @@
 //! run twice at the same moment does nothing the second time, and a daemon stopped
 //! for a week does what is owed once, oldest first, when it comes back.
 
+use crate::event::EventKind;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
@@ -299,7 +300,7 @@ pub fn reply(
                 message_id,
                 vec![
                     Write::Event {
-                        kind: "review request".into(),
+                        kind: EventKind::ReviewRequest,
                         detail: Some(format!("the customer's reply of {} asks for a review, {what}: {wording}", iso(on))),
                     },
                     Write::Flag(flag),
