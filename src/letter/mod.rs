@@ -240,7 +240,7 @@ impl DateCtx {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct LetterMeta {
-    pub kind: String,
+    pub kind: Kind,
     /// The date on the letter (London), long form.
     pub date: String,
     pub date_iso: String,
@@ -465,7 +465,7 @@ impl LetterContext {
             },
             deadlines,
             letter: LetterMeta {
-                kind: i.kind.to_string(),
+                kind: i.kind,
                 date: long_date(today),
                 date_iso: crate::time::iso(today),
                 automatic: i.automatic,
@@ -510,10 +510,10 @@ pub struct Words {
 pub struct Templates {
     tera: tera::Tera,
     /// kind -> the file it came from, for error messages.
-    files: BTreeMap<String, String>,
+    files: BTreeMap<Kind, String>,
     /// Kinds whose template does not parse, with the error: a broken template fails
     /// its own letters only, never the others.
-    broken: BTreeMap<String, LetterError>,
+    broken: BTreeMap<Kind, LetterError>,
 }
 
 fn longdate_filter(x: &str, _: tera::Kwargs, _: &tera::State) -> String {
@@ -537,7 +537,7 @@ impl Templates {
 
     /// The built-in templates, with any `<kind>.tera` in `dir` replacing its default.
     pub fn load(dir: Option<&Path>) -> Result<Templates> {
-        let mut sources: Vec<(String, String, String)> = Vec::new();
+        let mut sources: Vec<(Kind, String, String)> = Vec::new();
         for kind in Kind::ALL {
             let mut file = format!("templates/{kind}.tera (built-in)");
             let mut text = kind.builtin_template().to_string();
@@ -551,13 +551,13 @@ impl Templates {
                     file = p.display().to_string();
                 }
             }
-            sources.push((kind.to_string(), file, text));
+            sources.push((kind, file, text));
         }
         Templates::from_sources(sources)
     }
 
     /// Templates from (kind, file name for messages, source) triples.
-    pub fn from_sources(sources: Vec<(String, String, String)>) -> Result<Templates> {
+    pub fn from_sources(sources: Vec<(Kind, String, String)>) -> Result<Templates> {
         let mut tera = tera::Tera::default();
         tera.register_filter("longdate", longdate_filter);
         tera.register_filter("pad", pad_filter);
@@ -580,7 +580,7 @@ impl Templates {
                 });
             }
             if let Err(e) = added {
-                broken.insert(kind.clone(), e);
+                broken.insert(kind, e);
             }
             files.insert(kind, file);
         }
@@ -592,11 +592,11 @@ impl Templates {
     }
 
     pub fn file_of(&self, kind: Kind) -> Option<&str> {
-        self.files.get(kind.as_str()).map(|s| s.as_str())
+        self.files.get(&kind).map(|s| s.as_str())
     }
 
     /// Templates that do not parse, by kind.
-    pub fn broken(&self) -> &BTreeMap<String, LetterError> {
+    pub fn broken(&self) -> &BTreeMap<Kind, LetterError> {
         &self.broken
     }
 
@@ -604,9 +604,9 @@ impl Templates {
     fn usable(&self, kind: Kind) -> Result<&String> {
         let file = self
             .files
-            .get(kind.as_str())
+            .get(&kind)
             .ok_or_else(|| LetterError::UnknownKind(kind.to_string()))?;
-        match self.broken.get(kind.as_str()) {
+        match self.broken.get(&kind) {
             Some(e) => Err(e.clone()),
             None => Ok(file),
         }
@@ -859,10 +859,12 @@ pub fn check(templates: &Templates, council: &Council) -> Vec<Problem> {
         .iter()
         .map(|(kind, e)| Problem {
             policy: String::new(),
-            kind: kind.clone(),
+            kind: kind.to_string(),
             error: e.to_string(),
         })
         .collect();
+    // Broken templates by name.
+    problems.sort_by(|a, b| a.kind.cmp(&b.kind));
     for name in crate::policy::Policies::builtin_names() {
         let policy = match Policy::load(name) {
             Ok(p) => p,

@@ -132,7 +132,7 @@ pub(super) fn defer_ack(
 #[derive(Debug, Clone)]
 pub struct DeferredAck {
     pub case_id: i64,
-    pub letter_kind: crate::letter::Kind,
+    pub letter_kind: crate::letter::kind::Kind,
     pub letter_data: serde_json::Value,
 }
 
@@ -161,7 +161,7 @@ impl Store {
                 Ok((
                     r.get::<_, String>(0)?,
                     r.get::<_, Option<String>>(1)?,
-                    r.get::<_, crate::letter::Kind>(2)?,
+                    r.get::<_, crate::letter::kind::Kind>(2)?,
                     r.get::<_, String>(3)?,
                     r.get::<_, String>(4)?,
                 ))
@@ -291,7 +291,7 @@ impl Store {
             .query_map([limit as i64], |r| {
                 Ok((r.get(0)?, r.get(1)?, r.get::<_, String>(2)?))
             })?
-            .collect::<rusqlite::Result<Vec<(i64, crate::letter::Kind, String)>>>()?;
+            .collect::<rusqlite::Result<Vec<(i64, crate::letter::kind::Kind, String)>>>()?;
         Ok(v.into_iter()
             .map(|(case_id, letter_kind, data)| DeferredAck {
                 case_id,

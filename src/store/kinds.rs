@@ -14,7 +14,7 @@ use serde::{Serialize, Serializer};
 use std::fmt;
 
 use crate::event::EventKind;
-use crate::letter;
+use crate::letter::kind as letter;
 
 /// A kind whose words are stored.
 pub trait Words: Copy {

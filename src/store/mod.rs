@@ -434,7 +434,7 @@ pub struct LetterRequest<'a> {
     pub case_id: i64,
     /// The case's reference (part of the letter's Message-ID).
     pub reference: &'a str,
-    pub kind: crate::letter::Kind,
+    pub kind: crate::letter::kind::Kind,
     pub to_addr: Option<&'a str>,
     /// The customer's Message-ID we answer, so mail clients thread our letter.
     pub in_reply_to: Option<&'a str>,

@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use super::NewEvent;
 use super::{insert_event, Result, Store, Stored};
-use crate::letter;
+use crate::letter::kind as letter;
 use crate::time::stamp;
 
 /// Where a letter is on its way out: the `letters.status` column, stored as its word.
