@@ -3,13 +3,13 @@
 //! ([`crate::plan`]) what changes, and has the store write the plan in one
 //! transaction with its events and letters. The CLI calls these; a web desk would too.
 
-use crate::event::EventKind;
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::calendar::{london_date, Calendar};
 use crate::case::Case;
 use crate::case::{Action, CloseReason};
 use crate::config::Config;
+use crate::event::EventKind;
 use crate::plan::policy_of;
 use crate::plan::{self, refused, Decision, Plan, Reply, Result};
 use crate::policy::Policy;
@@ -596,8 +596,8 @@ pub fn preview(
         act(s)?;
         let mut out = Vec::new();
         for letter in s.letters_after(before)? {
-            let lctx = crate::outbox::letter_context(s, cfg, &letter, now)?;
             let kind = crate::outbox::letter_kind(&letter)?;
+            let lctx = crate::outbox::letter_context(s, cfg, &letter, now)?;
             out.push(templates.render(kind, &lctx)?);
         }
         Ok(out)

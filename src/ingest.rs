@@ -6,13 +6,13 @@
 //! mailbox source marks the message processed only after that commits. A message that
 //! cannot be parsed is quarantined with its reason; it never blocks the ones behind it.
 
-use crate::event::EventKind;
 use chrono::{DateTime, Duration, Utc};
 
 use crate::admission;
 use crate::admission::Answer;
 use crate::case::{self, Action, CloseReason, Kind, State};
 use crate::config::Config;
+use crate::event::EventKind;
 use crate::store::mail::Mail;
 use crate::store::messages::NewMessage;
 use crate::store::{self, intake, LetterRequest, NewCase, NewEvent, Store, StoreError};

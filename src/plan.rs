@@ -3,7 +3,6 @@
 //! [`Plan`] in one transaction ([`crate::store::Store::apply_plan`]) and decides
 //! nothing itself.
 
-use crate::event::EventKind;
 use chrono::NaiveDate;
 
 use crate::calendar::Calendar;
@@ -11,6 +10,7 @@ use crate::case::Case;
 use crate::case::{self, Action, CloseReason, IllegalTransition, Kind, State};
 use crate::config::Config;
 use crate::deadline::{self, Due, Facts};
+use crate::event::EventKind;
 use crate::letter::kind::{self as letter, Content};
 use crate::policy::{CouncilEntry, Policy};
 

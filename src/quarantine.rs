@@ -10,13 +10,13 @@
 //! released twice. A discard has no case: who, when and why are kept on the
 //! quarantine row itself (`quarantine_resolutions`).
 
-use crate::event::EventKind;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::admission;
 use crate::case::Kind;
 use crate::config::Config;
+use crate::event::EventKind;
 use crate::ingest::{self, Options, Outcome, Stored};
 use crate::message::{parse_limited, Parsed};
 use crate::plan::{refused, Result};

@@ -3,7 +3,6 @@
 //! serious complaints and remedies, seed 003 l.114-121), and the learning from
 //! complaints (item 13). Pure: the case, the policy and the day in, a [`Plan`] out.
 
-use crate::event::EventKind;
 use base64::Engine;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -11,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::{normalise, refused, Enclosure, Plan, Reply, Result, Write};
 use crate::calendar::Calendar;
 use crate::case::Case;
+use crate::event::EventKind;
 use crate::policy::Policy;
 
 /// The longest learning or action text kept (characters).

@@ -5,10 +5,10 @@
 //! decision: restrict, or not. Pure: the procedure as stored and the day in, the next
 //! step (its event, its letter) or a refusal out.
 
-use crate::event::EventKind;
 use chrono::NaiveDate;
 
 use super::{refused, LetterOrder, Plan, Result, Write};
+use crate::event::EventKind;
 use crate::letter::kind::Content;
 
 /// Where a customer's procedure stands.

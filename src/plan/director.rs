@@ -5,11 +5,11 @@
 //! to them. Deadlines keep counting throughout. Pure: the case, its mark as stored and
 //! the recipients in, a [`Plan`] or a refusal out.
 
-use crate::event::EventKind;
 use serde::Serialize;
 
 use super::{refused, Plan, Result, Write};
 use crate::case::{Case, State};
+use crate::event::EventKind;
 use crate::policy::Policy;
 
 /// A case's mark, as stored.

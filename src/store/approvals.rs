@@ -1,12 +1,12 @@
 //! Responses waiting for approval, and the learning from complaints (migration 32).
 
-use crate::event::EventKind;
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 
 use super::NewEvent;
 use super::{insert_event, Author, Result, Store, StoreError};
+use crate::event::EventKind;
 use crate::time::{iso, stamp};
 
 /// A response waiting for approval, as kept.

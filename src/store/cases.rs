@@ -3,12 +3,12 @@
 //! ([`crate::plan`]) decided, in order, inside the caller's transaction. It decides
 //! nothing.
 
-use crate::event::EventKind;
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::calendar::{london_date, Calendar};
 use crate::case::{Case, FactsRow, Kind, State};
+use crate::event::EventKind;
 use crate::policy::Policy;
 
 use super::deadlines::{apply_deadline_op, set_extension, set_open_deadline, upsert_deadline};

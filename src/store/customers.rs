@@ -1,12 +1,12 @@
 //! Customers: their details as officers correct them, and contact restrictions.
 
-use crate::event::EventKind;
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::cases::{address_text, apply_plan, Author};
 use super::NewEvent;
 use super::{find_case_on, insert_event, Result, Store};
+use crate::event::EventKind;
 use crate::plan::behaviour;
 use crate::plan::{LetterOrder, Plan, Write};
 use crate::time::{iso, stamp};

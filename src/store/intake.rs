@@ -2,12 +2,12 @@
 //! representatives (who writes for whom), and acknowledgements deferred by the hourly
 //! cap.
 
-use crate::event::EventKind;
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::NewEvent;
 use super::{Result, Store};
+use crate::event::EventKind;
 use crate::time::stamp;
 use crate::triage::Suggestion;
 

@@ -1,6 +1,5 @@
 //! Pauses of a case's deadlines: started, and ended with the deadlines redated.
 
-use crate::event::EventKind;
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{params, OptionalExtension};
 use serde::Serialize;
@@ -8,6 +7,7 @@ use serde::Serialize;
 use super::NewEvent;
 use super::{insert_event, Result, Store, StoreError};
 use crate::case::Case;
+use crate::event::EventKind;
 use crate::time::iso;
 
 impl Store {

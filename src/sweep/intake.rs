@@ -2,13 +2,13 @@
 //! oldest first, as each hour has room; mail waiting "to triage" past
 //! `[workflow] triage_alert_hours` office hours is brought to the duty manager.
 
-use crate::event::EventKind;
 use chrono::{DateTime, Utc};
 
 use super::{write, Count, Step, TickReport};
 use crate::calendar::{london_date, show};
 use crate::case::{Action, Case, State};
 use crate::config::Config;
+use crate::event::EventKind;
 use crate::plan::{self, policy_of, LetterOrder, Plan, Result, Write};
 use crate::store::intake::DeferredAck;
 use crate::store::Store;

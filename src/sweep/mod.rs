@@ -8,7 +8,6 @@
 //! run twice at the same moment does nothing the second time, and a daemon stopped
 //! for a week does what is owed once, oldest first, when it comes back.
 
-use crate::event::EventKind;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
@@ -17,6 +16,7 @@ use crate::case::Case;
 use crate::case::{Action, CloseReason, Kind, State};
 use crate::config::Config;
 use crate::deadline::{self, Status};
+use crate::event::EventKind;
 use crate::letter::kind::Content;
 use crate::plan::policy_of;
 use crate::plan::{self, LetterOrder, Plan, Result, Write};
