@@ -29,7 +29,7 @@ fn main() {
         let policy = Policy::load(name).expect("preset");
         for kind in Kind::ALL {
             for ctx in sample::contexts(&policy, &council, kind) {
-                contexts.push((kind.as_str(), ctx));
+                contexts.push((kind, ctx));
             }
         }
     }
@@ -43,13 +43,13 @@ fn main() {
     let start = Instant::now();
     for i in 0..n {
         let (kind, ctx) = &contexts[i % contexts.len()];
-        let r = templates.render(kind, ctx).expect("render");
+        let r = templates.render(*kind, ctx).expect("render");
         let path = dir.join(format!("{i:05}-{}", r.pdf_name));
         std::fs::write(&path, &r.pdf).expect("write");
         total += r.pdf.len();
         if r.pdf.len() > max {
             max = r.pdf.len();
-            max_kind = kind;
+            max_kind = kind.as_str();
         }
     }
     let secs = start.elapsed().as_secs_f64();

@@ -862,7 +862,9 @@ fn main() {
     let rendered = redress::outbox::render_pending(&mut store, &cfg, now).expect("render");
     let render_s = t.elapsed().as_secs_f64();
     let render_cpu = cpu_seconds() - c;
-    let queued: i64 = store.queued_rendered_letters("holding").unwrap();
+    let queued: i64 = store
+        .queued_rendered_letters(redress::letter::Kind::Holding)
+        .unwrap();
     let pdf_bytes: i64 = store.queued_pdf_bytes().unwrap();
     println!(
         "  render_pending: {render_s:6.2} s (CPU {render_cpu:.2} s)  rendered {rendered}, queued with text+HTML+PDF {queued} ({:.0} letters/s, mean PDF {:.1} KB)",

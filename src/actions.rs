@@ -9,6 +9,7 @@ use crate::calendar::{london_date, Calendar};
 use crate::case::Case;
 use crate::case::{Action, CloseReason};
 use crate::config::Config;
+use crate::event::EventKind;
 use crate::plan::policy_of;
 use crate::plan::{self, refused, Decision, Plan, Reply, Result};
 use crate::policy::Policy;
@@ -32,12 +33,15 @@ fn load<'a>(store: &Store, cfg: &'a Config, reference: &str) -> Result<(Case, &'
 /// Who handled the case at each stage ([`plan::stage_handlers`], from its events).
 fn handlers(store: &Store, case: &Case, policy: &Policy) -> Result<Vec<(String, String)>> {
     let events = store.events(case.id)?;
+    // An event of a kind this build does not write handles no stage.
     let read: Vec<plan::Handling> = events
         .iter()
-        .map(|e| plan::Handling {
-            actor: &e.actor,
-            kind: &e.kind,
-            detail: e.detail.as_deref(),
+        .filter_map(|e| {
+            Some(plan::Handling {
+                actor: &e.actor,
+                kind: e.kind.known()?,
+                detail: e.detail.as_deref(),
+            })
         })
         .collect();
     Ok(plan::stage_handlers(policy, &read))
@@ -592,8 +596,9 @@ pub fn preview(
         act(s)?;
         let mut out = Vec::new();
         for letter in s.letters_after(before)? {
+            let kind = crate::outbox::letter_kind(&letter)?;
             let lctx = crate::outbox::letter_context(s, cfg, &letter, now)?;
-            out.push(templates.render(&letter.kind, &lctx)?);
+            out.push(templates.render(kind, &lctx)?);
         }
         Ok(out)
     })
@@ -838,7 +843,7 @@ pub fn note(
     if text.trim().is_empty() {
         return Err(refused("the note is empty"));
     }
-    Ok(store.add_event(reference, now, actor, "note", Some(text))?)
+    Ok(store.add_event(reference, now, actor, EventKind::Note, Some(text))?)
 }
 
 /// A Monitoring Officer's decision on a customer's contact
@@ -1445,7 +1450,7 @@ pub fn open_checked(
     };
     let mut p = plan::Plan::default();
     p.push(plan::Write::Event {
-        kind: "anonymous".into(),
+        kind: EventKind::Anonymous,
         detail: Some(detail.into()),
     });
     Ok(store.apply_plan(&case, &p, &author(cfg, actor, now))?)

@@ -167,19 +167,48 @@ pub enum Action {
 }
 
 impl Action {
-    pub fn name(self) -> String {
+    /// Every action, each close reason its own.
+    pub fn all() -> impl Iterator<Item = Action> {
+        [
+            Action::Acknowledge,
+            Action::StartInvestigation,
+            Action::Respond,
+            Action::OpenReplyWindow,
+            Action::RequestEscalation,
+            Action::Route,
+            Action::AcceptEscalation,
+            Action::ReferBack,
+            Action::Reopen,
+        ]
+        .into_iter()
+        .chain(CloseReason::ALL.into_iter().map(Action::Close))
+    }
+
+    /// The action in words: the kind of the event its transition writes.
+    pub fn as_str(self) -> &'static str {
         match self {
-            Action::Acknowledge => "acknowledge".into(),
-            Action::StartInvestigation => "start investigation".into(),
-            Action::Respond => "respond".into(),
-            Action::OpenReplyWindow => "open reply window".into(),
-            Action::RequestEscalation => "request escalation".into(),
-            Action::Route => "move to the next stage".into(),
-            Action::AcceptEscalation => "accept escalation".into(),
-            Action::ReferBack => "refer back".into(),
-            Action::Close(r) => format!("close ({})", r.as_str()),
-            Action::Reopen => "reopen".into(),
+            Action::Acknowledge => "acknowledge",
+            Action::StartInvestigation => "start investigation",
+            Action::Respond => "respond",
+            Action::OpenReplyWindow => "open reply window",
+            Action::RequestEscalation => "request escalation",
+            Action::Route => "move to the next stage",
+            Action::AcceptEscalation => "accept escalation",
+            Action::ReferBack => "refer back",
+            Action::Close(r) => match r {
+                CloseReason::Resolved => "close (resolved)",
+                CloseReason::AutoClosed => "close (auto-closed)",
+                CloseReason::Withdrawn => "close (withdrawn)",
+                CloseReason::OutOfScope => "close (out-of-scope)",
+                CloseReason::ReferredToOmbudsman => "close (referred-to-ombudsman)",
+                CloseReason::Responded => "close (responded)",
+            },
+            Action::Reopen => "reopen",
         }
+    }
+
+    pub fn name(self) -> String {
+        self.as_str().to_string()
     }
 }
 

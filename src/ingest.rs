@@ -12,6 +12,7 @@ use crate::admission;
 use crate::admission::Answer;
 use crate::case::{self, Action, CloseReason, Kind, State};
 use crate::config::Config;
+use crate::event::EventKind;
 use crate::store::mail::Mail;
 use crate::store::messages::NewMessage;
 use crate::store::{self, intake, LetterRequest, NewCase, NewEvent, Store, StoreError};
@@ -357,7 +358,7 @@ fn store_bounce(
                 case_id,
                 at: now,
                 actor: "mail",
-                kind: "letter bounced",
+                kind: EventKind::LetterBounced,
                 from_state: None,
                 to_state: None,
                 detail: Some(&format!("delivery failure report for letter {letter_id}")),
@@ -414,7 +415,7 @@ fn store_threaded(
         case_id,
         at: now,
         actor: "mail",
-        kind: "message received",
+        kind: EventKind::MessageReceived,
         from_state: None,
         to_state: None,
         detail: Some(&format!("from {}, matched by {}", join.who, join.by)),
@@ -539,7 +540,7 @@ pub(crate) fn store_new_case(
         case_id,
         at: now,
         actor: "triage",
-        kind: "classified",
+        kind: EventKind::Classified,
         from_state: None,
         to_state: None,
         detail: Some(&reason),
@@ -586,7 +587,7 @@ pub(crate) fn store_new_case(
             &crate::triage::Suggestion {
                 kind: verdict.kind,
                 exclusion_id: verdict.exclusion_id.clone(),
-                letter_kind: content.kind().as_str().to_string(),
+                letter_kind: content.kind(),
                 letter_data: content.data(),
                 reason: verdict.reason.clone(),
             },
@@ -600,7 +601,7 @@ pub(crate) fn store_new_case(
                 case_id,
                 at: now,
                 actor,
-                kind: "no automatic letter",
+                kind: EventKind::NoAutomaticLetter,
                 from_state: None,
                 to_state: None,
                 detail: Some(why),
@@ -621,7 +622,7 @@ pub(crate) fn store_new_case(
                 case_id,
                 at: now,
                 actor,
-                kind: "to triage",
+                kind: EventKind::ToTriage,
                 from_state: None,
                 to_state: None,
                 detail: Some(&why),
@@ -638,7 +639,7 @@ pub(crate) fn store_new_case(
                 case_id,
                 at: now,
                 actor,
-                kind: "acknowledgement deferred",
+                kind: EventKind::AcknowledgementDeferred,
                 from_state: None,
                 to_state: None,
                 detail: Some(&format!(
@@ -657,7 +658,7 @@ pub(crate) fn store_new_case(
             let letter = sp.request_letter(&LetterRequest {
                 case_id,
                 reference: &reference,
-                kind: content.kind().as_str(),
+                kind: content.kind(),
                 to_addr: Some(from),
                 in_reply_to: msg_ref.as_deref(),
                 references: msg_ref.as_deref(),
@@ -686,7 +687,7 @@ pub(crate) fn store_new_case(
                 case_id,
                 at: now,
                 actor,
-                kind: "acknowledge",
+                kind: EventKind::Transition(crate::case::Action::Acknowledge),
                 from_state: Some("received"),
                 to_state: Some(to.as_str()),
                 detail: Some(content.kind().as_str()),
@@ -732,7 +733,7 @@ fn safeguarding_concern(
         case_id,
         at: now,
         actor: "triage",
-        kind: "safeguarding concern",
+        kind: EventKind::SafeguardingConcern,
         from_state: None,
         to_state: None,
         detail: Some(&format!("{words}; {note}; told {}", names.join(", "))),
@@ -776,7 +777,7 @@ fn represented(
         case_id,
         at: now,
         actor: "triage",
-        kind: "representative recorded",
+        kind: EventKind::RepresentativeRecorded,
         from_state: None,
         to_state: None,
         detail: Some(&format!(

@@ -11,6 +11,7 @@
 //! - [`deadline`]: which promises apply to a case and when each falls due.
 //! - [`case`]: the case lifecycle as a state machine (kinds, states, close reasons),
 //!   and the case and customer as the store returns them.
+//! - [`event`]: the kinds of event on a case's timeline, as `events.kind` stores them.
 //! - [`plan`]: what an officer's action or a lifecycle step changes, as a `Plan`.
 //! - [`sweep`]: `decide` (the automatic steps a due deadline calls for) and `tick`.
 //! - [`message`]: one raw message parsed; why no automatic reply may answer it.
@@ -60,6 +61,7 @@ pub mod council;
 pub mod daemon;
 pub mod deadline;
 pub mod escape;
+pub mod event;
 pub mod health;
 pub mod ingest;
 pub mod jwt;

@@ -10,6 +10,7 @@ use crate::case::Case;
 use crate::case::{self, Action, CloseReason, IllegalTransition, Kind, State};
 use crate::config::Config;
 use crate::deadline::{self, Due, Facts};
+use crate::event::EventKind;
 use crate::letter::kind::{self as letter, Content};
 use crate::policy::{CouncilEntry, Policy};
 
@@ -115,7 +116,7 @@ pub struct Transition {
 /// the content's data, as the store keeps them.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LetterOrder {
-    pub kind: String,
+    pub kind: letter::Kind,
     pub data: serde_json::Value,
     pub automatic: bool,
     /// Files the officer encloses, sent after the PDF letter (their names are in
@@ -126,7 +127,7 @@ pub struct LetterOrder {
 impl LetterOrder {
     pub fn new(content: &Content, automatic: bool) -> LetterOrder {
         LetterOrder {
-            kind: content.kind().as_str().to_string(),
+            kind: content.kind(),
             data: content.data(),
             automatic,
             enclosures: Vec::new(),
@@ -154,7 +155,7 @@ pub enum Write {
     Letter(LetterOrder),
     /// An event that changes no state.
     Event {
-        kind: String,
+        kind: EventKind,
         detail: Option<String>,
     },
     /// Outcome and category recorded with a response (each only if given).
@@ -550,7 +551,7 @@ pub fn passed_before_recording(dues: &[Due], today: NaiveDate) -> Plan {
             met_on: None,
         });
         writes.push(Write::Event {
-            kind: "deadline lapsed".into(),
+            kind: EventKind::DeadlineLapsed,
             detail: Some(format!(
                 "{} response was due {} before the case was recorded; no holding letter or alert, flagged for an officer",
                 d.stage,
@@ -1271,7 +1272,7 @@ pub fn extend(
         due,
     });
     p.push(Write::Event {
-        kind: "extended".into(),
+        kind: EventKind::Extended,
         detail: Some(format!(
             "to {} ({days} working days): {reason}",
             crate::time::iso(due)
@@ -1331,7 +1332,7 @@ pub fn overall_limit_check(
             crate::time::iso(end)
         ))),
         Some(reason) => Ok(Some(Write::Event {
-            kind: "beyond overall limit".into(),
+            kind: EventKind::BeyondOverallLimit,
             detail: Some(format!(
                 "new date {} is after the {limit} limit ending {}: {reason}",
                 crate::time::iso(new_due),
@@ -1362,7 +1363,7 @@ pub fn assign(
 #[derive(Debug, Clone, Copy)]
 pub struct Handling<'a> {
     pub actor: &'a str,
-    pub kind: &'a str,
+    pub kind: EventKind,
     pub detail: Option<&'a str>,
 }
 
@@ -1376,13 +1377,16 @@ pub fn stage_handlers(policy: &Policy, events: &[Handling]) -> Vec<(String, Stri
     let mut at = 0usize;
     let mut out: Vec<(String, String)> = Vec::new();
     for e in events {
+        use EventKind::Transition as T;
         let officer = match e.kind {
-            "set officer" => e
+            EventKind::SetOfficer => e
                 .detail
                 .and_then(|d| d.strip_prefix("officer: "))
                 .filter(|n| *n != "(none)"),
-            "respond" | "extended" => e.actor.strip_prefix("officer:"),
-            "accept escalation" | "refer back" | "close (referred-to-ombudsman)"
+            T(Action::Respond) | EventKind::Extended => e.actor.strip_prefix("officer:"),
+            T(Action::AcceptEscalation)
+            | T(Action::ReferBack)
+            | T(Action::Close(CloseReason::ReferredToOmbudsman))
                 if e.detail.is_some_and(|d| d.starts_with("review decision")) =>
             {
                 e.actor.strip_prefix("officer:")
@@ -1396,8 +1400,8 @@ pub fn stage_handlers(policy: &Policy, events: &[Handling]) -> Vec<(String, Stri
             }
         }
         match e.kind {
-            "request escalation" | "move to the next stage" => at += 1,
-            "refer back" => at = at.saturating_sub(1),
+            T(Action::RequestEscalation) | T(Action::Route) => at += 1,
+            T(Action::ReferBack) => at = at.saturating_sub(1),
             _ => {}
         }
     }
@@ -1532,7 +1536,7 @@ pub fn accept_suggestion(
                     Write::Transition(t),
                     Write::Kind(s.kind),
                     Write::Letter(LetterOrder {
-                        kind: s.letter_kind.clone(),
+                        kind: s.letter_kind,
                         data: s.letter_data.clone(),
                         automatic: false,
                         enclosures: Vec::new(),

@@ -16,6 +16,7 @@ use serde::Serialize;
 use crate::admission;
 use crate::case::Kind;
 use crate::config::Config;
+use crate::event::EventKind;
 use crate::ingest::{self, Options, Outcome, Stored};
 use crate::message::{parse_limited, Parsed};
 use crate::plan::{refused, Result};
@@ -219,7 +220,7 @@ pub fn attach(
         case_id: case.id,
         at: now,
         actor,
-        kind: "message attached from quarantine",
+        kind: EventKind::MessageAttachedFromQuarantine,
         from_state: None,
         to_state: None,
         detail: Some(&format!(
@@ -316,7 +317,7 @@ pub fn open(
         case_id: case.id,
         at: now,
         actor,
-        kind: "opened from quarantine",
+        kind: EventKind::OpenedFromQuarantine,
         from_state: None,
         to_state: None,
         detail: Some(&format!("quarantined message {id}: {}", h.reason)),

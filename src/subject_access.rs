@@ -271,7 +271,12 @@ pub fn export(
 
     let mut letter_index = Vec::new();
     for l in &letters {
-        let stem = format!("{}-{}-{}", l.id, safe(&l.case_reference), safe(&l.kind));
+        let stem = format!(
+            "{}-{}-{}",
+            l.id,
+            safe(&l.case_reference),
+            safe(l.kind.as_str())
+        );
         let pdf = match &l.pdf {
             Some(pdf) => {
                 let rel = format!("letters/{stem}.pdf");

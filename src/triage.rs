@@ -467,7 +467,7 @@ pub struct Suggestion {
     /// The preset's exclusion, when it is one of the preset's own.
     pub exclusion_id: Option<String>,
     /// The drafted letter.
-    pub letter_kind: String,
+    pub letter_kind: crate::letter::Kind,
     pub letter_data: serde_json::Value,
     /// Triage's reason ("out-of-scope (...): 'pcn' +4 (score 4)").
     pub reason: String,

@@ -504,7 +504,7 @@ pub fn show(ctx: &Ctx, a: CaseArgs) -> Result<ExitCode> {
             "  {}  {:<16} {}{change}{detail}",
             e.at,
             esc(&e.actor),
-            esc(&e.kind)
+            esc(e.kind.as_str())
         );
     }
     messages_section(&messages);
@@ -646,7 +646,7 @@ fn history(store: &crate::store::Store, case: &crate::case::Case, json: bool) ->
                 e.at.clone(),
                 london,
                 e.actor.clone(),
-                e.kind.clone(),
+                e.kind.to_string(),
                 change,
                 e.detail.clone().unwrap_or_default(),
             ]

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use super::Ctx;
+use crate::letter::Kind;
 use crate::outbox;
 
 #[derive(Debug, Subcommand)]
@@ -47,8 +48,9 @@ fn preview(ctx: &Ctx, a: PreviewArgs) -> Result<ExitCode> {
     let store = ctx.store()?;
     let case = store.find_case(&a.reference)?;
     let templates = outbox::templates(&ctx.config)?;
-    let lctx = outbox::case_context(&store, &ctx.config, case.id, &a.kind, false, data, ctx.now)?;
-    let r = templates.render(&a.kind, &lctx)?;
+    let kind: Kind = a.kind.parse()?;
+    let lctx = outbox::case_context(&store, &ctx.config, case.id, kind, false, data, ctx.now)?;
+    let r = templates.render(kind, &lctx)?;
     std::fs::write(&a.out, &r.pdf).with_context(|| format!("writing {}", a.out.display()))?;
     if a.text {
         // The letter quotes the sender's subject and name: escaped like any sender text.

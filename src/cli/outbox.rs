@@ -103,7 +103,7 @@ pub fn run(ctx: &Ctx, a: OutboxArgs) -> Result<ExitCode> {
             vec![
                 l.id.to_string(),
                 l.reference.clone(),
-                l.kind.clone(),
+                l.kind.to_string(),
                 l.status.to_string(),
                 l.attempts.to_string(),
                 when,

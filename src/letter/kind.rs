@@ -125,6 +125,13 @@ impl fmt::Display for Kind {
     }
 }
 
+/// A kind compares with its stored name (`kind == "auto-close"`).
+impl PartialEq<&str> for Kind {
+    fn eq(&self, name: &&str) -> bool {
+        self.as_str() == *name
+    }
+}
+
 /// The findings of a stage or final response.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Response {

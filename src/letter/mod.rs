@@ -59,6 +59,16 @@ pub fn quoted_name(s: Option<&str>) -> Option<String> {
         .filter(|n| !n.is_empty())
 }
 
+/// A kind as a person types it (`redress letter preview --letter KIND`); the error
+/// lists the kinds there are.
+impl std::str::FromStr for Kind {
+    type Err = LetterError;
+
+    fn from_str(s: &str) -> Result<Kind> {
+        Kind::parse(s).ok_or_else(|| LetterError::UnknownKind(s.to_string()))
+    }
+}
+
 /// A template problem, located in its file.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum LetterError {
@@ -230,7 +240,7 @@ impl DateCtx {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct LetterMeta {
-    pub kind: String,
+    pub kind: Kind,
     /// The date on the letter (London), long form.
     pub date: String,
     pub date_iso: String,
@@ -313,7 +323,7 @@ pub struct ContextInput<'a> {
     /// The handling officer as letters name them ([`crate::config::Staff::in_letters`]).
     pub officer: Option<String>,
     pub deadlines: &'a [Deadline],
-    pub kind: &'a str,
+    pub kind: Kind,
     pub automatic: bool,
     pub data: serde_json::Value,
     pub now: DateTime<Utc>,
@@ -455,7 +465,7 @@ impl LetterContext {
             },
             deadlines,
             letter: LetterMeta {
-                kind: i.kind.to_string(),
+                kind: i.kind,
                 date: long_date(today),
                 date_iso: crate::time::iso(today),
                 automatic: i.automatic,
@@ -500,10 +510,10 @@ pub struct Words {
 pub struct Templates {
     tera: tera::Tera,
     /// kind -> the file it came from, for error messages.
-    files: BTreeMap<String, String>,
+    files: BTreeMap<Kind, String>,
     /// Kinds whose template does not parse, with the error: a broken template fails
     /// its own letters only, never the others.
-    broken: BTreeMap<String, LetterError>,
+    broken: BTreeMap<Kind, LetterError>,
 }
 
 fn longdate_filter(x: &str, _: tera::Kwargs, _: &tera::State) -> String {
@@ -527,7 +537,7 @@ impl Templates {
 
     /// The built-in templates, with any `<kind>.tera` in `dir` replacing its default.
     pub fn load(dir: Option<&Path>) -> Result<Templates> {
-        let mut sources: Vec<(String, String, String)> = Vec::new();
+        let mut sources: Vec<(Kind, String, String)> = Vec::new();
         for kind in Kind::ALL {
             let mut file = format!("templates/{kind}.tera (built-in)");
             let mut text = kind.builtin_template().to_string();
@@ -541,13 +551,13 @@ impl Templates {
                     file = p.display().to_string();
                 }
             }
-            sources.push((kind.to_string(), file, text));
+            sources.push((kind, file, text));
         }
         Templates::from_sources(sources)
     }
 
     /// Templates from (kind, file name for messages, source) triples.
-    pub fn from_sources(sources: Vec<(String, String, String)>) -> Result<Templates> {
+    pub fn from_sources(sources: Vec<(Kind, String, String)>) -> Result<Templates> {
         let mut tera = tera::Tera::default();
         tera.register_filter("longdate", longdate_filter);
         tera.register_filter("pad", pad_filter);
@@ -570,7 +580,7 @@ impl Templates {
                 });
             }
             if let Err(e) = added {
-                broken.insert(kind.clone(), e);
+                broken.insert(kind, e);
             }
             files.insert(kind, file);
         }
@@ -581,36 +591,36 @@ impl Templates {
         })
     }
 
-    pub fn file_of(&self, kind: &str) -> Option<&str> {
-        self.files.get(kind).map(|s| s.as_str())
+    pub fn file_of(&self, kind: Kind) -> Option<&str> {
+        self.files.get(&kind).map(|s| s.as_str())
     }
 
     /// Templates that do not parse, by kind.
-    pub fn broken(&self) -> &BTreeMap<String, LetterError> {
+    pub fn broken(&self) -> &BTreeMap<Kind, LetterError> {
         &self.broken
     }
 
     /// The file `kind`'s template came from, once it is known to parse.
-    fn usable(&self, kind: &str) -> Result<&String> {
+    fn usable(&self, kind: Kind) -> Result<&String> {
         let file = self
             .files
-            .get(kind)
+            .get(&kind)
             .ok_or_else(|| LetterError::UnknownKind(kind.to_string()))?;
-        match self.broken.get(kind) {
+        match self.broken.get(&kind) {
             Some(e) => Err(e.clone()),
             None => Ok(file),
         }
     }
 
     /// `kind`'s template rendered in one form (`txt`, `html`), errors located in its file.
-    fn rendered(&self, kind: &str, form: &str, file: &str, tctx: &tera::Context) -> Result<String> {
+    fn rendered(&self, kind: Kind, form: &str, file: &str, tctx: &tera::Context) -> Result<String> {
         self.tera
             .render(&format!("{kind}.{form}"), tctx)
             .map_err(|e| located(file, &e))
     }
 
     /// Subject and bodies of a letter, without the PDF.
-    pub fn words(&self, kind: &str, ctx: &LetterContext) -> Result<Words> {
+    pub fn words(&self, kind: Kind, ctx: &LetterContext) -> Result<Words> {
         let file = self.usable(kind)?;
         let tctx = tera::Context::from_serialize(ctx).map_err(|e| LetterError::Template {
             file: file.clone(),
@@ -646,7 +656,7 @@ impl Templates {
     /// Subject and plain-text body of staff mail (a manager's digest): the template
     /// sees the content's `data` only; no case, so no reference tag, footer, HTML or PDF.
     pub fn staff_mail(&self, content: &Content) -> Result<(String, String)> {
-        let kind = content.kind().as_str();
+        let kind = content.kind();
         let data = content.data();
         let file = self.usable(kind)?;
         let mut tctx = tera::Context::new();
@@ -662,7 +672,7 @@ impl Templates {
     }
 
     /// All three forms of a letter.
-    pub fn render(&self, kind: &str, ctx: &LetterContext) -> Result<Rendered> {
+    pub fn render(&self, kind: Kind, ctx: &LetterContext) -> Result<Rendered> {
         let w = self.words(kind, ctx)?;
         let footer = footer_line(&ctx.case.reference);
         let text = format!("{}\n\n{footer}\n", w.body);
@@ -697,7 +707,7 @@ pub fn footer_line(reference: &str) -> String {
     format!("Our reference: {reference}")
 }
 
-pub fn pdf_name(reference: &str, kind: &str) -> String {
+pub fn pdf_name(reference: &str, kind: Kind) -> String {
     format!("{reference}-{kind}.pdf")
 }
 
@@ -707,7 +717,7 @@ fn builtin_templates() -> &'static Templates {
 }
 
 /// Render a letter with the built-in templates.
-pub fn render(kind: &str, ctx: &LetterContext) -> Result<Rendered> {
+pub fn render(kind: Kind, ctx: &LetterContext) -> Result<Rendered> {
     builtin_templates().render(kind, ctx)
 }
 
@@ -849,10 +859,12 @@ pub fn check(templates: &Templates, council: &Council) -> Vec<Problem> {
         .iter()
         .map(|(kind, e)| Problem {
             policy: String::new(),
-            kind: kind.clone(),
+            kind: kind.to_string(),
             error: e.to_string(),
         })
         .collect();
+    // Broken templates by name.
+    problems.sort_by(|a, b| a.kind.cmp(&b.kind));
     for name in crate::policy::Policies::builtin_names() {
         let policy = match Policy::load(name) {
             Ok(p) => p,
@@ -867,7 +879,7 @@ pub fn check(templates: &Templates, council: &Council) -> Vec<Problem> {
         };
         for kind in Kind::ALL {
             for ctx in sample::contexts(&policy, council, kind) {
-                if let Err(e) = templates.words(kind.as_str(), &ctx) {
+                if let Err(e) = templates.words(kind, &ctx) {
                     let error = e.to_string();
                     // One report per template problem, not one per preset and variant.
                     if !problems
@@ -908,7 +920,7 @@ mod tests {
                     continue;
                 }
                 let body = templates
-                    .words("escalation-acknowledgement", &ctx)
+                    .words(Kind::EscalationAcknowledgement, &ctx)
                     .unwrap()
                     .body;
                 let promised = body.contains("has not been involved with your complaint before");
@@ -938,7 +950,7 @@ mod tests {
         for name in crate::policy::Policies::builtin_names() {
             let policy = Policy::load(name).unwrap();
             for ctx in sample::contexts(&policy, &council, Kind::Extension) {
-                let words = templates.words("extension", &ctx).unwrap();
+                let words = templates.words(Kind::Extension, &ctx).unwrap();
                 assert!(
                     !words.body.contains("Our policy says"),
                     "{name}: {}",

@@ -356,7 +356,7 @@ pub fn contexts(policy: &Policy, council: &Council, kind: Kind) -> Vec<LetterCon
                 case: &case,
                 customer: &customer,
                 deadlines: &[],
-                kind: kind.as_str(),
+                kind,
                 automatic: kind == Kind::Acknowledgement,
                 data: data.data(),
                 now,

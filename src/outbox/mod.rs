@@ -58,7 +58,8 @@ use serde::Serialize;
 use crate::case::{Case, Customer};
 use crate::config::{Config, LettersConfig};
 use crate::deadline::Deadline;
-use crate::letter::{ContextInput, LetterContext, Rendered, Templates};
+use crate::event::EventKind;
+use crate::letter::{ContextInput, Kind, LetterContext, LetterError, Rendered, Templates};
 use crate::store::outbox::{AsOf, LetterContent, LetterRow};
 use crate::store::{Store, StoreError};
 
@@ -119,7 +120,7 @@ impl SendReport {
 
 /// Why a letter must not be emailed, if it must not.
 fn hold_reason(letter: &LetterRow, customer: &Customer) -> Option<String> {
-    if letter.kind == "manager-digest" {
+    if letter.kind == Kind::ManagerDigest {
         return None;
     }
     match customer.restriction.as_deref().map(str::trim) {
@@ -141,6 +142,15 @@ pub fn templates(config: &Config) -> Result<Templates> {
     Ok(Templates::load(config.letters.templates.as_deref())?)
 }
 
+/// A letter's kind: a row may name one this build has no template for, and that letter
+/// fails alone.
+pub fn letter_kind(letter: &LetterRow) -> std::result::Result<Kind, LetterError> {
+    letter
+        .kind
+        .known()
+        .ok_or_else(|| LetterError::UnknownKind(letter.kind.to_string()))
+}
+
 /// The context a letter's template sees, gathered from the store: the case as it stood
 /// when the letter was asked for (its stage, state, officer, outcome and deadlines, kept
 /// with the letter), dated that day, so that a letter rendered late does not mix then
@@ -152,6 +162,7 @@ pub fn letter_context(
     letter: &LetterRow,
     now: DateTime<Utc>,
 ) -> Result<LetterContext> {
+    let kind = letter_kind(letter)?;
     let data = letter
         .data
         .as_deref()
@@ -183,7 +194,7 @@ pub fn letter_context(
         config,
         &case,
         &deadlines,
-        &letter.kind,
+        kind,
         letter.automatic,
         data,
         now,
@@ -229,7 +240,7 @@ pub fn case_context(
     store: &Store,
     config: &Config,
     case_id: i64,
-    kind: &str,
+    kind: Kind,
     automatic: bool,
     data: serde_json::Value,
     now: DateTime<Utc>,
@@ -245,7 +256,7 @@ fn context_for(
     config: &Config,
     case: &Case,
     deadlines: &[Deadline],
-    kind: &str,
+    kind: Kind,
     automatic: bool,
     data: serde_json::Value,
     now: DateTime<Utc>,
@@ -393,8 +404,8 @@ fn render_one(
     ctx: &Result<LetterContext>,
 ) -> std::result::Result<Rendered, String> {
     match ctx {
-        Ok(ctx) => templates
-            .render(&letter.kind, ctx)
+        Ok(ctx) => letter_kind(letter)
+            .and_then(|kind| templates.render(kind, ctx))
             .map_err(|e| e.to_string()),
         Err(e) => Err(e.to_string()),
     }
@@ -557,10 +568,10 @@ pub fn send_due_with(
         }
         let (event, note) = match transport {
             Transport::File(_) => (
-                "letter attempt resumed",
+                EventKind::LetterAttemptResumed,
                 "an earlier attempt was interrupted before the file was written; writing it now".to_string(),
             ),
-            Transport::Smtp { .. } => ("letter possible duplicate", format!(
+            Transport::Smtp { .. } => (EventKind::LetterPossibleDuplicate, format!(
                 "an earlier attempt (started {}) was interrupted before its result was recorded; the server may already have accepted it. Resending with the same Message-ID so that a duplicate can be recognised",
                 letter.last_attempt_at.as_deref().unwrap_or("at an unknown time")
             )),

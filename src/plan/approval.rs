@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::{normalise, refused, Enclosure, Plan, Reply, Result, Write};
 use crate::calendar::Calendar;
 use crate::case::Case;
+use crate::event::EventKind;
 use crate::policy::Policy;
 
 /// The longest learning or action text kept (characters).
@@ -219,7 +220,7 @@ pub fn hold(
                 why: why.clone(),
             },
             Write::Event {
-                kind: "awaiting approval".into(),
+                kind: EventKind::AwaitingApproval,
                 detail: Some(format!(
                     "{what} written by {written_by} waits for approval by {} ({why}); not sent until approved",
                     a.by

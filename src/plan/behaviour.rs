@@ -8,6 +8,7 @@
 use chrono::NaiveDate;
 
 use super::{refused, LetterOrder, Plan, Result, Write};
+use crate::event::EventKind;
 use crate::letter::kind::Content;
 
 /// Where a customer's procedure stands.
@@ -105,7 +106,7 @@ pub enum Request<'a> {
 pub struct Next {
     pub step: Step,
     /// The event on each of the customer's cases, and its detail.
-    pub event: &'static str,
+    pub event: EventKind,
     pub detail: String,
     pub letter: Option<Content>,
     /// Whether the procedure ends here.
@@ -141,7 +142,7 @@ pub fn next(
             }
             Ok(Next {
                 step: Step::Referred,
-                event: "referred to the Monitoring Officer",
+                event: EventKind::ReferredToMonitoringOfficer,
                 detail: format!("unreasonable or vexatious behaviour: {}", grounds.trim()),
                 letter: None,
                 closes: false,
@@ -159,7 +160,7 @@ pub fn next(
             }
             Ok(Next {
                 step: Step::Investigating,
-                event: "behaviour investigation begun",
+                event: EventKind::BehaviourInvestigationBegun,
                 detail: "the Monitoring Officer found reasonable grounds and wrote to the customer that their behaviour is being investigated".into(),
                 letter: Some(Content::BehaviourProcedure {
                     step: "investigation".into(),
@@ -200,7 +201,7 @@ pub fn next(
             }
             Ok(Next {
                 step: Step::Warned,
-                event: "restriction considered",
+                event: EventKind::RestrictionConsidered,
                 detail: format!(
                     "{level}{}; concerns: {}; written representations invited by {}",
                     contact
@@ -241,7 +242,7 @@ pub fn next(
             }
             Ok(Next {
                 step: Step::Restricted,
-                event: "restriction decided",
+                event: EventKind::RestrictionDecided,
                 detail: if representations > 0 {
                     format!("after considering the representations received ({representations} message(s))")
                 } else {
@@ -259,7 +260,7 @@ pub fn next(
             let reasons = reasons.map(str::trim).filter(|r| !r.is_empty());
             Ok(Next {
                 step: Step::NotRestricted,
-                event: "no restriction decided",
+                event: EventKind::NoRestrictionDecided,
                 detail: format!(
                     "the Monitoring Officer decided not to restrict contact{}{}",
                     reasons.map(|r| format!(": {r}")).unwrap_or_default(),

@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use super::{refused, Plan, Result, Write};
 use crate::case::{Case, State};
+use crate::event::EventKind;
 use crate::policy::Policy;
 
 /// A case's mark, as stored.
@@ -88,7 +89,7 @@ pub fn mark(
                 about: about.to_string(),
             }),
             Write::Event {
-                kind: "about a director or senior manager".into(),
+                kind: EventKind::AboutADirector,
                 detail: Some(format!(
                     "{about}; routed to {who} to choose the investigator ({})",
                     to.iter()
@@ -147,7 +148,7 @@ pub fn choose(
                 chosen_by: chosen_by.to_string(),
             }),
             Write::Event {
-                kind: "investigator chosen".into(),
+                kind: EventKind::InvestigatorChosen,
                 detail: Some(format!(
                     "{investigator} chosen by {chosen_by} to investigate the complaint about {}{}",
                     d.about,

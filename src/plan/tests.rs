@@ -1013,7 +1013,7 @@ fn a_request_after_a_responded_close_reopens_the_case_into_the_next_stage_with_n
 fn stage_handlers_and_independence_under_every_preset_with_a_different_handler() {
     let ev = |actor: &'static str, kind: &'static str, detail: Option<&'static str>| Handling {
         actor,
-        kind,
+        kind: kind.parse().unwrap(),
         detail,
     };
     for p in each_preset() {

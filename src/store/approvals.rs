@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use super::NewEvent;
 use super::{insert_event, Author, Result, Store, StoreError};
+use crate::event::EventKind;
 use crate::time::{iso, stamp};
 
 /// A response waiting for approval, as kept.
@@ -121,9 +122,9 @@ pub(crate) fn decided(
             at,
             actor: &format!("officer:{approver}"),
             kind: if approved {
-                "response approved"
+                EventKind::ResponseApproved
             } else {
-                "response returned"
+                EventKind::ResponseReturned
             },
             from_state: None,
             to_state: None,
@@ -159,7 +160,7 @@ pub(crate) fn learnt(
             case_id,
             at: by.at,
             actor: by.actor,
-            kind: "learning recorded",
+            kind: EventKind::LearningRecorded,
             from_state: None,
             to_state: None,
             detail: Some(&format!("learning: {learning}; action taken: {action}")),

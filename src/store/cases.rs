@@ -8,6 +8,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::calendar::{london_date, Calendar};
 use crate::case::{Case, FactsRow, Kind, State};
+use crate::event::EventKind;
 use crate::policy::Policy;
 
 use super::deadlines::{apply_deadline_op, set_extension, set_open_deadline, upsert_deadline};
@@ -449,7 +450,7 @@ impl Store {
                 case_id: case.id,
                 at,
                 actor,
-                kind: &format!("set {col}"),
+                kind: field.event(),
                 from_state: None,
                 to_state: None,
                 detail: Some(&detail),
@@ -497,6 +498,18 @@ impl CaseField {
             CaseField::Outcome => "outcome",
             CaseField::Flagged => "flagged",
             CaseField::Kind => "kind",
+        }
+    }
+
+    /// The event setting it writes ("set officer", ...).
+    fn event(self) -> EventKind {
+        match self {
+            CaseField::Officer => EventKind::SetOfficer,
+            CaseField::Service => EventKind::SetService,
+            CaseField::Category => EventKind::SetCategory,
+            CaseField::Outcome => EventKind::SetOutcome,
+            CaseField::Flagged => EventKind::SetFlagged,
+            CaseField::Kind => EventKind::SetKind,
         }
     }
 }
@@ -571,7 +584,7 @@ pub(crate) fn apply_plan(tx: &Connection, case: &Case, plan: &Plan, by: &Author)
                         case_id: case.id,
                         at: by.at,
                         actor: by.actor,
-                        kind: "no letter",
+                        kind: EventKind::NoLetter,
                         from_state: None,
                         to_state: None,
                         detail: Some(&format!(
@@ -588,7 +601,7 @@ pub(crate) fn apply_plan(tx: &Connection, case: &Case, plan: &Plan, by: &Author)
                     &LetterRequest {
                         case_id: case.id,
                         reference: &case.reference,
-                        kind: &l.kind,
+                        kind: l.kind,
                         to_addr: case.customer_email.as_deref(),
                         in_reply_to: last.as_deref(),
                         references: last.as_deref(),
@@ -608,7 +621,7 @@ pub(crate) fn apply_plan(tx: &Connection, case: &Case, plan: &Plan, by: &Author)
                     case_id: case.id,
                     at: by.at,
                     actor: by.actor,
-                    kind,
+                    kind: *kind,
                     from_state: None,
                     to_state: None,
                     detail: detail.as_deref(),
@@ -767,7 +780,7 @@ fn write_transition(
             case_id: case.id,
             at: by.at,
             actor: by.actor,
-            kind: &t.action.name(),
+            kind: EventKind::Transition(t.action),
             from_state: Some(t.from.as_str()),
             to_state: Some(t.to.as_str()),
             detail: t.detail.as_deref(),
@@ -895,7 +908,7 @@ pub(super) fn create_case_with(
             case_id: id,
             at: new.received_at,
             actor,
-            kind: "opened",
+            kind: EventKind::Opened,
             from_state: None,
             to_state: Some(State::Received.as_str()),
             detail: Some(&match new.via {

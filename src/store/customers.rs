@@ -7,6 +7,7 @@ use super::cases::{address_text, apply_plan};
 use super::events::Author;
 use super::NewEvent;
 use super::{find_case_on, insert_event, Result, Store};
+use crate::event::EventKind;
 use crate::plan::behaviour;
 use crate::plan::{LetterOrder, Plan, Write};
 use crate::time::{iso, stamp};
@@ -107,7 +108,7 @@ impl Store {
                     case_id: *case,
                     at,
                     actor,
-                    kind: "customer details corrected",
+                    kind: EventKind::CustomerDetailsCorrected,
                     from_state: None,
                     to_state: None,
                     detail: Some(&detail),
@@ -371,7 +372,7 @@ fn restrict_in(
                 case_id: *id,
                 at: by.at,
                 actor: by.actor,
-                kind: "contact restricted",
+                kind: EventKind::ContactRestricted,
                 from_state: None,
                 to_state: None,
                 detail: Some(detail),

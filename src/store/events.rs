@@ -5,7 +5,8 @@ use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection};
 use serde::Serialize;
 
-use super::{Result, Store};
+use super::{Result, Store, Stored};
+use crate::event::EventKind;
 use crate::time::stamp;
 
 /// Who writes a plan, and when.
@@ -21,7 +22,8 @@ pub struct Author<'a> {
 pub struct EventRow {
     pub at: String,
     pub actor: String,
-    pub kind: String,
+    /// Lenient: the log is append-only, and may hold kinds this build does not write.
+    pub kind: Stored<EventKind>,
     pub from_state: Option<String>,
     pub to_state: Option<String>,
     pub detail: Option<String>,
@@ -64,7 +66,7 @@ impl Store {
         reference: &str,
         at: DateTime<Utc>,
         actor: &str,
-        kind: &str,
+        kind: EventKind,
         detail: Option<&str>,
     ) -> Result<()> {
         let case = self.find_case(reference)?;
@@ -92,7 +94,7 @@ pub struct NewEvent<'a> {
     pub at: DateTime<Utc>,
     /// "mail", "triage", "system:scheduler", "officer:NAME", ...
     pub actor: &'a str,
-    pub kind: &'a str,
+    pub kind: EventKind,
     pub from_state: Option<&'a str>,
     pub to_state: Option<&'a str>,
     pub detail: Option<&'a str>,

@@ -368,7 +368,7 @@ impl Store {
     }
 
     /// Queued letters of `kind` that carry their HTML and PDF.
-    pub fn queued_rendered_letters(&self, kind: &str) -> Result<i64> {
+    pub fn queued_rendered_letters(&self, kind: crate::letter::kind::Kind) -> Result<i64> {
         Ok(self.conn.query_row(
             "SELECT COUNT(*) FROM letters WHERE status = 'queued' AND kind = ?1 AND pdf IS NOT NULL AND body_html IS NOT NULL",
             [kind],

@@ -7,6 +7,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 
 use super::NewEvent;
 use super::{Result, Store};
+use crate::event::EventKind;
 use crate::time::stamp;
 use crate::triage::Suggestion;
 
@@ -121,7 +122,7 @@ pub(super) fn defer_ack(
         case_id,
         stamp(received_at),
         stamp(at),
-        letter.kind().as_str(),
+        letter.kind(),
         letter.data().to_string()
     ])?;
     Ok(())
@@ -131,7 +132,7 @@ pub(super) fn defer_ack(
 #[derive(Debug, Clone)]
 pub struct DeferredAck {
     pub case_id: i64,
-    pub letter_kind: String,
+    pub letter_kind: crate::letter::kind::Kind,
     pub letter_data: serde_json::Value,
 }
 
@@ -160,7 +161,7 @@ impl Store {
                 Ok((
                     r.get::<_, String>(0)?,
                     r.get::<_, Option<String>>(1)?,
-                    r.get::<_, String>(2)?,
+                    r.get::<_, crate::letter::kind::Kind>(2)?,
                     r.get::<_, String>(3)?,
                     r.get::<_, String>(4)?,
                 ))
@@ -265,7 +266,7 @@ impl Store {
                 case_id,
                 at,
                 actor: by,
-                kind: "representative recorded",
+                kind: EventKind::RepresentativeRecorded,
                 from_state: None,
                 to_state: None,
                 detail: Some(detail),
@@ -290,7 +291,7 @@ impl Store {
             .query_map([limit as i64], |r| {
                 Ok((r.get(0)?, r.get(1)?, r.get::<_, String>(2)?))
             })?
-            .collect::<rusqlite::Result<Vec<(i64, String, String)>>>()?;
+            .collect::<rusqlite::Result<Vec<(i64, crate::letter::kind::Kind, String)>>>()?;
         Ok(v.into_iter()
             .map(|(case_id, letter_kind, data)| DeferredAck {
                 case_id,

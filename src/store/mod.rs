@@ -9,6 +9,7 @@ use std::path::Path;
 
 use crate::case::{CloseReason, IllegalTransition, Kind, State};
 use crate::deadline;
+use crate::event::EventKind;
 
 /// Schema migrations, applied in order; `PRAGMA user_version` records how many have run.
 const MIGRATIONS: &[&str] = &[
@@ -433,8 +434,7 @@ pub struct LetterRequest<'a> {
     pub case_id: i64,
     /// The case's reference (part of the letter's Message-ID).
     pub reference: &'a str,
-    /// Template name: acknowledgement, holding, stage-response, ...
-    pub kind: &'a str,
+    pub kind: crate::letter::kind::Kind,
     pub to_addr: Option<&'a str>,
     /// The customer's Message-ID we answer, so mail clients thread our letter.
     pub in_reply_to: Option<&'a str>,
@@ -524,7 +524,7 @@ fn request_letter(conn: &Connection, req: &LetterRequest) -> Result<i64> {
             case_id: req.case_id,
             at: req.at,
             actor: req.actor,
-            kind: "letter requested",
+            kind: EventKind::LetterRequested,
             from_state: None,
             to_state: None,
             detail: Some(&format!("{} letter {}", req.kind, message_id)),
@@ -540,6 +540,7 @@ mod deadlines;
 mod directors;
 mod events;
 pub mod intake;
+mod kinds;
 mod pauses;
 mod replies;
 mod search;
@@ -551,6 +552,7 @@ pub use customers::{Considered, CustomerEdit, CustomerKey, RestrictIn};
 use deadlines::hold_for_letter;
 use events::insert_event;
 pub use events::{Author, EventRow, NewEvent};
+pub use kinds::{Stored, Words};
 pub use pauses::PauseRow;
 pub use replies::CustomerReply;
 pub use search::BUSY as SEARCH_BUSY;

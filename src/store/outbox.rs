@@ -3,12 +3,14 @@
 //! The policy of when to retry and what counts as permanent lives in `crate::outbox`.
 
 use crate::case::Customer;
+use crate::event::EventKind;
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 
 use super::NewEvent;
-use super::{insert_event, Result, Store};
+use super::{insert_event, Result, Store, Stored};
+use crate::letter::kind as letter;
 use crate::time::stamp;
 
 /// Where a letter is on its way out: the `letters.status` column, stored as its word.
@@ -101,7 +103,8 @@ pub struct LetterRow {
     #[serde(skip)]
     pub case_id: i64,
     pub reference: String,
-    pub kind: String,
+    /// Lenient: a row may name a kind this build has no template for.
+    pub kind: Stored<letter::Kind>,
     pub message_id: String,
     pub to_addr: Option<String>,
     pub subject: String,
@@ -216,7 +219,7 @@ pub(crate) fn enclose(
             case_id,
             at: by.at,
             actor: by.actor,
-            kind: "enclosed",
+            kind: EventKind::Enclosed,
             from_state: None,
             to_state: None,
             detail: Some(&format!("letter {letter_id}: {}", names.join(", "))),
@@ -523,7 +526,7 @@ impl Store {
                     case_id: letter.case_id,
                     at,
                     actor: "outbox",
-                    kind: "letter queued",
+                    kind: EventKind::LetterQueued,
                     from_state: None,
                     to_state: None,
                     detail: Some(&format!(
@@ -538,7 +541,7 @@ impl Store {
                     case_id: letter.case_id,
                     at,
                     actor: "outbox",
-                    kind: "letter held",
+                    kind: EventKind::LetterHeld,
                     from_state: None,
                     to_state: None,
                     detail: Some(&format!(
@@ -578,7 +581,7 @@ impl Store {
                 case_id: letter.case_id,
                 at,
                 actor: "outbox",
-                kind: "letter failed",
+                kind: EventKind::LetterFailed,
                 from_state: None,
                 to_state: None,
                 detail: Some(&format!(
@@ -609,7 +612,7 @@ impl Store {
                 case_id: letter.case_id,
                 at,
                 actor: "outbox",
-                kind: "letter held",
+                kind: EventKind::LetterHeld,
                 from_state: None,
                 to_state: None,
                 detail: Some(&format!(
@@ -638,7 +641,7 @@ impl Store {
     pub fn reclaim_interrupted(
         &mut self,
         letter: &LetterRow,
-        event: &str,
+        event: EventKind,
         note: &str,
         at: DateTime<Utc>,
     ) -> Result<bool> {
@@ -689,7 +692,7 @@ impl Store {
                 case_id: letter.case_id,
                 at,
                 actor: "outbox",
-                kind: "letter sent",
+                kind: EventKind::LetterSent,
                 from_state: None,
                 to_state: None,
                 detail: Some(&format!(
@@ -744,7 +747,7 @@ impl Store {
                 };
                 (
                     status,
-                    "letter retried",
+                    EventKind::LetterRetried,
                     format!(
                         "{} letter {} was {} ({why}); back to the outbox by {officer}",
                         letter.kind, letter.message_id, letter.status
@@ -760,7 +763,7 @@ impl Store {
                 }
                 (
                     LetterStatus::Sent,
-                    "letter posted",
+                    EventKind::LetterPosted,
                     format!(
                         "{} letter {} was {} ({why}); printed and posted by {officer}",
                         letter.kind, letter.message_id, letter.status
@@ -836,7 +839,7 @@ impl Store {
                     case_id: letter.case_id,
                     at,
                     actor: "outbox",
-                    kind: "letter delayed",
+                    kind: EventKind::LetterDelayed,
                     from_state: None,
                     to_state: None,
                     detail: Some(&format!(
@@ -867,7 +870,7 @@ fn flag_case(conn: &Connection, case_id: i64, why: &str, at: DateTime<Utc>) -> R
             case_id,
             at,
             actor: "outbox",
-            kind: "flagged",
+            kind: EventKind::Flagged,
             from_state: None,
             to_state: None,
             detail: Some(why),

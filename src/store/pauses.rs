@@ -7,6 +7,7 @@ use serde::Serialize;
 use super::NewEvent;
 use super::{insert_event, Result, Store, StoreError};
 use crate::case::Case;
+use crate::event::EventKind;
 use crate::time::iso;
 
 impl Store {
@@ -39,7 +40,7 @@ impl Store {
                 case_id: case.id,
                 at,
                 actor,
-                kind: "deadlines paused",
+                kind: EventKind::DeadlinesPaused,
                 from_state: None,
                 to_state: None,
                 detail: Some(reason),
@@ -107,7 +108,7 @@ impl Store {
                 case_id: case.id,
                 at,
                 actor,
-                kind: "deadlines resumed",
+                kind: EventKind::DeadlinesResumed,
                 from_state: None,
                 to_state: None,
                 detail: Some(&format!(

@@ -7,7 +7,7 @@
 use rusqlite::{params, OptionalExtension};
 use serde::Serialize;
 
-use super::{Result, Store};
+use super::{Result, Store, Stored};
 
 /// Cases received in a period, grouped by what the report breaks them down by.
 #[derive(Debug, Clone)]
@@ -142,7 +142,7 @@ pub struct AttachmentRecord {
 pub struct LetterRecord {
     pub id: i64,
     pub case_reference: String,
-    pub kind: String,
+    pub kind: Stored<crate::letter::kind::Kind>,
     pub status: String,
     pub to_addr: Option<String>,
     pub subject: String,
@@ -160,7 +160,7 @@ pub struct HistoryRow {
     pub seq: i64,
     pub at: String,
     pub actor: String,
-    pub kind: String,
+    pub kind: Stored<crate::event::EventKind>,
     pub from_state: Option<String>,
     pub to_state: Option<String>,
     pub detail: Option<String>,
@@ -486,8 +486,8 @@ impl Store {
         )? as i64);
         tx.execute(
             "INSERT INTO events (case_id, at, actor, kind, detail)
-             SELECT id, ?1, ?2, 'erased', detail FROM erase_set ORDER BY id",
-            params![at, actor],
+             SELECT id, ?1, ?2, ?3, detail FROM erase_set ORDER BY id",
+            params![at, actor, crate::event::EventKind::Erased],
         )?;
         tx.commit()?;
         self.conn.pragma_update(None, "secure_delete", "OFF")?;

@@ -205,7 +205,7 @@ fn bath_case_through_both_stages_with_deadlines_from_each_event() {
         .events(c.id)
         .unwrap()
         .into_iter()
-        .map(|e| e.kind)
+        .map(|e| e.kind.to_string())
         .collect();
     assert_eq!(
         kinds,
@@ -706,7 +706,7 @@ fn a_waiting_response_is_decided_once_and_one_case_has_one_waiting() {
                 reason: None,
             },
             Write::Event {
-                kind: "after".into(),
+                kind: EventKind::Note,
                 detail: None,
             },
         ],

@@ -3,6 +3,7 @@
 //! that close a case).
 
 use super::*;
+use crate::event::EventKind;
 
 /// What the customer is told of a holding letter, in a staff notice: sent, or, where
 /// their letters are printed and posted, waiting for an officer to do it (a held letter
@@ -43,7 +44,7 @@ fn lapsed_without_extension(
     let plan = Plan {
         writes: vec![
             Write::Event {
-                kind: "deadline lapsed".into(),
+                kind: EventKind::DeadlineLapsed,
                 detail: Some(format!(
                     "{stage} response was due {}; the policy allows no extension, so no new date; escalated to {}",
                     iso(due),
@@ -174,7 +175,7 @@ fn holding_in_time(
         extension,
         letter,
         Write::Event {
-            kind: "holding letter".into(),
+            kind: EventKind::HoldingLetter,
             detail: Some(format!(
                 "{stage} {what} {} not sent; holding letter in time with new date {}{}",
                 iso(due),
@@ -292,7 +293,7 @@ pub fn decide(
             let plan = Plan {
                 writes: vec![
                     Write::Event {
-                        kind: "deadline alert".into(),
+                        kind: EventKind::DeadlineAlert,
                         detail: Some(format!(
                             "{stage} response due {} ({days} working days)",
                             iso(due)
@@ -364,7 +365,7 @@ pub fn decide(
                     extension,
                     letter,
                     Write::Event {
-                        kind: "deadline lapsed".into(),
+                        kind: EventKind::DeadlineLapsed,
                         detail: Some(format!(
                             "{stage} response was due {}; holding letter with new date {}; escalated to {}",
                             iso(due),
@@ -414,7 +415,7 @@ pub fn decide(
             let plan = Plan {
                 writes: vec![
                     Write::Event {
-                        kind: "extension lapsed".into(),
+                        kind: EventKind::ExtensionLapsed,
                         detail: Some(format!(
                             "new target {} missed; escalated to {}",
                             iso(due),
@@ -560,7 +561,7 @@ pub fn decide(
                 writes: vec![
                     Write::Flag(format!("{what} overdue since {}", iso(due))),
                     Write::Event {
-                        kind: "deadline lapsed".into(),
+                        kind: EventKind::DeadlineLapsed,
                         detail: Some(format!("{stage} {what} was due {}", iso(due))),
                     },
                     notify(
@@ -600,7 +601,7 @@ pub fn decide(
                 let plan = Plan {
                     writes: vec![
                         Write::Event {
-                            kind: "deadline alert".into(),
+                            kind: EventKind::DeadlineAlert,
                             detail: Some(format!(
                                 "the {limit} limit on the whole complaint ends {} ({days} working days)",
                                 iso(due)

@@ -8,6 +8,7 @@ use super::{write, Count, Step, TickReport};
 use crate::calendar::{london_date, show};
 use crate::case::{Action, Case, State};
 use crate::config::Config;
+use crate::event::EventKind;
 use crate::plan::{self, policy_of, LetterOrder, Plan, Result, Write};
 use crate::store::intake::DeferredAck;
 use crate::store::Store;
@@ -33,7 +34,7 @@ pub fn deferred_step(
                 writes: vec![
                     Write::Flag(why.clone()),
                     Write::Event {
-                        kind: "no automatic letter".into(),
+                        kind: EventKind::NoAutomaticLetter,
                         detail: Some(why),
                     },
                 ],
@@ -55,7 +56,7 @@ pub fn deferred_step(
         Some("deferred by the hourly cap of automatic letters"),
     )?;
     p.push(Write::Letter(LetterOrder {
-        kind: d.letter_kind.clone(),
+        kind: d.letter_kind,
         data: d.letter_data.clone(),
         automatic: true,
         enclosures: Vec::new(),
@@ -175,7 +176,7 @@ pub(super) fn triage_waiting(
                 plan: Plan {
                     writes: vec![
                         Write::Event {
-                            kind: "triage overdue".into(),
+                            kind: EventKind::TriageOverdue,
                             detail: Some(format!(
                                 "waiting to triage more than {hours} working hours; told {}",
                                 names.join(", ")

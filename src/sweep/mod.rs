@@ -16,6 +16,7 @@ use crate::case::Case;
 use crate::case::{Action, CloseReason, Kind, State};
 use crate::config::Config;
 use crate::deadline::{self, Status};
+use crate::event::EventKind;
 use crate::letter::kind::Content;
 use crate::plan::policy_of;
 use crate::plan::{self, LetterOrder, Plan, Result, Write};
@@ -299,7 +300,7 @@ pub fn reply(
                 message_id,
                 vec![
                     Write::Event {
-                        kind: "review request".into(),
+                        kind: EventKind::ReviewRequest,
                         detail: Some(format!("the customer's reply of {} asks for a review, {what}: {wording}", iso(on))),
                     },
                     Write::Flag(flag),

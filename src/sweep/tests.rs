@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::config::Staff;
+use crate::event::EventKind;
 use crate::plan::tests::{complaint, day, PRESETS};
 use crate::plan::Transition;
 use deadline::Kind as D;
@@ -189,7 +190,7 @@ fn a_response_due_soon_alerts_the_officer_and_their_manager_once() {
             ]
         );
         assert!(s.plan.writes.contains(&Write::Event {
-            kind: "deadline alert".into(),
+            kind: EventKind::DeadlineAlert,
             detail: Some(format!("{stage} response due 2026-11-27 (2 working days)")),
         }));
     }

@@ -109,6 +109,7 @@ pub(crate) async fn pdf(State(app): State<Shared>, who: User, Path(id): Path<Str
                         l.reference
                             .replace(|c: char| !c.is_ascii_alphanumeric() && c != '-', ""),
                         l.kind
+                            .as_str()
                             .replace(|c: char| !c.is_ascii_alphanumeric() && c != '-', "")
                     ),
                 ),

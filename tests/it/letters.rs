@@ -221,7 +221,7 @@ fn customer_text_is_escaped_in_the_html_email_but_not_in_the_text() {
     )
     .remove(0);
     ctx.case.subject = Some("<script>alert('x')</script> & more".into());
-    let r = redress::letter::render("acknowledgement", &ctx).unwrap();
+    let r = redress::letter::render(redress::letter::Kind::Acknowledgement, &ctx).unwrap();
     assert!(r.html.contains("&lt;script&gt;"), "{}", r.html);
     assert!(!r.html.contains("<script>"));
     assert!(r.text.contains("<script>alert('x')</script> & more"));
