@@ -32,14 +32,14 @@ fn mark(d: &DueDeadline, status: Status, met_on: Option<NaiveDate>) -> Plan {
 /// take it to the next stage) at once.
 fn lapsed_without_extension(
     steps: &mut Vec<Step>,
-    cfg: &Config,
+    cfg: &Rules,
     reference: &str,
     stage: &str,
     due: NaiveDate,
     officer_and_manager: &[&str],
     manager: Option<&str>,
 ) {
-    let to = alert_to(cfg, officer_and_manager);
+    let to = alert_to(&cfg.directory, officer_and_manager);
     let plan = Plan {
         writes: vec![
             Write::Event {
@@ -77,7 +77,7 @@ fn lapsed_without_extension(
 /// A holding letter's two writes: the stage's response date moved on `days` working
 /// days to `new_due`, and the letter that tells the resident so.
 fn holding_writes(
-    cfg: &Config,
+    cfg: &Rules,
     stage: &str,
     due: NaiveDate,
     days: u32,
@@ -119,7 +119,7 @@ fn holding_in_time(
     d: &DueDeadline,
     case: &Case,
     policy: &Policy,
-    cfg: &Config,
+    cfg: &Rules,
     today: NaiveDate,
     officer_and_manager: &[&str],
 ) {
@@ -161,9 +161,12 @@ fn holding_in_time(
     };
     let new_due = cfg.calendar.add_working_days(due, days);
     // An extended date about to pass goes one further up the chain, as its lapse did.
-    let names = chain(cfg, case.officer.as_deref());
+    let names = chain(&cfg.directory, case.officer.as_deref());
     let up: Vec<&str> = names.iter().map(|s| s.as_str()).skip(1).take(2).collect();
-    let to = alert_to(cfg, if extended { &up } else { officer_and_manager });
+    let to = alert_to(
+        &cfg.directory,
+        if extended { &up } else { officer_and_manager },
+    );
     let what = if extended {
         "extended response date"
     } else {
@@ -249,7 +252,7 @@ pub fn decide(
     d: &DueDeadline,
     case: &Case,
     policy: &Policy,
-    cfg: &Config,
+    cfg: &Rules,
     today: NaiveDate,
 ) -> Result<Vec<Step>> {
     use deadline::Kind as K;
@@ -258,9 +261,9 @@ pub fn decide(
     let kind = d.kind.as_str();
     let due = d.due;
     let lapsed = due < today;
-    let chain_names = chain(cfg, case.officer.as_deref());
+    let chain_names = chain(&cfg.directory, case.officer.as_deref());
     let officer_and_manager: Vec<&str> = chain_names.iter().map(|s| s.as_str()).take(2).collect();
-    let to = alert_to(cfg, &officer_and_manager);
+    let to = alert_to(&cfg.directory, &officer_and_manager);
     let mut steps = Vec::new();
     match (d.kind, lapsed) {
         (K::Respond | K::Extension, false) => {
@@ -274,7 +277,7 @@ pub fn decide(
                 .filter(|_| case.awaiting_approval);
             let mut to_alert = to.clone();
             if waiting.is_some() {
-                for a in cfg.approver_recipients() {
+                for a in cfg.directory.approver_recipients() {
                     if !to_alert.contains(&a) {
                         to_alert.push(a);
                     }
@@ -410,7 +413,7 @@ pub fn decide(
                 .skip(1)
                 .take(2)
                 .collect();
-            let to = alert_to(cfg, &up);
+            let to = alert_to(&cfg.directory, &up);
             let plan = Plan {
                 writes: vec![
                     Write::Event {
