@@ -1461,3 +1461,38 @@ pub fn open_checked(
     });
     Ok(store.apply_plan(&case, &p, &author(cfg, actor, now))?)
 }
+
+/// Someone the desk offers to assign a case to: their login name and how the desk
+/// names them.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Assignable {
+    pub name: String,
+    /// "Sam Patel, Customer Feedback Officer"; the login name when they have no
+    /// display name.
+    pub shown: String,
+}
+
+/// The people in the staff directory who may take `reference` at its current stage:
+/// those [`assign`] accepts (stage independence, [`plan::independent`]; a complaint about
+/// a director only its investigator, [`plan::director::may_assign`]), by display name.
+/// Empty for a closed case.
+pub fn assignable(store: &Store, cfg: &Config, reference: &str) -> Result<Vec<Assignable>> {
+    let (case, policy) = load(store, cfg, reference)?;
+    let h = handlers(store, &case, policy)?;
+    let director = store.director_of(case.id)?;
+    let dir = directory(store, cfg)?;
+    let mut out: Vec<Assignable> = dir
+        .people()
+        .iter()
+        .filter(|p| {
+            plan::assign(&case, &p.name, policy, &h).is_ok()
+                && plan::director::may_assign(&case, director.as_ref(), &p.name).is_ok()
+        })
+        .map(|p| Assignable {
+            name: p.name.clone(),
+            shown: p.in_letters().unwrap_or_else(|| p.name.clone()),
+        })
+        .collect();
+    out.sort_by_key(|a| (a.shown.to_lowercase(), a.name.clone()));
+    Ok(out)
+}

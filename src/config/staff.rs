@@ -362,3 +362,154 @@ pub(super) fn check(staff: &[Staff], src: &str, file: &str) -> Result<(), Config
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn staff(name: &str, manager: Option<&str>) -> Staff {
+        Staff {
+            name: name.into(),
+            email: format!("{name}@config.example"),
+            manager: manager.map(String::from),
+            ..Staff::default()
+        }
+    }
+
+    fn account(name: &str, manager: Option<&str>) -> Account {
+        Account {
+            name: name.into(),
+            email: format!("{name}@desk.example"),
+            role: "officer".into(),
+            manager: manager.map(String::from),
+            ..Account::default()
+        }
+    }
+
+    const INBOX: &str = "complaints@council.example";
+
+    #[test]
+    fn an_account_and_an_entry_of_the_same_name_are_one_person_the_desk_winning() {
+        let seed = vec![
+            Staff {
+                display_name: Some("Ann Lee".into()),
+                job_title: Some("Complaints Officer".into()),
+                approves: true,
+                ..staff("ann", Some("bob"))
+            },
+            staff("bob", None),
+        ];
+        let accounts = vec![
+            // Sets a job title and a manager, leaves the display name empty.
+            Account {
+                job_title: Some("Senior Complaints Officer".into()),
+                display_name: Some("  ".into()),
+                ..account("ann", Some("dee"))
+            },
+            account("dee", None),
+            account("cal", Some("dee")),
+        ];
+        let dir = Directory::new(&seed, &accounts, None, INBOX);
+        let names: Vec<&str> = dir.people().iter().map(|p| p.name.as_str()).collect();
+        // The entries in their order, then the other accounts by name.
+        assert_eq!(names, ["ann", "bob", "cal", "dee"]);
+        let ann = dir.staff("ann").unwrap();
+        assert_eq!(ann.email, "ann@desk.example", "the account's email");
+        assert_eq!(
+            ann.display_name.as_deref(),
+            Some("Ann Lee"),
+            "blank: the entry's"
+        );
+        assert_eq!(ann.job_title.as_deref(), Some("Senior Complaints Officer"));
+        assert_eq!(ann.manager.as_deref(), Some("dee"), "the account's manager");
+        assert!(ann.approves, "approves comes from the entry");
+        assert_eq!(ann.role.as_deref(), Some("officer"));
+        assert_eq!(dir.staff("bob").unwrap().role, None, "no account");
+        assert_eq!(
+            ann.in_letters().as_deref(),
+            Some("Ann Lee, Senior Complaints Officer")
+        );
+        // bob is no longer anyone's manager: ann's account names dee.
+        let managers: Vec<&str> = dir.managers().iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(managers, ["dee"]);
+        assert_eq!(dir.chain(Some("cal")), ["cal", "dee"]);
+        assert_eq!(dir.shown("ann"), "Ann Lee");
+        assert_eq!(dir.shown("cal"), "cal");
+    }
+
+    #[test]
+    fn a_disabled_account_leaves_the_directory_with_its_entry() {
+        let seed = vec![staff("ann", Some("bob")), staff("bob", None)];
+        let accounts = vec![Account {
+            disabled: true,
+            ..account("bob", None)
+        }];
+        let dir = Directory::new(&seed, &accounts, None, INBOX);
+        assert!(dir.staff("bob").is_none());
+        // ann's chain stops where bob was; the alert goes to ann alone.
+        assert_eq!(
+            dir.alert_to(&["ann", "bob"]),
+            [("ann".to_string(), "ann@config.example".to_string())]
+        );
+        // With no managers left, what nobody owns goes to the council's inbox.
+        assert_eq!(
+            dir.duty_recipients(),
+            [(COUNCIL_INBOX.to_string(), INBOX.to_string())]
+        );
+    }
+
+    #[test]
+    fn duty_recipients_the_duty_manager_else_every_manager_else_the_inbox() {
+        let accounts = vec![
+            account("ann", Some("mo")),
+            account("mo", None),
+            account("kim", Some("mo")),
+        ];
+        let dir = Directory::new(&[], &accounts, None, INBOX);
+        assert_eq!(
+            dir.duty_recipients(),
+            [("mo".to_string(), "mo@desk.example".to_string())]
+        );
+        assert!(dir.is_manager("mo") && !dir.is_manager("ann"));
+        let dir = Directory::new(&[], &accounts, Some("kim"), INBOX);
+        assert_eq!(
+            dir.duty_recipients(),
+            [("kim".to_string(), "kim@desk.example".to_string())]
+        );
+        assert!(dir.is_manager("kim"));
+        // An unassigned case starts at the duty manager.
+        assert_eq!(dir.chain(None), ["kim", "mo"]);
+        let none = Directory::new(&[], &[account("ann", None)], None, INBOX);
+        assert_eq!(
+            none.duty_recipients(),
+            [(COUNCIL_INBOX.to_string(), INBOX.to_string())]
+        );
+        // Approvers: nobody marked, so the managers.
+        let names: Vec<&str> = dir.approvers().iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, ["mo"]);
+    }
+
+    #[test]
+    fn a_manager_is_someone_in_the_directory_not_oneself_and_not_below() {
+        let accounts = vec![
+            account("ann", Some("bob")),
+            account("bob", Some("cat")),
+            account("cat", None),
+        ];
+        let dir = Directory::new(&[staff("sam", None)], &accounts, None, INBOX);
+        assert!(dir.check_manager("ann", "cat").is_ok());
+        assert!(dir.check_manager("ann", "sam").is_ok(), "a [[staff]] name");
+        assert_eq!(
+            dir.check_manager("ann", "zed").unwrap_err(),
+            "zed is not in the staff directory"
+        );
+        assert_eq!(
+            dir.check_manager("ann", "ann").unwrap_err(),
+            "ann cannot be their own manager"
+        );
+        assert_eq!(
+            dir.check_manager("cat", "ann").unwrap_err(),
+            "ann cannot be cat's manager: cat is already above ann"
+        );
+    }
+}
