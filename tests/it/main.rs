@@ -18,6 +18,7 @@ mod browser;
 mod calendar;
 mod cli;
 mod daemon;
+mod directory;
 mod exclusions;
 mod holding;
 mod hostile;
