@@ -129,7 +129,7 @@ fn holding_in_time(
     let extended = d.kind == deadline::Kind::Extension;
     let Some(send_on) = policy
         .stage(stage)
-        .and_then(|s| s.holding_letter_sent.send_on(&cfg.calendar, due))
+        .and_then(|s| s.holding_letter_sent.send_on(cfg.calendar, due))
     else {
         return;
     };
@@ -138,11 +138,11 @@ fn holding_in_time(
     }
     let used = if extended {
         let respond_due =
-            deadline::stage_deadlines(policy, stage, &case.facts.facts(), &cfg.calendar)
+            deadline::stage_deadlines(policy, stage, &case.facts.facts(), cfg.calendar)
                 .into_iter()
                 .find(|x| x.kind == deadline::Kind::Respond)
                 .map(|x| x.due);
-        plan::extension_used(&cfg.calendar, respond_due, Some(due))
+        plan::extension_used(cfg.calendar, respond_due, Some(due))
     } else {
         0
     };
@@ -480,7 +480,7 @@ pub fn decide(
                             case,
                             Action::Close(CloseReason::AutoClosed),
                             policy,
-                            &cfg.calendar,
+                            cfg.calendar,
                             today,
                             Some(&no_reply),
                         )?;
@@ -506,7 +506,7 @@ pub fn decide(
                             case,
                             Action::Close(CloseReason::Resolved),
                             policy,
-                            &cfg.calendar,
+                            cfg.calendar,
                             today,
                             Some(&no_reply),
                         )?,

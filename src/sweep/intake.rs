@@ -51,7 +51,7 @@ pub fn deferred_step(
         case,
         Action::Acknowledge,
         policy,
-        &cfg.calendar,
+        cfg.calendar,
         today,
         Some("deferred by the hourly cap of automatic letters"),
     )?;

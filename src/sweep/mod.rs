@@ -232,7 +232,7 @@ pub fn answered(case: &Case, policy: &Policy, cfg: &Rules, today: NaiveDate) -> 
             case,
             Action::Close(reason),
             policy,
-            &cfg.calendar,
+            cfg.calendar,
             today,
             Some("recorded and answered"),
         )?,
@@ -270,19 +270,19 @@ pub fn reply(
     let after = case.facts_responded_on().is_none_or(|r| on >= r);
     let has_next = policy.next_stage(&case.stage).is_some();
     let intent = if after && has_next {
-        review::read(words, &cfg.workflow)
+        review::read(words, cfg.workflow)
     } else {
         review::Intent::NotRequest
     };
     let reference = &case.reference;
     let mut steps = Vec::new();
-    match (intent, plan::request_timing(case, policy, &cfg.calendar, on)) {
+    match (intent, plan::request_timing(case, policy, cfg.calendar, on)) {
         (review::Intent::Request, plan::RequestTiming::InTime) => steps.push(Step {
             key: Some(format!("review-request:{message_id}")),
             plan: plan::escalate(
                 case,
                 policy,
-                &cfg.calendar,
+                cfg.calendar,
                 on,
                 true,
                 "the customer's reply asks for a review",

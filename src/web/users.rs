@@ -123,7 +123,7 @@ async fn render(app: &Shared, who: &User, notice: Notice, status: StatusCode) ->
         .iter()
         .map(|e| {
             let actor = match e.actor.strip_prefix("officer:") {
-                Some(n) if n == "cli" => "the server's command line".to_string(),
+                Some("cli") => "the server's command line".to_string(),
                 Some(n) => dir.shown(n),
                 None => e.actor.clone(),
             };
