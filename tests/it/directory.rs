@@ -221,3 +221,112 @@ fn an_account_of_a_staff_name_takes_its_place_in_the_directory_and_a_disabled_on
         ["ann.lee@council.example", "cat@council.example"]
     );
 }
+
+/// The people the case page's Assign list offers, by login name.
+fn offered(desk: &crate::webkit::Desk, session: &str, reference: &str) -> Vec<String> {
+    let body = desk.get(&format!("/cases/{reference}"), Some(session)).body;
+    let start = body
+        .find("id=\"assign-officer\"")
+        .unwrap_or_else(|| panic!("no assign list:\n{body}"));
+    let select = &body[start..start + body[start..].find("</select>").unwrap()];
+    regex::Regex::new(r#"<option value="([^"]+)""#)
+        .unwrap()
+        .captures_iter(select)
+        .map(|c| c[1].to_string())
+        .collect()
+}
+
+#[test]
+fn the_assign_list_leaves_out_the_stage1_handler_at_stage2_and_shows_staff_without_accounts() {
+    use crate::webkit::{now, web_site, Desk};
+    let site = web_site("");
+    site.mail(
+        "1",
+        "Ada <ada@example.org>",
+        "Potholes on Mill Lane",
+        "The potholes are deep.",
+        "a1@example.org",
+    );
+    site.run(&now(), &["poll"]);
+    let reference: String = site
+        .db()
+        .query_row("SELECT reference FROM cases", [], |r| r.get(0))
+        .unwrap();
+    let desk = Desk::start(site, "web");
+    let admin = desk.admin();
+    // Stage 1: everyone in the directory, the [[staff]] entries and the desk's admin.
+    assert_eq!(
+        offered(&desk, &admin, &reference),
+        ["admin", "ann", "bob", "cat"]
+    );
+    // ann answers stage 1; at Stage 2 Review (someone not involved before) she is left out.
+    let at = now();
+    desk.site.respond(
+        &at,
+        &reference,
+        "not upheld",
+        "The potholes are within limits.",
+    );
+    desk.site.run(&at, &["escalate", &reference, "--by", "bob"]);
+    assert_eq!(offered(&desk, &admin, &reference), ["admin", "bob", "cat"]);
+    // The Users page lists the [[staff]] entries that have no account, by name.
+    let users = desk.get("/users", Some(&admin)).body;
+    let seeded = &users[users
+        .find("id=\"seeded-heading\"")
+        .unwrap_or_else(|| panic!("{users}"))..];
+    for name in ["staff-ann", "staff-bob", "staff-cat"] {
+        assert!(seeded.contains(name), "{name}: {seeded}");
+    }
+    assert!(!seeded.contains("staff-admin"), "{seeded}");
+    assert!(
+        !users.contains("[[staff]]"),
+        "no config section on the desk"
+    );
+}
+
+#[test]
+fn the_assign_list_of_a_complaint_about_a_director_is_its_investigator_once_chosen() {
+    use crate::webkit::{now, Desk};
+    let site = Site::with("north-norfolk", "NNDC", "[web]\nlisten = \"127.0.0.1:0\"\n");
+    site.mail(
+        "1",
+        "Ivy <ivy@example.org>",
+        "The Director of Place",
+        "I wish to complain about how I was spoken to.",
+        "i1@example.org",
+    );
+    site.run(&now(), &["poll"]);
+    let reference: String = site
+        .db()
+        .query_row("SELECT reference FROM cases", [], |r| r.get(0))
+        .unwrap();
+    site.run(
+        &now(),
+        &[
+            "director",
+            &reference,
+            "--about",
+            "Jane Roe, Director of Place",
+            "--by",
+            "cat",
+        ],
+    );
+    let desk = Desk::start(site, "web");
+    let admin = desk.admin();
+    // Not before the investigator is chosen: nobody.
+    assert!(offered(&desk, &admin, &reference).is_empty());
+    desk.site.run(
+        &now(),
+        &[
+            "director",
+            &reference,
+            "--investigator",
+            "bob",
+            "--chosen-by",
+            "the Leader of the Council",
+            "--by",
+            "cat",
+        ],
+    );
+    assert_eq!(offered(&desk, &admin, &reference), ["bob"]);
+}
