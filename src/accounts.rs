@@ -10,7 +10,8 @@ use rand::RngCore;
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 
-use crate::store::users::UserRow;
+use crate::config::{Account, Config, Directory};
+use crate::store::users::{UserDetails, UserRow};
 use crate::store::{Store, StoreError};
 
 /// Failed sign-ins for one account from which it is locked (issue 23, item 4). The
@@ -290,6 +291,141 @@ fn insert_user(
     }
     let hash = hash_password(password)?;
     Ok(store.add_user(name, email.trim(), role.as_str(), &hash, actor, now)?)
+}
+
+/// What an account says of its person in the staff directory, as typed (`user add|set
+/// --display-name --job-title --manager`, the Users page): blank is empty.
+#[derive(Debug, Clone, Default)]
+pub struct Details {
+    pub display_name: String,
+    pub job_title: String,
+    pub manager: String,
+}
+
+impl Details {
+    fn is_empty(&self) -> bool {
+        self.display_name.trim().is_empty()
+            && self.job_title.trim().is_empty()
+            && self.manager.trim().is_empty()
+    }
+}
+
+/// The staff directory: the desk's accounts with `[[staff]]` in the config as seed
+/// data ([`Directory::new`] says how the two meet). What assignment, staff alerts,
+/// escalation chains and letters read.
+pub fn directory(store: &Store, cfg: &Config) -> std::result::Result<Directory, StoreError> {
+    let accounts: Vec<Account> = store
+        .users()?
+        .into_iter()
+        .map(|u| Account {
+            name: u.name,
+            email: u.email,
+            role: u.role,
+            display_name: u.display_name,
+            job_title: u.job_title,
+            manager: u.manager,
+            disabled: u.disabled,
+        })
+        .collect();
+    Ok(Directory::new(
+        &cfg.staff,
+        &accounts,
+        cfg.workflow.duty_manager.as_deref(),
+        &cfg.council.email,
+    ))
+}
+
+/// A display name or job title as typed: trimmed, blank as none; refused when longer
+/// than a letter can carry or holding a control character.
+fn checked_text(what: &str, v: &str) -> Result<Option<String>> {
+    let v = v.trim();
+    if v.is_empty() {
+        return Ok(None);
+    }
+    if v.chars().count() > 100 || v.chars().any(char::is_control) {
+        return Err(AccountError::Refused(format!(
+            "the {what} must be at most 100 characters on one line"
+        )));
+    }
+    Ok(Some(v.to_string()))
+}
+
+/// `details` checked for account `name` (which may not exist yet): the manager in the
+/// directory, not the account itself, and not below it.
+fn checked_details(
+    store: &Store,
+    cfg: &Config,
+    name: &str,
+    email: &str,
+    d: &Details,
+) -> Result<UserDetails> {
+    check_email(email)?;
+    let manager = d.manager.trim();
+    let manager = if manager.is_empty() {
+        None
+    } else {
+        directory(store, cfg)?
+            .check_manager(name, manager)
+            .map_err(AccountError::Refused)?;
+        Some(manager.to_string())
+    };
+    Ok(UserDetails {
+        email: email.trim().to_string(),
+        display_name: checked_text("display name", &d.display_name)?,
+        job_title: checked_text("job title", &d.job_title)?,
+        manager,
+    })
+}
+
+/// `user add` with the account's place in the staff directory: everything checked
+/// before anything is written.
+#[allow(clippy::too_many_arguments)]
+pub fn add_staff_user(
+    store: &mut Store,
+    cfg: &Config,
+    name: &str,
+    email: &str,
+    role: Role,
+    password: &str,
+    d: &Details,
+    by: &str,
+    now: DateTime<Utc>,
+) -> Result<i64> {
+    check_name(name)?;
+    let details = checked_details(store, cfg, name, email, d)?;
+    let id = add_user(store, name, email, role, password, by, now)?;
+    if !d.is_empty() {
+        store.set_user_details(name, &details, &actor(by), now)?;
+    }
+    Ok(id)
+}
+
+/// `user set`: an account's email, display name, job title and manager, recorded as
+/// set by `by` with what changed. False when nothing changed (nothing recorded).
+pub fn set_details(
+    store: &mut Store,
+    cfg: &Config,
+    name: &str,
+    email: &str,
+    d: &Details,
+    by: &str,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    if store.user_by_name(name)?.is_none() {
+        return Err(AccountError::Refused(format!("no user named '{name}'")));
+    }
+    let details = checked_details(store, cfg, name, email, d)?;
+    if let Some(other) = store
+        .users_by_email(&details.email)?
+        .into_iter()
+        .find(|u| u.name != name)
+    {
+        return Err(AccountError::Refused(format!(
+            "the account '{}' already has the email {}",
+            other.name, details.email
+        )));
+    }
+    Ok(store.set_user_details(name, &details, &actor(by), now)?)
 }
 
 /// `user passwd`: a new password, recorded as set by `by`; the account's sessions end.

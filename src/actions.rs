@@ -8,7 +8,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use crate::calendar::{london_date, Calendar};
 use crate::case::Case;
 use crate::case::{Action, CloseReason};
-use crate::config::Config;
+use crate::config::{Config, Directory};
 use crate::event::EventKind;
 use crate::plan::policy_of;
 use crate::plan::{self, refused, Decision, Plan, Reply, Result};
@@ -21,6 +21,11 @@ fn author<'a>(cfg: &'a Config, actor: &'a str, at: DateTime<Utc>) -> Author<'a> 
         at,
         domain: cfg.mail_domain(),
     }
+}
+
+/// The staff directory: the desk's accounts with `[[staff]]` ([`crate::accounts::directory`]).
+fn directory(store: &Store, cfg: &Config) -> Result<Directory> {
+    Ok(crate::accounts::directory(store, cfg)?)
 }
 
 /// Load a case and its policy.
@@ -114,10 +119,9 @@ pub fn assign(
     let h = handlers(store, &case, policy)?;
     plan::assign(&case, officer, policy, &h)?;
     plan::director::may_assign(&case, store.director_of(case.id)?.as_ref(), officer)?;
-    if !cfg.staff.is_empty() && cfg.staff(officer).is_none() {
-        return Err(refused(format!(
-            "{officer} is not listed under [[staff]] in the config"
-        )));
+    let dir = directory(store, cfg)?;
+    if !dir.is_empty() && dir.staff(officer).is_none() {
+        return Err(refused(format!("{officer} is not in the staff directory")));
     }
     Ok(store.set_field(
         reference,
@@ -182,7 +186,7 @@ fn reply_held(
     }
     if let Some(officer) = actor.strip_prefix("officer:").filter(|_| hold) {
         let n = store.approvals_count(case.id)? + 1;
-        let approvers = approvers(cfg);
+        let approvers = approvers(store, cfg)?;
         if let Some(p) = plan::approval::hold(
             &case,
             r,
@@ -213,9 +217,9 @@ fn not_waiting(case: &Case, doing: &str) -> Result<()> {
 }
 
 /// Who is mailed when a response waits for approval: the approvers
-/// ([`Config::approvers`]), else as for what no officer owns.
-pub fn approvers(cfg: &Config) -> Vec<(String, String)> {
-    cfg.approver_recipients()
+/// ([`Directory::approvers`]), else as for what no officer owns.
+pub fn approvers(store: &Store, cfg: &Config) -> Result<Vec<(String, String)>> {
+    Ok(directory(store, cfg)?.approver_recipients())
 }
 
 /// The response waiting on a case, and who may decide it: refused when none waits,
@@ -244,8 +248,9 @@ fn waiting_for(
             case.reference
         )));
     }
-    if !cfg.may_approve(approver) {
-        let names: Vec<String> = cfg.approvers().iter().map(|s| s.name.clone()).collect();
+    let dir = directory(store, cfg)?;
+    if !dir.may_approve(approver) {
+        let names: Vec<String> = dir.approvers().iter().map(|s| s.name.clone()).collect();
         return Err(refused(format!(
             "{}: {approver} is not among those who approve responses for {who} ({})",
             case.reference,
@@ -296,7 +301,7 @@ pub fn return_response(
     let (case, policy) = load(store, cfg, reference)?;
     let approver = actor.strip_prefix("officer:").unwrap_or(actor);
     let w = waiting_for(store, cfg, &case, policy, approver)?;
-    let to = crate::sweep::alert_to(cfg, &[w.written_by.as_str()]);
+    let to = crate::sweep::alert_to(&directory(store, cfg)?, &[w.written_by.as_str()]);
     let p = plan::approval::give_back(&case, w.id, approver, reason, &w.written_by, &to)?;
     write(store, cfg, &case, &p, actor, now)
 }
@@ -362,14 +367,12 @@ pub fn extend(
     let (case, policy) = load(store, cfg, reference)?;
     independent(store, &case, policy, actor, "extend it")?;
     // Past the policy's overall limit only a manager may extend (issue 24, item 2): one
-    // named as someone's manager under [[staff]], or the duty manager.
+    // named as someone's manager in the staff directory, or the duty manager.
     if beyond_limit.is_some() {
         let name = actor.strip_prefix("officer:").unwrap_or(actor);
-        let manager = cfg.managers().iter().any(|m| m.name == name)
-            || cfg.workflow.duty_manager.as_deref() == Some(name);
-        if !manager {
+        if !directory(store, cfg)?.is_manager(name) {
             return Err(plan::refused(format!(
-                "{reference}: only a manager may extend past the policy's overall limit; {name} is not a manager under [[staff]]"
+                "{reference}: only a manager may extend past the policy's overall limit; {name} is not anyone's manager in the staff directory"
             )));
         }
     }
@@ -868,6 +871,7 @@ pub use plan::behaviour::Wording;
 /// today, and a single contact is named in words letters can use: the contact as
 /// stored and as letters name them.
 fn restriction_checked<'a>(
+    store: &Store,
     cfg: &Config,
     now: DateTime<Utc>,
     level: &str,
@@ -899,7 +903,7 @@ fn restriction_checked<'a>(
         }));
     };
     // Letters name the contact as residents should read it, never by a login.
-    let named = cfg.contact_in_letters(c).ok_or_else(|| {
+    let named = directory(store, cfg)?.contact_in_letters(c).ok_or_else(|| {
         refused(match wording {
             Wording::Cli => format!(
                 "--contact {c} has no display_name under [[staff]]: letters cannot name them"
@@ -928,7 +932,7 @@ pub fn restrict(
         contact,
         immediate,
     } = r.clone();
-    let checked = restriction_checked(cfg, now, level, Some(review), contact, wording)?;
+    let checked = restriction_checked(store, cfg, now, level, Some(review), contact, wording)?;
     let immediate = immediate.map(str::trim).filter(|w| !w.is_empty());
     if cfg.policy.preset.behaviour_procedure && immediate.is_none() {
         return Err(refused(match wording {
@@ -1045,7 +1049,7 @@ pub fn behaviour(
     let today = london_date(now);
     let by = author(cfg, actor, now);
     let none = || refused(format!("no customer with the address {email}"));
-    let to = cfg.monitoring_officer_recipients();
+    let to = directory(store, cfg)?.monitoring_officer_recipients(&cfg.workflow);
     let at = crate::time::stamp(now);
     let writes = |n: &plan::behaviour::Next| plan::behaviour::writes(email, n, &to, &at);
     match step {
@@ -1082,7 +1086,7 @@ pub fn behaviour(
             concerns,
             by: until,
         } => {
-            let checked = restriction_checked(cfg, now, level, None, *contact, wording)?;
+            let checked = restriction_checked(store, cfg, now, level, None, *contact, wording)?;
             let req = Request::Warn {
                 level,
                 contact: checked.clone(),
@@ -1126,8 +1130,15 @@ pub fn behaviour(
                 .or(p.level.clone())
                 .unwrap_or_default();
             let contact = contact.map(str::to_string).or(p.contact.clone());
-            let checked =
-                restriction_checked(cfg, now, &level, Some(*review), contact.as_deref(), wording)?;
+            let checked = restriction_checked(
+                store,
+                cfg,
+                now,
+                &level,
+                Some(*review),
+                contact.as_deref(),
+                wording,
+            )?;
             let reasons = reasons
                 .map(str::trim)
                 .filter(|r| !r.is_empty())
@@ -1189,7 +1200,7 @@ pub fn mark_director(
         policy,
         existing.as_ref(),
         about,
-        &cfg.director_recipients(),
+        &directory(store, cfg)?.director_recipients(&cfg.workflow),
     )?;
     write(store, cfg, &case, &p, actor, now)
 }
@@ -1454,4 +1465,39 @@ pub fn open_checked(
         detail: Some(detail.into()),
     });
     Ok(store.apply_plan(&case, &p, &author(cfg, actor, now))?)
+}
+
+/// Someone the desk offers to assign a case to: their login name and how the desk
+/// names them.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Assignable {
+    pub name: String,
+    /// "Sam Patel, Customer Feedback Officer"; the login name when they have no
+    /// display name.
+    pub shown: String,
+}
+
+/// The people in the staff directory who may take `reference` at its current stage:
+/// those [`assign`] accepts (stage independence, [`plan::independent`]; a complaint about
+/// a director only its investigator, [`plan::director::may_assign`]), by display name.
+/// Empty for a closed case.
+pub fn assignable(store: &Store, cfg: &Config, reference: &str) -> Result<Vec<Assignable>> {
+    let (case, policy) = load(store, cfg, reference)?;
+    let h = handlers(store, &case, policy)?;
+    let director = store.director_of(case.id)?;
+    let dir = directory(store, cfg)?;
+    let mut out: Vec<Assignable> = dir
+        .people()
+        .iter()
+        .filter(|p| {
+            plan::assign(&case, &p.name, policy, &h).is_ok()
+                && plan::director::may_assign(&case, director.as_ref(), &p.name).is_ok()
+        })
+        .map(|p| Assignable {
+            name: p.name.clone(),
+            shown: p.in_letters().unwrap_or_else(|| p.name.clone()),
+        })
+        .collect();
+    out.sort_by_key(|a| (a.shown.to_lowercase(), a.name.clone()));
+    Ok(out)
 }

@@ -1,5 +1,5 @@
-//! `redress user add|list|disable|unlock|passwd|role|history`: the web desk's accounts, and
-//! `redress web`.
+//! `redress user add|set|list|disable|unlock|passwd|role|history`: the web desk's
+//! accounts (and their place in the staff directory), and `redress web`.
 
 use anyhow::{anyhow, Result};
 use clap::Subcommand;
@@ -20,6 +20,20 @@ pub enum UserCmd {
         /// officer, manager or admin.
         #[arg(long)]
         role: String,
+        #[command(flatten)]
+        staff: StaffArgs,
+        /// Who is making the change (recorded as officer:NAME).
+        #[arg(long, default_value = "cli")]
+        by: String,
+    },
+    /// Change an account's email or its place in the staff directory: display name, job
+    /// title, manager. What is not given stays; an empty value ("") clears it.
+    Set {
+        name: String,
+        #[arg(long)]
+        email: Option<String>,
+        #[command(flatten)]
+        staff: StaffArgs,
         /// Who is making the change (recorded as officer:NAME).
         #[arg(long, default_value = "cli")]
         by: String,
@@ -70,6 +84,33 @@ pub enum UserCmd {
     },
 }
 
+/// An account's place in the staff directory (with `[[staff]]` in the config as seed
+/// data: what an account sets wins, what it leaves empty the entry of the same name gives).
+#[derive(Debug, clap::Args)]
+pub struct StaffArgs {
+    /// How letters and the desk name them ("Sam Patel").
+    #[arg(long)]
+    display_name: Option<String>,
+    /// Their job title, after the name in letters ("Customer Feedback Officer").
+    #[arg(long)]
+    job_title: Option<String>,
+    /// Their manager (an account or [[staff]] name): the next step up an escalation.
+    #[arg(long)]
+    manager: Option<String>,
+}
+
+impl StaffArgs {
+    /// The details given, the rest from `current` (display name, job title, manager).
+    fn details(self, current: [Option<String>; 3]) -> accounts::Details {
+        let [d, j, m] = current;
+        accounts::Details {
+            display_name: self.display_name.or(d).unwrap_or_default(),
+            job_title: self.job_title.or(j).unwrap_or_default(),
+            manager: self.manager.or(m).unwrap_or_default(),
+        }
+    }
+}
+
 /// The password piped on stdin (its first line), or a generated one to print.
 fn password_from_stdin_or_generated() -> Result<(String, bool)> {
     let stdin = std::io::stdin();
@@ -95,15 +136,54 @@ pub fn run(ctx: &Ctx, cmd: UserCmd) -> Result<ExitCode> {
             name,
             email,
             role,
+            staff,
             by,
         } => {
             let role = accounts::role_named(&role)?;
             let (password, generated) = password_from_stdin_or_generated()?;
             let mut store = ctx.store()?;
-            accounts::add_user(&mut store, &name, &email, role, &password, &by, ctx.now)?;
+            let details = staff.details(Default::default());
+            accounts::add_staff_user(
+                &mut store,
+                &ctx.config,
+                &name,
+                &email,
+                role,
+                &password,
+                &details,
+                &by,
+                ctx.now,
+            )?;
             println!("added {name} ({})", role.as_str());
             if generated {
                 println!("password (shown once): {password}");
+            }
+        }
+        UserCmd::Set {
+            name,
+            email,
+            staff,
+            by,
+        } => {
+            let mut store = ctx.store()?;
+            let Some(u) = store.user_by_name(&name)? else {
+                return Err(anyhow!("no user named '{name}'"));
+            };
+            let email = email.unwrap_or(u.email);
+            let details = staff.details([u.display_name, u.job_title, u.manager]);
+            let changed = accounts::set_details(
+                &mut store,
+                &ctx.config,
+                &name,
+                &email,
+                &details,
+                &by,
+                ctx.now,
+            )?;
+            if changed {
+                println!("changed {name}");
+            } else {
+                println!("{name} unchanged");
             }
         }
         UserCmd::List { json } => {
@@ -131,10 +211,25 @@ pub fn run(ctx: &Ctx, cmd: UserCmd) -> Result<ExitCode> {
                                 None => "active".to_string(),
                             },
                             u.created_at.clone(),
+                            u.display_name.clone().unwrap_or_default(),
+                            u.job_title.clone().unwrap_or_default(),
+                            u.manager.clone().unwrap_or_default(),
                         ]
                     })
                     .collect();
-                print_table(&["NAME", "EMAIL", "ROLE", "STATUS", "CREATED"], &rows);
+                print_table(
+                    &[
+                        "NAME",
+                        "EMAIL",
+                        "ROLE",
+                        "STATUS",
+                        "CREATED",
+                        "DISPLAY NAME",
+                        "JOB TITLE",
+                        "MANAGER",
+                    ],
+                    &rows,
+                );
             }
         }
         UserCmd::Disable { name, by } => {

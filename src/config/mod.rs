@@ -33,7 +33,7 @@ pub use letters::{LettersConfig, MAX_LETTER_ATTACHMENTS};
 pub use mailbox::{ImapConfig, MailboxConfig};
 pub use outbox::{OutboxConfig, SmtpConfig};
 pub use schedules::{BackupSchedule, DigestConfig, ReportSchedule, RetentionSchedule};
-pub use staff::{Staff, COUNCIL_INBOX};
+pub use staff::{Account, Directory, Staff, COUNCIL_INBOX};
 pub use web::Web;
 pub use workflow::{WorkflowConfig, SAFEGUARDING_PHRASES};
 

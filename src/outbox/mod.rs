@@ -268,15 +268,16 @@ fn context_for(
         .policies()
         .get(&case.policy)
         .unwrap_or(&config.policy);
+    let staff = crate::accounts::directory(store, config)?;
     let officer = case
         .officer
         .as_deref()
-        .and_then(|o| config.staff(o))
+        .and_then(|o| staff.staff(o))
         .and_then(|s| s.in_letters());
     let contact = customer
         .restriction_contact
         .as_deref()
-        .and_then(|c| config.contact_in_letters(c));
+        .and_then(|c| staff.contact_in_letters(c));
     let (officer, signatory) = crate::letter::voice(
         customer.restriction.as_deref(),
         contact,

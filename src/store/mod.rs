@@ -45,6 +45,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/30_latest_responses.sql"),
     include_str!("migrations/31_behaviour_and_directors.sql"),
     include_str!("migrations/32_approval_and_learning.sql"),
+    include_str!("migrations/33_staff_directory.sql"),
 ];
 
 /// How long a statement waits for another connection's write lock before it fails.

@@ -19,6 +19,19 @@ pub struct UserRow {
     pub password_hash: String,
     pub disabled: bool,
     pub created_at: String,
+    /// How letters and the desk name them ("Sam Patel"); job title; manager's name.
+    pub display_name: Option<String>,
+    pub job_title: Option<String>,
+    pub manager: Option<String>,
+}
+
+/// What an admin sets of an account's place in the staff directory (`None`: empty).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UserDetails {
+    pub email: String,
+    pub display_name: Option<String>,
+    pub job_title: Option<String>,
+    pub manager: Option<String>,
 }
 
 /// A sign-in attempt as recorded.
@@ -50,7 +63,8 @@ pub struct SessionRow {
     pub last_seen: String,
 }
 
-const USER_COLUMNS: &str = "id, name, email, role, password_hash, disabled, created_at";
+const USER_COLUMNS: &str =
+    "id, name, email, role, password_hash, disabled, created_at, display_name, job_title, manager";
 
 fn user_from_row(r: &rusqlite::Row) -> rusqlite::Result<UserRow> {
     Ok(UserRow {
@@ -61,6 +75,9 @@ fn user_from_row(r: &rusqlite::Row) -> rusqlite::Result<UserRow> {
         password_hash: r.get(4)?,
         disabled: r.get::<_, i64>(5)? != 0,
         created_at: r.get(6)?,
+        display_name: r.get(7)?,
+        job_title: r.get(8)?,
+        manager: r.get(9)?,
     })
 }
 
@@ -296,6 +313,60 @@ impl Store {
         account_event(&tx, at, actor, name, "role", &format!("{old} to {role}"))?;
         tx.commit()?;
         Ok(())
+    }
+
+    /// An account's email, display name, job title and manager, recorded as set by
+    /// `actor` with what changed; false (nothing recorded) when nothing did. Refused when
+    /// there is no such account.
+    pub fn set_user_details(
+        &mut self,
+        name: &str,
+        d: &UserDetails,
+        actor: &str,
+        at: DateTime<Utc>,
+    ) -> Result<bool> {
+        let tx = self.conn.transaction()?;
+        let old: Option<UserDetails> = tx
+            .query_row(
+                "SELECT email, display_name, job_title, manager FROM users WHERE name = ?1",
+                [name],
+                |r| {
+                    Ok(UserDetails {
+                        email: r.get(0)?,
+                        display_name: r.get(1)?,
+                        job_title: r.get(2)?,
+                        manager: r.get(3)?,
+                    })
+                },
+            )
+            .optional()?;
+        let Some(old) = old else {
+            return Err(StoreError::Refused(format!("no user named '{name}'")));
+        };
+        let shown = |v: &Option<String>| v.clone().unwrap_or_else(|| "(none)".into());
+        let mut changed = Vec::new();
+        if old.email != d.email {
+            changed.push(format!("email {} to {}", old.email, d.email));
+        }
+        for (what, a, b) in [
+            ("display name", &old.display_name, &d.display_name),
+            ("job title", &old.job_title, &d.job_title),
+            ("manager", &old.manager, &d.manager),
+        ] {
+            if a != b {
+                changed.push(format!("{what} {} to {}", shown(a), shown(b)));
+            }
+        }
+        if changed.is_empty() {
+            return Ok(false);
+        }
+        tx.execute(
+            "UPDATE users SET email = ?2, display_name = ?3, job_title = ?4, manager = ?5 WHERE name = ?1",
+            params![name, d.email, d.display_name, d.job_title, d.manager],
+        )?;
+        account_event(&tx, at, actor, name, "details", &changed.join("; "))?;
+        tx.commit()?;
+        Ok(true)
     }
 
     /// Changes to accounts, newest first.

@@ -33,14 +33,14 @@ fn mark(d: &DueDeadline, status: Status, met_on: Option<NaiveDate>) -> Plan {
 /// take it to the next stage) at once.
 fn lapsed_without_extension(
     steps: &mut Vec<Step>,
-    cfg: &Config,
+    cfg: &Rules,
     reference: &str,
     stage: &str,
     due: NaiveDate,
     officer_and_manager: &[&str],
     manager: Option<&str>,
 ) {
-    let to = alert_to(cfg, officer_and_manager);
+    let to = alert_to(&cfg.directory, officer_and_manager);
     let plan = Plan {
         writes: vec![
             Write::Event {
@@ -78,7 +78,7 @@ fn lapsed_without_extension(
 /// A holding letter's two writes: the stage's response date moved on `days` working
 /// days to `new_due`, and the letter that tells the resident so.
 fn holding_writes(
-    cfg: &Config,
+    cfg: &Rules,
     stage: &str,
     due: NaiveDate,
     days: u32,
@@ -120,7 +120,7 @@ fn holding_in_time(
     d: &DueDeadline,
     case: &Case,
     policy: &Policy,
-    cfg: &Config,
+    cfg: &Rules,
     today: NaiveDate,
     officer_and_manager: &[&str],
 ) {
@@ -130,7 +130,7 @@ fn holding_in_time(
     let extended = d.kind == deadline::Kind::Extension;
     let Some(send_on) = policy
         .stage(stage)
-        .and_then(|s| s.holding_letter_sent.send_on(&cfg.calendar, due))
+        .and_then(|s| s.holding_letter_sent.send_on(cfg.calendar, due))
     else {
         return;
     };
@@ -139,11 +139,11 @@ fn holding_in_time(
     }
     let used = if extended {
         let respond_due =
-            deadline::stage_deadlines(policy, stage, &case.facts.facts(), &cfg.calendar)
+            deadline::stage_deadlines(policy, stage, &case.facts.facts(), cfg.calendar)
                 .into_iter()
                 .find(|x| x.kind == deadline::Kind::Respond)
                 .map(|x| x.due);
-        plan::extension_used(&cfg.calendar, respond_due, Some(due))
+        plan::extension_used(cfg.calendar, respond_due, Some(due))
     } else {
         0
     };
@@ -162,9 +162,12 @@ fn holding_in_time(
     };
     let new_due = cfg.calendar.add_working_days(due, days);
     // An extended date about to pass goes one further up the chain, as its lapse did.
-    let names = chain(cfg, case.officer.as_deref());
+    let names = chain(&cfg.directory, case.officer.as_deref());
     let up: Vec<&str> = names.iter().map(|s| s.as_str()).skip(1).take(2).collect();
-    let to = alert_to(cfg, if extended { &up } else { officer_and_manager });
+    let to = alert_to(
+        &cfg.directory,
+        if extended { &up } else { officer_and_manager },
+    );
     let what = if extended {
         "extended response date"
     } else {
@@ -250,7 +253,7 @@ pub fn decide(
     d: &DueDeadline,
     case: &Case,
     policy: &Policy,
-    cfg: &Config,
+    cfg: &Rules,
     today: NaiveDate,
 ) -> Result<Vec<Step>> {
     use deadline::Kind as K;
@@ -259,9 +262,9 @@ pub fn decide(
     let kind = d.kind.as_str();
     let due = d.due;
     let lapsed = due < today;
-    let chain_names = chain(cfg, case.officer.as_deref());
+    let chain_names = chain(&cfg.directory, case.officer.as_deref());
     let officer_and_manager: Vec<&str> = chain_names.iter().map(|s| s.as_str()).take(2).collect();
-    let to = alert_to(cfg, &officer_and_manager);
+    let to = alert_to(&cfg.directory, &officer_and_manager);
     let mut steps = Vec::new();
     match (d.kind, lapsed) {
         (K::Respond | K::Extension, false) => {
@@ -275,7 +278,7 @@ pub fn decide(
                 .filter(|_| case.awaiting_approval);
             let mut to_alert = to.clone();
             if waiting.is_some() {
-                for a in cfg.approver_recipients() {
+                for a in cfg.directory.approver_recipients() {
                     if !to_alert.contains(&a) {
                         to_alert.push(a);
                     }
@@ -411,7 +414,7 @@ pub fn decide(
                 .skip(1)
                 .take(2)
                 .collect();
-            let to = alert_to(cfg, &up);
+            let to = alert_to(&cfg.directory, &up);
             let plan = Plan {
                 writes: vec![
                     Write::Event {
@@ -478,7 +481,7 @@ pub fn decide(
                             case,
                             Action::Close(CloseReason::AutoClosed),
                             policy,
-                            &cfg.calendar,
+                            cfg.calendar,
                             today,
                             Some(&no_reply),
                         )?;
@@ -504,7 +507,7 @@ pub fn decide(
                             case,
                             Action::Close(CloseReason::Resolved),
                             policy,
-                            &cfg.calendar,
+                            cfg.calendar,
                             today,
                             Some(&no_reply),
                         )?,

@@ -4,12 +4,13 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{write, Count, Step, TickReport};
+use super::{write, Count, Rules, Step, TickReport};
 use crate::calendar::{london_date, show};
 use crate::case::{Action, Case, State};
 use crate::config::Config;
 use crate::event::EventKind;
 use crate::plan::{self, policy_of, LetterOrder, Plan, Result, Write};
+use crate::policy::Policy;
 use crate::store::intake::DeferredAck;
 use crate::store::Store;
 use crate::time::{iso, stamp};
@@ -21,10 +22,10 @@ pub fn deferred_step(
     case: &Case,
     d: &DeferredAck,
     to_address_today: u32,
-    cfg: &Config,
+    policy: &Policy,
+    cfg: &Rules,
     today: chrono::NaiveDate,
 ) -> Result<Step> {
-    let policy = policy_of(cfg, case)?;
     if to_address_today >= cfg.inbound.max_auto_replies_per_day {
         let why =
             format!("rate limit: {to_address_today} automatic letters to this address in 24 hours");
@@ -51,7 +52,7 @@ pub fn deferred_step(
         case,
         Action::Acknowledge,
         policy,
-        &cfg.calendar,
+        cfg.calendar,
         today,
         Some("deferred by the hourly cap of automatic letters"),
     )?;
@@ -74,7 +75,8 @@ pub fn deferred_step(
 /// waiting are due today or before, tell the duty manager how many (once a day).
 pub(super) fn deferred(
     store: &mut Store,
-    cfg: &Config,
+    config: &Config,
+    cfg: &Rules,
     now: DateTime<Utc>,
     rep: &mut TickReport,
 ) -> Result<()> {
@@ -95,8 +97,9 @@ pub(super) fn deferred(
                             Some(a) => store.automatic_letters_to(a, &since)?,
                             None => 0,
                         };
-                        let step = deferred_step(&case, d, to_address, cfg, today)?;
-                        if write(store, cfg, &case, &step, now)? {
+                        let policy = policy_of(config, &case)?;
+                        let step = deferred_step(&case, d, to_address, policy, cfg, today)?;
+                        if write(store, config, &case, &step, now)? {
                             rep.count(&step);
                             if step.counts.contains(&Count::DeferredAcknowledged) {
                                 store.count_automatic_letter(&hour)?;
@@ -120,13 +123,13 @@ pub(super) fn deferred(
         ));
     }
     if due > 0 {
-        let to = cfg.duty_recipients();
+        let to = cfg.directory.duty_recipients();
         let names: Vec<&str> = to.iter().map(|(n, _)| n.as_str()).collect();
         let mut queued = 0;
         for (name, email) in &to {
             queued += store.queue_staff_mail(
                 &format!("surge:{}:{name}", iso(today)),
-                cfg.mail_domain(),
+                config.mail_domain(),
                 email,
                 &format!("{due} acknowledgements will miss their deadline"),
                 &format!(
@@ -153,12 +156,13 @@ pub(super) fn deferred(
 /// (else every manager, else the inbox) is told once per case.
 pub(super) fn triage_waiting(
     store: &mut Store,
-    cfg: &Config,
+    config: &Config,
+    cfg: &Rules,
     now: DateTime<Utc>,
     rep: &mut TickReport,
 ) -> Result<()> {
     let hours = cfg.workflow.triage_alert_hours;
-    let to = cfg.duty_recipients();
+    let to = cfg.directory.duty_recipients();
     let names: Vec<String> = to.iter().map(|(n, _)| n.clone()).collect();
     for (case_id, received) in store.triage_waiting_since()? {
         let Some(received) = crate::time::parse_stamp(&received) else {
@@ -200,7 +204,7 @@ pub(super) fn triage_waiting(
                 )),
                 at: None,
             };
-            if write(store, cfg, &case, &step, now)? {
+            if write(store, config, &case, &step, now)? {
                 rep.count(&step);
             }
             Ok(())

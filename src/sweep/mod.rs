@@ -11,10 +11,11 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
+use crate::calendar::Calendar;
 use crate::calendar::{london_date, show};
 use crate::case::Case;
 use crate::case::{Action, CloseReason, Kind, State};
-use crate::config::Config;
+use crate::config::{Config, Council, Directory, InboundConfig, WorkflowConfig};
 use crate::deadline::{self, Status};
 use crate::event::EventKind;
 use crate::letter::kind::Content;
@@ -140,41 +141,53 @@ pub struct DueDeadline {
     pub due: NaiveDate,
 }
 
-/// The officer, their manager, and the manager's manager: the escalation chain.
-pub fn chain(cfg: &Config, officer: Option<&str>) -> Vec<String> {
-    let mut out = Vec::new();
-    // A case nobody is assigned to goes to the duty manager (`[workflow] duty_manager`).
-    let mut cur = officer
-        .or(cfg.workflow.duty_manager.as_deref())
-        .map(String::from);
-    while let Some(name) = cur {
-        if out.contains(&name) {
-            break;
+/// What the automatic steps read of the configuration, and nothing more: the calendar,
+/// `[workflow]`, `[inbound]`, the council (its address, web page and mail domain) and
+/// the staff directory. [`tick`] builds it (the directory from the desk's accounts and
+/// `[[staff]]`); the pure decisions ([`decide`], [`answered`], [`reply`],
+/// [`intake::deferred_step`]) take it.
+#[derive(Debug, Clone)]
+pub struct Rules<'a> {
+    pub calendar: &'a Calendar,
+    pub workflow: &'a WorkflowConfig,
+    pub inbound: &'a InboundConfig,
+    pub council: &'a Council,
+    pub directory: Directory,
+}
+
+impl<'a> Rules<'a> {
+    /// The sections of `cfg` the rules read, with `directory`.
+    pub fn new(cfg: &'a Config, directory: Directory) -> Rules<'a> {
+        Rules {
+            calendar: &cfg.calendar,
+            workflow: &cfg.workflow,
+            inbound: &cfg.inbound,
+            council: &cfg.council,
+            directory,
         }
-        out.push(name.clone());
-        cur = cfg.staff(&name).and_then(|s| s.manager.clone());
     }
-    out
+
+    /// As [`Rules::new`] with the directory of the config alone (no desk accounts).
+    pub fn of_config(cfg: &'a Config) -> Rules<'a> {
+        Rules::new(cfg, Directory::from_config(cfg))
+    }
+}
+
+/// The officer, their manager, and the manager's manager: the escalation chain
+/// ([`Directory::chain`]).
+pub fn chain(dir: &Directory, officer: Option<&str>) -> Vec<String> {
+    dir.chain(officer)
 }
 
 pub use crate::config::COUNCIL_INBOX;
 
 /// Who a staff alert goes to: those of `names` (from [`chain`]: the officer, else the
-/// duty manager, and up) listed under [[staff]]; with none of them, as for what no
-/// officer owns ([`Config::duty_recipients`]): every manager in the staff list, else the
-/// council's complaints address. Nobody is left unalerted while `tick` says an alert
-/// went (issue 22, item 8).
-pub fn alert_to(cfg: &Config, names: &[&str]) -> Vec<(String, String)> {
-    let named: Vec<(String, String)> = names
-        .iter()
-        .filter_map(|n| cfg.staff(n))
-        .map(|s| (s.name.clone(), s.email.clone()))
-        .collect();
-    if named.is_empty() {
-        cfg.duty_recipients()
-    } else {
-        named
-    }
+/// duty manager, and up) in the staff directory; with none of them, as for what no
+/// officer owns ([`Directory::duty_recipients`]): every manager, else the council's
+/// complaints address. Nobody is left unalerted while `tick` says an alert went (issue
+/// 22, item 8).
+pub fn alert_to(dir: &Directory, names: &[&str]) -> Vec<(String, String)> {
+    dir.alert_to(names)
 }
 
 /// How `tick`'s line names who an alert was mailed to: staff by name, the council's
@@ -208,7 +221,7 @@ pub const OVERALL_LIMIT_ALERT_DAYS: u32 = 5;
 
 /// A compliment thanked or a redirect sent: the case is done (closed as resolved, or
 /// as out of scope).
-pub fn answered(case: &Case, policy: &Policy, cfg: &Config, today: NaiveDate) -> Result<Step> {
+pub fn answered(case: &Case, policy: &Policy, cfg: &Rules, today: NaiveDate) -> Result<Step> {
     let reason = if case.kind == Kind::Compliment {
         CloseReason::Resolved
     } else {
@@ -220,7 +233,7 @@ pub fn answered(case: &Case, policy: &Policy, cfg: &Config, today: NaiveDate) ->
             case,
             Action::Close(reason),
             policy,
-            &cfg.calendar,
+            cfg.calendar,
             today,
             Some("recorded and answered"),
         )?,
@@ -251,26 +264,26 @@ pub fn reply(
     words: &str,
     received: DateTime<Utc>,
     policy: &Policy,
-    cfg: &Config,
+    cfg: &Rules,
 ) -> Result<Vec<Step>> {
     // Only what the customer sent after our response counts as a reply to it.
     let on = london_date(received);
     let after = case.facts_responded_on().is_none_or(|r| on >= r);
     let has_next = policy.next_stage(&case.stage).is_some();
     let intent = if after && has_next {
-        review::read(words, &cfg.workflow)
+        review::read(words, cfg.workflow)
     } else {
         review::Intent::NotRequest
     };
     let reference = &case.reference;
     let mut steps = Vec::new();
-    match (intent, plan::request_timing(case, policy, &cfg.calendar, on)) {
+    match (intent, plan::request_timing(case, policy, cfg.calendar, on)) {
         (review::Intent::Request, plan::RequestTiming::InTime) => steps.push(Step {
             key: Some(format!("review-request:{message_id}")),
             plan: plan::escalate(
                 case,
                 policy,
-                &cfg.calendar,
+                cfg.calendar,
                 on,
                 true,
                 "the customer's reply asks for a review",
@@ -343,7 +356,7 @@ fn upper_first(s: &str) -> String {
 #[allow(clippy::too_many_arguments)]
 fn officer_step(
     case: &Case,
-    cfg: &Config,
+    cfg: &Rules,
     what: &str,
     message_id: i64,
     mut writes: Vec<Write>,
@@ -351,9 +364,9 @@ fn officer_step(
     body: String,
     line: String,
 ) -> Step {
-    let names = chain(cfg, case.officer.as_deref());
+    let names = chain(&cfg.directory, case.officer.as_deref());
     let names: Vec<&str> = names.iter().map(|s| s.as_str()).take(1).collect();
-    let to = alert_to(cfg, &names);
+    let to = alert_to(&cfg.directory, &names);
     writes.push(notify(
         format!("{what}:{}:{message_id}", case.reference),
         &to,
@@ -369,7 +382,7 @@ fn officer_step(
 }
 
 /// The customer replied after our response: the case flagged and its officer told.
-fn flag_reply(case: &Case, message_id: i64, cfg: &Config) -> Step {
+fn flag_reply(case: &Case, message_id: i64, cfg: &Rules) -> Step {
     let reference = &case.reference;
     officer_step(
         case,

@@ -96,7 +96,7 @@ fn under_every_preset_a_lapsed_reply_window_does_what_the_policy_says() {
             let mut c = complaint(&p, i, State::AwaitingCustomer);
             c.facts.responded_on = Some(day(2026, 10, 20));
             let d = due(&s.id, D::EscalationWindow, day(2026, 11, 17));
-            let steps = decide(&d, &c, &p, &cfg, today()).unwrap();
+            let steps = decide(&d, &c, &p, &Rules::of_config(&cfg), today()).unwrap();
             assert_eq!(steps.len(), 2, "{name} {}", s.id);
             let first = &steps[0];
             assert_eq!(
@@ -151,7 +151,7 @@ fn a_lapsed_window_on_a_case_no_longer_awaiting_the_customer_is_only_marked_laps
         &due("stage1", D::EscalationWindow, day(2026, 11, 17)),
         &c,
         &p,
-        &cfg,
+        &Rules::of_config(&cfg),
         today(),
     )
     .unwrap();
@@ -170,7 +170,7 @@ fn a_response_due_soon_alerts_the_officer_and_their_manager_once() {
             &due(stage, D::Respond, day(2026, 11, 27)),
             &c,
             &p,
-            &cfg,
+            &Rules::of_config(&cfg),
             today(),
         )
         .unwrap();
@@ -209,7 +209,7 @@ fn a_case_nobody_is_assigned_to_alerts_the_duty_manager_and_their_manager() {
             &due(stage, D::Respond, day(2026, 11, 27)),
             &c,
             &p,
-            cfg,
+            &Rules::of_config(cfg),
             today(),
         )
         .unwrap()
@@ -251,7 +251,7 @@ fn alert_of(cfg: &Config, c: &Case, p: &Policy) -> (Vec<(String, String)>, Strin
         &due(&p.preset.stages[0].id, D::Respond, day(2026, 11, 27)),
         c,
         p,
-        cfg,
+        &Rules::of_config(cfg),
         today(),
     )
     .unwrap();
@@ -338,7 +338,7 @@ fn an_alert_with_no_staff_at_all_goes_to_the_councils_complaints_address() {
         &due("stage1", D::Extension, day(2026, 11, 20)),
         &c,
         &p,
-        &cfg,
+        &Rules::of_config(&cfg),
         today(),
     )
     .unwrap();
@@ -363,7 +363,14 @@ fn under_every_preset_a_lapsed_response_gets_a_holding_letter_within_the_extensi
         let c = complaint(&p, 0, State::Investigating);
         let st = &p.preset.stages[0];
         let lapsed_on = day(2026, 11, 20);
-        let steps = decide(&due(&st.id, D::Respond, lapsed_on), &c, &p, &cfg, today()).unwrap();
+        let steps = decide(
+            &due(&st.id, D::Respond, lapsed_on),
+            &c,
+            &p,
+            &Rules::of_config(&cfg),
+            today(),
+        )
+        .unwrap();
         if st.extension.is_none() {
             // No extension at this stage: no new date (see the test below).
             continue;
@@ -408,7 +415,7 @@ fn a_lapsed_extension_goes_further_up_the_chain() {
         &due("stage1", D::Extension, day(2026, 11, 24)),
         &c,
         &p,
-        &cfg,
+        &Rules::of_config(&cfg),
         today(),
     )
     .unwrap();
@@ -429,7 +436,14 @@ fn a_survey_due_is_sent_once_and_the_deadline_met_today_and_a_lapsed_aim_is_only
     let cfg = cfg();
     let p = policy("west-lindsey");
     let c = complaint(&p, 0, State::Closed);
-    let steps = decide(&due("stage1", D::Survey, today()), &c, &p, &cfg, today()).unwrap();
+    let steps = decide(
+        &due("stage1", D::Survey, today()),
+        &c,
+        &p,
+        &Rules::of_config(&cfg),
+        today(),
+    )
+    .unwrap();
     assert_eq!(steps[0].key.as_deref(), Some("survey"));
     assert_eq!(
         steps[0].plan.letters().next().unwrap().kind,
@@ -440,7 +454,7 @@ fn a_survey_due_is_sent_once_and_the_deadline_met_today_and_a_lapsed_aim_is_only
         &due("stage1", D::Aim, day(2026, 11, 2)),
         &c,
         &p,
-        &cfg,
+        &Rules::of_config(&cfg),
         today(),
     )
     .unwrap();
@@ -451,7 +465,7 @@ fn a_survey_due_is_sent_once_and_the_deadline_met_today_and_a_lapsed_aim_is_only
         &due("stage1", D::Aim, day(2026, 11, 26)),
         &c,
         &p,
-        &cfg,
+        &Rules::of_config(&cfg),
         today(),
     )
     .unwrap();
@@ -469,7 +483,7 @@ fn answered_compliments_close_as_resolved_and_redirects_as_out_of_scope() {
     ] {
         let mut c = complaint(&p, 0, State::Acknowledged);
         c.kind = kind;
-        let s = answered(&c, &p, &cfg, today()).unwrap();
+        let s = answered(&c, &p, &Rules::of_config(&cfg), today()).unwrap();
         assert_eq!(transitions(&s)[0].action, Action::Close(reason));
         assert_eq!(
             s.line,
@@ -499,27 +513,27 @@ fn a_reply_asking_for_a_review_after_our_response_escalates_and_anything_else_is
     };
     let asks = "I am not happy, please review my complaint";
     assert_eq!(
-        keys(reply(&c, 7, asks, at(23), &p, &cfg).unwrap()),
+        keys(reply(&c, 7, asks, at(23), &p, &Rules::of_config(&cfg)).unwrap()),
         vec!["review-request:7", "reply:7"]
     );
     // Sent before our response: not a reply to it.
     assert_eq!(
-        keys(reply(&c, 7, asks, at(19), &p, &cfg).unwrap()),
+        keys(reply(&c, 7, asks, at(19), &p, &Rules::of_config(&cfg)).unwrap()),
         vec!["reply:7"]
     );
     assert_eq!(
-        keys(reply(&c, 7, "thank you", at(23), &p, &cfg).unwrap()),
+        keys(reply(&c, 7, "thank you", at(23), &p, &Rules::of_config(&cfg)).unwrap()),
         vec!["reply:7"]
     );
     // At the last stage there is nothing to escalate to.
     let mut last = complaint(&p, p.preset.stages.len() - 1, State::AwaitingCustomer);
     last.facts.responded_on = Some(day(2026, 11, 20));
     assert_eq!(
-        keys(reply(&last, 7, asks, at(23), &p, &cfg).unwrap()),
+        keys(reply(&last, 7, asks, at(23), &p, &Rules::of_config(&cfg)).unwrap()),
         vec!["reply:7"]
     );
     // The review request happens when the reply arrived.
-    let steps = reply(&c, 7, asks, at(23), &p, &cfg).unwrap();
+    let steps = reply(&c, 7, asks, at(23), &p, &Rules::of_config(&cfg)).unwrap();
     assert_eq!(steps[0].at, Some(at(23)));
     assert!(steps[0].plan.letters().next().unwrap().automatic);
 }
@@ -530,7 +544,14 @@ fn automatic_letters_are_stored_with_exactly_the_facts_their_templates_use() {
     let p = policy("west-lindsey");
     let c = complaint(&p, 0, State::Closed);
     let survey = |cfg: &Config| {
-        let steps = decide(&due("stage1", D::Survey, today()), &c, &p, cfg, today()).unwrap();
+        let steps = decide(
+            &due("stage1", D::Survey, today()),
+            &c,
+            &p,
+            &Rules::of_config(cfg),
+            today(),
+        )
+        .unwrap();
         let data = steps[0].plan.letters().next().unwrap().data.clone();
         data
     };
@@ -545,7 +566,14 @@ fn automatic_letters_are_stored_with_exactly_the_facts_their_templates_use() {
     );
     let c = complaint(&p, 0, State::Investigating);
     let lapsed_on = day(2026, 11, 20);
-    let steps = decide(&due("stage1", D::Respond, lapsed_on), &c, &p, &cfg, today()).unwrap();
+    let steps = decide(
+        &due("stage1", D::Respond, lapsed_on),
+        &c,
+        &p,
+        &Rules::of_config(&cfg),
+        today(),
+    )
+    .unwrap();
     let l = steps[0].plan.letters().next().unwrap();
     assert_eq!(l.data.as_object().unwrap().len(), 2, "{}", l.data);
     assert_eq!(l.data["reason"], cfg.workflow.holding_reason.as_str());
@@ -574,8 +602,9 @@ fn the_escalation_chain_follows_managers_and_stops_at_a_loop() {
             ..Staff::default()
         },
     ];
-    assert_eq!(chain(&cfg, Some("ann")), vec!["ann", "bob", "cat"]);
-    assert!(chain(&cfg, None).is_empty());
+    let dir = cfg.directory();
+    assert_eq!(chain(&dir, Some("ann")), vec!["ann", "bob", "cat"]);
+    assert!(chain(&dir, None).is_empty());
 }
 
 #[test]
@@ -592,7 +621,14 @@ fn a_lapsed_response_where_the_policy_allows_no_extension_is_flagged_and_escalat
     for (i, st) in p.preset.stages.iter().enumerate() {
         let c = complaint(&p, i, State::Investigating);
         let lapsed_on = day(2026, 11, 20);
-        let steps = decide(&due(&st.id, D::Respond, lapsed_on), &c, &p, &cfg, today()).unwrap();
+        let steps = decide(
+            &due(&st.id, D::Respond, lapsed_on),
+            &c,
+            &p,
+            &Rules::of_config(&cfg),
+            today(),
+        )
+        .unwrap();
         assert_eq!(steps.len(), 2, "{}", st.id);
         let s = &steps[0];
         assert_eq!(s.key, Some(format!("lapsed:{}:respond", st.id)));
@@ -641,20 +677,24 @@ fn closure_notices_and_surveys_wait_for_a_working_day() {
     let mut c = complaint(&bath, 0, State::AwaitingCustomer);
     c.facts.responded_on = Some(day(2026, 10, 20));
     let window = due("stage1", D::EscalationWindow, day(2026, 11, 27));
-    assert!(decide(&window, &c, &bath, &cfg, saturday)
-        .unwrap()
-        .is_empty());
-    let steps = decide(&window, &c, &bath, &cfg, monday).unwrap();
+    assert!(
+        decide(&window, &c, &bath, &Rules::of_config(&cfg), saturday)
+            .unwrap()
+            .is_empty()
+    );
+    let steps = decide(&window, &c, &bath, &Rules::of_config(&cfg), monday).unwrap();
     assert_eq!(steps[0].key.as_deref(), Some("window:stage1"));
     assert!(steps[0].plan.letters().any(|l| l.kind == "auto-close"));
 
     let wl = policy("west-lindsey");
     let closed = complaint(&wl, 0, State::Closed);
     let survey = due("stage1", D::Survey, day(2026, 11, 27));
-    assert!(decide(&survey, &closed, &wl, &cfg, saturday)
-        .unwrap()
-        .is_empty());
-    let steps = decide(&survey, &closed, &wl, &cfg, monday).unwrap();
+    assert!(
+        decide(&survey, &closed, &wl, &Rules::of_config(&cfg), saturday)
+            .unwrap()
+            .is_empty()
+    );
+    let steps = decide(&survey, &closed, &wl, &Rules::of_config(&cfg), monday).unwrap();
     assert_eq!(steps[0].key.as_deref(), Some("survey"));
 }
 
@@ -674,7 +714,15 @@ fn a_review_request_on_a_case_closed_as_responded_reopens_it_into_the_next_stage
         .and_hms_opt(12, 0, 0)
         .unwrap()
         .and_utc();
-    let steps = reply(&c, 9, "Please review my complaint", at, &p, &cfg).unwrap();
+    let steps = reply(
+        &c,
+        9,
+        "Please review my complaint",
+        at,
+        &p,
+        &Rules::of_config(&cfg),
+    )
+    .unwrap();
     assert_eq!(steps[0].key.as_deref(), Some("review-request:9"));
     let t = transitions(&steps[0]);
     assert_eq!(
@@ -684,7 +732,7 @@ fn a_review_request_on_a_case_closed_as_responded_reopens_it_into_the_next_stage
     assert_eq!(t[0].facts.stage.as_deref(), Some("stage2"));
     assert_eq!(t[0].facts.close, Some(None));
     // A thank-you only flags it.
-    let steps = reply(&c, 9, "Thank you", at, &p, &cfg).unwrap();
+    let steps = reply(&c, 9, "Thank you", at, &p, &Rules::of_config(&cfg)).unwrap();
     assert_eq!(steps.len(), 1);
     assert_eq!(steps[0].key.as_deref(), Some("reply:9"));
 }
@@ -800,13 +848,13 @@ fn north_norfolk_sends_the_holding_letter_on_the_response_date_not_the_day_after
     let due_on = day(2026, 12, 24);
     let d = due("stage2", D::Respond, due_on);
     // Wed 23 Dec: the alert only.
-    let steps = decide(&d, &c, &p, &cfg, day(2026, 12, 23)).unwrap();
+    let steps = decide(&d, &c, &p, &Rules::of_config(&cfg), day(2026, 12, 23)).unwrap();
     assert!(holding_steps(&steps).is_empty(), "{steps:?}");
     assert_eq!(steps.len(), 1);
     // Thu 24 Dec, the response date: the holding letter, with a new date 10 working days
     // on (no limit at North Norfolk, so the configured 10): skipping 25 and 28 Dec and
     // 1 Jan, Tue 12 Jan 2027.
-    let steps = decide(&d, &c, &p, &cfg, due_on).unwrap();
+    let steps = decide(&d, &c, &p, &Rules::of_config(&cfg), due_on).unwrap();
     let h = holding_steps(&steps);
     assert_eq!(h.len(), 1, "{steps:?}");
     let s = h[0];
@@ -831,7 +879,14 @@ fn north_norfolk_sends_the_holding_letter_on_the_response_date_not_the_day_after
     // happen and by when"): on the response date, not the day after (issue 24, item 4).
     let bath = policy("bath-and-north-east-somerset");
     let bc = complaint(&bath, 0, State::Investigating);
-    let steps = decide(&due("stage1", D::Respond, due_on), &bc, &bath, &cfg, due_on).unwrap();
+    let steps = decide(
+        &due("stage1", D::Respond, due_on),
+        &bc,
+        &bath,
+        &Rules::of_config(&cfg),
+        due_on,
+    )
+    .unwrap();
     assert_eq!(holding_steps(&steps).len(), 1, "{steps:?}");
 }
 
@@ -851,10 +906,10 @@ fn west_lindseys_holding_letter_goes_on_the_last_working_day_and_never_on_a_day_
         day(2026, 12, 27),
         due_on,
     ] {
-        let steps = decide(&d, &c, &p, &cfg, quiet).unwrap();
+        let steps = decide(&d, &c, &p, &Rules::of_config(&cfg), quiet).unwrap();
         assert!(holding_steps(&steps).is_empty(), "{quiet}: {steps:?}");
     }
-    let steps = decide(&d, &c, &p, &cfg, day(2026, 12, 24)).unwrap();
+    let steps = decide(&d, &c, &p, &Rules::of_config(&cfg), day(2026, 12, 24)).unwrap();
     let h = holding_steps(&steps);
     assert_eq!(h.len(), 1, "{steps:?}");
     // New date from the response date: 10 working days after Mon 28 Dec, skipping
@@ -872,7 +927,14 @@ fn the_lgsco_holding_letter_in_time_keeps_within_the_extension_limit_and_stockto
     let p = policy("lgsco-code");
     let c = complaint(&p, 0, State::Investigating);
     let due_on = day(2026, 12, 29);
-    let steps = decide(&due("stage1", D::Respond, due_on), &c, &p, &cfg, due_on).unwrap();
+    let steps = decide(
+        &due("stage1", D::Respond, due_on),
+        &c,
+        &p,
+        &Rules::of_config(&cfg),
+        due_on,
+    )
+    .unwrap();
     let h = holding_steps(&steps);
     assert_eq!(h.len(), 1, "{steps:?}");
     assert_eq!(
@@ -883,7 +945,14 @@ fn the_lgsco_holding_letter_in_time_keeps_within_the_extension_limit_and_stockto
     let st = policy("stockton-on-tees");
     for (i, s) in st.preset.stages.iter().enumerate() {
         let c = complaint(&st, i, State::Investigating);
-        let steps = decide(&due(&s.id, D::Respond, due_on), &c, &st, &cfg, due_on).unwrap();
+        let steps = decide(
+            &due(&s.id, D::Respond, due_on),
+            &c,
+            &st,
+            &Rules::of_config(&cfg),
+            due_on,
+        )
+        .unwrap();
         assert!(holding_steps(&steps).is_empty(), "{}: {steps:?}", s.id);
     }
 }
@@ -927,7 +996,15 @@ fn a_negated_or_thankful_reply_opens_no_stage_and_is_only_flagged() {
         "I don't want to take this further, it has been sorted now. Thanks",
         "Re: Your complaint\nThere is no need to escalate, the bins were collected.",
     ] {
-        let steps = reply(&c, 7, words, noon(2026, 11, 23), &p, &cfg).unwrap();
+        let steps = reply(
+            &c,
+            7,
+            words,
+            noon(2026, 11, 23),
+            &p,
+            &Rules::of_config(&cfg),
+        )
+        .unwrap();
         assert_eq!(keys(&steps), vec!["reply:7"], "{words}");
         assert_eq!(
             flags(&steps[0]),
@@ -950,7 +1027,7 @@ fn an_uncertain_reply_is_flagged_as_a_possible_review_request_and_the_officer_to
         "I'm not sure whether to ask for a review of this.",
         noon(2026, 11, 23),
         &p,
-        &cfg,
+        &Rules::of_config(&cfg),
     )
     .unwrap();
     assert_eq!(keys(&steps), vec!["possible-review:7", "reply:7"]);
@@ -978,10 +1055,26 @@ fn a_request_after_the_window_the_policy_closes_at_is_refused_in_its_terms() {
     let cfg = cfg();
     let (p, c) = bath_answered();
     // In time on the window's last day, Fri 18 Dec.
-    let steps = reply(&c, 7, "I want a review.", noon(2026, 12, 18), &p, &cfg).unwrap();
+    let steps = reply(
+        &c,
+        7,
+        "I want a review.",
+        noon(2026, 12, 18),
+        &p,
+        &Rules::of_config(&cfg),
+    )
+    .unwrap();
     assert_eq!(keys(&steps)[0], "review-request:7");
     // Mon 21 Dec: too late (the tick had not yet closed the case).
-    let steps = reply(&c, 7, "I want a review.", noon(2026, 12, 21), &p, &cfg).unwrap();
+    let steps = reply(
+        &c,
+        7,
+        "I want a review.",
+        noon(2026, 12, 21),
+        &p,
+        &Rules::of_config(&cfg),
+    )
+    .unwrap();
     assert_eq!(keys(&steps), vec!["late-review:7", "reply:7"]);
     assert!(steps[0].plan.transitions().next().is_none());
     assert_eq!(
@@ -1011,7 +1104,15 @@ fn a_late_request_where_the_policy_leaves_it_to_an_officer_is_flagged_for_them()
         .as_mut()
         .unwrap()
         .on_lapse = OnLapse::StayOpen;
-    let steps = reply(&c, 7, "I want a review.", noon(2026, 12, 21), &p, &cfg).unwrap();
+    let steps = reply(
+        &c,
+        7,
+        "I want a review.",
+        noon(2026, 12, 21),
+        &p,
+        &Rules::of_config(&cfg),
+    )
+    .unwrap();
     assert_eq!(keys(&steps), vec!["late-review:7", "reply:7"]);
     assert!(flags(&steps[0])[0]
         .starts_with("late review request: the Bath & North East Somerset Council policy"));
@@ -1097,7 +1198,7 @@ fn a_lapsing_window_leaves_open_a_case_whose_reply_may_ask_for_a_review() {
         &due("stage1", D::EscalationWindow, day(2026, 11, 17)),
         &c,
         &p,
-        &cfg,
+        &Rules::of_config(&cfg),
         today(),
     )
     .unwrap();
@@ -1122,7 +1223,7 @@ fn a_holding_letter_to_a_customer_whose_letters_are_posted_is_told_as_waiting_to
         &due("stage1", D::Respond, day(2026, 11, 20)),
         &c,
         &p,
-        &cfg,
+        &Rules::of_config(&cfg),
         today(),
     )
     .unwrap();
@@ -1155,7 +1256,7 @@ fn a_holding_letter_to_a_customer_whose_letters_are_posted_is_told_as_waiting_to
         &due("stage1", D::Respond, day(2026, 11, 20)),
         &c,
         &p,
-        &cfg,
+        &Rules::of_config(&cfg),
         today(),
     )
     .unwrap();
@@ -1186,8 +1287,11 @@ fn an_extended_date_reached_with_no_response_brings_another_holding_letter_withi
     c.facts.acknowledged_on = Some(day(2026, 11, 2));
     // Extended by 5 to Mon 23 Nov: on it, a holding letter with the 5 left, to Mon 30 Nov.
     let d = due("stage1", D::Extension, day(2026, 11, 23));
-    assert!(holding_steps(&decide(&d, &c, &p, &cfg, day(2026, 11, 20)).unwrap()).is_empty());
-    let steps = decide(&d, &c, &p, &cfg, day(2026, 11, 23)).unwrap();
+    assert!(holding_steps(
+        &decide(&d, &c, &p, &Rules::of_config(&cfg), day(2026, 11, 20)).unwrap()
+    )
+    .is_empty());
+    let steps = decide(&d, &c, &p, &Rules::of_config(&cfg), day(2026, 11, 23)).unwrap();
     let h = holding_steps(&steps);
     assert_eq!(h.len(), 1, "{steps:?}");
     assert_eq!(
@@ -1207,7 +1311,7 @@ fn an_extended_date_reached_with_no_response_brings_another_holding_letter_withi
     // At the cap (Mon 30 Nov): the resident is still told, 10 working days on (1-4, 7-11,
     // 14 Dec: Mon 14 Dec), and the case flagged for a manager.
     let d = due("stage1", D::Extension, day(2026, 11, 30));
-    let steps = decide(&d, &c, &p, &cfg, day(2026, 11, 30)).unwrap();
+    let steps = decide(&d, &c, &p, &Rules::of_config(&cfg), day(2026, 11, 30)).unwrap();
     let h = holding_steps(&steps);
     assert_eq!(h.len(), 1, "{steps:?}");
     let l: Vec<_> = h[0].plan.letters().collect();
@@ -1227,10 +1331,12 @@ fn the_overall_limit_alerts_staff_five_working_days_before() {
     let p = policy("buckinghamshire");
     let c = complaint(&p, 1, State::Investigating);
     let d = due("stage1", D::OverallLimit, day(2027, 2, 19));
-    assert!(decide(&d, &c, &p, &cfg, day(2027, 2, 11))
-        .unwrap()
-        .is_empty());
-    let steps = decide(&d, &c, &p, &cfg, day(2027, 2, 12)).unwrap();
+    assert!(
+        decide(&d, &c, &p, &Rules::of_config(&cfg), day(2027, 2, 11))
+            .unwrap()
+            .is_empty()
+    );
+    let steps = decide(&d, &c, &p, &Rules::of_config(&cfg), day(2027, 2, 12)).unwrap();
     assert_eq!(steps.len(), 1, "{steps:?}");
     assert_eq!(
         steps[0].key.as_deref(),
@@ -1243,16 +1349,20 @@ fn the_overall_limit_alerts_staff_five_working_days_before() {
 fn who_approves_a_held_response_the_marked_staff_else_the_managers_never_nobody() {
     let mut cfg = cfg();
     // bob and cat are managers (someone names them); ann is not.
-    assert!(cfg.may_approve("bob") && cfg.may_approve("cat") && !cfg.may_approve("ann"));
+    assert!(
+        cfg.directory().may_approve("bob")
+            && cfg.directory().may_approve("cat")
+            && !cfg.directory().may_approve("ann")
+    );
     cfg.staff.push(Staff {
         name: "dee".into(),
         email: "dee@council.example".into(),
         approves: true,
         ..Staff::default()
     });
-    assert!(cfg.may_approve("dee") && !cfg.may_approve("bob"));
+    assert!(cfg.directory().may_approve("dee") && !cfg.directory().may_approve("bob"));
     assert_eq!(
-        cfg.approver_recipients(),
+        cfg.directory().approver_recipients(),
         vec![("dee".to_string(), "dee@council.example".to_string())]
     );
     // Nobody marked and no managers: anyone (not the writer; actions checks that).
@@ -1261,5 +1371,5 @@ fn who_approves_a_held_response_the_marked_staff_else_the_managers_never_nobody(
         email: "ann@council.example".into(),
         ..Staff::default()
     }];
-    assert!(cfg.may_approve("ann"));
+    assert!(cfg.directory().may_approve("ann"));
 }

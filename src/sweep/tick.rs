@@ -27,9 +27,12 @@ pub(super) fn write(
 pub fn tick(store: &mut Store, cfg: &Config, now: DateTime<Utc>) -> Result<TickReport> {
     let today = london_date(now);
     let mut rep = TickReport::default();
+    // What the rules read: the config's sections and the staff directory (the desk's
+    // accounts with `[[staff]]`), read once for the pass.
+    let rules = Rules::new(cfg, crate::accounts::directory(store, cfg)?);
     // First the acknowledgements the hourly cap deferred, as this hour has room: one
     // sent now meets its deadline before the deadlines below are looked at.
-    intake::deferred(store, cfg, now, &mut rep)?;
+    intake::deferred(store, cfg, &rules, now, &mut rep)?;
     // Replies from the customer on cases awaiting them: a review request, or a flag.
     // Read before the deadlines: a request that came within the reply window is taken
     // even when this pass also finds the window lapsed (the daemon was down, or the
@@ -49,7 +52,7 @@ pub fn tick(store: &mut Store, cfg: &Config, now: DateTime<Utc>) -> Result<TickR
             );
             let received = crate::time::parse_stamp(&r.received_at).unwrap_or(now);
             let policy = policy_of(cfg, &case)?;
-            for step in reply(&case, r.message_id, &words, received, policy, cfg)? {
+            for step in reply(&case, r.message_id, &words, received, policy, &rules)? {
                 if write(store, cfg, &case, &step, now)? {
                     rep.count(&step);
                     break;
@@ -95,7 +98,7 @@ pub fn tick(store: &mut Store, cfg: &Config, now: DateTime<Utc>) -> Result<TickR
                     kind: *kind,
                     due: *due,
                 };
-                for step in decide(&d, &case, policy, cfg, today)? {
+                for step in decide(&d, &case, policy, &rules, today)? {
                     if write(store, cfg, &case, &step, now)? {
                         rep.count(&step);
                     }
@@ -105,13 +108,13 @@ pub fn tick(store: &mut Store, cfg: &Config, now: DateTime<Utc>) -> Result<TickR
         })?;
     }
     // Mail waiting to triage too long brought to the duty manager.
-    intake::triage_waiting(store, cfg, now, &mut rep)?;
+    intake::triage_waiting(store, cfg, &rules, now, &mut rep)?;
     // Compliments thanked and redirects sent: their cases are done.
     for id in store.answered_cases()? {
         store.batch(|store| -> Result<()> {
             let case = store.case_by_id(id)?;
             let policy = policy_of(cfg, &case)?;
-            let step = answered(&case, policy, cfg, today)?;
+            let step = answered(&case, policy, &rules, today)?;
             write(store, cfg, &case, &step, now)?;
             rep.count(&step);
             Ok(())

@@ -29,12 +29,14 @@ struct Notice {
     form: HashMap<String, String>,
 }
 
-const ACTIONS: &[&str] = &["add", "disable", "password", "role", "unlock"];
+const ACTIONS: &[&str] = &["add", "details", "disable", "password", "role", "unlock"];
 
 fn banner(done: &str) -> Option<&'static str> {
     Some(match done {
         "disable" => "The account was disabled and its sessions ended.",
         "role" => "The role was changed.",
+        "details" => "The details were saved.",
+        "unchanged" => "Nothing was changed: the details were already as given.",
         "unlock" => "The account was unlocked: its wrong passwords so far no longer count.",
         _ => return None,
     })
@@ -65,19 +67,21 @@ async fn render(app: &Shared, who: &User, notice: Notice, status: StatusCode) ->
     // Locks are on the real clock, as sign-ins are.
     let now = chrono::Utc::now();
     let found = app
-        .db(move |store, _| {
+        .db(move |store, cfg| {
             Ok((
                 store.users()?,
                 store.account_events(50)?,
                 accounts::locked_accounts(store, now)?,
+                accounts::directory(store, cfg)?,
             ))
         })
         .await;
-    let (users, events, locked) = match found {
+    let (users, events, locked, dir) = match found {
         Ok(f) => f,
         Err(r) => return r,
     };
-    // Each account as stored, with how many minutes it stays locked (none: not locked).
+    // Each account as stored, with how many minutes it stays locked (none: not locked),
+    // when it was made in London time, and its manager by name.
     let users: Vec<serde_json::Value> = users
         .iter()
         .map(|u| {
@@ -86,11 +90,56 @@ async fn render(app: &Shared, who: &User, notice: Notice, status: StatusCode) ->
                 .get(&u.name)
                 .map(|until| accounts::minutes_left(*until, now))
                 .into();
+            v["created"] = london(&u.created_at).into();
+            // As the directory has them: the account's own, else its `[[staff]]` entry's.
+            if let Some(p) = dir.staff(&u.name) {
+                v["display_name"] = p.display_name.clone().into();
+                v["job_title"] = p.job_title.clone().into();
+                v["manager"] = p.manager.clone().into();
+            }
+            v["manager_shown"] = v["manager"].as_str().map(|m| dir.shown(m)).into();
             v
+        })
+        .collect();
+    // Everyone in the directory (for the manager lists), and those with no account.
+    let person = |p: &crate::config::Staff| {
+        serde_json::json!({
+            "name": p.name,
+            "shown": p.in_letters().unwrap_or_else(|| p.name.clone()),
+            "email": p.email,
+            "job_title": p.job_title,
+            "manager_shown": p.manager.as_deref().map(|m| dir.shown(m)),
+        })
+    };
+    let people: Vec<serde_json::Value> = dir.people().iter().map(person).collect();
+    let seeded: Vec<serde_json::Value> = dir
+        .people()
+        .iter()
+        .filter(|p| p.role.is_none())
+        .map(person)
+        .collect();
+    // Who made each change, by name; when, in London time.
+    let events: Vec<serde_json::Value> = events
+        .iter()
+        .map(|e| {
+            let actor = match e.actor.strip_prefix("officer:") {
+                Some("cli") => "the server's command line".to_string(),
+                Some(n) => dir.shown(n),
+                None => e.actor.clone(),
+            };
+            serde_json::json!({
+                "at": london(&e.at),
+                "actor": actor,
+                "account": dir.shown(&e.account),
+                "action": e.action,
+                "detail": e.detail,
+            })
         })
         .collect();
     let mut c = app.context(Some(&who.0));
     c.insert("users", &users);
+    c.insert("people", &people);
+    c.insert("seeded", &seeded);
     c.insert("events", &events);
     c.insert("roles", &Role::ALL.map(Role::as_str));
     c.insert("banner", &notice.banner);
@@ -102,9 +151,22 @@ async fn render(app: &Shared, who: &User, notice: Notice, status: StatusCode) ->
     app.render("users.html", &c, status)
 }
 
+/// A stored time as the desk shows it: London time, "Mon 7 Dec 2026, 10:05".
+fn london(stamp: &str) -> String {
+    match crate::time::parse_stamp(stamp) {
+        Some(t) => t
+            .with_timezone(&chrono_tz::Europe::London)
+            .format("%a %-d %b %Y, %H:%M")
+            .to_string(),
+        None => stamp.to_string(),
+    }
+}
+
 /// How a change went: a banner (and a password to show once), or the refusal.
 enum Outcome {
     Done(String, Option<(String, String)>),
+    /// Nothing to change: the account was already as the form says.
+    Unchanged,
     Refused(String),
 }
 
@@ -132,15 +194,22 @@ pub(crate) async fn act(
             .unwrap_or_default()
     };
     let (name, email, role) = (field("name"), field("email"), field("role"));
+    let details = accounts::Details {
+        display_name: field("display_name"),
+        job_title: field("job_title"),
+        manager: field("manager"),
+    };
     let by = who.0.name.clone();
     let what = action.clone();
     let now = app.now();
     let out = app
-        .db(move |store, _| {
+        .db(move |store, cfg| {
             let done = match what.as_str() {
                 "add" => accounts::role_named(&role).and_then(|role| {
                     let password = accounts::generate_password();
-                    accounts::add_user(store, &name, &email, role, &password, &by, now)?;
+                    accounts::add_staff_user(
+                        store, cfg, &name, &email, role, &password, &details, &by, now,
+                    )?;
                     Ok(Outcome::Done(
                         format!("The account '{name}' was added as {}.", role.as_str()),
                         Some((name.clone(), password)),
@@ -155,6 +224,14 @@ pub(crate) async fn act(
                         )
                     })
                 }
+                "details" => accounts::set_details(store, cfg, &name, &email, &details, &by, now)
+                    .map(|changed| {
+                        if changed {
+                            Outcome::Done(String::new(), None)
+                        } else {
+                            Outcome::Unchanged
+                        }
+                    }),
                 "disable" => accounts::disable(store, &name, &by, now)
                     .map(|()| Outcome::Done(String::new(), None)),
                 "unlock" => accounts::unlock(store, &name, &by, now)
@@ -175,6 +252,7 @@ pub(crate) async fn act(
     }
     match out {
         Err(r) => r,
+        Ok(Outcome::Unchanged) => Redirect::to("/users?done=unchanged").into_response(),
         Ok(Outcome::Done(_, None)) => {
             Redirect::to(&format!("/users?done={action}")).into_response()
         }
@@ -196,6 +274,15 @@ pub(crate) async fn act(
             render(&app, &who, notice, StatusCode::UNPROCESSABLE_ENTITY).await
         }
     }
+}
+
+/// The people the case page's Assign offers for case `reference`
+/// ([`crate::actions::assignable`]); none when it cannot be read.
+pub(crate) async fn assignable(app: &Shared, reference: &str) -> Vec<crate::actions::Assignable> {
+    let reference = reference.to_string();
+    app.db(move |store, cfg| Ok(crate::actions::assignable(store, cfg, &reference)?))
+        .await
+        .unwrap_or_default()
 }
 
 pub(super) fn routes() -> Router<Shared> {

@@ -15,9 +15,11 @@ mod support;
 mod webkit;
 
 mod browser;
+mod browser_directory;
 mod calendar;
 mod cli;
 mod daemon;
+mod directory;
 mod exclusions;
 mod holding;
 mod hostile;

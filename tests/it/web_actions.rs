@@ -105,7 +105,7 @@ fn a_note_and_an_assign_record_the_signed_in_user_with_a_banner() {
     );
     let case = desk.site.case(&now(), &reference);
     assert_eq!(case["case"]["officer"], "bob");
-    // The CLI's rule, from the same function: an officer not under [[staff]].
+    // The CLI's rule, from the same function: an officer not in the staff directory.
     let (csrf, version) = page(&desk, &s, &reference);
     let r = desk.post(
         &format!("/cases/{reference}/assign"),
@@ -114,8 +114,7 @@ fn a_note_and_an_assign_record_the_signed_in_user_with_a_banner() {
     );
     assert_eq!(r.status, 422);
     assert!(
-        r.body
-            .contains("zed is not listed under [[staff]] in the config"),
+        r.body.contains("zed is not in the staff directory"),
         "{}",
         r.body
     );

@@ -300,6 +300,10 @@ pub(crate) async fn case_page(
     c.insert("waiting", &choices.waiting);
     c.insert("approval", &choices.approval);
     c.insert(
+        "assignable",
+        &crate::web::users::assignable(app, &case.reference).await,
+    );
+    c.insert(
         "attach_hint",
         &format!(
             "{}; at most {} each and {} together. The letter lists them under Enclosures.",
