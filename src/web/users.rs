@@ -1,8 +1,11 @@
-//! The desk's Users page (admins): the accounts, a form to add one, and for each a
-//! role change, a password reset, disable, and unlock while it is locked after wrong
-//! passwords. Each form calls what `redress user add|role|passwd|disable|unlock` calls (`crate::accounts`), as the signed-in admin; a new
-//! password is generated and shown once on the page that answers the form, never kept
-//! in clear or logged.
+//! The desk's Users page (admins): the staff directory. The accounts, each a card with
+//! its email, display name, job title, manager, role and status; a form to add one; and
+//! for each a change of details (email, display name, job title, manager), a role change,
+//! a password reset, disable, and unlock while it is locked after wrong passwords; then
+//! the `[[staff]]` entries with no account. Each form calls what `redress user
+//! add|set|role|passwd|disable|unlock` calls (`crate::accounts`), as the signed-in admin;
+//! a new password is generated and shown once on the page that answers the form, never
+//! kept in clear or logged. Also the case page's Assign list ([`assignable`]).
 
 use axum::routing::{get, post};
 use axum::Router;
