@@ -35,6 +35,46 @@ fn load<'a>(store: &Store, cfg: &'a Config, reference: &str) -> Result<(Case, &'
     Ok((case, policy))
 }
 
+/// One officer action on one case: who takes it and when, the case as loaded and its
+/// policy. Each action loads it, checks and plans against it, and writes its plan
+/// through it, in one transaction with the events and letters the plan carries.
+struct Acting<'a> {
+    cfg: &'a Config,
+    actor: &'a str,
+    now: DateTime<Utc>,
+    case: Case,
+    policy: &'a Policy,
+}
+
+impl<'a> Acting<'a> {
+    fn load(
+        store: &Store,
+        cfg: &'a Config,
+        actor: &'a str,
+        now: DateTime<Utc>,
+        reference: &str,
+    ) -> Result<Acting<'a>> {
+        let (case, policy) = load(store, cfg, reference)?;
+        Ok(Acting {
+            cfg,
+            actor,
+            now,
+            case,
+            policy,
+        })
+    }
+
+    /// Stage independence for this officer ([`independent`]).
+    fn independent(&self, store: &Store, doing: &str) -> Result<()> {
+        independent(store, &self.case, self.policy, self.actor, doing)
+    }
+
+    /// Write `plan` for the case as this officer, now.
+    fn write(&self, store: &mut Store, plan: &Plan) -> Result<Case> {
+        write(store, self.cfg, &self.case, plan, self.actor, self.now)
+    }
+}
+
 /// Who handled the case at each stage ([`plan::stage_handlers`], from its events).
 fn handlers(store: &Store, case: &Case, policy: &Policy) -> Result<Vec<(String, String)>> {
     let events = store.events(case.id)?;
@@ -168,7 +208,7 @@ fn reply_held(
     r: &Reply,
     hold: bool,
 ) -> Result<Case> {
-    let (case, policy) = load(store, cfg, reference)?;
+    let a = Acting::load(store, cfg, actor, now, reference)?;
     plan::enclosure::too_many(r.enclosures.len())?;
     for f in &r.enclosures {
         plan::enclosure::too_large(
@@ -178,30 +218,30 @@ fn reply_held(
         )?;
     }
     plan::enclosure::check_total(&r.enclosures, cfg.letters.max_letter_attachment_bytes)?;
-    independent(store, &case, policy, actor, "respond")?;
-    if case.awaiting_approval {
+    a.independent(store, "respond")?;
+    if a.case.awaiting_approval {
         return Err(refused(format!(
             "{reference}: a response already waits for approval; it must be approved or returned first"
         )));
     }
     if let Some(officer) = actor.strip_prefix("officer:").filter(|_| hold) {
-        let n = store.approvals_count(case.id)? + 1;
+        let n = store.approvals_count(a.case.id)? + 1;
         let approvers = approvers(store, cfg)?;
         if let Some(p) = plan::approval::hold(
-            &case,
+            &a.case,
             r,
-            policy,
+            a.policy,
             &cfg.calendar,
             london_date(now),
             officer,
             &approvers,
             n,
         )? {
-            return write(store, cfg, &case, &p, actor, now);
+            return a.write(store, &p);
         }
     }
-    let p = plan::reply(&case, r, policy, &cfg.calendar, london_date(now))?;
-    write(store, cfg, &case, &p, actor, now)
+    let p = plan::reply(&a.case, r, a.policy, &cfg.calendar, london_date(now))?;
+    a.write(store, &p)
 }
 
 /// A case with a response waiting for approval is not closed under it: the approver
@@ -298,12 +338,12 @@ pub fn return_response(
     reference: &str,
     reason: &str,
 ) -> Result<Case> {
-    let (case, policy) = load(store, cfg, reference)?;
+    let a = Acting::load(store, cfg, actor, now, reference)?;
     let approver = actor.strip_prefix("officer:").unwrap_or(actor);
-    let w = waiting_for(store, cfg, &case, policy, approver)?;
+    let w = waiting_for(store, cfg, &a.case, a.policy, approver)?;
     let to = crate::sweep::alert_to(&directory(store, cfg)?, &[w.written_by.as_str()]);
-    let p = plan::approval::give_back(&case, w.id, approver, reason, &w.written_by, &to)?;
-    write(store, cfg, &case, &p, actor, now)
+    let p = plan::approval::give_back(&a.case, w.id, approver, reason, &w.written_by, &to)?;
+    a.write(store, &p)
 }
 
 /// `learning REF --learning TEXT --action TEXT`: what was learnt, recorded afterwards.
@@ -364,8 +404,8 @@ pub fn extend(
     reason: &str,
     beyond_limit: Option<&str>,
 ) -> Result<Case> {
-    let (case, policy) = load(store, cfg, reference)?;
-    independent(store, &case, policy, actor, "extend it")?;
+    let a = Acting::load(store, cfg, actor, now, reference)?;
+    a.independent(store, "extend it")?;
     // Past the policy's overall limit only a manager may extend (issue 24, item 2): one
     // named as someone's manager in the staff directory, or the duty manager.
     if beyond_limit.is_some() {
@@ -376,15 +416,15 @@ pub fn extend(
             )));
         }
     }
-    let target = store.response_target(case.id, &case.stage)?;
-    let respond_due = store.respond_due(case.id, &case.stage)?;
+    let target = store.response_target(a.case.id, &a.case.stage)?;
+    let respond_due = store.respond_due(a.case.id, &a.case.stage)?;
     let mut p = plan::extend(
-        &case,
+        &a.case,
         days,
         reason,
         target,
         respond_due,
-        policy,
+        a.policy,
         &cfg.calendar,
         london_date(now),
     )?;
@@ -394,12 +434,12 @@ pub fn extend(
     });
     if let Some(new_due) = new_due {
         if let Some(w) =
-            plan::overall_limit_check(&case, policy, &cfg.calendar, new_due, beyond_limit)?
+            plan::overall_limit_check(&a.case, a.policy, &cfg.calendar, new_due, beyond_limit)?
         {
             p.push(w);
         }
     }
-    write(store, cfg, &case, &p, actor, now)
+    a.write(store, &p)
 }
 
 /// `escalate REF [--late REASON]`: the customer asked for the next stage. A request past
@@ -413,22 +453,23 @@ pub fn escalate(
     reference: &str,
     late: Option<&str>,
 ) -> Result<Case> {
-    let (case, policy) = load(store, cfg, reference)?;
+    let a = Acting::load(store, cfg, actor, now, reference)?;
     // Asked today (by phone, by letter): within the time the policy gives, or refused in
     // its terms (or accepted late by the officer, where the policy leaves it to them).
-    let why = match plan::request_in_time(&case, policy, &cfg.calendar, london_date(now), late)? {
+    let why = match plan::request_in_time(&a.case, a.policy, &cfg.calendar, london_date(now), late)?
+    {
         None => "customer asked for the next stage".to_string(),
         Some(late) => format!("customer asked for the next stage; {late}"),
     };
     let p = plan::escalate(
-        &case,
-        policy,
+        &a.case,
+        a.policy,
         &cfg.calendar,
         london_date(now),
         actor.starts_with("system"),
         &why,
     )?;
-    write(store, cfg, &case, &p, actor, now)
+    a.write(store, &p)
 }
 
 /// `escalate REF --from-reply [MESSAGE]`: an officer confirms that the customer's reply
@@ -445,22 +486,22 @@ pub fn escalate_from_reply(
     message: Option<i64>,
     late: Option<&str>,
 ) -> Result<Case> {
-    let (case, policy) = load(store, cfg, reference)?;
-    let (_, received) = store.customer_reply_on(case.id, message)?;
+    let a = Acting::load(store, cfg, actor, now, reference)?;
+    let (_, received) = store.customer_reply_on(a.case.id, message)?;
     let received = crate::time::parse_stamp(&received).ok_or_else(|| {
         refused(format!(
             "{reference}: the reply's time '{received}' cannot be read"
         ))
     })?;
     let p = plan::escalate_from_reply(
-        &case,
-        policy,
+        &a.case,
+        a.policy,
         &cfg.calendar,
         london_date(received),
         london_date(now),
         late,
     )?;
-    write(store, cfg, &case, &p, actor, now)
+    a.write(store, &p)
 }
 
 /// `escalate REF --council --reason ...`: the council moves the case into the next stage
@@ -473,9 +514,9 @@ pub fn route(
     reference: &str,
     why: &str,
 ) -> Result<Case> {
-    let (case, policy) = load(store, cfg, reference)?;
-    let p = plan::route(&case, policy, &cfg.calendar, london_date(now), why)?;
-    write(store, cfg, &case, &p, actor, now)
+    let a = Acting::load(store, cfg, actor, now, reference)?;
+    let p = plan::route(&a.case, a.policy, &cfg.calendar, london_date(now), why)?;
+    a.write(store, &p)
 }
 
 /// `escalate REF [--council --reason ...]`: the customer's request ([`escalate`]), or
@@ -534,13 +575,20 @@ pub fn decide_learnt(
     reasons: &str,
     learnt: Option<&plan::Learnt>,
 ) -> Result<Case> {
-    let (case, policy) = load(store, cfg, reference)?;
-    independent(store, &case, policy, actor, "decide")?;
-    let mut p = plan::decide(&case, d, reasons, policy, &cfg.calendar, london_date(now))?;
+    let a = Acting::load(store, cfg, actor, now, reference)?;
+    a.independent(store, "decide")?;
+    let mut p = plan::decide(
+        &a.case,
+        d,
+        reasons,
+        a.policy,
+        &cfg.calendar,
+        london_date(now),
+    )?;
     if let Some(l) = learnt {
-        p.push(l.write(&case.stage, london_date(now))?);
+        p.push(l.write(&a.case.stage, london_date(now))?);
     }
-    write(store, cfg, &case, &p, actor, now)
+    a.write(store, &p)
 }
 
 /// `close REF --reason ...`
@@ -553,17 +601,17 @@ pub fn close(
     reason: CloseReason,
     note: Option<&str>,
 ) -> Result<Case> {
-    let (case, policy) = load(store, cfg, reference)?;
-    not_waiting(&case, "closed")?;
+    let a = Acting::load(store, cfg, actor, now, reference)?;
+    not_waiting(&a.case, "closed")?;
     let p = plan::plan(
-        &case,
+        &a.case,
         Action::Close(reason),
-        policy,
+        a.policy,
         &cfg.calendar,
         london_date(now),
         note,
     )?;
-    write(store, cfg, &case, &p, actor, now)
+    a.write(store, &p)
 }
 
 /// `exclude REF ID`: closes the case as out of scope under one of its preset's
@@ -576,10 +624,10 @@ pub fn exclude(
     reference: &str,
     id: &str,
 ) -> Result<Case> {
-    let (case, policy) = load(store, cfg, reference)?;
-    not_waiting(&case, "closed")?;
-    let p = plan::exclude(&case, id, policy, &cfg.calendar, london_date(now))?;
-    write(store, cfg, &case, &p, actor, now)
+    let a = Acting::load(store, cfg, actor, now, reference)?;
+    not_waiting(&a.case, "closed")?;
+    let p = plan::exclude(&a.case, id, a.policy, &cfg.calendar, london_date(now))?;
+    a.write(store, &p)
 }
 
 /// `ACTION ... --preview FILE`: the letters `act` (an officer's action) would send,
@@ -616,16 +664,16 @@ pub fn reopen(
     reference: &str,
     why: &str,
 ) -> Result<Case> {
-    let (case, policy) = load(store, cfg, reference)?;
+    let a = Acting::load(store, cfg, actor, now, reference)?;
     let p = plan::plan(
-        &case,
+        &a.case,
         Action::Reopen,
-        policy,
+        a.policy,
         &cfg.calendar,
         london_date(now),
         Some(why),
     )?;
-    write(store, cfg, &case, &p, actor, now)
+    a.write(store, &p)
 }
 
 /// `new`: record a complaint (or compliment, comment...) that came by phone, by letter
@@ -697,9 +745,9 @@ pub fn acknowledge(
     actor: &str,
     reference: &str,
 ) -> Result<Case> {
-    let (case, policy) = load(store, cfg, reference)?;
-    let p = plan::acknowledge(&case, policy, &cfg.calendar, london_date(now), None)?;
-    write(store, cfg, &case, &p, actor, now)
+    let a = Acting::load(store, cfg, actor, now, reference)?;
+    let p = plan::acknowledge(&a.case, a.policy, &cfg.calendar, london_date(now), None)?;
+    a.write(store, &p)
 }
 
 /// `triage REF --accept`: the officer accepts triage's suggestion on a case waiting
@@ -713,26 +761,26 @@ pub fn triage(
     reference: &str,
     accept: bool,
 ) -> Result<Case> {
-    let (case, policy) = load(store, cfg, reference)?;
-    let Some(s) = store.pending_suggestion(case.id)? else {
+    let a = Acting::load(store, cfg, actor, now, reference)?;
+    let Some(s) = store.pending_suggestion(a.case.id)? else {
         return Err(refused(format!(
             "{}: nothing waits to triage on this case",
-            case.reference
+            a.case.reference
         )));
     };
-    if case.state != crate::case::State::Received {
+    if a.case.state != crate::case::State::Received {
         return Err(refused(format!(
             "{}: already {}, so triage's suggestion no longer applies",
-            case.reference, case.state
+            a.case.reference, a.case.state
         )));
     }
     let today = london_date(now);
     let p = if accept {
-        plan::accept_suggestion(&case, &s, policy, &cfg.calendar, today)?
+        plan::accept_suggestion(&a.case, &s, a.policy, &cfg.calendar, today)?
     } else {
-        plan::treat_as_complaint(&case, policy, &cfg.calendar, today)?
+        plan::treat_as_complaint(&a.case, a.policy, &cfg.calendar, today)?
     };
-    let c = write(store, cfg, &case, &p, actor, now)?;
+    let c = a.write(store, &p)?;
     store.undefer_ack(c.id)?;
     Ok(c)
 }
@@ -1193,16 +1241,16 @@ pub fn mark_director(
     reference: &str,
     about: &str,
 ) -> Result<Case> {
-    let (case, policy) = load(store, cfg, reference)?;
-    let existing = store.director_of(case.id)?;
+    let a = Acting::load(store, cfg, actor, now, reference)?;
+    let existing = store.director_of(a.case.id)?;
     let p = plan::director::mark(
-        &case,
-        policy,
+        &a.case,
+        a.policy,
         existing.as_ref(),
         about,
         &directory(store, cfg)?.director_recipients(&cfg.workflow),
     )?;
-    write(store, cfg, &case, &p, actor, now)
+    a.write(store, &p)
 }
 
 /// `director REF --investigator NAME --chosen-by WHO`: the investigator chosen (and who
@@ -1216,10 +1264,16 @@ pub fn choose_investigator(
     investigator: &str,
     chosen_by: &str,
 ) -> Result<Case> {
-    let (case, policy) = load(store, cfg, reference)?;
-    let existing = store.director_of(case.id)?;
-    let p = plan::director::choose(&case, policy, existing.as_ref(), investigator, chosen_by)?;
-    write(store, cfg, &case, &p, actor, now)
+    let a = Acting::load(store, cfg, actor, now, reference)?;
+    let existing = store.director_of(a.case.id)?;
+    let p = plan::director::choose(
+        &a.case,
+        a.policy,
+        existing.as_ref(),
+        investigator,
+        chosen_by,
+    )?;
+    a.write(store, &p)
 }
 
 /// `pause REF --reason ...`: where the preset allows, stop the clock.
