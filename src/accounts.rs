@@ -314,8 +314,12 @@ impl Details {
 /// data ([`Directory::new`] says how the two meet). What assignment, staff alerts,
 /// escalation chains and letters read.
 pub fn directory(store: &Store, cfg: &Config) -> std::result::Result<Directory, StoreError> {
-    let accounts: Vec<Account> = store
-        .users()?
+    Ok(directory_of(store.users()?, cfg))
+}
+
+/// The staff directory of these accounts and `[[staff]]`.
+pub fn directory_of(users: Vec<crate::store::users::UserRow>, cfg: &Config) -> Directory {
+    let accounts: Vec<Account> = users
         .into_iter()
         .map(|u| Account {
             name: u.name,
@@ -327,12 +331,12 @@ pub fn directory(store: &Store, cfg: &Config) -> std::result::Result<Directory, 
             disabled: u.disabled,
         })
         .collect();
-    Ok(Directory::new(
+    Directory::new(
         &cfg.staff,
         &accounts,
         cfg.workflow.duty_manager.as_deref(),
         &cfg.council.email,
-    ))
+    )
 }
 
 /// A display name or job title as typed: trimmed, blank as none; refused when longer

@@ -727,7 +727,8 @@ fn safeguarding_concern(
         .join(", ");
     let why = format!("URGENT: {} ({words})", crate::triage::SAFEGUARDING_FLAG);
     sp.flag_case(case_id, &why)?;
-    let to = cfg.safeguarding_recipients();
+    // The staff directory as it stands: the desk's accounts with `[[staff]]`.
+    let to = crate::accounts::directory_of(sp.users()?, cfg).safeguarding_recipients(&cfg.workflow);
     let names: Vec<&str> = to.iter().map(|(n, _)| n.as_str()).collect();
     sp.insert_event(&NewEvent {
         case_id,

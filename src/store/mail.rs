@@ -175,6 +175,12 @@ impl<'c> Mail<'c> {
         super::flag_case(self.0, case_id, why)
     }
 
+    /// The desk's accounts, for the staff directory (who hears of a safeguarding
+    /// concern).
+    pub(crate) fn users(&self) -> Result<Vec<super::users::UserRow>> {
+        super::users::users(self.0)
+    }
+
     /// An event on a case's timeline.
     pub(crate) fn insert_event(&self, e: &NewEvent) -> Result<()> {
         super::insert_event(self.0, e)

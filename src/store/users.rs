@@ -3,7 +3,7 @@
 //! argon2id hashes, session tokens only as their sha256.
 
 use chrono::{DateTime, Utc};
-use rusqlite::{params, OptionalExtension};
+use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 
 use super::{Result, Store, StoreError};
@@ -164,13 +164,7 @@ impl Store {
     }
 
     pub fn users(&self) -> Result<Vec<UserRow>> {
-        let mut stmt = self
-            .conn
-            .prepare(&format!("SELECT {USER_COLUMNS} FROM users ORDER BY name"))?;
-        let rows = stmt
-            .query_map([], user_from_row)?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(rows)
+        users(&self.conn)
     }
 
     /// The name of the account whose name is `name` without regard to case, if any.
@@ -605,4 +599,14 @@ impl Store {
             .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
     }
+}
+
+/// Every account, by name (the staff directory reads them).
+pub(super) fn users(conn: &Connection) -> Result<Vec<UserRow>> {
+    let mut stmt =
+        conn.prepare_cached(&format!("SELECT {USER_COLUMNS} FROM users ORDER BY name"))?;
+    let rows = stmt
+        .query_map([], user_from_row)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
 }

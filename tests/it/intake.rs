@@ -126,6 +126,48 @@ fn with_no_safeguarding_contact_the_duty_manager_then_every_manager_is_told() {
             && e["detail"].as_str().unwrap().contains("told bob, cat")));
 }
 
+/// The staff directory includes the desk's accounts: a manager whose account is named
+/// as someone's manager on the desk hears of a safeguarding concern too.
+#[test]
+fn a_safeguarding_concern_reaches_managers_in_the_desks_accounts() {
+    let s = Site::new("west-lindsey", "WLDC");
+    let t0 = "2026-12-07T09:00:00Z";
+    for (name, role, manager) in [("dee", "manager", "cat"), ("dan", "officer", "dee")] {
+        s.run(
+            t0,
+            &[
+                "user",
+                "add",
+                name,
+                "--email",
+                &format!("{name}@council.example"),
+                "--role",
+                role,
+                "--manager",
+                manager,
+            ],
+        );
+    }
+    s.mail(
+        "1",
+        "Pat <pat@example.org>",
+        "Care",
+        "I think my neighbour's child is being abused, I hear screaming every night.",
+        "a2@example.org",
+    );
+    s.run("2026-12-07T10:00:00Z", &["poll"]);
+    // bob and cat manage in [[staff]]; dee manages dan on the desk.
+    let to: Vec<String> = staff_mail(&s).into_iter().map(|m| m.0).collect();
+    assert_eq!(
+        to,
+        [
+            "bob@council.example",
+            "cat@council.example",
+            "dee@council.example"
+        ]
+    );
+}
+
 #[test]
 fn representatives_are_recorded_and_their_complaints_acknowledged_with_a_copy_to_a_consenting_resident(
 ) {
