@@ -42,8 +42,16 @@ pub struct CaseFilter {
     pub officer: Option<String>,
     pub stage: Option<String>,
     pub customer: Option<String>,
-    /// Only cases with an open deadline before this date.
+    /// Only open cases overdue on this date (an officer's deadline lapsed, or open and
+    /// due before it: as the dashboard and the digest count them).
     pub overdue_on: Option<NaiveDate>,
+    /// Only open cases due soon: not overdue on the first date, with an officer's
+    /// deadline due from the first date to the second (the dashboard's "due soon").
+    pub due_soon: Option<(NaiveDate, NaiveDate)>,
+    /// Only cases with no officer.
+    pub unassigned: bool,
+    /// Only cases waiting to triage.
+    pub to_triage: bool,
     pub open_only: bool,
     /// Only cases flagged for an officer (never acknowledged, third-party mail, bounces...).
     pub flagged: bool,
@@ -216,21 +224,36 @@ impl Store {
         if f.flagged {
             sql.push_str(" AND c.flagged IS NOT NULL AND c.flagged != ''");
         }
-        if let Some(d) = f.overdue_on {
-            // From the open deadlines' index alone (it holds the case), not a look at
-            // every case's deadlines.
-            arg(
-                &mut sql,
-                "c.id IN (SELECT d.case_id FROM deadlines d WHERE d.status = 'open' AND d.due <",
-                iso(d),
-            );
-            sql.push(')');
-        }
         if let Some(d) = f.received_from {
             arg(&mut sql, "c.received_on >=", iso(d));
         }
         if let Some(d) = f.received_to {
             arg(&mut sql, "c.received_on <=", iso(d));
+        }
+        if f.unassigned {
+            sql.push_str(" AND (c.officer IS NULL OR c.officer = '')");
+        }
+        if f.to_triage {
+            sql.push_str(&format!(" AND {}", super::dashboard::TO_TRIAGE));
+        }
+        if let Some(d) = f.overdue_on {
+            // From the officers' open deadlines' index alone (it holds the case), not a
+            // look at every case's deadlines.
+            args.push(iso(d));
+            sql.push_str(&format!(
+                " AND c.state != 'closed' AND c.id IN ({})",
+                super::dashboard::overdue_ids(args.len())
+            ));
+        }
+        if let Some((from, to)) = f.due_soon {
+            args.push(iso(from));
+            args.push(iso(to));
+            let (a, b) = (args.len() - 1, args.len());
+            sql.push_str(&format!(
+                " AND c.state != 'closed' AND c.id NOT IN ({}) AND c.id IN ({})",
+                super::dashboard::overdue_ids(a),
+                super::dashboard::due_between_ids(a, b)
+            ));
         }
         let order = if f.newest_first {
             " ORDER BY c.id DESC"

@@ -44,6 +44,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/30_latest_responses.sql"),
     include_str!("migrations/31_behaviour_and_directors.sql"),
     include_str!("migrations/32_approval_and_learning.sql"),
+    // 33: another branch's slot.
+    include_str!("migrations/34_dashboard.sql"),
 ];
 
 /// How long a statement waits for another connection's write lock before it fails.
@@ -557,6 +559,7 @@ pub use search::BUSY as SEARCH_BUSY;
 
 pub mod auto_letters;
 pub mod backup;
+pub mod dashboard;
 pub mod digest;
 #[cfg(feature = "bench")]
 pub mod fixtures;
