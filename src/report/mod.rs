@@ -36,6 +36,8 @@
 
 pub mod pdf;
 mod text;
+pub mod svg;
+pub mod trend;
 pub use text::{percent, to_csv, to_json, to_text};
 
 use crate::time::{iso, stamp};
