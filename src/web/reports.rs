@@ -92,16 +92,12 @@ fn choices(today: NaiveDate, chosen: Option<&Period>) -> Vec<Choice> {
     out
 }
 
-/// A period for people: "February 2027", "1 April 2026 to 31 March 2027".
+/// A period for people, short enough for a phone: "February 2027", "Apr to Jun 2026",
+/// "Apr 2026 to Mar 2027".
 fn label(p: &Period) -> String {
     match p.kind {
-        report::PeriodKind::FinancialYear => {
-            format!("Financial year {} ({})", p.label, p.describe())
-        }
-        report::PeriodKind::FinancialQuarter | report::PeriodKind::Quarter => {
-            format!("Quarter {} ({})", p.label, p.describe())
-        }
         report::PeriodKind::Month => p.describe(),
+        _ => format!("{} to {}", p.from.format("%b %Y"), p.to.format("%b %Y")),
     }
 }
 

@@ -15,6 +15,7 @@ mod support;
 mod webkit;
 
 mod browser;
+mod browser_managers;
 mod calendar;
 mod cli;
 mod daemon;
@@ -30,6 +31,7 @@ mod letters;
 mod logging;
 mod logo;
 mod maildir;
+mod managers;
 mod messages;
 mod oauth2;
 mod operations;
