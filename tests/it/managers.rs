@@ -287,3 +287,58 @@ fn bulk_reassign_gives_each_case_its_own_assignment_and_lists_the_refused() {
     assert!(none.body.contains("Tick the cases to reassign"), "{}", none.body);
     assert_eq!(desk.site.case("2026-11-18T09:00:00Z", "EX-2026-00001")["case"]["officer"], "bob");
 }
+
+#[test]
+fn all_held_letters_print_as_one_pdf_and_are_recorded_posted_in_one_step() {
+    let site = web_site("");
+    for name in ["Ada Lovelace", "Ben Jonson"] {
+        site.run(
+            "2026-11-02T09:00:00Z",
+            &[
+                "new", "--name", name, "--address", "12 Acacia Avenue", "--via", "letter", "--by",
+                "ann",
+            ],
+        );
+    }
+    site.run("2026-11-02T09:05:00Z", &["send"]);
+    let desk = Desk::start_with(site, &["--now", "2026-11-02T10:00:00Z", "web"]);
+    let s = desk.admin();
+    let page = desk.get("/outbox", Some(&s));
+    assert!(page.body.contains("2 letters are held to print and post."), "{}", page.body);
+    let link = regex::Regex::new(r#"id="print-all" href="([^"]+)""#)
+        .unwrap()
+        .captures(&page.body)
+        .unwrap()[1]
+        .to_string();
+    let pdf = desk.get(&link, Some(&s));
+    assert_eq!(pdf.status, 200);
+    assert_eq!(pdf.header("content-type"), Some("application/pdf"));
+    // Each letter's own PDF, every page, in one document.
+    let one = desk.get("/outbox/1/pdf", Some(&s));
+    assert!(pdf.body.starts_with("%PDF"));
+    // (Its pages are counted in outbox::print's unit test: the body here is text.)
+    assert!(pdf.body.len() > one.body.len(), "two letters are more than one");
+    // Recorded as posted in one step: each letter, each with its event.
+    let r = desk.post(
+        "/outbox/posted",
+        &s,
+        &[("csrf", &page.csrf()), ("ids", &page.field("ids"))],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    let after = desk.get(r.header("location").unwrap(), Some(&s)).body;
+    assert!(after.contains("2 letters recorded as posted"), "{after}");
+    assert!(after.contains("No letter is held or failed."), "{after}");
+    for c in ["EX-2026-00001", "EX-2026-00002"] {
+        let history = desk.site.run("2026-11-02T10:00:00Z", &["case", c, "--history"]);
+        assert!(history.contains("letter posted"), "{history}");
+    }
+    // Again: nothing held, refused with the reason, nothing changed.
+    let again = desk.post(
+        "/outbox/posted",
+        &s,
+        &[("csrf", &page.csrf()), ("ids", &page.field("ids"))],
+    );
+    assert_eq!(again.status, 422, "{}", again.body);
+    assert!(again.body.contains("0 recorded as posted"), "{}", again.body);
+    assert_eq!(desk.get("/outbox/held.pdf", Some(&s)).status, 404);
+}
