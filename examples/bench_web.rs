@@ -649,7 +649,9 @@ fn managers(desk: &Desk, n: usize) {
     let page = String::from_utf8_lossy(&page).into_owned();
     let figure = |id: &str| -> String {
         let key = format!("id=\"{id}\"><a class=\"govuk-link\" href=\"");
-        let at = page.find(&key).unwrap_or_else(|| panic!("no {id} on the dashboard"));
+        let at = page
+            .find(&key)
+            .unwrap_or_else(|| panic!("no {id} on the dashboard"));
         let rest = &page[at + key.len()..];
         let (link, rest) = rest.split_once('"').unwrap();
         let n = rest[1..].split('<').next().unwrap();

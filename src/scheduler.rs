@@ -290,10 +290,22 @@ mod tests {
         let t = crate::letter::Templates::builtin().unwrap();
         let with = digest(&lines, &cal, today, 5, Some("https://desk.example/".into()));
         let (subject, text) = t.staff_mail(&Content::ManagerDigest(with)).unwrap();
-        assert_eq!(subject, "Complaints: 2 cases overdue, 1 due soon (2026-12-22 Tue)");
-        assert!(text.contains("Overdue cases: https://desk.example/cases?overdue=1\n"), "{text}");
-        assert!(text.contains("Due soon: https://desk.example/cases?soon=5\n"), "{text}");
-        assert!(text.contains("\n    https://desk.example/cases/BNES-2026-00003\n"), "{text}");
+        assert_eq!(
+            subject,
+            "Complaints: 2 cases overdue, 1 due soon (2026-12-22 Tue)"
+        );
+        assert!(
+            text.contains("Overdue cases: https://desk.example/cases?overdue=1\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("Due soon: https://desk.example/cases?soon=5\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("\n    https://desk.example/cases/BNES-2026-00003\n"),
+            "{text}"
+        );
         assert!(!text.contains("redress case"), "{text}");
     }
 
@@ -308,7 +320,9 @@ mod tests {
             line("Housing", "BNES-2026-00002", "2026-12-23"),
         ];
         let (subject, text) = t
-            .staff_mail(&Content::ManagerDigest(digest(&lines, &cal, today, 5, None)))
+            .staff_mail(&Content::ManagerDigest(digest(
+                &lines, &cal, today, 5, None,
+            )))
             .unwrap();
         assert_eq!(
             subject,

@@ -122,10 +122,12 @@ mod tests {
         // Each page keeps its size.
         for (_, id) in doc.get_pages() {
             let page = doc.get_dictionary(id).unwrap();
-            assert!(page.has(b"MediaBox") || {
-                let parent = page.get(b"Parent").unwrap().as_reference().unwrap();
-                doc.get_dictionary(parent).unwrap().has(b"MediaBox")
-            });
+            assert!(
+                page.has(b"MediaBox") || {
+                    let parent = page.get(b"Parent").unwrap().as_reference().unwrap();
+                    doc.get_dictionary(parent).unwrap().has(b"MediaBox")
+                }
+            );
         }
         assert!(join_pdfs(&[]).is_none());
         assert!(join_pdfs(&[b"not a pdf".to_vec()]).is_none());

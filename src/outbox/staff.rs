@@ -124,7 +124,11 @@ fn with_desk_link(n: &Notification, desk: Option<String>) -> Option<Notification
         return None;
     }
     let mut linked = n.clone();
-    let sep = if linked.body.ends_with('\n') { "" } else { "\n" };
+    let sep = if linked.body.ends_with('\n') {
+        ""
+    } else {
+        "\n"
+    };
     linked.body = format!("{}{sep}\nOpen the case in the desk: {link}\n", linked.body);
     Some(linked)
 }
@@ -139,7 +143,14 @@ fn deliver(
     now: DateTime<Utc>,
     sent: &mut usize,
 ) -> Result<Flow> {
-    let linked = with_desk_link(n, config.web.public_url.as_ref().map(|_| config.web.sign_in_url()));
+    let linked = with_desk_link(
+        n,
+        config
+            .web
+            .public_url
+            .as_ref()
+            .map(|_| config.web.sign_in_url()),
+    );
     let result = staff_message(from, linked.as_ref().unwrap_or(n), now)
         .map_err(super::Failure::Permanent)
         .and_then(|m| transport.send(&n.message_id, &m));
@@ -205,9 +216,15 @@ mod tests {
         );
         // Linked once; a digest (no reference) and a strange reference are left alone.
         assert!(with_desk_link(&linked, desk.clone()).is_none());
-        let digest = Notification { subject: "Complaints: 1 case overdue".into(), ..n.clone() };
+        let digest = Notification {
+            subject: "Complaints: 1 case overdue".into(),
+            ..n.clone()
+        };
         assert!(with_desk_link(&digest, desk.clone()).is_none());
-        let odd = Notification { subject: "[Ref a/../b] x".into(), ..n };
+        let odd = Notification {
+            subject: "[Ref a/../b] x".into(),
+            ..n
+        };
         assert!(with_desk_link(&odd, desk).is_none());
     }
 

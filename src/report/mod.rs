@@ -35,8 +35,8 @@
 //! `store/migrations/05_records.sql`), so a report reads the same before and after it.
 
 pub mod pdf;
-mod text;
 pub mod svg;
+mod text;
 pub mod trend;
 pub use text::{percent, to_csv, to_json, to_text};
 

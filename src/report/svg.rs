@@ -29,12 +29,22 @@ fn open(out: &mut String, id: &str, w: u32, h: u32, title: &str, desc: &str) {
 
 /// Horizontal bars: one per item (label, value, what to write at its end), scaled to
 /// `max` (at least the largest value).
-pub fn bars(id: &str, title: &str, desc: &str, items: &[(String, f64, String)], max: f64) -> String {
+pub fn bars(
+    id: &str,
+    title: &str,
+    desc: &str,
+    items: &[(String, f64, String)],
+    max: f64,
+) -> String {
     let (label_w, bar_w, row_h) = (230.0, 300.0, 26.0);
     let h = (items.len().max(1) as f64 * row_h + 10.0) as u32;
     let mut o = String::new();
     open(&mut o, id, 600, h, title, desc);
-    let max = items.iter().map(|i| i.1).fold(max, f64::max).max(f64::MIN_POSITIVE);
+    let max = items
+        .iter()
+        .map(|i| i.1)
+        .fold(max, f64::max)
+        .max(f64::MIN_POSITIVE);
     for (n, (label, v, shown)) in items.iter().enumerate() {
         let y = 5.0 + n as f64 * row_h;
         let label: String = if label.chars().count() > 32 {
@@ -107,7 +117,10 @@ mod tests {
             "on-time",
             "On time <by stage>",
             "Stage 1: 50%",
-            &[("A & B".into(), 0.5, "50.0%".into()), ("C".into(), 1.0, "100%".into())],
+            &[
+                ("A & B".into(), 0.5, "50.0%".into()),
+                ("C".into(), 1.0, "100%".into()),
+            ],
             1.0,
         );
         assert!(s.starts_with("<svg ") && s.ends_with("</svg>"));
@@ -117,7 +130,12 @@ mod tests {
         assert!(s.contains(r#"width="100%""#));
         // Half the scale is half the bar.
         assert!(s.contains(r#"width="150.0""#) && s.contains(r#"width="300.0""#));
-        let c = columns("trend", "Trend", "d", &[("Jan".into(), 4), ("Feb".into(), 2)]);
+        let c = columns(
+            "trend",
+            "Trend",
+            "d",
+            &[("Jan".into(), 4), ("Feb".into(), 2)],
+        );
         assert!(c.contains(">Jan</text>") && c.contains(">4</text>"));
         assert!(c.contains(r#"height="165.0""#) && c.contains(r#"height="82.5""#));
     }

@@ -120,7 +120,10 @@ mod tests {
         assert_eq!(rows[1].label, "Jan 2027");
         assert_eq!(rows[0].cells(), ["2026-12", "7", "1", "2", "3", "66.7%"]);
         assert_eq!(rows[1].cells(), ["2027-01", "0", "1", "2", "0", "-"]);
-        assert_eq!(rows[0].figures()[4], ("on_time_share", "0.6667".to_string()));
+        assert_eq!(
+            rows[0].figures()[4],
+            ("on_time_share", "0.6667".to_string())
+        );
         assert_eq!(rows[1].figures()[4], ("on_time_share", String::new()));
         assert_eq!(rows[0].cells().len(), COLUMNS.len());
     }
@@ -140,12 +143,14 @@ mod tests {
         for row in rows(&r) {
             let line = row.cells().join(" ");
             assert!(
-                text.lines().any(|l| l.split_whitespace().collect::<Vec<_>>().join(" ") == line),
+                text.lines()
+                    .any(|l| l.split_whitespace().collect::<Vec<_>>().join(" ") == line),
                 "{line} in\n{text}"
             );
             for (name, v) in row.figures() {
                 assert!(
-                    csv.lines().any(|l| l == format!("trend,{},{name},{v}", row.month)),
+                    csv.lines()
+                        .any(|l| l == format!("trend,{},{name},{v}", row.month)),
                     "trend,{},{name},{v} in\n{csv}",
                     row.month
                 );

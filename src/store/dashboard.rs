@@ -108,10 +108,7 @@ impl Store {
         };
         Ok(Dashboard {
             workload,
-            to_triage: count(&format!(
-                "SELECT count(*) FROM cases c WHERE {}",
-                TO_TRIAGE
-            ))?,
+            to_triage: count(&format!("SELECT count(*) FROM cases c WHERE {}", TO_TRIAGE))?,
             held_letters: count("SELECT count(*) FROM letters WHERE status = 'held'")?,
             quarantined: count(
                 "SELECT count(*) FROM quarantine q WHERE NOT EXISTS

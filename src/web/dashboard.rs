@@ -207,14 +207,20 @@ mod tests {
         let labels: Vec<&str> = officers.iter().map(|l| l.label.as_str()).collect();
         assert_eq!(labels, ["jane", "sam & co", "Unassigned"]);
         assert_eq!((officers[0].open, officers[0].overdue), (8, 3));
-        assert_eq!(officers[1].due_soon_link, "/cases?officer=sam+%26+co&soon=3");
+        assert_eq!(
+            officers[1].due_soon_link,
+            "/cases?officer=sam+%26+co&soon=3"
+        );
         assert_eq!(officers[2].open_link, "/cases?unassigned=1&open=1");
         // Stages by the preset's names, in its order.
         assert_eq!(stages.len(), 2);
         let p = cfg.policies().configured().clone();
         assert_eq!(stages[0].label, p.stage("stage1").unwrap().name);
         assert_eq!(stages[1].label, p.stage("stage2").unwrap().name);
-        assert_eq!((stages[0].open, stages[0].overdue, stages[0].due_soon), (8, 3, 3));
+        assert_eq!(
+            (stages[0].open, stages[0].overdue, stages[0].due_soon),
+            (8, 3, 3)
+        );
         assert_eq!(stages[1].open_link, "/cases?stage=stage2&open=1");
     }
 }

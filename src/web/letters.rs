@@ -72,7 +72,11 @@ pub(crate) async fn outbox(
     );
     c.insert(
         "held_ids",
-        &held.iter().map(i64::to_string).collect::<Vec<_>>().join(","),
+        &held
+            .iter()
+            .map(i64::to_string)
+            .collect::<Vec<_>>()
+            .join(","),
     );
     app.render("outbox.html", &c, StatusCode::OK)
 }

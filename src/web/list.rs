@@ -387,7 +387,13 @@ async fn list_page(app: Shared, who: User, q: ListQuery, outcome: Option<Reassig
     let manager = who.0.role.allows(Role::Manager);
     let accounts = if manager && app.cfg.staff.is_empty() {
         match app
-            .db(|store, _| Ok(store.users()?.into_iter().map(|u| u.name).collect::<Vec<_>>()))
+            .db(|store, _| {
+                Ok(store
+                    .users()?
+                    .into_iter()
+                    .map(|u| u.name)
+                    .collect::<Vec<_>>())
+            })
             .await
         {
             Ok(a) => a,
@@ -498,7 +504,10 @@ mod tests {
             state: "lost".into(),
             ..ListQuery::default()
         };
-        assert_eq!(filter(&bad, today, &crate::calendar::Calendar::default()).unwrap_err(), "Unknown state lost");
+        assert_eq!(
+            filter(&bad, today, &crate::calendar::Calendar::default()).unwrap_err(),
+            "Unknown state lost"
+        );
         assert_eq!(
             serde_urlencoded(&ListQuery {
                 q: "a&b".into(),

@@ -141,7 +141,12 @@ fn page_data(r: &Report) -> serde_json::Value {
             (
                 s.name.clone(),
                 s.on_time_share.unwrap_or(0.0) * 100.0,
-                format!("{} ({} of {})", percent(s.on_time_share), s.on_time, s.responses),
+                format!(
+                    "{} ({} of {})",
+                    percent(s.on_time_share),
+                    s.on_time,
+                    s.responses
+                ),
             )
         })
         .collect();
@@ -187,7 +192,12 @@ fn page_data(r: &Report) -> serde_json::Value {
             .join("; "),
         &rows
             .iter()
-            .map(|t| (t.label.get(..3).unwrap_or(&t.label).to_string(), t.complaints))
+            .map(|t| {
+                (
+                    t.label.get(..3).unwrap_or(&t.label).to_string(),
+                    t.complaints,
+                )
+            })
             .collect::<Vec<_>>(),
     );
     let trend: Vec<serde_json::Value> = rows
@@ -363,7 +373,10 @@ mod tests {
             period: "2026-27".into(),
             ..ReportQuery::default()
         };
-        assert_eq!(period_of(&q, d("2027-03-31")).unwrap().from, d("2026-04-01"));
+        assert_eq!(
+            period_of(&q, d("2027-03-31")).unwrap().from,
+            d("2026-04-01")
+        );
         let q = ReportQuery {
             period: "last year".into(),
             ..ReportQuery::default()
@@ -378,7 +391,10 @@ mod tests {
         let values: Vec<&str> = c.iter().map(|c| c.value.as_str()).collect();
         assert_eq!(values[0], "2027-02");
         assert_eq!(values[11], "2026-03");
-        assert_eq!(&values[12..16], ["2026-27-Q4", "2026-27-Q3", "2026-27-Q2", "2026-27-Q1"]);
+        assert_eq!(
+            &values[12..16],
+            ["2026-27-Q4", "2026-27-Q3", "2026-27-Q2", "2026-27-Q1"]
+        );
         assert_eq!(&values[16..], ["2026-27", "2025-26", "2024-25"]);
         assert_eq!(c[0].label, "February 2027");
         // A period asked for that is not offered is offered first.

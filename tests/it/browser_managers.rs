@@ -9,7 +9,11 @@ use serde_json::json;
 /// sideways; the window put back.
 fn accessible_at_both_widths(b: &Browser, what: &str) {
     b.assert_accessible(&format!("{what} at 1280 px"));
-    b.cmd("POST", "/window/rect", json!({ "width": 390, "height": 1024 }));
+    b.cmd(
+        "POST",
+        "/window/rect",
+        json!({ "width": 390, "height": 1024 }),
+    );
     b.assert_accessible(&format!("{what} at 390 px"));
     let (scroll, width) = (
         b.js("return document.documentElement.scrollWidth;", json!([])),
@@ -25,7 +29,11 @@ fn accessible_at_both_widths(b: &Browser, what: &str) {
         scroll.as_i64().unwrap() <= width.as_i64().unwrap(),
         "{what} scrolls sideways at 390 px: {scroll} > {width}: {wide}"
     );
-    b.cmd("POST", "/window/rect", json!({ "width": 1280, "height": 1024 }));
+    b.cmd(
+        "POST",
+        "/window/rect",
+        json!({ "width": 1280, "height": 1024 }),
+    );
 }
 
 /// A site with cases received 40 days ago (overdue by now) and one today.

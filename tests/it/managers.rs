@@ -186,11 +186,12 @@ fn the_reports_page_shows_the_clis_figures_and_downloads_the_same_report() {
     assert!(b.contains(r#"id="period-name">November 2026<"#), "{b}");
     let n = |id: &str| -> String {
         let re = regex::Regex::new(&format!(r#"id="{id}">([^<]*)<"#)).unwrap();
-        re.captures(b)
-            .unwrap_or_else(|| panic!("no {id}"))[1]
-            .to_string()
+        re.captures(b).unwrap_or_else(|| panic!("no {id}"))[1].to_string()
     };
-    assert_eq!(n("received-complaints"), json["received"]["complaints"].to_string());
+    assert_eq!(
+        n("received-complaints"),
+        json["received"]["complaints"].to_string()
+    );
     assert_eq!(json["received"]["complaints"], 5);
     assert_eq!(n("open-at-end"), json["open_at_end"].to_string());
     let stage1 = &json["stages"][0];
@@ -199,7 +200,9 @@ fn the_reports_page_shows_the_clis_figures_and_downloads_the_same_report() {
     // Each chart is named, and followed by its table.
     for chart in ["chart-on-time", "chart-services", "chart-trend"] {
         let at = b
-            .find(&format!(r#"id="{chart}" role="img" aria-labelledby="{chart}-title {chart}-desc""#))
+            .find(&format!(
+                r#"id="{chart}" role="img" aria-labelledby="{chart}-title {chart}-desc""#
+            ))
             .unwrap_or_else(|| panic!("no {chart} in {b}"));
         assert!(b[at..].contains("<table"), "{chart} then a table");
     }
@@ -245,7 +248,11 @@ fn bulk_reassign_gives_each_case_its_own_assignment_and_lists_the_refused() {
     let desk = Desk::start_with(site, &["--now", "2026-11-18T09:00:00Z", "web"]);
     let s = desk.admin();
     let list = desk.get("/cases?open=1", Some(&s));
-    assert!(list.body.contains("Reassign the cases ticked"), "{}", list.body);
+    assert!(
+        list.body.contains("Reassign the cases ticked"),
+        "{}",
+        list.body
+    );
     let csrf = list.csrf();
     let r = desk.post(
         "/cases/reassign",
@@ -264,8 +271,13 @@ fn bulk_reassign_gives_each_case_its_own_assignment_and_lists_the_refused() {
     assert!(r.body.contains("1 case was not reassigned"), "{}", r.body);
     assert!(r.body.contains("EX-2026-09999</a>: "), "{}", r.body);
     for c in ["EX-2026-00001", "EX-2026-00004"] {
-        assert_eq!(desk.site.case("2026-11-18T09:00:00Z", c)["case"]["officer"], "bob");
-        let history = desk.site.run("2026-11-18T09:00:00Z", &["case", c, "--history"]);
+        assert_eq!(
+            desk.site.case("2026-11-18T09:00:00Z", c)["case"]["officer"],
+            "bob"
+        );
+        let history = desk
+            .site
+            .run("2026-11-18T09:00:00Z", &["case", c, "--history"]);
         assert!(history.contains("bob"), "{history}");
     }
     let events: i64 = desk
@@ -284,8 +296,15 @@ fn bulk_reassign_gives_each_case_its_own_assignment_and_lists_the_refused() {
         &s,
         &[("csrf", &csrf), ("back", ""), ("to", "ann")],
     );
-    assert!(none.body.contains("Tick the cases to reassign"), "{}", none.body);
-    assert_eq!(desk.site.case("2026-11-18T09:00:00Z", "EX-2026-00001")["case"]["officer"], "bob");
+    assert!(
+        none.body.contains("Tick the cases to reassign"),
+        "{}",
+        none.body
+    );
+    assert_eq!(
+        desk.site.case("2026-11-18T09:00:00Z", "EX-2026-00001")["case"]["officer"],
+        "bob"
+    );
 }
 
 #[test]
@@ -295,7 +314,14 @@ fn all_held_letters_print_as_one_pdf_and_are_recorded_posted_in_one_step() {
         site.run(
             "2026-11-02T09:00:00Z",
             &[
-                "new", "--name", name, "--address", "12 Acacia Avenue", "--via", "letter", "--by",
+                "new",
+                "--name",
+                name,
+                "--address",
+                "12 Acacia Avenue",
+                "--via",
+                "letter",
+                "--by",
                 "ann",
             ],
         );
@@ -304,7 +330,11 @@ fn all_held_letters_print_as_one_pdf_and_are_recorded_posted_in_one_step() {
     let desk = Desk::start_with(site, &["--now", "2026-11-02T10:00:00Z", "web"]);
     let s = desk.admin();
     let page = desk.get("/outbox", Some(&s));
-    assert!(page.body.contains("2 letters are held to print and post."), "{}", page.body);
+    assert!(
+        page.body.contains("2 letters are held to print and post."),
+        "{}",
+        page.body
+    );
     let link = regex::Regex::new(r#"id="print-all" href="([^"]+)""#)
         .unwrap()
         .captures(&page.body)
@@ -317,7 +347,10 @@ fn all_held_letters_print_as_one_pdf_and_are_recorded_posted_in_one_step() {
     let one = desk.get("/outbox/1/pdf", Some(&s));
     assert!(pdf.body.starts_with("%PDF"));
     // (Its pages are counted in outbox::print's unit test: the body here is text.)
-    assert!(pdf.body.len() > one.body.len(), "two letters are more than one");
+    assert!(
+        pdf.body.len() > one.body.len(),
+        "two letters are more than one"
+    );
     // Recorded as posted in one step: each letter, each with its event.
     let r = desk.post(
         "/outbox/posted",
@@ -329,7 +362,9 @@ fn all_held_letters_print_as_one_pdf_and_are_recorded_posted_in_one_step() {
     assert!(after.contains("2 letters recorded as posted"), "{after}");
     assert!(after.contains("No letter is held or failed."), "{after}");
     for c in ["EX-2026-00001", "EX-2026-00002"] {
-        let history = desk.site.run("2026-11-02T10:00:00Z", &["case", c, "--history"]);
+        let history = desk
+            .site
+            .run("2026-11-02T10:00:00Z", &["case", c, "--history"]);
         assert!(history.contains("letter posted"), "{history}");
     }
     // Again: nothing held, refused with the reason, nothing changed.
@@ -339,6 +374,10 @@ fn all_held_letters_print_as_one_pdf_and_are_recorded_posted_in_one_step() {
         &[("csrf", &page.csrf()), ("ids", &page.field("ids"))],
     );
     assert_eq!(again.status, 422, "{}", again.body);
-    assert!(again.body.contains("0 recorded as posted"), "{}", again.body);
+    assert!(
+        again.body.contains("0 recorded as posted"),
+        "{}",
+        again.body
+    );
     assert_eq!(desk.get("/outbox/held.pdf", Some(&s)).status, 404);
 }
