@@ -21,7 +21,7 @@ const TEXT: &str = "#0b0c0c";
 fn open(out: &mut String, id: &str, w: u32, h: u32, title: &str, desc: &str) {
     let _ = write!(
         out,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" class="desk-chart" id="{id}" role="img" aria-labelledby="{id}-title {id}-desc" viewBox="0 0 {w} {h}" width="100%" preserveAspectRatio="xMinYMin meet"><title id="{id}-title">{}</title><desc id="{id}-desc">{}</desc>"#,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" class="desk-chart" id="{id}" role="img" aria-labelledby="{id}-title {id}-desc" viewBox="0 0 {w} {h}" width="100%" preserveAspectRatio="xMinYMin meet" font-family="Arial, sans-serif"><title id="{id}-title">{}</title><desc id="{id}-desc">{}</desc>"#,
         esc(title),
         esc(desc)
     );
@@ -36,7 +36,7 @@ pub fn bars(
     items: &[(String, f64, String)],
     max: f64,
 ) -> String {
-    let (label_w, bar_w, row_h) = (230.0, 300.0, 26.0);
+    let (label_w, bar_w, row_h) = (200.0, 220.0, 28.0);
     let h = (items.len().max(1) as f64 * row_h + 10.0) as u32;
     let mut o = String::new();
     open(&mut o, id, 600, h, title, desc);
@@ -47,15 +47,15 @@ pub fn bars(
         .max(f64::MIN_POSITIVE);
     for (n, (label, v, shown)) in items.iter().enumerate() {
         let y = 5.0 + n as f64 * row_h;
-        let label: String = if label.chars().count() > 32 {
-            label.chars().take(31).collect::<String>() + "…"
+        let label: String = if label.chars().count() > 24 {
+            label.chars().take(23).collect::<String>() + "…"
         } else {
             label.clone()
         };
         let w = (v / max * bar_w).max(0.0);
         let _ = write!(
             o,
-            r#"<text x="{}" y="{}" font-size="13" text-anchor="end" fill="{TEXT}">{}</text><rect x="{}" y="{}" width="{w:.1}" height="{}" fill="{BAR}"/><text x="{}" y="{}" font-size="13" fill="{TEXT}">{}</text>"#,
+            r#"<text x="{}" y="{}" font-size="15" text-anchor="end" fill="{TEXT}">{}</text><rect x="{}" y="{}" width="{w:.1}" height="{}" fill="{BAR}"/><text x="{}" y="{}" font-size="15" fill="{TEXT}">{}</text>"#,
             label_w - 6.0,
             y + 15.0,
             esc(&label),
@@ -88,7 +88,7 @@ pub fn columns(id: &str, title: &str, desc: &str, items: &[(String, u64)]) -> St
         let bh = *v as f64 / max * (base - top);
         let _ = write!(
             o,
-            r#"<rect x="{:.1}" y="{:.1}" width="{:.1}" height="{bh:.1}" fill="{BAR}"/><text x="{:.1}" y="{:.1}" font-size="12" text-anchor="middle" fill="{TEXT}">{v}</text><text x="{:.1}" y="{}" font-size="11" text-anchor="middle" fill="{TEXT}">{}</text>"#,
+            r#"<rect x="{:.1}" y="{:.1}" width="{:.1}" height="{bh:.1}" fill="{BAR}"/><text x="{:.1}" y="{:.1}" font-size="15" text-anchor="middle" fill="{TEXT}">{v}</text><text x="{:.1}" y="{}" font-size="14" text-anchor="middle" fill="{TEXT}">{}</text>"#,
             x + slot * 0.15,
             base - bh,
             slot * 0.7,
@@ -129,7 +129,7 @@ mod tests {
         assert!(s.contains(">A &amp; B</text>") && !s.contains("A & B"));
         assert!(s.contains(r#"width="100%""#));
         // Half the scale is half the bar.
-        assert!(s.contains(r#"width="150.0""#) && s.contains(r#"width="300.0""#));
+        assert!(s.contains(r#"width="110.0""#) && s.contains(r#"width="220.0""#));
         let c = columns(
             "trend",
             "Trend",

@@ -36,14 +36,16 @@ fn accessible_at_both_widths(b: &Browser, what: &str) {
     );
 }
 
-/// A site with cases received 40 days ago (overdue by now) and one today.
-fn site() -> tempfile::TempDir {
+/// A site with cases received 40 days ago (overdue by now) and one today, and the
+/// reference of the one today.
+fn site() -> (tempfile::TempDir, String) {
     let tmp = tempfile::tempdir().unwrap();
     plain_site(tmp.path());
     let long_ago = (chrono::Utc::now() - chrono::Duration::days(40)).to_rfc3339();
     let today = chrono::Utc::now().to_rfc3339();
+    let mut last = String::new();
     for (n, when) in [(1, &long_ago), (2, &long_ago), (3, &long_ago), (4, &today)] {
-        redress_in(
+        last = redress_in(
             tmp.path(),
             &[
                 "--now",
@@ -61,12 +63,18 @@ fn site() -> tempfile::TempDir {
             "",
         );
     }
-    tmp
+    let reference = regex::Regex::new(r"EX-\d{4}-\d{5}")
+        .unwrap()
+        .find(&last)
+        .unwrap_or_else(|| panic!("no case opened: {last}"))
+        .as_str()
+        .to_string();
+    (tmp, reference)
 }
 
 #[test]
 fn the_dashboard_is_accessible_and_each_figure_lands_on_that_many_cases() {
-    let desk = Desk::start(site(), None);
+    let desk = Desk::start(site().0, None);
     let b = Browser::start();
     b.sign_in(&desk, "admin", &desk.admin_password());
     // The header leads managers to it.
@@ -110,7 +118,21 @@ fn the_dashboard_is_accessible_and_each_figure_lands_on_that_many_cases() {
 
 #[test]
 fn the_reports_page_is_accessible_and_shows_the_clis_figures() {
-    let tmp = site();
+    let (tmp, today) = site();
+    // The case received today is answered today: a response in this month's report.
+    std::fs::write(tmp.path().join("response.txt"), "The potholes are filled.").unwrap();
+    redress_in(
+        tmp.path(),
+        &[
+            "reply",
+            &today,
+            "--outcome",
+            "upheld",
+            "--body-file",
+            "response.txt",
+        ],
+        "",
+    );
     let month = chrono::Utc::now().format("%Y-%m").to_string();
     let json: serde_json::Value = serde_json::from_str(&redress_in(
         tmp.path(),
@@ -144,6 +166,19 @@ fn the_reports_page_is_accessible_and_shows_the_clis_figures() {
         json["received"]["complaints"].to_string()
     );
     assert_eq!(shown("open-at-end"), json["open_at_end"].to_string());
+    assert_eq!(json["stages"][0]["responses"], 1);
+    assert_eq!(
+        shown("stage-stage1-responses"),
+        json["stages"][0]["responses"].to_string()
+    );
+    // Screenshots of the charts, for a person to look at.
+    for chart in ["chart-on-time", "chart-trend"] {
+        b.js(
+            "const c = document.getElementById(arguments[0]); if (c) c.scrollIntoView();",
+            json!([chart]),
+        );
+        b.screenshot();
+    }
     // The trend chart is an image with a name; its figures are in the table after it.
     let name = b
         .js(
