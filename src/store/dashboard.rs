@@ -118,6 +118,18 @@ impl Store {
     }
 }
 
+impl Store {
+    /// The newest event's id (0 with none): every change to a case records one, so a
+    /// figure computed from the cases stays right while this is unchanged (the Reports
+    /// page keeps a report it built until it moves).
+    pub fn last_event_id(&self) -> Result<i64> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT COALESCE(max(id), 0) FROM events")?
+            .query_row([], |r| r.get(0))?)
+    }
+}
+
 /// A case waiting to triage (as [`Store::to_triage`] lists them): a suggestion no one
 /// has decided, on a case not yet acknowledged or closed.
 pub(super) const TO_TRIAGE: &str = "c.state = 'received' AND c.id IN

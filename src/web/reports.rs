@@ -114,6 +114,27 @@ fn period_of(q: &ReportQuery, today: NaiveDate) -> Result<Period, String> {
     })
 }
 
+/// Reports built lately: (period, the day, the newest event then) and the report.
+type Kept = Vec<((String, NaiveDate, i64), Report)>;
+static KEPT: std::sync::Mutex<Kept> = std::sync::Mutex::new(Vec::new());
+/// How many reports are kept (the periods managers look at in a day).
+const KEEP: usize = 8;
+
+fn kept(key: &(String, NaiveDate, i64)) -> Option<Report> {
+    let kept = KEPT.lock().unwrap_or_else(|p| p.into_inner());
+    kept.iter().find(|(k, _)| k == key).map(|(_, r)| r.clone())
+}
+
+fn keep(key: (String, NaiveDate, i64), r: &Report) {
+    let mut kept = KEPT.lock().unwrap_or_else(|p| p.into_inner());
+    // A report of a period as the data stood earlier is of no more use.
+    kept.retain(|(k, _)| k.0 != key.0);
+    if kept.len() >= KEEP {
+        kept.remove(0);
+    }
+    kept.push((key, r.clone()));
+}
+
 /// The page's charts and tables from a report: what the template shows.
 fn page_data(r: &Report) -> serde_json::Value {
     let stages: Vec<serde_json::Value> = r
@@ -276,7 +297,17 @@ pub(crate) async fn reports(
             let p = p.clone();
             match app
                 .db(move |store, cfg| {
-                    let mut r = report::build(store, cfg, &p)?;
+                    // A report is the same until a case changes (every change is an
+                    // event) or the day does ("open at the end" of this month): kept.
+                    let key = (p.label.clone(), today, store.last_event_id()?);
+                    let mut r = match kept(&key) {
+                        Some(r) => r,
+                        None => {
+                            let r = report::build(store, cfg, &p)?;
+                            keep(key, &r);
+                            r
+                        }
+                    };
                     r.generated_at = Some(crate::time::stamp(now));
                     Ok(r)
                 })

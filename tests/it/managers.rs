@@ -230,6 +230,19 @@ fn the_reports_page_shows_the_clis_figures_and_downloads_the_same_report() {
     let pdf = desk.get("/reports?period=2026-11&format=pdf", Some(&s));
     assert_eq!(pdf.header("content-type"), Some("application/pdf"));
     assert!(pdf.body.starts_with("%PDF"));
+    // Another response in November, written meanwhile: the page shows it (a report
+    // is kept only while no case changes).
+    desk.site.respond(
+        "2026-11-20T10:00:00Z",
+        "EX-2026-00004",
+        "not-upheld",
+        "The road was inspected.",
+    );
+    let again = desk.get("/reports?period=2026-11", Some(&s)).body;
+    assert!(
+        again.contains(r#"id="stage-stage1-responses">2<"#),
+        "{again}"
+    );
     // A period that is none: one line, nothing else.
     let bad = desk.get("/reports?period=sometime", Some(&s));
     assert_eq!(bad.status, 400);
