@@ -6,6 +6,11 @@
 //!     cargo run --release --features bench --example bench_web -- DIR [REQUESTS]
 //!     cargo run --release --features bench --example bench_web -- DIR 0 busy [SECONDS]
 //!     cargo run --release --features bench --example bench_web -- DIR 0 hostile [SECONDS]
+//!     cargo run --release --features bench --example bench_web -- DIR [REQUESTS] managers
+//!
+//! `managers`: the manager `mona` (added on the first run) times the dashboard, a
+//! month's Reports page (February 2027, the month before `--now`) and the lists the
+//! dashboard links to (overdue; due soon), REQUESTS of each after 20 to warm up.
 //!
 //! `busy`: 1, 4, 10 and 30 officers at once, each on its own connection, requesting
 //! without pause (my queue, a case page, a search, the overdue list, in turn) for
@@ -122,6 +127,10 @@ fn send(req: ureq::Request, form: Option<&[(&str, &str)]>) -> (u16, Vec<u8>) {
 }
 
 fn sign_in(agent: &ureq::Agent, base: &str) -> String {
+    sign_in_as(agent, base, "jane")
+}
+
+fn sign_in_as(agent: &ureq::Agent, base: &str, account: &str) -> String {
     let page = agent
         .get(&format!("{base}/sign-in"))
         .call()
@@ -131,7 +140,7 @@ fn sign_in(agent: &ureq::Agent, base: &str) -> String {
         .post(&format!("{base}/sign-in"))
         .set("Cookie", &format!("redress_sign_in={token}"))
         .send_form(&[
-            ("account", "jane"),
+            ("account", account),
             ("password", PASSWORD),
             ("csrf", &token),
         ]);
@@ -139,7 +148,7 @@ fn sign_in(agent: &ureq::Agent, base: &str) -> String {
         Ok(r) | Err(ureq::Error::Status(_, r)) => r,
         Err(e) => panic!("sign in: {e}"),
     };
-    assert_eq!(r.status(), 303, "signing in as jane failed");
+    assert_eq!(r.status(), 303, "signing in as {account} failed");
     cookie(&r, "redress_session").expect("session cookie")
 }
 
@@ -205,18 +214,14 @@ fn main() {
         ])
         .output()
         .expect("user list");
-    if !String::from_utf8_lossy(&listed.stdout).contains("jane") {
+    for (account, role) in [("jane", "officer"), ("mona", "manager")] {
+        if String::from_utf8_lossy(&listed.stdout).contains(account) {
+            continue;
+        }
+        let email = format!("{account}@example.gov.uk");
         let mut add = Command::new(&bin)
             .args(["--config".as_ref(), config.as_os_str()])
-            .args([
-                "user",
-                "add",
-                "jane",
-                "--email",
-                "jane@example.gov.uk",
-                "--role",
-                "officer",
-            ])
+            .args(["user", "add", account, "--email", &email, "--role", role])
             .stdin(Stdio::piped())
             .stdout(Stdio::null())
             .spawn()
@@ -236,6 +241,7 @@ fn main() {
     match mode.as_str() {
         "busy" => return busy_office(&desk, &session, seconds),
         "hostile" => return hostile_searches(&desk, &session, seconds),
+        "managers" => return managers(&desk, n),
         _ => {}
     }
     let get = |path: &str| {
@@ -624,4 +630,62 @@ fn hostile_searches(desk: &Desk, session: &str, seconds: u64) {
         "12 hostile searchers and one officer for {seconds} s: desk VmRSS idle {:.1} MB (anon {:.1}), peak {:.1} MB (anon {:.1}): {:.1} MB above idle; 5 s after {:.1} MB (anon {:.1})",
         idle.0, idle.1, peak.0, peak.1, peak.0 - idle.0, after.0, after.1
     );
+}
+
+/// The managers' pages, one request at a time as the manager `mona`: the dashboard,
+/// a month's Reports page, and the lists the dashboard's figures link to.
+fn managers(desk: &Desk, n: usize) {
+    let agent = ureq::AgentBuilder::new().redirects(0).build();
+    let base = desk.base.clone();
+    let session = format!("redress_session={}", sign_in_as(&agent, &base, "mona"));
+    let get = |path: &str| {
+        send(
+            agent.get(&format!("{base}{path}")).set("Cookie", &session),
+            None,
+        )
+    };
+    let (status, page) = get("/dashboard");
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&page));
+    let page = String::from_utf8_lossy(&page).into_owned();
+    let figure = |id: &str| -> String {
+        let key = format!("id=\"{id}\"><a class=\"govuk-link\" href=\"");
+        let at = page
+            .find(&key)
+            .unwrap_or_else(|| panic!("no {id} on the dashboard"));
+        let rest = &page[at + key.len()..];
+        let (link, rest) = rest.split_once('"').unwrap();
+        let n = rest[1..].split('<').next().unwrap();
+        println!("dashboard: {id} = {n} ({link})");
+        link.replace("&amp;", "&")
+    };
+    let (open, overdue, soon) = (figure("open"), figure("overdue"), figure("due-soon"));
+    let _ = open;
+    for (name, path) in [
+        ("dashboard (GET /dashboard)", "/dashboard".to_string()),
+        (
+            "a month's Reports page (GET /reports?period=2027-02)",
+            "/reports?period=2027-02".to_string(),
+        ),
+        ("the overdue list it links to", overdue),
+        ("the due-soon list it links to", soon),
+    ] {
+        eprintln!("timing {name}...");
+        for _ in 0..20 {
+            assert_eq!(get(&path).0, 200, "{path}");
+        }
+        let ms: Vec<f64> = (0..n)
+            .map(|_| {
+                let t = Instant::now();
+                let (status, body) = get(&path);
+                let ms = t.elapsed().as_secs_f64() * 1e3;
+                assert!(status == 200 && !body.is_empty(), "{path}: {status}");
+                ms
+            })
+            .collect();
+        let s = stats(ms);
+        println!(
+            "{name}: median {:.1} ms, p90 {:.1}, p99 {:.1}, max {:.1}",
+            s.median, s.p90, s.p99, s.max
+        );
+    }
 }

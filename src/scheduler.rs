@@ -24,17 +24,31 @@ use crate::letter::Content;
 pub use crate::letter::{Digest, DigestEntry, DigestGroup};
 
 /// The digest of `lines` (as [`Store::digest_lines`] orders them): overdue cases and
-/// cases due within `within` working days, by service and officer.
-pub fn digest(lines: &[DigestLine], calendar: &Calendar, today: NaiveDate, within: u32) -> Digest {
+/// cases due within `within` working days, by service and officer. Its counts are of
+/// cases: a case with a lapsed deadline and another past due is one overdue case, and
+/// a case is due soon only when it is not overdue (as the desk's dashboard counts).
+pub fn digest(
+    lines: &[DigestLine],
+    calendar: &Calendar,
+    today: NaiveDate,
+    within: u32,
+    desk: Option<String>,
+) -> Digest {
     let mut groups: BTreeMap<(&str, &str), Vec<DigestEntry>> = BTreeMap::new();
+    let mut overdue_cases = std::collections::BTreeSet::new();
+    let mut cases = std::collections::BTreeSet::new();
     for l in lines {
         let due = l.due.unwrap_or(today);
-        let overdue = due < today;
-        let days = if overdue {
+        let overdue = l.lapsed || due < today;
+        let days = if due < today {
             calendar.working_days_between(due, today)
         } else {
             calendar.working_days_between(today, due)
         };
+        cases.insert(l.reference.as_str());
+        if overdue {
+            overdue_cases.insert(l.reference.as_str());
+        }
         groups
             .entry((&l.service, &l.officer))
             .or_default()
@@ -46,12 +60,12 @@ pub fn digest(lines: &[DigestLine], calendar: &Calendar, today: NaiveDate, withi
                 days,
             });
     }
-    let overdue = groups.values().flatten().filter(|e| e.overdue).count();
     Digest {
         today: show(today),
         within,
-        overdue,
-        soon: lines.len() - overdue,
+        overdue: overdue_cases.len(),
+        soon: cases.len() - overdue_cases.len(),
+        desk,
         groups: groups
             .into_iter()
             .map(|((service, officer), lines)| DigestGroup {
@@ -127,6 +141,7 @@ fn run_digest(
         &cfg.calendar,
         today,
         d.due_within_days,
+        cfg.web.public_url.as_ref().map(|_| cfg.web.sign_in_url()),
     );
     let mails = if digest.groups.is_empty() && !d.send_when_empty {
         Vec::new()
@@ -225,6 +240,7 @@ mod tests {
             reference: reference.into(),
             what: "stage1 respond".into(),
             due: crate::time::parse_iso(due),
+            lapsed: false,
         }
     }
 
@@ -236,7 +252,7 @@ mod tests {
             line("Waste", "BNES-2026-00001", "2026-12-18"),
             line("Housing", "BNES-2026-00002", "2026-12-23"),
         ];
-        let d = digest(&lines, &cal, today, 5);
+        let d = digest(&lines, &cal, today, 5, None);
         assert_eq!((d.overdue, d.soon), (1, 1));
         // Groups in order of service: Housing before Waste.
         let services: Vec<_> = d.groups.iter().map(|g| g.service.as_str()).collect();
@@ -245,7 +261,52 @@ mod tests {
         assert!(waste.overdue);
         assert_eq!(waste.days, 2);
         assert_eq!(d.groups[0].lines[0].days, 1);
-        assert!(digest(&[], &cal, today, 5).groups.is_empty());
+        assert!(digest(&[], &cal, today, 5, None).groups.is_empty());
+    }
+
+    /// "13 overdue" for 7 cases was the bug: the counts are of cases. A case with a
+    /// lapsed deadline and another past due is one overdue case; a case with one
+    /// deadline overdue and one due soon is overdue, not due soon; a lapsed deadline
+    /// is overdue whatever its date.
+    #[test]
+    fn the_digest_counts_cases_not_deadlines() {
+        let cal = Calendar::default();
+        let today = NaiveDate::from_ymd_opt(2026, 12, 22).unwrap();
+        let mut lapsed = line("Waste", "BNES-2026-00001", "2026-12-23");
+        lapsed.lapsed = true;
+        let lines = [
+            line("Waste", "BNES-2026-00001", "2026-12-18"),
+            lapsed,
+            line("Waste", "BNES-2026-00002", "2026-12-17"),
+            line("Waste", "BNES-2026-00002", "2026-12-23"),
+            line("Housing", "BNES-2026-00003", "2026-12-23"),
+            line("Housing", "BNES-2026-00003", "2026-12-24"),
+        ];
+        let d = digest(&lines, &cal, today, 5, None);
+        assert_eq!((d.overdue, d.soon), (2, 1), "cases, not the 6 deadlines");
+        let waste: Vec<bool> = d.groups[1].lines.iter().map(|l| l.overdue).collect();
+        assert_eq!(waste, [true, true, true, false]);
+        // With the desk's address, the digest links to the lists and each case.
+        let t = crate::letter::Templates::builtin().unwrap();
+        let with = digest(&lines, &cal, today, 5, Some("https://desk.example/".into()));
+        let (subject, text) = t.staff_mail(&Content::ManagerDigest(with)).unwrap();
+        assert_eq!(
+            subject,
+            "Complaints: 2 cases overdue, 1 due soon (2026-12-22 Tue)"
+        );
+        assert!(
+            text.contains("Overdue cases: https://desk.example/cases?overdue=1\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("Due soon: https://desk.example/cases?soon=5\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("\n    https://desk.example/cases/BNES-2026-00003\n"),
+            "{text}"
+        );
+        assert!(!text.contains("redress case"), "{text}");
     }
 
     #[test]
@@ -259,16 +320,18 @@ mod tests {
             line("Housing", "BNES-2026-00002", "2026-12-23"),
         ];
         let (subject, text) = t
-            .staff_mail(&Content::ManagerDigest(digest(&lines, &cal, today, 5)))
+            .staff_mail(&Content::ManagerDigest(digest(
+                &lines, &cal, today, 5, None,
+            )))
             .unwrap();
         assert_eq!(
             subject,
-            "Complaints: 1 overdue, 2 due soon (2026-12-22 Tue)"
+            "Complaints: 1 case overdue, 2 due soon (2026-12-22 Tue)"
         );
         assert_eq!(
             text,
             "Complaints digest for 2026-12-22 Tue\n\
-             1 overdue, 2 due within 5 working days.\n\
+             1 case overdue, 2 due within 5 working days.\n\
              \n\
              Housing / ann\n  \
              BNES-2026-00002    stage1 respond         2026-12-23 Wed  due in 1 working days\n\
@@ -280,7 +343,7 @@ mod tests {
              Run `redress case REF --explain` for any case's deadlines.\n"
         );
         let (subject, text) = t
-            .staff_mail(&Content::ManagerDigest(digest(&[], &cal, today, 5)))
+            .staff_mail(&Content::ManagerDigest(digest(&[], &cal, today, 5, None)))
             .unwrap();
         assert_eq!(subject, "Complaints: nothing overdue (2026-12-22 Tue)");
         assert_eq!(

@@ -165,8 +165,13 @@ pub struct Digest {
     pub today: String,
     /// The window for "due soon", in working days.
     pub within: u32,
+    /// Cases overdue (not deadlines: a case with two lapsed deadlines is one).
     pub overdue: usize,
+    /// Cases due soon and not overdue.
     pub soon: usize,
+    /// The desk's address ("https://complaints.example.gov.uk/"), when the config
+    /// gives one (`[web] public_url`): the digest links into it.
+    pub desk: Option<String>,
     /// Empty when nothing is overdue or due soon.
     pub groups: Vec<DigestGroup>,
 }

@@ -230,6 +230,7 @@ pub fn data_for(kind: Kind) -> Vec<Content> {
                     within: 5,
                     overdue: 1,
                     soon: 2,
+                    desk: Some("https://complaints.example.gov.uk/".to_string()),
                     groups: vec![
                         DigestGroup {
                             service: text("Waste"),
@@ -251,6 +252,7 @@ pub fn data_for(kind: Kind) -> Vec<Content> {
                     within: 5,
                     overdue: 0,
                     soon: 0,
+                    desk: None,
                     groups: vec![],
                 }),
             ]

@@ -64,6 +64,7 @@ use crate::store::outbox::{AsOf, LetterContent, LetterRow};
 use crate::store::{Store, StoreError};
 
 mod mail;
+pub mod print;
 mod staff;
 pub mod transport;
 

@@ -107,6 +107,32 @@ fn staff_message(
         .map_err(|_| "could not build the message".to_string())
 }
 
+/// An alert about one case (its subject says `[Ref REF]`) with a link to the case in
+/// the desk at `desk` (`[web] public_url`), when there is one and the body has none.
+/// None: send it as it is.
+fn with_desk_link(n: &Notification, desk: Option<String>) -> Option<Notification> {
+    let desk = desk?;
+    let start = n.subject.find("[Ref ")? + "[Ref ".len();
+    let len = n.subject[start..].find(']')?;
+    let reference = n.subject[start..start + len].trim();
+    let safe = !reference.is_empty()
+        && reference
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-');
+    let link = format!("{desk}cases/{reference}");
+    if !safe || n.body.contains(&link) {
+        return None;
+    }
+    let mut linked = n.clone();
+    let sep = if linked.body.ends_with('\n') {
+        ""
+    } else {
+        "\n"
+    };
+    linked.body = format!("{}{sep}\nOpen the case in the desk: {link}\n", linked.body);
+    Some(linked)
+}
+
 /// One attempt for staff mail already recorded as `sending`.
 fn deliver(
     store: &mut Store,
@@ -117,7 +143,15 @@ fn deliver(
     now: DateTime<Utc>,
     sent: &mut usize,
 ) -> Result<Flow> {
-    let result = staff_message(from, n, now)
+    let linked = with_desk_link(
+        n,
+        config
+            .web
+            .public_url
+            .as_ref()
+            .map(|_| config.web.sign_in_url()),
+    );
+    let result = staff_message(from, linked.as_ref().unwrap_or(n), now)
         .map_err(super::Failure::Permanent)
         .and_then(|m| transport.send(&n.message_id, &m));
     let (outcome, flow) = outcome(&config.letters, n.attempts, result, now);
@@ -159,6 +193,39 @@ mod tests {
 
     fn emls(dir: &std::path::Path) -> usize {
         std::fs::read_dir(dir).unwrap().count()
+    }
+
+    #[test]
+    fn an_alert_links_to_its_case_when_the_desk_has_an_address() {
+        let n = Notification {
+            id: 1,
+            message_id: "<notice.1@x>".into(),
+            to_addr: "ann@council.example".into(),
+            subject: "[Ref EX-2026-00042] response due Mon 7 Dec 2026".into(),
+            body: "The stage1 response is due.".into(),
+            status: "sending".into(),
+            attempts: 1,
+            last_attempt_at: None,
+        };
+        assert!(with_desk_link(&n, None).is_none());
+        let desk = Some("https://desk.example/".to_string());
+        let linked = with_desk_link(&n, desk.clone()).unwrap();
+        assert_eq!(
+            linked.body,
+            "The stage1 response is due.\n\nOpen the case in the desk: https://desk.example/cases/EX-2026-00042\n"
+        );
+        // Linked once; a digest (no reference) and a strange reference are left alone.
+        assert!(with_desk_link(&linked, desk.clone()).is_none());
+        let digest = Notification {
+            subject: "Complaints: 1 case overdue".into(),
+            ..n.clone()
+        };
+        assert!(with_desk_link(&digest, desk.clone()).is_none());
+        let odd = Notification {
+            subject: "[Ref a/../b] x".into(),
+            ..n
+        };
+        assert!(with_desk_link(&odd, desk).is_none());
     }
 
     #[test]

@@ -35,7 +35,9 @@
 //! `store/migrations/05_records.sql`), so a report reads the same before and after it.
 
 pub mod pdf;
+pub mod svg;
 mod text;
+pub mod trend;
 pub use text::{percent, to_csv, to_json, to_text};
 
 use crate::time::{iso, stamp};

@@ -428,12 +428,12 @@ pub fn render(r: &Report) -> Result<Vec<u8>> {
     }
 
     c.heading("Complaints received per month (12 months)");
-    let trend: Vec<(String, u64)> = r
-        .trend
+    let trend = super::trend::rows(r);
+    let points: Vec<(String, u64)> = trend
         .iter()
         .map(|t| (t.month.clone(), t.complaints))
         .collect();
-    c.line_chart(&trend);
+    c.line_chart(&points);
 
     c.heading(&format!("Complaints by {}", r.category_label));
     let rows: Vec<Vec<String>> = r
@@ -487,32 +487,8 @@ pub fn render(r: &Report) -> Result<Vec<u8>> {
     c.table(8.5, &["Step", "Reached", "Went on", "Rate"], &rows);
 
     c.heading("Trend");
-    let rows: Vec<Vec<String>> = r
-        .trend
-        .iter()
-        .map(|t| {
-            vec![
-                t.month.clone(),
-                t.complaints.to_string(),
-                t.compliments.to_string(),
-                t.comments.to_string(),
-                t.responses.to_string(),
-                percent(t.on_time_share),
-            ]
-        })
-        .collect();
-    c.table(
-        8.0,
-        &[
-            "Month",
-            "Complaints",
-            "Compliments",
-            "Comments",
-            "Responses",
-            "On time %",
-        ],
-        &rows,
-    );
+    let rows: Vec<Vec<String>> = trend.iter().map(|t| t.cells()).collect();
+    c.table(8.0, &super::trend::COLUMNS, &rows);
 
     c.heading("Learning from complaints");
     if r.learning.is_empty() {

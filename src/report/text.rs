@@ -176,30 +176,11 @@ pub fn to_text(r: &Report) -> String {
     );
     let _ = writeln!(o, "\nOpen complaints at period end: {}", r.open_at_end);
     let _ = writeln!(o, "\nTrend (12 months)");
-    let trend: Vec<Vec<String>> = r
-        .trend
-        .iter()
-        .map(|t| {
-            vec![
-                t.month.clone(),
-                t.complaints.to_string(),
-                t.compliments.to_string(),
-                t.comments.to_string(),
-                t.responses.to_string(),
-                percent(t.on_time_share),
-            ]
-        })
-        .collect();
+    let trend: Vec<Vec<String>> = super::trend::rows(r).iter().map(|t| t.cells()).collect();
+    let header = super::trend::COLUMNS.map(str::to_uppercase);
     table(
         &mut o,
-        &[
-            "MONTH",
-            "COMPLAINTS",
-            "COMPLIMENTS",
-            "COMMENTS",
-            "RESPONSES",
-            "ON TIME %",
-        ],
+        &header.iter().map(String::as_str).collect::<Vec<_>>(),
         &trend,
     );
     let _ = writeln!(o, "\nLearning from complaints");
@@ -336,12 +317,10 @@ pub fn to_csv(r: &Report) -> String {
         "count",
         r.open_at_end.to_string(),
     );
-    for t in &r.trend {
-        row("trend", &t.month, "complaints", t.complaints.to_string());
-        row("trend", &t.month, "compliments", t.compliments.to_string());
-        row("trend", &t.month, "comments", t.comments.to_string());
-        row("trend", &t.month, "responses", t.responses.to_string());
-        row("trend", &t.month, "on_time_share", f(t.on_time_share));
+    for t in super::trend::rows(r) {
+        for (measure, value) in t.figures() {
+            row("trend", &t.month, measure, value);
+        }
     }
     for l in &r.learning {
         let item = format!("{}: {}", l.service, l.date);

@@ -43,8 +43,16 @@ pub struct CaseFilter {
     pub officer: Option<String>,
     pub stage: Option<String>,
     pub customer: Option<String>,
-    /// Only cases with an open deadline before this date.
+    /// Only open cases overdue on this date (an officer's deadline lapsed, or open and
+    /// due before it: as the dashboard and the digest count them).
     pub overdue_on: Option<NaiveDate>,
+    /// Only open cases due soon: not overdue on the first date, with an officer's
+    /// deadline due from the first date to the second (the dashboard's "due soon").
+    pub due_soon: Option<(NaiveDate, NaiveDate)>,
+    /// Only cases with no officer.
+    pub unassigned: bool,
+    /// Only cases waiting to triage.
+    pub to_triage: bool,
     pub open_only: bool,
     /// Only cases flagged for an officer (never acknowledged, third-party mail, bounces...).
     pub flagged: bool,
@@ -138,6 +146,72 @@ fn case_from_row(r: &rusqlite::Row) -> rusqlite::Result<Case> {
     })
 }
 
+/// The filter's conditions as `SELECT c.id FROM cases c ... WHERE ...` and its
+/// arguments (no search, order or page).
+fn filter_sql(f: &CaseFilter) -> (String, Vec<String>) {
+    let mut sql = String::from(
+        "SELECT c.id FROM cases c LEFT JOIN customers cu ON cu.id = c.customer_id WHERE 1=1",
+    );
+    let mut args: Vec<String> = Vec::new();
+    let mut arg = |sql: &mut String, cond: &str, v: String| {
+        args.push(v);
+        sql.push_str(&format!(" AND {cond} ?{}", args.len()));
+    };
+    if let Some(s) = f.state {
+        arg(&mut sql, "c.state =", s.as_str().to_string());
+    }
+    if let Some(k) = f.kind {
+        arg(&mut sql, "c.kind =", k.as_str().to_string());
+    }
+    if let Some(o) = &f.officer {
+        arg(&mut sql, "c.officer =", o.clone());
+    }
+    if let Some(s) = &f.stage {
+        arg(&mut sql, "c.stage =", s.clone());
+    }
+    if let Some(e) = &f.customer {
+        arg(&mut sql, "cu.email = ", e.clone());
+    }
+    if f.open_only {
+        sql.push_str(" AND c.state != 'closed'");
+    }
+    if f.flagged {
+        sql.push_str(" AND c.flagged IS NOT NULL AND c.flagged != ''");
+    }
+    if let Some(d) = f.received_from {
+        arg(&mut sql, "c.received_on >=", iso(d));
+    }
+    if let Some(d) = f.received_to {
+        arg(&mut sql, "c.received_on <=", iso(d));
+    }
+    if f.unassigned {
+        sql.push_str(" AND (c.officer IS NULL OR c.officer = '')");
+    }
+    if f.to_triage {
+        sql.push_str(&format!(" AND {}", super::dashboard::TO_TRIAGE));
+    }
+    if let Some(d) = f.overdue_on {
+        // From the officers' open deadlines' index alone (it holds the case), not a
+        // look at every case's deadlines.
+        args.push(iso(d));
+        sql.push_str(&format!(
+            " AND c.state != 'closed' AND c.id IN ({})",
+            super::dashboard::overdue_ids(args.len())
+        ));
+    }
+    if let Some((from, to)) = f.due_soon {
+        args.push(iso(from));
+        args.push(iso(to));
+        let (a, b) = (args.len() - 1, args.len());
+        sql.push_str(&format!(
+            " AND c.state != 'closed' AND c.id NOT IN ({}) AND c.id IN ({})",
+            super::dashboard::overdue_ids(a),
+            super::dashboard::due_between_ids(a, b)
+        ));
+    }
+    (sql, args)
+}
+
 /// How many of the newest matches a page of search results is looked for in, before
 /// every match is gathered (see [`Store::list_cases`]).
 const SEARCH_HITS_TRIED: [usize; 2] = [1_000, 50_000];
@@ -184,55 +258,22 @@ impl Store {
         listed
     }
 
+    /// How many cases match a filter's conditions (its search, order and page aside):
+    /// the desk's "N cases" above a list.
+    pub fn count_cases(&self, f: &CaseFilter) -> Result<i64> {
+        let (sql, args) = filter_sql(f);
+        let sql = sql.replacen("SELECT c.id FROM", "SELECT count(*) FROM", 1);
+        Ok(self
+            .conn
+            .prepare_cached(&sql)?
+            .query_row(rusqlite::params_from_iter(args.iter()), |r| r.get(0))?)
+    }
+
     fn list_cases_in_snapshot(&self, f: &CaseFilter) -> Result<Vec<Case>> {
         // Which cases (ids, filtered, ordered and paged), then their columns: the next
         // deadline of every case matching a filter is not worked out before the page is
         // taken (the overdue filter on 1M cases: 122 ms, then 94 ms with the index).
-        let mut sql = String::from(
-            "SELECT c.id FROM cases c LEFT JOIN customers cu ON cu.id = c.customer_id WHERE 1=1",
-        );
-        let mut args: Vec<String> = Vec::new();
-        let mut arg = |sql: &mut String, cond: &str, v: String| {
-            args.push(v);
-            sql.push_str(&format!(" AND {cond} ?{}", args.len()));
-        };
-        if let Some(s) = f.state {
-            arg(&mut sql, "c.state =", s.as_str().to_string());
-        }
-        if let Some(k) = f.kind {
-            arg(&mut sql, "c.kind =", k.as_str().to_string());
-        }
-        if let Some(o) = &f.officer {
-            arg(&mut sql, "c.officer =", o.clone());
-        }
-        if let Some(s) = &f.stage {
-            arg(&mut sql, "c.stage =", s.clone());
-        }
-        if let Some(e) = &f.customer {
-            arg(&mut sql, "cu.email = ", e.clone());
-        }
-        if f.open_only {
-            sql.push_str(" AND c.state != 'closed'");
-        }
-        if f.flagged {
-            sql.push_str(" AND c.flagged IS NOT NULL AND c.flagged != ''");
-        }
-        if let Some(d) = f.overdue_on {
-            // From the open deadlines' index alone (it holds the case), not a look at
-            // every case's deadlines.
-            arg(
-                &mut sql,
-                "c.id IN (SELECT d.case_id FROM deadlines d WHERE d.status = 'open' AND d.due <",
-                iso(d),
-            );
-            sql.push(')');
-        }
-        if let Some(d) = f.received_from {
-            arg(&mut sql, "c.received_on >=", iso(d));
-        }
-        if let Some(d) = f.received_to {
-            arg(&mut sql, "c.received_on <=", iso(d));
-        }
+        let (sql, mut args) = filter_sql(f);
         let order = if f.newest_first {
             " ORDER BY c.id DESC"
         } else {

@@ -1,8 +1,11 @@
-//! What a manager's digest lists: the open deadlines of open cases due by a date, and
-//! the lapsed ones. The text is made in [`crate::scheduler`].
+//! What a manager's digest lists: the open deadlines an officer must meet on open
+//! cases due by a date, and the lapsed ones (the conditions of
+//! [`super::dashboard`], so the digest's overdue cases are the dashboard's). The
+//! text is made in [`crate::scheduler`].
 
 use chrono::NaiveDate;
 
+use super::dashboard::OFFICER_KINDS;
 use super::{Result, Store};
 use crate::time::{iso, parse_iso};
 
@@ -18,19 +21,21 @@ pub struct DigestLine {
     pub what: String,
     /// None when the stored date does not parse.
     pub due: Option<NaiveDate>,
+    /// Lapsed (overdue whatever its date says).
+    pub lapsed: bool,
 }
 
 impl Store {
-    /// Deadlines of open cases that are open and due by `horizon`, or lapsed; by
-    /// service, officer, due date and reference.
+    /// The deadlines an officer must meet on open cases that are open and due by
+    /// `horizon`, or lapsed; by service, officer, due date and reference.
     pub fn digest_lines(&self, horizon: NaiveDate) -> Result<Vec<DigestLine>> {
-        let mut st = self.conn.prepare(
-            "SELECT COALESCE(c.service, '(no service)'), COALESCE(c.officer, '(unassigned)'), c.reference, d.stage, d.kind, d.due
-             FROM deadlines d JOIN cases c ON c.id = d.case_id
-             WHERE c.state != 'closed' AND d.kind IN ('acknowledge', 'decide', 'respond', 'extension', 'overall-limit')
-               AND ((d.status = 'open' AND d.due <= ?1) OR d.status = 'lapsed')
-             ORDER BY 1, 2, d.due, c.reference",
-        )?;
+        let mut st = self.conn.prepare(&format!(
+            "SELECT COALESCE(c.service, '(no service)'), COALESCE(NULLIF(c.officer, ''), '(unassigned)'), c.reference, d.stage, d.kind, d.due, d.status = 'lapsed'
+             FROM deadlines d INDEXED BY deadlines_officer_open JOIN cases c ON c.id = d.case_id
+             WHERE c.state != 'closed' AND d.kind IN {OFFICER_KINDS} AND d.status IN ('open', 'lapsed')
+               AND (d.status = 'lapsed' OR d.due <= ?1)
+             ORDER BY 1, 2, d.due, c.reference"
+        ))?;
         let rows = st
             .query_map([iso(horizon)], |r| {
                 let due: String = r.get(5)?;
@@ -40,6 +45,7 @@ impl Store {
                     reference: r.get(2)?,
                     what: format!("{} {}", r.get::<_, String>(3)?, r.get::<_, String>(4)?),
                     due: parse_iso(&due),
+                    lapsed: r.get(6)?,
                 })
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;

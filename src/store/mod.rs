@@ -46,6 +46,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/31_behaviour_and_directors.sql"),
     include_str!("migrations/32_approval_and_learning.sql"),
     include_str!("migrations/33_staff_directory.sql"),
+    include_str!("migrations/34_dashboard.sql"),
 ];
 
 /// How long a statement waits for another connection's write lock before it fails.
@@ -560,6 +561,7 @@ pub use search::BUSY as SEARCH_BUSY;
 
 pub mod auto_letters;
 pub mod backup;
+pub mod dashboard;
 pub mod digest;
 #[cfg(feature = "bench")]
 pub mod fixtures;

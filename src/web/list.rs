@@ -10,6 +10,7 @@ use axum::Router;
 use serde::{Deserialize, Serialize};
 
 use super::{Shared, User};
+use crate::accounts::Role;
 use crate::case::{Kind, State as CaseState};
 use crate::store::CaseFilter;
 
@@ -34,6 +35,18 @@ pub(crate) struct ListQuery {
     officer: String,
     #[serde(default)]
     overdue: String,
+    /// Due soon: within this many working days (the dashboard's 3, a digest's own).
+    #[serde(default)]
+    soon: String,
+    /// Open cases only.
+    #[serde(default)]
+    open: String,
+    /// Cases with no officer.
+    #[serde(default)]
+    unassigned: String,
+    /// Cases waiting to triage.
+    #[serde(default)]
+    triage: String,
     #[serde(default)]
     from: String,
     #[serde(default)]
@@ -50,7 +63,11 @@ fn page_of(q: &ListQuery) -> usize {
 }
 
 /// The store's filter for a query, or what is wrong with it (shown on the page).
-pub(crate) fn filter(q: &ListQuery, today: chrono::NaiveDate) -> Result<CaseFilter, String> {
+pub(crate) fn filter(
+    q: &ListQuery,
+    today: chrono::NaiveDate,
+    calendar: &crate::calendar::Calendar,
+) -> Result<CaseFilter, String> {
     let some = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
     let date = |s: &str, what: &str| -> Result<Option<chrono::NaiveDate>, String> {
         match some(s) {
@@ -72,8 +89,19 @@ pub(crate) fn filter(q: &ListQuery, today: chrono::NaiveDate) -> Result<CaseFilt
         None => None,
         Some(words) => Some(crate::text::Search::parse(&words).map_err(|e| e.to_string())?),
     };
+    let due_soon = match some(&q.soon) {
+        None => None,
+        Some(n) => match n.parse::<u32>() {
+            Ok(n) if (1..=60).contains(&n) => Some((today, calendar.add_working_days(today, n))),
+            _ => return Err("Due within must be a number of working days from 1 to 60".into()),
+        },
+    };
     let page = page_of(q);
     Ok(CaseFilter {
+        due_soon,
+        open_only: !q.open.is_empty(),
+        unassigned: !q.unassigned.is_empty(),
+        to_triage: !q.triage.is_empty(),
         state,
         kind,
         officer: some(&q.officer),
@@ -109,10 +137,165 @@ pub(crate) async fn cases(
     who: User,
     Query(q): Query<ListQuery>,
 ) -> Response {
+    list_page(app, who, q, None).await
+}
+
+/// One case a bulk reassignment left alone, and why.
+#[derive(Debug, Serialize)]
+struct Refusal {
+    reference: String,
+    why: String,
+}
+
+/// What a bulk reassignment did: the banner, and the cases refused.
+struct Reassigned {
+    done: Option<String>,
+    /// Nothing was done: what was missing.
+    problem: Option<String>,
+    refusals: Vec<Refusal>,
+}
+
+/// Who cases may be given to: the staff list, or the desk's accounts when the config
+/// lists no staff. (login, as people know them)
+fn officers(cfg: &crate::config::Config, accounts: Vec<String>) -> Vec<serde_json::Value> {
+    let named: Vec<(String, String)> = if cfg.staff.is_empty() {
+        accounts.into_iter().map(|a| (a.clone(), a)).collect()
+    } else {
+        cfg.staff
+            .iter()
+            .map(|s| {
+                let shown = s
+                    .display_name
+                    .clone()
+                    .filter(|n| !n.trim().is_empty())
+                    .unwrap_or_else(|| s.name.clone());
+                (s.name.clone(), shown)
+            })
+            .collect()
+    };
+    named
+        .into_iter()
+        .map(|(name, label)| serde_json::json!({ "name": name, "label": label }))
+        .collect()
+}
+
+/// POST /cases/reassign (managers): each case ticked given to the officer chosen, one
+/// assignment (and its event) per case; the ones a rule refuses are listed with why,
+/// the rest done. Then the list the manager was on, again.
+pub(crate) async fn reassign(
+    State(app): State<Shared>,
+    who: User,
+    body: axum::body::Bytes,
+) -> Response {
+    if let Err(r) = who.require(&app, Role::Manager) {
+        return r;
+    }
+    let mut picked: Vec<String> = Vec::new();
+    let (mut to, mut back) = (String::new(), String::new());
+    for (k, v) in form_urlencoded::parse(&body) {
+        match k.as_ref() {
+            "case" if !v.trim().is_empty() && !picked.contains(&v.to_string()) => {
+                picked.push(v.trim().to_string())
+            }
+            "to" => to = v.trim().to_string(),
+            "back" => back = v.to_string(),
+            _ => {}
+        }
+    }
+    let q: ListQuery = serde_urlencoded_from(&back);
+    if picked.is_empty() || to.is_empty() {
+        let why = if picked.is_empty() {
+            "Tick the cases to reassign"
+        } else {
+            "Choose who to give the cases to"
+        };
+        let outcome = Reassigned {
+            done: None,
+            problem: Some(why.to_string()),
+            refusals: Vec::new(),
+        };
+        return list_page(app, who, q, Some(outcome)).await;
+    }
+    const MOST: usize = 500;
+    if picked.len() > MOST {
+        let outcome = Reassigned {
+            done: None,
+            problem: Some(format!("Reassign at most {MOST} cases at once")),
+            refusals: Vec::new(),
+        };
+        return list_page(app, who, q, Some(outcome)).await;
+    }
+    let actor = who.0.name.clone();
+    let now = app.now();
+    let officer = to.clone();
+    let results = app
+        .db(move |store, cfg| {
+            let mut done = 0usize;
+            let mut refused = Vec::new();
+            for r in &picked {
+                match crate::actions::assign(store, cfg, now, &actor, r, &officer) {
+                    Ok(_) => done += 1,
+                    Err(e) => refused.push(Refusal {
+                        reference: r.clone(),
+                        why: super::Fail::from(e).refusal()?,
+                    }),
+                }
+            }
+            Ok((done, refused))
+        })
+        .await;
+    let (done, refusals) = match results {
+        Ok(r) => r,
+        Err(resp) => return resp,
+    };
+    let shown = officers(&app.cfg, Vec::new())
+        .into_iter()
+        .find(|o| o["name"] == to.as_str())
+        .and_then(|o| o["label"].as_str().map(String::from))
+        .unwrap_or(to);
+    let outcome = Reassigned {
+        done: (done > 0).then(|| {
+            format!(
+                "{done} {} reassigned to {shown}",
+                if done == 1 { "case" } else { "cases" }
+            )
+        }),
+        problem: None,
+        refusals,
+    };
+    list_page(app, who, q, Some(outcome)).await
+}
+
+/// The list's query from the URL parameters it was drawn with.
+fn serde_urlencoded_from(s: &str) -> ListQuery {
+    let mut q = ListQuery::default();
+    for (k, v) in form_urlencoded::parse(s.trim_start_matches('?').as_bytes()) {
+        let v = v.to_string();
+        match k.as_ref() {
+            "q" => q.q = v,
+            "state" => q.state = v,
+            "stage" => q.stage = v,
+            "kind" => q.kind = v,
+            "officer" => q.officer = v,
+            "overdue" => q.overdue = v,
+            "soon" => q.soon = v,
+            "open" => q.open = v,
+            "unassigned" => q.unassigned = v,
+            "triage" => q.triage = v,
+            "from" => q.from = v,
+            "to" => q.to = v,
+            "page" => q.page = v.parse().ok(),
+            _ => {}
+        }
+    }
+    q
+}
+
+async fn list_page(app: Shared, who: User, q: ListQuery, outcome: Option<Reassigned>) -> Response {
     let today = crate::calendar::london_date(app.now());
-    let mut f = filter(&q, today);
+    let mut f = filter(&q, today, &app.cfg.calendar);
     let rows = match &mut f {
-        Err(_) => Ok(Ok(Vec::new())),
+        Err(_) => Ok(Ok((Vec::new(), None))),
         Ok(f) if f.search.is_some() => {
             // At most a few searches at once; one waits briefly for another to end.
             match app.searching().await {
@@ -122,7 +305,7 @@ pub(crate) async fn cases(
                     let f = f.clone();
                     app.db(move |store, _| match store.list_cases(&f) {
                         Err(crate::store::StoreError::Search(why)) => Ok(Err(why)),
-                        other => Ok(Ok(other?)),
+                        other => Ok(Ok((other?, None))),
                     })
                     .await
                 }
@@ -130,12 +313,27 @@ pub(crate) async fn cases(
         }
         Ok(f) => {
             let f = f.clone();
-            app.db(move |store, _| Ok(Ok(store.list_cases(&f)?))).await
+            app.db(move |store, _| {
+                // How many in all, where the list is one of the dashboard's (a filter
+                // it links to, read from an index): not for every list.
+                let total = if f.open_only
+                    || f.unassigned
+                    || f.to_triage
+                    || f.overdue_on.is_some()
+                    || f.due_soon.is_some()
+                {
+                    Some(store.count_cases(&f)?)
+                } else {
+                    None
+                };
+                Ok(Ok((store.list_cases(&f)?, total)))
+            })
+            .await
         }
     };
-    let (mut cases, refused) = match rows {
-        Ok(Ok(r)) => (r, None),
-        Ok(Err(why)) => (Vec::new(), Some(why)),
+    let (mut cases, total, refused) = match rows {
+        Ok(Ok((r, total))) => (r, total, None),
+        Ok(Err(why)) => (Vec::new(), None, Some(why)),
         Err(r) => return r,
     };
     let status = match &refused {
@@ -178,12 +376,44 @@ pub(crate) async fn cases(
         l.kind.clone_from(&q.kind);
         l.officer.clone_from(&q.officer);
         l.overdue.clone_from(&q.overdue);
+        l.soon.clone_from(&q.soon);
+        l.open.clone_from(&q.open);
+        l.unassigned.clone_from(&q.unassigned);
+        l.triage.clone_from(&q.triage);
         l.from.clone_from(&q.from);
         l.to.clone_from(&q.to);
         format!("/cases?{}", serde_urlencoded(&l))
     };
+    let manager = who.0.role.allows(Role::Manager);
+    let accounts = if manager && app.cfg.staff.is_empty() {
+        match app
+            .db(|store, _| {
+                Ok(store
+                    .users()?
+                    .into_iter()
+                    .map(|u| u.name)
+                    .collect::<Vec<_>>())
+            })
+            .await
+        {
+            Ok(a) => a,
+            Err(r) => return r,
+        }
+    } else {
+        Vec::new()
+    };
     let mut c = app.context(Some(&who.0));
+    if manager {
+        c.insert("officers", &officers(&app.cfg, accounts));
+        c.insert("back", &serde_urlencoded(&q));
+    }
+    if let Some(o) = &outcome {
+        c.insert("done", &o.done);
+        c.insert("problem", &o.problem);
+        c.insert("refusals", &o.refusals);
+    }
     c.insert("rows", &rows);
+    c.insert("total", &total);
     c.insert("query", &q);
     c.insert("error", &f.err().or(refused));
     c.insert("states", &CaseState::ALL.map(|s| s.as_str()));
@@ -204,6 +434,10 @@ fn serde_urlencoded(q: &ListQuery) -> String {
         ("kind", &q.kind),
         ("officer", &q.officer),
         ("overdue", &q.overdue),
+        ("soon", &q.soon),
+        ("open", &q.open),
+        ("unassigned", &q.unassigned),
+        ("triage", &q.triage),
         ("from", &q.from),
         ("to", &q.to),
     ] {
@@ -218,7 +452,9 @@ fn serde_urlencoded(q: &ListQuery) -> String {
 }
 
 pub(super) fn routes() -> Router<Shared> {
-    Router::new().route("/cases", get(cases))
+    Router::new()
+        .route("/cases", get(cases))
+        .route("/cases/reassign", axum::routing::post(reassign))
 }
 
 #[cfg(test)]
@@ -236,7 +472,7 @@ mod tests {
             page: Some(3),
             ..ListQuery::default()
         };
-        let f = filter(&q, today).unwrap();
+        let f = filter(&q, today, &crate::calendar::Calendar::default()).unwrap();
         assert_eq!(
             f.search.map(|s| s.fts()).as_deref(),
             Some("\"acacia\"* AND \"ave\"*")
@@ -254,21 +490,24 @@ mod tests {
             page: Some(usize::MAX),
             ..ListQuery::default()
         };
-        let f = filter(&far, today).unwrap();
+        let f = filter(&far, today, &crate::calendar::Calendar::default()).unwrap();
         assert_eq!(f.offset, Some((1_000_000 - 1) * PAGE));
         let bad = ListQuery {
             from: "1 Nov".into(),
             ..ListQuery::default()
         };
         assert_eq!(
-            filter(&bad, today).unwrap_err(),
+            filter(&bad, today, &crate::calendar::Calendar::default()).unwrap_err(),
             "Received from must be a date like 2026-11-02"
         );
         let bad = ListQuery {
             state: "lost".into(),
             ..ListQuery::default()
         };
-        assert_eq!(filter(&bad, today).unwrap_err(), "Unknown state lost");
+        assert_eq!(
+            filter(&bad, today, &crate::calendar::Calendar::default()).unwrap_err(),
+            "Unknown state lost"
+        );
         assert_eq!(
             serde_urlencoded(&ListQuery {
                 q: "a&b".into(),

@@ -31,6 +31,7 @@ use crate::store::Store;
 mod assets;
 mod auth;
 mod case;
+mod dashboard;
 mod fail;
 mod form;
 mod guard;
@@ -39,6 +40,7 @@ mod letters;
 mod list;
 mod quarantine;
 mod queue;
+mod reports;
 mod serve;
 mod state;
 mod users;
@@ -64,6 +66,8 @@ pub(crate) fn router(app: Shared) -> Router {
         .merge(list::routes())
         .merge(case::routes())
         .merge(letters::routes())
+        .merge(dashboard::routes())
+        .merge(reports::routes())
         .merge(quarantine::routes())
         .merge(users::routes())
         .merge(auth::routes())

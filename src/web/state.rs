@@ -73,6 +73,14 @@ pub(super) const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("cases.html", include_str!("../../templates/web/cases.html")),
     (
+        "dashboard.html",
+        include_str!("../../templates/web/dashboard.html"),
+    ),
+    (
+        "reports.html",
+        include_str!("../../templates/web/reports.html"),
+    ),
+    (
         "outbox.html",
         include_str!("../../templates/web/outbox.html"),
     ),

@@ -16,6 +16,7 @@ mod webkit;
 
 mod browser;
 mod browser_directory;
+mod browser_managers;
 mod calendar;
 mod cli;
 mod daemon;
@@ -32,6 +33,7 @@ mod letters;
 mod logging;
 mod logo;
 mod maildir;
+mod managers;
 mod messages;
 mod oauth2;
 mod operations;
