@@ -528,6 +528,9 @@ pub fn decide_learnt(
     learnt: Option<&plan::Learnt>,
 ) -> Result<Case> {
     let (case, policy) = load(store, cfg, reference)?;
+    if let Some(why) = crate::allowed::policy_refusal(policy, crate::allowed::Act::Decide) {
+        return Err(refused(format!("{}: {why}", case.reference)));
+    }
     independent(store, &case, policy, actor, "decide")?;
     let mut p = plan::decide(&case, d, reasons, policy, &cfg.calendar, london_date(now))?;
     if let Some(l) = learnt {
@@ -1216,11 +1219,8 @@ pub fn pause(
     reason: &str,
 ) -> Result<Case> {
     let (case, policy) = load(store, cfg, reference)?;
-    if !policy.preset.pause_allowed {
-        return Err(refused(format!(
-            "{}: the {} policy does not allow pausing a deadline",
-            case.reference, policy.name
-        )));
+    if let Some(why) = crate::allowed::policy_refusal(policy, crate::allowed::Act::Pause) {
+        return Err(refused(format!("{}: {why}", case.reference)));
     }
     if reason.trim().is_empty() {
         return Err(refused("--reason is required"));

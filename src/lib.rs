@@ -51,6 +51,7 @@
 pub mod accounts;
 pub mod actions;
 pub mod admission;
+pub mod allowed;
 pub mod backup;
 pub mod calendar;
 pub mod case;

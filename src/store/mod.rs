@@ -542,6 +542,7 @@ mod events;
 pub mod intake;
 mod pauses;
 mod replies;
+mod said;
 mod search;
 mod steps;
 pub use approvals::{LearningRow, WaitingRow};
@@ -553,6 +554,7 @@ use events::insert_event;
 pub use events::{Author, EventRow, NewEvent};
 pub use pauses::PauseRow;
 pub use replies::CustomerReply;
+pub use said::RECORDED;
 pub use search::BUSY as SEARCH_BUSY;
 
 pub mod auto_letters;
