@@ -793,7 +793,9 @@ fn an_officer_writes_a_reply_previews_the_pdf_and_sends_it_to_the_smtp_server() 
     // Send: the case page says so, and the letter reaches the SMTP server with the PDF.
     b.click_button("Send");
     assert!(b.current_url().contains(&reference), "{}", b.current_url());
-    assert!(b.text().contains("officer:admin"), "{}", b.text());
+    // The timeline in sentences, the officer by name (issue 26: never "officer:admin").
+    assert!(b.text().contains("admin sent the response"), "{}", b.text());
+    assert!(!b.text().contains("officer:admin"), "{}", b.text());
     b.assert_accessible("case page after a reply");
     desk.redress(&["send"], "");
     let sent = sink.messages();

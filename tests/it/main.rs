@@ -15,6 +15,7 @@ mod support;
 mod webkit;
 
 mod browser;
+mod browser_case;
 mod calendar;
 mod cli;
 mod daemon;

@@ -341,7 +341,7 @@ struct Shown {
     /// Each action's word: offered here.
     may: std::collections::HashMap<&'static str, bool>,
     /// What is not offered, and why (manager-only actions hidden from officers).
-    not_here: Vec<(String, String)>,
+    not_here: Vec<Pair>,
     urgent: bool,
     flags: Vec<String>,
     third_party: bool,
@@ -354,9 +354,23 @@ struct Shown {
     address: Vec<String>,
     paused: bool,
     deadlines: Vec<DeadlineShown>,
-    timeline: Vec<(String, String)>,
-    exclusions: Vec<(String, String)>,
-    stages: Vec<(String, String)>,
+    timeline: Vec<Pair>,
+    exclusions: Vec<Pair>,
+    roles: Vec<Pair>,
+}
+
+/// Two words shown together: an id and its words, a time and a sentence.
+#[derive(serde::Serialize)]
+struct Pair {
+    a: String,
+    b: String,
+}
+
+fn pair(a: impl Into<String>, b: impl Into<String>) -> Pair {
+    Pair {
+        a: a.into(),
+        b: b.into(),
+    }
 }
 
 #[derive(serde::Serialize)]
@@ -484,7 +498,7 @@ fn shown(
                 Act::Triage | Act::Approve | Act::Return | Act::Resume | Act::Unflag | Act::Acknowledge
             )
         })
-        .map(|(a, w)| (a.title().to_string(), w.clone().unwrap_or_default()))
+        .map(|(a, w)| pair(a.title(), w.clone().unwrap_or_default()))
         .collect();
     let customer = store.customer_of_case(case.id)?;
     Ok(Shown {
@@ -516,20 +530,24 @@ fn shown(
             .collect(),
         timeline: events
             .iter()
-            .map(|e| (words::when(&e.at), words::sentence(e, &people, policy)))
+            .map(|e| pair(words::when(&e.at), words::sentence(e, &people, policy)))
             .collect(),
         exclusions: policy
             .preset
             .exclusions
             .iter()
-            .map(|x| (x.id.clone(), x.covers.clone()))
+            .map(|x| pair(&x.id, &x.covers))
             .collect(),
-        stages: policy
-            .preset
-            .stages
-            .iter()
-            .map(|s| (s.id.clone(), s.name.clone()))
-            .collect(),
+        roles: [
+            ("councillor", "A councillor"),
+            ("mp", "A Member of Parliament"),
+            ("advocate", "An advocate"),
+            ("relative", "A relative"),
+            ("other", "Someone else"),
+        ]
+        .into_iter()
+        .map(|(a, b)| pair(a, b))
+        .collect(),
     })
 }
 

@@ -98,8 +98,6 @@ impl<'a> People<'a> {
         match actor.strip_prefix("officer:") {
             Some(login) => self.name(login),
             None => match actor {
-                "mail" => "The customer's mail".into(),
-                "outbox" => "The outbox".into(),
                 _ => "Redress".into(),
             },
         }
@@ -245,8 +243,37 @@ pub(crate) fn sentence(e: &EventRow, people: &People, policy: &Policy) -> String
         "extended" => with(format!("{who} extended the deadline")),
         "deadlines paused" => with(format!("{who} paused the deadlines")),
         "deadlines resumed" => with(format!("{who} resumed the deadlines")),
-        "message recorded" => with(format!("{who} wrote down what the resident said")),
-        "message received" => with("A message came in".to_string()),
+        "message recorded" => format!("{who} wrote down what the resident said."),
+        "message received" => match e.detail.as_deref() {
+            Some(d) if d.contains("third party") => {
+                "A message came in from someone other than the customer.".to_string()
+            }
+            _ => "A message came in from the customer.".to_string(),
+        },
+        "classified" => with(format!("{who} read the mail as")),
+        "customer details corrected" => with(format!("{who} corrected the customer's details")),
+        k if k.starts_with("letter ") => {
+            // "acknowledgement letter <ex-2026-00001.acknowledgement.1@council.example>":
+            // the letter, without its message id.
+            let what = e
+                .detail
+                .as_deref()
+                .unwrap_or("")
+                .split(" <")
+                .next()
+                .unwrap_or("")
+                .trim()
+                .replace('-', " ");
+            let what = if what.is_empty() { "a letter".to_string() } else { format!("the {what}") };
+            match k {
+                "letter requested" | "letter queued" => format!("{who} asked for {what}."),
+                "letter sent" => format!("Redress sent {what}."),
+                "letter held" => format!("{} is held to print and post.", upper_first(&what)),
+                "letter bounced" => format!("{} bounced.", upper_first(&what)),
+                "letter failed" => format!("{} could not be sent.", upper_first(&what)),
+                _ => with(format!("{who}: {}", k)),
+            }
+        }
         k if k.starts_with("close (") => {
             let why = k
                 .trim_start_matches("close (")
@@ -256,7 +283,8 @@ pub(crate) fn sentence(e: &EventRow, people: &People, policy: &Policy) -> String
         }
         k => with(format!("{who}: {}", k.replace('-', " "))),
     };
-    upper_first(&s)
+    // A login name stays as it is written ("admin"); the desk's own words start upper.
+    s
 }
 
 /// A refusal or a flag as an officer reads it: the case reference it starts with
@@ -267,6 +295,10 @@ pub(crate) fn officer_words(text: &str) -> String {
         (
             "is not listed under [[staff]] in the config",
             "is not one of the council's staff known to Redress: check the name",
+        ),
+        (
+            "--reason goes with --council (the customer's own request needs none)",
+            "a reason is given only when the council moves the case itself: the customer's own request needs none",
         ),
         (
             "--reason goes with --council",
@@ -324,8 +356,7 @@ pub(crate) fn officer_words(text: &str) -> String {
             _ => w.to_string(),
         })
         .collect();
-    let out = words.join(" ").replace("[[staff]]", "the staff list");
-    upper_first(&out)
+    words.join(" ").replace("[[staff]]", "the staff list")
 }
 
 /// The parts of a case's flag (joined with "; " as stored), each in words.
@@ -378,11 +409,11 @@ mod tests {
     fn refusals_lose_the_command_line() {
         assert_eq!(
             officer_words("samm is not listed under [[staff]] in the config"),
-            "Samm is not one of the council's staff known to Redress: check the name"
+            "samm is not one of the council's staff known to Redress: check the name"
         );
         assert_eq!(
             officer_words("--reason goes with --council"),
-            "A reason is given only when the council moves the case itself (Who asked: The council)"
+            "a reason is given only when the council moves the case itself (Who asked: The council)"
         );
         let w = officer_words("--address is empty: a customer with no email needs a postal address for their letters");
         assert!(w.starts_with("No postal address was given: "), "{w}");
@@ -403,5 +434,15 @@ mod tests {
             stages_in(&p, "moved to stage2 from stage1"),
             "moved to Stage 2 review from Stage 1"
         );
+    }
+}
+
+#[cfg(test)]
+mod template_tests {
+    #[test]
+    fn the_desk_templates_parse() {
+        if let Err(e) = crate::web::templates() {
+            panic!("{e:#}");
+        }
     }
 }
