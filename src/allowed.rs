@@ -246,7 +246,10 @@ pub fn may(s: &Situation, act: Act) -> Result<(), String> {
             } else if s.to_triage || case.state == State::Received {
                 why("The case is not acknowledged yet: acknowledge it first.".into())
             } else if matches!(case.state, State::Responded | State::AwaitingCustomer) {
-                why("The response at this stage has gone: the customer may ask for the next stage.".into())
+                why(
+                    "The response at this stage has gone: the customer may ask for the next stage."
+                        .into(),
+                )
             } else if case.state == State::EscalationRequested {
                 why("The customer's request for the next stage waits for a decision.".into())
             } else {
@@ -305,7 +308,10 @@ pub fn may(s: &Situation, act: Act) -> Result<(), String> {
                 .stage(&case.stage)
                 .is_none_or(|st| st.decide.is_none())
             {
-                why("This stage takes no review decision: the request is accepted as it comes.".into())
+                why(
+                    "This stage takes no review decision: the request is accepted as it comes."
+                        .into(),
+                )
             } else {
                 Ok(())
             }
@@ -390,10 +396,7 @@ pub fn may(s: &Situation, act: Act) -> Result<(), String> {
 
 /// Every action with its answer: `None` allowed, `Some(why)` not.
 pub fn all(s: &Situation) -> Vec<(Act, Option<String>)> {
-    Act::ALL
-        .into_iter()
-        .map(|a| (a, may(s, a).err()))
-        .collect()
+    Act::ALL.into_iter().map(|a| (a, may(s, a).err())).collect()
 }
 
 #[cfg(test)]
@@ -470,10 +473,22 @@ mod tests {
         let c = case(Kind::Complaint, State::Acknowledged, "stage1");
         let s = sit(&c, &p, false);
         let a = allowed(&s);
-        for x in [Act::Reply, Act::Extend, Act::Escalate, Act::Note, Act::Close] {
+        for x in [
+            Act::Reply,
+            Act::Extend,
+            Act::Escalate,
+            Act::Note,
+            Act::Close,
+        ] {
             assert!(a.contains(&x), "{x:?} in {a:?}");
         }
-        for x in [Act::Reopen, Act::Resume, Act::Triage, Act::Approve, Act::Unflag] {
+        for x in [
+            Act::Reopen,
+            Act::Resume,
+            Act::Triage,
+            Act::Approve,
+            Act::Unflag,
+        ] {
             assert!(!a.contains(&x), "{x:?} in {a:?}");
         }
     }
@@ -515,7 +530,10 @@ mod tests {
         assert!(may(&officer, Act::Behaviour).is_err());
         let manager = sit(&c, &p, true);
         assert!(may(&manager, Act::Restrict).is_ok());
-        assert!(may(&manager, Act::Behaviour).is_ok(), "B&NES has the procedure");
+        assert!(
+            may(&manager, Act::Behaviour).is_ok(),
+            "B&NES has the procedure"
+        );
         // The Code has no behaviour procedure at all.
         let code = policy("lgsco-code");
         let s = sit(&c, &code, true);
@@ -554,7 +572,13 @@ mod tests {
         s.paused = true;
         s.to_triage = true;
         let a = allowed(&s);
-        for x in [Act::Resume, Act::Unflag, Act::Triage, Act::Approve, Act::Return] {
+        for x in [
+            Act::Resume,
+            Act::Unflag,
+            Act::Triage,
+            Act::Approve,
+            Act::Return,
+        ] {
             assert!(a.contains(&x), "{x:?} in {a:?}");
         }
         assert!(!a.contains(&Act::Acknowledge), "triage decides it");
@@ -563,7 +587,9 @@ mod tests {
         let c = case(Kind::Complaint, State::Received, "stage1");
         let s = sit(&c, &p, false);
         assert!(may(&s, Act::Acknowledge).is_ok());
-        assert!(may(&s, Act::Reply).unwrap_err().contains("acknowledge it first"));
+        assert!(may(&s, Act::Reply)
+            .unwrap_err()
+            .contains("acknowledge it first"));
         // A closed-as-responded complaint may still be taken to the next stage.
         let mut c = case(Kind::Complaint, State::Closed, "stage1");
         c.close_reason = Some(CloseReason::Responded);

@@ -29,13 +29,20 @@ fn reference_in(text: &str) -> String {
 
 /// Whether the element with id `id` is on the page.
 fn has(b: &Browser, id: &str) -> bool {
-    b.js("return document.getElementById(arguments[0]) !== null;", json!([id])) == json!(true)
+    b.js(
+        "return document.getElementById(arguments[0]) !== null;",
+        json!([id]),
+    ) == json!(true)
 }
 
 /// At 390 px the page is no wider than the window (no sideways scroll); the window is
 /// put back after.
 fn fits_a_phone(b: &Browser, what: &str) {
-    b.cmd("POST", "/window/rect", json!({ "width": 390, "height": 900 }));
+    b.cmd(
+        "POST",
+        "/window/rect",
+        json!({ "width": 390, "height": 900 }),
+    );
     let w = b.js(
         "return [document.documentElement.scrollWidth, window.innerWidth,
                  [...document.querySelectorAll('body *')]
@@ -47,7 +54,11 @@ fn fits_a_phone(b: &Browser, what: &str) {
                    return out.slice(0, 8); })()];",
         json!([]),
     );
-    b.cmd("POST", "/window/rect", json!({ "width": 1280, "height": 1024 }));
+    b.cmd(
+        "POST",
+        "/window/rect",
+        json!({ "width": 1280, "height": 1024 }),
+    );
     assert!(
         w[0].as_i64().unwrap() <= w[1].as_i64().unwrap(),
         "{what}: {w} (scrollWidth, innerWidth) at 390 px"
@@ -56,7 +67,15 @@ fn fits_a_phone(b: &Browser, what: &str) {
 
 /// No command-line flag, config section, internal actor or stage id on the page.
 fn in_officer_words(page: &str) {
-    for bad in [" --", "[[staff]]", "officer:", "stage1", "stage2", "T09:", "+00:00"] {
+    for bad in [
+        " --",
+        "[[staff]]",
+        "officer:",
+        "stage1",
+        "stage2",
+        "T09:",
+        "+00:00",
+    ] {
         assert!(!page.contains(bad), "'{bad}' on the page:\n{page}");
     }
 }
@@ -156,7 +175,7 @@ fn the_case_page_shows_the_resident_first_and_only_what_the_code_allows() {
 
     // On top: what needs attention, the stranger's mail among it.
     assert!(page.contains("Needs attention"), "{page}");
-    assert!(page.contains("third-party correspondence"), "{page}");
+    assert!(page.contains("Third-party correspondence"), "{page}");
     assert!(page.contains("Third party"), "{page}");
     assert!(page.contains("I agree with her"), "{page}");
     // The resident's messages, then the deadlines, then the actions, then the timeline.
@@ -175,10 +194,16 @@ fn the_case_page_shows_the_resident_first_and_only_what_the_code_allows() {
     );
     assert_eq!(marked, json!([[false, true], [true, false]]), "{page}");
     // London time, the stage by name, people by name, a timeline of sentences.
-    let received = regex::Regex::new(r"Received\s+(Mon|Tue|Wed|Thu|Fri|Sat|Sun) \d{1,2} [A-Z][a-z]{2} \d{4}, \d{2}:\d{2}").unwrap();
+    let received = regex::Regex::new(
+        r"Received\s+(Mon|Tue|Wed|Thu|Fri|Sat|Sun) \d{1,2} [A-Z][a-z]{2} \d{4}, \d{2}:\d{2}",
+    )
+    .unwrap();
     assert!(received.is_match(&page), "{page}");
     assert!(page.contains("Stage 1"), "{page}");
-    assert!(page.contains("came by email and the case was opened."), "{page}");
+    assert!(
+        page.contains("came by email and the case was opened."),
+        "{page}"
+    );
     in_officer_words(&page);
     // The Code allows no pause and has no review decision: neither form, and why.
     assert!(has(&b, "reply-form") && has(&b, "extend-form") && has(&b, "escalate-form"));
@@ -195,7 +220,11 @@ fn the_case_page_shows_the_resident_first_and_only_what_the_code_allows() {
 
     // Decide posted anyway: refused with the same reason, nothing written.
     let before = history(&desk, &reference);
-    force(&b, &format!("/cases/{reference}/decide"), &[("decision", "accept"), ("reason", "x")]);
+    force(
+        &b,
+        &format!("/cases/{reference}/decide"),
+        &[("decision", "accept"), ("reason", "x")],
+    );
     let page = b.text();
     assert!(page.contains("That was not done"), "{page}");
     assert!(
@@ -225,7 +254,9 @@ fn the_case_page_shows_the_resident_first_and_only_what_the_code_allows() {
     let page = b.text();
     assert!(page.contains("Compliment"), "{page}");
     assert!(
-        regex::Regex::new(r"Came by\s+Phone").unwrap().is_match(&page),
+        regex::Regex::new(r"Received\s+\w{3} \d{1,2} \w{3} \d{4}, \d{2}:\d{2}, by phone")
+            .unwrap()
+            .is_match(&page),
         "{page}"
     );
     in_officer_words(&page);
@@ -262,9 +293,14 @@ fn an_officer_corrects_the_details_sets_the_service_and_clears_the_flag_in_the_b
     // The service, which reports count by.
     b.fill("The council service it is about", "Waste and recycling");
     b.click_button("Set the service");
-    assert!(b.text().contains("The service was recorded."), "{}", b.text());
+    assert!(
+        b.text().contains("The service was recorded."),
+        "{}",
+        b.text()
+    );
     b.assert_accessible("case page after setting the service");
-    let case: Value = serde_json::from_str(&desk.redress(&["case", &reference, "--json"], "")).unwrap();
+    let case: Value =
+        serde_json::from_str(&desk.redress(&["case", &reference, "--json"], "")).unwrap();
     assert_eq!(case["case"]["service"], "Waste and recycling", "{case}");
 
     // The customer's details: name and postal address, as `redress customer` does.
@@ -275,7 +311,10 @@ fn an_officer_corrects_the_details_sets_the_service_and_clears_the_flag_in_the_b
     );
     b.click_button("Correct the details");
     let page = b.text();
-    assert!(page.contains("The customer's details were corrected."), "{page}");
+    assert!(
+        page.contains("The customer's details were corrected."),
+        "{page}"
+    );
     assert!(page.contains("Cy Young-Smith"), "{page}");
     assert!(page.contains("TT1 1AA"), "{page}");
     let h = history(&desk, &reference);
@@ -291,21 +330,25 @@ fn an_officer_corrects_the_details_sets_the_service_and_clears_the_flag_in_the_b
 
     // The flag, once dealt with, is cleared; the third party's mail stays marked.
     b.goto(&desk.url(&format!("/cases/{reference}")));
-    assert!(b.text().contains("third-party correspondence"));
+    assert!(b.text().contains("Third-party correspondence"));
     b.click_button("Clear the flag");
     let page = b.text();
     assert!(page.contains("The flag was cleared."), "{page}");
     assert!(!has(&b, "flagged") && !has(&b, "unflag-form"), "{page}");
     assert!(page.contains("Third party"), "{page}");
     assert!(page.contains("admin cleared the flag."), "{page}");
-    let case: Value = serde_json::from_str(&desk.redress(&["case", &reference, "--json"], "")).unwrap();
+    let case: Value =
+        serde_json::from_str(&desk.redress(&["case", &reference, "--json"], "")).unwrap();
     assert!(case["case"]["flagged"].is_null(), "{case}");
     in_officer_words(&page);
     b.assert_accessible("case page after clearing the flag");
 
     // The extension letter, previewed before it is sent: nothing queued by the preview.
     b.fill("Working days", "5");
-    b.fill("Because (the letter says \"because …\")", "we need to visit the street");
+    b.fill(
+        "Because (the letter says \"because …\")",
+        "we need to visit the street",
+    );
     let letters_before = desk.redress(&["outbox", "--json"], "");
     let text = preview_pdf(&b, "extend-form", &dir);
     assert!(text.contains("we need to visit the street"), "{text}");
@@ -317,9 +360,44 @@ fn an_officer_corrects_the_details_sets_the_service_and_clears_the_flag_in_the_b
     assert!(page.contains("That was not done"), "{page}");
     in_officer_words(&page);
     assert_eq!(
-        b.js("return document.getElementById('extend-days').value;", json!([])),
+        b.js(
+            "return document.getElementById('extend-days').value;",
+            json!([])
+        ),
         json!("5")
     );
+    // Sent: the deadlines say who extended it, by how much and why.
+    b.fill(
+        "Because (the letter says \"because …\")",
+        "we need to visit the street",
+    );
+    b.click_button("Extend");
+    let page = b.text();
+    assert!(
+        page.contains("The deadline was extended and the letter queued."),
+        "{page}"
+    );
+    let deadlines = b.js(
+        "return document.getElementById('deadlines-list').innerText;",
+        json!([]),
+    );
+    let deadlines = deadlines.as_str().unwrap();
+    assert!(deadlines.contains("Respond (extended date)"), "{deadlines}");
+    assert!(
+        deadlines.contains("admin extended the response date by 5 working days from"),
+        "{deadlines}"
+    );
+    assert!(
+        deadlines.contains("because we need to visit the street"),
+        "{deadlines}"
+    );
+    assert!(
+        deadlines.contains("Replaced by an extended date"),
+        "{deadlines}"
+    );
+    in_officer_words(&page);
+    b.assert_accessible("case page after an extension");
+    fits_a_phone(&b, "case page after an extension");
 }
 
 #[test]
@@ -338,12 +416,18 @@ fn a_call_recorded_on_the_desk_is_the_first_message_assigned_to_whoever_took_it(
     b.assert_accessible("new case form");
     fits_a_phone(&b, "new case form");
     assert_eq!(
-        b.js("return document.getElementById('new-officer').value;", json!([])),
+        b.js(
+            "return document.getElementById('new-officer').value;",
+            json!([])
+        ),
         json!("admin"),
         "whoever records it, unless they choose otherwise"
     );
     b.fill("Customer's name", "Eve Field");
-    b.fill("Postal address (one line each)", "2 High Street\nTesttown\nTT2 2BB");
+    b.fill(
+        "Postal address (one line each)",
+        "2 High Street\nTesttown\nTT2 2BB",
+    );
     b.fill("Subject", "Fly-tipping behind the shops");
     b.fill(
         "What the resident said",
@@ -356,7 +440,10 @@ fn a_call_recorded_on_the_desk_is_the_first_message_assigned_to_whoever_took_it(
     // What she said is the first message, marked as written down; the case shows how
     // it came and where letters go, and who has it.
     assert!(page.contains("Written down"), "{page}");
-    assert!(page.contains("rubbish has been dumped behind the shops"), "{page}");
+    assert!(
+        page.contains("rubbish has been dumped behind the shops"),
+        "{page}"
+    );
     assert!(page.contains("She reported it twice."), "{page}");
     assert!(page.contains("TT2 2BB"), "{page}");
     let details = b.js(
@@ -364,9 +451,12 @@ fn a_call_recorded_on_the_desk_is_the_first_message_assigned_to_whoever_took_it(
         json!([]),
     );
     let details = details.as_str().unwrap();
-    assert!(details.contains("Phone"), "{details}");
+    assert!(details.contains(", by phone"), "{details}");
     assert!(details.contains("Sam Patel"), "{details}");
-    assert!(page.contains("Sam Patel assigned the case to Sam Patel."), "{page}");
+    assert!(
+        page.contains("Sam Patel assigned the case to Sam Patel."),
+        "{page}"
+    );
     assert!(
         page.contains("Sam Patel opened the case: a complaint, received by phone."),
         "{page}"
@@ -374,7 +464,8 @@ fn a_call_recorded_on_the_desk_is_the_first_message_assigned_to_whoever_took_it(
     in_officer_words(&page);
     b.assert_accessible("case opened from a call");
     fits_a_phone(&b, "case opened from a call");
-    let case: Value = serde_json::from_str(&desk.redress(&["case", &reference, "--json"], "")).unwrap();
+    let case: Value =
+        serde_json::from_str(&desk.redress(&["case", &reference, "--json"], "")).unwrap();
     assert_eq!(case["case"]["officer"], "admin", "{case}");
 
     // The daemon's own work on the held acknowledgement (rendered, held to post) is no
@@ -399,9 +490,16 @@ fn a_call_recorded_on_the_desk_is_the_first_message_assigned_to_whoever_took_it(
     b.click_button("Open the case");
     let page = b.text();
     assert!(page.contains("The case was not opened"), "{page}");
-    assert!(page.contains("samm is not one of the council's staff"), "{page}");
+    assert!(
+        page.contains("samm is not one of the council's staff"),
+        "{page}"
+    );
     in_officer_words(&page);
-    assert_eq!(desk.redress(&["cases", "--json"], ""), before, "nothing opened");
+    assert_eq!(
+        desk.redress(&["cases", "--json"], ""),
+        before,
+        "nothing opened"
+    );
     // With no email and no address: the CLI's rule without its flag.
     b.goto(&desk.url("/cases/new"));
     b.fill("Customer's name", "Gus Grey");

@@ -423,8 +423,7 @@ pub(crate) async fn action(
                 let policy = crate::plan::policy_of(cfg, &case)?;
                 let facts = super::facts(s, &case)?;
                 allowed::may(&facts.situation(&case, policy, manager), a).map_err(Fail::Refused)?;
-                let previewing = f.get("action") == "preview"
-                    && sends_a_letter(a);
+                let previewing = f.get("action") == "preview" && sends_a_letter(a);
                 let done = if previewing {
                     preview(s, cfg, now, &actor, &case.reference, a, &f)
                 } else {

@@ -35,10 +35,7 @@ pub(crate) struct Facts {
 
 pub(crate) fn facts(store: &Store, case: &Case) -> Result<Facts, StoreError> {
     Ok(Facts {
-        paused: store
-            .pauses(case.id)?
-            .iter()
-            .any(|p| p.ended_on.is_none()),
+        paused: store.pauses(case.id)?.iter().any(|p| p.ended_on.is_none()),
         to_triage: case.state == State::Received && store.pending_suggestion(case.id)?.is_some(),
         director_marked: store.director_of(case.id)?.is_some(),
     })

@@ -280,17 +280,18 @@ pub(crate) async fn case_page(
             )))
         })
         .await;
-    let (case, version, (deadlines, explained), (events, shown), (messages, choices, files)) = match data {
-        Ok(Some(d)) => d,
-        Ok(None) => {
-            return app.error(
-                StatusCode::NOT_FOUND,
-                "No such case",
-                "There is no case with that reference.",
-            )
-        }
-        Err(r) => return r,
-    };
+    let (case, version, (deadlines, explained), (events, shown), (messages, choices, files)) =
+        match data {
+            Ok(Some(d)) => d,
+            Ok(None) => {
+                return app.error(
+                    StatusCode::NOT_FOUND,
+                    "No such case",
+                    "There is no case with that reference.",
+                )
+            }
+            Err(r) => return r,
+        };
     let mut c = app.context(Some(&who.0));
     c.insert("case", &case);
     c.insert("version", &version);
@@ -445,8 +446,7 @@ fn deadline_why(
     // letter set it when the response date passed.
     let by = events.iter().rev().find(|e| {
         e.kind == "extended"
-            && e
-                .detail
+            && e.detail
                 .as_deref()
                 .is_some_and(|x| x.starts_with(&format!("to {}", d.due)))
     });
@@ -495,7 +495,12 @@ fn shown(
         .filter(|(a, _)| {
             !matches!(
                 a,
-                Act::Triage | Act::Approve | Act::Return | Act::Resume | Act::Unflag | Act::Acknowledge
+                Act::Triage
+                    | Act::Approve
+                    | Act::Return
+                    | Act::Resume
+                    | Act::Unflag
+                    | Act::Acknowledge
             )
         })
         .map(|(a, w)| pair(a.title(), w.clone().unwrap_or_default()))
@@ -504,7 +509,10 @@ fn shown(
     Ok(Shown {
         may,
         not_here,
-        urgent: case.flagged.as_deref().is_some_and(|f| f.contains("URGENT")),
+        urgent: case
+            .flagged
+            .as_deref()
+            .is_some_and(|f| f.contains("URGENT")),
         flags: words::flags(case.flagged.as_deref()),
         third_party: case
             .flagged

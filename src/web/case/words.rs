@@ -60,9 +60,17 @@ pub(crate) fn dates_in(text: &str) -> String {
                 out.push_str(&day(d));
                 i += 10;
                 // "2026-12-24 Thu" (the CLI's form): the weekday is said already.
-                let wd = format!(" {}", d.format("%a"));
-                if text[i..].starts_with(&wd) {
-                    i += wd.len();
+                for wd in [
+                    format!(" {}", d.format("%A")),
+                    format!(" {}", d.format("%a")),
+                ] {
+                    let rest = &text[i..];
+                    let whole = rest.starts_with(&wd)
+                        && !rest[wd.len()..].starts_with(|c: char| c.is_alphanumeric());
+                    if whole {
+                        i += wd.len();
+                        break;
+                    }
                 }
                 continue;
             }
@@ -128,7 +136,11 @@ fn stages_in(policy: &Policy, text: &str) -> String {
             let after = &rest[at + s.id.len()..];
             let after_ok = after.chars().next().is_none_or(|c| !c.is_alphanumeric());
             next.push_str(&rest[..at]);
-            next.push_str(if before_ok && after_ok { &s.name } else { &s.id });
+            next.push_str(if before_ok && after_ok {
+                &s.name
+            } else {
+                &s.id
+            });
             rest = after;
         }
         next.push_str(rest);
@@ -232,9 +244,7 @@ pub(crate) fn sentence(e: &EventRow, people: &People, policy: &Policy) -> String
         "acknowledge" => with(format!("{who} acknowledged the case")),
         "start investigation" => with(format!("{who} started the investigation")),
         "respond" => with(format!("{who} sent the response")),
-        "open reply window" => {
-            "The customer's time to ask for the next stage began.".to_string()
-        }
+        "open reply window" => "The customer's time to ask for the next stage began.".to_string(),
         "request escalation" => with(format!("{who} recorded a request for the next stage")),
         "move to the next stage" => with(format!("{who} moved the complaint to the next stage")),
         "accept escalation" => with(format!("{who} accepted the case into the next stage")),
@@ -264,7 +274,11 @@ pub(crate) fn sentence(e: &EventRow, people: &People, policy: &Policy) -> String
                 .unwrap_or("")
                 .trim()
                 .replace('-', " ");
-            let what = if what.is_empty() { "a letter".to_string() } else { format!("the {what}") };
+            let what = if what.is_empty() {
+                "a letter".to_string()
+            } else {
+                format!("the {what}")
+            };
             match k {
                 "letter requested" | "letter queued" => format!("{who} asked for {what}."),
                 "letter sent" => format!("Redress sent {what}."),
@@ -323,7 +337,11 @@ pub(crate) fn officer_words(text: &str) -> String {
     let mut out = text.trim().to_string();
     // "EX-2026-00001: why": the page is the case's own.
     if let Some((head, rest)) = out.split_once(": ") {
-        if head.len() < 24 && head.contains('-') && !head.contains(' ') && head.chars().any(|c| c.is_ascii_digit()) {
+        if head.len() < 24
+            && head.contains('-')
+            && !head.contains(' ')
+            && head.chars().any(|c| c.is_ascii_digit())
+        {
             out = rest.to_string();
         }
     }
@@ -366,7 +384,7 @@ pub(crate) fn flags(flagged: Option<&str>) -> Vec<String> {
         .split("; ")
         .map(str::trim)
         .filter(|f| !f.is_empty())
-        .map(|f| dates_in(&officer_words(f.trim_start_matches("URGENT: "))))
+        .map(|f| upper_first(&dates_in(&officer_words(f.trim_start_matches("URGENT: ")))))
         .collect()
 }
 
@@ -403,6 +421,10 @@ mod tests {
         );
         assert_eq!(dates_in("ref EX-2026-00001"), "ref EX-2026-00001");
         assert_eq!(dates_in("(2026-12-24 Thu) = x"), "(Thu 24 Dec 2026) = x");
+        assert_eq!(
+            dates_in("skipped 2026-12-12 Saturday, 2026-12-25 Christmas Day"),
+            "skipped Sat 12 Dec 2026, Fri 25 Dec 2026 Christmas Day"
+        );
     }
 
     #[test]
@@ -415,7 +437,9 @@ mod tests {
             officer_words("--reason goes with --council"),
             "a reason is given only when the council moves the case itself (Who asked: The council)"
         );
-        let w = officer_words("--address is empty: a customer with no email needs a postal address for their letters");
+        let w = officer_words(
+            "--address is empty: a customer with no email needs a postal address for their letters",
+        );
         assert!(w.starts_with("No postal address was given: "), "{w}");
         let w = officer_words("EX-2026-00001: the request is late; accept it with --late REASON");
         assert!(!w.contains("--") && !w.contains("EX-2026"), "{w}");
