@@ -103,11 +103,10 @@ impl<'a> People<'a> {
 
     /// An event's actor ("officer:sam", "mail", "scheduler") as a subject.
     pub(crate) fn actor(&self, actor: &str) -> String {
+        // The daemon's own steps (mail taken in, letters sent) are Redress's.
         match actor.strip_prefix("officer:") {
             Some(login) => self.name(login),
-            None => match actor {
-                _ => "Redress".into(),
-            },
+            None => "Redress".into(),
         }
     }
 }
