@@ -528,9 +528,6 @@ pub fn decide_learnt(
     learnt: Option<&plan::Learnt>,
 ) -> Result<Case> {
     let (case, policy) = load(store, cfg, reference)?;
-    if let Some(why) = crate::allowed::policy_refusal(policy, crate::allowed::Act::Decide) {
-        return Err(refused(format!("{}: {why}", case.reference)));
-    }
     independent(store, &case, policy, actor, "decide")?;
     let mut p = plan::decide(&case, d, reasons, policy, &cfg.calendar, london_date(now))?;
     if let Some(l) = learnt {

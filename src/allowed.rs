@@ -2,7 +2,8 @@
 //! is asking, each officer action is allowed, or not with the reason in an officer's
 //! words. Pure (no database, no clock): the desk's case page shows only what is
 //! allowed, a desk action that is not is refused with the same reason, and the CLI's
-//! refusals for the same rules (pausing, the review decision) come from here too.
+//! refusal to pause where the policy stops no clock comes from here too (its other
+//! refusals keep the texts scripts and tests rely on).
 
 use crate::case::{Case, CloseReason, Kind, State};
 use crate::policy::Policy;
@@ -183,7 +184,7 @@ fn cap(s: &str) -> String {
 
 /// What the policy itself rules out, whatever the case's state: pausing where the
 /// policy stops no clock, a review decision where it has none. The CLI's refusal
-/// for these is this sentence too.
+/// to pause is this sentence too.
 pub fn policy_refusal(policy: &Policy, act: Act) -> Option<String> {
     match act {
         Act::Pause if !policy.preset.pause_allowed => Some(format!(

@@ -260,6 +260,12 @@ pub(crate) fn sentence(e: &EventRow, people: &People, policy: &Policy) -> String
             _ => "A message came in from the customer.".to_string(),
         },
         "classified" => with(format!("{who} read the mail as")),
+        "message attached from quarantine" => {
+            with(format!("{who} attached a message from the quarantine"))
+        }
+        "opened from quarantine" => {
+            with(format!("{who} opened the case from a quarantined message"))
+        }
         "customer details corrected" => with(format!("{who} corrected the customer's details")),
         k if k.starts_with("letter ") => {
             // "acknowledgement letter <ex-2026-00001.acknowledgement.1@council.example>":
