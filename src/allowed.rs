@@ -298,7 +298,12 @@ pub fn may(s: &Situation, act: Act) -> Result<(), String> {
             } else if case.awaiting_approval {
                 why(waiting.into())
             } else {
-                Ok(())
+                let (customer, council) = escalation_by(s);
+                if customer || council {
+                    Ok(())
+                } else {
+                    why("The customer may ask for the next stage once the response at this stage has gone.".into())
+                }
             }
         }
         Act::Decide => {
@@ -395,6 +400,23 @@ pub fn may(s: &Situation, act: Act) -> Result<(), String> {
     }
 }
 
+/// Who may move the case to the next stage now: (the customer, asking after our
+/// response at this stage; the council itself, where the next stage takes cases from
+/// the council before a response).
+pub fn escalation_by(s: &Situation) -> (bool, bool) {
+    let case = s.case;
+    let customer = matches!(case.state, State::Responded | State::AwaitingCustomer)
+        || (case.state == State::Closed && case.close_reason == Some(CloseReason::Responded));
+    let council = matches!(
+        case.state,
+        State::Received | State::Acknowledged | State::Investigating
+    ) && s
+        .policy
+        .next_stage(&case.stage)
+        .is_some_and(|n| n.council_entry.is_some());
+    (customer, council)
+}
+
 /// Every action with its answer: `None` allowed, `Some(why)` not.
 pub fn all(s: &Situation) -> Vec<(Act, Option<String>)> {
     Act::ALL.into_iter().map(|a| (a, may(s, a).err())).collect()
@@ -470,19 +492,20 @@ mod tests {
                 .unwrap_err()
                 .contains("has no review decision"));
         }
-        // An acknowledged complaint at stage 1: reply, extend, escalate.
+        // An acknowledged complaint at stage 1: reply and extend; the customer may ask
+        // for stage 2 only after the response (the Code's stage 2 takes no case from
+        // the council itself).
         let c = case(Kind::Complaint, State::Acknowledged, "stage1");
         let s = sit(&c, &p, false);
         let a = allowed(&s);
-        for x in [
-            Act::Reply,
-            Act::Extend,
-            Act::Escalate,
-            Act::Note,
-            Act::Close,
-        ] {
+        for x in [Act::Reply, Act::Extend, Act::Note, Act::Close] {
             assert!(a.contains(&x), "{x:?} in {a:?}");
         }
+        assert!(may(&s, Act::Escalate)
+            .unwrap_err()
+            .contains("once the response at this stage has gone"));
+        let c2 = case(Kind::Complaint, State::AwaitingCustomer, "stage1");
+        assert_eq!(escalation_by(&sit(&c2, &p, false)), (true, false));
         for x in [
             Act::Reopen,
             Act::Resume,
@@ -541,6 +564,22 @@ mod tests {
         assert!(may(&s, Act::Behaviour)
             .unwrap_err()
             .contains("no unreasonable behaviour procedure"));
+    }
+
+    #[test]
+    fn the_council_moves_a_case_on_only_where_the_next_stage_takes_it() {
+        // North Norfolk: stage 2 takes complaints from the informal stage by the
+        // council's move.
+        let p = policy("north-norfolk");
+        let c = case(Kind::Complaint, State::Investigating, "stage1");
+        let s = sit(&c, &p, false);
+        assert_eq!(escalation_by(&s), (false, true));
+        assert!(may(&s, Act::Escalate).is_ok());
+        // From stage 2 to its review only the customer asks, after the response.
+        let c = case(Kind::Complaint, State::Investigating, "stage2");
+        assert!(may(&sit(&c, &p, false), Act::Escalate).is_err());
+        let c = case(Kind::Complaint, State::AwaitingCustomer, "stage2");
+        assert_eq!(escalation_by(&sit(&c, &p, false)), (true, false));
     }
 
     #[test]

@@ -206,7 +206,9 @@ fn the_case_page_shows_the_resident_first_and_only_what_the_code_allows() {
     );
     in_officer_words(&page);
     // The Code allows no pause and has no review decision: neither form, and why.
-    assert!(has(&b, "reply-form") && has(&b, "extend-form") && has(&b, "escalate-form"));
+    assert!(has(&b, "reply-form") && has(&b, "extend-form"));
+    // Stage 2 only once the response has gone: the customer asks then.
+    assert!(!has(&b, "escalate-form"), "{page}");
     assert!(!has(&b, "pause-form") && !has(&b, "decide-form"), "{page}");
     let why = b.js(
         "return document.getElementById('not-here').textContent;",
@@ -215,6 +217,10 @@ fn the_case_page_shows_the_resident_first_and_only_what_the_code_allows() {
     let why = why.as_str().unwrap();
     assert!(why.contains("does not allow pausing"), "{why}");
     assert!(why.contains("has no review decision"), "{why}");
+    assert!(
+        why.contains("once the response at this stage has gone"),
+        "{why}"
+    );
     b.assert_accessible("case page with a third party's mail");
     fits_a_phone(&b, "case page");
 

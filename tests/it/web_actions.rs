@@ -613,7 +613,8 @@ fn each_action_form_calls_the_clis_function_as_the_user() {
     assert_eq!(r.status, 422, "{}", r.body);
     let shown = why.replace('\'', "&#39;");
     assert!(r.body.contains(&shown), "'{why}' not on\n{}", r.body);
-    // The customer's own request takes no reason: the CLI's rule, in the desk's words.
+    // Before the response nobody may move it on here (the Code's stage 2 takes no case
+    // from the council): refused with the page's reason, in the desk's words.
     let r = desk.post(
         &path("escalate"),
         &s,
@@ -626,9 +627,9 @@ fn each_action_form_calls_the_clis_function_as_the_user() {
     );
     assert_eq!(r.status, 422, "{}", r.body);
     assert!(
-        r.body
-            .contains("a reason is given only when the council moves the case itself")
-            && !r.body.contains("--reason")
+        r.body.contains(
+            "The customer may ask for the next stage once the response at this stage has gone."
+        ) && !r.body.contains("--reason")
             && !r.body.contains("--council"),
         "{}",
         r.body

@@ -354,6 +354,9 @@ struct Shown {
     channel: String,
     address: Vec<String>,
     paused: bool,
+    /// Who may move it to the next stage now: the customer asking, the council itself.
+    by_customer: bool,
+    by_council: bool,
     deadlines: Vec<DeadlineShown>,
     timeline: Vec<Pair>,
     exclusions: Vec<Pair>,
@@ -506,6 +509,7 @@ fn shown(
         .map(|(a, w)| pair(a.title(), w.clone().unwrap_or_default()))
         .collect();
     let customer = store.customer_of_case(case.id)?;
+    let (by_customer, by_council) = allowed::escalation_by(&sit);
     Ok(Shown {
         may,
         not_here,
@@ -526,6 +530,8 @@ fn shown(
         channel: words::channel(events),
         address: customer.address,
         paused: facts.paused,
+        by_customer,
+        by_council,
         deadlines: deadlines
             .iter()
             .map(|d| DeadlineShown {
