@@ -368,9 +368,10 @@ pub fn may(s: &Situation, act: Act) -> Result<(), String> {
             why("There is nothing to approve: no response waits for approval.".into())
         }
         Act::Approve | Act::Return => Ok(()),
-        Act::Learning if !is_complaint => why(format!(
-            "Learning is recorded from complaints; this is {kind}."
+        Act::Learning if !matches!(case.kind, Kind::Complaint | Kind::Comment) => why(format!(
+            "Learning is recorded from complaints and comments; this is {kind}."
         )),
+
         Act::Learning => Ok(()),
         Act::Exclude => {
             if closed {

@@ -349,6 +349,19 @@ fn an_officer_corrects_the_details_sets_the_service_and_clears_the_flag_in_the_b
     in_officer_words(&page);
     b.assert_accessible("case page after clearing the flag");
 
+    // Someone writing for the resident, as `redress representative` records it.
+    b.choose("Who they are", "A councillor");
+    b.fill("Their name", "Cllr Ann Bee");
+    b.fill("The resident they write for", "Cy Young-Smith");
+    b.click_button("Record the representative");
+    let page = b.text();
+    assert!(page.contains("The representative was recorded."), "{page}");
+    assert!(
+        page.contains("Written by Cllr Ann Bee, a councillor, for Cy Young-Smith."),
+        "{page}"
+    );
+    assert!(history(&desk, &reference).contains("representative recorded"));
+
     // The extension letter, previewed before it is sent: nothing queued by the preview.
     b.fill("Working days", "5");
     b.fill(
@@ -514,4 +527,83 @@ fn a_call_recorded_on_the_desk_is_the_first_message_assigned_to_whoever_took_it(
     assert!(page.contains("No postal address was given"), "{page}");
     in_officer_words(&page);
     b.assert_accessible("new case refused");
+}
+
+#[test]
+fn a_case_the_policy_does_not_cover_is_closed_from_the_desk_with_its_letter_previewed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().to_path_buf();
+    plain_site(&dir);
+    // Buckinghamshire lists what its procedure does not cover.
+    let cfg = std::fs::read_to_string(dir.join("redress.toml"))
+        .unwrap()
+        .replace("policy = \"lgsco-code\"", "policy = \"buckinghamshire\"");
+    std::fs::write(dir.join("redress.toml"), cfg).unwrap();
+    mail(
+        &dir,
+        "1",
+        "Hal Jones <hal@example.org>",
+        "Bus stop",
+        "The bus stop on Green Road has no shelter and I get wet every morning.",
+    );
+    let reference = reference_in(&redress_in(&dir, &["poll"], ""));
+    let desk = Desk::start(tmp, None);
+    let b = Browser::start();
+    b.sign_in(&desk, "admin", &desk.admin_password());
+    b.open_case(&desk, &reference);
+    // This policy has no pause either, but does have a review decision, not yet due.
+    assert!(!has(&b, "pause-form") && !has(&b, "decide-form"));
+    let why = b.js(
+        "return document.getElementById('not-here').textContent;",
+        json!([]),
+    );
+    assert!(
+        why.as_str()
+            .unwrap()
+            .contains("There is no request for the next stage to decide on."),
+        "{why}"
+    );
+    b.js(
+        "document.getElementById('exclude-exclusion').value = 'schools';",
+        json!([]),
+    );
+    let letters_before = desk.redress(&["outbox", "--json"], "");
+    let text = preview_pdf(&b, "exclude-form", &dir);
+    assert!(text.contains("school"), "{text}");
+    assert_eq!(
+        desk.redress(&["outbox", "--json"], ""),
+        letters_before,
+        "a preview queues nothing"
+    );
+    b.click_button("Close as not covered");
+    let page = b.text();
+    assert!(
+        page.contains("The case was closed as not covered by the policy"),
+        "{page}"
+    );
+    assert!(page.contains("Closed"), "{page}");
+    in_officer_words(&page);
+    b.assert_accessible("case closed as not covered");
+    fits_a_phone(&b, "case closed as not covered");
+    let case: Value =
+        serde_json::from_str(&desk.redress(&["case", &reference, "--json"], "")).unwrap();
+    assert_eq!(case["case"]["state"], "closed", "{case}");
+    assert_eq!(case["case"]["kind"], "out-of-scope", "{case}");
+    assert_ne!(
+        desk.redress(&["outbox", "--json"], ""),
+        letters_before,
+        "the letter is queued"
+    );
+    // Closed: the form is gone, and posting it again is refused with the reason.
+    assert!(!has(&b, "exclude-form"));
+    let before = history(&desk, &reference);
+    force(
+        &b,
+        &format!("/cases/{reference}/exclude"),
+        &[("exclusion", "schools")],
+    );
+    let page = b.text();
+    assert!(page.contains("That was not done"), "{page}");
+    assert!(page.contains("The case is closed."), "{page}");
+    assert_eq!(history(&desk, &reference), before);
 }
