@@ -35,6 +35,12 @@ fn has(b: &Browser, id: &str) -> bool {
     ) == json!(true)
 }
 
+/// Open the folded section whose summary reads `summary` (the case page folds its
+/// less used actions).
+fn expand(b: &Browser, summary: &str) {
+    b.click(&format!("//summary[normalize-space(.)={}]", xpath_str(summary)));
+}
+
 /// At 390 px the page is no wider than the window (no sideways scroll); the window is
 /// put back after.
 fn fits_a_phone(b: &Browser, what: &str) {
@@ -297,6 +303,7 @@ fn an_officer_corrects_the_details_sets_the_service_and_clears_the_flag_in_the_b
     b.open_case(&desk, &reference);
 
     // The service, which reports count by.
+    expand(&b, "Set the service it is about");
     b.fill("The council service it is about", "Waste and recycling");
     b.click_button("Set the service");
     assert!(
@@ -310,6 +317,7 @@ fn an_officer_corrects_the_details_sets_the_service_and_clears_the_flag_in_the_b
     assert_eq!(case["case"]["service"], "Waste and recycling", "{case}");
 
     // The customer's details: name and postal address, as `redress customer` does.
+    expand(&b, "Correct the customer's details");
     b.fill("Customer's name", "Cy Young-Smith");
     b.fill(
         "Customer's postal address (one line each)",
@@ -327,6 +335,7 @@ fn an_officer_corrects_the_details_sets_the_service_and_clears_the_flag_in_the_b
     assert!(h.contains("customer details corrected"), "{h}");
 
     // A refusal in the desk's words: an email address that is not one.
+    expand(&b, "Correct the customer's details");
     b.fill("Customer's email address", "not an address");
     b.click_button("Correct the details");
     let page = b.text();
@@ -350,6 +359,7 @@ fn an_officer_corrects_the_details_sets_the_service_and_clears_the_flag_in_the_b
     b.assert_accessible("case page after clearing the flag");
 
     // Someone writing for the resident, as `redress representative` records it.
+    expand(&b, "Someone writing for the resident");
     b.choose("Who they are", "A councillor");
     b.fill("Their name", "Cllr Ann Bee");
     b.fill("The resident they write for", "Cy Young-Smith");
