@@ -38,7 +38,10 @@ fn has(b: &Browser, id: &str) -> bool {
 /// Open the folded section whose summary reads `summary` (the case page folds its
 /// less used actions).
 fn expand(b: &Browser, summary: &str) {
-    b.click(&format!("//summary[normalize-space(.)={}]", xpath_str(summary)));
+    b.click(&format!(
+        "//summary[normalize-space(.)={}]",
+        xpath_str(summary)
+    ));
 }
 
 /// At 390 px the page is no wider than the window (no sideways scroll); the window is

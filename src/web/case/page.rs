@@ -357,6 +357,8 @@ struct Shown {
     /// Who may move it to the next stage now: the customer asking, the council itself.
     by_customer: bool,
     by_council: bool,
+    /// A response waiting for approval: who wrote it (by name) and when.
+    waiting: Option<Pair>,
     deadlines: Vec<DeadlineShown>,
     timeline: Vec<Pair>,
     exclusions: Vec<Pair>,
@@ -517,7 +519,7 @@ fn shown(
             .flagged
             .as_deref()
             .is_some_and(|f| f.contains("URGENT")),
-        flags: words::flags(case.flagged.as_deref()),
+        flags: words::flags(policy, case.flagged.as_deref()),
         third_party: case
             .flagged
             .as_deref()
@@ -532,6 +534,9 @@ fn shown(
         paused: facts.paused,
         by_customer,
         by_council,
+        waiting: store
+            .waiting_response(case.id)?
+            .map(|w| pair(people.name(&w.written_by), words::when(&w.written_at))),
         deadlines: deadlines
             .iter()
             .map(|d| DeadlineShown {

@@ -383,13 +383,16 @@ pub(crate) fn officer_words(text: &str) -> String {
 }
 
 /// The parts of a case's flag (joined with "; " as stored), each in words.
-pub(crate) fn flags(flagged: Option<&str>) -> Vec<String> {
+pub(crate) fn flags(policy: &Policy, flagged: Option<&str>) -> Vec<String> {
     flagged
         .unwrap_or("")
         .split("; ")
         .map(str::trim)
         .filter(|f| !f.is_empty())
-        .map(|f| upper_first(&dates_in(&officer_words(f.trim_start_matches("URGENT: ")))))
+        .map(|f| {
+            let f = officer_words(f.trim_start_matches("URGENT: "));
+            upper_first(&stages_in(policy, &dates_in(&f)))
+        })
         .collect()
 }
 
