@@ -87,32 +87,55 @@ pub(super) async fn new_case(State(app): State<Shared>, who: User, body: Bytes) 
             }
             let said = f.get("said").trim().to_string();
             let via = f.opt("via").unwrap_or("phone").replace('-', " ");
-            let opened = actions::open_checked(store, cfg, &intake, &actor, now).and_then(|c| {
-                // What the resident said is the case's first message; then the officer.
-                store.batch(|s| -> crate::plan::Result<()> {
-                    if !said.is_empty() {
-                        s.record_said(c.id, &via, intake.subject, &said, now, &actor)?;
+            let c = match actions::open_checked(store, cfg, &intake, &actor, now) {
+                Ok(c) => c,
+                Err(e) => {
+                    return match Fail::from(e) {
+                        Fail::Internal(e) => Err(e),
+                        Fail::Refused(why) => Ok(Err(super::words::officer_words(&why))),
+                        Fail::Stale => Ok(Err(STALE.to_string())),
                     }
-                    if !assignee.is_empty() {
-                        actions::assign(s, cfg, now, &actor, &c.reference, &assignee)?;
-                    }
-                    Ok(())
-                })?;
-                Ok(c)
+                }
+            };
+            // What the resident said is the case's first message; then the officer, both
+            // in one transaction. The case is open by now: should either be refused, the
+            // case page says so (and what to do), rather than that nothing was opened.
+            let then = store.batch(|s| -> crate::plan::Result<()> {
+                if !said.is_empty() {
+                    s.record_said(c.id, &via, intake.subject, &said, now, &actor)?;
+                }
+                if !assignee.is_empty() {
+                    actions::assign(s, cfg, now, &actor, &c.reference, &assignee)?;
+                }
+                Ok(())
             });
-            match opened {
-                Ok(c) => Ok(Ok(c.reference)),
-                Err(e) => match Fail::from(e) {
-                    Fail::Internal(e) => Err(e),
-                    Fail::Refused(why) => Ok(Err(super::words::officer_words(&why))),
-                    Fail::Stale => Ok(Err(STALE.to_string())),
-                },
+            match then.map_err(Fail::from) {
+                Ok(()) => Ok(Ok((c.reference, None))),
+                Err(Fail::Internal(e)) => Err(e),
+                Err(Fail::Refused(why)) => Ok(Ok((
+                    c.reference,
+                    Some(format!(
+                        "The case was opened, but what the resident said and whom it is assigned to were not recorded: {}. Add them below.",
+                        super::words::officer_words(&why)
+                    )),
+                ))),
+                Err(Fail::Stale) => Ok(Ok((c.reference, None))),
             }
         })
         .await;
     match out {
         Err(r) => r,
-        Ok(Ok(reference)) => Redirect::to(&format!("/cases/{reference}?done=new")).into_response(),
+        Ok(Ok((reference, None))) => {
+            Redirect::to(&format!("/cases/{reference}?done=new")).into_response()
+        }
+        Ok(Ok((reference, Some(why)))) => {
+            let notice = super::page::Notice {
+                error: Some(why),
+                opened_partly: true,
+                ..Default::default()
+            };
+            super::page::case_page(&app, &who, reference, notice, 1, StatusCode::OK).await
+        }
         Ok(Err(why)) => new_case_page(&app, &who, &form, Some(&why)),
     }
 }

@@ -58,6 +58,9 @@ pub(crate) struct Notice {
     pub form: std::collections::HashMap<String, String>,
     /// Which form it was.
     pub action: Option<String>,
+    /// The case was opened from New case, but what followed was refused: the error
+    /// is not "nothing was changed".
+    pub opened_partly: bool,
 }
 
 /// The choices the case's policy offers on the reply form, and what waits for a person.
@@ -306,6 +309,7 @@ pub(crate) async fn case_page(
     c.insert("stale", &notice.stale);
     c.insert("form", &notice.form);
     c.insert("failed_action", &notice.action);
+    c.insert("opened_partly", &notice.opened_partly);
     c.insert("kinds", &crate::case::Kind::ALL.map(|k| k.as_str()));
     c.insert("outcomes", &choices.outcomes);
     c.insert("categories", &choices.categories);
