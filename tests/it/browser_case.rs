@@ -620,3 +620,62 @@ fn a_case_the_policy_does_not_cover_is_closed_from_the_desk_with_its_letter_prev
     assert!(page.contains("The case is closed."), "{page}");
     assert_eq!(history(&desk, &reference), before);
 }
+
+#[test]
+fn an_officer_is_offered_no_managers_action_and_one_posted_is_refused_with_the_reason() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().to_path_buf();
+    plain_site(&dir);
+    mail(
+        &dir,
+        "1",
+        "Ida Bell <ida@example.org>",
+        "Noise",
+        "The council depot starts work at 5 every morning.",
+    );
+    let reference = reference_in(&redress_in(&dir, &["poll"], ""));
+    redress_in(
+        &dir,
+        &[
+            "user",
+            "add",
+            "olly",
+            "--email",
+            "olly@council.example",
+            "--role",
+            "officer",
+        ],
+        "olly's long password\n",
+    );
+    let desk = Desk::start(tmp, None);
+    let b = Browser::start();
+    b.sign_in(&desk, "olly", "olly's long password");
+    b.goto(&desk.url(&format!("/cases/{reference}")));
+    assert!(has(&b, "reply-form") && has(&b, "note-form"));
+    assert!(!has(&b, "restrict-form") && !has(&b, "approve-form"));
+    let page = b.text();
+    // Managers' actions are not listed to an officer as missing.
+    assert!(!page.contains("Only a manager"), "{page}");
+    in_officer_words(&page);
+    b.assert_accessible("case page as an officer");
+
+    let before = history(&desk, &reference);
+    force(
+        &b,
+        &format!("/cases/{reference}/restrict"),
+        &[
+            ("email", "ida@example.org"),
+            ("level", "letter-only"),
+            ("review", "2099-01-01"),
+            ("reason", "x"),
+        ],
+    );
+    let page = b.text();
+    assert!(page.contains("That was not done"), "{page}");
+    assert!(
+        page.contains("Only a manager may do this (restrict the customer's contact)."),
+        "{page}"
+    );
+    assert_eq!(history(&desk, &reference), before, "nothing written");
+    b.assert_accessible("an officer refused a manager's action");
+}
