@@ -576,6 +576,24 @@ fn a_case_the_policy_does_not_cover_is_closed_from_the_desk_with_its_letter_prev
             .contains("There is no request for the next stage to decide on."),
         "{why}"
     );
+    // A manager's restriction notice, previewed: the letter, nothing kept.
+    expand(&b, "Restrict the customer's contact");
+    b.fill("Review on (YYYY-MM-DD)", "2099-01-01");
+    b.fill(
+        "Reasons (quoted in the notice)",
+        "the number of calls to the contact centre",
+    );
+    let before = history(&desk, &reference);
+    let notice = preview_pdf(&b, "restrict-form", &dir);
+    assert!(
+        notice.contains("the number of calls to the contact centre"),
+        "{notice}"
+    );
+    assert_eq!(
+        history(&desk, &reference),
+        before,
+        "a preview keeps nothing"
+    );
     b.js(
         "document.getElementById('exclude-exclusion').value = 'schools';",
         json!([]),
