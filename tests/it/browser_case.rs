@@ -697,3 +697,78 @@ fn an_officer_is_offered_no_managers_action_and_one_posted_is_refused_with_the_r
     assert_eq!(history(&desk, &reference), before, "nothing written");
     b.assert_accessible("an officer refused a manager's action");
 }
+
+#[test]
+fn a_review_decision_is_offered_once_asked_for_and_its_letter_previewed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().to_path_buf();
+    plain_site(&dir);
+    // Buckinghamshire decides whether to accept a request for its stage 2 review.
+    let cfg = std::fs::read_to_string(dir.join("redress.toml"))
+        .unwrap()
+        .replace("policy = \"lgsco-code\"", "policy = \"buckinghamshire\"");
+    std::fs::write(dir.join("redress.toml"), cfg).unwrap();
+    mail(
+        &dir,
+        "1",
+        "Jo March <jo@example.org>",
+        "Parking permit",
+        "My parking permit renewal was lost twice.",
+    );
+    let reference = reference_in(&redress_in(&dir, &["poll"], ""));
+    std::fs::write(
+        dir.join("findings.txt"),
+        "We found the renewal and sent it.\n",
+    )
+    .unwrap();
+    redress_in(
+        &dir,
+        &[
+            "reply",
+            &reference,
+            "--outcome",
+            "not upheld",
+            "--body-file",
+            "findings.txt",
+            "--by",
+            "ann",
+        ],
+        "",
+    );
+    redress_in(&dir, &["escalate", &reference, "--by", "ann"], "");
+    let desk = Desk::start(tmp, None);
+    let b = Browser::start();
+    b.sign_in(&desk, "admin", &desk.admin_password());
+    b.goto(&desk.url(&format!("/cases/{reference}")));
+    let page = b.text();
+    assert!(page.contains("Stage 2 review"), "{page}");
+    assert!(has(&b, "decide-form"), "{page}");
+    // A request waits: no reply and no second request until it is decided.
+    assert!(
+        !has(&b, "reply-form") && !has(&b, "escalate-form"),
+        "{page}"
+    );
+    in_officer_words(&page);
+    b.choose("Decision", "Accept");
+    b.fill(
+        "Reasons (quoted in the letter)",
+        "the permit office did not explain the delay",
+    );
+    let before = history(&desk, &reference);
+    let letter = preview_pdf(&b, "decide-form", &dir);
+    assert!(
+        letter.contains("the permit office did not explain the delay"),
+        "{letter}"
+    );
+    assert_eq!(
+        history(&desk, &reference),
+        before,
+        "a preview keeps nothing"
+    );
+    b.click_button("Decide");
+    let page = b.text();
+    assert!(page.contains("The decision was recorded."), "{page}");
+    assert!(!has(&b, "decide-form"), "decided once: {page}");
+    in_officer_words(&page);
+    b.assert_accessible("case after a review decision");
+}
