@@ -1286,11 +1286,8 @@ pub fn pause(
     reason: &str,
 ) -> Result<Case> {
     let (case, policy) = load(store, cfg, reference)?;
-    if !policy.preset.pause_allowed {
-        return Err(refused(format!(
-            "{}: the {} policy does not allow pausing a deadline",
-            case.reference, policy.name
-        )));
+    if let Some(why) = crate::allowed::policy_refusal(policy, crate::allowed::Act::Pause) {
+        return Err(refused(format!("{}: {why}", case.reference)));
     }
     if reason.trim().is_empty() {
         return Err(refused("--reason is required"));

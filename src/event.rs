@@ -31,6 +31,8 @@ pub enum EventKind {
     Anonymous,
     /// An officer's note.
     Note,
+    /// What a resident said by phone, by letter or in person, written down as a message.
+    MessageRecorded,
     Flagged,
     /// An attribute an officer set ("set officer", ...).
     SetOfficer,
@@ -84,7 +86,7 @@ pub enum EventKind {
 }
 
 /// Every kind but the transitions (see [`EventKind::all`]).
-const PLAIN: [EventKind; 56] = [
+const PLAIN: [EventKind; 57] = [
     EventKind::Opened,
     EventKind::OpenedFromQuarantine,
     EventKind::MessageReceived,
@@ -98,6 +100,7 @@ const PLAIN: [EventKind; 56] = [
     EventKind::RepresentativeRecorded,
     EventKind::Anonymous,
     EventKind::Note,
+    EventKind::MessageRecorded,
     EventKind::Flagged,
     EventKind::SetOfficer,
     EventKind::SetService,
@@ -169,6 +172,7 @@ impl EventKind {
             E::RepresentativeRecorded => "representative recorded",
             E::Anonymous => "anonymous",
             E::Note => "note",
+            E::MessageRecorded => "message recorded",
             E::Flagged => "flagged",
             E::SetOfficer => "set officer",
             E::SetService => "set service",

@@ -17,6 +17,7 @@
 //! - [`message`]: one raw message parsed; why no automatic reply may answer it.
 //! - [`thread`]: which case a message belongs to.
 //! - [`admission`]: how a message joins a case; whether an automatic letter may go.
+//! - [`allowed`]: what may be done on a case here, and why not (the desk and the CLI ask it).
 //! - [`triage`]: complaint, compliment, comment, service request or out of scope.
 //! - [`schedule`]: when a cron schedule fires, in London time.
 //! - [`letter`]: letter kinds and their facts, Tera templates, text, HTML and PDF.
@@ -52,6 +53,7 @@
 pub mod accounts;
 pub mod actions;
 pub mod admission;
+pub mod allowed;
 pub mod backup;
 pub mod calendar;
 pub mod case;

@@ -40,7 +40,8 @@ impl Store {
         at: DateTime<Utc>,
         actor: &str,
     ) -> Result<Option<usize>> {
-        let tx = self.conn.transaction()?;
+        // A savepoint: a transaction of its own, or nested in the desk's batch.
+        let tx = self.conn.savepoint()?;
         let sql = match who {
             CustomerKey::Email(_) => {
                 "SELECT id FROM customers WHERE email = ?1 AND erased_at IS NULL"

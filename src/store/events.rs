@@ -50,10 +50,11 @@ impl Store {
     }
 
     /// The version of a case a page was drawn from: its last event and how many
-    /// messages it holds. Any action, letter or message on the case changes it.
+    /// messages it holds. An officer's action or a message changes it; the daemon's
+    /// own steps do not.
     pub fn case_version(&self, case_id: i64) -> Result<String> {
         Ok(self.conn.query_row(
-            "SELECT (SELECT coalesce(max(id), 0) FROM events WHERE case_id = ?1) || '.' ||
+            "SELECT (SELECT coalesce(max(id), 0) FROM events WHERE case_id = ?1 AND actor LIKE 'officer:%') || '.' ||
                     (SELECT count(*) FROM messages WHERE case_id = ?1)",
             [case_id],
             |r| r.get(0),

@@ -545,6 +545,7 @@ pub mod intake;
 mod kinds;
 mod pauses;
 mod replies;
+mod said;
 mod search;
 mod steps;
 pub use approvals::{LearningRow, WaitingRow};
@@ -557,6 +558,7 @@ pub use events::{Author, EventRow, NewEvent};
 pub use kinds::{Stored, Words};
 pub use pauses::PauseRow;
 pub use replies::CustomerReply;
+pub use said::RECORDED;
 pub use search::BUSY as SEARCH_BUSY;
 
 pub mod auto_letters;

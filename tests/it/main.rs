@@ -15,6 +15,7 @@ mod support;
 mod webkit;
 
 mod browser;
+mod browser_case;
 mod browser_directory;
 mod browser_managers;
 mod calendar;

@@ -277,8 +277,10 @@ fn a_manager_attaches_opens_and_discards_each_once_with_the_csrf_token() {
         ("acknowledgement", "bea@example.org", "officer:mo")
     );
     let case = desk.get(&to, Some(&s));
+    // The timeline in sentences, the manager by name (issue 26).
     assert!(
-        case.body.contains("opened from quarantine"),
+        case.body
+            .contains("mo opened the case from a quarantined message"),
         "{}",
         case.body
     );

@@ -4,7 +4,13 @@
 //! Every action form carries the case's version (`Store::case_version`) as the page
 //! drew it; the action is refused, with nothing changed, when the case has moved on
 //! since ("This case changed since you opened it."). The check and the action share
-//! one transaction, so no update is lost to another officer or to the daemon.
+//! one transaction, so no update is lost to another officer or to the daemon. The
+//! version counts only what people did (officers' actions and mail), so the daemon's
+//! own steps (a letter rendered, held or sent) never make a page stale.
+//!
+//! Before anything is done, `crate::allowed` says whether the action is open on the
+//! case as it stands, for this user: one not offered is refused with the reason the
+//! page gives, and nothing is written.
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -15,6 +21,7 @@ use chrono::{DateTime, Utc};
 use super::page::{case_page, Notice};
 use crate::accounts::Role;
 use crate::actions;
+use crate::allowed;
 use crate::plan::Reply;
 use crate::store::Store;
 use crate::web::{refused, Fail, Form, Shared, User};
@@ -264,90 +271,114 @@ fn act(
             }
             other => return Err(refused(format!("'{other}' is not a step"))),
         },
+        DeskAction::Exclude => {
+            let id = f
+                .opt("exclusion")
+                .ok_or_else(|| refused("Choose what the policy does not cover."))?;
+            actions::exclude(store, cfg, now, actor, r, id)?;
+        }
+        DeskAction::Service => {
+            let value = Some(f.get("service").trim()).filter(|s| !s.is_empty());
+            store.set_field(r, crate::store::CaseField::Service, value, now, actor)?;
+        }
+        DeskAction::Customer => {
+            let name = f.opt("name");
+            let email = f.opt("email");
+            let address: Vec<String> = f
+                .get("address")
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .map(str::to_string)
+                .collect();
+            if let Some(e) = email {
+                if !e.contains('@') || e.trim().contains(char::is_whitespace) {
+                    return Err(refused(format!(
+                        "'{}' is not an email address.",
+                        crate::escape::escaped(e)
+                    )));
+                }
+            }
+            if name.is_none() && email.is_none() && address.is_empty() {
+                return Err(refused(
+                    "Nothing to change: give the name, the email address or the postal address.",
+                ));
+            }
+            let edit = crate::store::CustomerEdit {
+                name,
+                email,
+                address: (!address.is_empty()).then_some(address.as_slice()),
+            };
+            let key = crate::store::CustomerKey::Case(r);
+            if store.edit_customer(&key, &edit, now, actor)?.is_none() {
+                return Err(refused(
+                    "The case has no customer whose details can be corrected.",
+                ));
+            }
+        }
+        DeskAction::Acknowledge => {
+            actions::acknowledge(store, cfg, now, actor, r)?;
+        }
+        DeskAction::Unflag => {
+            store.set_field(r, crate::store::CaseField::Flagged, None, now, actor)?;
+        }
+        DeskAction::Representative => {
+            let edit = actions::RepresentativeEdit {
+                role: Some(f.get("role").to_string()),
+                name: Some(f.get("name").to_string()),
+                email: Some(f.get("email").to_string()),
+                for_whom: Some(f.get("for_whom").to_string()),
+                consent: Some(f.opt("consent").is_some()),
+                resident_email: Some(f.get("resident_email").to_string()),
+            };
+            actions::representative(store, now, actor, r, &edit)?;
+        }
     }
     Ok(Done::Page(action.as_str()))
 }
 
 /// The actions on a case the desk offers, one per form (`POST /cases/REF/ACTION`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum DeskAction {
-    Assign,
-    Reply,
-    Extend,
-    Escalate,
-    Decide,
-    Pause,
-    Resume,
-    Classify,
-    Note,
-    Close,
-    Reopen,
-    Restrict,
-    Triage,
-    Behaviour,
-    Director,
-    Approve,
-    Return,
-    Learning,
+pub(crate) use crate::allowed::Act as DeskAction;
+
+/// The letter an action would send, as PDF: the action runs in the store's dry run
+/// (refused as it would be), and nothing is kept.
+#[allow(clippy::too_many_arguments)]
+fn preview(
+    store: &mut Store,
+    cfg: &crate::config::Config,
+    now: DateTime<Utc>,
+    actor: &str,
+    reference: &str,
+    action: DeskAction,
+    f: &Form,
+) -> Result<Done, Fail> {
+    let letters = actions::preview(store, cfg, now, |s| {
+        match act(s, cfg, now, actor, reference, action, f) {
+            Ok(_) => Ok(()),
+            Err(Fail::Refused(why)) => Err(crate::plan::refused(why)),
+            Err(Fail::Stale) => Err(crate::plan::refused(crate::web::STALE)),
+            Err(Fail::Internal(e)) => Err(crate::plan::WorkflowError::Store(e.into())),
+        }
+    })?;
+    let first = letters
+        .into_iter()
+        .next()
+        .ok_or_else(|| refused("This sends no letter here: there is nothing to preview."))?;
+    Ok(Done::Pdf(first.pdf))
 }
 
-impl DeskAction {
-    pub(crate) const ALL: [DeskAction; 18] = [
-        DeskAction::Assign,
-        DeskAction::Reply,
-        DeskAction::Extend,
-        DeskAction::Escalate,
-        DeskAction::Decide,
-        DeskAction::Pause,
-        DeskAction::Resume,
-        DeskAction::Classify,
-        DeskAction::Note,
-        DeskAction::Close,
-        DeskAction::Reopen,
-        DeskAction::Restrict,
-        DeskAction::Triage,
-        DeskAction::Behaviour,
-        DeskAction::Director,
-        DeskAction::Approve,
-        DeskAction::Return,
-        DeskAction::Learning,
-    ];
-
-    /// The action's word in its URL (and the banner it leaves).
-    pub(crate) fn as_str(self) -> &'static str {
-        match self {
-            DeskAction::Assign => "assign",
-            DeskAction::Reply => "reply",
-            DeskAction::Extend => "extend",
-            DeskAction::Escalate => "escalate",
-            DeskAction::Decide => "decide",
-            DeskAction::Pause => "pause",
-            DeskAction::Resume => "resume",
-            DeskAction::Classify => "classify",
-            DeskAction::Note => "note",
-            DeskAction::Close => "close",
-            DeskAction::Reopen => "reopen",
-            DeskAction::Restrict => "restrict",
-            DeskAction::Triage => "triage",
-            DeskAction::Behaviour => "behaviour",
-            DeskAction::Director => "director",
-            DeskAction::Approve => "approve",
-            DeskAction::Return => "return",
-            DeskAction::Learning => "learning",
-        }
-    }
-
-    pub(crate) fn parse(word: &str) -> Option<DeskAction> {
-        DeskAction::ALL.into_iter().find(|a| a.as_str() == word)
-    }
-
-    /// Only a manager may: restrictions, the behaviour procedure and approvals.
-    fn manager_only(self) -> bool {
-        matches!(
-            self,
-            DeskAction::Restrict | DeskAction::Behaviour | DeskAction::Approve | DeskAction::Return
-        )
-    }
+/// The letters an action sends, so its form has a Preview button.
+fn sends_a_letter(a: DeskAction) -> bool {
+    matches!(
+        a,
+        DeskAction::Extend
+            | DeskAction::Decide
+            | DeskAction::Restrict
+            | DeskAction::Exclude
+            | DeskAction::Acknowledge
+            | DeskAction::Escalate
+            | DeskAction::Close
+    )
 }
 
 /// POST /cases/{reference}/{action}
@@ -365,11 +396,7 @@ pub(crate) async fn action(
             "There is no such action on a case.",
         );
     };
-    if act_on.manager_only() {
-        if let Err(r) = who.require(&app, Role::Manager) {
-            return r;
-        }
-    }
+    let manager = who.0.role.allows(Role::Manager);
     let mut form = match Form::read(&headers, body).await {
         Ok(f) => f,
         Err(why) => {
@@ -392,8 +419,17 @@ pub(crate) async fn action(
                 if s.case_version(case.id)? != version {
                     return Err(Fail::Stale);
                 }
-                act(s, cfg, now, &actor, &case.reference, a, &f)
-                    .map(|d| (d, case.reference.clone()))
+                // One answer: what the page does not offer is refused with its reason.
+                let policy = crate::plan::policy_of(cfg, &case)?;
+                let facts = super::facts(s, &case)?;
+                allowed::may(&facts.situation(&case, policy, manager), a).map_err(Fail::Refused)?;
+                let previewing = f.get("action") == "preview" && sends_a_letter(a);
+                let done = if previewing {
+                    preview(s, cfg, now, &actor, &case.reference, a, &f)
+                } else {
+                    act(s, cfg, now, &actor, &case.reference, a, &f)
+                };
+                done.map(|d| (d, case.reference.clone()))
             });
             match out {
                 Ok(d) => Ok(Ok(d)),
@@ -440,15 +476,14 @@ pub(crate) async fn action(
             .await
         }
         Ok(Err(Fail::Refused(why))) => {
-            case_page(
-                &app,
-                &who,
-                reference,
-                notice(Some(why), false),
-                1,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+            // Only a manager may: refused as forbidden, with the page's reason.
+            let status = if act_on.manager_only() && !manager {
+                StatusCode::FORBIDDEN
+            } else {
+                StatusCode::UNPROCESSABLE_ENTITY
+            };
+            let why = super::words::officer_words(&why);
+            case_page(&app, &who, reference, notice(Some(why), false), 1, status).await
         }
         Ok(Err(Fail::Internal(_))) => app.error(
             StatusCode::INTERNAL_SERVER_ERROR,

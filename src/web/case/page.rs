@@ -5,7 +5,11 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 
-use crate::store::StoreError;
+use super::words::{self, People};
+use crate::allowed::{self, Act};
+use crate::case::Case;
+use crate::deadline::Deadline;
+use crate::store::{EventRow, Store, StoreError};
 use crate::web::{Shared, User};
 
 /// The banner after each action, by the `done` the redirect carries.
@@ -30,6 +34,12 @@ pub(crate) fn banner(done: &str) -> Option<&'static str> {
         "restrict" => "The restriction was recorded.",
         "behaviour" => "The step of the unreasonable behaviour procedure was recorded.",
         "director" => "Recorded: a complaint about a director or senior manager.",
+        "exclude" => "The case was closed as not covered by the policy, and the letter saying where to go instead was queued.",
+        "service" => "The service was recorded.",
+        "customer" => "The customer's details were corrected.",
+        "acknowledge" => "The acknowledgement was queued.",
+        "unflag" => "The flag was cleared.",
+        "representative" => "The representative was recorded.",
         "new" => "The case was opened.",
         "quarantine-attach" => "The message was attached to this case from the quarantine.",
         "quarantine-open" => "The message was opened as this case from the quarantine.",
@@ -48,6 +58,9 @@ pub(crate) struct Notice {
     pub form: std::collections::HashMap<String, String>,
     /// Which form it was.
     pub action: Option<String>,
+    /// The case was opened from New case, but what followed was refused: the error
+    /// is not "nothing was changed".
+    pub opened_partly: bool,
 }
 
 /// The choices the case's policy offers on the reply form, and what waits for a person.
@@ -169,6 +182,7 @@ pub(crate) async fn case_page(
     files: i64,
     status: StatusCode,
 ) -> Response {
+    let manager = who.0.role.allows(crate::accounts::Role::Manager);
     let data = app
         .db(move |store, cfg| {
             let case = match store.find_case(&reference) {
@@ -192,16 +206,23 @@ pub(crate) async fn case_page(
                 .collect();
             let events = store.events(case.id)?;
             // Messages with how many attachments each; the attachments a page at a time.
+            let matched: std::collections::HashMap<i64, String> =
+                store.message_matches(case.id)?.into_iter().collect();
             let messages: Vec<serde_json::Value> = store
                 .case_messages_counted(case.id)?
                 .into_iter()
                 .map(|(m, n)| {
-                    let mut v = serde_json::to_value(m).unwrap_or_default();
+                    let how = matched.get(&m.id).map(String::as_str).unwrap_or("");
+                    let mut v = serde_json::to_value(&m).unwrap_or_default();
                     v["attachment_count"] = n.into();
+                    v["received"] = words::when(&m.received_at).into();
+                    v["third_party"] = how.starts_with("third-party").into();
+                    v["recorded"] = (how == crate::store::RECORDED).into();
                     v
                 })
                 .collect();
             let files = files_page(store, case.id, files)?;
+            let shown = shown(store, cfg, &case, policy, &deadlines, &events, manager)?;
             let choices = Choices {
                 outcomes: policy.preset.outcomes.clone(),
                 categories: policy.preset.categories.clone(),
@@ -257,28 +278,30 @@ pub(crate) async fn case_page(
                 case,
                 version,
                 (deadlines, explained),
-                events,
+                (events, shown),
                 (messages, choices, files),
             )))
         })
         .await;
-    let (case, version, (deadlines, explained), events, (messages, choices, files)) = match data {
-        Ok(Some(d)) => d,
-        Ok(None) => {
-            return app.error(
-                StatusCode::NOT_FOUND,
-                "No such case",
-                "There is no case with that reference.",
-            )
-        }
-        Err(r) => return r,
-    };
+    let (case, version, (deadlines, explained), (events, shown), (messages, choices, files)) =
+        match data {
+            Ok(Some(d)) => d,
+            Ok(None) => {
+                return app.error(
+                    StatusCode::NOT_FOUND,
+                    "No such case",
+                    "There is no case with that reference.",
+                )
+            }
+            Err(r) => return r,
+        };
     let mut c = app.context(Some(&who.0));
     c.insert("case", &case);
     c.insert("version", &version);
     c.insert("deadlines", &deadlines);
     c.insert("explained", &explained);
     c.insert("events", &events);
+    c.insert("page", &shown);
     c.insert("messages", &messages);
     c.insert("files", &files);
     c.insert("banner", &notice.banner);
@@ -286,6 +309,7 @@ pub(crate) async fn case_page(
     c.insert("stale", &notice.stale);
     c.insert("form", &notice.form);
     c.insert("failed_action", &notice.action);
+    c.insert("opened_partly", &notice.opened_partly);
     c.insert("kinds", &crate::case::Kind::ALL.map(|k| k.as_str()));
     c.insert("outcomes", &choices.outcomes);
     c.insert("categories", &choices.categories);
@@ -317,6 +341,241 @@ pub(crate) async fn case_page(
         &crate::time::iso(crate::calendar::london_date(app.now())),
     );
     app.render("case.html", &c, status)
+}
+
+/// The case page in words: what may be done here (and why not the rest), the banner,
+/// the case's details, the deadlines and the timeline as an officer reads them.
+#[derive(serde::Serialize)]
+struct Shown {
+    /// Each action's word: offered here.
+    may: std::collections::HashMap<&'static str, bool>,
+    /// What is not offered, and why (manager-only actions hidden from officers).
+    not_here: Vec<Pair>,
+    urgent: bool,
+    flags: Vec<String>,
+    third_party: bool,
+    stage: String,
+    state: String,
+    kind: String,
+    officer: Option<String>,
+    received: String,
+    channel: String,
+    address: Vec<String>,
+    paused: bool,
+    /// Who may move it to the next stage now: the customer asking, the council itself.
+    by_customer: bool,
+    by_council: bool,
+    /// A response waiting for approval: who wrote it (by name) and when.
+    waiting: Option<Pair>,
+    deadlines: Vec<DeadlineShown>,
+    timeline: Vec<Pair>,
+    exclusions: Vec<Pair>,
+    roles: Vec<Pair>,
+}
+
+/// Two words shown together: an id and its words, a time and a sentence.
+#[derive(serde::Serialize)]
+struct Pair {
+    a: String,
+    b: String,
+}
+
+fn pair(a: impl Into<String>, b: impl Into<String>) -> Pair {
+    Pair {
+        a: a.into(),
+        b: b.into(),
+    }
+}
+
+#[derive(serde::Serialize)]
+struct DeadlineShown {
+    stage: String,
+    what: &'static str,
+    due: String,
+    status: String,
+    why: String,
+}
+
+fn deadline_what(k: crate::deadline::Kind) -> &'static str {
+    use crate::deadline::Kind as K;
+    match k {
+        K::Acknowledge => "Acknowledge",
+        K::Decide => "Decide on the request for the next stage",
+        K::Aim => "Aim to respond",
+        K::Respond => "Respond",
+        K::EscalationWindow => "The customer may ask for the next stage until",
+        K::OverallLimit => "Whole complaint resolved",
+        K::Survey => "Satisfaction survey",
+        K::Extension => "Respond (extended date)",
+    }
+}
+
+fn deadline_status(d: &Deadline) -> String {
+    use crate::deadline::Status as S;
+    if d.held_letter.is_some() {
+        return format!(
+            "Letter held to print and post since {}",
+            d.met_on.as_deref().map(words::when).unwrap_or_default()
+        );
+    }
+    let on = d
+        .met_on
+        .as_deref()
+        .map(|m| format!(" on {}", words::when(m)))
+        .unwrap_or_default();
+    match d.status {
+        S::Open => "Open".into(),
+        S::Met => format!("Met{on}"),
+        S::Lapsed => format!("Passed{on}"),
+        S::Cancelled => "No longer owed".into(),
+        S::Extended => "Replaced by an extended date".into(),
+    }
+}
+
+/// Why a deadline falls on its date, in words: the policy's period and what it counts
+/// from, the days skipped; for an extended date, who extended it and why.
+fn deadline_why(
+    cfg: &crate::config::Config,
+    policy: &crate::policy::Policy,
+    d: &Deadline,
+    events: &[EventRow],
+    people: &People,
+) -> String {
+    if let Some(due) = d.as_due() {
+        let line = due.explain(
+            &cfg.calendar,
+            crate::deadline::counts_working_days(policy, &due),
+        );
+        // "stage1 respond: 20 working days from receipt (...) = ...": the part after
+        // the id, with days as days.
+        let rest = line.split_once(": ").map_or(line.as_str(), |(_, r)| r);
+        return words::dates_in(rest)
+            .replacen(" = ", ", due ", 1)
+            .replace("; skipped", "; not counting");
+    }
+    let from = words::when(&d.from_date);
+    let due = words::when(&d.due);
+    // The officer's extension names the new date; otherwise the scheduler's holding
+    // letter set it when the response date passed.
+    let by = events.iter().rev().find(|e| {
+        e.kind == "extended"
+            && e.detail
+                .as_deref()
+                .is_some_and(|x| x.starts_with(&format!("to {}", d.due)))
+    });
+    match by {
+        Some(e) => {
+            let reason = e
+                .detail
+                .as_deref()
+                .and_then(|x| x.split_once("): ").map(|(_, r)| r.to_string()))
+                .unwrap_or_default();
+            format!(
+                "{} extended the response date by {} from {from} to {due}, because {reason}.",
+                people.actor(&e.actor),
+                d.period
+            )
+        }
+        None => format!(
+            "A holding letter told the customer of a new date: {} after {from}, so {due}.",
+            d.period
+        ),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn shown(
+    store: &Store,
+    cfg: &crate::config::Config,
+    case: &Case,
+    policy: &crate::policy::Policy,
+    deadlines: &[Deadline],
+    events: &[EventRow],
+    manager: bool,
+) -> anyhow::Result<Shown> {
+    let people = People::new(cfg);
+    let facts = super::facts(store, case)?;
+    let sit = facts.situation(case, policy, manager);
+    let verdicts = allowed::all(&sit);
+    let may = verdicts
+        .iter()
+        .map(|(a, w)| (a.as_str(), w.is_none()))
+        .collect();
+    let not_here = verdicts
+        .iter()
+        .filter(|(a, w)| w.is_some() && (manager || !a.manager_only()))
+        // Forms that appear only when their moment comes are not listed as missing.
+        .filter(|(a, _)| {
+            !matches!(
+                a,
+                Act::Triage
+                    | Act::Approve
+                    | Act::Return
+                    | Act::Resume
+                    | Act::Unflag
+                    | Act::Acknowledge
+            )
+        })
+        .map(|(a, w)| pair(a.title(), w.clone().unwrap_or_default()))
+        .collect();
+    let customer = store.customer_of_case(case.id)?;
+    let (by_customer, by_council) = allowed::escalation_by(&sit);
+    Ok(Shown {
+        may,
+        not_here,
+        urgent: case
+            .flagged
+            .as_deref()
+            .is_some_and(|f| f.contains("URGENT")),
+        flags: words::flags(policy, case.flagged.as_deref()),
+        third_party: case
+            .flagged
+            .as_deref()
+            .is_some_and(|f| f.contains("third-party correspondence")),
+        stage: words::stage_name(policy, &case.stage),
+        state: words::state_words(case.state.as_str()).to_string(),
+        kind: words::kind_words(case.kind.as_str()),
+        officer: case.officer.as_deref().map(|o| people.name(o)),
+        received: words::when(&case.received_at),
+        channel: words::channel(events),
+        address: customer.address,
+        paused: facts.paused,
+        by_customer,
+        by_council,
+        waiting: store
+            .waiting_response(case.id)?
+            .map(|w| pair(people.name(&w.written_by), words::when(&w.written_at))),
+        deadlines: deadlines
+            .iter()
+            .map(|d| DeadlineShown {
+                stage: words::stage_name(policy, &d.stage),
+                what: deadline_what(d.kind),
+                due: words::when(&d.due),
+                status: deadline_status(d),
+                why: deadline_why(cfg, policy, d, events, &people),
+            })
+            .collect(),
+        timeline: events
+            .iter()
+            .map(|e| pair(words::when(&e.at), words::sentence(e, &people, policy)))
+            .collect(),
+        exclusions: policy
+            .preset
+            .exclusions
+            .iter()
+            .map(|x| pair(&x.id, &x.covers))
+            .collect(),
+        roles: [
+            ("councillor", "A councillor"),
+            ("mp", "A Member of Parliament"),
+            ("advocate", "An advocate"),
+            ("relative", "A relative"),
+            ("other", "Someone else"),
+        ]
+        .into_iter()
+        .map(|(a, b)| pair(a, b))
+        .collect(),
+    })
 }
 
 #[cfg(test)]
