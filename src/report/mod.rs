@@ -38,7 +38,8 @@ pub mod pdf;
 pub mod svg;
 mod text;
 pub mod trend;
-pub use text::{percent, to_csv, to_json, to_text};
+pub use text::{to_csv, to_json, to_text};
+pub use trend::percent;
 
 use crate::time::{iso, stamp};
 use chrono::{Datelike, Duration, NaiveDate, TimeZone};

@@ -3,13 +3,8 @@
 
 use std::fmt::Write as _;
 
+use super::trend::percent;
 use super::*;
-
-/// A share as a percentage with one decimal, or "-" when there is nothing to share.
-pub fn percent(s: Option<f64>) -> String {
-    s.map(|s| format!("{:.1}%", s * 100.0))
-        .unwrap_or_else(|| "-".into())
-}
 
 fn one_decimal(v: Option<f64>) -> String {
     v.map(|v| format!("{v:.1}")).unwrap_or_else(|| "-".into())

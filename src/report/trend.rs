@@ -4,7 +4,13 @@
 
 use serde::Serialize;
 
-use super::{text::percent, Report};
+use super::Report;
+
+/// A share as a percentage with one decimal, or "-" when there is nothing to share.
+pub fn percent(s: Option<f64>) -> String {
+    s.map(|s| format!("{:.1}%", s * 100.0))
+        .unwrap_or_else(|| "-".into())
+}
 
 /// The trend table's column headings, in order (the text report writes them in
 /// capitals).
