@@ -127,6 +127,8 @@ struct Row {
     stage: String,
     state: String,
     officer: String,
+    /// The officer as people know them (display name).
+    officer_shown: Option<String>,
     received: String,
     due: String,
     overdue: bool,
@@ -157,23 +159,14 @@ struct Reassigned {
 
 /// Who cases may be given to: the staff list, or the desk's accounts when the config
 /// lists no staff. (login, as people know them)
-fn officers(cfg: &crate::config::Config, accounts: Vec<String>) -> Vec<serde_json::Value> {
-    let named: Vec<(String, String)> = if cfg.staff.is_empty() {
-        accounts.into_iter().map(|a| (a.clone(), a)).collect()
-    } else {
-        cfg.staff
-            .iter()
-            .map(|s| {
-                let shown = s
-                    .display_name
-                    .clone()
-                    .filter(|n| !n.trim().is_empty())
-                    .unwrap_or_else(|| s.name.clone());
-                (s.name.clone(), shown)
-            })
-            .collect()
-    };
-    named
+fn officers(directory: &crate::config::Directory) -> Vec<serde_json::Value> {
+    let mut people: Vec<(String, String)> = directory
+        .people()
+        .iter()
+        .map(|s| (s.name.clone(), directory.shown(&s.name)))
+        .collect();
+    people.sort_by(|x, y| x.1.to_lowercase().cmp(&y.1.to_lowercase()));
+    people
         .into_iter()
         .map(|(name, label)| serde_json::json!({ "name": name, "label": label }))
         .collect()
@@ -248,11 +241,13 @@ pub(crate) async fn reassign(
         Ok(r) => r,
         Err(resp) => return resp,
     };
-    let shown = officers(&app.cfg, Vec::new())
-        .into_iter()
-        .find(|o| o["name"] == to.as_str())
-        .and_then(|o| o["label"].as_str().map(String::from))
-        .unwrap_or(to);
+    let shown = match app
+        .db(|store, cfg| Ok(crate::accounts::directory(store, cfg)?))
+        .await
+    {
+        Ok(d) => d.shown(&to),
+        Err(r) => return r,
+    };
     let outcome = Reassigned {
         done: (done > 0).then(|| {
             format!(
@@ -342,19 +337,39 @@ async fn list_page(app: Shared, who: User, q: ListQuery, outcome: Option<Reassig
     };
     let more = cases.len() > PAGE;
     cases.truncate(PAGE);
+    // The staff directory (the desk's accounts with [[staff]]): the Officer filter and,
+    // for managers, whom to reassign to.
+    let directory = match app
+        .db(|store, cfg| Ok(crate::accounts::directory(store, cfg)?))
+        .await
+    {
+        Ok(d) => d,
+        Err(r) => return r,
+    };
+    let stage_names: std::collections::HashMap<&str, &str> = app
+        .cfg
+        .policy
+        .preset
+        .stages
+        .iter()
+        .map(|s| (s.id.as_str(), s.name.as_str()))
+        .collect();
     let rows: Vec<Row> = cases
         .into_iter()
         .map(|c| {
             let due = c.next_due.as_deref().and_then(crate::time::parse_iso);
             Row {
                 overdue: due.is_some_and(|d| d < today),
-                due: due.map(crate::calendar::show).unwrap_or_default(),
-                received: c.received_at.get(..10).unwrap_or_default().to_string(),
+                due: due.map(crate::time::day_in_words).unwrap_or_default(),
+                received: crate::time::stored_in_words(c.received_at.get(..10).unwrap_or_default()),
                 reference: c.reference,
                 customer: c.customer_name.or(c.customer_email).unwrap_or_default(),
                 subject: c.subject.unwrap_or_default(),
                 kind: c.kind.to_string(),
-                stage: c.stage,
+                stage: stage_names
+                    .get(c.stage.as_str())
+                    .map_or(c.stage.clone(), |n| n.to_string()),
+                officer_shown: c.officer.as_deref().map(|o| directory.shown(o)),
                 state: if c.awaiting_approval {
                     format!("{}, awaiting approval", c.state)
                 } else {
@@ -385,26 +400,8 @@ async fn list_page(app: Shared, who: User, q: ListQuery, outcome: Option<Reassig
         format!("/cases?{}", serde_urlencoded(&l))
     };
     let manager = who.0.role.allows(Role::Manager);
-    let accounts = if manager && app.cfg.staff.is_empty() {
-        match app
-            .db(|store, _| {
-                Ok(store
-                    .users()?
-                    .into_iter()
-                    .map(|u| u.name)
-                    .collect::<Vec<_>>())
-            })
-            .await
-        {
-            Ok(a) => a,
-            Err(r) => return r,
-        }
-    } else {
-        Vec::new()
-    };
     let mut c = app.context(Some(&who.0));
     if manager {
-        c.insert("officers", &officers(&app.cfg, accounts));
         c.insert("back", &serde_urlencoded(&q));
     }
     if let Some(o) = &outcome {
@@ -412,6 +409,17 @@ async fn list_page(app: Shared, who: User, q: ListQuery, outcome: Option<Reassig
         c.insert("problem", &o.problem);
         c.insert("refusals", &o.refusals);
     }
+    c.insert("officers", &officers(&directory));
+    c.insert(
+        "stages",
+        &app.cfg
+            .policy
+            .preset
+            .stages
+            .iter()
+            .map(|s| serde_json::json!({ "id": s.id, "name": s.name }))
+            .collect::<Vec<_>>(),
+    );
     c.insert("rows", &rows);
     c.insert("total", &total);
     c.insert("query", &q);
