@@ -165,7 +165,7 @@ fn officers(directory: &crate::config::Directory) -> Vec<serde_json::Value> {
         .iter()
         .map(|s| (s.name.clone(), directory.shown(&s.name)))
         .collect();
-    people.sort_by(|x, y| x.1.to_lowercase().cmp(&y.1.to_lowercase()));
+    people.sort_by_key(|p| p.1.to_lowercase());
     people
         .into_iter()
         .map(|(name, label)| serde_json::json!({ "name": name, "label": label }))
