@@ -324,11 +324,33 @@ pub struct Customer {
     pub name: Option<String>,
     /// Postal address, one line per line.
     pub address: Vec<String>,
+    /// Telephone number, as an officer recorded it.
+    pub phone: Option<String>,
     /// letter-only, single-contact, no-response (after a Monitoring Officer decision).
     pub restriction: Option<String>,
     /// Under a single-contact restriction: the contact (a `[[staff]]` login, or a name
     /// as letters give it).
     pub restriction_contact: Option<String>,
+}
+
+/// A telephone number as an officer types it: digits with spaces, '+', '(', ')' or
+/// '-' between them, 7 to 15 digits; "" clears it. The trimmed number, or why not.
+pub fn phone(s: &str) -> Result<&str, String> {
+    let s = s.trim();
+    if s.is_empty() {
+        return Ok(s);
+    }
+    let digits = s.chars().filter(char::is_ascii_digit).count();
+    let fits = s
+        .chars()
+        .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '+' | '(' | ')' | '-'));
+    if !fits || !(7..=15).contains(&digits) || s.chars().count() > 30 {
+        return Err(format!(
+            "'{}' is not a telephone number: digits, with spaces, +, brackets or dashes between them",
+            crate::escape::escaped(s)
+        ));
+    }
+    Ok(s)
 }
 
 #[cfg(test)]

@@ -325,6 +325,9 @@ pub struct CustomerArgs {
     /// Their postal address, one --address per line, in order (--address "" clears it).
     #[arg(long)]
     pub address: Vec<String>,
+    /// Their telephone number ("" clears it).
+    #[arg(long)]
+    pub phone: Option<String>,
     #[command(flatten)]
     pub by: By,
 }
@@ -979,9 +982,13 @@ pub fn tick(ctx: &Ctx, a: TickArgs) -> Result<ExitCode> {
 }
 
 pub fn customer(ctx: &Ctx, a: CustomerArgs) -> Result<ExitCode> {
-    if a.name.is_none() && a.new_email.is_none() && a.address.is_empty() {
-        anyhow::bail!("nothing to change: give --name, --new-email or --address");
+    if a.name.is_none() && a.new_email.is_none() && a.address.is_empty() && a.phone.is_none() {
+        anyhow::bail!("nothing to change: give --name, --new-email, --address or --phone");
     }
+    let phone = match a.phone.as_deref().map(crate::case::phone).transpose() {
+        Ok(p) => p,
+        Err(e) => anyhow::bail!("--phone {e}"),
+    };
     if let Some(e) = &a.new_email {
         if !e.contains('@') || e.trim().contains(char::is_whitespace) {
             anyhow::bail!("--new-email '{e}' is not an email address");
@@ -992,6 +999,7 @@ pub fn customer(ctx: &Ctx, a: CustomerArgs) -> Result<ExitCode> {
         name: a.name.as_deref(),
         email: a.new_email.as_deref(),
         address: (!a.address.is_empty()).then_some(a.address.as_slice()),
+        phone,
     };
     let who = if a.email.contains('@') {
         CustomerKey::Email(&a.email)

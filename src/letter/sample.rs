@@ -346,6 +346,7 @@ pub fn contexts(policy: &Policy, council: &Council, kind: Kind) -> Vec<LetterCon
         ],
         restriction: None,
         restriction_contact: None,
+        phone: None,
     };
     let mut out = Vec::new();
     for case in sample_cases(policy, kind) {

@@ -19,6 +19,8 @@ pub struct CustomerEdit<'a> {
     pub email: Option<&'a str>,
     /// Postal address, one line per line (an empty list clears it).
     pub address: Option<&'a [String]>,
+    /// Telephone number, checked by [`crate::case::phone`] ("" clears it).
+    pub phone: Option<&'a str>,
 }
 
 /// Which customer: by their email, or the customer of a case (given by reference).
@@ -93,6 +95,14 @@ impl Store {
                 "address: {}",
                 text.map_or("(none)".to_string(), |t| t.replace('\n', ", "))
             ));
+        }
+        if let Some(phone) = edit.phone.map(str::trim) {
+            let phone = (!phone.is_empty()).then_some(phone);
+            tx.execute(
+                "UPDATE customers SET phone = ?2 WHERE id = ?1",
+                params![id, phone],
+            )?;
+            changed.push(format!("phone: {}", phone.unwrap_or("(none)")));
         }
         let ids: Vec<i64> = {
             let mut st = tx.prepare("SELECT id FROM cases WHERE customer_id = ?1 ORDER BY id")?;

@@ -47,6 +47,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/32_approval_and_learning.sql"),
     include_str!("migrations/33_staff_directory.sql"),
     include_str!("migrations/34_dashboard.sql"),
+    include_str!("migrations/35_customer_phone.sql"),
 ];
 
 /// How long a statement waits for another connection's write lock before it fails.

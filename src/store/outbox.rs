@@ -457,7 +457,7 @@ impl Store {
         let row = self
             .conn
             .query_row(
-                "SELECT cu.email, cu.name, cu.address, cu.restriction, cu.restriction_contact
+                "SELECT cu.email, cu.name, cu.address, cu.restriction, cu.restriction_contact, cu.phone
                  FROM cases c JOIN customers cu ON cu.id = c.customer_id WHERE c.id = ?1",
                 [case_id],
                 |r| {
@@ -476,6 +476,7 @@ impl Store {
                             .unwrap_or_default(),
                         restriction: r.get(3)?,
                         restriction_contact: r.get(4)?,
+                        phone: r.get(5)?,
                     })
                 },
             )

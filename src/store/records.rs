@@ -107,6 +107,7 @@ pub struct CustomerRecord {
     pub email: String,
     pub name: Option<String>,
     pub address: Option<String>,
+    pub phone: Option<String>,
     pub restriction: Option<String>,
     pub restriction_review: Option<String>,
     pub created_at: String,
@@ -477,7 +478,7 @@ impl Store {
             [],
         )?;
         n.customers = count(tx.execute(
-            "UPDATE customers SET email = 'erased:' || id, name = NULL, address = NULL,
+            "UPDATE customers SET email = 'erased:' || id, name = NULL, address = NULL, phone = NULL,
                     restriction = NULL, restriction_review = NULL, restriction_contact = NULL,
                     erased_at = ?1
              WHERE id IN (SELECT id FROM erase_customers)
@@ -543,7 +544,7 @@ impl Store {
         Ok(self
             .conn
             .query_row(
-                "SELECT id, email, name, address, restriction, restriction_review, created_at
+                "SELECT id, email, name, address, restriction, restriction_review, created_at, phone
                  FROM customers WHERE email = ?1 AND erased_at IS NULL",
                 [email.trim()],
                 |r| {
@@ -555,6 +556,7 @@ impl Store {
                         restriction: r.get(4)?,
                         restriction_review: r.get(5)?,
                         created_at: r.get(6)?,
+                        phone: r.get(7)?,
                     })
                 },
             )

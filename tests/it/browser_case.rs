@@ -326,6 +326,7 @@ fn an_officer_corrects_the_details_sets_the_service_and_clears_the_flag_in_the_b
         "Customer's postal address (one line each)",
         "1 Mill Lane\nTesttown\nTT1 1AA",
     );
+    b.fill("Customer's telephone number", "01632 960000");
     b.click_button("Correct the details");
     let page = b.text();
     assert!(
@@ -334,6 +335,7 @@ fn an_officer_corrects_the_details_sets_the_service_and_clears_the_flag_in_the_b
     );
     assert!(page.contains("Cy Young-Smith"), "{page}");
     assert!(page.contains("TT1 1AA"), "{page}");
+    assert!(page.contains("Telephone: 01632 960000"), "{page}");
     let h = history(&desk, &reference);
     assert!(h.contains("customer details corrected"), "{h}");
 

@@ -362,6 +362,74 @@ fn explain_names_the_council_its_letters_name() {
     assert!(!text.contains("The Council"), "{text}");
 }
 
+/// A telephone number recorded for a customer (issue 26: customer details): kept with
+/// its event, shown in the subject access export, refused with one line when it is not
+/// a number, and cleared with "".
+#[test]
+fn officers_record_a_customers_telephone_number() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = redress(
+        dir.path(),
+        &["new", "--email", "ann@example.net", "--name", "Ann"],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let phone = |dir: &std::path::Path| -> Option<String> {
+        rusqlite::Connection::open(dir.join("data/redress.db"))
+            .unwrap()
+            .query_row(
+                "SELECT phone FROM customers WHERE email = 'ann@example.net'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap()
+    };
+    let r = redress(
+        dir.path(),
+        &[
+            "customer",
+            "ann@example.net",
+            "--phone",
+            " 01225 477000 ",
+            "--by",
+            "sam",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(phone(dir.path()).as_deref(), Some("01225 477000"));
+    let out = dir.path().join("sar");
+    let r = redress(
+        dir.path(),
+        &[
+            "export",
+            "--email",
+            "ann@example.net",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let index = std::fs::read_to_string(out.join("index.json")).unwrap();
+    assert!(index.contains("01225 477000"), "{index}");
+    // Not a number: one line, nothing changed.
+    for bad in ["call me", "12", "+44 1225 <b>"] {
+        let r = redress(dir.path(), &["customer", "ann@example.net", "--phone", bad]);
+        assert_one_line_error(&r, "is not a telephone number");
+        assert_eq!(phone(dir.path()).as_deref(), Some("01225 477000"));
+    }
+    let r = redress(dir.path(), &["customer", "ann@example.net", "--phone", ""]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(phone(dir.path()), None);
+    let db = rusqlite::Connection::open(dir.path().join("data/redress.db")).unwrap();
+    let details: Vec<String> = db
+        .prepare("SELECT detail FROM events WHERE kind = 'customer details corrected' ORDER BY id")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(details, ["phone: 01225 477000", "phone: (none)"]);
+}
+
 #[test]
 fn officers_correct_a_customer_set_the_service_and_clear_a_flag() {
     // Issue 13, item 3.

@@ -284,6 +284,11 @@ fn act(
         DeskAction::Customer => {
             let name = f.opt("name");
             let email = f.opt("email");
+            let phone = f
+                .opt("phone")
+                .map(crate::case::phone)
+                .transpose()
+                .map_err(|e| refused(format!("{e}.")))?;
             let address: Vec<String> = f
                 .get("address")
                 .lines()
@@ -299,15 +304,16 @@ fn act(
                     )));
                 }
             }
-            if name.is_none() && email.is_none() && address.is_empty() {
+            if name.is_none() && email.is_none() && address.is_empty() && phone.is_none() {
                 return Err(refused(
-                    "Nothing to change: give the name, the email address or the postal address.",
+                    "Nothing to change: give the name, the email address, the postal address or the telephone number.",
                 ));
             }
             let edit = crate::store::CustomerEdit {
                 name,
                 email,
                 address: (!address.is_empty()).then_some(address.as_slice()),
+                phone,
             };
             let key = crate::store::CustomerKey::Case(r);
             if store.edit_customer(&key, &edit, now, actor)?.is_none() {

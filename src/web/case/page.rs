@@ -361,6 +361,8 @@ struct Shown {
     received: String,
     channel: String,
     address: Vec<String>,
+    /// The customer's telephone number, if recorded.
+    phone: Option<String>,
     paused: bool,
     /// Who may move it to the next stage now: the customer asking, the council itself.
     by_customer: bool,
@@ -539,6 +541,7 @@ fn shown(
         received: words::when(&case.received_at),
         channel: words::channel(events),
         address: customer.address,
+        phone: customer.phone,
         paused: facts.paused,
         by_customer,
         by_council,
