@@ -400,7 +400,7 @@ fn accounts_from_the_cli_and_roles_guard_pages() {
     assert_security_headers(&r);
     // An error page keeps the header and the navigation of whoever is signed in, and so
     // does an address that is no page.
-    assert!(r.body.contains(">My queue</a>") && r.body.contains("Sign out sam"));
+    assert!(r.body.contains(">My queue</a>") && r.body.contains("desk-signed-in\">sam<"));
     let r = desk.get("/no-such-page", Some(&sam));
     assert_eq!(r.status, 404);
     assert!(r.body.contains("Page not found") && r.body.contains(">My queue</a>"));
