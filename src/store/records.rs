@@ -310,7 +310,7 @@ impl Store {
                    WHERE closed_at IS NULL AND kind = 'complaint' AND received_on <= ?1
                    UNION ALL
                    SELECT id, stage FROM cases
-                   WHERE closed_at >= ?2 AND kind = 'complaint' AND received_on <= ?1) c
+                   WHERE closed_at >= ?2 AND kind = 'complaint' AND +received_on <= ?1) c
              -- Closed then, reopened since: its state at the end, from its events.
              WHERE coalesce((SELECT e.to_state FROM events e
                              WHERE e.case_id = c.id AND e.to_state IS NOT NULL AND e.at < ?2

@@ -18,6 +18,7 @@ mod browser;
 mod browser_case;
 mod browser_directory;
 mod browser_managers;
+mod browser_pages;
 mod calendar;
 mod cli;
 mod daemon;
