@@ -33,6 +33,7 @@ fn the_outbox_and_a_missing_page_are_accessible_on_any_screen() {
     b.sign_in(&desk, "admin", &desk.admin_password());
     b.click_link("Outbox");
     assert_eq!(b.current_url(), desk.url("/outbox"));
+    b.screenshot();
     let page = b.text();
     assert!(
         page.contains("1 letter is held to print and post"),
@@ -42,6 +43,9 @@ fn the_outbox_and_a_missing_page_are_accessible_on_any_screen() {
     b.goto(&desk.url("/no-such-page"));
     let page = b.text();
     assert!(page.contains("Page not found"), "{page}");
-    assert!(page.contains("My queue") && page.contains("Sign out"), "{page}");
+    assert!(
+        page.contains("My queue") && page.contains("Sign out"),
+        "{page}"
+    );
     b.assert_accessible("a page that is not one");
 }
