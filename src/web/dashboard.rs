@@ -153,7 +153,7 @@ pub(crate) async fn dashboard(State(app): State<Shared>, who: User) -> Response 
     let (all, officers, stages) = tables(&d, &app.cfg);
     let mut c = app.context(Some(&who.0));
     c.insert("today", &crate::calendar::show(today));
-    c.insert("today_long", &today.format("%a %-d %b %Y").to_string());
+    c.insert("today_long", &crate::time::day_in_words(today));
     c.insert("soon_days", &DUE_SOON_DAYS);
     c.insert("all", &all);
     c.insert(

@@ -93,7 +93,7 @@ async fn render(app: &Shared, who: &User, notice: Notice, status: StatusCode) ->
                 .get(&u.name)
                 .map(|until| accounts::minutes_left(*until, now))
                 .into();
-            v["created"] = london(&u.created_at).into();
+            v["created"] = crate::time::stored_in_words(&u.created_at).into();
             // As the directory has them: the account's own, else its `[[staff]]` entry's.
             if let Some(p) = dir.staff(&u.name) {
                 v["display_name"] = p.display_name.clone().into();
@@ -131,7 +131,7 @@ async fn render(app: &Shared, who: &User, notice: Notice, status: StatusCode) ->
                 None => e.actor.clone(),
             };
             serde_json::json!({
-                "at": london(&e.at),
+                "at": crate::time::stored_in_words(&e.at),
                 "actor": actor,
                 "account": dir.shown(&e.account),
                 "action": e.action,
@@ -152,17 +152,6 @@ async fn render(app: &Shared, who: &User, notice: Notice, status: StatusCode) ->
     c.insert("failed_action", &notice.action);
     c.insert("form", &notice.form);
     app.render("users.html", &c, status)
-}
-
-/// A stored time as the desk shows it: London time, "Mon 7 Dec 2026, 10:05".
-fn london(stamp: &str) -> String {
-    match crate::time::parse_stamp(stamp) {
-        Some(t) => t
-            .with_timezone(&chrono_tz::Europe::London)
-            .format("%a %-d %b %Y, %H:%M")
-            .to_string(),
-        None => stamp.to_string(),
-    }
 }
 
 /// How a change went: a banner (and a password to show once), or the refusal.

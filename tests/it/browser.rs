@@ -514,6 +514,25 @@ impl Browser {
     }
 }
 
+/// The first case reference (EX-YYYY-NNNNN) in a command's output.
+pub(crate) fn reference_in(text: &str) -> String {
+    regex::Regex::new(r"EX-\d{4}-\d{5}")
+        .unwrap()
+        .find(text)
+        .unwrap_or_else(|| panic!("no case reference in: {text}"))
+        .as_str()
+        .to_string()
+}
+
+/// A mail dropped into the site's Maildir, as a delivery agent would.
+pub(crate) fn mail(dir: &Path, name: &str, from: &str, subject: &str, body: &str) {
+    std::fs::create_dir_all(dir.join("maildir/new")).unwrap();
+    let raw = format!(
+        "From: {from}\r\nTo: complaints@council.example\r\nSubject: {subject}\r\nMessage-ID: <{name}@example.org>\r\nDate: Mon, 7 Dec 2026 09:00:00 +0000\r\n\r\n{body}\r\n"
+    );
+    std::fs::write(dir.join("maildir/new").join(name), raw).unwrap();
+}
+
 /// `s` as an XPath string literal.
 pub(crate) fn xpath_str(s: &str) -> String {
     if !s.contains('\'') {
@@ -556,12 +575,7 @@ fn an_admin_signs_in_and_reads_a_hostile_complaint_from_dovecot_as_text() {
     dovecot_site(tmp.path(), &dc);
     dc.deliver("1.hostile", HOSTILE.as_bytes());
     let polled = redress_in(tmp.path(), &["poll"], "");
-    let reference = regex::Regex::new(r"EX-\d{4}-\d{5}")
-        .unwrap()
-        .find(&polled)
-        .unwrap_or_else(|| panic!("no case opened: {polled}"))
-        .as_str()
-        .to_string();
+    let reference = reference_in(&polled);
     let desk = Desk::start(tmp, Some(dc));
     let b = Browser::start();
 
@@ -774,12 +788,7 @@ fn an_officer_writes_a_reply_previews_the_pdf_and_sends_it_to_the_smtp_server() 
           I wish to complain: my bins were missed three weeks running.\r\n",
     );
     let polled = redress_in(tmp.path(), &["poll"], "");
-    let reference = regex::Regex::new(r"EX-\d{4}-\d{5}")
-        .unwrap()
-        .find(&polled)
-        .unwrap_or_else(|| panic!("no case opened: {polled}"))
-        .as_str()
-        .to_string();
+    let reference = reference_in(&polled);
     // The acknowledgement goes first, so the sink then holds only it.
     redress_in(tmp.path(), &["send"], "");
     assert_eq!(sink.messages().len(), 1);
@@ -902,12 +911,7 @@ fn an_admin_adds_an_officer_and_a_case_page_older_than_the_officers_note_is_refu
         ],
         "",
     );
-    let reference = regex::Regex::new(r"EX-\d{4}-\d{5}")
-        .unwrap()
-        .find(&opened)
-        .unwrap_or_else(|| panic!("no case opened: {opened}"))
-        .as_str()
-        .to_string();
+    let reference = reference_in(&opened);
     let desk = Desk::start(tmp, None);
 
     // The admin adds an officer on the Users page: the password is shown once.
@@ -1041,12 +1045,7 @@ fn a_manager_reads_quarantined_mail_as_text_then_attaches_and_discards_it() {
     );
     let polled = redress_in(tmp.path(), &["poll"], "");
     assert!(polled.contains("2 quarantined"), "{polled}");
-    let reference = regex::Regex::new(r"EX-\d{4}-\d{5}")
-        .unwrap()
-        .find(&polled)
-        .unwrap_or_else(|| panic!("no case opened: {polled}"))
-        .as_str()
-        .to_string();
+    let reference = reference_in(&polled);
     let listed: Value =
         serde_json::from_str(&redress_in(tmp.path(), &["quarantine", "--json"], "")).unwrap();
     let id_of = |subject: &str| {
@@ -1169,12 +1168,7 @@ fn an_officer_encloses_a_file_with_a_reply_and_it_reaches_the_smtp_server_after_
     )
     .unwrap();
     let polled = redress_in(dir, &["poll"], "");
-    let reference = regex::Regex::new(r"EX-\d{4}-\d{5}")
-        .unwrap()
-        .find(&polled)
-        .unwrap_or_else(|| panic!("no case opened: {polled}"))
-        .as_str()
-        .to_string();
+    let reference = reference_in(&polled);
     redress_in(dir, &["send"], "");
     assert_eq!(sink.messages().len(), 1, "the acknowledgement");
     // The file the officer picks, as the browser reads it from disk.

@@ -9,24 +9,6 @@ use crate::browser::*;
 use serde_json::{json, Value};
 use std::path::Path;
 
-/// A mail dropped into the site's Maildir.
-fn mail(dir: &Path, name: &str, from: &str, subject: &str, body: &str) {
-    std::fs::create_dir_all(dir.join("maildir/new")).unwrap();
-    let raw = format!(
-        "From: {from}\r\nTo: complaints@council.example\r\nSubject: {subject}\r\nMessage-ID: <{name}@example.org>\r\nDate: Mon, 7 Dec 2026 09:00:00 +0000\r\n\r\n{body}\r\n"
-    );
-    std::fs::write(dir.join("maildir/new").join(name), raw).unwrap();
-}
-
-fn reference_in(text: &str) -> String {
-    regex::Regex::new(r"EX-\d{4}-\d{5}")
-        .unwrap()
-        .find(text)
-        .unwrap_or_else(|| panic!("no case reference in: {text}"))
-        .as_str()
-        .to_string()
-}
-
 /// Whether the element with id `id` is on the page.
 fn has(b: &Browser, id: &str) -> bool {
     b.js(

@@ -5,12 +5,6 @@
 use crate::browser::*;
 use serde_json::json;
 
-/// axe-core on the page at 1280 px and at 390 px, where the page must not scroll
-/// sideways (the kit's check does both widths).
-fn accessible_at_both_widths(b: &Browser, what: &str) {
-    b.assert_accessible(what);
-}
-
 /// A site with cases received 40 days ago (overdue by now) and one today, and the
 /// reference of the one today.
 fn site() -> (tempfile::TempDir, String) {
@@ -38,12 +32,7 @@ fn site() -> (tempfile::TempDir, String) {
             "",
         );
     }
-    let reference = regex::Regex::new(r"EX-\d{4}-\d{5}")
-        .unwrap()
-        .find(&last)
-        .unwrap_or_else(|| panic!("no case opened: {last}"))
-        .as_str()
-        .to_string();
+    let reference = reference_in(&last);
     (tmp, reference)
 }
 
@@ -56,7 +45,7 @@ fn the_dashboard_is_accessible_and_each_figure_lands_on_that_many_cases() {
     b.click_link("Dashboard");
     assert_eq!(b.current_url(), desk.url("/dashboard"));
     b.screenshot();
-    accessible_at_both_widths(&b, "dashboard");
+    b.assert_accessible("dashboard");
     let figure = |id: &str| -> i64 {
         b.js(
             "return document.querySelector('#' + arguments[0] + ' a').firstChild.textContent;",
@@ -76,7 +65,7 @@ fn the_dashboard_is_accessible_and_each_figure_lands_on_that_many_cases() {
         assert!(b.current_url().contains("/cases?"), "{}", b.current_url());
         b.screenshot();
         // The list a manager lands on (with its reassign boxes) fits a phone too.
-        accessible_at_both_widths(&b, &format!("the {id} cases"));
+        b.assert_accessible(&format!("the {id} cases"));
         let rows = b
             .js(
                 "return document.querySelectorAll('table.govuk-table tbody tr').length;",
@@ -123,12 +112,12 @@ fn the_reports_page_is_accessible_and_shows_the_clis_figures() {
     b.click_link("Reports");
     assert_eq!(b.current_url(), desk.url("/reports"));
     b.screenshot();
-    accessible_at_both_widths(&b, "reports page, last month");
+    b.assert_accessible("reports page, last month");
     // Another period from the list, then this month's by its address.
     b.click_button("Show the report");
     assert!(b.current_url().contains("period="), "{}", b.current_url());
     b.goto(&desk.url(&format!("/reports?period={month}")));
-    accessible_at_both_widths(&b, "reports page, this month");
+    b.assert_accessible("reports page, this month");
     let shown = |id: &str| -> String {
         b.js(
             "return document.getElementById(arguments[0]).textContent.trim();",

@@ -82,14 +82,13 @@ fn a_manager_reassigns_in_bulk_posts_held_letters_and_decides_triage_in_the_brow
         );
     }
     // A penalty charge notice by email: triage suggests it is not a complaint.
-    for d in ["new", "cur", "tmp"] {
-        std::fs::create_dir_all(dir.join("maildir").join(d)).unwrap();
-    }
-    std::fs::write(
-        dir.join("maildir/new/1"),
-        "From: Dan <dan@example.org>\r\nTo: complaints@council.example\r\nSubject: PCN AB123\r\nMessage-ID: <pcn@example.org>\r\n\r\nI received a penalty charge notice and want to appeal it.\r\n",
-    )
-    .unwrap();
+    mail(
+        dir,
+        "pcn",
+        "Dan <dan@example.org>",
+        "PCN AB123",
+        "I received a penalty charge notice and want to appeal it.",
+    );
     redress_in(dir, &["poll"], "");
     redress_in(dir, &["send"], "");
     let desk = Desk::start(tmp, None);

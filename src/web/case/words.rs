@@ -2,30 +2,16 @@
 //! people by their display names, stages by the policy's names, the timeline as
 //! sentences, and refusals with no command-line flag or config key in them.
 
-use chrono::{DateTime, NaiveDate};
+use chrono::DateTime;
 
 use crate::config::Config;
 use crate::policy::Policy;
 use crate::store::EventRow;
 
-/// "Mon 7 Dec 2026": a date alone.
-pub(crate) fn day(d: NaiveDate) -> String {
-    d.format("%a %-d %b %Y").to_string()
-}
-
-/// "Mon 7 Dec 2026, 10:05" in London, from a stored time (RFC 3339); a date alone
-/// (YYYY-MM-DD) as [`day`]; anything else as it is.
+/// "Mon 7 Dec 2026, 10:05" in London, from a stored time; a date alone as "Mon 7 Dec
+/// 2026"; anything else as it is ([`crate::time::stored_in_words`]).
 pub(crate) fn when(s: &str) -> String {
-    if let Ok(t) = DateTime::parse_from_rfc3339(s.trim()) {
-        return t
-            .with_timezone(&chrono_tz::Europe::London)
-            .format("%a %-d %b %Y, %H:%M")
-            .to_string();
-    }
-    match crate::time::parse_iso(s.trim()) {
-        Some(d) => day(d),
-        None => s.to_string(),
-    }
+    crate::time::stored_in_words(s)
 }
 
 /// `text` with every YYYY-MM-DD date in it written as [`day`] (and a stored time's
@@ -57,7 +43,7 @@ pub(crate) fn dates_in(text: &str) -> String {
                 }
             }
             if let Some(d) = crate::time::parse_iso(&text[i..i + 10]) {
-                out.push_str(&day(d));
+                out.push_str(&crate::time::day_in_words(d));
                 i += 10;
                 // "2026-12-24 Thu" (the CLI's form): the weekday is said already.
                 for wd in [
