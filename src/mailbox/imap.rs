@@ -21,6 +21,7 @@ use super::{
 };
 use crate::config::{Config, ImapConfig};
 use crate::ingest::{self, Incoming, Options, Outcome, Prepared};
+use crate::store::wal::Checkpointer;
 use crate::store::Store;
 use crate::tls;
 
@@ -537,8 +538,19 @@ impl Worker {
             .ok_or_else(|| fail_store("an IMAP pass needs a database file"))?;
         // Opened here, so that a database that cannot be opened fails the pass at once.
         let mut db = Store::open(&path)?;
-        // Fewer, larger WAL checkpoints while a backlog streams in.
-        db.checkpoint_less_often()?;
+        // The log is copied into the database beside this thread, not in its commits;
+        // where that thread cannot start, fewer, larger checkpoints in the commits.
+        let checkpointer = match Checkpointer::start(&path) {
+            Ok(c) => {
+                db.write_backlog_beside(&c)?;
+                Some(c)
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "checkpoints stay in the ingest thread's commits");
+                db.checkpoint_less_often()?;
+                None
+            }
+        };
         // The server is told after each commit: the commit must survive a power cut.
         db.durable_commits()?;
         let (jobs, rx) = std::sync::mpsc::channel::<Job>();
@@ -549,6 +561,9 @@ impl Worker {
             .spawn(move || {
                 let _cpu = CpuLog("ingest thread");
                 for job in rx {
+                    if let Some(c) = &checkpointer {
+                        c.let_the_log_restart();
+                    }
                     let batch: Vec<Incoming> = job
                         .fetched
                         .iter()
@@ -573,6 +588,9 @@ impl Worker {
                         ms = started.elapsed().as_secs_f64() * 1e3,
                         "batch stored"
                     );
+                    if let Some(c) = &checkpointer {
+                        c.nudge();
+                    }
                     let failed = r.is_err();
                     if tx.send(r).is_err() || failed {
                         return;

@@ -578,6 +578,7 @@ pub mod records;
 pub mod schedule;
 pub mod sources;
 pub mod users;
+pub mod wal;
 
 #[cfg(test)]
 use quarantine::contains_address;
