@@ -112,11 +112,20 @@ impl Reading {
         }
     }
 
+    /// Triage's whole reading in one pass over the text ([`crate::triage::Rules::read`]).
     fn classified(cfg: &Config, p: &Parsed) -> Reading {
-        let verdict = cfg
-            .triage
-            .classify_with(&p.subject, &p.body, &cfg.policy.preset.exclusions);
-        Reading::of(cfg, p, verdict)
+        let read = cfg.triage.read(
+            &p.subject,
+            &p.body,
+            &cfg.policy.preset.exclusions,
+            &cfg.workflow.safeguarding_phrases,
+        );
+        Reading {
+            verdict: read.verdict,
+            service: read.service,
+            safeguarding: read.safeguarding.into_iter().map(str::to_string).collect(),
+            representation: crate::triage::representation(&p.subject, &p.body),
+        }
     }
 }
 

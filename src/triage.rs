@@ -76,15 +76,26 @@ pub struct Redirect {
 pub struct Rules {
     pub threshold: u32,
     pub rules: Vec<Rule>,
-    /// Every phrase of every rule in one automaton: a message is scanned once,
-    /// not once per phrase. Pattern i is `phrase_of[i]` = (rule, phrase index).
-    matcher: aho_corasick::AhoCorasick,
+    /// Every phrase of every rule, in order: `phrase_of[i]` = (rule, phrase index) of
+    /// `patterns[i]`. A message is scanned once for these and every other list
+    /// ([`Rules::read`]), not once per phrase or per list.
+    patterns: Vec<String>,
     phrase_of: Vec<(usize, usize)>,
     /// The council's services (`[[service]]`), each with its phrases, in file order,
-    /// and one automaton over every phrase: pattern i is `service_of[i]`.
+    /// and every phrase in order: `service_patterns[i]` is `service_of[i]`.
     services: Vec<(String, Vec<String>)>,
-    service_matcher: aho_corasick::AhoCorasick,
+    service_patterns: Vec<String>,
     service_of: Vec<(usize, usize)>,
+}
+
+/// What [`Rules::read`] finds in a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Read<'s> {
+    pub verdict: Verdict,
+    /// The service it seems to be about, and why ([`Rules::service_for`]).
+    pub service: Option<(String, String)>,
+    /// The safeguarding phrases in it ([`safeguarding_found`]).
+    pub safeguarding: Vec<&'s str>,
 }
 
 /// The verdict on one message.
@@ -164,7 +175,9 @@ impl Rules {
                 phrase_of.push((ri, pi));
             }
         }
-        let matcher = dfa(&patterns).map_err(|e| format!("{file}: {e}"))?;
+        // Built here only to refuse a list no automaton can hold; scans use the one
+        // automaton over every list (`lists_matcher`).
+        dfa(&patterns).map_err(|e| format!("{file}: {e}"))?;
         let mut services = Vec::new();
         let mut service_patterns = Vec::new();
         let mut service_of = Vec::new();
@@ -194,14 +207,14 @@ impl Rules {
             }
             services.push((name, phrases));
         }
-        let service_matcher = dfa(&service_patterns).map_err(|e| format!("{file}: {e}"))?;
+        dfa(&service_patterns).map_err(|e| format!("{file}: {e}"))?;
         Ok(Rules {
             threshold: raw.threshold,
             rules,
-            matcher,
+            patterns,
             phrase_of,
             services,
-            service_matcher,
+            service_patterns,
             service_of,
         })
     }
@@ -211,20 +224,62 @@ impl Rules {
     /// "Waste and recycling: 'bin', 'collection'". None when no phrase occurs or two
     /// services tie: an officer sets it (`redress service REF S`).
     pub fn service_for(&self, subject: &str, body: &str) -> Option<(String, String)> {
+        self.read(subject, body, &[], &[]).service
+    }
+
+    /// A message read once against every list: the rules, the services, a preset's
+    /// `exclusions` and the `safeguarding` phrases, all in one automaton and one pass
+    /// over its subject and body (lower case). What [`Rules::classify_with`],
+    /// [`Rules::service_for`] and [`safeguarding_found`] each say of it.
+    pub fn read<'s>(
+        &self,
+        subject: &str,
+        body: &str,
+        exclusions: &[crate::policy::Exclusion],
+        safeguarding: &'s [String],
+    ) -> Read<'s> {
+        let text = format!("{subject} \n {body}").to_lowercase();
+        let mut lists: Vec<(&[String], Form)> = vec![
+            (&self.patterns, Form::AsRead),
+            (&self.service_patterns, Form::AsRead),
+            (safeguarding, Form::Trimmed),
+        ];
+        lists.extend(
+            exclusions
+                .iter()
+                .map(|x| (x.phrases.as_slice(), Form::Trimmed)),
+        );
+        let mut found = words_found_in(&lists, &text).into_iter();
+        let (rules, services, said) = (
+            found.next().unwrap_or_default(),
+            found.next().unwrap_or_default(),
+            found.next().unwrap_or_default(),
+        );
+        let excluded: Vec<Vec<bool>> = found.collect();
+        Read {
+            verdict: self.verdict(&rules, exclusions, &excluded),
+            service: self.service(&services),
+            safeguarding: safeguarding
+                .iter()
+                .zip(said)
+                .filter(|(_, f)| *f)
+                .map(|(p, _)| p.as_str())
+                .collect(),
+        }
+    }
+
+    /// The service with the most phrases found (`found[i]`: `service_patterns[i]`).
+    fn service(&self, flat: &[bool]) -> Option<(String, String)> {
         if self.services.is_empty() {
             return None;
         }
-        let text = format!("{} \n {}", subject, body).to_lowercase();
         let mut found: Vec<Vec<bool>> = self
             .services
             .iter()
             .map(|(_, p)| vec![false; p.len()])
             .collect();
-        for m in self.service_matcher.find_overlapping_iter(&text) {
-            let (si, pi) = self.service_of[m.pattern().as_usize()];
-            if is_word_match(&text, m.start(), m.end()) {
-                found[si][pi] = true;
-            }
+        for (&(si, pi), f) in self.service_of.iter().zip(flat) {
+            found[si][pi] = *f;
         }
         let hits: Vec<usize> = found
             .iter()
@@ -260,18 +315,24 @@ impl Rules {
         body: &str,
         exclusions: &[crate::policy::Exclusion],
     ) -> Verdict {
-        let text = format!("{} \n {}", subject, body).to_lowercase();
-        // One pass over the text marks which phrases occur as words.
+        self.read(subject, body, exclusions, &[]).verdict
+    }
+
+    /// The verdict from which phrases were found: `flat[i]` for `patterns[i]`, and
+    /// `excluded[x][i]` for phrase i of `exclusions[x]`.
+    fn verdict(
+        &self,
+        flat: &[bool],
+        exclusions: &[crate::policy::Exclusion],
+        excluded: &[Vec<bool>],
+    ) -> Verdict {
         let mut found: Vec<Vec<bool>> = self
             .rules
             .iter()
             .map(|r| vec![false; r.phrases.len()])
             .collect();
-        for m in self.matcher.find_overlapping_iter(&text) {
-            let (ri, pi) = self.phrase_of[m.pattern().as_usize()];
-            if !found[ri][pi] && is_word_match(&text, m.start(), m.end()) {
-                found[ri][pi] = true;
-            }
+        for (&(ri, pi), f) in self.phrase_of.iter().zip(flat) {
+            found[ri][pi] = *f;
         }
         let scored: Vec<(u32, Vec<String>)> = self
             .rules
@@ -297,7 +358,7 @@ impl Rules {
             .map(|(_, (s, _))| *s)
             .max()
             .unwrap_or(0);
-        let excluded = exclusion_found(exclusions, &text);
+        let excluded = exclusion_found(exclusions, excluded);
         // An exclusion that gives way to any dissatisfaction (a claim inside a complaint)
         // still stands in for the generic rules, which would give way too.
         let candidate = excluded
@@ -404,24 +465,18 @@ enum Candidate {
     Exclusion(usize),
 }
 
-/// The preset exclusion with the most of its phrases in `text` (lower case, as words),
-/// and those phrases; the first listed on a tie.
+/// The preset exclusion with the most of its phrases found (`found[x][i]`: phrase i
+/// of `exclusions[x]` occurs as a word), and those phrases; the first listed on a tie.
 fn exclusion_found<'a>(
     exclusions: &'a [crate::policy::Exclusion],
-    text: &str,
+    found: &[Vec<bool>],
 ) -> Option<(usize, Vec<&'a str>)> {
-    // Every exclusion's phrases in one automaton: one pass over the text.
-    let all: Vec<String> = exclusions.iter().flat_map(|x| x.phrases.clone()).collect();
-    if all.is_empty() {
-        return None;
-    }
-    let mut found = words_found(&all, text).into_iter();
     let mut best: Option<(usize, Vec<&str>)> = None;
-    for (i, x) in exclusions.iter().enumerate() {
+    for (i, (x, found)) in exclusions.iter().zip(found).enumerate() {
         let hits: Vec<&str> = x
             .phrases
             .iter()
-            .zip(found.by_ref())
+            .zip(found.iter().copied())
             .filter(|(_, f)| *f)
             .map(|(p, _)| p.as_str())
             .collect();
@@ -501,45 +556,94 @@ fn dfa<P: AsRef<[u8]>>(
         .build(patterns)
 }
 
-/// The automaton over `phrases` (trimmed, lower case), built on first use and kept
-/// while the list stays the same (the config's lists: a few per process).
-fn cached_matcher(phrases: &[String]) -> std::sync::Arc<aho_corasick::AhoCorasick> {
-    type Cached = Vec<(Vec<String>, std::sync::Arc<aho_corasick::AhoCorasick>)>;
+/// How a list's phrases become patterns: as they are (the rules' and services',
+/// made lower case when the file was read), or trimmed and made lower case here (a
+/// preset's exclusions, the safeguarding phrases), an empty one never matching.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Form {
+    AsRead,
+    Trimmed,
+}
+
+/// One automaton over several phrase lists: pattern i is phrase `of[i].1` of list
+/// `of[i].0`.
+struct ListsMatcher {
+    matcher: aho_corasick::AhoCorasick,
+    of: Vec<(usize, usize)>,
+}
+
+/// The automaton over `lists`, built on first use and kept while they stay the same
+/// (the config's lists: a few sets per process).
+fn lists_matcher(lists: &[(&[String], Form)]) -> std::sync::Arc<ListsMatcher> {
+    type Key = Vec<(Vec<String>, Form)>;
+    type Cached = Vec<(Key, std::sync::Arc<ListsMatcher>)>;
     static CACHE: std::sync::Mutex<Cached> = std::sync::Mutex::new(Vec::new());
     let mut cache = CACHE.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some((_, m)) = cache.iter().find(|(list, _)| list.as_slice() == phrases) {
+    let same = |key: &Key| {
+        key.len() == lists.len()
+            && key
+                .iter()
+                .zip(lists)
+                .all(|((k, kf), (l, lf))| kf == lf && k.as_slice() == *l)
+    };
+    if let Some((_, m)) = cache.iter().find(|(key, _)| same(key)) {
         return m.clone();
     }
     // An empty pattern would match everywhere: it stands for a phrase that never occurs.
     const NEVER: &str = "\u{0}\u{0}never";
-    let patterns: Vec<String> = phrases
-        .iter()
-        .map(|p| match p.trim().to_lowercase() {
-            p if p.is_empty() => NEVER.to_string(),
-            p => p,
-        })
-        .collect();
-    let m = std::sync::Arc::new(
-        dfa(&patterns)
-            .unwrap_or_else(|_| aho_corasick::AhoCorasick::new([NEVER]).expect("a literal")),
-    );
-    // A handful of lists in a process; a config reloaded with new lists starts afresh.
+    let mut patterns = Vec::new();
+    let mut of = Vec::new();
+    for (li, (list, form)) in lists.iter().enumerate() {
+        for (pi, p) in list.iter().enumerate() {
+            patterns.push(match form {
+                Form::AsRead => p.clone(),
+                Form::Trimmed => match p.trim().to_lowercase() {
+                    p if p.is_empty() => NEVER.to_string(),
+                    p => p,
+                },
+            });
+            of.push((li, pi));
+        }
+    }
+    let m = std::sync::Arc::new(match dfa(&patterns) {
+        Ok(matcher) => ListsMatcher { matcher, of },
+        // Too big for an automaton (the rules' own lists were checked when read):
+        // nothing is found, rather than a panic.
+        Err(_) => ListsMatcher {
+            matcher: aho_corasick::AhoCorasick::new([NEVER]).expect("a literal"),
+            of: Vec::new(),
+        },
+    });
+    // A handful of sets in a process; a config reloaded with new lists starts afresh.
     if cache.len() >= 8 {
         cache.clear();
     }
-    cache.push((phrases.to_vec(), m.clone()));
+    cache.push((
+        lists.iter().map(|(l, f)| (l.to_vec(), *f)).collect(),
+        m.clone(),
+    ));
     m
 }
 
-/// Which of `phrases` occur in `text` (lower case) as words, in one pass.
-fn words_found(phrases: &[String], text: &str) -> Vec<bool> {
-    let mut found = vec![false; phrases.len()];
-    for m in cached_matcher(phrases).find_overlapping_iter(text) {
-        if is_word_match(text, m.start(), m.end()) {
-            found[m.pattern().as_usize()] = true;
+/// Which phrases of each list occur in `text` (lower case) as words, in one pass.
+fn words_found_in(lists: &[(&[String], Form)], text: &str) -> Vec<Vec<bool>> {
+    let mut found: Vec<Vec<bool>> = lists.iter().map(|(l, _)| vec![false; l.len()]).collect();
+    let m = lists_matcher(lists);
+    for hit in m.matcher.find_overlapping_iter(text) {
+        if let Some(&(li, pi)) = m.of.get(hit.pattern().as_usize()) {
+            if !found[li][pi] && is_word_match(text, hit.start(), hit.end()) {
+                found[li][pi] = true;
+            }
         }
     }
     found
+}
+
+/// Which of `phrases` (trimmed, lower case) occur in `text` (lower case) as words.
+fn words_found(phrases: &[String], text: &str) -> Vec<bool> {
+    words_found_in(&[(phrases, Form::Trimmed)], text)
+        .pop()
+        .unwrap_or_default()
 }
 
 /// Someone writing for the resident, as a message says it (seed 002 l.194, 000 l.156).
@@ -789,6 +893,83 @@ pub fn director_hints(text: &str) -> Vec<&'static str> {
 
 #[cfg(test)]
 mod tests {
+    /// One pass over every list finds in each what it finds with fewer lists beside
+    /// it, a phrase in several lists included (the automaton reports each list's copy),
+    /// and the figures worked out by hand.
+    #[test]
+    fn one_reading_of_every_list_agrees_with_each_list_read_alone() {
+        let r = super::Rules::parse_str(
+            "threshold = 3\n[[rule]]\nkind = \"complaint\"\nphrases = { complain = 3, \"not collected\" = 2 }\n\
+             [[rule]]\nkind = \"compliment\"\nphrases = { \"thank you\" = 3 }\n\
+             [[service]]\nname = \"Waste\"\nphrases = [\"bin\", \"not collected\"]\n\
+             [[service]]\nname = \"Parking\"\nphrases = [\"parking\"]\n",
+            "t.toml",
+        )
+        .unwrap();
+        let policy = crate::policy::Policy::load("bath-and-north-east-somerset").unwrap();
+        let exclusions = &policy.preset.exclusions;
+        let excluded = exclusions
+            .iter()
+            .find(|x| !x.phrases.is_empty())
+            .expect("the preset has an exclusion with phrases");
+        let safeguarding = vec![
+            " Not Collected ".to_string(),
+            "vulnerable".to_string(),
+            String::new(),
+        ];
+        for (subject, body) in [
+            (
+                "Bin not collected",
+                "I complain: my bin was not collected. I am vulnerable.",
+            ),
+            ("Thank you", "Thank you for the parking permit."),
+            (
+                "About this",
+                &*format!("This is about {}.", excluded.phrases[0]),
+            ),
+            ("", ""),
+        ] {
+            let read = r.read(subject, body, exclusions, &safeguarding);
+            assert_eq!(
+                read.verdict,
+                r.classify_with(subject, body, exclusions),
+                "{body}"
+            );
+            assert_eq!(read.service, r.service_for(subject, body), "{body}");
+            assert_eq!(
+                read.safeguarding,
+                super::safeguarding_found(&safeguarding, subject, body),
+                "{body}"
+            );
+        }
+        let read = r.read(
+            "Bin not collected",
+            "I complain: my bin was not collected. I am vulnerable.",
+            exclusions,
+            &safeguarding,
+        );
+        assert_eq!(read.verdict.kind, crate::case::Kind::Complaint);
+        assert_eq!(
+            read.verdict.reason,
+            "complaint: 'complain' +3, 'not collected' +2 (score 5)"
+        );
+        assert_eq!(
+            read.service,
+            Some(("Waste".into(), "Waste: 'bin', 'not collected'".into()))
+        );
+        assert_eq!(read.safeguarding, [" Not Collected ", "vulnerable"]);
+        let out = r.read(
+            "About this",
+            &format!("This is about {}.", excluded.phrases[0]),
+            exclusions,
+            &[],
+        );
+        assert_eq!(
+            out.verdict.exclusion_id.as_deref(),
+            Some(excluded.id.as_str())
+        );
+    }
+
     #[test]
     fn director_hints_are_whole_words() {
         assert_eq!(
