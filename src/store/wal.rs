@@ -62,6 +62,20 @@ impl Shared {
             .wait_while(guard, cond)
             .unwrap_or_else(|p| p.into_inner())
     }
+
+    /// [`Shared::wait_while`], giving up after `most`: the writer never hangs on a
+    /// checkpoint thread that has stopped (it then writes on, the log growing).
+    fn wait_at_most<'a>(
+        &self,
+        guard: std::sync::MutexGuard<'a, State>,
+        most: std::time::Duration,
+        cond: impl FnMut(&mut State) -> bool,
+    ) -> std::sync::MutexGuard<'a, State> {
+        match self.changed.wait_timeout_while(guard, most, cond) {
+            Ok((guard, _)) => guard,
+            Err(p) => p.into_inner().0,
+        }
+    }
 }
 
 impl Checkpointer {
@@ -100,11 +114,17 @@ impl Checkpointer {
     /// Before the writer's next transaction: once the log has grown past
     /// [`LOG_FRAMES_BEFORE_RESTART`], wait for the checkpoint asked for to finish, so
     /// that the transaction begins with all of the log copied and reuses it from its
-    /// start. Below that, return at once.
+    /// start. Below that, return at once. It never waits on a checkpoint thread that
+    /// has stopped, nor longer than the store's busy timeout (the log then grows on).
     pub fn let_the_log_restart(&self) {
+        if self.thread.as_ref().is_none_or(|t| t.is_finished()) {
+            return;
+        }
         let state = self.shared.lock();
         if state.log > self.restart_after {
-            let _idle = self.shared.wait_while(state, |s| s.asked || s.running);
+            let _idle = self
+                .shared
+                .wait_at_most(state, BUSY_TIMEOUT, |s| s.asked || s.running);
         }
     }
 }
