@@ -96,24 +96,8 @@ pub(crate) struct Reading {
 }
 
 impl Reading {
-    pub(crate) fn of(cfg: &Config, p: &Parsed, verdict: Verdict) -> Reading {
-        Reading {
-            verdict,
-            service: cfg.triage.service_for(&p.subject, &p.body),
-            safeguarding: crate::triage::safeguarding_found(
-                &cfg.workflow.safeguarding_phrases,
-                &p.subject,
-                &p.body,
-            )
-            .into_iter()
-            .map(str::to_string)
-            .collect(),
-            representation: crate::triage::representation(&p.subject, &p.body),
-        }
-    }
-
     /// Triage's whole reading in one pass over the text ([`crate::triage::Rules::read`]).
-    fn classified(cfg: &Config, p: &Parsed) -> Reading {
+    pub(crate) fn classified(cfg: &Config, p: &Parsed) -> Reading {
         let read = cfg.triage.read(
             &p.subject,
             &p.body,

@@ -281,9 +281,7 @@ pub fn open(
     let mut p = r.parsed;
     // The loop rules ingestion applies: mail from the inbox itself, or our own letter back.
     crate::ingest::mark_loop(&sp, cfg, &mut p, &from)?;
-    let verdict = cfg
-        .triage
-        .classify_with(&p.subject, &p.body, &cfg.policy.preset.exclusions);
+    let reading = ingest::Reading::classified(cfg, &p);
     let stored = Stored {
         key: &r.key,
         raw: &r.kept,
@@ -294,7 +292,7 @@ pub fn open(
         &sp,
         cfg,
         &stored,
-        ingest::Reading::of(cfg, &p, verdict),
+        reading,
         &from,
         now,
         Options::default(),
