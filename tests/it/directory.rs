@@ -238,21 +238,7 @@ fn offered(desk: &crate::webkit::Desk, session: &str, reference: &str) -> Vec<St
 
 #[test]
 fn the_assign_list_leaves_out_the_stage1_handler_at_stage2_and_shows_staff_without_accounts() {
-    use crate::webkit::{now, web_site, Desk};
-    let site = web_site("");
-    site.mail(
-        "1",
-        "Ada <ada@example.org>",
-        "Potholes on Mill Lane",
-        "The potholes are deep.",
-        "a1@example.org",
-    );
-    site.run(&now(), &["poll"]);
-    let reference: String = site
-        .db()
-        .query_row("SELECT reference FROM cases", [], |r| r.get(0))
-        .unwrap();
-    let desk = Desk::start(site, "web");
+    let (desk, reference) = crate::webkit::desk_with_a_case("");
     let admin = desk.admin();
     // Stage 1: everyone in the directory, the [[staff]] entries and the desk's admin.
     assert_eq!(
@@ -260,7 +246,7 @@ fn the_assign_list_leaves_out_the_stage1_handler_at_stage2_and_shows_staff_witho
         ["admin", "ann", "bob", "cat"]
     );
     // ann answers stage 1; at Stage 2 Review (someone not involved before) she is left out.
-    let at = now();
+    let at = crate::webkit::now();
     desk.site.respond(
         &at,
         &reference,

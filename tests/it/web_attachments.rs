@@ -15,20 +15,7 @@ const LIMITS: &str =
 
 /// A desk over a site holding one complaint that came by email; its reference.
 fn desk_with_a_case() -> (Desk, String) {
-    let site = web_site(LIMITS);
-    site.mail(
-        "1",
-        "Ada <ada@example.org>",
-        "Potholes on Mill Lane",
-        "The potholes are deep.",
-        "a1@example.org",
-    );
-    site.run(&now(), &["poll"]);
-    let reference: String = site
-        .db()
-        .query_row("SELECT reference FROM cases", [], |r| r.get(0))
-        .unwrap();
-    (Desk::start(site, "web"), reference)
+    webkit::desk_with_a_case(LIMITS)
 }
 
 fn count(desk: &Desk, sql: &str) -> i64 {

@@ -110,6 +110,25 @@ pub fn now() -> String {
     chrono::Utc::now().to_rfc3339()
 }
 
+/// A desk (`redress web`) over a site (`web_site(extra_web)`) holding one complaint
+/// that came by email, Ada's about potholes; its reference.
+pub fn desk_with_a_case(extra_web: &str) -> (Desk, String) {
+    let site = web_site(extra_web);
+    site.mail(
+        "1",
+        "Ada <ada@example.org>",
+        "Potholes on Mill Lane",
+        "The potholes are deep.",
+        "a1@example.org",
+    );
+    site.run(&now(), &["poll"]);
+    let reference: String = site
+        .db()
+        .query_row("SELECT reference FROM cases", [], |r| r.get(0))
+        .unwrap();
+    (Desk::start(site, "web"), reference)
+}
+
 impl Desk {
     /// `redress COMMAND` (web or run) on the site, once it says where to sign in.
     pub fn start(site: Site, command: &str) -> Desk {
