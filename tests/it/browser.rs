@@ -894,6 +894,15 @@ pub(crate) fn plain_site(dir: &Path) {
     .unwrap();
 }
 
+/// [`plain_site`] under another of the built-in policies.
+pub(crate) fn plain_site_under(dir: &Path, policy: &str) {
+    plain_site(dir);
+    let cfg = std::fs::read_to_string(dir.join("redress.toml"))
+        .unwrap()
+        .replace("policy = \"lgsco-code\"", &format!("policy = \"{policy}\""));
+    std::fs::write(dir.join("redress.toml"), cfg).unwrap();
+}
+
 #[test]
 fn an_admin_adds_an_officer_and_a_case_page_older_than_the_officers_note_is_refused() {
     let tmp = tempfile::tempdir().unwrap();

@@ -530,12 +530,8 @@ fn a_call_recorded_on_the_desk_is_the_first_message_assigned_to_whoever_took_it(
 fn a_case_the_policy_does_not_cover_is_closed_from_the_desk_with_its_letter_previewed() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().to_path_buf();
-    plain_site(&dir);
     // Buckinghamshire lists what its procedure does not cover.
-    let cfg = std::fs::read_to_string(dir.join("redress.toml"))
-        .unwrap()
-        .replace("policy = \"lgsco-code\"", "policy = \"buckinghamshire\"");
-    std::fs::write(dir.join("redress.toml"), cfg).unwrap();
+    plain_site_under(&dir, "buckinghamshire");
     mail(
         &dir,
         "1",
@@ -686,12 +682,8 @@ fn an_officer_is_offered_no_managers_action_and_one_posted_is_refused_with_the_r
 fn a_review_decision_is_offered_once_asked_for_and_its_letter_previewed() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().to_path_buf();
-    plain_site(&dir);
     // Buckinghamshire decides whether to accept a request for its stage 2 review.
-    let cfg = std::fs::read_to_string(dir.join("redress.toml"))
-        .unwrap()
-        .replace("policy = \"lgsco-code\"", "policy = \"buckinghamshire\"");
-    std::fs::write(dir.join("redress.toml"), cfg).unwrap();
+    plain_site_under(&dir, "buckinghamshire");
     mail(
         &dir,
         "1",
