@@ -8,6 +8,8 @@
 #   N=2000 scripts/bench_ingest.sh          # smaller run
 #   KEEP=1 scripts/bench_ingest.sh          # keep the temp dir (database, logs) afterwards
 #   SKIP_BUILD=1 scripts/bench_ingest.sh    # use the existing target/release/redress
+#   SKIP_BUILD=1 BIN=/path/to/redress scripts/bench_ingest.sh   # time another build (A/B pairs)
+#   PRE_SQL="DROP INDEX x;" scripts/bench_ingest.sh   # migrate first, run this SQL, then time the poll
 #   STRICT=1 scripts/bench_ingest.sh        # exit 3 when a speed/memory target is missed
 #   COLD=1 scripts/bench_ingest.sh          # charge Dovecot's new/ -> cur/ move to redress (see warm-up)
 #   REDRESS_LOG=debug scripts/bench_ingest.sh   # passed through to redress (log in WORK/poll.err)
@@ -42,7 +44,7 @@ if [ "${SKIP_BUILD:-0}" != 1 ]; then
   echo "== cargo build --release"
   cargo build --release
 fi
-BIN="$ROOT/target/release/redress"
+BIN=${BIN:-"$ROOT/target/release/redress"}
 [ -x "$BIN" ] || { echo "no $BIN" >&2; exit 1; }
 
 # 2. A throwaway Dovecot, as tests/support/mod.rs starts it.
@@ -128,6 +130,12 @@ password_file = "$RD/imap-password"
 # automatic letters (default 500), which would otherwise hold the rest for an officer.
 max_auto_letters_per_hour = 1000000
 EOF
+if [ -n "${PRE_SQL:-}" ]; then
+  # Experiments only: migrate the database first, then run PRE_SQL on it (untimed).
+  "$BIN" --config "$RD/redress.toml" cases >/dev/null
+  sqlite3 "$RD/data/redress.db" "$PRE_SQL"
+  echo "   PRE_SQL run before the poll: $PRE_SQL"
+fi
 LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "== redress poll (end to end); load average $LOAD"
 echo "   /usr/bin/time -v $BIN --config $RD/redress.toml poll --json"

@@ -324,7 +324,7 @@ pub fn letter_content(verdict: &Verdict) -> Content {
 
 /// The clock hour (UTC) the hourly cap counts in: "YYYY-MM-DDTHH".
 pub fn hour_of(now: DateTime<Utc>) -> String {
-    now.format("%Y-%m-%dT%H").to_string()
+    crate::time::hour(now)
 }
 
 #[cfg(test)]

@@ -59,10 +59,15 @@ pub fn normalise_subject(s: &str) -> String {
     let tag = TAG.get_or_init(|| Regex::new(r"(?i)\[\s*ref[^\]]*\]").expect("tag pattern"));
     let s = tag.replace_all(s, " ");
     let s = re.replace(&s, "");
-    s.split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .to_lowercase()
+    // The words joined by single spaces, lower-cased (one pass, no list of words).
+    let mut out = String::with_capacity(s.len());
+    for w in s.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(w);
+    }
+    out.to_lowercase()
 }
 
 /// Readable text from an HTML-only message: drop script/style, turn block ends into

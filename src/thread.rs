@@ -65,13 +65,17 @@ pub fn replied_ids(p: &Parsed) -> Vec<String> {
 /// The probable match: the newest of `recent` whose subject normalises to the
 /// message's. Subjects shorter than four characters match nothing.
 pub fn probable(subject: &str, recent: Vec<Recent>) -> Option<Recent> {
-    let subject = normalise_subject(subject);
+    probable_normalised(&normalise_subject(subject), recent)
+}
+
+/// [`probable`] for a subject already normalised.
+fn probable_normalised(subject: &str, recent: Vec<Recent>) -> Option<Recent> {
     if subject.len() < 4 {
         return None;
     }
     recent
         .into_iter()
-        .find(|r| r.subject.as_deref().map(normalise_subject).as_deref() == Some(&subject))
+        .find(|r| r.subject.as_deref().map(normalise_subject).as_deref() == Some(subject))
 }
 
 /// The case `p` belongs to, by the first clue that names one.
@@ -111,11 +115,12 @@ pub fn find<C: Cases>(
     }
     // 4. Same sender, same normalised subject, an open case within the window: probable.
     let Some(from) = &p.from else { return Ok(None) };
-    if normalise_subject(&p.subject).len() < 4 {
+    let subject = normalise_subject(&p.subject);
+    if subject.len() < 4 {
         return Ok(None);
     }
     let recent = cases.open_from(from, now - Duration::days(window_days))?;
-    Ok(probable(&p.subject, recent).map(|r| Match {
+    Ok(probable_normalised(&subject, recent).map(|r| Match {
         case: Candidate {
             case_id: r.case_id,
             reference: r.reference,

@@ -2,16 +2,64 @@
 //! UTC to the second (`2026-12-02T11:04:26Z`), dates as ISO 8601 (`2026-12-02`).
 //! Stored text sorts in time order, so SQL compares it as text.
 
-use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, SecondsFormat, Timelike, Utc};
 
 /// An instant as stored: `2026-12-02T11:04:26Z`.
 pub fn stamp(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+    // Written digit by digit: taking in a message stores several instants, and chrono's
+    // general formatter was a measurable share of it. Years outside 0-9999 and leap
+    // seconds take chrono's own path (same text).
+    if !(0..=9999).contains(&t.year()) || t.nanosecond() >= 1_000_000_000 {
+        return t.to_rfc3339_opts(SecondsFormat::Secs, true);
+    }
+    let mut s = String::with_capacity(20);
+    push_date(&mut s, t.year(), t.month(), t.day());
+    s.push('T');
+    push_2(&mut s, t.hour());
+    s.push(':');
+    push_2(&mut s, t.minute());
+    s.push(':');
+    push_2(&mut s, t.second());
+    s.push('Z');
+    s
 }
 
 /// A date as stored: `2026-12-02`.
 pub fn iso(d: NaiveDate) -> String {
-    d.format("%Y-%m-%d").to_string()
+    if !(0..=9999).contains(&d.year()) {
+        return d.format("%Y-%m-%d").to_string();
+    }
+    let mut s = String::with_capacity(10);
+    push_date(&mut s, d.year(), d.month(), d.day());
+    s
+}
+
+/// The hour an instant falls in, as the hourly letter count keys it: `2026-12-02T11`.
+pub fn hour(t: DateTime<Utc>) -> String {
+    if !(0..=9999).contains(&t.year()) {
+        return t.format("%Y-%m-%dT%H").to_string();
+    }
+    let mut s = String::with_capacity(13);
+    push_date(&mut s, t.year(), t.month(), t.day());
+    s.push('T');
+    push_2(&mut s, t.hour());
+    s
+}
+
+/// `YYYY-MM-DD` for a year in 0-9999.
+fn push_date(s: &mut String, year: i32, month: u32, day: u32) {
+    let y = year as u32;
+    push_2(s, y / 100);
+    push_2(s, y % 100);
+    s.push('-');
+    push_2(s, month);
+    s.push('-');
+    push_2(s, day);
+}
+
+fn push_2(s: &mut String, n: u32) {
+    s.push(char::from(b'0' + (n / 10 % 10) as u8));
+    s.push(char::from(b'0' + (n % 10) as u8));
 }
 
 /// The start of a day, as a stored instant: `2026-12-02T00:00:00Z`.
@@ -95,6 +143,47 @@ mod tests {
             "Sun 29 Mar 2026, 02:00"
         );
         assert_eq!(stored_in_words("not a time"), "not a time");
+    }
+
+    #[test]
+    fn stored_text_is_chronos_own_to_the_character() {
+        // Every day of 1999-2101, several times of day, and the edges of the years the
+        // fast path writes itself; outside them chrono writes it.
+        let mut d = NaiveDate::from_ymd_opt(1999, 1, 1).unwrap();
+        let end = NaiveDate::from_ymd_opt(2101, 12, 31).unwrap();
+        let mut days = 0;
+        while d <= end {
+            assert_eq!(iso(d), d.format("%Y-%m-%d").to_string());
+            for (h, m, sec) in [(0, 0, 0), (9, 5, 7), (23, 59, 59)] {
+                let t = d.and_hms_opt(h, m, sec).unwrap().and_utc();
+                assert_eq!(stamp(t), t.to_rfc3339_opts(SecondsFormat::Secs, true));
+                assert_eq!(hour(t), t.format("%Y-%m-%dT%H").to_string());
+            }
+            d = d.succ_opt().unwrap();
+            days += 1;
+        }
+        assert_eq!(days, 37_620);
+        for (y, m, dd) in [
+            (0, 1, 1),
+            (9, 3, 4),
+            (999, 12, 31),
+            (9999, 12, 31),
+            (10000, 1, 1),
+            (-1, 6, 1),
+        ] {
+            let d = NaiveDate::from_ymd_opt(y, m, dd).unwrap();
+            let t = d.and_hms_opt(1, 2, 3).unwrap().and_utc();
+            assert_eq!(iso(d), d.format("%Y-%m-%d").to_string(), "{y}");
+            assert_eq!(
+                stamp(t),
+                t.to_rfc3339_opts(SecondsFormat::Secs, true),
+                "{y}"
+            );
+            assert_eq!(hour(t), t.format("%Y-%m-%dT%H").to_string(), "{y}");
+        }
+        // Sub-second parts are dropped, as chrono drops them at `Secs`.
+        let t = parse_stamp("2026-12-02T11:04:26.987654Z").unwrap();
+        assert_eq!(stamp(t), "2026-12-02T11:04:26Z");
     }
 
     #[test]
