@@ -117,6 +117,15 @@ fn history(desk: &Desk, reference: &str) -> String {
     desk.redress(&["case", reference, "--history"], "")
 }
 
+/// The letter form `form` would send, previewed: it says `expect`, and `kept` (what the
+/// preview must leave alone: the case's history, the outbox) reads the same after.
+fn previewed_keeping(b: &Browser, dir: &Path, form: &str, expect: &str, kept: impl Fn() -> String) {
+    let before = kept();
+    let text = preview_pdf(b, form, dir);
+    assert!(text.contains(expect), "{text}");
+    assert_eq!(kept(), before, "a preview keeps nothing");
+}
+
 #[test]
 fn the_case_page_shows_the_resident_first_and_only_what_the_code_allows() {
     let tmp = tempfile::tempdir().unwrap();
@@ -365,10 +374,13 @@ fn an_officer_corrects_the_details_sets_the_service_and_clears_the_flag_in_the_b
         "Because (the letter says \"because …\")",
         "we need to visit the street",
     );
-    let letters_before = desk.redress(&["outbox", "--json"], "");
-    let text = preview_pdf(&b, "extend-form", &dir);
-    assert!(text.contains("we need to visit the street"), "{text}");
-    assert_eq!(desk.redress(&["outbox", "--json"], ""), letters_before);
+    previewed_keeping(
+        &b,
+        &dir,
+        "extend-form",
+        "we need to visit the street",
+        || desk.redress(&["outbox", "--json"], ""),
+    );
     // Without a reason: refused in the desk's words, what was typed kept.
     b.fill("Because (the letter says \"because …\")", "");
     b.click_button("Extend");
@@ -563,29 +575,21 @@ fn a_case_the_policy_does_not_cover_is_closed_from_the_desk_with_its_letter_prev
         "Reasons (quoted in the notice)",
         "the number of calls to the contact centre",
     );
-    let before = history(&desk, &reference);
-    let notice = preview_pdf(&b, "restrict-form", &dir);
-    assert!(
-        notice.contains("the number of calls to the contact centre"),
-        "{notice}"
-    );
-    assert_eq!(
-        history(&desk, &reference),
-        before,
-        "a preview keeps nothing"
+    previewed_keeping(
+        &b,
+        &dir,
+        "restrict-form",
+        "the number of calls to the contact centre",
+        || history(&desk, &reference),
     );
     b.js(
         "document.getElementById('exclude-exclusion').value = 'schools';",
         json!([]),
     );
     let letters_before = desk.redress(&["outbox", "--json"], "");
-    let text = preview_pdf(&b, "exclude-form", &dir);
-    assert!(text.contains("school"), "{text}");
-    assert_eq!(
-        desk.redress(&["outbox", "--json"], ""),
-        letters_before,
-        "a preview queues nothing"
-    );
+    previewed_keeping(&b, &dir, "exclude-form", "school", || {
+        desk.redress(&["outbox", "--json"], "")
+    });
     b.click_button("Close as not covered");
     let page = b.text();
     assert!(
@@ -730,16 +734,12 @@ fn a_review_decision_is_offered_once_asked_for_and_its_letter_previewed() {
         "Reasons (quoted in the letter)",
         "the permit office did not explain the delay",
     );
-    let before = history(&desk, &reference);
-    let letter = preview_pdf(&b, "decide-form", &dir);
-    assert!(
-        letter.contains("the permit office did not explain the delay"),
-        "{letter}"
-    );
-    assert_eq!(
-        history(&desk, &reference),
-        before,
-        "a preview keeps nothing"
+    previewed_keeping(
+        &b,
+        &dir,
+        "decide-form",
+        "the permit office did not explain the delay",
+        || history(&desk, &reference),
     );
     b.click_button("Decide");
     let page = b.text();
