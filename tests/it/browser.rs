@@ -15,8 +15,9 @@
 use crate::bin;
 use crate::support;
 
+pub(crate) use crate::ports::free_port;
 use serde_json::{json, Value};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -25,14 +26,6 @@ pub(crate) const AXE: &str = include_str!("../browser/axe.min.js");
 /// The axe-core tags for WCAG 2.0, 2.1 and 2.2 at levels A and AA.
 pub(crate) const WCAG_TAGS: [&str; 5] = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"];
 pub(crate) const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
-
-pub(crate) fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 /// `redress web` on a free loopback port, once it says where to sign in.
 pub(crate) struct Desk {

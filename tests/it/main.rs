@@ -7,6 +7,8 @@
 mod bin;
 #[path = "../letters_support/mod.rs"]
 mod letters_support;
+#[path = "../ports/mod.rs"]
+mod ports;
 #[path = "../site/mod.rs"]
 mod site;
 #[path = "../support/mod.rs"]

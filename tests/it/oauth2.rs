@@ -28,13 +28,7 @@ impl Drop for KillOnDrop {
     }
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+use crate::ports::free_port;
 
 fn support_script(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -685,11 +685,7 @@ fn healthz_and_metrics_from_the_running_daemon_to_loopback_or_with_the_token() {
 fn healthz_fails_while_a_letter_waits_and_metrics_show_it() {
     let s = web_site("");
     // Letters go by SMTP to a port where nothing listens: none can be delivered.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = crate::ports::free_port();
     let config = std::fs::read_to_string(s.path().join("redress.toml"))
         .unwrap()
         .replace(
@@ -757,11 +753,7 @@ fn doctor_checks_a_real_imap_and_smtp_installation_and_sends_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let dc = support::Dovecot::start(d);
-    let smtp_port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let smtp_port = crate::ports::free_port();
     let mut sink = Proc(Some(
         std::process::Command::new("/usr/bin/python3")
             .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/smtp_auth_sink.py"))
@@ -1023,13 +1015,7 @@ fn the_nginx_example_serves_the_desk_over_tls_and_keeps_metrics_off_it() {
     let dir = s.path().join("nginx");
     std::fs::create_dir_all(dir.join("tmp")).unwrap();
     let (cert, key) = support::make_cert(&dir, support::ServerCert::Leaf);
-    let free = || {
-        std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port()
-    };
+    let free = crate::ports::free_port;
     let (http, https) = (free(), free());
     let site = std::fs::read_to_string(
         Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/nginx-redress.conf"),

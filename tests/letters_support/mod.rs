@@ -3,9 +3,10 @@
 //! dir, cases made through the library, and the real binary.
 #![allow(dead_code)]
 
+pub use crate::ports::free_port;
 use chrono::{DateTime, Utc};
 use std::io::BufRead;
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -21,14 +22,6 @@ pub const PYTHON: &str = "/usr/bin/python3";
 
 pub fn at(s: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
-}
-
-pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// A real SMTP server storing what it accepts in a Maildir; stopped on drop.

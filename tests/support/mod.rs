@@ -3,18 +3,11 @@
 //!
 #![allow(dead_code)]
 
-use std::net::{TcpListener, TcpStream};
+pub use crate::ports::free_port;
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 /// The certificate the test server presents.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -112,7 +105,6 @@ impl Dovecot {
             std::fs::create_dir_all(dir.join(sub)).unwrap();
         }
         make_cert(&dir, cert);
-        let (imap_port, imaps_port) = (free_port(), free_port());
         let d = dir.display();
         let (mechanisms, passdb) = match oauth2 {
             None => (
@@ -136,7 +128,8 @@ impl Dovecot {
                 )
             }
         };
-        let conf = format!(
+        let conf = |imap_port: u16, imaps_port: u16| {
+            format!(
             "base_dir = {d}/run\nstate_dir = {d}/state\nlog_path = {d}/dovecot.log\nprotocols = imap\nlisten = 127.0.0.1\n\
              ssl = yes\nssl_cert = <{d}/cert.pem\nssl_key = <{d}/key.pem\ndisable_plaintext_auth = no\nauth_mechanisms = {mechanisms}\n\
              mail_location = maildir:{d}/mail/%u\ndefault_internal_user = dovecot\ndefault_login_user = dovenull\n\
@@ -146,12 +139,12 @@ impl Dovecot {
              service imap-login {{\n  inet_listener imap {{\n    address = 127.0.0.1\n    port = {imap_port}\n  }}\n\
                inet_listener imaps {{\n    address = 127.0.0.1\n    port = {imaps_port}\n  }}\n  chroot =\n}}\n\
              service anvil {{\n  chroot =\n}}\n"
-        );
-        std::fs::write(dir.join("dovecot.conf"), conf).unwrap();
-        let dc = Dovecot {
+        )
+        };
+        let mut dc = Dovecot {
             dir: dir.clone(),
-            imap_port,
-            imaps_port,
+            imap_port: 0,
+            imaps_port: 0,
             user: "complaints".into(),
         };
         std::fs::create_dir_all(dc.maildir().join("new")).unwrap();
@@ -167,17 +160,30 @@ impl Dovecot {
         }
         let _ = Command::new("chmod").arg("755").arg(base).status();
         dc.chown();
-        let ok = Command::new("dovecot")
-            .arg("-c")
-            .arg(dir.join("dovecot.conf"))
-            .status()
-            .expect("dovecot (apt-get install -y dovecot-imapd)")
-            .success();
-        assert!(
-            ok,
-            "dovecot did not start; see {}",
-            dir.join("dovecot.log").display()
-        );
+        // A port free a moment ago may be taken by something outside this process by
+        // the time Dovecot binds it: then it is tried again on two others.
+        let log = dir.join("dovecot.log");
+        for attempt in 1.. {
+            (dc.imap_port, dc.imaps_port) = (free_port(), free_port());
+            let _ = std::fs::remove_file(&log);
+            std::fs::write(dir.join("dovecot.conf"), conf(dc.imap_port, dc.imaps_port)).unwrap();
+            let ok = Command::new("dovecot")
+                .arg("-c")
+                .arg(dir.join("dovecot.conf"))
+                .status()
+                .expect("dovecot (apt-get install -y dovecot-imapd)")
+                .success();
+            if ok {
+                break;
+            }
+            let said = std::fs::read_to_string(&log).unwrap_or_default();
+            assert!(
+                attempt < 3 && said.contains("Address already in use"),
+                "dovecot did not start (attempt {attempt}); {} says:\n{said}",
+                log.display()
+            );
+        }
+        let (imap_port, imaps_port) = (dc.imap_port, dc.imaps_port);
         let deadline = Instant::now() + Duration::from_secs(10);
         for port in [imap_port, imaps_port] {
             while TcpStream::connect(("127.0.0.1", port)).is_err() {
