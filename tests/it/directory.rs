@@ -274,18 +274,13 @@ fn the_assign_list_leaves_out_the_stage1_handler_at_stage2_and_shows_staff_witho
 fn the_assign_list_of_a_complaint_about_a_director_is_its_investigator_once_chosen() {
     use crate::webkit::{now, Desk};
     let site = Site::with("north-norfolk", "NNDC", "[web]\nlisten = \"127.0.0.1:0\"\n");
-    site.mail(
-        "1",
+    let reference = site.mailed_case(
+        &now(),
         "Ivy <ivy@example.org>",
         "The Director of Place",
         "I wish to complain about how I was spoken to.",
         "i1@example.org",
     );
-    site.run(&now(), &["poll"]);
-    let reference: String = site
-        .db()
-        .query_row("SELECT reference FROM cases", [], |r| r.get(0))
-        .unwrap();
     site.run(
         &now(),
         &[

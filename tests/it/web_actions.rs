@@ -907,19 +907,13 @@ fn an_anonymous_complaint_is_recorded_from_the_desk_with_no_letter() {
 /// A desk over a site under `policy` holding one complaint from Ivy; its reference.
 fn desk_under(policy: &str, prefix: &str) -> (Desk, String) {
     let site = crate::site::Site::with(policy, prefix, "[web]\nlisten = \"127.0.0.1:0\"\n");
-    site.mail(
-        "1",
+    webkit::desk_with_mail(
+        site,
         "Ivy <ivy@example.org>",
         "The Director of Place",
         "I wish to complain about how I was spoken to.",
         "i1@example.org",
-    );
-    site.run(&now(), &["poll"]);
-    let reference: String = site
-        .db()
-        .query_row("SELECT reference FROM cases", [], |r| r.get(0))
-        .unwrap();
-    (Desk::start(site, "web"), reference)
+    )
 }
 
 /// The refusal's line on a page (what the desk shows in its error summary).
@@ -1095,19 +1089,13 @@ fn a_response_waiting_for_approval_is_sent_by_an_approvers_button_exactly_once()
         "[web]\nlisten = \"127.0.0.1:0\"\n\
          [[staff]]\nname = \"dee\"\nemail = \"dee@council.example\"\napproves = true\n",
     );
-    site.mail(
-        "1",
+    let (desk, reference) = webkit::desk_with_mail(
+        site,
         "Ada <ada@example.org>",
         "Missed bins",
         "I wish to complain: my bin was missed again.",
         "a1@example.org",
     );
-    site.run(&now(), &["poll"]);
-    let reference: String = site
-        .db()
-        .query_row("SELECT reference FROM cases", [], |r| r.get(0))
-        .unwrap();
-    let desk = Desk::start(site, "web");
     webkit::add_user(&desk.site, "ann", "officer", "ann's long password");
     webkit::add_user(&desk.site, "dee", "manager", "dee's long password");
     let ann = desk.session("ann", "ann's long password");
@@ -1218,19 +1206,13 @@ fn an_approver_returns_a_response_with_a_reason_and_an_officer_records_the_learn
         "[web]\nlisten = \"127.0.0.1:0\"\n\
          [[staff]]\nname = \"dee\"\nemail = \"dee@council.example\"\napproves = true\n",
     );
-    site.mail(
-        "1",
+    let (desk, reference) = webkit::desk_with_mail(
+        site,
         "Ada <ada@example.org>",
         "Missed bins",
         "I wish to complain: my bin was missed again.",
         "a1@example.org",
     );
-    site.run(&now(), &["poll"]);
-    let reference: String = site
-        .db()
-        .query_row("SELECT reference FROM cases", [], |r| r.get(0))
-        .unwrap();
-    let desk = Desk::start(site, "web");
     webkit::add_user(&desk.site, "ann", "officer", "ann's long password");
     webkit::add_user(&desk.site, "dee", "manager", "dee's long password");
     let ann = desk.session("ann", "ann's long password");

@@ -271,10 +271,7 @@ fn a_held_letters_enclosures_are_listed_on_the_outbox_page_to_print() {
             "letter",
         ],
     );
-    let reference: String = site
-        .db()
-        .query_row("SELECT reference FROM cases", [], |r| r.get(0))
-        .unwrap();
+    let reference = site.only_reference();
     let desk = Desk::start(site, "web");
     let s = desk.admin();
     let p = desk.get(&format!("/cases/{reference}"), Some(&s));

@@ -32,10 +32,7 @@ Message-ID: <bea1@example.org>\r\n\r\n"
     site.deliver("2", &big);
     let out = site.run(&now(), &["poll"]);
     assert!(out.contains("2 quarantined"), "{out}");
-    let reference: String = site
-        .db()
-        .query_row("SELECT reference FROM cases", [], |r| r.get(0))
-        .unwrap();
+    let reference = site.only_reference();
     let id = |part: &str| -> i64 {
         site.db()
             .query_row(

@@ -117,6 +117,28 @@ impl Site {
         std::fs::write(self.path().join("maildir/new").join(name), raw).unwrap();
     }
 
+    /// Mail one message (as file "1") and poll it in at `now`: the reference of the
+    /// case it opened, the site's only one.
+    pub fn mailed_case(
+        &self,
+        now: &str,
+        from: &str,
+        subject: &str,
+        body: &str,
+        message_id: &str,
+    ) -> String {
+        self.mail("1", from, subject, body, message_id);
+        self.run(now, &["poll"]);
+        self.only_reference()
+    }
+
+    /// The reference of the site's only case.
+    pub fn only_reference(&self) -> String {
+        self.db()
+            .query_row("SELECT reference FROM cases", [], |r| r.get(0))
+            .unwrap()
+    }
+
     /// Drop a raw message into the Maildir, as a delivery agent would.
     pub fn deliver(&self, name: &str, raw: &[u8]) {
         std::fs::write(self.path().join("maildir/new").join(name), raw).unwrap();

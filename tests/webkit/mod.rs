@@ -114,18 +114,25 @@ pub fn now() -> String {
 /// that came by email, Ada's about potholes; its reference.
 pub fn desk_with_a_case(extra_web: &str) -> (Desk, String) {
     let site = web_site(extra_web);
-    site.mail(
-        "1",
+    desk_with_mail(
+        site,
         "Ada <ada@example.org>",
         "Potholes on Mill Lane",
         "The potholes are deep.",
         "a1@example.org",
-    );
-    site.run(&now(), &["poll"]);
-    let reference: String = site
-        .db()
-        .query_row("SELECT reference FROM cases", [], |r| r.get(0))
-        .unwrap();
+    )
+}
+
+/// A desk (`redress web`) over `site` once one mail has come in and opened a case;
+/// its reference.
+pub fn desk_with_mail(
+    site: Site,
+    from: &str,
+    subject: &str,
+    body: &str,
+    message_id: &str,
+) -> (Desk, String) {
+    let reference = site.mailed_case(&now(), from, subject, body, message_id);
     (Desk::start(site, "web"), reference)
 }
 
