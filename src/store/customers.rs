@@ -77,13 +77,8 @@ impl Store {
             )?;
             changed.push(format!("email: {new}"));
         }
-        if let Some(name) = edit.name.map(str::trim) {
-            let name = (!name.is_empty()).then_some(name);
-            tx.execute(
-                "UPDATE customers SET name = ?2 WHERE id = ?1",
-                params![id, name],
-            )?;
-            changed.push(format!("name: {}", name.unwrap_or("(none)")));
+        if let Some(name) = edit.name {
+            changed.push(set_text(&tx, id, "name", name)?);
         }
         if let Some(lines) = edit.address {
             let text = address_text(lines);
@@ -96,13 +91,8 @@ impl Store {
                 text.map_or("(none)".to_string(), |t| t.replace('\n', ", "))
             ));
         }
-        if let Some(phone) = edit.phone.map(str::trim) {
-            let phone = (!phone.is_empty()).then_some(phone);
-            tx.execute(
-                "UPDATE customers SET phone = ?2 WHERE id = ?1",
-                params![id, phone],
-            )?;
-            changed.push(format!("phone: {}", phone.unwrap_or("(none)")));
+        if let Some(phone) = edit.phone {
+            changed.push(set_text(&tx, id, "phone", phone)?);
         }
         let ids: Vec<i64> = {
             let mut st = tx.prepare("SELECT id FROM cases WHERE customer_id = ?1 ORDER BY id")?;
@@ -321,6 +311,17 @@ pub struct RestrictIn<'a> {
 }
 
 /// The ids of the cases of the customer at `email`, oldest first.
+/// Set a customer's free-text `column` (name or phone) to `value`, trimmed; blank
+/// clears it. What changed, in the words of the event.
+fn set_text(tx: &Connection, id: i64, column: &str, value: &str) -> Result<String> {
+    let value = Some(value.trim()).filter(|v| !v.is_empty());
+    tx.execute(
+        &format!("UPDATE customers SET {column} = ?2 WHERE id = ?1"),
+        params![id, value],
+    )?;
+    Ok(format!("{column}: {}", value.unwrap_or("(none)")))
+}
+
 fn case_ids(tx: &Connection, email: &str) -> Result<Vec<i64>> {
     let mut st = tx.prepare(
         "SELECT c.id FROM cases c JOIN customers cu ON cu.id = c.customer_id WHERE cu.email = ?1 ORDER BY c.id",
